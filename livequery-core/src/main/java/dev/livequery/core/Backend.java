@@ -1,0 +1,53 @@
+package dev.livequery.core;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The seam between transports (the gateway) and whatever keeps the data and the views: the
+ * embedded {@link LocalBackend}, or the Redis-backed cluster. Everything a gateway does goes
+ * through here, so a gateway holds no state a client needs.
+ *
+ * <p>Every method is thread-safe. Errors are {@link LiveQueryException}s with protocol codes.
+ */
+public interface Backend extends AutoCloseable {
+    /**
+     * Starts a live window. The first frames (drained from the subscription) are either
+     * {@code reset subscribe} + snapshot + {@code ready}, or, when {@code resume} names a state
+     * this backend can rebuild, only the splice from that state + {@code ready resumed:true}.
+     * A resume token that does not verify gives {@code reset resume_miss}, never an error.
+     *
+     * @param resume an eid the client applied last, or null
+     * @param wakeup called, without blocking and possibly under engine locks, when the
+     *               subscription goes from nothing to drain to something to drain
+     */
+    Subscription subscribe(Query query, String resume, Runnable wakeup) throws LiveQueryException;
+
+    /** One-shot window, as a subscription would see it now. */
+    QueryResult query(Query query) throws LiveQueryException;
+
+    /** Inserts or replaces; {@code ifMatch} (nullable) is compare-and-set on the current version. */
+    WriteResult put(String table, String id, ObjectNode row, Long ifMatch) throws LiveQueryException;
+
+    /** Merges top-level fields; a null value removes the field. NOT_FOUND if the row is absent. */
+    WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch) throws LiveQueryException;
+
+    /** Deletes; NOT_FOUND if absent. The delete gets a version too. */
+    WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException;
+
+    /** The current row; NOT_FOUND if absent. */
+    Row get(String table, String id) throws LiveQueryException;
+
+    /** Upserts then deletes, each row atomically; all inputs are validated before anything is written. */
+    List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes) throws LiveQueryException;
+
+    /** True when the backend can serve subscriptions and writes. */
+    boolean ready();
+
+    /** Point-in-time gauges for metrics, e.g. {@code views}, {@code subscriptions}. */
+    Map<String, Long> gauges();
+
+    @Override
+    void close();
+}

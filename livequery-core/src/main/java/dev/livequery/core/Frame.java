@@ -1,0 +1,256 @@
+package dev.livequery.core;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+
+/**
+ * One server→client frame of PROTOCOL §3.
+ *
+ * <p>Encode once: the row's JSON is cached on the {@link Row} and the cursor on the view's
+ * {@link Key}, both shared by every subscriber that gets the row; what a frame adds per
+ * subscriber is a handful of small fields. The eid (an HMAC) is computed only when a frame is
+ * actually encoded, so frames dropped by an overflow cost nothing.
+ */
+public final class Frame {
+    /** The frame's {@code op}. */
+    public enum Op {
+        RESET, ENTER, LEAVE, UPDATE, MOVE, READY, ERROR, CLOSED, STATUS, PONG;
+
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final Op op;
+    private final Row row;
+    private final String id;
+    private final long version;
+    private final Key key;
+    private final Shape shape;
+    private final int oldIndex;
+    private final int newIndex;
+    private final String text;
+    private final String message;
+    private final long number;
+    private final boolean b1;
+    private final boolean b2;
+    private final boolean b3;
+    private final Tokens tokens;
+    private final Tokens.State state;
+    private volatile String eid;
+
+    private Frame(Op op, Row row, String id, long version, Key key, Shape shape, int oldIndex, int newIndex,
+            String text, String message, long number, boolean b1, boolean b2, boolean b3, Tokens tokens,
+            Tokens.State state) {
+        this.op = op;
+        this.row = row;
+        this.id = id;
+        this.version = version;
+        this.key = key;
+        this.shape = shape;
+        this.oldIndex = oldIndex;
+        this.newIndex = newIndex;
+        this.text = text;
+        this.message = message;
+        this.number = number;
+        this.b1 = b1;
+        this.b2 = b2;
+        this.b3 = b3;
+        this.tokens = tokens;
+        this.state = state;
+    }
+
+    // ---- frames the engine makes -------------------------------------------------------------
+
+    static Frame reset(String cause, long epoch, Tokens tokens, Tokens.State state) {
+        return new Frame(Op.RESET, null, null, 0, null, null, -1, -1, cause, null, epoch, false, false, false,
+                tokens, state);
+    }
+
+    static Frame enter(Entry e, int newIndex, Shape shape, Tokens tokens, Tokens.State state) {
+        return new Frame(Op.ENTER, e.row(), e.row().id(), e.row().version(), e.key(), shape, -1, newIndex, null,
+                null, 0, false, false, false, tokens, state);
+    }
+
+    static Frame update(Entry e, int index, Shape shape, Tokens tokens, Tokens.State state) {
+        return new Frame(Op.UPDATE, e.row(), e.row().id(), e.row().version(), e.key(), shape, -1, index, null,
+                null, 0, false, false, false, tokens, state);
+    }
+
+    static Frame move(Entry e, int oldIndex, int newIndex, Shape shape, Tokens tokens, Tokens.State state) {
+        return new Frame(Op.MOVE, e.row(), e.row().id(), e.row().version(), e.key(), shape, oldIndex, newIndex,
+                null, null, 0, false, false, false, tokens, state);
+    }
+
+    static Frame leave(String id, long version, int oldIndex, Tokens tokens, Tokens.State state) {
+        return new Frame(Op.LEAVE, null, id, version, null, null, oldIndex, -1, null, null, 0, false, false, false,
+                tokens, state);
+    }
+
+    static Frame ready(boolean hasMoreBefore, boolean hasMoreAfter, boolean resumed, Tokens tokens,
+            Tokens.State state) {
+        return new Frame(Op.READY, null, null, 0, null, null, -1, -1, null, null, 0, hasMoreBefore, hasMoreAfter,
+                resumed, tokens, state);
+    }
+
+    // ---- frames transports make --------------------------------------------------------------
+
+    public static Frame error(LiveQueryException.Code code, String message) {
+        return new Frame(Op.ERROR, null, null, 0, null, null, -1, -1, code.wire(), message, 0, false, false, false,
+                null, null);
+    }
+
+    /** {@code cause}: unsubscribed, revoked or shutdown. */
+    public static Frame closed(String cause) {
+        return new Frame(Op.CLOSED, null, null, 0, null, null, -1, -1, cause, null, 0, false, false, false, null, null);
+    }
+
+    /** {@code state}: stale or live. */
+    public static Frame status(String state) {
+        return new Frame(Op.STATUS, null, null, 0, null, null, -1, -1, state, null, 0, false, false, false, null, null);
+    }
+
+    public static Frame pong() {
+        return new Frame(Op.PONG, null, null, 0, null, null, -1, -1, null, null, 0, false, false, false, null, null);
+    }
+
+    // ---- reading -----------------------------------------------------------------------------
+
+    public Op op() {
+        return op;
+    }
+
+    /** Row id for row frames, else null. */
+    public String id() {
+        return id;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    /** The row for enter, update and move; else null. */
+    public Row row() {
+        return row;
+    }
+
+    public int oldIndex() {
+        return oldIndex;
+    }
+
+    public int newIndex() {
+        return newIndex;
+    }
+
+    /** The reset's or closed frame's cause, the error's code, the status's state. */
+    public String cause() {
+        return text;
+    }
+
+    public boolean hasMoreBefore() {
+        return b1;
+    }
+
+    public boolean hasMoreAfter() {
+        return b2;
+    }
+
+    public boolean resumed() {
+        return b3;
+    }
+
+    /** The error frame's message. */
+    public String message() {
+        return message;
+    }
+
+    /** The reset's history epoch. */
+    public long epoch() {
+        return number;
+    }
+
+    /**
+     * The resume token naming the client's state after applying this frame; null for frames that
+     * do not change the window (error, closed, status, pong).
+     */
+    public String eid() {
+        if (tokens == null) {
+            return null;
+        }
+        String e = eid;
+        if (e == null) {
+            e = tokens.encode(state);
+            eid = e;
+        }
+        return e;
+    }
+
+    /** The row's cursor in this frame's shape, for row frames with a row. */
+    public String cursor() {
+        return key == null ? null : key.cursor(shape);
+    }
+
+    /** Encodes the frame; {@code sub} is the WebSocket subscription id, or null (SSE). */
+    public String toJson(String sub) {
+        try (SegmentedStringWriter w = new SegmentedStringWriter(Json.MAPPER.getFactory()._getBufferRecycler());
+                JsonGenerator g = Json.MAPPER.getFactory().createGenerator(w)) {
+            g.writeStartObject();
+            g.writeStringField("op", op.wire());
+            if (sub != null) {
+                g.writeStringField("sub", sub);
+            }
+            String e = eid();
+            if (e != null) {
+                g.writeStringField("eid", e);
+            }
+            switch (op) {
+                case RESET -> {
+                    g.writeStringField("cause", text);
+                    g.writeNumberField("epoch", number);
+                }
+                case ENTER, UPDATE, MOVE -> {
+                    g.writeStringField("id", id);
+                    g.writeNumberField("version", version);
+                    if (op == Op.MOVE) {
+                        g.writeNumberField("old_index", oldIndex);
+                    }
+                    g.writeNumberField("new_index", newIndex);
+                    g.writeStringField("cursor", cursor());
+                    g.writeFieldName("row");
+                    g.writeRawValue(row.json());
+                }
+                case LEAVE -> {
+                    g.writeStringField("id", id);
+                    g.writeNumberField("version", version);
+                    g.writeNumberField("old_index", oldIndex);
+                }
+                case READY -> {
+                    g.writeBooleanField("has_more_before", b1);
+                    g.writeBooleanField("has_more_after", b2);
+                    g.writeBooleanField("resumed", b3);
+                }
+                case ERROR -> {
+                    g.writeStringField("code", text);
+                    g.writeStringField("message", message);
+                }
+                case CLOSED -> g.writeStringField("cause", text);
+                case STATUS -> g.writeStringField("state", text);
+                case PONG -> {
+                }
+            }
+            g.writeEndObject();
+            g.flush();
+            return w.getAndClear();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return toJson(null);
+    }
+}

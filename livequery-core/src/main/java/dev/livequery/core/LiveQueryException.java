@@ -1,0 +1,40 @@
+package dev.livequery.core;
+
+/**
+ * A refused request, carrying the protocol's error code. Messages are written for the person
+ * who sent the request: they name the offending field and what would have been accepted.
+ */
+public final class LiveQueryException extends Exception {
+    /** Error codes of PROTOCOL §4 and §7, each with the HTTP status it maps to. */
+    public enum Code {
+        BAD_REQUEST(400), BAD_QUERY(400), UNKNOWN_TABLE(404), UNKNOWN_SUB(400), DUPLICATE_SUB(409),
+        TOO_MANY_SUBS(429), TOO_LARGE(413), NOT_FOUND(404), VERSION_MISMATCH(412),
+        UNSUPPORTED_MEDIA_TYPE(415), CONFLICT(409), UNAVAILABLE(503);
+
+        private final int httpStatus;
+
+        Code(int httpStatus) {
+            this.httpStatus = httpStatus;
+        }
+
+        /** The wire spelling, e.g. {@code bad_query}. */
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public int httpStatus() {
+            return httpStatus;
+        }
+    }
+
+    private final Code code;
+
+    public LiveQueryException(Code code, String message) {
+        super(message, null, false, false);
+        this.code = code;
+    }
+
+    public Code code() {
+        return code;
+    }
+}

@@ -1,0 +1,7 @@
+package dev.livequery.core;
+
+/** Placeholder: the embedded backend is being written. */
+public final class LocalBackend {
+    public LocalBackend(EngineOptions options) {
+    }
+}

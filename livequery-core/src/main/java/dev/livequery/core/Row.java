@@ -1,0 +1,54 @@
+package dev.livequery.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * One stored version of a row: its id, the server-assigned version and the JSON object (which
+ * includes {@code "id"}). Immutable by contract: the object is never modified after the row is
+ * made, which is what lets many views, windows and frames share it and its encoded JSON.
+ */
+public final class Row {
+    private final String id;
+    private final long version;
+    private final ObjectNode data;
+    private volatile String json;
+
+    public Row(String id, long version, ObjectNode data) {
+        this.id = id;
+        this.version = version;
+        this.data = data;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    /** The row object. Do not modify it. */
+    public ObjectNode data() {
+        return data;
+    }
+
+    /** The row object as JSON text, encoded once however many frames carry it. */
+    public String json() {
+        String j = json;
+        if (j == null) {
+            try {
+                j = Json.MAPPER.writeValueAsString(data);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("a JSON tree failed to encode", e);
+            }
+            json = j;
+        }
+        return j;
+    }
+
+    @Override
+    public String toString() {
+        return id + "@" + version + json();
+    }
+}
