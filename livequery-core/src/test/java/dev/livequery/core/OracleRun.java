@@ -764,6 +764,12 @@ final class OracleRun {
         c.eids.add(eid);
         String kind = f.op() == Frame.Op.READY ? "ready" : f.op() == Frame.Op.RESET ? "reset"
                 : c.snapshotIndex >= 0 ? "mid-snapshot" : "row frame";
+        Saved before = c.saved.get(eid);
+        if (before != null) {
+            // an eid names one client state; two different states under one eid cannot both resume right
+            assertThat(before.replica().toString()).as("%s: eid %s repeated for another state", c, eid)
+                    .isEqualTo(c.replica.toString());
+        }
         c.saved.put(eid, new Saved(c.replica.copy(), c.window, c.changesWhenEmpty, writes, kind));
         events.add("frame " + f.op().wire() + (f.op() == Frame.Op.RESET ? " " + f.cause() : ""));
         if (f.op() == Frame.Op.READY) {
