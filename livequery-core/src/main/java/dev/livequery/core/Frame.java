@@ -29,7 +29,6 @@ public final class Frame {
     private final String id;
     private final long version;
     private final Key key;
-    private final Shape shape;
     private final int oldIndex;
     private final int newIndex;
     private final String text;
@@ -42,7 +41,7 @@ public final class Frame {
     private final Tokens.State state;
     private volatile String eid;
 
-    private Frame(Op op, Row row, String id, long version, Key key, Shape shape, int oldIndex, int newIndex,
+    private Frame(Op op, Row row, String id, long version, Key key, int oldIndex, int newIndex,
             String text, String message, long number, boolean b1, boolean b2, boolean b3, Tokens tokens,
             Tokens.State state) {
         this.op = op;
@@ -50,7 +49,6 @@ public final class Frame {
         this.id = id;
         this.version = version;
         this.key = key;
-        this.shape = shape;
         this.oldIndex = oldIndex;
         this.newIndex = newIndex;
         this.text = text;
@@ -66,55 +64,55 @@ public final class Frame {
     // ---- frames the engine makes -------------------------------------------------------------
 
     static Frame reset(String cause, long epoch, Tokens tokens, Tokens.State state) {
-        return new Frame(Op.RESET, null, null, 0, null, null, -1, -1, cause, null, epoch, false, false, false,
+        return new Frame(Op.RESET, null, null, 0, null, -1, -1, cause, null, epoch, false, false, false,
                 tokens, state);
     }
 
-    static Frame enter(Entry e, int newIndex, Shape shape, Tokens tokens, Tokens.State state) {
-        return new Frame(Op.ENTER, e.row(), e.row().id(), e.row().version(), e.key(), shape, -1, newIndex, null,
+    static Frame enter(Entry e, int newIndex, Tokens tokens, Tokens.State state) {
+        return new Frame(Op.ENTER, e.row(), e.row().id(), e.row().version(), e.key(), -1, newIndex, null,
                 null, 0, false, false, false, tokens, state);
     }
 
-    static Frame update(Entry e, int index, Shape shape, Tokens tokens, Tokens.State state) {
-        return new Frame(Op.UPDATE, e.row(), e.row().id(), e.row().version(), e.key(), shape, -1, index, null,
+    static Frame update(Entry e, int index, Tokens tokens, Tokens.State state) {
+        return new Frame(Op.UPDATE, e.row(), e.row().id(), e.row().version(), e.key(), -1, index, null,
                 null, 0, false, false, false, tokens, state);
     }
 
-    static Frame move(Entry e, int oldIndex, int newIndex, Shape shape, Tokens tokens, Tokens.State state) {
-        return new Frame(Op.MOVE, e.row(), e.row().id(), e.row().version(), e.key(), shape, oldIndex, newIndex,
+    static Frame move(Entry e, int oldIndex, int newIndex, Tokens tokens, Tokens.State state) {
+        return new Frame(Op.MOVE, e.row(), e.row().id(), e.row().version(), e.key(), oldIndex, newIndex,
                 null, null, 0, false, false, false, tokens, state);
     }
 
     static Frame leave(String id, long version, int oldIndex, Tokens tokens, Tokens.State state) {
-        return new Frame(Op.LEAVE, null, id, version, null, null, oldIndex, -1, null, null, 0, false, false, false,
+        return new Frame(Op.LEAVE, null, id, version, null, oldIndex, -1, null, null, 0, false, false, false,
                 tokens, state);
     }
 
     static Frame ready(boolean hasMoreBefore, boolean hasMoreAfter, boolean resumed, Tokens tokens,
             Tokens.State state) {
-        return new Frame(Op.READY, null, null, 0, null, null, -1, -1, null, null, 0, hasMoreBefore, hasMoreAfter,
+        return new Frame(Op.READY, null, null, 0, null, -1, -1, null, null, 0, hasMoreBefore, hasMoreAfter,
                 resumed, tokens, state);
     }
 
     // ---- frames transports make --------------------------------------------------------------
 
     public static Frame error(LiveQueryException.Code code, String message) {
-        return new Frame(Op.ERROR, null, null, 0, null, null, -1, -1, code.wire(), message, 0, false, false, false,
+        return new Frame(Op.ERROR, null, null, 0, null, -1, -1, code.wire(), message, 0, false, false, false,
                 null, null);
     }
 
     /** {@code cause}: unsubscribed, revoked or shutdown. */
     public static Frame closed(String cause) {
-        return new Frame(Op.CLOSED, null, null, 0, null, null, -1, -1, cause, null, 0, false, false, false, null, null);
+        return new Frame(Op.CLOSED, null, null, 0, null, -1, -1, cause, null, 0, false, false, false, null, null);
     }
 
     /** {@code state}: stale or live. */
     public static Frame status(String state) {
-        return new Frame(Op.STATUS, null, null, 0, null, null, -1, -1, state, null, 0, false, false, false, null, null);
+        return new Frame(Op.STATUS, null, null, 0, null, -1, -1, state, null, 0, false, false, false, null, null);
     }
 
     public static Frame pong() {
-        return new Frame(Op.PONG, null, null, 0, null, null, -1, -1, null, null, 0, false, false, false, null, null);
+        return new Frame(Op.PONG, null, null, 0, null, -1, -1, null, null, 0, false, false, false, null, null);
     }
 
     // ---- reading -----------------------------------------------------------------------------
@@ -190,7 +188,7 @@ public final class Frame {
 
     /** The row's cursor in this frame's shape, for row frames with a row. */
     public String cursor() {
-        return key == null ? null : key.cursor(shape);
+        return key == null ? null : key.cursor(tokens);
     }
 
     /** Encodes the frame; {@code sub} is the WebSocket subscription id, or null (SSE). */
