@@ -2,6 +2,8 @@ package dev.livequery.core;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
@@ -29,7 +31,6 @@ public final class Frame {
     private final String id;
     private final long version;
     private final Key key;
-    private final Shape shape;
     private final int oldIndex;
     private final int newIndex;
     private final String text;
@@ -41,8 +42,9 @@ public final class Frame {
     private final Tokens tokens;
     private final Tokens.State state;
     private volatile String eid;
+    private String cursorText;
 
-    private Frame(Op op, Row row, String id, long version, Key key, Shape shape, int oldIndex, int newIndex,
+    private Frame(Op op, Row row, String id, long version, Key key, int oldIndex, int newIndex,
             String text, String message, long number, boolean b1, boolean b2, boolean b3, Tokens tokens,
             Tokens.State state) {
         this.op = op;
@@ -50,7 +52,6 @@ public final class Frame {
         this.id = id;
         this.version = version;
         this.key = key;
-        this.shape = shape;
         this.oldIndex = oldIndex;
         this.newIndex = newIndex;
         this.text = text;
@@ -66,55 +67,83 @@ public final class Frame {
     // ---- frames the engine makes -------------------------------------------------------------
 
     static Frame reset(String cause, long epoch, Tokens tokens, Tokens.State state) {
-        return new Frame(Op.RESET, null, null, 0, null, null, -1, -1, cause, null, epoch, false, false, false,
+        return new Frame(Op.RESET, null, null, 0, null, -1, -1, cause, null, epoch, false, false, false,
                 tokens, state);
     }
 
-    static Frame enter(Entry e, int newIndex, Shape shape, Tokens tokens, Tokens.State state) {
-        return new Frame(Op.ENTER, e.row(), e.row().id(), e.row().version(), e.key(), shape, -1, newIndex, null,
+    static Frame enter(Entry e, int newIndex, Tokens tokens, Tokens.State state) {
+        return new Frame(Op.ENTER, e.row(), e.row().id(), e.row().version(), e.key(), -1, newIndex, null,
                 null, 0, false, false, false, tokens, state);
     }
 
-    static Frame update(Entry e, int index, Shape shape, Tokens tokens, Tokens.State state) {
-        return new Frame(Op.UPDATE, e.row(), e.row().id(), e.row().version(), e.key(), shape, -1, index, null,
+    static Frame update(Entry e, int index, Tokens tokens, Tokens.State state) {
+        return new Frame(Op.UPDATE, e.row(), e.row().id(), e.row().version(), e.key(), -1, index, null,
                 null, 0, false, false, false, tokens, state);
     }
 
-    static Frame move(Entry e, int oldIndex, int newIndex, Shape shape, Tokens tokens, Tokens.State state) {
-        return new Frame(Op.MOVE, e.row(), e.row().id(), e.row().version(), e.key(), shape, oldIndex, newIndex,
+    static Frame move(Entry e, int oldIndex, int newIndex, Tokens tokens, Tokens.State state) {
+        return new Frame(Op.MOVE, e.row(), e.row().id(), e.row().version(), e.key(), oldIndex, newIndex,
                 null, null, 0, false, false, false, tokens, state);
     }
 
     static Frame leave(String id, long version, int oldIndex, Tokens tokens, Tokens.State state) {
-        return new Frame(Op.LEAVE, null, id, version, null, null, oldIndex, -1, null, null, 0, false, false, false,
+        return new Frame(Op.LEAVE, null, id, version, null, oldIndex, -1, null, null, 0, false, false, false,
                 tokens, state);
     }
 
     static Frame ready(boolean hasMoreBefore, boolean hasMoreAfter, boolean resumed, Tokens tokens,
             Tokens.State state) {
-        return new Frame(Op.READY, null, null, 0, null, null, -1, -1, null, null, 0, hasMoreBefore, hasMoreAfter,
+        return new Frame(Op.READY, null, null, 0, null, -1, -1, null, null, 0, hasMoreBefore, hasMoreAfter,
                 resumed, tokens, state);
     }
 
     // ---- frames transports make --------------------------------------------------------------
 
     public static Frame error(LiveQueryException.Code code, String message) {
-        return new Frame(Op.ERROR, null, null, 0, null, null, -1, -1, code.wire(), message, 0, false, false, false,
+        return new Frame(Op.ERROR, null, null, 0, null, -1, -1, code.wire(), message, 0, false, false, false,
                 null, null);
     }
 
     /** {@code cause}: unsubscribed, revoked or shutdown. */
     public static Frame closed(String cause) {
-        return new Frame(Op.CLOSED, null, null, 0, null, null, -1, -1, cause, null, 0, false, false, false, null, null);
+        return new Frame(Op.CLOSED, null, null, 0, null, -1, -1, cause, null, 0, false, false, false, null, null);
     }
 
     /** {@code state}: stale or live. */
     public static Frame status(String state) {
-        return new Frame(Op.STATUS, null, null, 0, null, null, -1, -1, state, null, 0, false, false, false, null, null);
+        return new Frame(Op.STATUS, null, null, 0, null, -1, -1, state, null, 0, false, false, false, null, null);
     }
 
     public static Frame pong() {
-        return new Frame(Op.PONG, null, null, 0, null, null, -1, -1, null, null, 0, false, false, false, null, null);
+        return new Frame(Op.PONG, null, null, 0, null, -1, -1, null, null, 0, false, false, false, null, null);
+    }
+
+    /**
+     * Rebuilds a frame from its JSON (the {@code sub} member, if any, is dropped): how a remote
+     * backend hands frames made in another process to a transport.
+     */
+    public static Frame decode(String json) throws LiveQueryException {
+        try {
+            JsonNode n = Json.MAPPER.readTree(json);
+            Op op = Op.valueOf(n.path("op").asText("").toUpperCase(Locale.ROOT));
+            JsonNode r = n.get("row");
+            Row row = r != null && r.isObject() ? new Row(n.path("id").asText(), n.path("version").asLong(),
+                    (ObjectNode) r) : null;
+            String text = switch (op) {
+                case ERROR -> n.path("code").asText();
+                case STATUS -> n.path("state").asText();
+                default -> n.path("cause").asText(null);
+            };
+            Frame f = new Frame(op, row, n.path("id").asText(null), n.path("version").asLong(), null,
+                    n.path("old_index").asInt(-1), n.path("new_index").asInt(-1), text, n.path("message").asText(null),
+                    n.path("epoch").asLong(), n.path("has_more_before").asBoolean(), n.path("has_more_after").asBoolean(),
+                    n.path("resumed").asBoolean(), null, null);
+            f.eid = n.path("eid").asText(null);
+            f.cursorText = n.path("cursor").asText(null);
+            return f;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new LiveQueryException(LiveQueryException.Code.BAD_REQUEST, "not a frame: " + e.getMessage());
+        }
     }
 
     // ---- reading -----------------------------------------------------------------------------
@@ -177,20 +206,18 @@ public final class Frame {
      * do not change the window (error, closed, status, pong).
      */
     public String eid() {
-        if (tokens == null) {
-            return null;
-        }
         String e = eid;
-        if (e == null) {
-            e = tokens.encode(state);
-            eid = e;
+        if (e != null || tokens == null) {
+            return e;
         }
+        e = tokens.encode(state);
+        eid = e;
         return e;
     }
 
     /** The row's cursor in this frame's shape, for row frames with a row. */
     public String cursor() {
-        return key == null ? null : key.cursor(shape);
+        return key == null ? cursorText : key.cursor(tokens);
     }
 
     /** Encodes the frame; {@code sub} is the WebSocket subscription id, or null (SSE). */

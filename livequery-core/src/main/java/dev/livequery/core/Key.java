@@ -15,10 +15,10 @@ final class Key {
         this.id = id;
     }
 
-    String cursor(Shape shape) {
+    String cursor(Tokens codec) {
         String c = cursor;
         if (c == null) {
-            c = Cursors.encode(shape, this);
+            c = Cursors.encode(codec.signer, codec.shape, this);
             cursor = c;
         }
         return c;

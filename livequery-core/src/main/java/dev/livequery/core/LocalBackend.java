@@ -1,7 +1,414 @@
 package dev.livequery.core;
 
-/** Placeholder: the embedded backend is being written. */
-public final class LocalBackend {
+import static dev.livequery.core.LiveQueryException.Code.BAD_QUERY;
+import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
+import static dev.livequery.core.LiveQueryException.Code.NOT_FOUND;
+import static dev.livequery.core.LiveQueryException.Code.UNAVAILABLE;
+import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_TABLE;
+import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The embedded, in-process {@link Backend}: tables in memory, one incremental engine.
+ *
+ * <p>History lives as long as the process; a restarted process has a new epoch, so tokens from
+ * before the restart resume as {@code reset epoch} (with a configured secret) or
+ * {@code resume_miss} (without one).
+ */
+public final class LocalBackend implements Backend {
+    private final EngineOptions options;
+    private final Signer signer;
+    private final int epoch;
+    private final Map<String, Table> tables = new ConcurrentHashMap<>();
+    private final AtomicLong subscriptions = new AtomicLong();
+    private volatile boolean closed;
+
     public LocalBackend(EngineOptions options) {
+        this(options, new SecureRandom().nextInt() & Integer.MAX_VALUE);
+    }
+
+    /**
+     * An engine over a history identified by {@code epoch}: processes that share a history (the
+     * cluster's shards, over one Redis dataset) share its epoch, so their tokens are interchangeable.
+     */
+    public LocalBackend(EngineOptions options, int epoch) {
+        this.options = options;
+        this.signer = new Signer(options.secret());
+        this.epoch = epoch;
+    }
+
+    // ---- for backends that sequence writes elsewhere (the Redis cluster) ---------------------
+
+    /**
+     * Applies a change numbered elsewhere: {@code version} is the table's change number and the
+     * row's new version ({@code after == null} deletes). A version at or below the table's last
+     * one is a duplicate and is ignored, so a change stream can be replayed from any earlier point.
+     *
+     * @return whether the change was applied
+     */
+    public boolean ingest(String table, String id, ObjectNode after, long version) throws LiveQueryException {
+        Table t = table(table);
+        t.lock.lock();
+        try {
+            if (version <= t.seq) {
+                return false;
+            }
+            t.applyAt(id, t.rows.get(id), after == null ? null : new Row(id, version, rowData(id, after)), version);
+            return true;
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    /**
+     * Replaces a table's rows wholesale (a new owner's cold start) as of change {@code seq}.
+     * Resume tokens older than {@code seq} no longer rebuild; live windows are reset with
+     * {@code cause} (e.g. {@code failover}).
+     */
+    public void restore(String table, List<Row> rows, long seq, String cause) throws LiveQueryException {
+        Table t = table(table);
+        t.lock.lock();
+        try {
+            t.rows.clear();
+            for (Row r : rows) {
+                t.rows.put(r.id(), r);
+            }
+            t.seq = seq;
+            t.history.restart(seq);
+            for (View v : List.copyOf(t.views.values())) {
+                v.reload();
+                for (LiveWindow w : v.windows) {
+                    w.reload();
+                    w.sub.resetLater(cause);
+                }
+            }
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    /** The last change number of a table (0 for one never written). */
+    public long lastChange(String table) throws LiveQueryException {
+        Table t = table(table);
+        t.lock.lock();
+        try {
+            return t.seq;
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    record Placement(Key bound, boolean backward) {
+    }
+
+    /** Decodes and checks a window against a view's shape and the limits. */
+    Placement placement(View view, Window w) throws LiveQueryException {
+        if (w.limit() > options.maxWindow()) {
+            throw new LiveQueryException(BAD_QUERY, "limit " + w.limit() + " is over the maximum window of "
+                    + options.maxWindow());
+        }
+        if (w.after() != null) {
+            return new Placement(Cursors.decode(signer, view.shape, w.after()), false);
+        }
+        if (w.before() != null) {
+            return new Placement(Cursors.decode(signer, view.shape, w.before()), true);
+        }
+        return new Placement(null, false);
+    }
+
+    @Override
+    public Subscription subscribe(Query query, String resume, Runnable wakeup) throws LiveQueryException {
+        Table t = table(query.shape().table());
+        t.lock.lock();
+        try {
+            View v = t.view(query.shape(), signer, epoch);
+            Placement p;
+            try {
+                p = placement(v, query.window());
+            } catch (LiveQueryException e) {
+                t.release(v);
+                throw e;
+            }
+            LocalSubscription sub = new LocalSubscription(t, query, wakeup, options.maxQueued(), this, this::closed);
+            LiveWindow w = new LiveWindow(v, sub);
+            w.place(p.bound(), p.backward(), query.window().limit());
+            sub.attach(w);
+            v.windows.add(w);
+            subscriptions.incrementAndGet();
+            String cause = "subscribe";
+            if (resume != null) {
+                try {
+                    List<Frame> frames = resume(v, w, v.tokens.decode(resume, options.maxWindow()), t.seq);
+                    if (frames != null) {
+                        frames.add(w.ready(true, t.seq));
+                        sub.offerAll(frames);
+                        return sub;
+                    }
+                    cause = "resume_miss";
+                } catch (Tokens.Refused r) {
+                    cause = r.cause;
+                }
+            }
+            sub.resetLater(cause);
+            return sub;
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    /** The splice from the state a token names to the window now, or null if it cannot be rebuilt. */
+    private static List<Frame> resume(View v, LiveWindow w, Tokens.State s, long seq) {
+        List<Frame> out = new ArrayList<>();
+        Tokens.Range now = w.range(seq);
+        if (s instanceof Tokens.Range r) {
+            Entry[] a = v.rangeAt(r);
+            if (a == null) {
+                return null;
+            }
+            Splice.diff(a, w.rows(), r, now, v.tokens, out);
+            return out;
+        }
+        Tokens.Splice sp = (Tokens.Splice) s;
+        Entry[] a = v.rangeAt(sp.a());
+        Entry[] b = v.rangeAt(sp.b());
+        if (a == null || b == null) {
+            return null;
+        }
+        // Finish the splice the client was cut off in, then splice from its end to now.
+        Splice.diff(a, b, sp.a(), sp.b(), v.tokens, out);
+        if (sp.j() > out.size()) {
+            return null;
+        }
+        out.subList(0, sp.j()).clear();
+        Splice.diff(b, w.rows(), sp.b(), now, v.tokens, out);
+        return out;
+    }
+
+    private void closed(LocalSubscription s) {
+        subscriptions.decrementAndGet();
+    }
+
+    @Override
+    public QueryResult query(Query query) throws LiveQueryException {
+        Table t = table(query.shape().table());
+        t.lock.lock();
+        try {
+            View v = t.views.get(query.shape());
+            if (v == null) {
+                v = new View(t, query.shape(), new Tokens(signer, query.shape(), epoch));
+            }
+            Placement p = placement(v, query.window());
+            LiveWindow w = new LiveWindow(v, null);
+            w.place(p.bound(), p.backward(), query.window().limit());
+            List<Row> rows = new ArrayList<>(w.size());
+            List<String> cursors = new ArrayList<>(w.size());
+            for (Entry e : w.rows()) {
+                rows.add(e.row());
+                cursors.add(e.key().cursor(v.tokens));
+            }
+            Frame ready = w.ready(false, t.seq);
+            return new QueryResult(rows, cursors, ready.hasMoreBefore(), ready.hasMoreAfter());
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    @Override
+    public WriteResult put(String table, String id, ObjectNode row, Long ifMatch) throws LiveQueryException {
+        ObjectNode data = rowData(id, row);
+        Table t = table(table);
+        t.lock.lock();
+        try {
+            Row cur = t.rows.get(id);
+            checkVersion(id, cur, ifMatch);
+            return new WriteResult(id, t.apply(id, cur, s -> new Row(id, s, data)), false);
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    @Override
+    public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch) throws LiveQueryException {
+        checkId(id);
+        JsonNode pid = fields.get("id");
+        if (pid != null && !(pid.isTextual() && pid.textValue().equals(id))) {
+            throw new LiveQueryException(BAD_REQUEST, "a patch cannot change the row id");
+        }
+        Table t = table(table);
+        t.lock.lock();
+        try {
+            Row cur = t.rows.get(id);
+            if (cur == null) {
+                throw new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table + "'");
+            }
+            checkVersion(id, cur, ifMatch);
+            ObjectNode merged = cur.data().deepCopy();
+            fields.fields().forEachRemaining(e -> {
+                if (e.getValue().isNull()) {
+                    merged.remove(e.getKey());
+                } else {
+                    merged.set(e.getKey(), e.getValue().deepCopy());
+                }
+            });
+            merged.put("id", id);
+            return new WriteResult(id, t.apply(id, cur, s -> new Row(id, s, merged)), false);
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    @Override
+    public WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException {
+        checkId(id);
+        Table t = table(table);
+        t.lock.lock();
+        try {
+            Row cur = t.rows.get(id);
+            if (cur == null) {
+                throw new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table + "'");
+            }
+            checkVersion(id, cur, ifMatch);
+            return new WriteResult(id, t.apply(id, cur, s -> null), true);
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    @Override
+    public Row get(String table, String id) throws LiveQueryException {
+        checkId(id);
+        Row r = table(table).rows.get(id);
+        if (r == null) {
+            throw new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table + "'");
+        }
+        return r;
+    }
+
+    @Override
+    public List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes)
+            throws LiveQueryException {
+        List<ObjectNode> rows = new ArrayList<>(upserts.size());
+        Set<String> ids = new HashSet<>();
+        for (ObjectNode u : upserts) {
+            JsonNode id = u.get("id");
+            if (id == null || !id.isTextual()) {
+                throw new LiveQueryException(BAD_REQUEST, "every upserted row needs a string id");
+            }
+            rows.add(rowData(id.textValue(), u));
+            if (!ids.add(id.textValue())) {
+                throw new LiveQueryException(BAD_REQUEST, "row '" + id.textValue() + "' appears twice in the batch");
+            }
+        }
+        for (String id : deletes) {
+            checkId(id);
+            if (!ids.add(id)) {
+                throw new LiveQueryException(BAD_REQUEST, "row '" + id + "' appears twice in the batch");
+            }
+        }
+        Table t = table(table);
+        t.lock.lock();
+        try {
+            for (String id : deletes) {
+                if (!t.rows.containsKey(id)) {
+                    throw new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table
+                            + "'; nothing in the batch was applied");
+                }
+            }
+            List<WriteResult> out = new ArrayList<>(rows.size() + deletes.size());
+            for (ObjectNode r : rows) {
+                String id = r.get("id").textValue();
+                out.add(new WriteResult(id, t.apply(id, t.rows.get(id), s -> new Row(id, s, r)), false));
+            }
+            for (String id : deletes) {
+                out.add(new WriteResult(id, t.apply(id, t.rows.get(id), s -> null), true));
+            }
+            return out;
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean ready() {
+        return !closed;
+    }
+
+    @Override
+    public Map<String, Long> gauges() {
+        long views = 0;
+        long rows = 0;
+        for (Table t : tables.values()) {
+            t.lock.lock();
+            try {
+                views += t.views.size();
+                rows += t.rows.size();
+            } finally {
+                t.lock.unlock();
+            }
+        }
+        return Map.of("views", views, "subscriptions", subscriptions.get(), "tables", (long) tables.size(),
+                "rows", rows);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    private Table table(String name) throws LiveQueryException {
+        if (closed) {
+            throw new LiveQueryException(UNAVAILABLE, "the backend is shutting down");
+        }
+        Query.table(name);
+        if (!options.tables().isEmpty() && !options.tables().contains(name)) {
+            throw new LiveQueryException(UNKNOWN_TABLE, "table '" + name + "' is not in livequery.tables.allow");
+        }
+        return tables.computeIfAbsent(name, n -> new Table(n, options));
+    }
+
+    private static void checkVersion(String id, Row cur, Long ifMatch) throws LiveQueryException {
+        if (ifMatch != null && (cur == null || cur.version() != ifMatch)) {
+            throw new LiveQueryException(VERSION_MISMATCH, "row '" + id + "' is "
+                    + (cur == null ? "absent" : "at version " + cur.version()) + ", not at version " + ifMatch);
+        }
+    }
+
+    static void checkId(String id) throws LiveQueryException {
+        if (id == null || id.isEmpty() || id.length() > 128) {
+            throw new LiveQueryException(BAD_REQUEST, "row ids are 1..128 characters");
+        }
+        for (int i = 0; i < id.length(); i++) {
+            if (Character.isISOControl(id.charAt(i))) {
+                throw new LiveQueryException(BAD_REQUEST, "row ids cannot contain control characters");
+            }
+        }
+    }
+
+    /** A private copy of the row with {@code "id"} first; the caller's node is never kept. */
+    private static ObjectNode rowData(String id, ObjectNode row) throws LiveQueryException {
+        checkId(id);
+        JsonNode bodyId = row.get("id");
+        if (bodyId != null && !(bodyId.isTextual() && bodyId.textValue().equals(id))) {
+            throw new LiveQueryException(BAD_REQUEST, "the row's id " + bodyId + " differs from '" + id + "'");
+        }
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("id", id);
+        row.fields().forEachRemaining(e -> {
+            if (!e.getKey().equals("id")) {
+                data.set(e.getKey(), e.getValue().deepCopy());
+            }
+        });
+        return data;
     }
 }

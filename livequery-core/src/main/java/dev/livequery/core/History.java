@@ -1,0 +1,80 @@
+package dev.livequery.core;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The resume horizon of one table: its last changes with before- and after-images.
+ *
+ * <p>With the current rows and this ring, the table as of any retained change can be rebuilt
+ * (roll the changes after it back), which is all a resume token needs. Retention follows
+ * PROTOCOL §3: at least {@code horizonChanges} changes or {@code horizonTime}, whichever keeps
+ * more, but never more than {@code maxHistory}, so memory stays bounded under any write rate.
+ * Images are the same immutable {@link Row}s the table holds, so the ring costs one small object
+ * per change plus the superseded row versions.
+ *
+ * <p>Guarded by the table's lock.
+ */
+final class History {
+    record Change(long seq, String id, Row before, Row after, long nanos) {
+    }
+
+    private final ArrayDeque<Change> changes = new ArrayDeque<>();
+    private final int horizonChanges;
+    private final long horizonNanos;
+    private final int maxHistory;
+    private long floor;
+
+    History(EngineOptions options) {
+        this.horizonChanges = options.horizonChanges();
+        this.horizonNanos = options.horizonTime().toNanos();
+        this.maxHistory = options.maxHistory();
+    }
+
+    void add(Change c) {
+        changes.addLast(c);
+        while (!changes.isEmpty()) {
+            Change oldest = changes.peekFirst();
+            boolean overCap = changes.size() > maxHistory;
+            boolean expired = changes.size() > horizonChanges && c.nanos() - oldest.nanos() > horizonNanos;
+            if (!overCap && !expired) {
+                break;
+            }
+            changes.pollFirst();
+            floor = oldest.seq();
+        }
+    }
+
+    /** Forgets everything: the table was replaced wholesale, so no earlier state can be rebuilt. */
+    void restart(long seq) {
+        changes.clear();
+        floor = seq;
+    }
+
+    /** The oldest change number the table can be rebuilt at. */
+    long floor() {
+        return floor;
+    }
+
+    /**
+     * For every row changed after {@code seq}: its image as of {@code seq} (null when it did not
+     * exist then). Rows not in the map are as they are now.
+     */
+    Map<String, Row> imagesAt(long seq) {
+        Map<String, Row> past = new HashMap<>();
+        for (Iterator<Change> it = changes.descendingIterator(); it.hasNext(); ) {
+            Change c = it.next();
+            if (c.seq() <= seq) {
+                break;
+            }
+            past.put(c.id(), c.before()); // walking backwards, the last put is the earliest change
+        }
+        return past;
+    }
+
+    int size() {
+        return changes.size();
+    }
+}

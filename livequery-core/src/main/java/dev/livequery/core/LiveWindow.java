@@ -1,0 +1,218 @@
+package dev.livequery.core;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One subscription's window over its view, kept exact change by change.
+ *
+ * <h2>The incremental step</h2>
+ * A change moves at most one row of the view: it leaves its old key and/or takes a new one. The
+ * new window is then the old one with (1) the row removed if it was inside, (2) the row inserted
+ * if its new key falls strictly inside what remains, (3) the last row (first, for a backward
+ * window) trimmed if the window is one too long, (4) the next row of the view pulled in at the
+ * edge if it is one short. A removal and an insertion of the same row become one {@code move}
+ * (or {@code update} when the index does not change), including the case where (4) pulls in the
+ * very row (1) removed.
+ *
+ * <h2>Why tokens stay small</h2>
+ * After each of those frames the client holds consecutive rows of the view as of this change:
+ * step (1) leaves a gap only when (2) refills it in the same frame, and (3) and (4) act at the
+ * edges. So a {@link Tokens.Range} names every state this class leaves a client in.
+ *
+ * <p>Guarded by the table's lock.
+ */
+final class LiveWindow {
+    final View view;
+    final LocalSubscription sub;
+    private Key bound;
+    private boolean backward;
+    private int limit;
+    private Entry[] rows = new Entry[8];
+    private int size;
+
+    LiveWindow(View view, LocalSubscription sub) {
+        this.view = view;
+        this.sub = sub;
+    }
+
+    /** Places the window and loads its rows from the view; sends nothing. */
+    void place(Key bound, boolean backward, int limit) {
+        this.bound = bound;
+        this.backward = backward;
+        this.limit = limit;
+        size = 0;
+        if (rows.length < Math.min(limit + 1, 64)) {
+            rows = new Entry[Math.min(limit + 1, 64)];
+        }
+        Entry e;
+        while (size < limit && (e = neighbour()) != null) {
+            insertAt(backward ? 0 : size, e);
+        }
+    }
+
+    /** Re-places the window where it was, after its view was rebuilt. */
+    void reload() {
+        place(bound, backward, limit);
+    }
+
+    Entry[] rows() {
+        return Arrays.copyOf(rows, size);
+    }
+
+    int size() {
+        return size;
+    }
+
+    Tokens.Range range(long seq) {
+        return Tokens.Range.of(seq, rows, size);
+    }
+
+    void apply(Key oldKey, Key newKey, Entry after, long seq) {
+        Order order = view.shape.order;
+        int removed = -1;
+        Entry gone = null;
+        if (oldKey != null && size > 0) {
+            int i = indexOf(oldKey);
+            if (i >= 0) {
+                gone = rows[i];
+                removeAt(i);
+                removed = i;
+            }
+        }
+        if (newKey != null && size > 0 && inBound(newKey)
+                && (backward ? order.compare(newKey, rows[0].key()) > 0
+                             : order.compare(newKey, rows[size - 1].key()) < 0)) {
+            int j = -indexOf(newKey) - 1;
+            insertAt(j, after);
+            if (gone != null) {
+                emit(removed == j ? Frame.update(after, j, view.tokens, state(seq))
+                        : Frame.move(after, removed, j, view.tokens, state(seq)));
+                return;
+            }
+            emit(Frame.enter(after, j, view.tokens, state(seq)));
+            if (size > limit) {
+                int at = backward ? 0 : size - 1;
+                Entry out = removeAt(at);
+                emit(Frame.leave(out.id(), out.row().version(), at, view.tokens, state(seq)));
+            }
+            return;
+        }
+        if (gone != null) {
+            Entry next = neighbour();
+            if (next != null && next.id().equals(gone.id())) {
+                int at = backward ? 0 : size;
+                insertAt(at, next);
+                emit(removed == at ? Frame.update(next, at, view.tokens, state(seq))
+                        : Frame.move(next, removed, at, view.tokens, state(seq)));
+                return;
+            }
+            emit(Frame.leave(gone.id(), seq, removed, view.tokens, state(seq)));
+        }
+        Entry next;
+        while (size < limit && (next = neighbour()) != null) {
+            int at = backward ? 0 : size;
+            insertAt(at, next);
+            emit(Frame.enter(next, at, view.tokens, state(seq)));
+        }
+    }
+
+    /** reset + the whole window + ready, as of change {@code seq}. */
+    void snapshot(String cause, long seq, List<Frame> out) {
+        Tokens t = view.tokens;
+        out.add(Frame.reset(cause, t.epoch, t, Tokens.Range.empty(seq)));
+        for (int i = 0; i < size; i++) {
+            out.add(Frame.enter(rows[i], i, t, Tokens.Range.of(seq, rows, i + 1)));
+        }
+        out.add(ready(false, seq));
+    }
+
+    Frame ready(boolean resumed, long seq) {
+        var tree = view.tree;
+        boolean before;
+        boolean after;
+        if (backward) {
+            after = tree.ceilingKey(bound) != null;
+            before = size == limit && tree.lowerKey(rows[0].key()) != null;
+        } else {
+            before = bound != null && tree.floorKey(bound) != null;
+            after = size == limit && tree.higherKey(rows[size - 1].key()) != null;
+        }
+        return Frame.ready(before, after, resumed, view.tokens, range(seq));
+    }
+
+    /** Moves the window; returns the splice from the old rows to the new ones, then ready. */
+    void reanchor(Key bound, boolean backward, int limit, long seq, List<Frame> out) {
+        Entry[] old = rows();
+        Tokens.Range a = range(seq);
+        place(bound, backward, limit);
+        Splice.diff(old, rows(), a, range(seq), view.tokens, out);
+        out.add(ready(false, seq));
+    }
+
+    private Tokens.State state(long seq) {
+        return Tokens.Range.of(seq, rows, size);
+    }
+
+    private void emit(Frame f) {
+        sub.offer(f);
+    }
+
+    private boolean inBound(Key k) {
+        if (bound == null) {
+            return true;
+        }
+        int c = view.shape.order.compare(k, bound);
+        return backward ? c < 0 : c > 0;
+    }
+
+    /** The row of the view just beyond the window's open edge, or null. */
+    private Entry neighbour() {
+        var tree = view.tree;
+        Map.Entry<Key, Entry> e;
+        if (backward) {
+            e = tree.lowerEntry(size == 0 ? bound : rows[0].key());
+        } else if (size == 0) {
+            e = bound == null ? tree.firstEntry() : tree.higherEntry(bound);
+        } else {
+            e = tree.higherEntry(rows[size - 1].key());
+        }
+        return e == null ? null : e.getValue();
+    }
+
+    /** Binary search: the index, or -(insertion point) - 1. */
+    private int indexOf(Key k) {
+        Order order = view.shape.order;
+        int lo = 0;
+        int hi = size - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = order.compare(rows[mid].key(), k);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -lo - 1;
+    }
+
+    private void insertAt(int i, Entry e) {
+        if (size == rows.length) {
+            rows = Arrays.copyOf(rows, Math.max(8, size * 2));
+        }
+        System.arraycopy(rows, i, rows, i + 1, size - i);
+        rows[i] = e;
+        size++;
+    }
+
+    private Entry removeAt(int i) {
+        Entry e = rows[i];
+        System.arraycopy(rows, i + 1, rows, i, size - i - 1);
+        rows[--size] = null;
+        return e;
+    }
+}

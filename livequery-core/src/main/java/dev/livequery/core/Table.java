@@ -1,0 +1,135 @@
+package dev.livequery.core;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One table: its rows, its change history and its views.
+ *
+ * <p>One lock per table orders everything that touches it: a write, the frames it causes in
+ * every window, subscribes, reanchors and resumes. Frames of a subscription are therefore made
+ * in change order without any further coordination, and a window is always exact as of the last
+ * change. Readers of a single row ({@code get}) do not take the lock.
+ *
+ * <h2>Change routing</h2>
+ * Each view is filed under one {@code eq}/{@code in} term of its where (field → value → views);
+ * views without one are scanned. A change looks up the before- and after-image's value of each
+ * filed field, so a write touches only views that could match either image.
+ */
+final class Table {
+    final String name;
+    final ReentrantLock lock = new ReentrantLock();
+    final Map<String, Row> rows = new ConcurrentHashMap<>();
+    final History history;
+    final Map<Shape, View> views = new HashMap<>();
+    /** Last change number; also the version the last write got (versions are per-table sequence numbers). */
+    long seq;
+
+    private final Map<String, Map<Object, Set<View>>> index = new HashMap<>();
+    private final Set<View> unindexed = new LinkedHashSet<>();
+    private final List<View> touched = new ArrayList<>();
+
+    Table(String name, EngineOptions options) {
+        this.name = name;
+        this.history = new History(options);
+    }
+
+    /** Applies one write (after == null deletes) and returns the new row version. */
+    long apply(String id, Row before, java.util.function.LongFunction<Row> after) {
+        long s = seq + 1;
+        applyAt(id, before, after.apply(s), s);
+        return s;
+    }
+
+    /** Applies a change numbered {@code s} (> {@link #seq}), which is also the row's version. */
+    void applyAt(String id, Row before, Row after, long s) {
+        seq = s;
+        if (after == null) {
+            rows.remove(id);
+        } else {
+            rows.put(id, after);
+        }
+        history.add(new History.Change(s, id, before, after, System.nanoTime()));
+        route(before, after, s);
+    }
+
+    private void route(Row before, Row after, long s) {
+        touched.clear();
+        for (View v : unindexed) {
+            touch(v, s);
+        }
+        for (Map.Entry<String, Map<Object, Set<View>>> f : index.entrySet()) {
+            if (before != null) {
+                touchAll(f.getValue().get(Values.of(before.data().get(f.getKey()))), s);
+            }
+            if (after != null) {
+                touchAll(f.getValue().get(Values.of(after.data().get(f.getKey()))), s);
+            }
+        }
+        for (int i = 0, n = touched.size(); i < n; i++) {
+            touched.get(i).apply(before, after, s);
+        }
+    }
+
+    private void touchAll(Set<View> vs, long s) {
+        if (vs != null) {
+            for (View v : vs) {
+                touch(v, s);
+            }
+        }
+    }
+
+    private void touch(View v, long s) {
+        if (v.touched != s) {
+            v.touched = s;
+            touched.add(v);
+        }
+    }
+
+    View view(Shape shape, Signer signer, int epoch) {
+        View v = views.get(shape);
+        if (v == null) {
+            v = new View(this, shape, new Tokens(signer, shape, epoch));
+            views.put(shape, v);
+            Where.Term t = shape.where.indexTerm();
+            if (t == null) {
+                unindexed.add(v);
+            } else {
+                for (Object value : t.in() != null ? t.in() : Set.of(t.operand())) {
+                    index.computeIfAbsent(t.field(), f -> new HashMap<>())
+                            .computeIfAbsent(value, x -> new LinkedHashSet<>()).add(v);
+                }
+            }
+        }
+        return v;
+    }
+
+    /** Drops a view nobody watches any more, so memory follows the live shapes. */
+    void release(View v) {
+        if (!v.windows.isEmpty() || views.get(v.shape) != v) {
+            return;
+        }
+        views.remove(v.shape);
+        unindexed.remove(v);
+        Where.Term t = v.shape.where.indexTerm();
+        if (t != null) {
+            Map<Object, Set<View>> byValue = index.get(t.field());
+            for (Object value : t.in() != null ? t.in() : Set.of(t.operand())) {
+                Set<View> set = byValue.get(value);
+                set.remove(v);
+                if (set.isEmpty()) {
+                    byValue.remove(value);
+                }
+            }
+            if (byValue.isEmpty()) {
+                index.remove(t.field());
+            }
+        }
+    }
+}

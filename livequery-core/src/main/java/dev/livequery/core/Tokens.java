@@ -1,0 +1,162 @@
+package dev.livequery.core;
+
+import java.util.Arrays;
+
+/**
+ * Resume-token codec for one view (one shape, one history epoch).
+ *
+ * <h2>What a token names</h2>
+ * A token names the exact list a client holds, in terms any process with the same change
+ * history can rebuild, so it fits in the protocol's 200 bytes however large the window:
+ * <ul>
+ * <li>{@link Range}: {@code count} consecutive rows of the view as it was at change
+ *     {@code seq}, located by one of them ({@code anchor}, {@code offset} rows from the start).
+ *     Every state an incremental change, a snapshot or a snapshot cut short leaves a client in is
+ *     such a range (see {@code LiveWindow}), so almost every frame carries one.</li>
+ * <li>{@link Splice}: the first {@code j} frames of the deterministic {@code Splice.diff(a, b)},
+ *     applied to range {@code a}. Reanchors and resumes, whose intermediate states are not ranges,
+ *     carry these.</li>
+ * </ul>
+ * The anchor is a row id, which the protocol caps at 128 characters; when the ids at hand would
+ * push a token past 200 bytes the frame carries an unresumable token instead, which resumes as
+ * {@code reset resume_miss}: correct, only slower.
+ *
+ * <p>Layout (base64url): kind, epoch, range(s), j, then an 8-byte HMAC over the shape fingerprint
+ * and the payload, so a token of another shape, an edited one or a forged one does not verify.
+ */
+final class Tokens {
+    static final int MAX_LENGTH = 200;
+    static final String UNRESUMABLE = "~";
+    private static final int RANGE = 1;
+    private static final int SPLICE = 2;
+
+    sealed interface State permits Range, Splice {
+    }
+
+    /** {@code count} rows of the view at {@code seq}, the row {@code anchor} being the {@code offset}-th. */
+    record Range(long seq, String anchor, int offset, int count) implements State {
+        static Range empty(long seq) {
+            return new Range(seq, null, 0, 0);
+        }
+
+        /** Names {@code rows[0..n)} at {@code seq}, anchored on a short id so tokens stay small. */
+        static Range of(long seq, Entry[] rows, int n) {
+            if (n == 0) {
+                return empty(seq);
+            }
+            int best = 0;
+            if (rows[0].id().length() > 32) {
+                for (int i = 1; i < n; i++) {
+                    if (rows[i].id().length() < rows[best].id().length()) {
+                        best = i;
+                    }
+                }
+            }
+            return new Range(seq, rows[best].id(), best, n);
+        }
+    }
+
+    /** The first {@code j} frames of {@code Splice.diff(a, b)} applied to {@code a}. */
+    record Splice(Range a, Range b, int j) implements State {
+    }
+
+    /** Why a token was not accepted: the reset cause the client gets. */
+    static final class Refused extends Exception {
+        final String cause;
+
+        Refused(String cause) {
+            super(cause, null, false, false);
+            this.cause = cause;
+        }
+    }
+
+    final Signer signer;
+    final Shape shape;
+    final int epoch;
+
+    Tokens(Signer signer, Shape shape, int epoch) {
+        this.signer = signer;
+        this.shape = shape;
+        this.epoch = epoch;
+    }
+
+    String encode(State s) {
+        Bytes.Writer w = new Bytes.Writer();
+        if (s instanceof Range r) {
+            w.u8(RANGE).i32(epoch);
+            range(w, r);
+        } else {
+            Splice sp = (Splice) s;
+            w.u8(SPLICE).i32(epoch);
+            range(w, sp.a());
+            range(w, sp.b());
+            w.varlong(sp.j());
+        }
+        byte[] payload = w.out.toByteArray();
+        byte[] all = Arrays.copyOf(payload, payload.length + Signer.TAG);
+        System.arraycopy(signer.tag(shape.fingerprint(), payload, payload.length), 0, all, payload.length, Signer.TAG);
+        String token = Bytes.B64.encodeToString(all);
+        return token.length() <= MAX_LENGTH ? token : UNRESUMABLE;
+    }
+
+    private static void range(Bytes.Writer w, Range r) {
+        w.varlong(r.seq()).varlong(r.count());
+        if (r.count() > 0) {
+            w.varlong(r.offset()).str(r.anchor());
+        }
+    }
+
+    /**
+     * @throws Refused with {@code resume_miss} for anything that does not verify, {@code epoch}
+     *                 for a genuine token from a history this process no longer has
+     */
+    State decode(String token, int maxWindow) throws Refused {
+        if (token.length() > MAX_LENGTH) {
+            throw new Refused("resume_miss");
+        }
+        byte[] all;
+        try {
+            all = Bytes.B64D.decode(token);
+        } catch (IllegalArgumentException e) {
+            throw new Refused("resume_miss");
+        }
+        int len = all.length - Signer.TAG;
+        if (len < 6 || !signer.verify(shape.fingerprint(), all, len)) {
+            throw new Refused("resume_miss");
+        }
+        try {
+            Bytes.Reader r = new Bytes.Reader(all, len);
+            int kind = r.u8();
+            int e = r.i32();
+            State s;
+            if (kind == RANGE) {
+                s = range(r, maxWindow);
+            } else if (kind == SPLICE) {
+                Range a = range(r, maxWindow);
+                Range b = range(r, maxWindow);
+                s = new Splice(a, b, r.varint(2 * maxWindow + 2));
+            } else {
+                throw new Bytes.Malformed("kind");
+            }
+            if (!r.done()) {
+                throw new Bytes.Malformed("trailing bytes");
+            }
+            if (e != epoch) {
+                throw new Refused("epoch");
+            }
+            return s;
+        } catch (Bytes.Malformed m) {
+            throw new Refused("resume_miss");
+        }
+    }
+
+    private static Range range(Bytes.Reader r, int maxWindow) throws Bytes.Malformed {
+        long seq = r.varlong();
+        int count = r.varint(maxWindow + 1);
+        if (count == 0) {
+            return Range.empty(seq);
+        }
+        int offset = r.varint(count - 1);
+        return new Range(seq, r.str(), offset, count);
+    }
+}

@@ -1,0 +1,149 @@
+package dev.livequery.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.TreeMap;
+
+/**
+ * The rows of one shape, in order, shared by every window of that shape (PROTOCOL §2: one view
+ * per shape). A change is matched and keyed once here, then offered to each window.
+ *
+ * <p>Guarded by the table's lock.
+ */
+final class View {
+    final Table table;
+    final Shape shape;
+    final Tokens tokens;
+    final TreeMap<Key, Entry> tree;
+    final List<LiveWindow> windows = new ArrayList<>();
+    /** The change this view last saw, so routing offers each change once. */
+    long touched = -1;
+
+    View(Table table, Shape shape, Tokens tokens) {
+        this.table = table;
+        this.shape = shape;
+        this.tokens = tokens;
+        this.tree = new TreeMap<>(shape.order);
+        reload();
+    }
+
+    /** Rebuilds the tree from the table's rows. */
+    void reload() {
+        tree.clear();
+        for (Row r : table.rows.values()) {
+            if (shape.where.matches(r.data())) {
+                Key k = shape.order.key(r);
+                tree.put(k, new Entry(k, r));
+            }
+        }
+    }
+
+    void apply(Row before, Row after, long seq) {
+        boolean was = before != null && shape.where.matches(before.data());
+        boolean is = after != null && shape.where.matches(after.data());
+        if (!was && !is) {
+            return;
+        }
+        Key oldKey = was ? shape.order.key(before) : null;
+        Entry now = null;
+        if (oldKey != null) {
+            tree.remove(oldKey);
+        }
+        if (is) {
+            Key k = shape.order.key(after);
+            now = new Entry(k, after);
+            tree.put(k, now);
+        }
+        for (int i = 0, n = windows.size(); i < n; i++) {
+            windows.get(i).apply(oldKey, now == null ? null : now.key(), now, seq);
+        }
+    }
+
+    /**
+     * The {@code r.count()} rows of this view as they were at change {@code r.seq()}, or null when
+     * that state cannot be rebuilt (past the horizon, or the token names rows that were not there).
+     */
+    Entry[] rangeAt(Tokens.Range r) {
+        if (r.seq() > table.seq || r.seq() < table.history.floor()) {
+            return null;
+        }
+        if (r.count() == 0) {
+            return new Entry[0];
+        }
+        Map<String, Row> past = table.history.imagesAt(r.seq());
+        Row anchor = past.containsKey(r.anchor()) ? past.get(r.anchor()) : table.rows.get(r.anchor());
+        if (anchor == null || !shape.where.matches(anchor.data())) {
+            return null;
+        }
+        Key ak = shape.order.key(anchor);
+        TreeMap<Key, Entry> then = new TreeMap<>(shape.order);
+        for (Row img : past.values()) {
+            if (img != null && shape.where.matches(img.data())) {
+                Key k = shape.order.key(img);
+                then.put(k, new Entry(k, img));
+            }
+        }
+        Entry[] out = new Entry[r.count()];
+        Iterator<Entry> down = merge(tree.headMap(ak, false).descendingMap().values().iterator(),
+                then.headMap(ak, false).descendingMap().values().iterator(), past, shape.order.reversed());
+        for (int i = r.offset() - 1; i >= 0; i--) {
+            if (!down.hasNext()) {
+                return null;
+            }
+            out[i] = down.next();
+        }
+        Iterator<Entry> up = merge(tree.tailMap(ak, true).values().iterator(),
+                then.tailMap(ak, true).values().iterator(), past, shape.order);
+        for (int i = r.offset(); i < out.length; i++) {
+            if (!up.hasNext()) {
+                return null;
+            }
+            out[i] = up.next();
+        }
+        return out;
+    }
+
+    /** Merges the current rows (minus those changed since) with the changed rows' old images. */
+    private static Iterator<Entry> merge(Iterator<Entry> now, Iterator<Entry> then, Map<String, Row> changed,
+            Comparator<Key> order) {
+        return new Iterator<>() {
+            Entry a = nextUnchanged();
+            Entry b = then.hasNext() ? then.next() : null;
+
+            private Entry nextUnchanged() {
+                while (now.hasNext()) {
+                    Entry e = now.next();
+                    if (!changed.containsKey(e.id())) {
+                        return e;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return a != null || b != null;
+            }
+
+            @Override
+            public Entry next() {
+                Entry r;
+                if (a == null && b == null) {
+                    throw new NoSuchElementException();
+                }
+                if (b == null || a != null && order.compare(a.key(), b.key()) < 0) {
+                    r = a;
+                    a = nextUnchanged();
+                } else {
+                    r = b;
+                    b = then.hasNext() ? then.next() : null;
+                }
+                return r;
+            }
+        };
+    }
+}
