@@ -15,9 +15,9 @@ import java.util.List;
  * tiny resume horizons. After every drain the naive client's window must be the oracle's.
  *
  * <p>Tries come from {@code jqwik.tries.default}: 1000 from junit-platform.properties, or
- * {@code ./mvnw -pl livequery-core test -Dtest=EngineOracleProperties -Djqwik.tries=20000}.
+ * {@code ./mvnw -pl livequery-core test -Dtest=EngineOraclePropertyTest -Djqwik.tries=20000}.
  */
-class EngineOracleProperties {
+class EngineOraclePropertyTest {
     /** Events whose share of tries jqwik reports, so that a generator that stops reaching them shows. */
     static final List<String> EVENTS = List.of("frame move", "frame update", "frame leave", "frame reset overflow",
             "frame reset resume_miss", "resumed ready", "resume expecting RESUMED from mid-snapshot",
