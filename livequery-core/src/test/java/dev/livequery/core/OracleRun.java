@@ -41,6 +41,13 @@ import java.util.TreeSet;
 final class OracleRun {
     static final String TABLE = "t";
     static final int MAX_CLIENTS = 10;
+    /**
+     * Off (strict, per PROTOCOL §3) by default. The engine names the state after a frame inside a
+     * resume's splice relative to where that resume started, so such an eid needs history back to
+     * the older token, and a tiny horizon refuses it although the client's data is recent. Set
+     * {@code -Dlivequery.oracle.lenientSpliceHorizon=true} to keep hunting other bugs meanwhile.
+     */
+    static final boolean LENIENT_SPLICE_HORIZON = Boolean.getBoolean("livequery.oracle.lenientSpliceHorizon");
 
     /** One shape of the scenario, with every cursor seen for it and the row image it came from. */
     static final class ShapeInfo {
@@ -639,6 +646,9 @@ final class OracleRun {
             long atLeast = writes - saved.writesAtDrain();
             first = atMost <= options.horizonChanges() ? First.RESUMED
                     : atLeast > options.maxHistory() ? First.RESUME_MISS : First.RESUMED_OR_MISS;
+            if (first == First.RESUMED && saved.kind().equals("resume splice") && LENIENT_SPLICE_HORIZON) {
+                first = First.RESUMED_OR_MISS; // known engine deviation, see LENIENT_SPLICE_HORIZON
+            }
         }
         events.add("resume expecting " + first + (saved == null ? "" : " from " + saved.kind()));
         // the client rolls back to exactly what it held after the frame that carried the token
@@ -763,7 +773,7 @@ final class OracleRun {
         }
         c.eids.add(eid);
         String kind = f.op() == Frame.Op.READY ? "ready" : f.op() == Frame.Op.RESET ? "reset"
-                : c.snapshotIndex >= 0 ? "mid-snapshot" : "row frame";
+                : c.snapshotIndex >= 0 ? "mid-snapshot" : c.expectResumedReady ? "resume splice" : "row frame";
         Saved before = c.saved.get(eid);
         if (before != null) {
             // an eid names one client state; two different states under one eid cannot both resume right
