@@ -254,6 +254,31 @@ class EngineOracleExamplesTest {
         s2.close();
     }
 
+    /**
+     * §3: a resume sends "no rows it already has". The client holds [b, a]; only a changed (its
+     * new key sorts it first). One move of a does it; moving the unchanged b re-sends b.
+     */
+    @Test
+    void resumeDoesNotResendUnchangedRows() throws LiveQueryException {
+        Backend b = backend(EngineOptions.defaults());
+        Query query = q("{\"table\":\"t\",\"order\":[{\"field\":\"k\",\"dir\":\"desc\"}],\"limit\":2}");
+        put(b, "{\"id\":\"a\"}");
+        put(b, "{\"id\":\"b\",\"k\":null}");
+        Subscription s = b.subscribe(query, null, () -> { });
+        List<Frame> f = drain(s);
+        assertThat(ops(f)).containsExactly("reset subscribe", "enter b@2 new=0", "enter a@1 new=1",
+                "ready before=false after=false resumed=false");
+        s.close();
+        put(b, "{\"id\":\"a\",\"k\":null}"); // a now ties with b on k and wins on id
+        Subscription t = b.subscribe(query, f.getLast().eid(), () -> { });
+        List<Frame> g = drain(t);
+        Replica r = new Replica();
+        apply(r, f);
+        assertThat(apply(r, g)).containsExactly("a", "b");
+        assertThat(ops(g)).containsExactly("move a@3 old=1 new=0", "ready before=false after=false resumed=true");
+        t.close();
+    }
+
     /** A token from an earlier life of the store (same secret, restarted) must not resume silently. */
     @Test
     void tokenFromAnotherBackendInstance() throws LiveQueryException {

@@ -121,14 +121,16 @@ record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, L
                 Tuple.of(3, Arbitraries.just(0)), Tuple.of(2, Arbitraries.integers().between(1, 4)));
         Arbitrary<Integer> horizon = Arbitraries.frequencyOf(
                 Tuple.of(3, Arbitraries.just(0)), Tuple.of(1, Arbitraries.integers().between(1, 4)));
+        // unfiltered shapes more often: full windows make moves and boundary crossings likelier
         Arbitrary<ShapePick> shape = Combinators.combine(
-                Arbitraries.integers().between(0, WHERES.length - 1),
+                Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.just(0)),
+                        Tuple.of(2, Arbitraries.integers().between(0, WHERES.length - 1))),
                 Arbitraries.integers().between(0, ORDERS.length - 1)).as(ShapePick::new);
         return Combinators.combine(ids, queue, horizon, Arbitraries.of(true, false),
                 shape.list().ofMinSize(1).ofMaxSize(3),
                 put().list().ofMaxSize(8),
                 subscribe().list().ofMinSize(1).ofMaxSize(4),
-                act().list().ofMaxSize(40)).as(OracleScenario::new);
+                act().list().ofMaxSize(50)).as(OracleScenario::new);
     }
 
     private static Arbitrary<Integer> value() {
