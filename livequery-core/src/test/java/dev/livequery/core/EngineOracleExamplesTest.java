@@ -355,6 +355,27 @@ class EngineOracleExamplesTest {
         s.close();
     }
 
+    /** §2: subscriptions of one shape share one view, however the shape is spelled; so do their cursors. */
+    @Test
+    void oneShapeOneViewWhateverTheSpelling() throws LiveQueryException {
+        Backend b = backend(EngineOptions.defaults());
+        put(b, "{\"id\":\"x\",\"a\":1,\"b\":2,\"k\":5}");
+        put(b, "{\"id\":\"y\",\"a\":1,\"b\":2,\"k\":7}");
+        Subscription s1 = b.subscribe(q("{\"table\":\"t\",\"where\":{\"a\":1,\"b\":2},"
+                + "\"order\":[{\"field\":\"k\",\"dir\":\"desc\"}],\"limit\":1}"), null, () -> { });
+        Subscription s2 = b.subscribe(Query.fromParams("t", "{\"b\":2,\"a\":1.0}", "-k", "1", null, null), null,
+                () -> { });
+        assertThat(s1.query().shape()).isEqualTo(s2.query().shape());
+        assertThat(b.gauges().get("views")).isEqualTo(1L);
+        List<Frame> f1 = drain(s1);
+        drain(s2);
+        s2.reanchor(new Window(f1.get(1).cursor(), null, 5)); // a cursor of s1 works for s2
+        assertThat(ops(drain(s2))).containsExactly("leave y@2 old=0", "enter x@1 new=0",
+                "ready before=true after=false resumed=false");
+        s1.close();
+        s2.close();
+    }
+
     /** Backend javadoc: a batch is validated before anything is written; a failed write changes nothing. */
     @Test
     void failedBatchChangesNothing() throws LiveQueryException {
