@@ -279,6 +279,24 @@ class EngineOracleExamplesTest {
         t.close();
     }
 
+    /** The horizon counts changes of the view's table (§3 "of that view"): other tables do not use it up. */
+    @Test
+    void otherTablesDoNotUseUpTheHorizon() throws LiveQueryException {
+        Backend b = backend(EngineOptions.defaults().withHorizon(1, Duration.ZERO, 1));
+        put(b, "{\"id\":\"a\"}");
+        Query query = q("{\"table\":\"t\",\"limit\":5}");
+        Subscription s = b.subscribe(query, null, () -> { });
+        String eid = drain(s).getLast().eid();
+        s.close();
+        for (int i = 0; i < 5; i++) {
+            b.put("u", "x" + i, obj("{\"id\":\"x" + i + "\"}"), null);
+        }
+        put(b, "{\"id\":\"b\"}");
+        Subscription t = b.subscribe(query, eid, () -> { });
+        assertThat(ops(drain(t))).containsExactly("enter b@2 new=1", "ready before=false after=false resumed=true");
+        t.close();
+    }
+
     /** A token from an earlier life of the store (same secret, restarted) must not resume silently. */
     @Test
     void tokenFromAnotherBackendInstance() throws LiveQueryException {

@@ -50,6 +50,12 @@ record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, L
         "{\"b\": null}",
         "{\"a\": {\"gte\": \"\", \"lt\": \"b\"}}",
         "{\"p\": {\"gte\": 2}}",
+        // eq/in terms are what the engine routes changes by: exercise equal-but-differently-written numbers
+        "{\"b\": {\"in\": [0, 2.5, \"b\", false]}}",
+        "{\"a\": 12345678901234567890}",
+        "{\"or\": [{\"a\": {\"in\": [1.0, \"a\"]}}, {\"b\": 1e0}]}",
+        "{\"a\": {\"gte\": 1e0, \"lte\": 1.0}, \"b\": {\"ne\": \"a\"}}",
+        "{\"c\": {\"prefix\": \"\"}, \"a\": {\"in\": [null, true, \"b\"]}}",
     };
 
     /** order keys (JSON); id ascending is always the final tiebreak. */
