@@ -34,6 +34,9 @@ record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, L
     };
     static final int HOT_VALUES = 7;
 
+    /** Actions per scenario; {@code -Dlivequery.oracle.maxActions=200} for long, deep runs. */
+    static final int MAX_ACTS = Integer.getInteger("livequery.oracle.maxActions", 50);
+
     /** where clauses (JSON), every operator of §2 incl. a top-level or. */
     static final String[] WHERES = {
         "{}",
@@ -136,7 +139,7 @@ record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, L
                 shape.list().ofMinSize(1).ofMaxSize(3),
                 put().list().ofMaxSize(8),
                 subscribe().list().ofMinSize(1).ofMaxSize(4),
-                act().list().ofMaxSize(50)).as(OracleScenario::new);
+                act().list().ofMaxSize(MAX_ACTS)).as(OracleScenario::new);
     }
 
     private static Arbitrary<Integer> value() {
