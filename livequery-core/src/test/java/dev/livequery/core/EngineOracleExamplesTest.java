@@ -394,6 +394,21 @@ class EngineOracleExamplesTest {
         s2.close();
     }
 
+    /** Subscription javadoc: close drops what is queued and is idempotent; a closed subscription gets nothing more. */
+    @Test
+    void closeDropsTheQueueAndIsIdempotent() throws LiveQueryException {
+        Backend b = backend(EngineOptions.defaults());
+        Subscription s = b.subscribe(q("{\"table\":\"t\",\"limit\":5}"), null, () -> { });
+        drain(s);
+        put(b, "{\"id\":\"a\"}");
+        s.close();
+        s.close();
+        put(b, "{\"id\":\"b\"}");
+        assertThat(drain(s)).isEmpty();
+        assertThat(s.queued()).isZero();
+        assertThat(b.gauges().get("subscriptions")).isZero();
+    }
+
     /** Backend javadoc: a batch is validated before anything is written; a failed write changes nothing. */
     @Test
     void failedBatchChangesNothing() throws LiveQueryException {
