@@ -329,4 +329,19 @@ class CursorTest {
         String c = m.query(q).cursors().get(0);
         assertThat(ids(m.query(q.withWindow(new Window(c, null, 1))))).containsExactly("b");
     }
+
+    @Test
+    @Disabled("BUG: a sort value (or id) with a lone surrogate, which JSON \\ud800 escapes let through, is "
+            + "UTF-8-encoded as '?' in the cursor, so after=<cursor> lands at the wrong position and re-sends the row")
+    void cursorOfARowWithALoneSurrogateRoundTrips() throws Exception {
+        LocalBackend m = new LocalBackend(EngineOptions.defaults());
+        m.put("t", "a", obj("{\"s\":\"\\ud800\"}"), null);
+        m.put("t", "b", obj("{\"s\":\"z\"}"), null);
+        Query q = query("{'table':'t','order':[{'field':'s'}],'limit':10}");
+        QueryResult all = m.query(q);
+        assertThat(ids(all)).containsExactly("b", "a");
+        String afterA = all.cursors().get(1);
+        // today: [b, a] -- the whole table again, so paging with after never ends
+        assertThat(ids(m.query(q.withWindow(new Window(afterA, null, 10))))).isEmpty();
+    }
 }

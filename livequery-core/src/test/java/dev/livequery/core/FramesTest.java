@@ -786,7 +786,30 @@ class FramesTest {
             }
         }
         assertThat(resumable).isPositive();
-        System.out.println("long-id eids: resumable=" + resumable + " unresumable=" + unresumable);
         assertThat(unresumable + resumable).isEqualTo(fs.size());
+    }
+
+    @Test
+    void wakeupRunsWhenASubscriptionGoesFromNothingToSomethingToDrain() throws Exception {
+        int[] wakeups = {0};
+        Subscription s = b.subscribe(byP(5), null, () -> wakeups[0]++);
+        assertThat(wakeups[0]).as("the pending snapshot").isEqualTo(1);
+        drain(s);
+        p("r01", 11);
+        assertThat(wakeups[0]).isEqualTo(2);
+        p("r02", 21);
+        assertThat(wakeups[0]).as("already something to drain").isEqualTo(2);
+        assertThat(s.queued()).isEqualTo(2);
+        List<Frame> one = new ArrayList<>();
+        assertThat(s.drain(one, 1)).isEqualTo(1);
+        assertThat(d(one)).containsExactly("update r01@1");
+        assertThat(s.queued()).isEqualTo(1);
+        drain(s);
+        p("r15", 1); // enters at the top
+        assertThat(wakeups[0]).isEqualTo(3);
+        s.close();
+        p("r03", 31);
+        assertThat(wakeups[0]).as("a closed subscription is not woken").isEqualTo(3);
+        assertThat(s.queued()).isZero();
     }
 }
