@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -378,8 +377,6 @@ class LocalBackendTest {
     }
 
     @Test
-    @Disabled("BUG: a failed write (or a read) on a never-written table creates the table (gauges 'tables' "
-            + "goes 0 -> 1); PROTOCOL §1/§7: tables come into being on their first write, a failed write changes nothing")
     void aFailedWriteDoesNotCreateATable() throws Exception {
         LocalBackend fresh = new LocalBackend(EngineOptions.defaults());
         fails(NOT_FOUND, () -> fresh.delete("ghost", "r", null));
