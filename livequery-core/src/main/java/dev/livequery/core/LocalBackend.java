@@ -172,6 +172,9 @@ public final class LocalBackend implements Backend {
         List<Frame> out = new ArrayList<>();
         Tokens.Range now = w.range(seq);
         if (s instanceof Tokens.Range r) {
+            if (!v.table.history.within(r.seq(), System.nanoTime())) {
+                return null;
+            }
             Entry[] a = v.rangeAt(r);
             if (a == null) {
                 return null;
@@ -180,6 +183,9 @@ public final class LocalBackend implements Backend {
             return out;
         }
         Tokens.Splice sp = (Tokens.Splice) s;
+        if (!v.table.history.within(sp.b().seq(), System.nanoTime())) {
+            return null;
+        }
         Entry[] a = v.rangeAt(sp.a());
         Entry[] b = v.rangeAt(sp.b());
         if (a == null || b == null) {
