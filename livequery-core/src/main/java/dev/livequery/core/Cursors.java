@@ -22,7 +22,8 @@ final class Cursors {
     private static final int LONG = 4;
     private static final int DECIMAL = 5;
     private static final int STRING = 6;
-    static final int MAX_LENGTH = 16 * 1024;
+    /** Sort values may be as large as a row (1 MiB bodies); transports apply their own, lower, caps. */
+    static final int MAX_LENGTH = 4 * 1024 * 1024;
 
     private Cursors() {
     }

@@ -43,6 +43,7 @@ public final class Frame {
     private final Tokens.State state;
     private volatile String eid;
     private String cursorText;
+    private final long createdNanos = System.nanoTime();
 
     private Frame(Op op, Row row, String id, long version, Key key, int oldIndex, int newIndex,
             String text, String message, long number, boolean b1, boolean b2, boolean b3, Tokens tokens,
@@ -194,6 +195,11 @@ public final class Frame {
     /** The error frame's message. */
     public String message() {
         return message;
+    }
+
+    /** {@link System#nanoTime()} when the frame was made: for write-to-socket lag metrics. */
+    public long createdNanos() {
+        return createdNanos;
     }
 
     /** The reset's history epoch. */

@@ -15,6 +15,12 @@ import java.util.Map;
  * Images are the same immutable {@link Row}s the table holds, so the ring costs one small object
  * per change plus the superseded row versions.
  *
+ * <h2>Why twice the horizon is kept</h2>
+ * A resume from a state {@code a} inside the horizon sends a splice whose eids name "frame j of
+ * diff(a, now)", so rebuilding them needs {@code a} again. Range tokens are accepted only inside
+ * the horizon ({@link #within}); the ring keeps twice as much ({@link #floor}), so every splice eid
+ * stays resumable for a whole horizon after it was sent.
+ *
  * <p>Guarded by the table's lock.
  */
 final class History {
@@ -33,12 +39,37 @@ final class History {
         this.maxHistory = options.maxHistory();
     }
 
+    /**
+     * Whether a client state as of change {@code seq} is inside the resume horizon: at most
+     * {@code horizonChanges} changes ago, or younger than {@code horizonTime}, and never more than
+     * {@code maxHistory} changes ago.
+     */
+    boolean within(long seq, long nowNanos) {
+        if (seq < floor) {
+            return false;
+        }
+        int after = 0;
+        Change firstAfter = null;
+        for (Iterator<Change> it = changes.descendingIterator(); it.hasNext(); ) {
+            Change c = it.next();
+            if (c.seq() <= seq) {
+                break;
+            }
+            after++;
+            firstAfter = c;
+        }
+        if (after > maxHistory) {
+            return false;
+        }
+        return after <= horizonChanges || nowNanos - firstAfter.nanos() <= horizonNanos;
+    }
+
     void add(Change c) {
         changes.addLast(c);
         while (!changes.isEmpty()) {
             Change oldest = changes.peekFirst();
-            boolean overCap = changes.size() > maxHistory;
-            boolean expired = changes.size() > horizonChanges && c.nanos() - oldest.nanos() > horizonNanos;
+            boolean overCap = changes.size() > 2L * maxHistory;
+            boolean expired = changes.size() > 2L * horizonChanges && c.nanos() - oldest.nanos() > 2 * horizonNanos;
             if (!overCap && !expired) {
                 break;
             }

@@ -172,6 +172,9 @@ public final class LocalBackend implements Backend {
         List<Frame> out = new ArrayList<>();
         Tokens.Range now = w.range(seq);
         if (s instanceof Tokens.Range r) {
+            if (!v.table.history.within(r.seq(), System.nanoTime())) {
+                return null;
+            }
             Entry[] a = v.rangeAt(r);
             if (a == null) {
                 return null;
@@ -180,6 +183,9 @@ public final class LocalBackend implements Backend {
             return out;
         }
         Tokens.Splice sp = (Tokens.Splice) s;
+        if (!v.table.history.within(sp.b().seq(), System.nanoTime())) {
+            return null;
+        }
         Entry[] a = v.rangeAt(sp.a());
         Entry[] b = v.rangeAt(sp.b());
         if (a == null || b == null) {
@@ -201,7 +207,8 @@ public final class LocalBackend implements Backend {
 
     @Override
     public QueryResult query(Query query) throws LiveQueryException {
-        Table t = table(query.shape().table());
+        Table found = existing(query.shape().table());
+        Table t = found != null ? found : new Table(query.shape().table(), options);
         t.lock.lock();
         try {
             View v = t.views.get(query.shape());
@@ -227,6 +234,9 @@ public final class LocalBackend implements Backend {
     @Override
     public WriteResult put(String table, String id, ObjectNode row, Long ifMatch) throws LiveQueryException {
         ObjectNode data = rowData(id, row);
+        if (ifMatch != null && existing(table) == null) {
+            checkVersion(id, null, ifMatch);
+        }
         Table t = table(table);
         t.lock.lock();
         try {
@@ -245,12 +255,16 @@ public final class LocalBackend implements Backend {
         if (pid != null && !(pid.isTextual() && pid.textValue().equals(id))) {
             throw new LiveQueryException(BAD_REQUEST, "a patch cannot change the row id");
         }
-        Table t = table(table);
+        checkStrings(fields);
+        Table t = existing(table);
+        if (t == null) {
+            throw notFound(table, id);
+        }
         t.lock.lock();
         try {
             Row cur = t.rows.get(id);
             if (cur == null) {
-                throw new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table + "'");
+                throw notFound(table, id);
             }
             checkVersion(id, cur, ifMatch);
             ObjectNode merged = cur.data().deepCopy();
@@ -271,12 +285,15 @@ public final class LocalBackend implements Backend {
     @Override
     public WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException {
         checkId(id);
-        Table t = table(table);
+        Table t = existing(table);
+        if (t == null) {
+            throw notFound(table, id);
+        }
         t.lock.lock();
         try {
             Row cur = t.rows.get(id);
             if (cur == null) {
-                throw new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table + "'");
+                throw notFound(table, id);
             }
             checkVersion(id, cur, ifMatch);
             return new WriteResult(id, t.apply(id, cur, s -> null), true);
@@ -288,9 +305,10 @@ public final class LocalBackend implements Backend {
     @Override
     public Row get(String table, String id) throws LiveQueryException {
         checkId(id);
-        Row r = table(table).rows.get(id);
+        Table t = existing(table);
+        Row r = t == null ? null : t.rows.get(id);
         if (r == null) {
-            throw new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table + "'");
+            throw notFound(table, id);
         }
         return r;
     }
@@ -315,6 +333,10 @@ public final class LocalBackend implements Backend {
             if (!ids.add(id)) {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id + "' appears twice in the batch");
             }
+        }
+        if (!deletes.isEmpty() && existing(table) == null) {
+            throw new LiveQueryException(NOT_FOUND, "row '" + deletes.get(0) + "' does not exist in table '" + table
+                    + "'; nothing in the batch was applied");
         }
         Table t = table(table);
         t.lock.lock();
@@ -366,7 +388,18 @@ public final class LocalBackend implements Backend {
         closed = true;
     }
 
+    /** The table if it was ever written or watched; reads and refused writes create nothing. */
+    private Table existing(String name) throws LiveQueryException {
+        check(name);
+        return tables.get(name);
+    }
+
     private Table table(String name) throws LiveQueryException {
+        check(name);
+        return tables.computeIfAbsent(name, n -> new Table(n, options));
+    }
+
+    private void check(String name) throws LiveQueryException {
         if (closed) {
             throw new LiveQueryException(UNAVAILABLE, "the backend is shutting down");
         }
@@ -374,7 +407,10 @@ public final class LocalBackend implements Backend {
         if (!options.tables().isEmpty() && !options.tables().contains(name)) {
             throw new LiveQueryException(UNKNOWN_TABLE, "table '" + name + "' is not in livequery.tables.allow");
         }
-        return tables.computeIfAbsent(name, n -> new Table(n, options));
+    }
+
+    private static LiveQueryException notFound(String table, String id) {
+        return new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table + "'");
     }
 
     private static void checkVersion(String id, Row cur, Long ifMatch) throws LiveQueryException {
@@ -393,6 +429,33 @@ public final class LocalBackend implements Backend {
                 throw new LiveQueryException(BAD_REQUEST, "row ids cannot contain control characters");
             }
         }
+        checkUnicode("the row id", id);
+    }
+
+    /**
+     * Refuses strings with unpaired surrogates ({@code "\ud800"} escapes): they are not Unicode,
+     * have no code-point order and cannot survive UTF-8, so a cursor could not name their position.
+     */
+    private static void checkStrings(ObjectNode row) throws LiveQueryException {
+        for (var it = row.fields(); it.hasNext(); ) {
+            var e = it.next();
+            checkUnicode("a field name", e.getKey());
+            if (e.getValue().isTextual()) {
+                checkUnicode("field '" + e.getKey() + "'", e.getValue().textValue());
+            }
+        }
+    }
+
+    private static void checkUnicode(String what, String s) throws LiveQueryException {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new LiveQueryException(BAD_REQUEST, what + " holds an unpaired UTF-16 surrogate at index " + i
+                        + "; strings must be valid Unicode");
+            }
+        }
     }
 
     /** A private copy of the row with {@code "id"} first; the caller's node is never kept. */
@@ -402,6 +465,7 @@ public final class LocalBackend implements Backend {
         if (bodyId != null && !(bodyId.isTextual() && bodyId.textValue().equals(id))) {
             throw new LiveQueryException(BAD_REQUEST, "the row's id " + bodyId + " differs from '" + id + "'");
         }
+        checkStrings(row);
         ObjectNode data = JsonNodeFactory.instance.objectNode();
         data.put("id", id);
         row.fields().forEachRemaining(e -> {

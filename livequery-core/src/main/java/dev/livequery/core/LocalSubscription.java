@@ -50,10 +50,11 @@ final class LocalSubscription implements Subscription {
             if (queue.size() >= maxQueued) {
                 queue.clear();
                 pendingReset = "overflow";
-                return; // the consumer was woken when the queue first filled
+                wake = true; // a consumer that saw the queue go quiet must learn of the reset
+            } else {
+                wake = queue.isEmpty();
+                queue.addLast(f);
             }
-            wake = queue.isEmpty();
-            queue.addLast(f);
         }
         if (wake) {
             wakeup.run();
@@ -119,7 +120,7 @@ final class LocalSubscription implements Subscription {
 
     @Override
     public synchronized int queued() {
-        return queue.size();
+        return queue.size() + (pendingReset != null ? 1 : 0);
     }
 
     @Override

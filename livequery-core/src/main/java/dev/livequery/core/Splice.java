@@ -13,10 +13,12 @@ import java.util.Set;
  * resume send. Deterministic because a {@link Tokens.Splice} names "the first j frames of
  * diff(a, b)", so any process must regenerate exactly the same frames from the same lists.
  *
- * <p>Order of frames: leaves (highest index first, so indexes stay valid), then one move for
- * each kept row outside a longest increasing subsequence of target positions (the rows that
- * keep their relative order are never touched), then enters in target order, then updates for
- * kept rows whose version changed. Rows that are in both lists and unchanged are not sent.
+ * <p>Order of frames: leaves (highest index first, so indexes stay valid); then one move for
+ * each kept row that changed (an update when it is already in place) or that is unchanged but
+ * outside a longest increasing subsequence of target positions among the unchanged rows; then
+ * enters in target order. A changed row costs one frame whatever happens, so the subsequence is
+ * taken over unchanged rows only: that is what makes the splice send the fewest rows, and never an
+ * unchanged row that a changed one could have moved around.
  */
 final class Splice {
     private Splice() {
@@ -38,22 +40,35 @@ final class Splice {
             }
         }
 
-        int[] target = new int[c.size()];
-        for (int i = 0; i < target.length; i++) {
-            target[i] = inB.get(c.get(i).id());
+        Map<String, Long> versionInA = new HashMap<>(a.length * 2);
+        for (Entry e : a) {
+            versionInA.put(e.id(), e.row().version());
         }
-        boolean[] stable = longestIncreasing(target);
+        // Target positions of the unchanged kept rows; changed rows are sent anyway, so they move.
+        int[] target = new int[c.size()];
+        int[] at = new int[c.size()];
+        int unchanged = 0;
+        for (int i = 0; i < c.size(); i++) {
+            int bi = inB.get(c.get(i).id());
+            if (b[bi].row().version() == versionInA.get(b[bi].id())) {
+                target[unchanged] = bi;
+                at[unchanged++] = i;
+            }
+        }
+        boolean[] lis = longestIncreasing(Arrays.copyOf(target, unchanged));
         Set<String> placed = new HashSet<>();
+        for (int k = 0; k < unchanged; k++) {
+            if (lis[k]) {
+                placed.add(c.get(at[k]).id());
+            }
+        }
         List<Integer> moving = new ArrayList<>();
-        for (int i = 0; i < target.length; i++) {
-            if (stable[i]) {
-                placed.add(c.get(i).id());
-            } else {
-                moving.add(target[i]);
+        for (Entry e : c) {
+            if (!placed.contains(e.id())) {
+                moving.add(inB.get(e.id()));
             }
         }
         moving.sort(null);
-        Set<String> moved = new HashSet<>();
         for (int bi : moving) {
             Entry m = b[bi];
             int p = 0;
@@ -69,25 +84,13 @@ final class Splice {
             }
             c.add(q, m);
             placed.add(m.id());
-            moved.add(m.id());
-            out.add(Frame.move(m, p, q, t, state(ra, rb, j)));
+            out.add(p == q ? Frame.update(m, q, t, state(ra, rb, j)) : Frame.move(m, p, q, t, state(ra, rb, j)));
         }
 
-        Map<String, Long> versionInA = new HashMap<>(a.length * 2);
-        for (Entry e : a) {
-            versionInA.put(e.id(), e.row().version());
-        }
         for (int i = 0; i < b.length; i++) {
             if (!inA.contains(b[i].id())) {
                 c.add(i, b[i]);
                 out.add(Frame.enter(b[i], i, t, state(ra, rb, j)));
-            }
-        }
-        for (int i = 0; i < b.length; i++) {
-            Long v = versionInA.get(b[i].id());
-            if (v != null && v != b[i].row().version() && !moved.contains(b[i].id())) {
-                c.set(i, b[i]);
-                out.add(Frame.update(b[i], i, t, state(ra, rb, j)));
             }
         }
     }

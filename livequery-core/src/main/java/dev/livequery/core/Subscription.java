@@ -21,7 +21,7 @@ public interface Subscription extends AutoCloseable {
      */
     int drain(List<Frame> out, int max);
 
-    /** Frames waiting, for metrics and for the transport's own back-pressure decisions. */
+    /** Frames waiting (a pending reset counts as one), for metrics and back-pressure decisions. */
     int queued();
 
     /**
