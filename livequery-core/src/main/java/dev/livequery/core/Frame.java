@@ -2,6 +2,8 @@ package dev.livequery.core;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
@@ -40,6 +42,7 @@ public final class Frame {
     private final Tokens tokens;
     private final Tokens.State state;
     private volatile String eid;
+    private String cursorText;
 
     private Frame(Op op, Row row, String id, long version, Key key, int oldIndex, int newIndex,
             String text, String message, long number, boolean b1, boolean b2, boolean b3, Tokens tokens,
@@ -115,6 +118,34 @@ public final class Frame {
         return new Frame(Op.PONG, null, null, 0, null, -1, -1, null, null, 0, false, false, false, null, null);
     }
 
+    /**
+     * Rebuilds a frame from its JSON (the {@code sub} member, if any, is dropped): how a remote
+     * backend hands frames made in another process to a transport.
+     */
+    public static Frame decode(String json) throws LiveQueryException {
+        try {
+            JsonNode n = Json.MAPPER.readTree(json);
+            Op op = Op.valueOf(n.path("op").asText("").toUpperCase(Locale.ROOT));
+            JsonNode r = n.get("row");
+            Row row = r != null && r.isObject() ? new Row(n.path("id").asText(), n.path("version").asLong(),
+                    (ObjectNode) r) : null;
+            String text = switch (op) {
+                case ERROR -> n.path("code").asText();
+                case STATUS -> n.path("state").asText();
+                default -> n.path("cause").asText(null);
+            };
+            Frame f = new Frame(op, row, n.path("id").asText(null), n.path("version").asLong(), null,
+                    n.path("old_index").asInt(-1), n.path("new_index").asInt(-1), text, n.path("message").asText(null),
+                    n.path("epoch").asLong(), n.path("has_more_before").asBoolean(), n.path("has_more_after").asBoolean(),
+                    n.path("resumed").asBoolean(), null, null);
+            f.eid = n.path("eid").asText(null);
+            f.cursorText = n.path("cursor").asText(null);
+            return f;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new LiveQueryException(LiveQueryException.Code.BAD_REQUEST, "not a frame: " + e.getMessage());
+        }
+    }
+
     // ---- reading -----------------------------------------------------------------------------
 
     public Op op() {
@@ -175,20 +206,18 @@ public final class Frame {
      * do not change the window (error, closed, status, pong).
      */
     public String eid() {
-        if (tokens == null) {
-            return null;
-        }
         String e = eid;
-        if (e == null) {
-            e = tokens.encode(state);
-            eid = e;
+        if (e != null || tokens == null) {
+            return e;
         }
+        e = tokens.encode(state);
+        eid = e;
         return e;
     }
 
     /** The row's cursor in this frame's shape, for row frames with a row. */
     public String cursor() {
-        return key == null ? null : key.cursor(tokens);
+        return key == null ? cursorText : key.cursor(tokens);
     }
 
     /** Encodes the frame; {@code sub} is the WebSocket subscription id, or null (SSE). */

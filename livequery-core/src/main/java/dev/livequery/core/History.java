@@ -47,6 +47,12 @@ final class History {
         }
     }
 
+    /** Forgets everything: the table was replaced wholesale, so no earlier state can be rebuilt. */
+    void restart(long seq) {
+        changes.clear();
+        floor = seq;
+    }
+
     /** The oldest change number the table can be rebuilt at. */
     long floor() {
         return floor;

@@ -52,6 +52,11 @@ final class LiveWindow {
         }
     }
 
+    /** Re-places the window where it was, after its view was rebuilt. */
+    void reload() {
+        place(bound, backward, limit);
+    }
+
     Entry[] rows() {
         return Arrays.copyOf(rows, size);
     }

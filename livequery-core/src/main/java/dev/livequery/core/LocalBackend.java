@@ -35,9 +35,78 @@ public final class LocalBackend implements Backend {
     private volatile boolean closed;
 
     public LocalBackend(EngineOptions options) {
+        this(options, new SecureRandom().nextInt() & Integer.MAX_VALUE);
+    }
+
+    /**
+     * An engine over a history identified by {@code epoch}: processes that share a history (the
+     * cluster's shards, over one Redis dataset) share its epoch, so their tokens are interchangeable.
+     */
+    public LocalBackend(EngineOptions options, int epoch) {
         this.options = options;
         this.signer = new Signer(options.secret());
-        this.epoch = new SecureRandom().nextInt() & Integer.MAX_VALUE;
+        this.epoch = epoch;
+    }
+
+    // ---- for backends that sequence writes elsewhere (the Redis cluster) ---------------------
+
+    /**
+     * Applies a change numbered elsewhere: {@code version} is the table's change number and the
+     * row's new version ({@code after == null} deletes). A version at or below the table's last
+     * one is a duplicate and is ignored, so a change stream can be replayed from any earlier point.
+     *
+     * @return whether the change was applied
+     */
+    public boolean ingest(String table, String id, ObjectNode after, long version) throws LiveQueryException {
+        Table t = table(table);
+        t.lock.lock();
+        try {
+            if (version <= t.seq) {
+                return false;
+            }
+            t.applyAt(id, t.rows.get(id), after == null ? null : new Row(id, version, rowData(id, after)), version);
+            return true;
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    /**
+     * Replaces a table's rows wholesale (a new owner's cold start) as of change {@code seq}.
+     * Resume tokens older than {@code seq} no longer rebuild; live windows are reset with
+     * {@code cause} (e.g. {@code failover}).
+     */
+    public void restore(String table, List<Row> rows, long seq, String cause) throws LiveQueryException {
+        Table t = table(table);
+        t.lock.lock();
+        try {
+            t.rows.clear();
+            for (Row r : rows) {
+                t.rows.put(r.id(), r);
+            }
+            t.seq = seq;
+            t.history.restart(seq);
+            for (View v : List.copyOf(t.views.values())) {
+                v.reload();
+                for (LiveWindow w : v.windows) {
+                    w.reload();
+                    w.sub.resetLater(cause);
+                }
+            }
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    /** The last change number of a table (0 for one never written). */
+    public long lastChange(String table) throws LiveQueryException {
+        Table t = table(table);
+        t.lock.lock();
+        try {
+            return t.seq;
+        } finally {
+            t.lock.unlock();
+        }
     }
 
     record Placement(Key bound, boolean backward) {

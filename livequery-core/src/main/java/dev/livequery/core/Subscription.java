@@ -15,6 +15,9 @@ public interface Subscription extends AutoCloseable {
      * Moves up to {@code max} queued frames into {@code out} and returns how many. A pending
      * reset (first snapshot, overflow) is produced here, at dequeue time, from the current
      * window, and is moved whole even when it is longer than {@code max}.
+     *
+     * <p>The wakeup fires only when the queue goes from empty to non-empty: a consumer that
+     * drained fewer frames than were queued must come back (see {@link #queued()}).
      */
     int drain(List<Frame> out, int max);
 

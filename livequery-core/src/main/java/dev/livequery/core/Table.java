@@ -42,16 +42,21 @@ final class Table {
 
     /** Applies one write (after == null deletes) and returns the new row version. */
     long apply(String id, Row before, java.util.function.LongFunction<Row> after) {
-        long s = ++seq;
-        Row a = after.apply(s);
-        if (a == null) {
+        long s = seq + 1;
+        applyAt(id, before, after.apply(s), s);
+        return s;
+    }
+
+    /** Applies a change numbered {@code s} (> {@link #seq}), which is also the row's version. */
+    void applyAt(String id, Row before, Row after, long s) {
+        seq = s;
+        if (after == null) {
             rows.remove(id);
         } else {
-            rows.put(id, a);
+            rows.put(id, after);
         }
-        history.add(new History.Change(s, id, before, a, System.nanoTime()));
-        route(before, a, s);
-        return s;
+        history.add(new History.Change(s, id, before, after, System.nanoTime()));
+        route(before, after, s);
     }
 
     private void route(Row before, Row after, long s) {

@@ -28,6 +28,12 @@ final class View {
         this.shape = shape;
         this.tokens = tokens;
         this.tree = new TreeMap<>(shape.order);
+        reload();
+    }
+
+    /** Rebuilds the tree from the table's rows. */
+    void reload() {
+        tree.clear();
         for (Row r : table.rows.values()) {
             if (shape.where.matches(r.data())) {
                 Key k = shape.order.key(r);

@@ -1,0 +1,61 @@
+/**
+ * Live queries: exact, shared, resumable windows over tables, and the {@link dev.livequery.core.Backend}
+ * seam transports talk to.
+ *
+ * <h2>The public surface</h2>
+ * {@link dev.livequery.core.Backend} (with the embedded {@link dev.livequery.core.LocalBackend}),
+ * {@link dev.livequery.core.Subscription}, {@link dev.livequery.core.Frame},
+ * {@link dev.livequery.core.Query} = {@link dev.livequery.core.Shape} + {@link dev.livequery.core.Window},
+ * {@link dev.livequery.core.Row}, the results, {@link dev.livequery.core.EngineOptions} and
+ * {@link dev.livequery.core.LiveQueryException}. Everything else is package-private.
+ *
+ * <h2>How a change becomes frames</h2>
+ * <ol>
+ * <li>{@code Table} takes the write under its lock, gives it the next change number (which is
+ *     also the row's version), records before- and after-image in its {@code History}, and routes
+ *     it: views are filed under one {@code eq}/{@code in} term of their where, so only views that
+ *     could match either image see the change.</li>
+ * <li>{@code View} (one per shape, shared by all its windows) decides whether the row left, entered
+ *     or moved in its ordered tree, keying the row once.</li>
+ * <li>{@code LiveWindow} (one per subscription) turns that into at most a handful of splice
+ *     frames by a four-step rule (remove, insert inside, trim, fill at the edge), so its cost does
+ *     not depend on the table or view size beyond one tree lookup.</li>
+ * <li>{@code LocalSubscription} queues the frames, bounded; past the bound it drops the queue for a
+ *     pending {@code reset overflow} that is snapshotted only when the consumer reads again.</li>
+ * </ol>
+ *
+ * <h2>Resume without server-side session state</h2>
+ * A resume token names the list the client holds in terms of the table's history, not of any
+ * session: "rows {@code i..i+n} of this view as of change {@code s}" (a {@code Tokens.Range}),
+ * or "the first {@code j} frames of {@code Splice.diff(rangeA, rangeB)}" (a {@code Tokens.Splice}).
+ * The window rule above is chosen so that every incremental frame leaves the client holding such
+ * a range, which keeps tokens under 200 bytes whatever the window size. To resume, the engine
+ * rebuilds that list from the current view and the history ({@code View.rangeAt}), and sends
+ * {@code Splice.diff(held, current)}. Tokens carry an HMAC over the shape's fingerprint, so they are
+ * refused by other shapes and cannot be forged, and an epoch, so a lost history is told apart from a
+ * bad token. Any process with the same rows, history, secret and epoch accepts the same tokens.
+ *
+ * <h2>Threading</h2>
+ * <ul>
+ * <li>One {@link java.util.concurrent.locks.ReentrantLock} per table orders writes, routing, frame
+ *     generation, subscribe, reanchor, resume and overflow snapshots of that table. Tables are
+ *     independent; writes to different tables run in parallel.</li>
+ * <li>Frames of one subscription are made under its table's lock, hence in change order, and
+ *     queued under the subscription's monitor (lock order: table, then subscription).</li>
+ * <li>The engine never blocks on a consumer: offering a frame is an {@code ArrayDeque} append.
+ *     The consumer's {@code wakeup} callback runs on the writer's thread and must only signal.</li>
+ * <li>{@link dev.livequery.core.Row}s are immutable and shared by the table, views, windows,
+ *     history and frames; a row's JSON and a key's cursor are encoded once and cached.</li>
+ * </ul>
+ *
+ * <h2>Guarantees, stated so tests can check them</h2>
+ * <ul>
+ * <li>Applying a subscription's frames since its last {@code reset} to an empty list gives the
+ *     window exactly (ids, order, versions) after every drained batch.</li>
+ * <li>A resume from any eid the subscription was sent, within the horizon, sends no reset and no
+ *     row the client already holds unchanged, and ends with {@code ready resumed:true}.</li>
+ * <li>Memory is bounded: queues by {@code maxQueued} (plus one snapshot), history by
+ *     {@code maxHistory} per table, views live only while some window uses them.</li>
+ * </ul>
+ */
+package dev.livequery.core;
