@@ -12,6 +12,7 @@ public record Close(String cause, int code, String reason) {
     public static final Close FLOODED = new Close("slow_consumer", 4008, "too many replies waiting: read your socket");
     public static final Close IDLE = new Close("idle", 1000, "peer silent too long");
     public static final Close TOO_MANY = new Close("too_many_connections", 4029, "too many connections");
+    public static final Close GONE = new Close("client_gone", 1006, "connection lost");
     public static final Close WRITE_FAILED = new Close("write_failed", 1011, "write failed");
     public static final Close STREAM_END = new Close("stream_end", 1000, "stream ended");
 }

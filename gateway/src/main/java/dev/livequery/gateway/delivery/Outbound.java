@@ -224,7 +224,8 @@ public final class Outbound {
                 }
             }
         } catch (IOException | UncheckedIOException e) {
-            if (closing.compareAndSet(null, Close.WRITE_FAILED)) {
+            // The usual end of an SSE stream: the browser went away and the next write noticed.
+            if (closing.compareAndSet(null, Close.GONE)) {
                 aborted = true;
                 LOG.log(Level.FINE, "write to " + peer + " failed", e);
             }
