@@ -1,0 +1,106 @@
+package dev.livequery.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A naive client: a plain list that applies frames exactly as PROTOCOL §3 "splice semantics"
+ * says, each index relative to the list as the previous frame left it. It asserts everything a
+ * client could notice on its own: indexes in range, the id at old_index/new_index is the frame's
+ * id, and no id ever appears twice.
+ */
+final class Replica {
+    record Item(String id, long version, ObjectNode row) {
+    }
+
+    private final List<Item> items;
+
+    Replica() {
+        this.items = new ArrayList<>();
+    }
+
+    private Replica(List<Item> items) {
+        this.items = new ArrayList<>(items);
+    }
+
+    Replica copy() {
+        return new Replica(items);
+    }
+
+    List<Item> items() {
+        return List.copyOf(items);
+    }
+
+    List<String> ids() {
+        return items.stream().map(Item::id).toList();
+    }
+
+    void apply(Frame f) {
+        switch (f.op()) {
+            case RESET -> items.clear();
+            case ENTER -> {
+                assertThat(f.newIndex()).as("enter new_index in [0,%d]: %s", items.size(), f)
+                        .isBetween(0, items.size());
+                assertThat(ids()).as("enter of an id the client already holds: %s", f).doesNotContain(f.id());
+                items.add(f.newIndex(), item(f));
+            }
+            case LEAVE -> {
+                assertThat(f.oldIndex()).as("leave old_index in [0,%d): %s", items.size(), f)
+                        .isBetween(0, items.size() - 1);
+                assertThat(items.get(f.oldIndex()).id()).as("id at leave old_index: %s", f).isEqualTo(f.id());
+                items.remove(f.oldIndex());
+            }
+            case UPDATE -> {
+                assertThat(f.newIndex()).as("update new_index in [0,%d): %s", items.size(), f)
+                        .isBetween(0, items.size() - 1);
+                Item old = items.get(f.newIndex());
+                assertThat(old.id()).as("id at update new_index: %s", f).isEqualTo(f.id());
+                assertThat(f.version()).as("update goes back in version: %s over %s", f, old.version())
+                        .isGreaterThanOrEqualTo(old.version());
+                items.set(f.newIndex(), item(f));
+            }
+            case MOVE -> {
+                assertThat(f.oldIndex()).as("move old_index in [0,%d): %s", items.size(), f)
+                        .isBetween(0, items.size() - 1);
+                Item old = items.get(f.oldIndex());
+                assertThat(old.id()).as("id at move old_index: %s", f).isEqualTo(f.id());
+                assertThat(f.version()).as("move goes back in version: %s over %s", f, old.version())
+                        .isGreaterThanOrEqualTo(old.version());
+                items.remove(f.oldIndex());
+                assertThat(f.newIndex()).as("move new_index in [0,%d] after removal: %s", items.size(), f)
+                        .isBetween(0, items.size());
+                items.add(f.newIndex(), item(f));
+            }
+            case READY -> {
+            }
+            default -> throw new AssertionError("the engine emitted a transport-only frame: " + f);
+        }
+        Set<String> seen = new HashSet<>();
+        for (Item i : items) {
+            assertThat(seen.add(i.id())).as("duplicate id %s in replica %s after %s", i.id(), ids(), f).isTrue();
+        }
+    }
+
+    private static Item item(Frame f) {
+        Row r = f.row();
+        assertThat(r).as("row frame without a row: %s", f).isNotNull();
+        assertThat(r.id()).as("frame id vs row id: %s", f).isEqualTo(f.id());
+        assertThat(r.version()).as("frame version vs row version: %s", f).isEqualTo(f.version());
+        assertThat(f.cursor()).as("row frame without a cursor: %s", f).isNotNull();
+        return new Item(f.id(), f.version(), r.data());
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("[");
+        for (Item i : items) {
+            b.append(b.length() > 1 ? ", " : "").append(i.id()).append('@').append(i.version()).append(i.row());
+        }
+        return b.append(']').toString();
+    }
+}
