@@ -60,7 +60,7 @@ public final class GatewayMetrics {
         resumeMiss = Counter.builder("livequery_resume_total").tag("result", "miss")
                 .description("resumes answered with reset resume_miss").register(registry);
         lag = Timer.builder("livequery_delivery_lag")
-                .description("from a subscription having frames to those frames written to the socket")
+                .description("from the engine making a frame (the write that caused it) to the socket taking it")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
                 .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
     }

@@ -251,11 +251,12 @@ public final class Outbound {
                 timed(f.toJson(s.name), f.eid(), f);
             }
             if (n > 0) {
-                connections.metrics().lag(System.nanoTime() - s.readySince);
+                // the oldest frame of the batch: from the engine making it to the socket taking it
+                connections.metrics().lag(System.nanoTime() - batch.get(0).createdNanos());
                 wrote = true;
             }
             // The backend wakes us only when a queue goes from empty to non-empty; a full turn
-            // may have left frames (or a pending overflow reset, which queued() does not count).
+            // may have left frames behind.
             if (n >= TURN) {
                 s.signal();
             }

@@ -16,7 +16,6 @@ public final class Slot {
     private volatile Subscription subscription;
     final AtomicBoolean scheduled = new AtomicBoolean();
     final AtomicReference<String> last = new AtomicReference<>();
-    volatile long readySince;
 
     Slot(Outbound owner, String name) {
         this.owner = owner;
@@ -40,7 +39,6 @@ public final class Slot {
 
     void signal() {
         if (scheduled.compareAndSet(false, true)) {
-            readySince = System.nanoTime();
             owner.ready(this);
         }
     }
