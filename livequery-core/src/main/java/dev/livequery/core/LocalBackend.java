@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 
 /**
  * The embedded, in-process {@link Backend}: tables in memory, one incremental engine.
@@ -256,17 +258,7 @@ public final class LocalBackend implements Backend {
             throw new LiveQueryException(BAD_REQUEST, "a patch cannot change the row id");
         }
         checkStrings(fields);
-        Table t = existing(table);
-        if (t == null) {
-            throw notFound(table, id);
-        }
-        t.lock.lock();
-        try {
-            Row cur = t.rows.get(id);
-            if (cur == null) {
-                throw notFound(table, id);
-            }
-            checkVersion(id, cur, ifMatch);
+        return new WriteResult(id, onExisting(table, id, ifMatch, cur -> {
             ObjectNode merged = cur.data().deepCopy();
             fields.fields().forEachRemaining(e -> {
                 if (e.getValue().isNull()) {
@@ -276,15 +268,19 @@ public final class LocalBackend implements Backend {
                 }
             });
             merged.put("id", id);
-            return new WriteResult(id, t.apply(id, cur, s -> new Row(id, s, merged)), false);
-        } finally {
-            t.lock.unlock();
-        }
+            return s -> new Row(id, s, merged);
+        }), false);
     }
 
     @Override
     public WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException {
         checkId(id);
+        return new WriteResult(id, onExisting(table, id, ifMatch, cur -> s -> null), true);
+    }
+
+    /** A write to a row that must exist (patch, delete): NOT_FOUND, If-Match, then the change. */
+    private long onExisting(String table, String id, Long ifMatch, Function<Row, LongFunction<Row>> next)
+            throws LiveQueryException {
         Table t = existing(table);
         if (t == null) {
             throw notFound(table, id);
@@ -296,7 +292,7 @@ public final class LocalBackend implements Backend {
                 throw notFound(table, id);
             }
             checkVersion(id, cur, ifMatch);
-            return new WriteResult(id, t.apply(id, cur, s -> null), true);
+            return t.apply(id, cur, next.apply(cur));
         } finally {
             t.lock.unlock();
         }

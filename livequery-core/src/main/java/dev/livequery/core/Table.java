@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongFunction;
 
 /**
  * One table: its rows, its change history and its views.
@@ -41,7 +42,7 @@ final class Table {
     }
 
     /** Applies one write (after == null deletes) and returns the new row version. */
-    long apply(String id, Row before, java.util.function.LongFunction<Row> after) {
+    long apply(String id, Row before, LongFunction<Row> after) {
         long s = seq + 1;
         applyAt(id, before, after.apply(s), s);
         return s;

@@ -1,0 +1,161 @@
+package dev.livequery.gateway.delivery;
+
+import dev.livequery.core.Frame;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Every open connection of this gateway: the connection limit, the write-deadline and idle
+ * watchdog, and graceful shutdown.
+ *
+ * <p>The watchdog is one platform thread ticking a few times per deadline. It only reads two
+ * volatile longs per connection and, for a stuck one, interrupts its writer, so it stays cheap with
+ * many connections and can never itself be blocked by a peer.
+ */
+public final class Connections implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Connections.class.getName());
+
+    private final Set<Outbound> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger ws = new AtomicInteger();
+    private final AtomicInteger sse = new AtomicInteger();
+    private final AtomicInteger admitted = new AtomicInteger();
+    private final int max;
+    private final Duration deadline;
+    private final ScheduledExecutorService watchdog;
+    private volatile GatewayMetrics metrics;
+    private volatile boolean draining;
+
+    public Connections(int maxConnections, Duration writeDeadline) {
+        this.max = maxConnections;
+        this.deadline = writeDeadline;
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "livequery-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        long tick = Math.max(20, Math.min(1000, writeDeadline.toMillis() / 5));
+        watchdog.scheduleAtFixedRate(this::check, tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    public void metrics(GatewayMetrics m) {
+        this.metrics = m;
+    }
+
+    GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Takes a connection permit; false when over the limit or draining. Every true must be paired
+     * with {@link #release()}, or with {@link #outbound} whose end releases it.
+     */
+    public boolean admit() {
+        if (draining) {
+            return false;
+        }
+        if (admitted.incrementAndGet() > max) {
+            admitted.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    public void release() {
+        admitted.decrementAndGet();
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    /** An outbound path for an admitted connection; its end releases the permit. */
+    public Outbound outbound(Transport t, String peer, Duration keepAlive, Duration idle) {
+        return new Outbound(this, t, peer, keepAlive, idle);
+    }
+
+    void opened(Outbound o, String kind) {
+        open.add(o);
+        (kind.equals("ws") ? ws : sse).incrementAndGet();
+    }
+
+    void closed(Outbound o, String kind) {
+        if (open.remove(o)) {
+            (kind.equals("ws") ? ws : sse).decrementAndGet();
+            admitted.decrementAndGet();
+        }
+    }
+
+    int open(String kind) {
+        return (kind.equals("ws") ? ws : sse).get();
+    }
+
+    int subscriptions() {
+        int n = 0;
+        for (Outbound o : open) {
+            n += o.subscriptions();
+        }
+        return n;
+    }
+
+    long queued() {
+        long n = 0;
+        for (Outbound o : open) {
+            n += o.queued();
+        }
+        return n;
+    }
+
+    private void check() {
+        try {
+            long now = System.nanoTime();
+            long d = deadline.toNanos();
+            for (Outbound o : open) {
+                o.check(now, d);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "watchdog pass failed", e);
+        }
+    }
+
+    /**
+     * Graceful shutdown: refuse new connections, tell every subscription {@code closed shutdown},
+     * end every connection (WS 1001, SSE end of stream) and wait up to {@code grace}; whatever is
+     * still writing then is aborted.
+     */
+    public void shutdown(Duration grace) {
+        draining = true;
+        List<Outbound> all = new ArrayList<>(open);
+        for (Outbound o : all) {
+            for (Slot s : new ArrayList<>(o.slots())) {
+                s.end(Frame.closed("shutdown").toJson(s.name));
+            }
+            o.closeAfterDrain(Close.SHUTDOWN);
+        }
+        long until = System.nanoTime() + grace.toNanos();
+        for (Outbound o : all) {
+            try {
+                long left = until - System.nanoTime();
+                if (left <= 0 || !o.awaitDone(Duration.ofNanos(left))) {
+                    o.abort(Close.SHUTDOWN);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+    }
+}

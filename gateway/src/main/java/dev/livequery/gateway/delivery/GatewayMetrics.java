@@ -1,0 +1,108 @@
+package dev.livequery.gateway.delivery;
+
+import dev.livequery.core.Backend;
+import dev.livequery.core.Frame;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The gateway's Prometheus metrics. Counters are looked up once and kept, so counting a frame on
+ * the writer's hot path is an atomic add, not a registry lookup.
+ */
+public final class GatewayMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter wsFrames;
+    private final Counter sseFrames;
+    private final Counter wsBytes;
+    private final Counter sseBytes;
+    private final Counter resumeHit;
+    private final Counter resumeMiss;
+    private final Timer lag;
+
+    public GatewayMetrics(Backend backend, Connections connections) {
+        Gauge.builder("livequery_connections", () -> connections.open("ws")).tag("transport", "ws")
+                .description("open WebSocket connections").register(registry);
+        Gauge.builder("livequery_connections", () -> connections.open("sse")).tag("transport", "sse")
+                .description("open SSE streams").register(registry);
+        Gauge.builder("livequery_gateway_subscriptions", connections::subscriptions)
+                .description("subscriptions held by this gateway's connections").register(registry);
+        Gauge.builder("livequery_queue_depth", connections::queued)
+                .description("frames waiting in this gateway's subscriptions").register(registry);
+        Map<String, Long> known;
+        try {
+            known = backend.gauges();
+        } catch (RuntimeException e) {
+            known = Map.of();
+        }
+        for (String key : known.keySet()) {
+            Supplier<Number> read = () -> {
+                try {
+                    return backend.gauges().getOrDefault(key, 0L);
+                } catch (RuntimeException e) {
+                    return Double.NaN;
+                }
+            };
+            Gauge.builder("livequery_backend_" + key, read).description("backend gauge " + key).register(registry);
+        }
+        wsFrames = frames("ws");
+        sseFrames = frames("sse");
+        wsBytes = bytes("ws");
+        sseBytes = bytes("sse");
+        resumeHit = Counter.builder("livequery_resume_total").tag("result", "hit")
+                .description("resumes answered with ready resumed:true").register(registry);
+        resumeMiss = Counter.builder("livequery_resume_total").tag("result", "miss")
+                .description("resumes answered with reset resume_miss").register(registry);
+        lag = Timer.builder("livequery_delivery_lag")
+                .description("from the engine making a frame (the write that caused it) to the socket taking it")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+    }
+
+    private Counter frames(String transport) {
+        return Counter.builder("livequery_frames_sent_total").tag("transport", transport).register(registry);
+    }
+
+    private Counter bytes(String transport) {
+        return Counter.builder("livequery_bytes_sent_total").tag("transport", transport).register(registry);
+    }
+
+    void sent(String transport, Frame frame, int chars) {
+        (transport.equals("ws") ? wsFrames : sseFrames).increment();
+        (transport.equals("ws") ? wsBytes : sseBytes).increment(chars);
+        if (frame == null) {
+            return;
+        }
+        if (frame.op() == Frame.Op.RESET) {
+            registry.counter("livequery_resets_total", "cause", frame.cause()).increment();
+            if ("resume_miss".equals(frame.cause())) {
+                resumeMiss.increment();
+            }
+        } else if (frame.op() == Frame.Op.READY && frame.resumed()) {
+            resumeHit.increment();
+        }
+    }
+
+    void teardown(Close close) {
+        registry.counter("livequery_teardowns_total", "cause", close.cause()).increment();
+    }
+
+    void lag(long nanos) {
+        lag.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The Prometheus text exposition. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public static String contentType() {
+        return "text/plain; version=0.0.4; charset=utf-8";
+    }
+}

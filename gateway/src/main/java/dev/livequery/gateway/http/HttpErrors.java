@@ -1,0 +1,56 @@
+package dev.livequery.gateway.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.Json;
+import dev.livequery.core.LiveQueryException;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.HttpException;
+import io.helidon.webserver.http.Handler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Maps failures to the protocol's JSON error body. */
+public final class HttpErrors {
+    private static final Logger LOG = Logger.getLogger(HttpErrors.class.getName());
+
+    private HttpErrors() {
+    }
+
+    /** A handler that may throw {@link LiveQueryException}. */
+    @FunctionalInterface
+    public interface LiveHandler {
+        void handle(io.helidon.webserver.http.ServerRequest req, io.helidon.webserver.http.ServerResponse res)
+                throws Exception;
+    }
+
+    public static Handler guard(LiveHandler h) {
+        return (req, res) -> {
+            try {
+                h.handle(req, res);
+            } catch (LiveQueryException e) {
+                send(res, e.code().httpStatus(), e.code().wire(), e.getMessage());
+            } catch (HttpException e) {
+                throw e;
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, req.prologue().method().text() + " " + req.path().path() + " failed", e);
+                if (!res.isSent()) {
+                    send(res, 500, "internal", "internal error; the server log has the details");
+                }
+            }
+        };
+    }
+
+    public static void send(io.helidon.webserver.http.ServerResponse res, int status, String code, String message) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode err = body.putObject("error");
+        err.put("code", code);
+        err.put("message", message);
+        res.status(status);
+        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        res.send(body.toString());
+    }
+
+    public static void send(io.helidon.webserver.http.ServerResponse res, LiveQueryException e) {
+        send(res, e.code().httpStatus(), e.code().wire(), e.getMessage());
+    }
+}

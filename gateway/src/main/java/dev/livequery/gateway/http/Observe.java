@@ -1,0 +1,39 @@
+package dev.livequery.gateway.http;
+
+import dev.livequery.core.Backend;
+import dev.livequery.gateway.delivery.Connections;
+import dev.livequery.gateway.delivery.GatewayMetrics;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+
+/**
+ * {@code /health} and {@code /metrics}. Health is readiness: 200 only when the backend can serve
+ * and the gateway is not draining, so a load balancer stops sending before shutdown ends streams.
+ */
+public final class Observe implements HttpService {
+    private final Backend backend;
+    private final Connections connections;
+    private final GatewayMetrics metrics;
+
+    public Observe(Backend backend, Connections connections, GatewayMetrics metrics) {
+        this.backend = backend;
+        this.connections = connections;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/health", HttpErrors.guard((req, res) -> {
+            boolean up = backend.ready() && !connections.draining();
+            res.status(up ? 200 : 503);
+            res.header(HeaderValues.CONTENT_TYPE_JSON);
+            res.send("{\"status\":\"" + (up ? "UP" : "DOWN") + "\"}");
+        }));
+        rules.get("/metrics", HttpErrors.guard((req, res) -> {
+            res.header(HeaderNames.CONTENT_TYPE, GatewayMetrics.contentType());
+            res.send(metrics.scrape());
+        }));
+    }
+}

@@ -1,0 +1,210 @@
+package dev.livequery.gateway.http;
+
+import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
+import static dev.livequery.core.LiveQueryException.Code.TOO_LARGE;
+import static dev.livequery.core.LiveQueryException.Code.UNSUPPORTED_MEDIA_TYPE;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.Backend;
+import dev.livequery.core.Json;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.Query;
+import dev.livequery.core.QueryResult;
+import dev.livequery.core.Row;
+import dev.livequery.core.WriteResult;
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.common.parameters.Parameters;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code /v1/tables/{t}/…}: row reads and writes, batches, one-shot queries. */
+public final class RowsApi implements HttpService {
+    private final Backend backend;
+    private final int maxBody;
+
+    public RowsApi(Backend backend, int maxBody) {
+        this.backend = backend;
+        this.maxBody = maxBody;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.put("/{t}/rows/{id}", HttpErrors.guard(this::put))
+                .patch("/{t}/rows/{id}", HttpErrors.guard(this::patch))
+                .delete("/{t}/rows/{id}", HttpErrors.guard(this::delete))
+                .get("/{t}/rows/{id}", HttpErrors.guard(this::get))
+                .post("/{t}/batch", HttpErrors.guard(this::batch))
+                .get("/{t}/query", HttpErrors.guard(this::query));
+    }
+
+    private void put(ServerRequest req, ServerResponse res) throws LiveQueryException {
+        WriteResult r = backend.put(table(req), id(req), object(req), ifMatch(req));
+        json(res, written(r));
+    }
+
+    private void patch(ServerRequest req, ServerResponse res) throws LiveQueryException {
+        WriteResult r = backend.patch(table(req), id(req), object(req), ifMatch(req));
+        json(res, written(r));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) throws LiveQueryException {
+        WriteResult r = backend.delete(table(req), id(req), ifMatch(req));
+        json(res, written(r));
+    }
+
+    private void get(ServerRequest req, ServerResponse res) throws LiveQueryException {
+        Row r = backend.get(table(req), id(req));
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("id", r.id());
+        body.put("version", r.version());
+        body.set("row", r.data());
+        res.header(HeaderNames.ETAG, "\"" + r.version() + "\"");
+        json(res, body);
+    }
+
+    private void batch(ServerRequest req, ServerResponse res) throws LiveQueryException {
+        ObjectNode body = object(req);
+        for (var it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!f.equals("upsert") && !f.equals("delete")) {
+                throw new LiveQueryException(BAD_REQUEST, "unknown batch member '" + f + "' (expected upsert, delete)");
+            }
+        }
+        List<ObjectNode> upserts = new ArrayList<>();
+        for (JsonNode n : array(body, "upsert")) {
+            if (!n.isObject()) {
+                throw new LiveQueryException(BAD_REQUEST, "upsert holds row objects");
+            }
+            upserts.add((ObjectNode) n);
+        }
+        List<String> deletes = new ArrayList<>();
+        for (JsonNode n : array(body, "delete")) {
+            if (!n.isTextual()) {
+                throw new LiveQueryException(BAD_REQUEST, "delete holds row id strings");
+            }
+            deletes.add(n.textValue());
+        }
+        List<WriteResult> results = backend.batch(table(req), upserts, deletes);
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        ArrayNode arr = out.putArray("results");
+        results.forEach(r -> arr.add(written(r)));
+        json(res, out);
+    }
+
+    private void query(ServerRequest req, ServerResponse res) throws LiveQueryException {
+        Parameters p = req.query();
+        Query q = Query.fromParams(table(req), opt(p, "where"), opt(p, "order"), opt(p, "limit"), opt(p, "after"),
+                opt(p, "before"));
+        QueryResult r = backend.query(q);
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        ArrayNode rows = out.putArray("rows");
+        r.rows().forEach(row -> rows.add(row.data()));
+        ArrayNode cursors = out.putArray("cursors");
+        r.cursors().forEach(cursors::add);
+        out.put("has_more_before", r.hasMoreBefore());
+        out.put("has_more_after", r.hasMoreAfter());
+        json(res, out);
+    }
+
+    static String opt(Parameters p, String name) {
+        return p.first(name).orElse(null);
+    }
+
+    private static String table(ServerRequest req) {
+        return req.path().pathParameters().get("t");
+    }
+
+    private static String id(ServerRequest req) {
+        return req.path().pathParameters().get("id");
+    }
+
+    private static Iterable<JsonNode> array(ObjectNode body, String name) throws LiveQueryException {
+        JsonNode n = body.get(name);
+        if (n == null || n.isNull()) {
+            return List.of();
+        }
+        if (!n.isArray()) {
+            throw new LiveQueryException(BAD_REQUEST, "'" + name + "' must be an array");
+        }
+        return n;
+    }
+
+    private static Long ifMatch(ServerRequest req) throws LiveQueryException {
+        var h = req.headers().first(HeaderNames.IF_MATCH);
+        if (h.isEmpty()) {
+            return null;
+        }
+        String v = h.get().trim();
+        if (v.startsWith("W/")) {
+            v = v.substring(2);
+        }
+        if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+            v = v.substring(1, v.length() - 1);
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new LiveQueryException(BAD_REQUEST, "If-Match must be a row version (an integer), got '" + h.get() + "'");
+        }
+    }
+
+    /** The body as a JSON object: 415 unless sent as JSON, 413 past max-body, 400 if it does not parse. */
+    private ObjectNode object(ServerRequest req) throws LiveQueryException {
+        var ct = req.headers().contentType();
+        if (ct.isEmpty() || !ct.get().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+            throw new LiveQueryException(UNSUPPORTED_MEDIA_TYPE, "send the body as Content-Type: application/json");
+        }
+        var len = req.headers().contentLength();
+        if (len.isPresent() && len.getAsLong() > maxBody) {
+            throw new LiveQueryException(TOO_LARGE, "body of " + len.getAsLong()
+                    + " bytes is over livequery.limits.max-body (" + maxBody + ")");
+        }
+        byte[] bytes;
+        try (InputStream in = req.content().inputStream()) {
+            bytes = in.readNBytes(maxBody + 1);
+        } catch (IOException e) {
+            throw new LiveQueryException(BAD_REQUEST, "could not read the body: " + e.getMessage());
+        }
+        if (bytes.length > maxBody) {
+            throw new LiveQueryException(TOO_LARGE, "body is over livequery.limits.max-body (" + maxBody + " bytes)");
+        }
+        JsonNode n;
+        try {
+            n = Json.MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new LiveQueryException(BAD_REQUEST, "body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new LiveQueryException(BAD_REQUEST, "could not read the body: " + e.getMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw new LiveQueryException(BAD_REQUEST, "body must be a JSON object");
+        }
+        return (ObjectNode) n;
+    }
+
+    private static ObjectNode written(WriteResult r) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("id", r.id());
+        o.put("version", r.version());
+        if (r.deleted()) {
+            o.put("deleted", true);
+        }
+        return o;
+    }
+
+    private static void json(ServerResponse res, ObjectNode body) {
+        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        res.send(body.toString());
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * The JSON HTTP API of PROTOCOL §7, plus {@code /health} and {@code /metrics}.
+ *
+ * <p>Every handler is wrapped by {@link dev.livequery.gateway.http.HttpErrors#guard}: protocol
+ * errors become {@code {"error":{"code","message"}}} with the code's status, anything unexpected
+ * becomes a 500 with a generic message and one WARNING log line with the stack trace, so a client
+ * never sees a trace. Bodies are read through a size cap before parsing, and parsed with the shared
+ * {@link dev.livequery.core.Json#MAPPER} (exact numbers, duplicate keys refused), not Helidon's
+ * default mapper.
+ */
+package dev.livequery.gateway.http;

@@ -1,0 +1,273 @@
+package dev.livequery.gateway.ws;
+
+import static dev.livequery.core.LiveQueryException.Code.BAD_QUERY;
+import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
+import static dev.livequery.core.LiveQueryException.Code.DUPLICATE_SUB;
+import static dev.livequery.core.LiveQueryException.Code.TOO_LARGE;
+import static dev.livequery.core.LiveQueryException.Code.TOO_MANY_SUBS;
+import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_SUB;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.core.Backend;
+import dev.livequery.core.Frame;
+import dev.livequery.core.Json;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.Query;
+import dev.livequery.core.Subscription;
+import dev.livequery.core.Window;
+import dev.livequery.gateway.Settings;
+import dev.livequery.gateway.delivery.Close;
+import dev.livequery.gateway.delivery.Connections;
+import dev.livequery.gateway.delivery.Outbound;
+import dev.livequery.gateway.delivery.Slot;
+import io.helidon.common.buffers.BufferData;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.http.RequestException;
+import io.helidon.websocket.WsListener;
+import io.helidon.websocket.WsSession;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** One WebSocket connection: parses commands on the reader thread, hands every reply to the writer. */
+final class LiveSocket implements WsListener {
+    private static final Logger LOG = Logger.getLogger(LiveSocket.class.getName());
+
+    private final Backend backend;
+    private final Connections connections;
+    private final Settings settings;
+    private final OriginPolicy origins;
+    private final StringBuilder partial = new StringBuilder();
+    private boolean oversized;
+    private String peer = "?";
+    private Outbound out;
+
+    LiveSocket(Backend backend, Connections connections, Settings settings, OriginPolicy origins) {
+        this.backend = backend;
+        this.connections = connections;
+        this.settings = settings;
+        this.origins = origins;
+    }
+
+    @Override
+    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) {
+        String origin = headers.first(HeaderNames.ORIGIN).orElse(null);
+        String host = headers.first(HeaderNames.HOST).orElse(null);
+        if (!origins.allows(origin, host)) {
+            LOG.info(() -> "refused WebSocket upgrade from origin " + origin + " (host " + host
+                    + "); set livequery.allowed-origins to allow it");
+            throw RequestException.builder().type(DirectHandler.EventType.FORBIDDEN)
+                    .message("origin not allowed").build();
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void onOpen(WsSession session) {
+        peer = session.socketContext().remotePeer().address().toString() + " #" + session.socketContext().childSocketId();
+        if (!connections.admit()) {
+            LOG.info(() -> "ws connection " + peer + " closed: "
+                    + (connections.draining() ? "shutdown" : "too_many_connections") + " at open");
+            Close c = connections.draining() ? Close.SHUTDOWN : Close.TOO_MANY;
+            session.close(c.code(), c.reason());
+            return;
+        }
+        out = connections.outbound(new WsTransport(session), peer, settings.pingInterval(), settings.idleTimeout());
+        Thread.ofVirtual().name("ws-writer " + peer).start(out::run);
+    }
+
+    @Override
+    public void onMessage(WsSession session, String text, boolean last) {
+        if (out == null) {
+            return;
+        }
+        out.touch();
+        if (!oversized) {
+            if (partial.length() + text.length() > settings.maxMessage()) {
+                oversized = true;
+                partial.setLength(0);
+            } else {
+                partial.append(text);
+            }
+        }
+        if (!last) {
+            return;
+        }
+        if (oversized) {
+            oversized = false;
+            error(null, new LiveQueryException(TOO_LARGE, "message is over livequery.limits.max-message ("
+                    + settings.maxMessage() + " bytes)"));
+            return;
+        }
+        String message = partial.toString();
+        partial.setLength(0);
+        command(message);
+    }
+
+    @Override
+    public void onMessage(WsSession session, BufferData buffer, boolean last) {
+        if (out != null && last) {
+            out.touch();
+            error(null, new LiveQueryException(BAD_REQUEST, "binary messages are not supported; send JSON text"));
+        }
+    }
+
+    @Override
+    public void onPing(WsSession session, BufferData buffer) {
+        if (out != null) {
+            out.touch();
+            out.pong();
+        }
+    }
+
+    @Override
+    public void onPong(WsSession session, BufferData buffer) {
+        if (out != null) {
+            out.touch();
+        }
+    }
+
+    @Override
+    public void onClose(WsSession session, int status, String reason) {
+        stop(Close.CLIENT);
+    }
+
+    @Override
+    public void onError(WsSession session, Throwable t) {
+        LOG.log(Level.FINE, "ws " + peer + " error", t);
+        stop(new Close("error", 1011, "internal error"));
+    }
+
+    /** Stops the writer and waits for it, so Helidon's own close reply never races one of our sends. */
+    private void stop(Close c) {
+        if (out == null) {
+            return;
+        }
+        out.close(c);
+        try {
+            out.awaitDone(settings.writeDeadline().plus(Duration.ofSeconds(1)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void command(String message) {
+        JsonNode msg;
+        try {
+            msg = Json.MAPPER.readTree(message);
+        } catch (JsonProcessingException e) {
+            error(null, new LiveQueryException(BAD_REQUEST, "message is not valid JSON: " + e.getOriginalMessage()));
+            return;
+        }
+        String sub = msg != null && msg.isObject() && msg.path("sub").isTextual() ? msg.get("sub").textValue() : null;
+        try {
+            if (msg == null || !msg.isObject()) {
+                throw new LiveQueryException(BAD_REQUEST, "a message is one JSON object with an \"action\"");
+            }
+            JsonNode action = msg.get("action");
+            if (action == null || !action.isTextual()) {
+                throw new LiveQueryException(BAD_REQUEST, "missing \"action\" (subscribe, reanchor, unsubscribe, ping)");
+            }
+            switch (action.textValue()) {
+                case "subscribe" -> subscribe(sub(msg), msg);
+                case "reanchor" -> reanchor(sub(msg), msg);
+                case "unsubscribe" -> unsubscribe(sub(msg));
+                case "ping" -> out.reply(Frame.pong().toJson(null));
+                default -> throw new LiveQueryException(BAD_REQUEST, "unknown action '" + action.textValue()
+                        + "' (expected subscribe, reanchor, unsubscribe or ping)");
+            }
+        } catch (LiveQueryException e) {
+            error(sub, e);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "ws " + peer + ": command failed unexpectedly", e);
+            error(sub, new LiveQueryException(LiveQueryException.Code.UNAVAILABLE, "internal error; try again"));
+        }
+    }
+
+    private static String sub(JsonNode msg) throws LiveQueryException {
+        JsonNode s = msg.get("sub");
+        if (s == null || !s.isTextual() || s.textValue().isEmpty() || s.textValue().length() > 64) {
+            throw new LiveQueryException(BAD_REQUEST, "\"sub\" must be a string of 1 to 64 characters");
+        }
+        return s.textValue();
+    }
+
+    private void subscribe(String sub, JsonNode msg) throws LiveQueryException {
+        if (out.find(sub) != null) {
+            throw new LiveQueryException(DUPLICATE_SUB, "subscription '" + sub + "' already exists on this connection");
+        }
+        if (out.subscriptions() >= settings.subsPerConnection()) {
+            throw new LiveQueryException(TOO_MANY_SUBS, "at most " + settings.subsPerConnection()
+                    + " subscriptions per connection (livequery.limits.subs-per-connection)");
+        }
+        JsonNode q = msg.get("query");
+        if (q == null) {
+            throw new LiveQueryException(BAD_REQUEST, "subscribe needs a \"query\"");
+        }
+        JsonNode resume = msg.get("resume");
+        if (resume != null && !resume.isNull() && !resume.isTextual()) {
+            throw new LiveQueryException(BAD_REQUEST, "\"resume\" must be an eid string");
+        }
+        Query query = Query.parse(q);
+        Slot slot = out.slot(sub);
+        try {
+            Subscription s = backend.subscribe(query, resume == null || resume.isNull() ? null : resume.textValue(),
+                    slot.wakeup());
+            slot.attach(s);
+        } catch (LiveQueryException | RuntimeException e) {
+            out.remove(sub);
+            throw e;
+        }
+    }
+
+    private void reanchor(String sub, JsonNode msg) throws LiveQueryException {
+        Slot slot = out.find(sub);
+        if (slot == null || slot.subscription() == null) {
+            throw new LiveQueryException(UNKNOWN_SUB, "no subscription '" + sub + "' on this connection");
+        }
+        Window w = slot.subscription().query().window();
+        String after = w.after();
+        String before = w.before();
+        if (msg.has("after") || msg.has("before")) {
+            after = cursor(msg, "after");
+            before = cursor(msg, "before");
+        }
+        int limit = w.limit();
+        JsonNode l = msg.get("limit");
+        if (l != null) {
+            if (!l.isIntegralNumber() || !l.canConvertToInt()) {
+                throw new LiveQueryException(BAD_QUERY, "limit must be an integer, got " + l);
+            }
+            limit = l.intValue();
+        }
+        slot.subscription().reanchor(Window.of(after, before, limit));
+    }
+
+    private static String cursor(JsonNode msg, String name) throws LiveQueryException {
+        JsonNode c = msg.get(name);
+        if (c == null || c.isNull()) {
+            return null;
+        }
+        if (!c.isTextual()) {
+            throw new LiveQueryException(BAD_QUERY, "\"" + name + "\" must be a cursor string from a frame, or null");
+        }
+        return c.textValue();
+    }
+
+    private void unsubscribe(String sub) throws LiveQueryException {
+        Slot slot = out.remove(sub);
+        if (slot == null) {
+            throw new LiveQueryException(UNKNOWN_SUB, "no subscription '" + sub + "' on this connection");
+        }
+        slot.end(Frame.closed("unsubscribed").toJson(sub));
+    }
+
+    private void error(String sub, LiveQueryException e) {
+        out.reply(Frame.error(e.code(), e.getMessage()).toJson(sub));
+    }
+}

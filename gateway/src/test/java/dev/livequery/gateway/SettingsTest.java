@@ -1,0 +1,34 @@
+package dev.livequery.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+    @Test
+    void readsKeysAndMapsThemIntoEngineOptions() {
+        Settings s = Settings.from(Config.just(ConfigSources.create(Map.of(
+                "livequery.write-deadline", "PT2S", "livequery.limits.max-window", "77",
+                "livequery.limits.max-queued", "9", "livequery.tables.allow", "a, b",
+                "livequery.secret", "a-long-enough-test-secret", "livequery.backend", "local"))));
+        assertThat(s.writeDeadline()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(s.demoEnabled()).isTrue();
+        assertThat(s.engineOptions().maxWindow()).isEqualTo(77);
+        assertThat(s.engineOptions().maxQueued()).isEqualTo(9);
+        assertThat(s.engineOptions().tables()).containsExactlyInAnyOrder("a", "b");
+        assertThat(new String(s.engineOptions().secret())).isEqualTo("a-long-enough-test-secret");
+        assertThat(Settings.from(Config.just(ConfigSources.create(Map.of("livequery.backend", "redis"))))
+                .demoEnabled()).isFalse();
+    }
+
+    @Test
+    void badValuesNameTheKey() {
+        assertThatThrownBy(() -> Settings.from(Config.just(ConfigSources.create(Map.of(
+                "livequery.write-deadline", "10 seconds"))))).hasMessageContaining("livequery.write-deadline");
+    }
+}

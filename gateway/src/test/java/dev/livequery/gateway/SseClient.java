@@ -1,0 +1,104 @@
+package dev.livequery.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.core.Json;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+/**
+ * An EventSource-like client over {@code BodyHandlers.ofLines()}: applies {@code message} events
+ * to a {@link Replica}, remembers the last {@code id:}, and can stop after N events to simulate a
+ * cut at an exact point.
+ */
+final class SseClient implements AutoCloseable {
+    final Replica replica;
+    final List<String> lines = new CopyOnWriteArrayList<>();
+    final List<String> eventNames = new CopyOnWriteArrayList<>();
+    final CountDownLatch ended = new CountDownLatch(1);
+    final int status;
+    final String body;
+    private final Stream<String> stream;
+    private volatile int stopAfter = Integer.MAX_VALUE;
+    private int applied;
+
+    private SseClient(Replica replica, HttpResponse<Stream<String>> res) {
+        this.replica = replica;
+        this.status = res.statusCode();
+        this.stream = res.body();
+        if (status != 200) {
+            this.body = String.join("\n", stream.toList());
+            ended.countDown();
+            return;
+        }
+        this.body = null;
+        Thread.ofVirtual().start(this::read);
+    }
+
+    static SseClient open(int port, String pathAndQuery, String lastEventId, Replica start) throws Exception {
+        return open(port, pathAndQuery, lastEventId, start, Integer.MAX_VALUE);
+    }
+
+    static SseClient open(int port, String pathAndQuery, String lastEventId, Replica start, int stopAfter)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+                .header("Accept", "text/event-stream");
+        if (lastEventId != null) {
+            b.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<Stream<String>> res = WsClient.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofLines());
+        SseClient c = new SseClient(start == null ? new Replica() : start, res);
+        c.stopAfter = stopAfter;
+        return c;
+    }
+
+    private void read() {
+        String id = null;
+        String event = null;
+        StringBuilder data = null;
+        try {
+            for (Iterator<String> it = stream.iterator(); it.hasNext(); ) {
+                String line = it.next();
+                lines.add(line);
+                if (line.isEmpty()) {
+                    if (data != null) {
+                        eventNames.add(event == null ? "message" : event);
+                        if (event == null) {
+                            JsonNode f = Json.MAPPER.readTree(data.toString());
+                            replica.apply(f);
+                            if (++applied >= stopAfter) {
+                                return;
+                            }
+                        }
+                    }
+                    id = null;
+                    event = null;
+                    data = null;
+                } else if (line.startsWith("id: ")) {
+                    id = line.substring(4);
+                } else if (line.startsWith("event: ")) {
+                    event = line.substring(7);
+                } else if (line.startsWith("data: ")) {
+                    data = new StringBuilder(line.substring(6));
+                }
+            }
+        } catch (Exception e) {
+            // cut: the test decides what that means
+        } finally {
+            ended.countDown();
+            stream.close();
+        }
+    }
+
+    /** Drops the connection, as a network cut would. */
+    @Override
+    public void close() throws InterruptedException {
+        stream.close();
+        ended.await();
+    }
+}

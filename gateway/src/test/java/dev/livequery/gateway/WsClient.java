@@ -1,0 +1,94 @@
+package dev.livequery.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.core.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A java.net.http WebSocket that keeps a {@link Replica} per sub and a log of every frame. */
+final class WsClient implements WebSocket.Listener, AutoCloseable {
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    final List<JsonNode> log = new CopyOnWriteArrayList<>();
+    final Map<String, Replica> replicas = new ConcurrentHashMap<>();
+    final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final StringBuilder partial = new StringBuilder();
+    WebSocket ws;
+
+    static WsClient connect(int port) {
+        return connect(port, null);
+    }
+
+    static WsClient connect(int port, String origin) {
+        WsClient c = new WsClient();
+        WebSocket.Builder b = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (origin != null) {
+            b.header("Origin", origin);
+        }
+        c.ws = b.buildAsync(URI.create("ws://127.0.0.1:" + port + "/v1/ws"), c).join();
+        return c;
+    }
+
+    void send(String json) {
+        ws.sendText(json, true).join();
+    }
+
+    Replica replica(String sub) {
+        return replicas.computeIfAbsent(sub, s -> new Replica());
+    }
+
+    /** Frames with this op (and sub, when not null) received so far. */
+    List<JsonNode> frames(String op, String sub) {
+        return log.stream().filter(f -> f.path("op").asText().equals(op)
+                && (sub == null || sub.equals(f.path("sub").asText(null)))).toList();
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        partial.append(data);
+        if (last) {
+            try {
+                JsonNode f = Json.MAPPER.readTree(partial.toString());
+                partial.setLength(0);
+                if (f.hasNonNull("sub")) {
+                    replica(f.get("sub").asText()).apply(f);
+                }
+                log.add(f);
+            } catch (Exception e) {
+                closed.completeExceptionally(e);
+            }
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closed.complete(statusCode);
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        closed.completeExceptionally(error);
+    }
+
+    @Override
+    public void close() {
+        if (!closed.isDone()) {
+            try {
+                ws.sendClose(1000, "bye").get(2, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                ws.abort();
+            }
+        }
+    }
+}
