@@ -21,7 +21,8 @@ class EngineOraclePropertyTest {
     /** Events whose share of tries jqwik reports, so that a generator that stops reaching them shows. */
     static final List<String> EVENTS = List.of("frame move", "frame update", "frame leave", "frame reset overflow",
             "frame reset resume_miss", "resumed ready", "resume expecting RESUMED from mid-snapshot",
-            "resume expecting RESUMED from row frame", "resume expecting RESUME_MISS from ready",
+            "resume expecting RESUMED from row frame",
+            "resume expecting RESUMED from resume splice", "resume expecting RESUME_MISS from ready",
             "resume expecting RESUME_MISS", "reanchor splice checked");
 
     @Property
