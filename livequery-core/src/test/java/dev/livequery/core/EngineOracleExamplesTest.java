@@ -255,6 +255,43 @@ class EngineOracleExamplesTest {
     }
 
     /**
+     * §3 again, one level deeper: the client is cut inside a reanchor (token T1), resumes with T1
+     * and is cut inside that resume's splice (token T2, made at change 5). Three changes later,
+     * inside a horizon of 3 changes (history up to 100 kept), T2 must still resume.
+     */
+    @Test
+    void resumeFromInsideTheResumeOfAReanchorWithinTheHorizon() throws LiveQueryException {
+        Backend b = backend(EngineOptions.defaults().withHorizon(3, Duration.ZERO, 100));
+        for (String id : List.of("B", "a", "aa", "b")) {
+            put(b, "{\"id\":\"" + id + "\"}");
+        }
+        Query top1 = q("{\"table\":\"t\",\"limit\":1}");
+        Subscription s = b.subscribe(top1, null, () -> { });
+        Replica r = new Replica();
+        List<Frame> f0 = drain(s);
+        apply(r, f0);
+        Window afterB = new Window(f0.get(1).cursor(), null, 2);
+        s.reanchor(afterB);
+        List<Frame> f1 = drain(s);
+        s.close();
+        apply(r, f1.subList(0, 1)); // "leave B", then the connection broke
+        b.delete("t", "a", null); // change 5
+        Subscription t = b.subscribe(top1.withWindow(afterB), f1.getFirst().eid(), () -> { });
+        List<Frame> f2 = drain(t);
+        t.close();
+        apply(r, f2.subList(0, 1)); // the first frame of the resume's splice, then the connection broke
+        for (int i = 6; i <= 8; i++) {
+            put(b, "{\"id\":\"zz\",\"n\":" + i + "}"); // changes 6, 7, 8: three since T2 was sent
+        }
+        Subscription u = b.subscribe(top1.withWindow(afterB), f2.getFirst().eid(), () -> { });
+        List<Frame> f3 = drain(u);
+        assertThat(f3.getFirst().op()).as("%s", ops(f3)).isNotEqualTo(Frame.Op.RESET);
+        assertThat(f3.getLast().resumed()).isTrue();
+        assertThat(apply(r, f3)).containsExactly("aa", "b");
+        u.close();
+    }
+
+    /**
      * §3: a resume sends "no rows it already has". The client holds [b, a]; only a changed (its
      * new key sorts it first). One move of a does it; moving the unchanged b re-sends b.
      */

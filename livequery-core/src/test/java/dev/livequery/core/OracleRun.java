@@ -48,8 +48,8 @@ final class OracleRun {
      * Strict (empty) by default; each has a deterministic repro in {@link EngineOracleExamplesTest}.
      * <ul>
      * <li>{@code spliceHorizon}: an eid from inside a resume's splice is refused (resume_miss)
-     *     although the client's state is within the horizon (fixed in the engine by keeping twice
-     *     the horizon; kept as a switch in case the history bound changes again).
+     *     although the client's state is within the horizon. Mitigated in the engine by keeping
+     *     twice the horizon; still seen when that resume itself started from inside a reanchor.
      * <li>{@code resend}: a resume's splice re-sends a row the client already holds unchanged
      *     (a move of it, or a leave and an enter of it); still seen for tokens minted inside a
      *     reanchor's or a resume's splice.
