@@ -1,6 +1,5 @@
 package dev.livequery.shard.cluster;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.Frame;
 import dev.livequery.core.LiveQueryException;
@@ -532,7 +531,7 @@ public final class Shard implements AutoCloseable {
             }
             long n = h.batches.incrementAndGet();
             String[] args = {lease, Integer.toString(DELIVERY_MAXLEN), "k", "f", "sid", h.sid, "att", h.att,
-                    "n", Long.toString(n), "fr", Wire.frames(out)};
+                    "n", Long.toString(n), "lease", lease, "fr", Wire.frames(out)};
             try {
                 boolean ok;
                 if (redis.cluster()) {
@@ -604,9 +603,5 @@ public final class Shard implements AutoCloseable {
         }
         redis.close();
         LOG.info(() -> "shard " + cfg.id() + " stopped");
-    }
-
-    static ObjectNode unused() {
-        return null;
     }
 }
