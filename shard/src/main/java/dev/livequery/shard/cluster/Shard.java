@@ -186,25 +186,40 @@ public final class Shard implements AutoCloseable {
                     drop(p, "epoch changed", false);
                 }
             }
+            List<Integer> mine = new ArrayList<>();
+            List<String> moved = new ArrayList<>();
+            List<Integer> lost = new ArrayList<>();
+            List<String> held = new ArrayList<>();
             for (int p = 0; p < Keys.PARTITIONS; p++) {
                 String owner = Membership.owner(p, live);
-                String held = leases.get(p);
+                String h = leases.get(p);
                 if (cfg.id().equals(owner)) {
-                    String now = members.lease(p, cfg.id(), cfg.ttlMs(), held);
-                    if (now == null && held != null) {
-                        int pp = p;
-                        LOG.warning(() -> "shard " + cfg.id() + ": lost the lease of partition " + pp
-                                + " (expired or taken, e.g. after a pause); dropping it");
-                        drop(p, "lease lost", false);
-                    } else if (now != null && held == null) {
-                        leases.put(p, now);
-                        acquired.increment();
-                    }
-                } else if (held != null) {
-                    int pp = p;
-                    LOG.info(() -> "shard " + cfg.id() + ": partition " + pp + " moves to " + owner);
+                    mine.add(p);
+                    held.add(h);
+                } else if (h != null) {
+                    moved.add(p + "->" + owner);
                     drop(p, "moved", true);
                 }
+            }
+            List<String> now = mine.isEmpty() ? List.of() : members.leaseAll(mine, cfg.id(), cfg.ttlMs(), held);
+            for (int i = 0; i < mine.size(); i++) {
+                int p = mine.get(i);
+                if (now.get(i) == null && held.get(i) != null) {
+                    lost.add(p);
+                    drop(p, "lease lost", false);
+                } else if (now.get(i) != null && held.get(i) == null) {
+                    leases.put(p, now.get(i));
+                    acquired.increment();
+                }
+            }
+            if (!moved.isEmpty()) {
+                LOG.info(() -> "shard " + cfg.id() + ": membership " + live + " moved " + moved.size()
+                        + " partitions away (partition->new owner): " + moved);
+            }
+            if (!lost.isEmpty()) {
+                LOG.warning(() -> "shard " + cfg.id() + ": lost the lease of " + lost.size() + " partitions " + lost
+                        + " (expired or taken while this shard was paused or cut off from Redis); dropped them,"
+                        + " their subscribers re-attach elsewhere");
             }
             retryPending();
             if (++ticks % 5 == 0) {
