@@ -26,7 +26,11 @@ final class RedisProcess implements AutoCloseable {
     }
 
     static RedisProcess start(boolean aof, String... extra) throws IOException {
-        RedisProcess r = new RedisProcess(freePort(), Files.createTempDirectory("lq-redis"), aof, List.of(extra));
+        return start(freePort(), aof, extra);
+    }
+
+    static RedisProcess start(int port, boolean aof, String... extra) throws IOException {
+        RedisProcess r = new RedisProcess(port, Files.createTempDirectory("lq-redis"), aof, List.of(extra));
         r.launch();
         return r;
     }
@@ -35,6 +39,19 @@ final class RedisProcess implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /** A free port whose Cluster bus port (+10000) is free too. */
+    static int freeClusterPort() throws IOException {
+        for (int i = 0; i < 200; i++) {
+            int p = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(30000);
+            try (ServerSocket a = new ServerSocket(p); ServerSocket b = new ServerSocket(p + 10000)) {
+                return p;
+            } catch (IOException busy) {
+                // try another
+            }
+        }
+        throw new IOException("no free port pair for a Redis Cluster node");
     }
 
     void launch() throws IOException {

@@ -151,7 +151,21 @@ public final class Shard implements AutoCloseable {
 
     /** Registers and starts serving. */
     public void start() {
-        epoch = store.epoch();
+        // Redis may come up after us (compose, scripts/cluster): wait for it instead of dying.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                epoch = store.epoch();
+                break;
+            } catch (RedisException e) {
+                if (attempt >= 60) {
+                    throw e;
+                }
+                int a = attempt;
+                LOG.warning(() -> "shard " + cfg.id() + ": Redis at " + cfg.redisUri() + " not reachable yet ("
+                        + e.getMessage() + "), attempt " + a + "/60; retrying in 1 s");
+                LockSupport.parkNanos(1_000_000_000L);
+            }
+        }
         // Read the control stream from its current end, fixed before we announce ourselves: what
         // gateways send after they can see us is read, leftovers of an earlier run are not.
         List<StreamMessage<String, String>> last = redis.cmd().xrevrange(Keys.control(cfg.id()),
