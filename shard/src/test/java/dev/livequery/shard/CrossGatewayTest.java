@@ -95,4 +95,27 @@ class CrossGatewayTest {
         assertThatThrownBy(() -> b.subscribe(query("{\"table\":\"cas\",\"limit\":5,\"after\":\"garbage\"}"), null, () -> { }))
                 .isInstanceOf(LiveQueryException.class);
     }
+
+    @Test
+    void slowSubscriberOnTheGatewayGetsResetOverflowAndASnapshot() throws Exception {
+        try (RedisBackend small = new RedisBackend(Fixtures.OPTIONS.withMaxQueued(8), redis.uri(), "gwSmall",
+                new SimpleMeterRegistry())) {
+            await().atMost(Duration.ofSeconds(10)).until(small::ready);
+            for (int i = 0; i < 5; i++) {
+                a.put("ov", "o" + i, row("{\"k\":" + i + "}"), null);
+            }
+            Query q = query("{\"table\":\"ov\",\"order\":[{\"field\":\"k\"}],\"limit\":5}");
+            Client c = new Client(small.subscribe(q, null, () -> { }));
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().ready && c.window().equals(truth(a, q)));
+            for (int round = 0; round < 6; round++) { // 30 updates, the client reads none of them
+                for (int i = 0; i < 5; i++) {
+                    a.put("ov", "o" + i, row("{\"k\":" + i + ",\"round\":" + round + "}"), null);
+                }
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().resets.contains("overflow")
+                    && c.ready && c.window().equals(truth(a, q)));
+            assertThat(c.resets).containsExactly("subscribe", "overflow");
+            c.sub.close();
+        }
+    }
 }

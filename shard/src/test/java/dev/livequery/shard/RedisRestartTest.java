@@ -70,6 +70,31 @@ class RedisRestartTest {
         }
     }
 
+    /** Redis comes back with fewer writes than the shard saw (a lost AOF tail): new epoch, no silent reuse. */
+    @Test
+    void lostAcknowledgedWritesStartANewEpoch() throws Exception {
+        try (RedisProcess redis = RedisProcess.start(false);
+                Shard shard = new Shard(new Shard.Config("rg", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
+                        new SimpleMeterRegistry());
+                RedisBackend a = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwL", new SimpleMeterRegistry());
+                dev.livequery.shard.store.Redis direct = dev.livequery.shard.store.Redis.connect(redis.uri(), Duration.ofSeconds(2))) {
+            shard.start();
+            await().atMost(Duration.ofSeconds(10)).until(a::ready);
+            for (int i = 0; i < 10; i++) {
+                a.put("lost", "l" + i, row("{\"k\":" + i + "}"), null);
+            }
+            Query q = query("{\"table\":\"lost\",\"order\":[{\"field\":\"k\"}],\"limit\":4}");
+            List<Client> cs = List.of(new Client(a.subscribe(q, null, () -> { })));
+            converge(cs, a, q);
+            // Emulate a Redis that lost its last 3 writes: counter and stream go back.
+            int p = dev.livequery.shard.store.Keys.partition("lost");
+            direct.cmd().decrby(dev.livequery.shard.store.Keys.seq(p, "lost"), 3);
+            a.put("lost", "l0", row("{\"k\":-1}"), null); // reuses version 8 for a different change
+            await().atMost(Duration.ofSeconds(10)).until(() -> cs.get(0).poll().resets.contains("epoch"));
+            converge(cs, a, q);
+        }
+    }
+
     static void converge(List<Client> cs, RedisBackend truthFrom, Query q) {
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
             for (Client c : cs) {

@@ -215,7 +215,7 @@ public final class RedisBackend implements Backend {
             }
         });
         if (oldShard != null && !oldShard.equals(owner)) {
-            sendQuietly(oldShard, Map.of("op", "un", "gw", gatewayId, "sid", s.sid, "att", oldAtt));
+            unsubscribe(oldShard, s.sid, oldAtt);
         }
         try {
             redis.cmd().xadd(Keys.control(owner), XAddArgs.Builder.maxlen(10_000).approximateTrimming(), body);
@@ -224,6 +224,15 @@ public final class RedisBackend implements Backend {
             throw RowStore.unavailable(e);
         }
         return f;
+    }
+
+    /** Without {@code att} (mid re-attach) the shard closes whatever attachment it has for the sid. */
+    private void unsubscribe(String shard, String sid, String att) {
+        Map<String, String> body = new LinkedHashMap<>(Map.of("op", "un", "gw", gatewayId, "sid", sid));
+        if (att != null) {
+            body.put("att", att);
+        }
+        sendQuietly(shard, body);
     }
 
     private void sendQuietly(String shard, Map<String, String> body) {
@@ -262,6 +271,9 @@ public final class RedisBackend implements Backend {
         CompletableFuture<String[]> f = new CompletableFuture<>();
         acks.put(req, f);
         try {
+            if (shard == null || att == null) {
+                throw new LiveQueryException(UNAVAILABLE, "moving"); // mid re-attach: take the fallback below
+            }
             redis.cmd().xadd(Keys.control(shard), XAddArgs.Builder.maxlen(10_000).approximateTrimming(),
                     Map.of("op", "re", "gw", gatewayId, "sid", s.sid, "att", att, "req", req, "w", Wire.window(w)));
             String[] r = await(f, System.nanoTime() + ACK_TIMEOUT_MS * 1_000_000L);
@@ -298,7 +310,7 @@ public final class RedisBackend implements Backend {
             att = s.att;
         }
         if (shard != null) {
-            sendQuietly(shard, Map.of("op", "un", "gw", gatewayId, "sid", s.sid, "att", att));
+            unsubscribe(shard, s.sid, att);
         }
     }
 

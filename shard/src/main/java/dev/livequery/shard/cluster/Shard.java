@@ -235,6 +235,7 @@ public final class Shard implements AutoCloseable {
                         + " (expired or taken while this shard was paused or cut off from Redis); dropped them,"
                         + " their subscribers re-attach elsewhere");
             }
+            checkRegression();
             retryPending();
             if (++ticks % 5 == 0) {
                 dropOrphans();
@@ -316,6 +317,10 @@ public final class Shard implements AutoCloseable {
         String sid = msg.get("sid");
         String att = msg.get("att");
         String req = msg.get("req");
+        if (gw == null || sid == null) {
+            LOG.warning(() -> "shard " + cfg.id() + ": control message without gw/sid ignored: " + msg.keySet());
+            return;
+        }
         try {
             switch (op) {
                 case "sub" -> {
@@ -503,6 +508,12 @@ public final class Shard implements AutoCloseable {
         RowStore.Change c = RowStore.change(m);
         try {
             long last = pt.engine.lastChange(c.table());
+            if (c.version() <= last) {
+                // A new stream entry with an old version: Redis lost writes we had already seen.
+                main.execute(() -> regressed(pt, "entry " + m.getId() + " of " + c.table() + " has version "
+                        + c.version() + " but this shard already applied " + last));
+                return false;
+            }
             if (c.version() > last + 1) {
                 // The stream was trimmed past us or Redis lost writes: reload from scratch.
                 LOG.warning(() -> "shard " + cfg.id() + ": gap in " + c.table() + " (have " + last + ", got "
@@ -518,6 +529,37 @@ public final class Shard implements AutoCloseable {
         long ms = Long.parseLong(m.getId().substring(0, m.getId().indexOf('-')));
         lag.record(Math.max(0, System.currentTimeMillis() - ms), TimeUnit.MILLISECONDS);
         return true;
+    }
+
+    /**
+     * Redis went back in time (lost acknowledged writes): the change numbers will be reused for
+     * other changes, so no token naming them may resolve again. Start a new epoch; every shard
+     * then drops its partitions and subscribers get {@code reset epoch}.
+     */
+    private void regressed(Part pt, String evidence) {
+        if (loaded.get(pt.p) != pt) {
+            return;
+        }
+        try {
+            int old = epoch;
+            int next = store.newEpoch(old);
+            LOG.severe(() -> "shard " + cfg.id() + ": Redis lost acknowledged writes in partition " + pt.p + " ("
+                    + evidence + "; check its AOF fsync policy and restarts). Starting history epoch " + next
+                    + " (was " + old + "): subscribers get reset epoch");
+            tick();
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "shard " + cfg.id() + ": could not start a new epoch: " + e.getMessage());
+        }
+    }
+
+    private void checkRegression() {
+        for (Part pt : List.copyOf(loaded.values())) {
+            String now = store.lastId(pt.p);
+            if (RowStore.compareIds(now, pt.lastId) < 0) {
+                regressed(pt, "its stream ends at " + now + " but this shard read up to " + pt.lastId);
+                return;
+            }
+        }
     }
 
     private void reload(Part pt) {

@@ -129,6 +129,36 @@ public final class RowStore {
         return Integer.parseInt(e);
     }
 
+    private static final Redis.Script NEW_EPOCH = Redis.Script.of("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end
+            return redis.call('GET', KEYS[1])
+            """);
+
+    /**
+     * Starts a new epoch if the current one is still {@code old}: for when Redis is found to have
+     * lost acknowledged writes (e.g. an AOF with {@code appendfsync everysec} after a crash), so
+     * change numbers will be reused for different changes and no old token may resolve.
+     */
+    public int newEpoch(int old) {
+        String next = Integer.toString(new SecureRandom().nextInt() & Integer.MAX_VALUE);
+        String now = redis.eval(NEW_EPOCH, ScriptOutputType.VALUE, new String[] {Keys.EPOCH}, Integer.toString(old), next);
+        return Integer.parseInt(now);
+    }
+
+    /** The id of the newest entry of a partition's stream, or {@code 0-0}. */
+    public String lastId(int p) {
+        var last = redis.cmd().xrevrange(Keys.changes(p), Range.create("-", "+"), Limit.from(1));
+        return last.isEmpty() ? "0-0" : last.get(0).getId();
+    }
+
+    /** Compares stream ids ({@code ms-seq}) numerically. */
+    public static int compareIds(String a, String b) {
+        int da = a.indexOf('-');
+        int db = b.indexOf('-');
+        int c = Long.compare(Long.parseLong(a.substring(0, da)), Long.parseLong(b.substring(0, db)));
+        return c != 0 ? c : Long.compare(Long.parseLong(a.substring(da + 1)), Long.parseLong(b.substring(db + 1)));
+    }
+
     /** Applies the ops atomically (all or nothing) and returns their versions, in order. */
     public List<Long> write(String table, List<Op> ops) throws LiveQueryException {
         int p = Keys.partition(table);
