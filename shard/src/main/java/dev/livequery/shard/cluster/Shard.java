@@ -602,7 +602,7 @@ public final class Shard implements AutoCloseable {
             }
             long n = h.batches.incrementAndGet();
             String[] args = {lease, Integer.toString(DELIVERY_MAXLEN), "k", "f", "sid", h.sid, "att", h.att,
-                    "n", Long.toString(n), "lease", lease, "fr", Wire.frames(out)};
+                    "n", Long.toString(n), "p", Integer.toString(h.p), "lease", lease, "fr", Wire.frames(out)};
             try {
                 boolean ok;
                 if (redis.cluster()) {
@@ -656,10 +656,11 @@ public final class Shard implements AutoCloseable {
         }
         try {
             main.submit(() -> {
+                // Leave first, so gateways told "gone" below re-attach to the next owner, not to us.
+                members.leave(cfg.id());
                 for (Integer p : List.copyOf(leases.keySet())) {
                     drop(p, "shutdown", true);
                 }
-                members.leave(cfg.id());
             }).get(3, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warning(() -> "shard " + cfg.id() + ": unclean leave: " + e);
