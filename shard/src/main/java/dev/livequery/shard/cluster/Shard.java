@@ -40,8 +40,9 @@ import java.util.logging.Logger;
  * One shard: owns partitions by lease, keeps an engine per loaded partition fed from its change
  * stream, runs the subscriptions gateways attach to it, and publishes their frames (fenced).
  *
- * <p>Threads: {@code main} (one thread: heartbeat, leases, control messages, partition loads —
- * serialising them keeps ownership changes and subscribes free of races), {@code ctl} (blocking
+ * <p>Threads: {@code lease} (heartbeat, membership, epoch, lease renewal — alone on its thread so
+ * a long partition load can never delay a renewal past the TTL), {@code main} (one thread:
+ * control messages, partition loads and unloads — serialising them keeps subscribes free of races), {@code ctl} (blocking
  * read of the control stream), {@code tail} (feeds loaded partitions from their streams),
  * {@code pub} (drains subscriptions and XADDs frames to gateways).
  */
@@ -67,6 +68,7 @@ public final class Shard implements AutoCloseable {
     private final RowStore store;
     private final Membership members;
     private final ScheduledExecutorService main;
+    private final ScheduledExecutorService leaseExec;
     private final Map<Integer, String> leases = new ConcurrentHashMap<>();
     private final Map<Integer, Part> loaded = new ConcurrentHashMap<>();
     private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
@@ -126,6 +128,7 @@ public final class Shard implements AutoCloseable {
         this.store = new RowStore(redis, cfg.horizon());
         this.members = new Membership(redis);
         this.main = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-main"));
+        this.leaseExec = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-lease"));
         String id = cfg.id();
         Gauge.builder("livequery_shard_partitions_owned", leases, Map::size).tag("shard", id).register(metrics);
         Gauge.builder("livequery_shard_partitions_loaded", loaded, Map::size).tag("shard", id).register(metrics);
@@ -171,7 +174,9 @@ public final class Shard implements AutoCloseable {
         List<StreamMessage<String, String>> last = redis.cmd().xrevrange(Keys.control(cfg.id()),
                 io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1));
         String ctlFrom = last.isEmpty() ? "0-0" : last.get(0).getId();
-        main.scheduleWithFixedDelay(this::tick, 0, Math.max(100, cfg.ttlMs() / 3), TimeUnit.MILLISECONDS);
+        long every = Math.max(100, cfg.ttlMs() / 3);
+        leaseExec.scheduleWithFixedDelay(this::leaseTick, 0, every, TimeUnit.MILLISECONDS);
+        main.scheduleWithFixedDelay(this::mainTick, every, every, TimeUnit.MILLISECONDS);
         thread("ctl", () -> readControl(ctlFrom));
         thread("tail", this::tail);
         thread("pub", this::publish);
@@ -187,18 +192,18 @@ public final class Shard implements AutoCloseable {
 
     // ---- main thread: membership, leases, epoch --------------------------------------------------
 
-    private void tick() {
+    /**
+     * On the lease thread, never behind a partition load: heartbeat, membership, epoch, leases.
+     * A lease that is lost or handed over is removed from {@link #leases} here at once (so the
+     * publisher stops), and the partition is unloaded on the main thread.
+     */
+    private void leaseTick() {
         try {
             members.heartbeat(cfg.id(), cfg.ttlMs());
             live = members.live();
             int e = store.epoch();
             if (e != epoch) {
-                LOG.warning(() -> "shard " + cfg.id() + ": Redis history epoch changed " + epoch + " -> " + e
-                        + " (Redis lost its data); dropping every partition, subscribers get reset epoch");
-                epoch = e;
-                for (Integer p : List.copyOf(leases.keySet())) {
-                    drop(p, "epoch changed", false);
-                }
+                epochChanged(e, "Redis lost its data or a shard found lost writes");
             }
             List<Integer> mine = new ArrayList<>();
             List<String> moved = new ArrayList<>();
@@ -212,7 +217,10 @@ public final class Shard implements AutoCloseable {
                     held.add(h);
                 } else if (h != null) {
                     moved.add(p + "->" + owner);
-                    drop(p, "moved", true);
+                    leases.remove(p);
+                    release(p, h);
+                    int pp = p;
+                    main.execute(() -> unload(pp, "moved"));
                 }
             }
             List<String> now = mine.isEmpty() ? List.of() : members.leaseAll(mine, cfg.id(), cfg.ttlMs(), held);
@@ -220,7 +228,9 @@ public final class Shard implements AutoCloseable {
                 int p = mine.get(i);
                 if (now.get(i) == null && held.get(i) != null) {
                     lost.add(p);
-                    drop(p, "lease lost", false);
+                    leases.remove(p);
+                    failovers.increment();
+                    main.execute(() -> unload(p, "lease lost"));
                 } else if (now.get(i) != null && held.get(i) == null) {
                     leases.put(p, now.get(i));
                     acquired.increment();
@@ -235,6 +245,14 @@ public final class Shard implements AutoCloseable {
                         + " (expired or taken while this shard was paused or cut off from Redis); dropped them,"
                         + " their subscribers re-attach elsewhere");
             }
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "shard " + cfg.id() + ": lease tick failed (Redis unreachable?): " + ex.getMessage());
+        }
+    }
+
+    /** On the main thread: requests waiting for a lease, lost-write checks, orphans. */
+    private void mainTick() {
+        try {
             checkRegression();
             retryPending();
             if (++ticks % 5 == 0) {
@@ -245,19 +263,35 @@ public final class Shard implements AutoCloseable {
         }
     }
 
-    /** Forgets a partition and tells gateways to re-attach its subscriptions elsewhere. */
-    private void drop(int p, String why, boolean release) {
-        String held = leases.remove(p);
-        if (release && held != null) {
-            try {
-                members.release(p, held);
-            } catch (RuntimeException e) {
-                // it expires anyway
+    /**
+     * A new history epoch: every engine is of the old one, so unload them all (subscribers
+     * re-attach and get reset epoch). Leases stay: ownership did not change.
+     */
+    private synchronized void epochChanged(int e, String why) {
+        if (e == epoch) {
+            return;
+        }
+        int old = epoch;
+        epoch = e;
+        LOG.warning(() -> "shard " + cfg.id() + ": history epoch changed " + old + " -> " + e + " (" + why
+                + "); unloading every partition, subscribers get reset epoch");
+        main.execute(() -> {
+            for (Integer p : List.copyOf(loaded.keySet())) {
+                unload(p, "epoch changed");
             }
+        });
+    }
+
+    private void release(int p, String held) {
+        try {
+            members.release(p, held);
+        } catch (RuntimeException e) {
+            // it expires anyway
         }
-        if (!release) {
-            failovers.increment();
-        }
+    }
+
+    /** On the main thread: forgets a partition's engine and tells gateways to re-attach its subscriptions. */
+    private void unload(int p, String why) {
         loaded.remove(p);
         for (Hosted h : List.copyOf(hosted.values())) {
             if (h.p == p) {
@@ -546,7 +580,7 @@ public final class Shard implements AutoCloseable {
             LOG.severe(() -> "shard " + cfg.id() + ": Redis lost acknowledged writes in partition " + pt.p + " ("
                     + evidence + "; check its AOF fsync policy and restarts). Starting history epoch " + next
                     + " (was " + old + "): subscribers get reset epoch");
-            tick();
+            epochChanged(next, "lost writes");
         } catch (RuntimeException e) {
             LOG.warning(() -> "shard " + cfg.id() + ": could not start a new epoch: " + e.getMessage());
         }
@@ -564,7 +598,7 @@ public final class Shard implements AutoCloseable {
 
     private void reload(Part pt) {
         if (loaded.get(pt.p) == pt) {
-            drop(pt.p, "reload", false);
+            unload(pt.p, "reload");
         }
     }
 
@@ -625,11 +659,10 @@ public final class Shard implements AutoCloseable {
                     fencedRefused.increment();
                     LOG.warning(() -> "shard " + cfg.id() + ": fenced publish refused for partition " + h.p
                             + " (lease " + lease + " no longer ours); dropping the partition");
-                    main.execute(() -> {
-                        if (lease.equals(leases.get(h.p))) {
-                            drop(h.p, "lease lost", false);
-                        }
-                    });
+                    if (leases.remove(h.p, lease)) {
+                        failovers.increment();
+                        main.execute(() -> unload(h.p, "lease lost"));
+                    }
                     continue;
                 }
             } catch (RedisException e) {
@@ -655,11 +688,17 @@ public final class Shard implements AutoCloseable {
             return;
         }
         try {
+            leaseExec.shutdownNow();
+            leaseExec.awaitTermination(2, TimeUnit.SECONDS);
             main.submit(() -> {
                 // Leave first, so gateways told "gone" below re-attach to the next owner, not to us.
                 members.leave(cfg.id());
                 for (Integer p : List.copyOf(leases.keySet())) {
-                    drop(p, "shutdown", true);
+                    String held = leases.remove(p);
+                    if (held != null) {
+                        release(p, held);
+                    }
+                    unload(p, "shutdown");
                 }
             }).get(3, TimeUnit.SECONDS);
         } catch (Exception e) {
