@@ -46,7 +46,7 @@ final class RedisProcess implements AutoCloseable {
         for (int i = 0; i < 200; i++) {
             int p = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(30000);
             try (ServerSocket a = new ServerSocket(p); ServerSocket b = new ServerSocket(p + 10000)) {
-                return p;
+                return a.getLocalPort() + 0 * b.getLocalPort();
             } catch (IOException busy) {
                 // try another
             }
@@ -94,9 +94,20 @@ final class RedisProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
+        try {
+            closeOrThrow();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void closeOrThrow() throws Exception {
         if (process != null) {
             kill();
+        }
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 }

@@ -65,7 +65,15 @@ final class ShardProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
+        try {
+            closeOrThrow();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void closeOrThrow() throws Exception {
         if (process.isAlive()) {
             signal("CONT");
             process.destroy();

@@ -323,7 +323,7 @@ public final class RedisBackend implements Backend {
             try {
                 // BLOCK stays well under the 2 s command timeout.
                 List<StreamMessage<String, String>> ms = conn.xread(XReadArgs.Builder.block(500).count(200),
-                        XReadArgs.StreamOffset.from(Keys.delivery(gatewayId), pos));
+                        Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.delivery(gatewayId), pos))));
                 lastReadOk = System.nanoTime();
                 if (stale) {
                     recovered();

@@ -329,7 +329,7 @@ public final class Shard implements AutoCloseable {
         while (running.get()) {
             try {
                 List<StreamMessage<String, String>> ms = conn.xread(XReadArgs.Builder.block(500).count(100),
-                        XReadArgs.StreamOffset.from(Keys.control(cfg.id()), pos));
+                        Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.control(cfg.id()), pos))));
                 for (var m : ms) {
                     pos = m.getId();
                     Map<String, String> body = m.getBody();
@@ -502,21 +502,19 @@ public final class Shard implements AutoCloseable {
                 List<Part> parts = List.copyOf(loaded.values());
                 if (!parts.isEmpty()) {
                     if (!redis.cluster()) {
-                        @SuppressWarnings("unchecked")
-                        XReadArgs.StreamOffset<String>[] offs = new XReadArgs.StreamOffset[parts.size()];
+                        List<XReadArgs.StreamOffset<String>> offs = new ArrayList<>(parts.size());
                         Map<String, Part> byKey = new HashMap<>();
-                        for (int i = 0; i < parts.size(); i++) {
-                            Part pt = parts.get(i);
-                            offs[i] = XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.lastId);
+                        for (Part pt : parts) {
+                            offs.add(XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.lastId));
                             byKey.put(Keys.changes(pt.p), pt);
                         }
-                        for (var m : conn.xread(XReadArgs.Builder.count(1000), offs)) {
+                        for (var m : conn.xread(XReadArgs.Builder.count(1000), Redis.offsets(offs))) {
                             any |= apply(byKey.get(m.getStream()), m);
                         }
                     } else {
                         for (Part pt : parts) {
                             for (var m : conn.xread(XReadArgs.Builder.count(1000),
-                                    XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.lastId))) {
+                                    Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.lastId))))) {
                                 any |= apply(pt, m);
                             }
                         }

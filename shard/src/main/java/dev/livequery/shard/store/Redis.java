@@ -98,6 +98,13 @@ public final class Redis implements AutoCloseable {
         return new Redis(c, null, timeout);
     }
 
+    /** Stream offsets as the array XREAD's varargs want (generic arrays need one unchecked cast). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static io.lettuce.core.XReadArgs.StreamOffset<String>[] offsets(
+            java.util.List<io.lettuce.core.XReadArgs.StreamOffset<String>> list) {
+        return list.toArray(new io.lettuce.core.XReadArgs.StreamOffset[0]);
+    }
+
     /** True on Redis Cluster: multi-key commands must then stay within one hash tag. */
     public boolean cluster() {
         return clusterClient != null;
