@@ -81,5 +81,6 @@ final class ShardProcess implements AutoCloseable {
                 process.destroyForcibly();
             }
         }
+        Files.deleteIfExists(log);
     }
 }

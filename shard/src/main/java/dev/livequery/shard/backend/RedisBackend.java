@@ -149,7 +149,26 @@ public final class RedisBackend implements Backend {
         try {
             while (true) {
                 CompletableFuture<String[]> ack = attach(s, null, null);
-                String[] r = await(ack, deadline);
+                String[] r = null;
+                while (r == null) {
+                    try {
+                        r = ack.get(200, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException slice) {
+                        synchronized (s) {
+                            if (s.acked) {
+                                return s; // the watcher moved it meanwhile (owner died) and that attach took
+                            }
+                        }
+                        if (System.nanoTime() > deadline) {
+                            throw new LiveQueryException(UNAVAILABLE, "the owning shard did not answer in time");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new LiveQueryException(UNAVAILABLE, "interrupted");
+                    } catch (ExecutionException e) {
+                        throw new LiveQueryException(UNAVAILABLE, e.getCause().getMessage());
+                    }
+                }
                 if (r[0].isEmpty()) {
                     return s;
                 }
@@ -161,6 +180,13 @@ public final class RedisBackend implements Backend {
             }
         } catch (LiveQueryException | RuntimeException e) {
             subs.remove(s.sid);
+            String shard;
+            synchronized (s) {
+                shard = s.shard;
+            }
+            if (shard != null) {
+                unsubscribe(shard, s.sid, null); // in case it was attached after all
+            }
             throw e instanceof LiveQueryException l ? l : RowStore.unavailable((RuntimeException) e);
         }
     }
@@ -397,6 +423,9 @@ public final class RedisBackend implements Backend {
                 return; // an older attachment (a previous owner, or before a repair)
             }
             long n = Long.parseLong(b.get("n"));
+            if (n < s.nextBatch) {
+                return; // a batch re-sent after an ambiguous error: already applied
+            }
             if (n != s.nextBatch) {
                 LOG.warning(() -> "subscription " + s.sid + ": batch " + n + " from " + s.shard + " but expected "
                         + s.nextBatch + "; re-attaching with resume");
@@ -410,11 +439,14 @@ public final class RedisBackend implements Backend {
                 ArrayNode arr = (ArrayNode) Json.MAPPER.readTree(b.get("fr"));
                 for (JsonNode n2 : arr) {
                     ObjectNode o = (ObjectNode) n2;
-                    if (s.rewriteFrom != null && "reset".equals(o.path("op").asText())) {
+                    String op = o.path("op").asText();
+                    if (s.rewriteFrom != null && "reset".equals(op)) {
                         if (s.rewriteFrom.equals(o.path("cause").asText())) {
                             o.put("cause", s.rewriteTo);
                         }
                         s.rewriteFrom = null;
+                    } else if ("ready".equals(op)) {
+                        s.rewriteFrom = null; // resumed without a reset: nothing to rename
                     }
                     frames.add(Frame.decode(o.toString()));
                 }

@@ -106,6 +106,8 @@ public final class Shard implements AutoCloseable {
         final AtomicLong batches = new AtomicLong();
         volatile Subscription sub;
         volatile boolean closed;
+        /** A drained batch whose XADD failed, sent again before anything newer (publisher thread only). */
+        String[] unsent;
 
         Hosted(String gw, String sid, String att, int p) {
             this.gw = gw;
@@ -624,17 +626,23 @@ public final class Shard implements AutoCloseable {
             if (h.closed) {
                 continue;
             }
-            out.clear();
-            if (h.sub.drain(out, 256) == 0) {
-                continue;
-            }
             String lease = leases.get(h.p);
             if (lease == null) {
                 continue; // partition dropped; the gateway has been told to re-attach
             }
-            long n = h.batches.incrementAndGet();
-            String[] args = {lease, Integer.toString(DELIVERY_MAXLEN), "k", "f", "sid", h.sid, "att", h.att,
-                    "n", Long.toString(n), "p", Integer.toString(h.p), "lease", lease, "fr", Wire.frames(out)};
+            String[] args = h.unsent;
+            if (args == null) {
+                out.clear();
+                if (h.sub.drain(out, 256) == 0) {
+                    continue;
+                }
+                long n = h.batches.incrementAndGet();
+                args = new String[] {lease, Integer.toString(DELIVERY_MAXLEN), "k", "f", "sid", h.sid, "att", h.att,
+                        "n", Long.toString(n), "p", Integer.toString(h.p), "lease", lease, "fr", Wire.frames(out)};
+            } else {
+                args[0] = lease;
+                args[13] = lease;
+            }
             try {
                 boolean ok;
                 if (redis.cluster()) {
@@ -663,9 +671,15 @@ public final class Shard implements AutoCloseable {
                     }
                     continue;
                 }
+                h.unsent = null;
             } catch (RedisException e) {
-                // Batch n is lost: the gateway sees the gap in n and re-attaches with resume.
-                LOG.fine(() -> "publish to " + h.gw + " failed: " + e.getMessage());
+                // Keep batch n and send it again: dropping it would leave a quiet window silently
+                // behind. (If it did go out before the error, the gateway ignores the duplicate n.)
+                h.unsent = args;
+                LOG.fine(() -> "publish to " + h.gw + " failed, will retry: " + e.getMessage());
+                LockSupport.parkNanos(100_000_000L);
+                wake(h);
+                continue;
             }
             if (h.sub.queued() > 0) {
                 wake(h);
