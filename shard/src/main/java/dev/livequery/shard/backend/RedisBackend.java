@@ -105,7 +105,7 @@ public final class RedisBackend implements Backend {
                 .tag("gateway", gatewayId).register(metrics);
         reattaches = Counter.builder("livequery_gateway_reattaches").description("subscriptions moved or repaired")
                 .tag("gateway", gatewayId).register(metrics);
-        Gauge.builder("livequery_gateway_subscriptions", subs, Map::size).tag("gateway", gatewayId).register(metrics);
+        Gauge.builder("livequery_redis_subscriptions", subs, Map::size).tag("gateway", gatewayId).register(metrics);
         Gauge.builder("livequery_gateway_live_shards", this, b -> b.live.size()).tag("gateway", gatewayId)
                 .register(metrics);
         heartbeat();
