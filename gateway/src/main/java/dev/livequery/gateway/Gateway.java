@@ -15,6 +15,8 @@ import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
 import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.logging.Logger;
 
 /**
@@ -37,8 +39,14 @@ public final class Gateway implements AutoCloseable {
 
     /** Starts on {@code settings.port()} (0 = any free port). {@code serverConfig} may be null. */
     public static Gateway start(Settings settings, Backend backend, Config serverConfig) {
+        return start(settings, backend, serverConfig, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /** As above, serving {@code registry} (which the backend may also report into) at {@code /metrics}. */
+    public static Gateway start(Settings settings, Backend backend, Config serverConfig,
+            PrometheusMeterRegistry registry) {
         Connections connections = new Connections(settings.maxConnections(), settings.writeDeadline());
-        GatewayMetrics metrics = new GatewayMetrics(backend, connections);
+        GatewayMetrics metrics = new GatewayMetrics(backend, connections, registry);
         connections.metrics(metrics);
         HttpRouting.Builder http = HttpRouting.builder()
                 .register(new Observe(backend, connections, metrics))

@@ -4,7 +4,11 @@ import dev.livequery.core.Backend;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.gateway.demo.Demo;
 import io.helidon.config.Config;
+import dev.livequery.shard.backend.RedisBackend;
 import io.helidon.logging.common.LogConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.UUID;
 import java.util.logging.Logger;
 
 /** {@code java -jar gateway/target/livequery-gateway.jar}: configuration per PROTOCOL §8. */
@@ -25,13 +29,20 @@ public final class Main {
             System.exit(2);
             return;
         }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Backend backend = switch (settings.backend()) {
             case "local" -> new LocalBackend(settings.engineOptions());
             case "redis" -> {
-                System.err.println("livequery: livequery.backend=redis is not available in this build of the "
-                        + "gateway yet; use livequery.backend=local (LIVEQUERY_BACKEND=local)");
-                System.exit(2);
-                yield null;
+                String uri = config.get("livequery.redis.uri").asString().orElse("redis://127.0.0.1:6379");
+                try {
+                    yield new RedisBackend(settings.engineOptions(), uri,
+                            "gw-" + UUID.randomUUID().toString().substring(0, 8), registry);
+                } catch (RuntimeException e) {
+                    System.err.println("livequery: cannot reach Redis at " + uri + " (livequery.redis.uri / "
+                            + "LIVEQUERY_REDIS_URI): " + e.getMessage());
+                    System.exit(2);
+                    yield null;
+                }
             }
             default -> {
                 System.err.println("livequery: livequery.backend must be 'local' or 'redis', got '"
@@ -53,7 +64,7 @@ public final class Main {
             System.err.println("livequery: the demo table could not be seeded: " + e.getMessage());
             System.exit(1);
         }
-        Gateway gateway = Gateway.start(settings, backend, config.get("server"));
+        Gateway gateway = Gateway.start(settings, backend, config.get("server"), registry);
         Demo d = demo;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (d != null) {

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * the writer's hot path is an atomic add, not a registry lookup.
  */
 public final class GatewayMetrics {
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry;
     private final Counter wsFrames;
     private final Counter sseFrames;
     private final Counter wsBytes;
@@ -27,6 +27,12 @@ public final class GatewayMetrics {
     private final Timer lag;
 
     public GatewayMetrics(Backend backend, Connections connections) {
+        this(backend, connections, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /** Shares {@code registry} with the backend, so one scrape shows both (cluster mode). */
+    public GatewayMetrics(Backend backend, Connections connections, PrometheusMeterRegistry registry) {
+        this.registry = registry;
         Gauge.builder("livequery_connections", () -> connections.open("ws")).tag("transport", "ws")
                 .description("open WebSocket connections").register(registry);
         Gauge.builder("livequery_connections", () -> connections.open("sse")).tag("transport", "sse")

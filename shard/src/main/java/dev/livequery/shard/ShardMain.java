@@ -1,0 +1,101 @@
+package dev.livequery.shard;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.livequery.core.EngineOptions;
+import dev.livequery.shard.cluster.Shard;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The shard process: {@code java -jar livequery-shard.jar --id s1 --redis redis://127.0.0.1:6379}.
+ * Every option also reads an environment variable ({@code LIVEQUERY_SHARD_ID}, {@code LIVEQUERY_REDIS_URI},
+ * …), so containers configure it the same way as the gateway.
+ */
+@Command(name = "livequery-shard", mixinStandardHelpOptions = true,
+        description = "Runs one live-query shard over Redis: owns partitions by lease, serves gateways' subscriptions.")
+public final class ShardMain implements Callable<Integer> {
+    @Option(names = "--id", defaultValue = "${env:LIVEQUERY_SHARD_ID}",
+            description = "Unique shard id (default: env LIVEQUERY_SHARD_ID, else the host name).")
+    String id;
+
+    @Option(names = "--redis", defaultValue = "${env:LIVEQUERY_REDIS_URI:-redis://127.0.0.1:6379}",
+            description = "redis://host:port, or redis-cluster://h1:p1,h2:p2 (env LIVEQUERY_REDIS_URI).")
+    String redis;
+
+    @Option(names = "--ttl", defaultValue = "${env:LIVEQUERY_SHARD_TTL:-PT3S}",
+            description = "Heartbeat and lease TTL, ISO-8601 (env LIVEQUERY_SHARD_TTL; default PT3S).")
+    Duration ttl;
+
+    @Option(names = "--horizon", defaultValue = "${env:LIVEQUERY_HORIZON:-10000}",
+            description = "Changes kept per partition stream for resume (env LIVEQUERY_HORIZON).")
+    int horizon;
+
+    @Option(names = "--secret", defaultValue = "${env:LIVEQUERY_SECRET}",
+            description = "HMAC secret for cursors and resume tokens; the same on every shard and gateway (env LIVEQUERY_SECRET).")
+    String secret;
+
+    @Option(names = "--metrics-port", defaultValue = "${env:LIVEQUERY_METRICS_PORT:-0}",
+            description = "Port for GET /metrics and /health (0: none; env LIVEQUERY_METRICS_PORT).")
+    int metricsPort;
+
+    @Override
+    public Integer call() throws Exception {
+        if (id == null || id.isBlank()) {
+            id = InetAddress.getLocalHost().getHostName();
+        }
+        EngineOptions options = EngineOptions.defaults().withHorizon(horizon, Duration.ofMinutes(5),
+                Math.max(horizon, 1_000_000));
+        if (secret != null && !secret.isBlank()) {
+            options = options.withSecret(secret.getBytes(StandardCharsets.UTF_8));
+        } else {
+            System.err.println("livequery-shard: no --secret / LIVEQUERY_SECRET; using the development secret");
+        }
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Shard shard = new Shard(new Shard.Config(id, redis, options, ttl.toMillis(), horizon), metrics);
+        shard.start();
+        HttpServer http = null;
+        if (metricsPort > 0) {
+            http = HttpServer.create(new InetSocketAddress(metricsPort), 0);
+            http.createContext("/metrics", ex -> {
+                byte[] b = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
+                ex.sendResponseHeaders(200, b.length);
+                ex.getResponseBody().write(b);
+                ex.close();
+            });
+            http.createContext("/health", ex -> {
+                byte[] b = ("{\"status\":\"UP\",\"owned\":" + shard.owned().size() + "}").getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(200, b.length);
+                ex.getResponseBody().write(b);
+                ex.close();
+            });
+            http.start();
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        HttpServer h = http;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            shard.close();
+            if (h != null) {
+                h.stop(0);
+            }
+            done.countDown();
+        }));
+        System.out.println("livequery-shard " + id + " READY");
+        System.out.flush();
+        done.await();
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ShardMain()).execute(args));
+    }
+}

@@ -1,0 +1,730 @@
+package dev.livequery.shard.cluster;
+
+import dev.livequery.core.EngineOptions;
+import dev.livequery.core.Frame;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.LocalBackend;
+import dev.livequery.core.Query;
+import dev.livequery.core.Row;
+import dev.livequery.core.Subscription;
+import dev.livequery.shard.store.Keys;
+import dev.livequery.shard.store.Redis;
+import dev.livequery.shard.store.RowStore;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.XReadArgs;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One shard: owns partitions by lease, keeps an engine per loaded partition fed from its change
+ * stream, runs the subscriptions gateways attach to it, and publishes their frames (fenced).
+ *
+ * <p>Threads: {@code lease} (heartbeat, membership, epoch, lease renewal — alone on its thread so
+ * a long partition load can never delay a renewal past the TTL), {@code main} (one thread:
+ * control messages, partition loads and unloads — serialising them keeps subscribes free of races), {@code ctl} (blocking
+ * read of the control stream), {@code tail} (feeds loaded partitions from their streams),
+ * {@code pub} (drains subscriptions and XADDs frames to gateways).
+ */
+public final class Shard implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Shard.class.getName());
+
+    /** Settings; {@code ttlMs} is the heartbeat and lease TTL (renewed every third of it). */
+    public record Config(String id, String redisUri, EngineOptions options, long ttlMs, int horizon) {
+    }
+
+    // KEYS: owner, delivery. ARGV: lease value, maxlen, field/value pairs. The frames go out only if
+    // we still hold the lease with our fence: a paused owner that lost it publishes nothing.
+    private static final Redis.Script PUBLISH = Redis.Script.of("""
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+            redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+            return 1
+            """);
+
+    private static final int DELIVERY_MAXLEN = 100_000;
+
+    private final Config cfg;
+    private final Redis redis;
+    private final RowStore store;
+    private final Membership members;
+    private final ScheduledExecutorService main;
+    private final ScheduledExecutorService leaseExec;
+    private final Map<Integer, String> leases = new ConcurrentHashMap<>();
+    private final Map<Integer, Part> loaded = new ConcurrentHashMap<>();
+    private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<Hosted> dirty = new LinkedBlockingQueue<>();
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private volatile int epoch;
+    private volatile List<String> live = List.of();
+    private long ticks;
+    private final List<Thread> threads = new ArrayList<>();
+    // metrics
+    private final Counter failovers;
+    private final Counter fencedRefused;
+    private final Counter acquired;
+    private final Timer lag;
+
+    private static final class Part {
+        final int p;
+        final LocalBackend engine;
+        volatile String lastId;
+
+        Part(int p, LocalBackend engine, String lastId) {
+            this.p = p;
+            this.engine = engine;
+            this.lastId = lastId;
+        }
+    }
+
+    private static final class Hosted {
+        final String gw;
+        final String sid;
+        final String att;
+        final int p;
+        final AtomicBoolean queued = new AtomicBoolean();
+        final AtomicLong batches = new AtomicLong();
+        volatile Subscription sub;
+        volatile boolean closed;
+        /** A drained batch whose XADD failed, sent again before anything newer (publisher thread only). */
+        String[] unsent;
+
+        Hosted(String gw, String sid, String att, int p) {
+            this.gw = gw;
+            this.sid = sid;
+            this.att = att;
+            this.p = p;
+        }
+
+        String key() {
+            return gw + "/" + sid;
+        }
+    }
+
+    private record Pending(Map<String, String> msg, long deadlineNanos) {
+    }
+
+    public Shard(Config cfg, MeterRegistry metrics) {
+        this.cfg = cfg;
+        this.redis = Redis.connect(cfg.redisUri(), java.time.Duration.ofSeconds(2));
+        this.store = new RowStore(redis, cfg.horizon());
+        this.members = new Membership(redis);
+        this.main = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-main"));
+        this.leaseExec = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-lease"));
+        String id = cfg.id();
+        Gauge.builder("livequery_shard_partitions_owned", leases, Map::size).tag("shard", id).register(metrics);
+        Gauge.builder("livequery_shard_partitions_loaded", loaded, Map::size).tag("shard", id).register(metrics);
+        Gauge.builder("livequery_shard_subscriptions", hosted, Map::size).tag("shard", id).register(metrics);
+        failovers = Counter.builder("livequery_shard_failovers").description("partitions lost (lease or epoch)")
+                .tag("shard", id).register(metrics);
+        acquired = Counter.builder("livequery_shard_leases_acquired").tag("shard", id).register(metrics);
+        fencedRefused = Counter.builder("livequery_shard_fenced_publish_refused")
+                .description("frame batches refused because this shard no longer held the lease")
+                .tag("shard", id).register(metrics);
+        lag = Timer.builder("livequery_shard_stream_lag").description("write (stream id time) to ingest")
+                .tag("shard", id).register(metrics);
+    }
+
+    public String id() {
+        return cfg.id();
+    }
+
+    /** Partitions whose lease this shard holds now. */
+    public java.util.Set<Integer> owned() {
+        return java.util.Set.copyOf(leases.keySet());
+    }
+
+    /** Registers and starts serving. */
+    public void start() {
+        // Redis may come up after us (compose, scripts/cluster): wait for it instead of dying.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                epoch = store.epoch();
+                break;
+            } catch (RedisException e) {
+                if (attempt >= 60) {
+                    throw e;
+                }
+                int a = attempt;
+                LOG.warning(() -> "shard " + cfg.id() + ": Redis at " + cfg.redisUri() + " not reachable yet ("
+                        + e.getMessage() + "), attempt " + a + "/60; retrying in 1 s");
+                LockSupport.parkNanos(1_000_000_000L);
+            }
+        }
+        // Read the control stream from its current end, fixed before we announce ourselves: what
+        // gateways send after they can see us is read, leftovers of an earlier run are not.
+        List<StreamMessage<String, String>> last = redis.cmd().xrevrange(Keys.control(cfg.id()),
+                io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1));
+        String ctlFrom = last.isEmpty() ? "0-0" : last.get(0).getId();
+        long every = Math.max(100, cfg.ttlMs() / 3);
+        leaseExec.scheduleWithFixedDelay(this::leaseTick, 0, every, TimeUnit.MILLISECONDS);
+        main.scheduleWithFixedDelay(this::mainTick, every, every, TimeUnit.MILLISECONDS);
+        thread("ctl", () -> readControl(ctlFrom));
+        thread("tail", this::tail);
+        thread("pub", this::publish);
+        LOG.info(() -> "shard " + cfg.id() + " started, epoch " + epoch + ", lease TTL " + cfg.ttlMs() + " ms");
+    }
+
+    private void thread(String name, Runnable r) {
+        Thread t = new Thread(r, "shard-" + cfg.id() + "-" + name);
+        t.setDaemon(true);
+        threads.add(t);
+        t.start();
+    }
+
+    // ---- main thread: membership, leases, epoch --------------------------------------------------
+
+    /**
+     * On the lease thread, never behind a partition load: heartbeat, membership, epoch, leases.
+     * A lease that is lost or handed over is removed from {@link #leases} here at once (so the
+     * publisher stops), and the partition is unloaded on the main thread.
+     */
+    private void leaseTick() {
+        try {
+            members.heartbeat(cfg.id(), cfg.ttlMs());
+            live = members.live();
+            int e = store.epoch();
+            if (e != epoch) {
+                epochChanged(e, "Redis lost its data or a shard found lost writes");
+            }
+            List<Integer> mine = new ArrayList<>();
+            List<String> moved = new ArrayList<>();
+            List<Integer> lost = new ArrayList<>();
+            List<String> held = new ArrayList<>();
+            for (int p = 0; p < Keys.PARTITIONS; p++) {
+                String owner = Membership.owner(p, live);
+                String h = leases.get(p);
+                if (cfg.id().equals(owner)) {
+                    mine.add(p);
+                    held.add(h);
+                } else if (h != null) {
+                    moved.add(p + "->" + owner);
+                    leases.remove(p);
+                    release(p, h);
+                    int pp = p;
+                    main.execute(() -> unload(pp, "moved"));
+                }
+            }
+            List<String> now = mine.isEmpty() ? List.of() : members.leaseAll(mine, cfg.id(), cfg.ttlMs(), held);
+            for (int i = 0; i < mine.size(); i++) {
+                int p = mine.get(i);
+                if (now.get(i) == null && held.get(i) != null) {
+                    lost.add(p);
+                    leases.remove(p);
+                    failovers.increment();
+                    main.execute(() -> unload(p, "lease lost"));
+                } else if (now.get(i) != null && held.get(i) == null) {
+                    leases.put(p, now.get(i));
+                    acquired.increment();
+                }
+            }
+            if (!moved.isEmpty()) {
+                LOG.info(() -> "shard " + cfg.id() + ": membership " + live + " moved " + moved.size()
+                        + " partitions away (partition->new owner): " + moved);
+            }
+            if (!lost.isEmpty()) {
+                LOG.warning(() -> "shard " + cfg.id() + ": lost the lease of " + lost.size() + " partitions " + lost
+                        + " (expired or taken while this shard was paused or cut off from Redis); dropped them,"
+                        + " their subscribers re-attach elsewhere");
+            }
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "shard " + cfg.id() + ": lease tick failed (Redis unreachable?): " + ex.getMessage());
+        }
+    }
+
+    /** On the main thread: requests waiting for a lease, lost-write checks, orphans. */
+    private void mainTick() {
+        try {
+            checkRegression();
+            retryPending();
+            if (++ticks % 5 == 0) {
+                dropOrphans();
+            }
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "shard " + cfg.id() + ": tick failed (Redis unreachable?): " + ex.getMessage());
+        }
+    }
+
+    /**
+     * A new history epoch: every engine is of the old one, so unload them all (subscribers
+     * re-attach and get reset epoch). Leases stay: ownership did not change.
+     */
+    private synchronized void epochChanged(int e, String why) {
+        if (e == epoch) {
+            return;
+        }
+        int old = epoch;
+        epoch = e;
+        LOG.warning(() -> "shard " + cfg.id() + ": history epoch changed " + old + " -> " + e + " (" + why
+                + "); unloading every partition, subscribers get reset epoch");
+        main.execute(() -> {
+            for (Integer p : List.copyOf(loaded.keySet())) {
+                unload(p, "epoch changed");
+            }
+        });
+    }
+
+    private void release(int p, String held) {
+        try {
+            members.release(p, held);
+        } catch (RuntimeException e) {
+            // it expires anyway
+        }
+    }
+
+    /** On the main thread: forgets a partition's engine and tells gateways to re-attach its subscriptions. */
+    private void unload(int p, String why) {
+        loaded.remove(p);
+        for (Hosted h : List.copyOf(hosted.values())) {
+            if (h.p == p) {
+                close(h);
+                notify(h.gw, Map.of("k", "g", "sid", h.sid, "att", h.att, "why", why));
+            }
+        }
+    }
+
+    private void dropOrphans() {
+        Map<String, Boolean> alive = new HashMap<>();
+        for (Hosted h : List.copyOf(hosted.values())) {
+            boolean a = alive.computeIfAbsent(h.gw, g -> redis.cmd().exists(Keys.gatewayAlive(g)) > 0);
+            if (!a) {
+                LOG.info(() -> "shard " + cfg.id() + ": gateway " + h.gw + " is gone; closing its subscription " + h.sid);
+                close(h);
+            }
+        }
+    }
+
+    private void close(Hosted h) {
+        h.closed = true;
+        hosted.remove(h.key(), h);
+        Subscription s = h.sub;
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    // ---- control messages ------------------------------------------------------------------------
+
+    private void readControl(String from) {
+        var conn = redis.dedicated();
+        String pos = from;
+        while (running.get()) {
+            try {
+                List<StreamMessage<String, String>> ms = conn.xread(XReadArgs.Builder.block(500).count(100),
+                        Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.control(cfg.id()), pos))));
+                for (var m : ms) {
+                    pos = m.getId();
+                    Map<String, String> body = m.getBody();
+                    main.execute(() -> handle(body, System.nanoTime() + 5_000_000_000L));
+                }
+            } catch (RuntimeException e) {
+                if (running.get()) {
+                    LOG.fine(() -> "control read failed: " + e.getMessage());
+                    LockSupport.parkNanos(200_000_000L);
+                }
+            }
+        }
+    }
+
+    /** On the main thread. */
+    private void handle(Map<String, String> msg, long deadline) {
+        String op = msg.getOrDefault("op", "");
+        String gw = msg.get("gw");
+        String sid = msg.get("sid");
+        String att = msg.get("att");
+        String req = msg.get("req");
+        if (gw == null || sid == null) {
+            LOG.warning(() -> "shard " + cfg.id() + ": control message without gw/sid ignored: " + msg.keySet());
+            return;
+        }
+        try {
+            switch (op) {
+                case "sub" -> {
+                    Query q = Wire.parseQuery(msg.get("q"));
+                    int p = Keys.partition(q.shape().table());
+                    if (!leases.containsKey(p)) {
+                        if (cfg.id().equals(Membership.owner(p, live)) && System.nanoTime() < deadline) {
+                            pending.add(new Pending(msg, deadline)); // the lease comes at the next tick
+                        } else {
+                            ack(gw, req, Wire.NOT_OWNER, "shard " + cfg.id() + " does not own partition " + p);
+                        }
+                        return;
+                    }
+                    Part part = load(p);
+                    Hosted old = hosted.get(gw + "/" + sid);
+                    if (old != null) {
+                        close(old);
+                    }
+                    Hosted h = new Hosted(gw, sid, att, p);
+                    String resume = msg.get("resume");
+                    h.sub = part.engine.subscribe(q, resume == null || resume.isEmpty() ? null : resume,
+                            () -> wake(h));
+                    hosted.put(h.key(), h);
+                    ack(gw, req, "", "");
+                    wake(h);
+                }
+                case "re" -> {
+                    Hosted h = hosted.get(gw + "/" + sid);
+                    if (h == null || !h.att.equals(att)) {
+                        ack(gw, req, Wire.NOT_OWNER, "subscription " + sid + " is not attached here");
+                        return;
+                    }
+                    h.sub.reanchor(Wire.parseWindow(msg.get("w")));
+                    ack(gw, req, "", "");
+                }
+                case "un" -> {
+                    Hosted h = hosted.get(gw + "/" + sid);
+                    if (h != null && (att == null || h.att.equals(att))) {
+                        close(h);
+                    }
+                }
+                default -> LOG.warning(() -> "shard " + cfg.id() + ": unknown control op '" + op + "'");
+            }
+        } catch (LiveQueryException e) {
+            ack(gw, req, e.code().wire(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "shard " + cfg.id() + ": control " + op + " failed", e);
+            ack(gw, req, LiveQueryException.Code.UNAVAILABLE.wire(), "shard failed: " + e.getMessage());
+        }
+    }
+
+    private void retryPending() {
+        int n = pending.size();
+        for (int i = 0; i < n; i++) {
+            Pending pd = pending.poll();
+            handle(pd.msg(), pd.deadlineNanos());
+        }
+    }
+
+    private void ack(String gw, String req, String code, String msg) {
+        if (req == null) {
+            return;
+        }
+        notify(gw, Map.of("k", "a", "req", req, "code", code, "msg", msg == null ? "" : msg));
+    }
+
+    private void notify(String gw, Map<String, String> body) {
+        try {
+            redis.cmd().xadd(Keys.delivery(gw), XAddArgs.Builder.maxlen(DELIVERY_MAXLEN).approximateTrimming(), body);
+        } catch (RuntimeException e) {
+            LOG.fine(() -> "notify " + gw + " failed: " + e.getMessage());
+        }
+    }
+
+    // ---- partitions: cold start and tail ---------------------------------------------------------
+
+    /**
+     * Loads a partition: its rows and counters as of one stream position (atomic, one script),
+     * then the history rebuilt from the retained stream entries' before-images, so resume tokens
+     * issued by the previous owner still resolve here. The tail continues from that position;
+     * duplicates are ignored by version.
+     */
+    private Part load(int p) throws LiveQueryException {
+        Part part = loaded.get(p);
+        if (part != null) {
+            return part;
+        }
+        RowStore.Snapshot snap = store.snapshot(p);
+        List<RowStore.Change> all = new ArrayList<>();
+        String from = "0-0";
+        while (true) {
+            List<RowStore.Change> page = store.range(p, from, snap.lastId(), 1000);
+            if (page.isEmpty()) {
+                break;
+            }
+            all.addAll(page);
+            from = page.get(page.size() - 1).streamId();
+        }
+        LocalBackend engine = new LocalBackend(cfg.options(), epoch);
+        Map<String, List<RowStore.Change>> byTable = new HashMap<>();
+        for (RowStore.Change c : all) {
+            byTable.computeIfAbsent(c.table(), t -> new ArrayList<>()).add(c);
+        }
+        for (RowStore.TableState ts : snap.tables()) {
+            List<RowStore.Change> cs = byTable.getOrDefault(ts.table(), List.of());
+            // Only a contiguous run of versions ending at the table's counter can be rolled back.
+            int start = cs.size();
+            long expect = ts.seq();
+            while (start > 0 && cs.get(start - 1).version() == expect) {
+                start--;
+                expect--;
+            }
+            Map<String, Row> rows = new LinkedHashMap<>();
+            for (Row r : ts.rows()) {
+                rows.put(r.id(), r);
+            }
+            for (int i = cs.size() - 1; i >= start; i--) {
+                RowStore.Change c = cs.get(i);
+                if (c.before() == null) {
+                    rows.remove(c.id());
+                } else {
+                    rows.put(c.id(), new Row(c.id(), c.beforeVersion(), c.before()));
+                }
+            }
+            engine.restore(ts.table(), new ArrayList<>(rows.values()), expect, "failover");
+            for (int i = start; i < cs.size(); i++) {
+                RowStore.Change c = cs.get(i);
+                engine.ingest(c.table(), c.id(), c.after(), c.version());
+            }
+        }
+        part = new Part(p, engine, snap.lastId());
+        loaded.put(p, part);
+        int tables = snap.tables().size();
+        int changes = all.size();
+        LOG.info(() -> "shard " + cfg.id() + ": loaded partition " + p + " (" + tables + " tables, history of "
+                + changes + " changes) at stream id " + snap.lastId());
+        return part;
+    }
+
+    private void tail() {
+        var conn = redis.dedicated();
+        while (running.get()) {
+            boolean any = false;
+            try {
+                List<Part> parts = List.copyOf(loaded.values());
+                if (!parts.isEmpty()) {
+                    if (!redis.cluster()) {
+                        List<XReadArgs.StreamOffset<String>> offs = new ArrayList<>(parts.size());
+                        Map<String, Part> byKey = new HashMap<>();
+                        for (Part pt : parts) {
+                            offs.add(XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.lastId));
+                            byKey.put(Keys.changes(pt.p), pt);
+                        }
+                        for (var m : conn.xread(XReadArgs.Builder.count(1000), Redis.offsets(offs))) {
+                            any |= apply(byKey.get(m.getStream()), m);
+                        }
+                    } else {
+                        for (Part pt : parts) {
+                            for (var m : conn.xread(XReadArgs.Builder.count(1000),
+                                    Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.lastId))))) {
+                                any |= apply(pt, m);
+                            }
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (running.get()) {
+                    LOG.fine(() -> "tail read failed: " + e.getMessage());
+                    LockSupport.parkNanos(200_000_000L);
+                }
+            }
+            if (!any) {
+                // Polling, not XREAD BLOCK: one blocking read cannot span the slots of a Cluster.
+                LockSupport.parkNanos(5_000_000L);
+            }
+        }
+    }
+
+    private boolean apply(Part pt, StreamMessage<String, String> m) {
+        if (pt == null || loaded.get(pt.p) != pt) {
+            return false; // dropped meanwhile
+        }
+        RowStore.Change c = RowStore.change(m);
+        try {
+            long last = pt.engine.lastChange(c.table());
+            if (c.version() <= last) {
+                // A new stream entry with an old version: Redis lost writes we had already seen.
+                main.execute(() -> regressed(pt, "entry " + m.getId() + " of " + c.table() + " has version "
+                        + c.version() + " but this shard already applied " + last));
+                return false;
+            }
+            if (c.version() > last + 1) {
+                // The stream was trimmed past us or Redis lost writes: reload from scratch.
+                LOG.warning(() -> "shard " + cfg.id() + ": gap in " + c.table() + " (have " + last + ", got "
+                        + c.version() + "); reloading partition " + pt.p);
+                main.execute(() -> reload(pt));
+                return false;
+            }
+            pt.engine.ingest(c.table(), c.id(), c.after(), c.version());
+        } catch (LiveQueryException e) {
+            LOG.warning(() -> "shard " + cfg.id() + ": cannot apply change " + m.getId() + ": " + e.getMessage());
+        }
+        pt.lastId = m.getId();
+        long ms = Long.parseLong(m.getId().substring(0, m.getId().indexOf('-')));
+        lag.record(Math.max(0, System.currentTimeMillis() - ms), TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    /**
+     * Redis went back in time (lost acknowledged writes): the change numbers will be reused for
+     * other changes, so no token naming them may resolve again. Start a new epoch; every shard
+     * then drops its partitions and subscribers get {@code reset epoch}.
+     */
+    private void regressed(Part pt, String evidence) {
+        if (loaded.get(pt.p) != pt) {
+            return;
+        }
+        try {
+            int old = epoch;
+            int next = store.newEpoch(old);
+            LOG.severe(() -> "shard " + cfg.id() + ": Redis lost acknowledged writes in partition " + pt.p + " ("
+                    + evidence + "; check its AOF fsync policy and restarts). Starting history epoch " + next
+                    + " (was " + old + "): subscribers get reset epoch");
+            epochChanged(next, "lost writes");
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "shard " + cfg.id() + ": could not start a new epoch: " + e.getMessage());
+        }
+    }
+
+    private void checkRegression() {
+        for (Part pt : List.copyOf(loaded.values())) {
+            String now = store.lastId(pt.p);
+            if (RowStore.compareIds(now, pt.lastId) < 0) {
+                regressed(pt, "its stream ends at " + now + " but this shard read up to " + pt.lastId);
+                return;
+            }
+        }
+    }
+
+    private void reload(Part pt) {
+        if (loaded.get(pt.p) == pt) {
+            unload(pt.p, "reload");
+        }
+    }
+
+    // ---- publishing ------------------------------------------------------------------------------
+
+    private void wake(Hosted h) {
+        if (h.sub != null && !h.closed && h.queued.compareAndSet(false, true)) {
+            dirty.add(h);
+        }
+    }
+
+    private void publish() {
+        List<Frame> out = new ArrayList<>();
+        while (running.get()) {
+            Hosted h;
+            try {
+                h = dirty.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (h == null) {
+                continue;
+            }
+            h.queued.set(false);
+            if (h.closed) {
+                continue;
+            }
+            String lease = leases.get(h.p);
+            if (lease == null) {
+                continue; // partition dropped; the gateway has been told to re-attach
+            }
+            String[] args = h.unsent;
+            if (args == null) {
+                out.clear();
+                if (h.sub.drain(out, 256) == 0) {
+                    continue;
+                }
+                long n = h.batches.incrementAndGet();
+                args = new String[] {lease, Integer.toString(DELIVERY_MAXLEN), "k", "f", "sid", h.sid, "att", h.att,
+                        "n", Long.toString(n), "p", Integer.toString(h.p), "lease", lease, "fr", Wire.frames(out)};
+            } else {
+                args[0] = lease;
+                args[13] = lease;
+            }
+            try {
+                boolean ok;
+                if (redis.cluster()) {
+                    // Cross-slot: check, then add. The gateway's attachment filter is the guarantee here.
+                    ok = lease.equals(redis.cmd().get(Keys.owner(h.p)));
+                    if (ok) {
+                        Map<String, String> body = new LinkedHashMap<>();
+                        for (int i = 2; i < args.length; i += 2) {
+                            body.put(args[i], args[i + 1]);
+                        }
+                        redis.cmd().xadd(Keys.delivery(h.gw),
+                                XAddArgs.Builder.maxlen(DELIVERY_MAXLEN).approximateTrimming(), body);
+                    }
+                } else {
+                    Long r = redis.eval(PUBLISH, ScriptOutputType.INTEGER,
+                            new String[] {Keys.owner(h.p), Keys.delivery(h.gw)}, args);
+                    ok = r != null && r == 1L;
+                }
+                if (!ok) {
+                    fencedRefused.increment();
+                    LOG.warning(() -> "shard " + cfg.id() + ": fenced publish refused for partition " + h.p
+                            + " (lease " + lease + " no longer ours); dropping the partition");
+                    if (leases.remove(h.p, lease)) {
+                        failovers.increment();
+                        main.execute(() -> unload(h.p, "lease lost"));
+                    }
+                    continue;
+                }
+                h.unsent = null;
+            } catch (RedisException e) {
+                // Keep batch n and send it again: dropping it would leave a quiet window silently
+                // behind. (If it did go out before the error, the gateway ignores the duplicate n.)
+                h.unsent = args;
+                LOG.fine(() -> "publish to " + h.gw + " failed, will retry: " + e.getMessage());
+                LockSupport.parkNanos(100_000_000L);
+                wake(h);
+                continue;
+            }
+            if (h.sub.queued() > 0) {
+                wake(h);
+            }
+        }
+    }
+
+    /** For tests: the engine of a loaded partition, or null. */
+    LocalBackend engine(int p) {
+        Part pt = loaded.get(p);
+        return pt == null ? null : pt.engine;
+    }
+
+    /** Leaves the cluster at once (partitions move without waiting for the TTL). */
+    @Override
+    public void close() {
+        if (!running.compareAndSet(true, false)) {
+            return;
+        }
+        try {
+            leaseExec.shutdownNow();
+            leaseExec.awaitTermination(2, TimeUnit.SECONDS);
+            main.submit(() -> {
+                // Leave first, so gateways told "gone" below re-attach to the next owner, not to us.
+                members.leave(cfg.id());
+                for (Integer p : List.copyOf(leases.keySet())) {
+                    String held = leases.remove(p);
+                    if (held != null) {
+                        release(p, held);
+                    }
+                    unload(p, "shutdown");
+                }
+            }).get(3, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warning(() -> "shard " + cfg.id() + ": unclean leave: " + e);
+        }
+        main.shutdownNow();
+        for (Thread t : threads) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        redis.close();
+        LOG.info(() -> "shard " + cfg.id() + " stopped");
+    }
+}

@@ -1,0 +1,81 @@
+package dev.livequery.shard.store;
+
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
+/**
+ * Every Redis key the cluster uses, in one place. Keys of one partition share the hash tag
+ * {@code {pN}}, so a partition's scripts touch a single Cluster slot.
+ */
+public final class Keys {
+    /** Partitions: tables hash onto these; the unit of ownership, lease and change stream. */
+    public static final int PARTITIONS = 256;
+    /** The dataset's history epoch: random, set NX on first use; a Redis that lost its data gets a new one. */
+    public static final String EPOCH = "lq:epoch";
+    /** Shard ids that have registered; pruned of members whose heartbeat key expired. */
+    public static final String SHARDS = "lq:shards";
+
+    private Keys() {
+    }
+
+    /** All rows of a table live in one partition: tables are the engine's unit of ordering. */
+    public static int partition(String table) {
+        CRC32 c = new CRC32();
+        c.update(table.getBytes(StandardCharsets.UTF_8));
+        return (int) (c.getValue() % PARTITIONS);
+    }
+
+    public static String tag(int p) {
+        return "{p" + p + "}";
+    }
+
+    /** Hash: row id → {@code <version>|<row json>}. */
+    public static String rows(int p, String table) {
+        return "lq:" + tag(p) + ":rows:" + table;
+    }
+
+    /** The table's change counter: every write INCRs it and uses the result as the row version. */
+    public static String seq(int p, String table) {
+        return "lq:" + tag(p) + ":seq:" + table;
+    }
+
+    /** Set of the tables that live in the partition (so a cold start needs no SCAN). */
+    public static String tables(int p) {
+        return "lq:" + tag(p) + ":tables";
+    }
+
+    /** The partition's change stream (fields t, id, v, bv, b, a). */
+    public static String changes(int p) {
+        return "lq:" + tag(p) + ":changes";
+    }
+
+    /** Lease: {@code <shardId>:<fence>}, with a PX TTL. */
+    public static String owner(int p) {
+        return "lq:" + tag(p) + ":owner";
+    }
+
+    /** Fence counter, INCRed on every new lease. */
+    public static String fence(int p) {
+        return "lq:" + tag(p) + ":fence";
+    }
+
+    /** A shard's heartbeat. */
+    public static String shard(String id) {
+        return "lq:shard:" + id;
+    }
+
+    /** A shard's control stream (subscribe / reanchor / unsubscribe from gateways). */
+    public static String control(String shardId) {
+        return "lq:ctl:" + shardId;
+    }
+
+    /** A gateway's delivery stream (frames and acks from shards). */
+    public static String delivery(String gatewayId) {
+        return "lq:gw:" + gatewayId;
+    }
+
+    /** A gateway's heartbeat, so shards can drop the subscriptions of a gateway that died. */
+    public static String gatewayAlive(String gatewayId) {
+        return "lq:gwalive:" + gatewayId;
+    }
+}

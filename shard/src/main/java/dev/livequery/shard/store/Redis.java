@@ -1,0 +1,167 @@
+package dev.livequery.shard.store;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.codec.StringCodec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * One Redis deployment, standalone or Cluster, behind the command interface both share
+ * ({@link RedisClusterCommands}), so every caller runs unchanged on either.
+ *
+ * <p>Why these options: commands are rejected while disconnected instead of queued, so a loop
+ * notices an outage within one call and can mark its subscribers {@code stale} (PROTOCOL §3)
+ * instead of piling up writes that would replay minutes later; Lettuce still reconnects by itself
+ * with backoff. Blocking reads ({@code XREAD BLOCK}) get their own connection from
+ * {@link #dedicated()} because Lettuce multiplexes one connection: a blocked read would stall
+ * every other command on it. Their {@code BLOCK} must stay shorter than {@link #timeout()}.
+ *
+ * <p>URIs: {@code redis://host:port} is standalone; {@code redis-cluster://h1:p1,h2:p2} seeds a
+ * Redis Cluster.
+ */
+public final class Redis implements AutoCloseable {
+    /** A Lua script with its SHA; runs by {@code EVALSHA}, falls back to {@code EVAL} on {@code NOSCRIPT}. */
+    public record Script(String source, String sha) {
+        public static Script of(String source) {
+            try {
+                byte[] d = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
+                return new Script(source, HexFormat.of().formatHex(d));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private final RedisClient client;
+    private final RedisClusterClient clusterClient;
+    private final Duration timeout;
+    private final StatefulConnection<String, String> main;
+    private final RedisClusterCommands<String, String> cmd;
+    private final List<StatefulConnection<String, String>> extra = new CopyOnWriteArrayList<>();
+
+    private Redis(RedisClient client, RedisClusterClient clusterClient, Duration timeout) {
+        this.client = client;
+        this.clusterClient = clusterClient;
+        this.timeout = timeout;
+        if (client != null) {
+            var c = client.connect(StringCodec.UTF8);
+            this.main = c;
+            this.cmd = c.sync();
+        } else {
+            var c = clusterClient.connect(StringCodec.UTF8);
+            this.main = c;
+            this.cmd = c.sync();
+        }
+    }
+
+    /** Connects; fails fast (RedisConnectionException) when nothing answers. */
+    public static Redis connect(String uri, Duration timeout) {
+        SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
+        TimeoutOptions to = TimeoutOptions.enabled(timeout);
+        if (uri.startsWith("redis-cluster://")) {
+            List<RedisURI> seeds = new ArrayList<>();
+            for (String hp : uri.substring("redis-cluster://".length()).split(",")) {
+                seeds.add(RedisURI.create("redis://" + hp.trim()));
+            }
+            seeds.forEach(u -> u.setTimeout(timeout));
+            RedisClusterClient cc = RedisClusterClient.create(seeds);
+            cc.setOptions(ClusterClientOptions.builder()
+                    .socketOptions(socket).timeoutOptions(to)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers().build())
+                    .build());
+            return new Redis(null, cc, timeout);
+        }
+        RedisURI u = RedisURI.create(uri);
+        u.setTimeout(timeout);
+        RedisClient c = RedisClient.create(u);
+        c.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(to)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+        return new Redis(c, null, timeout);
+    }
+
+    /** Stream offsets as the array XREAD's varargs want (generic arrays need one unchecked cast). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static io.lettuce.core.XReadArgs.StreamOffset<String>[] offsets(
+            java.util.List<io.lettuce.core.XReadArgs.StreamOffset<String>> list) {
+        return list.toArray(new io.lettuce.core.XReadArgs.StreamOffset[0]);
+    }
+
+    /** True on Redis Cluster: multi-key commands must then stay within one hash tag. */
+    public boolean cluster() {
+        return clusterClient != null;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** The shared, multiplexed connection: never block on it. */
+    public RedisClusterCommands<String, String> cmd() {
+        return cmd;
+    }
+
+    /** A connection of its own, for one blocking reader; closed with this object. */
+    public RedisClusterCommands<String, String> dedicated() {
+        if (client != null) {
+            var c = client.connect(StringCodec.UTF8);
+            extra.add(c);
+            return c.sync();
+        }
+        var c = clusterClient.connect(StringCodec.UTF8);
+        extra.add(c);
+        return c.sync();
+    }
+
+    /**
+     * Runs a script: EVALSHA, and on NOSCRIPT (a restarted or failed-over Redis has an empty
+     * script cache) EVAL, which also caches it again. Safe because a script that failed with
+     * NOSCRIPT did not run at all.
+     */
+    public <T> T eval(Script s, ScriptOutputType type, String[] keys, String... args) {
+        try {
+            return cmd.evalsha(s.sha(), type, keys, args);
+        } catch (RedisNoScriptException e) {
+            return cmd.eval(s.source(), type, keys, args);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (var c : extra) {
+            try {
+                c.close();
+            } catch (RuntimeException ignored) {
+                // closing anyway
+            }
+        }
+        try {
+            main.close();
+        } catch (RuntimeException ignored) {
+            // closing anyway
+        }
+        if (client != null) {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        } else {
+            clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+    }
+}

@@ -1,0 +1,294 @@
+package dev.livequery.shard.store;
+
+import static dev.livequery.core.LiveQueryException.Code.NOT_FOUND;
+import static dev.livequery.core.LiveQueryException.Code.UNAVAILABLE;
+import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.Json;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.Row;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rows, change counters and change streams in Redis. Every write is one Lua script that checks
+ * its preconditions first and then, per row, INCRs the table counter (the version, which the
+ * engine also uses as the change number), stores the row and XADDs the change with before- and
+ * after-image — atomic, so a failed write changes nothing and the stream never has a gap.
+ *
+ * <p>Patch merges in Java, not Lua: Lua's cjson would re-encode numbers and nested values
+ * (PROTOCOL §1 wants them returned as written). It reads the row, merges, and writes with an
+ * internal If-Match on the version read, retrying when another writer came first.
+ */
+public final class RowStore {
+    /** One row write: {@code after == null} deletes. */
+    public record Op(String id, ObjectNode after, Long ifMatch) {
+    }
+
+    /** One change as the stream holds it. */
+    public record Change(String streamId, String table, String id, long version, long beforeVersion,
+            ObjectNode before, ObjectNode after) {
+    }
+
+    /** A table's rows and counter as of one stream position. */
+    public record TableState(String table, long seq, List<Row> rows) {
+    }
+
+    /** A partition as of {@code lastId} (everything up to and including it is in the rows). */
+    public record Snapshot(String lastId, List<TableState> tables) {
+    }
+
+    // KEYS: rows, seq, changes, tables. ARGV: table, maxlen, n, then n × (kind, id, ifMatch, json).
+    // Pass 1 checks every precondition, pass 2 applies: nothing is written unless all pass.
+    private static final Redis.Script WRITE = Redis.Script.of("""
+            local n = tonumber(ARGV[3])
+            local function ver(cur)
+              if not cur then return nil end
+              local bar = string.find(cur, '|', 1, true)
+              return string.sub(cur, 1, bar - 1), string.sub(cur, bar + 1)
+            end
+            for i = 0, n - 1 do
+              local kind, id, ifm = ARGV[4 + i*4], ARGV[5 + i*4], ARGV[6 + i*4]
+              local cur = redis.call('HGET', KEYS[1], id)
+              local v = ver(cur)
+              if ifm ~= '' and v ~= ifm then return {'412', id, v or ''} end
+              if kind == 'D' and not cur then return {'404', id, ''} end
+            end
+            local out = {'OK'}
+            for i = 0, n - 1 do
+              local kind, id, json = ARGV[4 + i*4], ARGV[5 + i*4], ARGV[7 + i*4]
+              local cur = redis.call('HGET', KEYS[1], id)
+              local bv, bj = ver(cur)
+              local v = redis.call('INCR', KEYS[2])
+              if kind == 'D' then
+                redis.call('HDEL', KEYS[1], id)
+                json = ''
+              else
+                redis.call('HSET', KEYS[1], id, v .. '|' .. json)
+              end
+              redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 't', ARGV[1], 'id', id, 'v', v,
+                'bv', bv or '0', 'b', bj or '', 'a', json)
+              out[#out + 1] = tostring(v)
+            end
+            redis.call('SADD', KEYS[4], ARGV[1])
+            return out
+            """);
+
+    // KEYS: tables, changes (of one partition; the per-table keys share its hash tag).
+    // Returns {lastStreamId, table1, seq1, {id, val, ...}, table2, ...} read atomically.
+    private static final Redis.Script SNAPSHOT = Redis.Script.of("""
+            local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+            local out = {last[1] and last[1][1] or '0-0'}
+            local prefix = string.sub(KEYS[1], 1, string.len(KEYS[1]) - 6)
+            for _, t in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+              out[#out + 1] = t
+              out[#out + 1] = redis.call('GET', prefix .. 'seq:' .. t) or '0'
+              out[#out + 1] = redis.call('HGETALL', prefix .. 'rows:' .. t)
+            end
+            return out
+            """);
+
+    // KEYS: rows, seq. One table's rows and counter, atomically (one-shot queries).
+    private static final Redis.Script TABLE = Redis.Script.of("""
+            return {redis.call('GET', KEYS[2]) or '0', redis.call('HGETALL', KEYS[1])}
+            """);
+
+    private final Redis redis;
+    private final int horizon;
+
+    /** @param horizon approximate number of changes each partition stream keeps (MAXLEN ~) */
+    public RowStore(Redis redis, int horizon) {
+        this.redis = redis;
+        this.horizon = horizon;
+    }
+
+    public Redis redis() {
+        return redis;
+    }
+
+    /**
+     * The dataset's epoch, created on first use. A Redis that lost its data (no AOF, a flushed
+     * replica) has no epoch key, so it gets a new one and old resume tokens become {@code reset epoch}.
+     */
+    public int epoch() {
+        String e = redis.cmd().get(Keys.EPOCH);
+        if (e == null) {
+            redis.cmd().setnx(Keys.EPOCH, Integer.toString(new SecureRandom().nextInt() & Integer.MAX_VALUE));
+            e = redis.cmd().get(Keys.EPOCH);
+        }
+        return Integer.parseInt(e);
+    }
+
+    private static final Redis.Script NEW_EPOCH = Redis.Script.of("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end
+            return redis.call('GET', KEYS[1])
+            """);
+
+    /**
+     * Starts a new epoch if the current one is still {@code old}: for when Redis is found to have
+     * lost acknowledged writes (e.g. an AOF with {@code appendfsync everysec} after a crash), so
+     * change numbers will be reused for different changes and no old token may resolve.
+     */
+    public int newEpoch(int old) {
+        String next = Integer.toString(new SecureRandom().nextInt() & Integer.MAX_VALUE);
+        String now = redis.eval(NEW_EPOCH, ScriptOutputType.VALUE, new String[] {Keys.EPOCH}, Integer.toString(old), next);
+        return Integer.parseInt(now);
+    }
+
+    /** The id of the newest entry of a partition's stream, or {@code 0-0}. */
+    public String lastId(int p) {
+        var last = redis.cmd().xrevrange(Keys.changes(p), Range.create("-", "+"), Limit.from(1));
+        return last.isEmpty() ? "0-0" : last.get(0).getId();
+    }
+
+    /** Compares stream ids ({@code ms-seq}) numerically. */
+    public static int compareIds(String a, String b) {
+        int da = a.indexOf('-');
+        int db = b.indexOf('-');
+        int c = Long.compare(Long.parseLong(a.substring(0, da)), Long.parseLong(b.substring(0, db)));
+        return c != 0 ? c : Long.compare(Long.parseLong(a.substring(da + 1)), Long.parseLong(b.substring(db + 1)));
+    }
+
+    /** Applies the ops atomically (all or nothing) and returns their versions, in order. */
+    public List<Long> write(String table, List<Op> ops) throws LiveQueryException {
+        int p = Keys.partition(table);
+        String[] keys = {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.tables(p)};
+        String[] args = new String[3 + ops.size() * 4];
+        args[0] = table;
+        args[1] = Integer.toString(horizon);
+        args[2] = Integer.toString(ops.size());
+        int i = 3;
+        for (Op op : ops) {
+            args[i++] = op.after() == null ? "D" : "P";
+            args[i++] = op.id();
+            args[i++] = op.ifMatch() == null ? "" : op.ifMatch().toString();
+            args[i++] = op.after() == null ? "" : op.after().toString();
+        }
+        List<Object> r;
+        try {
+            r = redis.eval(WRITE, ScriptOutputType.MULTI, keys, args);
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+        String status = (String) r.get(0);
+        switch (status) {
+            case "OK" -> {
+                List<Long> versions = new ArrayList<>(ops.size());
+                for (int k = 1; k < r.size(); k++) {
+                    versions.add(Long.parseLong((String) r.get(k)));
+                }
+                return versions;
+            }
+            case "412" -> {
+                String cur = (String) r.get(2);
+                throw new LiveQueryException(VERSION_MISMATCH, "row '" + r.get(1) + "' is "
+                        + (cur.isEmpty() ? "absent" : "at version " + cur) + ", not at the version in If-Match");
+            }
+            case "404" -> throw new LiveQueryException(NOT_FOUND, "row '" + r.get(1) + "' does not exist in table '"
+                    + table + "'" + (ops.size() > 1 ? "; nothing in the batch was applied" : ""));
+            default -> throw new IllegalStateException("write script answered " + r);
+        }
+    }
+
+    /** The current row, or null. */
+    public Row get(String table, String id) throws LiveQueryException {
+        try {
+            return parseRow(id, redis.cmd().hget(Keys.rows(Keys.partition(table), table), id));
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** A table's rows and counter, atomically. */
+    public TableState table(String table) throws LiveQueryException {
+        int p = Keys.partition(table);
+        try {
+            List<Object> r = redis.eval(TABLE, ScriptOutputType.MULTI,
+                    new String[] {Keys.rows(p, table), Keys.seq(p, table)});
+            return new TableState(table, Long.parseLong((String) r.get(0)), rows(r.get(1)));
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** Every table of the partition and the stream position they are as of, atomically. */
+    public Snapshot snapshot(int p) {
+        List<Object> r = redis.eval(SNAPSHOT, ScriptOutputType.MULTI, new String[] {Keys.tables(p), Keys.changes(p)});
+        List<TableState> tables = new ArrayList<>();
+        for (int i = 1; i + 2 < r.size(); i += 3) {
+            tables.add(new TableState((String) r.get(i), Long.parseLong((String) r.get(i + 1)), rows(r.get(i + 2))));
+        }
+        return new Snapshot((String) r.get(0), tables);
+    }
+
+    /** Retained changes of the partition with stream id in ({@code after}, {@code upTo}], oldest first. */
+    public List<Change> range(int p, String after, String upTo, int count) {
+        List<StreamMessage<String, String>> ms = redis.cmd().xrange(Keys.changes(p),
+                Range.create("(" + after, upTo), Limit.from(count));
+        List<Change> out = new ArrayList<>(ms.size());
+        for (var m : ms) {
+            out.add(change(m));
+        }
+        return out;
+    }
+
+    /** Parses one stream entry of a change stream. */
+    public static Change change(StreamMessage<String, String> m) {
+        Map<String, String> b = m.getBody();
+        return new Change(m.getId(), b.get("t"), b.get("id"), Long.parseLong(b.get("v")),
+                Long.parseLong(b.getOrDefault("bv", "0")), object(b.get("b")), object(b.get("a")));
+    }
+
+    private static List<Row> rows(Object flat) {
+        @SuppressWarnings("unchecked")
+        List<Object> kv = (List<Object>) flat;
+        List<Row> rows = new ArrayList<>(kv.size() / 2);
+        for (int i = 0; i + 1 < kv.size(); i += 2) {
+            rows.add(parseRow((String) kv.get(i), (String) kv.get(i + 1)));
+        }
+        return rows;
+    }
+
+    static Row parseRow(String id, String stored) {
+        if (stored == null) {
+            return null;
+        }
+        int bar = stored.indexOf('|');
+        return new Row(id, Long.parseLong(stored.substring(0, bar)), object(stored.substring(bar + 1)));
+    }
+
+    static ObjectNode object(String json) {
+        if (json == null || json.isEmpty()) {
+            return null;
+        }
+        try {
+            return (ObjectNode) Json.MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a stored row is not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** What a caller sees when Redis is down: 503, retryable. */
+    public static LiveQueryException unavailable(RuntimeException e) {
+        return new LiveQueryException(UNAVAILABLE, "the Redis store is unreachable: " + e.getMessage());
+    }
+
+    /** Test helper view: rows by id. */
+    public static Map<String, Row> byId(List<Row> rows) {
+        Map<String, Row> m = new HashMap<>();
+        for (Row r : rows) {
+            m.put(r.id(), r);
+        }
+        return m;
+    }
+}

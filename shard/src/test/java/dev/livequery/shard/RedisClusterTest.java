@@ -1,0 +1,83 @@
+package dev.livequery.shard;
+
+import static dev.livequery.shard.Fixtures.query;
+import static dev.livequery.shard.Fixtures.row;
+import static dev.livequery.shard.Fixtures.truth;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.livequery.core.Query;
+import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.shard.cluster.Shard;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Priority 5: the same code on a 3-node Redis Cluster (Lettuce RedisClusterClient). */
+class RedisClusterTest {
+    @Test
+    void writeOnASeenOnBOverRedisCluster() throws Exception {
+        List<RedisProcess> nodes = new ArrayList<>();
+        try {
+            List<String> addrs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                RedisProcess n = RedisProcess.start(RedisProcess.freeClusterPort(), false,
+                        "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000");
+                nodes.add(n);
+                addrs.add("127.0.0.1:" + n.port);
+            }
+            List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+            create.addAll(addrs);
+            create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+            Process p = new ProcessBuilder(create).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as(out).isZero();
+            await().atMost(Duration.ofSeconds(20)).until(() -> nodes.stream().allMatch(RedisClusterTest::clusterOk));
+            String uri = "redis-cluster://" + String.join(",", addrs);
+            try (Shard shard = new Shard(new Shard.Config("c1", uri, Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry());
+                    RedisBackend a = new RedisBackend(Fixtures.OPTIONS, uri, "gwCA", new SimpleMeterRegistry());
+                    RedisBackend b = new RedisBackend(Fixtures.OPTIONS, uri, "gwCB", new SimpleMeterRegistry())) {
+                shard.start();
+                await().atMost(Duration.ofSeconds(20)).until(() -> a.ready() && b.ready() && shard.owned().size() == 256);
+                List<Client> cs = new ArrayList<>();
+                List<Query> qs = new ArrayList<>();
+                for (String t : List.of("alpha", "beta", "gamma")) { // different partitions, so different nodes
+                    for (int i = 0; i < 10; i++) {
+                        a.put(t, "r" + i, row("{\"n\":" + i + "}"), null);
+                    }
+                    Query q = query("{\"table\":\"" + t + "\",\"order\":[{\"field\":\"n\",\"dir\":\"desc\"}],\"limit\":4}");
+                    cs.add(new Client(b.subscribe(q, null, () -> { })));
+                    qs.add(q);
+                    a.put(t, "r20", row("{\"n\":20}"), null);
+                    a.delete(t, "r9", null);
+                    a.patch(t, "r0", row("{\"n\":15}"), null);
+                }
+                await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                    for (int i = 0; i < cs.size(); i++) {
+                        assertThat(cs.get(i).poll().window()).isEqualTo(truth(a, qs.get(i)));
+                    }
+                });
+                for (Client c : cs) {
+                    assertThat(c.resets).containsExactly("subscribe");
+                }
+            }
+        } finally {
+            for (RedisProcess n : nodes) {
+                n.close();
+            }
+        }
+    }
+
+    static boolean clusterOk(RedisProcess n) {
+        try {
+            Process p = new ProcessBuilder("redis-cli", "-p", Integer.toString(n.port), "cluster", "info").start();
+            String s = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            return s.contains("cluster_state:ok");
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}

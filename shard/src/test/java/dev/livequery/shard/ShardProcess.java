@@ -1,0 +1,86 @@
+package dev.livequery.shard;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** A shard as a separate JVM (java -cp of the test classpath), so tests can SIGKILL or SIGSTOP it. */
+final class ShardProcess implements AutoCloseable {
+    final String id;
+    final Process process;
+    final Path log;
+
+    private ShardProcess(String id, Process process, Path log) {
+        this.id = id;
+        this.process = process;
+        this.log = log;
+    }
+
+    static ShardProcess start(String id, String redisUri, Duration ttl) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("lq.test.classpath", System.getProperty("java.class.path"));
+        Path log = Files.createTempFile("lq-shard-" + id, ".log");
+        Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", cp, "dev.livequery.shard.ShardMain", "--id", id, "--redis", redisUri, "--ttl", ttl.toString()))
+                .redirectErrorStream(true).start();
+        CountDownLatch ready = new CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
+                    var w = Files.newBufferedWriter(log)) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    w.write(line);
+                    w.newLine();
+                    w.flush();
+                    if (line.contains("READY")) {
+                        ready.countDown();
+                    }
+                }
+            } catch (IOException ignored) {
+                // process gone
+            }
+        }, "shard-" + id + "-log");
+        t.setDaemon(true);
+        t.start();
+        if (!ready.await(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("shard " + id + " did not start; log: " + Files.readString(log));
+        }
+        return new ShardProcess(id, p, log);
+    }
+
+    void sigkill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    void signal(String sig) throws Exception {
+        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start().waitFor();
+    }
+
+    @Override
+    public void close() {
+        try {
+            closeOrThrow();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void closeOrThrow() throws Exception {
+        if (process.isAlive()) {
+            signal("CONT");
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        Files.deleteIfExists(log);
+    }
+}
