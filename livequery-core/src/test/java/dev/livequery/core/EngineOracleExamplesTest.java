@@ -292,6 +292,36 @@ class EngineOracleExamplesTest {
     }
 
     /**
+     * §3 "only the frames that turn its window into the current one": the client was cut inside a
+     * reanchor holding nothing; since then row a was deleted. The splice should enter aa and b,
+     * not enter a (a deleted row, which the client would briefly show) and leave it again.
+     */
+    @Test
+    void resumeDoesNotSendRowsThatAreGone() throws LiveQueryException {
+        Backend b = backend(EngineOptions.defaults());
+        for (String id : List.of("B", "a", "aa", "b")) {
+            put(b, "{\"id\":\"" + id + "\"}");
+        }
+        Query top1 = q("{\"table\":\"t\",\"limit\":1}");
+        Subscription s = b.subscribe(top1, null, () -> { });
+        List<Frame> f0 = drain(s);
+        Window afterB = new Window(f0.get(1).cursor(), null, 2);
+        s.reanchor(afterB);
+        List<Frame> f1 = drain(s);
+        s.close();
+        Replica r = new Replica();
+        apply(r, f0);
+        apply(r, f1.subList(0, 1)); // "leave B", then the connection broke
+        b.delete("t", "a", null);
+        Subscription t = b.subscribe(top1.withWindow(afterB), f1.getFirst().eid(), () -> { });
+        List<Frame> f2 = drain(t);
+        assertThat(apply(r, f2)).containsExactly("aa", "b");
+        assertThat(ops(f2)).containsExactly("enter aa@3 new=0", "enter b@4 new=1",
+                "ready before=true after=false resumed=true");
+        t.close();
+    }
+
+    /**
      * §3: a resume sends "no rows it already has". The client holds [b, a]; only a changed (its
      * new key sorts it first). One move of a does it; moving the unchanged b re-sends b.
      */

@@ -44,7 +44,7 @@ final class OracleRun {
     static final int MAX_CLIENTS = 10;
     /**
      * Known engine deviations from PROTOCOL §3 the property can be told to tolerate, so that a long
-     * run keeps hunting for other bugs: {@code -Dlivequery.oracle.lenient=spliceHorizon,resend}.
+     * run keeps hunting for other bugs: {@code -Dlivequery.oracle.lenient=spliceHorizon,resend,transient}.
      * Strict (empty) by default; each has a deterministic repro in {@link EngineOracleExamplesTest}.
      * <ul>
      * <li>{@code spliceHorizon}: an eid from inside a resume's splice is refused (resume_miss)
@@ -53,11 +53,14 @@ final class OracleRun {
      * <li>{@code resend}: a resume's splice re-sends a row the client already holds unchanged
      *     (a move of it, or a leave and an enter of it); still seen for tokens minted inside a
      *     reanchor's or a resume's splice.
+     * <li>{@code transient}: a resume's splice enters a row and leaves it again (e.g. a row deleted
+     *     since the token: the client briefly shows it).
      * </ul>
      */
     static final Set<String> LENIENT = Set.of(System.getProperty("livequery.oracle.lenient", "").split(","));
     static final boolean LENIENT_SPLICE_HORIZON = LENIENT.contains("spliceHorizon");
     static final boolean LENIENT_RESEND = LENIENT.contains("resend");
+    static final boolean LENIENT_TRANSIENT = LENIENT.contains("transient");
 
     /** One shape of the scenario, with every cursor seen for it and the row image it came from. */
     static final class ShapeInfo {
@@ -106,6 +109,8 @@ final class OracleRun {
         int snapshotIndex = -1;
         /** id@version of every row the client held when it presented a resume token. */
         Set<String> heldAtResume = Set.of();
+        /** ids entered so far by the resume's splice. */
+        Set<String> enteredInSplice = new HashSet<>();
 
         /** {@code history}: the client this one reconnects as (its eids stay usable), or null. */
         Client(int no, ShapeInfo shape, Window window, Client history) {
@@ -784,6 +789,15 @@ final class OracleRun {
                 assertThat(f.op()).as("%s: inside a snapshot", c).isEqualTo(Frame.Op.ENTER);
                 assertThat(f.newIndex()).as("%s: snapshot enter index", c).isEqualTo(c.snapshotIndex++);
             }
+        }
+        if (c.expectResumedReady && f.op() == Frame.Op.ENTER) {
+            c.enteredInSplice.add(f.id());
+        }
+        if (c.expectResumedReady && f.op() == Frame.Op.LEAVE && !LENIENT_TRANSIENT) {
+            // "only the frames that turn its window into the current one": a row the splice
+            // itself entered never has to leave again in the same splice
+            assertThat(c.enteredInSplice).as("%s: resume splice entered %s and then left it", c, f.id())
+                    .doesNotContain(f.id());
         }
         if (c.expectResumedReady && f.row() != null && !LENIENT_RESEND) {
             // §3: a resume sends "only the frames that turn its window into the current one ... no
