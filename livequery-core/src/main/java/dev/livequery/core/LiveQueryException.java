@@ -22,6 +22,16 @@ public final class LiveQueryException extends Exception {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
 
+        /** The code with that wire spelling, or null. */
+        public static Code fromWire(String wire) {
+            for (Code c : values()) {
+                if (c.wire().equals(wire)) {
+                    return c;
+                }
+            }
+            return null;
+        }
+
         public int httpStatus() {
             return httpStatus;
         }

@@ -4,6 +4,8 @@ import static dev.livequery.core.LiveQueryException.Code.BAD_QUERY;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -76,6 +78,22 @@ public record Query(Shape shape, Window window) {
             throw new LiveQueryException(BAD_QUERY, "query." + name + " must be a cursor string from a frame");
         }
         return c.textValue();
+    }
+
+    /** The WebSocket form, canonical: {@link #parse} of it gives an equal query. */
+    public ObjectNode toJson() {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("table", shape.table());
+        n.set("where", shape.where.canonical());
+        n.set("order", shape.order.canonical());
+        n.put("limit", window.limit());
+        if (window.after() != null) {
+            n.put("after", window.after());
+        }
+        if (window.before() != null) {
+            n.put("before", window.before());
+        }
+        return n;
     }
 
     public Query withWindow(Window w) {

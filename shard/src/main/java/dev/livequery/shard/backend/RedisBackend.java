@@ -718,11 +718,7 @@ public final class RedisBackend implements Backend {
     }
 
     private static LiveQueryException.Code code(String wire) {
-        for (LiveQueryException.Code c : LiveQueryException.Code.values()) {
-            if (c.wire().equals(wire)) {
-                return c;
-            }
-        }
-        return UNAVAILABLE;
+        LiveQueryException.Code c = LiveQueryException.Code.fromWire(wire);
+        return c == null ? UNAVAILABLE : c;
     }
 }

@@ -29,15 +29,9 @@ public final class Wire {
     private Wire() {
     }
 
-    /** A query as JSON the shard can {@link Query#parse} back: the canonical shape plus the window. */
+    /** A query as JSON the shard can {@link Query#parse} back. */
     public static String query(Query q) {
-        try {
-            ObjectNode n = (ObjectNode) Json.MAPPER.readTree(q.shape().toString());
-            window(n, q.window());
-            return n.toString();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot encode query " + q.shape(), e);
-        }
+        return q.toJson().toString();
     }
 
     static void window(ObjectNode n, Window w) {
