@@ -107,7 +107,10 @@
       (batch[f.sub] = batch[f.sub] || []).push(f);
       if (!scheduled) {
         scheduled = true;
-        (global.requestAnimationFrame || setTimeout)(function () {
+        // requestAnimationFrame never fires in a hidden tab (or a headless one), so a page that is
+        // not visible coalesces on a short timer instead and is current when it is shown again.
+        const visible = global.document && global.document.visibilityState === "visible" && global.requestAnimationFrame;
+        (visible ? global.requestAnimationFrame.bind(global) : (fn) => setTimeout(fn, 16))(function () {
           scheduled = false;
           const b = batch; batch = {};
           Object.keys(b).forEach(name => {
