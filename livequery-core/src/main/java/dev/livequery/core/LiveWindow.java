@@ -73,7 +73,9 @@ final class LiveWindow {
         Order order = view.shape.order;
         int removed = -1;
         Entry gone = null;
-        if (oldKey != null && size > 0) {
+        // Most changes miss most windows: two comparisons with the edges settle that before any search.
+        if (oldKey != null && size > 0 && order.compare(oldKey, rows[0].key()) >= 0
+                && order.compare(oldKey, rows[size - 1].key()) <= 0) {
             int i = indexOf(oldKey);
             if (i >= 0) {
                 gone = rows[i];

@@ -1,0 +1,148 @@
+package dev.livequery.bench;
+
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.LocalBackend;
+import dev.livequery.core.EngineOptions;
+import dev.livequery.core.Query;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * ns per change of the workload in {@link Workload}: one put of a random row, then everything the
+ * change costs until every subscription's frames have been consumed. Defaults below are what
+ * {@code bench/engine} uses; it may override them on the command line.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 3)
+public class EngineBench {
+
+    /** LocalBackend (default options), 100k rows, 1,000 subscriptions, snapshots drained. */
+    @State(Scope.Benchmark)
+    public static class Engine {
+        EngineHarness h;
+
+        @Setup(Level.Trial)
+        public void setup() throws LiveQueryException {
+            h = new EngineHarness(new Workload());
+            h.subscribe(0, Workload.SUBS_PER_SHAPE, null);
+        }
+    }
+
+    /**
+     * As {@link Engine}, but the resume history keeps only the last 10,000 changes (the protocol's
+     * minimum) instead of the default "10,000 or 5 minutes, up to 1,000,000": shows what the
+     * default retention costs in GC at this write rate.
+     */
+    @State(Scope.Benchmark)
+    public static class ShortHistory {
+        EngineHarness h;
+
+        @Setup(Level.Trial)
+        public void setup() throws LiveQueryException {
+            h = new EngineHarness(new Workload(),
+                    EngineOptions.defaults().withHorizon(10_000, java.time.Duration.ZERO, 10_000));
+            h.subscribe(0, Workload.SUBS_PER_SHAPE, null);
+        }
+    }
+
+    /** The baseline's store and its 1,000 subscriptions (windows as of the start). */
+    @State(Scope.Benchmark)
+    public static class Baseline {
+        Requery r;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            r = new Requery(new Workload());
+            r.subscribe(Workload.SUBS_PER_SHAPE);
+        }
+    }
+
+    /** Only the change generator, to show what part of every number below is the harness's. */
+    @State(Scope.Benchmark)
+    public static class Gen {
+        Workload w;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            w = new Workload();
+        }
+    }
+
+    /** A LocalBackend with the rows and NO subscriptions (so no views): backend.query builds the window from scratch. */
+    @State(Scope.Benchmark)
+    public static class Cold {
+        LocalBackend b;
+        Query[] queries;
+        int i;
+
+        @Setup(Level.Trial)
+        public void setup() throws LiveQueryException {
+            Workload w = new Workload();
+            b = new LocalBackend(EngineOptions.defaults());
+            for (int r = 0; r < Workload.ROWS; r++) {
+                b.put(Workload.TABLE, w.ids[r], w.initial[r], null);
+            }
+            queries = new Query[Workload.CATS];
+            for (int s = 0; s < Workload.CATS; s++) {
+                queries[s] = Query.parse(Workload.query(s, Workload.LIMIT, null, null));
+            }
+        }
+    }
+
+    /** Engine: put + drain of the woken subscriptions; frames' op and indexes are read, nothing encoded. */
+    @Benchmark
+    public long engine(Engine s) throws LiveQueryException {
+        return s.h.change(false);
+    }
+
+    /** Engine + encoding: as {@link #engine}, and every delivered frame is encoded with toJson (eid, cursor, row). */
+    @Benchmark
+    public long engineEncode(Engine s) throws LiveQueryException {
+        return s.h.change(true);
+    }
+
+    /** Engine with a 10,000-change history instead of the default 5-minute one (diagnostic). */
+    @Benchmark
+    public long engineShortHistory(ShortHistory s) throws LiveQueryException {
+        return s.h.change(false);
+    }
+
+    /** Baseline: the same change, then requery + diff of every subscription of the affected shapes. */
+    @Benchmark
+    public long requeryDiff(Baseline s) {
+        return s.r.change();
+    }
+
+    /** The change generator alone (included in all three numbers above). */
+    @Benchmark
+    @Warmup(iterations = 2, time = 1)
+    @Measurement(iterations = 3, time = 1)
+    public Object changeGen(Gen s) {
+        s.w.next();
+        return s.w.data;
+    }
+
+    /**
+     * The weaker baseline, per query: one {@code backend.query} on a backend with no live
+     * subscriptions (each call builds the shape's view from the 100k rows). Not per change.
+     */
+    @Benchmark
+    @Warmup(iterations = 1, time = 2)
+    @Measurement(iterations = 2, time = 2)
+    public Object coldQuery(Cold s) throws LiveQueryException {
+        return s.b.query(s.queries[s.i++ % Workload.CATS]);
+    }
+}
