@@ -142,7 +142,9 @@ public final class LocalBackend implements Backend {
                 t.release(v);
                 throw e;
             }
-            LocalSubscription sub = new LocalSubscription(t, query, wakeup, options.maxQueued(), this, this::closed);
+            // The view's shape, not the caller's equal copy: a subscription then costs its window only.
+            LocalSubscription sub = new LocalSubscription(t, new Query(v.shape, query.window()), wakeup,
+                    options.maxQueued(), this, this::closed);
             LiveWindow w = new LiveWindow(v, sub);
             w.place(p.bound(), p.backward(), query.window().limit());
             sub.attach(w);
