@@ -24,10 +24,12 @@ final class SseClient implements AutoCloseable {
     final int status;
     final String body;
     private final Stream<String> stream;
-    private volatile int stopAfter = Integer.MAX_VALUE;
+    /** Frames to apply before hanging up; fixed before the reader starts, so the cut is exact. */
+    private final int stopAfter;
     private int applied;
 
-    private SseClient(Replica replica, HttpResponse<Stream<String>> res) {
+    private SseClient(Replica replica, HttpResponse<Stream<String>> res, int stopAfter) {
+        this.stopAfter = stopAfter;
         this.replica = replica;
         this.status = res.statusCode();
         this.stream = res.body();
@@ -52,9 +54,7 @@ final class SseClient implements AutoCloseable {
             b.header("Last-Event-ID", lastEventId);
         }
         HttpResponse<Stream<String>> res = WsClient.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofLines());
-        SseClient c = new SseClient(start == null ? new Replica() : start, res);
-        c.stopAfter = stopAfter;
-        return c;
+        return new SseClient(start == null ? new Replica() : start, res, stopAfter);
     }
 
     private void read() {

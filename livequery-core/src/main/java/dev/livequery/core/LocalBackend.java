@@ -8,7 +8,6 @@ import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_TABLE;
 import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -66,7 +65,7 @@ public final class LocalBackend implements Backend {
             if (version <= t.seq) {
                 return false;
             }
-            t.applyAt(id, t.rows.get(id), after == null ? null : new Row(id, version, rowData(id, after)), version);
+            t.applyAt(id, t.rows.get(id), after == null ? null : new Row(id, version, Rows.copy(id, after)), version);
             return true;
         } finally {
             t.lock.unlock();
@@ -237,7 +236,7 @@ public final class LocalBackend implements Backend {
 
     @Override
     public WriteResult put(String table, String id, ObjectNode row, Long ifMatch) throws LiveQueryException {
-        ObjectNode data = rowData(id, row);
+        ObjectNode data = Rows.copy(id, row);
         if (ifMatch != null && existing(table) == null) {
             checkVersion(id, null, ifMatch);
         }
@@ -254,12 +253,7 @@ public final class LocalBackend implements Backend {
 
     @Override
     public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch) throws LiveQueryException {
-        checkId(id);
-        JsonNode pid = fields.get("id");
-        if (pid != null && !(pid.isTextual() && pid.textValue().equals(id))) {
-            throw new LiveQueryException(BAD_REQUEST, "a patch cannot change the row id");
-        }
-        checkStrings(fields);
+        Rows.checkPatch(id, fields);
         return new WriteResult(id, onExisting(table, id, ifMatch, cur -> {
             ObjectNode merged = cur.data().deepCopy();
             fields.fields().forEachRemaining(e -> {
@@ -276,7 +270,7 @@ public final class LocalBackend implements Backend {
 
     @Override
     public WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException {
-        checkId(id);
+        Rows.checkId(id);
         return new WriteResult(id, onExisting(table, id, ifMatch, cur -> s -> null), true);
     }
 
@@ -302,7 +296,7 @@ public final class LocalBackend implements Backend {
 
     @Override
     public Row get(String table, String id) throws LiveQueryException {
-        checkId(id);
+        Rows.checkId(id);
         Table t = existing(table);
         Row r = t == null ? null : t.rows.get(id);
         if (r == null) {
@@ -321,13 +315,13 @@ public final class LocalBackend implements Backend {
             if (id == null || !id.isTextual()) {
                 throw new LiveQueryException(BAD_REQUEST, "every upserted row needs a string id");
             }
-            rows.add(rowData(id.textValue(), u));
+            rows.add(Rows.copy(id.textValue(), u));
             if (!ids.add(id.textValue())) {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id.textValue() + "' appears twice in the batch");
             }
         }
         for (String id : deletes) {
-            checkId(id);
+            Rows.checkId(id);
             if (!ids.add(id)) {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id + "' appears twice in the batch");
             }
@@ -418,59 +412,4 @@ public final class LocalBackend implements Backend {
         }
     }
 
-    static void checkId(String id) throws LiveQueryException {
-        if (id == null || id.isEmpty() || id.length() > 128) {
-            throw new LiveQueryException(BAD_REQUEST, "row ids are 1..128 characters");
-        }
-        for (int i = 0; i < id.length(); i++) {
-            if (Character.isISOControl(id.charAt(i))) {
-                throw new LiveQueryException(BAD_REQUEST, "row ids cannot contain control characters");
-            }
-        }
-        checkUnicode("the row id", id);
-    }
-
-    /**
-     * Refuses strings with unpaired surrogates ({@code "\ud800"} escapes): they are not Unicode,
-     * have no code-point order and cannot survive UTF-8, so a cursor could not name their position.
-     */
-    private static void checkStrings(ObjectNode row) throws LiveQueryException {
-        for (var it = row.fields(); it.hasNext(); ) {
-            var e = it.next();
-            checkUnicode("a field name", e.getKey());
-            if (e.getValue().isTextual()) {
-                checkUnicode("field '" + e.getKey() + "'", e.getValue().textValue());
-            }
-        }
-    }
-
-    private static void checkUnicode(String what, String s) throws LiveQueryException {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                throw new LiveQueryException(BAD_REQUEST, what + " holds an unpaired UTF-16 surrogate at index " + i
-                        + "; strings must be valid Unicode");
-            }
-        }
-    }
-
-    /** A private copy of the row with {@code "id"} first; the caller's node is never kept. */
-    private static ObjectNode rowData(String id, ObjectNode row) throws LiveQueryException {
-        checkId(id);
-        JsonNode bodyId = row.get("id");
-        if (bodyId != null && !(bodyId.isTextual() && bodyId.textValue().equals(id))) {
-            throw new LiveQueryException(BAD_REQUEST, "the row's id " + bodyId + " differs from '" + id + "'");
-        }
-        checkStrings(row);
-        ObjectNode data = JsonNodeFactory.instance.objectNode();
-        data.put("id", id);
-        row.fields().forEachRemaining(e -> {
-            if (!e.getKey().equals("id")) {
-                data.set(e.getKey(), e.getValue().deepCopy());
-            }
-        });
-        return data;
-    }
 }

@@ -8,7 +8,6 @@ import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Backend;
 import dev.livequery.core.EngineOptions;
@@ -19,6 +18,7 @@ import dev.livequery.core.LocalBackend;
 import dev.livequery.core.Query;
 import dev.livequery.core.QueryResult;
 import dev.livequery.core.Row;
+import dev.livequery.core.Rows;
 import dev.livequery.core.Subscription;
 import dev.livequery.core.Window;
 import dev.livequery.core.WriteResult;
@@ -546,7 +546,7 @@ public final class RedisBackend implements Backend {
     @Override
     public WriteResult put(String table, String id, ObjectNode row, Long ifMatch) throws LiveQueryException {
         checkTable(table);
-        ObjectNode data = rowData(id, row);
+        ObjectNode data = Rows.copy(id, row);
         long v = store.write(table, List.of(new RowStore.Op(id, data, ifMatch))).get(0);
         return new WriteResult(id, v, false);
     }
@@ -554,11 +554,7 @@ public final class RedisBackend implements Backend {
     @Override
     public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch) throws LiveQueryException {
         checkTable(table);
-        checkId(id);
-        JsonNode pid = fields.get("id");
-        if (pid != null && !(pid.isTextual() && pid.textValue().equals(id))) {
-            throw new LiveQueryException(BAD_REQUEST, "a patch cannot change the row id");
-        }
+        Rows.checkPatch(id, fields);
         for (int attempt = 0; attempt < 50; attempt++) {
             Row cur = store.get(table, id);
             if (cur == null) {
@@ -578,7 +574,7 @@ public final class RedisBackend implements Backend {
             });
             merged.put("id", id);
             try {
-                long v = store.write(table, List.of(new RowStore.Op(id, rowData(id, merged), cur.version()))).get(0);
+                long v = store.write(table, List.of(new RowStore.Op(id, Rows.copy(id, merged), cur.version()))).get(0);
                 return new WriteResult(id, v, false);
             } catch (LiveQueryException e) {
                 if (e.code() != VERSION_MISMATCH || ifMatch != null) {
@@ -597,7 +593,7 @@ public final class RedisBackend implements Backend {
     @Override
     public WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException {
         checkTable(table);
-        checkId(id);
+        Rows.checkId(id);
         long v = store.write(table, List.of(new RowStore.Op(id, null, ifMatch))).get(0);
         return new WriteResult(id, v, true);
     }
@@ -605,7 +601,7 @@ public final class RedisBackend implements Backend {
     @Override
     public Row get(String table, String id) throws LiveQueryException {
         checkTable(table);
-        checkId(id);
+        Rows.checkId(id);
         Row r = store.get(table, id);
         if (r == null) {
             throw new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table + "'");
@@ -627,10 +623,10 @@ public final class RedisBackend implements Backend {
             if (!ids2.add(id.textValue())) {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id.textValue() + "' appears twice in the batch");
             }
-            ops.add(new RowStore.Op(id.textValue(), rowData(id.textValue(), u), null));
+            ops.add(new RowStore.Op(id.textValue(), Rows.copy(id.textValue(), u), null));
         }
         for (String id : deletes) {
-            checkId(id);
+            Rows.checkId(id);
             if (!ids2.add(id)) {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id + "' appears twice in the batch");
             }
@@ -688,33 +684,6 @@ public final class RedisBackend implements Backend {
             throw new LiveQueryException(UNKNOWN_TABLE, "table '" + name + "' is not in livequery.tables.allow");
         }
         return name;
-    }
-
-    private static void checkId(String id) throws LiveQueryException {
-        if (id == null || id.isEmpty() || id.length() > 128) {
-            throw new LiveQueryException(BAD_REQUEST, "row ids are 1..128 characters");
-        }
-        for (int i = 0; i < id.length(); i++) {
-            if (Character.isISOControl(id.charAt(i))) {
-                throw new LiveQueryException(BAD_REQUEST, "row ids cannot contain control characters");
-            }
-        }
-    }
-
-    private static ObjectNode rowData(String id, ObjectNode row) throws LiveQueryException {
-        checkId(id);
-        JsonNode bodyId = row.get("id");
-        if (bodyId != null && !(bodyId.isTextual() && bodyId.textValue().equals(id))) {
-            throw new LiveQueryException(BAD_REQUEST, "the row's id " + bodyId + " differs from '" + id + "'");
-        }
-        ObjectNode data = JsonNodeFactory.instance.objectNode();
-        data.put("id", id);
-        row.fields().forEachRemaining(e -> {
-            if (!e.getKey().equals("id")) {
-                data.set(e.getKey(), e.getValue().deepCopy());
-            }
-        });
-        return data;
     }
 
     private static LiveQueryException.Code code(String wire) {

@@ -1,0 +1,82 @@
+package dev.livequery.core;
+
+import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * What every backend checks in a row a client writes (PROTOCOL §1), so that the embedded and
+ * the cluster backends refuse exactly the same things with the same messages.
+ */
+public final class Rows {
+    private Rows() {
+    }
+
+    /** Refuses a patch whose fields are not valid Unicode or that would change the id. */
+    public static void checkPatch(String id, ObjectNode fields) throws LiveQueryException {
+        checkId(id);
+        JsonNode pid = fields.get("id");
+        if (pid != null && !(pid.isTextual() && pid.textValue().equals(id))) {
+            throw new LiveQueryException(BAD_REQUEST, "a patch cannot change the row id");
+        }
+        checkStrings(fields);
+    }
+
+    public static void checkId(String id) throws LiveQueryException {
+        if (id == null || id.isEmpty() || id.length() > 128) {
+            throw new LiveQueryException(BAD_REQUEST, "row ids are 1..128 characters");
+        }
+        for (int i = 0; i < id.length(); i++) {
+            if (Character.isISOControl(id.charAt(i))) {
+                throw new LiveQueryException(BAD_REQUEST, "row ids cannot contain control characters");
+            }
+        }
+        checkUnicode("the row id", id);
+    }
+
+    /**
+     * Refuses strings with unpaired surrogates ({@code "\ud800"} escapes): they are not Unicode,
+     * have no code-point order and cannot survive UTF-8, so a cursor could not name their position.
+     */
+    static void checkStrings(ObjectNode row) throws LiveQueryException {
+        for (var it = row.fields(); it.hasNext(); ) {
+            var e = it.next();
+            checkUnicode("a field name", e.getKey());
+            if (e.getValue().isTextual()) {
+                checkUnicode("field '" + e.getKey() + "'", e.getValue().textValue());
+            }
+        }
+    }
+
+    private static void checkUnicode(String what, String s) throws LiveQueryException {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new LiveQueryException(BAD_REQUEST, what + " holds an unpaired UTF-16 surrogate at index " + i
+                        + "; strings must be valid Unicode");
+            }
+        }
+    }
+
+    /** A private copy of the row with {@code "id"} first; the caller's node is never kept. */
+    public static ObjectNode copy(String id, ObjectNode row) throws LiveQueryException {
+        checkId(id);
+        JsonNode bodyId = row.get("id");
+        if (bodyId != null && !(bodyId.isTextual() && bodyId.textValue().equals(id))) {
+            throw new LiveQueryException(BAD_REQUEST, "the row's id " + bodyId + " differs from '" + id + "'");
+        }
+        checkStrings(row);
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("id", id);
+        row.fields().forEachRemaining(e -> {
+            if (!e.getKey().equals("id")) {
+                data.set(e.getKey(), e.getValue().deepCopy());
+            }
+        });
+        return data;
+    }
+}
