@@ -1,0 +1,109 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Write→client latency through the cluster: one SSE subscriber on gateway B watches the newest 50
+ * rows of a table; writers PUT rows stamped with System.nanoTime() through gateway A at a fixed
+ * rate. Each write enters at the top of the window, so each one yields exactly one frame carrying
+ * its stamp; latency = receipt time - stamp (same JVM, same clock). Bounded: rate x seconds writes.
+ *
+ * usage: ClusterLatency <gatewayA> <gatewayB> <writes-per-second> <seconds>
+ */
+public final class ClusterLatency {
+    public static void main(String[] args) throws Exception {
+        String a = args[0];
+        String b = args[1];
+        int rate = Integer.parseInt(args[2]);
+        int seconds = Integer.parseInt(args[3]);
+        ObjectMapper json = new ObjectMapper();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        String table = "lat" + System.currentTimeMillis();
+        Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
+        AtomicLong received = new AtomicLong();
+        CountDownLatch ready = new CountDownLatch(1);
+        long warmupEnd = rate; // the first second's writes are warm-up and not recorded
+
+        HttpResponse<java.util.stream.Stream<String>> sse = http.send(HttpRequest.newBuilder(
+                URI.create(b + "/v1/live/" + table + "?order=-t&limit=50")).build(), HttpResponse.BodyHandlers.ofLines());
+        Thread reader = Thread.ofPlatform().daemon().start(() -> {
+          try {
+            sse.body().forEach(line -> {
+            if (!line.startsWith("data: ")) {
+                return;
+            }
+            long now = System.nanoTime();
+            try {
+                JsonNode f = json.readTree(line.substring(6));
+                String op = f.path("op").asText();
+                if (op.equals("ready")) {
+                    ready.countDown();
+                } else if (op.equals("enter") && f.path("row").has("t")) {
+                    long n = received.incrementAndGet();
+                    if (f.path("row").path("n").asLong() >= warmupEnd) {
+                        synchronized (h) {
+                            h.recordValue(Math.max(0, now - f.path("row").path("t").asLong()));
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            });
+          } catch (RuntimeException ended) {
+            // the stream is closed when the run is over
+          }
+        });
+        if (!ready.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("no ready from " + b);
+        }
+
+        long total = (long) rate * (seconds + 1);
+        long periodNanos = 1_000_000_000L / rate;
+        long start = System.nanoTime();
+        AtomicLong failed = new AtomicLong();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (long n = 0; n < total; n++) {
+                long due = start + n * periodNanos;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait); // pacing the open-loop load, not synchronization
+                }
+                long id = n;
+                pool.submit(() -> {
+                    String body = "{\"t\":" + System.nanoTime() + ",\"n\":" + id + "}";
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(a + "/v1/tables/" + table
+                            + "/rows/r" + (id % 1000))).header("Content-Type", "application/json")
+                            .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != 200) {
+                        failed.incrementAndGet();
+                    }
+                    return null;
+                });
+            }
+        }
+        double achieved = total / ((System.nanoTime() - start) / 1e9);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (received.get() < total - failed.get() && System.nanoTime() < deadline) {
+            Thread.sleep(50); // draining the tail of the stream; bounded by the deadline above
+        }
+        sse.body().close();
+        System.out.printf("writes: %d at %.0f/s offered (%d failed), frames received: %d%n", total, achieved,
+                failed.get(), received.get());
+        synchronized (h) {
+            System.out.printf("write->client latency (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)%n",
+                    h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6,
+                    h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6, h.getTotalCount());
+        }
+        System.exit(received.get() >= total - failed.get() ? 0 : 1);
+    }
+}
