@@ -113,4 +113,17 @@ class HttpApiTest {
         assertThat(m.body()).contains("livequery_connections{transport=\"ws\"}", "livequery_backend_views",
                 "livequery_delivery_lag_seconds_bucket", "livequery_resume_total{result=\"hit\"}");
     }
+
+    @Test
+    void aBackendThatCannotServeGives503AndHealthSaysDown() throws Exception {
+        try (TestGateway down = new TestGateway()) {
+            down.backend.close();
+            error(down.http("PUT", "/v1/tables/t/rows/a", "{\"x\":1}", "Content-Type", "application/json"), 503,
+                    "unavailable");
+            error(down.http("GET", "/v1/tables/t/query?limit=5", null), 503, "unavailable");
+            var h = down.http("GET", "/health", null);
+            assertThat(h.statusCode()).isEqualTo(503);
+            assertThat(h.body()).contains("DOWN");
+        }
+    }
 }
