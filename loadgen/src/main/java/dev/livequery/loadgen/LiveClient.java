@@ -28,4 +28,7 @@ public interface LiveClient {
 
     /** The last WebSocket close code seen from the server, or -1. */
     int closeCode();
+
+    /** The server ended the connection (close frame, EOF or error) since the last connect. */
+    boolean gone();
 }

@@ -34,6 +34,7 @@ final class LqSseClient implements LiveClient, Flow.Subscriber<String> {
     private volatile SseEvents events;
     private volatile CompletableFuture<Void> ready = new CompletableFuture<>();
     private volatile int status = -1;
+    private volatile boolean gone;
 
     LqSseClient(HttpClient http, URI base, Stats stats, Workload workload, int shape) {
         this.http = http;
@@ -46,6 +47,7 @@ final class LqSseClient implements LiveClient, Flow.Subscriber<String> {
     @Override
     public CompletableFuture<Void> connect() {
         ready = new CompletableFuture<>();
+        gone = false;
         replica.expectReady();
         events = new SseEvents(this::event);
         HttpRequest.Builder req = HttpRequest.newBuilder(
@@ -104,12 +106,14 @@ final class LqSseClient implements LiveClient, Flow.Subscriber<String> {
 
     @Override
     public void onError(Throwable t) {
+        gone = true;
         stats.closes.increment();
         ready.completeExceptionally(t);
     }
 
     @Override
     public void onComplete() {
+        gone = true;
         stats.closes.increment();
         ready.completeExceptionally(new IllegalStateException("stream ended"));
     }
@@ -149,6 +153,11 @@ final class LqSseClient implements LiveClient, Flow.Subscriber<String> {
     @Override
     public List<Integer> shapes() {
         return List.of(shape);
+    }
+
+    @Override
+    public boolean gone() {
+        return gone;
     }
 
     @Override

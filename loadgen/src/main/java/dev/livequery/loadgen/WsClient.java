@@ -24,6 +24,7 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
     private final StringBuilder partial = new StringBuilder();
     private CompletableFuture<?> sendTail = CompletableFuture.completedFuture(null);
     private volatile int closeCode = -1;
+    private volatile boolean gone;
     protected volatile CompletableFuture<Void> ready = new CompletableFuture<>();
 
     WsClient(HttpClient http, URI uri, Stats stats) {
@@ -35,6 +36,8 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
     @Override
     public CompletableFuture<Void> connect() {
         ready = new CompletableFuture<>();
+        gone = false;
+        closeCode = -1;
         synchronized (this) {
             sendTail = CompletableFuture.completedFuture(null);
             partial.setLength(0);
@@ -109,6 +112,7 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
             return null;
         }
         closeCode = statusCode;
+        gone = true;
         stats.closes.increment();
         ready.completeExceptionally(new IllegalStateException("closed " + statusCode + " " + reason));
         return null;
@@ -119,6 +123,8 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
         if (webSocket != ws) {
             return;
         }
+        gone = true;
+        stats.closes.increment();
         ready.completeExceptionally(error);
     }
 
@@ -155,6 +161,11 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
     @Override
     public void slow(boolean slow) {
         this.slow = slow;
+    }
+
+    @Override
+    public boolean gone() {
+        return gone;
     }
 
     @Override
