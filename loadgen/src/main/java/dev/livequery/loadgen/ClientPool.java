@@ -1,0 +1,65 @@
+package dev.livequery.loadgen;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * HttpClients for the connections, {@code perClient} connections each. On loopback each client is
+ * bound to its own source address 127.0.0.{first+i}: one source address has ~28k ephemeral ports,
+ * and a reconnect storm of 10k needs 10k new ports while the old ones sit in TIME_WAIT. Several
+ * clients also spread the JDK's per-client selector thread over cores.
+ */
+public final class ClientPool {
+    private final List<HttpClient> clients = new ArrayList<>();
+    private final int perClient;
+    private final boolean loopback;
+    private final int firstOctet;
+
+    public ClientPool(String host, int perClient, int firstOctet) {
+        this.perClient = Math.max(1, perClient);
+        this.firstOctet = firstOctet;
+        boolean lo;
+        try {
+            lo = InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            lo = false;
+        }
+        this.loopback = lo;
+    }
+
+    public synchronized HttpClient forConnection(int i) {
+        int k = i / perClient;
+        while (clients.size() <= k) {
+            clients.add(build(clients.size()));
+        }
+        return clients.get(k);
+    }
+
+    private HttpClient build(int k) {
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(15));
+        if (loopback) {
+            int octet = firstOctet + (k % (254 - firstOctet));
+            try {
+                b.localAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) octet}));
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return b.build();
+    }
+
+    /** The source addresses in use, for the report. */
+    public synchronized String describe() {
+        if (!loopback) {
+            return clients.size() + " clients, default source address";
+        }
+        int last = firstOctet + Math.min(clients.size(), 254 - firstOctet) - 1;
+        return clients.size() + " clients bound to 127.0.0." + firstOctet + "-127.0.0." + last + ", " + perClient
+                + " connections each";
+    }
+}

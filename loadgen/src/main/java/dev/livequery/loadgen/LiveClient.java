@@ -1,0 +1,34 @@
+package dev.livequery.loadgen;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** One client connection of any target: connects, subscribes, counts, can pause reading and drop. */
+public interface LiveClient {
+    /** Opens (or re-opens, resuming where it was) and subscribes; completes when every subscription is ready. */
+    CompletableFuture<Void> connect();
+
+    /** Stops reading (slow-consumer mode): the socket's buffers fill and the server must cope. */
+    void pause();
+
+    /** Reads again. */
+    void resume();
+
+    /** Drops the connection at once, without a close handshake (a reconnect storm). */
+    void drop();
+
+    /** Marks this client's latency samples as a slow client's. */
+    void slow(boolean slow);
+
+    /** The livequery subscriptions' replicas; empty for peers, which have no windows. */
+    List<Replica> replicas();
+
+    /** The shape of each replica, same order. */
+    List<Integer> shapes();
+
+    /** The last WebSocket close code seen from the server, or -1. */
+    int closeCode();
+
+    /** The server ended the connection (close frame, EOF or error) since the last connect. */
+    boolean gone();
+}

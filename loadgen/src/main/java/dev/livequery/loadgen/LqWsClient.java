@@ -1,0 +1,92 @@
+package dev.livequery.loadgen;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A livequery WebSocket client (PROTOCOL §4) with one {@link Replica} per subscription. On
+ * (re)connect every subscription is sent with {@code resume} = the eid of the last frame applied.
+ */
+final class LqWsClient extends WsClient {
+    private final Workload workload;
+    private final List<Integer> shapes;
+    private final List<Replica> replicas = new ArrayList<>();
+    private volatile int readyCount;
+
+    LqWsClient(HttpClient http, URI uri, Stats stats, Workload workload, List<Integer> shapes) {
+        super(http, uri, stats);
+        this.workload = workload;
+        this.shapes = List.copyOf(shapes);
+        for (int i = 0; i < shapes.size(); i++) {
+            replicas.add(new Replica(false));
+        }
+    }
+
+    @Override
+    protected void opened() {
+        synchronized (this) {
+            readyCount = 0;
+        }
+        for (int i = 0; i < shapes.size(); i++) {
+            Replica r = replicas.get(i);
+            r.expectReady();
+            ObjectNode cmd = Json.MAPPER.createObjectNode();
+            cmd.put("action", "subscribe");
+            cmd.put("sub", "s" + i);
+            cmd.set("query", workload.query(shapes.get(i)));
+            if (r.lastEid() != null) {
+                cmd.put("resume", r.lastEid());
+            }
+            send(cmd.toString());
+        }
+    }
+
+    @Override
+    protected void message(String text) {
+        JsonNode f;
+        try {
+            f = Json.MAPPER.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String sub = f.path("sub").asText("");
+        if (sub.length() < 2) {
+            return; // pong or a connection-level error
+        }
+        Replica r = replicas.get(Integer.parseInt(sub, 1, sub.length(), 10));
+        Replica.Applied what = r.apply(f, f.path("eid").asText(null));
+        if (what == Replica.Applied.CHANGE) {
+            long ts = f.path("row").path("ts").asLong(0);
+            if (ts > 0) {
+                stats.delivered(ts, slow);
+            }
+        } else if (what == Replica.Applied.READY) {
+            int n;
+            synchronized (this) {
+                n = ++readyCount;
+            }
+            if (n == shapes.size()) {
+                ready.complete(null);
+            }
+        } else if ("error".equals(f.path("op").asText())) {
+            ready.completeExceptionally(new IllegalStateException("error frame: " + text));
+        }
+    }
+
+    @Override
+    public List<Replica> replicas() {
+        return replicas;
+    }
+
+    @Override
+    public List<Integer> shapes() {
+        return shapes;
+    }
+}

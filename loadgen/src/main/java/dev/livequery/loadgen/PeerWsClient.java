@@ -1,0 +1,59 @@
+package dev.livequery.loadgen;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.util.List;
+
+/** A client of a bench/peers broadcast server: joins one room per shape and times each change. */
+final class PeerWsClient extends WsClient {
+    private final PeerProtocol protocol;
+    private final List<Integer> rooms;
+    private int acked;
+
+    PeerWsClient(HttpClient http, URI base, Stats stats, PeerProtocol protocol, List<Integer> rooms) {
+        super(http, base.resolve(protocol.path()), stats);
+        this.protocol = protocol;
+        this.rooms = List.copyOf(rooms);
+    }
+
+    @Override
+    protected void opened() {
+        synchronized (this) {
+            acked = 0;
+        }
+        protocol.onOpen(rooms).forEach(this::send);
+    }
+
+    @Override
+    protected void message(String text) {
+        PeerProtocol.Reply r = protocol.onMessage(text, rooms);
+        r.send().forEach(this::send);
+        JsonNode change = r.change();
+        if (change != null) {
+            long ts = change.path("ts").asLong(0);
+            if (ts > 0) {
+                stats.delivered(ts, slow);
+            }
+        }
+        if (r.subscribed()) {
+            boolean all;
+            synchronized (this) {
+                all = ++acked == rooms.size();
+            }
+            if (all) {
+                ready.complete(null);
+            }
+        }
+    }
+
+    @Override
+    public List<Replica> replicas() {
+        return List.of();
+    }
+
+    @Override
+    public List<Integer> shapes() {
+        return rooms;
+    }
+}

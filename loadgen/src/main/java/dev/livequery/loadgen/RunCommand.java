@@ -1,0 +1,322 @@
+package dev.livequery.loadgen;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code loadgen run}: seed, connect (measuring server heap per connection), warm up, measure,
+ * optionally stop a fraction of clients reading, optionally drop everyone and reconnect at once,
+ * stop writing, verify every replica, write results JSON and plots.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Drive a target with connections and writers.")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--target", description = "livequery, vertx or socketio (default: ${DEFAULT-VALUE})")
+    String target = "livequery";
+    @Option(names = "--url", description = "server base URL (default: ${DEFAULT-VALUE})")
+    URI url = URI.create("http://127.0.0.1:8080");
+    @Option(names = {"-n", "--connections"}, description = "WebSocket connections (default: ${DEFAULT-VALUE})")
+    int connections = 1000;
+    @Option(names = "--sse-connections", description = "SSE streams (livequery only), one subscription each")
+    int sseConnections;
+    @Option(names = {"-s", "--subs"}, description = "subscriptions per WebSocket connection (default: ${DEFAULT-VALUE})")
+    int subs = 1;
+    @Option(names = {"-k", "--shapes"}, description = "distinct shapes/rooms (default: ${DEFAULT-VALUE})")
+    int shapes = 10;
+    @Option(names = {"-w", "--window"}, description = "window rows (default: ${DEFAULT-VALUE})")
+    int window = 50;
+    @Option(names = "--rows-per-shape", description = "rows per shape, <= window (default: ${DEFAULT-VALUE})")
+    int rowsPerShape = 20;
+    @Option(names = "--pad", description = "filler bytes per row (default: ${DEFAULT-VALUE})")
+    int pad = 100;
+    @Option(names = "--table", description = "table (default: ${DEFAULT-VALUE})")
+    String table = "bench";
+    @Option(names = {"-r", "--rate"}, description = "writes per second (default: ${DEFAULT-VALUE})")
+    double rate = 200;
+    @Option(names = "--max-in-flight", description = "outstanding writes cap (default: ${DEFAULT-VALUE})")
+    int maxInFlight = 256;
+    @Option(names = "--warmup", description = "seconds (default: ${DEFAULT-VALUE})")
+    int warmup = 5;
+    @Option(names = {"-d", "--duration"}, description = "measured seconds (default: ${DEFAULT-VALUE})")
+    int duration = 20;
+    @Option(names = "--slow-fraction", description = "share of connections that stop reading in a 'slow' phase")
+    double slowFraction;
+    @Option(names = "--slow-duration", description = "seconds of the slow phase (default: ${DEFAULT-VALUE})")
+    int slowDuration = 25;
+    @Option(names = "--storm", description = "drop every WebSocket at once, reconnect and resume (livequery)")
+    boolean storm;
+    @Option(names = "--storm-concurrency", description = "reconnects in flight at once (default: ${DEFAULT-VALUE})")
+    int stormConcurrency = 2000;
+    @Option(names = "--connect-concurrency", description = "connects in flight during ramp-up (default: ${DEFAULT-VALUE})")
+    int connectConcurrency = 256;
+    @Option(names = "--per-client", description = "connections per HttpClient/source address (default: ${DEFAULT-VALUE})")
+    int perClient = 500;
+    @Option(names = "--first-source-octet", description = "first 127.0.0.x source address (default: ${DEFAULT-VALUE})")
+    int firstOctet = 10;
+    @Option(names = "--server-pid", description = "server process id, for CPU, RSS and (JVM) heap")
+    long serverPid;
+    @Option(names = "--java-home", description = "JDK whose jcmd reads the server heap (default: this JVM's)")
+    String javaHome = System.getProperty("java.home");
+    @Option(names = "--verify-sample", description = "clients whose replicas are verified (default: all)")
+    int verifySample = Integer.MAX_VALUE;
+    @Option(names = {"-o", "--out"}, description = "directory for results JSON and plots (default: ${DEFAULT-VALUE})")
+    Path out = Path.of("loadgen-results");
+    @Option(names = "--name", description = "label of this run in file names (default: the target)")
+    String name;
+    @Option(names = "--max-seconds", description = "hard stop for the whole run (default: ${DEFAULT-VALUE})")
+    int maxSeconds = 600;
+
+    @Override
+    public Integer call() throws Exception {
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Thread.sleep(maxSeconds * 1000L);
+                System.err.println("loadgen: --max-seconds " + maxSeconds + " passed, stopping");
+                System.exit(3);
+            } catch (InterruptedException e) {
+                // done in time
+            }
+        });
+        String label = name != null ? name : target;
+        boolean lq = target.equals("livequery");
+        PeerProtocol peer = lq ? null : PeerProtocol.valueOf(target.toUpperCase());
+        Workload workload = new Workload(table, shapes, rowsPerShape, window, pad);
+        Stats stats = new Stats();
+        ServerProbe probe = new ServerProbe(serverPid, javaHome);
+        ClientPool pool = new ClientPool(url.getHost(), perClient, firstOctet);
+        HttpClient writerHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        WriteTarget writes = new WriteTarget(url, workload, lq);
+        Fleet fleet = new Fleet();
+        Report report = new Report();
+        config(report.root.putObject("config"), label);
+        Files.createDirectories(out);
+        int exit = 0;
+        try (Progress progress = new Progress(stats, probe, fleet::connected, System.err)) {
+            for (HttpRequest seed : writes.seed()) {
+                HttpResponse<String> res = writerHttp.send(seed, HttpResponse.BodyHandlers.ofString());
+                if (res.statusCode() != 200) {
+                    System.err.println("loadgen: seeding failed: " + res.statusCode() + " " + res.body());
+                    return 2;
+                }
+            }
+            long heap0 = probe.heapAfterGc();
+            long rss0 = probe.rssBytes();
+            URI wsBase = URI.create(url.toString().replaceFirst("^http", "ws"));
+            for (int c = 0; c < connections; c++) {
+                List<Integer> mine = new ArrayList<>();
+                for (int s = 0; s < subs; s++) {
+                    mine.add((int) (((long) c * subs + s) % shapes));
+                }
+                HttpClient http = pool.forConnection(c);
+                fleet.clients.add(lq ? new LqWsClient(http, wsBase.resolve("/v1/ws"), stats, workload, mine)
+                        : new PeerWsClient(http, wsBase, stats, peer, mine));
+            }
+            for (int c = 0; lq && c < sseConnections; c++) {
+                fleet.clients.add(new LqSseClient(pool.forConnection(connections + c), url, stats, workload,
+                        (connections * subs + c) % shapes));
+            }
+            progress.phase("connect");
+            Fleet.Round connect = fleet.connectAll(fleet.clients, connectConcurrency, 180);
+            round(report.root.putObject("connect"), connect);
+            System.err.printf("loadgen: %d connected, %d failed in %.1f s (%s)%n", connect.ok(), connect.failed(),
+                    connect.seconds(), pool.describe());
+            if (connect.failed() > 0) {
+                System.err.println("loadgen: connect errors " + connect.errors());
+            }
+            memory(report.root.putObject("server_memory"), probe, heap0, rss0, connect.ok());
+
+            WriteDriver driver = new WriteDriver(writerHttp, writes, stats, rate, maxInFlight, maxSeconds);
+            Thread writer = Thread.ofPlatform().name("writer").start(driver);
+            progress.phase("warmup");
+            Thread.sleep(warmup * 1000L);
+            progress.phase("measure");
+            Thread.sleep(duration * 1000L);
+            if (slowFraction > 0) {
+                slowPhase(report.root.putObject("slow_consumers"), fleet, progress, stats, pool);
+            }
+            if (storm && lq) {
+                storm(report.root.putObject("reconnect_storm"), fleet, progress);
+            }
+            progress.phase("drain");
+            driver.stop();
+            writer.join(10_000);
+            quiesce(stats, driver);
+            report.phases(progress.phases());
+            report.samples(progress.samples());
+            report.root.put("source_addresses", pool.describe());
+            report.root.put("closes_seen", stats.closes.sum());
+            if (lq) {
+                Map<String, Double> m = ServerProbe.metrics(writerHttp, url);
+                report.root.put("gateway_resets_total", ServerProbe.sum(m, "livequery_resets_total", ""));
+                Verifier.Result v = new Verifier(writerHttp, url, workload).verify(fleet.clients, verifySample);
+                ObjectNode vn = report.root.putObject("verify");
+                vn.put("compared", v.compared());
+                vn.put("mismatched", v.mismatched());
+                v.examples().forEach(vn.putArray("examples")::add);
+                System.err.printf("loadgen: verified %d replicas against the query: %d mismatched%n", v.compared(),
+                        v.mismatched());
+                v.examples().forEach(e -> System.err.println("  " + e));
+                if (!v.ok()) {
+                    exit = 1;
+                }
+            }
+            report.root.put("exit", exit);
+            Path json = out.resolve(label + ".json");
+            report.write(json);
+            Plots.latency(out.resolve(label + "-latency.png"), label + ": write→client latency", progress.phases());
+            Plots.throughput(out.resolve(label + "-throughput.png"), label + ": throughput", progress.samples());
+            System.err.println("loadgen: results in " + json.toAbsolutePath());
+            System.out.println(Summary.of(report.root));
+        }
+        return exit;
+    }
+
+    private void config(ObjectNode n, String label) {
+        n.put("name", label);
+        n.put("target", target);
+        n.put("url", url.toString());
+        n.put("connections", connections);
+        n.put("sse_connections", sseConnections);
+        n.put("subs_per_connection", subs);
+        n.put("shapes", shapes);
+        n.put("window", window);
+        n.put("rows_per_shape", rowsPerShape);
+        n.put("pad_bytes", pad);
+        n.put("rate", rate);
+        n.put("warmup_s", warmup);
+        n.put("duration_s", duration);
+        n.put("slow_fraction", slowFraction);
+        n.put("storm", storm);
+        n.put("subscribers_per_shape", (double) (connections * subs + sseConnections) / shapes);
+    }
+
+    private static void round(ObjectNode n, Fleet.Round r) {
+        n.put("ok", r.ok());
+        n.put("failed", r.failed());
+        n.put("seconds", Report.round(r.seconds()));
+        Histogram h = r.millis();
+        if (h.getTotalCount() > 0) {
+            n.put("p50_ms", h.getValueAtPercentile(50));
+            n.put("p99_ms", h.getValueAtPercentile(99));
+            n.put("max_ms", h.getMaxValue());
+        }
+        r.errors().forEach(n.putArray("errors")::add);
+    }
+
+    private static void memory(ObjectNode n, ServerProbe probe, long heap0, long rss0, int conns) {
+        long heap1 = probe.heapAfterGc();
+        long rss1 = probe.rssBytes();
+        n.put("method", "heap: jcmd GC.run + GC.heap_info (used after full GC) before/after connecting; "
+                + "rss: /proc/<pid>/status VmRSS");
+        n.put("connections", conns);
+        if (heap0 > 0 && heap1 > 0 && conns > 0) {
+            n.put("heap_before_bytes", heap0);
+            n.put("heap_after_bytes", heap1);
+            n.put("heap_per_connection_bytes", (heap1 - heap0) / conns);
+        }
+        if (rss0 > 0 && rss1 > 0 && conns > 0) {
+            n.put("rss_before_bytes", rss0);
+            n.put("rss_after_bytes", rss1);
+            n.put("rss_per_connection_bytes", (rss1 - rss0) / conns);
+        }
+    }
+
+    private void slowPhase(ObjectNode n, Fleet fleet, Progress progress, Stats stats, ClientPool pool)
+            throws InterruptedException {
+        int every = (int) Math.max(1, Math.round(1 / slowFraction));
+        List<LiveClient> slow = new ArrayList<>();
+        for (int c = 0; c < fleet.clients.size(); c += every) {
+            slow.add(fleet.clients.get(c));
+        }
+        HttpClient http = HttpClient.newHttpClient();
+        double teardowns0 = ServerProbe.sum(ServerProbe.metrics(http, url), "livequery_teardowns_total", "");
+        slow.forEach(c -> {
+            c.slow(true);
+            c.pause();
+        });
+        progress.phase("slow");
+        Thread.sleep(slowDuration * 1000L);
+        double teardowns1 = ServerProbe.sum(ServerProbe.metrics(http, url), "livequery_teardowns_total", "");
+        progress.phase("slow-end");
+        slow.forEach(LiveClient::resume);
+        // Read what the socket still holds; a torn-down client then sees EOF (the server could not
+        // send a close frame through a full buffer, so 4008 is rarely seen by the client itself).
+        long lastGone = -1;
+        for (int i = 0, stable = 0; i < 20 && stable < 3; i++) {
+            Thread.sleep(1000);
+            long g = slow.stream().filter(LiveClient::gone).count();
+            stable = g == lastGone ? stable + 1 : 0;
+            lastGone = g;
+        }
+        List<LiveClient> torn = slow.stream().filter(LiveClient::gone).toList();
+        long closed4008 = slow.stream().filter(c -> c.closeCode() == 4008).count();
+        n.put("slow_clients", slow.size());
+        n.put("slow_seconds", slowDuration);
+        n.put("server_teardowns_during_slow_phase", teardowns1 - teardowns0);
+        n.put("slow_clients_disconnected", torn.size());
+        n.put("slow_clients_seen_close_4008", closed4008);
+        System.err.printf("loadgen: %d slow clients; server teardowns %.0f; disconnected %d (close 4008 seen by %d)%n",
+                slow.size(), teardowns1 - teardowns0, torn.size(), closed4008);
+        slow.forEach(c -> c.slow(false));
+        if (!torn.isEmpty()) {
+            Fleet.Round again = fleet.connectAll(torn, stormConcurrency, 60);
+            round(n.putObject("reconnect_after_teardown"), again);
+            long resumed = torn.stream().flatMap(c -> c.replicas().stream()).filter(Replica::lastReadyResumed).count();
+            n.put("reconnected_resumed_without_reset", resumed);
+            System.err.printf("loadgen: %d torn-down clients reconnected, %d resumed without reset%n", again.ok(),
+                    resumed);
+        }
+    }
+
+
+    private void storm(ObjectNode n, Fleet fleet, Progress progress) throws InterruptedException {
+        List<LiveClient> ws = fleet.clients.stream().filter(c -> c instanceof LqWsClient).toList();
+        Map<Replica, Integer> resetsBefore = new java.util.IdentityHashMap<>();
+        ws.forEach(c -> c.replicas().forEach(r -> resetsBefore.put(r, r.resets())));
+        progress.phase("storm");
+        fleet.drop(ws);
+        Fleet.Round r = fleet.connectAll(ws, stormConcurrency, 120);
+        long resumed = 0;
+        long subsTotal = 0;
+        for (LiveClient c : ws) {
+            for (Replica rep : c.replicas()) {
+                subsTotal++;
+                if (rep.ready() && rep.lastReadyResumed() && rep.resets() == resetsBefore.get(rep)) {
+                    resumed++;
+                }
+            }
+        }
+        round(n, r);
+        n.put("subscriptions", subsTotal);
+        n.put("resumed_without_reset", resumed);
+        n.put("resumed_share", subsTotal == 0 ? 0 : Report.round((double) resumed / subsTotal));
+        System.err.printf("loadgen: storm: %d/%d reconnected in %.1f s, p99 %d ms; %d/%d subscriptions resumed "
+                + "without reset%n", r.ok(), ws.size(), r.seconds(),
+                r.millis().getTotalCount() > 0 ? r.millis().getValueAtPercentile(99) : -1, resumed, subsTotal);
+        progress.phase("after-storm");
+        Thread.sleep(2000);
+    }
+
+    private static void quiesce(Stats stats, WriteDriver driver) throws InterruptedException {
+        long last = -1;
+        for (int i = 0; i < 60; i++) {
+            long now = stats.frames.sum();
+            if (now == last && driver.inFlight() == 0) {
+                return;
+            }
+            last = now;
+            Thread.sleep(1000);
+        }
+    }
+}

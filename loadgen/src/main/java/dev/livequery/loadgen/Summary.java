@@ -1,0 +1,35 @@
+package dev.livequery.loadgen;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Iterator;
+import java.util.Map;
+
+/** The few lines printed on stdout at the end of a run. */
+final class Summary {
+    private Summary() {
+    }
+
+    static String of(JsonNode root) {
+        StringBuilder b = new StringBuilder();
+        b.append(root.path("config").path("name").asText()).append('\n');
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("phases").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode p = e.getValue();
+            JsonNode l = p.path("latency");
+            b.append(String.format("  %-11s %6.1fs  writes %8.1f/s  deliveries %9.1f/s  per server cpu-s %9.1f"
+                    + "  p50 %6.2f  p99 %7.2f  p99.9 %7.2f  max %7.2f ms%n", e.getKey(), p.path("seconds").asDouble(),
+                    p.path("writes_per_s").asDouble(), p.path("deliveries_per_s").asDouble(),
+                    p.path("deliveries_per_server_cpu_s").asDouble(), l.path("p50_ms").asDouble(),
+                    l.path("p99_ms").asDouble(), l.path("p999_ms").asDouble(), l.path("max_ms").asDouble()));
+        }
+        JsonNode mem = root.path("server_memory");
+        if (mem.has("heap_per_connection_bytes") || mem.has("rss_per_connection_bytes")) {
+            b.append(String.format("  server memory per connection: heap %d B, rss %d B%n",
+                    mem.path("heap_per_connection_bytes").asLong(-1), mem.path("rss_per_connection_bytes").asLong(-1)));
+        }
+        if (root.has("verify")) {
+            b.append("  verify: ").append(root.path("verify")).append('\n');
+        }
+        return b.toString();
+    }
+}

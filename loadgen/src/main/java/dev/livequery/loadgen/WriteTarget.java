@@ -1,0 +1,58 @@
+package dev.livequery.loadgen;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.Json;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where a write goes. livequery: {@code PUT /v1/tables/{t}/rows/{id}} (PROTOCOL §7); a peer:
+ * {@code POST /publish/{shape}}, which the peer broadcasts to the shape's room as is.
+ */
+record WriteTarget(URI base, Workload workload, boolean livequery) {
+
+    HttpRequest write(int shape, int j, long seq) {
+        String body = workload.row(shape, j, seq, Clock.nowMicros()).toString();
+        URI uri = livequery ? base.resolve("/v1/tables/" + workload.table() + "/rows/" + workload.rowId(shape, j))
+                : base.resolve("/publish/" + shape);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Content-Type", "application/json");
+        return (livequery ? b.PUT(HttpRequest.BodyPublishers.ofString(body))
+                : b.POST(HttpRequest.BodyPublishers.ofString(body))).build();
+    }
+
+    /** Batches that create every row of every shape (livequery only: peers keep no rows). */
+    List<HttpRequest> seed() {
+        List<HttpRequest> out = new ArrayList<>();
+        if (!livequery) {
+            return out;
+        }
+        ObjectNode body = null;
+        long seq = 0;
+        for (int k = 0; k < workload.shapes(); k++) {
+            for (int j = 0; j < workload.rowsPerShape(); j++) {
+                if (body == null) {
+                    body = Json.MAPPER.createObjectNode();
+                    body.putArray("upsert");
+                }
+                ((ArrayNode) body.get("upsert")).add(workload.row(k, j, --seq, 1));
+                if (body.get("upsert").size() == 500) {
+                    out.add(batch(body));
+                    body = null;
+                }
+            }
+        }
+        if (body != null) {
+            out.add(batch(body));
+        }
+        return out;
+    }
+
+    private HttpRequest batch(ObjectNode body) {
+        return HttpRequest.newBuilder(base.resolve("/v1/tables/" + workload.table() + "/batch"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+    }
+}

@@ -1,0 +1,29 @@
+/**
+ * The load generator ({@code java -jar loadgen/target/livequery-loadgen.jar}).
+ *
+ * <p>Why it looks the way it does:
+ * <ul>
+ *   <li><b>One client stack for every target.</b> The gateway and the peers (bench/peers: a bare
+ *       Vert.x broadcast server and a Socket.IO server) are all driven through {@code java.net.http}
+ *       WebSockets from the same JVM, so the client-side cost per message is the same and the ratios
+ *       compare servers, not client libraries. Socket.IO is spoken as its Engine.IO v4 text framing
+ *       ({@link dev.livequery.loadgen.PeerProtocol}) — three rules, not worth a second HTTP stack.</li>
+ *   <li><b>Latency is write→client, wall clock.</b> The writer stamps each row with
+ *       {@code ts} = epoch microseconds ({@link dev.livequery.loadgen.Clock}); the client subtracts on
+ *       receipt. Same machine, same clock, so no skew.</li>
+ *   <li><b>Workload with exactly one frame per write per subscriber.</b> Each shape
+ *       {@code where g = k order -ts} holds {@code rows-per-shape <= window} rows, so every write
+ *       is a {@code move} (or {@code update}) to index 0 in every window of its shape: the livequery
+ *       delivery count is directly comparable to a peer's one broadcast message per write.</li>
+ *   <li><b>Correctness under load.</b> Every livequery subscription keeps a {@link
+ *       dev.livequery.loadgen.Replica} by splice semantics; after the writers stop, each replica is
+ *       compared with the one-shot query; any difference exits non-zero.</li>
+ *   <li><b>Ephemeral ports.</b> Connections are spread over several {@code HttpClient}s, each bound
+ *       to its own loopback source address 127.0.0.x ({@link dev.livequery.loadgen.ClientPool}), so
+ *       10k connections plus their TIME_WAIT twins during a reconnect storm never exhaust one
+ *       source address's port range.</li>
+ *   <li><b>Everything stops by itself.</b> Every phase has a duration; writers are bounded by a
+ *       rate and an in-flight cap; the run has an overall deadline.</li>
+ * </ul>
+ */
+package dev.livequery.loadgen;
