@@ -6,12 +6,15 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Json;
 import dev.livequery.gateway.demo.Demo;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -36,6 +39,7 @@ class BrowserTest {
     static Cdp chrome;
     TestGateway gw;
     Demo demo;
+    Gateway restarted;
 
     @BeforeAll
     static void browser() throws Exception {
@@ -64,6 +68,9 @@ class BrowserTest {
             chrome.navigate("about:blank"); // before the gateway goes, so the page does not retry into the void
             assertThat(chrome.exceptions).as("uncaught exceptions in the page; console: %s", chrome.console).isEmpty();
         } finally {
+            if (restarted != null) {
+                restarted.stop();
+            }
             demo.close();
             gw.close();
         }
@@ -83,7 +90,7 @@ class BrowserTest {
         assertThat(cells.get(2).asText()).isEqualTo(first.get("name").asText());
         assertThat(cells.get(3).asText()).isEqualTo(first.get("category").asText());
         assertThat(cells.get(4).asText()).isEqualTo(first.get("price").decimalValue().setScale(2).toPlainString());
-        screenshot();
+        screenshot("demo.png");
 
         // a burst of 1,000 reprices across the table (rendered in coalesced batches): the page converges
         java.util.Random random = new java.util.Random(7);
@@ -124,6 +131,7 @@ class BrowserTest {
         write("PUT", "zz-new", "{\"id\":\"zz-new\",\"name\":\"brand new\",\"category\":\"toys\",\"price\":100000,\"stock\":1}");
         awaitFlashed("zz-new");
         assertThat(ids(awaitInSync("order=-price&limit=50").get("dom")).get(0)).isEqualTo("zz-new");
+        screenshot("demo-changed.png");
 
         // a row changes without moving (stock is not the sort key): same place, highlighted
         String updated = ids.get(30);
@@ -182,10 +190,16 @@ class BrowserTest {
         chrome.navigate(base() + "/");
         JsonNode p = awaitInSync("order=-price&limit=50");
         List<String> ids = ids(p.get("dom"));
+        chrome.eval("""
+                window.closes = 0;
+                const shown = demo.lq.options.onState;
+                demo.lq.options.onState = (s, d) => { if (s === 'closed') closes++; shown(s, d); };
+                true""");
         chrome.offline(true);
         chrome.eval("demo.lq.drop(); true");
-        await().atMost(Duration.ofSeconds(5)).until(() -> chrome.eval("document.getElementById('state').textContent")
-                .asText().equals("reconnecting"));
+        // the drop, then at least one reconnect that the (emulated) network refused
+        await().atMost(Duration.ofSeconds(10)).until(() -> chrome.eval("closes").asInt() >= 2);
+        assertThat(chrome.eval("document.getElementById('state').textContent").asText()).isEqualTo("reconnecting");
         // changes the page misses while it is cut off
         write("PATCH", ids.get(20), "{\"price\": 99999}");
         write("DELETE", ids.get(3), null);
@@ -198,6 +212,13 @@ class BrowserTest {
         assertThat(p.get("ready").get("resumed").asBoolean()).as("ready after the reconnect says resumed").isTrue();
         assertThat(p.get("resets").asInt()).as("no reset after the first snapshot").isEqualTo(1);
         assertThat(ids(p.get("dom"))).contains("zz-offline").doesNotContain(ids.get(3));
+
+        // the gateway restarts (close 1001) and a change lands while it is down: resumed again
+        restartGateway(() -> gw.backend.delete(TABLE, "zz-offline", null));
+        await().atMost(Duration.ofSeconds(15)).until(() -> chrome.eval("demo.lq.connects").asInt() == 3);
+        p = awaitInSync("order=-price&limit=50");
+        assertThat(p.get("ready").get("resumed").asBoolean()).isTrue();
+        assertThat(p.get("resets").asInt()).isEqualTo(1);
     }
 
     @Test
@@ -216,6 +237,7 @@ class BrowserTest {
                   LiveQuery.apply(sse.rows, f);
                   sse.frames++;
                   if (f.op === 'ready') sse.ready = f;
+                  if (f.op === 'reset') sse.resets = (sse.resets || 0) + 1;
                   sse.lastId = e.lastEventId;
                 };
                 true""".formatted(params));
@@ -227,10 +249,31 @@ class BrowserTest {
         awaitSseEquals(params);
         assertThat(chrome.eval("sse.rows[0].id").asText()).isEqualTo("zz-toy");
         assertThat(chrome.eval("sse.lastId").asText()).isNotEmpty();
+
+        // the gateway restarts (DevTools' offline mode does not cut a running stream, so do it for real):
+        // EventSource reconnects by itself with Last-Event-ID, and the stream resumes
+        restartGateway(() -> gw.backend.delete(TABLE, "zz-toy", null));
+        await().atMost(Duration.ofSeconds(15)).until(() -> chrome.eval("sse.opens").asInt() >= 2);
+        awaitSseEquals(params);
+        assertThat(chrome.eval("sse.ready.resumed").asBoolean()).isTrue();
+        assertThat(chrome.eval("sse.resets").asInt()).isEqualTo(1);
         chrome.eval("es.close(); true");
     }
 
     // ---- helpers
+
+    interface Change {
+        void run() throws Exception;
+    }
+
+    /** Stops the gateway, makes {@code whileDown} (on the backend), and starts a new gateway on the same port. */
+    void restartGateway(Change whileDown) throws Exception {
+        gw.gateway.stop();
+        whileDown.run();
+        Settings s = Settings.from(Config.just(ConfigSources.create(Map.of(
+                "server.port", String.valueOf(gw.port), "livequery.demo.enabled", "true"))));
+        restarted = Gateway.start(s, gw.backend, null);
+    }
 
     String base() {
         return "http://127.0.0.1:" + gw.port;
@@ -310,13 +353,14 @@ class BrowserTest {
         return n;
     }
 
-    void screenshot() throws IOException {
+    /** Into target/browser/; the first view of the page also to -Dbrowser.screenshot (a path, or true = /tmp). */
+    void screenshot(String name) throws IOException {
         byte[] png = chrome.screenshot();
-        Path target = Path.of("target", "browser", "demo.png");
+        Path target = Path.of("target", "browser", name);
         Files.createDirectories(target.getParent());
         Files.write(target, png);
         String extra = System.getProperty("browser.screenshot");
-        if (extra != null && !extra.isBlank()) {
+        if (name.equals("demo.png") && extra != null && !extra.isBlank()) {
             Files.write(Path.of(extra.equals("true") ? "/tmp/livequery-demo.png" : extra), png);
         }
     }
