@@ -63,8 +63,9 @@ final class Cdp implements WebSocket.Listener, AutoCloseable {
 
     /** Starts headless Chromium on a fresh profile and opens one blank page. */
     static Cdp launch() throws Exception {
+        Path chromium = binary();
         Path profile = Files.createTempDirectory("livequery-chromium-");
-        Process proc = new ProcessBuilder(binary().toString(), "--headless", "--no-sandbox", "--disable-gpu",
+        Process proc = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--disable-extensions", "--mute-audio", "--window-size=1200,900",
                 "--user-data-dir=" + profile, "--remote-debugging-port=0", "about:blank")
