@@ -588,9 +588,12 @@ public final class Shard implements AutoCloseable {
 
     private void checkRegression() {
         for (Part pt : List.copyOf(loaded.values())) {
+            // Read our position before the stream's end: the tail advances concurrently, and an end
+            // read first could be overtaken by entries appended (and read by us) in between.
+            String seen = pt.lastId;
             String now = store.lastId(pt.p);
-            if (RowStore.compareIds(now, pt.lastId) < 0) {
-                regressed(pt, "its stream ends at " + now + " but this shard read up to " + pt.lastId);
+            if (RowStore.compareIds(now, seen) < 0) {
+                regressed(pt, "its stream ends at " + now + " but this shard read up to " + seen);
                 return;
             }
         }
