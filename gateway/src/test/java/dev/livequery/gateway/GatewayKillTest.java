@@ -45,11 +45,13 @@ class GatewayKillTest {
             s2.start();
             await().atMost(Duration.ofSeconds(20)).until(() -> s1.owned().size() + s2.owned().size() == 256);
             List<GatewayProcess> gws = GatewayProcess.startAll(2, redis.uri(), Map.of());
-            try (GatewayProcess a = gws.get(0); GatewayProcess b = gws.get(1)) {
-                run(a, b);
+            try {
+                run(gws.get(0), gws.get(1));
             } catch (Throwable t) {
                 System.out.println("gateway A log:\n" + gws.get(0).logText() + "\ngateway B log:\n" + gws.get(1).logText());
                 throw t;
+            } finally {
+                gws.forEach(GatewayProcess::close); // deletes the logs: after they were printed
             }
         }
     }
