@@ -19,23 +19,8 @@ import org.junit.jupiter.api.Test;
 class RedisClusterTest {
     @Test
     void writeOnASeenOnBOverRedisCluster() throws Exception {
-        List<RedisProcess> nodes = new ArrayList<>();
-        try {
-            List<String> addrs = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                RedisProcess n = RedisProcess.start(RedisProcess.freeClusterPort(), false,
-                        "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000");
-                nodes.add(n);
-                addrs.add("127.0.0.1:" + n.port);
-            }
-            List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-            create.addAll(addrs);
-            create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-            Process p = new ProcessBuilder(create).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertThat(p.waitFor()).as(out).isZero();
-            await().atMost(Duration.ofSeconds(20)).until(() -> nodes.stream().allMatch(RedisClusterTest::clusterOk));
-            String uri = "redis-cluster://" + String.join(",", addrs);
+        try (RedisCluster cluster = RedisCluster.start()) {
+            String uri = cluster.uri();
             try (Shard shard = new Shard(new Shard.Config("c1", uri, Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry());
                     RedisBackend a = new RedisBackend(Fixtures.OPTIONS, uri, "gwCA", new SimpleMeterRegistry());
                     RedisBackend b = new RedisBackend(Fixtures.OPTIONS, uri, "gwCB", new SimpleMeterRegistry())) {
@@ -63,21 +48,6 @@ class RedisClusterTest {
                     assertThat(c.resets).containsExactly("subscribe");
                 }
             }
-        } finally {
-            for (RedisProcess n : nodes) {
-                n.close();
-            }
-        }
-    }
-
-    static boolean clusterOk(RedisProcess n) {
-        try {
-            Process p = new ProcessBuilder("redis-cli", "-p", Integer.toString(n.port), "cluster", "info").start();
-            String s = new String(p.getInputStream().readAllBytes());
-            p.waitFor();
-            return s.contains("cluster_state:ok");
-        } catch (Exception e) {
-            return false;
         }
     }
 }

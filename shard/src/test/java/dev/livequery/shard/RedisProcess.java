@@ -11,9 +11,9 @@ import java.util.List;
 import org.awaitility.Awaitility;
 
 /** A redis-server of the test's own, on a free loopback port, that the test can kill and restart. */
-final class RedisProcess implements AutoCloseable {
-    final int port;
-    final Path dir;
+public final class RedisProcess implements AutoCloseable {
+    public final int port;
+    public final Path dir;
     private final boolean aof;
     private final List<String> extra;
     private Process process;
@@ -25,24 +25,24 @@ final class RedisProcess implements AutoCloseable {
         this.extra = extra;
     }
 
-    static RedisProcess start(boolean aof, String... extra) throws IOException {
+    public static RedisProcess start(boolean aof, String... extra) throws IOException {
         return start(freePort(), aof, extra);
     }
 
-    static RedisProcess start(int port, boolean aof, String... extra) throws IOException {
+    public static RedisProcess start(int port, boolean aof, String... extra) throws IOException {
         RedisProcess r = new RedisProcess(port, Files.createTempDirectory("lq-redis"), aof, List.of(extra));
         r.launch();
         return r;
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
     /** A free port whose Cluster bus port (+10000) is free too. */
-    static int freeClusterPort() throws IOException {
+    public static int freeClusterPort() throws IOException {
         for (int i = 0; i < 200; i++) {
             int p = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(30000);
             try (ServerSocket a = new ServerSocket(p); ServerSocket b = new ServerSocket(p + 10000)) {
@@ -54,7 +54,7 @@ final class RedisProcess implements AutoCloseable {
         throw new IOException("no free port pair for a Redis Cluster node");
     }
 
-    void launch() throws IOException {
+    public void launch() throws IOException {
         List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", aof ? "yes" : "no",
                 "--appendfsync", "always", "--dir", dir.toString(), "--protected-mode", "no"));
@@ -64,7 +64,7 @@ final class RedisProcess implements AutoCloseable {
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(this::answers);
     }
 
-    boolean answers() {
+    public boolean answers() {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.getOutputStream().write("PING\r\n".getBytes());
             byte[] b = new byte[7];
@@ -75,18 +75,18 @@ final class RedisProcess implements AutoCloseable {
         }
     }
 
-    String uri() {
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
     /** SIGKILL: whatever AOF has synced survives (appendfsync always: everything acknowledged). */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
     /** Drops the data files, so the next launch starts empty (a Redis that lost its data). */
-    void wipe() throws IOException {
+    public void wipe() throws IOException {
         try (var s = Files.walk(dir)) {
             s.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(dir) && !p.endsWith("redis.log"))
                     .forEach(p -> p.toFile().delete());

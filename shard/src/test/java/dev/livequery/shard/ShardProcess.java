@@ -11,10 +11,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** A shard as a separate JVM (java -cp of the test classpath), so tests can SIGKILL or SIGSTOP it. */
-final class ShardProcess implements AutoCloseable {
-    final String id;
-    final Process process;
-    final Path log;
+public final class ShardProcess implements AutoCloseable {
+    public final String id;
+    public final Process process;
+    public final Path log;
 
     private ShardProcess(String id, Process process, Path log) {
         this.id = id;
@@ -22,7 +22,7 @@ final class ShardProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static ShardProcess start(String id, String redisUri, Duration ttl) throws Exception {
+    public static ShardProcess start(String id, String redisUri, Duration ttl) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("lq.test.classpath", System.getProperty("java.class.path"));
         Path log = Files.createTempFile("lq-shard-" + id, ".log");
@@ -55,12 +55,12 @@ final class ShardProcess implements AutoCloseable {
         return new ShardProcess(id, p, log);
     }
 
-    void sigkill() throws InterruptedException {
+    public void sigkill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
-    void signal(String sig) throws Exception {
+    public void signal(String sig) throws Exception {
         new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start().waitFor();
     }
 
