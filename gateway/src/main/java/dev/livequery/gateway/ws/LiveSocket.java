@@ -78,7 +78,7 @@ final class LiveSocket implements WsListener {
             return;
         }
         out = connections.outbound(new WsTransport(session), peer, settings.pingInterval(), settings.idleTimeout());
-        Thread.ofVirtual().name("ws-writer " + peer).start(out::run);
+        out.start();
     }
 
     @Override
