@@ -74,6 +74,8 @@ public final class Outbound {
     private volatile boolean aborted;
     private volatile boolean pongDue;
     private volatile boolean keepAliveDue;
+    /** When the on-demand writer ran out of work and began to linger; 0 while busy. */
+    private volatile long parkedSince;
     private long framesSent;
 
     Outbound(Connections connections, Transport transport, String peer, Duration keepAlive, Duration idle) {
@@ -209,6 +211,12 @@ public final class Outbound {
             lastKeepAlive = now;
             keepAliveDue = true;
             wake();
+        } else {
+            long parked = parkedSince;
+            Thread w = writer;
+            if (parked != 0 && w != null && now - parked >= LINGER) {
+                LockSupport.unpark(w); // it lingered long enough: let it end
+            }
         }
     }
 
@@ -264,7 +272,10 @@ public final class Outbound {
         }
     }
 
-    /** An on-demand writer thread: passes until there is no work for {@link #LINGER}, or the end. */
+    /**
+     * An on-demand writer thread: passes until there is no work for {@link #LINGER} (give or take
+     * a watchdog tick), or the end.
+     */
     private void burst() {
         Thread me = Thread.currentThread();
         writer = me;
@@ -274,7 +285,10 @@ public final class Outbound {
                 long idleSince = 0;
                 while (closing.get() == null) {
                     if (pass(batch) || hasWork()) {
-                        idleSince = 0;
+                        if (idleSince != 0) {
+                            idleSince = 0;
+                            parkedSince = 0;
+                        }
                         continue;
                     }
                     Close after = closeAfterDrain.get();
@@ -285,11 +299,15 @@ public final class Outbound {
                     long now = System.nanoTime();
                     if (idleSince == 0) {
                         idleSince = now;
+                        parkedSince = now;
                     } else if (now - idleSince >= LINGER) {
                         break;
                     }
-                    LockSupport.parkNanos(this, LINGER - (now - idleSince));
+                    // Untimed: a timed park costs a timer per wait; the watchdog unparks a writer that
+                    // has lingered long enough (check), and then it ends.
+                    LockSupport.park(this);
                 }
+                parkedSince = 0;
                 if (closing.get() != null) {
                     break;
                 }

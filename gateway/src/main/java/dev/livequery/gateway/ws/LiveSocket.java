@@ -87,6 +87,10 @@ final class LiveSocket implements WsListener {
             return;
         }
         out.touch();
+        if (last && partial.isEmpty() && !oversized && text.length() <= settings.maxMessage()) {
+            command(text); // the usual whole message: no copy, and no buffer kept per connection
+            return;
+        }
         if (!oversized) {
             if (partial.length() + text.length() > settings.maxMessage()) {
                 oversized = true;
@@ -106,6 +110,7 @@ final class LiveSocket implements WsListener {
         }
         String message = partial.toString();
         partial.setLength(0);
+        partial.trimToSize();
         command(message);
     }
 
