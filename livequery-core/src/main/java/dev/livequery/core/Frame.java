@@ -1,12 +1,13 @@
 package dev.livequery.core;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * One server→client frame of PROTOCOL §3.
@@ -15,6 +16,12 @@ import java.util.Locale;
  * {@link Key}, both shared by every subscriber that gets the row; what a frame adds per
  * subscriber is a handful of small fields. The eid (an HMAC) is computed only when a frame is
  * actually encoded, so frames dropped by an overflow cost nothing.
+ *
+ * <p>Subscriptions of one shape whose windows are in the same state get the very same frame
+ * object (the view shares them, see {@link #sameAs}), so the frame's encoding is cached here too:
+ * {@link #encoded()} is the JSON without {@code sub}, made and signed once however many
+ * subscribers get it; a WebSocket writer splices each subscription's {@code sub} member into it
+ * ({@link #writeTo}) instead of encoding the frame again.
  */
 public final class Frame {
     /** The frame's {@code op}. */
@@ -42,6 +49,7 @@ public final class Frame {
     private final Tokens tokens;
     private final Tokens.State state;
     private volatile String eid;
+    private volatile byte[] encoded;
     private String cursorText;
     private final long createdNanos = System.nanoTime();
 
@@ -228,58 +236,210 @@ public final class Frame {
 
     /** Encodes the frame; {@code sub} is the WebSocket subscription id, or null (SSE). */
     public String toJson(String sub) {
-        try (SegmentedStringWriter w = new SegmentedStringWriter(Json.MAPPER.getFactory()._getBufferRecycler());
-                JsonGenerator g = Json.MAPPER.getFactory().createGenerator(w)) {
-            g.writeStartObject();
-            g.writeStringField("op", op.wire());
-            if (sub != null) {
-                g.writeStringField("sub", sub);
-            }
-            String e = eid();
-            if (e != null) {
-                g.writeStringField("eid", e);
-            }
-            switch (op) {
-                case RESET -> {
-                    g.writeStringField("cause", text);
-                    g.writeNumberField("epoch", number);
-                }
-                case ENTER, UPDATE, MOVE -> {
-                    g.writeStringField("id", id);
-                    g.writeNumberField("version", version);
-                    if (op == Op.MOVE) {
-                        g.writeNumberField("old_index", oldIndex);
-                    }
-                    g.writeNumberField("new_index", newIndex);
-                    g.writeStringField("cursor", cursor());
-                    g.writeFieldName("row");
-                    g.writeRawValue(row.json());
-                }
-                case LEAVE -> {
-                    g.writeStringField("id", id);
-                    g.writeNumberField("version", version);
-                    g.writeNumberField("old_index", oldIndex);
-                }
-                case READY -> {
-                    g.writeBooleanField("has_more_before", b1);
-                    g.writeBooleanField("has_more_after", b2);
-                    g.writeBooleanField("resumed", b3);
-                }
-                case ERROR -> {
-                    g.writeStringField("code", text);
-                    g.writeStringField("message", message);
-                }
-                case CLOSED -> g.writeStringField("cause", text);
-                case STATUS -> g.writeStringField("state", text);
-                case PONG -> {
-                }
-            }
-            g.writeEndObject();
-            g.flush();
-            return w.getAndClear();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        byte[] e = encoded();
+        if (sub == null) {
+            return new String(e, StandardCharsets.UTF_8);
         }
+        byte[] member = subMember(sub);
+        byte[] out = new byte[length(member)];
+        writeTo(out, 0, member);
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The frame's JSON without {@code sub}, UTF-8; encoded once and cached (do not modify). The
+     * {@code sub} member, when there is one, goes at {@link #subOffset()}.
+     */
+    public byte[] encoded() {
+        byte[] e = encoded;
+        if (e == null) {
+            e = encode();
+            encoded = e;
+        }
+        return e;
+    }
+
+    /** Where in {@link #encoded()} a {@link #subMember} is spliced: right after {@code {"op":"…"}. */
+    public int subOffset() {
+        return OP_PREFIX.length + op.wire().length() + 1;
+    }
+
+    /** {@code ,"sub":"<sub, JSON-escaped>"}: what {@link #writeTo} splices in; make it once per subscription. */
+    public static byte[] subMember(String sub) {
+        byte[] q = ENC.quoteAsUTF8(sub);
+        byte[] m = new byte[SUB_PREFIX.length + q.length + 1];
+        System.arraycopy(SUB_PREFIX, 0, m, 0, SUB_PREFIX.length);
+        System.arraycopy(q, 0, m, SUB_PREFIX.length, q.length);
+        m[m.length - 1] = '"';
+        return m;
+    }
+
+    /** Bytes {@link #writeTo} writes with this {@code subMember} (null: none). */
+    public int length(byte[] subMember) {
+        return encoded().length + (subMember == null ? 0 : subMember.length);
+    }
+
+    /**
+     * Writes the frame's JSON with {@code subMember} (from {@link #subMember}, or null) spliced in,
+     * the same bytes {@code toJson(sub)} encodes; returns the offset after it.
+     */
+    public int writeTo(byte[] dst, int off, byte[] subMember) {
+        byte[] e = encoded();
+        if (subMember == null) {
+            System.arraycopy(e, 0, dst, off, e.length);
+            return off + e.length;
+        }
+        int at = subOffset();
+        System.arraycopy(e, 0, dst, off, at);
+        System.arraycopy(subMember, 0, dst, off + at, subMember.length);
+        System.arraycopy(e, at, dst, off + at + subMember.length, e.length - at);
+        return off + e.length + subMember.length;
+    }
+
+    private static final JsonStringEncoder ENC = JsonStringEncoder.getInstance();
+    private static final byte[] OP_PREFIX = ascii("{\"op\":\"");
+    private static final byte[] SUB_PREFIX = ascii(",\"sub\":\"");
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The JSON, field for field what the protocol's frames have always carried, without {@code sub}. */
+    private byte[] encode() {
+        Out w = new Out(row == null ? 128 : 192 + row.json().length());
+        w.raw(OP_PREFIX).ascii(op.wire()).raw((byte) '"');
+        String e = eid();
+        if (e != null) {
+            w.name("eid").str(e);
+        }
+        switch (op) {
+            case RESET -> {
+                w.name("cause").str(text);
+                w.name("epoch").num(number);
+            }
+            case ENTER, UPDATE, MOVE -> {
+                w.name("id").str(id);
+                w.name("version").num(version);
+                if (op == Op.MOVE) {
+                    w.name("old_index").num(oldIndex);
+                }
+                w.name("new_index").num(newIndex);
+                w.name("cursor").str(cursor());
+                w.name("row").utf8(row.json());
+            }
+            case LEAVE -> {
+                w.name("id").str(id);
+                w.name("version").num(version);
+                w.name("old_index").num(oldIndex);
+            }
+            case READY -> {
+                w.name("has_more_before").bool(b1);
+                w.name("has_more_after").bool(b2);
+                w.name("resumed").bool(b3);
+            }
+            case ERROR -> {
+                w.name("code").str(text);
+                w.name("message").str(message);
+            }
+            case CLOSED -> w.name("cause").str(text);
+            case STATUS -> w.name("state").str(text);
+            case PONG -> {
+            }
+        }
+        w.raw((byte) '}');
+        return w.bytes();
+    }
+
+    /** A minimal JSON byte writer: the frame's fields are few and flat. */
+    private static final class Out {
+        private byte[] b;
+        private int n;
+
+        Out(int capacity) {
+            b = new byte[capacity];
+        }
+
+        private void ensure(int more) {
+            if (n + more > b.length) {
+                b = Arrays.copyOf(b, Math.max(b.length * 2, n + more));
+            }
+        }
+
+        Out raw(byte c) {
+            ensure(1);
+            b[n++] = c;
+            return this;
+        }
+
+        Out raw(byte[] bytes) {
+            ensure(bytes.length);
+            System.arraycopy(bytes, 0, b, n, bytes.length);
+            n += bytes.length;
+            return this;
+        }
+
+        Out ascii(String s) {
+            ensure(s.length());
+            for (int i = 0; i < s.length(); i++) {
+                b[n++] = (byte) s.charAt(i);
+            }
+            return this;
+        }
+
+        Out utf8(String s) {
+            return raw(s.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** {@code ,"name":} (names are ASCII and need no escaping). */
+        Out name(String name) {
+            raw((byte) ',').raw((byte) '"').ascii(name).raw((byte) '"').raw((byte) ':');
+            return this;
+        }
+
+        Out str(String s) {
+            if (s == null) {
+                return ascii("null");
+            }
+            raw((byte) '"').raw(ENC.quoteAsUTF8(s)).raw((byte) '"');
+            return this;
+        }
+
+        Out num(long v) {
+            return ascii(Long.toString(v));
+        }
+
+        Out bool(boolean v) {
+            return ascii(v ? "true" : "false");
+        }
+
+        byte[] bytes() {
+            return n == b.length ? b : Arrays.copyOf(b, n);
+        }
+    }
+
+    /**
+     * True when {@code o} encodes to the same JSON and eid as this frame: same op, same row and key
+     * objects, same indexes, same window state. Views use it to hand one frame object to every
+     * subscription whose window made an identical one, so it is encoded and signed once.
+     */
+    boolean sameAs(Frame o) {
+        return op == o.op && row == o.row && key == o.key && tokens == o.tokens && oldIndex == o.oldIndex
+                && newIndex == o.newIndex && version == o.version && number == o.number && b1 == o.b1
+                && b2 == o.b2 && b3 == o.b3 && Objects.equals(id, o.id) && Objects.equals(text, o.text)
+                && Objects.equals(message, o.message) && Objects.equals(state, o.state)
+                // engine frames derive eid and cursor from tokens, state and key; decoded ones carry them
+                && (tokens != null || Objects.equals(eid, o.eid) && Objects.equals(cursorText, o.cursorText));
+    }
+
+    /** A hash consistent with {@link #sameAs}. */
+    int sameHash() {
+        int h = op.ordinal();
+        h = 31 * h + Objects.hashCode(id);
+        h = 31 * h + Long.hashCode(version);
+        h = 31 * h + oldIndex;
+        h = 31 * h + newIndex;
+        h = 31 * h + Objects.hashCode(state);
+        return h;
     }
 
     @Override

@@ -1,6 +1,10 @@
 package dev.livequery.core;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,10 +17,15 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
  * <p>Floats are read as {@link java.math.BigDecimal} and kept exact, so {@code 0.1} and
  * {@code 1e400} are compared and returned exactly (PROTOCOL §1); duplicate keys are an error,
  * not a silent last-wins.
+ *
+ * <p>Jackson's buffers come from one shared pool, not its default per-thread pool: parsing and
+ * encoding happen on virtual threads, one or two per connection, and per-thread buffers (several
+ * KB each) were most of the heap of an idle connection.
  */
 public final class Json {
     /** Thread-safe, shared mapper. Do not reconfigure. */
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -29,5 +38,18 @@ public final class Json {
     }
 
     private Json() {
+    }
+
+    /**
+     * {@code node.toString()}, the same text, but encoded with {@link #MAPPER}'s pooled buffers:
+     * {@code JsonNode.toString()} uses Jackson's internal mapper, whose buffers are kept per thread
+     * (per connection, on virtual threads).
+     */
+    public static String text(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree failed to encode", e);
+        }
     }
 }

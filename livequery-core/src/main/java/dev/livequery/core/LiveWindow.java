@@ -90,14 +90,14 @@ final class LiveWindow {
             insertAt(j, after);
             if (gone != null) {
                 emit(removed == j ? Frame.update(after, j, view.tokens, state(seq))
-                        : Frame.move(after, removed, j, view.tokens, state(seq)));
+                        : Frame.move(after, removed, j, view.tokens, state(seq)), seq);
                 return;
             }
-            emit(Frame.enter(after, j, view.tokens, state(seq)));
+            emit(Frame.enter(after, j, view.tokens, state(seq)), seq);
             if (size > limit) {
                 int at = backward ? 0 : size - 1;
                 Entry out = removeAt(at);
-                emit(Frame.leave(out.id(), out.row().version(), at, view.tokens, state(seq)));
+                emit(Frame.leave(out.id(), out.row().version(), at, view.tokens, state(seq)), seq);
             }
             return;
         }
@@ -107,27 +107,27 @@ final class LiveWindow {
                 int at = backward ? 0 : size;
                 insertAt(at, next);
                 emit(removed == at ? Frame.update(next, at, view.tokens, state(seq))
-                        : Frame.move(next, removed, at, view.tokens, state(seq)));
+                        : Frame.move(next, removed, at, view.tokens, state(seq)), seq);
                 return;
             }
-            emit(Frame.leave(gone.id(), seq, removed, view.tokens, state(seq)));
+            emit(Frame.leave(gone.id(), seq, removed, view.tokens, state(seq)), seq);
         }
         Entry next;
         while (size < limit && (next = neighbour()) != null) {
             int at = backward ? 0 : size;
             insertAt(at, next);
-            emit(Frame.enter(next, at, view.tokens, state(seq)));
+            emit(Frame.enter(next, at, view.tokens, state(seq)), seq);
         }
     }
 
     /** reset + the whole window + ready, as of change {@code seq}. */
     void snapshot(String cause, long seq, List<Frame> out) {
         Tokens t = view.tokens;
-        out.add(Frame.reset(cause, t.epoch, t, Tokens.Range.empty(seq)));
+        out.add(view.share(Frame.reset(cause, t.epoch, t, Tokens.Range.empty(seq)), seq));
         for (int i = 0; i < size; i++) {
-            out.add(Frame.enter(rows[i], i, t, Tokens.Range.of(seq, rows, i + 1)));
+            out.add(view.share(Frame.enter(rows[i], i, t, Tokens.Range.of(seq, rows, i + 1)), seq));
         }
-        out.add(ready(false, seq));
+        out.add(view.share(ready(false, seq), seq));
     }
 
     Frame ready(boolean resumed, long seq) {
@@ -157,8 +157,8 @@ final class LiveWindow {
         return Tokens.Range.of(seq, rows, size);
     }
 
-    private void emit(Frame f) {
-        sub.offer(f);
+    private void emit(Frame f, long seq) {
+        sub.offer(view.share(f, seq));
     }
 
     private boolean inBound(Key k) {

@@ -28,7 +28,7 @@ public final class Shape {
         c.put("table", table);
         c.set("where", where.canonical());
         c.set("order", order.canonical());
-        this.canonical = c.toString();
+        this.canonical = Json.text(c);
         try {
             this.fingerprint = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {

@@ -2,6 +2,7 @@ package dev.livequery.core;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -13,27 +14,45 @@ import javax.crypto.spec.SecretKeySpec;
 final class Signer {
     static final int TAG = 8;
 
-    private final ThreadLocal<Mac> mac;
+    private final SecretKeySpec key;
+    /**
+     * Initialised MACs, borrowed per tag. Not a ThreadLocal: tags are made on virtual threads (one
+     * or two per connection), and a MAC per thread was a MAC per connection.
+     */
+    private final ConcurrentLinkedQueue<Mac> pool = new ConcurrentLinkedQueue<>();
 
     Signer(byte[] secret) {
-        SecretKeySpec key = new SecretKeySpec(secret.clone(), "HmacSHA256");
-        this.mac = ThreadLocal.withInitial(() -> {
-            try {
-                Mac m = Mac.getInstance("HmacSHA256");
-                m.init(key);
-                return m;
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("every JDK has HmacSHA256", e);
-            }
-        });
+        this.key = new SecretKeySpec(secret.clone(), "HmacSHA256");
+    }
+
+    private Mac newMac() {
+        try {
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(key);
+            return m;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every JDK has HmacSHA256", e);
+        }
     }
 
     /** The tag of {@code fingerprint || payload[0..len)}. */
     byte[] tag(byte[] fingerprint, byte[] payload, int len) {
-        Mac m = mac.get();
-        m.update(fingerprint);
-        m.update(payload, 0, len);
-        byte[] full = m.doFinal();
+        Mac m = pool.poll();
+        if (m == null) {
+            m = newMac();
+        }
+        byte[] full;
+        try {
+            m.update(fingerprint);
+            m.update(payload, 0, len);
+            full = m.doFinal();
+        } catch (RuntimeException e) {
+            m.reset();
+            throw e;
+        }
+        // at most as many MACs as threads ever signed at once: signing never blocks, so a virtual
+        // thread keeps its carrier for the whole tag, and that is a handful
+        pool.offer(m);
         byte[] t = new byte[TAG];
         System.arraycopy(full, 0, t, 0, TAG);
         return t;

@@ -2,6 +2,7 @@ package dev.livequery.core;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,42 @@ final class View {
     final List<LiveWindow> windows = new ArrayList<>();
     /** The change this view last saw, so routing offers each change once. */
     long touched = -1;
+    /**
+     * Frames made at change {@link #sharedSeq}, so windows in the same state share one frame
+     * object (one encoding, one eid HMAC) instead of each making its own.
+     */
+    private HashMap<Shared, Frame> shared = new HashMap<>();
+    private long sharedSeq = Long.MIN_VALUE;
+
+    /** A frame as a key of {@link #shared}: equal when the frames encode identically. */
+    private record Shared(Frame f) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shared s && f.sameAs(s.f);
+        }
+
+        @Override
+        public int hashCode() {
+            return f.sameHash();
+        }
+    }
+
+    /**
+     * {@code f}, or an identical frame another window of this view already made at change
+     * {@code seq}. Identical frames carry identical bytes, so sharing changes nothing a client sees.
+     */
+    Frame share(Frame f, long seq) {
+        if (seq != sharedSeq) {
+            if (shared.size() > 256) {
+                shared = new HashMap<>();
+            } else {
+                shared.clear();
+            }
+            sharedSeq = seq;
+        }
+        Frame had = shared.putIfAbsent(new Shared(f), f);
+        return had == null ? f : had;
+    }
 
     View(Table table, Shape shape, Tokens tokens) {
         this.table = table;

@@ -141,7 +141,7 @@ final class Where {
                         }
                         parseField(be.getKey(), be.getValue(), branch, bc, count);
                     }
-                    byCanon.put(sorted(bc).toString(), branch);
+                    byCanon.put(Json.text(sorted(bc)), branch);
                 }
             } else {
                 parseField(e.getKey(), e.getValue(), terms, canon, count);

@@ -1,6 +1,7 @@
 package dev.livequery.gateway.delivery;
 
 import dev.livequery.core.Frame;
+import io.helidon.common.socket.SocketWriterException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -11,7 +12,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -21,13 +24,21 @@ import java.util.logging.Logger;
 /**
  * One connection's outbound path: the subscriptions that have frames ({@link Slot}s, bounded by
  * the backend's per-subscription queues), a small bounded queue of replies (pong, errors), and the
- * one writer thread that drains both, round-robin, and writes them to the {@link Transport}.
+ * one writer that drains both, round-robin, and writes them to the {@link Transport}, one flush
+ * per pass.
  *
  * <p>Nothing but the writer touches the socket, so nothing but the writer can block on a slow
  * peer; the engine only ever flips a flag here. The {@link Connections} watchdog sees a write that
  * has been in progress longer than the deadline and interrupts the writer: on a virtual thread that
  * closes the socket under the blocked write (JDK socket semantics), which is the only way out of a
  * write Helidon gives no timeout for. A close frame could not pass the full send buffer anyway.
+ * The watchdog also asks for the keep-alive (ping, heartbeat) when one is due.
+ *
+ * <p>Two ways to run the writer. WebSocket ({@link #start()}): a virtual thread is started when
+ * there is something to write and ends after {@link #LINGER} without work, so an idle connection
+ * has no writer thread (its parked stack was a good part of an idle connection's heap), while a
+ * busy one keeps its thread. SSE ({@link #run()}): the request's handler thread is the writer,
+ * since it has to stay for the stream anyway.
  */
 public final class Outbound {
     private static final Logger LOG = Logger.getLogger(Outbound.class.getName());
@@ -35,13 +46,17 @@ public final class Outbound {
     static final int TURN = 64;
     /** Replies waiting for a client that sends commands but does not read. */
     static final int MAX_REPLIES = 1024;
+    /** How long an on-demand writer thread waits for more work before it ends. */
+    static final long LINGER = TimeUnit.SECONDS.toNanos(2);
+    private static final ThreadFactory WRITERS = Thread.ofVirtual().name("ws-writer").factory();
 
     private final Connections connections;
     private final Transport transport;
     private final String peer;
     private final long keepAliveNanos;
     private final long idleNanos;
-    private final ConcurrentLinkedQueue<Slot> ready = new ConcurrentLinkedQueue<>();
+    /** Slots with frames: an intrusive stack (through {@link Slot#nextReady}), taken whole per pass. */
+    private final AtomicReference<Slot> ready = new AtomicReference<>();
     private final ConcurrentLinkedQueue<String> replies = new ConcurrentLinkedQueue<>();
     private final AtomicInteger replyCount = new AtomicInteger();
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
@@ -49,11 +64,18 @@ public final class Outbound {
     private final AtomicReference<Close> closeAfterDrain = new AtomicReference<>();
     private final CountDownLatch done = new CountDownLatch(1);
     private final long opened = System.nanoTime();
+    /** A writer thread is running (or starting); on-demand mode only. */
+    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile boolean onDemand;
     private volatile Thread writer;
     private volatile long writeStarted;
     private volatile long lastInbound = System.nanoTime();
+    private volatile long lastKeepAlive = System.nanoTime();
     private volatile boolean aborted;
     private volatile boolean pongDue;
+    private volatile boolean keepAliveDue;
+    /** When the on-demand writer ran out of work and began to linger; 0 while busy. */
+    private volatile long parkedSince;
     private long framesSent;
 
     Outbound(Connections connections, Transport transport, String peer, Duration keepAlive, Duration idle) {
@@ -96,13 +118,13 @@ public final class Outbound {
             return;
         }
         replies.add(json);
-        LockSupport.unpark(writer);
+        wake();
     }
 
     /** Asks the writer to answer a transport-level ping. */
     public void pong() {
         pongDue = true;
-        LockSupport.unpark(writer);
+        wake();
     }
 
     /** Inbound traffic seen: the idle clock restarts. */
@@ -120,14 +142,14 @@ public final class Outbound {
      */
     public void close(Close c) {
         if (closing.compareAndSet(null, c)) {
-            LockSupport.unpark(writer);
+            wake();
         }
     }
 
     /** Ends the connection once every frame already queued has been written. */
     public void closeAfterDrain(Close c) {
         closeAfterDrain.compareAndSet(null, c);
-        LockSupport.unpark(writer);
+        wake();
     }
 
     /** Waits until the writer has finished. */
@@ -135,9 +157,35 @@ public final class Outbound {
         return done.await(d.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** Called by {@link Slot#signal()} once per wakeup (the slot's scheduled flag guards it). */
     void ready(Slot s) {
-        ready.add(s);
-        LockSupport.unpark(writer);
+        Slot head;
+        do {
+            head = ready.get();
+            s.nextReady = head;
+        } while (!ready.compareAndSet(head, s));
+        wake();
+    }
+
+    /** There is work: unpark the writer, or start one (on demand) if none is running. */
+    private void wake() {
+        Thread w = writer;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+        if (onDemand && !running.get() && running.compareAndSet(false, true)) {
+            WRITERS.newThread(this::burst).start();
+        }
+    }
+
+    /** Something to write. */
+    private boolean hasWork() {
+        return ready.get() != null || !replies.isEmpty() || pongDue || keepAliveDue;
+    }
+
+    /** Something for a writer to do: write, or end the connection. */
+    private boolean needsWriter() {
+        return hasWork() || closing.get() != null || closeAfterDrain.get() != null;
     }
 
     /** The socket is stuck: break the blocked write (see the class comment). */
@@ -148,6 +196,7 @@ public final class Outbound {
             if (w != null) {
                 w.interrupt();
             }
+            wake();
         }
     }
 
@@ -158,6 +207,16 @@ public final class Outbound {
             abort(Close.SLOW_CONSUMER);
         } else if (idleNanos > 0 && now - lastInbound > idleNanos) {
             close(Close.IDLE);
+        } else if (now - lastKeepAlive >= keepAliveNanos) {
+            lastKeepAlive = now;
+            keepAliveDue = true;
+            wake();
+        } else {
+            long parked = parkedSince;
+            Thread w = writer;
+            if (parked != 0 && w != null && now - parked >= LINGER) {
+                LockSupport.unpark(w); // it lingered long enough: let it end
+            }
         }
     }
 
@@ -173,70 +232,164 @@ public final class Outbound {
     }
 
     /**
-     * The writer loop; runs on the calling thread (a virtual thread) until the connection ends.
-     * For WebSocket it is a thread of its own; for SSE it is the request's handler thread, which has
-     * nothing else to do while the stream is open.
+     * WebSocket: registers the connection; writer threads are then started on demand (see the
+     * class comment).
+     */
+    public void start() {
+        connections.opened(this, transport.kind());
+        onDemand = true;
+        if (needsWriter()) {
+            wake();
+        }
+    }
+
+    /**
+     * SSE: the writer loop on the calling thread (the request's handler thread, which has nothing
+     * else to do while the stream is open) until the connection ends.
      */
     public void run() {
         writer = Thread.currentThread();
         connections.opened(this, transport.kind());
         List<Frame> batch = new ArrayList<>(TURN);
-        long nextKeepAlive = System.nanoTime() + keepAliveNanos;
         try {
             while (closing.get() == null) {
-                boolean wrote = false;
-                if (pongDue) {
-                    pongDue = false;
-                    writeStarted = System.nanoTime();
-                    transport.pong();
-                    writeStarted = 0;
-                    wrote = true;
+                if (pass(batch) || hasWork()) {
+                    continue;
                 }
-                String r;
-                while ((r = replies.poll()) != null) {
-                    replyCount.decrementAndGet();
-                    timed(r, null, null);
-                    wrote = true;
+                Close after = closeAfterDrain.get();
+                if (after != null) {
+                    closing.compareAndSet(null, after);
+                    break;
                 }
-                for (int i = ready.size(); i > 0 && closing.get() == null; i--) {
-                    Slot s = ready.poll();
-                    if (s == null) {
-                        break;
+                LockSupport.park(this);
+            }
+        } catch (IOException | UncheckedIOException | SocketWriterException e) {
+            gone(e);
+        } catch (RuntimeException e) {
+            failed(e);
+        } finally {
+            end();
+        }
+    }
+
+    /**
+     * An on-demand writer thread: passes until there is no work for {@link #LINGER} (give or take
+     * a watchdog tick), or the end.
+     */
+    private void burst() {
+        Thread me = Thread.currentThread();
+        writer = me;
+        List<Frame> batch = new ArrayList<>(TURN);
+        try {
+            while (true) {
+                long idleSince = 0;
+                while (closing.get() == null) {
+                    if (pass(batch) || hasWork()) {
+                        if (idleSince != 0) {
+                            idleSince = 0;
+                            parkedSince = 0;
+                        }
+                        continue;
                     }
-                    wrote |= turn(s, batch);
-                }
-                long now = System.nanoTime();
-                if (wrote) {
-                    flush();
-                } else if (now - nextKeepAlive >= 0) {
-                    writeStarted = now;
-                    transport.keepAlive();
-                    transport.flush();
-                    writeStarted = 0;
-                    nextKeepAlive = now + keepAliveNanos;
-                } else if (ready.isEmpty() && replies.isEmpty() && !pongDue) {
                     Close after = closeAfterDrain.get();
                     if (after != null) {
                         closing.compareAndSet(null, after);
                         break;
                     }
-                    LockSupport.parkNanos(this, nextKeepAlive - now);
+                    long now = System.nanoTime();
+                    if (idleSince == 0) {
+                        idleSince = now;
+                        parkedSince = now;
+                    } else if (now - idleSince >= LINGER) {
+                        break;
+                    }
+                    // Untimed: a timed park costs a timer per wait; the watchdog unparks a writer that
+                    // has lingered long enough (check), and then it ends.
+                    LockSupport.park(this);
                 }
+                parkedSince = 0;
+                if (closing.get() != null) {
+                    break;
+                }
+                // Idle: end this thread. Whoever queues work after running goes false starts a new one;
+                // work queued before it is seen by the check below.
+                writer = null;
+                running.set(false);
+                if (!needsWriter() || !running.compareAndSet(false, true)) {
+                    return;
+                }
+                writer = me;
             }
-        } catch (IOException | UncheckedIOException e) {
-            // The usual end of an SSE stream: the browser went away and the next write noticed.
-            if (closing.compareAndSet(null, Close.GONE)) {
-                aborted = true;
-                LOG.log(Level.FINE, "write to " + peer + " failed", e);
-            }
+        } catch (IOException | UncheckedIOException | SocketWriterException e) {
+            gone(e);
         } catch (RuntimeException e) {
-            if (closing.compareAndSet(null, Close.WRITE_FAILED)) {
-                aborted = true;
-                LOG.log(Level.WARNING, "writer for " + peer + " failed; closing the connection", e);
-            }
-        } finally {
-            end();
+            failed(e);
         }
+        end(); // running stays true: no writer starts after the end
+    }
+
+    private void gone(Exception e) {
+        // The usual end of a stream whose client went away: the next write noticed.
+        if (closing.compareAndSet(null, Close.GONE)) {
+            aborted = true;
+            LOG.log(Level.FINE, "write to " + peer + " failed", e);
+        }
+    }
+
+    private void failed(RuntimeException e) {
+        if (closing.compareAndSet(null, Close.WRITE_FAILED)) {
+            aborted = true;
+            LOG.log(Level.WARNING, "writer for " + peer + " failed; closing the connection", e);
+        }
+    }
+
+    /** One pass over everything queued, then one flush; true if anything was written. */
+    private boolean pass(List<Frame> batch) throws IOException {
+        writeStarted = System.nanoTime();
+        try {
+            boolean wrote = false;
+            if (pongDue) {
+                pongDue = false;
+                transport.pong();
+                wrote = true;
+            }
+            if (keepAliveDue) {
+                keepAliveDue = false;
+                transport.keepAlive();
+                wrote = true;
+            }
+            String r;
+            while ((r = replies.poll()) != null) {
+                replyCount.decrementAndGet();
+                write(r);
+                wrote = true;
+            }
+            Slot s = reverse(ready.getAndSet(null));
+            while (s != null && closing.get() == null) {
+                Slot next = s.nextReady;
+                s.nextReady = null;
+                wrote |= turn(s, batch);
+                s = next;
+            }
+            if (wrote) {
+                transport.flush();
+            }
+            return wrote;
+        } finally {
+            writeStarted = 0;
+        }
+    }
+
+    /** The ready stack in the order the slots became ready. */
+    private static Slot reverse(Slot s) {
+        Slot out = null;
+        while (s != null) {
+            Slot next = s.nextReady;
+            s.nextReady = out;
+            out = s;
+            s = next;
+        }
+        return out;
     }
 
     /** One subscription's turn: drain up to TURN frames (a reset snapshot comes whole), write them. */
@@ -245,15 +398,21 @@ public final class Outbound {
         var sub = s.subscription();
         boolean wrote = false;
         if (sub != null) {
-            batch.clear();
             int n = sub.drain(batch, TURN);
-            for (Frame f : batch) {
-                timed(f.toJson(s.name), f.eid(), f);
-            }
-            if (n > 0) {
-                // the oldest frame of the batch: from the engine making it to the socket taking it
-                connections.metrics().lag(System.nanoTime() - batch.get(0).createdNanos());
-                wrote = true;
+            try {
+                for (int i = 0; i < batch.size(); i++) {
+                    Frame f = batch.get(i);
+                    int bytes = transport.write(f, s.subMember);
+                    framesSent++;
+                    connections.metrics().sent(transport.kind(), f, bytes);
+                }
+                if (n > 0) {
+                    // the oldest frame of the batch: from the engine making it to the writer taking it
+                    connections.metrics().lag(System.nanoTime() - batch.get(0).createdNanos());
+                    wrote = true;
+                }
+            } finally {
+                batch.clear(); // a kept batch kept its frames (and their rows) alive
             }
             // The backend wakes us only when a queue goes from empty to non-empty; a full turn
             // may have left frames behind.
@@ -263,24 +422,16 @@ public final class Outbound {
         }
         String last = s.last.getAndSet(null);
         if (last != null) {
-            timed(last, null, null);
+            write(last);
             wrote = true;
         }
         return wrote;
     }
 
-    private void timed(String json, String eid, Frame f) throws IOException {
-        writeStarted = System.nanoTime();
-        transport.write(json, eid);
-        writeStarted = 0;
+    private void write(String json) throws IOException {
+        transport.write(json);
         framesSent++;
-        connections.metrics().sent(transport.kind(), f, json.length());
-    }
-
-    private void flush() throws IOException {
-        writeStarted = System.nanoTime();
-        transport.flush();
-        writeStarted = 0;
+        connections.metrics().sent(transport.kind(), null, json.length());
     }
 
     private void end() {

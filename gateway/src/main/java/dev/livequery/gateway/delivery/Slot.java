@@ -1,5 +1,6 @@
 package dev.livequery.gateway.delivery;
 
+import dev.livequery.core.Frame;
 import dev.livequery.core.Subscription;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -13,13 +14,18 @@ public final class Slot {
     final Outbound owner;
     /** The client's subscription id; null on SSE, whose frames carry no {@code sub}. */
     final String name;
+    /** {@code ,"sub":"<name>"}, spliced into every frame of this subscription; null on SSE. */
+    final byte[] subMember;
     private volatile Subscription subscription;
     final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Next in the owner's ready stack; only touched while {@link #scheduled} is set. */
+    Slot nextReady;
     final AtomicReference<String> last = new AtomicReference<>();
 
     Slot(Outbound owner, String name) {
         this.owner = owner;
         this.name = name;
+        this.subMember = name == null ? null : Frame.subMember(name);
     }
 
     /** The wakeup to hand to {@code Backend.subscribe}. */

@@ -78,7 +78,7 @@ final class LiveSocket implements WsListener {
             return;
         }
         out = connections.outbound(new WsTransport(session), peer, settings.pingInterval(), settings.idleTimeout());
-        Thread.ofVirtual().name("ws-writer " + peer).start(out::run);
+        out.start();
     }
 
     @Override
@@ -87,6 +87,10 @@ final class LiveSocket implements WsListener {
             return;
         }
         out.touch();
+        if (last && partial.isEmpty() && !oversized && text.length() <= settings.maxMessage()) {
+            command(text); // the usual whole message: no copy, and no buffer kept per connection
+            return;
+        }
         if (!oversized) {
             if (partial.length() + text.length() > settings.maxMessage()) {
                 oversized = true;
@@ -106,6 +110,7 @@ final class LiveSocket implements WsListener {
         }
         String message = partial.toString();
         partial.setLength(0);
+        partial.trimToSize();
         command(message);
     }
 
