@@ -1,11 +1,14 @@
 package dev.livequery.core;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -304,116 +307,59 @@ public final class Frame {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** The JSON, field for field what the protocol's frames have always carried, without {@code sub}. */
+    /**
+     * The JSON, field for field what the protocol's frames have always carried, without {@code sub}.
+     * Jackson writes {@code {"op":"…"} first and without whitespace, which {@link #subOffset()} relies on.
+     */
     private byte[] encode() {
-        Out w = new Out(row == null ? 128 : 192 + row.json().length());
-        w.raw(OP_PREFIX).ascii(op.wire()).raw((byte) '"');
-        String e = eid();
-        if (e != null) {
-            w.name("eid").str(e);
-        }
-        switch (op) {
-            case RESET -> {
-                w.name("cause").str(text);
-                w.name("epoch").num(number);
+        try (ByteArrayBuilder out = new ByteArrayBuilder(row == null ? 128 : 192 + row.json().length());
+                JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeStringField("op", op.wire());
+            String e = eid();
+            if (e != null) {
+                g.writeStringField("eid", e);
             }
-            case ENTER, UPDATE, MOVE -> {
-                w.name("id").str(id);
-                w.name("version").num(version);
-                if (op == Op.MOVE) {
-                    w.name("old_index").num(oldIndex);
+            switch (op) {
+                case RESET -> {
+                    g.writeStringField("cause", text);
+                    g.writeNumberField("epoch", number);
                 }
-                w.name("new_index").num(newIndex);
-                w.name("cursor").str(cursor());
-                w.name("row").utf8(row.json());
+                case ENTER, UPDATE, MOVE -> {
+                    g.writeStringField("id", id);
+                    g.writeNumberField("version", version);
+                    if (op == Op.MOVE) {
+                        g.writeNumberField("old_index", oldIndex);
+                    }
+                    g.writeNumberField("new_index", newIndex);
+                    g.writeStringField("cursor", cursor());
+                    g.writeFieldName("row");
+                    g.writeRawValue(row.json());
+                }
+                case LEAVE -> {
+                    g.writeStringField("id", id);
+                    g.writeNumberField("version", version);
+                    g.writeNumberField("old_index", oldIndex);
+                }
+                case READY -> {
+                    g.writeBooleanField("has_more_before", b1);
+                    g.writeBooleanField("has_more_after", b2);
+                    g.writeBooleanField("resumed", b3);
+                }
+                case ERROR -> {
+                    g.writeStringField("code", text);
+                    g.writeStringField("message", message);
+                }
+                case CLOSED -> g.writeStringField("cause", text);
+                case STATUS -> g.writeStringField("state", text);
+                case PONG -> {
+                }
             }
-            case LEAVE -> {
-                w.name("id").str(id);
-                w.name("version").num(version);
-                w.name("old_index").num(oldIndex);
-            }
-            case READY -> {
-                w.name("has_more_before").bool(b1);
-                w.name("has_more_after").bool(b2);
-                w.name("resumed").bool(b3);
-            }
-            case ERROR -> {
-                w.name("code").str(text);
-                w.name("message").str(message);
-            }
-            case CLOSED -> w.name("cause").str(text);
-            case STATUS -> w.name("state").str(text);
-            case PONG -> {
-            }
-        }
-        w.raw((byte) '}');
-        return w.bytes();
-    }
-
-    /** A minimal JSON byte writer: the frame's fields are few and flat. */
-    private static final class Out {
-        private byte[] b;
-        private int n;
-
-        Out(int capacity) {
-            b = new byte[capacity];
-        }
-
-        private void ensure(int more) {
-            if (n + more > b.length) {
-                b = Arrays.copyOf(b, Math.max(b.length * 2, n + more));
-            }
-        }
-
-        Out raw(byte c) {
-            ensure(1);
-            b[n++] = c;
-            return this;
-        }
-
-        Out raw(byte[] bytes) {
-            ensure(bytes.length);
-            System.arraycopy(bytes, 0, b, n, bytes.length);
-            n += bytes.length;
-            return this;
-        }
-
-        Out ascii(String s) {
-            ensure(s.length());
-            for (int i = 0; i < s.length(); i++) {
-                b[n++] = (byte) s.charAt(i);
-            }
-            return this;
-        }
-
-        Out utf8(String s) {
-            return raw(s.getBytes(StandardCharsets.UTF_8));
-        }
-
-        /** {@code ,"name":} (names are ASCII and need no escaping). */
-        Out name(String name) {
-            raw((byte) ',').raw((byte) '"').ascii(name).raw((byte) '"').raw((byte) ':');
-            return this;
-        }
-
-        Out str(String s) {
-            if (s == null) {
-                return ascii("null");
-            }
-            raw((byte) '"').raw(ENC.quoteAsUTF8(s)).raw((byte) '"');
-            return this;
-        }
-
-        Out num(long v) {
-            return ascii(Long.toString(v));
-        }
-
-        Out bool(boolean v) {
-            return ascii(v ? "true" : "false");
-        }
-
-        byte[] bytes() {
-            return n == b.length ? b : Arrays.copyOf(b, n);
+            g.writeEndObject();
+            g.flush();
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
