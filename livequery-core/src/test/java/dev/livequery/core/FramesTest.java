@@ -747,6 +747,29 @@ class FramesTest {
     }
 
     @Test
+    void theSubSplicedIntoTheSharedEncodingIsTheFramesJsonWithThatSub() throws Exception {
+        Live l = live(byP(5));
+        p("x", 25);
+        b.delete("t", "r00", null);
+        List<Frame> fs = drain(l.s());
+        fs.add(Frame.status("stale"));
+        fs.add(Frame.error(LiveQueryException.Code.BAD_QUERY, "line\nbreak \"quoted\" \u2028"));
+        for (String sub : List.of("s1", "a\"b\\c", "\u00e9\u2028\ud83d\ude00", "")) {
+            byte[] member = Frame.subMember(sub);
+            for (Frame f : fs) {
+                byte[] out = new byte[f.length(member) + 3];
+                assertThat(f.writeTo(out, 3, member)).isEqualTo(out.length);
+                String json = new String(out, 3, out.length - 3, StandardCharsets.UTF_8);
+                assertThat(json).isEqualTo(f.toJson(sub));
+                var tree = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(json);
+                assertThat(tree.path("sub").asText()).isEqualTo(sub);
+                tree.remove("sub");
+                assertThat(tree).as("%s", f).isEqualTo(Json.MAPPER.readTree(f.toJson(null)));
+            }
+        }
+    }
+
+    @Test
     void eidsWithMaximumLengthIdsAreShortOrUnresumable() throws Exception {
         LocalBackend m = new LocalBackend(EngineOptions.defaults());
         List<String> longIds = IntStream.range(0, 12)
