@@ -2,6 +2,7 @@ package dev.livequery.core;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -9,31 +10,55 @@ import javax.crypto.spec.SecretKeySpec;
  * HMAC-SHA256 tags, truncated to 64 bits, that bind cursors and resume tokens to the server's
  * secret and to one shape. 64 bits keep tokens inside the protocol's 200-byte budget while making
  * a blind forgery a 2^-64 guess; the tag authenticates, it does not hide anything.
+ *
+ * <p>Initialised Macs are pooled, not kept per thread: the gateway signs on virtual threads (two
+ * per connection), where a ThreadLocal meant a {@code Mac.getInstance} provider lookup for every
+ * new connection and one Mac kept alive per thread. The pool holds about as many Macs as threads
+ * ever sign at once; a new one is a clone of the prototype, no provider lookup.
  */
 final class Signer {
     static final int TAG = 8;
 
-    private final ThreadLocal<Mac> mac;
+    private final Mac prototype;
+    private final ConcurrentLinkedQueue<Mac> pool = new ConcurrentLinkedQueue<>();
 
     Signer(byte[] secret) {
         SecretKeySpec key = new SecretKeySpec(secret.clone(), "HmacSHA256");
-        this.mac = ThreadLocal.withInitial(() -> {
-            try {
-                Mac m = Mac.getInstance("HmacSHA256");
-                m.init(key);
-                return m;
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("every JDK has HmacSHA256", e);
+        try {
+            prototype = Mac.getInstance("HmacSHA256");
+            prototype.init(key);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every JDK has HmacSHA256", e);
+        }
+    }
+
+    private Mac take() {
+        Mac m = pool.poll();
+        if (m != null) {
+            return m;
+        }
+        try {
+            synchronized (prototype) {
+                return (Mac) prototype.clone();
             }
-        });
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("HmacSHA256 Macs are cloneable", e);
+        }
     }
 
     /** The tag of {@code fingerprint || payload[0..len)}. */
     byte[] tag(byte[] fingerprint, byte[] payload, int len) {
-        Mac m = mac.get();
-        m.update(fingerprint);
-        m.update(payload, 0, len);
-        byte[] full = m.doFinal();
+        Mac m = take();
+        byte[] full;
+        try {
+            m.update(fingerprint);
+            m.update(payload, 0, len);
+            full = m.doFinal();
+        } catch (RuntimeException e) {
+            m.reset();
+            throw e;
+        }
+        pool.offer(m);
         byte[] t = new byte[TAG];
         System.arraycopy(full, 0, t, 0, TAG);
         return t;
