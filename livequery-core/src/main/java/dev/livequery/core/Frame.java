@@ -2,6 +2,7 @@ package dev.livequery.core;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -21,8 +22,10 @@ public final class Frame {
     public enum Op {
         RESET, ENTER, LEAVE, UPDATE, MOVE, READY, ERROR, CLOSED, STATUS, PONG;
 
+        private final String wire = name().toLowerCase(Locale.ROOT);
+
         public String wire() {
-            return name().toLowerCase(Locale.ROOT);
+            return wire;
         }
     }
 
@@ -228,7 +231,10 @@ public final class Frame {
 
     /** Encodes the frame; {@code sub} is the WebSocket subscription id, or null (SSE). */
     public String toJson(String sub) {
-        try (SegmentedStringWriter w = new SegmentedStringWriter(Json.MAPPER.getFactory()._getBufferRecycler());
+        // Returned to Json's shared pool below, as ObjectMapper.writeValueAsString does; unreturned,
+        // every frame would take a fresh recycler and fresh buffers.
+        BufferRecycler br = Json.MAPPER.getFactory()._getBufferRecycler();
+        try (SegmentedStringWriter w = new SegmentedStringWriter(br);
                 JsonGenerator g = Json.MAPPER.getFactory().createGenerator(w)) {
             g.writeStartObject();
             g.writeStringField("op", op.wire());
@@ -279,6 +285,8 @@ public final class Frame {
             return w.getAndClear();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            br.releaseToPool();
         }
     }
 
