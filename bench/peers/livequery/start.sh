@@ -3,7 +3,7 @@
 # SERVER_PORT (default 18080); JAVA_OPTS passed to the JVM (bench/run adds JFR there).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+. "$root/bin/jdk" # a JDK >= 21: JAVA_HOME, PATH or /usr/lib/jvm
 if [[ ! -f "$root/gateway/target/livequery-gateway.jar" ]]; then
   (cd "$root" && ./mvnw -B -q -DskipTests package) >&2
 fi

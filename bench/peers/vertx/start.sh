@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+. "$root/bin/jdk" # a JDK >= 21: JAVA_HOME, PATH or /usr/lib/jvm
 if [[ ! -f "$here/target/peer-vertx.jar" ]]; then
   "$root/mvnw" -B -q -f "$here/pom.xml" package >&2
 fi

@@ -31,8 +31,10 @@ public final class Frame {
     public enum Op {
         RESET, ENTER, LEAVE, UPDATE, MOVE, READY, ERROR, CLOSED, STATUS, PONG;
 
+        private final String wire = name().toLowerCase(Locale.ROOT);
+
         public String wire() {
-            return name().toLowerCase(Locale.ROOT);
+            return wire;
         }
     }
 
@@ -360,6 +362,8 @@ public final class Frame {
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            br.releaseToPool();
         }
     }
 

@@ -10,37 +10,45 @@ import javax.crypto.spec.SecretKeySpec;
  * HMAC-SHA256 tags, truncated to 64 bits, that bind cursors and resume tokens to the server's
  * secret and to one shape. 64 bits keep tokens inside the protocol's 200-byte budget while making
  * a blind forgery a 2^-64 guess; the tag authenticates, it does not hide anything.
+ *
+ * <p>Initialised Macs are pooled, not kept per thread: the gateway signs on virtual threads (two
+ * per connection), where a ThreadLocal meant a {@code Mac.getInstance} provider lookup for every
+ * new connection and one Mac kept alive per thread. The pool holds about as many Macs as threads
+ * ever sign at once; a new one is a clone of the prototype, no provider lookup.
  */
 final class Signer {
     static final int TAG = 8;
 
-    private final SecretKeySpec key;
-    /**
-     * Initialised MACs, borrowed per tag. Not a ThreadLocal: tags are made on virtual threads (one
-     * or two per connection), and a MAC per thread was a MAC per connection.
-     */
+    private final Mac prototype;
     private final ConcurrentLinkedQueue<Mac> pool = new ConcurrentLinkedQueue<>();
 
     Signer(byte[] secret) {
-        this.key = new SecretKeySpec(secret.clone(), "HmacSHA256");
-    }
-
-    private Mac newMac() {
+        SecretKeySpec key = new SecretKeySpec(secret.clone(), "HmacSHA256");
         try {
-            Mac m = Mac.getInstance("HmacSHA256");
-            m.init(key);
-            return m;
+            prototype = Mac.getInstance("HmacSHA256");
+            prototype.init(key);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("every JDK has HmacSHA256", e);
         }
     }
 
+    private Mac take() {
+        Mac m = pool.poll();
+        if (m != null) {
+            return m;
+        }
+        try {
+            synchronized (prototype) {
+                return (Mac) prototype.clone();
+            }
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("HmacSHA256 Macs are cloneable", e);
+        }
+    }
+
     /** The tag of {@code fingerprint || payload[0..len)}. */
     byte[] tag(byte[] fingerprint, byte[] payload, int len) {
-        Mac m = pool.poll();
-        if (m == null) {
-            m = newMac();
-        }
+        Mac m = take();
         byte[] full;
         try {
             m.update(fingerprint);
@@ -50,8 +58,6 @@ final class Signer {
             m.reset();
             throw e;
         }
-        // at most as many MACs as threads ever signed at once: signing never blocks, so a virtual
-        // thread keeps its carrier for the whole tag, and that is a handful
         pool.offer(m);
         byte[] t = new byte[TAG];
         System.arraycopy(full, 0, t, 0, TAG);

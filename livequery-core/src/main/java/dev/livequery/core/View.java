@@ -70,6 +70,7 @@ final class View {
 
     /** Rebuilds the tree from the table's rows. */
     void reload() {
+        pastRanges.clear();
         tree.clear();
         for (Row r : table.rows.values()) {
             if (shape.where.matches(r.data())) {
@@ -111,6 +112,25 @@ final class View {
         if (r.count() == 0) {
             return new Entry[0];
         }
+        // A past state never changes (until a restore reloads the view), and the clients of one
+        // shape resume from the same few states: a reconnect storm rebuilt each one per client.
+        if (pastRanges.containsKey(r)) {
+            return pastRanges.get(r);
+        }
+        Entry[] out = rebuild(r);
+        pastRanges.put(r, out);
+        return out;
+    }
+
+    /** Past states rebuilt lately, by token range; callers only read the arrays. Guarded by the table lock. */
+    private final Map<Tokens.Range, Entry[]> pastRanges = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Tokens.Range, dev.livequery.core.Entry[]> eldest) {
+            return size() > 8;
+        }
+    };
+
+    private Entry[] rebuild(Tokens.Range r) {
         Map<String, Row> past = table.history.imagesAt(r.seq());
         Row anchor = past.containsKey(r.anchor()) ? past.get(r.anchor()) : table.rows.get(r.anchor());
         if (anchor == null || !shape.where.matches(anchor.data())) {

@@ -12,8 +12,18 @@ import java.util.List;
  * bound to its own source address 127.0.0.{first+i}: one source address has ~28k ephemeral ports,
  * and a reconnect storm of 10k needs 10k new ports while the old ones sit in TIME_WAIT. Several
  * clients also spread the JDK's per-client selector thread over cores.
+ *
+ * <p>All clients share one small executor for their callbacks. Left to itself each HttpClient
+ * makes a cached thread pool, and a (re)connect burst grew those to ~800 threads on 2 cores.
  */
 public final class ClientPool {
+    private static final java.util.concurrent.atomic.AtomicInteger THREADS = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+                Thread t = new Thread(r, "ws-client-" + THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
     private final List<HttpClient> clients = new ArrayList<>();
     private final int perClient;
     private final boolean loopback;
@@ -41,7 +51,7 @@ public final class ClientPool {
 
     private HttpClient build(int k) {
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(15));
+                .connectTimeout(Duration.ofSeconds(15)).executor(executor);
         if (loopback) {
             int octet = firstOctet + (k % (254 - firstOctet));
             try {

@@ -31,4 +31,24 @@ public interface LiveClient {
 
     /** The server ended the connection (close frame, EOF or error) since the last connect. */
     boolean gone();
+
+    /**
+     * System.nanoTime() of each {@link Marks} step of the last connect, 0 where not reached; null
+     * for clients that do not keep them. Ready is timed by the {@link Fleet}.
+     */
+    default long[] marks() {
+        return null;
+    }
+
+    /** Steps of one (re)connect, in order, as {@link #marks()} indexes them. */
+    enum Marks {
+        /** connect() called: the fleet gave this client a permit. */
+        START,
+        /** WebSocket open: TCP connect and HTTP upgrade done. */
+        OPEN,
+        /** The last subscribe (or join) command handed to the socket. */
+        SENT,
+        /** First message from the server. */
+        FIRST_FRAME
+    }
 }

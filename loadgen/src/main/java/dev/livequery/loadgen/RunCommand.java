@@ -127,10 +127,13 @@ final class RunCommand implements Callable<Integer> {
                         (connections * subs + c) % shapes));
             }
             progress.phase("connect");
+            double[] cpu0 = cpu(probe);
             Fleet.Round connect = fleet.connectAll(fleet.clients, connectConcurrency, 180);
             round(report.root.putObject("connect"), connect);
+            cpu(report.root.path("connect"), probe, cpu0, "connect");
             System.err.printf("loadgen: %d connected, %d failed in %.1f s (%s)%n", connect.ok(), connect.failed(),
                     connect.seconds(), pool.describe());
+            System.err.println("loadgen: connect steps: " + connect.stepsLine());
             if (connect.failed() > 0) {
                 System.err.println("loadgen: connect errors " + connect.errors());
             }
@@ -146,7 +149,7 @@ final class RunCommand implements Callable<Integer> {
                 slowPhase(report.root.putObject("slow_consumers"), fleet, progress, stats, pool);
             }
             if (storm && lq) {
-                storm(report.root.putObject("reconnect_storm"), fleet, progress);
+                storm(report.root.putObject("reconnect_storm"), fleet, progress, probe);
             }
             progress.phase("drain");
             driver.stop();
@@ -212,6 +215,17 @@ final class RunCommand implements Callable<Integer> {
             n.put("max_ms", h.getMaxValue());
         }
         r.errors().forEach(n.putArray("errors")::add);
+        if (!r.steps().isEmpty()) {
+            ObjectNode steps = n.putObject("steps_ms");
+            steps.put("note", "ms from the round's start to each step, clients that got ready; start_to_open and "
+                    + "open_to_ready are per client");
+            r.steps().forEach((k, hist) -> {
+                ObjectNode s = steps.putObject(k);
+                s.put("p50", hist.getValueAtPercentile(50));
+                s.put("p99", hist.getValueAtPercentile(99));
+                s.put("max", hist.getMaxValue());
+            });
+        }
     }
 
     private static void memory(ObjectNode n, ServerProbe probe, long heap0, long rss0, int conns) {
@@ -280,13 +294,39 @@ final class RunCommand implements Callable<Integer> {
     }
 
 
-    private void storm(ObjectNode n, Fleet fleet, Progress progress) throws InterruptedException {
+    /** CPU seconds used so far by the server and by this load generator. */
+    private static double[] cpu(ServerProbe probe) {
+        double self = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(-1.0);
+        double gc = 0;
+        for (var b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            gc += Math.max(0, b.getCollectionTime()) / 1000.0;
+        }
+        return new double[] {probe.cpuSeconds(), self, gc};
+    }
+
+    /** Records the CPU a round cost each side: on a shared machine this is steadier than its wall time. */
+    private static void cpu(com.fasterxml.jackson.databind.JsonNode node, ServerProbe probe, double[] before,
+            String what) {
+        double[] after = cpu(probe);
+        ObjectNode n = (ObjectNode) node;
+        n.put("server_cpu_s", Report.round(after[0] - before[0]));
+        n.put("loadgen_cpu_s", Report.round(after[1] - before[1]));
+        n.put("loadgen_gc_s", Report.round(after[2] - before[2]));
+        System.err.printf("loadgen: %s cost %.1f CPU-s in the server, %.1f CPU-s in the load generator (GC %.1f s); "
+                + "load average %.1f%n", what, after[0] - before[0], after[1] - before[1], after[2] - before[2],
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
+    private void storm(ObjectNode n, Fleet fleet, Progress progress, ServerProbe probe)
+            throws InterruptedException {
         List<LiveClient> ws = fleet.clients.stream().filter(c -> c instanceof LqWsClient).toList();
         Map<Replica, Integer> resetsBefore = new java.util.IdentityHashMap<>();
         ws.forEach(c -> c.replicas().forEach(r -> resetsBefore.put(r, r.resets())));
         progress.phase("storm");
+        double[] cpu0 = cpu(probe);
         fleet.drop(ws);
         Fleet.Round r = fleet.connectAll(ws, stormConcurrency, 120);
+        cpu(n, probe, cpu0, "storm");
         long resumed = 0;
         long subsTotal = 0;
         for (LiveClient c : ws) {
@@ -304,6 +344,7 @@ final class RunCommand implements Callable<Integer> {
         System.err.printf("loadgen: storm: %d/%d reconnected in %.1f s, p99 %d ms; %d/%d subscriptions resumed "
                 + "without reset%n", r.ok(), ws.size(), r.seconds(),
                 r.millis().getTotalCount() > 0 ? r.millis().getValueAtPercentile(99) : -1, resumed, subsTotal);
+        System.err.println("loadgen: storm steps: " + r.stepsLine());
         progress.phase("after-storm");
         Thread.sleep(2000);
     }

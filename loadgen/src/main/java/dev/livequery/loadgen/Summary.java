@@ -27,6 +27,19 @@ final class Summary {
             b.append(String.format("  server memory per connection: heap %d B, rss %d B%n",
                     mem.path("heap_per_connection_bytes").asLong(-1), mem.path("rss_per_connection_bytes").asLong(-1)));
         }
+        JsonNode c = root.path("connect");
+        if (c.has("seconds")) {
+            b.append(String.format("  connect: %d connected, %d failed in %.1f s (ready p50 %d, p99 %d ms)%n",
+                    c.path("ok").asInt(), c.path("failed").asInt(), c.path("seconds").asDouble(),
+                    c.path("p50_ms").asLong(-1), c.path("p99_ms").asLong(-1)));
+        }
+        JsonNode s = root.path("reconnect_storm");
+        if (s.has("seconds")) {
+            b.append(String.format("  reconnect storm: %d reconnected, %d failed in %.1f s (ready p50 %d, p99 %d ms); "
+                    + "%d/%d subscriptions resumed without reset%n", s.path("ok").asInt(), s.path("failed").asInt(),
+                    s.path("seconds").asDouble(), s.path("p50_ms").asLong(-1), s.path("p99_ms").asLong(-1),
+                    s.path("resumed_without_reset").asLong(), s.path("subscriptions").asLong()));
+        }
         if (root.has("verify")) {
             b.append("  verify: ").append(root.path("verify")).append('\n');
         }

@@ -26,6 +26,8 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
     private volatile int closeCode = -1;
     private volatile boolean gone;
     protected volatile CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final java.util.concurrent.atomic.AtomicLongArray marks =
+            new java.util.concurrent.atomic.AtomicLongArray(Marks.values().length);
 
     WsClient(HttpClient http, URI uri, Stats stats) {
         this.http = http;
@@ -35,6 +37,10 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
 
     @Override
     public CompletableFuture<Void> connect() {
+        for (int i = 0; i < marks.length(); i++) {
+            marks.set(i, 0);
+        }
+        mark(Marks.START);
         ready = new CompletableFuture<>();
         gone = false;
         closeCode = -1;
@@ -53,7 +59,11 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
     @Override
     public void onOpen(WebSocket webSocket) {
         this.ws = webSocket;
+        mark(Marks.OPEN);
         opened();
+        synchronized (this) {
+            sendTail.whenComplete((x, e) -> mark(Marks.SENT));
+        }
         webSocket.request(1);
     }
 
@@ -74,6 +84,9 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
             return null; // a dropped connection's leftovers
         }
         partial.append(data);
+        if (marks.get(Marks.FIRST_FRAME.ordinal()) == 0) {
+            mark(Marks.FIRST_FRAME);
+        }
         if (last) {
             String text = partial.toString();
             partial.setLength(0);
@@ -126,6 +139,19 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
         gone = true;
         stats.closes.increment();
         ready.completeExceptionally(error);
+    }
+
+    private void mark(Marks m) {
+        marks.set(m.ordinal(), System.nanoTime());
+    }
+
+    @Override
+    public long[] marks() {
+        long[] m = new long[marks.length()];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = marks.get(i);
+        }
+        return m;
     }
 
     private void demand(WebSocket webSocket) {
