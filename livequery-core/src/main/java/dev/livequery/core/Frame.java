@@ -362,8 +362,6 @@ public final class Frame {
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            br.releaseToPool();
         }
     }
 
