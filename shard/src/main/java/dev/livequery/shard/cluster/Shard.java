@@ -13,6 +13,7 @@ import dev.livequery.shard.store.RowStore;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.UnblockType;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
 import io.micrometer.core.instrument.Counter;
@@ -62,6 +63,7 @@ public final class Shard implements AutoCloseable {
             """);
 
     private static final int DELIVERY_MAXLEN = 100_000;
+    private static final int TAIL_BLOCK_MS = 500;
 
     private final Config cfg;
     private final Redis redis;
@@ -75,6 +77,11 @@ public final class Shard implements AutoCloseable {
     private final LinkedBlockingQueue<Hosted> dirty = new LinkedBlockingQueue<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Bumped on every partition load; the tail notes the value it read its set of partitions at. */
+    private final AtomicLong loadedVersion = new AtomicLong();
+    private volatile long tailSeen = -1;
+    /** CLIENT ID of the tail's connection (standalone only), -1 when unknown. */
+    private volatile long tailClientId = -1;
     private volatile int epoch;
     private volatile List<String> live = List.of();
     private long ticks;
@@ -489,6 +496,8 @@ public final class Shard implements AutoCloseable {
         }
         part = new Part(p, engine, snap.lastId());
         loaded.put(p, part);
+        loadedVersion.incrementAndGet();
+        kickTail();
         int tables = snap.tables().size();
         int changes = all.size();
         LOG.info(() -> "shard " + cfg.id() + ": loaded partition " + p + " (" + tables + " tables, history of "
@@ -496,21 +505,39 @@ public final class Shard implements AutoCloseable {
         return part;
     }
 
+    /**
+     * Feeds loaded partitions from their change streams. On a standalone Redis one {@code XREAD
+     * BLOCK} covers every loaded partition, so a change is picked up as soon as it is appended
+     * (no polling delay). The set of streams is fixed while the read blocks: a partition loaded
+     * meanwhile bumps {@link #loadedVersion} and the main thread cuts the read short with
+     * {@code CLIENT UNBLOCK} until this thread has seen the new set ({@link #kickTail}). On a Redis
+     * Cluster one read cannot span slots, so it polls, one non-blocking read per partition.
+     */
     private void tail() {
         var conn = redis.dedicated();
+        boolean block = !redis.cluster();
         while (running.get()) {
             boolean any = false;
+            boolean failed = false;
+            boolean got = false;
+            long version = loadedVersion.get();
+            List<Part> parts = List.copyOf(loaded.values());
             try {
-                List<Part> parts = List.copyOf(loaded.values());
+                if (block && tailClientId < 0) {
+                    tailClientId = conn.clientId();
+                }
+                tailSeen = version;
                 if (!parts.isEmpty()) {
-                    if (!redis.cluster()) {
+                    if (block) {
                         List<XReadArgs.StreamOffset<String>> offs = new ArrayList<>(parts.size());
                         Map<String, Part> byKey = new HashMap<>();
                         for (Part pt : parts) {
                             offs.add(XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.lastId));
                             byKey.put(Keys.changes(pt.p), pt);
                         }
-                        for (var m : conn.xread(XReadArgs.Builder.count(1000), Redis.offsets(offs))) {
+                        // BLOCK stays well under the 2 s command timeout.
+                        for (var m : conn.xread(XReadArgs.Builder.block(TAIL_BLOCK_MS).count(1000), Redis.offsets(offs))) {
+                            got = true;
                             any |= apply(byKey.get(m.getStream()), m);
                         }
                     } else {
@@ -523,23 +550,46 @@ public final class Shard implements AutoCloseable {
                     }
                 }
             } catch (RuntimeException e) {
+                failed = true;
+                tailClientId = -1; // a reconnect gives the connection a new client id
                 if (running.get()) {
                     LOG.fine(() -> "tail read failed: " + e.getMessage());
                     LockSupport.parkNanos(200_000_000L);
                 }
             }
-            if (!any) {
-                // Polling, not XREAD BLOCK: one blocking read cannot span the slots of a Cluster.
+            if (!any && !failed && (!block || parts.isEmpty() || got)) {
+                // Polling (Cluster), nothing loaded yet, or entries we could not apply (the main
+                // thread is about to reload or drop their partition): do not spin.
                 LockSupport.parkNanos(5_000_000L);
             }
         }
+    }
+
+    /**
+     * On the main thread after a partition was loaded: make the tail start reading its stream now,
+     * not when its current blocking read times out. Repeats until the tail has taken the new set
+     * of partitions, because an unblock sent just before the tail blocks would be lost.
+     */
+    private void kickTail() {
+        if (!running.get() || redis.cluster() || tailSeen >= loadedVersion.get()) {
+            return;
+        }
+        long id = tailClientId;
+        if (id >= 0) {
+            try {
+                redis.cmd().clientUnblock(id, UnblockType.TIMEOUT);
+            } catch (RuntimeException e) {
+                // Redis unreachable: the tail's read fails too and it re-reads the set of partitions
+            }
+        }
+        main.schedule(this::kickTail, 2, TimeUnit.MILLISECONDS);
     }
 
     private boolean apply(Part pt, StreamMessage<String, String> m) {
         if (pt == null || loaded.get(pt.p) != pt) {
             return false; // dropped meanwhile
         }
-        RowStore.Change c = RowStore.change(m);
+        RowStore.Change c = RowStore.forward(m);
         try {
             long last = pt.engine.lastChange(c.table());
             if (c.version() <= last) {
