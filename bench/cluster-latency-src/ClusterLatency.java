@@ -17,7 +17,7 @@ import org.HdrHistogram.Histogram;
  * rate. Each write enters at the top of the window, so each one yields exactly one frame carrying
  * its stamp; latency = receipt time - stamp (same JVM, same clock). Bounded: rate x seconds writes.
  *
- * usage: ClusterLatency <gatewayA> <gatewayB> <writes-per-second> <seconds>
+ * usage: ClusterLatency <gatewayA> <gatewayB> <writes-per-second> <seconds> [table]
  */
 public final class ClusterLatency {
     public static void main(String[] args) throws Exception {
@@ -27,7 +27,7 @@ public final class ClusterLatency {
         int seconds = Integer.parseInt(args[3]);
         ObjectMapper json = new ObjectMapper();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        String table = "lat" + System.currentTimeMillis();
+        String table = args.length > 4 ? args[4] : "lat" + System.currentTimeMillis();
         Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
         AtomicLong received = new AtomicLong();
         CountDownLatch ready = new CountDownLatch(1);
