@@ -105,6 +105,7 @@ public final class Shard implements AutoCloseable {
     private final Counter fencedRefused;
     private final Counter acquired;
     private final Timer lag;
+    private final Timer publishLag;
 
     private static final class Part {
         final int p;
@@ -129,6 +130,8 @@ public final class Shard implements AutoCloseable {
         volatile boolean closed;
         /** A drained batch whose XADD failed, sent again before anything newer (publisher thread only). */
         String[] unsent;
+        /** When the engine made the oldest frame of {@link #unsent}. */
+        long unsentMade;
 
         Hosted(String gw, String sid, String att, int p) {
             this.gw = gw;
@@ -163,6 +166,9 @@ public final class Shard implements AutoCloseable {
                 .description("frame batches refused because this shard no longer held the lease")
                 .tag("shard", id).register(metrics);
         lag = Timer.builder("livequery_shard_stream_lag").description("write (stream id time) to ingest")
+                .tag("shard", id).register(metrics);
+        publishLag = Timer.builder("livequery_shard_publish_lag")
+                .description("engine made a batch's oldest frame to its delivery XADD acknowledged")
                 .tag("shard", id).register(metrics);
     }
 
@@ -678,7 +684,7 @@ public final class Shard implements AutoCloseable {
     }
 
     /** One subscription's next batch, ready to publish: {@code fields} are the entry's field/value strings. */
-    private record Out(Hosted h, String lease, String[] fields) {
+    private record Out(Hosted h, String lease, String[] fields, long madeNanos) {
     }
 
     /**
@@ -714,18 +720,20 @@ public final class Shard implements AutoCloseable {
                     continue; // partition dropped; the gateway has been told to re-attach
                 }
                 String[] fields = h.unsent;
+                long made = h.unsentMade;
                 if (fields == null) {
                     frames.clear();
                     if (h.sub.drain(frames, 256) == 0) {
                         continue;
                     }
+                    made = frames.get(0).createdNanos();
                     long n = h.batches.incrementAndGet();
                     fields = new String[] {"k", "f", "sid", h.sid, "att", h.att, "n", Long.toString(n),
                             "p", Integer.toString(h.p), "lease", lease, "fr", Wire.frames(frames)};
                 } else {
                     fields[11] = lease;
                 }
-                byGateway.computeIfAbsent(h.gw, g -> new ArrayList<>()).add(new Out(h, lease, fields));
+                byGateway.computeIfAbsent(h.gw, g -> new ArrayList<>()).add(new Out(h, lease, fields, made));
             }
             if (byGateway.isEmpty()) {
                 continue;
@@ -795,9 +803,11 @@ public final class Shard implements AutoCloseable {
                     // Keep batch n and send it again: dropping it would leave a quiet window silently
                     // behind. (If it did go out before the error, the gateway ignores the duplicate n.)
                     o.h().unsent = o.fields();
+                    o.h().unsentMade = o.madeNanos();
                     failed = true;
                 } else if (r.get(i) == 1L) {
                     o.h().unsent = null;
+                    publishLag.record(System.nanoTime() - o.madeNanos(), TimeUnit.NANOSECONDS);
                 } else {
                     o.h().unsent = null;
                     refused(o.h(), o.lease());
@@ -822,12 +832,14 @@ public final class Shard implements AutoCloseable {
                         redis.cmd().xadd(Keys.delivery(e.getKey()),
                                 XAddArgs.Builder.maxlen(DELIVERY_MAXLEN).approximateTrimming(), body);
                         o.h().unsent = null;
+                        publishLag.record(System.nanoTime() - o.madeNanos(), TimeUnit.NANOSECONDS);
                     } else {
                         o.h().unsent = null;
                         refused(o.h(), o.lease());
                     }
                 } catch (RedisException ex) {
                     o.h().unsent = o.fields();
+                    o.h().unsentMade = o.madeNanos();
                     failed = true;
                     LOG.fine(() -> "publish to " + e.getKey() + " failed, will retry: " + ex.getMessage());
                 }
