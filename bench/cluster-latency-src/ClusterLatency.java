@@ -17,7 +17,7 @@ import org.HdrHistogram.Histogram;
  * rate. Each write enters at the top of the window, so each one yields exactly one frame carrying
  * its stamp; latency = receipt time - stamp (same JVM, same clock). Bounded: rate x seconds writes.
  *
- * usage: ClusterLatency <gatewayA> <gatewayB> <writes-per-second> <seconds>
+ * usage: ClusterLatency <gatewayA> <gatewayB> <writes-per-second> <seconds> [table]
  */
 public final class ClusterLatency {
     public static void main(String[] args) throws Exception {
@@ -27,10 +27,11 @@ public final class ClusterLatency {
         int seconds = Integer.parseInt(args[3]);
         ObjectMapper json = new ObjectMapper();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        String table = "lat" + System.currentTimeMillis();
+        String table = args.length > 4 ? args[4] : "lat" + System.currentTimeMillis();
         Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
         AtomicLong received = new AtomicLong();
         CountDownLatch ready = new CountDownLatch(1);
+        java.util.Map<String, Integer> resets = new java.util.concurrent.ConcurrentHashMap<>();
         long warmupEnd = rate; // the first second's writes are warm-up and not recorded
 
         HttpResponse<java.util.stream.Stream<String>> sse = http.send(HttpRequest.newBuilder(
@@ -45,7 +46,9 @@ public final class ClusterLatency {
             try {
                 JsonNode f = json.readTree(line.substring(6));
                 String op = f.path("op").asText();
-                if (op.equals("ready")) {
+                if (op.equals("reset") && ready.getCount() == 0) {
+                    resets.merge(f.path("cause").asText(), 1, Integer::sum); // frames in between were skipped
+                } else if (op.equals("ready")) {
                     ready.countDown();
                 } else if (op.equals("enter") && f.path("row").has("t")) {
                     long n = received.incrementAndGet();
@@ -97,8 +100,8 @@ public final class ClusterLatency {
             Thread.sleep(50); // draining the tail of the stream; bounded by the deadline above
         }
         sse.body().close();
-        System.out.printf("writes: %d at %.0f/s offered (%d failed), frames received: %d%n", total, achieved,
-                failed.get(), received.get());
+        System.out.printf("writes: %d at %.0f/s offered (%d failed), frames received: %d, resets after the first: %s%n",
+                total, achieved, failed.get(), received.get(), resets.isEmpty() ? "none" : resets);
         synchronized (h) {
             System.out.printf("write->client latency (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)%n",
                     h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6,

@@ -138,7 +138,15 @@ public final class Frame {
      */
     public static Frame decode(String json) throws LiveQueryException {
         try {
-            JsonNode n = Json.MAPPER.readTree(json);
+            return decode(Json.MAPPER.readTree(json));
+        } catch (IOException e) {
+            throw new LiveQueryException(LiveQueryException.Code.BAD_REQUEST, "not a frame: " + e.getMessage());
+        }
+    }
+
+    /** {@link #decode(String)} of a frame already parsed (e.g. one element of a frames array). */
+    public static Frame decode(JsonNode n) throws LiveQueryException {
+        try {
             Op op = Op.valueOf(n.path("op").asText("").toUpperCase(Locale.ROOT));
             JsonNode r = n.get("row");
             Row row = r != null && r.isObject() ? new Row(n.path("id").asText(), n.path("version").asLong(),
@@ -155,7 +163,7 @@ public final class Frame {
             f.eid = n.path("eid").asText(null);
             f.cursorText = n.path("cursor").asText(null);
             return f;
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             throw new LiveQueryException(LiveQueryException.Code.BAD_REQUEST, "not a frame: " + e.getMessage());
         }
     }

@@ -348,7 +348,7 @@ public final class RedisBackend implements Backend {
         while (running.get()) {
             try {
                 // BLOCK stays well under the 2 s command timeout.
-                List<StreamMessage<String, String>> ms = conn.xread(XReadArgs.Builder.block(500).count(200),
+                List<StreamMessage<String, String>> ms = conn.xread(XReadArgs.Builder.block(500).count(1000),
                         Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.delivery(gatewayId), pos))));
                 lastReadOk = System.nanoTime();
                 if (stale) {
@@ -448,7 +448,7 @@ public final class RedisBackend implements Backend {
                     } else if ("ready".equals(op)) {
                         s.rewriteFrom = null; // resumed without a reset: nothing to rename
                     }
-                    frames.add(Frame.decode(o.toString()));
+                    frames.add(Frame.decode(o));
                 }
             } catch (Exception e) {
                 LOG.warning(() -> "subscription " + s.sid + ": undecodable frames: " + e.getMessage());

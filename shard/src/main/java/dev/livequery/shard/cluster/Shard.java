@@ -13,6 +13,7 @@ import dev.livequery.shard.store.RowStore;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.UnblockType;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
 import io.micrometer.core.instrument.Counter;
@@ -53,15 +54,30 @@ public final class Shard implements AutoCloseable {
     public record Config(String id, String redisUri, EngineOptions options, long ttlMs, int horizon) {
     }
 
-    // KEYS: owner, delivery. ARGV: lease value, maxlen, field/value pairs. The frames go out only if
-    // we still hold the lease with our fence: a paused owner that lost it publishes nothing.
+    // KEYS: delivery, then the owner key of each entry. ARGV: maxlen, then per entry the lease value
+    // and the entry's ENTRY_FIELDS field/value strings. An entry goes out only if we still hold its
+    // partition's lease with our fence (a paused owner that lost it publishes nothing); the answer
+    // says, per entry, 1 = added, 0 = refused. One call carries every ready batch for one gateway.
     private static final Redis.Script PUBLISH = Redis.Script.of("""
-            if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-            redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
-            return 1
+            local out = {}
+            for i = 1, #KEYS - 1 do
+              local base = 2 + (i - 1) * 15
+              if redis.call('GET', KEYS[i + 1]) == ARGV[base] then
+                redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, base + 1, base + 14))
+                out[i] = 1
+              else
+                out[i] = 0
+              end
+            end
+            return out
             """);
+    /** Field/value strings of a frames entry: k, sid, att, n, p, lease, fr. */
+    private static final int ENTRY_FIELDS = 14;
+    /** Entries per publish call at most (bounds one script's arguments). */
+    private static final int PUBLISH_CHUNK = 64;
 
     private static final int DELIVERY_MAXLEN = 100_000;
+    private static final int TAIL_BLOCK_MS = 500;
 
     private final Config cfg;
     private final Redis redis;
@@ -75,6 +91,11 @@ public final class Shard implements AutoCloseable {
     private final LinkedBlockingQueue<Hosted> dirty = new LinkedBlockingQueue<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Bumped on every partition load; the tail notes the value it read its set of partitions at. */
+    private final AtomicLong loadedVersion = new AtomicLong();
+    private volatile long tailSeen = -1;
+    /** CLIENT ID of the tail's connection (standalone only), -1 when unknown. */
+    private volatile long tailClientId = -1;
     private volatile int epoch;
     private volatile List<String> live = List.of();
     private long ticks;
@@ -84,6 +105,7 @@ public final class Shard implements AutoCloseable {
     private final Counter fencedRefused;
     private final Counter acquired;
     private final Timer lag;
+    private final Timer publishLag;
 
     private static final class Part {
         final int p;
@@ -108,6 +130,8 @@ public final class Shard implements AutoCloseable {
         volatile boolean closed;
         /** A drained batch whose XADD failed, sent again before anything newer (publisher thread only). */
         String[] unsent;
+        /** When the engine made the oldest frame of {@link #unsent}. */
+        long unsentMade;
 
         Hosted(String gw, String sid, String att, int p) {
             this.gw = gw;
@@ -142,6 +166,9 @@ public final class Shard implements AutoCloseable {
                 .description("frame batches refused because this shard no longer held the lease")
                 .tag("shard", id).register(metrics);
         lag = Timer.builder("livequery_shard_stream_lag").description("write (stream id time) to ingest")
+                .tag("shard", id).register(metrics);
+        publishLag = Timer.builder("livequery_shard_publish_lag")
+                .description("engine made a batch's oldest frame to its delivery XADD acknowledged")
                 .tag("shard", id).register(metrics);
     }
 
@@ -489,6 +516,8 @@ public final class Shard implements AutoCloseable {
         }
         part = new Part(p, engine, snap.lastId());
         loaded.put(p, part);
+        loadedVersion.incrementAndGet();
+        kickTail();
         int tables = snap.tables().size();
         int changes = all.size();
         LOG.info(() -> "shard " + cfg.id() + ": loaded partition " + p + " (" + tables + " tables, history of "
@@ -496,21 +525,39 @@ public final class Shard implements AutoCloseable {
         return part;
     }
 
+    /**
+     * Feeds loaded partitions from their change streams. On a standalone Redis one {@code XREAD
+     * BLOCK} covers every loaded partition, so a change is picked up as soon as it is appended
+     * (no polling delay). The set of streams is fixed while the read blocks: a partition loaded
+     * meanwhile bumps {@link #loadedVersion} and the main thread cuts the read short with
+     * {@code CLIENT UNBLOCK} until this thread has seen the new set ({@link #kickTail}). On a Redis
+     * Cluster one read cannot span slots, so it polls, one non-blocking read per partition.
+     */
     private void tail() {
         var conn = redis.dedicated();
+        boolean block = !redis.cluster();
         while (running.get()) {
             boolean any = false;
+            boolean failed = false;
+            boolean got = false;
+            long version = loadedVersion.get();
+            List<Part> parts = List.copyOf(loaded.values());
             try {
-                List<Part> parts = List.copyOf(loaded.values());
+                if (block && tailClientId < 0) {
+                    tailClientId = conn.clientId();
+                }
+                tailSeen = version;
                 if (!parts.isEmpty()) {
-                    if (!redis.cluster()) {
+                    if (block) {
                         List<XReadArgs.StreamOffset<String>> offs = new ArrayList<>(parts.size());
                         Map<String, Part> byKey = new HashMap<>();
                         for (Part pt : parts) {
                             offs.add(XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.lastId));
                             byKey.put(Keys.changes(pt.p), pt);
                         }
-                        for (var m : conn.xread(XReadArgs.Builder.count(1000), Redis.offsets(offs))) {
+                        // BLOCK stays well under the 2 s command timeout.
+                        for (var m : conn.xread(XReadArgs.Builder.block(TAIL_BLOCK_MS).count(1000), Redis.offsets(offs))) {
+                            got = true;
                             any |= apply(byKey.get(m.getStream()), m);
                         }
                     } else {
@@ -523,23 +570,46 @@ public final class Shard implements AutoCloseable {
                     }
                 }
             } catch (RuntimeException e) {
+                failed = true;
+                tailClientId = -1; // a reconnect gives the connection a new client id
                 if (running.get()) {
                     LOG.fine(() -> "tail read failed: " + e.getMessage());
                     LockSupport.parkNanos(200_000_000L);
                 }
             }
-            if (!any) {
-                // Polling, not XREAD BLOCK: one blocking read cannot span the slots of a Cluster.
+            if (!any && !failed && (!block || parts.isEmpty() || got)) {
+                // Polling (Cluster), nothing loaded yet, or entries we could not apply (the main
+                // thread is about to reload or drop their partition): do not spin.
                 LockSupport.parkNanos(5_000_000L);
             }
         }
+    }
+
+    /**
+     * On the main thread after a partition was loaded: make the tail start reading its stream now,
+     * not when its current blocking read times out. Repeats until the tail has taken the new set
+     * of partitions, because an unblock sent just before the tail blocks would be lost.
+     */
+    private void kickTail() {
+        if (!running.get() || redis.cluster() || tailSeen >= loadedVersion.get()) {
+            return;
+        }
+        long id = tailClientId;
+        if (id >= 0) {
+            try {
+                redis.cmd().clientUnblock(id, UnblockType.TIMEOUT);
+            } catch (RuntimeException e) {
+                // Redis unreachable: the tail's read fails too and it re-reads the set of partitions
+            }
+        }
+        main.schedule(this::kickTail, 2, TimeUnit.MILLISECONDS);
     }
 
     private boolean apply(Part pt, StreamMessage<String, String> m) {
         if (pt == null || loaded.get(pt.p) != pt) {
             return false; // dropped meanwhile
         }
-        RowStore.Change c = RowStore.change(m);
+        RowStore.Change c = RowStore.forward(m);
         try {
             long last = pt.engine.lastChange(c.table());
             if (c.version() <= last) {
@@ -613,80 +683,179 @@ public final class Shard implements AutoCloseable {
         }
     }
 
+    /** One subscription's next batch, ready to publish: {@code fields} are the entry's field/value strings. */
+    private record Out(Hosted h, String lease, String[] fields, long madeNanos) {
+    }
+
+    /**
+     * The publisher: takes every subscription that is dirty now, drains each, and sends the batches
+     * of one gateway in one fenced script call, the calls of all gateways pipelined. Each
+     * subscription is in a round at most once and a round finishes before the next starts, so its
+     * batches go out in order; a batch whose call failed is kept (same number) and sent first next time.
+     */
     private void publish() {
-        List<Frame> out = new ArrayList<>();
+        List<Frame> frames = new ArrayList<>();
+        List<Hosted> round = new ArrayList<>();
         while (running.get()) {
-            Hosted h;
+            Hosted first;
             try {
-                h = dirty.poll(200, TimeUnit.MILLISECONDS);
+                first = dirty.poll(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
-            if (h == null) {
+            if (first == null) {
                 continue;
             }
-            h.queued.set(false);
-            if (h.closed) {
-                continue;
-            }
-            String lease = leases.get(h.p);
-            if (lease == null) {
-                continue; // partition dropped; the gateway has been told to re-attach
-            }
-            String[] args = h.unsent;
-            if (args == null) {
-                out.clear();
-                if (h.sub.drain(out, 256) == 0) {
+            round.clear();
+            round.add(first);
+            dirty.drainTo(round);
+            Map<String, List<Out>> byGateway = new LinkedHashMap<>();
+            for (Hosted h : round) {
+                h.queued.set(false);
+                if (h.closed) {
                     continue;
                 }
-                long n = h.batches.incrementAndGet();
-                args = new String[] {lease, Integer.toString(DELIVERY_MAXLEN), "k", "f", "sid", h.sid, "att", h.att,
-                        "n", Long.toString(n), "p", Integer.toString(h.p), "lease", lease, "fr", Wire.frames(out)};
-            } else {
-                args[0] = lease;
-                args[13] = lease;
-            }
-            try {
-                boolean ok;
-                if (redis.cluster()) {
-                    // Cross-slot: check, then add. The gateway's attachment filter is the guarantee here.
-                    ok = lease.equals(redis.cmd().get(Keys.owner(h.p)));
-                    if (ok) {
-                        Map<String, String> body = new LinkedHashMap<>();
-                        for (int i = 2; i < args.length; i += 2) {
-                            body.put(args[i], args[i + 1]);
-                        }
-                        redis.cmd().xadd(Keys.delivery(h.gw),
-                                XAddArgs.Builder.maxlen(DELIVERY_MAXLEN).approximateTrimming(), body);
+                String lease = leases.get(h.p);
+                if (lease == null) {
+                    continue; // partition dropped; the gateway has been told to re-attach
+                }
+                String[] fields = h.unsent;
+                long made = h.unsentMade;
+                if (fields == null) {
+                    frames.clear();
+                    if (h.sub.drain(frames, 256) == 0) {
+                        continue;
                     }
+                    made = frames.get(0).createdNanos();
+                    long n = h.batches.incrementAndGet();
+                    fields = new String[] {"k", "f", "sid", h.sid, "att", h.att, "n", Long.toString(n),
+                            "p", Integer.toString(h.p), "lease", lease, "fr", Wire.frames(frames)};
                 } else {
-                    Long r = redis.eval(PUBLISH, ScriptOutputType.INTEGER,
-                            new String[] {Keys.owner(h.p), Keys.delivery(h.gw)}, args);
-                    ok = r != null && r == 1L;
+                    fields[11] = lease;
                 }
-                if (!ok) {
-                    fencedRefused.increment();
-                    LOG.warning(() -> "shard " + cfg.id() + ": fenced publish refused for partition " + h.p
-                            + " (lease " + lease + " no longer ours); dropping the partition");
-                    if (leases.remove(h.p, lease)) {
-                        failovers.increment();
-                        main.execute(() -> unload(h.p, "lease lost"));
-                    }
-                    continue;
-                }
-                h.unsent = null;
-            } catch (RedisException e) {
-                // Keep batch n and send it again: dropping it would leave a quiet window silently
-                // behind. (If it did go out before the error, the gateway ignores the duplicate n.)
-                h.unsent = args;
-                LOG.fine(() -> "publish to " + h.gw + " failed, will retry: " + e.getMessage());
-                LockSupport.parkNanos(100_000_000L);
-                wake(h);
+                byGateway.computeIfAbsent(h.gw, g -> new ArrayList<>()).add(new Out(h, lease, fields, made));
+            }
+            if (byGateway.isEmpty()) {
                 continue;
             }
-            if (h.sub.queued() > 0) {
-                wake(h);
+            boolean failed = redis.cluster() ? publishCluster(byGateway) : publishFenced(byGateway);
+            if (failed) {
+                LockSupport.parkNanos(100_000_000L);
             }
+            for (List<Out> outs : byGateway.values()) {
+                for (Out o : outs) {
+                    if (o.h().unsent != null || o.h().sub.queued() > 0) {
+                        wake(o.h());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Standalone Redis: one script call per gateway (chunked), all pipelined. Returns true if any failed. */
+    private boolean publishFenced(Map<String, List<Out>> byGateway) {
+        List<List<Out>> chunks = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<List<Long>>> calls = new ArrayList<>();
+        for (var e : byGateway.entrySet()) {
+            List<Out> outs = e.getValue();
+            for (int from = 0; from < outs.size(); from += PUBLISH_CHUNK) {
+                List<Out> chunk = outs.subList(from, Math.min(outs.size(), from + PUBLISH_CHUNK));
+                String[] keys = new String[1 + chunk.size()];
+                String[] args = new String[1 + chunk.size() * (1 + ENTRY_FIELDS)];
+                keys[0] = Keys.delivery(e.getKey());
+                args[0] = Integer.toString(DELIVERY_MAXLEN);
+                int a = 1;
+                for (int i = 0; i < chunk.size(); i++) {
+                    Out o = chunk.get(i);
+                    keys[1 + i] = Keys.owner(o.h().p);
+                    args[a++] = o.lease();
+                    System.arraycopy(o.fields(), 0, args, a, ENTRY_FIELDS);
+                    a += ENTRY_FIELDS;
+                }
+                chunks.add(chunk);
+                java.util.concurrent.CompletableFuture<List<Long>> f;
+                try {
+                    f = redis.evalAsync(PUBLISH, ScriptOutputType.MULTI, keys, args);
+                } catch (RuntimeException ex) {
+                    f = java.util.concurrent.CompletableFuture.failedFuture(ex);
+                }
+                calls.add(f);
+            }
+        }
+        boolean failed = false;
+        long deadline = System.nanoTime() + redis.timeout().toNanos() + 1_000_000_000L;
+        for (int c = 0; c < chunks.size(); c++) {
+            List<Out> chunk = chunks.get(c);
+            List<Long> r;
+            try {
+                r = calls.get(c).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                r = null;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
+                Throwable cause = ex.getCause() == null ? ex : ex.getCause();
+                LOG.fine(() -> "publish to a gateway failed, will retry: " + cause.getMessage());
+                r = null;
+            }
+            for (int i = 0; i < chunk.size(); i++) {
+                Out o = chunk.get(i);
+                if (r == null || r.size() <= i) {
+                    // Keep batch n and send it again: dropping it would leave a quiet window silently
+                    // behind. (If it did go out before the error, the gateway ignores the duplicate n.)
+                    o.h().unsent = o.fields();
+                    o.h().unsentMade = o.madeNanos();
+                    failed = true;
+                } else if (r.get(i) == 1L) {
+                    o.h().unsent = null;
+                    publishLag.record(System.nanoTime() - o.madeNanos(), TimeUnit.NANOSECONDS);
+                } else {
+                    o.h().unsent = null;
+                    refused(o.h(), o.lease());
+                }
+            }
+        }
+        return failed;
+    }
+
+    /** Redis Cluster: cross-slot, so check, then add. The gateway's attachment filter is the guarantee here. */
+    private boolean publishCluster(Map<String, List<Out>> byGateway) {
+        boolean failed = false;
+        for (var e : byGateway.entrySet()) {
+            for (Out o : e.getValue()) {
+                try {
+                    if (o.lease().equals(redis.cmd().get(Keys.owner(o.h().p)))) {
+                        Map<String, String> body = new LinkedHashMap<>();
+                        String[] f = o.fields();
+                        for (int i = 0; i < f.length; i += 2) {
+                            body.put(f[i], f[i + 1]);
+                        }
+                        redis.cmd().xadd(Keys.delivery(e.getKey()),
+                                XAddArgs.Builder.maxlen(DELIVERY_MAXLEN).approximateTrimming(), body);
+                        o.h().unsent = null;
+                        publishLag.record(System.nanoTime() - o.madeNanos(), TimeUnit.NANOSECONDS);
+                    } else {
+                        o.h().unsent = null;
+                        refused(o.h(), o.lease());
+                    }
+                } catch (RedisException ex) {
+                    o.h().unsent = o.fields();
+                    o.h().unsentMade = o.madeNanos();
+                    failed = true;
+                    LOG.fine(() -> "publish to " + e.getKey() + " failed, will retry: " + ex.getMessage());
+                }
+            }
+        }
+        return failed;
+    }
+
+    /** A fenced publish was refused: the lease is no longer ours, so drop the partition. */
+    private void refused(Hosted h, String lease) {
+        fencedRefused.increment();
+        LOG.warning(() -> "shard " + cfg.id() + ": fenced publish refused for partition " + h.p
+                + " (lease " + lease + " no longer ours); dropping the partition");
+        if (leases.remove(h.p, lease)) {
+            failovers.increment();
+            main.execute(() -> unload(h.p, "lease lost"));
         }
     }
 

@@ -8,6 +8,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -20,6 +21,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -54,6 +57,7 @@ public final class Redis implements AutoCloseable {
     private final Duration timeout;
     private final StatefulConnection<String, String> main;
     private final RedisClusterCommands<String, String> cmd;
+    private final RedisClusterAsyncCommands<String, String> async;
     private final List<StatefulConnection<String, String>> extra = new CopyOnWriteArrayList<>();
 
     private Redis(RedisClient client, RedisClusterClient clusterClient, Duration timeout) {
@@ -64,10 +68,12 @@ public final class Redis implements AutoCloseable {
             var c = client.connect(StringCodec.UTF8);
             this.main = c;
             this.cmd = c.sync();
+            this.async = c.async();
         } else {
             var c = clusterClient.connect(StringCodec.UTF8);
             this.main = c;
             this.cmd = c.sync();
+            this.async = c.async();
         }
     }
 
@@ -142,6 +148,22 @@ public final class Redis implements AutoCloseable {
         } catch (RedisNoScriptException e) {
             return cmd.eval(s.source(), type, keys, args);
         }
+    }
+
+    /**
+     * {@link #eval} without waiting: commands issued one after another on the shared connection
+     * are pipelined (sent without waiting for each other's replies). Same NOSCRIPT fallback; the
+     * command timeout applies as for synchronous calls.
+     */
+    public <T> CompletableFuture<T> evalAsync(Script s, ScriptOutputType type, String[] keys, String... args) {
+        CompletableFuture<T> f = async.<T>evalsha(s.sha(), type, keys, args).toCompletableFuture();
+        return f.exceptionallyCompose(e -> {
+            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (c instanceof RedisNoScriptException) {
+                return async.<T>eval(s.source(), type, keys, args).toCompletableFuture();
+            }
+            return CompletableFuture.failedFuture(c);
+        });
     }
 
     @Override

@@ -249,6 +249,16 @@ public final class RowStore {
                 Long.parseLong(b.getOrDefault("bv", "0")), object(b.get("b")), object(b.get("a")));
     }
 
+    /**
+     * {@link #change} without the before-image ({@code before} is null): what the tail needs to
+     * apply a change, one JSON parse per change instead of two. Only loads roll back with before-images.
+     */
+    public static Change forward(StreamMessage<String, String> m) {
+        Map<String, String> b = m.getBody();
+        return new Change(m.getId(), b.get("t"), b.get("id"), Long.parseLong(b.get("v")),
+                Long.parseLong(b.getOrDefault("bv", "0")), null, object(b.get("a")));
+    }
+
     private static List<Row> rows(Object flat) {
         @SuppressWarnings("unchecked")
         List<Object> kv = (List<Object>) flat;
