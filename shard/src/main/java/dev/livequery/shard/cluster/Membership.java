@@ -2,6 +2,7 @@ package dev.livequery.shard.cluster;
 
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Who is alive and who owns what. Shards and gateways call the same functions, so they agree on
@@ -139,13 +144,28 @@ public final class Membership {
 
     /**
      * {@link #lease} for many partitions. On standalone Redis one script call does them all (one
-     * round trip, one AOF fsync per tick instead of one per partition); on a Cluster, one call each.
+     * round trip, one AOF fsync per tick instead of one per partition); on a Cluster, one call each,
+     * all sent before any reply is awaited: one after another, a lone shard's 256 renewals on a
+     * loaded machine could take longer than the lease they renew.
      */
     public List<String> leaseAll(List<Integer> ps, String shardId, long ttlMs, List<String> held) {
         List<String> out = new ArrayList<>(ps.size());
         if (redis.cluster()) {
+            List<CompletableFuture<String>> calls = new ArrayList<>(ps.size());
             for (int i = 0; i < ps.size(); i++) {
-                out.add(lease(ps.get(i), shardId, ttlMs, held.get(i)));
+                calls.add(redis.evalAsync(LEASE, ScriptOutputType.VALUE,
+                        new String[] {Keys.owner(ps.get(i)), Keys.fence(ps.get(i))},
+                        shardId, Long.toString(ttlMs), held.get(i) == null ? "" : held.get(i)));
+            }
+            for (CompletableFuture<String> c : calls) {
+                try {
+                    out.add(c.get(redis.timeout().toMillis(), TimeUnit.MILLISECONDS));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new RedisException("interrupted while renewing leases");
+                } catch (ExecutionException | TimeoutException e) {
+                    throw new RedisException("lease renewal failed: " + e.getMessage(), e);
+                }
             }
             return out;
         }

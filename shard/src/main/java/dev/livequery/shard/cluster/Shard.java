@@ -26,11 +26,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -755,7 +758,7 @@ public final class Shard implements AutoCloseable {
     /** Standalone Redis: one script call per gateway (chunked), all pipelined. Returns true if any failed. */
     private boolean publishFenced(Map<String, List<Out>> byGateway) {
         List<List<Out>> chunks = new ArrayList<>();
-        List<java.util.concurrent.CompletableFuture<List<Long>>> calls = new ArrayList<>();
+        List<CompletableFuture<List<Long>>> calls = new ArrayList<>();
         for (var e : byGateway.entrySet()) {
             List<Out> outs = e.getValue();
             for (int from = 0; from < outs.size(); from += PUBLISH_CHUNK) {
@@ -773,11 +776,11 @@ public final class Shard implements AutoCloseable {
                     a += ENTRY_FIELDS;
                 }
                 chunks.add(chunk);
-                java.util.concurrent.CompletableFuture<List<Long>> f;
+                CompletableFuture<List<Long>> f;
                 try {
                     f = redis.evalAsync(PUBLISH, ScriptOutputType.MULTI, keys, args);
                 } catch (RuntimeException ex) {
-                    f = java.util.concurrent.CompletableFuture.failedFuture(ex);
+                    f = CompletableFuture.failedFuture(ex);
                 }
                 calls.add(f);
             }
@@ -792,7 +795,7 @@ public final class Shard implements AutoCloseable {
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 r = null;
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
+            } catch (ExecutionException | TimeoutException ex) {
                 Throwable cause = ex.getCause() == null ? ex : ex.getCause();
                 LOG.fine(() -> "publish to a gateway failed, will retry: " + cause.getMessage());
                 r = null;
