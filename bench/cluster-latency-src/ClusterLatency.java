@@ -5,10 +5,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -17,54 +20,81 @@ import org.HdrHistogram.Histogram;
  * rate. Each write enters at the top of the window, so each one yields exactly one frame carrying
  * its stamp; latency = receipt time - stamp (same JVM, same clock). Bounded: rate x seconds writes.
  *
- * usage: ClusterLatency <gatewayA> <gatewayB> <writes-per-second> <seconds> [table]
+ * <p>With a warm-up table, the same run is first done untimed on it, in this JVM: the cluster's
+ * JVMs and this client's (JIT, connection pools) are both warm when the measured run starts.
+ * Writes are spread over several HTTP/1.1 clients: one JDK HttpClient has one selector thread,
+ * which a few thousand requests a second keep busy on its own.
+ *
+ * usage: ClusterLatency <gatewayA> <gatewayB> <writes-per-second> <seconds> <table> [warm-up-table warm-up-seconds]
  */
 public final class ClusterLatency {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient[] HTTP = new HttpClient[4];
+
     public static void main(String[] args) throws Exception {
+        for (int i = 0; i < HTTP.length; i++) {
+            HTTP[i] = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+        }
         String a = args[0];
         String b = args[1];
         int rate = Integer.parseInt(args[2]);
         int seconds = Integer.parseInt(args[3]);
-        ObjectMapper json = new ObjectMapper();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        String table = args.length > 4 ? args[4] : "lat" + System.currentTimeMillis();
+        if (args.length > 6 && Integer.parseInt(args[6]) > 0) {
+            System.out.printf("warm-up: %s s at %d writes/s (not recorded)%n", args[6], rate);
+            run(a, b, rate, Integer.parseInt(args[6]), args[5]);
+        }
+        Result r = run(a, b, rate, seconds, args[4]);
+        System.out.printf("writes: %d at %.0f/s offered (%d failed), frames received: %d, resets after the first: %s%n",
+                r.total, r.achieved, r.failed, r.received, r.resets.isEmpty() ? "none" : r.resets);
+        Histogram h = r.latency;
+        System.out.printf("write->client latency (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)%n",
+                h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6,
+                h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6, h.getTotalCount());
+    }
+
+    record Result(long total, double achieved, long failed, long received, Map<String, Integer> resets,
+            Histogram latency) {
+    }
+
+    static Result run(String a, String b, int rate, int seconds, String table) throws Exception {
         Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
         AtomicLong received = new AtomicLong();
         CountDownLatch ready = new CountDownLatch(1);
-        java.util.Map<String, Integer> resets = new java.util.concurrent.ConcurrentHashMap<>();
-        long warmupEnd = rate; // the first second's writes are warm-up and not recorded
+        Map<String, Integer> resets = new ConcurrentHashMap<>();
+        long warmupEnd = rate; // the first second's writes are not recorded
 
-        HttpResponse<java.util.stream.Stream<String>> sse = http.send(HttpRequest.newBuilder(
+        HttpResponse<Stream<String>> sse = HTTP[0].send(HttpRequest.newBuilder(
                 URI.create(b + "/v1/live/" + table + "?order=-t&limit=50")).build(), HttpResponse.BodyHandlers.ofLines());
-        Thread reader = Thread.ofPlatform().daemon().start(() -> {
-          try {
-            sse.body().forEach(line -> {
-            if (!line.startsWith("data: ")) {
-                return;
-            }
-            long now = System.nanoTime();
+        Thread.ofPlatform().daemon().start(() -> {
             try {
-                JsonNode f = json.readTree(line.substring(6));
-                String op = f.path("op").asText();
-                if (op.equals("reset") && ready.getCount() == 0) {
-                    resets.merge(f.path("cause").asText(), 1, Integer::sum); // frames in between were skipped
-                } else if (op.equals("ready")) {
-                    ready.countDown();
-                } else if (op.equals("enter") && f.path("row").has("t")) {
-                    long n = received.incrementAndGet();
-                    if (f.path("row").path("n").asLong() >= warmupEnd) {
-                        synchronized (h) {
-                            h.recordValue(Math.max(0, now - f.path("row").path("t").asLong()));
-                        }
+                sse.body().forEach(line -> {
+                    if (!line.startsWith("data: ")) {
+                        return;
                     }
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+                    long now = System.nanoTime();
+                    try {
+                        JsonNode f = JSON.readTree(line.substring(6));
+                        String op = f.path("op").asText();
+                        if (op.equals("reset") && ready.getCount() == 0) {
+                            resets.merge(f.path("cause").asText(), 1, Integer::sum); // frames in between were skipped
+                        } else if (op.equals("ready")) {
+                            ready.countDown();
+                        } else if (op.equals("enter") && f.path("row").has("t")) {
+                            received.incrementAndGet();
+                            if (f.path("row").path("n").asLong() >= warmupEnd) {
+                                synchronized (h) {
+                                    h.recordValue(Math.max(0, now - f.path("row").path("t").asLong()));
+                                }
+                            }
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            } catch (RuntimeException ended) {
+                // the stream is closed when the run is over
             }
-            });
-          } catch (RuntimeException ended) {
-            // the stream is closed when the run is over
-          }
         });
         if (!ready.await(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("no ready from " + b);
@@ -84,8 +114,9 @@ public final class ClusterLatency {
                 long id = n;
                 pool.submit(() -> {
                     String body = "{\"t\":" + System.nanoTime() + ",\"n\":" + id + "}";
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(a + "/v1/tables/" + table
-                            + "/rows/r" + (id % 1000))).header("Content-Type", "application/json")
+                    HttpResponse<String> r = HTTP[(int) (id % HTTP.length)].send(HttpRequest.newBuilder(
+                            URI.create(a + "/v1/tables/" + table + "/rows/r" + (id % 1000)))
+                            .header("Content-Type", "application/json")
                             .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() != 200) {
                         failed.incrementAndGet();
@@ -100,13 +131,8 @@ public final class ClusterLatency {
             Thread.sleep(50); // draining the tail of the stream; bounded by the deadline above
         }
         sse.body().close();
-        System.out.printf("writes: %d at %.0f/s offered (%d failed), frames received: %d, resets after the first: %s%n",
-                total, achieved, failed.get(), received.get(), resets.isEmpty() ? "none" : resets);
         synchronized (h) {
-            System.out.printf("write->client latency (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)%n",
-                    h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6,
-                    h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6, h.getTotalCount());
+            return new Result(total, achieved, failed.get(), received.get(), Map.copyOf(resets), h.copy());
         }
-        System.exit(received.get() >= total - failed.get() ? 0 : 1);
     }
 }
