@@ -27,7 +27,9 @@ final class View {
      * Frames made at change {@link #sharedSeq}, so windows in the same state share one frame
      * object (one encoding, one eid HMAC) instead of each making its own.
      */
-    private HashMap<Shared, Frame> shared = new HashMap<>();
+    private final HashMap<Shared, Frame> shared = new HashMap<>();
+    /** Frames kept for sharing at most: two snapshots of a default-sized window. */
+    private static final int MAX_SHARED = 128;
     private long sharedSeq = Long.MIN_VALUE;
 
     /** A frame as a key of {@link #shared}: equal when the frames encode identically. */
@@ -48,12 +50,10 @@ final class View {
      * {@code seq}. Identical frames carry identical bytes, so sharing changes nothing a client sees.
      */
     Frame share(Frame f, long seq) {
-        if (seq != sharedSeq) {
-            if (shared.size() > 256) {
-                shared = new HashMap<>();
-            } else {
-                shared.clear();
-            }
+        // Bounded: in a quiet view every subscribe happens at the same change, and without a cap
+        // the snapshots of all windows that differ would stay here until the next change.
+        if (seq != sharedSeq || shared.size() >= MAX_SHARED) {
+            shared.clear();
             sharedSeq = seq;
         }
         Frame had = shared.putIfAbsent(new Shared(f), f);
