@@ -1,8 +1,7 @@
 package dev.livequery.gateway;
 
-import java.io.BufferedReader;
+import dev.livequery.shard.ProcessLog;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -54,26 +53,12 @@ final class GatewayProcess implements AutoCloseable {
         e.putAll(env);
         Process p = pb.start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
-                    var w = Files.newBufferedWriter(log)) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    w.write(line);
-                    w.newLine();
-                    w.flush();
-                    Matcher m = LISTENING.matcher(line);
-                    if (!port.isDone() && m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-            } catch (IOException ignored) {
-                // process gone
+        ProcessLog.pump(p, log, "gateway-process-log", line -> {
+            Matcher m = LISTENING.matcher(line);
+            if (!port.isDone() && m.find()) {
+                port.complete(Integer.parseInt(m.group(1)));
             }
-            port.completeExceptionally(new IllegalStateException("gateway exited before listening"));
-        }, "gateway-process-log");
-        t.setDaemon(true);
-        t.start();
+        }, () -> port.completeExceptionally(new IllegalStateException("gateway exited before listening")));
         GatewayProcess g;
         try {
             g = new GatewayProcess(p, port.get(60, TimeUnit.SECONDS), log);

@@ -1,8 +1,5 @@
 package dev.livequery.shard;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,24 +27,11 @@ public final class ShardProcess implements AutoCloseable {
                 "-cp", cp, "dev.livequery.shard.ShardMain", "--id", id, "--redis", redisUri, "--ttl", ttl.toString()))
                 .redirectErrorStream(true).start();
         CountDownLatch ready = new CountDownLatch(1);
-        Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
-                    var w = Files.newBufferedWriter(log)) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    w.write(line);
-                    w.newLine();
-                    w.flush();
-                    if (line.contains("READY")) {
-                        ready.countDown();
-                    }
-                }
-            } catch (IOException ignored) {
-                // process gone
+        ProcessLog.pump(p, log, "shard-" + id + "-log", line -> {
+            if (line.contains("READY")) {
+                ready.countDown();
             }
-        }, "shard-" + id + "-log");
-        t.setDaemon(true);
-        t.start();
+        }, () -> { });
         if (!ready.await(30, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IllegalStateException("shard " + id + " did not start; log: " + Files.readString(log));
