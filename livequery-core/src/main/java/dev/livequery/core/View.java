@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -123,8 +124,9 @@ final class View {
     }
 
     /** Past states rebuilt lately, by token range; callers only read the arrays. Guarded by the table lock. */
-    private final Map<Tokens.Range, Entry[]> pastRanges = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    private final Map<Tokens.Range, Entry[]> pastRanges = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
+        // qualified: inside a LinkedHashMap subclass, a bare Entry is Map.Entry
         protected boolean removeEldestEntry(Map.Entry<Tokens.Range, dev.livequery.core.Entry[]> eldest) {
             return size() > 8;
         }
