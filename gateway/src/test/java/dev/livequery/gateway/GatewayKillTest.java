@@ -126,7 +126,9 @@ class GatewayKillTest {
                         for (Replica r : resumed) {
                             assertThat(r.violations()).as("frames that did not apply").isEmpty();
                             List<JsonNode> truth = TestGateway.truth(b.port, TABLE, params.get(r));
-                            assertThat(r.rows()).as(params.get(r)).isEqualTo(truth);
+                            assertThat(r.rows()).as("%s; SSE stream on B %s, frames on B %s", params.get(r),
+                                    sse2.state(), resumed.stream().map(x -> x.frames().size()).toList())
+                                    .isEqualTo(truth);
                         }
                     });
             assertThat(ws2.closed).isNotDone();

@@ -21,6 +21,8 @@ final class SseClient implements AutoCloseable {
     final List<String> lines = new CopyOnWriteArrayList<>();
     final List<String> eventNames = new CopyOnWriteArrayList<>();
     final CountDownLatch ended = new CountDownLatch(1);
+    /** Why the reader stopped early (a frame that did not parse or apply, a cut), for failure messages. */
+    volatile Exception failure;
     final int status;
     final String body;
     private final Stream<String> stream;
@@ -88,11 +90,16 @@ final class SseClient implements AutoCloseable {
                 }
             }
         } catch (Exception e) {
-            // cut: the test decides what that means
+            failure = e; // cut: the test decides what that means
         } finally {
             ended.countDown();
             stream.close();
         }
+    }
+
+    /** For failure messages: whether the stream is still read, and if not, why. */
+    String state() {
+        return ended.getCount() > 0 ? "open" : "ended" + (failure == null ? "" : " (" + failure + ")");
     }
 
     /** Drops the connection, as a network cut would. */
