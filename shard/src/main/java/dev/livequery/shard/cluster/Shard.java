@@ -114,6 +114,8 @@ public final class Shard implements AutoCloseable {
         final int p;
         final LocalBackend engine;
         volatile String lastId;
+        /** A lost write was found here and a new epoch started (main thread only). */
+        boolean regressed;
 
         Part(int p, LocalBackend engine, String lastId) {
             this.p = p;
@@ -644,9 +646,11 @@ public final class Shard implements AutoCloseable {
      * then drops its partitions and subscribers get {@code reset epoch}.
      */
     private void regressed(Part pt, String evidence) {
-        if (loaded.get(pt.p) != pt) {
+        // The tail may report one loss several times before the unload lands: one new epoch per loss.
+        if (loaded.get(pt.p) != pt || pt.regressed) {
             return;
         }
+        pt.regressed = true;
         try {
             int old = epoch;
             int next = store.newEpoch(old);

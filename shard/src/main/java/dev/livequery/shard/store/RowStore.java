@@ -129,8 +129,10 @@ public final class RowStore {
         return Integer.parseInt(e);
     }
 
+    // A missing epoch key counts as the old epoch: Redis lost everything, so a new epoch is due.
     private static final Redis.Script NEW_EPOCH = Redis.Script.of("""
-            if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end
+            local cur = redis.call('GET', KEYS[1])
+            if not cur or cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end
             return redis.call('GET', KEYS[1])
             """);
 
