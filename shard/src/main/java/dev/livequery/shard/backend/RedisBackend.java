@@ -207,47 +207,53 @@ public final class RedisBackend implements Backend {
         String oldShard;
         String oldAtt;
         Map<String, String> body = new LinkedHashMap<>();
-        synchronized (s) {
-            oldShard = s.shard;
-            oldAtt = s.att;
-            s.att = att;
-            s.shard = owner;
-            s.nextBatch = 1;
-            s.rewriteFrom = rewriteFrom;
-            s.rewriteTo = rewriteTo;
-            s.needsAttach = false;
-            s.acked = false;
-            s.attachSentNanos = System.nanoTime();
-            body.put("op", "sub");
-            body.put("gw", gatewayId);
-            body.put("sid", s.sid);
-            body.put("att", att);
-            body.put("req", req);
-            body.put("q", Wire.query(s.query));
-            body.put("resume", s.lastEid == null ? "" : s.lastEid);
-        }
         CompletableFuture<String[]> f = new CompletableFuture<>();
-        acks.put(req, f);
-        long t0 = System.nanoTime();
-        f.whenComplete((r, e) -> {
-            acks.remove(req);
-            controlRtt.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        // Two attaches of one subscription to the same owner (subscribe's and the watcher's) must
+        // reach its control stream in the order they set s.att: otherwise the shard keeps the
+        // attachment the gateway has already replaced, every frame it publishes is dropped as "an
+        // older attachment", and the ack of the other one leaves nothing for the watcher to repair.
+        synchronized (s.attachLock) {
             synchronized (s) {
-                if (att.equals(s.att)) {
-                    if (r != null && r[0].isEmpty()) {
-                        s.acked = true;
+                oldShard = s.shard;
+                oldAtt = s.att;
+                s.att = att;
+                s.shard = owner;
+                s.nextBatch = 1;
+                s.rewriteFrom = rewriteFrom;
+                s.rewriteTo = rewriteTo;
+                s.needsAttach = false;
+                s.acked = false;
+                s.attachSentNanos = System.nanoTime();
+                body.put("op", "sub");
+                body.put("gw", gatewayId);
+                body.put("sid", s.sid);
+                body.put("att", att);
+                body.put("req", req);
+                body.put("q", Wire.query(s.query));
+                body.put("resume", s.lastEid == null ? "" : s.lastEid);
+            }
+            acks.put(req, f);
+            long t0 = System.nanoTime();
+            f.whenComplete((r, e) -> {
+                acks.remove(req);
+                controlRtt.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                synchronized (s) {
+                    if (att.equals(s.att)) {
+                        if (r != null && r[0].isEmpty()) {
+                            s.acked = true;
+                        }
                     }
                 }
+            });
+            if (oldShard != null && !oldShard.equals(owner)) {
+                unsubscribe(oldShard, s.sid, oldAtt);
             }
-        });
-        if (oldShard != null && !oldShard.equals(owner)) {
-            unsubscribe(oldShard, s.sid, oldAtt);
-        }
-        try {
-            redis.cmd().xadd(Keys.control(owner), XAddArgs.Builder.maxlen(10_000).approximateTrimming(), body);
-        } catch (RedisException e) {
-            acks.remove(req);
-            throw RowStore.unavailable(e);
+            try {
+                redis.cmd().xadd(Keys.control(owner), XAddArgs.Builder.maxlen(10_000).approximateTrimming(), body);
+            } catch (RedisException e) {
+                acks.remove(req);
+                throw RowStore.unavailable(e);
+            }
         }
         return f;
     }
@@ -492,6 +498,12 @@ public final class RedisBackend implements Backend {
             boolean moved;
             boolean repair;
             synchronized (s) {
+                if (s.shard == null) {
+                    // subscribe() put it in subs and is about to attach it: not "moved" (from nowhere).
+                    // Attaching it here too raced that first attach (see attach) and, when it won,
+                    // renamed a resume_miss to failover for a subscription that never moved.
+                    continue;
+                }
                 moved = !owner.equals(s.shard);
                 repair = s.needsAttach || (!s.acked && System.nanoTime() - s.attachSentNanos > ACK_TIMEOUT_MS * 1_000_000L);
             }

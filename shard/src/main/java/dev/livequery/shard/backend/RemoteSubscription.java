@@ -34,6 +34,13 @@ final class RemoteSubscription implements Subscription {
     boolean needsAttach;
     long attachSentNanos;
     boolean acked;
+    /**
+     * Held by {@code RedisBackend.attach} from choosing the attachment id to sending it, so two
+     * attaches of one subscription (its subscribe and the watcher) reach a shard's control stream
+     * in the order they set {@link #att}. Not {@code this}: the delivery reader must not wait for a
+     * Redis call.
+     */
+    final Object attachLock = new Object();
 
     RemoteSubscription(RedisBackend backend, String sid, Query query, String resume, Runnable wakeup, int maxQueued) {
         this.backend = backend;
