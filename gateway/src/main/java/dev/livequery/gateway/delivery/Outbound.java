@@ -252,23 +252,53 @@ public final class Outbound {
         connections.opened(this, transport.kind());
         List<Frame> batch = new ArrayList<>(TURN);
         try {
-            while (closing.get() == null) {
-                if (pass(batch) || hasWork()) {
-                    continue;
-                }
-                Close after = closeAfterDrain.get();
-                if (after != null) {
-                    closing.compareAndSet(null, after);
-                    break;
-                }
-                LockSupport.park(this);
-            }
+            serve(batch);
         } catch (IOException | UncheckedIOException | SocketWriterException e) {
             gone(e);
         } catch (RuntimeException e) {
             failed(e);
         } finally {
             end();
+        }
+    }
+
+    /**
+     * The writer loop: passes while there is work, parks while there is none. Returns true when
+     * the connection is closing; false when an on-demand writer has been idle for {@link #LINGER}.
+     */
+    private boolean serve(List<Frame> batch) throws IOException {
+        long idleSince = 0;
+        try {
+            while (closing.get() == null) {
+                if (pass(batch) || hasWork()) {
+                    // only after idling: no volatile write per busy pass
+                    if (idleSince != 0) {
+                        idleSince = 0;
+                        parkedSince = 0;
+                    }
+                    continue;
+                }
+                Close after = closeAfterDrain.get();
+                if (after != null) {
+                    closing.compareAndSet(null, after);
+                    return true;
+                }
+                if (onDemand) {
+                    long now = System.nanoTime();
+                    if (idleSince == 0) {
+                        idleSince = now;
+                        parkedSince = now;
+                    } else if (now - idleSince >= LINGER) {
+                        return false;
+                    }
+                }
+                // Untimed: a timed park costs a timer per wait; the watchdog unparks a writer that
+                // has lingered long enough (check), and then it ends.
+                LockSupport.park(this);
+            }
+            return true;
+        } finally {
+            parkedSince = 0;
         }
     }
 
@@ -282,33 +312,7 @@ public final class Outbound {
         List<Frame> batch = new ArrayList<>(TURN);
         try {
             while (true) {
-                long idleSince = 0;
-                while (closing.get() == null) {
-                    if (pass(batch) || hasWork()) {
-                        if (idleSince != 0) {
-                            idleSince = 0;
-                            parkedSince = 0;
-                        }
-                        continue;
-                    }
-                    Close after = closeAfterDrain.get();
-                    if (after != null) {
-                        closing.compareAndSet(null, after);
-                        break;
-                    }
-                    long now = System.nanoTime();
-                    if (idleSince == 0) {
-                        idleSince = now;
-                        parkedSince = now;
-                    } else if (now - idleSince >= LINGER) {
-                        break;
-                    }
-                    // Untimed: a timed park costs a timer per wait; the watchdog unparks a writer that
-                    // has lingered long enough (check), and then it ends.
-                    LockSupport.park(this);
-                }
-                parkedSince = 0;
-                if (closing.get() != null) {
+                if (serve(batch)) {
                     break;
                 }
                 // Idle: end this thread. Whoever queues work after running goes false starts a new one;
