@@ -246,9 +246,7 @@ public final class RowStore {
 
     /** Parses one stream entry of a change stream. */
     public static Change change(StreamMessage<String, String> m) {
-        Map<String, String> b = m.getBody();
-        return new Change(m.getId(), b.get("t"), b.get("id"), Long.parseLong(b.get("v")),
-                Long.parseLong(b.getOrDefault("bv", "0")), object(b.get("b")), object(b.get("a")));
+        return read(m, true);
     }
 
     /**
@@ -256,9 +254,13 @@ public final class RowStore {
      * apply a change, one JSON parse per change instead of two. Only loads roll back with before-images.
      */
     public static Change forward(StreamMessage<String, String> m) {
+        return read(m, false);
+    }
+
+    private static Change read(StreamMessage<String, String> m, boolean before) {
         Map<String, String> b = m.getBody();
         return new Change(m.getId(), b.get("t"), b.get("id"), Long.parseLong(b.get("v")),
-                Long.parseLong(b.getOrDefault("bv", "0")), null, object(b.get("a")));
+                Long.parseLong(b.getOrDefault("bv", "0")), before ? object(b.get("b")) : null, object(b.get("a")));
     }
 
     private static List<Row> rows(Object flat) {
