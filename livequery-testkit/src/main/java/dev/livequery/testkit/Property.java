@@ -45,7 +45,11 @@ public final class Property<T> {
         return this;
     }
 
-    /** Fixes the seed in code, over {@code -Dlivequery.seed}; for the harness's own tests. */
+    /**
+     * Fixes the seed in code, over {@code -Dlivequery.seed}, and the tries to {@link #tries}'s,
+     * over {@code -Dlivequery.tries}: a run that does not depend on how it was started, for the
+     * harness's own tests.
+     */
     public Property<T> seed(long s) {
         this.seed = s;
         return this;
@@ -54,7 +58,7 @@ public final class Property<T> {
     /** The number of tries this property will run, after the system properties. */
     public int effectiveTries() {
         Integer fromProperty = Integer.getInteger("livequery.tries");
-        if (fromProperty != null) {
+        if (fromProperty != null && seed == null) {
             return Math.max(1, fromProperty);
         }
         return seedFromProperty() != null && seed == null ? 1 : tries;

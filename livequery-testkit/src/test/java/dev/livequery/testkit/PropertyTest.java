@@ -76,17 +76,14 @@ class PropertyTest {
         PropertyFailure f = catchThrowableOfType(PropertyFailure.class,
                 () -> Property.forAll(gen).tries(5000).seed(99).check(PropertyTest::noGetOfAPutThree));
         List<Object> seen = new ArrayList<>();
-        System.setProperty("livequery.seed", Long.toString(f.seed()));
-        try {
+        withProperties(Long.toString(f.seed()), null, () -> {
             Property<List<Op>> p = Property.forAll(gen).tries(5000);
             assertThat(p.effectiveTries()).isEqualTo(1);
             assertThatThrownBy(() -> p.check(ops -> {
                 seen.add(ops);
                 noGetOfAPutThree(ops);
             })).isInstanceOf(PropertyFailure.class);
-        } finally {
-            System.clearProperty("livequery.seed");
-        }
+        });
         assertThat(seen.getFirst()).isEqualTo(f.original());
     }
 
@@ -106,19 +103,36 @@ class PropertyTest {
     @Test
     void aPassingPropertyRunsEveryTry() {
         AtomicInteger n = new AtomicInteger();
-        Property.forAll(Gen.ints(0, 3)).tries(321).check(x -> n.incrementAndGet());
+        Property.forAll(Gen.ints(0, 3)).tries(321).seed(8).check(x -> n.incrementAndGet());
         assertThat(n).hasValue(321);
     }
 
     @Test
     void triesComeFromTheSystemPropertyWhenGiven() {
-        System.setProperty("livequery.tries", "17");
+        AtomicInteger n = new AtomicInteger();
+        withProperties(null, "17", () -> Property.forAll(Gen.ints(0, 3)).tries(321).check(x -> n.incrementAndGet()));
+        assertThat(n).hasValue(17);
+    }
+
+    /** Runs {@code r} with livequery.seed and livequery.tries set (null: cleared), then restores both. */
+    static void withProperties(String seed, String tries, Runnable r) {
+        String oldSeed = System.getProperty("livequery.seed");
+        String oldTries = System.getProperty("livequery.tries");
+        set("livequery.seed", seed);
+        set("livequery.tries", tries);
         try {
-            AtomicInteger n = new AtomicInteger();
-            Property.forAll(Gen.ints(0, 3)).tries(321).check(x -> n.incrementAndGet());
-            assertThat(n).hasValue(17);
+            r.run();
         } finally {
-            System.clearProperty("livequery.tries");
+            set("livequery.seed", oldSeed);
+            set("livequery.tries", oldTries);
+        }
+    }
+
+    private static void set(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
         }
     }
 
