@@ -11,5 +11,13 @@
  * Hypothesis): generators need no shrinking code of their own, any edit still generates a valid
  * value, and dropping the numbers of one list element drops one operation of a scenario. It
  * replaces jqwik, whose current release asks not to be used by automated coding agents.
+ *
+ * <h2>Tags</h2>
+ * {@link dev.livequery.testkit.Cluster} (starts redis-server), {@link dev.livequery.testkit.Browser}
+ * (drives Chromium) and {@link dev.livequery.testkit.Slow} put the JUnit tags {@code cluster},
+ * {@code browser} and {@code slow} on a test class; {@code bin/test --fast} excludes all three. The
+ * first two also check for their program before the test starts and fail with one line naming
+ * the Debian package ({@link dev.livequery.testkit.Tools}), instead of a stack trace from deep
+ * inside a process launcher.
  */
 package dev.livequery.testkit;

@@ -12,6 +12,7 @@ import dev.livequery.shard.cluster.Membership;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Slow;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * ending equal to the one-shot query with every frame applying cleanly.
  */
 @Cluster
+@Slow
 class AddShardTest {
     static final Duration TTL = Duration.ofSeconds(3); // the default: the move does not wait for it
     static final List<String> BEFORE = List.of("ad", "bd");
