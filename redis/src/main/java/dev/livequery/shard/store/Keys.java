@@ -14,6 +14,8 @@ public final class Keys {
     public static final String EPOCH = "lq:epoch";
     /** Shard ids that have registered; pruned of members whose heartbeat key expired. */
     public static final String SHARDS = "lq:shards";
+    /** Gateway ids that have registered; a shard deletes the delivery stream of one whose heartbeat expired. */
+    public static final String GATEWAYS = "lq:gateways";
 
     private Keys() {
     }
@@ -57,6 +59,15 @@ public final class Keys {
     /** Fence counter, INCRed on every new lease. */
     public static String fence(int p) {
         return "lq:" + tag(p) + ":fence";
+    }
+
+    /**
+     * The partition's history generation (hash: {@code id} = run_id:master_replid of the Redis
+     * node last seen serving it, {@code n} = generation number, bumped when that node changed in a
+     * way that may have lost acknowledged writes). Part of the engines' epoch.
+     */
+    public static String gen(int p) {
+        return "lq:" + tag(p) + ":gen";
     }
 
     /** A shard's heartbeat. */
