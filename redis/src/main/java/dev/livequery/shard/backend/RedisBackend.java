@@ -599,14 +599,23 @@ public final class RedisBackend implements Backend {
 
     @Override
     public WriteResult put(String table, String id, ObjectNode row, Long ifMatch) throws LiveQueryException {
+        return put(table, id, row, ifMatch, null);
+    }
+
+    private WriteResult put(String table, String id, ObjectNode row, Long ifMatch, String key) throws LiveQueryException {
         checkTable(table);
         ObjectNode data = Rows.copy(id, row);
-        long v = store.write(table, List.of(new RowStore.Op(id, data, ifMatch))).get(0);
+        long v = store.write(table, List.of(new RowStore.Op(id, data, ifMatch)), key).get(0);
         return new WriteResult(id, v, false);
     }
 
     @Override
     public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch) throws LiveQueryException {
+        return patch(table, id, fields, ifMatch, null);
+    }
+
+    private WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, String key)
+            throws LiveQueryException {
         checkTable(table);
         Rows.checkPatch(id, fields);
         for (int attempt = 0; attempt < 50; attempt++) {
@@ -628,7 +637,8 @@ public final class RedisBackend implements Backend {
             });
             merged.put("id", id);
             try {
-                long v = store.write(table, List.of(new RowStore.Op(id, Rows.copy(id, merged), cur.version()))).get(0);
+                long v = store.write(table, List.of(new RowStore.Op(id, Rows.copy(id, merged), cur.version())), key)
+                        .get(0);
                 return new WriteResult(id, v, false);
             } catch (LiveQueryException e) {
                 if (e.code() != VERSION_MISMATCH || ifMatch != null) {
@@ -646,9 +656,13 @@ public final class RedisBackend implements Backend {
 
     @Override
     public WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException {
+        return delete(table, id, ifMatch, null);
+    }
+
+    private WriteResult delete(String table, String id, Long ifMatch, String key) throws LiveQueryException {
         checkTable(table);
         Rows.checkId(id);
-        long v = store.write(table, List.of(new RowStore.Op(id, null, ifMatch))).get(0);
+        long v = store.write(table, List.of(new RowStore.Op(id, null, ifMatch)), key).get(0);
         return new WriteResult(id, v, true);
     }
 
@@ -665,6 +679,11 @@ public final class RedisBackend implements Backend {
 
     @Override
     public List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes)
+            throws LiveQueryException {
+        return batch(table, upserts, deletes, null);
+    }
+
+    private List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, String key)
             throws LiveQueryException {
         checkTable(table);
         List<RowStore.Op> ops = new ArrayList<>();
@@ -689,12 +708,72 @@ public final class RedisBackend implements Backend {
         if (ops.isEmpty()) {
             return List.of();
         }
-        List<Long> vs = store.write(table, ops);
+        List<Long> vs = store.write(table, ops, key);
         List<WriteResult> out = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             out.add(new WriteResult(ops.get(i).id(), vs.get(i), ops.get(i).after() == null));
         }
         return out;
+    }
+
+    /**
+     * Writes remembered under {@code key} in the write script itself (atomic with the write), so
+     * a retry of a write whose answer was lost (a 503 after it was sent) cannot apply twice.
+     */
+    @Override
+    public Backend idempotent(String key) {
+        RedisBackend b = this;
+        return new Backend() {
+            @Override
+            public WriteResult put(String t, String id, ObjectNode row, Long ifMatch) throws LiveQueryException {
+                return b.put(t, id, row, ifMatch, key);
+            }
+
+            @Override
+            public WriteResult patch(String t, String id, ObjectNode f, Long ifMatch) throws LiveQueryException {
+                return b.patch(t, id, f, ifMatch, key);
+            }
+
+            @Override
+            public WriteResult delete(String t, String id, Long ifMatch) throws LiveQueryException {
+                return b.delete(t, id, ifMatch, key);
+            }
+
+            @Override
+            public List<WriteResult> batch(String t, List<ObjectNode> up, List<String> del) throws LiveQueryException {
+                return b.batch(t, up, del, key);
+            }
+
+            @Override
+            public Row get(String t, String id) throws LiveQueryException {
+                return b.get(t, id);
+            }
+
+            @Override
+            public QueryResult query(Query q) throws LiveQueryException {
+                return b.query(q);
+            }
+
+            @Override
+            public Subscription subscribe(Query q, String resume, Runnable wakeup) throws LiveQueryException {
+                return b.subscribe(q, resume, wakeup);
+            }
+
+            @Override
+            public boolean ready() {
+                return b.ready();
+            }
+
+            @Override
+            public Map<String, Long> gauges() {
+                return b.gauges();
+            }
+
+            @Override
+            public void close() {
+                // the wrapped backend is closed by its owner
+            }
+        };
     }
 
     @Override

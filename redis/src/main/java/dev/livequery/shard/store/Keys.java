@@ -41,6 +41,11 @@ public final class Keys {
         return "lq:" + tag(p) + ":seq:" + table;
     }
 
+    /** The result of a write made under an idempotency key, kept for the resume horizon. */
+    public static String idempotency(int p, String table, String key) {
+        return "lq:" + tag(p) + ":idem:" + table + ":" + key;
+    }
+
     /** Set of the tables that live in the partition (so a cold start needs no SCAN). */
     public static String tables(int p) {
         return "lq:" + tag(p) + ":tables";

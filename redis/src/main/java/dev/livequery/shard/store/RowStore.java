@@ -53,7 +53,17 @@ public final class RowStore {
     // `keep ms`, whichever is more): entries that are both beyond the count and older than the time
     // go, at most 100 per write (so one write costs little and the trim still outpaces the writes).
     // The hard cap (MAXLEN ~) bounds memory under any write rate.
+    // With a 5th key (an idempotency key): if it holds a result, that result is the answer and
+    // nothing is written; else the versions are stored there for the horizon after the write.
     private static final Redis.Script WRITE = Redis.Script.of("""
+            if KEYS[5] then
+              local done = redis.call('GET', KEYS[5])
+              if done then
+                local out = {'OK'}
+                for v in string.gmatch(done, '[^,]+') do out[#out + 1] = v end
+                return out
+              end
+            end
             local n = tonumber(ARGV[3])
             local function ver(cur)
               if not cur then return nil end
@@ -84,6 +94,9 @@ public final class RowStore {
               out[#out + 1] = tostring(v)
             end
             redis.call('SADD', KEYS[4], ARGV[1])
+            if KEYS[5] then
+              redis.call('SET', KEYS[5], table.concat(out, ',', 2), 'PX', math.max(tonumber(ARGV[5]), 60000))
+            end
             local keep = tonumber(ARGV[4])
             local over = redis.call('XLEN', KEYS[3]) - keep
             if over > 0 then
@@ -276,8 +289,19 @@ public final class RowStore {
 
     /** Applies the ops atomically (all or nothing) and returns their versions, in order. */
     public List<Long> write(String table, List<Op> ops) throws LiveQueryException {
+        return write(table, ops, null);
+    }
+
+    /**
+     * {@link #write}, remembered under {@code idempotencyKey} (nullable) for the resume horizon
+     * (at least a minute): a retry with the key answers the first result and writes nothing.
+     */
+    public List<Long> write(String table, List<Op> ops, String idempotencyKey) throws LiveQueryException {
         int p = Keys.partition(table);
-        String[] keys = {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.tables(p)};
+        String[] keys = idempotencyKey == null
+                ? new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.tables(p)}
+                : new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.tables(p),
+                    Keys.idempotency(p, table, idempotencyKey)};
         String[] args = new String[5 + ops.size() * 4];
         args[0] = table;
         args[1] = Integer.toString(hardCap);
