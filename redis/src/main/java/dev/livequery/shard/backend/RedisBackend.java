@@ -542,15 +542,13 @@ public final class RedisBackend implements Backend {
                 // Not placed: subscribe() put it in subs and is about to attach it, not "moved" (from nowhere).
                 continue;
             }
-            String owner = Membership.owner(s.partition, live);
-            if (owner == null) {
-                continue;
-            }
             String sender = s.sender();
             Sender from = sender == null ? null : senders.get(sender);
+            // Checked whether or not any shard is live: no live shard is the most stale of all.
             boolean due = s.check(now, from == null ? 0 : from.lastHeardNanos, STALE_NANOS, ACK_TIMEOUT_NANOS,
                     REPAIR_EVERY_NANOS);
-            if (due || !owner.equals(s.shard())) {
+            String owner = Membership.owner(s.partition, live);
+            if (owner != null && (due || !owner.equals(s.shard()))) {
                 repair.add(s);
             }
         }

@@ -60,6 +60,12 @@ final class RemoteSubscription implements Subscription {
     private boolean acked;
     private boolean staleTold;
     private long lastRepairNanos;
+    /**
+     * When the window was last known to be current: an ack, a batch applied, or a tick from the
+     * attachment's sender. Re-attaching does not reset it: a subscription whose repairs keep
+     * failing (lost again and again) is still told stale 3 s after its last good news.
+     */
+    private long lastGoodNanos = System.nanoTime();
 
     /**
      * Held from choosing an attachment id to sending it, so two attaches of one subscription (its
@@ -121,6 +127,7 @@ final class RemoteSubscription implements Subscription {
         if (ok) {
             acked = true;
             sender = from;
+            lastGoodNanos = System.nanoTime();
             live();
         } else {
             needsAttach = true;
@@ -153,7 +160,8 @@ final class RemoteSubscription implements Subscription {
 
     /** True if the entry came from this attachment's sender: a sign of life; tells the client live if it was told stale. */
     synchronized void heardFrom(String s) {
-        if (s.equals(sender) && acked) {
+        if (s.equals(sender) && acked && att != null) {
+            lastGoodNanos = System.nanoTime();
             live();
         }
     }
@@ -196,7 +204,7 @@ final class RemoteSubscription implements Subscription {
         if (closed || shard == null) {
             return false;
         }
-        long ref = acked && sender != null ? Math.max(lastHeard, attachSentNanos) : attachSentNanos;
+        long ref = acked && sender != null && att != null ? Math.max(lastHeard, lastGoodNanos) : lastGoodNanos;
         if (!staleTold && now - ref > staleNanos) {
             staleTold = true;
             offerLocalLocked(Frame.status("stale"));
@@ -274,6 +282,7 @@ final class RemoteSubscription implements Subscription {
         if (closed) {
             return true;
         }
+        lastGoodNanos = System.nanoTime();
         live();
         boolean wasEmpty = queue.isEmpty();
         for (Frame f : frames) {

@@ -406,7 +406,9 @@ public final class Shard implements AutoCloseable {
                 }
                 if (!ms.isEmpty()) {
                     // What we have read is ours alone: trim it, so the stream holds only what is unread.
-                    conn.xtrim(Keys.control(cfg.id()), XTrimArgs.Builder.minId(pos));
+                    int dash = pos.indexOf('-');
+                    String after = pos.substring(0, dash + 1) + (Long.parseLong(pos.substring(dash + 1)) + 1);
+                    conn.xtrim(Keys.control(cfg.id()), XTrimArgs.Builder.minId(after));
                 }
             } catch (RuntimeException e) {
                 if (running.get()) {
