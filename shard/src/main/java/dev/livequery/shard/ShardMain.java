@@ -39,6 +39,22 @@ public final class ShardMain implements Callable<Integer> {
             description = "Changes kept per partition stream for resume (env LIVEQUERY_HORIZON).")
     int horizon;
 
+    @Option(names = "--horizon-time", defaultValue = "${env:LIVEQUERY_HORIZON_TIME:-PT5M}",
+            description = "And changes at least this young are kept, whichever keeps more (env LIVEQUERY_HORIZON_TIME).")
+    Duration horizonTime;
+
+    @Option(names = "--max-window", defaultValue = "${env:LIVEQUERY_LIMITS_MAX_WINDOW:-1000}",
+            description = "livequery.limits.max-window, as the gateways have it (env LIVEQUERY_LIMITS_MAX_WINDOW).")
+    int maxWindow;
+
+    @Option(names = "--max-queued", defaultValue = "${env:LIVEQUERY_LIMITS_MAX_QUEUED:-1024}",
+            description = "livequery.limits.max-queued, as the gateways have it (env LIVEQUERY_LIMITS_MAX_QUEUED).")
+    int maxQueued;
+
+    @Option(names = "--tables", split = ",", defaultValue = "${env:LIVEQUERY_TABLES_ALLOW}",
+            description = "livequery.tables.allow, comma-separated; empty allows any (env LIVEQUERY_TABLES_ALLOW).")
+    java.util.List<String> tables;
+
     @Option(names = "--secret", defaultValue = "${env:LIVEQUERY_SECRET}",
             description = "HMAC secret for cursors and resume tokens; the same on every shard and gateway (env LIVEQUERY_SECRET).")
     String secret;
@@ -52,8 +68,11 @@ public final class ShardMain implements Callable<Integer> {
         if (id == null || id.isBlank()) {
             id = InetAddress.getLocalHost().getHostName();
         }
-        EngineOptions options = EngineOptions.defaults().withHorizon(horizon, Duration.ofMinutes(5),
-                Math.max(horizon, 1_000_000));
+        // The same limits as the gateways (PROTOCOL §8), so a window a gateway accepts is one the
+        // shard serves, and the resume horizon a client is promised is the one the shard keeps.
+        EngineOptions options = EngineOptions.defaults().withHorizon(horizon, horizonTime,
+                Math.max(horizon, 1_000_000)).withMaxWindow(maxWindow).withMaxQueued(maxQueued)
+                .withTables(tables == null ? java.util.Set.of() : java.util.Set.copyOf(tables));
         if (secret != null && !secret.isBlank()) {
             options = options.withSecret(secret.getBytes(StandardCharsets.UTF_8));
         } else {
@@ -61,7 +80,12 @@ public final class ShardMain implements Callable<Integer> {
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Shard shard = new Shard(new Shard.Config(id, redis, options, ttl.toMillis(), horizon), metrics);
-        shard.start();
+        try {
+            shard.start();
+        } catch (IllegalStateException e) {
+            System.err.println("livequery-shard: " + e.getMessage());
+            return 2;
+        }
         HttpServer http = null;
         if (metricsPort > 0) {
             http = HttpServer.create(new InetSocketAddress(metricsPort), 0);

@@ -1,14 +1,22 @@
 /**
  * The cluster mode of livequery: live queries served by shard processes over one Redis dataset.
  *
- * <h2>Layers (one package each)</h2>
+ * <h2>Modules and layers</h2>
+ * {@code livequery-redis} is what a gateway needs; {@code livequery-shard} is the shard process
+ * and depends on it. A gateway never depends on the shard server.
  * <ul>
- * <li>{@code store} — the data in Redis: rows, per-table change counters, per-partition change
- *     streams, the dataset epoch. Knows nothing of shards or subscriptions.</li>
- * <li>{@code cluster} — membership, rendezvous ownership, fenced leases, and the {@code Shard}
- *     that runs subscriptions in per-partition {@link dev.livequery.core.LocalBackend}s.</li>
- * <li>{@code backend} — {@code RedisBackend}, the {@link dev.livequery.core.Backend} a gateway
- *     uses with {@code livequery.backend=redis}.</li>
+ * <li>{@code store} (redis) — the data in Redis: rows, per-table change counters, per-partition
+ *     change streams, the dataset epoch and the partitions' history generations. Knows nothing
+ *     of shards or subscriptions.</li>
+ * <li>{@code cluster} (redis) — membership, rendezvous ownership, fenced leases, and the typed
+ *     wire: {@code Control} (gateway → shard), {@code Delivery} in a {@code DeliveryEntry}
+ *     (shard → gateway), one encoder and one parser each.</li>
+ * <li>{@code backend} (redis) — {@code RedisBackend}, the {@link dev.livequery.core.Backend} a
+ *     gateway uses with {@code livequery.backend=redis}, and {@code RemoteSubscription}, whose
+ *     attachment state machine it drives.</li>
+ * <li>{@code cluster} (shard) — the {@code Shard} (lease tick, control handling, partition
+ *     loading, change tail), with its {@code Publisher} (the one writer of delivery streams,
+ *     owning its script) and {@code Rollback} (the history rollback, a pure function) apart.</li>
  * <li>{@link dev.livequery.shard.ShardMain} — the shard process (picocli; env-configurable).</li>
  * </ul>
  *
@@ -49,5 +57,44 @@
  * <li><b>Patch merges in Java</b> with an internal compare-and-set, because Lua's cjson would
  *     re-encode the row's numbers and nested values.</li>
  * </ul>
+ *
+ * <h2>How staleness is detected and bounded</h2>
+ * The promise (PROTOCOL §3): a window that may be out of date for more than 3 s has been told
+ * {@code status stale}, and later gets {@code live} plus the frames, or a reset. Nothing here
+ * relies on one message arriving; every check is level-triggered, so a lost message delays a
+ * repair by a tick, never forever.
+ * <ul>
+ * <li><b>Silence is staleness.</b> Each shard incarnation ("sender": shard id plus a random
+ *     suffix) ticks every gateway it hosts attachments of once a second, from its publisher
+ *     thread. A gateway tells a subscription {@code stale} 3 s after its last good news (an ack,
+ *     a batch applied, a tick from its sender), whatever the cause: the shard paused or stuck,
+ *     its publisher dead (it also has a catch-all), Redis or the link down, no live shard at
+ *     all, a repair that keeps failing. Re-attaching does not reset that clock. The bound is 3 s
+ *     plus the link's latency plus the watcher's 250 ms tick; {@code FaultSuiteTest} measures it.</li>
+ * <li><b>Loss is seen.</b> Every entry a sender gives a gateway carries the next number of that
+ *     pair's sequence, all of them written by the one publisher in order. A skipped number
+ *     (trimmed or deleted entries, a publish that failed half way, a fence refusal) re-attaches
+ *     that sender's subscriptions with resume and fails its pending requests so callers retry
+ *     at once. Batches also keep their per-attachment numbers, so a duplicate is dropped.</li>
+ * <li><b>Drops are counted.</b> A tick says how many of the gateway's attachments the sender
+ *     hosts; fewer than the gateway holds, twice running, re-attaches them (an unsubscribe or
+ *     "gone" the gateway never heard of). Frames for an attachment the gateway no longer has
+ *     get an unsubscribe back (a lost one, or a shard that outlived a gateway restart).</li>
+ * <li><b>A gateway knows when it was presumed dead.</b> Its heartbeat is {@code SET … GET}:
+ *     an expired heartbeat (a long pause, a partition from Redis) means shards closed its
+ *     subscriptions and deleted its stream, so it re-attaches everything. Shards delete a dead
+ *     gateway's stream and registration within its heartbeat TTL plus a few seconds.</li>
+ * <li><b>History never splices against lost writes.</b> Writes are acknowledged by the Redis
+ *     primary before replication (no {@code WAIT}). Each partition records the node serving it
+ *     ({@code run_id:master_replid}); a restart that may have lost writes (anything but AOF with
+ *     {@code appendfsync always}) or a promotion bumps the partition's generation, which is part
+ *     of its engines' epoch, so old tokens get {@code reset epoch}. Loaded engines are reloaded
+ *     at the next lease tick; a change number going backwards starts a new dataset epoch.</li>
+ * <li><b>Repairs do not stampede.</b> The watcher re-attaches at most 200 subscriptions per
+ *     250 ms tick, in random order; the rest are due the next tick.</li>
+ * </ul>
+ * Memory stays bounded the same way: readers trim what they have read (gateways keep a 30 s
+ * tail for operators), change streams keep the resume horizon by count and time under a hard
+ * cap, idempotency keys expire with the horizon, and a shard refuses to run on an evicting Redis.
  */
 package dev.livequery.shard;

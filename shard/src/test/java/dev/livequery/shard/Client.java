@@ -22,6 +22,8 @@ final class Client {
     String lastEid;
     boolean ready;
     int resumedReadies;
+    /** Told {@code status stale} and not {@code live} since. */
+    boolean staleNow;
 
     Client(Subscription sub) {
         this.sub = sub;
@@ -84,7 +86,10 @@ final class Client {
                     resumedReadies++;
                 }
             }
-            case STATUS -> statuses.add(f.cause());
+            case STATUS -> {
+                statuses.add(f.cause());
+                staleNow = "stale".equals(f.cause());
+            }
             default -> {
             }
         }

@@ -48,18 +48,30 @@ public final class RowsApi implements HttpService {
                 .get("/{t}/query", HttpErrors.guard(this::query));
     }
 
+    /** The backend, under the request's {@code Idempotency-Key} if it has one (safe retries; docs/protocol.md). */
+    private Backend writer(ServerRequest req) throws LiveQueryException {
+        var key = req.headers().first(HeaderNames.create("Idempotency-Key"));
+        if (key.isEmpty()) {
+            return backend;
+        }
+        if (key.get().isEmpty() || key.get().length() > 200) {
+            throw new LiveQueryException(BAD_REQUEST, "Idempotency-Key must have 1 to 200 characters");
+        }
+        return backend.idempotent(key.get());
+    }
+
     private void put(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        WriteResult r = backend.put(table(req), id(req), object(req), ifMatch(req));
+        WriteResult r = writer(req).put(table(req), id(req), object(req), ifMatch(req));
         json(res, written(r));
     }
 
     private void patch(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        WriteResult r = backend.patch(table(req), id(req), object(req), ifMatch(req));
+        WriteResult r = writer(req).patch(table(req), id(req), object(req), ifMatch(req));
         json(res, written(r));
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        WriteResult r = backend.delete(table(req), id(req), ifMatch(req));
+        WriteResult r = writer(req).delete(table(req), id(req), ifMatch(req));
         json(res, written(r));
     }
 
@@ -95,7 +107,7 @@ public final class RowsApi implements HttpService {
             }
             deletes.add(n.textValue());
         }
-        List<WriteResult> results = backend.batch(table(req), upserts, deletes);
+        List<WriteResult> results = writer(req).batch(table(req), upserts, deletes);
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode arr = out.putArray("results");
         results.forEach(r -> arr.add(written(r)));

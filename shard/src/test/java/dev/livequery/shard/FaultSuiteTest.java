@@ -1,0 +1,275 @@
+package dev.livequery.shard;
+
+import static dev.livequery.shard.Fixtures.query;
+import static dev.livequery.shard.Fixtures.row;
+import static dev.livequery.shard.Fixtures.truth;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.livequery.core.Query;
+import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.shard.cluster.Shard;
+import dev.livequery.shard.store.Keys;
+import dev.livequery.shard.store.Redis;
+import io.lettuce.core.XTrimArgs;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 13 §4: faults injected into real processes and real Redis links (SIGSTOP, a TCP proxy
+ * that delays and cuts, streams trimmed under load). Each scenario runs a paced writer, follows
+ * windows with naive clients, and ends with every window equal to the truth and no window out of
+ * date for more than 3 s without {@code status stale} or a reset ({@link SilenceChecker}).
+ */
+@Tag("cluster")
+@Tag("slow")
+class FaultSuiteTest {
+    static final List<String> TABLES = List.of("fa", "fb", "fc");
+    /** Longest silent divergence allowed: 3 s, plus the checker's sampling and a tick. */
+    static final long SILENT_MS = 4_000;
+
+    final List<AutoCloseable> closing = new ArrayList<>();
+    final List<Client> clients = new ArrayList<>();
+    final List<Query> queries = new ArrayList<>();
+    final AtomicBoolean writing = new AtomicBoolean();
+    Thread writer;
+
+    <T extends AutoCloseable> T keep(T c) {
+        closing.add(0, c);
+        return c;
+    }
+
+    @AfterEach
+    void down() throws Exception {
+        writing.set(false);
+        if (writer != null) {
+            writer.join(5000);
+        }
+        for (AutoCloseable c : closing) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.out.println("cleanup: " + e);
+            }
+        }
+    }
+
+    void follow(RedisBackend gw) throws Exception {
+        for (String t : TABLES) {
+            for (int i = 0; i < 12; i++) {
+                gw.put(t, "r" + i, row("{\"n\":" + i + "}"), null);
+            }
+            for (Query q : List.of(query("{\"table\":\"" + t + "\",\"order\":[{\"field\":\"n\"}],\"limit\":5}"),
+                    query("{\"table\":\"" + t + "\",\"order\":[{\"field\":\"n\",\"dir\":\"desc\"}],\"limit\":4}"))) {
+                clients.add(new Client(gw.subscribe(q, null, () -> { })));
+                queries.add(q);
+            }
+        }
+    }
+
+    /** A paced writer (about 40 writes a second) through {@code gw}, seeded; failures (503s) are retried later. */
+    void write(RedisBackend gw, long seed) {
+        writing.set(true);
+        writer = Thread.ofVirtual().start(() -> {
+            Random rnd = new Random(seed);
+            while (writing.get()) {
+                String t = TABLES.get(rnd.nextInt(TABLES.size()));
+                try {
+                    gw.put(t, "r" + rnd.nextInt(20), row("{\"n\":" + rnd.nextInt(40) + "}"), null);
+                } catch (Exception unavailable) {
+                    // the fault at work; the next write goes on
+                }
+                LockSupport.parkNanos(25_000_000L); // pacing
+            }
+        });
+    }
+
+    void stopWriting() throws InterruptedException {
+        writing.set(false);
+        writer.join(5000);
+    }
+
+    void converge(RedisBackend truthFrom, Duration max) {
+        await().atMost(max).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            for (int i = 0; i < clients.size(); i++) {
+                Client c = clients.get(i).poll();
+                assertThat(c.window()).as("client %d on %s", i, queries.get(i).shape()).isEqualTo(truth(truthFrom, queries.get(i)));
+                assertThat(c.ready).isTrue();
+            }
+        });
+        for (Client c : clients) {
+            assertThat(c.violations).isEmpty();
+        }
+    }
+
+    /** Runs {@code fault} while the writer writes, then checks convergence and silence. */
+    void scenario(String name, long seed, RedisBackend writeVia, RedisBackend truthFrom, Fault fault) throws Exception {
+        converge(truthFrom, Duration.ofSeconds(20));
+        System.out.println(name + ": seed " + seed);
+        try (SilenceChecker checker = new SilenceChecker(clients, queries, truthFrom)) {
+            write(writeVia, seed);
+            fault.run();
+            LockSupport.parkNanos(2_000_000_000L); // writes go on after the fault: the windows must follow
+            stopWriting();
+            converge(truthFrom, Duration.ofSeconds(40));
+            System.out.println(name + ": longest silent divergence per client (ms) " + checker.perClientMs()
+                    + "; statuses " + clients.get(0).statuses + "; resets " + clients.get(0).resets);
+            assertThat(checker.worstMs()).as("silently stale (seed %d)", seed).isLessThan(SILENT_MS);
+        }
+    }
+
+    interface Fault {
+        void run() throws Exception;
+    }
+
+    static void hold(long ms) {
+        LockSupport.parkNanos(ms * 1_000_000L); // the fault's duration
+    }
+
+    @Test
+    void everyShardPausedPastItsLease() throws Exception {
+        RedisProcess redis = keep(RedisProcess.start(false));
+        ShardProcess a = keep(ShardProcess.start("fp1", redis.uri(), Duration.ofSeconds(2)));
+        ShardProcess b = keep(ShardProcess.start("fp2", redis.uri(), Duration.ofSeconds(2)));
+        RedisBackend gw = keep(new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwF1", new SimpleMeterRegistry()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> gw.gauges().get("live_shards") == 2);
+        follow(gw);
+        scenario("all shards paused", 11, gw, gw, () -> {
+            a.signal("STOP");
+            b.signal("STOP");
+            hold(6_000);
+            a.signal("CONT");
+            b.signal("CONT");
+        });
+        for (Client c : clients) {
+            assertThat(c.statuses).as("told while every shard was paused").contains("stale", "live");
+        }
+    }
+
+    @Test
+    void deliveryAndControlStreamsTrimmedUnderLoad() throws Exception {
+        RedisProcess redis = keep(RedisProcess.start(false));
+        Shard shard = keep(new Shard(new Shard.Config("ft1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
+                new SimpleMeterRegistry()));
+        shard.start();
+        // A slow link (every chunk 300 ms late), so entries wait unread in the stream and a trim loses them.
+        TcpProxy link = keep(new TcpProxy(redis.port));
+        RedisBackend gw = keep(new RedisBackend(Fixtures.OPTIONS, link.uri(), "gwT1", new SimpleMeterRegistry()));
+        RedisBackend other = keep(new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwT2", new SimpleMeterRegistry()));
+        Redis direct = keep(Redis.connect(redis.uri(), Duration.ofSeconds(2)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> gw.ready() && shard.owned().size() == 256);
+        follow(gw);
+        Random rnd = new Random(23);
+        scenario("streams trimmed", 23, other, other, () -> {
+            link.delay(300);
+            long end = System.nanoTime() + 8_000_000_000L;
+            while (System.nanoTime() < end) {
+                // Whatever is unread in the gateway's delivery stream or the shard's control stream now is lost.
+                direct.cmd().xtrim(Keys.delivery("gwT1"), XTrimArgs.Builder.maxlen(0));
+                if (rnd.nextBoolean()) {
+                    direct.cmd().xtrim(Keys.control("ft1"), XTrimArgs.Builder.maxlen(0));
+                }
+                hold(50 + rnd.nextInt(400));
+            }
+            link.heal();
+        });
+    }
+
+    @Test
+    void aGatewaysRedisLinkDelayedThenCut() throws Exception {
+        RedisProcess redis = keep(RedisProcess.start(false));
+        Shard shard = keep(new Shard(new Shard.Config("fg1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
+                new SimpleMeterRegistry()));
+        shard.start();
+        TcpProxy link = keep(new TcpProxy(redis.port));
+        RedisBackend gw = keep(new RedisBackend(Fixtures.OPTIONS, link.uri(), "gwL1", new SimpleMeterRegistry()));
+        RedisBackend healthy = keep(new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwL2", new SimpleMeterRegistry()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> gw.ready() && shard.owned().size() == 256);
+        follow(gw);
+        scenario("gateway link delayed then cut", 31, healthy, healthy, () -> {
+            link.delay(2_500);
+            hold(6_000);
+            link.cut();
+            hold(5_000);
+            link.heal();
+        });
+        for (Client c : clients) {
+            assertThat(c.statuses).contains("stale", "live");
+        }
+    }
+
+    @Test
+    void aShardsRedisLinkDelayedThenCut() throws Exception {
+        RedisProcess redis = keep(RedisProcess.start(false));
+        TcpProxy link = keep(new TcpProxy(redis.port));
+        ShardProcess a = keep(ShardProcess.start("fs1", link.uri(), Duration.ofSeconds(2)));
+        ShardProcess b = keep(ShardProcess.start("fs2", redis.uri(), Duration.ofSeconds(2)));
+        RedisBackend gw = keep(new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwS1", new SimpleMeterRegistry()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> gw.gauges().get("live_shards") == 2);
+        follow(gw);
+        scenario("shard link delayed then cut", 41, gw, gw, () -> {
+            link.delay(2_500);
+            hold(6_000);
+            link.cut();
+            hold(5_000);
+            link.heal();
+        });
+        assertThat(a.process.isAlive() && b.process.isAlive()).isTrue();
+    }
+
+    /**
+     * 50 gateways come and go without a clean exit (their link cut, as a crash looks to Redis):
+     * shards delete what they left behind, so the number of keys returns to its baseline within
+     * a minute and memory does not grow with the number of gateways that ever lived.
+     */
+    @Test
+    void fiftyGatewayCrashesLeaveNothingBehind() throws Exception {
+        RedisProcess redis = keep(RedisProcess.start(false));
+        Shard shard = keep(new Shard(new Shard.Config("fk1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
+                new SimpleMeterRegistry()));
+        shard.start();
+        Redis direct = keep(Redis.connect(redis.uri(), Duration.ofSeconds(2)));
+        RedisBackend writer = keep(new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwK0", new SimpleMeterRegistry()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> writer.ready() && shard.owned().size() == 256);
+        Query q = query("{\"table\":\"fk\",\"order\":[{\"field\":\"n\"}],\"limit\":5}");
+        writer.put("fk", "r0", row("{\"n\":0}"), null);
+        writer.subscribe(q, null, () -> { }); // the shard's control stream and the partition exist from here
+        await().atMost(Duration.ofSeconds(10)).until(() -> direct.cmd().xlen(Keys.control("fk1")) == 0);
+        long baseKeys = direct.cmd().dbsize();
+        long baseMemory = usedMemory(direct);
+        for (int g = 1; g <= 50; g++) {
+            try (TcpProxy link = new TcpProxy(redis.port)) {
+                RedisBackend gw = new RedisBackend(Fixtures.OPTIONS, link.uri(), "gwK" + g, new SimpleMeterRegistry());
+                Client c = new Client(gw.subscribe(q, null, () -> { }));
+                await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().ready);
+                link.cut(); // from Redis's side, the gateway died here
+                Thread.ofVirtual().start(gw::close); // its own cleanup cannot reach Redis
+            }
+        }
+        assertThat(direct.cmd().dbsize()).as("keys while the dead gateways' state is still there").isGreaterThan(baseKeys);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> direct.cmd().dbsize() == baseKeys);
+        long memory = usedMemory(direct);
+        System.out.println("50 gateway crashes: keys " + baseKeys + " -> " + direct.cmd().dbsize() + ", used_memory "
+                + baseMemory + " -> " + memory);
+        assertThat(direct.cmd().smembers(Keys.GATEWAYS)).containsExactly("gwK0");
+        assertThat(memory).isLessThan(baseMemory + 1_000_000);
+    }
+
+    static long usedMemory(Redis r) {
+        for (String line : r.cmd().info("memory").split("\r?\n")) {
+            if (line.startsWith("used_memory:")) {
+                return Long.parseLong(line.substring("used_memory:".length()).trim());
+            }
+        }
+        throw new IllegalStateException("no used_memory in INFO");
+    }
+}
