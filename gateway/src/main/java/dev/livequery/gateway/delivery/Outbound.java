@@ -94,11 +94,20 @@ public final class Outbound {
         this.idleNanos = idle == null ? 0 : idle.toNanos();
     }
 
-    /** A new subscription slot; {@code name} is the WebSocket sub id or null for SSE. */
+    /**
+     * A new subscription slot; {@code name} is the WebSocket sub id or null for SSE. Null when the
+     * connection is closing: its writer has stopped or is stopping, so nothing attached now would
+     * ever be written or released.
+     */
     public Slot slot(String name) {
-        Slot s = new Slot(this, name);
-        slots.put(name == null ? "" : name, s);
-        return s;
+        synchronized (slots) {
+            if (closing.get() != null) {
+                return null;
+            }
+            Slot s = new Slot(this, name);
+            slots.put(name == null ? "" : name, s);
+            return s;
+        }
     }
 
     /** The named slot, or null. */
@@ -464,13 +473,15 @@ public final class Outbound {
     private void end() {
         Close c = closing.get();
         writeStarted = 0;
-        for (Slot s : slots.values()) {
-            var sub = s.subscription();
-            if (sub != null) {
-                sub.close();
-            }
+        // Under the lock slot() takes: a slot made before this is released here, none is made after.
+        List<Slot> held;
+        synchronized (slots) {
+            held = new ArrayList<>(slots.values());
+            slots.clear();
         }
-        slots.clear();
+        for (Slot s : held) {
+            s.release();
+        }
         if (!aborted && c != Close.CLIENT) {
             writeStarted = System.nanoTime(); // the watchdog's grace covers the close frame too
             transport.finish(c);
