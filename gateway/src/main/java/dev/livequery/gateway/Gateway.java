@@ -40,7 +40,10 @@ public final class Gateway implements AutoCloseable {
         this.settings = settings;
     }
 
-    /** Starts on {@code settings.port()} (0 = any free port). {@code serverConfig} may be null. */
+    /**
+     * Starts on {@code settings.port()} (0 = any free port). {@code serverConfig}: Helidon's server
+     * options; null takes them from the settings' {@code server} node.
+     */
     public static Gateway start(Settings settings, Backend backend, Config serverConfig) {
         return start(settings, backend, serverConfig, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     }
@@ -61,9 +64,7 @@ public final class Gateway implements AutoCloseable {
                     .location("web").welcome("index.html").build()));
         }
         WebServerConfig.Builder b = WebServer.builder();
-        if (serverConfig != null) {
-            b.config(serverConfig);
-        }
+        b.config(serverConfig != null ? serverConfig : settings.serverConfig());
         WebServer server = b.port(settings.port())
                 .shutdownHook(false)
                 .directHandlers(JsonDirectHandler.all())
