@@ -59,8 +59,7 @@ public final class LocalBackend implements Backend {
      * @return whether the change was applied
      */
     public boolean ingest(String table, String id, ObjectNode after, long version) throws LiveQueryException {
-        Table t = table(table);
-        t.lock.lock();
+        Table t = locked(table);
         try {
             if (version <= t.seq) {
                 return false;
@@ -78,8 +77,7 @@ public final class LocalBackend implements Backend {
      * {@code cause} (e.g. {@code failover}).
      */
     public void restore(String table, List<Row> rows, long seq, String cause) throws LiveQueryException {
-        Table t = table(table);
-        t.lock.lock();
+        Table t = locked(table);
         try {
             t.rows.clear();
             for (Row r : rows) {
@@ -101,8 +99,10 @@ public final class LocalBackend implements Backend {
 
     /** The last change number of a table (0 for one never written). */
     public long lastChange(String table) throws LiveQueryException {
-        Table t = table(table);
-        t.lock.lock();
+        Table t = lockedExisting(table);
+        if (t == null) {
+            return 0;
+        }
         try {
             return t.seq;
         } finally {
@@ -130,8 +130,7 @@ public final class LocalBackend implements Backend {
 
     @Override
     public Subscription subscribe(Query query, String resume, Runnable wakeup) throws LiveQueryException {
-        Table t = table(query.shape().table());
-        t.lock.lock();
+        Table t = locked(query.shape().table());
         try {
             View v = t.view(query.shape(), signer, epoch);
             Placement p;
@@ -139,6 +138,7 @@ public final class LocalBackend implements Backend {
                 p = placement(v, query.window());
             } catch (LiveQueryException e) {
                 t.release(v);
+                dropIfUnused(t);
                 throw e;
             }
             // The view's shape, not the caller's equal copy: a subscription then costs its window only.
@@ -240,8 +240,7 @@ public final class LocalBackend implements Backend {
         if (ifMatch != null && existing(table) == null) {
             checkVersion(id, null, ifMatch);
         }
-        Table t = table(table);
-        t.lock.lock();
+        Table t = locked(table);
         try {
             Row cur = t.rows.get(id);
             checkVersion(id, cur, ifMatch);
@@ -277,11 +276,10 @@ public final class LocalBackend implements Backend {
     /** A write to a row that must exist (patch, delete): NOT_FOUND, If-Match, then the change. */
     private long onExisting(String table, String id, Long ifMatch, Function<Row, LongFunction<Row>> next)
             throws LiveQueryException {
-        Table t = existing(table);
+        Table t = lockedExisting(table);
         if (t == null) {
             throw notFound(table, id);
         }
-        t.lock.lock();
         try {
             Row cur = t.rows.get(id);
             if (cur == null) {
@@ -326,12 +324,15 @@ public final class LocalBackend implements Backend {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id + "' appears twice in the batch");
             }
         }
+        if (rows.isEmpty() && deletes.isEmpty()) {
+            check(table);
+            return List.of(); // nothing to write: the table does not come into being
+        }
         if (!deletes.isEmpty() && existing(table) == null) {
             throw new LiveQueryException(NOT_FOUND, "row '" + deletes.get(0) + "' does not exist in table '" + table
                     + "'; nothing in the batch was applied");
         }
-        Table t = table(table);
-        t.lock.lock();
+        Table t = locked(table);
         try {
             for (String id : deletes) {
                 if (!t.rows.containsKey(id)) {
@@ -386,9 +387,50 @@ public final class LocalBackend implements Backend {
         return tables.get(name);
     }
 
-    private Table table(String name) throws LiveQueryException {
+    /**
+     * The table, created if need be, with its lock held. A table made for a subscription alone is
+     * dropped again when its last view goes ({@link #dropIfUnused}); a caller that found it just
+     * before that sees it dropped once it holds the lock, and takes the new one.
+     */
+    private Table locked(String name) throws LiveQueryException {
         check(name);
-        return tables.computeIfAbsent(name, n -> new Table(n, options));
+        while (true) {
+            Table t = tables.computeIfAbsent(name, n -> new Table(n, options));
+            t.lock.lock();
+            if (!t.dropped) {
+                return t;
+            }
+            t.lock.unlock();
+        }
+    }
+
+    /** The table with its lock held, or null when it does not exist; creates nothing. */
+    private Table lockedExisting(String name) throws LiveQueryException {
+        check(name);
+        while (true) {
+            Table t = tables.get(name);
+            if (t == null) {
+                return null;
+            }
+            t.lock.lock();
+            if (!t.dropped) {
+                return t;
+            }
+            t.lock.unlock();
+        }
+    }
+
+    /**
+     * Drops a table that was never written and that nobody watches any more (PROTOCOL §1: a table
+     * comes into being on its first write; a subscription to one that does not exist yet holds it
+     * only while it lasts). A table that was written is kept, since its versions and history must
+     * go on from where they are. Called under the table's lock.
+     */
+    void dropIfUnused(Table t) {
+        if (t.seq == 0 && t.rows.isEmpty() && t.views.isEmpty() && !t.dropped) {
+            t.dropped = true;
+            tables.remove(t.name, t);
+        }
     }
 
     private void check(String name) throws LiveQueryException {

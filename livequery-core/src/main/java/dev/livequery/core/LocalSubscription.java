@@ -180,6 +180,7 @@ final class LocalSubscription implements Subscription {
             }
             window.view.windows.remove(window);
             table.release(window.view);
+            backend.dropIfUnused(table);
             onClose.accept(this);
         } finally {
             table.lock.unlock();

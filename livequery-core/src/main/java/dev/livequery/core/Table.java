@@ -31,6 +31,8 @@ final class Table {
     final Map<Shape, View> views = new HashMap<>();
     /** Last change number; also the version the last write got (versions are per-table sequence numbers). */
     long seq;
+    /** Removed from the backend (never written, nobody watching): whoever locks it next looks again. */
+    boolean dropped;
 
     private final Map<String, Map<Object, Set<View>>> index = new HashMap<>();
     private final Set<View> unindexed = new LinkedHashSet<>();
