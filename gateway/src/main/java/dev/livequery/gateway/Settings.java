@@ -47,6 +47,7 @@ public final class Settings {
             new Key<>("livequery.limits.max-message", Integer::parseInt, Builder::maxMessage),
             new Key<>("livequery.limits.max-body", Integer::parseInt, Builder::maxBody),
             new Key<>("livequery.limits.max-connections", Integer::parseInt, Builder::maxConnections),
+            new Key<>("livequery.limits.max-views", Integer::parseInt, Builder::maxViews),
             new Key<>("livequery.ws.ping-interval", Duration::parse, Builder::pingInterval),
             new Key<>("livequery.ws.idle-timeout", Duration::parse, Builder::idleTimeout),
             new Key<>("livequery.sse.heartbeat", Duration::parse, Builder::heartbeat),
@@ -151,6 +152,10 @@ public final class Settings {
         return b.maxConnections;
     }
 
+    public int maxViews() {
+        return b.maxViews;
+    }
+
     public Duration pingInterval() {
         return b.pingInterval;
     }
@@ -193,7 +198,7 @@ public final class Settings {
     /** The engine's view of these settings. */
     public EngineOptions engineOptions() {
         EngineOptions.Builder o = EngineOptions.builder().maxWindow(b.maxWindow).maxQueued(b.maxQueued)
-                .tables(b.tables).maxHistory(b.resumeMaxChanges);
+                .tables(b.tables).maxHistory(b.resumeMaxChanges).maxViews(b.maxViews);
         if (b.secret != null) {
             o.secret(b.secret.getBytes(StandardCharsets.UTF_8));
         }
@@ -216,6 +221,7 @@ public final class Settings {
         private int maxMessage = 64 * 1024;
         private int maxBody = 1024 * 1024;
         private int maxConnections = 10_000;
+        private int maxViews = 1000;
         private Duration pingInterval = Duration.ofSeconds(20);
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration heartbeat = Duration.ofSeconds(15);
@@ -244,6 +250,7 @@ public final class Settings {
             c.maxMessage = maxMessage;
             c.maxBody = maxBody;
             c.maxConnections = maxConnections;
+            c.maxViews = maxViews;
             c.pingInterval = pingInterval;
             c.idleTimeout = idleTimeout;
             c.heartbeat = heartbeat;
@@ -326,6 +333,12 @@ public final class Settings {
             return this;
         }
 
+        /** Distinct shapes (views) per table, on the embedded engine. */
+        public Builder maxViews(int v) {
+            maxViews = v;
+            return this;
+        }
+
         public Builder pingInterval(Duration v) {
             pingInterval = v;
             return this;
@@ -375,6 +388,7 @@ public final class Settings {
             positive("livequery.limits.max-message", maxMessage);
             positive("livequery.limits.max-body", maxBody);
             positive("livequery.limits.max-connections", maxConnections);
+            positive("livequery.limits.max-views", maxViews);
             positive("livequery.resume.max-changes", resumeMaxChanges);
             positive("livequery.write-deadline", writeDeadline);
             positive("livequery.ws.ping-interval", pingInterval);

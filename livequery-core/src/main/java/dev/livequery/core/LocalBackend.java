@@ -33,6 +33,8 @@ public final class LocalBackend implements Backend {
     private final int epoch;
     private final Map<String, Table> tables = new ConcurrentHashMap<>();
     private final AtomicLong subscriptions = new AtomicLong();
+    /** One-shot queries that had to scan a table (no view of their shape): a metric for operators. */
+    private final AtomicLong oneShotScans = new AtomicLong();
     private volatile boolean closed;
 
     public LocalBackend(EngineOptions options) {
@@ -79,11 +81,13 @@ public final class LocalBackend implements Backend {
     public void restore(String table, List<Row> rows, long seq, String cause) throws LiveQueryException {
         Table t = locked(table);
         try {
+            t.stamp++;
             t.rows.clear();
             for (Row r : rows) {
                 t.rows.put(r.id(), r);
             }
             t.seq = seq;
+            t.stamp++;
             t.history.restart(seq);
             for (View v : List.copyOf(t.views.values())) {
                 v.reload();
@@ -208,30 +212,67 @@ public final class LocalBackend implements Backend {
         subscriptions.decrementAndGet();
     }
 
+    /** Optimistic scans a one-shot query tries before it scans under the table lock. */
+    private static final int SCAN_ATTEMPTS = 3;
+
+    /**
+     * One-shot window. A shape somebody watches is read from its view, under the lock for the
+     * few tree steps that takes. Any other shape needs a scan of the table, done without the lock
+     * (a write must not wait for a reader's scan) and kept only if no write changed the rows
+     * meanwhile ({@link Table#stamp}); after {@link #SCAN_ATTEMPTS} such races the scan takes the
+     * lock, so a reader under constant writes still gets an answer.
+     */
     @Override
     public QueryResult query(Query query) throws LiveQueryException {
-        Table found = existing(query.shape().table());
-        Table t = found != null ? found : new Table(query.shape().table(), options);
+        Shape shape = query.shape();
+        Table t = existing(shape.table());
+        if (t == null) {
+            return read(new View(new Table(shape.table(), options), shape, new Tokens(signer, shape, epoch)), query);
+        }
+        if (t.views.containsKey(shape)) {
+            t.lock.lock();
+            try {
+                View v = t.views.get(shape);
+                if (v != null) {
+                    return read(v, query);
+                }
+            } finally {
+                t.lock.unlock();
+            }
+        }
+        Tokens tokens = new Tokens(signer, shape, epoch);
+        oneShotScans.incrementAndGet();
+        for (int i = 0; i < SCAN_ATTEMPTS; i++) {
+            long stamp = t.stamp;
+            if ((stamp & 1) == 0) {
+                View v = new View(t, shape, tokens);
+                if (t.stamp == stamp) {
+                    return read(v, query);
+                }
+            }
+            Thread.onSpinWait();
+        }
         t.lock.lock();
         try {
-            View v = t.views.get(query.shape());
-            if (v == null) {
-                v = new View(t, query.shape(), new Tokens(signer, query.shape(), epoch));
-            }
-            Placement p = placement(v, query.window());
-            LiveWindow w = new LiveWindow(v, null);
-            w.place(p.bound(), p.backward(), query.window().limit());
-            List<Row> rows = new ArrayList<>(w.size());
-            List<String> cursors = new ArrayList<>(w.size());
-            for (Entry e : w.rows()) {
-                rows.add(e.row());
-                cursors.add(e.key().cursor(v.tokens));
-            }
-            Frame ready = w.ready(false, t.seq);
-            return new QueryResult(rows, cursors, ready.hasMoreBefore(), ready.hasMoreAfter());
+            return read(new View(t, shape, tokens), query);
         } finally {
             t.lock.unlock();
         }
+    }
+
+    /** The query's window of {@code v}. The caller holds the table lock, or {@code v} is its own. */
+    private QueryResult read(View v, Query query) throws LiveQueryException {
+        Placement p = placement(v, query.window());
+        LiveWindow w = new LiveWindow(v, null);
+        w.place(p.bound(), p.backward(), query.window().limit());
+        List<Row> rows = new ArrayList<>(w.size());
+        List<String> cursors = new ArrayList<>(w.size());
+        for (Entry e : w.rows()) {
+            rows.add(e.row());
+            cursors.add(e.key().cursor(v.tokens));
+        }
+        Frame ready = w.ready(false, 0); // only its has_more flags are used; its eid is dropped
+        return new QueryResult(rows, cursors, ready.hasMoreBefore(), ready.hasMoreAfter());
     }
 
     @Override
@@ -361,19 +402,16 @@ public final class LocalBackend implements Backend {
 
     @Override
     public Map<String, Long> gauges() {
+        // No table lock: a scrape must not queue behind writes (or hold them up), and sizes of
+        // concurrent maps are exact enough for a gauge.
         long views = 0;
         long rows = 0;
         for (Table t : tables.values()) {
-            t.lock.lock();
-            try {
-                views += t.views.size();
-                rows += t.rows.size();
-            } finally {
-                t.lock.unlock();
-            }
+            views += t.views.size();
+            rows += t.rows.size();
         }
         return Map.of("views", views, "subscriptions", subscriptions.get(), "tables", (long) tables.size(),
-                "rows", rows);
+                "rows", rows, "one_shot_scans", oneShotScans.get());
     }
 
     @Override
