@@ -195,7 +195,12 @@ public final class Outbound {
             LockSupport.unpark(w);
         }
         if (onDemand && !running.get() && running.compareAndSet(false, true)) {
-            WRITERS.newThread(this::burst).start();
+            try {
+                WRITERS.newThread(this::burst).start();
+            } catch (RuntimeException | Error e) {
+                running.set(false); // no writer runs: the next wakeup must try again, not find one "running"
+                throw e;
+            }
         }
     }
 
