@@ -30,30 +30,21 @@ public final class Main {
             return;
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Backend backend = switch (settings.backend()) {
-            case "local" -> new LocalBackend(settings.engineOptions());
-            case "redis" -> {
-                String uri = config.get("livequery.redis.uri").asString().orElse("redis://127.0.0.1:6379");
-                try {
-                    // livequery.gateway.id (LIVEQUERY_GATEWAY_ID): a stable id keeps one delivery stream
-                    // across restarts instead of leaving one per process for the shards to clean up.
-                    String id = config.get("livequery.gateway.id").asString()
-                            .orElse("gw-" + UUID.randomUUID().toString().substring(0, 8));
-                    yield new RedisBackend(settings.engineOptions(), uri, id, registry);
-                } catch (RuntimeException e) {
-                    System.err.println("livequery: cannot reach Redis at " + uri + " (livequery.redis.uri / "
-                            + "LIVEQUERY_REDIS_URI): " + e.getMessage());
-                    System.exit(2);
-                    yield null;
-                }
-            }
-            default -> {
-                System.err.println("livequery: livequery.backend must be 'local' or 'redis', got '"
-                        + settings.backend() + "'");
+        Backend backend = null;
+        if (settings.backend().equals("redis")) {
+            try {
+                String id = settings.gatewayId() != null ? settings.gatewayId()
+                        : "gw-" + UUID.randomUUID().toString().substring(0, 8);
+                backend = new RedisBackend(settings.engineOptions(), settings.redisUri(), id, registry);
+            } catch (RuntimeException e) {
+                System.err.println("livequery: cannot reach Redis at " + settings.redisUri()
+                        + " (livequery.redis.uri / LIVEQUERY_REDIS_URI): " + e.getMessage());
                 System.exit(2);
-                yield null;
+                return;
             }
-        };
+        } else {
+            backend = new LocalBackend(settings.engineOptions());
+        }
         if (settings.secret() == null) {
             LOG.warning("livequery.secret is not set: cursors and resume tokens are signed with the public "
                     + "development secret. Set LIVEQUERY_SECRET (the same on every process) before exposing this.");
@@ -67,14 +58,15 @@ public final class Main {
             System.err.println("livequery: the demo table could not be seeded: " + e.getMessage());
             System.exit(1);
         }
-        Gateway gateway = Gateway.start(settings, backend, config.get("server"), registry);
+        Gateway gateway = Gateway.start(settings, backend, null, registry);
         Demo d = demo;
+        Backend b = backend;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (d != null) {
                 d.close();
             }
             gateway.stop();
-            backend.close();
+            b.close();
         }, "livequery-shutdown"));
         LOG.info("livequery gateway listening on http://localhost:" + gateway.port() + "/ (backend "
                 + settings.backend() + ", demo " + (settings.demoEnabled() ? "on: open the URL" : "off") + ")");

@@ -10,24 +10,73 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
  * Every {@code livequery.*} and {@code server.*} setting the gateway reads (PROTOCOL §8), parsed
  * once at startup so a bad value fails the start with a message instead of failing a request later.
+ * This is the one place that reads them: {@link #KEYS} names each key once, with how it is parsed
+ * and where it goes; the defaults are the {@link Builder}'s. {@code application.yaml} lists the
+ * same keys (a test holds the two equal).
  *
- * @param secret null when {@code livequery.secret} is not set (the development secret is used)
+ * <p>Components with settings of their own (e.g. {@code livequery.auth.*}) read them from
+ * {@link #config()}, the source these settings came from.
  */
-public record Settings(int port, String backend, boolean demoEnabled, double demoChangesPerSecond, int demoRows,
-        Duration writeDeadline, int maxWindow, int maxQueued, int subsPerConnection, int maxMessage, int maxBody,
-        int maxConnections, Set<String> tables, List<String> allowedOrigins, String secret, Duration shutdownGrace,
-        Duration pingInterval, Duration idleTimeout, Duration heartbeat) {
+public final class Settings {
+    /** How one key is read: its name, its parser, and the builder option it sets. */
+    record Key<T>(String name, Function<String, T> parse, BiConsumer<Builder, T> set) {
+        void read(Lookup l, Builder b) {
+            l.get(name, parse).ifPresent(v -> set.accept(b, v));
+        }
+    }
 
-    /** Defaults of PROTOCOL §8, port 8080, local backend with the demo. */
+    /** Every key, in the order of {@code application.yaml}. */
+    static final List<Key<?>> KEYS = List.of(
+            new Key<>("server.port", Integer::parseInt, Builder::port),
+            new Key<>("livequery.backend", s -> s.toLowerCase(Locale.ROOT), Builder::backend),
+            new Key<>("livequery.redis.uri", s -> s, Builder::redisUri),
+            new Key<>("livequery.gateway.id", s -> s, Builder::gatewayId),
+            new Key<>("livequery.demo.enabled", Settings::bool, Builder::demoEnabled),
+            new Key<>("livequery.demo.changes-per-second", Double::parseDouble, Builder::demoChangesPerSecond),
+            new Key<>("livequery.demo.rows", Integer::parseInt, Builder::demoRows),
+            new Key<>("livequery.write-deadline", Duration::parse, Builder::writeDeadline),
+            new Key<>("livequery.shutdown-grace", Duration::parse, Builder::shutdownGrace),
+            new Key<>("livequery.limits.max-window", Integer::parseInt, Builder::maxWindow),
+            new Key<>("livequery.limits.max-queued", Integer::parseInt, Builder::maxQueued),
+            new Key<>("livequery.limits.subs-per-connection", Integer::parseInt, Builder::subsPerConnection),
+            new Key<>("livequery.limits.max-message", Integer::parseInt, Builder::maxMessage),
+            new Key<>("livequery.limits.max-body", Integer::parseInt, Builder::maxBody),
+            new Key<>("livequery.limits.max-connections", Integer::parseInt, Builder::maxConnections),
+            new Key<>("livequery.limits.max-views", Integer::parseInt, Builder::maxViews),
+            new Key<>("livequery.ws.ping-interval", Duration::parse, Builder::pingInterval),
+            new Key<>("livequery.ws.idle-timeout", Duration::parse, Builder::idleTimeout),
+            new Key<>("livequery.sse.heartbeat", Duration::parse, Builder::heartbeat),
+            new Key<>("livequery.resume.max-changes", Integer::parseInt, Builder::resumeMaxChanges),
+            new Key<>("livequery.tables.allow", Settings::list, (b, v) -> b.tables(Set.copyOf(v))),
+            new Key<>("livequery.allowed-origins", Settings::list, Builder::allowedOrigins),
+            new Key<>("livequery.secret", s -> s, Builder::secret));
+
+    /** Keys under {@code server} that go to Helidon's own server config as they are (see {@link #serverConfig()}). */
+    static final List<String> HELIDON_KEYS = List.of("server.host", "server.backlog");
+
+    private final Builder b;
+
+    private Settings(Builder b) {
+        this.b = b.copy();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Defaults of PROTOCOL §8: port 8080, local backend with the demo. */
     public static Settings defaults() {
-        return new Settings(8080, "local", true, 3.0, 5000, Duration.ofSeconds(10), 1000, 1024, 128, 64 * 1024,
-                1024 * 1024, 10_000, Set.of(), List.of(), null, Duration.ofSeconds(5), Duration.ofSeconds(20),
-                Duration.ofSeconds(60), Duration.ofSeconds(15));
+        return builder().build();
+    }
+
+    public Builder toBuilder() {
+        return b.copy();
     }
 
     /**
@@ -36,44 +85,376 @@ public record Settings(int port, String backend, boolean demoEnabled, double dem
      * key is honoured here as well and wins over the file.
      */
     public static Settings from(Config config) {
-        Settings d = defaults();
         Lookup l = new Lookup(config, System.getenv());
-        String backend = l.string("livequery.backend", d.backend).toLowerCase(Locale.ROOT);
-        return new Settings(
-                l.get("server.port", Integer::parseInt, d.port),
-                backend,
-                l.get("livequery.demo.enabled", Boolean::parseBoolean, backend.equals("local")),
-                l.get("livequery.demo.changes-per-second", Double::parseDouble, d.demoChangesPerSecond),
-                l.get("livequery.demo.rows", Integer::parseInt, d.demoRows),
-                l.get("livequery.write-deadline", Duration::parse, d.writeDeadline),
-                l.get("livequery.limits.max-window", Integer::parseInt, d.maxWindow),
-                l.get("livequery.limits.max-queued", Integer::parseInt, d.maxQueued),
-                l.get("livequery.limits.subs-per-connection", Integer::parseInt, d.subsPerConnection),
-                l.get("livequery.limits.max-message", Integer::parseInt, d.maxMessage),
-                l.get("livequery.limits.max-body", Integer::parseInt, d.maxBody),
-                l.get("livequery.limits.max-connections", Integer::parseInt, d.maxConnections),
-                Set.copyOf(l.list("livequery.tables.allow")),
-                l.list("livequery.allowed-origins"),
-                l.string("livequery.secret", null),
-                l.get("livequery.shutdown-grace", Duration::parse, d.shutdownGrace),
-                l.get("livequery.ws.ping-interval", Duration::parse, d.pingInterval),
-                l.get("livequery.ws.idle-timeout", Duration::parse, d.idleTimeout),
-                l.get("livequery.sse.heartbeat", Duration::parse, d.heartbeat));
+        Builder b = builder().config(config);
+        for (Key<?> k : KEYS) {
+            k.read(l, b);
+        }
+        if (l.get("livequery.demo.enabled", Settings::bool).isEmpty()) {
+            b.demoEnabled(b.backend.equals("local"));
+        }
+        return b.build();
+    }
+
+    public int port() {
+        return b.port;
+    }
+
+    /** {@code local} or {@code redis}. */
+    public String backend() {
+        return b.backend;
+    }
+
+    public String redisUri() {
+        return b.redisUri;
+    }
+
+    /**
+     * {@code livequery.gateway.id}: a stable id keeps one delivery stream across restarts of this
+     * gateway; unset, each process gets a random one (shards clean up after it).
+     */
+    public String gatewayId() {
+        return b.gatewayId;
+    }
+
+    public boolean demoEnabled() {
+        return b.demoEnabled;
+    }
+
+    public double demoChangesPerSecond() {
+        return b.demoChangesPerSecond;
+    }
+
+    public int demoRows() {
+        return b.demoRows;
+    }
+
+    public Duration writeDeadline() {
+        return b.writeDeadline;
+    }
+
+    public Duration shutdownGrace() {
+        return b.shutdownGrace;
+    }
+
+    public int maxWindow() {
+        return b.maxWindow;
+    }
+
+    public int maxQueued() {
+        return b.maxQueued;
+    }
+
+    public int subsPerConnection() {
+        return b.subsPerConnection;
+    }
+
+    public int maxMessage() {
+        return b.maxMessage;
+    }
+
+    public int maxBody() {
+        return b.maxBody;
+    }
+
+    public int maxConnections() {
+        return b.maxConnections;
+    }
+
+    public int maxViews() {
+        return b.maxViews;
+    }
+
+    public Duration pingInterval() {
+        return b.pingInterval;
+    }
+
+    public Duration idleTimeout() {
+        return b.idleTimeout;
+    }
+
+    public Duration heartbeat() {
+        return b.heartbeat;
+    }
+
+    public int resumeMaxChanges() {
+        return b.resumeMaxChanges;
+    }
+
+    public Set<String> tables() {
+        return b.tables;
+    }
+
+    public List<String> allowedOrigins() {
+        return b.allowedOrigins;
+    }
+
+    /** Null when {@code livequery.secret} is not set (the development secret is used). */
+    public String secret() {
+        return b.secret;
+    }
+
+    /** The config these settings were read from (empty for built ones): for components that read their own keys. */
+    public Config config() {
+        return b.config;
+    }
+
+    /** Helidon's {@code server} node ({@code host}, {@code backlog}, …), for the web server's own options. */
+    public Config serverConfig() {
+        return b.config.get("server");
     }
 
     /** The engine's view of these settings. */
     public EngineOptions engineOptions() {
-        EngineOptions o = EngineOptions.defaults().withMaxWindow(maxWindow).withMaxQueued(maxQueued).withTables(tables);
-        return secret == null ? o : o.withSecret(secret.getBytes(StandardCharsets.UTF_8));
+        EngineOptions.Builder o = EngineOptions.builder().maxWindow(b.maxWindow).maxQueued(b.maxQueued)
+                .tables(b.tables).maxHistory(b.resumeMaxChanges).maxViews(b.maxViews);
+        if (b.secret != null) {
+            o.secret(b.secret.getBytes(StandardCharsets.UTF_8));
+        }
+        return o.build();
     }
 
-    public Settings withPort(int p) {
-        return new Settings(p, backend, demoEnabled, demoChangesPerSecond, demoRows, writeDeadline, maxWindow,
-                maxQueued, subsPerConnection, maxMessage, maxBody, maxConnections, tables, allowedOrigins, secret,
-                shutdownGrace, pingInterval, idleTimeout, heartbeat);
+    /** The options, each with its default. */
+    public static final class Builder {
+        private int port = 8080;
+        private String backend = "local";
+        private String redisUri = "redis://127.0.0.1:6379";
+        private String gatewayId;
+        private boolean demoEnabled = true;
+        private double demoChangesPerSecond = 3.0;
+        private int demoRows = 5000;
+        private Duration writeDeadline = Duration.ofSeconds(10);
+        private Duration shutdownGrace = Duration.ofSeconds(5);
+        private int maxWindow = 1000;
+        private int maxQueued = 1024;
+        private int subsPerConnection = 128;
+        private int maxMessage = 64 * 1024;
+        private int maxBody = 1024 * 1024;
+        private int maxConnections = 10_000;
+        private int maxViews = 1000;
+        private Duration pingInterval = Duration.ofSeconds(20);
+        private Duration idleTimeout = Duration.ofSeconds(60);
+        private Duration heartbeat = Duration.ofSeconds(15);
+        private int resumeMaxChanges = 1_000_000;
+        private Set<String> tables = Set.of();
+        private List<String> allowedOrigins = List.of();
+        private String secret;
+        private Config config = Config.empty();
+
+        private Builder() {
+        }
+
+        private Builder copy() {
+            Builder c = new Builder();
+            c.port = port;
+            c.backend = backend;
+            c.redisUri = redisUri;
+            c.gatewayId = gatewayId;
+            c.demoEnabled = demoEnabled;
+            c.demoChangesPerSecond = demoChangesPerSecond;
+            c.demoRows = demoRows;
+            c.writeDeadline = writeDeadline;
+            c.shutdownGrace = shutdownGrace;
+            c.maxWindow = maxWindow;
+            c.maxQueued = maxQueued;
+            c.subsPerConnection = subsPerConnection;
+            c.maxMessage = maxMessage;
+            c.maxBody = maxBody;
+            c.maxConnections = maxConnections;
+            c.maxViews = maxViews;
+            c.pingInterval = pingInterval;
+            c.idleTimeout = idleTimeout;
+            c.heartbeat = heartbeat;
+            c.resumeMaxChanges = resumeMaxChanges;
+            c.tables = tables;
+            c.allowedOrigins = allowedOrigins;
+            c.secret = secret;
+            c.config = config;
+            return c;
+        }
+
+        /** 0 = any free port. */
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder backend(String v) {
+            backend = v;
+            return this;
+        }
+
+        public Builder redisUri(String v) {
+            redisUri = v;
+            return this;
+        }
+
+        public Builder gatewayId(String v) {
+            gatewayId = v;
+            return this;
+        }
+
+        public Builder demoEnabled(boolean v) {
+            demoEnabled = v;
+            return this;
+        }
+
+        public Builder demoChangesPerSecond(double v) {
+            demoChangesPerSecond = v;
+            return this;
+        }
+
+        public Builder demoRows(int v) {
+            demoRows = v;
+            return this;
+        }
+
+        public Builder writeDeadline(Duration v) {
+            writeDeadline = v;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration v) {
+            shutdownGrace = v;
+            return this;
+        }
+
+        public Builder maxWindow(int v) {
+            maxWindow = v;
+            return this;
+        }
+
+        public Builder maxQueued(int v) {
+            maxQueued = v;
+            return this;
+        }
+
+        public Builder subsPerConnection(int v) {
+            subsPerConnection = v;
+            return this;
+        }
+
+        public Builder maxMessage(int v) {
+            maxMessage = v;
+            return this;
+        }
+
+        public Builder maxBody(int v) {
+            maxBody = v;
+            return this;
+        }
+
+        public Builder maxConnections(int v) {
+            maxConnections = v;
+            return this;
+        }
+
+        /** Distinct shapes (views) per table, on the embedded engine. */
+        public Builder maxViews(int v) {
+            maxViews = v;
+            return this;
+        }
+
+        public Builder pingInterval(Duration v) {
+            pingInterval = v;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration v) {
+            idleTimeout = v;
+            return this;
+        }
+
+        public Builder heartbeat(Duration v) {
+            heartbeat = v;
+            return this;
+        }
+
+        public Builder resumeMaxChanges(int v) {
+            resumeMaxChanges = v;
+            return this;
+        }
+
+        public Builder tables(Set<String> v) {
+            tables = Set.copyOf(v);
+            return this;
+        }
+
+        public Builder allowedOrigins(List<String> v) {
+            allowedOrigins = List.copyOf(v);
+            return this;
+        }
+
+        public Builder secret(String v) {
+            secret = v;
+            return this;
+        }
+
+        /** The source of these settings, handed on to components with keys of their own. */
+        public Builder config(Config v) {
+            config = v;
+            return this;
+        }
+
+        /** Checks the combination; an {@link IllegalArgumentException} names the key at fault. */
+        public Settings build() {
+            positive("livequery.limits.max-window", maxWindow);
+            positive("livequery.limits.max-queued", maxQueued);
+            positive("livequery.limits.subs-per-connection", subsPerConnection);
+            positive("livequery.limits.max-message", maxMessage);
+            positive("livequery.limits.max-body", maxBody);
+            positive("livequery.limits.max-connections", maxConnections);
+            positive("livequery.limits.max-views", maxViews);
+            positive("livequery.resume.max-changes", resumeMaxChanges);
+            positive("livequery.write-deadline", writeDeadline);
+            positive("livequery.ws.ping-interval", pingInterval);
+            positive("livequery.ws.idle-timeout", idleTimeout);
+            positive("livequery.sse.heartbeat", heartbeat);
+            if (!backend.equals("local") && !backend.equals("redis")) {
+                throw new IllegalArgumentException("livequery.backend must be 'local' or 'redis', got '" + backend + "'");
+            }
+            // In cluster mode a reset's snapshot reaches the gateway as frames in the subscription's
+            // queue (reset, up to max-window enters, ready): a smaller queue overflows on every snapshot.
+            if (backend.equals("redis") && maxQueued < maxWindow + 2) {
+                throw new IllegalArgumentException("livequery.limits.max-queued (" + maxQueued + ") must be at least "
+                        + "livequery.limits.max-window + 2 (" + (maxWindow + 2) + ") with livequery.backend=redis: "
+                        + "a snapshot travels through the queue and would overflow it every time");
+            }
+            return new Settings(this);
+        }
+
+        private static void positive(String key, long v) {
+            if (v < 1) {
+                throw new IllegalArgumentException("config " + key + " must be at least 1, got " + v);
+            }
+        }
+
+        private static void positive(String key, Duration v) {
+            if (v.isNegative() || v.isZero()) {
+                throw new IllegalArgumentException("config " + key + " must be a positive duration, got " + v);
+            }
+        }
     }
 
-    private record Lookup(Config config, Map<String, String> env) {
+    private static boolean bool(String s) {
+        if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(s);
+        }
+        throw new IllegalArgumentException("expected true or false");
+    }
+
+    private static List<String> list(String v) {
+        List<String> out = new ArrayList<>();
+        for (String s : v.split(",")) {
+            if (!s.isBlank()) {
+                out.add(s.trim());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** Config values by key: the obvious environment variable first, then Helidon config. */
+    record Lookup(Config config, Map<String, String> env) {
         Optional<String> raw(String key) {
             String e = env.get(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
             if (e != null && !e.isBlank()) {
@@ -86,33 +467,17 @@ public record Settings(int port, String backend, boolean demoEnabled, double dem
             return c.asString().asOptional().map(String::trim).filter(s -> !s.isEmpty());
         }
 
-        String string(String key, String dflt) {
-            return raw(key).orElse(dflt);
-        }
-
-        <T> T get(String key, Function<String, T> parse, T dflt) {
+        <T> Optional<T> get(String key, Function<String, T> parse) {
             Optional<String> v = raw(key);
             if (v.isEmpty()) {
-                return dflt;
+                return Optional.empty();
             }
             try {
-                return parse.apply(v.get());
+                return Optional.of(parse.apply(v.get()));
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("config " + key + " = '" + v.get() + "' is not valid: "
                         + e.getMessage(), e);
             }
-        }
-
-        List<String> list(String key) {
-            List<String> out = new ArrayList<>();
-            raw(key).ifPresent(v -> {
-                for (String s : v.split(",")) {
-                    if (!s.isBlank()) {
-                        out.add(s.trim());
-                    }
-                }
-            });
-            return List.copyOf(out);
         }
     }
 }

@@ -33,6 +33,8 @@ public final class LocalBackend implements Backend {
     private final int epoch;
     private final Map<String, Table> tables = new ConcurrentHashMap<>();
     private final AtomicLong subscriptions = new AtomicLong();
+    /** One-shot queries that had to scan a table (no view of their shape): a metric for operators. */
+    private final AtomicLong oneShotScans = new AtomicLong();
     private volatile boolean closed;
 
     public LocalBackend(EngineOptions options) {
@@ -59,8 +61,7 @@ public final class LocalBackend implements Backend {
      * @return whether the change was applied
      */
     public boolean ingest(String table, String id, ObjectNode after, long version) throws LiveQueryException {
-        Table t = table(table);
-        t.lock.lock();
+        Table t = locked(table);
         try {
             if (version <= t.seq) {
                 return false;
@@ -78,14 +79,15 @@ public final class LocalBackend implements Backend {
      * {@code cause} (e.g. {@code failover}).
      */
     public void restore(String table, List<Row> rows, long seq, String cause) throws LiveQueryException {
-        Table t = table(table);
-        t.lock.lock();
+        Table t = locked(table);
         try {
+            t.stamp++;
             t.rows.clear();
             for (Row r : rows) {
                 t.rows.put(r.id(), r);
             }
             t.seq = seq;
+            t.stamp++;
             t.history.restart(seq);
             for (View v : List.copyOf(t.views.values())) {
                 v.reload();
@@ -101,8 +103,10 @@ public final class LocalBackend implements Backend {
 
     /** The last change number of a table (0 for one never written). */
     public long lastChange(String table) throws LiveQueryException {
-        Table t = table(table);
-        t.lock.lock();
+        Table t = lockedExisting(table);
+        if (t == null) {
+            return 0;
+        }
         try {
             return t.seq;
         } finally {
@@ -130,8 +134,7 @@ public final class LocalBackend implements Backend {
 
     @Override
     public Subscription subscribe(Query query, String resume, Runnable wakeup) throws LiveQueryException {
-        Table t = table(query.shape().table());
-        t.lock.lock();
+        Table t = locked(query.shape().table());
         try {
             View v = t.view(query.shape(), signer, epoch);
             Placement p;
@@ -139,6 +142,7 @@ public final class LocalBackend implements Backend {
                 p = placement(v, query.window());
             } catch (LiveQueryException e) {
                 t.release(v);
+                dropIfUnused(t);
                 throw e;
             }
             // The view's shape, not the caller's equal copy: a subscription then costs its window only.
@@ -208,30 +212,67 @@ public final class LocalBackend implements Backend {
         subscriptions.decrementAndGet();
     }
 
+    /** Optimistic scans a one-shot query tries before it scans under the table lock. */
+    private static final int SCAN_ATTEMPTS = 3;
+
+    /**
+     * One-shot window. A shape somebody watches is read from its view, under the lock for the
+     * few tree steps that takes. Any other shape needs a scan of the table, done without the lock
+     * (a write must not wait for a reader's scan) and kept only if no write changed the rows
+     * meanwhile ({@link Table#stamp}); after {@link #SCAN_ATTEMPTS} such races the scan takes the
+     * lock, so a reader under constant writes still gets an answer.
+     */
     @Override
     public QueryResult query(Query query) throws LiveQueryException {
-        Table found = existing(query.shape().table());
-        Table t = found != null ? found : new Table(query.shape().table(), options);
+        Shape shape = query.shape();
+        Table t = existing(shape.table());
+        if (t == null) {
+            return read(new View(new Table(shape.table(), options), shape, new Tokens(signer, shape, epoch)), query);
+        }
+        if (t.views.containsKey(shape)) {
+            t.lock.lock();
+            try {
+                View v = t.views.get(shape);
+                if (v != null) {
+                    return read(v, query);
+                }
+            } finally {
+                t.lock.unlock();
+            }
+        }
+        Tokens tokens = new Tokens(signer, shape, epoch);
+        oneShotScans.incrementAndGet();
+        for (int i = 0; i < SCAN_ATTEMPTS; i++) {
+            long stamp = t.stamp;
+            if ((stamp & 1) == 0) {
+                View v = new View(t, shape, tokens);
+                if (t.stamp == stamp) {
+                    return read(v, query);
+                }
+            }
+            Thread.onSpinWait();
+        }
         t.lock.lock();
         try {
-            View v = t.views.get(query.shape());
-            if (v == null) {
-                v = new View(t, query.shape(), new Tokens(signer, query.shape(), epoch));
-            }
-            Placement p = placement(v, query.window());
-            LiveWindow w = new LiveWindow(v, null);
-            w.place(p.bound(), p.backward(), query.window().limit());
-            List<Row> rows = new ArrayList<>(w.size());
-            List<String> cursors = new ArrayList<>(w.size());
-            for (Entry e : w.rows()) {
-                rows.add(e.row());
-                cursors.add(e.key().cursor(v.tokens));
-            }
-            Frame ready = w.ready(false, t.seq);
-            return new QueryResult(rows, cursors, ready.hasMoreBefore(), ready.hasMoreAfter());
+            return read(new View(t, shape, tokens), query);
         } finally {
             t.lock.unlock();
         }
+    }
+
+    /** The query's window of {@code v}. The caller holds the table lock, or {@code v} is its own. */
+    private QueryResult read(View v, Query query) throws LiveQueryException {
+        Placement p = placement(v, query.window());
+        LiveWindow w = new LiveWindow(v, null);
+        w.place(p.bound(), p.backward(), query.window().limit());
+        List<Row> rows = new ArrayList<>(w.size());
+        List<String> cursors = new ArrayList<>(w.size());
+        for (Entry e : w.rows()) {
+            rows.add(e.row());
+            cursors.add(e.key().cursor(v.tokens));
+        }
+        Frame ready = w.ready(false, 0); // only its has_more flags are used; its eid is dropped
+        return new QueryResult(rows, cursors, ready.hasMoreBefore(), ready.hasMoreAfter());
     }
 
     @Override
@@ -240,8 +281,7 @@ public final class LocalBackend implements Backend {
         if (ifMatch != null && existing(table) == null) {
             checkVersion(id, null, ifMatch);
         }
-        Table t = table(table);
-        t.lock.lock();
+        Table t = locked(table);
         try {
             Row cur = t.rows.get(id);
             checkVersion(id, cur, ifMatch);
@@ -277,11 +317,10 @@ public final class LocalBackend implements Backend {
     /** A write to a row that must exist (patch, delete): NOT_FOUND, If-Match, then the change. */
     private long onExisting(String table, String id, Long ifMatch, Function<Row, LongFunction<Row>> next)
             throws LiveQueryException {
-        Table t = existing(table);
+        Table t = lockedExisting(table);
         if (t == null) {
             throw notFound(table, id);
         }
-        t.lock.lock();
         try {
             Row cur = t.rows.get(id);
             if (cur == null) {
@@ -326,12 +365,15 @@ public final class LocalBackend implements Backend {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id + "' appears twice in the batch");
             }
         }
+        if (rows.isEmpty() && deletes.isEmpty()) {
+            check(table);
+            return List.of(); // nothing to write: the table does not come into being
+        }
         if (!deletes.isEmpty() && existing(table) == null) {
             throw new LiveQueryException(NOT_FOUND, "row '" + deletes.get(0) + "' does not exist in table '" + table
                     + "'; nothing in the batch was applied");
         }
-        Table t = table(table);
-        t.lock.lock();
+        Table t = locked(table);
         try {
             for (String id : deletes) {
                 if (!t.rows.containsKey(id)) {
@@ -360,19 +402,16 @@ public final class LocalBackend implements Backend {
 
     @Override
     public Map<String, Long> gauges() {
+        // No table lock: a scrape must not queue behind writes (or hold them up), and sizes of
+        // concurrent maps are exact enough for a gauge.
         long views = 0;
         long rows = 0;
         for (Table t : tables.values()) {
-            t.lock.lock();
-            try {
-                views += t.views.size();
-                rows += t.rows.size();
-            } finally {
-                t.lock.unlock();
-            }
+            views += t.views.size();
+            rows += t.rows.size();
         }
         return Map.of("views", views, "subscriptions", subscriptions.get(), "tables", (long) tables.size(),
-                "rows", rows);
+                "rows", rows, "one_shot_scans", oneShotScans.get());
     }
 
     @Override
@@ -386,9 +425,50 @@ public final class LocalBackend implements Backend {
         return tables.get(name);
     }
 
-    private Table table(String name) throws LiveQueryException {
+    /**
+     * The table, created if need be, with its lock held. A table made for a subscription alone is
+     * dropped again when its last view goes ({@link #dropIfUnused}); a caller that found it just
+     * before that sees it dropped once it holds the lock, and takes the new one.
+     */
+    private Table locked(String name) throws LiveQueryException {
         check(name);
-        return tables.computeIfAbsent(name, n -> new Table(n, options));
+        while (true) {
+            Table t = tables.computeIfAbsent(name, n -> new Table(n, options));
+            t.lock.lock();
+            if (!t.dropped) {
+                return t;
+            }
+            t.lock.unlock();
+        }
+    }
+
+    /** The table with its lock held, or null when it does not exist; creates nothing. */
+    private Table lockedExisting(String name) throws LiveQueryException {
+        check(name);
+        while (true) {
+            Table t = tables.get(name);
+            if (t == null) {
+                return null;
+            }
+            t.lock.lock();
+            if (!t.dropped) {
+                return t;
+            }
+            t.lock.unlock();
+        }
+    }
+
+    /**
+     * Drops a table that was never written and that nobody watches any more (PROTOCOL §1: a table
+     * comes into being on its first write; a subscription to one that does not exist yet holds it
+     * only while it lasts). A table that was written is kept, since its versions and history must
+     * go on from where they are. Called under the table's lock.
+     */
+    void dropIfUnused(Table t) {
+        if (t.seq == 0 && t.rows.isEmpty() && t.views.isEmpty() && !t.dropped) {
+            t.dropped = true;
+            tables.remove(t.name, t);
+        }
     }
 
     private void check(String name) throws LiveQueryException {

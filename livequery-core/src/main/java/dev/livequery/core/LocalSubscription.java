@@ -2,6 +2,8 @@ package dev.livequery.core;
 
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * A subscription of the embedded backend: a {@link LiveWindow} plus its bounded frame queue.
@@ -14,6 +16,7 @@ import java.util.List;
  * <p>Lock order: table lock, then this object's monitor.
  */
 final class LocalSubscription implements Subscription {
+    private static final Logger LOG = Logger.getLogger(LocalSubscription.class.getName());
     private final Table table;
     private final Runnable wakeup;
     private final int maxQueued;
@@ -22,6 +25,8 @@ final class LocalSubscription implements Subscription {
     private volatile Query query;
     private String pendingReset;
     private boolean closed;
+    /** The last wakeup threw: the consumer may not know there is something to drain. */
+    private boolean wakeFailed;
 
     private final LocalBackend backend;
     private final java.util.function.Consumer<LocalSubscription> onClose;
@@ -44,35 +49,51 @@ final class LocalSubscription implements Subscription {
     void offer(Frame f) {
         boolean wake;
         synchronized (this) {
-            if (closed || pendingReset != null) {
+            if (closed) {
                 return;
             }
-            if (queue.size() >= maxQueued) {
+            if (pendingReset != null) {
+                wake = wakeFailed;
+            } else if (queue.size() >= maxQueued) {
                 queue.clear();
                 pendingReset = "overflow";
                 wake = true; // a consumer that saw the queue go quiet must learn of the reset
             } else {
-                wake = queue.isEmpty();
+                wake = queue.isEmpty() || wakeFailed;
                 queue.addLast(f);
             }
         }
         if (wake) {
-            wakeup.run();
+            wake();
         }
     }
 
-    /** Queues a burst (a splice) without the overflow check, under the table lock. */
+    /**
+     * Queues a burst (a splice: reanchor, resume) under the table lock. An empty queue takes a
+     * splice whole, however long (at most two windows), so a resume or reanchor on a reading
+     * client is never turned into a reset; a queue that already holds frames overflows, as
+     * {@link #offer} does, when the splice would take it past {@code maxQueued}. So a client that
+     * sends reanchors without reading holds at most {@code max(maxQueued, one splice)} frames.
+     */
     void offerAll(List<Frame> frames) {
         boolean wake;
         synchronized (this) {
-            if (closed || pendingReset != null) {
+            if (closed) {
                 return;
             }
-            wake = queue.isEmpty();
-            queue.addAll(frames);
+            if (pendingReset != null) {
+                wake = wakeFailed;
+            } else if (!queue.isEmpty() && queue.size() + frames.size() > maxQueued) {
+                queue.clear();
+                pendingReset = "overflow";
+                wake = true;
+            } else {
+                wake = queue.isEmpty() || wakeFailed;
+                queue.addAll(frames);
+            }
         }
         if (wake) {
-            wakeup.run();
+            wake();
         }
     }
 
@@ -81,7 +102,27 @@ final class LocalSubscription implements Subscription {
             queue.clear();
             pendingReset = cause;
         }
-        wakeup.run();
+        wake();
+    }
+
+    /**
+     * Runs the consumer's wakeup. One that throws must neither fail the write that caused it (the
+     * change is stored; other subscriptions must still get it) nor leave this subscription stuck
+     * with frames nobody was told about: the wakeup is tried again at the next frame until it
+     * goes through, and the consumer then drains everything in order.
+     */
+    private void wake() {
+        try {
+            wakeup.run();
+            synchronized (this) {
+                wakeFailed = false;
+            }
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                wakeFailed = true;
+            }
+            LOG.log(Level.WARNING, "a subscription's wakeup failed; retried at its next frame", e);
+        }
     }
 
     @Override
@@ -168,6 +209,7 @@ final class LocalSubscription implements Subscription {
             }
             window.view.windows.remove(window);
             table.release(window.view);
+            backend.dropIfUnused(table);
             onClose.accept(this);
         } finally {
             table.lock.unlock();

@@ -28,10 +28,20 @@ final class Table {
     final ReentrantLock lock = new ReentrantLock();
     final Map<String, Row> rows = new ConcurrentHashMap<>();
     final History history;
-    final Map<Shape, View> views = new HashMap<>();
+    /** Concurrent so a one-shot query can see whether a view exists without the lock; changed under it. */
+    final Map<Shape, View> views = new ConcurrentHashMap<>();
     /** Last change number; also the version the last write got (versions are per-table sequence numbers). */
     long seq;
+    /**
+     * A seqlock over {@link #rows}: odd while a change is being made to them, bumped twice per
+     * change. A reader that scans the rows without the lock keeps what it saw only if the stamp was
+     * even and the same before and after. Written under the lock only.
+     */
+    volatile long stamp;
+    /** Removed from the backend (never written, nobody watching): whoever locks it next looks again. */
+    boolean dropped;
 
+    private final int maxViews;
     private final Map<String, Map<Object, Set<View>>> index = new HashMap<>();
     private final Set<View> unindexed = new LinkedHashSet<>();
     private final List<View> touched = new ArrayList<>();
@@ -39,6 +49,7 @@ final class Table {
     Table(String name, EngineOptions options) {
         this.name = name;
         this.history = new History(options);
+        this.maxViews = options.maxViews();
     }
 
     /** Applies one write (after == null deletes) and returns the new row version. */
@@ -50,12 +61,14 @@ final class Table {
 
     /** Applies a change numbered {@code s} (> {@link #seq}), which is also the row's version. */
     void applyAt(String id, Row before, Row after, long s) {
+        stamp++;
         seq = s;
         if (after == null) {
             rows.remove(id);
         } else {
             rows.put(id, after);
         }
+        stamp++;
         history.add(new History.Change(s, id, before, after, System.nanoTime()));
         route(before, after, s);
     }
@@ -93,9 +106,18 @@ final class Table {
         }
     }
 
-    View view(Shape shape, Signer signer, int epoch) {
+    /**
+     * The view of {@code shape}, made if need be. Views cost memory and a match per routed change
+     * each, so a table has at most {@code maxViews} of them; a new shape past that is refused.
+     */
+    View view(Shape shape, Signer signer, int epoch) throws LiveQueryException {
         View v = views.get(shape);
         if (v == null) {
+            if (views.size() >= maxViews) {
+                throw new LiveQueryException(LiveQueryException.Code.TOO_MANY_SUBS, "table '" + name + "' has "
+                        + views.size() + " distinct live queries (shapes), the most livequery.limits.max-views allows; "
+                        + "subscribe to one of the shapes already watched, or raise the limit");
+            }
             v = new View(this, shape, new Tokens(signer, shape, epoch));
             views.put(shape, v);
             Where.Term t = shape.where.indexTerm();

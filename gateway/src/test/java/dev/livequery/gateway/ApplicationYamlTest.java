@@ -1,0 +1,196 @@
+package dev.livequery.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code application.yaml} lists every key (README), {@link Settings} reads every key it lists, and
+ * every key changes what the gateway does: each names the test that shows its effect.
+ */
+class ApplicationYamlTest {
+    /** Keys with no default, so the file names them in a comment only. */
+    static final Set<String> COMMENTED = Set.of("livequery.demo.enabled", "livequery.tables.allow",
+            "livequery.allowed-origins", "livequery.secret");
+
+    /** For each key: a value other than its default, and the test that shows that value's effect. */
+    static final Map<String, String[]> BEHAVIOUR = new LinkedHashMap<>();
+
+    static {
+        b("server.port", "1234", "ApplicationYamlTest#serverPortIsWhereItListens");
+        b("livequery.backend", "redis", "ClusterWireModelTest#twoGatewaysThreeShardsOneRedis");
+        b("livequery.redis.uri", "redis://10.0.0.1:1", "GatewayKillTest#clientsResumeOnTheOtherGatewayAfterSigkill");
+        b("livequery.demo.enabled", "false", "DemoTest#pageIsServedAndTheSimulatorChangesTheTable");
+        b("livequery.demo.changes-per-second", "50", "DemoTest#pageIsServedAndTheSimulatorChangesTheTable");
+        b("livequery.demo.rows", "300", "DemoTest#pageIsServedAndTheSimulatorChangesTheTable");
+        b("livequery.write-deadline", "PT1S", "CloseFrameTest#slowReaderGets4008");
+        b("livequery.shutdown-grace", "PT3S", "LifecycleTest#gracefulShutdownSaysClosedShutdownAndCloses1001");
+        b("livequery.limits.max-window", "100", "SpliceBoundTest#reanchorsWithoutReadingOverflowCleanly");
+        b("livequery.limits.max-queued", "4", "LifecycleTest#overflowResetsThenConverges");
+        b("livequery.limits.subs-per-connection", "4", "WebSocketTest#everyCommandErrorKeepsTheSocketUsable");
+        b("livequery.limits.max-message", "1000", "WebSocketTest#maxMessageCountsBytesNotCharacters");
+        b("livequery.limits.max-body", "2000", "HttpApiTest#everyErrorStatus");
+        b("livequery.limits.max-connections", "1", "LifecycleTest#tooManyConnectionsIs4029");
+        b("livequery.limits.max-views", "2", "QueryCostTest#distinctShapesPerTableAreCapped");
+        b("livequery.ws.ping-interval", "PT0.5S", "ApplicationYamlTest#pingIntervalIsHowOftenTheServerPings");
+        b("livequery.ws.idle-timeout", "PT1S", "ClosingConnectionTest#commandsAfterAnIdleCloseCreateNothing");
+        b("livequery.sse.heartbeat", "PT0.3S", "SseTest#snapshotRetryHeartbeatAndLiveChange");
+        b("livequery.resume.max-changes", "5", "ApplicationYamlTest#resumeMaxChangesCapsTheHorizon");
+        b("livequery.tables.allow", "t,other", "HttpApiTest#everyErrorStatus");
+        b("livequery.allowed-origins", "https://app.example", "OriginPolicyTest#explicitListIsExact");
+        b("livequery.secret", "another-secret-of-enough-bytes", "ApplicationYamlTest#secretSignsCursors");
+    }
+
+    private static void b(String key, String value, String test) {
+        BEHAVIOUR.put(key, new String[] {value, test});
+    }
+
+    @Test
+    void theFileAndSettingsNameTheSameKeys() throws Exception {
+        Config yaml = yaml();
+        Set<String> inFile = yaml.traverse().filter(Config::isLeaf).map(c -> c.key().toString())
+                .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> read = Settings.KEYS.stream().map(Settings.Key::name).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> expected = new TreeSet<>(read);
+        expected.removeAll(COMMENTED);
+        expected.addAll(Settings.HELIDON_KEYS);
+        assertThat(inFile).isEqualTo(expected);
+        String text = text();
+        for (String k : COMMENTED) {
+            assertThat(text).as("application.yaml mentions %s", k).contains(k.substring(k.lastIndexOf('.') + 1));
+        }
+    }
+
+    @Test
+    void everyKeyIsReadAndNamesTheTestOfItsEffect() throws Exception {
+        Set<String> keys = Settings.KEYS.stream().map(Settings.Key::name).collect(Collectors.toSet());
+        assertThat(BEHAVIOUR.keySet()).containsExactlyInAnyOrderElementsOf(keys);
+        Map<String, Object> base = describe(Settings.from(yaml()));
+        for (Map.Entry<String, String[]> e : BEHAVIOUR.entrySet()) {
+            Map<String, String> m = new HashMap<>();
+            m.put(e.getKey(), e.getValue()[0]);
+            if (e.getKey().equals("livequery.backend")) {
+                m.put("livequery.limits.max-queued", "1002"); // the cluster check
+            }
+            Config c = Config.just(ConfigSources.create(m), ConfigSources.classpath("application.yaml").build());
+            assertThat(describe(Settings.from(c))).as(e.getKey()).isNotEqualTo(base);
+            String[] test = e.getValue()[1].split("#");
+            Class<?> cls = Class.forName(test[0].equals("OriginPolicyTest") ? "dev.livequery.gateway.ws." + test[0]
+                    : "dev.livequery.gateway." + test[0]);
+            assertThat(cls.getDeclaredMethod(test[1])).as(e.getValue()[1]).isNotNull();
+        }
+    }
+
+    @Test
+    void serverPortIsWhereItListens() throws Exception {
+        int free;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            free = s.getLocalPort();
+        }
+        try (TestGateway gw = new TestGateway("server.port", String.valueOf(free))) {
+            assertThat(gw.port).isEqualTo(free);
+            assertThat(gw.http("GET", "/health", null).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void pingIntervalIsHowOftenTheServerPings() throws Exception {
+        try (TestGateway gw = new TestGateway("livequery.ws.ping-interval", "PT0.5S");
+                RawWs ws = new RawWs(gw.port, null, 0)) {
+            long t0 = System.nanoTime();
+            int pings = 0;
+            while (pings < 3) {
+                RawWs.Frame f = ws.read();
+                assertThat(f).isNotNull();
+                if (f.opcode() == 9) {
+                    pings++;
+                }
+            }
+            // the default (20 s) would have sent none yet
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8));
+        }
+    }
+
+    @Test
+    void resumeMaxChangesCapsTheHorizon() throws Exception {
+        for (String cap : List.of("5", "1000000")) {
+            try (TestGateway gw = new TestGateway("livequery.resume.max-changes", cap)) {
+                gw.put("h", "a", "n", 1);
+                String eid;
+                try (WsClient c = WsClient.connect(gw.port)) {
+                    c.send(WebSocketTest.sub("s", "{\"table\":\"h\",\"limit\":5}"));
+                    await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
+                    eid = c.replica("s").lastEid;
+                }
+                for (int i = 0; i < 20; i++) {
+                    gw.put("h", "x" + i, "n", i); // 20 changes after the eid
+                }
+                try (WsClient c = WsClient.connect(gw.port)) {
+                    c.send("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"h\",\"limit\":5},\"resume\":\""
+                            + eid + "\"}");
+                    await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
+                    boolean resumed = c.replica("s").resumedReadies() == 1;
+                    assertThat(resumed).as("max-changes %s", cap).isEqualTo(!cap.equals("5"));
+                    if (!resumed) {
+                        assertThat(c.replica("s").resetCauses).containsExactly("resume_miss");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void secretSignsCursors() throws Exception {
+        String cursor;
+        try (TestGateway a = new TestGateway("livequery.secret", "one-secret-of-enough-bytes")) {
+            a.put("c", "r1", "n", 1);
+            cursor = HttpApiTest.json(a.http("GET", "/v1/tables/c/query?order=n&limit=1", null)).get("cursors").get(0)
+                    .asText();
+            assertThat(a.http("GET", "/v1/tables/c/query?order=n&limit=1&after=" + TestGateway.enc(cursor), null)
+                    .statusCode()).isEqualTo(200);
+        }
+        try (TestGateway b = new TestGateway("livequery.secret", "another-secret-of-enough-bytes")) {
+            b.put("c", "r1", "n", 1);
+            HttpApiTest.error(b.http("GET", "/v1/tables/c/query?order=n&limit=1&after=" + TestGateway.enc(cursor), null),
+                    400, "bad_query");
+        }
+    }
+
+    private static Config yaml() {
+        return Config.just(ConfigSources.classpath("application.yaml").build());
+    }
+
+    private static String text() throws Exception {
+        try (InputStream in = ApplicationYamlTest.class.getClassLoader().getResourceAsStream("application.yaml")) {
+            return new String(Objects.requireNonNull(in).readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Every setting's value, by accessor. */
+    private static Map<String, Object> describe(Settings s) throws Exception {
+        Map<String, Object> out = new java.util.TreeMap<>();
+        for (Method m : Settings.class.getDeclaredMethods()) {
+            if (java.lang.reflect.Modifier.isPublic(m.getModifiers()) && !java.lang.reflect.Modifier.isStatic(m.getModifiers())
+                    && m.getParameterCount() == 0 && !Set.of("config", "serverConfig", "engineOptions", "toBuilder")
+                            .contains(m.getName())) {
+                out.put(m.getName(), m.invoke(s));
+            }
+        }
+        return out;
+    }
+}
