@@ -43,7 +43,7 @@ public final class LocalBackend implements Backend {
      */
     public LocalBackend(EngineOptions options, int epoch) {
         this.options = options;
-        this.signer = new Signer(options.secret());
+        this.signer = new Signer(options.secret(), options.previousSecret(), options.previousOverlap(), System::nanoTime);
         this.epoch = epoch;
     }
 
