@@ -566,6 +566,7 @@ public final class RedisBackend implements Backend {
             throws LiveQueryException {
         checkTable(table);
         ObjectNode data = Rows.copy(id, row);
+        Rows.checkSize(id, data, options.maxRowBytes());
         if (write == null) {
             return new WriteResult(id, store.write(table, List.of(new RowStore.Op(id, data, ifMatch))).get(0), false);
         }
@@ -602,6 +603,7 @@ public final class RedisBackend implements Backend {
             });
             merged.put("id", id);
             ObjectNode after = Rows.copy(id, merged);
+            Rows.checkSize(id, after, options.maxRowBytes());
             Access.checkAfter(write, id, after);
             return List.of(after);
         }).get(0);
@@ -659,7 +661,9 @@ public final class RedisBackend implements Backend {
             if (!ids2.add(id.textValue())) {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id.textValue() + "' appears twice in the batch");
             }
-            ops.add(new RowStore.Op(id.textValue(), Rows.copy(id.textValue(), u), null));
+            ObjectNode data = Rows.copy(id.textValue(), u);
+            Rows.checkSize(id.textValue(), data, options.maxRowBytes());
+            ops.add(new RowStore.Op(id.textValue(), data, null));
         }
         for (String id : deletes) {
             Rows.checkId(id);
