@@ -196,7 +196,7 @@ class ClusterAccessTest {
         assertThat(refused.get()).as("writes refused while the row was globex").isPositive();
 
         try (Redis r = Redis.connect(redis.uri(), Duration.ofSeconds(5))) {
-            RowStore store = new RowStore(r, 10_000);
+            RowStore store = new RowStore(r, Fixtures.OPTIONS);
             List<RowStore.Change> changes = store.range(Keys.partition("race"), "0-0", "+", 100_000);
             int byChecked = 0;
             for (RowStore.Change c : changes) {

@@ -51,20 +51,35 @@ public final class RowsApi implements HttpService {
                 .get("/{t}/query", HttpErrors.guard(this::query));
     }
 
+    /** The backend, under the request's {@code Idempotency-Key} if it has one (safe retries; docs/protocol.md). */
+    private Backend writer(ServerRequest req) throws LiveQueryException {
+        var key = req.headers().first(HeaderNames.create("Idempotency-Key"));
+        if (key.isEmpty()) {
+            return backend;
+        }
+        if (key.get().isEmpty() || key.get().length() > 200) {
+            throw new LiveQueryException(BAD_REQUEST, "Idempotency-Key must have 1 to 200 characters");
+        }
+        return backend.idempotent(key.get());
+    }
+
     private void put(ServerRequest req, ServerResponse res) throws LiveQueryException {
         ObjectNode body = object(req);
-        WriteResult r = write(req, VERSION_MISMATCH, v -> backend.put(table(req), id(req), body, v));
+        Backend b = writer(req);
+        WriteResult r = write(req, VERSION_MISMATCH, v -> b.put(table(req), id(req), body, v));
         json(res, written(r));
     }
 
     private void patch(ServerRequest req, ServerResponse res) throws LiveQueryException {
         ObjectNode body = object(req);
-        WriteResult r = write(req, NOT_FOUND, v -> backend.patch(table(req), id(req), body, v));
+        Backend b = writer(req);
+        WriteResult r = write(req, NOT_FOUND, v -> b.patch(table(req), id(req), body, v));
         json(res, written(r));
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        WriteResult r = write(req, NOT_FOUND, v -> backend.delete(table(req), id(req), v));
+        Backend b = writer(req);
+        WriteResult r = write(req, NOT_FOUND, v -> b.delete(table(req), id(req), v));
         json(res, written(r));
     }
 
@@ -144,7 +159,7 @@ public final class RowsApi implements HttpService {
             }
             deletes.add(n.textValue());
         }
-        List<WriteResult> results = backend.batch(table(req), upserts, deletes);
+        List<WriteResult> results = writer(req).batch(table(req), upserts, deletes);
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode arr = out.putArray("results");
         results.forEach(r -> arr.add(written(r)));
