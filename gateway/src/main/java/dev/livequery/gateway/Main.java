@@ -1,6 +1,7 @@
 package dev.livequery.gateway;
 
 import dev.livequery.core.Backend;
+import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.gateway.demo.Demo;
 import io.helidon.config.Config;
@@ -22,8 +23,14 @@ public final class Main {
         LogConfig.configureRuntime();
         Config config = Config.create();
         Settings settings;
+        EngineOptions engine;
         try {
             settings = Settings.from(config);
+            // the engine's own keys (secret rotation, size limits), environment first as in Settings
+            engine = settings.engineOptions().withKeys(key -> {
+                String env = System.getenv(EngineOptions.envName(key));
+                return env != null && !env.isBlank() ? env : config.get(key).asString().orElse(null);
+            });
         } catch (IllegalArgumentException e) {
             System.err.println("livequery: " + e.getMessage());
             System.exit(2);
@@ -35,7 +42,7 @@ public final class Main {
             try {
                 String id = settings.gatewayId() != null ? settings.gatewayId()
                         : "gw-" + UUID.randomUUID().toString().substring(0, 8);
-                backend = new RedisBackend(settings.engineOptions(), settings.redisUri(), id, registry);
+                backend = new RedisBackend(engine, settings.redisUri(), id, registry);
             } catch (RuntimeException e) {
                 System.err.println("livequery: cannot reach Redis at " + settings.redisUri()
                         + " (livequery.redis.uri / LIVEQUERY_REDIS_URI): " + e.getMessage());
@@ -43,7 +50,7 @@ public final class Main {
                 return;
             }
         } else {
-            backend = new LocalBackend(settings.engineOptions());
+            backend = new LocalBackend(engine);
         }
         if (settings.secret() == null) {
             LOG.warning("livequery.secret is not set: cursors and resume tokens are signed with the public "

@@ -24,23 +24,56 @@ public interface Backend extends AutoCloseable {
      */
     Subscription subscribe(Query query, String resume, Runnable wakeup) throws LiveQueryException;
 
-    /** One-shot window, as a subscription would see it now. */
+    /** One-shot window, as a subscription would see it now (restricted by the shape's access). */
     QueryResult query(Query query) throws LiveQueryException;
 
+    /*
+     * Writes and row reads take the principal's filter (PROTOCOL §9; null = unrestricted). A row
+     * outside the read filter, or whose current image is outside the write filter, is answered
+     * NOT_FOUND exactly as if absent; a write whose result would be outside the write filter is
+     * FORBIDDEN. A refused write changes nothing (a batch: nothing of the batch).
+     */
+
     /** Inserts or replaces; {@code ifMatch} (nullable) is compare-and-set on the current version. */
-    WriteResult put(String table, String id, ObjectNode row, Long ifMatch) throws LiveQueryException;
+    WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write) throws LiveQueryException;
 
     /** Merges top-level fields; a null value removes the field. NOT_FOUND if the row is absent. */
-    WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch) throws LiveQueryException;
+    WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write)
+            throws LiveQueryException;
 
     /** Deletes; NOT_FOUND if absent. The delete gets a version too. */
-    WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException;
+    WriteResult delete(String table, String id, Long ifMatch, Where write) throws LiveQueryException;
 
-    /** The current row; NOT_FOUND if absent. */
-    Row get(String table, String id) throws LiveQueryException;
+    /** The current row; NOT_FOUND if absent or outside {@code read}. */
+    Row get(String table, String id, Where read) throws LiveQueryException;
 
-    /** Upserts then deletes, each row atomically; all inputs are validated before anything is written. */
-    List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes) throws LiveQueryException;
+    /**
+     * Upserts then deletes, each row atomically; all inputs, and every row against {@code write},
+     * are checked before anything is written.
+     */
+    List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write)
+            throws LiveQueryException;
+
+    default WriteResult put(String table, String id, ObjectNode row, Long ifMatch) throws LiveQueryException {
+        return put(table, id, row, ifMatch, null);
+    }
+
+    default WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch) throws LiveQueryException {
+        return patch(table, id, fields, ifMatch, null);
+    }
+
+    default WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException {
+        return delete(table, id, ifMatch, null);
+    }
+
+    default Row get(String table, String id) throws LiveQueryException {
+        return get(table, id, null);
+    }
+
+    default List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes)
+            throws LiveQueryException {
+        return batch(table, upserts, deletes, null);
+    }
 
     /** True when the backend can serve subscriptions and writes. */
     boolean ready();

@@ -2,7 +2,6 @@ package dev.livequery.core;
 
 import static dev.livequery.core.LiveQueryException.Code.BAD_QUERY;
 import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
-import static dev.livequery.core.LiveQueryException.Code.NOT_FOUND;
 import static dev.livequery.core.LiveQueryException.Code.UNAVAILABLE;
 import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_TABLE;
 import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
@@ -18,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.function.LongFunction;
 
 /**
  * The embedded, in-process {@link Backend}: tables in memory, one incremental engine.
@@ -47,7 +45,7 @@ public final class LocalBackend implements Backend {
      */
     public LocalBackend(EngineOptions options, int epoch) {
         this.options = options;
-        this.signer = new Signer(options.secret());
+        this.signer = new Signer(options.secret(), options.previousSecret(), options.previousOverlap(), System::nanoTime);
         this.epoch = epoch;
     }
 
@@ -276,25 +274,31 @@ public final class LocalBackend implements Backend {
     }
 
     @Override
-    public WriteResult put(String table, String id, ObjectNode row, Long ifMatch) throws LiveQueryException {
+    public WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write)
+            throws LiveQueryException {
         ObjectNode data = Rows.copy(id, row);
+        String json = Rows.checkSize(id, data, options.maxRowBytes());
+        // The after-image of a put is its body: refused before a table is made for it.
+        Access.checkAfter(write, id, data);
         if (ifMatch != null && existing(table) == null) {
             checkVersion(id, null, ifMatch);
         }
         Table t = locked(table);
         try {
             Row cur = t.rows.get(id);
+            Access.checkBefore(write, table, id, cur == null ? null : cur.data());
             checkVersion(id, cur, ifMatch);
-            return new WriteResult(id, t.apply(id, cur, s -> new Row(id, s, data)), false);
+            return new WriteResult(id, t.apply(id, cur, s -> new Row(id, s, data, json)), false);
         } finally {
             t.lock.unlock();
         }
     }
 
     @Override
-    public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch) throws LiveQueryException {
+    public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write)
+            throws LiveQueryException {
         Rows.checkPatch(id, fields);
-        return new WriteResult(id, onExisting(table, id, ifMatch, cur -> {
+        return new WriteResult(id, onExisting(table, id, ifMatch, write, cur -> {
             ObjectNode merged = cur.data().deepCopy();
             fields.fields().forEachRemaining(e -> {
                 if (e.getValue().isNull()) {
@@ -304,50 +308,62 @@ public final class LocalBackend implements Backend {
                 }
             });
             merged.put("id", id);
-            return s -> new Row(id, s, merged);
+            return merged;
         }), false);
     }
 
     @Override
-    public WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException {
+    public WriteResult delete(String table, String id, Long ifMatch, Where write) throws LiveQueryException {
         Rows.checkId(id);
-        return new WriteResult(id, onExisting(table, id, ifMatch, cur -> s -> null), true);
+        return new WriteResult(id, onExisting(table, id, ifMatch, write, cur -> null), true);
     }
 
-    /** A write to a row that must exist (patch, delete): NOT_FOUND, If-Match, then the change. */
-    private long onExisting(String table, String id, Long ifMatch, Function<Row, LongFunction<Row>> next)
+    /**
+     * A write to a row that must exist (patch, delete): NOT_FOUND (absent or outside the write
+     * filter), If-Match, the after-image's check, then the change ({@code next} gives the new
+     * data, null to delete).
+     */
+    private long onExisting(String table, String id, Long ifMatch, Where write, Function<Row, ObjectNode> next)
             throws LiveQueryException {
         Table t = lockedExisting(table);
         if (t == null) {
-            throw notFound(table, id);
+            throw Access.notFound(table, id);
         }
         try {
             Row cur = t.rows.get(id);
             if (cur == null) {
-                throw notFound(table, id);
+                throw Access.notFound(table, id);
             }
+            Access.checkBefore(write, table, id, cur.data());
             checkVersion(id, cur, ifMatch);
-            return t.apply(id, cur, next.apply(cur));
+            ObjectNode after = next.apply(cur);
+            if (after == null) {
+                return t.apply(id, cur, s -> null);
+            }
+            String json = Rows.checkSize(id, after, options.maxRowBytes());
+            Access.checkAfter(write, id, after);
+            return t.apply(id, cur, s -> new Row(id, s, after, json));
         } finally {
             t.lock.unlock();
         }
     }
 
     @Override
-    public Row get(String table, String id) throws LiveQueryException {
+    public Row get(String table, String id, Where read) throws LiveQueryException {
         Rows.checkId(id);
         Table t = existing(table);
         Row r = t == null ? null : t.rows.get(id);
-        if (r == null) {
-            throw notFound(table, id);
+        if (r == null || !Access.admits(read, r.data())) {
+            throw Access.notFound(table, id);
         }
         return r;
     }
 
     @Override
-    public List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes)
+    public List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write)
             throws LiveQueryException {
         List<ObjectNode> rows = new ArrayList<>(upserts.size());
+        List<String> texts = new ArrayList<>(upserts.size());
         Set<String> ids = new HashSet<>();
         for (ObjectNode u : upserts) {
             JsonNode id = u.get("id");
@@ -355,6 +371,7 @@ public final class LocalBackend implements Backend {
                 throw new LiveQueryException(BAD_REQUEST, "every upserted row needs a string id");
             }
             rows.add(Rows.copy(id.textValue(), u));
+            texts.add(Rows.checkSize(id.textValue(), rows.get(rows.size() - 1), options.maxRowBytes()));
             if (!ids.add(id.textValue())) {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id.textValue() + "' appears twice in the batch");
             }
@@ -369,22 +386,34 @@ public final class LocalBackend implements Backend {
             check(table);
             return List.of(); // nothing to write: the table does not come into being
         }
+        for (ObjectNode r : rows) {
+            Access.checkAfter(write, r.get("id").textValue(), r);
+        }
         if (!deletes.isEmpty() && existing(table) == null) {
-            throw new LiveQueryException(NOT_FOUND, "row '" + deletes.get(0) + "' does not exist in table '" + table
-                    + "'; nothing in the batch was applied");
+            throw Access.notFoundInBatch(table, deletes.get(0));
         }
         Table t = locked(table);
         try {
+            // Every check before the first change: a refused batch changes nothing.
+            for (ObjectNode r : rows) {
+                String id = r.get("id").textValue();
+                Row cur = t.rows.get(id);
+                if (cur != null && !Access.admits(write, cur.data())) {
+                    throw Access.notFoundInBatch(table, id);
+                }
+            }
             for (String id : deletes) {
-                if (!t.rows.containsKey(id)) {
-                    throw new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table
-                            + "'; nothing in the batch was applied");
+                Row cur = t.rows.get(id);
+                if (cur == null || !Access.admits(write, cur.data())) {
+                    throw Access.notFoundInBatch(table, id);
                 }
             }
             List<WriteResult> out = new ArrayList<>(rows.size() + deletes.size());
-            for (ObjectNode r : rows) {
+            for (int i = 0; i < rows.size(); i++) {
+                ObjectNode r = rows.get(i);
+                String json = texts.get(i);
                 String id = r.get("id").textValue();
-                out.add(new WriteResult(id, t.apply(id, t.rows.get(id), s -> new Row(id, s, r)), false));
+                out.add(new WriteResult(id, t.apply(id, t.rows.get(id), s -> new Row(id, s, r, json)), false));
             }
             for (String id : deletes) {
                 out.add(new WriteResult(id, t.apply(id, t.rows.get(id), s -> null), true));
@@ -406,12 +435,14 @@ public final class LocalBackend implements Backend {
         // concurrent maps are exact enough for a gauge.
         long views = 0;
         long rows = 0;
+        long history = 0;
         for (Table t : tables.values()) {
             views += t.views.size();
             rows += t.rows.size();
+            history += t.history.bytes();
         }
         return Map.of("views", views, "subscriptions", subscriptions.get(), "tables", (long) tables.size(),
-                "rows", rows, "one_shot_scans", oneShotScans.get());
+                "rows", rows, "one_shot_scans", oneShotScans.get(), "history_bytes", history);
     }
 
     @Override
@@ -479,10 +510,6 @@ public final class LocalBackend implements Backend {
         if (!options.tables().isEmpty() && !options.tables().contains(name)) {
             throw new LiveQueryException(UNKNOWN_TABLE, "table '" + name + "' is not in livequery.tables.allow");
         }
-    }
-
-    private static LiveQueryException notFound(String table, String id) {
-        return new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table + "'");
     }
 
     private static void checkVersion(String id, Row cur, Long ifMatch) throws LiveQueryException {

@@ -99,4 +99,34 @@ public record Query(Shape shape, Window window) {
     public Query withWindow(Window w) {
         return new Query(shape, w);
     }
+
+    /**
+     * This query restricted to the rows {@code access} admits (PROTOCOL §9), as a separate member
+     * of the shape; null or {@link Where#ALL} is unrestricted. Replaces any access it had.
+     */
+    public Query withAccess(Where access) {
+        return new Query(new Shape(shape.table(), shape.where, shape.order, access), window);
+    }
+
+    /**
+     * The form between trusted processes (gateway → shard): {@link #toJson} plus the
+     * {@code access} member when restricted. Never parse client input with {@link #fromWire}.
+     */
+    public ObjectNode toWire() {
+        ObjectNode n = toJson();
+        if (!shape.access().isAll()) {
+            n.set("access", shape.access().toJson());
+        }
+        return n;
+    }
+
+    /** Parses {@link #toWire}: the client form, and an {@code access} member. */
+    public static Query fromWire(JsonNode q) throws LiveQueryException {
+        if (q == null || !q.isObject() || !q.has("access")) {
+            return parse(q);
+        }
+        ObjectNode rest = ((ObjectNode) q).deepCopy();
+        Where access = Where.parse(rest.remove("access"));
+        return parse(rest).withAccess(access);
+    }
 }

@@ -120,7 +120,7 @@ final class Table {
             }
             v = new View(this, shape, new Tokens(signer, shape, epoch));
             views.put(shape, v);
-            Where.Term t = shape.where.indexTerm();
+            Where.Term t = shape.indexTerm();
             if (t == null) {
                 unindexed.add(v);
             } else {
@@ -140,7 +140,7 @@ final class Table {
         }
         views.remove(v.shape);
         unindexed.remove(v);
-        Where.Term t = v.shape.where.indexTerm();
+        Where.Term t = v.shape.indexTerm();
         if (t != null) {
             Map<Object, Set<View>> byValue = index.get(t.field());
             for (Object value : t.in() != null ? t.in() : Set.of(t.operand())) {

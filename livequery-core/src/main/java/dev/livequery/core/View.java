@@ -74,7 +74,7 @@ final class View {
         pastRanges.clear();
         tree.clear();
         for (Row r : table.rows.values()) {
-            if (shape.where.matches(r.data())) {
+            if (shape.matches(r.data())) {
                 Key k = shape.order.key(r);
                 tree.put(k, new Entry(k, r));
             }
@@ -82,8 +82,8 @@ final class View {
     }
 
     void apply(Row before, Row after, long seq) {
-        boolean was = before != null && shape.where.matches(before.data());
-        boolean is = after != null && shape.where.matches(after.data());
+        boolean was = before != null && shape.matches(before.data());
+        boolean is = after != null && shape.matches(after.data());
         if (!was && !is) {
             return;
         }
@@ -135,13 +135,13 @@ final class View {
     private Entry[] rebuild(Tokens.Range r) {
         Map<String, Row> past = table.history.imagesAt(r.seq());
         Row anchor = past.containsKey(r.anchor()) ? past.get(r.anchor()) : table.rows.get(r.anchor());
-        if (anchor == null || !shape.where.matches(anchor.data())) {
+        if (anchor == null || !shape.matches(anchor.data())) {
             return null;
         }
         Key ak = shape.order.key(anchor);
         TreeMap<Key, Entry> then = new TreeMap<>(shape.order);
         for (Row img : past.values()) {
-            if (img != null && shape.where.matches(img.data())) {
+            if (img != null && shape.matches(img.data())) {
                 Key k = shape.order.key(img);
                 then.put(k, new Entry(k, img));
             }

@@ -19,8 +19,11 @@ import java.util.TreeSet;
 /**
  * A parsed {@code where}: a conjunction of terms, optionally AND-ed with one top-level {@code or}
  * of conjunctions (PROTOCOL §2). Immutable; {@link #matches} is the only thing on the hot path.
+ *
+ * <p>Public because the gateway builds access filters (PROTOCOL §9) from rules with it; a filter
+ * is then a member of the {@link Shape} of its own, never merged into the client's where.
  */
-final class Where {
+public final class Where {
     static final int MAX_TERMS = 64;
     static final int MAX_OR = 16;
     static final int MAX_IN = 1000;
@@ -47,19 +50,23 @@ final class Where {
         }
     }
 
-    static final Where ALL = new Where(List.of(), List.of(), JsonNodeFactory.instance.objectNode());
+    /** The empty filter: every row matches. */
+    public static final Where ALL = new Where(List.of(), List.of(), JsonNodeFactory.instance.objectNode());
 
     private final List<Term> terms;
     private final List<List<Term>> or;
     private final ObjectNode canonical;
+    private final String text;
 
     private Where(List<Term> terms, List<List<Term>> or, ObjectNode canonical) {
         this.terms = terms;
         this.or = or;
         this.canonical = canonical;
+        this.text = Json.text(canonical);
     }
 
-    boolean matches(ObjectNode row) {
+    /** Whether the row (an object with its {@code id}) satisfies every term. */
+    public boolean matches(ObjectNode row) {
         if (!all(terms, row)) {
             return false;
         }
@@ -89,16 +96,28 @@ final class Where {
      * cannot match, so views need not look at it. Null when there is none.
      */
     Term indexTerm() {
-        Term in = null;
+        Term eq = eqTerm();
+        return eq != null ? eq : inTerm();
+    }
+
+    /** The first {@code eq} of the top-level conjunction, or null. */
+    Term eqTerm() {
         for (Term t : terms) {
             if (t.op == Op.EQ) {
                 return t;
             }
-            if (t.op == Op.IN && in == null) {
-                in = t;
+        }
+        return null;
+    }
+
+    /** The first {@code in} of the top-level conjunction, or null. */
+    Term inTerm() {
+        for (Term t : terms) {
+            if (t.op == Op.IN) {
+                return t;
             }
         }
-        return in;
+        return null;
     }
 
     /** Canonical JSON: fields and operators sorted, numbers normalized, {@code in} sets sorted. */
@@ -106,7 +125,35 @@ final class Where {
         return canonical;
     }
 
-    static Where parse(JsonNode node) throws LiveQueryException {
+    /** A copy of the canonical JSON, which {@link #parse} turns back into an equal filter. */
+    public ObjectNode toJson() {
+        return canonical.deepCopy();
+    }
+
+    /** True for the filter that matches every row. */
+    public boolean isAll() {
+        return terms.isEmpty() && or.isEmpty();
+    }
+
+    /** Equal when the canonical forms are: {@code {"a":1}} equals {@code {"a":1.0}}. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Where w && text.equals(w.text);
+    }
+
+    @Override
+    public int hashCode() {
+        return text.hashCode();
+    }
+
+    /** The canonical JSON text. */
+    @Override
+    public String toString() {
+        return text;
+    }
+
+    /** Parses the §2 query language; null or JSON null is {@link #ALL}. */
+    public static Where parse(JsonNode node) throws LiveQueryException {
         if (node == null || node.isNull()) {
             return ALL;
         }

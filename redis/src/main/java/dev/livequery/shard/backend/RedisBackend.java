@@ -8,6 +8,7 @@ import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.Access;
 import dev.livequery.core.Backend;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
@@ -18,6 +19,7 @@ import dev.livequery.core.Row;
 import dev.livequery.core.Rows;
 import dev.livequery.core.Subscription;
 import dev.livequery.core.Window;
+import dev.livequery.core.Where;
 import dev.livequery.core.WriteResult;
 import dev.livequery.shard.cluster.Control;
 import dev.livequery.shard.cluster.Delivery;
@@ -41,6 +43,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -595,37 +598,54 @@ public final class RedisBackend implements Backend {
         }
     }
 
+    // Unrestricted puts, deletes and batches are one script call; with a write filter (PROTOCOL §9)
+    // they go through CheckedWrites, so the check and the write are one atomic step. {@code key}
+    // is the Idempotency-Key ({@link #idempotent}), or null.
+
     @Override
-    public WriteResult put(String table, String id, ObjectNode row, Long ifMatch) throws LiveQueryException {
-        return put(table, id, row, ifMatch, null);
+    public WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write)
+            throws LiveQueryException {
+        return put(table, id, row, ifMatch, write, null);
     }
 
-    private WriteResult put(String table, String id, ObjectNode row, Long ifMatch, String key) throws LiveQueryException {
+    private WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write, String key)
+            throws LiveQueryException {
         checkTable(table);
         ObjectNode data = Rows.copy(id, row);
-        long v = store.write(table, List.of(new RowStore.Op(id, data, ifMatch)), key).get(0);
+        Rows.checkSize(id, data, options.maxRowBytes());
+        if (write == null) {
+            return new WriteResult(id, store.write(table, List.of(new RowStore.Op(id, data, ifMatch)), key).get(0),
+                    false);
+        }
+        Access.checkAfter(write, id, data);
+        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
+            Row c = cur.get(0);
+            Access.checkBefore(write, table, id, c == null ? null : c.data());
+            checkIfMatch(id, c, ifMatch);
+            return List.of(data);
+        }).get(0);
         return new WriteResult(id, v, false);
     }
 
     @Override
-    public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch) throws LiveQueryException {
-        return patch(table, id, fields, ifMatch, null);
+    public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write)
+            throws LiveQueryException {
+        return patch(table, id, fields, ifMatch, write, null);
     }
 
-    private WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, String key)
+    private WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write, String key)
             throws LiveQueryException {
         checkTable(table);
         Rows.checkPatch(id, fields);
-        for (int attempt = 0; attempt < 50; attempt++) {
-            Row cur = store.get(table, id);
-            if (cur == null) {
-                throw new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table + "'");
+        // A patch always reads first (it merges in Java), so it is always a checked write.
+        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
+            Row c = cur.get(0);
+            if (c == null) {
+                throw Access.notFound(table, id);
             }
-            if (ifMatch != null && cur.version() != ifMatch) {
-                throw new LiveQueryException(VERSION_MISMATCH, "row '" + id + "' is at version " + cur.version()
-                        + ", not at version " + ifMatch);
-            }
-            ObjectNode merged = cur.data().deepCopy();
+            Access.checkBefore(write, table, id, c.data());
+            checkIfMatch(id, c, ifMatch);
+            ObjectNode merged = c.data().deepCopy();
             fields.fields().forEachRemaining(e -> {
                 if (e.getValue().isNull()) {
                     merged.remove(e.getKey());
@@ -634,55 +654,65 @@ public final class RedisBackend implements Backend {
                 }
             });
             merged.put("id", id);
-            try {
-                long v = store.write(table, List.of(new RowStore.Op(id, Rows.copy(id, merged), cur.version())), key)
-                        .get(0);
-                return new WriteResult(id, v, false);
-            } catch (LiveQueryException e) {
-                if (e.code() != VERSION_MISMATCH || ifMatch != null) {
-                    if (e.code() == VERSION_MISMATCH && ifMatch != null) {
-                        throw new LiveQueryException(VERSION_MISMATCH, "row '" + id + "' changed; not at version "
-                                + ifMatch);
-                    }
-                    throw e;
-                }
-                // another writer came between our read and write: merge again onto the new row
-            }
-        }
-        throw new LiveQueryException(UNAVAILABLE, "row '" + id + "' is changing too fast to patch; retry");
+            ObjectNode after = Rows.copy(id, merged);
+            Rows.checkSize(id, after, options.maxRowBytes());
+            Access.checkAfter(write, id, after);
+            return List.of(after);
+        }).get(0);
+        return new WriteResult(id, v, false);
     }
 
     @Override
-    public WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException {
-        return delete(table, id, ifMatch, null);
+    public WriteResult delete(String table, String id, Long ifMatch, Where write) throws LiveQueryException {
+        return delete(table, id, ifMatch, write, null);
     }
 
-    private WriteResult delete(String table, String id, Long ifMatch, String key) throws LiveQueryException {
+    private WriteResult delete(String table, String id, Long ifMatch, Where write, String key)
+            throws LiveQueryException {
         checkTable(table);
         Rows.checkId(id);
-        long v = store.write(table, List.of(new RowStore.Op(id, null, ifMatch)), key).get(0);
+        if (write == null) {
+            return new WriteResult(id, store.write(table, List.of(new RowStore.Op(id, null, ifMatch)), key).get(0),
+                    true);
+        }
+        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
+            Row c = cur.get(0);
+            if (c == null) {
+                throw Access.notFound(table, id);
+            }
+            Access.checkBefore(write, table, id, c.data());
+            checkIfMatch(id, c, ifMatch);
+            return Collections.singletonList(null);
+        }).get(0);
         return new WriteResult(id, v, true);
     }
 
+    private static void checkIfMatch(String id, Row cur, Long ifMatch) throws LiveQueryException {
+        if (ifMatch != null && (cur == null || cur.version() != ifMatch)) {
+            throw new LiveQueryException(VERSION_MISMATCH, "row '" + id + "' is "
+                    + (cur == null ? "absent" : "at version " + cur.version()) + ", not at version " + ifMatch);
+        }
+    }
+
     @Override
-    public Row get(String table, String id) throws LiveQueryException {
+    public Row get(String table, String id, Where read) throws LiveQueryException {
         checkTable(table);
         Rows.checkId(id);
         Row r = store.get(table, id);
-        if (r == null) {
-            throw new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table + "'");
+        if (r == null || !Access.admits(read, r.data())) {
+            throw Access.notFound(table, id);
         }
         return r;
     }
 
     @Override
-    public List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes)
+    public List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write)
             throws LiveQueryException {
-        return batch(table, upserts, deletes, null);
+        return batch(table, upserts, deletes, write, null);
     }
 
-    private List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, String key)
-            throws LiveQueryException {
+    private List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write,
+            String key) throws LiveQueryException {
         checkTable(table);
         List<RowStore.Op> ops = new ArrayList<>();
         Set<String> ids2 = new HashSet<>();
@@ -694,7 +724,9 @@ public final class RedisBackend implements Backend {
             if (!ids2.add(id.textValue())) {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id.textValue() + "' appears twice in the batch");
             }
-            ops.add(new RowStore.Op(id.textValue(), Rows.copy(id.textValue(), u), null));
+            ObjectNode data = Rows.copy(id.textValue(), u);
+            Rows.checkSize(id.textValue(), data, options.maxRowBytes());
+            ops.add(new RowStore.Op(id.textValue(), data, null));
         }
         for (String id : deletes) {
             Rows.checkId(id);
@@ -706,12 +738,34 @@ public final class RedisBackend implements Backend {
         if (ops.isEmpty()) {
             return List.of();
         }
-        List<Long> vs = store.write(table, ops, key);
+        List<Long> vs = write == null ? store.write(table, ops, key) : checkedBatch(table, ops, write, key);
         List<WriteResult> out = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             out.add(new WriteResult(ops.get(i).id(), vs.get(i), ops.get(i).after() == null));
         }
         return out;
+    }
+
+    /** A batch under a write filter: every row checked, then all written or none. */
+    private List<Long> checkedBatch(String table, List<RowStore.Op> ops, Where write, String key)
+            throws LiveQueryException {
+        List<String> ids = new ArrayList<>(ops.size());
+        List<ObjectNode> after = new ArrayList<>(ops.size());
+        for (RowStore.Op op : ops) {
+            Access.checkAfter(write, op.id(), op.after());
+            ids.add(op.id());
+            after.add(op.after());
+        }
+        return CheckedWrites.run(store, table, ids, false, key, cur -> {
+            for (int i = 0; i < ids.size(); i++) {
+                Row c = cur.get(i);
+                boolean delete = after.get(i) == null;
+                if (delete && c == null || c != null && !Access.admits(write, c.data())) {
+                    throw Access.notFoundInBatch(table, ids.get(i));
+                }
+            }
+            return after;
+        });
     }
 
     /**
@@ -723,28 +777,31 @@ public final class RedisBackend implements Backend {
         RedisBackend b = this;
         return new Backend() {
             @Override
-            public WriteResult put(String t, String id, ObjectNode row, Long ifMatch) throws LiveQueryException {
-                return b.put(t, id, row, ifMatch, key);
+            public WriteResult put(String t, String id, ObjectNode row, Long ifMatch, Where write)
+                    throws LiveQueryException {
+                return b.put(t, id, row, ifMatch, write, key);
             }
 
             @Override
-            public WriteResult patch(String t, String id, ObjectNode f, Long ifMatch) throws LiveQueryException {
-                return b.patch(t, id, f, ifMatch, key);
+            public WriteResult patch(String t, String id, ObjectNode f, Long ifMatch, Where write)
+                    throws LiveQueryException {
+                return b.patch(t, id, f, ifMatch, write, key);
             }
 
             @Override
-            public WriteResult delete(String t, String id, Long ifMatch) throws LiveQueryException {
-                return b.delete(t, id, ifMatch, key);
+            public WriteResult delete(String t, String id, Long ifMatch, Where write) throws LiveQueryException {
+                return b.delete(t, id, ifMatch, write, key);
             }
 
             @Override
-            public List<WriteResult> batch(String t, List<ObjectNode> up, List<String> del) throws LiveQueryException {
-                return b.batch(t, up, del, key);
+            public List<WriteResult> batch(String t, List<ObjectNode> up, List<String> del, Where write)
+                    throws LiveQueryException {
+                return b.batch(t, up, del, write, key);
             }
 
             @Override
-            public Row get(String t, String id) throws LiveQueryException {
-                return b.get(t, id);
+            public Row get(String t, String id, Where read) throws LiveQueryException {
+                return b.get(t, id, read);
             }
 
             @Override

@@ -29,9 +29,9 @@ public final class Wire {
     private Wire() {
     }
 
-    /** A query as JSON the shard can {@link Query#parse} back. */
+    /** A query as JSON the shard can {@link Query#fromWire} back, access filter included. */
     public static String query(Query q) {
-        return q.toJson().toString();
+        return q.toWire().toString();
     }
 
     static void window(ObjectNode n, Window w) {
@@ -46,7 +46,7 @@ public final class Wire {
 
     public static Query parseQuery(String json) throws LiveQueryException {
         try {
-            return Query.parse(Json.MAPPER.readTree(json));
+            return Query.fromWire(Json.MAPPER.readTree(json));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new LiveQueryException(LiveQueryException.Code.BAD_QUERY, "bad query json: " + e.getOriginalMessage());
         }

@@ -30,8 +30,14 @@ import java.util.Map;
  * internal If-Match on the version read, retrying when another writer came first.
  */
 public final class RowStore {
-    /** One row write: {@code after == null} deletes. */
-    public record Op(String id, ObjectNode after, Long ifMatch) {
+    /**
+     * One row write: {@code after == null} deletes. {@code ifMatch} is the version the row must
+     * be at; {@code absent} requires that it does not exist (a checked write that read no row).
+     */
+    public record Op(String id, ObjectNode after, Long ifMatch, boolean absent) {
+        public Op(String id, ObjectNode after, Long ifMatch) {
+            this(id, after, ifMatch, false);
+        }
     }
 
     /** One change as the stream holds it. */
@@ -74,7 +80,9 @@ public final class RowStore {
               local kind, id, ifm = ARGV[6 + i*4], ARGV[7 + i*4], ARGV[8 + i*4]
               local cur = redis.call('HGET', KEYS[1], id)
               local v = ver(cur)
-              if ifm ~= '' and v ~= ifm then return {'412', id, v or ''} end
+              if ifm == 'A' then
+                if cur then return {'412', id, v} end
+              elseif ifm ~= '' and v ~= ifm then return {'412', id, v or ''} end
               if kind == 'D' and not cur then return {'404', id, ''} end
             end
             local out = {'OK'}
@@ -312,7 +320,7 @@ public final class RowStore {
         for (Op op : ops) {
             args[i++] = op.after() == null ? "D" : "P";
             args[i++] = op.id();
-            args[i++] = op.ifMatch() == null ? "" : op.ifMatch().toString();
+            args[i++] = op.absent() ? "A" : op.ifMatch() == null ? "" : op.ifMatch().toString();
             args[i++] = op.after() == null ? "" : op.after().toString();
         }
         List<Object> r;
@@ -345,6 +353,24 @@ public final class RowStore {
     public Row get(String table, String id) throws LiveQueryException {
         try {
             return parseRow(id, redis.cmd().hget(Keys.rows(Keys.partition(table), table), id));
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** The current rows of {@code ids} (null where absent), in one round trip. */
+    public List<Row> getAll(String table, List<String> ids) throws LiveQueryException {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        try {
+            var values = redis.cmd().hmget(Keys.rows(Keys.partition(table), table), ids.toArray(String[]::new));
+            List<Row> out = new ArrayList<>(ids.size());
+            for (int i = 0; i < ids.size(); i++) {
+                var kv = values.get(i);
+                out.add(kv.hasValue() ? parseRow(ids.get(i), kv.getValue()) : null);
+            }
+            return out;
         } catch (RedisException e) {
             throw unavailable(e);
         }
