@@ -1,6 +1,8 @@
 package dev.livequery.gateway;
 
 import dev.livequery.core.Backend;
+import dev.livequery.gateway.auth.Auth;
+import dev.livequery.gateway.auth.AuthFilter;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.GatewayMetrics;
 import dev.livequery.gateway.http.Observe;
@@ -29,12 +31,14 @@ public final class Gateway implements AutoCloseable {
     private final WebServer server;
     private final Connections connections;
     private final Settings settings;
+    private final Auth auth;
     private volatile boolean stopped;
 
-    private Gateway(WebServer server, Connections connections, Settings settings) {
+    private Gateway(WebServer server, Connections connections, Settings settings, Auth auth) {
         this.server = server;
         this.connections = connections;
         this.settings = settings;
+        this.auth = auth;
     }
 
     /** Starts on {@code settings.port()} (0 = any free port). {@code serverConfig} may be null. */
@@ -45,13 +49,20 @@ public final class Gateway implements AutoCloseable {
     /** As above, serving {@code registry} (which the backend may also report into) at {@code /metrics}. */
     public static Gateway start(Settings settings, Backend backend, Config serverConfig,
             PrometheusMeterRegistry registry) {
+        return start(settings, Auth.none(), backend, serverConfig, registry);
+    }
+
+    /** As above with identity and access (PROTOCOL §9); the gateway closes {@code auth} when it stops. */
+    public static Gateway start(Settings settings, Auth auth, Backend backend, Config serverConfig,
+            PrometheusMeterRegistry registry) {
         Connections connections = new Connections(settings.maxConnections(), settings.writeDeadline());
         GatewayMetrics metrics = new GatewayMetrics(backend, connections, registry);
         connections.metrics(metrics);
         HttpRouting.Builder http = HttpRouting.builder()
+                .addFilter(new AuthFilter(auth))
                 .register(new Observe(backend, connections, metrics))
-                .register("/v1/tables", new RowsApi(backend, settings.maxBody()))
-                .get("/v1/live/{table}", new SseEndpoint(backend, connections, settings).handler());
+                .register("/v1/tables", new RowsApi(backend, settings.maxBody(), auth))
+                .get("/v1/live/{table}", new SseEndpoint(backend, connections, settings, auth).handler());
         if (settings.demoEnabled()) {
             http.register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
                     .location("web").welcome("index.html").build()));
@@ -65,10 +76,10 @@ public final class Gateway implements AutoCloseable {
                 .addProtocol(WsConfig.builder().maxFrameLength(WsEndpoint.maxFrameLength(settings)).build())
                 .addRouting(http)
                 .addRouting(WsRouting.builder().endpoint("/v1/ws",
-                        new WsEndpoint(backend, connections, settings).listeners()))
+                        new WsEndpoint(backend, connections, settings, auth).listeners()))
                 .build()
                 .start();
-        return new Gateway(server, connections, settings);
+        return new Gateway(server, connections, settings, auth);
     }
 
     public int port() {
@@ -89,6 +100,7 @@ public final class Gateway implements AutoCloseable {
         connections.shutdown(settings.shutdownGrace());
         server.stop();
         connections.close();
+        auth.close();
         LOG.info(() -> "gateway stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }
 

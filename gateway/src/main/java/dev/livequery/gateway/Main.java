@@ -2,6 +2,9 @@ package dev.livequery.gateway;
 
 import dev.livequery.core.Backend;
 import dev.livequery.core.LocalBackend;
+import dev.livequery.gateway.auth.Auth;
+import dev.livequery.gateway.auth.AuthSettings;
+import dev.livequery.gateway.auth.Redact;
 import dev.livequery.gateway.demo.Demo;
 import io.helidon.config.Config;
 import dev.livequery.shard.backend.RedisBackend;
@@ -20,10 +23,13 @@ public final class Main {
 
     public static void main(String[] args) {
         LogConfig.configureRuntime();
+        Redact.install();
         Config config = Config.create();
         Settings settings;
+        Auth auth;
         try {
             settings = Settings.from(config);
+            auth = Auth.start(AuthSettings.from(config), settings.secret());
         } catch (IllegalArgumentException e) {
             System.err.println("livequery: " + e.getMessage());
             System.exit(2);
@@ -38,7 +44,7 @@ public final class Main {
                     yield new RedisBackend(settings.engineOptions(), uri,
                             "gw-" + UUID.randomUUID().toString().substring(0, 8), registry);
                 } catch (RuntimeException e) {
-                    System.err.println("livequery: cannot reach Redis at " + uri + " (livequery.redis.uri / "
+                    System.err.println("livequery: cannot reach Redis at " + Redact.uri(uri) + " (livequery.redis.uri / "
                             + "LIVEQUERY_REDIS_URI): " + e.getMessage());
                     System.exit(2);
                     yield null;
@@ -64,7 +70,7 @@ public final class Main {
             System.err.println("livequery: the demo table could not be seeded: " + e.getMessage());
             System.exit(1);
         }
-        Gateway gateway = Gateway.start(settings, backend, config.get("server"), registry);
+        Gateway gateway = Gateway.start(settings, auth, backend, config.get("server"), registry);
         Demo d = demo;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (d != null) {

@@ -15,6 +15,12 @@ import dev.livequery.core.Query;
 import dev.livequery.core.QueryResult;
 import dev.livequery.core.Row;
 import dev.livequery.core.WriteResult;
+import dev.livequery.gateway.auth.Auth;
+import dev.livequery.gateway.auth.AuthFilter;
+import dev.livequery.gateway.auth.Grant;
+import dev.livequery.gateway.auth.Principal;
+import dev.livequery.gateway.auth.Rules;
+import dev.livequery.gateway.auth.Scoped;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.common.parameters.Parameters;
 import io.helidon.http.HeaderNames;
@@ -32,10 +38,17 @@ import java.util.List;
 public final class RowsApi implements HttpService {
     private final Backend backend;
     private final int maxBody;
+    private final Auth auth;
 
     public RowsApi(Backend backend, int maxBody) {
+        this(backend, maxBody, Auth.none());
+    }
+
+    /** With {@code auth}: every call is scoped by the request principal's grant (PROTOCOL §9). */
+    public RowsApi(Backend backend, int maxBody, Auth auth) {
         this.backend = backend;
         this.maxBody = maxBody;
+        this.auth = auth;
     }
 
     @Override
@@ -49,22 +62,25 @@ public final class RowsApi implements HttpService {
     }
 
     private void put(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        WriteResult r = backend.put(table(req), id(req), object(req), ifMatch(req));
+        Grant g = write(req);
+        WriteResult r = Scoped.put(backend, table(req), id(req), object(req), ifMatch(req), g);
         json(res, written(r));
     }
 
     private void patch(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        WriteResult r = backend.patch(table(req), id(req), object(req), ifMatch(req));
+        Grant g = write(req);
+        WriteResult r = Scoped.patch(backend, table(req), id(req), object(req), ifMatch(req), g);
         json(res, written(r));
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        WriteResult r = backend.delete(table(req), id(req), ifMatch(req));
+        Grant g = write(req);
+        WriteResult r = Scoped.delete(backend, table(req), id(req), ifMatch(req), g);
         json(res, written(r));
     }
 
     private void get(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        Row r = backend.get(table(req), id(req));
+        Row r = Scoped.get(backend, table(req), id(req), read(req));
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("id", r.id());
         body.put("version", r.version());
@@ -95,7 +111,8 @@ public final class RowsApi implements HttpService {
             }
             deletes.add(n.textValue());
         }
-        List<WriteResult> results = backend.batch(table(req), upserts, deletes);
+        Grant g = write(req);
+        List<WriteResult> results = Scoped.batch(backend, table(req), upserts, deletes, g);
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode arr = out.putArray("results");
         results.forEach(r -> arr.add(written(r)));
@@ -106,7 +123,7 @@ public final class RowsApi implements HttpService {
         Parameters p = req.query();
         Query q = Query.fromParams(table(req), opt(p, "where"), opt(p, "order"), opt(p, "limit"), opt(p, "after"),
                 opt(p, "before"));
-        QueryResult r = backend.query(q);
+        QueryResult r = backend.query(Scoped.query(q, read(req)));
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode rows = out.putArray("rows");
         r.rows().forEach(row -> rows.add(row.data()));
@@ -115,6 +132,18 @@ public final class RowsApi implements HttpService {
         out.put("has_more_before", r.hasMoreBefore());
         out.put("has_more_after", r.hasMoreAfter());
         json(res, out);
+    }
+
+    private Grant read(ServerRequest req) throws LiveQueryException {
+        return auth.grant(AuthFilter.principal(req), table(req), Rules.Op.READ);
+    }
+
+    /** The write grant, after charging one write request (a batch is one) to the principal's quota. */
+    private Grant write(ServerRequest req) throws LiveQueryException {
+        Principal p = AuthFilter.principal(req);
+        Grant g = auth.grant(p, table(req), Rules.Op.WRITE);
+        auth.quotas().writes(p, 1);
+        return g;
     }
 
     static String opt(Parameters p, String name) {
