@@ -3,6 +3,7 @@ package dev.livequery.gateway;
 import dev.livequery.core.Backend;
 import dev.livequery.gateway.auth.Auth;
 import dev.livequery.gateway.auth.AuthFilter;
+import dev.livequery.gateway.auth.JsonRefusal;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.GatewayMetrics;
 import dev.livequery.gateway.http.Observe;
@@ -10,6 +11,7 @@ import dev.livequery.gateway.http.RowsApi;
 import dev.livequery.gateway.sse.SseEndpoint;
 import dev.livequery.gateway.ws.WsEndpoint;
 import io.helidon.config.Config;
+import io.helidon.http.DirectHandler;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -71,6 +73,8 @@ public final class Gateway implements AutoCloseable {
         if (serverConfig != null) {
             b.config(serverConfig);
         }
+        // the 401 of a refused WebSocket upgrade carries the same JSON body as any other 401
+        b.directHandlers(d -> d.addHandler(DirectHandler.EventType.OTHER, new JsonRefusal()));
         WebServer server = b.port(settings.port())
                 .shutdownHook(false)
                 .addProtocol(WsConfig.builder().maxFrameLength(WsEndpoint.maxFrameLength(settings)).build())

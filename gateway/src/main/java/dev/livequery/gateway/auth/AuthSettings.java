@@ -131,6 +131,10 @@ public record AuthSettings(String mode, String hs256Secret, String publicKeyPem,
                 return RulesSource.text(e, key);
             }
             Config c = config.get(key);
+            if (c.isLeaf()) {
+                // a system property or a flat config source: the map as JSON/YAML text
+                return c.asString().map(t -> RulesSource.text(t, key)).orElse(null);
+            }
             return c.exists() ? RulesSource.config(c) : null;
         }
     }

@@ -10,9 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
-import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.RequestException;
@@ -179,7 +177,6 @@ public final class SocketAuth {
         ObjectNode err = body.putObject("error");
         err.put("code", e.code().wire());
         err.put("message", e.getMessage());
-        return RequestException.builder().type(DirectHandler.EventType.OTHER).status(Status.UNAUTHORIZED_401)
-                .header(HeaderValues.CONTENT_TYPE_JSON).message(body.toString()).safeMessage(true).build();
+        return JsonRefusal.refusal(Status.UNAUTHORIZED_401, body.toString());
     }
 }
