@@ -6,14 +6,18 @@ import dev.livequery.gateway.auth.AuthFilter;
 import dev.livequery.gateway.auth.JsonRefusal;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.GatewayMetrics;
+import dev.livequery.gateway.http.HttpErrors;
+import dev.livequery.gateway.http.JsonDirectHandler;
 import dev.livequery.gateway.http.Observe;
 import dev.livequery.gateway.http.RowsApi;
 import dev.livequery.gateway.sse.SseEndpoint;
 import dev.livequery.gateway.ws.WsEndpoint;
 import io.helidon.config.Config;
 import io.helidon.http.DirectHandler;
+import io.helidon.http.HttpException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
@@ -61,6 +65,7 @@ public final class Gateway implements AutoCloseable {
         GatewayMetrics metrics = new GatewayMetrics(backend, connections, registry);
         connections.metrics(metrics);
         HttpRouting.Builder http = HttpRouting.builder()
+                .error(HttpException.class, HttpErrors::httpException)
                 .addFilter(new AuthFilter(auth))
                 .register(new Observe(backend, connections, metrics))
                 .register("/v1/tables", new RowsApi(backend, settings.maxBody(), auth))
@@ -73,10 +78,11 @@ public final class Gateway implements AutoCloseable {
         if (serverConfig != null) {
             b.config(serverConfig);
         }
-        // the 401 of a refused WebSocket upgrade carries the same JSON body as any other 401
-        b.directHandlers(d -> d.addHandler(DirectHandler.EventType.OTHER, new JsonRefusal()));
         WebServer server = b.port(settings.port())
                 .shutdownHook(false)
+                // JSON before any route runs; a refused upgrade's 401 with its own message (JsonRefusal)
+                .directHandlers(DirectHandlers.builder().defaults(JsonDirectHandler.all())
+                        .addHandler(DirectHandler.EventType.OTHER, new JsonRefusal(new JsonDirectHandler())).build())
                 .addProtocol(WsConfig.builder().maxFrameLength(WsEndpoint.maxFrameLength(settings)).build())
                 .addRouting(http)
                 .addRouting(WsRouting.builder().endpoint("/v1/ws",

@@ -1,6 +1,7 @@
 package dev.livequery.gateway;
 
 import dev.livequery.core.Backend;
+import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.gateway.auth.Auth;
 import dev.livequery.gateway.auth.AuthSettings;
@@ -26,10 +27,16 @@ public final class Main {
         Redact.install();
         Config config = Config.create();
         Settings settings;
+        EngineOptions engine;
         Auth auth;
         try {
             settings = Settings.from(config);
             auth = Auth.start(AuthSettings.from(config), settings.secret());
+            // the engine's own keys (secret rotation, size limits), environment first as in Settings
+            engine = settings.engineOptions().withKeys(key -> {
+                String env = System.getenv(EngineOptions.envName(key));
+                return env != null && !env.isBlank() ? env : config.get(key).asString().orElse(null);
+            });
         } catch (IllegalArgumentException e) {
             System.err.println("livequery: " + e.getMessage());
             System.exit(2);
@@ -37,11 +44,11 @@ public final class Main {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Backend backend = switch (settings.backend()) {
-            case "local" -> new LocalBackend(settings.engineOptions());
+            case "local" -> new LocalBackend(engine);
             case "redis" -> {
                 String uri = config.get("livequery.redis.uri").asString().orElse("redis://127.0.0.1:6379");
                 try {
-                    yield new RedisBackend(settings.engineOptions(), uri,
+                    yield new RedisBackend(engine, uri,
                             "gw-" + UUID.randomUUID().toString().substring(0, 8), registry);
                 } catch (RuntimeException e) {
                     System.err.println("livequery: cannot reach Redis at " + Redact.uri(uri) + " (livequery.redis.uri / "

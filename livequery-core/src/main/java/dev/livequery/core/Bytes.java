@@ -57,7 +57,12 @@ final class Bytes {
         int pos;
 
         Reader(byte[] b, int end) {
+            this(b, 0, end);
+        }
+
+        Reader(byte[] b, int start, int end) {
             this.b = b;
+            this.pos = start;
             this.end = end;
         }
 

@@ -3,7 +3,6 @@ package dev.livequery.core;
 import static dev.livequery.core.LiveQueryException.Code.BAD_QUERY;
 
 import java.math.BigDecimal;
-import java.util.Arrays;
 
 /**
  * Cursor codec. A cursor is a position, not a row: the row's sort values and id, so it stays
@@ -11,7 +10,8 @@ import java.util.Arrays;
  * a cursor from another shape, or an edited one, is refused with {@code bad_query} instead of
  * quietly landing somewhere else.
  *
- * <p>Layout (base64url): {@code 0x01, per sort key a tag and value, id, 8-byte tag}.
+ * <p>Layout (base64url): a {@link Signer#seal sealed} ({@code CURSOR} domain) {@code 0x01, per sort
+ * key a tag and value, id}.
  */
 final class Cursors {
     private static final int VERSION = 1;
@@ -46,11 +46,7 @@ final class Cursors {
             }
         }
         w.str(key.id);
-        byte[] payload = w.out.toByteArray();
-        byte[] tag = signer.tag(shape.fingerprint(), payload, payload.length);
-        byte[] all = Arrays.copyOf(payload, payload.length + Signer.TAG);
-        System.arraycopy(tag, 0, all, payload.length, Signer.TAG);
-        return Bytes.B64.encodeToString(all);
+        return Bytes.B64.encodeToString(signer.seal(Signer.Domain.CURSOR, shape.fingerprint(), w.out.toByteArray()));
     }
 
     static Key decode(Signer signer, Shape shape, String cursor) throws LiveQueryException {
@@ -63,12 +59,11 @@ final class Cursors {
         } catch (IllegalArgumentException e) {
             throw bad("is not a cursor (not base64url)");
         }
-        int len = all.length - Signer.TAG;
-        if (len < 2 || !signer.verify(shape.fingerprint(), all, len)) {
+        if (all.length < Signer.OVERHEAD + 2 || !signer.open(Signer.Domain.CURSOR, shape.fingerprint(), all)) {
             throw bad("does not belong to this query's table, where and order (or was altered)");
         }
         try {
-            Bytes.Reader r = new Bytes.Reader(all, len);
+            Bytes.Reader r = new Bytes.Reader(all, 1, all.length - Signer.TAG);
             if (r.u8() != VERSION) {
                 throw bad("has an unknown version");
             }

@@ -43,7 +43,7 @@ public final class LocalBackend implements Backend {
      */
     public LocalBackend(EngineOptions options, int epoch) {
         this.options = options;
-        this.signer = new Signer(options.secret());
+        this.signer = new Signer(options.secret(), options.previousSecret(), options.previousOverlap(), System::nanoTime);
         this.epoch = epoch;
     }
 
@@ -236,6 +236,7 @@ public final class LocalBackend implements Backend {
     public WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write)
             throws LiveQueryException {
         ObjectNode data = Rows.copy(id, row);
+        String json = Rows.checkSize(id, data, options.maxRowBytes());
         // The after-image of a put is its body: refused before a table is made for it.
         Access.checkAfter(write, id, data);
         if (ifMatch != null && existing(table) == null) {
@@ -247,7 +248,7 @@ public final class LocalBackend implements Backend {
             Row cur = t.rows.get(id);
             Access.checkBefore(write, table, id, cur == null ? null : cur.data());
             checkVersion(id, cur, ifMatch);
-            return new WriteResult(id, t.apply(id, cur, s -> new Row(id, s, data)), false);
+            return new WriteResult(id, t.apply(id, cur, s -> new Row(id, s, data, json)), false);
         } finally {
             t.lock.unlock();
         }
@@ -297,8 +298,12 @@ public final class LocalBackend implements Backend {
             Access.checkBefore(write, table, id, cur.data());
             checkVersion(id, cur, ifMatch);
             ObjectNode after = next.apply(cur);
+            if (after == null) {
+                return t.apply(id, cur, s -> null);
+            }
+            String json = Rows.checkSize(id, after, options.maxRowBytes());
             Access.checkAfter(write, id, after);
-            return t.apply(id, cur, after == null ? s -> null : s -> new Row(id, s, after));
+            return t.apply(id, cur, s -> new Row(id, s, after, json));
         } finally {
             t.lock.unlock();
         }
@@ -319,6 +324,7 @@ public final class LocalBackend implements Backend {
     public List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write)
             throws LiveQueryException {
         List<ObjectNode> rows = new ArrayList<>(upserts.size());
+        List<String> texts = new ArrayList<>(upserts.size());
         Set<String> ids = new HashSet<>();
         for (ObjectNode u : upserts) {
             JsonNode id = u.get("id");
@@ -326,6 +332,7 @@ public final class LocalBackend implements Backend {
                 throw new LiveQueryException(BAD_REQUEST, "every upserted row needs a string id");
             }
             rows.add(Rows.copy(id.textValue(), u));
+            texts.add(Rows.checkSize(id.textValue(), rows.get(rows.size() - 1), options.maxRowBytes()));
             if (!ids.add(id.textValue())) {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id.textValue() + "' appears twice in the batch");
             }
@@ -360,9 +367,11 @@ public final class LocalBackend implements Backend {
                 }
             }
             List<WriteResult> out = new ArrayList<>(rows.size() + deletes.size());
-            for (ObjectNode r : rows) {
+            for (int i = 0; i < rows.size(); i++) {
+                ObjectNode r = rows.get(i);
+                String json = texts.get(i);
                 String id = r.get("id").textValue();
-                out.add(new WriteResult(id, t.apply(id, t.rows.get(id), s -> new Row(id, s, r)), false));
+                out.add(new WriteResult(id, t.apply(id, t.rows.get(id), s -> new Row(id, s, r, json)), false));
             }
             for (String id : deletes) {
                 out.add(new WriteResult(id, t.apply(id, t.rows.get(id), s -> null), true));
@@ -382,17 +391,19 @@ public final class LocalBackend implements Backend {
     public Map<String, Long> gauges() {
         long views = 0;
         long rows = 0;
+        long history = 0;
         for (Table t : tables.values()) {
             t.lock.lock();
             try {
                 views += t.views.size();
                 rows += t.rows.size();
+                history += t.history.bytes();
             } finally {
                 t.lock.unlock();
             }
         }
         return Map.of("views", views, "subscriptions", subscriptions.get(), "tables", (long) tables.size(),
-                "rows", rows);
+                "rows", rows, "history_bytes", history);
     }
 
     @Override

@@ -15,9 +15,15 @@ public final class Row {
     private volatile String json;
 
     public Row(String id, long version, ObjectNode data) {
+        this(id, version, data, null);
+    }
+
+    /** A row whose JSON text is already known (it was encoded to check its size): encoded once. */
+    public Row(String id, long version, ObjectNode data, String json) {
         this.id = id;
         this.version = version;
         this.data = data;
+        this.json = json;
     }
 
     public String id() {

@@ -1,6 +1,7 @@
 package dev.livequery.core;
 
 import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
+import static dev.livequery.core.LiveQueryException.Code.TOO_LARGE;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -60,6 +61,41 @@ public final class Rows {
                         + "; strings must be valid Unicode");
             }
         }
+    }
+
+    /**
+     * The row as JSON text, refused with {@code too_large} when its UTF-8 encoding is over
+     * {@code maxBytes} ({@code livequery.limits.max-row}): one row must not be able to take a
+     * share of memory (the history keeps every version within the horizon) no other row can.
+     */
+    public static String checkSize(String id, ObjectNode row, int maxBytes) throws LiveQueryException {
+        String json = Json.text(row);
+        if ((long) json.length() * 3 > maxBytes) {
+            long bytes = utf8Length(json);
+            if (bytes > maxBytes) {
+                throw new LiveQueryException(TOO_LARGE, "row '" + id + "' is " + bytes + " bytes as JSON; a row may "
+                        + "have at most " + maxBytes + " (livequery.limits.max-row)");
+            }
+        }
+        return json;
+    }
+
+    static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     /** A private copy of the row with {@code "id"} first; the caller's node is never kept. */

@@ -1,7 +1,5 @@
 package dev.livequery.core;
 
-import java.util.Arrays;
-
 /**
  * Resume-token codec for one view (one shape, one history epoch).
  *
@@ -21,8 +19,9 @@ import java.util.Arrays;
  * push a token past 200 bytes the frame carries an unresumable token instead, which resumes as
  * {@code reset resume_miss}: correct, only slower.
  *
- * <p>Layout (base64url): kind, epoch, range(s), j, then an 8-byte HMAC over the shape fingerprint
- * and the payload, so a token of another shape, an edited one or a forged one does not verify.
+ * <p>Layout (base64url): kind, epoch, range(s), j, {@link Signer#seal sealed} in the {@code TOKEN}
+ * domain (a key id and an 8-byte HMAC over the shape fingerprint, access filter included, and the
+ * payload), so a token of another shape or filter, an edited one or a forged one does not verify.
  */
 final class Tokens {
     static final int MAX_LENGTH = 200;
@@ -92,10 +91,8 @@ final class Tokens {
             range(w, sp.b());
             w.varlong(sp.j());
         }
-        byte[] payload = w.out.toByteArray();
-        byte[] all = Arrays.copyOf(payload, payload.length + Signer.TAG);
-        System.arraycopy(signer.tag(shape.fingerprint(), payload, payload.length), 0, all, payload.length, Signer.TAG);
-        String token = Bytes.B64.encodeToString(all);
+        String token = Bytes.B64.encodeToString(signer.seal(Signer.Domain.TOKEN, shape.fingerprint(),
+                w.out.toByteArray()));
         return token.length() <= MAX_LENGTH ? token : UNRESUMABLE;
     }
 
@@ -120,12 +117,11 @@ final class Tokens {
         } catch (IllegalArgumentException e) {
             throw new Refused("resume_miss");
         }
-        int len = all.length - Signer.TAG;
-        if (len < 6 || !signer.verify(shape.fingerprint(), all, len)) {
+        if (all.length < Signer.OVERHEAD + 6 || !signer.open(Signer.Domain.TOKEN, shape.fingerprint(), all)) {
             throw new Refused("resume_miss");
         }
         try {
-            Bytes.Reader r = new Bytes.Reader(all, len);
+            Bytes.Reader r = new Bytes.Reader(all, 1, all.length - Signer.TAG);
             int kind = r.u8();
             int e = r.i32();
             State s;

@@ -12,12 +12,17 @@ import io.helidon.http.Status;
  * Helidon answers a refused WebSocket upgrade through its direct handlers, which send the
  * exception's message only when {@code error-handling.include-entity} is on, and then HTML-escaped.
  * A refusal made by {@link #refusal} carries its §9 JSON body in a private header instead; this
- * handler moves it into the entity, so the 401 of an upgrade looks like any other 401. Every other
- * direct response keeps Helidon's default.
+ * handler moves it into the entity, so the 401 of an upgrade looks like any other 401 and says why.
+ * Every other direct response goes to the fallback.
  */
 public final class JsonRefusal implements DirectHandler {
-    private static final DirectHandler DEFAULT = DirectHandler.defaultHandler();
+    private final DirectHandler fallback;
     private static final HeaderName BODY = HeaderNames.create("X-Livequery-Error-Body");
+
+    /** {@code fallback} answers every direct response that is not such a refusal. */
+    public JsonRefusal(DirectHandler fallback) {
+        this.fallback = fallback;
+    }
 
     /** A refusal of the upgrade with {@code status} and the JSON body {@code json}. */
     static RequestException refusal(Status status, String json) {
@@ -30,7 +35,7 @@ public final class JsonRefusal implements DirectHandler {
             ServerResponseHeaders headers, String message) {
         var body = headers.first(BODY);
         if (body.isEmpty()) {
-            return DEFAULT.handle(request, eventType, status, headers, message);
+            return fallback.handle(request, eventType, status, headers, message);
         }
         headers.remove(BODY);
         headers.set(HeaderValues.CONTENT_TYPE_JSON);

@@ -1,8 +1,11 @@
 package dev.livequery.gateway.http;
 
 import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
+import static dev.livequery.core.LiveQueryException.Code.CONFLICT;
+import static dev.livequery.core.LiveQueryException.Code.NOT_FOUND;
 import static dev.livequery.core.LiveQueryException.Code.TOO_LARGE;
 import static dev.livequery.core.LiveQueryException.Code.UNSUPPORTED_MEDIA_TYPE;
+import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,21 +65,69 @@ public final class RowsApi implements HttpService {
     }
 
     private void put(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        Grant g = write(req);
-        WriteResult r = Scoped.put(backend, table(req), id(req), object(req), ifMatch(req), g);
+        Grant g = grantWrite(req);
+        ObjectNode body = object(req);
+        WriteResult r = write(req, g, VERSION_MISMATCH, v -> Scoped.put(backend, table(req), id(req), body, v, g));
         json(res, written(r));
     }
 
     private void patch(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        Grant g = write(req);
-        WriteResult r = Scoped.patch(backend, table(req), id(req), object(req), ifMatch(req), g);
+        Grant g = grantWrite(req);
+        ObjectNode body = object(req);
+        WriteResult r = write(req, g, NOT_FOUND, v -> Scoped.patch(backend, table(req), id(req), body, v, g));
         json(res, written(r));
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        Grant g = write(req);
-        WriteResult r = Scoped.delete(backend, table(req), id(req), ifMatch(req), g);
+        Grant g = grantWrite(req);
+        WriteResult r = write(req, g, NOT_FOUND, v -> Scoped.delete(backend, table(req), id(req), v, g));
         json(res, written(r));
+    }
+
+    /** A write given the version it is conditional on (null: none). */
+    @FunctionalInterface
+    private interface Write {
+        WriteResult at(Long version) throws LiveQueryException;
+    }
+
+    /** Attempts at an {@code If-Match: *} write before giving up with 409 (the row kept changing). */
+    private static final int STAR_ATTEMPTS = 8;
+
+    /**
+     * Runs {@code w} under the request's {@code If-Match}. {@code *} means "the row exists" (RFC 9110
+     * §13.1.1): the write is made conditional on the version read just before, and retried when
+     * another write came in between. An absent row answers {@code absent}: 412 for PUT, whose
+     * unconditional form would create it; 404 for PATCH and DELETE, which need it anyway.
+     */
+    private WriteResult write(ServerRequest req, Grant grant, LiveQueryException.Code absent, Write w)
+            throws LiveQueryException {
+        String h = req.headers().first(HeaderNames.IF_MATCH).map(String::trim).orElse(null);
+        if (!"*".equals(h)) {
+            return w.at(ifMatch(req));
+        }
+        for (int attempt = 1; ; attempt++) {
+            long version;
+            try {
+                // read through the write filter: a row this principal may not write does not exist for it
+                version = Scoped.get(backend, table(req), id(req), grant).version();
+            } catch (LiveQueryException e) {
+                if (e.code() != NOT_FOUND) {
+                    throw e;
+                }
+                throw new LiveQueryException(absent, "row '" + id(req) + "' does not exist (If-Match: * needs it to)");
+            }
+            try {
+                return w.at(version);
+            } catch (LiveQueryException e) {
+                if (e.code() != VERSION_MISMATCH) {
+                    throw e;
+                }
+                if (attempt == STAR_ATTEMPTS) {
+                    throw new LiveQueryException(CONFLICT, "row '" + id(req) + "' changed during each of "
+                            + STAR_ATTEMPTS + " attempts at this If-Match: * write; retry");
+                }
+            }
+        }
     }
 
     private void get(ServerRequest req, ServerResponse res) throws LiveQueryException {
@@ -111,7 +162,7 @@ public final class RowsApi implements HttpService {
             }
             deletes.add(n.textValue());
         }
-        Grant g = write(req);
+        Grant g = grantWrite(req);
         List<WriteResult> results = Scoped.batch(backend, table(req), upserts, deletes, g);
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode arr = out.putArray("results");
@@ -139,7 +190,7 @@ public final class RowsApi implements HttpService {
     }
 
     /** The write grant, after charging one write request (a batch is one) to the principal's quota. */
-    private Grant write(ServerRequest req) throws LiveQueryException {
+    private Grant grantWrite(ServerRequest req) throws LiveQueryException {
         Principal p = AuthFilter.principal(req);
         Grant g = auth.grant(p, table(req), Rules.Op.WRITE);
         auth.quotas().writes(p, 1);
@@ -184,7 +235,8 @@ public final class RowsApi implements HttpService {
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new LiveQueryException(BAD_REQUEST, "If-Match must be a row version (an integer), got '" + h.get() + "'");
+            throw new LiveQueryException(BAD_REQUEST, "If-Match must be a row version (an integer) or *, got '"
+                    + h.get() + "'");
         }
     }
 

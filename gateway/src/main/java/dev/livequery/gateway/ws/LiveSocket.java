@@ -47,6 +47,8 @@ final class LiveSocket implements WsListener {
     private final SocketAuth auth;
     private final StringBuilder partial = new StringBuilder();
     private boolean oversized;
+    /** UTF-8 bytes in {@link #partial}: max-message counts what travelled, not UTF-16 units. */
+    private int partialBytes;
     private String peer = "?";
     private Outbound out;
 
@@ -93,20 +95,25 @@ final class LiveSocket implements WsListener {
 
     @Override
     public void onMessage(WsSession session, String text, boolean last) {
-        if (out == null) {
+        // After our close (idle, shutdown, slow consumer) Helidon delivers messages until the peer's
+        // Close arrives; the writer is done, so a command now could only leak what it made.
+        if (out == null || out.closed()) {
             return;
         }
         out.touch();
-        if (last && partial.isEmpty() && !oversized && text.length() <= settings.maxMessage()) {
+        int bytes = Utf8.length(text, settings.maxMessage() - partialBytes);
+        if (last && partial.isEmpty() && !oversized && bytes <= settings.maxMessage()) {
             command(text); // the usual whole message: no copy, and no buffer kept per connection
             return;
         }
         if (!oversized) {
-            if (partial.length() + text.length() > settings.maxMessage()) {
+            if (partialBytes + bytes > settings.maxMessage()) {
                 oversized = true;
                 partial.setLength(0);
+                partialBytes = 0;
             } else {
                 partial.append(text);
+                partialBytes += bytes;
             }
         }
         if (!last) {
@@ -114,19 +121,21 @@ final class LiveSocket implements WsListener {
         }
         if (oversized) {
             oversized = false;
+            partialBytes = 0;
             error(null, new LiveQueryException(TOO_LARGE, "message is over livequery.limits.max-message ("
                     + settings.maxMessage() + " bytes)"));
             return;
         }
         String message = partial.toString();
         partial.setLength(0);
+        partialBytes = 0;
         partial.trimToSize();
         command(message);
     }
 
     @Override
     public void onMessage(WsSession session, BufferData buffer, boolean last) {
-        if (out != null && last) {
+        if (out != null && !out.closed() && last) {
             out.touch();
             error(null, new LiveQueryException(BAD_REQUEST, "binary messages are not supported; send JSON text"));
         }
@@ -234,12 +243,10 @@ final class LiveSocket implements WsListener {
             throw new LiveQueryException(BAD_REQUEST, "\"resume\" must be an eid string");
         }
         Query query = auth.subscribe(sub, Query.parse(q));
-        Slot slot;
-        try {
-            slot = out.slot(sub);
-        } catch (RuntimeException e) {
+        Slot slot = out.slot(sub);
+        if (slot == null) {
             auth.ended(sub);
-            throw e;
+            return; // the connection is closing (see onMessage)
         }
         try {
             Subscription s = backend.subscribe(query, resume == null || resume.isNull() ? null : resume.textValue(),

@@ -40,7 +40,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -49,7 +48,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -93,11 +91,6 @@ public final class RedisBackend implements Backend {
     private final Counter reattaches;
 
     /** {@code uri}: {@code redis://host:port}, or {@code redis-cluster://h1:p1,h2:p2}. */
-    public static RedisBackend create(EngineOptions options, String uri) {
-        return new RedisBackend(options, uri, "gw-" + UUID.randomUUID().toString().substring(0, 8),
-                new SimpleMeterRegistry());
-    }
-
     public RedisBackend(EngineOptions options, String uri, String gatewayId, MeterRegistry metrics) {
         this.options = options;
         this.gatewayId = gatewayId;
@@ -126,10 +119,6 @@ public final class RedisBackend implements Backend {
         });
         watcher.scheduleWithFixedDelay(this::watch, 250, 250, TimeUnit.MILLISECONDS);
         LOG.info(() -> "gateway " + gatewayId + " on Redis " + uri + ": " + live.size() + " live shards");
-    }
-
-    public String gatewayId() {
-        return gatewayId;
     }
 
     private void heartbeat() {
@@ -566,6 +555,7 @@ public final class RedisBackend implements Backend {
             throws LiveQueryException {
         checkTable(table);
         ObjectNode data = Rows.copy(id, row);
+        Rows.checkSize(id, data, options.maxRowBytes());
         if (write == null) {
             return new WriteResult(id, store.write(table, List.of(new RowStore.Op(id, data, ifMatch))).get(0), false);
         }
@@ -602,6 +592,7 @@ public final class RedisBackend implements Backend {
             });
             merged.put("id", id);
             ObjectNode after = Rows.copy(id, merged);
+            Rows.checkSize(id, after, options.maxRowBytes());
             Access.checkAfter(write, id, after);
             return List.of(after);
         }).get(0);
@@ -659,7 +650,9 @@ public final class RedisBackend implements Backend {
             if (!ids2.add(id.textValue())) {
                 throw new LiveQueryException(BAD_REQUEST, "row '" + id.textValue() + "' appears twice in the batch");
             }
-            ops.add(new RowStore.Op(id.textValue(), Rows.copy(id.textValue(), u), null));
+            ObjectNode data = Rows.copy(id.textValue(), u);
+            Rows.checkSize(id.textValue(), data, options.maxRowBytes());
+            ops.add(new RowStore.Op(id.textValue(), data, null));
         }
         for (String id : deletes) {
             Rows.checkId(id);
