@@ -3,6 +3,7 @@ package dev.livequery.gateway;
 import dev.livequery.core.Backend;
 import dev.livequery.gateway.auth.Auth;
 import dev.livequery.gateway.auth.AuthFilter;
+import dev.livequery.gateway.auth.Cors;
 import dev.livequery.gateway.auth.JsonRefusal;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.GatewayMetrics;
@@ -66,6 +67,7 @@ public final class Gateway implements AutoCloseable {
         connections.metrics(metrics);
         HttpRouting.Builder http = HttpRouting.builder()
                 .error(HttpException.class, HttpErrors::httpException)
+                .addFilter(new Cors(settings.allowedOrigins()))
                 .addFilter(new AuthFilter(auth))
                 .register(new Observe(backend, connections, metrics))
                 .register("/v1/tables", new RowsApi(backend, settings.maxBody(), auth))

@@ -52,7 +52,7 @@ public final class Main {
                             "gw-" + UUID.randomUUID().toString().substring(0, 8), registry);
                 } catch (RuntimeException e) {
                     System.err.println("livequery: cannot reach Redis at " + Redact.uri(uri) + " (livequery.redis.uri / "
-                            + "LIVEQUERY_REDIS_URI): " + e.getMessage());
+                            + "LIVEQUERY_REDIS_URI): " + Redact.text(e.getMessage()));
                     System.exit(2);
                     yield null;
                 }
