@@ -1,6 +1,7 @@
 package dev.livequery.gateway;
 
 import dev.livequery.core.Backend;
+import dev.livequery.core.LiveQueryException;
 import dev.livequery.gateway.auth.Auth;
 import dev.livequery.gateway.auth.AuthFilter;
 import dev.livequery.gateway.auth.Cors;
@@ -35,6 +36,9 @@ import java.util.logging.Logger;
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
 
+    /** The named Helidon listener for /metrics and /health when {@code livequery.management.port} is set. */
+    static final String MANAGEMENT = "management";
+
     private final WebServer server;
     private final Connections connections;
     private final Settings settings;
@@ -65,11 +69,20 @@ public final class Gateway implements AutoCloseable {
         Connections connections = new Connections(settings.maxConnections(), settings.writeDeadline());
         GatewayMetrics metrics = new GatewayMetrics(backend, connections, registry);
         connections.metrics(metrics);
+        Observe observe = new Observe(backend, connections, metrics);
+        Integer management = auth.settings().managementPort();
         HttpRouting.Builder http = HttpRouting.builder()
                 .error(HttpException.class, HttpErrors::httpException)
                 .addFilter(new Cors(settings.allowedOrigins()))
-                .addFilter(new AuthFilter(auth))
-                .register(new Observe(backend, connections, metrics))
+                .addFilter(new AuthFilter(auth));
+        if (management != null) {
+            // registered first, so it shadows Observe's /metrics on the public port
+            http.get("/metrics", HttpErrors.guard((req, res) -> {
+                throw new LiveQueryException(LiveQueryException.Code.NOT_FOUND,
+                        "metrics are served on the management port (livequery.management.port)");
+            }));
+        }
+        http.register(observe)
                 .register("/v1/tables", new RowsApi(backend, settings.maxBody(), auth))
                 .get("/v1/live/{table}", new SseEndpoint(backend, connections, settings, auth).handler());
         if (settings.demoEnabled()) {
@@ -80,7 +93,7 @@ public final class Gateway implements AutoCloseable {
         if (serverConfig != null) {
             b.config(serverConfig);
         }
-        WebServer server = b.port(settings.port())
+        b.port(settings.port())
                 .shutdownHook(false)
                 // JSON before any route runs; a refused upgrade's 401 with its own message (JsonRefusal)
                 .directHandlers(DirectHandlers.builder().defaults(JsonDirectHandler.all())
@@ -88,7 +101,14 @@ public final class Gateway implements AutoCloseable {
                 .addProtocol(WsConfig.builder().maxFrameLength(WsEndpoint.maxFrameLength(settings)).build())
                 .addRouting(http)
                 .addRouting(WsRouting.builder().endpoint("/v1/ws",
-                        new WsEndpoint(backend, connections, settings, auth).listeners()))
+                        new WsEndpoint(backend, connections, settings, auth).listeners()));
+        if (management != null) {
+            // /health and /metrics without tokens, on a listener the network keeps private
+            b.putSocket(MANAGEMENT, l -> l.port(management).host(serverConfig == null ? "0.0.0.0"
+                    : serverConfig.get("host").asString().orElse("0.0.0.0"))
+                    .routing(r -> r.error(HttpException.class, HttpErrors::httpException).register(observe)));
+        }
+        WebServer server = b
                 .build()
                 .start();
         return new Gateway(server, connections, settings, auth);
@@ -96,6 +116,11 @@ public final class Gateway implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /** The management listener's port ({@code livequery.management.port}), or -1 when there is none. */
+    public int managementPort() {
+        return auth.settings().managementPort() == null ? -1 : server.port(MANAGEMENT);
     }
 
     /**

@@ -24,10 +24,12 @@ import java.util.function.Function;
  * @param rulesOrigin   where {@code rules} came from, for messages
  * @param jwksMinRefresh shortest time between two JWKS fetches (an unknown {@code kid} refetches)
  * @param trustedProxies addresses whose {@code X-Forwarded-For} is believed (quotas in none mode)
+ * @param managementPort {@code livequery.management.port}: a second listener serving /metrics and
+ *                       /health without tokens (0 = any free port), or null for none
  */
 public record AuthSettings(String mode, String hs256Secret, String publicKeyPem, URI jwksUri, String issuer,
         String audience, JsonNode rules, String rulesOrigin, Duration jwksMinRefresh, Duration jwksTtl,
-        Limits limits, List<String> trustedProxies) {
+        Limits limits, List<String> trustedProxies, Integer managementPort) {
 
     /** Per-principal quotas; 0 = unlimited (the default, so the embedded demo and benches are unchanged). */
     public record Limits(int connections, int subscriptions, int shapes, double writesPerSecond) {
@@ -41,7 +43,7 @@ public record AuthSettings(String mode, String hs256Secret, String publicKeyPem,
     /** Auth off: anyone who reaches the gateway may do anything (the §9 default). */
     public static AuthSettings none() {
         return new AuthSettings("none", null, null, null, null, null, null, null, Duration.ofSeconds(30),
-                Duration.ofMinutes(5), Limits.NONE, List.of());
+                Duration.ofMinutes(5), Limits.NONE, List.of(), null);
     }
 
     public static AuthSettings from(Config config) {
@@ -75,7 +77,8 @@ public record AuthSettings(String mode, String hs256Secret, String publicKeyPem,
                 l.get("livequery.auth.jwt.jwks-min-refresh", Duration::parse, Duration.ofSeconds(30)),
                 l.get("livequery.auth.jwt.jwks-ttl", Duration::parse, Duration.ofMinutes(5)),
                 limits,
-                l.list("livequery.trusted-proxies"));
+                l.list("livequery.trusted-proxies"),
+                l.get("livequery.management.port", Integer::parseInt, null));
     }
 
     /**
