@@ -1,6 +1,11 @@
 package dev.livequery.gateway;
 
 import dev.livequery.core.Backend;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.gateway.auth.Auth;
+import dev.livequery.gateway.auth.AuthFilter;
+import dev.livequery.gateway.auth.Cors;
+import dev.livequery.gateway.auth.JsonRefusal;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.GatewayMetrics;
 import dev.livequery.gateway.http.HttpErrors;
@@ -10,9 +15,11 @@ import dev.livequery.gateway.http.RowsApi;
 import dev.livequery.gateway.sse.SseEndpoint;
 import dev.livequery.gateway.ws.WsEndpoint;
 import io.helidon.config.Config;
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HttpException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
@@ -29,15 +36,20 @@ import java.util.logging.Logger;
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
 
+    /** The named Helidon listener for /metrics and /health when {@code livequery.management.port} is set. */
+    static final String MANAGEMENT = "management";
+
     private final WebServer server;
     private final Connections connections;
     private final Settings settings;
+    private final Auth auth;
     private volatile boolean stopped;
 
-    private Gateway(WebServer server, Connections connections, Settings settings) {
+    private Gateway(WebServer server, Connections connections, Settings settings, Auth auth) {
         this.server = server;
         this.connections = connections;
         this.settings = settings;
+        this.auth = auth;
     }
 
     /**
@@ -51,34 +63,65 @@ public final class Gateway implements AutoCloseable {
     /** As above, serving {@code registry} (which the backend may also report into) at {@code /metrics}. */
     public static Gateway start(Settings settings, Backend backend, Config serverConfig,
             PrometheusMeterRegistry registry) {
+        return start(settings, Auth.none(), backend, serverConfig, registry);
+    }
+
+    /** As above with identity and access (PROTOCOL §9); the gateway closes {@code auth} when it stops. */
+    public static Gateway start(Settings settings, Auth auth, Backend backend, Config serverConfig,
+            PrometheusMeterRegistry registry) {
         Connections connections = new Connections(settings.maxConnections(), settings.writeDeadline());
         GatewayMetrics metrics = new GatewayMetrics(backend, connections, registry);
         connections.metrics(metrics);
+        Observe observe = new Observe(backend, connections, metrics);
+        Integer management = auth.settings().managementPort();
         HttpRouting.Builder http = HttpRouting.builder()
                 .error(HttpException.class, HttpErrors::httpException)
-                .register(new Observe(backend, connections, metrics))
-                .register("/v1/tables", new RowsApi(backend, settings.maxBody()))
-                .get("/v1/live/{table}", new SseEndpoint(backend, connections, settings).handler());
+                .addFilter(new Cors(settings.allowedOrigins()))
+                .addFilter(new AuthFilter(auth));
+        if (management != null) {
+            // registered first, so it shadows Observe's /metrics on the public port
+            http.get("/metrics", HttpErrors.guard((req, res) -> {
+                throw new LiveQueryException(LiveQueryException.Code.NOT_FOUND,
+                        "metrics are served on the management port (livequery.management.port)");
+            }));
+        }
+        http.register(observe)
+                .register("/v1/tables", new RowsApi(backend, settings.maxBody(), auth))
+                .get("/v1/live/{table}", new SseEndpoint(backend, connections, settings, auth).handler());
         if (settings.demoEnabled()) {
             http.register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
                     .location("web").welcome("index.html").build()));
         }
         WebServerConfig.Builder b = WebServer.builder();
-        b.config(serverConfig != null ? serverConfig : settings.serverConfig());
-        WebServer server = b.port(settings.port())
+        Config helidon = serverConfig != null ? serverConfig : settings.serverConfig();
+        b.config(helidon);
+        b.port(settings.port())
                 .shutdownHook(false)
-                .directHandlers(JsonDirectHandler.all())
+                // JSON before any route runs; a refused upgrade's 401 with its own message (JsonRefusal)
+                .directHandlers(DirectHandlers.builder().defaults(JsonDirectHandler.all())
+                        .addHandler(DirectHandler.EventType.OTHER, new JsonRefusal(new JsonDirectHandler())).build())
                 .addProtocol(WsConfig.builder().maxFrameLength(WsEndpoint.maxFrameLength(settings)).build())
                 .addRouting(http)
                 .addRouting(WsRouting.builder().endpoint("/v1/ws",
-                        new WsEndpoint(backend, connections, settings).listeners()))
+                        new WsEndpoint(backend, connections, settings, auth).listeners()));
+        if (management != null) {
+            // /health and /metrics without tokens, on a listener the network keeps private
+            b.putSocket(MANAGEMENT, l -> l.port(management).host(helidon.get("host").asString().orElse("0.0.0.0"))
+                    .routing(r -> r.error(HttpException.class, HttpErrors::httpException).register(observe)));
+        }
+        WebServer server = b
                 .build()
                 .start();
-        return new Gateway(server, connections, settings);
+        return new Gateway(server, connections, settings, auth);
     }
 
     public int port() {
         return server.port();
+    }
+
+    /** The management listener's port ({@code livequery.management.port}), or -1 when there is none. */
+    public int managementPort() {
+        return auth.settings().managementPort() == null ? -1 : server.port(MANAGEMENT);
     }
 
     /**
@@ -95,6 +138,7 @@ public final class Gateway implements AutoCloseable {
         connections.shutdown(settings.shutdownGrace());
         server.stop();
         connections.close();
+        auth.close();
         LOG.info(() -> "gateway stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }
 

@@ -3,6 +3,9 @@ package dev.livequery.gateway;
 import dev.livequery.core.Backend;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LocalBackend;
+import dev.livequery.gateway.auth.Auth;
+import dev.livequery.gateway.auth.AuthSettings;
+import dev.livequery.gateway.auth.Redact;
 import dev.livequery.gateway.demo.Demo;
 import io.helidon.config.Config;
 import dev.livequery.shard.backend.RedisBackend;
@@ -21,11 +24,14 @@ public final class Main {
 
     public static void main(String[] args) {
         LogConfig.configureRuntime();
+        Redact.install();
         Config config = Config.create();
         Settings settings;
         EngineOptions engine;
+        Auth auth;
         try {
             settings = Settings.from(config);
+            auth = Auth.start(AuthSettings.from(config), settings.secret());
             // the engine's own keys (secret rotation, size limits), environment first as in Settings
             engine = settings.engineOptions().withKeys(key -> {
                 String env = System.getenv(EngineOptions.envName(key));
@@ -44,8 +50,8 @@ public final class Main {
                         : "gw-" + UUID.randomUUID().toString().substring(0, 8);
                 backend = new RedisBackend(engine, settings.redisUri(), id, registry);
             } catch (RuntimeException e) {
-                System.err.println("livequery: cannot reach Redis at " + settings.redisUri()
-                        + " (livequery.redis.uri / LIVEQUERY_REDIS_URI): " + e.getMessage());
+                System.err.println("livequery: cannot reach Redis at " + Redact.uri(settings.redisUri())
+                        + " (livequery.redis.uri / LIVEQUERY_REDIS_URI): " + Redact.text(e.getMessage()));
                 System.exit(2);
                 return;
             }
@@ -65,7 +71,7 @@ public final class Main {
             System.err.println("livequery: the demo table could not be seeded: " + e.getMessage());
             System.exit(1);
         }
-        Gateway gateway = Gateway.start(settings, backend, null, registry);
+        Gateway gateway = Gateway.start(settings, auth, backend, null, registry);
         Demo d = demo;
         Backend b = backend;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -18,6 +18,12 @@ import dev.livequery.core.Query;
 import dev.livequery.core.QueryResult;
 import dev.livequery.core.Row;
 import dev.livequery.core.WriteResult;
+import dev.livequery.gateway.auth.Auth;
+import dev.livequery.gateway.auth.AuthFilter;
+import dev.livequery.gateway.auth.Grant;
+import dev.livequery.gateway.auth.Principal;
+import dev.livequery.gateway.auth.Rules;
+import dev.livequery.gateway.auth.Scoped;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.common.parameters.Parameters;
 import io.helidon.http.HeaderNames;
@@ -35,10 +41,17 @@ import java.util.List;
 public final class RowsApi implements HttpService {
     private final Backend backend;
     private final int maxBody;
+    private final Auth auth;
 
     public RowsApi(Backend backend, int maxBody) {
+        this(backend, maxBody, Auth.none());
+    }
+
+    /** With {@code auth}: every call is scoped by the request principal's grant (PROTOCOL §9). */
+    public RowsApi(Backend backend, int maxBody, Auth auth) {
         this.backend = backend;
         this.maxBody = maxBody;
+        this.auth = auth;
     }
 
     @Override
@@ -64,22 +77,25 @@ public final class RowsApi implements HttpService {
     }
 
     private void put(ServerRequest req, ServerResponse res) throws LiveQueryException {
+        Grant g = grantWrite(req);
         ObjectNode body = object(req);
         Backend b = writer(req);
-        WriteResult r = write(req, VERSION_MISMATCH, v -> b.put(table(req), id(req), body, v));
+        WriteResult r = write(req, g, VERSION_MISMATCH, v -> Scoped.put(b, table(req), id(req), body, v, g));
         json(res, written(r));
     }
 
     private void patch(ServerRequest req, ServerResponse res) throws LiveQueryException {
+        Grant g = grantWrite(req);
         ObjectNode body = object(req);
         Backend b = writer(req);
-        WriteResult r = write(req, NOT_FOUND, v -> b.patch(table(req), id(req), body, v));
+        WriteResult r = write(req, g, NOT_FOUND, v -> Scoped.patch(b, table(req), id(req), body, v, g));
         json(res, written(r));
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws LiveQueryException {
+        Grant g = grantWrite(req);
         Backend b = writer(req);
-        WriteResult r = write(req, NOT_FOUND, v -> b.delete(table(req), id(req), v));
+        WriteResult r = write(req, g, NOT_FOUND, v -> Scoped.delete(b, table(req), id(req), v, g));
         json(res, written(r));
     }
 
@@ -98,7 +114,8 @@ public final class RowsApi implements HttpService {
      * another write came in between. An absent row answers {@code absent}: 412 for PUT, whose
      * unconditional form would create it; 404 for PATCH and DELETE, which need it anyway.
      */
-    private WriteResult write(ServerRequest req, LiveQueryException.Code absent, Write w) throws LiveQueryException {
+    private WriteResult write(ServerRequest req, Grant grant, LiveQueryException.Code absent, Write w)
+            throws LiveQueryException {
         String h = req.headers().first(HeaderNames.IF_MATCH).map(String::trim).orElse(null);
         if (!"*".equals(h)) {
             return w.at(ifMatch(req));
@@ -106,7 +123,8 @@ public final class RowsApi implements HttpService {
         for (int attempt = 1; ; attempt++) {
             long version;
             try {
-                version = backend.get(table(req), id(req)).version();
+                // read through the write filter: a row this principal may not write does not exist for it
+                version = Scoped.get(backend, table(req), id(req), grant).version();
             } catch (LiveQueryException e) {
                 if (e.code() != NOT_FOUND) {
                     throw e;
@@ -128,7 +146,7 @@ public final class RowsApi implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        Row r = backend.get(table(req), id(req));
+        Row r = Scoped.get(backend, table(req), id(req), read(req));
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("id", r.id());
         body.put("version", r.version());
@@ -159,7 +177,8 @@ public final class RowsApi implements HttpService {
             }
             deletes.add(n.textValue());
         }
-        List<WriteResult> results = writer(req).batch(table(req), upserts, deletes);
+        Grant g = grantWrite(req);
+        List<WriteResult> results = Scoped.batch(writer(req), table(req), upserts, deletes, g);
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode arr = out.putArray("results");
         results.forEach(r -> arr.add(written(r)));
@@ -170,7 +189,7 @@ public final class RowsApi implements HttpService {
         Parameters p = req.query();
         Query q = Query.fromParams(table(req), opt(p, "where"), opt(p, "order"), opt(p, "limit"), opt(p, "after"),
                 opt(p, "before"));
-        QueryResult r = backend.query(q);
+        QueryResult r = backend.query(Scoped.query(q, read(req)));
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode rows = out.putArray("rows");
         r.rows().forEach(row -> rows.add(row.data()));
@@ -179,6 +198,18 @@ public final class RowsApi implements HttpService {
         out.put("has_more_before", r.hasMoreBefore());
         out.put("has_more_after", r.hasMoreAfter());
         json(res, out);
+    }
+
+    private Grant read(ServerRequest req) throws LiveQueryException {
+        return auth.grant(AuthFilter.principal(req), table(req), Rules.Op.READ);
+    }
+
+    /** The write grant, after charging one write request (a batch is one) to the principal's quota. */
+    private Grant grantWrite(ServerRequest req) throws LiveQueryException {
+        Principal p = AuthFilter.principal(req);
+        Grant g = auth.grant(p, table(req), Rules.Op.WRITE);
+        auth.quotas().writes(p, 1);
+        return g;
     }
 
     static String opt(Parameters p, String name) {

@@ -12,7 +12,14 @@ import dev.livequery.gateway.Settings;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.Outbound;
 import dev.livequery.gateway.delivery.Slot;
+import dev.livequery.gateway.auth.Auth;
+import dev.livequery.gateway.auth.AuthFilter;
+import dev.livequery.gateway.auth.Principal;
+import dev.livequery.gateway.auth.Quotas;
+import dev.livequery.gateway.auth.Rules;
+import dev.livequery.gateway.auth.Scoped;
 import dev.livequery.gateway.http.HttpErrors;
+import dev.livequery.gateway.ws.OriginPolicy;
 import io.helidon.common.parameters.Parameters;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -27,11 +34,19 @@ public final class SseEndpoint {
     private final Backend backend;
     private final Connections connections;
     private final Settings settings;
+    private final Auth auth;
+    private final OriginPolicy origins;
 
     public SseEndpoint(Backend backend, Connections connections, Settings settings) {
+        this(backend, connections, settings, Auth.none());
+    }
+
+    public SseEndpoint(Backend backend, Connections connections, Settings settings, Auth auth) {
         this.backend = backend;
         this.connections = connections;
         this.settings = settings;
+        this.auth = auth;
+        this.origins = new OriginPolicy(settings.allowedOrigins());
     }
 
     public Handler handler() {
@@ -49,12 +64,36 @@ public final class SseEndpoint {
     }
 
     private void handle(ServerRequest req, ServerResponse res) throws Exception {
+        String origin = req.headers().first(HeaderNames.ORIGIN).orElse(null);
+        if (!origins.allows(origin, req.headers().first(HeaderNames.HOST).orElse(null))) {
+            throw new LiveQueryException(LiveQueryException.Code.FORBIDDEN, "origin not allowed; set livequery.allowed-origins");
+        }
+        Principal principal = AuthFilter.principal(req);
         Parameters p = req.query();
         Query q = Query.fromParams(req.path().pathParameters().get("table"), p.first("where").orElse(null),
                 p.first("order").orElse(null), p.first("limit").orElse(null), p.first("after").orElse(null),
                 p.first("before").orElse(null));
         String resume = req.headers().first(LAST_EVENT_ID).filter(s -> !s.isBlank())
                 .orElse(p.first("resume").filter(s -> !s.isBlank()).orElse(null));
+        q = Scoped.query(q, auth.grant(principal, q.shape().table(), Rules.Op.READ));
+        Quotas.Lease conn = auth.quotas().connection(principal);
+        Quotas.Lease held;
+        try {
+            held = auth.quotas().subscription(principal, q.shape(), LiveQueryException.Code.RATE_LIMITED);
+        } catch (LiveQueryException e) {
+            conn.close();
+            throw e;
+        }
+        try {
+            stream(req, res, q, resume, principal);
+        } finally {
+            held.close();
+            conn.close();
+        }
+    }
+
+    private void stream(ServerRequest req, ServerResponse res, Query q, String resume, Principal principal)
+            throws Exception {
         if (!connections.admit()) {
             throw connections.draining()
                     ? new LiveQueryException(UNAVAILABLE, "the server is shutting down; reconnect to another")
@@ -82,6 +121,13 @@ public final class SseEndpoint {
             connections.release();
             return; // the client left before the stream started
         }
-        out.run();
+        var expiry = auth.atExpiry(principal, () -> out.close(Auth.TOKEN_EXPIRED));
+        try {
+            out.run();
+        } finally {
+            if (expiry != null) {
+                expiry.cancel(false);
+            }
+        }
     }
 }

@@ -17,6 +17,8 @@ import dev.livequery.core.Query;
 import dev.livequery.core.Subscription;
 import dev.livequery.core.Window;
 import dev.livequery.gateway.Settings;
+import dev.livequery.gateway.auth.Auth;
+import dev.livequery.gateway.auth.SocketAuth;
 import dev.livequery.gateway.delivery.Close;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.Outbound;
@@ -42,6 +44,7 @@ final class LiveSocket implements WsListener {
     private final Connections connections;
     private final Settings settings;
     private final OriginPolicy origins;
+    private final SocketAuth auth;
     private final StringBuilder partial = new StringBuilder();
     private boolean oversized;
     /** UTF-8 bytes in {@link #partial}: max-message counts what travelled, not UTF-16 units. */
@@ -49,11 +52,12 @@ final class LiveSocket implements WsListener {
     private String peer = "?";
     private Outbound out;
 
-    LiveSocket(Backend backend, Connections connections, Settings settings, OriginPolicy origins) {
+    LiveSocket(Backend backend, Connections connections, Settings settings, OriginPolicy origins, Auth auth) {
         this.backend = backend;
         this.connections = connections;
         this.settings = settings;
         this.origins = origins;
+        this.auth = new SocketAuth(auth);
     }
 
     @Override
@@ -66,6 +70,7 @@ final class LiveSocket implements WsListener {
             throw RequestException.builder().type(DirectHandler.EventType.FORBIDDEN)
                     .message("origin not allowed").build();
         }
+        auth.upgrade(prologue, headers); // 401 here for a token that does not verify
         return Optional.empty();
     }
 
@@ -81,6 +86,11 @@ final class LiveSocket implements WsListener {
         }
         out = connections.outbound(new WsTransport(session), peer, settings.pingInterval(), settings.idleTimeout());
         out.start();
+        Outbound o = out;
+        if (!auth.open(session.socketContext().remotePeer().address().toString(), () -> o.close(Auth.TOKEN_EXPIRED),
+                () -> o.close(Auth.UNAUTHENTICATED), () -> o.close(Close.TOO_MANY))) {
+            out.close(Close.TOO_MANY);
+        }
     }
 
     @Override
@@ -159,6 +169,7 @@ final class LiveSocket implements WsListener {
 
     /** Stops the writer and waits for it, so Helidon's own close reply never races one of our sends. */
     private void stop(Close c) {
+        auth.close();
         if (out == null) {
             return;
         }
@@ -187,13 +198,17 @@ final class LiveSocket implements WsListener {
             if (action == null || !action.isTextual()) {
                 throw new LiveQueryException(BAD_REQUEST, "missing \"action\" (subscribe, reanchor, unsubscribe, ping)");
             }
+            if (!action.textValue().equals("auth") && !action.textValue().equals("ping")) {
+                auth.require();
+            }
             switch (action.textValue()) {
+                case "auth" -> auth.command(msg);
                 case "subscribe" -> subscribe(sub(msg), msg);
                 case "reanchor" -> reanchor(sub(msg), msg);
                 case "unsubscribe" -> unsubscribe(sub(msg));
                 case "ping" -> out.reply(Frame.pong().toJson(null));
                 default -> throw new LiveQueryException(BAD_REQUEST, "unknown action '" + action.textValue()
-                        + "' (expected subscribe, reanchor, unsubscribe or ping)");
+                        + "' (expected subscribe, reanchor, unsubscribe, ping or auth)");
             }
         } catch (LiveQueryException e) {
             error(sub, e);
@@ -227,9 +242,10 @@ final class LiveSocket implements WsListener {
         if (resume != null && !resume.isNull() && !resume.isTextual()) {
             throw new LiveQueryException(BAD_REQUEST, "\"resume\" must be an eid string");
         }
-        Query query = Query.parse(q);
+        Query query = auth.subscribe(sub, Query.parse(q));
         Slot slot = out.slot(sub);
         if (slot == null) {
+            auth.ended(sub);
             return; // the connection is closing (see onMessage)
         }
         try {
@@ -238,6 +254,7 @@ final class LiveSocket implements WsListener {
             slot.attach(s);
         } catch (LiveQueryException | RuntimeException e) {
             out.remove(sub);
+            auth.ended(sub);
             throw e;
         }
     }
@@ -281,6 +298,7 @@ final class LiveSocket implements WsListener {
         if (slot == null) {
             throw new LiveQueryException(UNKNOWN_SUB, "no subscription '" + sub + "' on this connection");
         }
+        auth.ended(sub);
         slot.end(Frame.closed("unsubscribed").toJson(sub));
     }
 

@@ -10,16 +10,16 @@ import java.util.Set;
  * WebSockets have no CORS, so without this any page could read live data with the user's cookies.
  * Non-browser clients send no Origin and are let through (they can forge it anyway).
  */
-final class OriginPolicy {
+public final class OriginPolicy {
     private static final Set<String> LOCAL = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
     private final List<String> allowed;
 
     /** {@code allowed}: exact origins ({@code https://app.example}) or {@code *}; empty = same host or localhost. */
-    OriginPolicy(List<String> allowed) {
+    public OriginPolicy(List<String> allowed) {
         this.allowed = allowed.stream().map(o -> o.toLowerCase(Locale.ROOT).replaceAll("/+$", "")).toList();
     }
 
-    boolean allows(String origin, String host) {
+    public boolean allows(String origin, String host) {
         if (origin == null) {
             return true;
         }

@@ -2,6 +2,7 @@ package dev.livequery.gateway.ws;
 
 import dev.livequery.core.Backend;
 import dev.livequery.gateway.Settings;
+import dev.livequery.gateway.auth.Auth;
 import dev.livequery.gateway.delivery.Connections;
 import io.helidon.websocket.WsListener;
 import java.util.function.Supplier;
@@ -12,16 +13,22 @@ public final class WsEndpoint {
     private final Connections connections;
     private final Settings settings;
     private final OriginPolicy origins;
+    private final Auth auth;
 
     public WsEndpoint(Backend backend, Connections connections, Settings settings) {
+        this(backend, connections, settings, Auth.none());
+    }
+
+    public WsEndpoint(Backend backend, Connections connections, Settings settings, Auth auth) {
         this.backend = backend;
         this.connections = connections;
         this.settings = settings;
         this.origins = new OriginPolicy(settings.allowedOrigins());
+        this.auth = auth;
     }
 
     public Supplier<WsListener> listeners() {
-        return () -> new LiveSocket(backend, connections, settings, origins);
+        return () -> new LiveSocket(backend, connections, settings, origins, auth);
     }
 
     /** Largest frame Helidon reads; above {@code max-message} so oversized messages get {@code too_large}, not a dropped socket. */

@@ -1,0 +1,168 @@
+package dev.livequery.gateway.auth;
+
+import static dev.livequery.core.LiveQueryException.Code.RATE_LIMITED;
+
+import dev.livequery.core.LiveQueryException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Per-principal quotas (PROTOCOL §9): open connections, live subscriptions, distinct shapes among
+ * them, and writes per second (a token bucket of one second's worth).
+ *
+ * <p>Memory: a principal has an entry only while it holds a connection or subscription, or while
+ * its bucket is refilling; idle entries are dropped on release and swept when the map grows, and
+ * the map never holds more than {@link #MAX_PRINCIPALS} (past that, new principals are refused
+ * with {@code rate_limited} rather than growing without bound).
+ */
+public final class Quotas {
+    static final int MAX_PRINCIPALS = 100_000;
+    private static final int SWEEP_AT = 10_000;
+
+    private final AuthSettings.Limits limits;
+    private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
+
+    Quotas(AuthSettings.Limits limits) {
+        this.limits = limits;
+    }
+
+    /** Something held that counts against a quota; {@link #close()} gives it back (idempotent). */
+    public interface Lease extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private static final Lease NOTHING = () -> { };
+
+    /** A connection (WS or SSE); {@code rate_limited} when the principal holds its quota already. */
+    public Lease connection(Principal p) throws LiveQueryException {
+        if (limits.connections() <= 0) {
+            return NOTHING;
+        }
+        State s = take(p, st -> st.connections < limits.connections(), st -> st.connections++,
+                "connections", limits.connections());
+        return once(() -> release(p.key(), s, st -> st.connections--));
+    }
+
+    /**
+     * A subscription of {@code shape} (any object with value equality naming the view). Over the
+     * subscription or the distinct-shape quota: an exception with code {@code refusal}.
+     */
+    public Lease subscription(Principal p, Object shape, LiveQueryException.Code refusal) throws LiveQueryException {
+        if (limits.subscriptions() <= 0 && limits.shapes() <= 0) {
+            return NOTHING;
+        }
+        State s = states.compute(p.key(), (k, v) -> v == null ? new State(limits) : v);
+        synchronized (s) {
+            if (limits.subscriptions() > 0 && s.subscriptions >= limits.subscriptions()) {
+                throw new LiveQueryException(refusal, "at most " + limits.subscriptions()
+                        + " subscriptions per principal (livequery.limits.per-principal.subscriptions)");
+            }
+            if (limits.shapes() > 0 && !s.shapes.containsKey(shape) && s.shapes.size() >= limits.shapes()) {
+                throw new LiveQueryException(refusal, "at most " + limits.shapes()
+                        + " distinct queries per principal (livequery.limits.per-principal.shapes)");
+            }
+            s.subscriptions++;
+            s.shapes.merge(shape, 1, Integer::sum);
+        }
+        return once(() -> release(p.key(), s, st -> {
+            st.subscriptions--;
+            st.shapes.computeIfPresent(shape, (k, n) -> n == 1 ? null : n - 1);
+        }));
+    }
+
+    /** {@code n} writes now; {@code rate_limited} when the bucket does not hold them. */
+    public void writes(Principal p, int n) throws LiveQueryException {
+        double rate = limits.writesPerSecond();
+        if (rate <= 0) {
+            return;
+        }
+        take(p, st -> st.refill(rate) >= n, st -> st.tokens -= n, "writes-per-second", rate);
+    }
+
+    /** Entries held now (for tests and the bounded-memory claim). */
+    int size() {
+        return states.size();
+    }
+
+    private interface Check {
+        boolean ok(State s);
+    }
+
+    private interface Change {
+        void apply(State s);
+    }
+
+    private State take(Principal p, Check ok, Change take, String what, double limit) throws LiveQueryException {
+        if (states.size() >= SWEEP_AT) {
+            sweep();
+        }
+        if (!states.containsKey(p.key()) && states.size() >= MAX_PRINCIPALS) {
+            throw new LiveQueryException(RATE_LIMITED, "too many principals active on this gateway; retry later");
+        }
+        State s = states.compute(p.key(), (k, v) -> v == null ? new State(limits) : v);
+        synchronized (s) {
+            if (!ok.ok(s)) {
+                throw new LiveQueryException(RATE_LIMITED, "quota livequery.limits.per-principal." + what + " ("
+                        + (limit == Math.rint(limit) ? String.valueOf((long) limit) : String.valueOf(limit))
+                        + ") exhausted; retry later");
+            }
+            take.apply(s);
+        }
+        return s;
+    }
+
+    private void release(String key, State s, Change give) {
+        synchronized (s) {
+            give.apply(s);
+        }
+        states.computeIfPresent(key, (k, v) -> v == s && v.idle(limits.writesPerSecond()) ? null : v);
+    }
+
+    private void sweep() {
+        for (Iterator<Map.Entry<String, State>> it = states.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, State> e = it.next();
+            states.computeIfPresent(e.getKey(), (k, v) -> v.idle(limits.writesPerSecond()) ? null : v);
+        }
+    }
+
+    private static Lease once(Runnable r) {
+        return new Lease() {
+            private boolean closed;
+
+            @Override
+            public synchronized void close() {
+                if (!closed) {
+                    closed = true;
+                    r.run();
+                }
+            }
+        };
+    }
+
+    private static final class State {
+        int connections;
+        int subscriptions;
+        final Map<Object, Integer> shapes = new HashMap<>();
+        double tokens;
+        long refilledAt = System.nanoTime();
+
+        State(AuthSettings.Limits l) {
+            tokens = Math.max(1, l.writesPerSecond());
+        }
+
+        /** Refills the bucket (capacity: one second of writes) and returns what it holds. */
+        double refill(double rate) {
+            long now = System.nanoTime();
+            tokens = Math.min(Math.max(1, rate), tokens + (now - refilledAt) / 1e9 * rate);
+            refilledAt = now;
+            return tokens;
+        }
+
+        synchronized boolean idle(double rate) {
+            return connections == 0 && subscriptions == 0 && (rate <= 0 || refill(rate) >= Math.max(1, rate));
+        }
+    }
+}

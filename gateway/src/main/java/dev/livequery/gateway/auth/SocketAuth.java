@@ -1,0 +1,182 @@
+package dev.livequery.gateway.auth;
+
+import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
+import static dev.livequery.core.LiveQueryException.Code.FORBIDDEN;
+import static dev.livequery.core.LiveQueryException.Code.TOO_MANY_SUBS;
+import static dev.livequery.core.LiveQueryException.Code.UNAUTHORIZED;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.Json;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.Query;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.http.RequestException;
+import io.helidon.http.Status;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * The identity of one WebSocket connection (PROTOCOL §9): the token of the upgrade, or the
+ * {@code auth} command within {@link Auth#FIRST_MESSAGE}; later {@code auth} commands refresh it
+ * (same {@code sub} only); its expiry closes the connection with 4001 unless refreshed. Also holds
+ * the connection's and its subscriptions' quota leases.
+ *
+ * <p>Commands come from the connection's reader thread; timers fire on the auth timer thread, so
+ * the fields they share are volatile and the leases are guarded by this.
+ */
+public final class SocketAuth {
+    private final Auth auth;
+    private volatile Principal principal;
+    private List<String> forwardedFor = List.of();
+    private Quotas.Lease connection;
+    private final Map<String, Quotas.Lease> subs = new HashMap<>();
+    private ScheduledFuture<?> expiry;
+    private ScheduledFuture<?> deadline;
+    private Runnable onExpired;
+    private Runnable onOverQuota;
+    private boolean closed;
+
+    public SocketAuth(Auth auth) {
+        this.auth = auth;
+    }
+
+    /**
+     * The upgrade: in jwt mode a token sent with it must verify (else 401 before the socket
+     * opens); without one the connection opens and must authenticate by its first message.
+     */
+    public void upgrade(HttpPrologue prologue, Headers headers) {
+        forwardedFor = headers.values(HeaderNames.X_FORWARDED_FOR);
+        if (!auth.jwt()) {
+            return;
+        }
+        var token = Credentials.token(headers, prologue.query());
+        if (token.isPresent()) {
+            try {
+                principal = auth.verify(token.get());
+            } catch (LiveQueryException e) {
+                throw refusal(e);
+            }
+        }
+    }
+
+    /**
+     * The socket is open. {@code onExpired} runs when the token expires without a refresh;
+     * {@code onUnauthenticated} when no token came in time; {@code onOverQuota} when the
+     * principal holds its connection quota already. Returns false when over quota (close 4029).
+     */
+    public synchronized boolean open(String peerAddress, Runnable onExpired, Runnable onUnauthenticated,
+            Runnable onOverQuota) {
+        this.onExpired = onExpired;
+        this.onOverQuota = onOverQuota;
+        if (!auth.jwt()) {
+            principal = Principal.anonymous(auth.clientAddress(peerAddress, forwardedFor));
+        }
+        if (principal == null) {
+            deadline = auth.after(Auth.FIRST_MESSAGE, () -> {
+                if (principal == null) {
+                    onUnauthenticated.run();
+                }
+            });
+            return true;
+        }
+        return admitted();
+    }
+
+    /** Takes the connection lease and arms the expiry; false when over quota. */
+    private boolean admitted() {
+        try {
+            connection = auth.quotas().connection(principal);
+        } catch (LiveQueryException e) {
+            return false;
+        }
+        expiry = auth.atExpiry(principal, onExpired);
+        return true;
+    }
+
+    /** {@code {"action":"auth","token":"…"}}: the first authentication, or a refresh with the same {@code sub}. */
+    public synchronized void command(JsonNode msg) throws LiveQueryException {
+        if (!auth.jwt()) {
+            throw new LiveQueryException(BAD_REQUEST, "auth is off on this gateway (livequery.auth.mode is none)");
+        }
+        JsonNode t = msg.get("token");
+        if (t == null || !t.isTextual()) {
+            throw new LiveQueryException(BAD_REQUEST, "auth needs a \"token\" string");
+        }
+        Principal next = auth.verify(t.textValue());
+        Principal now = principal;
+        if (now != null && !now.sub().equals(next.sub())) {
+            throw new LiveQueryException(FORBIDDEN, "a refresh must carry the same sub as the connection's token");
+        }
+        principal = next;
+        if (now == null) {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            if (!admitted()) {
+                onOverQuota.run();
+            }
+            return;
+        }
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
+        expiry = auth.atExpiry(next, onExpired);
+    }
+
+    /** Any command but {@code auth} and {@code ping} needs a principal. */
+    public Principal require() throws LiveQueryException {
+        Principal p = principal;
+        if (p == null) {
+            throw new LiveQueryException(UNAUTHORIZED, "authenticate first: {\"action\":\"auth\",\"token\":\"<jwt>\"}");
+        }
+        return p;
+    }
+
+    /** The query as {@code sub} may subscribe to it (its read filter applied); takes the quota. */
+    public synchronized Query subscribe(String sub, Query q) throws LiveQueryException {
+        Principal p = require();
+        Query scoped = Scoped.query(q, auth.grant(p, q.shape().table(), Rules.Op.READ));
+        subs.put(sub, auth.quotas().subscription(p, scoped.shape(), TOO_MANY_SUBS));
+        return scoped;
+    }
+
+    /** {@code sub} ended (unsubscribed or failed to start): its quota is given back. */
+    public synchronized void ended(String sub) {
+        Quotas.Lease l = subs.remove(sub);
+        if (l != null) {
+            l.close();
+        }
+    }
+
+    /** The connection ended: every lease back, every timer off. */
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        subs.values().forEach(Quotas.Lease::close);
+        subs.clear();
+        if (connection != null) {
+            connection.close();
+        }
+        for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {expiry, deadline}) {
+            if (f != null) {
+                f.cancel(false);
+            }
+        }
+    }
+
+    /** 401 with the §9 JSON body, sent by Helidon instead of the 101. */
+    private static RequestException refusal(LiveQueryException e) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode err = body.putObject("error");
+        err.put("code", e.code().wire());
+        err.put("message", e.getMessage());
+        return JsonRefusal.refusal(Status.UNAUTHORIZED_401, body.toString());
+    }
+}
