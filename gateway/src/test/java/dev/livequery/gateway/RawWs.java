@@ -37,6 +37,76 @@ final class RawWs implements AutoCloseable {
         response = head.toString(StandardCharsets.US_ASCII);
     }
 
+    /** One server frame: opcode (1 text, 8 close, 9 ping, 10 pong) and unmasked payload. */
+    record Frame(int opcode, byte[] payload) {
+        String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+
+        /** The close code of a close frame (1005 when it has none). */
+        int closeCode() {
+            return payload.length < 2 ? 1005 : (payload[0] & 0xff) << 8 | payload[1] & 0xff;
+        }
+
+        String closeReason() {
+            return payload.length < 2 ? "" : new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The next frame the server sent, or null at the end of the stream. */
+    Frame read() throws IOException {
+        return read(socket.getInputStream());
+    }
+
+    /**
+     * The next frame, read at most {@code chunk} bytes per {@code pauseMillis}: a client that reads
+     * slowly, not one that stopped reading.
+     */
+    Frame readSlowly(int chunk, long pauseMillis) throws IOException {
+        InputStream raw = socket.getInputStream();
+        return read(new InputStream() {
+            @Override
+            public int read() throws IOException {
+                return raw.read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    Thread.sleep(pauseMillis); // the client's pace, not a synchronisation
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+                return raw.read(b, off, Math.min(len, chunk));
+            }
+        });
+    }
+
+    private static Frame read(InputStream in) throws IOException {
+        int b0 = in.read();
+        if (b0 < 0) {
+            return null;
+        }
+        int b1 = in.read();
+        if (b1 < 0) {
+            return null;
+        }
+        long n = b1 & 0x7f;
+        if (n == 126) {
+            n = (in.read() & 0xff) << 8 | in.read() & 0xff;
+        } else if (n == 127) {
+            n = 0;
+            for (int i = 0; i < 8; i++) {
+                n = n << 8 | in.read() & 0xff;
+            }
+        }
+        byte[] payload = in.readNBytes((int) n);
+        if (payload.length < n) {
+            return null;
+        }
+        return new Frame(b0 & 0x0f, payload);
+    }
+
     int status() {
         return Integer.parseInt(response.split(" ", 3)[1]);
     }

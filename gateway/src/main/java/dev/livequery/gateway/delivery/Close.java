@@ -9,7 +9,7 @@ public record Close(String cause, int code, String reason) {
     public static final Close CLIENT = new Close("client_closed", 1000, "bye");
     public static final Close SHUTDOWN = new Close("shutdown", 1001, "server shutting down");
     public static final Close SLOW_CONSUMER = new Close("slow_consumer", 4008, "write deadline passed");
-    public static final Close FLOODED = new Close("slow_consumer", 4008, "too many replies waiting: read your socket");
+    public static final Close FLOODED = new Close("reply_flood", 4008, "too many replies waiting: read your socket");
     public static final Close IDLE = new Close("idle", 1000, "peer silent too long");
     public static final Close TOO_MANY = new Close("too_many_connections", 4029, "too many connections");
     public static final Close GONE = new Close("client_gone", 1006, "connection lost");

@@ -29,9 +29,13 @@ import java.util.logging.Logger;
  *
  * <p>Nothing but the writer touches the socket, so nothing but the writer can block on a slow
  * peer; the engine only ever flips a flag here. The {@link Connections} watchdog sees a write that
- * has been in progress longer than the deadline and interrupts the writer: on a virtual thread that
- * closes the socket under the blocked write (JDK socket semantics), which is the only way out of a
- * write Helidon gives no timeout for. A close frame could not pass the full send buffer anyway.
+ * has been in progress longer than the deadline and marks the connection closing ({@code 4008}).
+ * The writer then gets a short grace ({@link #CLOSE_GRACE}, at most the deadline) to finish the
+ * write it is blocked in and send the close frame: a client that reads slowly, rather than not at
+ * all, sees {@code 4008} and its reason. A writer still inside a write when the grace is over is
+ * interrupted: on a virtual thread that closes the socket under the blocked write (JDK socket
+ * semantics), the only way out of a write Helidon gives no timeout for; that client sees the
+ * connection drop without a close frame (1006), since no close frame could pass its full buffer.
  * The watchdog also asks for the keep-alive (ping, heartbeat) when one is due.
  *
  * <p>Two ways to run the writer. WebSocket ({@link #start()}): a virtual thread is started when
@@ -48,6 +52,8 @@ public final class Outbound {
     static final int MAX_REPLIES = 1024;
     /** How long an on-demand writer thread waits for more work before it ends. */
     static final long LINGER = TimeUnit.SECONDS.toNanos(2);
+    /** How long a closing connection's writer may still spend in a write (capped by the write deadline). */
+    static final long CLOSE_GRACE = TimeUnit.SECONDS.toNanos(2);
     private static final ThreadFactory WRITERS = Thread.ofVirtual().name("ws-writer").factory();
 
     private final Connections connections;
@@ -69,6 +75,8 @@ public final class Outbound {
     private volatile boolean onDemand;
     private volatile Thread writer;
     private volatile long writeStarted;
+    /** When {@link #closing} was set; the grace for the close frame counts from here. */
+    private volatile long closingSince;
     private volatile long lastInbound = System.nanoTime();
     private volatile long lastKeepAlive = System.nanoTime();
     private volatile boolean aborted;
@@ -86,11 +94,20 @@ public final class Outbound {
         this.idleNanos = idle == null ? 0 : idle.toNanos();
     }
 
-    /** A new subscription slot; {@code name} is the WebSocket sub id or null for SSE. */
+    /**
+     * A new subscription slot; {@code name} is the WebSocket sub id or null for SSE. Null when the
+     * connection is closing: its writer has stopped or is stopping, so nothing attached now would
+     * ever be written or released.
+     */
     public Slot slot(String name) {
-        Slot s = new Slot(this, name);
-        slots.put(name == null ? "" : name, s);
-        return s;
+        synchronized (slots) {
+            if (closing.get() != null) {
+                return null;
+            }
+            Slot s = new Slot(this, name);
+            slots.put(name == null ? "" : name, s);
+            return s;
+        }
     }
 
     /** The named slot, or null. */
@@ -113,8 +130,11 @@ public final class Outbound {
 
     /** Queues a reply that belongs to no subscription's window (pong, error). Never blocks. */
     public void reply(String json) {
+        if (closing.get() != null) {
+            return; // nobody will write it
+        }
         if (replyCount.incrementAndGet() > MAX_REPLIES) {
-            abort(Close.FLOODED);
+            close(Close.FLOODED);
             return;
         }
         replies.add(json);
@@ -142,6 +162,7 @@ public final class Outbound {
      */
     public void close(Close c) {
         if (closing.compareAndSet(null, c)) {
+            closingSince = System.nanoTime();
             wake();
         }
     }
@@ -188,23 +209,30 @@ public final class Outbound {
         return hasWork() || closing.get() != null || closeAfterDrain.get() != null;
     }
 
-    /** The socket is stuck: break the blocked write (see the class comment). */
+    /**
+     * The socket is stuck: break the blocked write (see the class comment), with no close frame.
+     * {@code c} is the cause unless the connection was closing already.
+     */
     void abort(Close c) {
-        if (closing.compareAndSet(null, c)) {
-            aborted = true;
-            Thread w = writer;
-            if (w != null) {
-                w.interrupt();
-            }
-            wake();
+        closing.compareAndSet(null, c);
+        aborted = true;
+        Thread w = writer;
+        if (w != null) {
+            w.interrupt();
         }
+        wake();
     }
 
     /** Called by the watchdog. */
     void check(long now, long deadlineNanos) {
         long started = writeStarted;
-        if (started != 0 && now - started > deadlineNanos) {
-            abort(Close.SLOW_CONSUMER);
+        if (closing.get() != null) {
+            long since = closingSince;
+            if (!aborted && started != 0 && since != 0 && now - since > Math.min(CLOSE_GRACE, deadlineNanos)) {
+                abort(closing.get()); // the grace for the close frame is over: drop the socket
+            }
+        } else if (started != 0 && now - started > deadlineNanos) {
+            close(Close.SLOW_CONSUMER);
         } else if (idleNanos > 0 && now - lastInbound > idleNanos) {
             close(Close.IDLE);
         } else if (now - lastKeepAlive >= keepAliveNanos) {
@@ -280,7 +308,9 @@ public final class Outbound {
                 }
                 Close after = closeAfterDrain.get();
                 if (after != null) {
-                    closing.compareAndSet(null, after);
+                    if (closing.compareAndSet(null, after)) {
+                        closingSince = System.nanoTime();
+                    }
                     return true;
                 }
                 if (onDemand) {
@@ -334,15 +364,15 @@ public final class Outbound {
 
     private void gone(Exception e) {
         // The usual end of a stream whose client went away: the next write noticed.
+        aborted = true; // no close frame can reach it, whatever closed the connection first
         if (closing.compareAndSet(null, Close.GONE)) {
-            aborted = true;
             LOG.log(Level.FINE, "write to " + peer + " failed", e);
         }
     }
 
     private void failed(RuntimeException e) {
+        aborted = true;
         if (closing.compareAndSet(null, Close.WRITE_FAILED)) {
-            aborted = true;
             LOG.log(Level.WARNING, "writer for " + peer + " failed; closing the connection", e);
         }
     }
@@ -375,7 +405,9 @@ public final class Outbound {
                 wrote |= turn(s, batch);
                 s = next;
             }
-            if (wrote) {
+            // A connection that started closing during the pass sends its close frame next, not
+            // the rest of what it buffered (the client resumes by its last eid).
+            if (wrote && closing.get() == null) {
                 transport.flush();
             }
             return wrote;
@@ -404,7 +436,7 @@ public final class Outbound {
         if (sub != null) {
             int n = sub.drain(batch, TURN);
             try {
-                for (int i = 0; i < batch.size(); i++) {
+                for (int i = 0; i < batch.size() && closing.get() == null; i++) {
                     Frame f = batch.get(i);
                     int bytes = transport.write(f, s.subMember);
                     framesSent++;
@@ -425,7 +457,7 @@ public final class Outbound {
             }
         }
         String last = s.last.getAndSet(null);
-        if (last != null) {
+        if (last != null && closing.get() == null) {
             write(last);
             wrote = true;
         }
@@ -441,15 +473,19 @@ public final class Outbound {
     private void end() {
         Close c = closing.get();
         writeStarted = 0;
-        for (Slot s : slots.values()) {
-            var sub = s.subscription();
-            if (sub != null) {
-                sub.close();
-            }
+        // Under the lock slot() takes: a slot made before this is released here, none is made after.
+        List<Slot> held;
+        synchronized (slots) {
+            held = new ArrayList<>(slots.values());
+            slots.clear();
         }
-        slots.clear();
+        for (Slot s : held) {
+            s.release();
+        }
         if (!aborted && c != Close.CLIENT) {
+            writeStarted = System.nanoTime(); // the watchdog's grace covers the close frame too
             transport.finish(c);
+            writeStarted = 0;
         }
         Thread.interrupted(); // an abort's interrupt must not leak into the server's use of this thread
         connections.closed(this, transport.kind());
@@ -458,7 +494,7 @@ public final class Outbound {
         // A client leaving is routine: at INFO, a network blip that drops 10k clients wrote 10k lines
         // through one synchronized handler while they all reconnected (~10% of the gateway's CPU in
         // the reconnect storm). Counted by cause in livequery_teardowns_total either way.
-        Level level = c.cause().equals("slow_consumer") || c.cause().equals("write_failed") ? Level.WARNING
+        Level level = c == Close.SLOW_CONSUMER || c == Close.FLOODED || c == Close.WRITE_FAILED ? Level.WARNING
                 : c == Close.GONE || c == Close.CLIENT || c == Close.STREAM_END ? Level.FINE : Level.INFO;
         LOG.log(level, () -> transport.kind() + " connection " + peer + " closed: " + c.cause() + " (" + c.code() + " "
                 + c.reason() + ") after " + ms + " ms, " + framesSent + " frames sent");

@@ -17,6 +17,8 @@ public final class Slot {
     /** {@code ,"sub":"<name>"}, spliced into every frame of this subscription; null on SSE. */
     final byte[] subMember;
     private volatile Subscription subscription;
+    /** The connection ended and released this slot: a subscription attached later is closed at once. */
+    private boolean released;
     final AtomicBoolean scheduled = new AtomicBoolean();
     /** Next in the owner's ready stack; only touched while {@link #scheduled} is set. */
     Slot nextReady;
@@ -33,10 +35,32 @@ public final class Slot {
         return this::signal;
     }
 
-    /** Attaches the backend's subscription; frames it queued before this are picked up now. */
-    public void attach(Subscription s) {
-        subscription = s;
+    /**
+     * Attaches the backend's subscription; frames it queued before this are picked up now. Returns
+     * false, having closed {@code s}, when the connection ended while the subscription was made.
+     */
+    public boolean attach(Subscription s) {
+        synchronized (this) {
+            if (released) {
+                s.close();
+                return false;
+            }
+            subscription = s;
+        }
         signal();
+        return true;
+    }
+
+    /** The connection's end: closes the subscription, now or when it is attached. Idempotent. */
+    void release() {
+        Subscription s;
+        synchronized (this) {
+            released = true;
+            s = subscription;
+        }
+        if (s != null) {
+            s.close();
+        }
     }
 
     public Subscription subscription() {

@@ -35,8 +35,9 @@ public interface Transport {
     }
 
     /**
-     * Ends the connection after the writer stopped writing; best effort, must not throw. Not called
-     * when the peer closed first or the socket was aborted.
+     * Ends the connection after the writer stopped writing: drops what was not flushed, then sends
+     * the close (WebSocket close frame, end of the SSE stream). Best effort, must not throw. Not
+     * called when the peer closed first or the socket was aborted.
      */
     void finish(Close close);
 }

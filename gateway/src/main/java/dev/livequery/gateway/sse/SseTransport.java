@@ -84,11 +84,8 @@ final class SseTransport implements Transport {
 
     @Override
     public void finish(Close close) {
-        try {
-            flush();
-        } catch (IOException | RuntimeException e) {
-            // the client is gone
-        }
+        buf = null; // what the last pass left unflushed (see Outbound): the stream ends here
+        len = 0;
         try {
             out.close();
         } catch (IOException e) {

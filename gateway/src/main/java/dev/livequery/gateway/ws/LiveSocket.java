@@ -83,7 +83,9 @@ final class LiveSocket implements WsListener {
 
     @Override
     public void onMessage(WsSession session, String text, boolean last) {
-        if (out == null) {
+        // After our close (idle, shutdown, slow consumer) Helidon delivers messages until the peer's
+        // Close arrives; the writer is done, so a command now could only leak what it made.
+        if (out == null || out.closed()) {
             return;
         }
         out.touch();
@@ -116,7 +118,7 @@ final class LiveSocket implements WsListener {
 
     @Override
     public void onMessage(WsSession session, BufferData buffer, boolean last) {
-        if (out != null && last) {
+        if (out != null && !out.closed() && last) {
             out.touch();
             error(null, new LiveQueryException(BAD_REQUEST, "binary messages are not supported; send JSON text"));
         }
@@ -220,6 +222,9 @@ final class LiveSocket implements WsListener {
         }
         Query query = Query.parse(q);
         Slot slot = out.slot(sub);
+        if (slot == null) {
+            return; // the connection is closing (see onMessage)
+        }
         try {
             Subscription s = backend.subscribe(query, resume == null || resume.isNull() ? null : resume.textValue(),
                     slot.wakeup());

@@ -108,11 +108,8 @@ final class WsTransport implements Transport {
 
     @Override
     public void finish(Close close) {
-        try {
-            flush();
-        } catch (RuntimeException e) {
-            // the peer is gone already
-        }
+        buf = null; // what the last pass left unflushed: the close frame goes first (see Outbound)
+        len = 0;
         try {
             session.close(close.code(), close.reason());
         } catch (RuntimeException e) {
