@@ -2,7 +2,6 @@ package dev.livequery.core;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One subscription's window over its view, kept exact change by change.
@@ -135,11 +134,11 @@ final class LiveWindow {
         boolean before;
         boolean after;
         if (backward) {
-            after = tree.ceilingKey(bound) != null;
-            before = size == limit && tree.lowerKey(rows[0].key()) != null;
+            after = tree.hasAtOrAbove(bound);
+            before = size == limit && tree.lower(rows[0].key()) != null;
         } else {
-            before = bound != null && tree.floorKey(bound) != null;
-            after = size == limit && tree.higherKey(rows[size - 1].key()) != null;
+            before = bound != null && tree.hasAtOrBelow(bound);
+            after = size == limit && tree.higher(rows[size - 1].key()) != null;
         }
         return Frame.ready(before, after, resumed, view.tokens, range(seq));
     }
@@ -172,15 +171,12 @@ final class LiveWindow {
     /** The row of the view just beyond the window's open edge, or null. */
     private Entry neighbour() {
         var tree = view.tree;
-        Map.Entry<Key, Entry> e;
         if (backward) {
-            e = tree.lowerEntry(size == 0 ? bound : rows[0].key());
+            return tree.lower(size == 0 ? bound : rows[0].key());
         } else if (size == 0) {
-            e = bound == null ? tree.firstEntry() : tree.higherEntry(bound);
-        } else {
-            e = tree.higherEntry(rows[size - 1].key());
+            return bound == null ? tree.first() : tree.higher(bound);
         }
-        return e == null ? null : e.getValue();
+        return tree.higher(rows[size - 1].key());
     }
 
     /** Binary search: the index, or -(insertion point) - 1. */

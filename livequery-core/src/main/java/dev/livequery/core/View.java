@@ -20,7 +20,7 @@ final class View {
     final Table table;
     final Shape shape;
     final Tokens tokens;
-    final TreeMap<Key, Entry> tree;
+    final SortedRows tree;
     final List<LiveWindow> windows = new ArrayList<>();
     /** The change this view last saw, so routing offers each change once. */
     long touched = -1;
@@ -65,7 +65,7 @@ final class View {
         this.table = table;
         this.shape = shape;
         this.tokens = tokens;
-        this.tree = new TreeMap<>(shape.order);
+        this.tree = new SortedRows(shape.order);
         reload();
     }
 
@@ -76,7 +76,7 @@ final class View {
         for (Row r : table.rows.values()) {
             if (shape.matches(r.data())) {
                 Key k = shape.order.key(r);
-                tree.put(k, new Entry(k, r));
+                tree.add(new Entry(k, r));
             }
         }
     }
@@ -95,7 +95,7 @@ final class View {
         if (is) {
             Key k = shape.order.key(after);
             now = new Entry(k, after);
-            tree.put(k, now);
+            tree.add(now);
         }
         for (int i = 0, n = windows.size(); i < n; i++) {
             windows.get(i).apply(oldKey, now == null ? null : now.key(), now, seq);
@@ -147,7 +147,7 @@ final class View {
             }
         }
         Entry[] out = new Entry[r.count()];
-        Iterator<Entry> down = merge(tree.headMap(ak, false).descendingMap().values().iterator(),
+        Iterator<Entry> down = merge(tree.descendingBelow(ak),
                 then.headMap(ak, false).descendingMap().values().iterator(), past, shape.order.reversed());
         for (int i = r.offset() - 1; i >= 0; i--) {
             if (!down.hasNext()) {
@@ -155,7 +155,7 @@ final class View {
             }
             out[i] = down.next();
         }
-        Iterator<Entry> up = merge(tree.tailMap(ak, true).values().iterator(),
+        Iterator<Entry> up = merge(tree.ascendingFrom(ak),
                 then.tailMap(ak, true).values().iterator(), past, shape.order);
         for (int i = r.offset(); i < out.length; i++) {
             if (!up.hasNext()) {
