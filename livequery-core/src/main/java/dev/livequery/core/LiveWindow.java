@@ -30,6 +30,14 @@ final class LiveWindow {
     private int limit;
     private Entry[] rows = new Entry[8];
     private int size;
+    /**
+     * {@link Key#prefix} of the first and last row (when size > 0) and of the bound (when set):
+     * a full window rejects a change that misses it from its own fields, without following a
+     * pointer to any row, and most changes miss most windows.
+     */
+    private long lo;
+    private long hi;
+    private long bp;
 
     LiveWindow(View view, LocalSubscription sub) {
         this.view = view;
@@ -41,6 +49,7 @@ final class LiveWindow {
         this.bound = bound;
         this.backward = backward;
         this.limit = limit;
+        this.bp = bound == null ? 0 : bound.prefix;
         size = 0;
         if (rows.length < Math.min(limit + 1, 64)) {
             rows = new Entry[Math.min(limit + 1, 64)];
@@ -69,6 +78,9 @@ final class LiveWindow {
     }
 
     void apply(Key oldKey, Key newKey, Entry after, long seq) {
+        if (size == limit && size > 0 && misses(oldKey) && missesNew(newKey)) {
+            return; // full, the old key is outside the rows and the new one cannot enter
+        }
         Order order = view.shape.order;
         int removed = -1;
         Entry gone = null;
@@ -160,6 +172,29 @@ final class LiveWindow {
         sub.offer(view.share(f, seq));
     }
 
+    /** True when k is certainly outside [first, last] (prefixes are monotone). */
+    private boolean misses(Key k) {
+        return k == null || k.prefix < lo || k.prefix > hi;
+    }
+
+    /** True when k certainly cannot be inserted: beyond the open edge, or not past the bound. */
+    private boolean missesNew(Key k) {
+        if (k == null) {
+            return true;
+        }
+        if (backward) {
+            return k.prefix < lo || bound != null && k.prefix > bp;
+        }
+        return k.prefix > hi || bound != null && k.prefix < bp;
+    }
+
+    private void edges() {
+        if (size > 0) {
+            lo = rows[0].key().prefix;
+            hi = rows[size - 1].key().prefix;
+        }
+    }
+
     private boolean inBound(Key k) {
         if (bound == null) {
             return true;
@@ -205,12 +240,14 @@ final class LiveWindow {
         System.arraycopy(rows, i, rows, i + 1, size - i);
         rows[i] = e;
         size++;
+        edges();
     }
 
     private Entry removeAt(int i) {
         Entry e = rows[i];
         System.arraycopy(rows, i + 1, rows, i, size - i - 1);
         rows[--size] = null;
+        edges();
         return e;
     }
 }
