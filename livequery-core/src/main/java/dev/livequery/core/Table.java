@@ -56,7 +56,7 @@ final class Table {
         } else {
             rows.put(id, after);
         }
-        history.add(new History.Change(s, id, before, after, System.nanoTime()));
+        history.add(s, id, before, after, System.nanoTime());
         route(before, after, s);
     }
 
