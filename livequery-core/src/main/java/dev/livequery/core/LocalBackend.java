@@ -418,6 +418,11 @@ public final class LocalBackend implements Backend {
     }
 
     private Table table(String name) throws LiveQueryException {
+        // A table that exists passed the name checks when it was made: skip the regex per write.
+        Table t = name == null ? null : tables.get(name);
+        if (t != null && !closed) {
+            return t;
+        }
         check(name);
         return tables.computeIfAbsent(name, n -> new Table(n, options));
     }

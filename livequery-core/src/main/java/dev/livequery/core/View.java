@@ -32,6 +32,8 @@ final class View {
     /** Frames kept for sharing at most: two snapshots of a default-sized window. */
     private static final int MAX_SHARED = 128;
     private long sharedSeq = Long.MIN_VALUE;
+    /** The only frame made at {@link #sharedSeq} so far (then {@link #shared} is empty), or null. */
+    private Frame lone;
 
     /** A frame as a key of {@link #shared}: equal when the frames encode identically. */
     private record Shared(Frame f) {
@@ -54,8 +56,20 @@ final class View {
         // Bounded: in a quiet view every subscribe happens at the same change, and without a cap
         // the snapshots of all windows that differ would stay here until the next change.
         if (seq != sharedSeq || shared.size() >= MAX_SHARED) {
-            shared.clear();
+            if (!shared.isEmpty()) {
+                shared.clear();
+            }
             sharedSeq = seq;
+            lone = f;
+            return f;
+        }
+        // Most changes make one frame in one window: the map is filled only from the second.
+        if (lone != null) {
+            if (lone.sameAs(f)) {
+                return lone;
+            }
+            shared.put(new Shared(lone), lone);
+            lone = null;
         }
         Frame had = shared.putIfAbsent(new Shared(f), f);
         return had == null ? f : had;
