@@ -29,6 +29,8 @@ final class LiveWindow {
     private boolean backward;
     private int limit;
     private Entry[] rows = new Entry[8];
+    /** {@link Key#prefix} of each row, beside it, so a search reads no row until prefixes tie. */
+    private long[] prefixes = new long[8];
     private int size;
     /**
      * {@link Key#prefix} of the first and last row (when size > 0) and of the bound (when set):
@@ -53,6 +55,7 @@ final class LiveWindow {
         size = 0;
         if (rows.length < Math.min(limit + 1, 64)) {
             rows = new Entry[Math.min(limit + 1, 64)];
+            prefixes = new long[rows.length];
         }
         Entry e;
         while (size < limit && (e = neighbour()) != null) {
@@ -81,12 +84,10 @@ final class LiveWindow {
         if (size == limit && size > 0 && misses(oldKey) && missesNew(newKey)) {
             return; // full, the old key is outside the rows and the new one cannot enter
         }
-        Order order = view.shape.order;
         int removed = -1;
         Entry gone = null;
         // Most changes miss most windows: two comparisons with the edges settle that before any search.
-        if (oldKey != null && size > 0 && order.compare(oldKey, rows[0].key()) >= 0
-                && order.compare(oldKey, rows[size - 1].key()) <= 0) {
+        if (oldKey != null && size > 0 && cmp(0, oldKey) <= 0 && cmp(size - 1, oldKey) >= 0) {
             int i = indexOf(oldKey);
             if (i >= 0) {
                 gone = rows[i];
@@ -95,8 +96,7 @@ final class LiveWindow {
             }
         }
         if (newKey != null && size > 0 && inBound(newKey)
-                && (backward ? order.compare(newKey, rows[0].key()) > 0
-                             : order.compare(newKey, rows[size - 1].key()) < 0)) {
+                && (backward ? cmp(0, newKey) < 0 : cmp(size - 1, newKey) > 0)) {
             int j = -indexOf(newKey) - 1;
             insertAt(j, after);
             if (gone != null) {
@@ -190,8 +190,8 @@ final class LiveWindow {
 
     private void edges() {
         if (size > 0) {
-            lo = rows[0].key().prefix;
-            hi = rows[size - 1].key().prefix;
+            lo = prefixes[0];
+            hi = prefixes[size - 1];
         }
     }
 
@@ -216,12 +216,11 @@ final class LiveWindow {
 
     /** Binary search: the index, or -(insertion point) - 1. */
     private int indexOf(Key k) {
-        Order order = view.shape.order;
         int lo = 0;
         int hi = size - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            int c = order.compare(rows[mid].key(), k);
+            int c = cmp(mid, k);
             if (c < 0) {
                 lo = mid + 1;
             } else if (c > 0) {
@@ -233,12 +232,24 @@ final class LiveWindow {
         return -lo - 1;
     }
 
+    /** rows[i] compared with k, by prefix when that decides. */
+    private int cmp(int i, Key k) {
+        long p = prefixes[i];
+        if (p != k.prefix) {
+            return p < k.prefix ? -1 : 1;
+        }
+        return view.shape.order.compare(rows[i].key(), k);
+    }
+
     private void insertAt(int i, Entry e) {
         if (size == rows.length) {
             rows = Arrays.copyOf(rows, Math.max(8, size * 2));
+            prefixes = Arrays.copyOf(prefixes, rows.length);
         }
         System.arraycopy(rows, i, rows, i + 1, size - i);
+        System.arraycopy(prefixes, i, prefixes, i + 1, size - i);
         rows[i] = e;
+        prefixes[i] = e.key().prefix;
         size++;
         edges();
     }
@@ -246,6 +257,7 @@ final class LiveWindow {
     private Entry removeAt(int i) {
         Entry e = rows[i];
         System.arraycopy(rows, i + 1, rows, i, size - i - 1);
+        System.arraycopy(prefixes, i + 1, prefixes, i, size - i - 1);
         rows[--size] = null;
         edges();
         return e;

@@ -48,16 +48,7 @@ final class Order implements Comparator<Key> {
 
     /** A key of this order from normalized values (one per order field) and an id. */
     Key key(Object[] values, String id) {
-        long p;
-        if (fields.length == 0) {
-            p = Key.chars(id);
-        } else {
-            p = Key.prefix(values[0]);
-            if (desc[0]) {
-                p = -p;
-            }
-        }
-        return new Key(values, id, p);
+        return new Key(values, id, Key.prefix(values, desc, id));
     }
 
     @Override

@@ -29,19 +29,23 @@ class SortedRowsTest {
             case 0 -> { } // missing
             case 1 -> o.putNull("x");
             case 2 -> o.put("x", rnd.nextBoolean());
-            case 3 -> o.put("x", new BigDecimal(rnd.nextInt(40) - 20).movePointLeft(1));
-            case 4 -> o.put("x", Long.MAX_VALUE - rnd.nextInt(3));
+            case 3 -> o.put("x", new BigDecimal(rnd.nextInt(40) - 20).movePointLeft(1)
+                    .add(rnd.nextBoolean() ? BigDecimal.ZERO : BigDecimal.valueOf(-(1L << 25))));
+            case 4 -> o.put("x", rnd.nextBoolean() ? Long.MAX_VALUE - rnd.nextInt(3) : (1L << 25) - 2 + rnd.nextInt(4));
             case 5 -> o.put("x", (double) rnd.nextInt(5));
             case 6 -> o.put("x", STRINGS[rnd.nextInt(STRINGS.length)]);
             default -> o.put("x", rnd.nextInt(30) - 15);
         }
         o.put("y", rnd.nextInt(3));
+        if (rnd.nextBoolean()) {
+            o.put("z", STRINGS[rnd.nextInt(STRINGS.length)]);
+        }
         return o;
     }
 
     @Test
     void agreesWithATreeMap() throws Exception {
-        for (String orderText : new String[] {"x", "-x,y", "", "-y"}) {
+        for (String orderText : new String[] {"x", "-x,y", "", "-y", "y,-x", "y,x,-z", "-z,y"}) {
             long seed = new SplittableRandom().nextLong();
             try {
                 run(Order.parseCompact(orderText), seed);
@@ -85,6 +89,16 @@ class SortedRowsTest {
         List<Entry> all = new ArrayList<>();
         rows.ascendingFrom(null).forEachRemaining(all::add);
         assertThat(all).containsExactlyElementsOf(tree.values());
+        List<Key> sample = new ArrayList<>();
+        for (int i = 0; i < 300 && !probes.isEmpty(); i++) {
+            sample.add(probes.get(rnd.nextInt(probes.size())));
+        }
+        for (Key a : sample) {
+            for (Key b : sample) {
+                assertThat(Integer.signum(order.compare(a, b))).as("prefix compare of %s, %s", a.id, b.id)
+                        .isEqualTo(Integer.signum(fullCompare(order, a, b)));
+            }
+        }
         for (int i = 0; i < 200 && !probes.isEmpty(); i++) {
             Key k = probes.get(rnd.nextInt(probes.size()));
             Key other = probes.get(rnd.nextInt(probes.size()));
