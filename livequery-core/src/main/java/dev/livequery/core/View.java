@@ -22,6 +22,12 @@ final class View {
     final Tokens tokens;
     final SortedRows tree;
     final List<LiveWindow> windows = new ArrayList<>();
+    /**
+     * What rows remember their key in this view under ({@link Row#keyed}): a token, not the view,
+     * so a row outliving the view pins a key, never the view's rows. Only changes set it (not
+     * {@link #reload}), so a one-shot query's throwaway view claims no row.
+     */
+    private final Object keys = new Object();
     /** The change this view last saw, so routing offers each change once. */
     long touched = -1;
     /**
@@ -96,12 +102,16 @@ final class View {
     }
 
     void apply(Row before, Row after, long seq) {
-        boolean was = before != null && shape.matches(before.data());
+        // A row this view keyed is in it: its key is at hand, no need to match and key it again.
+        Key oldKey = before == null ? null : before.keyIn(keys);
+        boolean was = oldKey != null || before != null && shape.matches(before.data());
         boolean is = after != null && shape.matches(after.data());
         if (!was && !is) {
             return;
         }
-        Key oldKey = was ? shape.order.key(before) : null;
+        if (was && oldKey == null) {
+            oldKey = shape.order.key(before);
+        }
         Entry now = null;
         if (oldKey != null) {
             tree.remove(oldKey);
@@ -110,6 +120,7 @@ final class View {
             Key k = shape.order.key(after);
             now = new Entry(k, after);
             tree.add(now);
+            after.keyed(keys, k);
         }
         for (int i = 0, n = windows.size(); i < n; i++) {
             windows.get(i).apply(oldKey, now == null ? null : now.key(), now, seq);
