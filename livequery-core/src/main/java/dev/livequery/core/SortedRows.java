@@ -28,6 +28,8 @@ final class SortedRows {
 
     private final Order order;
     private Block[] blocks = new Block[4];
+    /** The prefix of each block's last key, beside the blocks: the first level is searched without reading a block. */
+    private long[] lastP = new long[4];
     private int nb;
     private int size;
 
@@ -61,8 +63,15 @@ final class SortedRows {
         int hi = nb - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            Block b = blocks[mid];
-            if (cmp(b, b.n - 1, k) < 0) {
+            long p = lastP[mid];
+            int c;
+            if (p != k.prefix) {
+                c = p < k.prefix ? -1 : 1;
+            } else {
+                Block b = blocks[mid];
+                c = cmp(b, b.n - 1, k);
+            }
+            if (c < 0) {
                 lo = mid + 1;
             } else {
                 hi = mid - 1;
@@ -171,9 +180,11 @@ final class SortedRows {
             right.n = BLOCK - half;
             b.n = half;
             insertBlock(bi + 1, right);
+            lastP[bi] = b.p[half - 1];
             if (i > half) {
                 b = right;
                 i -= half;
+                bi++;
             }
         }
         System.arraycopy(b.e, i, b.e, i + 1, b.n - i);
@@ -181,6 +192,7 @@ final class SortedRows {
         b.e[i] = x;
         b.p[i] = k.prefix;
         b.n++;
+        lastP[bi] = b.p[b.n - 1];
         size++;
     }
 
@@ -208,20 +220,27 @@ final class SortedRows {
             b.n += next.n;
             removeBlock(bi + 1);
         }
+        if (b.n > 0) {
+            lastP[bi] = b.p[b.n - 1];
+        }
         return true;
     }
 
     private void insertBlock(int at, Block b) {
         if (nb == blocks.length) {
             blocks = Arrays.copyOf(blocks, nb * 2);
+            lastP = Arrays.copyOf(lastP, nb * 2);
         }
         System.arraycopy(blocks, at, blocks, at + 1, nb - at);
+        System.arraycopy(lastP, at, lastP, at + 1, nb - at);
         blocks[at] = b;
+        lastP[at] = b.p[b.n - 1];
         nb++;
     }
 
     private void removeBlock(int at) {
         System.arraycopy(blocks, at + 1, blocks, at, nb - at - 1);
+        System.arraycopy(lastP, at + 1, lastP, at, nb - at - 1);
         blocks[--nb] = null;
     }
 
