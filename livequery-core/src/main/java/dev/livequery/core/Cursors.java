@@ -88,7 +88,7 @@ final class Cursors {
             if (!r.done()) {
                 throw new Bytes.Malformed("trailing bytes");
             }
-            return new Key(values, id);
+            return shape.order.key(values, id);
         } catch (Bytes.Malformed | NumberFormatException e) {
             throw bad("is malformed");
         }

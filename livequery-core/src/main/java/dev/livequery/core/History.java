@@ -1,20 +1,20 @@
 package dev.livequery.core;
 
-import java.util.ArrayDeque;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
- * The resume horizon of one table: its last changes with before- and after-images.
+ * The resume horizon of one table: its last changes with their before-images.
  *
  * <p>With the current rows and this ring, the table as of any retained change can be rebuilt
  * (roll the changes after it back), which is all a resume token needs. Retention follows
  * PROTOCOL §3: at least {@code horizonChanges} changes or {@code horizonTime}, whichever keeps
  * more, but never more than {@code maxHistory} changes nor {@code maxHistoryBytes} of row images,
  * so memory stays bounded under any write rate and any row size.
- * Images are the same immutable {@link Row}s the table holds, so the ring costs one small object
- * per change plus the superseded row versions.
+ * Images are kept as the JSON text their rows already carry, so the ring costs a few array slots
+ * per change plus the text of the superseded row versions.
  *
  * <h2>Why twice the horizon is kept</h2>
  * A resume from a state {@code a} inside the horizon sends a splice whose eids name "frame j of
@@ -25,14 +25,7 @@ import java.util.Map;
  * <p>Guarded by the table's lock.
  */
 final class History {
-    /** One change; {@code cost} is what it keeps alive, in bytes of JSON (see {@link #cost}). */
-    record Change(long seq, String id, Row before, Row after, long nanos, long cost) {
-        Change(long seq, String id, Row before, Row after, long nanos) {
-            this(seq, id, before, after, nanos, History.cost(before, after));
-        }
-    }
-
-    /** Per change beyond its images: the entry, the ring slot, the map entries of a rebuild. */
+    /** Per change beyond its images: the ring slot, the map entries of a rebuild. */
     static final long OVERHEAD = 96;
 
     /**
@@ -43,7 +36,21 @@ final class History {
         return OVERHEAD + (before == null ? 0 : before.json().length()) + (after == null ? 0 : after.json().length());
     }
 
-    private final ArrayDeque<Change> changes = new ArrayDeque<>();
+    // A ring of parallel arrays, not one record per change: a write allocates nothing here, and
+    // the ring holds only what a rebuild needs, the before-image (the after-image is the current
+    // row or the next change's before-image), and that as its JSON text and version only: the
+    // text is made at write time anyway, while the row's tree (several times the text's size)
+    // can then be collected as soon as nothing else holds the row. A rebuild (a resume) parses
+    // the few images it needs. Slot i of the ring is (head + i) % capacity.
+    private long[] seqs = new long[16];
+    private String[] ids = new String[16];
+    private String[] befores = new String[16];
+    private long[] versions = new long[16];
+    private long[] nanos = new long[16];
+    private int[] costs = new int[16];
+    private int head;
+    private int count;
+
     private final int horizonChanges;
     private final long horizonNanos;
     private final int maxHistory;
@@ -58,6 +65,11 @@ final class History {
         this.maxBytes = options.maxHistoryBytes();
     }
 
+    private int slot(int i) {
+        int s = head + i;
+        return s >= seqs.length ? s - seqs.length : s;
+    }
+
     /**
      * Whether a client state as of change {@code seq} is inside the resume horizon: at most
      * {@code horizonChanges} changes ago, or younger than {@code horizonTime}, and never more than
@@ -70,41 +82,87 @@ final class History {
         }
         int after = 0;
         long afterBytes = 0;
-        Change firstAfter = null;
-        for (Iterator<Change> it = changes.descendingIterator(); it.hasNext(); ) {
-            Change c = it.next();
-            if (c.seq() <= seq) {
+        long firstAfterNanos = 0;
+        for (int i = count - 1; i >= 0; i--) {
+            int s = slot(i);
+            if (seqs[s] <= seq) {
                 break;
             }
             after++;
-            afterBytes += c.cost();
-            firstAfter = c;
+            afterBytes += costs[s];
+            firstAfterNanos = nanos[s];
         }
         if (after > maxHistory || afterBytes > maxBytes / 2) {
             return false;
         }
-        return after <= horizonChanges || nowNanos - firstAfter.nanos() <= horizonNanos;
+        return after <= horizonChanges || nowNanos - firstAfterNanos <= horizonNanos;
     }
 
-    void add(Change c) {
-        changes.addLast(c);
-        bytes += c.cost();
-        while (!changes.isEmpty()) {
-            Change oldest = changes.peekFirst();
-            boolean overCap = changes.size() > 2L * maxHistory || bytes > maxBytes && changes.size() > 1;
-            boolean expired = changes.size() > 2L * horizonChanges && c.nanos() - oldest.nanos() > 2 * horizonNanos;
+    /** Records change {@code seq} of row {@code id} ({@code before} null: it was absent; {@code after} null: deleted). */
+    void add(long seq, String id, Row before, Row after, long now) {
+        if (count == seqs.length) {
+            grow();
+        }
+        int s = slot(count++);
+        int c = (int) Math.min(Integer.MAX_VALUE, cost(before, after));
+        seqs[s] = seq;
+        ids[s] = id;
+        befores[s] = before == null ? null : before.json();
+        versions[s] = before == null ? 0 : before.version();
+        nanos[s] = now;
+        costs[s] = c;
+        bytes += c;
+        while (count > 0) {
+            int o = head;
+            boolean overCap = count > 2L * maxHistory || bytes > maxBytes && count > 1;
+            boolean expired = count > 2L * horizonChanges && now - nanos[o] > 2 * horizonNanos;
             if (!overCap && !expired) {
                 break;
             }
-            changes.pollFirst();
-            bytes -= oldest.cost();
-            floor = oldest.seq();
+            bytes -= costs[o];
+            floor = seqs[o];
+            ids[o] = null;
+            befores[o] = null;
+            head = head + 1 == seqs.length ? 0 : head + 1;
+            count--;
         }
+    }
+
+    private void grow() {
+        int n = seqs.length * 2;
+        long[] s2 = new long[n];
+        String[] i2 = new String[n];
+        String[] b2 = new String[n];
+        long[] v2 = new long[n];
+        long[] n2 = new long[n];
+        int[] c2 = new int[n];
+        for (int i = 0; i < count; i++) {
+            int s = slot(i);
+            s2[i] = seqs[s];
+            i2[i] = ids[s];
+            b2[i] = befores[s];
+            v2[i] = versions[s];
+            n2[i] = nanos[s];
+            c2[i] = costs[s];
+        }
+        seqs = s2;
+        ids = i2;
+        befores = b2;
+        versions = v2;
+        nanos = n2;
+        costs = c2;
+        head = 0;
     }
 
     /** Forgets everything: the table was replaced wholesale, so no earlier state can be rebuilt. */
     void restart(long seq) {
-        changes.clear();
+        for (int i = 0; i < count; i++) {
+            int s = slot(i);
+            ids[s] = null;
+            befores[s] = null;
+        }
+        head = 0;
+        count = 0;
         bytes = 0;
         floor = seq;
     }
@@ -119,19 +177,32 @@ final class History {
      * exist then). Rows not in the map are as they are now.
      */
     Map<String, Row> imagesAt(long seq) {
-        Map<String, Row> past = new HashMap<>();
-        for (Iterator<Change> it = changes.descendingIterator(); it.hasNext(); ) {
-            Change c = it.next();
-            if (c.seq() <= seq) {
+        Map<String, Integer> earliest = new HashMap<>();
+        for (int i = count - 1; i >= 0; i--) {
+            int s = slot(i);
+            if (seqs[s] <= seq) {
                 break;
             }
-            past.put(c.id(), c.before()); // walking backwards, the last put is the earliest change
+            earliest.put(ids[s], s); // walking backwards, the last put is the earliest change
         }
+        Map<String, Row> past = new HashMap<>(earliest.size() * 2);
+        earliest.forEach((id, s) -> past.put(id, image(id, versions[s], befores[s])));
         return past;
     }
 
+    private static Row image(String id, long version, String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return new Row(id, version, (ObjectNode) Json.MAPPER.readTree(json), json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a row this process encoded failed to parse", e);
+        }
+    }
+
     int size() {
-        return changes.size();
+        return count;
     }
 
     /** What the retained changes cost, as {@link #cost} counts it. */

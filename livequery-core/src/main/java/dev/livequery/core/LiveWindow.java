@@ -2,7 +2,6 @@ package dev.livequery.core;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One subscription's window over its view, kept exact change by change.
@@ -30,7 +29,17 @@ final class LiveWindow {
     private boolean backward;
     private int limit;
     private Entry[] rows = new Entry[8];
+    /** {@link Key#prefix} of each row, beside it, so a search reads no row until prefixes tie. */
+    private long[] prefixes = new long[8];
     private int size;
+    /**
+     * {@link Key#prefix} of the first and last row (when size > 0) and of the bound (when set):
+     * a full window rejects a change that misses it from its own fields, without following a
+     * pointer to any row, and most changes miss most windows.
+     */
+    private long lo;
+    private long hi;
+    private long bp;
 
     LiveWindow(View view, LocalSubscription sub) {
         this.view = view;
@@ -42,9 +51,11 @@ final class LiveWindow {
         this.bound = bound;
         this.backward = backward;
         this.limit = limit;
+        this.bp = bound == null ? 0 : bound.prefix;
         size = 0;
         if (rows.length < Math.min(limit + 1, 64)) {
             rows = new Entry[Math.min(limit + 1, 64)];
+            prefixes = new long[rows.length];
         }
         Entry e;
         while (size < limit && (e = neighbour()) != null) {
@@ -70,12 +81,13 @@ final class LiveWindow {
     }
 
     void apply(Key oldKey, Key newKey, Entry after, long seq) {
-        Order order = view.shape.order;
+        if (size == limit && size > 0 && misses(oldKey) && missesNew(newKey)) {
+            return; // full, the old key is outside the rows and the new one cannot enter
+        }
         int removed = -1;
         Entry gone = null;
         // Most changes miss most windows: two comparisons with the edges settle that before any search.
-        if (oldKey != null && size > 0 && order.compare(oldKey, rows[0].key()) >= 0
-                && order.compare(oldKey, rows[size - 1].key()) <= 0) {
+        if (oldKey != null && size > 0 && cmp(0, oldKey) <= 0 && cmp(size - 1, oldKey) >= 0) {
             int i = indexOf(oldKey);
             if (i >= 0) {
                 gone = rows[i];
@@ -84,8 +96,7 @@ final class LiveWindow {
             }
         }
         if (newKey != null && size > 0 && inBound(newKey)
-                && (backward ? order.compare(newKey, rows[0].key()) > 0
-                             : order.compare(newKey, rows[size - 1].key()) < 0)) {
+                && (backward ? cmp(0, newKey) < 0 : cmp(size - 1, newKey) > 0)) {
             int j = -indexOf(newKey) - 1;
             insertAt(j, after);
             if (gone != null) {
@@ -135,11 +146,11 @@ final class LiveWindow {
         boolean before;
         boolean after;
         if (backward) {
-            after = tree.ceilingKey(bound) != null;
-            before = size == limit && tree.lowerKey(rows[0].key()) != null;
+            after = tree.hasAtOrAbove(bound);
+            before = size == limit && tree.lower(rows[0].key()) != null;
         } else {
-            before = bound != null && tree.floorKey(bound) != null;
-            after = size == limit && tree.higherKey(rows[size - 1].key()) != null;
+            before = bound != null && tree.hasAtOrBelow(bound);
+            after = size == limit && tree.higher(rows[size - 1].key()) != null;
         }
         return Frame.ready(before, after, resumed, view.tokens, range(seq));
     }
@@ -161,6 +172,29 @@ final class LiveWindow {
         sub.offer(view.share(f, seq));
     }
 
+    /** True when k is certainly outside [first, last] (prefixes are monotone). */
+    private boolean misses(Key k) {
+        return k == null || k.prefix < lo || k.prefix > hi;
+    }
+
+    /** True when k certainly cannot be inserted: beyond the open edge, or not past the bound. */
+    private boolean missesNew(Key k) {
+        if (k == null) {
+            return true;
+        }
+        if (backward) {
+            return k.prefix < lo || bound != null && k.prefix > bp;
+        }
+        return k.prefix > hi || bound != null && k.prefix < bp;
+    }
+
+    private void edges() {
+        if (size > 0) {
+            lo = prefixes[0];
+            hi = prefixes[size - 1];
+        }
+    }
+
     private boolean inBound(Key k) {
         if (bound == null) {
             return true;
@@ -172,25 +206,21 @@ final class LiveWindow {
     /** The row of the view just beyond the window's open edge, or null. */
     private Entry neighbour() {
         var tree = view.tree;
-        Map.Entry<Key, Entry> e;
         if (backward) {
-            e = tree.lowerEntry(size == 0 ? bound : rows[0].key());
+            return tree.lower(size == 0 ? bound : rows[0].key());
         } else if (size == 0) {
-            e = bound == null ? tree.firstEntry() : tree.higherEntry(bound);
-        } else {
-            e = tree.higherEntry(rows[size - 1].key());
+            return bound == null ? tree.first() : tree.higher(bound);
         }
-        return e == null ? null : e.getValue();
+        return tree.higher(rows[size - 1].key());
     }
 
     /** Binary search: the index, or -(insertion point) - 1. */
     private int indexOf(Key k) {
-        Order order = view.shape.order;
         int lo = 0;
         int hi = size - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            int c = order.compare(rows[mid].key(), k);
+            int c = cmp(mid, k);
             if (c < 0) {
                 lo = mid + 1;
             } else if (c > 0) {
@@ -202,19 +232,34 @@ final class LiveWindow {
         return -lo - 1;
     }
 
+    /** rows[i] compared with k, by prefix when that decides. */
+    private int cmp(int i, Key k) {
+        long p = prefixes[i];
+        if (p != k.prefix) {
+            return p < k.prefix ? -1 : 1;
+        }
+        return view.shape.order.compare(rows[i].key(), k);
+    }
+
     private void insertAt(int i, Entry e) {
         if (size == rows.length) {
             rows = Arrays.copyOf(rows, Math.max(8, size * 2));
+            prefixes = Arrays.copyOf(prefixes, rows.length);
         }
         System.arraycopy(rows, i, rows, i + 1, size - i);
+        System.arraycopy(prefixes, i, prefixes, i + 1, size - i);
         rows[i] = e;
+        prefixes[i] = e.key().prefix;
         size++;
+        edges();
     }
 
     private Entry removeAt(int i) {
         Entry e = rows[i];
         System.arraycopy(rows, i + 1, rows, i, size - i - 1);
+        System.arraycopy(prefixes, i + 1, prefixes, i, size - i - 1);
         rows[--size] = null;
+        edges();
         return e;
     }
 }

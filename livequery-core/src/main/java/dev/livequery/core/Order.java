@@ -43,11 +43,19 @@ final class Order implements Comparator<Key> {
         for (int i = 0; i < v.length; i++) {
             v[i] = Values.of(row.data().get(fields[i]));
         }
-        return new Key(v, row.id());
+        return key(v, row.id());
+    }
+
+    /** A key of this order from normalized values (one per order field) and an id. */
+    Key key(Object[] values, String id) {
+        return new Key(values, id, Key.prefix(values, desc, id));
     }
 
     @Override
     public int compare(Key a, Key b) {
+        if (a.prefix != b.prefix) {
+            return a.prefix < b.prefix ? -1 : 1;
+        }
         for (int i = 0; i < fields.length; i++) {
             int c = Values.compare(a.values[i], b.values[i]);
             if (c != 0) {

@@ -13,6 +13,13 @@ public final class Row {
     private final long version;
     private final ObjectNode data;
     private volatile String json;
+    /**
+     * The key this row has in one view (the first that keyed it) and that view: when the row is
+     * replaced, that view finds its old position without matching and keying the old image
+     * again. Read and written under the table's lock only.
+     */
+    private Object keyView;
+    private Key key;
 
     public Row(String id, long version, ObjectNode data) {
         this(id, version, data, null);
@@ -51,6 +58,19 @@ public final class Row {
             json = j;
         }
         return j;
+    }
+
+    /** This row's key in {@code view} if that view keyed it, else null. Under the table's lock. */
+    Key keyIn(Object view) {
+        return keyView == view ? key : null;
+    }
+
+    /** Remembers the row's key in {@code view}, unless another view already did. Under the table's lock. */
+    void keyed(Object view, Key k) {
+        if (keyView == null) {
+            keyView = view;
+            key = k;
+        }
     }
 
     @Override

@@ -46,21 +46,38 @@ public final class Rows {
             var e = it.next();
             checkUnicode("a field name", e.getKey());
             if (e.getValue().isTextual()) {
-                checkUnicode("field '" + e.getKey() + "'", e.getValue().textValue());
+                // the message is made only for a bad string: this runs for every field of every write
+                int bad = unpairedSurrogate(e.getValue().textValue());
+                if (bad >= 0) {
+                    throw unpaired("field '" + e.getKey() + "'", bad);
+                }
             }
         }
     }
 
     private static void checkUnicode(String what, String s) throws LiveQueryException {
+        int bad = unpairedSurrogate(s);
+        if (bad >= 0) {
+            throw unpaired(what, bad);
+        }
+    }
+
+    private static LiveQueryException unpaired(String what, int i) {
+        return new LiveQueryException(BAD_REQUEST, what + " holds an unpaired UTF-16 surrogate at index " + i
+                + "; strings must be valid Unicode");
+    }
+
+    /** The index of the first unpaired surrogate in s, or -1. */
+    private static int unpairedSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw new LiveQueryException(BAD_REQUEST, what + " holds an unpaired UTF-16 surrogate at index " + i
-                        + "; strings must be valid Unicode");
+                return i;
             }
         }
+        return -1;
     }
 
     /**

@@ -69,7 +69,7 @@ final class Table {
             rows.put(id, after);
         }
         stamp++;
-        history.add(new History.Change(s, id, before, after, System.nanoTime()));
+        history.add(s, id, before, after, System.nanoTime());
         route(before, after, s);
     }
 

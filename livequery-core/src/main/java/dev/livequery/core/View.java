@@ -20,8 +20,14 @@ final class View {
     final Table table;
     final Shape shape;
     final Tokens tokens;
-    final TreeMap<Key, Entry> tree;
+    final SortedRows tree;
     final List<LiveWindow> windows = new ArrayList<>();
+    /**
+     * What rows remember their key in this view under ({@link Row#keyed}): a token, not the view,
+     * so a row outliving the view pins a key, never the view's rows. Only changes set it (not
+     * {@link #reload}), so a one-shot query's throwaway view claims no row.
+     */
+    private final Object keys = new Object();
     /** The change this view last saw, so routing offers each change once. */
     long touched = -1;
     /**
@@ -32,6 +38,8 @@ final class View {
     /** Frames kept for sharing at most: two snapshots of a default-sized window. */
     private static final int MAX_SHARED = 128;
     private long sharedSeq = Long.MIN_VALUE;
+    /** The only frame made at {@link #sharedSeq} so far (then {@link #shared} is empty), or null. */
+    private Frame lone;
 
     /** A frame as a key of {@link #shared}: equal when the frames encode identically. */
     private record Shared(Frame f) {
@@ -54,8 +62,20 @@ final class View {
         // Bounded: in a quiet view every subscribe happens at the same change, and without a cap
         // the snapshots of all windows that differ would stay here until the next change.
         if (seq != sharedSeq || shared.size() >= MAX_SHARED) {
-            shared.clear();
+            if (!shared.isEmpty()) {
+                shared.clear();
+            }
             sharedSeq = seq;
+            lone = f;
+            return f;
+        }
+        // Most changes make one frame in one window: the map is filled only from the second.
+        if (lone != null) {
+            if (lone.sameAs(f)) {
+                return lone;
+            }
+            shared.put(new Shared(lone), lone);
+            lone = null;
         }
         Frame had = shared.putIfAbsent(new Shared(f), f);
         return had == null ? f : had;
@@ -65,7 +85,7 @@ final class View {
         this.table = table;
         this.shape = shape;
         this.tokens = tokens;
-        this.tree = new TreeMap<>(shape.order);
+        this.tree = new SortedRows(shape.order);
         reload();
     }
 
@@ -76,18 +96,22 @@ final class View {
         for (Row r : table.rows.values()) {
             if (shape.matches(r.data())) {
                 Key k = shape.order.key(r);
-                tree.put(k, new Entry(k, r));
+                tree.add(new Entry(k, r));
             }
         }
     }
 
     void apply(Row before, Row after, long seq) {
-        boolean was = before != null && shape.matches(before.data());
+        // A row this view keyed is in it: its key is at hand, no need to match and key it again.
+        Key oldKey = before == null ? null : before.keyIn(keys);
+        boolean was = oldKey != null || before != null && shape.matches(before.data());
         boolean is = after != null && shape.matches(after.data());
         if (!was && !is) {
             return;
         }
-        Key oldKey = was ? shape.order.key(before) : null;
+        if (was && oldKey == null) {
+            oldKey = shape.order.key(before);
+        }
         Entry now = null;
         if (oldKey != null) {
             tree.remove(oldKey);
@@ -95,7 +119,8 @@ final class View {
         if (is) {
             Key k = shape.order.key(after);
             now = new Entry(k, after);
-            tree.put(k, now);
+            tree.add(now);
+            after.keyed(keys, k);
         }
         for (int i = 0, n = windows.size(); i < n; i++) {
             windows.get(i).apply(oldKey, now == null ? null : now.key(), now, seq);
@@ -147,7 +172,7 @@ final class View {
             }
         }
         Entry[] out = new Entry[r.count()];
-        Iterator<Entry> down = merge(tree.headMap(ak, false).descendingMap().values().iterator(),
+        Iterator<Entry> down = merge(tree.descendingBelow(ak),
                 then.headMap(ak, false).descendingMap().values().iterator(), past, shape.order.reversed());
         for (int i = r.offset() - 1; i >= 0; i--) {
             if (!down.hasNext()) {
@@ -155,7 +180,7 @@ final class View {
             }
             out[i] = down.next();
         }
-        Iterator<Entry> up = merge(tree.tailMap(ak, true).values().iterator(),
+        Iterator<Entry> up = merge(tree.ascendingFrom(ak),
                 then.tailMap(ak, true).values().iterator(), past, shape.order);
         for (int i = r.offset(); i < out.length; i++) {
             if (!up.hasNext()) {

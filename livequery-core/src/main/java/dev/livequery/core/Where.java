@@ -82,8 +82,10 @@ public final class Where {
     }
 
     private static boolean all(List<Term> terms, ObjectNode row) {
-        for (Term t : terms) {
-            if (!t.test(row)) {
+        // indexed, not for-each: every change matches every touched view, and the iterator was
+        // not always scalar-replaced
+        for (int i = 0, n = terms.size(); i < n; i++) {
+            if (!terms.get(i).test(row)) {
                 return false;
             }
         }

@@ -23,12 +23,15 @@ import org.openjdk.jol.info.GraphLayout;
  * What {@code bench/engine} runs: (1) a cross-check that the engine's frames and the baseline's
  * requeries give the same windows on this workload, with the workload's statistics (views per
  * change, subscriptions woken, frames); (2) retained heap per subscription and per view; (3) the
- * JMH benchmarks of {@link EngineBench}, side by side in one run; then the summary. The last line
- * is {@code engine speedup vs requery+diff: <N>x}.
+ * JMH benchmarks of {@link EngineBench}, side by side in one run; then the summary. The last two
+ * lines are {@code engine per affected view: <N> us (target 1)} and
+ * {@code engine speedup vs requery+diff: <N>x}.
  *
  * <p>System properties: {@code bench.results} (JMH JSON file), {@code bench.checkChanges} (changes
  * in the cross-check), {@code bench.wi}/{@code bench.i}/{@code bench.t} (warmup iterations,
- * measurement iterations, seconds per iteration; default: the annotations' 3/5/2s).
+ * measurement iterations, seconds per iteration; default: the annotations' 3/5/2s), {@code bench.include}
+ * (the benchmarks to run, a regex alternation; default all six: a short iteration may run
+ * {@code engine|requeryDiff|changeGen}, which the last lines need).
  */
 public final class EngineReport {
     private EngineReport() {
@@ -42,10 +45,10 @@ public final class EngineReport {
         Map<String, RunResult> r = jmh();
 
         double engine = score(r, "engine");
-        double encode = score(r, "engineEncode");
+        double encode = r.containsKey("engineEncode") ? score(r, "engineEncode") : Double.NaN;
         double base = score(r, "requeryDiff");
         double gen = score(r, "changeGen");
-        double cold = score(r, "coldQuery");
+        double cold = r.containsKey("coldQuery") ? score(r, "coldQuery") : Double.NaN;
         System.out.println();
         System.out.println("== Engine benchmark (bench/engine) ==");
         System.out.printf("workload: %,d rows, %d shapes, %,d subscriptions (windows of %d), JDK %s, %d CPUs%n",
@@ -63,14 +66,17 @@ public final class EngineReport {
                 + " (x %.2f requeries = %,.0f ns per change)%n", cold, st.requeries(), cold * st.requeries());
         System.out.printf("ns per change per affected view: %.0f (engine), %.0f (engine + encoding)%n",
                 engine / st.views(), encode / st.views());
-        System.out.printf("heap bytes per subscription: %,.0f (jol; MemoryMXBean says %,.0f)%n",
-                heap.perSub, heap.perSubMx);
         System.out.printf("heap bytes per view (1,000 rows): %,.0f (jol; MemoryMXBean says %,.0f)%n",
                 heap.perView, heap.perViewMx);
         System.out.printf("speedup without the generator: engine %.1fx, engine + encoding %.1fx%n",
                 (base - gen) / (engine - gen), (base - gen) / (encode - gen));
         System.out.printf("engine + encoding speedup vs requery+diff: %.1fx%n", base / encode);
-        System.out.printf(Locale.ROOT, "engine speedup vs requery+diff: %.1fx%n", base / engine);
+        System.out.printf("engine allocation per change: %,.0f B (target 500; the change generator's own %,.0f B "
+                + "is included)%n", alloc(r, "engine"), alloc(r, "changeGen"));
+        System.out.printf("engine heap per subscription: %,.0f B (target 2,048; jol; MemoryMXBean says %,.0f)%n",
+                heap.perSub, heap.perSubMx);
+        System.out.printf("engine per affected view: %.2f us (target 1)%n", engine / st.views() / 1000);
+        System.out.printf("engine speedup vs requery+diff: %.1fx%n", base / engine);
     }
 
     // ---- (1) cross-check and statistics -----------------------------------------------------
@@ -235,7 +241,8 @@ public final class EngineReport {
 
     static Map<String, RunResult> jmh() throws Exception {
         ChainedOptionsBuilder o = new OptionsBuilder()
-                .include(EngineBench.class.getName() + "\\.(engine|engineEncode|engineShortHistory|requeryDiff|changeGen|coldQuery)$")
+                .include(EngineBench.class.getName() + "\\.(" + System.getProperty("bench.include",
+                        "engine|engineEncode|engineShortHistory|requeryDiff|changeGen|coldQuery") + ")$")
                 .addProfiler(GCProfiler.class)
                 .shouldFailOnError(true);
         if (System.getProperty("bench.results") != null) {
@@ -268,8 +275,16 @@ public final class EngineReport {
         return rr.getPrimaryResult().getScore();
     }
 
+    private static double alloc(Map<String, RunResult> r, String name) {
+        Result<?> a = r.get(name).getSecondaryResults().get("gc.alloc.rate.norm");
+        return a == null ? Double.NaN : a.getScore();
+    }
+
     private static void line(Map<String, RunResult> r, String name, String label) {
         RunResult rr = r.get(name);
+        if (rr == null) {
+            return;
+        }
         Result<?> p = rr.getPrimaryResult();
         Result<?> alloc = rr.getSecondaryResults().get("gc.alloc.rate.norm");
         System.out.printf("%-34s %,10.0f ± %,.0f ns/change%s%n", label + ":", p.getScore(), p.getScoreError(),
