@@ -3,6 +3,7 @@ package dev.livequery.gateway;
 import dev.livequery.core.Backend;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.GatewayMetrics;
+import dev.livequery.gateway.http.ClientScript;
 import dev.livequery.gateway.http.Observe;
 import dev.livequery.gateway.http.RowsApi;
 import dev.livequery.gateway.sse.SseEndpoint;
@@ -51,6 +52,7 @@ public final class Gateway implements AutoCloseable {
         HttpRouting.Builder http = HttpRouting.builder()
                 .register(new Observe(backend, connections, metrics))
                 .register("/v1/tables", new RowsApi(backend, settings.maxBody()))
+                .register("/v1/client", new ClientScript())
                 .get("/v1/live/{table}", new SseEndpoint(backend, connections, settings).handler());
         if (settings.demoEnabled()) {
             http.register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
