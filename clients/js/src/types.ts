@@ -28,7 +28,8 @@ export type Query<Row extends RowBase = RowBase> = {
   table: string;
   where?: Where<Row>;
   order?: readonly OrderKey<Row>[];
-  limit?: number;
+  /** 1 … livequery.limits.max-window (default 1000); required by the server */
+  limit: number;
   after?: Cursor | null;
   before?: Cursor | null;
 };
