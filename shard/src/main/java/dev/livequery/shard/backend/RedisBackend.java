@@ -38,7 +38,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -46,7 +45,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -90,11 +88,6 @@ public final class RedisBackend implements Backend {
     private final Counter reattaches;
 
     /** {@code uri}: {@code redis://host:port}, or {@code redis-cluster://h1:p1,h2:p2}. */
-    public static RedisBackend create(EngineOptions options, String uri) {
-        return new RedisBackend(options, uri, "gw-" + UUID.randomUUID().toString().substring(0, 8),
-                new SimpleMeterRegistry());
-    }
-
     public RedisBackend(EngineOptions options, String uri, String gatewayId, MeterRegistry metrics) {
         this.options = options;
         this.gatewayId = gatewayId;
@@ -123,10 +116,6 @@ public final class RedisBackend implements Backend {
         });
         watcher.scheduleWithFixedDelay(this::watch, 250, 250, TimeUnit.MILLISECONDS);
         LOG.info(() -> "gateway " + gatewayId + " on Redis " + uri + ": " + live.size() + " live shards");
-    }
-
-    public String gatewayId() {
-        return gatewayId;
     }
 
     private void heartbeat() {

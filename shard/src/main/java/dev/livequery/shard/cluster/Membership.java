@@ -134,16 +134,9 @@ public final class Membership {
     }
 
     /**
-     * Takes or renews the lease of a partition. {@code held} is the lease value we hold (null if
-     * none). Returns the value we hold afterwards, or null: lost (ours expired or was taken) or busy.
-     */
-    public String lease(int p, String shardId, long ttlMs, String held) {
-        return redis.eval(LEASE, ScriptOutputType.VALUE, new String[] {Keys.owner(p), Keys.fence(p)},
-                shardId, Long.toString(ttlMs), held == null ? "" : held);
-    }
-
-    /**
-     * {@link #lease} for many partitions. On standalone Redis one script call does them all (one
+     * Takes or renews the leases of many partitions. {@code held} are the lease values we hold
+     * (null if none). Returns the values we hold afterwards, each null where lost (ours expired or
+     * was taken) or busy. On standalone Redis one script call does them all (one
      * round trip, one AOF fsync per tick instead of one per partition); on a Cluster, one call each,
      * all sent before any reply is awaited: one after another, a lone shard's 256 renewals on a
      * loaded machine could take longer than the lease they renew.

@@ -16,7 +16,6 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -110,10 +109,6 @@ public final class RowStore {
     public RowStore(Redis redis, int horizon) {
         this.redis = redis;
         this.horizon = horizon;
-    }
-
-    public Redis redis() {
-        return redis;
     }
 
     /**
@@ -295,14 +290,5 @@ public final class RowStore {
     /** What a caller sees when Redis is down: 503, retryable. */
     public static LiveQueryException unavailable(RuntimeException e) {
         return new LiveQueryException(UNAVAILABLE, "the Redis store is unreachable: " + e.getMessage());
-    }
-
-    /** Test helper view: rows by id. */
-    public static Map<String, Row> byId(List<Row> rows) {
-        Map<String, Row> m = new HashMap<>();
-        for (Row r : rows) {
-            m.put(r.id(), r);
-        }
-        return m;
     }
 }
