@@ -10,6 +10,7 @@ import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.GatewayMetrics;
 import dev.livequery.gateway.http.HttpErrors;
 import dev.livequery.gateway.http.JsonDirectHandler;
+import dev.livequery.gateway.http.ClientScript;
 import dev.livequery.gateway.http.Observe;
 import dev.livequery.gateway.http.RowsApi;
 import dev.livequery.gateway.sse.SseEndpoint;
@@ -87,6 +88,7 @@ public final class Gateway implements AutoCloseable {
         }
         http.register(observe)
                 .register("/v1/tables", new RowsApi(backend, settings.maxBody(), auth))
+                .register("/v1/client", new ClientScript())
                 .get("/v1/live/{table}", new SseEndpoint(backend, connections, settings, auth).handler());
         if (settings.demoEnabled()) {
             http.register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()

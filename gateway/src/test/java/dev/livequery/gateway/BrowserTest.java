@@ -228,7 +228,7 @@ class BrowserTest {
         String where = "{\"category\":\"toys\"}";
         String params = "where=" + TestGateway.enc(where) + "&order=-price,name&limit=30";
         chrome.navigate(base() + "/health"); // any page of the gateway's origin
-        chrome.eval("new Promise((ok, fail) => { const s = document.createElement('script'); s.src = '/livequery.js';"
+        chrome.eval("new Promise((ok, fail) => { const s = document.createElement('script'); s.src = '/v1/client/livequery.js';"
                 + " s.onload = () => ok(true); s.onerror = fail; document.head.appendChild(s); })");
         chrome.eval("""
                 window.sse = {rows: [], frames: 0, ready: null, opens: 0};

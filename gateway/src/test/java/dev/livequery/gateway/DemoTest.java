@@ -15,7 +15,7 @@ class DemoTest {
             var page = gw.http("GET", "/", null);
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).contains("livequery.js", "demo_items");
-            var js = gw.http("GET", "/livequery.js", null);
+            var js = gw.http("GET", "/v1/client/livequery.js", null);
             assertThat(js.statusCode()).isEqualTo(200);
             assertThat(js.body()).contains("resume");
             try (WsClient c = WsClient.connect(gw.port)) {

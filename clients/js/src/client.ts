@@ -1,0 +1,280 @@
+import { tokenExpiry, type Connection, type SocketConstructor, type SocketLike, type Timers } from "./connection.js";
+import { defaultStorage, persistKey, type KeyValueStorage, type PersistOptions } from "./persist.js";
+import { Subscription, type SubscribeOptions } from "./subscription.js";
+import { Table, type FetchLike } from "./table.js";
+import type { ConnectionState, ErrorFrame, Frame, Handlers, Query, RowBase } from "./types.js";
+import type { Scheduler } from "./window.js";
+import { applyFrame } from "./apply.js";
+
+/** Close codes after which reconnecting cannot help (PROTOCOL §4, §9). */
+const POLICY = 1008;
+const TOKEN_EXPIRED = 4001;
+
+export type LiveQueryOptions = {
+  /** the WebSocket class; default globalThis.WebSocket (pass `ws`'s in Node 20) */
+  WebSocket?: SocketConstructor;
+  timers?: Timers;
+  /** a fixed token (PROTOCOL §9); after close 4001 the client stops */
+  token?: string;
+  /** called for every connect and before the token expires; after close 4001 it reconnects with a new one */
+  getToken?: () => string | Promise<string>;
+  /** refresh this long before `exp` (default 60 s, at most half the token's remaining life) */
+  refreshBeforeMs?: number;
+  onState?: (state: ConnectionState, detail?: string) => void;
+  /** every error frame (also those of a subscription, which its own onError hears too) */
+  onError?: (error: ErrorFrame) => void;
+  /** when to publish a batch of applied frames; default: the next animation frame, or a 0 ms timer */
+  schedule?: Scheduler;
+  /** first and largest reconnect delay (default 250 ms, 10 s); jittered ±50 % */
+  backoff?: { base?: number; max?: number };
+  /** client ping period (default 10 s); a socket silent for two periods is dropped (PROTOCOL §4) */
+  pingMs?: number;
+  /** where online/offline events come from (default globalThis when it has addEventListener) */
+  events?: { addEventListener(t: string, f: () => void): void; removeEventListener(t: string, f: () => void): void };
+  /** the page's document, for visibilitychange (default globalThis.document) */
+  document?: { hidden: boolean; addEventListener(t: string, f: () => void): void; removeEventListener(t: string, f: () => void): void };
+  /** the HTTP API origin for {@link LiveQuery.table}; default derived from the WebSocket URL */
+  httpUrl?: string;
+  fetch?: FetchLike;
+  random?: () => number;
+  /** default storage for subscriptions that ask for `persist: true` */
+  storage?: KeyValueStorage;
+};
+
+/**
+ * One WebSocket with many subscriptions (PROTOCOL §4), reconnecting by itself and resuming every
+ * subscription from the last eid it applied. Backoff grows on every failed or refused connection
+ * and resets only when the server has served something (a ready or a pong), so a server that
+ * accepts and then closes (4029, 1001 under load) is not hammered.
+ */
+export class LiveQuery implements Connection {
+  readonly url: string;
+  readonly options: LiveQueryOptions;
+  state: ConnectionState = "connecting";
+  /** successful opens: 1 + reconnects */
+  connects = 0;
+  stopped = false;
+  subs: Record<string, Subscription<any>> = {};
+  ws: SocketLike | null = null;
+
+  private next = 1;
+  private backoff: number;
+  private retry: unknown = null;
+  private pinger: unknown = null;
+  private refresher: unknown = null;
+  private lastRx = 0;
+  private attempt = 0;
+  private token: string | undefined;
+  private readonly timers: Timers;
+  private readonly onOnline = () => this.reconnectNow();
+  private readonly onVisible = () => { if (!this.doc()?.hidden) this.reconnectNow(); };
+
+  /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
+  static apply = applyFrame;
+
+  constructor(url: string, options: LiveQueryOptions = {}) {
+    this.options = options;
+    this.url = resolveWsUrl(url);
+    this.timers = options.timers ?? globalThis;
+    this.backoff = this.base();
+    this.token = options.token;
+    const ev = options.events ?? (typeof (globalThis as any).addEventListener === "function" ? (globalThis as any) : null);
+    ev?.addEventListener("online", this.onOnline);
+    this.doc()?.addEventListener("visibilitychange", this.onVisible);
+    this.connect();
+  }
+
+  subscribe<Row extends RowBase = RowBase>(query: Query<Row>, handlers?: Handlers<Row>, opts: SubscribeOptions = {}): Subscription<Row> {
+    const name = "s" + this.next++;
+    const s = new Subscription<Row>(this, name, query, handlers, this.scheduler(), this.storageFor(query, opts.persist));
+    this.subs[name] = s;
+    this.send(s.subscribeMessage());
+    return s;
+  }
+
+  /** The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. */
+  table<Row extends RowBase = RowBase>(name: string): Table<Row> {
+    return new Table<Row>(this.httpUrl(), name, this.options.fetch ?? globalThis.fetch.bind(globalThis),
+      () => this.token, () => Object.values(this.subs).filter(s => s.query.table === name));
+  }
+
+  /** Closes the socket for good. */
+  close(): void {
+    this.stopped = true;
+    this.clearTimers();
+    const ev = this.options.events ?? (typeof (globalThis as any).removeEventListener === "function" ? (globalThis as any) : null);
+    ev?.removeEventListener("online", this.onOnline);
+    this.doc()?.removeEventListener("visibilitychange", this.onVisible);
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close(1000, "bye");
+    this.setState("stopped", "closed by the client");
+  }
+
+  /** Drops the socket as a network failure would (for tests and demos); it reconnects and resumes. */
+  drop(): void {
+    this.ws?.close(4000, "dropped by client");
+  }
+
+  send(msg: Record<string, unknown>): void {
+    if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(msg));
+  }
+
+  forget(name: string): void {
+    delete this.subs[name];
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.retry = null;
+    this.setState("connecting");
+    const attempt = ++this.attempt;
+    if (!this.options.getToken) return this.open(attempt);
+    Promise.resolve().then(() => this.options.getToken!()).then(
+      t => { this.token = t; if (attempt === this.attempt) this.open(attempt); },
+      e => { if (attempt === this.attempt) this.closed(null, 0, "getToken failed: " + e); });
+  }
+
+  private open(attempt: number): void {
+    if (this.stopped) return;
+    const WS = this.options.WebSocket ?? (globalThis as any).WebSocket as SocketConstructor;
+    const ws = new WS(this.url);
+    this.ws = ws;
+    ws.onopen = () => {
+      if (ws !== this.ws) return;
+      this.connects++;
+      this.lastRx = this.now();
+      this.setState("open");
+      // the token as the first message (PROTOCOL §9), so it stays out of URLs and logs
+      if (this.token) ws.send(JSON.stringify({ action: "auth", token: this.token }));
+      for (const s of Object.values(this.subs)) ws.send(JSON.stringify(s.subscribeMessage()));
+      this.schedulePing(ws);
+      this.scheduleRefresh(ws);
+    };
+    ws.onmessage = ev => {
+      if (ws !== this.ws) return;
+      this.lastRx = this.now();
+      this.receive(JSON.parse(String(ev.data)) as Frame);
+    };
+    ws.onclose = ev => {
+      if (ws === this.ws && attempt === this.attempt) this.closed(ws, ev.code, ev.code + (ev.reason ? " " + ev.reason : ""));
+    };
+    ws.onerror = () => { /* the close event follows and says what happened */ };
+  }
+
+  private receive(f: Frame): void {
+    if (f.op === "pong" || f.op === "ready") this.backoff = this.base(); // the server serves: a later drop retries fast
+    if (f.op === "pong") return;
+    if (f.op === "error") this.options.onError?.(f);
+    const s = f.sub ? this.subs[f.sub] : undefined;
+    s?.receive(f);
+  }
+
+  private closed(ws: SocketLike | null, code: number, detail: string): void {
+    if (ws) this.ws = null;
+    this.clearTimers();
+    if (this.stopped) return;
+    if (code === POLICY || (code === TOKEN_EXPIRED && !this.options.getToken)) {
+      // refused by policy or by an expired token nobody can refresh: retrying would loop
+      this.stopped = true;
+      this.setState("stopped", detail);
+      return;
+    }
+    this.setState("closed", detail);
+    const wait = Math.min(this.backoff, this.max()) * (0.5 + (this.options.random ?? Math.random)());
+    this.backoff = Math.min(this.backoff * 2, this.max());
+    this.retry = this.timers.setTimeout(() => this.connect(), wait);
+  }
+
+  /** Back online or visible again: do not wait out the backoff. */
+  private reconnectNow(): void {
+    if (this.stopped) return;
+    if (this.retry !== null) {
+      this.timers.clearTimeout(this.retry);
+      this.connect();
+    } else if (this.ws && this.ws.readyState === 1) {
+      this.send({ action: "ping" }); // a socket that died while the tab slept shows it within one ping period
+    }
+  }
+
+  private schedulePing(ws: SocketLike): void {
+    const period = this.options.pingMs ?? 10_000;
+    this.pinger = this.timers.setTimeout(() => {
+      if (ws !== this.ws) return;
+      const silent = this.now() - this.lastRx;
+      if (silent >= 2 * period) {
+        // half-open: a close handshake would wait on the dead peer, so give up on this socket now
+        this.ws = null;
+        try { ws.close(4000, "no reply to ping"); } catch { /* already closing */ }
+        this.closed(null, 4000, "no reply to ping");
+        return;
+      }
+      if (silent >= period) this.send({ action: "ping" });
+      this.schedulePing(ws);
+    }, period);
+  }
+
+  private scheduleRefresh(ws: SocketLike): void {
+    const exp = this.token && this.options.getToken ? tokenExpiry(this.token) : null;
+    if (exp === null) return;
+    const left = exp - this.now();
+    const margin = Math.min(this.options.refreshBeforeMs ?? 60_000, left / 2);
+    this.refresher = this.timers.setTimeout(() => {
+      Promise.resolve().then(() => this.options.getToken!()).then(t => {
+        if (ws !== this.ws) return;
+        this.token = t;
+        this.send({ action: "auth", token: t });
+        this.scheduleRefresh(ws);
+      }, () => { /* keep the old token; on 4001 the reconnect asks again */ });
+    }, Math.max(1000, left - margin));
+  }
+
+  private clearTimers(): void {
+    for (const t of [this.retry, this.pinger, this.refresher]) if (t !== null) this.timers.clearTimeout(t);
+    this.retry = this.pinger = this.refresher = null;
+  }
+
+  private setState(s: ConnectionState, detail?: string): void {
+    this.state = s;
+    this.options.onState?.(s, detail);
+  }
+
+  private scheduler(): Scheduler {
+    if (this.options.schedule) return this.options.schedule;
+    if (this.options.timers) return fn => { this.timers.setTimeout(fn, 0); };
+    const g = globalThis as any;
+    // once per animation frame; hidden tabs get none, so a timer there (frames would pile up unrendered)
+    return fn => {
+      if (g.requestAnimationFrame && !(g.document && g.document.hidden)) g.requestAnimationFrame(fn);
+      else setTimeout(fn, 16);
+    };
+  }
+
+  private storageFor(query: Query<any>, persist: PersistOptions | boolean | undefined) {
+    if (!persist) return null;
+    const p: PersistOptions = persist === true ? {} : persist;
+    const storage = p.storage ?? this.options.storage ?? defaultStorage();
+    return storage ? { storage, key: p.key ?? persistKey(this.url, query) } : null;
+  }
+
+  private httpUrl(): string {
+    if (this.options.httpUrl) return this.options.httpUrl.replace(/\/$/, "");
+    const u = new URL(this.url);
+    u.protocol = u.protocol === "wss:" ? "https:" : "http:";
+    return u.origin + u.pathname.replace(/\/v1\/ws\/?$/, "").replace(/\/$/, "");
+  }
+
+  private doc() { return this.options.document ?? (globalThis as any).document; }
+  private now(): number { return this.timers.now ? this.timers.now() : Date.now(); }
+  private base(): number { return this.options.backoff?.base ?? 250; }
+  private max(): number { return this.options.backoff?.max ?? 10_000; }
+}
+
+/** Absolute ws(s) URL: relative URLs resolve against the page. */
+function resolveWsUrl(url: string): string {
+  const loc = (globalThis as any).location?.href as string | undefined;
+  const u = loc ? new URL(url, loc) : new URL(url);
+  if (u.protocol === "http:") u.protocol = "ws:";
+  if (u.protocol === "https:") u.protocol = "wss:";
+  return u.href;
+}

@@ -1,0 +1,39 @@
+/** What a subscription needs from the connection it lives on. */
+export interface Connection {
+  /** Sends now if the socket is open; otherwise the next (re)subscribe carries the state. */
+  send(msg: Record<string, unknown>): void;
+  /** The subscription is over: do not re-send it after a reconnect. */
+  forget(name: string): void;
+}
+
+/** The part of the WebSocket API the client uses: the browser's, Node 22's or the `ws` package's. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason?: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+export type SocketConstructor = new (url: string) => SocketLike;
+
+/** Injectable clock and timers (fake ones in tests). */
+export type Timers = {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+  now?(): number;
+};
+
+/** The `exp` claim of a JWT in ms, or null when the token is not a JWT with one. */
+export function tokenExpiry(token: string): number | null {
+  const part = token.split(".")[1];
+  if (!part) return null;
+  try {
+    const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
+    const json = JSON.parse(atob(b64 + "===".slice((b64.length + 3) % 4)));
+    return typeof json.exp === "number" ? json.exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}

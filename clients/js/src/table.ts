@@ -1,0 +1,125 @@
+import type { Cursor, RowBase, Where, OrderKey } from "./types.js";
+import type { LiveWindow } from "./window.js";
+
+export type FetchLike = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) =>
+  Promise<{ ok: boolean; status: number; json(): Promise<any>; text(): Promise<string> }>;
+
+export type WriteOptions = {
+  /** compare-and-set: the write succeeds only if the row is at this version (else 412) */
+  ifMatch?: number;
+  /** show the change in this client's windows at once; rolled back if the write fails */
+  optimistic?: boolean;
+};
+
+/** A failed HTTP call, with the code of PROTOCOL §7 (`version_mismatch`, `not_found`, …). */
+export class LiveQueryError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+    this.name = "LiveQueryError";
+  }
+}
+
+export type OneShot<Row> = { rows: Row[]; cursors: Cursor[]; has_more_after: boolean; [k: string]: unknown };
+
+/**
+ * The HTTP API of one table (PROTOCOL §7). Optimistic writes overlay the windows of this client
+ * that hold the row, and the overlay goes when the server's frame for the row arrives (it wins,
+ * whether it confirms or contradicts the write) or when the write fails.
+ */
+export class Table<Row extends RowBase = RowBase> {
+  constructor(
+    private readonly base: string,
+    readonly name: string,
+    private readonly fetcher: FetchLike,
+    private readonly token: () => string | undefined,
+    private readonly windows: () => LiveWindow<Row>[],
+  ) {}
+
+  /** Replaces or inserts a row. */
+  put(row: Row, opts: WriteOptions = {}): Promise<{ id: string; version: number }> {
+    return this.write("PUT", row.id, row, opts, () => row);
+  }
+
+  /** Merges top-level fields (null deletes a field); 404 if the row is absent. */
+  patch(id: string, fields: Partial<Row>, opts: WriteOptions = {}): Promise<{ id: string; version: number }> {
+    return this.write("PATCH", id, fields, opts, current => current && mergePatch(current, fields));
+  }
+
+  delete(id: string, opts: WriteOptions = {}): Promise<{ id: string; version: number }> {
+    return this.write("DELETE", id, undefined, opts, () => null);
+  }
+
+  /** Upserts and deletes, each row atomically (PROTOCOL §7). */
+  batch(change: { upsert?: Row[]; delete?: string[] }): Promise<unknown> {
+    return this.call("POST", `/batch`, { upsert: change.upsert ?? [], delete: change.delete ?? [] });
+  }
+
+  /** One row with its version, or null if absent. */
+  async get(id: string): Promise<{ id: string; version: number; row: Row } | null> {
+    try {
+      return await this.call("GET", `/rows/${encodeURIComponent(id)}`);
+    } catch (e) {
+      if (e instanceof LiveQueryError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  /** A one-shot window (not live). */
+  query(q: { where?: Where<Row>; order?: readonly OrderKey<Row>[]; limit?: number; after?: Cursor; before?: Cursor } = {}): Promise<OneShot<Row>> {
+    const p = new URLSearchParams();
+    if (q.where) p.set("where", JSON.stringify(q.where));
+    if (q.order) p.set("order", q.order.map(k => (k.dir === "desc" ? "-" : "") + k.field).join(","));
+    if (q.limit) p.set("limit", String(q.limit));
+    if (q.after) p.set("after", q.after);
+    if (q.before) p.set("before", q.before);
+    return this.call("GET", `/query?${p}`);
+  }
+
+  private async write(method: string, id: string, body: unknown, opts: WriteOptions,
+      next: (current: Row | null) => Row | null): Promise<{ id: string; version: number }> {
+    const shown: LiveWindow<Row>[] = [];
+    if (opts.optimistic) {
+      for (const w of this.windows()) {
+        const current = w.rows.find(e => e.id === id);
+        if (!current) continue;
+        w.overlay(id, next(current.row));
+        shown.push(w);
+      }
+    }
+    const headers: Record<string, string> = {};
+    if (opts.ifMatch !== undefined) headers["If-Match"] = String(opts.ifMatch);
+    try {
+      const r = await this.call<{ id: string; version: number }>(method, `/rows/${encodeURIComponent(id)}`, body, headers);
+      for (const w of shown) w.confirm(id, r.version);
+      return r;
+    } catch (e) {
+      for (const w of shown) w.dropOverlay(id);
+      throw e;
+    }
+  }
+
+  private async call<T = any>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
+    const headers: Record<string, string> = { ...extra };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const t = this.token();
+    if (t) headers["Authorization"] = "Bearer " + t;
+    const res = await this.fetcher(`${this.base}/v1/tables/${this.name}${path}`,
+      { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    const json = text ? JSON.parse(text) : null;
+    if (!res.ok) {
+      const err = json?.error ?? {};
+      throw new LiveQueryError(res.status, err.code ?? "http_" + res.status, err.message ?? text);
+    }
+    return json as T;
+  }
+}
+
+function mergePatch<Row>(row: Row, fields: Partial<Row>): Row {
+  const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(fields)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out as Row;
+}

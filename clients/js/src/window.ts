@@ -1,0 +1,180 @@
+import { applyFrame } from "./apply.js";
+import type {
+  Entry, ErrorFrame, Frame, Handlers, Query, ReadyFrame, RowBase, Snapshot, SubscriptionStatus, Eid,
+} from "./types.js";
+
+/** Runs `fn` soon, once per burst of frames (an animation frame in a visible browser tab). */
+export type Scheduler = (fn: () => void) => void;
+
+/** An optimistic write shown over the server's row until the server confirms or contradicts it. */
+type Overlay<Row> = { row: Row | null; version: number };
+
+/**
+ * A window of rows kept equal to the server's by applying frames; the part that WebSocket and
+ * SSE subscriptions share. Frames apply at once to a working array; handlers, listeners and the
+ * public fields see them once per batch, as one frozen {@link Snapshot} — what
+ * useSyncExternalStore, Svelte stores and Vue's shallowRef need (a new identity only on change).
+ */
+export class LiveWindow<Row extends RowBase = RowBase> {
+  query: Query<Row>;
+  readonly handlers: Handlers<Row>;
+  /** the rows as of the last applied batch (frozen) */
+  rows: readonly Entry<Row>[] = Object.freeze([]);
+  /** the last ready frame */
+  ready: ReadyFrame | null = null;
+  /** `stale` while the server says its backend is unreachable */
+  status: "live" | "stale" = "live";
+  /** from subscribe, reset or reanchor until the ready that ends it */
+  syncing = true;
+  /** reset frames seen (a resume that works sends none) */
+  resets = 0;
+  closed = false;
+  error: ErrorFrame | null = null;
+  /** the eid of the last applied frame: the resume token */
+  eid: Eid | null = null;
+
+  protected work: Entry<Row>[] = [];
+  private pending: Frame<Row>[] = [];
+  private scheduled = false;
+  private snapshot: Snapshot<Row>;
+  private listeners = new Set<() => void>();
+  private overlays = new Map<string, Overlay<Row>>();
+  private readyWaiters: { ok: (r: ReadyFrame) => void; fail: (e: unknown) => void }[] = [];
+
+  constructor(query: Query<Row>, handlers: Handlers<Row> | undefined, private readonly schedule: Scheduler) {
+    this.query = { ...query };
+    this.handlers = handlers ?? {};
+    this.snapshot = this.makeSnapshot([]);
+  }
+
+  get hasMoreBefore(): boolean { return this.ready?.has_more_before ?? false; }
+  get hasMoreAfter(): boolean { return this.ready?.has_more_after ?? false; }
+
+  /** Applies one frame now; handlers and listeners hear of it with the rest of its batch. */
+  applyFrame(f: Frame<Row>): void {
+    if (f.op === "reset") { this.syncing = true; this.resets++; }
+    f.live = !this.syncing;
+    applyFrame(this.work, f);
+    switch (f.op) {
+      case "ready": this.ready = f; this.syncing = false; break;
+      case "status": this.status = f.state; break;
+      case "enter": case "update": case "move": case "leave": this.settle(f.id, f.version); break;
+    }
+    if (f.eid) this.eid = f.eid;
+    this.pending.push(f);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.schedule(() => { this.scheduled = false; this.flush(); });
+    }
+  }
+
+  /** Publishes what was applied since the last flush: one snapshot, one round of handlers. */
+  flush(): void {
+    const frames = this.pending;
+    if (frames.length === 0) return;
+    this.pending = [];
+    this.publish(frames);
+    const h = this.handlers;
+    if (h.onChange && frames.some(x => x.op !== "ready" && x.op !== "status" && x.op !== "error" && x.op !== "closed")) {
+      h.onChange(this.rows, frames);
+    }
+    if (h.onStatus && frames.some(x => x.op === "status")) h.onStatus(this.status);
+    const ready = frames.findLast(x => x.op === "ready");
+    if (ready && this.ready) {
+      for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
+      h.onReady?.(this.ready);
+    }
+    this.afterFlush();
+  }
+
+  /** A new frozen snapshot from the working rows, then every listener. */
+  protected publish(frames: Frame<Row>[]): void {
+    this.rows = Object.freeze(this.withOverlays());
+    this.snapshot = this.makeSnapshot(frames);
+    for (const l of [...this.listeners]) l();
+  }
+
+  /** Called after each flush; subscriptions persist their window here. */
+  protected afterFlush(): void {}
+
+  /** Listens for new snapshots (useSyncExternalStore's `subscribe`). Returns the unsubscribe. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  /** The current snapshot: the same object until the next applied batch. */
+  getSnapshot(): Snapshot<Row> { return this.snapshot; }
+
+  /** Resolves at the next ready (Suspense can throw it); rejects if the subscription fails first. */
+  whenReady(): Promise<ReadyFrame> {
+    if (this.ready && !this.syncing) return Promise.resolve(this.ready);
+    if (this.error) return Promise.reject(this.error);
+    return new Promise((ok, fail) => this.readyWaiters.push({ ok, fail }));
+  }
+
+  /** The subscription failed or ended: one last snapshot, then nothing more. */
+  protected end(error: ErrorFrame | null): void {
+    this.closed = true;
+    if (error) this.error = error;
+    for (const w of this.readyWaiters.splice(0)) w.fail(error ?? new Error("subscription closed"));
+    this.publish([]);
+  }
+
+  /** Shows `row` (null = deleted) in place of the server's row `id` until {@link settle}d. */
+  overlay(id: string, row: Row | null): void {
+    if (!this.work.some(e => e.id === id)) return;
+    this.overlays.set(id, { row, version: Infinity });
+    this.publish([]);
+  }
+
+  /** The write behind an overlay succeeded with `version`: keep it until a frame brings that version. */
+  confirm(id: string, version: number): void {
+    const o = this.overlays.get(id);
+    if (!o) return;
+    const base = this.work.find(e => e.id === id);
+    if (!base || base.version >= version) this.dropOverlay(id);
+    else o.version = version;
+  }
+
+  /** The write behind an overlay failed: show the server's row again. */
+  dropOverlay(id: string): void {
+    if (this.overlays.delete(id)) this.publish([]);
+  }
+
+  /** A frame for `id` arrived: the server's row wins over an overlay it confirms or contradicts. */
+  private settle(id: string, version: number): void {
+    const o = this.overlays.get(id);
+    if (o && (o.version === Infinity || version >= o.version)) this.overlays.delete(id);
+  }
+
+  private withOverlays(): Entry<Row>[] {
+    if (this.overlays.size === 0) return this.work.slice();
+    const out: Entry<Row>[] = [];
+    for (const e of this.work) {
+      const o = this.overlays.get(e.id);
+      if (!o) out.push(e);
+      else if (o.row) out.push(Object.freeze({ ...e, row: o.row, pending: true }));
+    }
+    return out;
+  }
+
+  private currentStatus(): SubscriptionStatus {
+    if (this.error) return "error";
+    if (this.closed) return "closed";
+    if (this.syncing) return "syncing";
+    return this.status;
+  }
+
+  private makeSnapshot(frames: Frame<Row>[]): Snapshot<Row> {
+    return Object.freeze({
+      rows: this.rows,
+      status: this.currentStatus(),
+      ready: this.ready,
+      hasMoreBefore: this.hasMoreBefore,
+      hasMoreAfter: this.hasMoreAfter,
+      error: this.error,
+      frames: Object.freeze(frames),
+    });
+  }
+}

@@ -1,0 +1,212 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { LiveQuery } from "../../dist/index.js";
+import { FakeTimers, fakeSocketClass, snapshotFrames, fakeJwt } from "../support/fakes.mjs";
+
+function client(opts = {}) {
+  const timers = new FakeTimers();
+  const { FakeSocket, sockets } = fakeSocketClass();
+  const events = new EventTarget();
+  const doc = Object.assign(new EventTarget(), { hidden: false });
+  const states = [];
+  const lq = new LiveQuery("ws://gw.test/v1/ws", {
+    WebSocket: FakeSocket, timers, random: () => 0.5, events, document: doc,
+    onState: (s, d) => states.push(d ? s + ":" + d : s), ...opts,
+  });
+  return { lq, timers, sockets, events, doc, states, last: () => sockets[sockets.length - 1] };
+}
+
+/** Publishes pending batches (0 ms timers), then returns the delay of the scheduled reconnect. */
+function retryDelay(c) {
+  c.timers.advance(0);
+  return c.timers.pending()[0];
+}
+
+test("backoff doubles on every close, also after open, and resets only on the first ready", () => {
+  const c = client();
+  c.lq.subscribe({ table: "t", limit: 2 });
+  const waits = [];
+  for (let i = 0; i < 4; i++) {
+    const ws = c.last();
+    ws.open();
+    ws.serverClose(4029, "too many connections"); // refused right after open: an overloaded server
+    waits.push(retryDelay(c));
+    c.timers.advance(waits[i]);
+  }
+  assert.deepEqual(waits, [250, 500, 1000, 2000]);
+  const ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  ws.serverClose(1001, "shutdown");
+  assert.equal(retryDelay(c), 250, "a ready means the server served: the next retry is fast again");
+});
+
+test("backoff is capped", () => {
+  const c = client({ backoff: { base: 100, max: 1000 } });
+  const waits = [];
+  for (let i = 0; i < 6; i++) {
+    c.last().serverClose(1006);
+    waits.push(retryDelay(c));
+    c.timers.advance(waits[i]);
+  }
+  assert.deepEqual(waits, [100, 200, 400, 800, 1000, 1000]);
+});
+
+test("close 1008 stops for good; so does 4001 without a token source", () => {
+  for (const code of [1008, 4001]) {
+    const c = client({ token: "static" });
+    c.last().open();
+    c.last().serverClose(code, "policy");
+    assert.equal(c.lq.state, "stopped");
+    assert.deepEqual(c.timers.pending(), [], "no reconnect scheduled after " + code);
+    assert.equal(c.sockets.length, 1);
+  }
+});
+
+test("close 4001 with getToken reconnects with a fresh token sent as the first message", async () => {
+  let n = 0;
+  const c = client({ getToken: async () => "tok" + ++n });
+  await new Promise(r => setImmediate(r));
+  c.last().open();
+  assert.deepEqual(c.last().sent[0], { action: "auth", token: "tok1" });
+  c.last().serverClose(4001, "token_expired");
+  assert.equal(c.lq.state, "closed");
+  c.timers.advance(retryDelay(c));
+  await new Promise(r => setImmediate(r));
+  assert.equal(c.sockets.length, 2);
+  c.last().open();
+  assert.deepEqual(c.last().sent[0], { action: "auth", token: "tok2" });
+});
+
+test("a JWT is refreshed over the open socket before it expires", async () => {
+  let n = 0;
+  const c = client({ getToken: async () => fakeJwt({ sub: "u", exp: Math.floor(c.timers.t / 1000) + 300, n: ++n }), refreshBeforeMs: 60_000, pingMs: 3_600_000 });
+  await new Promise(r => setImmediate(r));
+  const ws = c.last();
+  ws.open();
+  assert.equal(ws.sentOf("auth").length, 1);
+  c.timers.advance(239_000);
+  await new Promise(r => setImmediate(r));
+  assert.equal(ws.sentOf("auth").length, 1, "not yet: 60 s before exp is at 240 s");
+  c.timers.advance(1_000);
+  await new Promise(r => setImmediate(r));
+  const auths = ws.sentOf("auth");
+  assert.equal(auths.length, 2);
+  assert.notEqual(auths[1].token, auths[0].token);
+  assert.equal(c.sockets.length, 1, "refresh keeps the connection");
+});
+
+test("client pings a quiet socket and drops a silent one within 30 s", () => {
+  const c = client();
+  const ws = c.last();
+  ws.open();
+  c.timers.advance(10_000);
+  assert.equal(ws.sentOf("ping").length, 1);
+  ws.frame({ op: "pong" });
+  c.timers.advance(10_000);
+  assert.equal(c.sockets.length, 1, "a pong keeps it");
+  assert.equal(ws.sentOf("ping").length, 2, "quiet for 10 s: ping again");
+  c.timers.advance(10_000); // nothing heard for 20 s after the pong: dropped, 30 s after the last frame
+  assert.equal(c.lq.state, "closed");
+  assert.equal(ws.closedWith, 4000);
+  c.timers.advance(retryDelay(c));
+  assert.equal(c.sockets.length, 2);
+});
+
+test("online and visibilitychange to visible reconnect at once instead of waiting out the backoff", () => {
+  const c = client({ backoff: { base: 5000 } });
+  c.last().serverClose(1006);
+  assert.equal(c.sockets.length, 1);
+  c.events.dispatchEvent(new Event("online"));
+  assert.equal(c.sockets.length, 2);
+  c.last().serverClose(1006);
+  c.doc.hidden = true;
+  c.doc.dispatchEvent(new Event("visibilitychange"));
+  assert.equal(c.sockets.length, 2, "hidden: no hurry");
+  c.doc.hidden = false;
+  c.doc.dispatchEvent(new Event("visibilitychange"));
+  assert.equal(c.sockets.length, 3);
+  c.lq.close();
+  c.events.dispatchEvent(new Event("online"));
+  assert.equal(c.sockets.length, 3, "closed by the user: stays closed");
+  assert.equal(c.lq.state, "stopped");
+});
+
+test("subscriptions are re-sent after a reconnect with resume = the last applied eid and the current window", () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", order: [{ field: "n" }], limit: 3 });
+  let ws = c.last();
+  ws.open();
+  assert.deepEqual(ws.sentOf("subscribe"), [{ action: "subscribe", sub: "s1", query: { table: "t", order: [{ field: "n" }], limit: 3 } }]);
+  const frames = snapshotFrames("s1", 3);
+  for (const f of frames.slice(0, 3)) ws.frame(f); // cut off mid-snapshot: reset + 2 enters
+  ws.serverClose(1006);
+  s.reanchor({ limit: 10 }); // while offline
+  c.timers.advance(retryDelay(c));
+  ws = c.last();
+  ws.open();
+  assert.deepEqual(ws.sentOf("subscribe"), [{ action: "subscribe", sub: "s1", query: { table: "t", order: [{ field: "n" }], limit: 10 }, resume: "e2" }]);
+  assert.equal(ws.sentOf("reanchor").length, 0, "the reanchor travels in the resubscribe");
+});
+
+test("an error to a subscribe ends that subscription; it is not re-sent", () => {
+  const c = client();
+  const errors = [];
+  const s = c.lq.subscribe({ table: "nope" }, { onError: e => errors.push(e.code) });
+  const other = c.lq.subscribe({ table: "t" });
+  c.last().open();
+  c.last().frame({ op: "error", sub: "s1", code: "unknown_table", message: "no such table" });
+  assert.deepEqual(errors, ["unknown_table"]);
+  assert.equal(s.getSnapshot().status, "error");
+  assert.equal(s.getSnapshot().error.code, "unknown_table");
+  c.last().serverClose(1006);
+  c.timers.advance(retryDelay(c));
+  c.last().open();
+  assert.deepEqual(c.last().sentOf("subscribe").map(m => m.sub), ["s2"]);
+  assert.ok(other);
+});
+
+test("an error to a reanchor keeps the subscription and its old window", () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", limit: 2 });
+  const ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  s.reanchor({ after: "bad-cursor" });
+  ws.frame({ op: "error", sub: "s1", code: "bad_query", message: "malformed cursor" });
+  c.timers.advance(0);
+  assert.equal(s.query.after, undefined);
+  assert.equal(s.syncing, false);
+  assert.equal(s.closed, false);
+  assert.equal(s.getSnapshot().rows.length, 2);
+});
+
+test("closed frames reach onClosed; shutdown resumes, revoked ends", () => {
+  const c = client();
+  const got = [];
+  const a = c.lq.subscribe({ table: "a" }, { onClosed: f => got.push([f.cause, f.final]) });
+  const b = c.lq.subscribe({ table: "b" }, { onClosed: f => got.push([f.cause, f.final]) });
+  const ws = c.last();
+  ws.open();
+  ws.frame({ op: "closed", sub: "s1", cause: "shutdown" });
+  ws.frame({ op: "closed", sub: "s2", cause: "revoked" });
+  assert.deepEqual(got, [["shutdown", false], ["revoked", true]]);
+  assert.equal(a.closed, false);
+  assert.equal(b.getSnapshot().status, "closed");
+  ws.serverClose(1001);
+  c.timers.advance(retryDelay(c));
+  c.last().open();
+  assert.deepEqual(c.last().sentOf("subscribe").map(m => m.sub), ["s1"]);
+});
+
+test("close() sends unsubscribe and the subscription is not re-sent", () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t" });
+  c.last().open();
+  s.close();
+  assert.deepEqual(c.last().sentOf("unsubscribe"), [{ action: "unsubscribe", sub: "s1" }]);
+  c.last().serverClose(1006);
+  c.timers.advance(retryDelay(c));
+  c.last().open();
+  assert.equal(c.last().sentOf("subscribe").length, 0);
+});

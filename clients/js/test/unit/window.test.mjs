@@ -1,0 +1,140 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { LiveQuery, applyFrame } from "../../dist/index.js";
+import { FakeTimers, fakeSocketClass, snapshotFrames, MemoryStorage } from "../support/fakes.mjs";
+
+function client(opts = {}) {
+  const timers = new FakeTimers();
+  const { FakeSocket, sockets } = fakeSocketClass();
+  const lq = new LiveQuery("ws://gw.test/v1/ws", { WebSocket: FakeSocket, timers, random: () => 0.5,
+    events: new EventTarget(), document: Object.assign(new EventTarget(), { hidden: false }), ...opts });
+  return { lq, timers, sockets, last: () => sockets[sockets.length - 1] };
+}
+
+test("splice semantics: each index is relative to the window the previous frame left", () => {
+  const w = [];
+  const e = (id, i) => ({ op: "enter", id, version: 1, row: { id }, cursor: "c" + id, new_index: i });
+  for (const f of [{ op: "reset" }, e("a", 0), e("c", 1), e("b", 1),
+    { op: "move", id: "a", version: 2, row: { id: "a", x: 1 }, cursor: "ca2", old_index: 0, new_index: 2 },
+    { op: "update", id: "b", version: 2, row: { id: "b", y: 1 }, cursor: "cb", new_index: 0 },
+    { op: "leave", id: "c", version: 1, old_index: 1 }]) applyFrame(w, f);
+  assert.deepEqual(w.map(x => [x.id, x.version]), [["b", 2], ["a", 2]]);
+  assert.ok(Object.isFrozen(w[0]));
+});
+
+test("frames of one burst reach onChange once, with the frames it applied", () => {
+  const c = client();
+  const calls = [];
+  const s = c.lq.subscribe({ table: "t" }, { onChange: (rows, frames) => calls.push([rows.map(r => r.id), frames.map(f => f.op)]) });
+  c.last().open();
+  for (const f of snapshotFrames("s1", 3)) c.last().frame(f);
+  assert.equal(calls.length, 0, "nothing before the batch is flushed");
+  c.timers.advance(0);
+  assert.deepEqual(calls, [[["r0", "r1", "r2"], ["reset", "enter", "enter", "enter", "ready"]]]);
+  assert.equal(s.getSnapshot().status, "live");
+  assert.equal(s.hasMoreAfter, true);
+});
+
+test("a snapshot is frozen, stays the same object until the next batch, and old ones never change", () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t" });
+  let notified = 0;
+  s.subscribe(() => notified++);
+  c.last().open();
+  for (const f of snapshotFrames("s1", 2)) c.last().frame(f);
+  c.timers.advance(0);
+  const first = s.getSnapshot();
+  assert.equal(s.getSnapshot(), first);
+  assert.ok(Object.isFrozen(first) && Object.isFrozen(first.rows) && Object.isFrozen(first.rows[0]));
+  const before = JSON.stringify(first);
+  c.last().frame({ op: "update", sub: "s1", id: "r0", version: 2, row: { id: "r0", n: 9 }, cursor: "c0", new_index: 0, eid: "x1" });
+  c.last().frame({ op: "leave", sub: "s1", id: "r1", version: 2, old_index: 1, eid: "x2" });
+  assert.equal(s.getSnapshot(), first, "applied but not yet published");
+  c.timers.advance(0);
+  const second = s.getSnapshot();
+  assert.notEqual(second, first);
+  assert.equal(JSON.stringify(first), before);
+  assert.deepEqual(second.rows.map(r => [r.id, r.version]), [["r0", 2]]);
+  assert.deepEqual(second.frames.map(f => f.op), ["update", "leave"]);
+  assert.equal(second.frames[0].live, true, "a change while in sync is live (what a UI highlights)");
+  assert.ok(notified >= 2);
+});
+
+test("status frames: stale, then live", () => {
+  const c = client();
+  const seen = [];
+  const s = c.lq.subscribe({ table: "t" }, { onStatus: st => seen.push(st) });
+  c.last().open();
+  for (const f of snapshotFrames("s1", 1)) c.last().frame(f);
+  c.last().frame({ op: "status", sub: "s1", state: "stale" });
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "stale");
+  c.last().frame({ op: "status", sub: "s1", state: "live" });
+  c.timers.advance(0);
+  assert.deepEqual(seen, ["stale", "live"]);
+});
+
+test("whenReady resolves at ready and rejects when the subscribe fails", async () => {
+  const c = client();
+  const ok = c.lq.subscribe({ table: "t" });
+  const bad = c.lq.subscribe({ table: "u" });
+  const p1 = ok.whenReady(), p2 = bad.whenReady();
+  c.last().open();
+  for (const f of snapshotFrames("s1", 1)) c.last().frame(f);
+  c.last().frame({ op: "error", sub: "s2", code: "forbidden", message: "no" });
+  c.timers.advance(0);
+  assert.equal((await p1).op, "ready");
+  await assert.rejects(p2, e => e.code === "forbidden");
+});
+
+test("persist: a new client paints the saved window at once and resumes from its eid", () => {
+  const storage = new MemoryStorage();
+  const q = { table: "t", order: [{ field: "n" }], limit: 3 };
+  const c1 = client({ storage });
+  const s1 = c1.lq.subscribe(q, {}, { persist: true });
+  c1.last().open();
+  for (const f of snapshotFrames("s1", 3)) c1.last().frame(f);
+  c1.timers.advance(0);
+  s1.reanchor({ limit: 5 });
+  for (const f of snapshotFrames("s1", 2, { start: 3, eidPrefix: "g" }).slice(1, -1)) c1.last().frame({ ...f, new_index: f.new_index + 3 });
+  c1.last().frame({ op: "ready", sub: "s1", has_more_before: false, has_more_after: false, resumed: false, eid: "g-ready" });
+  c1.timers.advance(0);
+
+  // "reload": a new client with the same storage
+  const c2 = client({ storage });
+  const s2 = c2.lq.subscribe(q, {}, { persist: true });
+  assert.deepEqual(s2.getSnapshot().rows.map(r => r.id), ["r0", "r1", "r2", "r3", "r4"], "painted before any frame");
+  assert.equal(s2.getSnapshot().status, "syncing");
+  c2.last().open();
+  assert.deepEqual(c2.last().sentOf("subscribe")[0], { action: "subscribe", sub: "s1", query: { ...q, limit: 5 }, resume: "g-ready" });
+  c2.last().frame({ op: "ready", sub: "s1", has_more_before: false, has_more_after: false, resumed: true, eid: "h1" });
+  c2.timers.advance(0);
+  assert.equal(s2.getSnapshot().status, "live");
+  assert.equal(s2.resets, 0);
+});
+
+test("persist ignores a saved window that does not parse", () => {
+  const storage = new MemoryStorage();
+  const c = client({ storage });
+  const q = { table: "t" };
+  storage.setItem("livequery:ws://gw.test/v1/ws:" + JSON.stringify(["t", null, null]), "{not json");
+  const s = c.lq.subscribe(q, {}, { persist: true });
+  assert.equal(s.getSnapshot().rows.length, 0);
+  c.last().open();
+  assert.equal(c.last().sentOf("subscribe")[0].resume, undefined);
+});
+
+test("readable(): the Svelte store contract over a subscription", async () => {
+  const { readable } = await import("../../dist/store.js");
+  const c = client();
+  const s = c.lq.subscribe({ table: "t" });
+  const seen = [];
+  const stop = readable(s).subscribe(snap => seen.push(snap.rows.length));
+  c.last().open();
+  for (const f of snapshotFrames("s1", 2)) c.last().frame(f);
+  c.timers.advance(0);
+  stop();
+  c.last().frame({ op: "leave", sub: "s1", id: "r0", version: 2, old_index: 0 });
+  c.timers.advance(0);
+  assert.deepEqual(seen, [0, 2]);
+});

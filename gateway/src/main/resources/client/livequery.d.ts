@@ -1,0 +1,547 @@
+/* @livequery/client 0.1.0 (script-tag build; protocol v1). Apache-2.0. */
+declare namespace livequery {
+    const brand: unique symbol;
+    /** An opaque position in a query's order, taken from a frame (PROTOCOL §2). */
+    export type Cursor = string & {
+        readonly [brand]: "Cursor";
+    };
+    /** An opaque resume token, the event id of a frame (PROTOCOL §3). */
+    export type Eid = string & {
+        readonly [brand]: "Eid";
+    };
+    /** Every row has a string id; the rest is whatever was written. */
+    export type RowBase = {
+        id: string;
+    };
+    type Scalar = string | number | boolean | null;
+    /** Operators of a `where` term (PROTOCOL §2); a bare value means `eq`. */
+    export type Condition<V> = V | {
+        eq?: V;
+        ne?: V;
+        lt?: V;
+        lte?: V;
+        gt?: V;
+        gte?: V;
+        in?: readonly V[];
+        prefix?: string;
+        exists?: boolean;
+    };
+    /** A conjunction over the row's top-level fields, keyed by the row type. */
+    export type Where<Row> = {
+        [K in keyof Row & string]?: Condition<Row[K] extends Scalar ? Row[K] : Scalar>;
+    } & {
+        or?: readonly Omit<Where<Row>, "or">[];
+    };
+    export type OrderKey<Row> = {
+        field: keyof Row & string;
+        dir?: "asc" | "desc";
+    };
+    /** A query over table rows of type Row (PROTOCOL §2). At most one of after/before. */
+    export type Query<Row extends RowBase = RowBase> = {
+        table: string;
+        where?: Where<Row>;
+        order?: readonly OrderKey<Row>[];
+        limit?: number;
+        after?: Cursor | null;
+        before?: Cursor | null;
+    };
+    /** A change of window for {@link Subscription.reanchor}; `{after: null}` = from the top. */
+    export type Reanchor = {
+        limit: number;
+        after?: undefined;
+        before?: undefined;
+    } | {
+        after: Cursor | null;
+        limit?: number;
+        before?: undefined;
+    } | {
+        before: Cursor;
+        limit?: number;
+        after?: undefined;
+    };
+    /** One row of a window. Never mutated: a change makes a new entry. */
+    export type Entry<Row extends RowBase = RowBase> = {
+        readonly id: string;
+        readonly version: number;
+        readonly row: Row;
+        readonly cursor: Cursor;
+        /** true while an optimistic write is shown in place of the server's row */
+        readonly pending?: boolean;
+    };
+    type Common = {
+        sub?: string;
+        eid?: Eid; /** set by the client: a change made while in sync */
+        live?: boolean;
+    };
+    export type ResetFrame = Common & {
+        op: "reset";
+        cause: "subscribe" | "resume_miss" | "overflow" | "failover" | "epoch";
+        epoch?: unknown;
+    };
+    export type EnterFrame<Row extends RowBase = RowBase> = Common & {
+        op: "enter";
+        id: string;
+        version: number;
+        row: Row;
+        cursor: Cursor;
+        new_index: number;
+    };
+    export type LeaveFrame = Common & {
+        op: "leave";
+        id: string;
+        version: number;
+        old_index: number;
+    };
+    export type UpdateFrame<Row extends RowBase = RowBase> = Common & {
+        op: "update";
+        id: string;
+        version: number;
+        row: Row;
+        cursor: Cursor;
+        new_index: number;
+    };
+    export type MoveFrame<Row extends RowBase = RowBase> = Common & {
+        op: "move";
+        id: string;
+        version: number;
+        row: Row;
+        cursor: Cursor;
+        old_index: number;
+        new_index: number;
+    };
+    export type ReadyFrame = Common & {
+        op: "ready";
+        has_more_before: boolean;
+        has_more_after: boolean;
+        resumed: boolean;
+    };
+    export type ErrorFrame = Common & {
+        op: "error";
+        code: string;
+        message: string;
+    };
+    export type ClosedFrame = Common & {
+        op: "closed";
+        cause: "unsubscribed" | "revoked" | "shutdown" | string;
+    };
+    export type StatusFrame = Common & {
+        op: "status";
+        state: "stale" | "live";
+    };
+    export type PongFrame = Common & {
+        op: "pong";
+    };
+    /** Every server→client frame (PROTOCOL §3), discriminated by `op`. */
+    export type Frame<Row extends RowBase = RowBase> = ResetFrame | EnterFrame<Row> | LeaveFrame | UpdateFrame<Row> | MoveFrame<Row> | ReadyFrame | ErrorFrame | ClosedFrame | StatusFrame | PongFrame;
+    /** The frames that change a window. */
+    export type RowFrame<Row extends RowBase = RowBase> = EnterFrame<Row> | LeaveFrame | UpdateFrame<Row> | MoveFrame<Row>;
+    /** The connection as a user would name it. `stopped` is final (lq.close(), 1008, 4001 without a token source). */
+    export type ConnectionState = "connecting" | "open" | "closed" | "stopped";
+    /** A subscription: `syncing` until the ready of a snapshot, reanchor or resume; `stale` per status frames. */
+    export type SubscriptionStatus = "syncing" | "live" | "stale" | "error" | "closed";
+    /** What a subscription holds after one applied batch. Frozen: a new object per batch. */
+    export type Snapshot<Row extends RowBase = RowBase> = {
+        readonly rows: readonly Entry<Row>[];
+        readonly status: SubscriptionStatus;
+        readonly ready: ReadyFrame | null;
+        readonly hasMoreBefore: boolean;
+        readonly hasMoreAfter: boolean;
+        readonly error: ErrorFrame | null;
+        /** the frames this batch applied (empty for a snapshot made without frames) */
+        readonly frames: readonly Frame<Row>[];
+    };
+    export type Handlers<Row extends RowBase = RowBase> = {
+        /** once per applied batch that changed rows, with the frames it applied */
+        onChange?: (rows: readonly Entry<Row>[], frames: Frame<Row>[]) => void;
+        onReady?: (ready: ReadyFrame) => void;
+        onStatus?: (status: "live" | "stale") => void;
+        /** an error frame for this subscription; when it failed the subscribe, the subscription is over */
+        onError?: (error: ErrorFrame) => void;
+        /** a closed frame; `final` unless the cause is shutdown (then it resumes on another connection) */
+        onClosed?: (closed: ClosedFrame & {
+            final: boolean;
+        }) => void;
+    };
+
+    /**
+     * Splices one frame into a window with the semantics of PROTOCOL §3: each index is relative to
+     * the window as the previous frame left it. Frames that do not change rows leave it alone.
+     * Mutates and returns `rows`; the entries it inserts are new frozen objects, never changed later,
+     * so snapshots can share them.
+     */
+    export function applyFrame<Row extends RowBase>(rows: Entry<Row>[], f: Frame<Row>): Entry<Row>[];
+
+    /** What a subscription needs from the connection it lives on. */
+    export interface Connection {
+        /** Sends now if the socket is open; otherwise the next (re)subscribe carries the state. */
+        send(msg: Record<string, unknown>): void;
+        /** The subscription is over: do not re-send it after a reconnect. */
+        forget(name: string): void;
+    }
+    /** The part of the WebSocket API the client uses: the browser's, Node 22's or the `ws` package's. */
+    export interface SocketLike {
+        readonly readyState: number;
+        send(data: string): void;
+        close(code?: number, reason?: string): void;
+        onopen: ((ev: unknown) => void) | null;
+        onmessage: ((ev: {
+            data: unknown;
+        }) => void) | null;
+        onclose: ((ev: {
+            code: number;
+            reason?: string;
+        }) => void) | null;
+        onerror: ((ev: unknown) => void) | null;
+    }
+    export type SocketConstructor = new (url: string) => SocketLike;
+    /** Injectable clock and timers (fake ones in tests). */
+    export type Timers = {
+        setTimeout(fn: () => void, ms: number): unknown;
+        clearTimeout(id: unknown): void;
+        now?(): number;
+    };
+    /** The `exp` claim of a JWT in ms, or null when the token is not a JWT with one. */
+    export function tokenExpiry(token: string): number | null;
+
+    /** The part of the Web Storage API persistence uses (sessionStorage, localStorage or a test double). */
+    export type KeyValueStorage = {
+        getItem(key: string): string | null;
+        setItem(key: string, value: string): void;
+        removeItem(key: string): void;
+    };
+    /** Opt-in persistence of a subscription's window, so a reload paints at once and resumes by eid. */
+    export type PersistOptions = {
+        /** where to keep it; default sessionStorage (per tab, survives reload and back/forward) */
+        storage?: KeyValueStorage;
+        /** default: derived from the endpoint and the query's shape (table, where, order) */
+        key?: string;
+    };
+    export type Saved<Row extends RowBase> = {
+        v: 1;
+        query: Query<Row>;
+        rows: Entry<Row>[];
+        eid: Eid;
+    };
+    /** The key of a query's shape: a window moved by reanchor is still the same saved subscription. */
+    export function persistKey(url: string, query: Query<RowBase>): string;
+    export function defaultStorage(): KeyValueStorage | undefined;
+    export function load<Row extends RowBase>(storage: KeyValueStorage, key: string): Saved<Row> | null;
+    export function save<Row extends RowBase>(storage: KeyValueStorage, key: string, s: Saved<Row>): void;
+
+    /** Runs `fn` soon, once per burst of frames (an animation frame in a visible browser tab). */
+    export type Scheduler = (fn: () => void) => void;
+    /**
+     * A window of rows kept equal to the server's by applying frames; the part that WebSocket and
+     * SSE subscriptions share. Frames apply at once to a working array; handlers, listeners and the
+     * public fields see them once per batch, as one frozen {@link Snapshot} — what
+     * useSyncExternalStore, Svelte stores and Vue's shallowRef need (a new identity only on change).
+     */
+    export class LiveWindow<Row extends RowBase = RowBase> {
+        private readonly schedule;
+        query: Query<Row>;
+        readonly handlers: Handlers<Row>;
+        /** the rows as of the last applied batch (frozen) */
+        rows: readonly Entry<Row>[];
+        /** the last ready frame */
+        ready: ReadyFrame | null;
+        /** `stale` while the server says its backend is unreachable */
+        status: "live" | "stale";
+        /** from subscribe, reset or reanchor until the ready that ends it */
+        syncing: boolean;
+        /** reset frames seen (a resume that works sends none) */
+        resets: number;
+        closed: boolean;
+        error: ErrorFrame | null;
+        /** the eid of the last applied frame: the resume token */
+        eid: Eid | null;
+        protected work: Entry<Row>[];
+        private pending;
+        private scheduled;
+        private snapshot;
+        private listeners;
+        private overlays;
+        private readyWaiters;
+        constructor(query: Query<Row>, handlers: Handlers<Row> | undefined, schedule: Scheduler);
+        get hasMoreBefore(): boolean;
+        get hasMoreAfter(): boolean;
+        /** Applies one frame now; handlers and listeners hear of it with the rest of its batch. */
+        applyFrame(f: Frame<Row>): void;
+        /** Publishes what was applied since the last flush: one snapshot, one round of handlers. */
+        flush(): void;
+        /** A new frozen snapshot from the working rows, then every listener. */
+        protected publish(frames: Frame<Row>[]): void;
+        /** Called after each flush; subscriptions persist their window here. */
+        protected afterFlush(): void;
+        /** Listens for new snapshots (useSyncExternalStore's `subscribe`). Returns the unsubscribe. */
+        subscribe(listener: () => void): () => void;
+        /** The current snapshot: the same object until the next applied batch. */
+        getSnapshot(): Snapshot<Row>;
+        /** Resolves at the next ready (Suspense can throw it); rejects if the subscription fails first. */
+        whenReady(): Promise<ReadyFrame>;
+        /** The subscription failed or ended: one last snapshot, then nothing more. */
+        protected end(error: ErrorFrame | null): void;
+        /** Shows `row` (null = deleted) in place of the server's row `id` until {@link settle}d. */
+        overlay(id: string, row: Row | null): void;
+        /** The write behind an overlay succeeded with `version`: keep it until a frame brings that version. */
+        confirm(id: string, version: number): void;
+        /** The write behind an overlay failed: show the server's row again. */
+        dropOverlay(id: string): void;
+        /** A frame for `id` arrived: the server's row wins over an overlay it confirms or contradicts. */
+        private settle;
+        private withOverlays;
+        private currentStatus;
+        private makeSnapshot;
+    }
+
+    export type SubscribeOptions = {
+        persist?: PersistOptions | boolean;
+    };
+    /**
+     * One subscription on a {@link LiveQuery} connection (PROTOCOL §4): re-sent with `resume` after
+     * every reconnect until it is closed, ends for good on an error to its subscribe or a final
+     * closed frame.
+     */
+    export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row> {
+        private readonly conn;
+        readonly name: string;
+        private readonly storage;
+        /** the query as last sent to the server (before a reanchor error, restored) */
+        private previous;
+        /** true from sending subscribe until its first ready: an error then means the subscribe failed */
+        private subscribing;
+        constructor(conn: Connection, name: string, query: Query<Row>, handlers: Handlers<Row> | undefined, schedule: Scheduler, storage: {
+            storage: KeyValueStorage;
+            key: string;
+        } | null);
+        /** Changes the window: {limit}, {after: cursor}, {before: cursor}, {after: null} = from the top. */
+        reanchor(change: Reanchor): void;
+        /** Ends the subscription (unsubscribe is sent if connected). */
+        close(): void;
+        /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
+        subscribeMessage(): Record<string, unknown>;
+        /** A frame for this subscription from the connection. */
+        receive(f: Frame<Row>): void;
+        private failed;
+        private closedBy;
+        protected afterFlush(): void;
+        /** Paints the saved window at once; the subscribe then resumes from its eid. */
+        private restore;
+    }
+
+    export type FetchLike = (url: string, init?: {
+        method?: string;
+        headers?: Record<string, string>;
+        body?: string;
+    }) => Promise<{
+        ok: boolean;
+        status: number;
+        json(): Promise<any>;
+        text(): Promise<string>;
+    }>;
+    export type WriteOptions = {
+        /** compare-and-set: the write succeeds only if the row is at this version (else 412) */
+        ifMatch?: number;
+        /** show the change in this client's windows at once; rolled back if the write fails */
+        optimistic?: boolean;
+    };
+    /** A failed HTTP call, with the code of PROTOCOL §7 (`version_mismatch`, `not_found`, …). */
+    export class LiveQueryError extends Error {
+        readonly status: number;
+        readonly code: string;
+        constructor(status: number, code: string, message: string);
+    }
+    export type OneShot<Row> = {
+        rows: Row[];
+        cursors: Cursor[];
+        has_more_after: boolean;
+        [k: string]: unknown;
+    };
+    /**
+     * The HTTP API of one table (PROTOCOL §7). Optimistic writes overlay the windows of this client
+     * that hold the row, and the overlay goes when the server's frame for the row arrives (it wins,
+     * whether it confirms or contradicts the write) or when the write fails.
+     */
+    export class Table<Row extends RowBase = RowBase> {
+        private readonly base;
+        readonly name: string;
+        private readonly fetcher;
+        private readonly token;
+        private readonly windows;
+        constructor(base: string, name: string, fetcher: FetchLike, token: () => string | undefined, windows: () => LiveWindow<Row>[]);
+        /** Replaces or inserts a row. */
+        put(row: Row, opts?: WriteOptions): Promise<{
+            id: string;
+            version: number;
+        }>;
+        /** Merges top-level fields (null deletes a field); 404 if the row is absent. */
+        patch(id: string, fields: Partial<Row>, opts?: WriteOptions): Promise<{
+            id: string;
+            version: number;
+        }>;
+        delete(id: string, opts?: WriteOptions): Promise<{
+            id: string;
+            version: number;
+        }>;
+        /** Upserts and deletes, each row atomically (PROTOCOL §7). */
+        batch(change: {
+            upsert?: Row[];
+            delete?: string[];
+        }): Promise<unknown>;
+        /** One row with its version, or null if absent. */
+        get(id: string): Promise<{
+            id: string;
+            version: number;
+            row: Row;
+        } | null>;
+        /** A one-shot window (not live). */
+        query(q?: {
+            where?: Where<Row>;
+            order?: readonly OrderKey<Row>[];
+            limit?: number;
+            after?: Cursor;
+            before?: Cursor;
+        }): Promise<OneShot<Row>>;
+        private write;
+        private call;
+    }
+
+    type EventSourceLike = {
+        onmessage: ((ev: {
+            data: string;
+            lastEventId?: string;
+        }) => void) | null;
+        onopen: ((ev: unknown) => void) | null;
+        onerror: ((ev: unknown) => void) | null;
+        readyState: number;
+        close(): void;
+    };
+    export type EventSourceConstructor = new (url: string) => EventSourceLike;
+    export type EventSourceOptions = {
+        EventSource?: EventSourceConstructor;
+        schedule?: Scheduler;
+    };
+    /**
+     * A live window over Server-Sent Events (PROTOCOL §5) with the same shape as a WebSocket
+     * subscription. EventSource reconnects and resumes by itself (Last-Event-ID); a reanchor opens a
+     * new stream with `resume` and the new window, which the server answers with only the splice.
+     *
+     * `url` is the SSE endpoint prefix, e.g. `/v1/live` or `https://host/v1/live`.
+     */
+    export class EventSourceSubscription<Row extends RowBase = RowBase> extends LiveWindow<Row> {
+        private readonly url;
+        private readonly options;
+        private es;
+        constructor(url: string, query: Query<Row>, handlers: Handlers<Row> | undefined, options: EventSourceOptions);
+        reanchor(change: Reanchor): void;
+        close(): void;
+        private open;
+    }
+    /** The SSE URL of a query (PROTOCOL §5): where, order as `-price,name`, limit, after/before, resume. */
+    export function sseUrl(base: string, q: Query<any>, resume: string | null): string;
+    /** A live window over SSE: `liveEventSource("/v1/live", query, handlers)`. */
+    export function liveEventSource<Row extends RowBase = RowBase>(url: string, query: Query<Row>, handlers?: Handlers<Row>, options?: EventSourceOptions): EventSourceSubscription<Row>;
+
+    export type LiveQueryOptions = {
+        /** the WebSocket class; default globalThis.WebSocket (pass `ws`'s in Node 20) */
+        WebSocket?: SocketConstructor;
+        timers?: Timers;
+        /** a fixed token (PROTOCOL §9); after close 4001 the client stops */
+        token?: string;
+        /** called for every connect and before the token expires; after close 4001 it reconnects with a new one */
+        getToken?: () => string | Promise<string>;
+        /** refresh this long before `exp` (default 60 s, at most half the token's remaining life) */
+        refreshBeforeMs?: number;
+        onState?: (state: ConnectionState, detail?: string) => void;
+        /** every error frame (also those of a subscription, which its own onError hears too) */
+        onError?: (error: ErrorFrame) => void;
+        /** when to publish a batch of applied frames; default: the next animation frame, or a 0 ms timer */
+        schedule?: Scheduler;
+        /** first and largest reconnect delay (default 250 ms, 10 s); jittered ±50 % */
+        backoff?: {
+            base?: number;
+            max?: number;
+        };
+        /** client ping period (default 10 s); a socket silent for two periods is dropped (PROTOCOL §4) */
+        pingMs?: number;
+        /** where online/offline events come from (default globalThis when it has addEventListener) */
+        events?: {
+            addEventListener(t: string, f: () => void): void;
+            removeEventListener(t: string, f: () => void): void;
+        };
+        /** the page's document, for visibilitychange (default globalThis.document) */
+        document?: {
+            hidden: boolean;
+            addEventListener(t: string, f: () => void): void;
+            removeEventListener(t: string, f: () => void): void;
+        };
+        /** the HTTP API origin for {@link LiveQuery.table}; default derived from the WebSocket URL */
+        httpUrl?: string;
+        fetch?: FetchLike;
+        random?: () => number;
+        /** default storage for subscriptions that ask for `persist: true` */
+        storage?: KeyValueStorage;
+    };
+    /**
+     * One WebSocket with many subscriptions (PROTOCOL §4), reconnecting by itself and resuming every
+     * subscription from the last eid it applied. Backoff grows on every failed or refused connection
+     * and resets only when the server has served something (a ready or a pong), so a server that
+     * accepts and then closes (4029, 1001 under load) is not hammered.
+     */
+    export class LiveQuery implements Connection {
+        readonly url: string;
+        readonly options: LiveQueryOptions;
+        state: ConnectionState;
+        /** successful opens: 1 + reconnects */
+        connects: number;
+        stopped: boolean;
+        subs: Record<string, Subscription<any>>;
+        ws: SocketLike | null;
+        private next;
+        private backoff;
+        private retry;
+        private pinger;
+        private refresher;
+        private lastRx;
+        private attempt;
+        private token;
+        private readonly timers;
+        private readonly onOnline;
+        private readonly onVisible;
+        /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
+        static apply: typeof applyFrame;
+        constructor(url: string, options?: LiveQueryOptions);
+        subscribe<Row extends RowBase = RowBase>(query: Query<Row>, handlers?: Handlers<Row>, opts?: SubscribeOptions): Subscription<Row>;
+        /** The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. */
+        table<Row extends RowBase = RowBase>(name: string): Table<Row>;
+        /** Closes the socket for good. */
+        close(): void;
+        /** Drops the socket as a network failure would (for tests and demos); it reconnects and resumes. */
+        drop(): void;
+        send(msg: Record<string, unknown>): void;
+        forget(name: string): void;
+        private connect;
+        private open;
+        private receive;
+        private closed;
+        /** Back online or visible again: do not wait out the backoff. */
+        private reconnectNow;
+        private schedulePing;
+        private scheduleRefresh;
+        private clearTimers;
+        private setState;
+        private scheduler;
+        private storageFor;
+        private httpUrl;
+        private doc;
+        private now;
+        private base;
+        private max;
+    }
+
+    /** The wire protocol this client speaks (PROTOCOL.md, "v1"). */
+    export const protocolVersion = 1;
+    /** This package's version (kept equal to package.json by a test). */
+    export const version = "0.1.0";
+
+}
+declare var LiveQuery: typeof livequery.LiveQuery;

@@ -1,0 +1,772 @@
+/* @livequery/client 0.1.0 (script-tag build; protocol v1). Apache-2.0. */
+"use strict";
+(() => {
+  var __defProp = Object.defineProperty;
+  var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
+  var __export = (target, all) => {
+    for (var name in all)
+      __defProp(target, name, { get: all[name], enumerable: true });
+  };
+  var __publicField = (obj, key, value) => __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
+
+  // src/index.ts
+  var index_exports = {};
+  __export(index_exports, {
+    EventSourceSubscription: () => EventSourceSubscription,
+    LiveQuery: () => LiveQuery,
+    LiveQueryError: () => LiveQueryError,
+    LiveWindow: () => LiveWindow,
+    Subscription: () => Subscription,
+    Table: () => Table,
+    applyFrame: () => applyFrame,
+    liveEventSource: () => liveEventSource,
+    protocolVersion: () => protocolVersion,
+    sseUrl: () => sseUrl,
+    version: () => version
+  });
+
+  // src/connection.ts
+  function tokenExpiry(token) {
+    const part = token.split(".")[1];
+    if (!part) return null;
+    try {
+      const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
+      const json = JSON.parse(atob(b64 + "===".slice((b64.length + 3) % 4)));
+      return typeof json.exp === "number" ? json.exp * 1e3 : null;
+    } catch {
+      return null;
+    }
+  }
+
+  // src/persist.ts
+  function persistKey(url, query) {
+    return "livequery:" + url + ":" + JSON.stringify([query.table, query.where ?? null, query.order ?? null]);
+  }
+  function defaultStorage() {
+    try {
+      return globalThis.sessionStorage;
+    } catch {
+      return void 0;
+    }
+  }
+  function load(storage, key) {
+    try {
+      const raw = storage.getItem(key);
+      if (!raw) return null;
+      const s = JSON.parse(raw);
+      if (s.v !== 1 || typeof s.eid !== "string" || !Array.isArray(s.rows) || !s.query) return null;
+      return s;
+    } catch {
+      return null;
+    }
+  }
+  function save(storage, key, s) {
+    try {
+      storage.setItem(key, JSON.stringify(s));
+    } catch {
+      storage.removeItem(key);
+    }
+  }
+
+  // src/apply.ts
+  function applyFrame(rows, f) {
+    switch (f.op) {
+      case "reset":
+        rows.length = 0;
+        break;
+      case "enter":
+        rows.splice(f.new_index, 0, entry(f));
+        break;
+      case "leave":
+        rows.splice(f.old_index, 1);
+        break;
+      case "update":
+        rows[f.new_index] = entry(f);
+        break;
+      case "move":
+        rows.splice(f.old_index, 1);
+        rows.splice(f.new_index, 0, entry(f));
+        break;
+    }
+    return rows;
+  }
+  function entry(f) {
+    return Object.freeze({ id: f.id, version: f.version, row: f.row, cursor: f.cursor });
+  }
+
+  // src/window.ts
+  var LiveWindow = class {
+    constructor(query, handlers, schedule) {
+      __publicField(this, "schedule", schedule);
+      __publicField(this, "query");
+      __publicField(this, "handlers");
+      /** the rows as of the last applied batch (frozen) */
+      __publicField(this, "rows", Object.freeze([]));
+      /** the last ready frame */
+      __publicField(this, "ready", null);
+      /** `stale` while the server says its backend is unreachable */
+      __publicField(this, "status", "live");
+      /** from subscribe, reset or reanchor until the ready that ends it */
+      __publicField(this, "syncing", true);
+      /** reset frames seen (a resume that works sends none) */
+      __publicField(this, "resets", 0);
+      __publicField(this, "closed", false);
+      __publicField(this, "error", null);
+      /** the eid of the last applied frame: the resume token */
+      __publicField(this, "eid", null);
+      __publicField(this, "work", []);
+      __publicField(this, "pending", []);
+      __publicField(this, "scheduled", false);
+      __publicField(this, "snapshot");
+      __publicField(this, "listeners", /* @__PURE__ */ new Set());
+      __publicField(this, "overlays", /* @__PURE__ */ new Map());
+      __publicField(this, "readyWaiters", []);
+      this.query = { ...query };
+      this.handlers = handlers ?? {};
+      this.snapshot = this.makeSnapshot([]);
+    }
+    get hasMoreBefore() {
+      return this.ready?.has_more_before ?? false;
+    }
+    get hasMoreAfter() {
+      return this.ready?.has_more_after ?? false;
+    }
+    /** Applies one frame now; handlers and listeners hear of it with the rest of its batch. */
+    applyFrame(f) {
+      if (f.op === "reset") {
+        this.syncing = true;
+        this.resets++;
+      }
+      f.live = !this.syncing;
+      applyFrame(this.work, f);
+      switch (f.op) {
+        case "ready":
+          this.ready = f;
+          this.syncing = false;
+          break;
+        case "status":
+          this.status = f.state;
+          break;
+        case "enter":
+        case "update":
+        case "move":
+        case "leave":
+          this.settle(f.id, f.version);
+          break;
+      }
+      if (f.eid) this.eid = f.eid;
+      this.pending.push(f);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        this.schedule(() => {
+          this.scheduled = false;
+          this.flush();
+        });
+      }
+    }
+    /** Publishes what was applied since the last flush: one snapshot, one round of handlers. */
+    flush() {
+      const frames = this.pending;
+      if (frames.length === 0) return;
+      this.pending = [];
+      this.publish(frames);
+      const h = this.handlers;
+      if (h.onChange && frames.some((x) => x.op !== "ready" && x.op !== "status" && x.op !== "error" && x.op !== "closed")) {
+        h.onChange(this.rows, frames);
+      }
+      if (h.onStatus && frames.some((x) => x.op === "status")) h.onStatus(this.status);
+      const ready = frames.findLast((x) => x.op === "ready");
+      if (ready && this.ready) {
+        for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
+        h.onReady?.(this.ready);
+      }
+      this.afterFlush();
+    }
+    /** A new frozen snapshot from the working rows, then every listener. */
+    publish(frames) {
+      this.rows = Object.freeze(this.withOverlays());
+      this.snapshot = this.makeSnapshot(frames);
+      for (const l of [...this.listeners]) l();
+    }
+    /** Called after each flush; subscriptions persist their window here. */
+    afterFlush() {
+    }
+    /** Listens for new snapshots (useSyncExternalStore's `subscribe`). Returns the unsubscribe. */
+    subscribe(listener) {
+      this.listeners.add(listener);
+      return () => {
+        this.listeners.delete(listener);
+      };
+    }
+    /** The current snapshot: the same object until the next applied batch. */
+    getSnapshot() {
+      return this.snapshot;
+    }
+    /** Resolves at the next ready (Suspense can throw it); rejects if the subscription fails first. */
+    whenReady() {
+      if (this.ready && !this.syncing) return Promise.resolve(this.ready);
+      if (this.error) return Promise.reject(this.error);
+      return new Promise((ok, fail) => this.readyWaiters.push({ ok, fail }));
+    }
+    /** The subscription failed or ended: one last snapshot, then nothing more. */
+    end(error) {
+      this.closed = true;
+      if (error) this.error = error;
+      for (const w of this.readyWaiters.splice(0)) w.fail(error ?? new Error("subscription closed"));
+      this.publish([]);
+    }
+    /** Shows `row` (null = deleted) in place of the server's row `id` until {@link settle}d. */
+    overlay(id, row) {
+      if (!this.work.some((e) => e.id === id)) return;
+      this.overlays.set(id, { row, version: Infinity });
+      this.publish([]);
+    }
+    /** The write behind an overlay succeeded with `version`: keep it until a frame brings that version. */
+    confirm(id, version2) {
+      const o = this.overlays.get(id);
+      if (!o) return;
+      const base = this.work.find((e) => e.id === id);
+      if (!base || base.version >= version2) this.dropOverlay(id);
+      else o.version = version2;
+    }
+    /** The write behind an overlay failed: show the server's row again. */
+    dropOverlay(id) {
+      if (this.overlays.delete(id)) this.publish([]);
+    }
+    /** A frame for `id` arrived: the server's row wins over an overlay it confirms or contradicts. */
+    settle(id, version2) {
+      const o = this.overlays.get(id);
+      if (o && (o.version === Infinity || version2 >= o.version)) this.overlays.delete(id);
+    }
+    withOverlays() {
+      if (this.overlays.size === 0) return this.work.slice();
+      const out = [];
+      for (const e of this.work) {
+        const o = this.overlays.get(e.id);
+        if (!o) out.push(e);
+        else if (o.row) out.push(Object.freeze({ ...e, row: o.row, pending: true }));
+      }
+      return out;
+    }
+    currentStatus() {
+      if (this.error) return "error";
+      if (this.closed) return "closed";
+      if (this.syncing) return "syncing";
+      return this.status;
+    }
+    makeSnapshot(frames) {
+      return Object.freeze({
+        rows: this.rows,
+        status: this.currentStatus(),
+        ready: this.ready,
+        hasMoreBefore: this.hasMoreBefore,
+        hasMoreAfter: this.hasMoreAfter,
+        error: this.error,
+        frames: Object.freeze(frames)
+      });
+    }
+  };
+
+  // src/subscription.ts
+  var Subscription = class extends LiveWindow {
+    constructor(conn, name, query, handlers, schedule, storage) {
+      super(query, handlers, schedule);
+      __publicField(this, "conn", conn);
+      __publicField(this, "name", name);
+      __publicField(this, "storage", storage);
+      /** the query as last sent to the server (before a reanchor error, restored) */
+      __publicField(this, "previous", null);
+      /** true from sending subscribe until its first ready: an error then means the subscribe failed */
+      __publicField(this, "subscribing", true);
+      if (storage) this.restore(storage.storage, storage.key);
+    }
+    /** Changes the window: {limit}, {after: cursor}, {before: cursor}, {after: null} = from the top. */
+    reanchor(change) {
+      if (this.closed) return;
+      this.previous = { ...this.query };
+      const q = { ...this.query };
+      if ("after" in change || "before" in change) {
+        delete q.after;
+        delete q.before;
+        if (change.after) q.after = change.after;
+        if (change.before) q.before = change.before;
+      }
+      if (change.limit) q.limit = change.limit;
+      this.query = q;
+      this.syncing = true;
+      this.publish([]);
+      this.conn.send({ action: "reanchor", sub: this.name, ...change });
+    }
+    /** Ends the subscription (unsubscribe is sent if connected). */
+    close() {
+      if (this.closed) return;
+      this.conn.forget(this.name);
+      this.conn.send({ action: "unsubscribe", sub: this.name });
+      this.end(null);
+    }
+    /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
+    subscribeMessage() {
+      this.subscribing = true;
+      const m = { action: "subscribe", sub: this.name, query: this.query };
+      if (this.eid) m.resume = this.eid;
+      this.previous = null;
+      return m;
+    }
+    /** A frame for this subscription from the connection. */
+    receive(f) {
+      switch (f.op) {
+        case "error":
+          return this.failed(f);
+        case "closed":
+          return this.closedBy(f);
+        case "ready":
+          this.subscribing = false;
+          this.previous = null;
+          break;
+      }
+      this.applyFrame(f);
+    }
+    failed(f) {
+      this.handlers.onError?.(f);
+      if (this.subscribing) {
+        this.conn.forget(this.name);
+        this.end(f);
+      } else if (this.previous) {
+        this.query = this.previous;
+        this.previous = null;
+        this.syncing = false;
+        this.publish([]);
+      }
+    }
+    closedBy(f) {
+      const final = f.cause !== "shutdown";
+      if (final) {
+        this.conn.forget(this.name);
+        this.end(null);
+      }
+      this.handlers.onClosed?.({ ...f, final });
+    }
+    afterFlush() {
+      if (this.storage && this.eid && !this.syncing) {
+        save(this.storage.storage, this.storage.key, { v: 1, query: this.query, rows: [...this.work], eid: this.eid });
+      }
+    }
+    /** Paints the saved window at once; the subscribe then resumes from its eid. */
+    restore(storage, key) {
+      const saved = load(storage, key);
+      if (!saved) return;
+      this.query = { ...this.query, limit: saved.query.limit, after: saved.query.after, before: saved.query.before };
+      for (const k of ["after", "before", "limit"]) if (this.query[k] == null) delete this.query[k];
+      this.work = saved.rows.map((e) => Object.freeze({ ...e }));
+      this.eid = saved.eid;
+      this.publish([]);
+    }
+  };
+
+  // src/table.ts
+  var LiveQueryError = class extends Error {
+    constructor(status, code, message) {
+      super(message);
+      __publicField(this, "status", status);
+      __publicField(this, "code", code);
+      this.name = "LiveQueryError";
+    }
+  };
+  var Table = class {
+    constructor(base, name, fetcher, token, windows) {
+      __publicField(this, "base", base);
+      __publicField(this, "name", name);
+      __publicField(this, "fetcher", fetcher);
+      __publicField(this, "token", token);
+      __publicField(this, "windows", windows);
+    }
+    /** Replaces or inserts a row. */
+    put(row, opts = {}) {
+      return this.write("PUT", row.id, row, opts, () => row);
+    }
+    /** Merges top-level fields (null deletes a field); 404 if the row is absent. */
+    patch(id, fields, opts = {}) {
+      return this.write("PATCH", id, fields, opts, (current) => current && mergePatch(current, fields));
+    }
+    delete(id, opts = {}) {
+      return this.write("DELETE", id, void 0, opts, () => null);
+    }
+    /** Upserts and deletes, each row atomically (PROTOCOL §7). */
+    batch(change) {
+      return this.call("POST", `/batch`, { upsert: change.upsert ?? [], delete: change.delete ?? [] });
+    }
+    /** One row with its version, or null if absent. */
+    async get(id) {
+      try {
+        return await this.call("GET", `/rows/${encodeURIComponent(id)}`);
+      } catch (e) {
+        if (e instanceof LiveQueryError && e.status === 404) return null;
+        throw e;
+      }
+    }
+    /** A one-shot window (not live). */
+    query(q = {}) {
+      const p = new URLSearchParams();
+      if (q.where) p.set("where", JSON.stringify(q.where));
+      if (q.order) p.set("order", q.order.map((k) => (k.dir === "desc" ? "-" : "") + k.field).join(","));
+      if (q.limit) p.set("limit", String(q.limit));
+      if (q.after) p.set("after", q.after);
+      if (q.before) p.set("before", q.before);
+      return this.call("GET", `/query?${p}`);
+    }
+    async write(method, id, body, opts, next) {
+      const shown = [];
+      if (opts.optimistic) {
+        for (const w of this.windows()) {
+          const current = w.rows.find((e) => e.id === id);
+          if (!current) continue;
+          w.overlay(id, next(current.row));
+          shown.push(w);
+        }
+      }
+      const headers = {};
+      if (opts.ifMatch !== void 0) headers["If-Match"] = String(opts.ifMatch);
+      try {
+        const r = await this.call(method, `/rows/${encodeURIComponent(id)}`, body, headers);
+        for (const w of shown) w.confirm(id, r.version);
+        return r;
+      } catch (e) {
+        for (const w of shown) w.dropOverlay(id);
+        throw e;
+      }
+    }
+    async call(method, path, body, extra = {}) {
+      const headers = { ...extra };
+      if (body !== void 0) headers["Content-Type"] = "application/json";
+      const t = this.token();
+      if (t) headers["Authorization"] = "Bearer " + t;
+      const res = await this.fetcher(
+        `${this.base}/v1/tables/${this.name}${path}`,
+        { method, headers, body: body === void 0 ? void 0 : JSON.stringify(body) }
+      );
+      const text = await res.text();
+      const json = text ? JSON.parse(text) : null;
+      if (!res.ok) {
+        const err = json?.error ?? {};
+        throw new LiveQueryError(res.status, err.code ?? "http_" + res.status, err.message ?? text);
+      }
+      return json;
+    }
+  };
+  function mergePatch(row, fields) {
+    const out = { ...row };
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === null) delete out[k];
+      else out[k] = v;
+    }
+    return out;
+  }
+
+  // src/client.ts
+  var POLICY = 1008;
+  var TOKEN_EXPIRED = 4001;
+  var LiveQuery = class {
+    constructor(url, options = {}) {
+      __publicField(this, "url");
+      __publicField(this, "options");
+      __publicField(this, "state", "connecting");
+      /** successful opens: 1 + reconnects */
+      __publicField(this, "connects", 0);
+      __publicField(this, "stopped", false);
+      __publicField(this, "subs", {});
+      __publicField(this, "ws", null);
+      __publicField(this, "next", 1);
+      __publicField(this, "backoff");
+      __publicField(this, "retry", null);
+      __publicField(this, "pinger", null);
+      __publicField(this, "refresher", null);
+      __publicField(this, "lastRx", 0);
+      __publicField(this, "attempt", 0);
+      __publicField(this, "token");
+      __publicField(this, "timers");
+      __publicField(this, "onOnline", () => this.reconnectNow());
+      __publicField(this, "onVisible", () => {
+        if (!this.doc()?.hidden) this.reconnectNow();
+      });
+      this.options = options;
+      this.url = resolveWsUrl(url);
+      this.timers = options.timers ?? globalThis;
+      this.backoff = this.base();
+      this.token = options.token;
+      const ev = options.events ?? (typeof globalThis.addEventListener === "function" ? globalThis : null);
+      ev?.addEventListener("online", this.onOnline);
+      this.doc()?.addEventListener("visibilitychange", this.onVisible);
+      this.connect();
+    }
+    subscribe(query, handlers, opts = {}) {
+      const name = "s" + this.next++;
+      const s = new Subscription(this, name, query, handlers, this.scheduler(), this.storageFor(query, opts.persist));
+      this.subs[name] = s;
+      this.send(s.subscribeMessage());
+      return s;
+    }
+    /** The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. */
+    table(name) {
+      return new Table(
+        this.httpUrl(),
+        name,
+        this.options.fetch ?? globalThis.fetch.bind(globalThis),
+        () => this.token,
+        () => Object.values(this.subs).filter((s) => s.query.table === name)
+      );
+    }
+    /** Closes the socket for good. */
+    close() {
+      this.stopped = true;
+      this.clearTimers();
+      const ev = this.options.events ?? (typeof globalThis.removeEventListener === "function" ? globalThis : null);
+      ev?.removeEventListener("online", this.onOnline);
+      this.doc()?.removeEventListener("visibilitychange", this.onVisible);
+      const ws = this.ws;
+      this.ws = null;
+      ws?.close(1e3, "bye");
+      this.setState("stopped", "closed by the client");
+    }
+    /** Drops the socket as a network failure would (for tests and demos); it reconnects and resumes. */
+    drop() {
+      this.ws?.close(4e3, "dropped by client");
+    }
+    send(msg) {
+      if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(msg));
+    }
+    forget(name) {
+      delete this.subs[name];
+    }
+    connect() {
+      if (this.stopped) return;
+      this.retry = null;
+      this.setState("connecting");
+      const attempt = ++this.attempt;
+      if (!this.options.getToken) return this.open(attempt);
+      Promise.resolve().then(() => this.options.getToken()).then(
+        (t) => {
+          this.token = t;
+          if (attempt === this.attempt) this.open(attempt);
+        },
+        (e) => {
+          if (attempt === this.attempt) this.closed(null, 0, "getToken failed: " + e);
+        }
+      );
+    }
+    open(attempt) {
+      if (this.stopped) return;
+      const WS = this.options.WebSocket ?? globalThis.WebSocket;
+      const ws = new WS(this.url);
+      this.ws = ws;
+      ws.onopen = () => {
+        if (ws !== this.ws) return;
+        this.connects++;
+        this.lastRx = this.now();
+        this.setState("open");
+        if (this.token) ws.send(JSON.stringify({ action: "auth", token: this.token }));
+        for (const s of Object.values(this.subs)) ws.send(JSON.stringify(s.subscribeMessage()));
+        this.schedulePing(ws);
+        this.scheduleRefresh(ws);
+      };
+      ws.onmessage = (ev) => {
+        if (ws !== this.ws) return;
+        this.lastRx = this.now();
+        this.receive(JSON.parse(String(ev.data)));
+      };
+      ws.onclose = (ev) => {
+        if (ws === this.ws && attempt === this.attempt) this.closed(ws, ev.code, ev.code + (ev.reason ? " " + ev.reason : ""));
+      };
+      ws.onerror = () => {
+      };
+    }
+    receive(f) {
+      if (f.op === "pong" || f.op === "ready") this.backoff = this.base();
+      if (f.op === "pong") return;
+      if (f.op === "error") this.options.onError?.(f);
+      const s = f.sub ? this.subs[f.sub] : void 0;
+      s?.receive(f);
+    }
+    closed(ws, code, detail) {
+      if (ws) this.ws = null;
+      this.clearTimers();
+      if (this.stopped) return;
+      if (code === POLICY || code === TOKEN_EXPIRED && !this.options.getToken) {
+        this.stopped = true;
+        this.setState("stopped", detail);
+        return;
+      }
+      this.setState("closed", detail);
+      const wait = Math.min(this.backoff, this.max()) * (0.5 + (this.options.random ?? Math.random)());
+      this.backoff = Math.min(this.backoff * 2, this.max());
+      this.retry = this.timers.setTimeout(() => this.connect(), wait);
+    }
+    /** Back online or visible again: do not wait out the backoff. */
+    reconnectNow() {
+      if (this.stopped) return;
+      if (this.retry !== null) {
+        this.timers.clearTimeout(this.retry);
+        this.connect();
+      } else if (this.ws && this.ws.readyState === 1) {
+        this.send({ action: "ping" });
+      }
+    }
+    schedulePing(ws) {
+      const period = this.options.pingMs ?? 1e4;
+      this.pinger = this.timers.setTimeout(() => {
+        if (ws !== this.ws) return;
+        const silent = this.now() - this.lastRx;
+        if (silent >= 2 * period) {
+          this.ws = null;
+          try {
+            ws.close(4e3, "no reply to ping");
+          } catch {
+          }
+          this.closed(null, 4e3, "no reply to ping");
+          return;
+        }
+        if (silent >= period) this.send({ action: "ping" });
+        this.schedulePing(ws);
+      }, period);
+    }
+    scheduleRefresh(ws) {
+      const exp = this.token && this.options.getToken ? tokenExpiry(this.token) : null;
+      if (exp === null) return;
+      const left = exp - this.now();
+      const margin = Math.min(this.options.refreshBeforeMs ?? 6e4, left / 2);
+      this.refresher = this.timers.setTimeout(() => {
+        Promise.resolve().then(() => this.options.getToken()).then((t) => {
+          if (ws !== this.ws) return;
+          this.token = t;
+          this.send({ action: "auth", token: t });
+          this.scheduleRefresh(ws);
+        }, () => {
+        });
+      }, Math.max(1e3, left - margin));
+    }
+    clearTimers() {
+      for (const t of [this.retry, this.pinger, this.refresher]) if (t !== null) this.timers.clearTimeout(t);
+      this.retry = this.pinger = this.refresher = null;
+    }
+    setState(s, detail) {
+      this.state = s;
+      this.options.onState?.(s, detail);
+    }
+    scheduler() {
+      if (this.options.schedule) return this.options.schedule;
+      if (this.options.timers) return (fn) => {
+        this.timers.setTimeout(fn, 0);
+      };
+      const g2 = globalThis;
+      return (fn) => {
+        if (g2.requestAnimationFrame && !(g2.document && g2.document.hidden)) g2.requestAnimationFrame(fn);
+        else setTimeout(fn, 16);
+      };
+    }
+    storageFor(query, persist) {
+      if (!persist) return null;
+      const p = persist === true ? {} : persist;
+      const storage = p.storage ?? this.options.storage ?? defaultStorage();
+      return storage ? { storage, key: p.key ?? persistKey(this.url, query) } : null;
+    }
+    httpUrl() {
+      if (this.options.httpUrl) return this.options.httpUrl.replace(/\/$/, "");
+      const u = new URL(this.url);
+      u.protocol = u.protocol === "wss:" ? "https:" : "http:";
+      return u.origin + u.pathname.replace(/\/v1\/ws\/?$/, "").replace(/\/$/, "");
+    }
+    doc() {
+      return this.options.document ?? globalThis.document;
+    }
+    now() {
+      return this.timers.now ? this.timers.now() : Date.now();
+    }
+    base() {
+      return this.options.backoff?.base ?? 250;
+    }
+    max() {
+      return this.options.backoff?.max ?? 1e4;
+    }
+  };
+  /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
+  __publicField(LiveQuery, "apply", applyFrame);
+  function resolveWsUrl(url) {
+    const loc = globalThis.location?.href;
+    const u = loc ? new URL(url, loc) : new URL(url);
+    if (u.protocol === "http:") u.protocol = "ws:";
+    if (u.protocol === "https:") u.protocol = "wss:";
+    return u.href;
+  }
+
+  // src/sse.ts
+  var EventSourceSubscription = class extends LiveWindow {
+    constructor(url, query, handlers, options) {
+      super(query, handlers, options.schedule ?? ((fn) => {
+        setTimeout(fn, 0);
+      }));
+      __publicField(this, "url", url);
+      __publicField(this, "options", options);
+      __publicField(this, "es", null);
+      this.open();
+    }
+    reanchor(change) {
+      const q = { ...this.query };
+      if ("after" in change || "before" in change) {
+        delete q.after;
+        delete q.before;
+        if (change.after) q.after = change.after;
+        if (change.before) q.before = change.before;
+      }
+      if (change.limit) q.limit = change.limit;
+      this.query = q;
+      this.syncing = true;
+      this.open();
+    }
+    close() {
+      this.es?.close();
+      this.es = null;
+      this.end(null);
+    }
+    open() {
+      this.es?.close();
+      const ES = this.options.EventSource ?? globalThis.EventSource;
+      const es = new ES(sseUrl(this.url, this.query, this.eid));
+      this.es = es;
+      es.onmessage = (ev) => {
+        if (es !== this.es) return;
+        const f = JSON.parse(ev.data);
+        if (ev.lastEventId) f.eid = ev.lastEventId;
+        if (f.op === "error") {
+          this.handlers.onError?.(f);
+          return;
+        }
+        if (f.op === "closed") {
+          this.handlers.onClosed?.({ ...f, final: f.cause !== "shutdown" });
+          return;
+        }
+        this.applyFrame(f);
+      };
+    }
+  };
+  function sseUrl(base, q, resume) {
+    const p = new URLSearchParams();
+    if (q.where) p.set("where", JSON.stringify(q.where));
+    if (q.order) p.set("order", q.order.map((k) => (k.dir === "desc" ? "-" : "") + k.field).join(","));
+    if (q.limit) p.set("limit", String(q.limit));
+    if (q.after) p.set("after", q.after);
+    if (q.before) p.set("before", q.before);
+    if (resume) p.set("resume", resume);
+    return `${base.replace(/\/$/, "")}/${encodeURIComponent(q.table)}?${p}`;
+  }
+  function liveEventSource(url, query, handlers, options = {}) {
+    return new EventSourceSubscription(url, query, handlers, options);
+  }
+
+  // src/version.ts
+  var protocolVersion = 1;
+  var version = "0.1.0";
+
+  // src/global.ts
+  var g = globalThis;
+  g.livequery = index_exports;
+  g.LiveQuery = LiveQuery;
+})();
