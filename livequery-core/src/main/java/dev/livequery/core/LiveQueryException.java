@@ -10,6 +10,8 @@ public final class LiveQueryException extends Exception {
         BAD_REQUEST(400), BAD_QUERY(400), UNKNOWN_TABLE(404), UNKNOWN_SUB(400), DUPLICATE_SUB(409),
         TOO_MANY_SUBS(429), TOO_LARGE(413), NOT_FOUND(404), VERSION_MISMATCH(412),
         UNSUPPORTED_MEDIA_TYPE(415), UNAVAILABLE(503),
+        /** A write that kept losing a race (If-Match: * retried past its bound). */
+        CONFLICT(409),
         /** PROTOCOL §9: no valid token. */
         UNAUTHORIZED(401),
         /** PROTOCOL §9: a rule denies. */

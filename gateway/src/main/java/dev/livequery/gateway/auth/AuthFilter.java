@@ -12,7 +12,8 @@ import io.helidon.webserver.http.ServerRequest;
 
 /**
  * Puts the request's {@link Principal} in its context, or answers 401 (jwt mode, no valid token)
- * before any handler runs. {@code /health}, the static page and CORS preflights pass untouched;
+ * before any handler runs. {@code /health}, the static page, the client script ({@code /v1/client/},
+ * public code a page loads before it has a token) and CORS preflights pass untouched;
  * {@code /v1/ws} authenticates in its upgrade (a browser WebSocket may authenticate by its first
  * message instead).
  */
@@ -35,7 +36,7 @@ public final class AuthFilter implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        boolean api = path.startsWith("/v1/") || path.equals("/metrics");
+        boolean api = (path.startsWith("/v1/") && !path.startsWith("/v1/client/")) || path.equals("/metrics");
         if (!api || path.equals("/v1/ws") || req.prologue().method() == Method.OPTIONS) {
             chain.proceed();
             return;
