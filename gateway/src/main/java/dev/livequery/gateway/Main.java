@@ -32,11 +32,7 @@ public final class Main {
         try {
             settings = Settings.from(config);
             auth = Auth.start(AuthSettings.from(config), settings.secret());
-            // the engine's own keys (secret rotation, size limits), environment first as in Settings
-            engine = settings.engineOptions().withKeys(key -> {
-                String env = System.getenv(EngineOptions.envName(key));
-                return env != null && !env.isBlank() ? env : config.get(key).asString().orElse(null);
-            });
+            engine = settings.engineOptions();
         } catch (IllegalArgumentException e) {
             System.err.println("livequery: " + e.getMessage());
             System.exit(2);

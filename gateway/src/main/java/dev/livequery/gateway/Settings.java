@@ -49,13 +49,17 @@ public final class Settings {
             new Key<>("livequery.limits.max-body", Integer::parseInt, Builder::maxBody),
             new Key<>("livequery.limits.max-connections", Integer::parseInt, Builder::maxConnections),
             new Key<>("livequery.limits.max-views", Integer::parseInt, Builder::maxViews),
+            new Key<>("livequery.limits.max-row", Integer::parseInt, Builder::maxRow),
+            new Key<>("livequery.limits.max-history-bytes", Long::parseLong, Builder::maxHistoryBytes),
             new Key<>("livequery.ws.ping-interval", Duration::parse, Builder::pingInterval),
             new Key<>("livequery.ws.idle-timeout", Duration::parse, Builder::idleTimeout),
             new Key<>("livequery.sse.heartbeat", Duration::parse, Builder::heartbeat),
             new Key<>("livequery.resume.max-changes", Integer::parseInt, Builder::resumeMaxChanges),
             new Key<>("livequery.tables.allow", Settings::list, (b, v) -> b.tables(Set.copyOf(v))),
             new Key<>("livequery.allowed-origins", Settings::list, Builder::allowedOrigins),
-            new Key<>("livequery.secret", s -> s, Builder::secret));
+            new Key<>("livequery.secret", s -> s, Builder::secret),
+            new Key<>("livequery.previous-secret", s -> s, Builder::previousSecret),
+            new Key<>("livequery.previous-secret-overlap", Duration::parse, Builder::previousSecretOverlap));
 
     /** Keys under {@code server} that go to Helidon's own server config as they are (see {@link #serverConfig()}). */
     static final List<String> HELIDON_KEYS = List.of("server.host", "server.backlog");
@@ -204,10 +208,33 @@ public final class Settings {
         return b.config.get("server");
     }
 
+    /** {@code livequery.limits.max-row}: the largest row a write may store, as UTF-8 JSON. */
+    public int maxRow() {
+        return b.maxRow;
+    }
+
+    /** {@code livequery.limits.max-history-bytes}: row images one table's resume history may keep. */
+    public long maxHistoryBytes() {
+        return b.maxHistoryBytes;
+    }
+
+    /** {@code livequery.previous-secret}: the secret being rotated out, or null. */
+    public String previousSecret() {
+        return b.previousSecret;
+    }
+
+    /** {@code livequery.previous-secret-overlap}: how long after start the previous secret is accepted. */
+    public Duration previousSecretOverlap() {
+        return b.previousSecretOverlap;
+    }
+
     /** The engine's view of these settings. */
     public EngineOptions engineOptions() {
         EngineOptions.Builder o = EngineOptions.builder().maxWindow(b.maxWindow).maxQueued(b.maxQueued)
-                .tables(b.tables).maxHistory(b.resumeMaxChanges).maxViews(b.maxViews);
+                .tables(b.tables).maxHistory(b.resumeMaxChanges).maxViews(b.maxViews)
+                .sizeLimits(b.maxHistoryBytes, b.maxRow)
+                .previousSecret(b.previousSecret == null ? null : b.previousSecret.getBytes(StandardCharsets.UTF_8),
+                        b.previousSecretOverlap);
         if (b.secret != null) {
             o.secret(b.secret.getBytes(StandardCharsets.UTF_8));
         }
@@ -232,6 +259,10 @@ public final class Settings {
         private int maxBody = 1024 * 1024;
         private int maxConnections = 10_000;
         private int maxViews = 1000;
+        private int maxRow = EngineOptions.DEFAULT_MAX_ROW_BYTES;
+        private long maxHistoryBytes = EngineOptions.DEFAULT_MAX_HISTORY_BYTES;
+        private String previousSecret;
+        private Duration previousSecretOverlap = Duration.ofHours(1);
         private Duration pingInterval = Duration.ofSeconds(20);
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration heartbeat = Duration.ofSeconds(15);
@@ -262,6 +293,10 @@ public final class Settings {
             c.maxBody = maxBody;
             c.maxConnections = maxConnections;
             c.maxViews = maxViews;
+            c.maxRow = maxRow;
+            c.maxHistoryBytes = maxHistoryBytes;
+            c.previousSecret = previousSecret;
+            c.previousSecretOverlap = previousSecretOverlap;
             c.pingInterval = pingInterval;
             c.idleTimeout = idleTimeout;
             c.heartbeat = heartbeat;
@@ -350,6 +385,26 @@ public final class Settings {
         }
 
         /** Distinct shapes (views) per table, on the embedded engine. */
+        public Builder maxRow(int v) {
+            maxRow = v;
+            return this;
+        }
+
+        public Builder maxHistoryBytes(long v) {
+            maxHistoryBytes = v;
+            return this;
+        }
+
+        public Builder previousSecret(String v) {
+            previousSecret = v;
+            return this;
+        }
+
+        public Builder previousSecretOverlap(Duration v) {
+            previousSecretOverlap = v;
+            return this;
+        }
+
         public Builder maxViews(int v) {
             maxViews = v;
             return this;
@@ -420,7 +475,14 @@ public final class Settings {
                         + "livequery.limits.max-window + 2 (" + (maxWindow + 2) + ") with livequery.backend=redis: "
                         + "a snapshot travels through the queue and would overflow it every time");
             }
-            return new Settings(this);
+            Settings s = new Settings(this);
+            try {
+                s.engineOptions(); // the engine checks its own combinations (size limits, secrets)
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("config livequery.secret / livequery.previous-secret(-overlap) / "
+                        + "livequery.limits.max-row / livequery.limits.max-history-bytes: " + e.getMessage(), e);
+            }
+            return s;
         }
 
         private static void positive(String key, long v) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class ApplicationYamlTest {
     /** Keys with no default, so the file names them in a comment only. */
     static final Set<String> COMMENTED = Set.of("livequery.demo.enabled", "livequery.tables.allow",
-            "livequery.allowed-origins", "livequery.secret");
+            "livequery.allowed-origins", "livequery.secret", "livequery.gateway.id", "livequery.previous-secret");
 
     /** For each key: a value other than its default, and the test that shows that value's effect. */
     static final Map<String, String[]> BEHAVIOUR = new LinkedHashMap<>();
@@ -54,6 +54,12 @@ class ApplicationYamlTest {
         b("livequery.tables.allow", "t,other", "HttpApiTest#everyErrorStatus");
         b("livequery.allowed-origins", "https://app.example", "OriginPolicyTest#explicitListIsExact");
         b("livequery.secret", "another-secret-of-enough-bytes", "ApplicationYamlTest#secretSignsCursors");
+        b("livequery.gateway.id", "gw-fixed", "GatewayIdTest#aConfiguredIdNamesTheGatewaysKeysInRedis");
+        b("livequery.limits.max-row", "100", "ApplicationYamlTest#maxRowRefusesLargerRows");
+        b("livequery.limits.max-history-bytes", "4194304", "ApplicationYamlTest#maxHistoryBytesCapsTheHorizon");
+        b("livequery.previous-secret", "one-secret-of-enough-bytes",
+                "ApplicationYamlTest#previousSecretIsAcceptedForItsOverlap");
+        b("livequery.previous-secret-overlap", "PT0S", "ApplicationYamlTest#previousSecretIsAcceptedForItsOverlap");
     }
 
     private static void b(String key, String value, String test) {
@@ -93,6 +99,67 @@ class ApplicationYamlTest {
             Class<?> cls = Class.forName(test[0].equals("OriginPolicyTest") ? "dev.livequery.gateway.ws." + test[0]
                     : "dev.livequery.gateway." + test[0]);
             assertThat(cls.getDeclaredMethod(test[1])).as(e.getValue()[1]).isNotNull();
+        }
+    }
+
+    @Test
+    void maxRowRefusesLargerRows() throws Exception {
+        String body = "{\"pad\":\"" + "x".repeat(200) + "\"}";
+        try (TestGateway small = new TestGateway("livequery.limits.max-row", "100");
+                TestGateway dflt = new TestGateway()) {
+            String[] json = {"Content-Type", "application/json"};
+            HttpApiTest.error(small.http("PUT", "/v1/tables/r/rows/a", body, json), 413, "too_large");
+            assertThat(dflt.http("PUT", "/v1/tables/r/rows/a", body, json).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void maxHistoryBytesCapsTheHorizon() throws Exception {
+        for (String cap : List.of("4096", String.valueOf(256L << 20))) {
+            try (TestGateway gw = new TestGateway("livequery.limits.max-row", "512",
+                    "livequery.limits.max-history-bytes", cap)) {
+                gw.put("h", "a", "n", 1);
+                String eid;
+                try (WsClient c = WsClient.connect(gw.port)) {
+                    c.send(WebSocketTest.sub("s", "{\"table\":\"h\",\"limit\":5}"));
+                    await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
+                    eid = c.replica("s").lastEid;
+                }
+                for (int i = 0; i < 60; i++) {
+                    gw.put("h", "x" + i, "pad", "y".repeat(300)); // ~20 KB of images after the eid
+                }
+                try (WsClient c = WsClient.connect(gw.port)) {
+                    c.send("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"h\",\"limit\":5},"
+                            + "\"resume\":\"" + eid + "\"}");
+                    await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
+                    boolean resumed = c.replica("s").resumedReadies() == 1;
+                    assertThat(resumed).as("max-history-bytes %s", cap).isEqualTo(!cap.equals("4096"));
+                    if (!resumed) {
+                        assertThat(c.replica("s").resetCauses).containsExactly("resume_miss");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void previousSecretIsAcceptedForItsOverlap() throws Exception {
+        String cursor;
+        try (TestGateway a = new TestGateway("livequery.secret", "one-secret-of-enough-bytes")) {
+            a.put("c", "r1", "n", 1);
+            cursor = HttpApiTest.json(a.http("GET", "/v1/tables/c/query?order=n&limit=1", null)).get("cursors").get(0)
+                    .asText();
+        }
+        String after = "/v1/tables/c/query?order=n&limit=1&after=" + TestGateway.enc(cursor);
+        try (TestGateway b = new TestGateway("livequery.secret", "another-secret-of-enough-bytes",
+                "livequery.previous-secret", "one-secret-of-enough-bytes")) {
+            b.put("c", "r1", "n", 1);
+            assertThat(b.http("GET", after, null).statusCode()).isEqualTo(200);
+        }
+        try (TestGateway b = new TestGateway("livequery.secret", "another-secret-of-enough-bytes",
+                "livequery.previous-secret", "one-secret-of-enough-bytes", "livequery.previous-secret-overlap", "PT0S")) {
+            b.put("c", "r1", "n", 1);
+            HttpApiTest.error(b.http("GET", after, null), 400, "bad_query");
         }
     }
 
