@@ -2,6 +2,7 @@ package dev.livequery.testkit;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -94,22 +95,25 @@ public interface Gen<T> {
 
     /** One of the values, evenly; shrinks toward the first. */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, into an unmodifiable list
     static <T> Gen<T> elements(T... values) {
-        List<T> vs = List.of(values);
+        List<T> vs = Arrays.stream(values).toList();
         return s -> vs.get(s.between(0, vs.size() - 1));
     }
 
     /** One of the generators, evenly; shrinks toward the first. */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, into an unmodifiable list
     static <T> Gen<T> oneOf(Gen<? extends T>... gens) {
-        List<Gen<? extends T>> gs = List.of(gens);
+        List<Gen<? extends T>> gs = Arrays.stream(gens).toList();
         return s -> gs.get(s.between(0, gs.size() - 1)).generate(s);
     }
 
     /** One of the generators, in proportion to the weights; shrinks toward the first. */
     @SafeVarargs
+    @SuppressWarnings("varargs") // the array is only read, into an unmodifiable list
     static <T> Gen<T> frequency(Weighted<? extends T>... alternatives) {
-        List<Weighted<? extends T>> as = List.of(alternatives);
+        List<Weighted<? extends T>> as = Arrays.stream(alternatives).toList();
         int[] weights = as.stream().mapToInt(Weighted::weight).toArray();
         return s -> as.get(s.weighted(weights)).gen().generate(s);
     }
