@@ -115,23 +115,38 @@ public final class RowStore {
             if len > keep or len > cap or bytes > maxb then
               local t = redis.call('TIME')
               local cut = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[5])
-              local old = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 101 + n)
-              local upto, freed = 0, 0
-              -- the newest entry always stays: it holds the stream's last id
-              for j = 1, #old - 1 do
-                local left = len - upto
-                local ms = tonumber(string.match(old[j][1], '^(%d+)'))
-                if not (left > keep and ms < cut or left > cap or bytes - freed > maxb) then break end
-                local f = old[j][2]
-                local size = ${SIZE}
-                for k = 1, #f, 2 do
-                  if f[k] == 'a' or f[k] == 'b' then size = size + #f[k + 1] end
+              local limit = 100 + n
+              -- read only what may go (plus the first entry that stays), a few more at a time
+              -- when it is the byte bound that trims: entries carry whole rows
+              local count = math.min(math.max(len - keep, len - cap, 1), limit) + 1
+              local from, upto, freed, stay = '-', 0, 0, nil
+              while not stay do
+                local old = redis.call('XRANGE', KEYS[3], from, '+', 'COUNT', count)
+                for j = 1, #old do
+                  local left = len - upto
+                  local ms = tonumber(string.match(old[j][1], '^(%d+)'))
+                  -- the newest entry always stays: it holds the stream's last id
+                  if left <= 1 or upto >= limit
+                      or not (left > keep and ms < cut or left > cap or bytes - freed > maxb) then
+                    stay = old[j][1]
+                    break
+                  end
+                  local f = old[j][2]
+                  local size = ${SIZE}
+                  for k = 1, #f, 2 do
+                    if f[k] == 'a' or f[k] == 'b' then size = size + #f[k + 1] end
+                  end
+                  upto = upto + 1
+                  freed = freed + size
                 end
-                upto = j
-                freed = freed + size
+                if not stay then
+                  if #old == 0 then break end
+                  from = '(' .. old[#old][1]
+                  count = 8
+                end
               end
-              if upto > 0 then
-                redis.call('XTRIM', KEYS[3], 'MINID', old[upto + 1][1])
+              if upto > 0 and stay then
+                redis.call('XTRIM', KEYS[3], 'MINID', stay)
                 if len - upto <= 1 then
                   -- one entry left: count it afresh, so a counter that drifted (a stream trimmed by
                   -- hand) cannot keep the history empty for ever

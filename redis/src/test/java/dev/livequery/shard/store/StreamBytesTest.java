@@ -67,6 +67,19 @@ class StreamBytesTest {
     }
 
     @Test
+    void theHardCapInChangesIsExactAndKeepsTheCounterExact() throws Exception {
+        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+            RowStore store = new RowStore(redis, 10, Duration.ofHours(1), 50, 10_000_000);
+            int p = Keys.partition("capped");
+            for (int i = 0; i < 200; i++) {
+                store.write("capped", List.of(new RowStore.Op("r" + (i % 30), row(i, 50), null)));
+            }
+            assertThat(redis.cmd().xlen(Keys.changes(p))).isEqualTo(50);
+            assertThat(Long.parseLong(redis.cmd().get(Keys.changeBytes(p)))).isEqualTo(counted(redis, p));
+        }
+    }
+
+    @Test
     void aCounterThatDriftedHealsInsteadOfEmptyingTheHistoryForEver() throws Exception {
         try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
             RowStore store = new RowStore(redis, 10, Duration.ZERO, 1_000_000, 50_000);
