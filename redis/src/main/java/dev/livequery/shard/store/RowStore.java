@@ -116,9 +116,9 @@ public final class RowStore {
               local t = redis.call('TIME')
               local cut = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[5])
               local limit = 100 + n
-              -- read only what may go (plus the first entry that stays), a few more at a time
-              -- when it is the byte bound that trims: entries carry whole rows
-              local count = math.min(math.max(len - keep, len - cap, 1), limit) + 1
+              -- read only what may go (plus the first entry that stays): entries carry whole rows,
+              -- and when the horizon's time keeps them, the first one read tells
+              local count = math.min(math.max(len - cap, 1), limit) + 1
               local from, upto, freed, stay = '-', 0, 0, nil
               while not stay do
                 local old = redis.call('XRANGE', KEYS[3], from, '+', 'COUNT', count)
@@ -142,7 +142,7 @@ public final class RowStore {
                 if not stay then
                   if #old == 0 then break end
                   from = '(' .. old[#old][1]
-                  count = 8
+                  count = math.min(count * 2, 64)
                 end
               end
               if upto > 0 and stay then
