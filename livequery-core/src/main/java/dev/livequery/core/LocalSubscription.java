@@ -21,6 +21,8 @@ final class LocalSubscription implements Subscription {
     private LiveWindow window;
     private volatile Query query;
     private String pendingReset;
+    /** Frames at the tail of {@link #queue} that belong to an atomic step still being applied. */
+    private int hidden;
     private boolean closed;
 
     private final LocalBackend backend;
@@ -49,12 +51,32 @@ final class LocalSubscription implements Subscription {
             }
             if (queue.size() >= maxQueued) {
                 queue.clear();
+                hidden = 0;
                 pendingReset = "overflow";
                 wake = true; // a consumer that saw the queue go quiet must learn of the reset
+            } else if (table.holding) {
+                // Part of an atomic step: queued, but invisible to drain until the step ends.
+                queue.addLast(f);
+                if (hidden++ == 0) {
+                    table.held(this);
+                }
+                wake = false;
             } else {
-                wake = queue.isEmpty();
+                wake = queue.size() == hidden;
                 queue.addLast(f);
             }
+        }
+        if (wake) {
+            wakeup.run();
+        }
+    }
+
+    /** The end of an atomic step (under the table lock): its frames become drainable together. */
+    void release() {
+        boolean wake;
+        synchronized (this) {
+            wake = hidden > 0 && queue.size() == hidden;
+            hidden = 0;
         }
         if (wake) {
             wakeup.run();
@@ -68,7 +90,7 @@ final class LocalSubscription implements Subscription {
             if (closed || pendingReset != null) {
                 return;
             }
-            wake = queue.isEmpty();
+            wake = queue.size() == hidden;
             queue.addAll(frames);
         }
         if (wake) {
@@ -79,6 +101,7 @@ final class LocalSubscription implements Subscription {
     void resetLater(String cause) {
         synchronized (this) {
             queue.clear();
+            hidden = 0;
             pendingReset = cause;
         }
         wakeup.run();
@@ -102,6 +125,7 @@ final class LocalSubscription implements Subscription {
                         window.snapshot(pendingReset, table.seq, out);
                         pendingReset = null;
                         queue.clear();
+                        hidden = 0;
                         return out.size() - before;
                     }
                 }
@@ -110,7 +134,7 @@ final class LocalSubscription implements Subscription {
             }
         }
         synchronized (this) {
-            int n = Math.min(max, queue.size());
+            int n = Math.min(max, queue.size() - hidden);
             for (int i = 0; i < n; i++) {
                 out.add(queue.pollFirst());
             }
@@ -165,6 +189,7 @@ final class LocalSubscription implements Subscription {
                 }
                 closed = true;
                 queue.clear();
+                hidden = 0;
             }
             window.view.windows.remove(window);
             table.release(window.view);
