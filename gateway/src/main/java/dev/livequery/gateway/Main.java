@@ -5,6 +5,8 @@ import dev.livequery.core.LocalBackend;
 import dev.livequery.gateway.demo.Demo;
 import io.helidon.config.Config;
 import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.sources.postgres.SourceException;
+import dev.livequery.sources.postgres.SourcedBackend;
 import io.helidon.logging.common.LogConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -31,8 +33,22 @@ public final class Main {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Backend backend = switch (settings.backend()) {
-            case "local" -> new LocalBackend(settings.engineOptions());
+            case "local" -> {
+                try {
+                    yield SourcedBackend.attach(config.get("livequery.sources.postgres"),
+                            new LocalBackend(settings.engineOptions()));
+                } catch (SourceException e) {
+                    System.err.println("livequery: " + e.line());
+                    System.exit(2);
+                    yield null;
+                }
+            }
             case "redis" -> {
+                if (config.get("livequery.sources.postgres.url").exists()) {
+                    System.err.println("livequery: livequery.sources.postgres needs livequery.backend=local (the "
+                            + "cluster mode source is not built yet)");
+                    System.exit(2);
+                }
                 String uri = config.get("livequery.redis.uri").asString().orElse("redis://127.0.0.1:6379");
                 try {
                     yield new RedisBackend(settings.engineOptions(), uri,

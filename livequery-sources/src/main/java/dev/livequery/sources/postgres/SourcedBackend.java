@@ -30,6 +30,16 @@ public final class SourcedBackend implements Backend {
         this.source = source;
     }
 
+    /**
+     * The gateway's hook: {@code local} itself when {@code node} ({@code livequery.sources.postgres})
+     * configures no source, else {@code local} fed by a started source. Throws what
+     * {@link PostgresSource#start} throws.
+     */
+    public static Backend attach(io.helidon.config.Config node, LocalBackend local) throws SourceException {
+        PostgresSourceConfig config = PostgresSourceConfig.from(node);
+        return config == null ? local : new SourcedBackend(local, PostgresSource.start(config, local));
+    }
+
     public PostgresSource source() {
         return source;
     }
