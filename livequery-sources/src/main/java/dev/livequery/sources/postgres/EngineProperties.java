@@ -58,6 +58,8 @@ final class EngineProperties {
         p.setProperty("errors.retry.delay.initial.ms", "200");
         p.setProperty("errors.retry.delay.max.ms", "2000");
         p.setProperty("include.unknown.datatypes", "false");
+        // The task hands over what it has after at most this long (default 500 ms): commit → window latency.
+        p.setProperty("poll.interval.ms", "25");
         return p;
     }
 
