@@ -200,8 +200,8 @@ class PostgresSourceWireTest {
         final Random rnd;
         final LinkedHashSet<Integer> ids = new LinkedHashSet<>();
         int nextId = 1;
-        long transactions;
-        long changes;
+        volatile long transactions;
+        volatile long changes;
         Connection c;
 
         Workload(PostgresProcess pg, Random rnd) {

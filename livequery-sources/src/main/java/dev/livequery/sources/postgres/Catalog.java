@@ -28,6 +28,9 @@ final class Catalog {
     static final Set<String> MAPPED = Set.of("int2", "int4", "int8", "numeric", "float4", "float8", "text",
             "varchar", "bpchar", "bool", "timestamp", "timestamptz", "date", "json", "jsonb", "uuid");
 
+    /** How long a start waits for a slot that a just-killed process still holds. */
+    static final java.time.Duration SLOT_WAIT = java.time.Duration.ofSeconds(15);
+
     private Catalog() {
     }
 
@@ -153,18 +156,33 @@ final class Catalog {
      * slot in use means another process streams this source.
      */
     private static void slot(Connection c, PostgresSourceConfig config) throws SQLException, SourceException {
-        try (PreparedStatement s = c.prepareStatement(
-                "select active, coalesce(active_pid, 0) from pg_replication_slots where slot_name = ?")) {
-            s.setString(1, config.slot());
-            try (ResultSet r = s.executeQuery()) {
-                if (!r.next()) {
-                    return;
+        // A process killed a moment ago may still hold the slot until Postgres notices its socket closed.
+        long deadline = System.nanoTime() + SLOT_WAIT.toNanos();
+        while (true) {
+            try (PreparedStatement s = c.prepareStatement(
+                    "select active, coalesce(active_pid, 0) from pg_replication_slots where slot_name = ?")) {
+                s.setString(1, config.slot());
+                try (ResultSet r = s.executeQuery()) {
+                    if (!r.next()) {
+                        return;
+                    }
+                    if (!r.getBoolean(1)) {
+                        break;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new SourceException(Code.SLOT_IN_USE, "replication slot " + config.slot()
+                                + " is in use by backend pid " + r.getInt(2) + " (waited " + SLOT_WAIT.toSeconds()
+                                + " s): another process streams this source (set livequery.sources.postgres.slot "
+                                + "to a slot of its own)");
+                    }
                 }
-                if (r.getBoolean(1)) {
-                    throw new SourceException(Code.SLOT_IN_USE, "replication slot " + config.slot()
-                            + " is in use by backend pid " + r.getInt(2) + ": another process streams this source "
-                            + "(set livequery.sources.postgres.slot to a slot of its own)");
-                }
+            }
+            try {
+                Thread.sleep(200); // polling Postgres' view of the slot; nothing to wait on instead
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SourceException(Code.SLOT_IN_USE, "interrupted while replication slot " + config.slot()
+                        + " was in use");
             }
         }
         try (PreparedStatement s = c.prepareStatement("select pg_drop_replication_slot(?)")) {
