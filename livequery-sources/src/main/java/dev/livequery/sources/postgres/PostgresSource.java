@@ -263,6 +263,8 @@ public final class PostgresSource implements AutoCloseable {
             }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "postgres source: closing the engine", e);
+        } catch (IllegalStateException e) {
+            // the engine had already stopped (the source failed): nothing left to close
         } finally {
             thread.shutdown();
             state = State.STOPPED;

@@ -93,10 +93,13 @@ public final class SourcedBackend implements Backend {
         }
     }
 
-    /** Ready once the first snapshot is loaded; a source that later reconnects stays ready (its windows are still exact as of its position). */
+    /**
+     * Ready once the first snapshot is loaded. A source that is reconnecting stays ready (its
+     * windows are exact as of its position and catch up); a failed one is not (they never will).
+     */
     @Override
     public boolean ready() {
-        return delegate.ready() && source.loaded();
+        return delegate.ready() && source.loaded() && source.state() != PostgresSource.State.FAILED;
     }
 
     @Override

@@ -10,9 +10,10 @@
  * commit order with {@code BEGIN}/{@code END} transaction records around them
  * ({@code provide.transaction.metadata}). PgJDBC's replication API alone would mean decoding
  * {@code pgoutput}'s binary messages by hand, which is what we wanted not to own. The price is
- * weight: the Kafka Connect API and runtime jars (about 20 MB with Debezium; the REST server,
- * Jersey, Jetty and compression codecs Connect pulls in are excluded, see the pom), and Kafka
- * clients 4.3 pinned over Helidon's BOM (3.9.1), which Connect 4.3 needs.
+ * weight: 17 MB of jars in the gateway's libs/ (kafka-clients alone is 10 MB, protobuf 1.8 MB,
+ * PgJDBC 1.2 MB; Connect's REST server, Jersey, Jetty and compression codecs are excluded, see
+ * the pom), and kafka-clients 4.3 pinned over Helidon's BOM (3.9.1), which Connect 4.3 needs.
+ * Jackson stays at the version Helidon's BOM pins (2.18.1) for everything.
  *
  * <h2>From records to atomic steps</h2>
  * {@link dev.livequery.sources.postgres.Transactions} cuts the stream into the initial snapshot
@@ -41,5 +42,14 @@
  * one width, nested json and arrays. {@link dev.livequery.sources.postgres.Catalog} refuses at
  * start what has no exact mapping, tables without a one-column primary key, and tables missing
  * from an existing publication.
+ *
+ * <h2>Not built yet: cluster mode</h2>
+ * The design it would follow: a source lease in Redis like a partition's (one holder, renewed,
+ * fenced by an epoch), the holder running this engine; each transaction written with its commit
+ * LSN in the same Redis script that stores its rows and appends its changes, the script refusing
+ * a transaction at or below the stored LSN (exactly once across failover, without the in-memory
+ * check); a new holder starts Debezium from the stored LSN through an offset store that reads it,
+ * instead of snapshotting. Until then {@code livequery.backend=redis} with a source configured
+ * refuses to start.
  */
 package dev.livequery.sources.postgres;

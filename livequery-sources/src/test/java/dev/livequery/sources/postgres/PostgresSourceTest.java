@@ -161,6 +161,23 @@ class PostgresSourceTest {
         }
     }
 
+    /** A value with no JSON form stops the source loudly: failed state, a coded error, health down. */
+    @Test
+    void aValueWithoutAJsonFormFailsTheSourceAndItsHealth() throws Exception {
+        String s = schema();
+        sql("create table " + s + ".m (id int primary key, x float8)", "insert into " + s + ".m values (1, 1.5)");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "m"), b)) {
+            SourcedBackend backend = new SourcedBackend(b, src);
+            await().atMost(Duration.ofSeconds(60)).until(backend::ready);
+            sql("insert into " + s + ".m values (2, 'NaN')");
+            await().atMost(Duration.ofSeconds(30)).until(() -> src.state() == PostgresSource.State.FAILED);
+            assertThat(src.error()).startsWith("source_unmappable_value: column x holds NaN");
+            assertThat(backend.ready()).isFalse();
+            assertThat(backend.health()).containsEntry("state", "failed").containsKey("error");
+        }
+    }
+
     static boolean exists(LocalBackend b, String id) {
         try {
             b.get("items", id);
