@@ -37,6 +37,25 @@ import org.apache.kafka.connect.source.SourceRecord;
  */
 public final class PostgresSource implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PostgresSource.class.getName());
+    /**
+     * Debezium and Kafka Connect log every setting and state change at INFO; our own lines say
+     * what an operator needs. Kept as fields so the levels stay (JUL holds loggers weakly); a
+     * level set in the logging configuration wins.
+     */
+    private static final List<Logger> QUIET = quiet("io.debezium", "org.apache.kafka");
+
+    private static List<Logger> quiet(String... names) {
+        List<Logger> out = new ArrayList<>();
+        for (String n : names) {
+            Logger l = Logger.getLogger(n);
+            if (java.util.logging.LogManager.getLogManager().getProperty(n + ".level") == null) {
+                l.setLevel(Level.WARNING);
+            }
+            out.add(l);
+        }
+        return out;
+    }
+
     /** Versions are {@code commitLsn << 16 | i}: room for 65,536 changes per table per transaction. */
     static final int VERSION_SHIFT = 16;
 

@@ -10,9 +10,9 @@
  * commit order with {@code BEGIN}/{@code END} transaction records around them
  * ({@code provide.transaction.metadata}). PgJDBC's replication API alone would mean decoding
  * {@code pgoutput}'s binary messages by hand, which is what we wanted not to own. The price is
- * weight: 17 MB of jars in the gateway's libs/ (kafka-clients alone is 10 MB, protobuf 1.8 MB,
- * PgJDBC 1.2 MB; Connect's REST server, Jersey, Jetty and compression codecs are excluded, see
- * the pom), and kafka-clients 4.3 pinned over Helidon's BOM (3.9.1), which Connect 4.3 needs.
+ * weight: 15 MB of jars in the gateway's libs/ (kafka-clients alone is 10 MB, PgJDBC 1.2 MB;
+ * Connect's REST server, Jersey, Jetty, compression codecs and the decoderbufs plugin's protobuf
+ * are excluded, see the pom), and kafka-clients 4.3 pinned over Helidon's BOM (3.9.1), which Connect 4.3 needs.
  * Jackson stays at the version Helidon's BOM pins (2.18.1) for everything.
  *
  * <h2>From records to atomic steps</h2>
