@@ -9,6 +9,8 @@ import dev.livequery.gateway.auth.Redact;
 import dev.livequery.gateway.demo.Demo;
 import io.helidon.config.Config;
 import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.sources.postgres.SourceException;
+import dev.livequery.sources.postgres.SourcedBackend;
 import io.helidon.logging.common.LogConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -41,6 +43,12 @@ public final class Main {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Backend backend = null;
         if (settings.backend().equals("redis")) {
+            if (config.get("livequery.sources.postgres.url").exists()) {
+                System.err.println("livequery: livequery.sources.postgres needs livequery.backend=local (the "
+                        + "cluster mode source is not built yet)");
+                System.exit(2);
+                return;
+            }
             try {
                 String id = settings.gatewayId() != null ? settings.gatewayId()
                         : "gw-" + UUID.randomUUID().toString().substring(0, 8);
@@ -52,7 +60,13 @@ public final class Main {
                 return;
             }
         } else {
-            backend = new LocalBackend(engine);
+            try {
+                backend = SourcedBackend.attach(config.get("livequery.sources.postgres"), new LocalBackend(engine));
+            } catch (SourceException e) {
+                System.err.println("livequery: " + e.line());
+                System.exit(2);
+                return;
+            }
         }
         if (settings.secret() == null) {
             LOG.warning("livequery.secret is not set: cursors and resume tokens are signed with the public "

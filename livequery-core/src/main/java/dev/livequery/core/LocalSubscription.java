@@ -24,6 +24,8 @@ final class LocalSubscription implements Subscription {
     private LiveWindow window;
     private volatile Query query;
     private String pendingReset;
+    /** Frames at the tail of {@link #queue} that belong to an atomic step still being applied. */
+    private int hidden;
     private boolean closed;
     /** The last wakeup threw: the consumer may not know there is something to drain. */
     private boolean wakeFailed;
@@ -56,12 +58,32 @@ final class LocalSubscription implements Subscription {
                 wake = wakeFailed;
             } else if (queue.size() >= maxQueued) {
                 queue.clear();
+                hidden = 0;
                 pendingReset = "overflow";
                 wake = true; // a consumer that saw the queue go quiet must learn of the reset
+            } else if (table.holding) {
+                // Part of an atomic step: queued, but invisible to drain until the step ends.
+                queue.addLast(f);
+                if (hidden++ == 0) {
+                    table.held(this);
+                }
+                wake = false;
             } else {
-                wake = queue.isEmpty() || wakeFailed;
+                wake = queue.size() == hidden || wakeFailed;
                 queue.addLast(f);
             }
+        }
+        if (wake) {
+            wake();
+        }
+    }
+
+    /** The end of an atomic step (under the table lock): its frames become drainable together. */
+    void release() {
+        boolean wake;
+        synchronized (this) {
+            wake = hidden > 0 && (queue.size() == hidden || wakeFailed);
+            hidden = 0;
         }
         if (wake) {
             wake();
@@ -85,10 +107,11 @@ final class LocalSubscription implements Subscription {
                 wake = wakeFailed;
             } else if (!queue.isEmpty() && queue.size() + frames.size() > maxQueued) {
                 queue.clear();
+                hidden = 0;
                 pendingReset = "overflow";
                 wake = true;
             } else {
-                wake = queue.isEmpty() || wakeFailed;
+                wake = queue.size() == hidden || wakeFailed;
                 queue.addAll(frames);
             }
         }
@@ -100,6 +123,7 @@ final class LocalSubscription implements Subscription {
     void resetLater(String cause) {
         synchronized (this) {
             queue.clear();
+            hidden = 0;
             pendingReset = cause;
         }
         wake();
@@ -143,6 +167,7 @@ final class LocalSubscription implements Subscription {
                         window.snapshot(pendingReset, table.seq, out);
                         pendingReset = null;
                         queue.clear();
+                        hidden = 0;
                         return out.size() - before;
                     }
                 }
@@ -151,7 +176,7 @@ final class LocalSubscription implements Subscription {
             }
         }
         synchronized (this) {
-            int n = Math.min(max, queue.size());
+            int n = Math.min(max, queue.size() - hidden);
             for (int i = 0; i < n; i++) {
                 out.add(queue.pollFirst());
             }
@@ -206,6 +231,7 @@ final class LocalSubscription implements Subscription {
                 }
                 closed = true;
                 queue.clear();
+                hidden = 0;
             }
             window.view.windows.remove(window);
             table.release(window.view);

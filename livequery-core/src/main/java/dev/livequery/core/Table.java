@@ -52,6 +52,30 @@ final class Table {
         this.maxViews = options.maxViews();
     }
 
+    /** Subscriptions given frames while {@link #holding}; they see them at {@link #releaseFrames}. */
+    private final Set<LocalSubscription> held = new LinkedHashSet<>();
+    /** True while an atomic multi-change step runs: frames are queued but not yet drainable. */
+    boolean holding;
+
+    /** Starts an atomic step (under the lock): frames offered from now on stay invisible to drains. */
+    void holdFrames() {
+        holding = true;
+    }
+
+    /** Called by a subscription that queued a frame while {@link #holding}. */
+    void held(LocalSubscription s) {
+        held.add(s);
+    }
+
+    /** Ends an atomic step: every frame it caused becomes drainable at once. */
+    void releaseFrames() {
+        holding = false;
+        for (LocalSubscription s : held) {
+            s.release();
+        }
+        held.clear();
+    }
+
     /** Applies one write (after == null deletes) and returns the new row version. */
     long apply(String id, Row before, LongFunction<Row> after) {
         long s = seq + 1;

@@ -3,6 +3,7 @@ package dev.livequery.gateway.http;
 import dev.livequery.core.Backend;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.GatewayMetrics;
+import dev.livequery.sources.postgres.SourcedBackend;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.HttpRules;
@@ -13,6 +14,7 @@ import io.helidon.webserver.http.HttpService;
  * and the gateway is not draining, so a load balancer stops sending before shutdown ends streams.
  */
 public final class Observe implements HttpService {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Backend backend;
     private final Connections connections;
     private final GatewayMetrics metrics;
@@ -29,7 +31,8 @@ public final class Observe implements HttpService {
             boolean up = backend.ready() && !connections.draining();
             res.status(up ? 200 : 503);
             res.header(HeaderValues.CONTENT_TYPE_JSON);
-            res.send("{\"status\":\"" + (up ? "UP" : "DOWN") + "\"}");
+            String source = backend instanceof SourcedBackend s ? ",\"source\":" + JSON.writeValueAsString(s.health()) : "";
+            res.send("{\"status\":\"" + (up ? "UP" : "DOWN") + "\"" + source + "}");
         }));
         rules.get("/metrics", HttpErrors.guard((req, res) -> {
             res.header(HeaderNames.CONTENT_TYPE, GatewayMetrics.contentType());

@@ -1,0 +1,156 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Commit→client latency of the Postgres source, side by side with the same rows written through
+ * the HTTP API. Writers update rows r0…r{ROWS-1} round robin, each change its own autocommit
+ * transaction (or PUT) stamped with System.nanoTime(); one SSE subscriber holds a window of all
+ * rows, so every change is one update frame carrying its stamp; latency = receipt - stamp (same
+ * JVM). CPU per change = the gateway's (and, for the source, Postgres') CPU time during the run
+ * divided by the changes, from /proc.
+ *
+ * usage: PgLatency <gateway-url> <jdbc-url> <gateway-pid> <postmaster.pid file> <rate> <seconds>
+ */
+public final class PgLatency {
+    static final int ROWS = 500;
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    public static void main(String[] a) throws Exception {
+        String gw = a[0];
+        String jdbc = a[1];
+        long gwPid = Long.parseLong(a[2]);
+        long pgPid = Long.parseLong(Files.readAllLines(Path.of(a[3])).get(0).trim()); // postmaster.pid
+        int rate = Integer.parseInt(a[4]);
+        int seconds = Integer.parseInt(a[5]);
+        for (String mode : List.of("postgres", "http")) {
+            run(mode, gw, jdbc, gwPid, pgPid, Math.min(rate, 1000), 3, false); // warm-up, not recorded
+            run(mode, gw, jdbc, gwPid, pgPid, rate, seconds, true);
+        }
+    }
+
+    static void run(String mode, String gw, String jdbc, long gwPid, long pgPid, int rate, int seconds,
+            boolean report) throws Exception {
+        String table = mode.equals("postgres") ? "lat" : "lat_http";
+        Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+        long total = (long) rate * seconds;
+        AtomicLong received = new AtomicLong();
+        CountDownLatch ready = new CountDownLatch(1);
+        HttpResponse<Stream<String>> sse = HTTP.send(HttpRequest.newBuilder(URI.create(gw + "/v1/live/" + table
+                + "?order=id&limit=" + ROWS)).build(), HttpResponse.BodyHandlers.ofLines());
+        Thread reader = Thread.ofPlatform().start(() -> sse.body().forEach(line -> {
+            if (!line.startsWith("data: ")) {
+                return;
+            }
+            long now = System.nanoTime();
+            try {
+                JsonNode f = JSON.readTree(line.substring(6));
+                String op = f.path("op").asText();
+                if (op.equals("ready")) {
+                    ready.countDown();
+                } else if (op.equals("update") && ready.getCount() == 0) {
+                    h.recordValue(Math.max(0, now - f.path("row").path("sent").asLong()));
+                    received.incrementAndGet();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+        ready.await(30, TimeUnit.SECONDS);
+        long cpu0 = cpu(gwPid) + (mode.equals("postgres") ? cpuTree(pgPid) : 0);
+        int writers = mode.equals("postgres") ? 16 : 4; // a commit waits for its WAL flush: more writers to reach the rate
+        ScheduledExecutorService pace = Executors.newScheduledThreadPool(writers);
+        AtomicLong sent = new AtomicLong();
+        long periodNanos = 1_000_000_000L * writers / rate;
+        for (int w = 0; w < writers; w++) {
+            Connection c = mode.equals("postgres") ? DriverManager.getConnection(jdbc, "postgres", "") : null;
+            PreparedStatement p = c == null ? null : c.prepareStatement("update lat set n = n + 1, sent = ? where id = ?");
+            pace.scheduleAtFixedRate(() -> {
+                long i = sent.getAndIncrement();
+                if (i >= total) {
+                    throw new RuntimeException("done"); // cancels this writer's schedule
+                }
+                String id = "r" + (i % ROWS);
+                try {
+                    if (p != null) {
+                        p.setLong(1, System.nanoTime());
+                        p.setString(2, id);
+                        p.executeUpdate();
+                    } else {
+                        HTTP.send(HttpRequest.newBuilder(URI.create(gw + "/v1/tables/lat_http/rows/" + id))
+                                .header("Content-Type", "application/json")
+                                .PUT(HttpRequest.BodyPublishers.ofString("{\"n\":" + i + ",\"sent\":" + System.nanoTime() + "}"))
+                                .build(), HttpResponse.BodyHandlers.discarding());
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, w * periodNanos / writers, periodNanos, TimeUnit.NANOSECONDS);
+        }
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(seconds + 60);
+        while (received.get() < total && System.nanoTime() < deadline) {
+            Thread.sleep(50); // a benchmark's progress poll, not test synchronisation
+        }
+        double wall = (System.nanoTime() - start) / 1e9;
+        long cpu = cpu(gwPid) + (mode.equals("postgres") ? cpuTree(pgPid) : 0) - cpu0;
+        pace.shutdownNow();
+        sse.body().close();
+        reader.interrupt();
+        if (report) {
+            System.out.printf("%-8s %5d changes/s offered, %d of %d received in %.1f s: commit->client ms p50 %.2f p90 %.2f "
+                    + "p99 %.2f max %.2f; CPU %.1f us/change (%s)%n", mode, rate, received.get(), total, wall,
+                    h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6,
+                    h.getMaxValue() / 1e6, cpu * 1e6 / 100.0 / Math.max(1, received.get()),
+                    mode.equals("postgres") ? "gateway + postgres" : "gateway");
+        }
+    }
+
+    /** utime + stime of a process, in clock ticks (100/s). */
+    static long cpu(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** CPU of Postgres: the postmaster and its children (backends, the walsender, background workers). */
+    static long cpuTree(long postmaster) throws Exception {
+        long sum = cpu(postmaster);
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(x -> x.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+                try {
+                    String stat = Files.readString(p.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    if (Long.parseLong(f[1]) == postmaster) {
+                        sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    }
+                } catch (Exception e) {
+                    // the process ended meanwhile
+                }
+            }
+        }
+        return sum;
+    }
+}

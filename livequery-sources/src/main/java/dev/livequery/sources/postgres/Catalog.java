@@ -1,0 +1,202 @@
+package dev.livequery.sources.postgres;
+
+import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
+import dev.livequery.sources.postgres.SourceException.Code;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * The start-up checks, run over plain JDBC before Debezium starts, so that every mistake an
+ * operator can make in the database is one clear line at start and never a failure mid-stream:
+ * logical WAL, each table present with a one-column primary key that is the configured id, every
+ * column of a type {@link Values} maps, the publication present (or created) and covering the
+ * tables, and the slot not streamed by anyone else.
+ */
+final class Catalog {
+    private static final Logger LOG = Logger.getLogger(Catalog.class.getName());
+
+    /** Postgres types with an exact JSON mapping (see {@link Values}); arrays of them too. */
+    static final Set<String> MAPPED = Set.of("int2", "int4", "int8", "numeric", "float4", "float8", "text",
+            "varchar", "bpchar", "bool", "timestamp", "timestamptz", "date", "json", "jsonb", "uuid");
+
+    /** How long a start waits for a slot that a just-killed process still holds. */
+    static final java.time.Duration SLOT_WAIT = java.time.Duration.ofSeconds(15);
+
+    private Catalog() {
+    }
+
+    static void check(PostgresSourceConfig config) throws SourceException {
+        try (Connection c = connect(config)) {
+            String wal = one(c, "show wal_level");
+            if (!"logical".equals(wal)) {
+                throw new SourceException(Code.NOT_LOGICAL, "wal_level is '" + wal
+                        + "' on " + config.url() + "; logical decoding needs wal_level=logical (postgresql.conf, then restart Postgres)");
+            }
+            for (TableMapping t : config.tables()) {
+                checkTable(c, t);
+            }
+            publication(c, config);
+            slot(c, config);
+        } catch (SQLException e) {
+            throw new SourceException(Code.UNREACHABLE, "cannot query " + config.url() + " as '" + config.user() + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    static Connection connect(PostgresSourceConfig config) throws SourceException {
+        try {
+            return DriverManager.getConnection(config.url(), config.user(), config.password());
+        } catch (SQLException e) {
+            throw new SourceException(Code.UNREACHABLE, "cannot connect to " + config.url() + " as '" + config.user()
+                    + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkTable(Connection c, TableMapping t) throws SQLException, SourceException {
+        long oid;
+        try (PreparedStatement s = c.prepareStatement("select c.oid from pg_class c join pg_namespace n on "
+                + "n.oid = c.relnamespace where n.nspname = ? and c.relname = ? and c.relkind in ('r', 'p')")) {
+            s.setString(1, t.schema());
+            s.setString(2, t.name());
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    throw new SourceException(Code.NO_SUCH_TABLE, "table " + t.source() + " (feeding '" + t.table()
+                            + "') does not exist");
+                }
+                oid = r.getLong(1);
+            }
+        }
+        List<String> key = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("select a.attname from pg_index i join pg_attribute a on "
+                + "a.attrelid = i.indrelid and a.attnum = any(i.indkey) where i.indrelid = ? and i.indisprimary")) {
+            s.setLong(1, oid);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    key.add(r.getString(1));
+                }
+            }
+        }
+        if (key.isEmpty()) {
+            throw new SourceException(Code.NO_PRIMARY_KEY, "table " + t.source() + " has no primary key; a fed table "
+                    + "needs one (its column is the livequery row id): ALTER TABLE " + t.source() + " ADD PRIMARY KEY ("
+                    + t.id() + ")");
+        }
+        if (!key.equals(List.of(t.id()))) {
+            throw new SourceException(Code.ID_NOT_KEY, "table " + t.source() + ": the id column '" + t.id()
+                    + "' must be its whole primary key, which is (" + String.join(", ", key) + ")");
+        }
+        try (PreparedStatement s = c.prepareStatement("select a.attname, t.typname, coalesce(e.typname, ''), "
+                + "format_type(a.atttypid, a.atttypmod) from pg_attribute a join pg_type t on t.oid = a.atttypid "
+                + "left join pg_type e on e.oid = t.typelem and t.typcategory = 'A' "
+                + "where a.attrelid = ? and a.attnum > 0 and not a.attisdropped order by a.attnum")) {
+            s.setLong(1, oid);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    String type = r.getString(2);
+                    String element = r.getString(3);
+                    boolean ok = MAPPED.contains(type) || (!element.isEmpty() && MAPPED.contains(element));
+                    if (!ok) {
+                        throw new SourceException(Code.UNMAPPABLE_TYPE, "column " + t.source() + "." + r.getString(1)
+                                + " has type " + r.getString(4) + ", which has no exact JSON mapping; mapped types: "
+                                + String.join(", ", new java.util.TreeSet<>(MAPPED)) + " and arrays of them");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void publication(Connection c, PostgresSourceConfig config) throws SQLException, SourceException {
+        boolean exists;
+        try (PreparedStatement s = c.prepareStatement("select 1 from pg_publication where pubname = ?")) {
+            s.setString(1, config.publication());
+            try (ResultSet r = s.executeQuery()) {
+                exists = r.next();
+            }
+        }
+        if (!exists) {
+            List<String> names = config.tables().stream().map(TableMapping::source).toList();
+            try (Statement s = c.createStatement()) {
+                // Identifiers were checked to be plain lower-case names, so they need no quoting.
+                s.execute("create publication " + config.publication() + " for table " + String.join(", ", names));
+            }
+            LOG.info("created publication " + config.publication() + " for " + String.join(", ", names));
+            return;
+        }
+        Set<String> published = new HashSet<>();
+        try (PreparedStatement s = c.prepareStatement(
+                "select schemaname || '.' || tablename from pg_publication_tables where pubname = ?")) {
+            s.setString(1, config.publication());
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    published.add(r.getString(1));
+                }
+            }
+        }
+        for (TableMapping t : config.tables()) {
+            if (!published.contains(t.source())) {
+                throw new SourceException(Code.NOT_IN_PUBLICATION, "table " + t.source() + " is not in publication "
+                        + config.publication() + ": ALTER PUBLICATION " + config.publication() + " ADD TABLE "
+                        + t.source());
+            }
+        }
+    }
+
+    /**
+     * Embedded mode keeps its position in memory, so a slot left by an earlier run names a point
+     * this process no longer knows: it is dropped and the source starts over with a snapshot. A
+     * slot in use means another process streams this source.
+     */
+    private static void slot(Connection c, PostgresSourceConfig config) throws SQLException, SourceException {
+        // A process killed a moment ago may still hold the slot until Postgres notices its socket closed.
+        long deadline = System.nanoTime() + SLOT_WAIT.toNanos();
+        while (true) {
+            try (PreparedStatement s = c.prepareStatement(
+                    "select active, coalesce(active_pid, 0) from pg_replication_slots where slot_name = ?")) {
+                s.setString(1, config.slot());
+                try (ResultSet r = s.executeQuery()) {
+                    if (!r.next()) {
+                        return;
+                    }
+                    if (!r.getBoolean(1)) {
+                        break;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new SourceException(Code.SLOT_IN_USE, "replication slot " + config.slot()
+                                + " is in use by backend pid " + r.getInt(2) + " (waited " + SLOT_WAIT.toSeconds()
+                                + " s): another process streams this source (set livequery.sources.postgres.slot "
+                                + "to a slot of its own)");
+                    }
+                }
+            }
+            try {
+                Thread.sleep(200); // polling Postgres' view of the slot; nothing to wait on instead
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SourceException(Code.SLOT_IN_USE, "interrupted while replication slot " + config.slot()
+                        + " was in use");
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement("select pg_drop_replication_slot(?)")) {
+            s.setString(1, config.slot());
+            s.execute();
+        }
+        LOG.info("dropped the idle replication slot " + config.slot() + " of an earlier run: embedded mode keeps its "
+                + "position in memory, so it starts over with a snapshot");
+    }
+
+    private static String one(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getString(1);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.livequery.sources.postgres;
+
+import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
+import dev.livequery.sources.postgres.SourceException.Code;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/** The Debezium embedded engine's settings for one source; each non-default one says why. */
+final class EngineProperties {
+    /** The prefix of Debezium's topic names; data records arrive as {@code livequery.<schema>.<table>}. */
+    static final String PREFIX = "livequery";
+
+    private EngineProperties() {
+    }
+
+    static Properties of(PostgresSourceConfig config) throws SourceException {
+        Properties url = org.postgresql.Driver.parseURL(config.url(), new Properties());
+        if (url == null) {
+            throw new SourceException(Code.BAD_CONFIG, "livequery.sources.postgres.url '" + config.url()
+                    + "' is not a JDBC URL PgJDBC accepts");
+        }
+        Properties p = new Properties();
+        p.setProperty("name", "livequery-postgres-" + config.slot());
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        // Embedded mode: the position lives in memory only (a restart re-snapshots, PROTOCOL notes).
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        // Commit offsets (and so acknowledge the slot) after every applied batch, not once a minute.
+        p.setProperty("offset.flush.interval.ms", "0");
+        p.setProperty("topic.prefix", PREFIX);
+        p.setProperty("database.hostname", url.getProperty("PGHOST", "localhost").split(",")[0]);
+        p.setProperty("database.port", url.getProperty("PGPORT", "5432").split(",")[0]);
+        p.setProperty("database.dbname", url.getProperty("PGDBNAME", "postgres"));
+        p.setProperty("database.user", config.user());
+        p.setProperty("database.password", config.password());
+        if (url.getProperty("sslmode") != null) {
+            p.setProperty("database.sslmode", url.getProperty("sslmode"));
+        }
+        p.setProperty("plugin.name", "pgoutput"); // built into Postgres ≥ 10: no server extension
+        p.setProperty("slot.name", config.slot());
+        p.setProperty("publication.name", config.publication());
+        p.setProperty("publication.autocreate.mode", "disabled"); // Catalog created or checked it
+        p.setProperty("table.include.list", config.tables().stream()
+                .map(t -> Pattern.quote(t.source())).collect(Collectors.joining(",")));
+        p.setProperty("snapshot.mode", "initial");
+        // BEGIN/END records around each transaction: the unit applied atomically.
+        p.setProperty("provide.transaction.metadata", "true");
+        p.setProperty("decimal.handling.mode", "precise");
+        p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("skipped.operations", "none"); // the default skips TRUNCATE
+        // Heartbeats move the acknowledged position while the fed tables are quiet (WAL is not
+        // retained for other tables' traffic) and tell an idle source it is streaming.
+        p.setProperty("heartbeat.interval.ms", "1000");
+        p.setProperty("status.update.interval.ms", "1000");
+        // A lost connection (Postgres restart, network) is retried forever, quickly.
+        p.setProperty("errors.max.retries", "-1");
+        p.setProperty("retriable.restart.connector.wait.ms", "500");
+        p.setProperty("errors.retry.delay.initial.ms", "200");
+        p.setProperty("errors.retry.delay.max.ms", "2000");
+        p.setProperty("include.unknown.datatypes", "false");
+        // The task hands over what it has after at most this long (default 500 ms): commit → window latency.
+        p.setProperty("poll.interval.ms", "25");
+        return p;
+    }
+
+    /** The topic Debezium names for a mapped table's data records. */
+    static String topic(TableMapping t) {
+        return PREFIX + "." + t.schema() + "." + t.name();
+    }
+}

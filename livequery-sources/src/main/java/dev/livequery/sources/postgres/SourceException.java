@@ -1,0 +1,38 @@
+package dev.livequery.sources.postgres;
+
+/**
+ * A source that cannot start or cannot go on, with a code an operator can search for. The
+ * message is one line that names the table, column or setting to fix.
+ */
+public final class SourceException extends Exception {
+    /** What went wrong; {@link #wire()} is the code printed in front of the message. */
+    public enum Code {
+        BAD_CONFIG, UNREACHABLE, NOT_LOGICAL, NO_SUCH_TABLE, NOT_IN_PUBLICATION, NO_PRIMARY_KEY, ID_NOT_KEY,
+        UNMAPPABLE_TYPE, UNMAPPABLE_VALUE, SLOT_IN_USE;
+
+        public String wire() {
+            return "source_" + name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final Code code;
+
+    public SourceException(Code code, String message) {
+        super(message);
+        this.code = code;
+    }
+
+    public SourceException(Code code, String message, Throwable cause) {
+        super(message, cause);
+        this.code = code;
+    }
+
+    public Code code() {
+        return code;
+    }
+
+    /** {@code source_<code>: <message>}, the one line a failed start prints. */
+    public String line() {
+        return code.wire() + ": " + getMessage();
+    }
+}

@@ -1,0 +1,140 @@
+package dev.livequery.sources.postgres;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A throw-away PostgreSQL for tests: {@code initdb} into a temp dir and {@code pg_ctl} on a free
+ * loopback port with {@code wal_level=logical}. Never the machine's own server.
+ *
+ * <p>initdb refuses to run as root, so as root every server command runs as the {@code postgres}
+ * OS user ({@code runuser -u postgres}, which the Debian package creates) over a directory it owns.
+ */
+public final class PostgresProcess implements AutoCloseable {
+    private static final Path BIN = findBin();
+
+    private final Path dir;
+    private final int port;
+
+    private PostgresProcess(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    /** Whether initdb and pg_ctl exist here (tests are skipped with a clear reason otherwise). */
+    public static boolean available() {
+        return BIN != null;
+    }
+
+    public static PostgresProcess start() throws IOException, InterruptedException {
+        if (BIN == null) {
+            throw new IllegalStateException("initdb not found under /usr/lib/postgresql/*/bin: apt-get install postgresql");
+        }
+        Path dir = Files.createTempDirectory("lq-pg");
+        if (root()) {
+            run(List.of("chown", "postgres", dir.toString()), false);
+        }
+        run(List.of(BIN.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", "postgres",
+                "-A", "trust", "-E", "UTF8", "--no-sync", "--no-locale"), true);
+        PostgresProcess p = new PostgresProcess(dir, freePort());
+        p.startServer();
+        return p;
+    }
+
+    private void startServer() throws IOException, InterruptedException {
+        String opts = "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir
+                + " -c wal_level=logical -c max_wal_senders=10 -c max_replication_slots=10 -c fsync=off"
+                + " -c synchronous_commit=off -c full_page_writes=off";
+        run(List.of(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-l",
+                dir.resolve("log").toString(), "-w", "-t", "60", "-o", opts, "start"), true);
+    }
+
+    /** Stops the server (fast: in-flight sessions are cut, committed data stays) and starts it again on the same port. */
+    public void restart() throws IOException, InterruptedException {
+        stopServer("fast");
+        startServer();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+    }
+
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(), "postgres", "");
+    }
+
+    /** The server log, for failure messages. */
+    public String log() {
+        try {
+            return Files.readString(dir.resolve("log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private void stopServer(String mode) throws IOException, InterruptedException {
+        run(List.of(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-m", mode, "stop"),
+                true);
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        try {
+            stopServer("immediate");
+        } finally {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void run(List<String> command, boolean asPostgres) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (asPostgres && root()) {
+            cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        cmd.addAll(command);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + new String(out));
+        }
+    }
+
+    private static boolean root() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static Path findBin() {
+        Path base = Path.of("/usr/lib/postgresql");
+        if (!Files.isDirectory(base)) {
+            return null;
+        }
+        try (Stream<Path> versions = Files.list(base)) {
+            return versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
+                    .max(Comparator.comparing(Path::toString)).orElse(null);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

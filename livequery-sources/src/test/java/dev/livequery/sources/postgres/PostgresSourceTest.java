@@ -1,0 +1,189 @@
+package dev.livequery.sources.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livequery.core.EngineOptions;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.LocalBackend;
+import dev.livequery.sources.postgres.SourceException.Code;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** One real PostgreSQL for the source's start-up checks, type mapping and change semantics. */
+class PostgresSourceTest {
+    static PostgresProcess pg;
+    static int next;
+
+    @BeforeAll
+    static void startPostgres() throws Exception {
+        pg = PostgresProcess.start();
+    }
+
+    @AfterAll
+    static void stopPostgres() throws Exception {
+        pg.close();
+    }
+
+    /** A fresh schema per test, so slots and publications of one test never meet another's. */
+    static String schema() throws Exception {
+        String s = "t" + (++next);
+        sql("create schema " + s);
+        return s;
+    }
+
+    static void sql(String... statements) throws Exception {
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            for (String q : statements) {
+                s.execute(q);
+            }
+        }
+    }
+
+    static PostgresSourceConfig config(String schema, String... tables) throws SourceException {
+        Map<String, String> m = new HashMap<>();
+        m.put("livequery.sources.postgres.url", pg.jdbcUrl());
+        m.put("livequery.sources.postgres.user", "postgres");
+        m.put("livequery.sources.postgres.slot", "slot_" + schema);
+        m.put("livequery.sources.postgres.publication", "pub_" + schema);
+        for (int i = 0; i < tables.length; i++) {
+            m.put("livequery.sources.postgres.tables." + i + ".source", schema + "." + tables[i]);
+            m.put("livequery.sources.postgres.tables." + i + ".table", tables[i]);
+            m.put("livequery.sources.postgres.tables." + i + ".id", "id");
+        }
+        return PostgresSourceConfig.from(Config.just(ConfigSources.create(m)).get("livequery.sources.postgres"));
+    }
+
+    @Test
+    void systemPropertyStyleKeysGiveTheTableListInOrder() throws Exception {
+        PostgresSourceConfig c = config("s", "a", "b", "c");
+        assertThat(c.tables()).extracting(PostgresSourceConfig.TableMapping::table).containsExactly("a", "b", "c");
+        assertThat(c.slot()).isEqualTo("slot_s");
+        assertThat(c.writable()).isFalse();
+        SourceException e = catchThrowableOfType(SourceException.class, () -> PostgresSourceConfig.from(Config.just(
+                ConfigSources.create(Map.of("livequery.sources.postgres.url", "jdbc:postgresql://x/y")))
+                .get("livequery.sources.postgres")));
+        assertThat(e.line()).startsWith("source_bad_config: ").contains("tables");
+    }
+
+    @Test
+    void startUpErrorsAreOneCodedLineNamingWhatToFix() throws Exception {
+        String s = schema();
+        sql("create table " + s + ".nokey (id int, v text)",
+                "create table " + s + ".blob (id int primary key, b bytea)",
+                "create table " + s + ".ok (id int primary key, v text)",
+                "create table " + s + ".other (id int primary key)",
+                "create publication pub_" + s + " for table " + s + ".other");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        assertThat(fails(config(s, "nokey"), b)).isEqualTo(Code.NO_PRIMARY_KEY);
+        assertThat(fails(config(s, "blob"), b)).isEqualTo(Code.UNMAPPABLE_TYPE);
+        assertThat(fails(config(s, "missing"), b)).isEqualTo(Code.NO_SUCH_TABLE);
+        assertThat(fails(config(s, "ok"), b)).isEqualTo(Code.NOT_IN_PUBLICATION);
+    }
+
+    static Code fails(PostgresSourceConfig c, LocalBackend b) {
+        SourceException e = catchThrowableOfType(SourceException.class, () -> PostgresSource.start(c, b).close());
+        assertThat(e).as("start should fail").isNotNull();
+        assertThat(e.line()).doesNotContain("\n").contains(c.tables().get(0).source());
+        return e.code();
+    }
+
+    @Test
+    void typesMapToExactJsonAndTransactionsApplyWhole() throws Exception {
+        String s = schema();
+        sql("create table " + s + ".items (id int primary key, name text, price numeric, cents numeric(10,2), "
+                + "big int8, f float8, ok bool, at timestamp, atz timestamptz, day date, doc jsonb, tags text[], "
+                + "u uuid, note varchar(20))",
+                "insert into " + s + ".items values (1, 'apple', 12345678901234567890.5, 2.50, 9007199254740993, 1.5, "
+                + "true, '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05+02', '2024-02-29', "
+                + "'{\"a\":[1,{\"b\":null}]}', '{x,y}', '6f1c1b5e-0000-4000-8000-000000000001', null)");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "items"), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(src::loaded);
+            JsonNode row = b.get("items", "1").data();
+            // Every digit kept (no double rounding), timestamps UTC and fixed width, json nested.
+            assertThat(row.toString()).isEqualTo("{\"id\":\"1\",\"name\":\"apple\",\"price\":12345678901234567890.5,"
+                    + "\"cents\":2.50,\"big\":9007199254740993,\"f\":1.5,\"ok\":true,\"at\":\"2024-01-02T03:04:05.123456Z\","
+                    + "\"atz\":\"2024-01-02T01:04:05.000000Z\",\"day\":\"2024-02-29\",\"doc\":{\"a\":[1,{\"b\":null}]},"
+                    + "\"tags\":[\"x\",\"y\"],\"u\":\"6f1c1b5e-0000-4000-8000-000000000001\",\"note\":null}");
+            long snapshotVersion = b.get("items", "1").version();
+
+            sql("begin; insert into " + s + ".items(id, name) values (2, 'b'), (3, 'c'); "
+                    + "update " + s + ".items set id = 4 where id = 3; update " + s + ".items set name = 'z' where id = 1; commit");
+            await().atMost(Duration.ofSeconds(30)).until(() -> exists(b, "4"));
+            assertThat(exists(b, "3")).isFalse();
+            assertThat(b.get("items", "1").data().get("name").textValue()).isEqualTo("z");
+            assertThat(b.get("items", "1").version()).isGreaterThan(snapshotVersion);
+            assertThat(b.get("items", "1").version() >>> PostgresSource.VERSION_SHIFT)
+                    .as("the version carries the commit LSN").isEqualTo(src.position());
+
+            sql("truncate " + s + ".items", "insert into " + s + ".items(id, name) values (9, 'after')");
+            await().atMost(Duration.ofSeconds(30)).until(() -> exists(b, "9"));
+            assertThat(b.query(dev.livequery.core.Query.parse(new ObjectMapper().readTree(
+                    "{\"table\":\"items\",\"limit\":10}"))).rows()).extracting(r -> r.id()).containsExactly("9");
+            // 2 inserts + the id change (a delete and an insert) + 1 update, the truncate, 1 insert
+            assertThat(src.gauges()).containsEntry("source_transactions", 3L).containsEntry("source_changes", 7L)
+                    .containsEntry("source_duplicates_skipped", 0L);
+        }
+    }
+
+    /**
+     * With replica identity default, an UPDATE that leaves a TOASTed column alone does not send
+     * it; the row must keep its value (also across two updates in one transaction).
+     */
+    @Test
+    void anUnchangedToastedColumnKeepsItsValue() throws Exception {
+        String s = schema();
+        sql("create table " + s + ".docs (id text primary key, body text, n int)",
+                // random hex is incompressible enough to be stored out of line
+                "insert into " + s + ".docs select 'd1', string_agg(md5(i::text), '') , 0 from generate_series(1, 400) i");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        PostgresSourceConfig c = config(s, "docs");
+        try (PostgresSource src = PostgresSource.start(c, b)) {
+            await().atMost(Duration.ofSeconds(60)).until(src::loaded);
+            String body = b.get("docs", "d1").data().get("body").textValue();
+            assertThat(body).hasSize(400 * 32);
+            sql("update " + s + ".docs set n = 1 where id = 'd1'",
+                    "begin; update " + s + ".docs set n = 2 where id = 'd1'; update " + s + ".docs set n = 3 where id = 'd1'; commit");
+            await().atMost(Duration.ofSeconds(30)).until(() -> b.get("docs", "d1").data().get("n").asInt() == 3);
+            assertThat(b.get("docs", "d1").data().get("body").textValue()).isEqualTo(body);
+        }
+    }
+
+    /** A value with no JSON form stops the source loudly: failed state, a coded error, health down. */
+    @Test
+    void aValueWithoutAJsonFormFailsTheSourceAndItsHealth() throws Exception {
+        String s = schema();
+        sql("create table " + s + ".m (id int primary key, x float8)", "insert into " + s + ".m values (1, 1.5)");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "m"), b)) {
+            SourcedBackend backend = new SourcedBackend(b, src);
+            await().atMost(Duration.ofSeconds(60)).until(backend::ready);
+            sql("insert into " + s + ".m values (2, 'NaN')");
+            await().atMost(Duration.ofSeconds(30)).until(() -> src.state() == PostgresSource.State.FAILED);
+            assertThat(src.error()).startsWith("source_unmappable_value: column x holds NaN");
+            assertThat(backend.ready()).isFalse();
+            assertThat(backend.health()).containsEntry("state", "failed").containsKey("error");
+        }
+    }
+
+    static boolean exists(LocalBackend b, String id) {
+        try {
+            b.get("items", id);
+            return true;
+        } catch (LiveQueryException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.livequery.sources.postgres;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A loopback TCP forwarder to {@code 127.0.0.1:target} whose connections a test can cut
+ * ({@link #dropAll}) to make a client see a dropped network connection; new connections are
+ * accepted again right away.
+ */
+public final class TcpProxy implements AutoCloseable {
+    private final ServerSocket server;
+    private final int target;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private volatile boolean closed;
+
+    public TcpProxy(int target) throws IOException {
+        this.target = target;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().name("tcp-proxy-accept").start(this::accept);
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** Connections accepted so far (a reconnect shows as one more). */
+    public int accepted() {
+        return accepted.get();
+    }
+
+    /** Cuts every open connection, both directions. */
+    public void dropAll() {
+        for (Socket s : open) {
+            close(s);
+        }
+    }
+
+    private void accept() {
+        while (!closed) {
+            try {
+                Socket in = server.accept();
+                Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
+                accepted.incrementAndGet();
+                open.add(in);
+                open.add(out);
+                Thread.ofVirtual().start(() -> pump(in, out));
+                Thread.ofVirtual().start(() -> pump(out, in));
+            } catch (IOException e) {
+                if (closed) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to) {
+        byte[] buf = new byte[16384];
+        try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
+            int n;
+            while ((n = i.read(buf)) >= 0) {
+                o.write(buf, 0, n);
+                o.flush();
+            }
+        } catch (IOException e) {
+            // a cut connection: fall through and close both ends
+        } finally {
+            close(from);
+            close(to);
+        }
+    }
+
+    private void close(Socket s) {
+        open.remove(s);
+        try {
+            s.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        server.close();
+        dropAll();
+    }
+}
