@@ -105,8 +105,7 @@ public final class LocalBackend implements Backend {
                 Rows.checkId(c.id());
             }
         }
-        Table t = table(table);
-        t.lock.lock();
+        Table t = locked(table);
         try {
             long v = Math.max(t.seq + 1, firstVersion);
             t.holdFrames();

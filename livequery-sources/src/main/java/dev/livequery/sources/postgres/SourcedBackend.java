@@ -8,6 +8,7 @@ import dev.livequery.core.Query;
 import dev.livequery.core.QueryResult;
 import dev.livequery.core.Row;
 import dev.livequery.core.Subscription;
+import dev.livequery.core.Where;
 import dev.livequery.core.WriteResult;
 import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
 import java.util.LinkedHashMap;
@@ -55,33 +56,35 @@ public final class SourcedBackend implements Backend {
     }
 
     @Override
-    public WriteResult put(String table, String id, ObjectNode row, Long ifMatch) throws LiveQueryException {
-        writable(table);
-        return delegate.put(table, id, row, ifMatch);
-    }
-
-    @Override
-    public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch) throws LiveQueryException {
-        writable(table);
-        return delegate.patch(table, id, fields, ifMatch);
-    }
-
-    @Override
-    public WriteResult delete(String table, String id, Long ifMatch) throws LiveQueryException {
-        writable(table);
-        return delegate.delete(table, id, ifMatch);
-    }
-
-    @Override
-    public Row get(String table, String id) throws LiveQueryException {
-        return delegate.get(table, id);
-    }
-
-    @Override
-    public List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes)
+    public WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write)
             throws LiveQueryException {
         writable(table);
-        return delegate.batch(table, upserts, deletes);
+        return delegate.put(table, id, row, ifMatch, write);
+    }
+
+    @Override
+    public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write)
+            throws LiveQueryException {
+        writable(table);
+        return delegate.patch(table, id, fields, ifMatch, write);
+    }
+
+    @Override
+    public WriteResult delete(String table, String id, Long ifMatch, Where write) throws LiveQueryException {
+        writable(table);
+        return delegate.delete(table, id, ifMatch, write);
+    }
+
+    @Override
+    public Row get(String table, String id, Where read) throws LiveQueryException {
+        return delegate.get(table, id, read);
+    }
+
+    @Override
+    public List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write)
+            throws LiveQueryException {
+        writable(table);
+        return delegate.batch(table, upserts, deletes, write);
     }
 
     private void writable(String table) throws LiveQueryException {
