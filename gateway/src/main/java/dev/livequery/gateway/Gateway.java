@@ -54,6 +54,9 @@ public final class Gateway implements AutoCloseable {
         Connections connections = new Connections(settings.maxConnections(), settings.writeDeadline());
         GatewayMetrics metrics = new GatewayMetrics(backend, connections, registry);
         connections.metrics(metrics);
+        // Components with keys of their own (e.g. livequery.auth.*) read them from settings.config()
+        // and hook in here, before the routes: a filter on this builder sees every HTTP and SSE
+        // request and the WebSocket upgrade.
         HttpRouting.Builder http = HttpRouting.builder()
                 .error(HttpException.class, HttpErrors::httpException)
                 .register(new Observe(backend, connections, metrics))
