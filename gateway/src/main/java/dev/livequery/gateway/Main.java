@@ -75,7 +75,7 @@ public final class Main {
         Demo demo = null;
         try {
             if (settings.demoEnabled()) {
-                demo = Demo.start(backend, settings.demoRows(), settings.demoChangesPerSecond());
+                demo = Demo.start(backend, settings);
             }
         } catch (Exception e) {
             System.err.println("livequery: the demo table could not be seeded: " + e.getMessage());

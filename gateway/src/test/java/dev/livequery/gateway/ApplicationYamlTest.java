@@ -36,11 +36,11 @@ class ApplicationYamlTest {
         b("livequery.backend", "redis", "ClusterWireModelTest#twoGatewaysThreeShardsOneRedis");
         b("livequery.redis.uri", "redis://10.0.0.1:1", "GatewayKillTest#clientsResumeOnTheOtherGatewayAfterSigkill");
         b("livequery.demo.enabled", "false", "DemoTest#pageIsServedAndTheSimulatorChangesTheTable");
-        b("livequery.demo.changes-per-second", "50", "DemoTest#pageIsServedAndTheSimulatorChangesTheTable");
-        b("livequery.demo.rows", "300", "DemoTest#pageIsServedAndTheSimulatorChangesTheTable");
+        b("livequery.demo.changes-per-second", "50", "DemoTest#demoKeysSizeAndPaceTheSimulator");
+        b("livequery.demo.rows", "300", "DemoTest#demoKeysSizeAndPaceTheSimulator");
         b("livequery.write-deadline", "PT1S", "CloseFrameTest#slowReaderGets4008");
         b("livequery.shutdown-grace", "PT3S", "LifecycleTest#gracefulShutdownSaysClosedShutdownAndCloses1001");
-        b("livequery.limits.max-window", "100", "SpliceBoundTest#reanchorsWithoutReadingOverflowCleanly");
+        b("livequery.limits.max-window", "100", "QueryCostTest#maxWindowBoundsEveryLimit");
         b("livequery.limits.max-queued", "4", "LifecycleTest#overflowResetsThenConverges");
         b("livequery.limits.subs-per-connection", "4", "WebSocketTest#everyCommandErrorKeepsTheSocketUsable");
         b("livequery.limits.max-message", "1000", "WebSocketTest#maxMessageCountsBytesNotCharacters");

@@ -15,7 +15,7 @@ class ClosingConnectionTest {
 
     @Test
     void commandsAfterAnIdleCloseCreateNothing() throws Exception {
-        try (TestGateway gw = new TestGateway("livequery.ws.idle-timeout", "PT1S")) {
+        try (TestGateway gw = new TestGateway("livequery.ws.idle-timeout", "PT1S", "livequery.limits.max-connections", "1")) {
             gw.put("t", "a", "n", 1);
             try (RawWs ws = new RawWs(gw.port, null, 0)) {
                 ws.sendText("{\"action\":\"subscribe\",\"sub\":\"s1\",\"query\":{\"table\":\"t\",\"limit\":5}}");
@@ -32,6 +32,13 @@ class ClosingConnectionTest {
             await().atMost(Duration.ofSeconds(10)).during(Duration.ofSeconds(1)).until(() ->
                     gw.backend.gauges().get("subscriptions") == 0 && gw.backend.gauges().get("views") == 0);
             assertThat(gw.http("GET", "/metrics", null).body()).contains("livequery_gateway_subscriptions 0.0");
+            // its connection permit was given back exactly once: one connection fits again, two do not
+            try (WsClient a = WsClient.connect(gw.port)) {
+                a.send("{\"action\":\"ping\"}");
+                await().atMost(Duration.ofSeconds(5)).until(() -> !a.frames("pong", null).isEmpty());
+                WsClient b = WsClient.connect(gw.port);
+                assertThat(b.closed.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(4029);
+            }
         }
     }
 }

@@ -27,4 +27,21 @@ class DemoTest {
             }
         }
     }
+
+    @Test
+    void demoKeysSizeAndPaceTheSimulator() throws Exception {
+        Settings still = TestGateway.settings("livequery.demo.rows", "120", "livequery.demo.changes-per-second", "0");
+        dev.livequery.core.LocalBackend b = new dev.livequery.core.LocalBackend(still.engineOptions());
+        try (Demo d = Demo.start(b, still)) {
+            assertThat(b.gauges()).containsEntry("rows", 120L);
+        }
+        Settings busy = TestGateway.settings("livequery.demo.rows", "10", "livequery.demo.changes-per-second", "200");
+        dev.livequery.core.LocalBackend c = new dev.livequery.core.LocalBackend(busy.engineOptions());
+        try (Demo d = Demo.start(c, busy)) {
+            // 100 changes: half a second at 200/s, half a minute at the default 3/s
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.lastChange(Demo.TABLE) >= 110);
+        }
+        b.close();
+        c.close();
+    }
 }

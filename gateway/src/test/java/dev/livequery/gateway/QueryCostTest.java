@@ -40,6 +40,21 @@ class QueryCostTest {
     }
 
     @Test
+    void maxWindowBoundsEveryLimit() throws Exception {
+        try (TestGateway gw = new TestGateway("livequery.limits.max-window", "10")) {
+            gw.put("mw", "a", "n", 1);
+            HttpApiTest.error(gw.http("GET", "/v1/tables/mw/query?limit=11", null), 400, "bad_query");
+            HttpApiTest.error(gw.http("GET", "/v1/live/mw?limit=11", null), 400, "bad_query");
+            assertThat(gw.http("GET", "/v1/tables/mw/query?limit=10", null).statusCode()).isEqualTo(200);
+            try (WsClient c = WsClient.connect(gw.port)) {
+                c.send(WebSocketTest.sub("s", "{\"table\":\"mw\",\"limit\":11}"));
+                await().atMost(Duration.ofSeconds(5)).until(() -> !c.frames("error", "s").isEmpty());
+                assertThat(c.frames("error", "s").get(0).get("code").asText()).isEqualTo("bad_query");
+            }
+        }
+    }
+
+    @Test
     void aOneShotQueryOfAWatchedShapeReadsItsViewInsteadOfScanning() throws Exception {
         try (TestGateway gw = new TestGateway()) {
             for (int i = 0; i < 50; i++) {

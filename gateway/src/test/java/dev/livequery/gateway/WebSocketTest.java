@@ -197,6 +197,7 @@ class WebSocketTest {
     void badOriginIsRefusedGoodOnesAccepted() throws Exception {
         try (RawWs evil = new RawWs(gw.port, "http://evil.example", 0)) {
             assertThat(evil.status()).isEqualTo(403);
+            assertThat(evil.response.toLowerCase()).contains("content-type: application/json"); // docs/protocol.md
         }
         try (RawWs same = new RawWs(gw.port, "http://127.0.0.1:" + gw.port, 0)) {
             assertThat(same.status()).isEqualTo(101);

@@ -18,9 +18,9 @@ import java.util.Map;
  *
  * <h2>Why twice the horizon is kept</h2>
  * A resume from a state {@code a} inside the horizon sends a splice whose eids name "frame j of
- * diff(a, now)", so rebuilding them needs {@code a} again. Range tokens are accepted only inside
- * the horizon ({@link #within}); the ring keeps twice as much ({@link #floor}), so every splice eid
- * stays resumable for a whole horizon after it was sent.
+ * diff(a, now)", so rebuilding them needs {@code a} again. A token is accepted only while the
+ * newest state it names is inside the horizon ({@link #within}); the ring keeps twice as much
+ * ({@link #floor}), so every splice eid stays resumable for a whole horizon after it was sent.
  *
  * <p>Guarded by the table's lock.
  */

@@ -234,14 +234,22 @@ public final class LocalBackend implements Backend {
         }
     }
 
-    /** The splice from the state a token names to the window now, or null if it cannot be rebuilt. */
+    /**
+     * The splice from the state a token names to the window now, or null if it cannot be rebuilt.
+     * The horizon counts from the newest state a token names: when its frame was sent.
+     */
     private static List<Frame> resume(View v, LiveWindow w, Tokens.State s, long seq) {
         List<Frame> out = new ArrayList<>();
         Tokens.Range now = w.range(seq);
+        long sent = switch (s) {
+            case Tokens.Range r -> r.seq();
+            case Tokens.Splice sp -> sp.b().seq();
+            case Tokens.Nested n -> n.to().seq();
+        };
+        if (!v.table.history.within(sent, System.nanoTime())) {
+            return null;
+        }
         if (s instanceof Tokens.Range r) {
-            if (!v.table.history.within(r.seq(), System.nanoTime())) {
-                return null;
-            }
             Entry[] a = v.rangeAt(r);
             if (a == null) {
                 return null;
@@ -249,23 +257,45 @@ public final class LocalBackend implements Backend {
             Splice.diff(a, w.rows(), r, now, v.tokens, out);
             return out;
         }
-        Tokens.Splice sp = (Tokens.Splice) s;
-        if (!v.table.history.within(sp.b().seq(), System.nanoTime())) {
+        if (s instanceof Tokens.Splice sp) {
+            // Exactly what the client holds, to the window now: no row it has is sent again.
+            Entry[] held = held(v, sp);
+            if (held == null) {
+                return null;
+            }
+            Splice.diff(held, w.rows(), k -> new Tokens.Nested(sp, now, k), v.tokens, out);
+            return out;
+        }
+        // Cut inside such a resume: complete it (its frames again carry Nested tokens), then
+        // splice from its end to now. A row both splices touch can be sent again (documented).
+        Tokens.Nested n = (Tokens.Nested) s;
+        Entry[] held = held(v, n.from());
+        Entry[] to = v.rangeAt(n.to());
+        if (held == null || to == null) {
             return null;
         }
+        Splice.diff(held, to, k -> new Tokens.Nested(n.from(), n.to(), k), v.tokens, out);
+        if (n.k() > out.size()) {
+            return null;
+        }
+        out.subList(0, n.k()).clear();
+        Splice.diff(to, w.rows(), n.to(), now, v.tokens, out);
+        return out;
+    }
+
+    /** The list a {@link Tokens.Splice} names: its first j frames applied to its start. */
+    private static Entry[] held(View v, Tokens.Splice sp) {
         Entry[] a = v.rangeAt(sp.a());
         Entry[] b = v.rangeAt(sp.b());
         if (a == null || b == null) {
             return null;
         }
-        // Finish the splice the client was cut off in, then splice from its end to now.
-        Splice.diff(a, b, sp.a(), sp.b(), v.tokens, out);
-        if (sp.j() > out.size()) {
+        List<Frame> frames = new ArrayList<>();
+        Splice.diff(a, b, sp.a(), sp.b(), v.tokens, frames);
+        if (sp.j() > frames.size()) {
             return null;
         }
-        out.subList(0, sp.j()).clear();
-        Splice.diff(b, w.rows(), sp.b(), now, v.tokens, out);
-        return out;
+        return Splice.prefix(a, b, frames, sp.j());
     }
 
     private void closed(LocalSubscription s) {

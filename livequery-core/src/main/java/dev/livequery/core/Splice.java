@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * The deterministic diff from one list of rows to another, as splice frames: what reanchor and
@@ -25,6 +26,11 @@ final class Splice {
     }
 
     static void diff(Entry[] a, Entry[] b, Tokens.Range ra, Tokens.Range rb, Tokens t, List<Frame> out) {
+        diff(a, b, j -> new Tokens.Splice(ra, rb, j), t, out);
+    }
+
+    /** As above; {@code name} gives the state after the j-th frame (1-based), which its eid names. */
+    static void diff(Entry[] a, Entry[] b, IntFunction<Tokens.State> name, Tokens t, List<Frame> out) {
         Map<String, Integer> inB = new HashMap<>(b.length * 2);
         for (int i = 0; i < b.length; i++) {
             inB.put(b[i].id(), i);
@@ -36,7 +42,7 @@ final class Splice {
             inA.add(a[i].id());
             if (!inB.containsKey(a[i].id())) {
                 c.remove(i);
-                out.add(Frame.leave(a[i].id(), a[i].row().version(), i, t, state(ra, rb, j)));
+                out.add(Frame.leave(a[i].id(), a[i].row().version(), i, t, name.apply(++j[0])));
             }
         }
 
@@ -84,19 +90,41 @@ final class Splice {
             }
             c.add(q, m);
             placed.add(m.id());
-            out.add(p == q ? Frame.update(m, q, t, state(ra, rb, j)) : Frame.move(m, p, q, t, state(ra, rb, j)));
+            out.add(p == q ? Frame.update(m, q, t, name.apply(++j[0])) : Frame.move(m, p, q, t, name.apply(++j[0])));
         }
 
         for (int i = 0; i < b.length; i++) {
             if (!inA.contains(b[i].id())) {
                 c.add(i, b[i]);
-                out.add(Frame.enter(b[i], i, t, state(ra, rb, j)));
+                out.add(Frame.enter(b[i], i, t, name.apply(++j[0])));
             }
         }
     }
 
-    private static Tokens.State state(Tokens.Range ra, Tokens.Range rb, int[] j) {
-        return new Tokens.Splice(ra, rb, ++j[0]);
+    /**
+     * The list a client holds after applying the first {@code j} of {@code frames} (a diff from
+     * {@code a} to {@code b}) to {@code a}: rows that enter, move or update are {@code b}'s.
+     */
+    static Entry[] prefix(Entry[] a, Entry[] b, List<Frame> frames, int j) {
+        Map<String, Entry> inB = new HashMap<>(b.length * 2);
+        for (Entry e : b) {
+            inB.put(e.id(), e);
+        }
+        List<Entry> c = new ArrayList<>(Arrays.asList(a));
+        for (int i = 0; i < j; i++) {
+            Frame f = frames.get(i);
+            switch (f.op()) {
+                case LEAVE -> c.remove(f.oldIndex());
+                case ENTER -> c.add(f.newIndex(), inB.get(f.id()));
+                case UPDATE -> c.set(f.newIndex(), inB.get(f.id()));
+                case MOVE -> {
+                    c.remove(f.oldIndex());
+                    c.add(f.newIndex(), inB.get(f.id()));
+                }
+                default -> throw new IllegalStateException("not a splice frame: " + f.op());
+            }
+        }
+        return c.toArray(new Entry[0]);
     }
 
     /** Marks one longest strictly increasing subsequence (patience sorting, O(n log n)). */

@@ -14,6 +14,11 @@ package dev.livequery.core;
  * <li>{@link Splice}: the first {@code j} frames of the deterministic {@code Splice.diff(a, b)},
  *     applied to range {@code a}. Reanchors and resumes, whose intermediate states are not ranges,
  *     carry these.</li>
+ * <li>{@link Nested}: the first {@code k} frames of {@code Splice.diff(x, to)}, applied to the
+ *     list {@code x} a {@link Splice} names. A resume from inside a splice sends exactly the diff
+ *     from what the client holds to the current window, and its frames carry these. One level
+ *     only, to stay within 200 bytes: a resume from a {@code Nested} token completes that splice
+ *     first (see {@code LocalBackend}).</li>
  * </ul>
  * The anchor is a row id, which the protocol caps at 128 characters; when the ids at hand would
  * push a token past 200 bytes the frame carries an unresumable token instead, which resumes as
@@ -28,8 +33,9 @@ final class Tokens {
     static final String UNRESUMABLE = "~";
     private static final int RANGE = 1;
     private static final int SPLICE = 2;
+    private static final int NESTED = 3;
 
-    sealed interface State permits Range, Splice {
+    sealed interface State permits Range, Splice, Nested {
     }
 
     /** {@code count} rows of the view at {@code seq}, the row {@code anchor} being the {@code offset}-th. */
@@ -59,6 +65,10 @@ final class Tokens {
     record Splice(Range a, Range b, int j) implements State {
     }
 
+    /** The first {@code k} frames of {@code Splice.diff(x, to)} applied to {@code x}, the list {@code from} names. */
+    record Nested(Splice from, Range to, int k) implements State {
+    }
+
     /** Why a token was not accepted: the reset cause the client gets. */
     static final class Refused extends Exception {
         final String cause;
@@ -84,16 +94,25 @@ final class Tokens {
         if (s instanceof Range r) {
             w.u8(RANGE).i32(epoch);
             range(w, r);
-        } else {
-            Splice sp = (Splice) s;
+        } else if (s instanceof Splice sp) {
             w.u8(SPLICE).i32(epoch);
-            range(w, sp.a());
-            range(w, sp.b());
-            w.varlong(sp.j());
+            splice(w, sp);
+        } else {
+            Nested n = (Nested) s;
+            w.u8(NESTED).i32(epoch);
+            splice(w, n.from());
+            range(w, n.to());
+            w.varlong(n.k());
         }
         String token = Bytes.B64.encodeToString(signer.seal(Signer.Domain.TOKEN, shape.fingerprint(),
                 w.out.toByteArray()));
         return token.length() <= MAX_LENGTH ? token : UNRESUMABLE;
+    }
+
+    private static void splice(Bytes.Writer w, Splice sp) {
+        range(w, sp.a());
+        range(w, sp.b());
+        w.varlong(sp.j());
     }
 
     private static void range(Bytes.Writer w, Range r) {
@@ -128,9 +147,11 @@ final class Tokens {
             if (kind == RANGE) {
                 s = range(r, maxWindow);
             } else if (kind == SPLICE) {
-                Range a = range(r, maxWindow);
-                Range b = range(r, maxWindow);
-                s = new Splice(a, b, r.varint(2 * maxWindow + 2));
+                s = splice(r, maxWindow);
+            } else if (kind == NESTED) {
+                Splice from = splice(r, maxWindow);
+                Range to = range(r, maxWindow);
+                s = new Nested(from, to, r.varint(2 * maxWindow + 2));
             } else {
                 throw new Bytes.Malformed("kind");
             }
@@ -144,6 +165,12 @@ final class Tokens {
         } catch (Bytes.Malformed m) {
             throw new Refused("resume_miss");
         }
+    }
+
+    private static Splice splice(Bytes.Reader r, int maxWindow) throws Bytes.Malformed {
+        Range a = range(r, maxWindow);
+        Range b = range(r, maxWindow);
+        return new Splice(a, b, r.varint(2 * maxWindow + 2));
     }
 
     private static Range range(Bytes.Reader r, int maxWindow) throws Bytes.Malformed {

@@ -35,7 +35,9 @@
  * <h2>Resume without server-side session state</h2>
  * A resume token names the list the client holds in terms of the table's history, not of any
  * session: "rows {@code i..i+n} of this view as of change {@code s}" (a {@code Tokens.Range}),
- * or "the first {@code j} frames of {@code Splice.diff(rangeA, rangeB)}" (a {@code Tokens.Splice}).
+ * or "the first {@code j} frames of {@code Splice.diff(rangeA, rangeB)}" (a {@code Tokens.Splice}),
+ * or, inside the resume of such a splice, "the first {@code k} frames of the diff from that list to
+ * range C" (a {@code Tokens.Nested}).
  * The window rule above is chosen so that every incremental frame leaves the client holding such
  * a range, which keeps tokens under 200 bytes whatever the window size. To resume, the engine
  * rebuilds that list from the current view and the history ({@code View.rangeAt}), and sends

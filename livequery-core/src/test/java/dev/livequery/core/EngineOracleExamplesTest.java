@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -261,8 +260,6 @@ class EngineOracleExamplesTest {
      * inside a horizon of 3 changes (history up to 100 kept), T2 must still resume.
      */
     @Test
-    @Disabled("Known deviation (docs/protocol.md, \"Resuming from the middle of a splice\"): the ideal a "
-            + "nesting token would allow; kept as the exact target for a future token format")
     void resumeFromInsideTheResumeOfAReanchorWithinTheHorizon() throws LiveQueryException {
         Backend b = backend(EngineOptions.defaults().withHorizon(3, Duration.ZERO, 100));
         for (String id : List.of("B", "a", "aa", "b")) {
@@ -300,8 +297,6 @@ class EngineOracleExamplesTest {
      * not enter a (a deleted row, which the client would briefly show) and leave it again.
      */
     @Test
-    @Disabled("Known deviation (docs/protocol.md, \"Resuming from the middle of a splice\"): the ideal a "
-            + "nesting token would allow; kept as the exact target for a future token format")
     void resumeDoesNotSendRowsThatAreGone() throws LiveQueryException {
         Backend b = backend(EngineOptions.defaults());
         for (String id : List.of("B", "a", "aa", "b")) {
@@ -375,8 +370,6 @@ class EngineOracleExamplesTest {
      * leave of a does it; leaving aa and entering it again re-sends a row the client holds.
      */
     @Test
-    @Disabled("Known deviation (docs/protocol.md, \"Resuming from the middle of a splice\"): the ideal a "
-            + "nesting token would allow; kept as the exact target for a future token format")
     void resumeFromInsideAReanchorDoesNotResendUnchangedRows() throws LiveQueryException {
         Backend b = backend(EngineOptions.defaults());
         Query top3 = q("{\"table\":\"t\",\"order\":[{\"field\":\"k\"}],\"limit\":3}");

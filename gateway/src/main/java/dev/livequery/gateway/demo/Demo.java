@@ -39,6 +39,11 @@ public final class Demo implements AutoCloseable {
         this.backend = backend;
     }
 
+    /** As {@code livequery.demo.rows} and {@code livequery.demo.changes-per-second} say. */
+    public static Demo start(Backend backend, dev.livequery.gateway.Settings settings) throws LiveQueryException {
+        return start(backend, settings.demoRows(), settings.demoChangesPerSecond());
+    }
+
     /** Seeds {@code rows} rows and starts {@code changesPerSecond} changes (0 = none). */
     public static Demo start(Backend backend, int rows, double changesPerSecond) throws LiveQueryException {
         Demo d = new Demo(backend);
