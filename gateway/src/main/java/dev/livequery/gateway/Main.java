@@ -48,8 +48,11 @@ public final class Main {
             case "redis" -> {
                 String uri = config.get("livequery.redis.uri").asString().orElse("redis://127.0.0.1:6379");
                 try {
-                    yield new RedisBackend(engine, uri,
-                            "gw-" + UUID.randomUUID().toString().substring(0, 8), registry);
+                    // livequery.gateway.id (LIVEQUERY_GATEWAY_ID): a stable id keeps one delivery stream
+                    // across restarts instead of leaving one per process for the shards to clean up.
+                    String id = config.get("livequery.gateway.id").asString()
+                            .orElse("gw-" + UUID.randomUUID().toString().substring(0, 8));
+                    yield new RedisBackend(engine, uri, id, registry);
                 } catch (RuntimeException e) {
                     System.err.println("livequery: cannot reach Redis at " + Redact.uri(uri) + " (livequery.redis.uri / "
                             + "LIVEQUERY_REDIS_URI): " + Redact.text(e.getMessage()));

@@ -64,23 +64,38 @@ public final class RowsApi implements HttpService {
                 .get("/{t}/query", HttpErrors.guard(this::query));
     }
 
+    /** The backend, under the request's {@code Idempotency-Key} if it has one (safe retries; docs/protocol.md). */
+    private Backend writer(ServerRequest req) throws LiveQueryException {
+        var key = req.headers().first(HeaderNames.create("Idempotency-Key"));
+        if (key.isEmpty()) {
+            return backend;
+        }
+        if (key.get().isEmpty() || key.get().length() > 200) {
+            throw new LiveQueryException(BAD_REQUEST, "Idempotency-Key must have 1 to 200 characters");
+        }
+        return backend.idempotent(key.get());
+    }
+
     private void put(ServerRequest req, ServerResponse res) throws LiveQueryException {
         Grant g = grantWrite(req);
         ObjectNode body = object(req);
-        WriteResult r = write(req, g, VERSION_MISMATCH, v -> Scoped.put(backend, table(req), id(req), body, v, g));
+        Backend b = writer(req);
+        WriteResult r = write(req, g, VERSION_MISMATCH, v -> Scoped.put(b, table(req), id(req), body, v, g));
         json(res, written(r));
     }
 
     private void patch(ServerRequest req, ServerResponse res) throws LiveQueryException {
         Grant g = grantWrite(req);
         ObjectNode body = object(req);
-        WriteResult r = write(req, g, NOT_FOUND, v -> Scoped.patch(backend, table(req), id(req), body, v, g));
+        Backend b = writer(req);
+        WriteResult r = write(req, g, NOT_FOUND, v -> Scoped.patch(b, table(req), id(req), body, v, g));
         json(res, written(r));
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws LiveQueryException {
         Grant g = grantWrite(req);
-        WriteResult r = write(req, g, NOT_FOUND, v -> Scoped.delete(backend, table(req), id(req), v, g));
+        Backend b = writer(req);
+        WriteResult r = write(req, g, NOT_FOUND, v -> Scoped.delete(b, table(req), id(req), v, g));
         json(res, written(r));
     }
 
@@ -163,7 +178,7 @@ public final class RowsApi implements HttpService {
             deletes.add(n.textValue());
         }
         Grant g = grantWrite(req);
-        List<WriteResult> results = Scoped.batch(backend, table(req), upserts, deletes, g);
+        List<WriteResult> results = Scoped.batch(writer(req), table(req), upserts, deletes, g);
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode arr = out.putArray("results");
         results.forEach(r -> arr.add(written(r)));
