@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Fuzz targets for what an attacker or an operator types: the rule language (parse, then grant
- * with arbitrary claims, then the engine's parse of the resulting filter) and the token verifier.
+ * with arbitrary claims, then the engine's parse of the resulting filter), the token verifier, and
+ * the WebSocket command path of this package ({@code auth}, and a subscribe's query scoped by grant).
  * A crash or an uncoded error is a failure: rules may only fail with IllegalArgumentException (a
  * start-up message), grants never throw, filters parse or are a coded error, tokens are
  * {@code unauthorized}.
@@ -55,6 +56,48 @@ class AuthFuzzTest {
                     assertThat(e.code()).isEqualTo(LiveQueryException.Code.FORBIDDEN);
                 }
             }
+        }
+    }
+
+    private static final Auth AUTH = Auth.start(AuthSettings.from(Config.just(ConfigSources.create(Map.of(
+            "livequery.auth.mode", "jwt", "livequery.secret", "fuzz-mac-secret",
+            "livequery.auth.jwt.hs256-secret", "fuzz-secret-fuzz-secret-fuzz-secret-fuzz",
+            "livequery.auth.rules", "{\"items\":{\"read\":{\"where\":{\"tenant\":\"$claims.tenant\"}}}}")))),
+            "fuzz-mac-secret");
+
+    private static final JsonNode SIGNED_IN = Json.MAPPER.createObjectNode().put("action", "auth").put("token",
+            TokenMain.mint(new String[] {"--sub", "u", "--claim", "tenant=acme", "--ttl", "1d"}, AUTH.settings()));
+
+    /**
+     * The WebSocket command path this package owns: a message parsed as JSON, an {@code auth}
+     * command, and a {@code subscribe}'s query scoped by the connection's grant. Only coded errors.
+     */
+    @FuzzTest(maxDuration = "10s")
+    void socketCommands(FuzzedDataProvider data) {
+        String message = data.consumeRemainingAsString();
+        JsonNode msg;
+        try {
+            msg = Json.MAPPER.readTree(message);
+        } catch (Exception e) {
+            return; // LiveSocket answers bad_request before anything of ours runs
+        }
+        if (msg == null || !msg.isObject()) {
+            return;
+        }
+        SocketAuth socket = new SocketAuth(AUTH);
+        socket.open("127.0.0.1", () -> { }, () -> { }, () -> { });
+        try {
+            if ("auth".equals(msg.path("action").asText())) {
+                socket.command(msg);
+            } else {
+                socket.command(SIGNED_IN); // so the subscribe reaches the grant and the scoped query
+            }
+            socket.subscribe("s", dev.livequery.core.Query.parse(msg.get("query")));
+        } catch (LiveQueryException e) {
+            assertThat(e.code()).isNotNull();
+            assertThat(e.getMessage()).doesNotContain("fuzz-secret");
+        } finally {
+            socket.close();
         }
     }
 
