@@ -56,6 +56,11 @@ public final class Keys {
         return "lq:" + tag(p) + ":changes";
     }
 
+    /** The bytes of row images the partition's change stream holds, kept by the write script. */
+    public static String changeBytes(int p) {
+        return "lq:" + tag(p) + ":changes:bytes";
+    }
+
     /** Lease: {@code <shardId>:<fence>}, with a PX TTL. */
     public static String owner(int p) {
         return "lq:" + tag(p) + ":owner";

@@ -53,17 +53,19 @@ public final class RowStore {
     public record Snapshot(String lastId, List<TableState> tables) {
     }
 
-    // KEYS: rows, seq, changes, tables. ARGV: table, hard cap, n, keep (count), keep (ms), then
-    // n × (kind, id, ifMatch, json). Pass 1 checks every precondition, pass 2 applies: nothing is
-    // written unless all pass. Then the resume horizon (PROTOCOL §3: the last `keep` changes or
-    // `keep ms`, whichever is more): entries that are both beyond the count and older than the time
-    // go, at most 100 per write (so one write costs little and the trim still outpaces the writes).
-    // The hard cap (MAXLEN ~) bounds memory under any write rate.
-    // With a 5th key (an idempotency key): if it holds a result, that result is the answer and
+    // KEYS: rows, seq, changes, bytes, tables. ARGV: table, hard cap, n, keep (count), keep (ms),
+    // max bytes, then n × (kind, id, ifMatch, json). Pass 1 checks every precondition, pass 2
+    // applies: nothing is written unless all pass. Then the trim, oldest first, at most 100 + n
+    // entries per write (so one write costs little and the trim still outpaces the writes); an
+    // entry goes when it is beyond the resume horizon (PROTOCOL §3: the last `keep` changes or
+    // `keep ms`, whichever is more), or beyond the hard cap in changes, or while the stream's
+    // images take more than `max bytes`: memory is bounded under any write rate and any row size.
+    // `bytes` counts the images the stream holds (see ENTRY_OVERHEAD), so the byte bound needs no scan.
+    // With a 6th key (an idempotency key): if it holds a result, that result is the answer and
     // nothing is written; else the versions are stored there for the horizon after the write.
     private static final Redis.Script WRITE = Redis.Script.of("""
-            if KEYS[5] then
-              local done = redis.call('GET', KEYS[5])
+            if KEYS[6] then
+              local done = redis.call('GET', KEYS[6])
               if done then
                 local out = {'OK'}
                 for v in string.gmatch(done, '[^,]+') do out[#out + 1] = v end
@@ -77,7 +79,7 @@ public final class RowStore {
               return string.sub(cur, 1, bar - 1), string.sub(cur, bar + 1)
             end
             for i = 0, n - 1 do
-              local kind, id, ifm = ARGV[6 + i*4], ARGV[7 + i*4], ARGV[8 + i*4]
+              local kind, id, ifm = ARGV[7 + i*4], ARGV[8 + i*4], ARGV[9 + i*4]
               local cur = redis.call('HGET', KEYS[1], id)
               local v = ver(cur)
               if ifm == 'A' then
@@ -86,8 +88,9 @@ public final class RowStore {
               if kind == 'D' and not cur then return {'404', id, ''} end
             end
             local out = {'OK'}
+            local added, last = 0, 0
             for i = 0, n - 1 do
-              local kind, id, json = ARGV[6 + i*4], ARGV[7 + i*4], ARGV[9 + i*4]
+              local kind, id, json = ARGV[7 + i*4], ARGV[8 + i*4], ARGV[10 + i*4]
               local cur = redis.call('HGET', KEYS[1], id)
               local bv, bj = ver(cur)
               local v = redis.call('INCR', KEYS[2])
@@ -97,30 +100,64 @@ public final class RowStore {
               else
                 redis.call('HSET', KEYS[1], id, v .. '|' .. json)
               end
-              redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 't', ARGV[1], 'id', id, 'v', v,
-                'bv', bv or '0', 'b', bj or '', 'a', json)
+              redis.call('XADD', KEYS[3], '*', 't', ARGV[1], 'id', id, 'v', v, 'bv', bv or '0', 'b', bj or '', 'a', json)
+              last = ${SIZE} + #json + #(bj or '')
+              added = added + last
               out[#out + 1] = tostring(v)
             end
-            redis.call('SADD', KEYS[4], ARGV[1])
-            if KEYS[5] then
-              redis.call('SET', KEYS[5], table.concat(out, ',', 2), 'PX', math.max(tonumber(ARGV[5]), 60000))
+            redis.call('SADD', KEYS[5], ARGV[1])
+            if KEYS[6] then
+              redis.call('SET', KEYS[6], table.concat(out, ',', 2), 'PX', math.max(tonumber(ARGV[5]), 60000))
             end
-            local keep = tonumber(ARGV[4])
-            local over = redis.call('XLEN', KEYS[3]) - keep
-            if over > 0 then
+            local bytes = redis.call('INCRBY', KEYS[4], added)
+            local keep, cap, maxb = tonumber(ARGV[4]), tonumber(ARGV[2]), tonumber(ARGV[6])
+            local len = redis.call('XLEN', KEYS[3])
+            if len > keep or len > cap or bytes > maxb then
               local t = redis.call('TIME')
               local cut = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[5])
-              local old = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', math.min(over, 100) + 1)
-              local upto = 0
-              for j = 1, math.min(over, 100) do
-                local ms = tonumber(string.match(old[j][1], '^(%d+)'))
-                if ms >= cut then break end
-                upto = j
+              local limit = 100 + n
+              -- read only what may go (plus the first entry that stays): entries carry whole rows,
+              -- and when the horizon's time keeps them, the first one read tells
+              local count = math.min(math.max(len - cap, 1), limit) + 1
+              local from, upto, freed, stay = '-', 0, 0, nil
+              while not stay do
+                local old = redis.call('XRANGE', KEYS[3], from, '+', 'COUNT', count)
+                for j = 1, #old do
+                  local left = len - upto
+                  local ms = tonumber(string.match(old[j][1], '^(%d+)'))
+                  -- the newest entry always stays: it holds the stream's last id
+                  if left <= 1 or upto >= limit
+                      or not (left > keep and ms < cut or left > cap or bytes - freed > maxb) then
+                    stay = old[j][1]
+                    break
+                  end
+                  local f = old[j][2]
+                  local size = ${SIZE}
+                  for k = 1, #f, 2 do
+                    if f[k] == 'a' or f[k] == 'b' then size = size + #f[k + 1] end
+                  end
+                  upto = upto + 1
+                  freed = freed + size
+                end
+                if not stay then
+                  if #old == 0 then break end
+                  from = '(' .. old[#old][1]
+                  count = math.min(count * 2, 64)
+                end
               end
-              if upto > 0 then redis.call('XTRIM', KEYS[3], 'MINID', old[upto + 1][1]) end
+              if upto > 0 and stay then
+                redis.call('XTRIM', KEYS[3], 'MINID', stay)
+                if len - upto <= 1 then
+                  -- one entry left: count it afresh, so a counter that drifted (a stream trimmed by
+                  -- hand) cannot keep the history empty for ever
+                  redis.call('SET', KEYS[4], last)
+                else
+                  redis.call('DECRBY', KEYS[4], freed)
+                end
+              end
             end
             return out
-            """);
+            """.replace("${SIZE}", Long.toString(RowStore.ENTRY_OVERHEAD)));
 
     // KEYS: tables, changes (of one partition; the per-table keys share its hash tag).
     // Returns {lastStreamId, table1, seq1, {id, val, ...}, table2, ...} read atomically.
@@ -141,26 +178,39 @@ public final class RowStore {
             return {redis.call('GET', KEYS[2]) or '0', redis.call('HGETALL', KEYS[1])}
             """);
 
+    /** What a stream entry costs beyond its images, as the write script counts it. */
+    static final long ENTRY_OVERHEAD = 96;
+
     private final Redis redis;
     private final int keepChanges;
     private final long keepMs;
     private final int hardCap;
+    private final long maxBytes;
 
     /**
      * @param keepChanges changes each partition stream keeps at least, for resume and failover
      * @param keepTime and at least those this young (whichever keeps more)
-     * @param hardCap changes a stream keeps at most (approximately), whatever their age
+     * @param hardCap changes a stream keeps at most, whatever their age
+     * @param maxBytes bytes of row images (JSON) a stream keeps at most, whatever the horizon says
      */
-    public RowStore(Redis redis, int keepChanges, java.time.Duration keepTime, int hardCap) {
+    public RowStore(Redis redis, int keepChanges, java.time.Duration keepTime, int hardCap, long maxBytes) {
         this.redis = redis;
         this.keepChanges = keepChanges;
         this.keepMs = keepTime.toMillis();
         this.hardCap = Math.max(hardCap, keepChanges);
+        this.maxBytes = maxBytes;
     }
 
-    /** The horizon of the engine options (PROTOCOL §3: 10,000 changes or 5 minutes by default). */
+    public RowStore(Redis redis, int keepChanges, java.time.Duration keepTime, int hardCap) {
+        this(redis, keepChanges, keepTime, hardCap, dev.livequery.core.EngineOptions.DEFAULT_MAX_HISTORY_BYTES);
+    }
+
+    /**
+     * The horizon of the engine options (PROTOCOL §3: 10,000 changes or 5 minutes by default),
+     * and their {@code maxHistoryBytes} per partition stream.
+     */
     public RowStore(Redis redis, dev.livequery.core.EngineOptions o) {
-        this(redis, o.horizonChanges(), o.horizonTime(), o.maxHistory());
+        this(redis, o.horizonChanges(), o.horizonTime(), o.maxHistory(), o.maxHistoryBytes());
     }
 
     /**
@@ -307,16 +357,18 @@ public final class RowStore {
     public List<Long> write(String table, List<Op> ops, String idempotencyKey) throws LiveQueryException {
         int p = Keys.partition(table);
         String[] keys = idempotencyKey == null
-                ? new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.tables(p)}
-                : new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.tables(p),
-                    Keys.idempotency(p, table, idempotencyKey)};
-        String[] args = new String[5 + ops.size() * 4];
+                ? new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
+                    Keys.tables(p)}
+                : new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
+                    Keys.tables(p), Keys.idempotency(p, table, idempotencyKey)};
+        String[] args = new String[6 + ops.size() * 4];
         args[0] = table;
         args[1] = Integer.toString(hardCap);
         args[2] = Integer.toString(ops.size());
         args[3] = Integer.toString(keepChanges);
         args[4] = Long.toString(keepMs);
-        int i = 5;
+        args[5] = Long.toString(maxBytes);
+        int i = 6;
         for (Op op : ops) {
             args[i++] = op.after() == null ? "D" : "P";
             args[i++] = op.id();
