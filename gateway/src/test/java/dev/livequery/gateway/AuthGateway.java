@@ -6,6 +6,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.livequery.core.Backend;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.gateway.auth.Auth;
 import dev.livequery.gateway.auth.AuthSettings;
@@ -22,6 +23,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /** A real gateway on a free port in jwt mode (HS256 unless the test says otherwise) over a LocalBackend. */
 final class AuthGateway implements AutoCloseable {
@@ -34,11 +36,20 @@ final class AuthGateway implements AutoCloseable {
              "audit_log": {"read": {"roles": ["admin"]}, "write": false},
              "open": {"read": true, "write": true}}""";
 
-    final LocalBackend backend;
+    final Backend backend;
     final Gateway gateway;
     final int port;
 
     AuthGateway(String... keyValues) {
+        this(null, keyValues);
+    }
+
+    /** A jwt gateway over the backend {@code make} builds from its settings (null: a LocalBackend). */
+    static AuthGateway over(Function<Settings, Backend> make, String... keyValues) {
+        return new AuthGateway(make, keyValues);
+    }
+
+    private AuthGateway(Function<Settings, Backend> make, String... keyValues) {
         Map<String, String> m = new HashMap<>();
         m.put("server.port", "0");
         m.put("livequery.demo.enabled", "false");
@@ -56,7 +67,7 @@ final class AuthGateway implements AutoCloseable {
         Config c = Config.just(ConfigSources.create(m));
         Settings s = Settings.from(c);
         Auth auth = Auth.start(AuthSettings.from(c), s.secret());
-        backend = new LocalBackend(s.engineOptions());
+        backend = make == null ? new LocalBackend(s.engineOptions()) : make.apply(s);
         gateway = Gateway.start(s, auth, backend, null, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         port = gateway.port();
     }

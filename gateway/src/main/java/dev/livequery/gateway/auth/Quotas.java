@@ -54,8 +54,11 @@ public final class Quotas {
         if (limits.subscriptions() <= 0 && limits.shapes() <= 0) {
             return NOTHING;
         }
-        State s = states.compute(p.key(), (k, v) -> v == null ? new State(limits) : v);
+        State s = live(p.key());
         synchronized (s) {
+            if (s.dead) {
+                return subscription(p, shape, refusal); // dropped as idle meanwhile: take a fresh entry
+            }
             if (limits.subscriptions() > 0 && s.subscriptions >= limits.subscriptions()) {
                 throw new LiveQueryException(refusal, "at most " + limits.subscriptions()
                         + " subscriptions per principal (livequery.limits.per-principal.subscriptions)");
@@ -102,8 +105,11 @@ public final class Quotas {
         if (!states.containsKey(p.key()) && states.size() >= MAX_PRINCIPALS) {
             throw new LiveQueryException(RATE_LIMITED, "too many principals active on this gateway; retry later");
         }
-        State s = states.compute(p.key(), (k, v) -> v == null ? new State(limits) : v);
+        State s = live(p.key());
         synchronized (s) {
+            if (s.dead) {
+                return take(p, ok, take, what, limit); // dropped as idle meanwhile: take a fresh entry
+            }
             if (!ok.ok(s)) {
                 throw new LiveQueryException(RATE_LIMITED, "quota livequery.limits.per-principal." + what + " ("
                         + (limit == Math.rint(limit) ? String.valueOf((long) limit) : String.valueOf(limit))
@@ -114,17 +120,21 @@ public final class Quotas {
         return s;
     }
 
+    private State live(String key) {
+        return states.compute(key, (k, v) -> v == null ? new State(limits) : v);
+    }
+
     private void release(String key, State s, Change give) {
         synchronized (s) {
             give.apply(s);
         }
-        states.computeIfPresent(key, (k, v) -> v == s && v.idle(limits.writesPerSecond()) ? null : v);
+        states.computeIfPresent(key, (k, v) -> v == s && v.dropIfIdle(limits.writesPerSecond()) ? null : v);
     }
 
     private void sweep() {
         for (Iterator<Map.Entry<String, State>> it = states.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, State> e = it.next();
-            states.computeIfPresent(e.getKey(), (k, v) -> v.idle(limits.writesPerSecond()) ? null : v);
+            states.computeIfPresent(e.getKey(), (k, v) -> v.dropIfIdle(limits.writesPerSecond()) ? null : v);
         }
     }
 
@@ -147,6 +157,8 @@ public final class Quotas {
         int subscriptions;
         final Map<Object, Integer> shapes = new HashMap<>();
         double tokens;
+        /** Removed from the map: whoever still holds it must look the principal up again. */
+        boolean dead;
         long refilledAt = System.nanoTime();
 
         State(AuthSettings.Limits l) {
@@ -161,8 +173,13 @@ public final class Quotas {
             return tokens;
         }
 
-        synchronized boolean idle(double rate) {
-            return connections == 0 && subscriptions == 0 && (rate <= 0 || refill(rate) >= Math.max(1, rate));
+        /**
+         * True (and the entry is marked dead, so a thread that already holds it takes a fresh one)
+         * when nothing is held and the bucket is full: forgetting the entry then changes nothing.
+         */
+        synchronized boolean dropIfIdle(double rate) {
+            dead = connections == 0 && subscriptions == 0 && (rate <= 0 || refill(rate) >= Math.max(1, rate));
+            return dead;
         }
     }
 }
