@@ -126,6 +126,7 @@ public final class RedisBackend implements Backend {
     private volatile boolean stale;
     private boolean heartbeated;
     private long ticks;
+    private long lastWatchNanos;
     private final Timer controlRtt;
     private final Counter reattaches;
     private final Counter gaps;
@@ -527,6 +528,18 @@ public final class RedisBackend implements Backend {
     // ---- the watcher: membership, moves, staleness, repairs --------------------------------------
 
     private void watch() {
+        long woke = System.nanoTime();
+        if (lastWatchNanos != 0 && woke - lastWatchNanos > STALE_NANOS) {
+            // This process was paused (GC, SIGSTOP) or starved: whatever it read just now may be
+            // old news, so every window is stale until its shard is heard from again.
+            long ms = (woke - lastWatchNanos) / 1_000_000;
+            LOG.warning(() -> "gateway " + gatewayId + ": this process did not run for " + ms + " ms; marking "
+                    + subs.size() + " subscriptions stale until their shards are heard from");
+            for (RemoteSubscription s : subs.values()) {
+                s.stale();
+            }
+        }
+        lastWatchNanos = woke;
         try {
             if (++ticks % 4 == 0) {
                 heartbeat();
