@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Json;
 import dev.livequery.gateway.demo.Demo;
+import dev.livequery.testkit.Browser;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.io.IOException;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Timeout;
  * {@code -Dbrowser.screenshot} when that is set.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Browser
 class BrowserTest {
     static final String TABLE = Demo.TABLE;
     static Cdp chrome;

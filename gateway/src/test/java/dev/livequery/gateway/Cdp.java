@@ -3,6 +3,7 @@ package dev.livequery.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
+import dev.livequery.testkit.Tools;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,7 +12,6 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
@@ -53,12 +53,7 @@ final class Cdp implements WebSocket.Listener, AutoCloseable {
 
     /** The Chromium binary: {@code -Dchromium.path}, {@code $CHROME_BIN}, or the Debian package's. */
     static Path binary() {
-        String p = System.getProperty("chromium.path", System.getenv("CHROME_BIN"));
-        Stream<String> candidates = p != null ? Stream.of(p) : Stream.of("/usr/bin/chromium", "/usr/bin/chromium-browser");
-        return candidates.map(Paths::get).filter(Files::isExecutable).findFirst().orElseThrow(() -> new AssertionError(
-                "Chromium not found (" + (p != null ? p : "/usr/bin/chromium") + "). The browser tests need real headless "
-                        + "Chromium: run `apt-get install -y chromium` (Debian), or point -Dchromium.path / $CHROME_BIN at a "
-                        + "Chromium or Chrome binary."));
+        return Tools.chromium();
     }
 
     /** Starts headless Chromium on a fresh profile and opens one blank page. */

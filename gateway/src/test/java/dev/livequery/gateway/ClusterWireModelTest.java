@@ -7,6 +7,7 @@ import dev.livequery.shard.RedisCluster;
 import dev.livequery.shard.RedisProcess;
 import dev.livequery.shard.backend.RedisBackend;
 import dev.livequery.shard.cluster.Shard;
+import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * on loopback ports, real Redis): that keeps the test cheap on a 2-core CI machine. The kill
  * scenarios are {@link GatewayKillTest} and the shard module's FailoverTest, with separate JVMs.
  */
+@Cluster
 class ClusterWireModelTest {
     @Test
     void twoGatewaysThreeShardsOneRedis() throws Exception {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.shard.RedisProcess;
 import dev.livequery.shard.cluster.Shard;
+import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * PROTOCOL §3: they must get only the splice, then {@code ready resumed:true}, never a reset, and
  * end equal to the one-shot query with every frame applying cleanly.
  */
+@Cluster
 class GatewayKillTest {
     static final String TABLE = "gk";
     static final String Q_ALL = "{\"table\":\"gk\",\"order\":[{\"field\":\"n\"}],\"limit\":10}";

@@ -9,7 +9,7 @@ public final class LiveQueryException extends Exception {
     public enum Code {
         BAD_REQUEST(400), BAD_QUERY(400), UNKNOWN_TABLE(404), UNKNOWN_SUB(400), DUPLICATE_SUB(409),
         TOO_MANY_SUBS(429), TOO_LARGE(413), NOT_FOUND(404), VERSION_MISMATCH(412),
-        UNSUPPORTED_MEDIA_TYPE(415), CONFLICT(409), UNAVAILABLE(503),
+        UNSUPPORTED_MEDIA_TYPE(415), UNAVAILABLE(503),
         /** PROTOCOL §9: no valid token. */
         UNAUTHORIZED(401),
         /** PROTOCOL §9: a rule denies. */

@@ -61,6 +61,13 @@ final class OracleRun {
     static final boolean LENIENT_SPLICE_HORIZON = LENIENT.contains("spliceHorizon");
     static final boolean LENIENT_RESEND = LENIENT.contains("resend");
     static final boolean LENIENT_TRANSIENT = LENIENT.contains("transient");
+    /**
+     * {@code -Dlivequery.oracle.idealSplice=true} holds a resume from an eid inside a splice to §3's
+     * ideal too (the target of the disabled repros in {@link EngineOracleExamplesTest}) instead of
+     * the documented deviation. The engine does not meet it, so the property must then fail: the
+     * way to check that the property is still strong enough to find those bugs.
+     */
+    static final boolean IDEAL_SPLICE = Boolean.getBoolean("livequery.oracle.idealSplice");
 
     /** One shape of the scenario, with every cursor seen for it and the row image it came from. */
     static final class ShapeInfo {
@@ -151,7 +158,7 @@ final class OracleRun {
     private long writes;
     private long changes;
     private int nextClient;
-    /** What this run exercised, for jqwik's statistics (so a weak generator shows). */
+    /** What this run exercised, counted by the property test (so a weak generator shows). */
     final Set<String> events = new TreeSet<>();
     private int stepNo;
 
@@ -665,7 +672,7 @@ final class OracleRun {
             c.sub.close();
             clients.remove(c);
         }
-        boolean fromSplice = saved != null && saved.kind().endsWith("splice");
+        boolean fromSplice = !IDEAL_SPLICE && saved != null && saved.kind().endsWith("splice");
         First first;
         if (token == null) {
             first = First.SUBSCRIBE;

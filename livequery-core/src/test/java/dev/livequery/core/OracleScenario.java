@@ -1,16 +1,15 @@
 package dev.livequery.core;
 
+import static dev.livequery.testkit.Gen.weight;
+
+import dev.livequery.testkit.Gen;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
 
 /**
  * A generated test case: engine settings, a few shapes, initial rows and subscriptions, then a
  * list of actions. Every action holds small integers that {@link OracleRun} resolves against the
  * state at the time (ids, clients and cursors are picked modulo what exists), so any sub-list
- * of actions is still a valid scenario and jqwik can shrink freely.
+ * of actions is still a valid scenario and the shrinker can drop any of them.
  */
 record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, List<ShapePick> shapes,
         List<Put> initialRows, List<Subscribe> initialSubs, List<Act> acts) {
@@ -124,82 +123,75 @@ record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, L
 
     // ---- generators -------------------------------------------------------------------------------
 
-    static Arbitrary<OracleScenario> scenarios() {
-        Arbitrary<Integer> ids = Arbitraries.integers().between(2, IDS.length);
-        Arbitrary<Integer> queue = Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.just(0)), Tuple.of(2, Arbitraries.integers().between(1, 4)));
-        Arbitrary<Integer> horizon = Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.just(0)), Tuple.of(1, Arbitraries.integers().between(1, 4)));
+    /** Alternatives are listed simplest first: shrinking goes toward the first. */
+    static Gen<OracleScenario> scenarios() {
+        Gen<Integer> ids = Gen.ints(2, IDS.length);
+        Gen<Integer> queue = Gen.frequency(weight(3, Gen.constant(0)), weight(2, Gen.ints(1, 4)));
+        Gen<Integer> horizon = Gen.frequency(weight(3, Gen.constant(0)), weight(1, Gen.ints(1, 4)));
         // unfiltered shapes more often: full windows make moves and boundary crossings likelier
-        Arbitrary<ShapePick> shape = Combinators.combine(
-                Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.just(0)),
-                        Tuple.of(2, Arbitraries.integers().between(0, WHERES.length - 1))),
-                Arbitraries.integers().between(0, ORDERS.length - 1)).as(ShapePick::new);
-        return Combinators.combine(ids, queue, horizon, Arbitraries.of(true, false),
-                shape.list().ofMinSize(1).ofMaxSize(3),
-                put().list().ofMaxSize(8),
-                subscribe().list().ofMinSize(1).ofMaxSize(4),
-                act().list().ofMaxSize(MAX_ACTS)).as(OracleScenario::new);
+        Gen<Integer> where = Gen.frequency(weight(1, Gen.constant(0)), weight(2, Gen.ints(0, WHERES.length - 1)));
+        Gen<Integer> order = Gen.ints(0, ORDERS.length - 1);
+        Gen<List<ShapePick>> shapes = ((Gen<ShapePick>) s -> new ShapePick(where.generate(s), order.generate(s)))
+                .list(1, 3);
+        Gen<List<Put>> rows = put().list(0, 8);
+        Gen<List<Subscribe>> subs = subscribe().list(1, 4);
+        Gen<List<Act>> acts = act().list(0, MAX_ACTS);
+        return s -> new OracleScenario(ids.generate(s), queue.generate(s), horizon.generate(s),
+                s.bool(), shapes.generate(s), rows.generate(s), subs.generate(s), acts.generate(s));
     }
 
-    private static Arbitrary<Integer> value() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.integers().between(0, HOT_VALUES - 1)),
-                Tuple.of(2, Arbitraries.integers().between(0, VALUES.length - 1)));
+    private static final Gen<Integer> VALUE = Gen.frequency(
+            weight(3, Gen.ints(0, HOT_VALUES - 1)), weight(2, Gen.ints(0, VALUES.length - 1)));
+    private static final Gen<Integer> SMALL = Gen.ints(0, 99);
+    private static final Gen<Integer> LIMIT = Gen.frequency(
+            weight(2, Gen.constant(1)), weight(5, Gen.ints(2, 4)), weight(1, Gen.ints(5, 10)));
+    private static final Gen<Integer> ANCHOR = Gen.ints(0, 2);
+
+    static Gen<Put> put() {
+        Gen<Integer> ifMatch = Gen.frequency(weight(8, Gen.constant(0)), weight(1, Gen.constant(1)),
+                weight(1, Gen.constant(2)));
+        Gen<Integer> payload = Gen.ints(0, 3);
+        return s -> new Put(SMALL.generate(s), VALUE.generate(s), VALUE.generate(s), VALUE.generate(s),
+                payload.generate(s), ifMatch.generate(s));
     }
 
-    private static Arbitrary<Integer> small() {
-        return Arbitraries.integers().between(0, 99);
+    static Gen<Subscribe> subscribe() {
+        return s -> new Subscribe(SMALL.generate(s), ANCHOR.generate(s), SMALL.generate(s), LIMIT.generate(s));
     }
 
-    private static Arbitrary<Integer> limit() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(2, Arbitraries.just(1)), Tuple.of(5, Arbitraries.integers().between(2, 4)),
-                Tuple.of(1, Arbitraries.integers().between(5, 10)));
-    }
-
-    private static Arbitrary<Integer> anchor() {
-        return Arbitraries.integers().between(0, 2);
-    }
-
-    static Arbitrary<Put> put() {
-        return Combinators.combine(small(), value(), value(), value(), Arbitraries.integers().between(0, 3),
-                Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just(0)), Tuple.of(1, Arbitraries.just(1)),
-                        Tuple.of(1, Arbitraries.just(2)))).as(Put::new);
-    }
-
-    static Arbitrary<Subscribe> subscribe() {
-        return Combinators.combine(small(), anchor(), small(), limit()).as(Subscribe::new);
-    }
-
-    static Arbitrary<Act> act() {
-        Arbitrary<Patch> patch = Combinators.combine(small(), value(), value(), value(),
-                Arbitraries.integers().between(0, 5)).as(Patch::new);
-        Arbitrary<Delete> delete = small().map(Delete::new);
-        Arbitrary<Batch> batch = Combinators.combine(put().list().ofMaxSize(3), small().list().ofMaxSize(2))
-                .as(Batch::new);
-        Arbitrary<Reanchor> reanchor = Combinators.combine(small(), anchor(), small(), limit()).as(Reanchor::new);
-        Arbitrary<Drain> drain = Combinators.combine(small(), Arbitraries.integers().between(1, 3)).as(Drain::new);
-        Arbitrary<Reconnect> reconnect = Combinators.combine(small(), Arbitraries.integers().between(0, 3),
-                Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(0)), Tuple.of(3, Arbitraries.just(1)),
-                        Tuple.of(3, Arbitraries.just(5)), Tuple.of(2, Arbitraries.just(2)),
-                        Tuple.of(1, Arbitraries.just(3)), Tuple.of(1, Arbitraries.just(4))),
-                small(), Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.just(0)), Tuple.of(1, Arbitraries.just(1)),
-                        Tuple.of(1, Arbitraries.just(2))),
-                anchor(), limit(), Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.just(false)),
-                        Tuple.of(1, Arbitraries.just(true))))
-                .as(Reconnect::new);
-        Arbitrary<OneShot> oneShot = Combinators.combine(small(), anchor(), small(), limit()).as(OneShot::new);
-        return Arbitraries.frequencyOf(
-                Tuple.of(6, put().map(p -> (Act) p)),
-                Tuple.of(4, patch.map(p -> (Act) p)),
-                Tuple.of(3, delete.map(p -> (Act) p)),
-                Tuple.of(2, batch.map(p -> (Act) p)),
-                Tuple.of(1, subscribe().map(p -> (Act) p)),
-                Tuple.of(2, reanchor.map(p -> (Act) p)),
-                Tuple.of(2, drain.map(p -> (Act) p)),
-                Tuple.of(1, Arbitraries.just((Act) new DrainAll())),
-                Tuple.of(3, reconnect.map(p -> (Act) p)),
-                Tuple.of(1, oneShot.map(p -> (Act) p)));
+    static Gen<Act> act() {
+        Gen<Integer> patchP = Gen.ints(0, 5);
+        Gen<Patch> patch = s -> new Patch(SMALL.generate(s), VALUE.generate(s), VALUE.generate(s),
+                VALUE.generate(s), patchP.generate(s));
+        Gen<Delete> delete = SMALL.map(Delete::new);
+        Gen<List<Put>> batchPuts = put().list(0, 3);
+        Gen<List<Integer>> batchDeletes = SMALL.list(0, 2);
+        Gen<Batch> batch = s -> new Batch(batchPuts.generate(s), batchDeletes.generate(s));
+        Gen<Reanchor> reanchor = s -> new Reanchor(SMALL.generate(s), ANCHOR.generate(s), SMALL.generate(s),
+                LIMIT.generate(s));
+        Gen<Integer> max = Gen.ints(1, 3);
+        Gen<Drain> drain = s -> new Drain(SMALL.generate(s), max.generate(s));
+        Gen<Integer> cut = Gen.ints(0, 3);
+        Gen<Integer> token = Gen.frequency(weight(3, Gen.constant(0)), weight(3, Gen.constant(1)),
+                weight(3, Gen.constant(5)), weight(2, Gen.constant(2)), weight(1, Gen.constant(3)),
+                weight(1, Gen.constant(4)));
+        Gen<Integer> window = Gen.frequency(weight(4, Gen.constant(0)), weight(1, Gen.constant(1)),
+                weight(1, Gen.constant(2)));
+        Gen<Boolean> fork = Gen.frequency(weight(4, Gen.constant(false)), weight(1, Gen.constant(true)));
+        Gen<Reconnect> reconnect = s -> new Reconnect(SMALL.generate(s), cut.generate(s), token.generate(s),
+                SMALL.generate(s), window.generate(s), ANCHOR.generate(s), LIMIT.generate(s), fork.generate(s));
+        Gen<OneShot> oneShot = s -> new OneShot(SMALL.generate(s), ANCHOR.generate(s), SMALL.generate(s),
+                LIMIT.generate(s));
+        return Gen.frequency(
+                weight(6, put()),
+                weight(4, patch),
+                weight(3, delete),
+                weight(2, batch),
+                weight(1, subscribe()),
+                weight(2, reanchor),
+                weight(2, drain),
+                weight(1, Gen.constant(new DrainAll())),
+                weight(3, reconnect),
+                weight(1, oneShot));
     }
 }

@@ -5,17 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.livequery.testkit.Gen;
+import dev.livequery.testkit.Property;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -175,28 +171,40 @@ class ValuesTest {
 
     // ---- properties ------------------------------------------------------------------------------
 
-    @Provide
-    Arbitrary<JsonNode> scalars() {
-        Arbitrary<JsonNode> longs = Arbitraries.longs().map(F::numberNode);
-        Arbitrary<JsonNode> smallInts = Arbitraries.integers().between(-3, 3).map(i -> (JsonNode) F.numberNode(i));
-        Arbitrary<JsonNode> bigInts = Arbitraries.bigIntegers()
-                .between(new BigInteger("-1" + "0".repeat(30)), new BigInteger("1" + "0".repeat(30)))
+    static final Gen<JsonNode> SCALARS = scalars();
+
+    static Gen<JsonNode> scalars() {
+        Gen<JsonNode> longs = Gen.longs().map(F::numberNode);
+        Gen<JsonNode> smallInts = Gen.ints(-3, 3).map(F::numberNode);
+        Gen<JsonNode> bigInts = Gen.bigIntegers(new BigInteger("-1" + "0".repeat(30)), new BigInteger("1" + "0".repeat(30)))
                 .map(F::numberNode);
-        Arbitrary<JsonNode> decimals = Combinators.combine(
-                        Arbitraries.bigIntegers().between(BigInteger.valueOf(-100_000), BigInteger.valueOf(100_000)),
-                        Arbitraries.integers().between(-420, 420))
-                .as((unscaled, scale) -> (JsonNode) F.numberNode(new BigDecimal(unscaled, scale)));
-        Arbitrary<JsonNode> strings = Arbitraries.strings()
-                .withChars("aAz0\u00e9\uFFFD\uE000")
-                .withCharRange('\uD7F0', '\uD7FF')
-                .ofMaxLength(3)
-                .map(s -> (JsonNode) F.textNode(s));
-        Arbitrary<JsonNode> supplementary = Arbitraries.integers().between(0x10000, 0x10FFFF)
-                .map(cp -> (JsonNode) F.textNode(new String(Character.toChars(cp))));
-        Arbitrary<JsonNode> fixed = Arbitraries.of(F.nullNode(), F.booleanNode(true), F.booleanNode(false),
+        Gen<BigInteger> unscaled = Gen.bigIntegers(BigInteger.valueOf(-100_000), BigInteger.valueOf(100_000));
+        Gen<Integer> scale = Gen.ints(-420, 420);
+        Gen<JsonNode> decimals = s -> F.numberNode(new BigDecimal(unscaled.generate(s), scale.generate(s)));
+        // code points around the UTF-16 pitfalls: U+E000 and U+FFFD sort above surrogates in UTF-16
+        // order but below every supplementary code point
+        int[] chars = "aAz0\u00e9\uFFFD\uE000".codePoints().toArray();
+        Gen<Integer> bmp = Gen.frequency(Gen.weight(chars.length, Gen.ints(0, chars.length - 1).map(i -> chars[i])),
+                Gen.weight(16, Gen.ints(0xD7F0, 0xD7FF)));
+        Gen<JsonNode> strings = Gen.strings(bmp, 3).map(F::textNode);
+        Gen<JsonNode> supplementary = Gen.ints(0x10000, 0x10FFFF)
+                .map(cp -> F.textNode(new String(Character.toChars(cp))));
+        Gen<JsonNode> fixed = Gen.elements(F.nullNode(), F.booleanNode(true), F.booleanNode(false),
                 F.missingNode(), F.objectNode(), F.arrayNode(), F.textNode(""));
-        return Arbitraries.oneOf(longs, smallInts, bigInts, decimals, strings, supplementary, fixed);
+        return Gen.oneOf(longs, smallInts, bigInts, decimals, strings, supplementary, fixed);
     }
+
+    record Two(JsonNode a, JsonNode b) {
+    }
+
+    record Three(JsonNode a, JsonNode b, JsonNode c) {
+    }
+
+    /** A number and the same number with {@code pad} more trailing zeros. */
+    record Spelling(BigInteger unscaled, int scale, int pad) {
+    }
+
+    static final Gen<Two> TWO = s -> new Two(SCALARS.generate(s), SCALARS.generate(s));
 
     /** An independent model of the order: kind rank, then exact decimal, then code point arrays. */
     static int model(JsonNode n, JsonNode m) {
@@ -228,19 +236,25 @@ class ValuesTest {
         return n.isNumber() ? 4 : 5;
     }
 
-    @Property
-    void compareAgreesWithModelAndIsAntisymmetric(@ForAll("scalars") JsonNode a, @ForAll("scalars") JsonNode b) {
-        Object x = Values.of(a);
-        Object y = Values.of(b);
-        int c = sign(Values.compare(x, y));
-        assertThat(c).as("%s vs %s", a, b).isEqualTo(sign(model(a, b)));
-        assertThat(sign(Values.compare(y, x))).isEqualTo(-c);
-        assertThat(Values.compare(x, x)).isZero();
+    @Test
+    void compareAgreesWithModelAndIsAntisymmetric() {
+        Property.forAll(TWO).check(t -> {
+            Object x = Values.of(t.a());
+            Object y = Values.of(t.b());
+            int c = sign(Values.compare(x, y));
+            assertThat(c).as("%s vs %s", t.a(), t.b()).isEqualTo(sign(model(t.a(), t.b())));
+            assertThat(sign(Values.compare(y, x))).isEqualTo(-c);
+            assertThat(Values.compare(x, x)).isZero();
+        });
     }
 
-    @Property
-    void compareIsTransitive(@ForAll("scalars") JsonNode a, @ForAll("scalars") JsonNode b,
-            @ForAll("scalars") JsonNode c) {
+    @Test
+    void compareIsTransitive() {
+        Property.forAll(s -> new Three(SCALARS.generate(s), SCALARS.generate(s), SCALARS.generate(s)))
+                .check(t -> transitive(t.a(), t.b(), t.c()));
+    }
+
+    private static void transitive(JsonNode a, JsonNode b, JsonNode c) {
         List<Object> xs = new ArrayList<>(List.of(Values.of(a), Values.of(b), Values.of(c)));
         xs.sort(Values.ORDER);
         assertThat(Values.compare(xs.get(0), xs.get(1))).isLessThanOrEqualTo(0);
@@ -259,20 +273,30 @@ class ValuesTest {
         }
     }
 
-    @Property
-    void compareIsConsistentWithEqualsAndHashCode(@ForAll("scalars") JsonNode a, @ForAll("scalars") JsonNode b) {
-        Object x = Values.of(a);
-        Object y = Values.of(b);
-        boolean same = Values.compare(x, y) == 0;
-        assertThat(x.equals(y)).as("%s vs %s", a, b).isEqualTo(same);
-        if (same) {
-            assertThat(x.hashCode()).isEqualTo(y.hashCode());
-        }
+    @Test
+    void compareIsConsistentWithEqualsAndHashCode() {
+        Property.forAll(TWO).check(t -> {
+            Object x = Values.of(t.a());
+            Object y = Values.of(t.b());
+            boolean same = Values.compare(x, y) == 0;
+            assertThat(x.equals(y)).as("%s vs %s", t.a(), t.b()).isEqualTo(same);
+            if (same) {
+                assertThat(x.hashCode()).isEqualTo(y.hashCode());
+            }
+        });
     }
 
-    @Property
-    void equalNumbersInDifferentSpellingsNormalizeAlike(
-            @ForAll("unscaled") BigInteger unscaled, @ForAll("scales") int scale, @ForAll("pads") int pad) {
+    @Test
+    void equalNumbersInDifferentSpellingsNormalizeAlike() {
+        Gen<BigInteger> unscaled = Gen.bigIntegers(new BigInteger("-1" + "0".repeat(25)),
+                new BigInteger("1" + "0".repeat(25)));
+        Gen<Integer> scales = Gen.ints(-30, 30);
+        Gen<Integer> pads = Gen.ints(0, 12);
+        Property.forAll(s -> new Spelling(unscaled.generate(s), scales.generate(s), pads.generate(s)))
+                .check(sp -> sameNumber(sp.unscaled(), sp.scale(), sp.pad()));
+    }
+
+    private static void sameNumber(BigInteger unscaled, int scale, int pad) {
         BigDecimal d = new BigDecimal(unscaled, scale);
         BigDecimal padded = d.setScale(scale + pad); // same value, more trailing zeros
         Object x = Values.of(json(d.toString()));
@@ -281,20 +305,5 @@ class ValuesTest {
         assertThat(x).isEqualTo(y).isEqualTo(z);
         assertThat(x.hashCode()).isEqualTo(y.hashCode()).isEqualTo(z.hashCode());
         assertThat(Values.compare(x, y)).isZero();
-    }
-
-    @Provide
-    Arbitrary<BigInteger> unscaled() {
-        return Arbitraries.bigIntegers().between(new BigInteger("-1" + "0".repeat(25)), new BigInteger("1" + "0".repeat(25)));
-    }
-
-    @Provide
-    Arbitrary<Integer> scales() {
-        return Arbitraries.integers().between(-30, 30);
-    }
-
-    @Provide
-    Arbitrary<Integer> pads() {
-        return Arbitraries.integers().between(0, 12);
     }
 }

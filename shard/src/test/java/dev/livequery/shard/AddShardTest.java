@@ -11,6 +11,8 @@ import dev.livequery.shard.backend.RedisBackend;
 import dev.livequery.shard.cluster.Membership;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
+import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Slow;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -30,6 +32,8 @@ import org.junit.jupiter.api.Test;
  * {@code ready resumed:true}), not a reset: this test holds the code to that, and to every window
  * ending equal to the one-shot query with every frame applying cleanly.
  */
+@Cluster
+@Slow
 class AddShardTest {
     static final Duration TTL = Duration.ofSeconds(3); // the default: the move does not wait for it
     static final List<String> BEFORE = List.of("ad", "bd");

@@ -12,6 +12,7 @@ import dev.livequery.core.Query;
 import dev.livequery.core.Window;
 import dev.livequery.shard.backend.RedisBackend;
 import dev.livequery.shard.cluster.Shard;
+import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Priority 1: a write through gateway A reaches a subscriber on gateway B, via a shard. */
+@Cluster
 class CrossGatewayTest {
     static RedisProcess redis;
     static Shard shard;

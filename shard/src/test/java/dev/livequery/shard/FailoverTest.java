@@ -10,6 +10,8 @@ import dev.livequery.core.Query;
 import dev.livequery.shard.backend.RedisBackend;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
+import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Slow;
 import io.lettuce.core.Range;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -27,6 +29,8 @@ import org.junit.jupiter.api.Test;
  * partitions are re-owned within TTL + 2 s and every window converges with no silent gap) or
  * SIGSTOPped past its lease (it publishes nothing under the lease it lost).
  */
+@Cluster
+@Slow
 class FailoverTest {
     static final Duration TTL = Duration.ofSeconds(2);
     static final List<String> TABLES = List.of("t0", "t1", "t2", "t3", "t4", "t5");

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.livequery.core.Query;
 import dev.livequery.shard.backend.RedisBackend;
 import dev.livequery.shard.cluster.Shard;
+import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Priority 5: the same code on a 3-node Redis Cluster (Lettuce RedisClusterClient). */
+@Cluster
 class RedisClusterTest {
     @Test
     void writeOnASeenOnBOverRedisCluster() throws Exception {

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.livequery.core.Query;
 import dev.livequery.shard.backend.RedisBackend;
 import dev.livequery.shard.cluster.Shard;
+import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * catch up by resume. Without it the history is gone: subscribers get {@code reset epoch} and
  * converge on the new data.
  */
+@Cluster
 class RedisRestartTest {
     @Test
     void restartWithAofThenDataLoss() throws Exception {

@@ -144,7 +144,7 @@ public final class Shard implements AutoCloseable {
 
     /** Registers and starts serving. */
     public void start() {
-        // Redis may come up after us (compose, scripts/cluster): wait for it instead of dying.
+        // Redis may come up after us (compose, bin/cluster): wait for it instead of dying.
         for (int attempt = 1; ; attempt++) {
             try {
                 epoch = store.epoch();

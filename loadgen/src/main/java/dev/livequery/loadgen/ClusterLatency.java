@@ -1,3 +1,5 @@
+package dev.livequery.loadgen;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
