@@ -11,12 +11,13 @@ import dev.livequery.shard.backend.RedisBackend;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
+import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Slow;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,8 +27,8 @@ import org.junit.jupiter.api.Test;
  * re-attaches everything: the WebSocket client gets {@code status stale}, {@code live}, the
  * splice, and ends equal to the truth with every frame applying cleanly (no reset).
  */
-@Tag("cluster")
-@Tag("slow")
+@Cluster
+@Slow
 class GatewayPauseTest {
     static final String Q = "{\"table\":\"gp\",\"order\":[{\"field\":\"n\"}],\"limit\":6}";
 
