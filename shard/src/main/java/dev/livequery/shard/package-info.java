@@ -75,7 +75,9 @@
  *     pair's sequence, all of them written by the one publisher in order. A skipped number
  *     (trimmed or deleted entries, a publish that failed half way, a fence refusal) re-attaches
  *     that sender's subscriptions with resume and fails its pending requests so callers retry
- *     at once. Batches also keep their per-attachment numbers, so a duplicate is dropped.</li>
+ *     at once. Batches also keep their per-attachment numbers, so a duplicate is dropped, and
+ *     count only from the sender that acked the attachment (two processes under one shard id
+ *     must never splice one window from two starting points).</li>
  * <li><b>Drops are counted.</b> A tick says how many of the gateway's attachments the sender
  *     hosts; fewer than the gateway holds, twice running, re-attaches them (an unsubscribe or
  *     "gone" the gateway never heard of). Frames for an attachment the gateway no longer has

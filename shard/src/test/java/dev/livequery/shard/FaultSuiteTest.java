@@ -12,6 +12,8 @@ import dev.livequery.shard.cluster.Shard;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
 import io.lettuce.core.XTrimArgs;
+import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Slow;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +22,6 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,8 +30,8 @@ import org.junit.jupiter.api.Test;
  * windows with naive clients, and ends with every window equal to the truth and no window out of
  * date for more than 3 s without {@code status stale} or a reset ({@link SilenceChecker}).
  */
-@Tag("cluster")
-@Tag("slow")
+@Cluster
+@Slow
 class FaultSuiteTest {
     static final List<String> TABLES = List.of("fa", "fb", "fc");
     /** Longest silent divergence allowed: 3 s, plus the checker's sampling and a tick. */
@@ -223,6 +224,35 @@ class FaultSuiteTest {
             link.heal();
         });
         assertThat(a.process.isAlive() && b.process.isAlive()).isTrue();
+    }
+
+    /**
+     * Two shard processes started with the same id (a deployment mistake). Leases carry the
+     * holder's incarnation, so only one of them serves a partition; the other answers nothing
+     * it does not own. Killing the one that serves hands everything to the other.
+     */
+    @Test
+    void twoShardsWithTheSameId() throws Exception {
+        RedisProcess redis = keep(RedisProcess.start(false));
+        Redis direct = keep(Redis.connect(redis.uri(), Duration.ofSeconds(2)));
+        ShardProcess a = keep(ShardProcess.start("twin", redis.uri(), Duration.ofSeconds(2)));
+        RedisBackend gw = keep(new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwW1", new SimpleMeterRegistry()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> gw.ready() && direct.cmd().get(Keys.owner(255)) != null);
+        ShardProcess b = keep(ShardProcess.start("twin", redis.uri(), Duration.ofSeconds(2)));
+        follow(gw);
+        try {
+            scenario("two shards with one id", 51, gw, gw, () -> {
+                hold(3_000);
+                String holder = direct.cmd().get(Keys.owner(Keys.partition("fa")));
+                System.out.println("twin holding partition of fa: " + holder);
+                a.sigkill(); // the first one started, which took the leases
+                hold(4_000);
+            });
+        } catch (AssertionError | RuntimeException e) {
+            System.out.println("second twin's log:\n" + java.nio.file.Files.readString(b.log));
+            throw e;
+        }
+        assertThat(b.process.isAlive()).isTrue();
     }
 
     /**

@@ -15,11 +15,11 @@ import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
 import io.lettuce.core.Range;
 import io.lettuce.core.XAddArgs;
+import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * the shard is paused, when a shard drops an attachment without the gateway hearing of it, when
  * delivery entries are lost, and when Redis comes back from an older snapshot.
  */
-@Tag("cluster")
+@Cluster
 class NeverSilentTest {
     static final Query Q = query("{\"table\":\"ns\",\"order\":[{\"field\":\"n\"}],\"limit\":5}");
 

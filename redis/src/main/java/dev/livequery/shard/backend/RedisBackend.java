@@ -129,6 +129,10 @@ public final class RedisBackend implements Backend {
     private volatile boolean stale;
     private boolean heartbeated;
     private long ticks;
+    private long lastCheckNanos;
+    /** Subscriptions the stale check found due for a re-attach; the watcher does it. */
+    private final Set<RemoteSubscription> due = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService staleCheck;
     private final Timer controlRtt;
     private final Counter reattaches;
     private final Counter gaps;
@@ -164,6 +168,12 @@ public final class RedisBackend implements Backend {
             return t;
         });
         watcher.scheduleWithFixedDelay(this::watch, 250, 250, TimeUnit.MILLISECONDS);
+        staleCheck = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "redis-backend-" + gatewayId + "-stale");
+            t.setDaemon(true);
+            return t;
+        });
+        staleCheck.scheduleWithFixedDelay(this::checkStale, 250, 250, TimeUnit.MILLISECONDS);
         LOG.info(() -> "gateway " + gatewayId + " on Redis " + uri + ": " + live.size() + " live shards");
     }
 
@@ -458,7 +468,7 @@ public final class RedisBackend implements Backend {
             stray(shard, f.sid(), f.att()); // closed here, and the shard missed the unsubscribe
             return;
         }
-        switch (s.frames(f)) {
+        switch (s.frames(sender, f)) {
             case OTHER_ATTACHMENT -> {
                 if (!f.att().equals(s.att())) {
                     stray(shard, f.sid(), f.att());
@@ -529,6 +539,37 @@ public final class RedisBackend implements Backend {
 
     // ---- the watcher: membership, moves, staleness, repairs --------------------------------------
 
+    /**
+     * Tells windows stale. Its own thread and no Redis call: the watcher's calls can take seconds
+     * on a slow link, and that is exactly when a window must be told.
+     */
+    private void checkStale() {
+        long woke = System.nanoTime();
+        if (lastCheckNanos != 0 && woke - lastCheckNanos > STALE_NANOS) {
+            // This process was paused (GC, SIGSTOP) or starved: whatever it read just now may be
+            // old news, so every window is stale until its shard is heard from again.
+            long ms = (woke - lastCheckNanos) / 1_000_000;
+            LOG.warning(() -> "gateway " + gatewayId + ": this process did not run for " + ms + " ms; marking "
+                    + subs.size() + " subscriptions stale until their shards are heard from");
+            for (RemoteSubscription s : subs.values()) {
+                s.stale();
+            }
+        }
+        lastCheckNanos = woke;
+        for (RemoteSubscription s : subs.values()) {
+            if (s.closed() || !s.placed()) {
+                // Not placed: subscribe() put it in subs and is about to attach it.
+                continue;
+            }
+            String sender = s.sender();
+            Sender from = sender == null ? null : senders.get(sender);
+            if (s.check(woke, from == null ? 0 : from.lastHeardNanos, STALE_NANOS, ACK_TIMEOUT_NANOS,
+                    REPAIR_EVERY_NANOS)) {
+                due.add(s);
+            }
+        }
+    }
+
     private void watch() {
         try {
             if (++ticks % 4 == 0) {
@@ -542,21 +583,19 @@ public final class RedisBackend implements Backend {
         List<RemoteSubscription> repair = new ArrayList<>();
         for (RemoteSubscription s : subs.values()) {
             if (s.closed() || !s.placed()) {
-                // Not placed: subscribe() put it in subs and is about to attach it, not "moved" (from nowhere).
                 continue;
             }
-            String sender = s.sender();
-            Sender from = sender == null ? null : senders.get(sender);
-            // Checked whether or not any shard is live: no live shard is the most stale of all.
-            boolean due = s.check(now, from == null ? 0 : from.lastHeardNanos, STALE_NANOS, ACK_TIMEOUT_NANOS,
-                    REPAIR_EVERY_NANOS);
             String owner = Membership.owner(s.partition, live);
-            if (owner != null && (due || !owner.equals(s.shard()))) {
+            boolean isDue = due.remove(s) || s.needsRepair();
+            if (owner != null && (isDue || !owner.equals(s.shard()))) {
                 repair.add(s);
             }
         }
         if (repair.size() > REPAIR_BUDGET) {
             Collections.shuffle(repair); // the rest are due again next tick: a wave is spread, not a herd
+            for (RemoteSubscription s : repair.subList(REPAIR_BUDGET, repair.size())) {
+                s.needsAttach();
+            }
             repair = repair.subList(0, REPAIR_BUDGET);
         }
         for (RemoteSubscription s : repair) {
@@ -851,6 +890,7 @@ public final class RedisBackend implements Backend {
             s.close();
         }
         watcher.shutdownNow();
+        staleCheck.shutdownNow();
         try {
             reader.join(2000);
         } catch (InterruptedException e) {

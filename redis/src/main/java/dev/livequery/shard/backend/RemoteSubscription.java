@@ -218,6 +218,11 @@ final class RemoteSubscription implements Subscription {
         return staleTold && now - ref > 2 * staleNanos && now - lastRepairNanos > repairEvery;
     }
 
+    /** Detached (gone, gap, failed send): the watcher re-attaches it whatever the stale check says. */
+    synchronized boolean needsRepair() {
+        return needsAttach && !closed;
+    }
+
     /** Tells the client stale now (the gateway lost Redis), unless it was told already. */
     synchronized void stale() {
         if (!staleTold && !closed) {
@@ -229,16 +234,22 @@ final class RemoteSubscription implements Subscription {
     // ---- frames ----------------------------------------------------------------------------------
 
     /** What {@link #frames} made of a batch. */
-    enum Batch { APPLIED, DUPLICATE, OTHER_ATTACHMENT, REPAIR }
+    enum Batch { APPLIED, DUPLICATE, OTHER_ATTACHMENT, OTHER_SENDER, REPAIR }
 
     /**
      * A batch from the delivery stream. Applies it if it is the next batch of the current
-     * attachment; a skipped batch number, an undecodable batch or an overflow detaches (the
+     * attachment from the sender that acknowledged it; a skipped batch number, an undecodable batch or an overflow detaches (the
      * watcher re-attaches with resume, or with a fresh snapshot after an overflow).
      */
-    synchronized Batch frames(Delivery.Frames b) {
+    synchronized Batch frames(String from, Delivery.Frames b) {
         if (!b.att().equals(att)) {
             return Batch.OTHER_ATTACHMENT; // an older attachment (a previous owner, or before a repair)
+        }
+        if (!from.equals(sender)) {
+            // Batch numbers count one sender's batches. Another sender with this attachment (a
+            // second process under the same shard id that took the request up late) splices from
+            // another starting point: its frames must never be mixed in.
+            return Batch.OTHER_SENDER;
         }
         if (b.n() < nextBatch) {
             return Batch.DUPLICATE; // a batch re-sent after an ambiguous error: already applied

@@ -11,9 +11,11 @@ import dev.livequery.shard.RedisProcess;
 import dev.livequery.shard.store.Keys;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
+import dev.livequery.testkit.Cluster;
 import org.junit.jupiter.api.Test;
 
 /** A write retried under the same Idempotency-Key (its first answer lost) applies once. */
+@Cluster
 class IdempotencyTest {
     static ObjectNode row(int n) {
         return (ObjectNode) Json.MAPPER.createObjectNode().put("n", n);

@@ -7,9 +7,11 @@ import dev.livequery.core.Json;
 import dev.livequery.shard.RedisProcess;
 import java.time.Duration;
 import java.util.List;
+import dev.livequery.testkit.Cluster;
 import org.junit.jupiter.api.Test;
 
 /** PROTOCOL §3: a partition's stream keeps the last N changes or the last T, whichever is more. */
+@Cluster
 class HorizonTest {
     static ObjectNode row(int n) {
         return (ObjectNode) Json.MAPPER.createObjectNode().put("n", n);

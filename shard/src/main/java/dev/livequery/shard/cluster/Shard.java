@@ -476,9 +476,12 @@ public final class Shard implements AutoCloseable {
             close(old);
         }
         Hosted h = new Hosted(c.gw(), c.sid(), c.att(), p);
-        h.sub = part.engine.subscribe(c.query(), c.resume().isEmpty() ? null : c.resume(), () -> publisher.wake(h));
+        var sub = part.engine.subscribe(c.query(), c.resume().isEmpty() ? null : c.resume(), () -> publisher.wake(h));
         hosted.put(h.key(), h);
+        // The ack goes into the publisher's queue before the subscription can wake it (wake is a
+        // no-op until h.sub is set): the gateway takes frames only from the sender that acked.
         ack(c.gw(), c.req(), "", "");
+        h.sub = sub;
         publisher.wake(h);
     }
 
