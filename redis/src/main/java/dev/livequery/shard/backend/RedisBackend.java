@@ -174,7 +174,7 @@ public final class RedisBackend implements Backend {
             return t;
         });
         staleCheck.scheduleWithFixedDelay(this::checkStale, 250, 250, TimeUnit.MILLISECONDS);
-        LOG.info(() -> "gateway " + gatewayId + " on Redis " + uri + ": " + live.size() + " live shards");
+        LOG.info(() -> "gateway " + gatewayId + " on Redis " + Redis.redact(uri) + ": " + live.size() + " live shards");
     }
 
     /**

@@ -78,6 +78,14 @@ public final class Redis implements AutoCloseable {
     }
 
     /** Connects; fails fast (RedisConnectionException) when nothing answers. */
+    private static final java.util.regex.Pattern USERINFO =
+            java.util.regex.Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]*@");
+
+    /** {@code uri} fit for a log line: user and password, if any, replaced by {@code <redacted>}. */
+    public static String redact(String uri) {
+        return uri == null ? null : USERINFO.matcher(uri).replaceAll("$1<redacted>@");
+    }
+
     public static Redis connect(String uri, Duration timeout) {
         SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
         TimeoutOptions to = TimeoutOptions.enabled(timeout);

@@ -154,7 +154,7 @@ public final class Shard implements AutoCloseable {
                     throw e;
                 }
                 int a = attempt;
-                LOG.warning(() -> "shard " + cfg.id() + ": Redis at " + cfg.redisUri() + " not reachable yet ("
+                LOG.warning(() -> "shard " + cfg.id() + ": Redis at " + Redis.redact(cfg.redisUri()) + " not reachable yet ("
                         + e.getMessage() + "), attempt " + a + "/60; retrying in 1 s");
                 LockSupport.parkNanos(1_000_000_000L);
             }
