@@ -12,6 +12,8 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -19,7 +21,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Reads the rule map as JSON from wherever it is configured: a YAML or JSON file, an environment
- * variable holding JSON, or the Helidon config tree.
+ * variable holding JSON, or the Helidon config tree (where a flat source such as system properties
+ * spells a list as numbered keys, {@code roles.0=admin}, read back as the list).
  *
  * <p>Helidon's config tree has only strings at its leaves, so there {@code true}, {@code false},
  * {@code null} and JSON numbers are read back as those JSON values; a rule that needs the string
@@ -58,12 +61,33 @@ final class RulesSource {
             c.asNodeList().get().forEach(n -> a.add(config(n)));
             return a;
         }
+        if (c.type() == Config.Type.OBJECT && numbered(c)) {
+            // a flat source (system properties, a properties file) spells a list as key.0, key.1…
+            ArrayNode a = JsonNodeFactory.instance.arrayNode();
+            for (int i = 0; i < c.asNodeList().get().size(); i++) {
+                a.add(config(c.get(String.valueOf(i))));
+            }
+            return a;
+        }
         if (c.type() == Config.Type.OBJECT) {
             ObjectNode o = JsonNodeFactory.instance.objectNode();
             c.asNodeList().get().forEach(n -> o.set(unquote(n.name()), config(n)));
             return o;
         }
         return scalar(c.asString().orElse(null));
+    }
+
+    /** Whether the children of {@code c} are named exactly 0, 1, … n-1 (a list in a flat source). */
+    private static boolean numbered(Config c) {
+        var children = c.asNodeList().get();
+        Set<String> names = new HashSet<>();
+        children.forEach(n -> names.add(n.name()));
+        for (int i = 0; i < children.size(); i++) {
+            if (!names.contains(String.valueOf(i))) {
+                return false;
+            }
+        }
+        return !children.isEmpty();
     }
 
     /** Helidon keeps the quotes of a quoted YAML key such as {@code "*"} in some sources. */

@@ -44,4 +44,26 @@ class RulesSourceTest {
             assertThat(s.rulesOrigin()).isEqualTo(p.toString());
         }
     }
+
+    /**
+     * System properties and other flat sources can only spell a list as numbered keys
+     * ({@code roles.0=admin}); Helidon gives those back as an object, which must read as the list.
+     */
+    @Test
+    void numberedKeysOfAFlatSourceAreLists() throws Exception {
+        Map<String, String> flat = new java.util.LinkedHashMap<>();
+        flat.put("livequery.auth.rules.audit_log.read.roles.0", "admin");
+        flat.put("livequery.auth.rules.audit_log.read.roles.1", "ops");
+        flat.put("livequery.auth.rules.items.read.where.tenant.in.0", "acme");
+        flat.put("livequery.auth.rules.items.read.where.tenant.in.1", "beta");
+        flat.put("livequery.auth.rules.items.write.1.where.owner", "$claims.sub");
+        flat.put("livequery.auth.rules.items.write.0.roles.0", "admin");
+        AuthSettings s = AuthSettings.from(Config.just(ConfigSources.create(flat)));
+        JsonNode expect = Json.MAPPER.readTree("""
+                {"audit_log":{"read":{"roles":["admin","ops"]}},
+                 "items":{"read":{"where":{"tenant":{"in":["acme","beta"]}}},
+                          "write":[{"roles":["admin"]},{"where":{"owner":"$claims.sub"}}]}}""");
+        assertThat(s.rules()).isEqualTo(expect);
+        Rules.parse(s.rules(), s.rulesOrigin()); // and the rules start
+    }
 }
