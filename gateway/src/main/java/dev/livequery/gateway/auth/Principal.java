@@ -18,11 +18,17 @@ public record Principal(String key, String sub, JsonNode claims, Instant expires
         return new Principal("addr:" + address, null, JsonNodeFactory.instance.objectNode(), null);
     }
 
+    /**
+     * A verified token's principal. §9 requires only {@code exp}: a token without {@code sub} is
+     * valid, and its quotas are keyed by its claims (tokens with the same claims share them).
+     */
     static Principal of(String sub, JsonNode claims, Instant expires) {
-        return new Principal("sub:" + sub, sub, claims, expires);
+        String key = sub != null ? "sub:" + sub : "claims:" + Integer.toHexString(claims.toString().hashCode());
+        return new Principal(key, sub, claims, expires);
     }
 
+    /** A verified token's (every token has {@code exp}); false for an anonymous principal. */
     public boolean authenticated() {
-        return sub != null;
+        return expires != null;
     }
 }

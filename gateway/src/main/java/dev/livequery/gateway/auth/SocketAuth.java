@@ -109,7 +109,7 @@ public final class SocketAuth {
         }
         Principal next = auth.verify(t.textValue());
         Principal now = principal;
-        if (now != null && !now.sub().equals(next.sub())) {
+        if (now != null && !java.util.Objects.equals(now.sub(), next.sub())) {
             throw new LiveQueryException(FORBIDDEN, "a refresh must carry the same sub as the connection's token");
         }
         principal = next;

@@ -99,7 +99,7 @@ public final class TokenVerifier {
             exact.issuer(s.issuer());
         }
         DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(s.audience(), exact.build(),
-                Set.of("exp", "sub"));
+                Set.of("exp"));
         claims.setMaxClockSkew(LEEWAY_SECONDS);
         processor.setJWTClaimsSetVerifier(claims);
     }
