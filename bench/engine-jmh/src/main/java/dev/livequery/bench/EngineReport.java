@@ -40,7 +40,9 @@ public final class EngineReport {
     public static void main(String[] args) throws Exception {
         Locale.setDefault(Locale.ROOT);
         Stats st = crossCheck(Integer.getInteger("bench.checkChanges", 5000));
-        Heap heap = heap();
+        // bench.skipHeap: a short iteration run without the (slow) jol walks; the full run has them
+        Heap heap = Boolean.getBoolean("bench.skipHeap") ? new Heap(Double.NaN, Double.NaN, Double.NaN, Double.NaN)
+                : heap();
         System.gc();
         Map<String, RunResult> r = jmh();
 
