@@ -41,7 +41,8 @@ declare namespace livequery {
         table: string;
         where?: Where<Row>;
         order?: readonly OrderKey<Row>[];
-        limit?: number;
+        /** 1 … livequery.limits.max-window (default 1000); required by the server */
+        limit: number;
         after?: Cursor | null;
         before?: Cursor | null;
     };
@@ -255,6 +256,9 @@ declare namespace livequery {
         /** the eid of the last applied frame: the resume token */
         eid: Eid | null;
         protected work: Entry<Row>[];
+        protected workSyncing: boolean;
+        private workReady;
+        private workStatus;
         private pending;
         private scheduled;
         private snapshot;

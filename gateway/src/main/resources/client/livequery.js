@@ -114,7 +114,12 @@
       __publicField(this, "error", null);
       /** the eid of the last applied frame: the resume token */
       __publicField(this, "eid", null);
+      // What applied frames have made of the window; the public fields above follow at each publish,
+      // so rows, ready, status and syncing always describe the same moment.
       __publicField(this, "work", []);
+      __publicField(this, "workSyncing", true);
+      __publicField(this, "workReady", null);
+      __publicField(this, "workStatus", "live");
       __publicField(this, "pending", []);
       __publicField(this, "scheduled", false);
       __publicField(this, "snapshot");
@@ -134,18 +139,18 @@
     /** Applies one frame now; handlers and listeners hear of it with the rest of its batch. */
     applyFrame(f) {
       if (f.op === "reset") {
-        this.syncing = true;
+        this.workSyncing = true;
         this.resets++;
       }
-      f.live = !this.syncing;
+      f.live = !this.workSyncing;
       applyFrame(this.work, f);
       switch (f.op) {
         case "ready":
-          this.ready = f;
-          this.syncing = false;
+          this.workReady = f;
+          this.workSyncing = false;
           break;
         case "status":
-          this.status = f.state;
+          this.workStatus = f.state;
           break;
         case "enter":
         case "update":
@@ -185,6 +190,9 @@
     /** A new frozen snapshot from the working rows, then every listener. */
     publish(frames) {
       this.rows = Object.freeze(this.withOverlays());
+      this.ready = this.workReady;
+      this.status = this.workStatus;
+      this.syncing = this.workSyncing;
       this.snapshot = this.makeSnapshot(frames);
       for (const l of [...this.listeners]) l();
     }
@@ -293,7 +301,7 @@
       }
       if (change.limit) q.limit = change.limit;
       this.query = q;
-      this.syncing = true;
+      this.workSyncing = true;
       this.publish([]);
       this.conn.send({ action: "reanchor", sub: this.name, ...change });
     }
@@ -334,7 +342,7 @@
       } else if (this.previous) {
         this.query = this.previous;
         this.previous = null;
-        this.syncing = false;
+        this.workSyncing = false;
         this.publish([]);
       }
     }
@@ -718,7 +726,8 @@
       }
       if (change.limit) q.limit = change.limit;
       this.query = q;
-      this.syncing = true;
+      this.workSyncing = true;
+      this.publish([]);
       this.open();
     }
     close() {
