@@ -30,11 +30,7 @@ before(async () => {
     }
   });
   await new Promise(r => site.listen(0, "127.0.0.1", r));
-  for (let i = 0; i < N; i += 2000) {
-    const upsert = Array.from({ length: 2000 }, (_, k) => ({ id: "r" + String(i + k).padStart(5, "0"), n: i + k }));
-    const res = await fetch(gw.url + "/v1/tables/big/batch", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ upsert, delete: [] }) });
-    assert.equal(res.status, 200, await res.text());
-  }
+  await seed();
   browser = await chromium.launch({
     executablePath: process.env.CHROME_BIN ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -57,6 +53,15 @@ afterEach(async t => {
   await page?.context().close();
   page = null;
 });
+
+/** The table the page shows: N rows, r00000 … r09999 with n = 0 … N-1. */
+async function seed() {
+  for (let i = 0; i < N; i += 2000) {
+    const upsert = Array.from({ length: 2000 }, (_, k) => ({ id: "r" + String(i + k).padStart(5, "0"), n: i + k }));
+    const res = await fetch(gw.url + "/v1/tables/big/batch", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ upsert, delete: [] }) });
+    assert.equal(res.status, 200, await res.text());
+  }
+}
 
 const url = (extra = "") => `http://127.0.0.1:${site.address().port}/?ws=ws://127.0.0.1:${proxy.port}/v1/ws&table=big&order=n${extra}`;
 const domRows = () => page.$$eval("#scroller .row", els => els.map(e => ({ index: +e.dataset.index, id: e.dataset.id, text: e.textContent })));
@@ -133,4 +138,22 @@ test("persist: a reload paints the saved window and resumes without a reset", as
   const s = await page.evaluate(() => ({ resets: app.sub.resets, resumed: app.sub.ready.resumed }));
   assert.deepEqual(s, { resets: 0, resumed: true });
   assert.deepEqual((await domRows()).map(r => r.id), before);
+});
+
+test("gateway restart: the page reconnects by itself and shows the new gateway's data", async () => {
+  await open();
+  const port = gw.port;
+  await gw.stop(); // graceful: closed shutdown, then 1001
+  await page.waitForSelector("#badge.reconnecting", { timeout: 10_000 });
+  gw = await startGateway({ port }); // the embedded backend starts empty: its history is gone
+  await seed();
+  await page.waitForSelector("#badge.live", { timeout: 30_000 });
+  const want = await truth(50);
+  await until(async () => {
+    const rows = (await domRows()).filter(r => r.id);
+    return rows.length > 10 && rows.every(r => r.id === want[r.index]?.id);
+  }, 20_000, "the page to show the restarted gateway's window");
+  const s = await page.evaluate(() => ({ resets: app.sub.resets, connects: app.lq.connects, state: app.lq.state }));
+  assert.ok(s.connects >= 2 && s.state === "open", JSON.stringify(s));
+  assert.ok(s.resets >= 2, "a new epoch cannot resume, so the window was reset: " + JSON.stringify(s));
 });
