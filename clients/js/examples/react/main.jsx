@@ -8,6 +8,7 @@ const params = new URLSearchParams(location.search);
 let connection = "connecting";
 const listeners = new Set();
 const lq = new LiveQuery(params.get("ws") ?? "/v1/ws", {
+  shared: params.has("shared"),
   onState: s => { connection = s; listeners.forEach(l => l()); },
 });
 const query = { table: params.get("table") ?? "demo_items", order: [{ field: params.get("order") ?? "price" }], limit: 50 };

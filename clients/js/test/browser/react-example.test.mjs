@@ -140,6 +140,27 @@ test("persist: a reload paints the saved window and resumes without a reset", as
   assert.deepEqual((await domRows()).map(r => r.id), before);
 });
 
+test("shared: two tabs share one socket; when the leader tab closes the other takes over and resumes without a reset", async () => {
+  const context = await browser.newContext();
+  const a = await context.newPage();
+  await a.goto(url("&shared"));
+  await a.waitForSelector("#badge.live", { timeout: 20_000 });
+  page = await context.newPage(); // b; screenshotted on failure and closed with the context
+  await page.goto(url("&shared"));
+  await page.waitForSelector("#badge.live", { timeout: 20_000 });
+  assert.equal(proxy.connections, 1, "one socket for both tabs");
+  assert.equal(await page.evaluate(() => app.lq.ws), null, "the second tab has no socket of its own");
+  await fetch(gw.url + "/v1/tables/big/rows/r00002", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ n: 2.5 }) });
+  for (const p of [a, page]) await until(async () => (await p.$eval('#scroller .row[data-index="2"]', e => e.textContent)).includes("2.5"), 10_000, "the change in both tabs");
+  await a.close();
+  await until(async () => page.evaluate(() => app.lq.ws !== null && app.lq.state === "open" && !app.sub.syncing), 15_000, "the second tab to lead");
+  const s = await page.evaluate(() => ({ resets: app.sub.resets, resumed: app.sub.ready.resumed }));
+  assert.deepEqual(s, { resets: 1, resumed: true });
+  await until(() => proxy.connections === 1, 10_000, "one socket again");
+  await fetch(gw.url + "/v1/tables/big/rows/r00002", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ n: 2 }) });
+  await until(async () => !(await page.$eval('#scroller .row[data-index="2"]', e => e.textContent)).includes("2.5"), 10_000, "live after the hand-off");
+});
+
 test("gateway restart: the page reconnects by itself and shows the new gateway's data", async () => {
   await open();
   const port = gw.port;

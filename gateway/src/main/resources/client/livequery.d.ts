@@ -484,6 +484,8 @@ declare namespace livequery {
         random?: () => number;
         /** default storage for subscriptions that ask for `persist: true` */
         storage?: KeyValueStorage;
+        /** one socket per browser: tabs of this origin share the leader tab's (Web Locks + BroadcastChannel) */
+        shared?: boolean;
     };
     /**
      * One WebSocket with many subscriptions (PROTOCOL §4), reconnecting by itself and resuming every
@@ -509,6 +511,8 @@ declare namespace livequery {
         private attempt;
         private token;
         private readonly timers;
+        /** set when tabs share one socket; null = this tab has its own */
+        private link;
         private readonly onOnline;
         private readonly onVisible;
         /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
@@ -526,6 +530,7 @@ declare namespace livequery {
         private connect;
         private open;
         private receive;
+        private dispatch;
         private closed;
         /** Back online or visible again: do not wait out the backoff. */
         private reconnectNow;
