@@ -95,6 +95,13 @@ export class LiveQuery implements Connection {
         send: m => { if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(m)); },
         current: () => this.state,
       });
+      // a closing tab takes its subscriptions off the leader's socket; back from the bfcache, puts them back
+      (this.options.events ?? (globalThis as any)).addEventListener?.("pagehide", () => {
+        for (const sub of Object.values(this.subs)) this.send({ action: "unsubscribe", sub: sub.name });
+      });
+      (this.options.events ?? (globalThis as any)).addEventListener?.("pageshow", (ev: { persisted?: boolean }) => {
+        if (ev.persisted) for (const sub of Object.values(this.subs)) this.send(sub.subscribeMessage());
+      });
     } else {
       this.connect();
     }

@@ -628,6 +628,12 @@
           },
           current: () => this.state
         });
+        (this.options.events ?? globalThis).addEventListener?.("pagehide", () => {
+          for (const sub of Object.values(this.subs)) this.send({ action: "unsubscribe", sub: sub.name });
+        });
+        (this.options.events ?? globalThis).addEventListener?.("pageshow", (ev2) => {
+          if (ev2.persisted) for (const sub of Object.values(this.subs)) this.send(sub.subscribeMessage());
+        });
       } else {
         this.connect();
       }
