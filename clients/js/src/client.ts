@@ -5,6 +5,7 @@ import { Table, type FetchLike } from "./table.js";
 import type { ConnectionState, ErrorFrame, Frame, Handlers, Query, RowBase } from "./types.js";
 import type { Scheduler } from "./window.js";
 import { applyFrame } from "./apply.js";
+import { TabLink } from "./shared.js";
 
 /** Close codes after which reconnecting cannot help (PROTOCOL §4, §9). */
 const POLICY = 1008;
@@ -39,6 +40,8 @@ export type LiveQueryOptions = {
   random?: () => number;
   /** default storage for subscriptions that ask for `persist: true` */
   storage?: KeyValueStorage;
+  /** one socket per browser: tabs of this origin share the leader tab's (Web Locks + BroadcastChannel) */
+  shared?: boolean;
 };
 
 /**
@@ -66,6 +69,8 @@ export class LiveQuery implements Connection {
   private attempt = 0;
   private token: string | undefined;
   private readonly timers: Timers;
+  /** set when tabs share one socket; null = this tab has its own */
+  private link: TabLink | null = null;
   private readonly onOnline = () => this.reconnectNow();
   private readonly onVisible = () => { if (!this.doc()?.hidden) this.reconnectNow(); };
 
@@ -81,11 +86,29 @@ export class LiveQuery implements Connection {
     const ev = options.events ?? (typeof (globalThis as any).addEventListener === "function" ? (globalThis as any) : null);
     ev?.addEventListener("online", this.onOnline);
     this.doc()?.addEventListener("visibilitychange", this.onVisible);
-    this.connect();
+    if (options.shared && TabLink.available()) {
+      this.link = new TabLink(this.url, {
+        becomeLeader: () => { if (!this.stopped) this.connect(); },
+        frame: f => this.dispatch(f),
+        state: (s, d) => { if (s === "open") this.connects++; this.setState(s as ConnectionState, d); },
+        resubscribe: () => { for (const s of Object.values(this.subs)) this.send(s.subscribeMessage()); },
+        send: m => { if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(m)); },
+        current: () => this.state,
+      });
+      // a closing tab takes its subscriptions off the leader's socket; back from the bfcache, puts them back
+      (this.options.events ?? (globalThis as any)).addEventListener?.("pagehide", () => {
+        for (const sub of Object.values(this.subs)) this.send({ action: "unsubscribe", sub: sub.name });
+      });
+      (this.options.events ?? (globalThis as any)).addEventListener?.("pageshow", (ev: { persisted?: boolean }) => {
+        if (ev.persisted) for (const sub of Object.values(this.subs)) this.send(sub.subscribeMessage());
+      });
+    } else {
+      this.connect();
+    }
   }
 
   subscribe<Row extends RowBase = RowBase>(query: Query<Row>, handlers?: Handlers<Row>, opts: SubscribeOptions = {}): Subscription<Row> {
-    const name = "s" + this.next++;
+    const name = (this.link ? this.link.tab + ":s" : "s") + this.next++;
     const s = new Subscription<Row>(this, name, query, handlers, this.scheduler(), this.storageFor(query, opts.persist));
     this.subs[name] = s;
     this.send(s.subscribeMessage());
@@ -105,6 +128,8 @@ export class LiveQuery implements Connection {
     const ev = this.options.events ?? (typeof (globalThis as any).removeEventListener === "function" ? (globalThis as any) : null);
     ev?.removeEventListener("online", this.onOnline);
     this.doc()?.removeEventListener("visibilitychange", this.onVisible);
+    for (const s of Object.values(this.subs)) if (this.link) this.send({ action: "unsubscribe", sub: s.name });
+    this.link?.close();
     const ws = this.ws;
     this.ws = null;
     ws?.close(1000, "bye");
@@ -117,6 +142,7 @@ export class LiveQuery implements Connection {
   }
 
   send(msg: Record<string, unknown>): void {
+    if (this.link && !this.link.leader) return this.link.command(msg);
     if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(msg));
   }
 
@@ -148,6 +174,7 @@ export class LiveQuery implements Connection {
       // the token as the first message (PROTOCOL §9), so it stays out of URLs and logs
       if (this.token) ws.send(JSON.stringify({ action: "auth", token: this.token }));
       for (const s of Object.values(this.subs)) ws.send(JSON.stringify(s.subscribeMessage()));
+      for (const m of this.link?.remoteSubscribes() ?? []) ws.send(JSON.stringify(m));
       this.schedulePing(ws);
       this.scheduleRefresh(ws);
     };
@@ -165,6 +192,11 @@ export class LiveQuery implements Connection {
   private receive(f: Frame): void {
     if (f.op === "pong" || f.op === "ready") this.backoff = this.base(); // the server serves: a later drop retries fast
     if (f.op === "pong") return;
+    if (this.link?.forward(f)) return;
+    this.dispatch(f);
+  }
+
+  private dispatch(f: Frame): void {
     if (f.op === "error") this.options.onError?.(f);
     const s = f.sub ? this.subs[f.sub] : undefined;
     s?.receive(f);
@@ -236,6 +268,7 @@ export class LiveQuery implements Connection {
 
   private setState(s: ConnectionState, detail?: string): void {
     this.state = s;
+    this.link?.announce(s, detail);
     this.options.onState?.(s, detail);
   }
 

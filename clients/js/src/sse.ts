@@ -40,7 +40,8 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
     }
     if (change.limit) q.limit = change.limit;
     this.query = q;
-    this.syncing = true;
+    this.workSyncing = true;
+    this.publish([]);
     this.open();
   }
 

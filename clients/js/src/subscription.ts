@@ -40,7 +40,7 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     }
     if (change.limit) q.limit = change.limit;
     this.query = q;
-    this.syncing = true;
+    this.workSyncing = true;
     this.publish([]);
     // sent now, or (while disconnected) carried by the resubscribe: resume + the new window
     this.conn.send({ action: "reanchor", sub: this.name, ...change });
@@ -83,7 +83,7 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
       // a reanchor failed; the server keeps the window it had
       this.query = this.previous;
       this.previous = null;
-      this.syncing = false;
+      this.workSyncing = false;
       this.publish([]);
     }
   }

@@ -33,7 +33,12 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   /** the eid of the last applied frame: the resume token */
   eid: Eid | null = null;
 
+  // What applied frames have made of the window; the public fields above follow at each publish,
+  // so rows, ready, status and syncing always describe the same moment.
   protected work: Entry<Row>[] = [];
+  protected workSyncing = true;
+  private workReady: ReadyFrame | null = null;
+  private workStatus: "live" | "stale" = "live";
   private pending: Frame<Row>[] = [];
   private scheduled = false;
   private snapshot: Snapshot<Row>;
@@ -52,12 +57,12 @@ export class LiveWindow<Row extends RowBase = RowBase> {
 
   /** Applies one frame now; handlers and listeners hear of it with the rest of its batch. */
   applyFrame(f: Frame<Row>): void {
-    if (f.op === "reset") { this.syncing = true; this.resets++; }
-    f.live = !this.syncing;
+    if (f.op === "reset") { this.workSyncing = true; this.resets++; }
+    f.live = !this.workSyncing;
     applyFrame(this.work, f);
     switch (f.op) {
-      case "ready": this.ready = f; this.syncing = false; break;
-      case "status": this.status = f.state; break;
+      case "ready": this.workReady = f; this.workSyncing = false; break;
+      case "status": this.workStatus = f.state; break;
       case "enter": case "update": case "move": case "leave": this.settle(f.id, f.version); break;
     }
     if (f.eid) this.eid = f.eid;
@@ -90,6 +95,9 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   /** A new frozen snapshot from the working rows, then every listener. */
   protected publish(frames: Frame<Row>[]): void {
     this.rows = Object.freeze(this.withOverlays());
+    this.ready = this.workReady;
+    this.status = this.workStatus;
+    this.syncing = this.workSyncing;
     this.snapshot = this.makeSnapshot(frames);
     for (const l of [...this.listeners]) l();
   }

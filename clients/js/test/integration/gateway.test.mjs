@@ -24,10 +24,21 @@ async function truth(table, q) {
 }
 class NoSocket { constructor() { this.readyState = 0; } close() {} send() {} }
 
+/** The `ws` WebSocket, keeping the last 200 messages each way for failure messages. */
+const transcript = [];
+class RecordingSocket extends WebSocket {
+  constructor(url) {
+    super(url);
+    this.addEventListener("message", ev => record("<- " + ev.data));
+  }
+  send(data) { record("-> " + data); super.send(data); }
+}
+function record(line) { transcript.push(line.slice(0, 300)); if (transcript.length > 200) transcript.shift(); }
+
 function client(opts = {}) {
   const states = [];
   const lq = new LiveQuery(`ws://127.0.0.1:${proxy.port}/v1/ws`, {
-    WebSocket, httpUrl: gw.url, onState: s => states.push(s), ...opts,
+    WebSocket: RecordingSocket, httpUrl: gw.url, onState: s => states.push(s), ...opts,
   });
   return { lq, states };
 }
@@ -66,7 +77,8 @@ test("reanchor grows and slides the window; each lands on the one-shot query's w
   await s.whenReady();
   s.reanchor({ limit: 25 });
   await s.whenReady();
-  const say = () => JSON.stringify({ query: s.query, ready: s.ready, resets: s.resets, syncing: s.syncing, connects: lq.connects });
+  const say = () => JSON.stringify({ query: s.query, ready: s.ready, resets: s.resets, syncing: s.syncing, connects: lq.connects })
+    + "\nlast messages:\n" + transcript.slice(-30).join("\n");
   assert.deepEqual(ids(s.rows), ids(await truth("grid", { ...q, limit: 25 })), say());
   const cursor = s.rows[9].cursor;
   s.reanchor({ after: cursor });

@@ -68,7 +68,7 @@ export async function startGateway({ port, env = {} } = {}) {
   child.on("exit", code => { exited = code; });
   await until(async () => {
     if (exited !== null) throw new Error("gateway exited with " + exited + ":\n" + log.join(""));
-    const r = await fetch(`http://127.0.0.1:${port}/health`).catch(() => null);
+    const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
     return r?.status === 200;
   }, 60_000, "the gateway's /health");
   return {

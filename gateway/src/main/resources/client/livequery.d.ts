@@ -41,7 +41,8 @@ declare namespace livequery {
         table: string;
         where?: Where<Row>;
         order?: readonly OrderKey<Row>[];
-        limit?: number;
+        /** 1 … livequery.limits.max-window (default 1000); required by the server */
+        limit: number;
         after?: Cursor | null;
         before?: Cursor | null;
     };
@@ -255,6 +256,9 @@ declare namespace livequery {
         /** the eid of the last applied frame: the resume token */
         eid: Eid | null;
         protected work: Entry<Row>[];
+        protected workSyncing: boolean;
+        private workReady;
+        private workStatus;
         private pending;
         private scheduled;
         private snapshot;
@@ -480,6 +484,8 @@ declare namespace livequery {
         random?: () => number;
         /** default storage for subscriptions that ask for `persist: true` */
         storage?: KeyValueStorage;
+        /** one socket per browser: tabs of this origin share the leader tab's (Web Locks + BroadcastChannel) */
+        shared?: boolean;
     };
     /**
      * One WebSocket with many subscriptions (PROTOCOL §4), reconnecting by itself and resuming every
@@ -505,6 +511,8 @@ declare namespace livequery {
         private attempt;
         private token;
         private readonly timers;
+        /** set when tabs share one socket; null = this tab has its own */
+        private link;
         private readonly onOnline;
         private readonly onVisible;
         /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
@@ -522,6 +530,7 @@ declare namespace livequery {
         private connect;
         private open;
         private receive;
+        private dispatch;
         private closed;
         /** Back online or visible again: do not wait out the backoff. */
         private reconnectNow;

@@ -114,7 +114,12 @@
       __publicField(this, "error", null);
       /** the eid of the last applied frame: the resume token */
       __publicField(this, "eid", null);
+      // What applied frames have made of the window; the public fields above follow at each publish,
+      // so rows, ready, status and syncing always describe the same moment.
       __publicField(this, "work", []);
+      __publicField(this, "workSyncing", true);
+      __publicField(this, "workReady", null);
+      __publicField(this, "workStatus", "live");
       __publicField(this, "pending", []);
       __publicField(this, "scheduled", false);
       __publicField(this, "snapshot");
@@ -134,18 +139,18 @@
     /** Applies one frame now; handlers and listeners hear of it with the rest of its batch. */
     applyFrame(f) {
       if (f.op === "reset") {
-        this.syncing = true;
+        this.workSyncing = true;
         this.resets++;
       }
-      f.live = !this.syncing;
+      f.live = !this.workSyncing;
       applyFrame(this.work, f);
       switch (f.op) {
         case "ready":
-          this.ready = f;
-          this.syncing = false;
+          this.workReady = f;
+          this.workSyncing = false;
           break;
         case "status":
-          this.status = f.state;
+          this.workStatus = f.state;
           break;
         case "enter":
         case "update":
@@ -185,6 +190,9 @@
     /** A new frozen snapshot from the working rows, then every listener. */
     publish(frames) {
       this.rows = Object.freeze(this.withOverlays());
+      this.ready = this.workReady;
+      this.status = this.workStatus;
+      this.syncing = this.workSyncing;
       this.snapshot = this.makeSnapshot(frames);
       for (const l of [...this.listeners]) l();
     }
@@ -293,7 +301,7 @@
       }
       if (change.limit) q.limit = change.limit;
       this.query = q;
-      this.syncing = true;
+      this.workSyncing = true;
       this.publish([]);
       this.conn.send({ action: "reanchor", sub: this.name, ...change });
     }
@@ -334,7 +342,7 @@
       } else if (this.previous) {
         this.query = this.previous;
         this.previous = null;
-        this.syncing = false;
+        this.workSyncing = false;
         this.publish([]);
       }
     }
@@ -462,6 +470,110 @@
     return out;
   }
 
+  // src/shared.ts
+  var TabLink = class {
+    constructor(name, hooks) {
+      __publicField(this, "hooks", hooks);
+      __publicField(this, "tab", Math.random().toString(36).slice(2, 10));
+      __publicField(this, "leader", false);
+      __publicField(this, "channel");
+      __publicField(this, "remote", /* @__PURE__ */ new Map());
+      __publicField(this, "release", null);
+      __publicField(this, "closed", false);
+      const g2 = globalThis;
+      this.channel = new g2.BroadcastChannel("livequery:" + name);
+      this.channel.onmessage = (ev) => this.onMessage(ev.data);
+      g2.navigator.locks.request("livequery:" + name, () => {
+        if (this.closed) return Promise.resolve();
+        this.leader = true;
+        this.post({ type: "hello" });
+        hooks.becomeLeader();
+        return new Promise((r) => {
+          this.release = r;
+        });
+      });
+      this.post({ type: "join" });
+    }
+    static available() {
+      const g2 = globalThis;
+      return typeof g2.BroadcastChannel === "function" && !!g2.navigator?.locks;
+    }
+    /** A command of this tab: to the socket if leading, else to the leader. */
+    command(m) {
+      if (this.leader) this.hooks.send(m);
+      else this.post({ type: "cmd", m });
+    }
+    /** Leader: a frame from the socket that is another tab's. Returns false if it is nobody's here. */
+    forward(f) {
+      const r = f.sub ? this.remote.get(f.sub) : void 0;
+      if (!r) return false;
+      if (f.eid) r.eid = f.eid;
+      if (f.op === "error" && !r.eid || f.op === "closed" && f.cause !== "shutdown") this.remote.delete(f.sub);
+      this.post({ type: "frame", f });
+      return true;
+    }
+    /** Leader: the other tabs' subscriptions, for a (re)connect. */
+    remoteSubscribes() {
+      return [...this.remote.values()].map((r) => r.eid ? { ...r.msg, resume: r.eid } : r.msg);
+    }
+    /** Leader: its connection state, mirrored by the other tabs. */
+    announce(s, detail) {
+      if (this.leader) this.post({ type: "state", s, detail });
+    }
+    owns(sub) {
+      return !!sub && sub.startsWith(this.tab + ":");
+    }
+    close() {
+      this.closed = true;
+      this.release?.();
+      this.channel.close();
+    }
+    post(m) {
+      this.channel.postMessage(m);
+    }
+    onMessage(d) {
+      switch (d.type) {
+        case "cmd":
+          if (this.leader) this.leaderCommand(d.m);
+          break;
+        case "frame":
+          if (this.owns(d.f.sub)) this.hooks.frame(d.f);
+          break;
+        case "state":
+          if (!this.leader) this.hooks.state(d.s, d.detail);
+          break;
+        case "hello":
+          if (!this.leader) this.hooks.resubscribe();
+          break;
+        case "join":
+          if (this.leader) this.post({ type: "state", s: this.hooks.current() });
+          break;
+      }
+    }
+    leaderCommand(m) {
+      const sub = m.sub;
+      if (m.action === "subscribe") {
+        this.remote.set(sub, { msg: m, eid: m.resume });
+      } else if (m.action === "reanchor") {
+        const r = this.remote.get(sub);
+        if (r) {
+          const q = { ...r.msg.query };
+          if ("after" in m || "before" in m) {
+            delete q.after;
+            delete q.before;
+            if (m.after) q.after = m.after;
+            if (m.before) q.before = m.before;
+          }
+          if (m.limit) q.limit = m.limit;
+          r.msg = { ...r.msg, query: q };
+        }
+      } else if (m.action === "unsubscribe") {
+        this.remote.delete(sub);
+      }
+      this.hooks.send(m);
+    }
+  };
+
   // src/client.ts
   var POLICY = 1008;
   var TOKEN_EXPIRED = 4001;
@@ -484,6 +596,8 @@
       __publicField(this, "attempt", 0);
       __publicField(this, "token");
       __publicField(this, "timers");
+      /** set when tabs share one socket; null = this tab has its own */
+      __publicField(this, "link", null);
       __publicField(this, "onOnline", () => this.reconnectNow());
       __publicField(this, "onVisible", () => {
         if (!this.doc()?.hidden) this.reconnectNow();
@@ -496,10 +610,36 @@
       const ev = options.events ?? (typeof globalThis.addEventListener === "function" ? globalThis : null);
       ev?.addEventListener("online", this.onOnline);
       this.doc()?.addEventListener("visibilitychange", this.onVisible);
-      this.connect();
+      if (options.shared && TabLink.available()) {
+        this.link = new TabLink(this.url, {
+          becomeLeader: () => {
+            if (!this.stopped) this.connect();
+          },
+          frame: (f) => this.dispatch(f),
+          state: (s, d) => {
+            if (s === "open") this.connects++;
+            this.setState(s, d);
+          },
+          resubscribe: () => {
+            for (const s of Object.values(this.subs)) this.send(s.subscribeMessage());
+          },
+          send: (m) => {
+            if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(m));
+          },
+          current: () => this.state
+        });
+        (this.options.events ?? globalThis).addEventListener?.("pagehide", () => {
+          for (const sub of Object.values(this.subs)) this.send({ action: "unsubscribe", sub: sub.name });
+        });
+        (this.options.events ?? globalThis).addEventListener?.("pageshow", (ev2) => {
+          if (ev2.persisted) for (const sub of Object.values(this.subs)) this.send(sub.subscribeMessage());
+        });
+      } else {
+        this.connect();
+      }
     }
     subscribe(query, handlers, opts = {}) {
-      const name = "s" + this.next++;
+      const name = (this.link ? this.link.tab + ":s" : "s") + this.next++;
       const s = new Subscription(this, name, query, handlers, this.scheduler(), this.storageFor(query, opts.persist));
       this.subs[name] = s;
       this.send(s.subscribeMessage());
@@ -522,6 +662,8 @@
       const ev = this.options.events ?? (typeof globalThis.removeEventListener === "function" ? globalThis : null);
       ev?.removeEventListener("online", this.onOnline);
       this.doc()?.removeEventListener("visibilitychange", this.onVisible);
+      for (const s of Object.values(this.subs)) if (this.link) this.send({ action: "unsubscribe", sub: s.name });
+      this.link?.close();
       const ws = this.ws;
       this.ws = null;
       ws?.close(1e3, "bye");
@@ -532,6 +674,7 @@
       this.ws?.close(4e3, "dropped by client");
     }
     send(msg) {
+      if (this.link && !this.link.leader) return this.link.command(msg);
       if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(msg));
     }
     forget(name) {
@@ -565,6 +708,7 @@
         this.setState("open");
         if (this.token) ws.send(JSON.stringify({ action: "auth", token: this.token }));
         for (const s of Object.values(this.subs)) ws.send(JSON.stringify(s.subscribeMessage()));
+        for (const m of this.link?.remoteSubscribes() ?? []) ws.send(JSON.stringify(m));
         this.schedulePing(ws);
         this.scheduleRefresh(ws);
       };
@@ -582,6 +726,10 @@
     receive(f) {
       if (f.op === "pong" || f.op === "ready") this.backoff = this.base();
       if (f.op === "pong") return;
+      if (this.link?.forward(f)) return;
+      this.dispatch(f);
+    }
+    dispatch(f) {
       if (f.op === "error") this.options.onError?.(f);
       const s = f.sub ? this.subs[f.sub] : void 0;
       s?.receive(f);
@@ -649,6 +797,7 @@
     }
     setState(s, detail) {
       this.state = s;
+      this.link?.announce(s, detail);
       this.options.onState?.(s, detail);
     }
     scheduler() {
@@ -718,7 +867,8 @@
       }
       if (change.limit) q.limit = change.limit;
       this.query = q;
-      this.syncing = true;
+      this.workSyncing = true;
+      this.publish([]);
       this.open();
     }
     close() {

@@ -1,0 +1,123 @@
+import type { Frame } from "./types.js";
+
+type Msg = Record<string, unknown>;
+type ChannelLike = { postMessage(m: unknown): void; onmessage: ((ev: { data: any }) => void) | null; close(): void };
+type LocksLike = { request(name: string, cb: (lock: unknown) => Promise<unknown>): Promise<unknown> };
+
+/** A subscription of another tab, held by the leader: re-sent with its last eid after a reconnect. */
+type Remote = { msg: Msg & { query: Record<string, unknown> }; eid?: string };
+
+/**
+ * One socket per browser instead of one per tab (opt-in `shared`): the tab holding a Web Lock is
+ * the leader and runs the real connection; the others send their commands to it over a
+ * BroadcastChannel and get their frames back the same way. Sub names carry a tab id, so they never
+ * collide on the shared socket. When the leader goes, the lock passes to another tab, which says
+ * `hello`; every tab then re-sends its subscriptions with the eid it last applied, so the hand-off
+ * resumes without a reset.
+ */
+export class TabLink {
+  readonly tab = Math.random().toString(36).slice(2, 10);
+  leader = false;
+  private readonly channel: ChannelLike;
+  private readonly remote = new Map<string, Remote>();
+  private release: (() => void) | null = null;
+
+  constructor(name: string, private readonly hooks: {
+    becomeLeader(): void;
+    /** a frame for one of this tab's subscriptions (from the leader) */
+    frame(f: Frame): void;
+    /** the leader's connection state */
+    state(s: string, detail?: string): void;
+    /** a new leader: re-send every subscription */
+    resubscribe(): void;
+    /** the leader's socket, if open */
+    send(m: Msg): void;
+    /** the leader's connection state, for a tab that joins */
+    current(): string;
+  }) {
+    const g = globalThis as any;
+    this.channel = new g.BroadcastChannel("livequery:" + name);
+    this.channel.onmessage = ev => this.onMessage(ev.data);
+    (g.navigator.locks as LocksLike).request("livequery:" + name, () => {
+      if (this.closed) return Promise.resolve();
+      this.leader = true;
+      this.post({ type: "hello" });
+      hooks.becomeLeader();
+      return new Promise<void>(r => { this.release = r; });
+    });
+    this.post({ type: "join" });
+  }
+
+  private closed = false;
+
+  static available(): boolean {
+    const g = globalThis as any;
+    return typeof g.BroadcastChannel === "function" && !!g.navigator?.locks;
+  }
+
+  /** A command of this tab: to the socket if leading, else to the leader. */
+  command(m: Msg): void {
+    if (this.leader) this.hooks.send(m);
+    else this.post({ type: "cmd", m });
+  }
+
+  /** Leader: a frame from the socket that is another tab's. Returns false if it is nobody's here. */
+  forward(f: Frame): boolean {
+    const r = f.sub ? this.remote.get(f.sub) : undefined;
+    if (!r) return false;
+    if (f.eid) r.eid = f.eid;
+    if ((f.op === "error" && !r.eid) || (f.op === "closed" && f.cause !== "shutdown")) this.remote.delete(f.sub!);
+    this.post({ type: "frame", f });
+    return true;
+  }
+
+  /** Leader: the other tabs' subscriptions, for a (re)connect. */
+  remoteSubscribes(): Msg[] {
+    return [...this.remote.values()].map(r => (r.eid ? { ...r.msg, resume: r.eid } : r.msg));
+  }
+
+  /** Leader: its connection state, mirrored by the other tabs. */
+  announce(s: string, detail?: string): void {
+    if (this.leader) this.post({ type: "state", s, detail });
+  }
+
+  owns(sub: string | undefined): boolean {
+    return !!sub && sub.startsWith(this.tab + ":");
+  }
+
+  close(): void {
+    this.closed = true;
+    this.release?.();
+    this.channel.close();
+  }
+
+  private post(m: unknown): void { this.channel.postMessage(m); }
+
+  private onMessage(d: any): void {
+    switch (d.type) {
+      case "cmd": if (this.leader) this.leaderCommand(d.m); break;
+      case "frame": if (this.owns(d.f.sub)) this.hooks.frame(d.f); break;
+      case "state": if (!this.leader) this.hooks.state(d.s, d.detail); break;
+      case "hello": if (!this.leader) this.hooks.resubscribe(); break;
+      case "join": if (this.leader) this.post({ type: "state", s: this.hooks.current() }); break;
+    }
+  }
+
+  private leaderCommand(m: Msg): void {
+    const sub = m.sub as string;
+    if (m.action === "subscribe") {
+      this.remote.set(sub, { msg: m as Remote["msg"], eid: m.resume as string | undefined });
+    } else if (m.action === "reanchor") {
+      const r = this.remote.get(sub);
+      if (r) {
+        const q = { ...r.msg.query };
+        if ("after" in m || "before" in m) { delete q.after; delete q.before; if (m.after) q.after = m.after; if (m.before) q.before = m.before; }
+        if (m.limit) q.limit = m.limit;
+        r.msg = { ...r.msg, query: q };
+      }
+    } else if (m.action === "unsubscribe") {
+      this.remote.delete(sub);
+    }
+    this.hooks.send(m);
+  }
+}

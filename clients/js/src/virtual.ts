@@ -1,0 +1,144 @@
+import type { Entry, Frame, Query, Reanchor, RowBase, Snapshot } from "./types.js";
+
+/** What the list needs of a subscription (WebSocket or SSE). */
+export type ReanchorableSource<Row extends RowBase> = {
+  query: Query<Row>;
+  reanchor(change: Reanchor): void;
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): Snapshot<Row>;
+};
+
+export type VirtualWindowOptions = {
+  /** rows added or slid per step (default 50) */
+  page?: number;
+  /** the largest window; past it the window slides instead of growing (default 300) */
+  max?: number;
+};
+
+/** What a virtualizer renders: absolute indexes over the part of the result seen so far. */
+export type VirtualWindowSnapshot<Row extends RowBase> = {
+  /** absolute index of rows[0] in the query's result */
+  readonly offset: number;
+  readonly rows: readonly Entry<Row>[];
+  /** items for the virtualizer: the rows before offset (placeholders), the window, and one loader row */
+  readonly count: number;
+  readonly hasMoreBefore: boolean;
+  readonly hasMoreAfter: boolean;
+  readonly status: Snapshot<Row>["status"];
+  /** rows to add to the scroll position (times the row size) so the first visible row stays put */
+  readonly shift: number;
+};
+
+/**
+ * Maps a virtualized list's visible range onto a live window (PROTOCOL §4 reanchor): grow while
+ * the window is smaller than `max`, then slide down or up by cursor as the range nears an edge.
+ * The server knows no absolute positions, so `offset` is counted here from the slides; rows that
+ * enter or leave above a slid window without being in it leave it off by that much, which only
+ * shifts the numbering, never the rows.
+ *
+ * While a reanchor is under way the list keeps showing the last window that was in sync, so the
+ * splice frames of a slide never show as rows jumping.
+ */
+export class LiveVirtualWindow<Row extends RowBase = RowBase> {
+  private readonly page: number;
+  private readonly max: number;
+  private offset = 0;
+  private planned: { query: Query<Row>; offset: (len: number) => number } | null = null;
+  private snap: VirtualWindowSnapshot<Row>;
+  private firstVisible = 0;
+  private readonly listeners = new Set<() => void>();
+  private readonly stop: () => void;
+
+  constructor(private readonly source: ReanchorableSource<Row>, opts: VirtualWindowOptions = {}) {
+    this.page = opts.page ?? 50;
+    this.max = Math.max(opts.max ?? 300, this.page * 2);
+    this.snap = this.make(source.getSnapshot(), 0);
+    this.stop = source.subscribe(() => this.update());
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  getSnapshot(): VirtualWindowSnapshot<Row> { return this.snap; }
+
+  /** The entry at an absolute index, or null for a placeholder above the window or the loader below. */
+  item(index: number): Entry<Row> | null {
+    return this.snap.rows[index - this.snap.offset] ?? null;
+  }
+
+  /** The virtualizer's visible range changed: reanchor when it nears an edge of the window. */
+  onRange(startIndex: number, endIndex: number): void {
+    this.firstVisible = startIndex;
+    const s = this.source.getSnapshot();
+    if (s.status === "syncing" || s.status === "error" || s.status === "closed" || this.planned) return;
+    const rows = this.snap.rows, off = this.offset, len = rows.length, end = off + len;
+    const limit = this.source.query.limit;
+    if (endIndex + this.page / 2 >= end && s.hasMoreAfter && len >= limit) {
+      if (limit + this.page <= this.max && !this.source.query.before) {
+        this.plan({ limit: limit + this.page }, () => off);
+      } else {
+        // slide down: keep `page` rows above the visible start, the window begins after the row before it
+        const first = Math.min(Math.max(off + 1, startIndex - this.page), end - 1);
+        this.plan({ after: rows[first - off - 1].cursor, limit: this.max }, () => first);
+      }
+    } else if (startIndex - this.page / 2 < off && s.hasMoreBefore && off > 0) {
+      // slide up: the window ends before a row `page` below the visible end
+      const last = Math.max(Math.min(end - 1, endIndex + this.page), off);
+      this.plan({ before: rows[last - off].cursor, limit: this.max }, n => Math.max(0, last - n));
+    }
+  }
+
+  close(): void { this.stop(); this.listeners.clear(); }
+
+  private plan(change: Reanchor, offset: (len: number) => number): void {
+    this.source.reanchor(change);
+    this.planned = { query: this.source.query, offset };
+  }
+
+  private update(): void {
+    const s = this.source.getSnapshot();
+    if (s.status === "syncing" && this.snap.rows.length > 0) return; // keep the last window in sync
+    let shift = 0;
+    if (this.planned && s.status !== "syncing") {
+      // the reanchor's ready (or its error, which restored the old query)
+      if (this.source.query === this.planned.query) this.offset = this.planned.offset(s.rows.length);
+      if (!s.hasMoreBefore) this.offset = 0;
+      this.planned = null;
+    } else {
+      shift = anchorShift(s.frames, this.firstVisible - this.offset);
+    }
+    this.snap = this.make(s, shift);
+    for (const l of [...this.listeners]) l();
+  }
+
+  private make(s: Snapshot<Row>, shift: number): VirtualWindowSnapshot<Row> {
+    return Object.freeze({
+      offset: this.offset,
+      rows: s.rows,
+      count: this.offset + s.rows.length + (s.hasMoreAfter ? 1 : 0),
+      hasMoreBefore: s.hasMoreBefore,
+      hasMoreAfter: s.hasMoreAfter,
+      status: s.status,
+      shift,
+    });
+  }
+}
+
+/**
+ * How many rows entered (minus left) above window index `visible` in a batch of live frames:
+ * the scroll position to add, in rows, so the row the user looks at does not move. The frames'
+ * indexes make this exact (each relative to the window the previous frame left).
+ */
+export function anchorShift(frames: readonly Frame<any>[], visible: number): number {
+  let shift = 0;
+  let v = Math.max(0, visible);
+  for (const f of frames) {
+    if (!f.live) continue;
+    if ((f.op === "leave" || f.op === "move") && f.old_index < v) { shift--; v--; }
+    // inserted at the visible row's index: it goes above it and pushes it down
+    if ((f.op === "enter" || f.op === "move") && f.new_index <= v) { shift++; v++; }
+  }
+  return shift;
+}

@@ -1,0 +1,55 @@
+// `npm pack` produces a package that a fresh project installs from the tarball and type-checks.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, rmSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const tsc = path.join(root, "node_modules/.bin/tsc");
+
+test("the packed tarball installs into a fresh project, imports and type-checks", { timeout: 240_000 }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "lq-pack-"));
+  try {
+    execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const tgz = readdirSync(dir).find(f => f.endsWith(".tgz"));
+    assert.ok(tgz, "npm pack wrote a tarball");
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+    // no runtime dependencies, so nothing but the tarball is needed
+    execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent", "./" + tgz], { cwd: dir, stdio: "inherit" });
+    writeFileSync(path.join(dir, "app.ts"), `
+import { LiveQuery, protocolVersion, type Query, type Frame, type Cursor } from "@livequery/client";
+import { readable } from "@livequery/client/store";
+import { LiveVirtualWindow } from "@livequery/client/virtual";
+type Item = { id: string; price: number; status: "open" | "closed" };
+const q: Query<Item> = { table: "items", where: { status: "open", price: { gte: 10 } }, order: [{ field: "price", dir: "desc" }], limit: 50 };
+// @ts-expect-error: order keys are fields of the row type
+const bad: Query<Item> = { table: "items", order: [{ field: "nope" }], limit: 5 };
+const lq = new LiveQuery("ws://localhost:8080/v1/ws", { getToken: async () => "t", onState: s => console.log(s) });
+const sub = lq.subscribe(q, { onChange: (rows, frames: Frame<Item>[]) => rows[0]?.row.price.toFixed(2) });
+const c: Cursor | undefined = sub.getSnapshot().rows[0]?.cursor;
+// @ts-expect-error: a cursor is not any string
+sub.reanchor({ after: "plain string" });
+if (c) sub.reanchor({ after: c });
+readable(sub).subscribe(s => s.rows.length);
+new LiveVirtualWindow(sub, { page: 50 });
+const f = {} as Frame<Item>;
+if (f.op === "move") console.log(f.old_index, f.row.price);
+export const v: 1 = protocolVersion as 1;
+void bad; lq.close();
+`);
+    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", lib: ["es2023", "dom"], skipLibCheck: false, types: [] },
+      files: ["app.ts"],
+    }));
+    execFileSync(tsc, ["-p", "."], { cwd: dir, stdio: "inherit" });
+    const out = execFileSync("node", ["--input-type=module", "-e",
+      "import { protocolVersion, version, LiveQuery } from '@livequery/client'; console.log(protocolVersion, version, typeof LiveQuery.apply)"],
+      { cwd: dir, encoding: "utf8" });
+    assert.match(out, /^1 \d+\.\d+\.\d+ function/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,98 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { LiveQuery } from "../../dist/index.js";
+import { LiveVirtualWindow, anchorShift } from "../../dist/virtual.js";
+import { FakeTimers, fakeSocketClass } from "../support/fakes.mjs";
+
+test("anchorShift counts live rows entering and leaving above the first visible row", () => {
+  const e = (i) => ({ op: "enter", live: true, new_index: i });
+  const l = (i) => ({ op: "leave", live: true, old_index: i });
+  const m = (o, n) => ({ op: "move", live: true, old_index: o, new_index: n });
+  assert.equal(anchorShift([e(0), e(1)], 5), 2);
+  assert.equal(anchorShift([e(6), e(9)], 5), 0, "below the visible row: nothing moves");
+  assert.equal(anchorShift([e(5)], 5), 1, "at its index: the new row goes above it");
+  assert.equal(anchorShift([l(5)], 5), 0, "the visible row itself leaves: the next takes its place");
+  assert.equal(anchorShift([l(0)], 5), -1);
+  assert.equal(anchorShift([m(8, 1)], 5), 1, "moved from below to above");
+  assert.equal(anchorShift([m(1, 8)], 5), -1);
+  assert.equal(anchorShift([m(1, 2)], 5), 0);
+  assert.equal(anchorShift([{ ...e(0), live: false }], 5), 0, "snapshot and reanchor frames are not live changes");
+  // indexes are relative to the window the previous frame left: leave 0 moves the visible row to 4
+  assert.equal(anchorShift([l(0), e(4)], 5), 0);
+});
+
+/** A client whose server the test plays: it answers reanchors from a table of `total` rows. */
+function served(total, limit) {
+  const timers = new FakeTimers();
+  const { FakeSocket, sockets } = fakeSocketClass();
+  const lq = new LiveQuery("ws://gw.test/v1/ws", { WebSocket: FakeSocket, timers, random: () => 0.5,
+    events: new EventTarget(), document: Object.assign(new EventTarget(), { hidden: false }) });
+  const sub = lq.subscribe({ table: "t", order: [{ field: "n" }], limit });
+  const ws = sockets[0];
+  ws.open();
+  const all = Array.from({ length: total }, (_, i) => ({ id: "r" + i, cursor: "c" + i }));
+  let win = [];
+  const send = next => {
+    // splice from win to next: leave everything not kept, enter the rest (a valid, if not minimal, diff)
+    for (let i = win.length - 1; i >= 0; i--) ws.frame({ op: "leave", sub: "s1", id: win[i].id, version: 1, old_index: i });
+    next.forEach((r, i) => ws.frame({ op: "enter", sub: "s1", id: r.id, version: 1, row: { id: r.id }, cursor: r.cursor, new_index: i }));
+    win = next;
+    const first = all.indexOf(next[0]);
+    ws.frame({ op: "ready", sub: "s1", has_more_before: first > 0, has_more_after: first + next.length < total, resumed: false });
+    timers.advance(0);
+  };
+  ws.frame({ op: "reset", sub: "s1", cause: "subscribe" });
+  send(all.slice(0, limit));
+  const answer = () => {
+    const m = ws.sent.at(-1);
+    if (m.action !== "reanchor") return false;
+    ws.sent.push({ action: "answered" });
+    const q = sub.query;
+    let from = 0;
+    if (q.after) from = all.findIndex(r => r.cursor === q.after) + 1;
+    if (q.before) from = Math.max(0, all.findIndex(r => r.cursor === q.before) - q.limit);
+    const to = q.before ? all.findIndex(r => r.cursor === q.before) : from + q.limit;
+    send(all.slice(from, Math.min(to, total)));
+    return true;
+  };
+  return { sub, answer };
+}
+
+test("scrolling down grows the window to max, then slides it; scrolling back up slides it up to the top", () => {
+  const { sub, answer } = served(1000, 50);
+  const list = new LiveVirtualWindow(sub, { page: 50, max: 150 });
+  const scrollTo = (start, size = 20) => {
+    for (let i = 0; i < 50; i++) {
+      list.onRange(start, start + size);
+      if (!answer()) return;
+    }
+  };
+  scrollTo(40);
+  assert.equal(list.getSnapshot().rows.length, 100);
+  scrollTo(90);
+  assert.equal(list.getSnapshot().rows.length, 150);
+  assert.equal(list.getSnapshot().offset, 0);
+  scrollTo(600);
+  const s = list.getSnapshot();
+  assert.ok(s.offset <= 600 && s.offset + s.rows.length >= 620, JSON.stringify({ offset: s.offset, n: s.rows.length }));
+  assert.equal(list.item(600).id, "r600", "absolute indexes name the right rows after slides");
+  assert.ok(s.count > 620 && s.count <= s.offset + s.rows.length + 1);
+  scrollTo(0);
+  assert.equal(list.getSnapshot().offset, 0);
+  assert.equal(list.item(0).id, "r0");
+  assert.equal(list.item(10).id, "r10");
+});
+
+test("while a reanchor is under way the list keeps the last window in sync", () => {
+  const { sub, answer } = served(1000, 50);
+  const list = new LiveVirtualWindow(sub, { page: 50, max: 100 });
+  list.onRange(40, 60);
+  answer();
+  list.onRange(90, 99); // slide
+  const before = list.getSnapshot();
+  assert.equal(sub.getSnapshot().status, "syncing");
+  assert.equal(list.getSnapshot(), before);
+  answer();
+  assert.notEqual(list.getSnapshot(), before);
+  assert.equal(list.item(95).id, "r95");
+});
