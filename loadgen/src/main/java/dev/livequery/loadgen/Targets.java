@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * The targets of the fan-out issue, judged from the results JSON of one {@code bench/run}: one line
  * per target with the median over runs, its spread and met/missed, a load-generator note (a client
  * over {@link ClientLoad#SATURATED_CORES} of a core is flagged, so its queueing is not read as
- * server latency), the replica check, and last the {@code fanout:} line.
+ * server latency), the replica check, and last the {@code fanout:} line. A target whose runs are
+ * absent (e.g. {@code bench/run --quick}) says {@code not run} rather than a verdict.
  *
  * <p>Runs are named {@code <server>-r<rate>-<i>} (side by side, server = livequery, vertx or
  * socketio), {@code livequery-5k-<i>} and {@code livequery-10k-<i>}. Ratios are paired: run i of
@@ -51,7 +52,9 @@ final class Targets {
         String std = "r" + standardRate;
         out.add(ratioLine("bytes per delivery vs bare vertx broadcast @" + standardRate + " w/s", std, "vertx",
                 Targets::bytesPerDelivery, "<= 1.25x", r -> r <= 1.25));
-        out.add(ratioLine("latency p99 vs vertx p99 @" + standardRate + " w/s", std, "vertx", Targets::p99,
+        String conns = runsOf(OURS + "-" + std).stream().findFirst()
+                .map(l -> runs.get(l).path("config").path("connections").asText() + " connections, ").orElse("");
+        out.add(ratioLine("latency p99 vs vertx p99 @" + conns + standardRate + " w/s", std, "vertx", Targets::p99,
                 "<= 1.2x", r -> r <= 1.2));
         out.add(fiveK());
         out.add(idleHeap());
@@ -86,7 +89,7 @@ final class Targets {
             java.util.function.DoublePredicate ok) {
         double[] r = ratios(suite, peer, metric);
         if (r.length == 0) {
-            return "target " + what + ": not run -> missed";
+            return "target " + what + ": no runs -> not run";
         }
         List<String> labels = new ArrayList<>(runsOf(OURS + "-" + suite));
         labels.addAll(runsOf(peer + "-" + suite));
@@ -101,7 +104,7 @@ final class Targets {
         String what = "latency p99 @5k connections, 2,000 writes/s";
         List<String> labels = runsOf(OURS + "-5k");
         if (labels.isEmpty()) {
-            return "target " + what + ": not run -> missed";
+            return "target " + what + ": no runs -> not run";
         }
         double[] p99 = values(labels, Targets::p99);
         long under = Arrays.stream(p99).filter(v -> v < 50).count();
@@ -125,7 +128,7 @@ final class Targets {
         double[] kb = values(labels,
                 r -> number(r.path("server_memory").path("heap_per_connection_bytes")) / 1024);
         if (kb.length == 0) {
-            return "target " + what + ": not run -> missed";
+            return "target " + what + ": no runs -> not run";
         }
         double m = median(kb);
         return String.format(Locale.ROOT, "target %s: %.1f KB %s; goal <= 10 KB -> %s", what, m, spread(kb),
@@ -137,7 +140,7 @@ final class Targets {
         List<String> labels = runsOf(OURS + "-10k");
         double[] p99 = values(labels, r -> number(r.path("reconnect_storm").path("p99_ms")) / 1000);
         if (p99.length == 0) {
-            return "target " + what + ": not run -> missed";
+            return "target " + what + ": no runs -> not run";
         }
         double[] share = values(labels, r -> number(r.path("reconnect_storm").path("resumed_share")));
         double[] cpuMs = values(labels, r -> {

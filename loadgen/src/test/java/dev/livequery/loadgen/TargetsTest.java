@@ -16,7 +16,7 @@ class TargetsTest {
     /** A results JSON as RunCommand writes it, with the fields the targets read. */
     private ObjectNode run(String label, double perCpu, double p99, double bytesPerDelivery, double loadgenCores) {
         ObjectNode root = Json.MAPPER.createObjectNode();
-        root.putObject("config").put("name", label).put("rate", 100);
+        root.putObject("config").put("name", label).put("rate", 100).put("connections", 1500);
         ObjectNode m = root.putObject("phases").putObject("measure");
         m.put("deliveries_per_server_cpu_s", perCpu);
         m.put("deliveries_per_s", 10_000);
@@ -55,9 +55,10 @@ class TargetsTest {
         // 200 / 160 bytes per delivery = 1.25x: met at the limit; p99 10 / 9 = 1.11x: met
         assertThat(lines).anyMatch(l -> l.startsWith("target bytes per delivery") && l.contains("1.25x")
                 && l.endsWith("-> met"));
-        assertThat(lines).anyMatch(l -> l.startsWith("target latency p99 vs vertx") && l.contains("1.11x")
+        assertThat(lines).anyMatch(l -> l.startsWith("target latency p99 vs vertx p99 @1500 connections, 100 w/s")
+                && l.contains("1.11x")
                 && l.endsWith("-> met"));
-        assertThat(lines).anyMatch(l -> l.startsWith("target latency p99 @5k") && l.endsWith("not run -> missed"));
+        assertThat(lines).anyMatch(l -> l.startsWith("target latency p99 @5k") && l.endsWith("no runs -> not run"));
         assertThat(lines).anyMatch(l -> l.startsWith("verify: mismatched 0 (4500 replicas compared over 3 "));
     }
 
@@ -70,9 +71,9 @@ class TargetsTest {
         assertThat(lines).anyMatch(l -> l.startsWith("target fanout vs vertx @300 w/s") && l.contains("0.75x")
                 && l.contains("SATURATED in livequery-r300-1 0.95 cores") && l.endsWith("-> missed"));
         assertThat(lines).anyMatch(l -> l.startsWith("target fanout vs socket.io @300 w/s")
-                && l.endsWith("not run -> missed"));
+                && l.endsWith("no runs -> not run"));
         assertThat(lines).anyMatch(l -> l.startsWith("target fanout vs vertx @1000 w/s")
-                && l.endsWith("not run -> missed"));
+                && l.endsWith("no runs -> not run"));
         assertThat(lines.getLast()).isEqualTo("fanout: 0.75x socket.io, 0.50x vertx per server cpu-s");
     }
 
