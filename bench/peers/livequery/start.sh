@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the livequery gateway (embedded backend, no demo) in the foreground, for bench/run.
-# SERVER_PORT (default 18080); JAVA_OPTS passed to the JVM (bench/run adds JFR there).
+# SERVER_PORT (default 18080); JAVA_OPTS passed to the JVM (bench/run --profile adds JFR there).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 . "$root/bin/jdk" # a JDK >= 21: JAVA_HOME, PATH or /usr/lib/jvm

@@ -41,6 +41,11 @@ public final class ClientPool {
         this.loopback = lo;
     }
 
+    /** The executor every client callback runs on: the load generator's event loop, probed by {@link ClientLoad}. */
+    java.util.concurrent.Executor executor() {
+        return executor;
+    }
+
     public synchronized HttpClient forConnection(int i) {
         int k = i / perClient;
         while (clients.size() <= k) {

@@ -36,6 +36,8 @@ final class CompareCommand implements Callable<Integer> {
             new Metric("latency p99 ms", "PHASE/latency/p99_ms", true),
             new Metric("latency p99.9 ms", "PHASE/latency/p999_ms", true),
             new Metric("latency max ms", "PHASE/latency/max_ms", true),
+            new Metric("load generator cores busy", "PHASE/loadgen_cores_busy", true),
+            new Metric("load generator lag p99 ms", "PHASE/loadgen_lag/p99_ms", true),
             new Metric("connect all, s", "connect/seconds", true),
             new Metric("heap per connection, B", "server_memory/heap_per_connection_bytes", true),
             new Metric("RSS per connection, B", "server_memory/rss_per_connection_bytes", true));

@@ -3,10 +3,11 @@ package dev.livequery.loadgen;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar loadgen/target/livequery-loadgen.jar <run|record|replay|compare> …} */
+/** {@code java -jar loadgen/target/livequery-loadgen.jar <run|record|replay|compare|targets> …} */
 @Command(name = "loadgen", mixinStandardHelpOptions = true, version = "livequery-loadgen 0.1.0",
         description = "Load generator and benchmark driver for livequery and its peers.",
-        subcommands = {RunCommand.class, RecordCommand.class, ReplayCommand.class, CompareCommand.class})
+        subcommands = {RunCommand.class, RecordCommand.class, ReplayCommand.class, CompareCommand.class,
+                TargetsCommand.class})
 public final class Main {
     private Main() {
     }

@@ -16,7 +16,7 @@ import org.HdrHistogram.Histogram;
 final class Progress implements AutoCloseable {
     /** One second of the run. */
     record Sample(double t, String phase, double deliveriesPerSec, double bytesPerSec, double writesPerSec,
-            double p99Millis, double serverCpuPerSec) {
+            double p99Millis, double serverCpuPerSec, double loadgenCpuPerSec, double loadgenLagP99Millis) {
     }
 
     /** One phase's totals. */
@@ -24,12 +24,15 @@ final class Progress implements AutoCloseable {
         final String name;
         final Histogram latency = new Histogram(3);
         final Histogram slowLatency = new Histogram(3);
+        /** lag of the load generator's callback executor, microseconds. */
+        final Histogram loadgenLag = new Histogram(3);
         double seconds;
         long deliveries;
         long bytes;
         long writes;
         long skipped;
         double serverCpu;
+        double loadgenCpu;
 
         Phase(String name) {
             this.name = name;
@@ -38,6 +41,7 @@ final class Progress implements AutoCloseable {
 
     private final Stats stats;
     private final ServerProbe probe;
+    private final ClientLoad client;
     private final IntSupplier connected;
     private final PrintStream err;
     private final long t0 = System.nanoTime();
@@ -50,12 +54,15 @@ final class Progress implements AutoCloseable {
     private long lastWrites;
     private long lastSkipped;
     private double lastCpu;
+    private double lastLoadgenCpu;
     private final Thread thread;
     private volatile boolean closed;
 
-    Progress(Stats stats, ServerProbe probe, IntSupplier connected, PrintStream err) {
+    Progress(Stats stats, ServerProbe probe, ClientLoad client, IntSupplier connected, PrintStream err) {
         this.stats = stats;
         this.probe = probe;
+        this.client = client;
+        this.lastLoadgenCpu = ClientLoad.cpuSeconds();
         this.connected = connected;
         this.err = err;
         this.lastCpu = probe.cpuSeconds();
@@ -97,6 +104,10 @@ final class Progress implements AutoCloseable {
         Histogram s = stats.slowLatency.getIntervalHistogram();
         current.latency.add(h);
         current.slowLatency.add(s);
+        Histogram lag = client.lagInterval();
+        current.loadgenLag.add(lag);
+        double ownCpu = ClientLoad.cpuSeconds();
+        current.loadgenCpu += ownCpu - lastLoadgenCpu;
         long d = stats.deliveries.sum();
         long b = stats.bytes.sum();
         long w = stats.writesOk.sum();
@@ -112,13 +123,17 @@ final class Progress implements AutoCloseable {
         if (dt > 0.2) {
             double p99 = h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1000.0;
             Sample sample = new Sample((now - t0) / 1e9, current.name, (d - lastDeliveries) / dt, (b - lastBytes) / dt,
-                    (w - lastWrites) / dt, p99, dCpu / dt);
+                    (w - lastWrites) / dt, p99, dCpu / dt, (ownCpu - lastLoadgenCpu) / dt,
+                    lag.getTotalCount() == 0 ? 0 : lag.getValueAtPercentile(99) / 1000.0);
             samples.add(sample);
             if (print) {
                 err.printf("[%6.1fs %-8s] conns %6d  writes %7.0f/s  deliveries %9.0f/s  %7.2f MB/s  p99 %7.2f ms"
-                        + "  server cpu %4.2f  skipped %d  failed %d%n", sample.t(), current.name,
-                        connected.getAsInt(), sample.writesPerSec(), sample.deliveriesPerSec(),
-                        sample.bytesPerSec() / 1e6, p99, sample.serverCpuPerSec(), sk, stats.writesFailed.sum());
+                        + "  server cpu %4.2f  loadgen cpu %4.2f lag p99 %5.1f ms%s  skipped %d  failed %d%n",
+                        sample.t(), current.name, connected.getAsInt(), sample.writesPerSec(),
+                        sample.deliveriesPerSec(), sample.bytesPerSec() / 1e6, p99, sample.serverCpuPerSec(),
+                        sample.loadgenCpuPerSec(), sample.loadgenLagP99Millis(),
+                        sample.loadgenCpuPerSec() > ClientLoad.SATURATED_CORES ? " SATURATED" : "", sk,
+                        stats.writesFailed.sum());
             }
         }
         lastTick = now;
@@ -127,6 +142,7 @@ final class Progress implements AutoCloseable {
         lastWrites = w;
         lastSkipped = sk;
         lastCpu = cpu;
+        lastLoadgenCpu = ownCpu;
     }
 
     @Override

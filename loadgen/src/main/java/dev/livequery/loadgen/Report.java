@@ -48,6 +48,11 @@ final class Report {
                 n.put("deliveries_per_server_cpu_s", round(p.deliveries / p.serverCpu));
             }
             n.set("latency", latency(p.latency));
+            n.put("loadgen_cpu_s", round(p.loadgenCpu));
+            double busy = p.loadgenCpu / p.seconds;
+            n.put("loadgen_cores_busy", round(busy));
+            n.put("loadgen_saturated", busy > ClientLoad.SATURATED_CORES);
+            n.set("loadgen_lag", latency(p.loadgenLag));
             if (p.slowLatency.getTotalCount() > 0) {
                 n.set("slow_clients_latency", latency(p.slowLatency));
             }
@@ -67,6 +72,8 @@ final class Report {
             if (!Double.isNaN(s.serverCpuPerSec())) {
                 n.put("server_cores_busy", round(s.serverCpuPerSec()));
             }
+            n.put("loadgen_cores_busy", round(s.loadgenCpuPerSec()));
+            n.put("loadgen_lag_p99_ms", round(s.loadgenLagP99Millis()));
         }
     }
 

@@ -102,7 +102,8 @@ final class RunCommand implements Callable<Integer> {
         config(report.root.putObject("config"), label);
         Files.createDirectories(out);
         int exit = 0;
-        try (Progress progress = new Progress(stats, probe, fleet::connected, System.err)) {
+        try (ClientLoad client = new ClientLoad(pool.executor());
+                Progress progress = new Progress(stats, probe, client, fleet::connected, System.err)) {
             for (HttpRequest seed : writes.seed()) {
                 HttpResponse<String> res = writerHttp.send(seed, HttpResponse.BodyHandlers.ofString());
                 if (res.statusCode() != 200) {
@@ -296,7 +297,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** CPU seconds used so far by the server and by this load generator. */
     private static double[] cpu(ServerProbe probe) {
-        double self = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(-1.0);
+        double self = ClientLoad.cpuSeconds();
         double gc = 0;
         for (var b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
             gc += Math.max(0, b.getCollectionTime()) / 1000.0;

@@ -21,6 +21,11 @@ final class Summary {
                     p.path("writes_per_s").asDouble(), p.path("deliveries_per_s").asDouble(),
                     p.path("deliveries_per_server_cpu_s").asDouble(), l.path("p50_ms").asDouble(),
                     l.path("p99_ms").asDouble(), l.path("p999_ms").asDouble(), l.path("max_ms").asDouble()));
+            b.append(String.format("  %-11s loadgen cpu %.2f cores, lag p99 %.2f max %.2f ms%s%n", "",
+                    p.path("loadgen_cores_busy").asDouble(), p.path("loadgen_lag").path("p99_ms").asDouble(),
+                    p.path("loadgen_lag").path("max_ms").asDouble(),
+                    p.path("loadgen_saturated").asBoolean() ? "  SATURATED (over " + ClientLoad.SATURATED_CORES
+                            + " of a core: latency includes the client's own queueing)" : ""));
         }
         JsonNode mem = root.path("server_memory");
         if (mem.has("heap_per_connection_bytes") || mem.has("rss_per_connection_bytes")) {
