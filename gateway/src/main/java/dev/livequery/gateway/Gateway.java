@@ -3,11 +3,14 @@ package dev.livequery.gateway;
 import dev.livequery.core.Backend;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.GatewayMetrics;
+import dev.livequery.gateway.http.HttpErrors;
+import dev.livequery.gateway.http.JsonDirectHandler;
 import dev.livequery.gateway.http.Observe;
 import dev.livequery.gateway.http.RowsApi;
 import dev.livequery.gateway.sse.SseEndpoint;
 import dev.livequery.gateway.ws.WsEndpoint;
 import io.helidon.config.Config;
+import io.helidon.http.HttpException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -49,6 +52,7 @@ public final class Gateway implements AutoCloseable {
         GatewayMetrics metrics = new GatewayMetrics(backend, connections, registry);
         connections.metrics(metrics);
         HttpRouting.Builder http = HttpRouting.builder()
+                .error(HttpException.class, HttpErrors::httpException)
                 .register(new Observe(backend, connections, metrics))
                 .register("/v1/tables", new RowsApi(backend, settings.maxBody()))
                 .get("/v1/live/{table}", new SseEndpoint(backend, connections, settings).handler());
@@ -62,6 +66,7 @@ public final class Gateway implements AutoCloseable {
         }
         WebServer server = b.port(settings.port())
                 .shutdownHook(false)
+                .directHandlers(JsonDirectHandler.all())
                 .addProtocol(WsConfig.builder().maxFrameLength(WsEndpoint.maxFrameLength(settings)).build())
                 .addRouting(http)
                 .addRouting(WsRouting.builder().endpoint("/v1/ws",

@@ -1,6 +1,7 @@
 package dev.livequery.gateway;
 
 import dev.livequery.core.Backend;
+import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.gateway.demo.Demo;
 import io.helidon.config.Config;
@@ -22,8 +23,14 @@ public final class Main {
         LogConfig.configureRuntime();
         Config config = Config.create();
         Settings settings;
+        EngineOptions engine;
         try {
             settings = Settings.from(config);
+            // the engine's own keys (secret rotation, size limits), environment first as in Settings
+            engine = settings.engineOptions().withKeys(key -> {
+                String env = System.getenv(EngineOptions.envName(key));
+                return env != null && !env.isBlank() ? env : config.get(key).asString().orElse(null);
+            });
         } catch (IllegalArgumentException e) {
             System.err.println("livequery: " + e.getMessage());
             System.exit(2);
@@ -31,12 +38,15 @@ public final class Main {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Backend backend = switch (settings.backend()) {
-            case "local" -> new LocalBackend(settings.engineOptions());
+            case "local" -> new LocalBackend(engine);
             case "redis" -> {
                 String uri = config.get("livequery.redis.uri").asString().orElse("redis://127.0.0.1:6379");
                 try {
-                    yield new RedisBackend(settings.engineOptions(), uri,
-                            "gw-" + UUID.randomUUID().toString().substring(0, 8), registry);
+                    // livequery.gateway.id (LIVEQUERY_GATEWAY_ID): a stable id keeps one delivery stream
+                    // across restarts instead of leaving one per process for the shards to clean up.
+                    String id = config.get("livequery.gateway.id").asString()
+                            .orElse("gw-" + UUID.randomUUID().toString().substring(0, 8));
+                    yield new RedisBackend(engine, uri, id, registry);
                 } catch (RuntimeException e) {
                     System.err.println("livequery: cannot reach Redis at " + uri + " (livequery.redis.uri / "
                             + "LIVEQUERY_REDIS_URI): " + e.getMessage());

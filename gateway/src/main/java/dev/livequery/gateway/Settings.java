@@ -39,7 +39,7 @@ public record Settings(int port, String backend, boolean demoEnabled, double dem
         Settings d = defaults();
         Lookup l = new Lookup(config, System.getenv());
         String backend = l.string("livequery.backend", d.backend).toLowerCase(Locale.ROOT);
-        return new Settings(
+        return check(new Settings(
                 l.get("server.port", Integer::parseInt, d.port),
                 backend,
                 l.get("livequery.demo.enabled", Boolean::parseBoolean, backend.equals("local")),
@@ -58,7 +58,18 @@ public record Settings(int port, String backend, boolean demoEnabled, double dem
                 l.get("livequery.shutdown-grace", Duration::parse, d.shutdownGrace),
                 l.get("livequery.ws.ping-interval", Duration::parse, d.pingInterval),
                 l.get("livequery.ws.idle-timeout", Duration::parse, d.idleTimeout),
-                l.get("livequery.sse.heartbeat", Duration::parse, d.heartbeat));
+                l.get("livequery.sse.heartbeat", Duration::parse, d.heartbeat)));
+    }
+
+    private static Settings check(Settings s) {
+        // In cluster mode a reset's snapshot reaches the gateway as frames in the subscription's
+        // queue (reset, up to max-window enters, ready): a smaller queue overflows on every snapshot.
+        if (s.backend.equals("redis") && s.maxQueued < s.maxWindow + 2) {
+            throw new IllegalArgumentException("livequery.limits.max-queued (" + s.maxQueued + ") must be at least "
+                    + "livequery.limits.max-window + 2 (" + (s.maxWindow + 2) + ") with livequery.backend=redis: "
+                    + "a snapshot travels through the queue and would overflow it every time");
+        }
+        return s;
     }
 
     /** The engine's view of these settings. */

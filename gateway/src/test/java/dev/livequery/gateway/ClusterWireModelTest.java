@@ -52,7 +52,8 @@ class ClusterWireModelTest {
             for (int i = 1; i <= 2; i++) {
                 String id = prefix + "-gw" + i;
                 gateways.add(TestGateway.over(s -> new RedisBackend(s.engineOptions(), uri, id, new SimpleMeterRegistry()),
-                        "livequery.backend", "redis", "livequery.limits.max-queued", "64"));
+                        "livequery.backend", "redis", "livequery.limits.max-queued", "64",
+                        "livequery.limits.max-window", "62"));
             }
             await("3 shards own all partitions, both gateways see them").atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(100)).until(() -> shards.stream().mapToInt(s -> s.owned().size()).sum()

@@ -91,7 +91,7 @@ class HttpApiTest {
         error(gw.http("GET", "/v1/tables/t/query?limit=5&after=forged", null), 400, "bad_query");
         error(gw.http("POST", "/v1/tables/t/batch", "{\"upsert\":[{\"n\":1}]}", JSON), 400, "bad_request");
         error(gw.http("POST", "/v1/tables/t/batch", "{\"frobnicate\":[]}", JSON), 400, "bad_request");
-        error(gw.http("GET", "/v1/live/forbidden?limit=5", null), 404, "unknown_table");
+        error(gw.http("GET", "/v1/live/forbidden?limit=5", null), 400, "unknown_table"); // PROTOCOL §5
 
         // 429: over livequery.limits.max-connections (2 here), checked before the stream starts
         try (SseClient a = SseClient.open(gw.port, "/v1/live/t?limit=5", null, null);

@@ -27,6 +27,17 @@ class SettingsTest {
     }
 
     @Test
+    void clusterModeNeedsRoomForASnapshotInTheQueue() {
+        assertThatThrownBy(() -> Settings.from(Config.just(ConfigSources.create(Map.of("livequery.backend", "redis",
+                "livequery.limits.max-window", "100", "livequery.limits.max-queued", "101")))))
+                .hasMessageContaining("livequery.limits.max-queued").hasMessageContaining("102");
+        assertThat(Settings.from(Config.just(ConfigSources.create(Map.of("livequery.backend", "redis",
+                "livequery.limits.max-window", "100", "livequery.limits.max-queued", "102")))).maxQueued()).isEqualTo(102);
+        assertThat(Settings.from(Config.just(ConfigSources.create(Map.of("livequery.backend", "local",
+                "livequery.limits.max-window", "100", "livequery.limits.max-queued", "4")))).maxQueued()).isEqualTo(4);
+    }
+
+    @Test
     void badValuesNameTheKey() {
         assertThatThrownBy(() -> Settings.from(Config.just(ConfigSources.create(Map.of(
                 "livequery.write-deadline", "10 seconds"))))).hasMessageContaining("livequery.write-deadline");

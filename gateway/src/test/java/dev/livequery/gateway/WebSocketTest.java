@@ -179,6 +179,21 @@ class WebSocketTest {
     }
 
     @Test
+    void maxMessageCountsBytesNotCharacters() throws Exception {
+        try (TestGateway small = new TestGateway("livequery.limits.max-message", "1000");
+                WsClient c = WsClient.connect(small.port)) {
+            // 600 characters of 2 bytes each: 1,200 bytes on the wire, over the limit
+            c.send("{\"action\":\"ping\",\"pad\":\"" + "\u00e9".repeat(600) + "\"}");
+            // 900 ASCII bytes: under it
+            c.send("{\"action\":\"ping\",\"pad\":\"" + "e".repeat(900) + "\"}");
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.log.size() == 2);
+            assertThat(c.log.get(0).get("op").asText()).isEqualTo("error");
+            assertThat(c.log.get(0).get("code").asText()).isEqualTo("too_large");
+            assertThat(c.log.get(1).get("op").asText()).isEqualTo("pong");
+        }
+    }
+
+    @Test
     void badOriginIsRefusedGoodOnesAccepted() throws Exception {
         try (RawWs evil = new RawWs(gw.port, "http://evil.example", 0)) {
             assertThat(evil.status()).isEqualTo(403);

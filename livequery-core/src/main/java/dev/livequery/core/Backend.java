@@ -83,4 +83,15 @@ public interface Backend extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * This backend's writes under an idempotency key (HTTP {@code Idempotency-Key}): a write
+     * retried with the same key within the resume horizon answers the first attempt's result and
+     * changes nothing. For backends whose writes can time out after they were applied (the cluster
+     * answers 503 then); the embedded backend never answers a write it may have applied with an
+     * error, so it ignores the key.
+     */
+    default Backend idempotent(String key) {
+        return this;
+    }
 }

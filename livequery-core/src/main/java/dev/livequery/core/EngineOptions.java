@@ -2,7 +2,9 @@ package dev.livequery.core;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The engine's limits and resume settings (the {@code livequery.*} keys of PROTOCOL §8).
@@ -88,6 +90,49 @@ public record EngineOptions(int maxWindow, int maxQueued, int horizonChanges, Du
     public EngineOptions withPreviousSecret(byte[] key, Duration overlap) {
         return new EngineOptions(maxWindow, maxQueued, horizonChanges, horizonTime, maxHistory, secret, tables,
                 key, overlap, maxHistoryBytes, maxRowBytes);
+    }
+
+    /** The configuration keys {@link #withKeys} reads. */
+    public static final String PREVIOUS_SECRET = "livequery.previous-secret";
+    public static final String PREVIOUS_SECRET_OVERLAP = "livequery.previous-secret-overlap";
+    public static final String MAX_ROW = "livequery.limits.max-row";
+    public static final String MAX_HISTORY_BYTES = "livequery.limits.max-history-bytes";
+
+    /**
+     * These options with the engine's own keys applied: {@value #PREVIOUS_SECRET},
+     * {@value #PREVIOUS_SECRET_OVERLAP} (ISO-8601 duration), {@value #MAX_ROW} and
+     * {@value #MAX_HISTORY_BYTES} (bytes). {@code lookup} gives a key's value, or null when it is
+     * not set; a value that does not parse fails with the key named, for a start-up error.
+     */
+    public EngineOptions withKeys(Function<String, String> lookup) {
+        String prev = lookup.apply(PREVIOUS_SECRET);
+        Duration overlap = parse(lookup, PREVIOUS_SECRET_OVERLAP, Duration::parse, previousOverlap);
+        long history = parse(lookup, MAX_HISTORY_BYTES, Long::parseLong, maxHistoryBytes);
+        int row = parse(lookup, MAX_ROW, Integer::parseInt, maxRowBytes);
+        try {
+            return withPreviousSecret(prev == null || prev.isBlank() ? previousSecret
+                    : prev.getBytes(StandardCharsets.UTF_8), overlap).withSizeLimits(history, row);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config " + PREVIOUS_SECRET + " / " + PREVIOUS_SECRET_OVERLAP + " / "
+                    + MAX_ROW + " / " + MAX_HISTORY_BYTES + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The environment variable of a key: {@code livequery.limits.max-row} is {@code LIVEQUERY_LIMITS_MAX_ROW}. */
+    public static String envName(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private static <T> T parse(Function<String, String> lookup, String key, Function<String, T> parser, T dflt) {
+        String v = lookup.apply(key);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            return parser.apply(v.trim());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("config " + key + " = '" + v + "' is not valid: " + e.getMessage(), e);
+        }
     }
 
     /** The size limits: row images kept per table's history, and one row. */

@@ -61,15 +61,27 @@ final class LocalSubscription implements Subscription {
         }
     }
 
-    /** Queues a burst (a splice) without the overflow check, under the table lock. */
+    /**
+     * Queues a burst (a splice: reanchor, resume) under the table lock. An empty queue takes a
+     * splice whole, however long (at most two windows), so a resume or reanchor on a reading
+     * client is never turned into a reset; a queue that already holds frames overflows, as
+     * {@link #offer} does, when the splice would take it past {@code maxQueued}. So a client that
+     * sends reanchors without reading holds at most {@code max(maxQueued, one splice)} frames.
+     */
     void offerAll(List<Frame> frames) {
         boolean wake;
         synchronized (this) {
             if (closed || pendingReset != null) {
                 return;
             }
-            wake = queue.isEmpty();
-            queue.addAll(frames);
+            if (!queue.isEmpty() && queue.size() + frames.size() > maxQueued) {
+                queue.clear();
+                pendingReset = "overflow";
+                wake = true;
+            } else {
+                wake = queue.isEmpty();
+                queue.addAll(frames);
+            }
         }
         if (wake) {
             wakeup.run();

@@ -7,7 +7,15 @@
  * {@link dev.livequery.core.Subscription}, {@link dev.livequery.core.Frame},
  * {@link dev.livequery.core.Query} = {@link dev.livequery.core.Shape} + {@link dev.livequery.core.Window},
  * {@link dev.livequery.core.Row}, the results, {@link dev.livequery.core.EngineOptions} and
- * {@link dev.livequery.core.LiveQueryException}. Everything else is package-private.
+ * {@link dev.livequery.core.LiveQueryException}; for row-level security (PROTOCOL §9)
+ * {@link dev.livequery.core.Where} and {@link dev.livequery.core.Access}. Everything else is
+ * package-private.
+ *
+ * <h2>Row-level security</h2>
+ * A principal's read filter is the shape's {@code access} member, beside the client's where and
+ * part of the fingerprint: views, cursors and tokens are per (shape, filter), so nothing of one
+ * filter is ever served under another. Write filters are checked by the backends through
+ * {@code Access}: a stored row outside is absent (404), a result outside is forbidden (403).
  *
  * <h2>How a change becomes frames</h2>
  * <ol>
@@ -55,7 +63,8 @@
  * <li>A resume from any eid the subscription was sent, within the horizon, sends no reset and no
  *     row the client already holds unchanged, and ends with {@code ready resumed:true}.</li>
  * <li>Memory is bounded: queues by {@code maxQueued} (plus one snapshot), history by
- *     {@code maxHistory} per table, views live only while some window uses them.</li>
+ *     {@code maxHistory} changes and {@code maxHistoryBytes} per table, rows by
+ *     {@code maxRowBytes}, views live only while some window uses them.</li>
  * </ul>
  */
 package dev.livequery.core;

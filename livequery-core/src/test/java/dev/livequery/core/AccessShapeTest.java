@@ -96,6 +96,20 @@ class AccessShapeTest {
     }
 
     @Test
+    void anEqInTheAccessFilterIndexesTheView() throws Exception {
+        Query ranged = query("{'table':'t','where':{'n':{'gte':0}},'limit':1}");
+        assertThat(ranged.shape().indexTerm()).isNull();
+        assertThat(ranged.withAccess(w("{'tenant':'acme'}")).shape().indexTerm().field()).isEqualTo("tenant");
+        // preferred over the where's own eq: tenants' views of one where do not share a bucket
+        Query open = query("{'table':'t','where':{'status':'open'},'limit':1}");
+        assertThat(open.withAccess(w("{'tenant':'acme'}")).shape().indexTerm().field()).isEqualTo("tenant");
+        assertThat(open.withAccess(w("{'n':{'lt':3}}")).shape().indexTerm().field()).isEqualTo("status");
+        assertThat(ranged.withAccess(w("{'tenant':{'in':['a','b']}}")).shape().indexTerm().field()).isEqualTo("tenant");
+        Query in = query("{'table':'t','where':{'k':{'in':[1,2]}},'limit':1}");
+        assertThat(in.withAccess(w("{'tenant':{'in':['a','b']}}")).shape().indexTerm().field()).isEqualTo("k");
+    }
+
+    @Test
     void wireFormCarriesAccessAndClientFormRefusesIt() throws Exception {
         Query q = query("{'table':'t','where':{'n':1},'order':[{'field':'n'}],'limit':2}")
                 .withAccess(w("{'tenant':{'in':['a','b']}}"));

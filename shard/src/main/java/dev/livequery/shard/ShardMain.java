@@ -59,6 +59,8 @@ public final class ShardMain implements Callable<Integer> {
         } else {
             System.err.println("livequery-shard: no --secret / LIVEQUERY_SECRET; using the development secret");
         }
+        // secret rotation and size limits: the same keys as the gateway's, from the environment
+        options = options.withKeys(key -> System.getenv(EngineOptions.envName(key)));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Shard shard = new Shard(new Shard.Config(id, redis, options, ttl.toMillis(), horizon), metrics);
         shard.start();

@@ -174,7 +174,7 @@ class AddShardTest {
         for (String t : tables) {
             int p = Keys.partition(t);
             String v = direct.cmd().get(Keys.owner(p));
-            if (v == null || !v.substring(0, v.lastIndexOf(':')).equals(Membership.owner(p, live))) {
+            if (v == null || !v.substring(0, v.lastIndexOf('/')).equals(Membership.owner(p, live))) {
                 return false;
             }
         }

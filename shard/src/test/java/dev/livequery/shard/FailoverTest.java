@@ -88,7 +88,7 @@ class FailoverTest {
 
     String owner(int p) {
         String v = direct.cmd().get(Keys.owner(p));
-        return v == null ? null : v.substring(0, v.lastIndexOf(':'));
+        return v == null ? null : v.substring(0, v.lastIndexOf('/'));
     }
 
     void converge(Duration max) {

@@ -53,4 +53,41 @@ public final class HttpErrors {
     public static void send(io.helidon.webserver.http.ServerResponse res, LiveQueryException e) {
         send(res, e.code().httpStatus(), e.code().wire(), e.getMessage());
     }
+
+    /** The JSON body of an error, as every error answer carries it. */
+    static String body(String code, String message) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ObjectNode err = body.putObject("error");
+        err.put("code", code);
+        err.put("message", message);
+        return body.toString();
+    }
+
+    /** The error code for an HTTP status the server produced by itself (no route, bad request line…). */
+    static String code(int status) {
+        return switch (status) {
+            case 403 -> "forbidden";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 413, 414, 431 -> "too_large";
+            case 415 -> "unsupported_media_type";
+            case 503 -> "unavailable";
+            default -> status >= 500 ? "internal" : "bad_request";
+        };
+    }
+
+    /**
+     * Helidon's own answers (no route for the path or method) as JSON: the routing's error handler
+     * for {@link HttpException}.
+     */
+    public static void httpException(io.helidon.webserver.http.ServerRequest req,
+            io.helidon.webserver.http.ServerResponse res, HttpException e) {
+        int status = e.status().code();
+        String message = switch (status) {
+            case 404 -> "no such endpoint: " + req.prologue().method().text() + " " + req.path().path();
+            case 405 -> "method " + req.prologue().method().text() + " is not allowed on " + req.path().path();
+            default -> e.status().reasonPhrase();
+        };
+        send(res, status, code(status), message);
+    }
 }

@@ -1,8 +1,11 @@
 package dev.livequery.gateway.http;
 
 import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
+import static dev.livequery.core.LiveQueryException.Code.CONFLICT;
+import static dev.livequery.core.LiveQueryException.Code.NOT_FOUND;
 import static dev.livequery.core.LiveQueryException.Code.TOO_LARGE;
 import static dev.livequery.core.LiveQueryException.Code.UNSUPPORTED_MEDIA_TYPE;
+import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -48,19 +51,80 @@ public final class RowsApi implements HttpService {
                 .get("/{t}/query", HttpErrors.guard(this::query));
     }
 
+    /** The backend, under the request's {@code Idempotency-Key} if it has one (safe retries; docs/protocol.md). */
+    private Backend writer(ServerRequest req) throws LiveQueryException {
+        var key = req.headers().first(HeaderNames.create("Idempotency-Key"));
+        if (key.isEmpty()) {
+            return backend;
+        }
+        if (key.get().isEmpty() || key.get().length() > 200) {
+            throw new LiveQueryException(BAD_REQUEST, "Idempotency-Key must have 1 to 200 characters");
+        }
+        return backend.idempotent(key.get());
+    }
+
     private void put(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        WriteResult r = backend.put(table(req), id(req), object(req), ifMatch(req));
+        ObjectNode body = object(req);
+        Backend b = writer(req);
+        WriteResult r = write(req, VERSION_MISMATCH, v -> b.put(table(req), id(req), body, v));
         json(res, written(r));
     }
 
     private void patch(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        WriteResult r = backend.patch(table(req), id(req), object(req), ifMatch(req));
+        ObjectNode body = object(req);
+        Backend b = writer(req);
+        WriteResult r = write(req, NOT_FOUND, v -> b.patch(table(req), id(req), body, v));
         json(res, written(r));
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws LiveQueryException {
-        WriteResult r = backend.delete(table(req), id(req), ifMatch(req));
+        Backend b = writer(req);
+        WriteResult r = write(req, NOT_FOUND, v -> b.delete(table(req), id(req), v));
         json(res, written(r));
+    }
+
+    /** A write given the version it is conditional on (null: none). */
+    @FunctionalInterface
+    private interface Write {
+        WriteResult at(Long version) throws LiveQueryException;
+    }
+
+    /** Attempts at an {@code If-Match: *} write before giving up with 409 (the row kept changing). */
+    private static final int STAR_ATTEMPTS = 8;
+
+    /**
+     * Runs {@code w} under the request's {@code If-Match}. {@code *} means "the row exists" (RFC 9110
+     * §13.1.1): the write is made conditional on the version read just before, and retried when
+     * another write came in between. An absent row answers {@code absent}: 412 for PUT, whose
+     * unconditional form would create it; 404 for PATCH and DELETE, which need it anyway.
+     */
+    private WriteResult write(ServerRequest req, LiveQueryException.Code absent, Write w) throws LiveQueryException {
+        String h = req.headers().first(HeaderNames.IF_MATCH).map(String::trim).orElse(null);
+        if (!"*".equals(h)) {
+            return w.at(ifMatch(req));
+        }
+        for (int attempt = 1; ; attempt++) {
+            long version;
+            try {
+                version = backend.get(table(req), id(req)).version();
+            } catch (LiveQueryException e) {
+                if (e.code() != NOT_FOUND) {
+                    throw e;
+                }
+                throw new LiveQueryException(absent, "row '" + id(req) + "' does not exist (If-Match: * needs it to)");
+            }
+            try {
+                return w.at(version);
+            } catch (LiveQueryException e) {
+                if (e.code() != VERSION_MISMATCH) {
+                    throw e;
+                }
+                if (attempt == STAR_ATTEMPTS) {
+                    throw new LiveQueryException(CONFLICT, "row '" + id(req) + "' changed during each of "
+                            + STAR_ATTEMPTS + " attempts at this If-Match: * write; retry");
+                }
+            }
+        }
     }
 
     private void get(ServerRequest req, ServerResponse res) throws LiveQueryException {
@@ -95,7 +159,7 @@ public final class RowsApi implements HttpService {
             }
             deletes.add(n.textValue());
         }
-        List<WriteResult> results = backend.batch(table(req), upserts, deletes);
+        List<WriteResult> results = writer(req).batch(table(req), upserts, deletes);
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode arr = out.putArray("results");
         results.forEach(r -> arr.add(written(r)));
@@ -155,7 +219,8 @@ public final class RowsApi implements HttpService {
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new LiveQueryException(BAD_REQUEST, "If-Match must be a row version (an integer), got '" + h.get() + "'");
+            throw new LiveQueryException(BAD_REQUEST, "If-Match must be a row version (an integer) or *, got '"
+                    + h.get() + "'");
         }
     }
 

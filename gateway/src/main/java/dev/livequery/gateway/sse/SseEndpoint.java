@@ -2,6 +2,7 @@ package dev.livequery.gateway.sse;
 
 import static dev.livequery.core.LiveQueryException.Code.TOO_MANY_SUBS;
 import static dev.livequery.core.LiveQueryException.Code.UNAVAILABLE;
+import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_TABLE;
 
 import dev.livequery.core.Backend;
 import dev.livequery.core.LiveQueryException;
@@ -34,7 +35,17 @@ public final class SseEndpoint {
     }
 
     public Handler handler() {
-        return HttpErrors.guard(this::handle);
+        return HttpErrors.guard((req, res) -> {
+            try {
+                handle(req, res);
+            } catch (LiveQueryException e) {
+                // PROTOCOL §5: a bad query, an unknown table included, is 400 before the stream.
+                if (e.code() != UNKNOWN_TABLE) {
+                    throw e;
+                }
+                HttpErrors.send(res, 400, e.code().wire(), e.getMessage());
+            }
+        });
     }
 
     private void handle(ServerRequest req, ServerResponse res) throws Exception {

@@ -44,6 +44,8 @@ final class LiveSocket implements WsListener {
     private final OriginPolicy origins;
     private final StringBuilder partial = new StringBuilder();
     private boolean oversized;
+    /** UTF-8 bytes in {@link #partial}: max-message counts what travelled, not UTF-16 units. */
+    private int partialBytes;
     private String peer = "?";
     private Outbound out;
 
@@ -89,16 +91,19 @@ final class LiveSocket implements WsListener {
             return;
         }
         out.touch();
-        if (last && partial.isEmpty() && !oversized && text.length() <= settings.maxMessage()) {
+        int bytes = Utf8.length(text, settings.maxMessage() - partialBytes);
+        if (last && partial.isEmpty() && !oversized && bytes <= settings.maxMessage()) {
             command(text); // the usual whole message: no copy, and no buffer kept per connection
             return;
         }
         if (!oversized) {
-            if (partial.length() + text.length() > settings.maxMessage()) {
+            if (partialBytes + bytes > settings.maxMessage()) {
                 oversized = true;
                 partial.setLength(0);
+                partialBytes = 0;
             } else {
                 partial.append(text);
+                partialBytes += bytes;
             }
         }
         if (!last) {
@@ -106,12 +111,14 @@ final class LiveSocket implements WsListener {
         }
         if (oversized) {
             oversized = false;
+            partialBytes = 0;
             error(null, new LiveQueryException(TOO_LARGE, "message is over livequery.limits.max-message ("
                     + settings.maxMessage() + " bytes)"));
             return;
         }
         String message = partial.toString();
         partial.setLength(0);
+        partialBytes = 0;
         partial.trimToSize();
         command(message);
     }

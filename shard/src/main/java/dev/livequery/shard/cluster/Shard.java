@@ -1,21 +1,17 @@
 package dev.livequery.shard.cluster;
 
 import dev.livequery.core.EngineOptions;
-import dev.livequery.core.Frame;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.LocalBackend;
-import dev.livequery.core.Query;
-import dev.livequery.core.Row;
 import dev.livequery.core.Subscription;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
 import dev.livequery.shard.store.RowStore;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.UnblockType;
-import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
+import io.lettuce.core.XTrimArgs;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,17 +19,14 @@ import io.micrometer.core.instrument.Timer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -57,29 +50,6 @@ public final class Shard implements AutoCloseable {
     public record Config(String id, String redisUri, EngineOptions options, long ttlMs, int horizon) {
     }
 
-    // KEYS: delivery, then the owner key of each entry. ARGV: maxlen, then per entry the lease value
-    // and the entry's ENTRY_FIELDS field/value strings. An entry goes out only if we still hold its
-    // partition's lease with our fence (a paused owner that lost it publishes nothing); the answer
-    // says, per entry, 1 = added, 0 = refused. One call carries every ready batch for one gateway.
-    private static final Redis.Script PUBLISH = Redis.Script.of("""
-            local out = {}
-            for i = 1, #KEYS - 1 do
-              local base = 2 + (i - 1) * 15
-              if redis.call('GET', KEYS[i + 1]) == ARGV[base] then
-                redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, base + 1, base + 14))
-                out[i] = 1
-              else
-                out[i] = 0
-              end
-            end
-            return out
-            """);
-    /** Field/value strings of a frames entry: k, sid, att, n, p, lease, fr. */
-    private static final int ENTRY_FIELDS = 14;
-    /** Entries per publish call at most (bounds one script's arguments). */
-    private static final int PUBLISH_CHUNK = 64;
-
-    private static final int DELIVERY_MAXLEN = 100_000;
     private static final int TAIL_BLOCK_MS = 500;
 
     private final Config cfg;
@@ -91,7 +61,7 @@ public final class Shard implements AutoCloseable {
     private final Map<Integer, String> leases = new ConcurrentHashMap<>();
     private final Map<Integer, Part> loaded = new ConcurrentHashMap<>();
     private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
-    private final LinkedBlockingQueue<Hosted> dirty = new LinkedBlockingQueue<>();
+    private final Publisher publisher;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     /** Bumped on every partition load; the tail notes the value it read its set of partitions at. */
@@ -107,46 +77,25 @@ public final class Shard implements AutoCloseable {
     private final Counter failovers;
     private final Counter fencedRefused;
     private final Counter acquired;
+    /** Last value read; a restart of Redis that keeps every acknowledged write keeps the generation. */
+    private volatile boolean durableRestarts;
     private final Timer lag;
     private final Timer publishLag;
 
     private static final class Part {
         final int p;
         final LocalBackend engine;
+        /** The partition's history generation the engine was built at. */
+        final long gen;
         volatile String lastId;
         /** A lost write was found here and a new epoch started (main thread only). */
         boolean regressed;
 
-        Part(int p, LocalBackend engine, String lastId) {
+        Part(int p, LocalBackend engine, long gen, String lastId) {
             this.p = p;
             this.engine = engine;
+            this.gen = gen;
             this.lastId = lastId;
-        }
-    }
-
-    private static final class Hosted {
-        final String gw;
-        final String sid;
-        final String att;
-        final int p;
-        final AtomicBoolean queued = new AtomicBoolean();
-        final AtomicLong batches = new AtomicLong();
-        volatile Subscription sub;
-        volatile boolean closed;
-        /** A drained batch whose XADD failed, sent again before anything newer (publisher thread only). */
-        String[] unsent;
-        /** When the engine made the oldest frame of {@link #unsent}. */
-        long unsentMade;
-
-        Hosted(String gw, String sid, String att, int p) {
-            this.gw = gw;
-            this.sid = sid;
-            this.att = att;
-            this.p = p;
-        }
-
-        String key() {
-            return gw + "/" + sid;
         }
     }
 
@@ -156,7 +105,8 @@ public final class Shard implements AutoCloseable {
     public Shard(Config cfg, MeterRegistry metrics) {
         this.cfg = cfg;
         this.redis = Redis.connect(cfg.redisUri(), java.time.Duration.ofSeconds(2));
-        this.store = new RowStore(redis, cfg.horizon());
+        this.store = new RowStore(redis, cfg.horizon(), cfg.options().horizonTime(),
+                Math.max(cfg.horizon(), cfg.options().maxHistory()));
         this.members = new Membership(redis);
         this.main = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-main"));
         this.leaseExec = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-lease"));
@@ -175,6 +125,12 @@ public final class Shard implements AutoCloseable {
         publishLag = Timer.builder("livequery_shard_publish_lag")
                 .description("engine made a batch's oldest frame to its delivery XADD acknowledged")
                 .tag("shard", id).register(metrics);
+        Counter publishFailures = Counter.builder("livequery_shard_publisher_failures")
+                .description("publisher rounds that threw (logged; the publisher goes on)").tag("shard", id)
+                .register(metrics);
+        String sender = id + "/" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        this.publisher = new Publisher(id, sender, redis, leases, hosted::values, this::refused,
+                gw -> main.execute(() -> gatewayGone(gw)), publishLag, publishFailures);
     }
 
     public String id() {
@@ -203,6 +159,14 @@ public final class Shard implements AutoCloseable {
                 LockSupport.parkNanos(1_000_000_000L);
             }
         }
+        String policy = store.evictionPolicy();
+        if (policy != null && (policy.startsWith("allkeys-") || policy.startsWith("volatile-"))) {
+            redis.close();
+            throw new IllegalStateException("Redis at " + cfg.redisUri() + " has maxmemory-policy " + policy
+                    + ": eviction would silently drop rows, leases and history epochs. Set maxmemory-policy"
+                    + " noeviction (writes then fail with 503 when Redis is full) and restart this shard.");
+        }
+        durableRestarts = store.durableRestarts();
         // Read the control stream from its current end, fixed before we announce ourselves: what
         // gateways send after they can see us is read, leftovers of an earlier run are not.
         List<StreamMessage<String, String>> last = redis.cmd().xrevrange(Keys.control(cfg.id()),
@@ -213,7 +177,7 @@ public final class Shard implements AutoCloseable {
         main.scheduleWithFixedDelay(this::mainTick, every, every, TimeUnit.MILLISECONDS);
         thread("ctl", () -> readControl(ctlFrom));
         thread("tail", this::tail);
-        thread("pub", this::publish);
+        thread("pub", () -> publisher.run(running::get));
         LOG.info(() -> "shard " + cfg.id() + " started, epoch " + epoch + ", lease TTL " + cfg.ttlMs() + " ms");
     }
 
@@ -257,7 +221,7 @@ public final class Shard implements AutoCloseable {
                     main.execute(() -> unload(pp, "moved"));
                 }
             }
-            List<String> now = mine.isEmpty() ? List.of() : members.leaseAll(mine, cfg.id(), cfg.ttlMs(), held);
+            List<String> now = mine.isEmpty() ? List.of() : members.leaseAll(mine, publisher.sender(), cfg.ttlMs(), held);
             for (int i = 0; i < mine.size(); i++) {
                 int p = mine.get(i);
                 if (now.get(i) == null && held.get(i) != null) {
@@ -270,6 +234,7 @@ public final class Shard implements AutoCloseable {
                     acquired.increment();
                 }
             }
+            checkGenerations();
             if (!moved.isEmpty()) {
                 LOG.info(() -> "shard " + cfg.id() + ": membership " + live + " moved " + moved.size()
                         + " partitions away (partition->new owner): " + moved);
@@ -284,6 +249,46 @@ public final class Shard implements AutoCloseable {
         }
     }
 
+    /**
+     * Records which Redis node serves each owned partition and unloads any loaded partition whose
+     * history generation changed (Redis restarted without keeping every write, or a replica was
+     * promoted): its engine's change numbers may be reused for other changes now, so its
+     * subscribers re-attach and get {@code reset epoch} from an engine of the new generation.
+     */
+    private void checkGenerations() {
+        durableRestarts = store.durableRestarts();
+        List<Integer> ps = new ArrayList<>(leases.keySet());
+        if (ps.isEmpty()) {
+            return;
+        }
+        List<Long> gens = store.generations(ps, durableRestarts);
+        for (int i = 0; i < ps.size(); i++) {
+            int p = ps.get(i);
+            long g = gens.get(i);
+            Part pt = loaded.get(p);
+            if (pt != null && pt.gen != g) {
+                LOG.warning(() -> "shard " + cfg.id() + ": the Redis node serving partition " + p + " changed in a way"
+                        + " that may have lost acknowledged writes (generation " + pt.gen + " -> " + g + "); reloading it,"
+                        + " its subscribers get reset epoch");
+                main.execute(() -> {
+                    if (loaded.get(p) == pt) {
+                        unload(p, "history generation changed");
+                    }
+                });
+            }
+        }
+    }
+
+    /** The engines' epoch for a partition: the dataset's epoch, mixed with the partition's generation. */
+    static int epochOf(int datasetEpoch, long gen) {
+        if (gen == 0) {
+            return datasetEpoch;
+        }
+        long h = datasetEpoch * 0x9E3779B97F4A7C15L ^ gen * 0xC2B2AE3D27D4EB4FL;
+        h ^= h >>> 31;
+        return (int) (h & Integer.MAX_VALUE);
+    }
+
     /** On the main thread: requests waiting for a lease, lost-write checks, orphans. */
     private void mainTick() {
         try {
@@ -291,6 +296,7 @@ public final class Shard implements AutoCloseable {
             retryPending();
             if (++ticks % 5 == 0) {
                 dropOrphans();
+                deleteDeadGateways();
             }
         } catch (RuntimeException ex) {
             LOG.log(Level.WARNING, "shard " + cfg.id() + ": tick failed (Redis unreachable?): " + ex.getMessage());
@@ -330,7 +336,7 @@ public final class Shard implements AutoCloseable {
         for (Hosted h : List.copyOf(hosted.values())) {
             if (h.p == p) {
                 close(h);
-                notify(h.gw, Map.of("k", "g", "sid", h.sid, "att", h.att, "why", why));
+                publisher.notify(h.gw, new Delivery.Gone(h.sid, h.att, why));
             }
         }
     }
@@ -344,6 +350,35 @@ public final class Shard implements AutoCloseable {
                 close(h);
             }
         }
+    }
+
+    /**
+     * Deletes the delivery stream and registration of every gateway whose heartbeat expired, so a
+     * crashed gateway leaves nothing behind in Redis (within its heartbeat TTL plus a few ticks).
+     * A gateway that was only paused notices its expiry when it wakes and re-attaches everything.
+     */
+    private void deleteDeadGateways() {
+        for (String gw : redis.cmd().smembers(Keys.GATEWAYS)) {
+            if (redis.cmd().exists(Keys.gatewayAlive(gw)) == 0) {
+                redis.cmd().del(Keys.delivery(gw));
+                redis.cmd().srem(Keys.GATEWAYS, gw);
+                LOG.info(() -> "shard " + cfg.id() + ": gateway " + gw + " is gone; deleted its delivery stream");
+            }
+        }
+    }
+
+    /** On the main thread: the publisher found the gateway's heartbeat expired. */
+    private void gatewayGone(String gw) {
+        int n = 0;
+        for (Hosted h : List.copyOf(hosted.values())) {
+            if (h.gw.equals(gw)) {
+                close(h);
+                n++;
+            }
+        }
+        int closed = n;
+        LOG.info(() -> "shard " + cfg.id() + ": gateway " + gw + " is gone (heartbeat expired); closed its "
+                + closed + " subscriptions");
     }
 
     private void close(Hosted h) {
@@ -369,6 +404,10 @@ public final class Shard implements AutoCloseable {
                     Map<String, String> body = m.getBody();
                     main.execute(() -> handle(body, System.nanoTime() + 5_000_000_000L));
                 }
+                if (!ms.isEmpty()) {
+                    // What we have read is ours alone: trim it, so the stream holds only what is unread.
+                    conn.xtrim(Keys.control(cfg.id()), XTrimArgs.Builder.minId(pos));
+                }
             } catch (RuntimeException e) {
                 if (running.get()) {
                     LOG.fine(() -> "control read failed: " + e.getMessage());
@@ -380,64 +419,65 @@ public final class Shard implements AutoCloseable {
 
     /** On the main thread. */
     private void handle(Map<String, String> msg, long deadline) {
-        String op = msg.getOrDefault("op", "");
-        String gw = msg.get("gw");
-        String sid = msg.get("sid");
-        String att = msg.get("att");
-        String req = msg.get("req");
-        if (gw == null || sid == null) {
-            LOG.warning(() -> "shard " + cfg.id() + ": control message without gw/sid ignored: " + msg.keySet());
+        Control c;
+        try {
+            c = Control.parse(msg);
+        } catch (LiveQueryException e) {
+            LOG.warning(() -> "shard " + cfg.id() + ": bad control entry ignored (" + e.getMessage() + ")");
+            String gw = msg.get("gw");
+            if (gw != null) {
+                ack(gw, msg.get("req"), e.code().wire(), e.getMessage());
+            }
             return;
         }
+        String req = c instanceof Control.Subscribe sb ? sb.req() : c instanceof Control.Reanchor r ? r.req() : null;
         try {
-            switch (op) {
-                case "sub" -> {
-                    Query q = Wire.parseQuery(msg.get("q"));
-                    int p = Keys.partition(q.shape().table());
-                    if (!leases.containsKey(p)) {
-                        if (cfg.id().equals(Membership.owner(p, live)) && System.nanoTime() < deadline) {
-                            pending.add(new Pending(msg, deadline)); // the lease comes at the next tick
-                        } else {
-                            ack(gw, req, Wire.NOT_OWNER, "shard " + cfg.id() + " does not own partition " + p);
-                        }
+            switch (c) {
+                case Control.Subscribe sub -> subscribe(sub, msg, deadline);
+                case Control.Reanchor re -> {
+                    Hosted h = hosted.get(re.gw() + "/" + re.sid());
+                    if (h == null || !h.att.equals(re.att())) {
+                        ack(re.gw(), req, Wire.NOT_OWNER, "subscription " + re.sid() + " is not attached here");
                         return;
                     }
-                    Part part = load(p);
-                    Hosted old = hosted.get(gw + "/" + sid);
-                    if (old != null) {
-                        close(old);
-                    }
-                    Hosted h = new Hosted(gw, sid, att, p);
-                    String resume = msg.get("resume");
-                    h.sub = part.engine.subscribe(q, resume == null || resume.isEmpty() ? null : resume,
-                            () -> wake(h));
-                    hosted.put(h.key(), h);
-                    ack(gw, req, "", "");
-                    wake(h);
+                    h.sub.reanchor(re.window());
+                    ack(re.gw(), req, "", "");
                 }
-                case "re" -> {
-                    Hosted h = hosted.get(gw + "/" + sid);
-                    if (h == null || !h.att.equals(att)) {
-                        ack(gw, req, Wire.NOT_OWNER, "subscription " + sid + " is not attached here");
-                        return;
-                    }
-                    h.sub.reanchor(Wire.parseWindow(msg.get("w")));
-                    ack(gw, req, "", "");
-                }
-                case "un" -> {
-                    Hosted h = hosted.get(gw + "/" + sid);
-                    if (h != null && (att == null || h.att.equals(att))) {
+                case Control.Unsubscribe un -> {
+                    Hosted h = hosted.get(un.gw() + "/" + un.sid());
+                    if (h != null && (un.att() == null || h.att.equals(un.att()))) {
                         close(h);
                     }
                 }
-                default -> LOG.warning(() -> "shard " + cfg.id() + ": unknown control op '" + op + "'");
             }
         } catch (LiveQueryException e) {
-            ack(gw, req, e.code().wire(), e.getMessage());
+            ack(c.gw(), req, e.code().wire(), e.getMessage());
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "shard " + cfg.id() + ": control " + op + " failed", e);
-            ack(gw, req, LiveQueryException.Code.UNAVAILABLE.wire(), "shard failed: " + e.getMessage());
+            LOG.log(Level.WARNING, "shard " + cfg.id() + ": control " + c.getClass().getSimpleName() + " failed", e);
+            ack(c.gw(), req, LiveQueryException.Code.UNAVAILABLE.wire(), "shard failed: " + e.getMessage());
         }
+    }
+
+    private void subscribe(Control.Subscribe c, Map<String, String> msg, long deadline) throws LiveQueryException {
+        int p = Keys.partition(c.query().shape().table());
+        if (!leases.containsKey(p)) {
+            if (cfg.id().equals(Membership.owner(p, live)) && System.nanoTime() < deadline) {
+                pending.add(new Pending(msg, deadline)); // the lease comes at the next tick
+            } else {
+                ack(c.gw(), c.req(), Wire.NOT_OWNER, "shard " + cfg.id() + " does not own partition " + p);
+            }
+            return;
+        }
+        Part part = load(p);
+        Hosted old = hosted.get(c.gw() + "/" + c.sid());
+        if (old != null) {
+            close(old);
+        }
+        Hosted h = new Hosted(c.gw(), c.sid(), c.att(), p);
+        h.sub = part.engine.subscribe(c.query(), c.resume().isEmpty() ? null : c.resume(), () -> publisher.wake(h));
+        hosted.put(h.key(), h);
+        ack(c.gw(), c.req(), "", "");
+        publisher.wake(h);
     }
 
     private void retryPending() {
@@ -452,15 +492,7 @@ public final class Shard implements AutoCloseable {
         if (req == null) {
             return;
         }
-        notify(gw, Map.of("k", "a", "req", req, "code", code, "msg", msg == null ? "" : msg));
-    }
-
-    private void notify(String gw, Map<String, String> body) {
-        try {
-            redis.cmd().xadd(Keys.delivery(gw), XAddArgs.Builder.maxlen(DELIVERY_MAXLEN).approximateTrimming(), body);
-        } catch (RuntimeException e) {
-            LOG.fine(() -> "notify " + gw + " failed: " + e.getMessage());
-        }
+        publisher.notify(gw, new Delivery.Ack(req, code, msg == null ? "" : msg));
     }
 
     // ---- partitions: cold start and tail ---------------------------------------------------------
@@ -487,39 +519,20 @@ public final class Shard implements AutoCloseable {
             all.addAll(page);
             from = page.get(page.size() - 1).streamId();
         }
-        LocalBackend engine = new LocalBackend(cfg.options(), epoch);
+        long gen = store.generations(List.of(p), durableRestarts).get(0);
+        LocalBackend engine = new LocalBackend(cfg.options(), epochOf(epoch, gen));
         Map<String, List<RowStore.Change>> byTable = new HashMap<>();
         for (RowStore.Change c : all) {
             byTable.computeIfAbsent(c.table(), t -> new ArrayList<>()).add(c);
         }
         for (RowStore.TableState ts : snap.tables()) {
-            List<RowStore.Change> cs = byTable.getOrDefault(ts.table(), List.of());
-            // Only a contiguous run of versions ending at the table's counter can be rolled back.
-            int start = cs.size();
-            long expect = ts.seq();
-            while (start > 0 && cs.get(start - 1).version() == expect) {
-                start--;
-                expect--;
-            }
-            Map<String, Row> rows = new LinkedHashMap<>();
-            for (Row r : ts.rows()) {
-                rows.put(r.id(), r);
-            }
-            for (int i = cs.size() - 1; i >= start; i--) {
-                RowStore.Change c = cs.get(i);
-                if (c.before() == null) {
-                    rows.remove(c.id());
-                } else {
-                    rows.put(c.id(), new Row(c.id(), c.beforeVersion(), c.before()));
-                }
-            }
-            engine.restore(ts.table(), new ArrayList<>(rows.values()), expect, "failover");
-            for (int i = start; i < cs.size(); i++) {
-                RowStore.Change c = cs.get(i);
+            Rollback.Plan plan = Rollback.of(ts, byTable.getOrDefault(ts.table(), List.of()));
+            engine.restore(ts.table(), plan.rows(), plan.base(), "failover");
+            for (RowStore.Change c : plan.replay()) {
                 engine.ingest(c.table(), c.id(), c.after(), c.version());
             }
         }
-        part = new Part(p, engine, snap.lastId());
+        part = new Part(p, engine, gen, snap.lastId());
         loaded.put(p, part);
         loadedVersion.incrementAndGet();
         kickTail();
@@ -683,177 +696,6 @@ public final class Shard implements AutoCloseable {
     }
 
     // ---- publishing ------------------------------------------------------------------------------
-
-    private void wake(Hosted h) {
-        if (h.sub != null && !h.closed && h.queued.compareAndSet(false, true)) {
-            dirty.add(h);
-        }
-    }
-
-    /** One subscription's next batch, ready to publish: {@code fields} are the entry's field/value strings. */
-    private record Out(Hosted h, String lease, String[] fields, long madeNanos) {
-    }
-
-    /**
-     * The publisher: takes every subscription that is dirty now, drains each, and sends the batches
-     * of one gateway in one fenced script call, the calls of all gateways pipelined. Each
-     * subscription is in a round at most once and a round finishes before the next starts, so its
-     * batches go out in order; a batch whose call failed is kept (same number) and sent first next time.
-     */
-    private void publish() {
-        List<Frame> frames = new ArrayList<>();
-        List<Hosted> round = new ArrayList<>();
-        while (running.get()) {
-            Hosted first;
-            try {
-                first = dirty.poll(200, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (first == null) {
-                continue;
-            }
-            round.clear();
-            round.add(first);
-            dirty.drainTo(round);
-            Map<String, List<Out>> byGateway = new LinkedHashMap<>();
-            for (Hosted h : round) {
-                h.queued.set(false);
-                if (h.closed) {
-                    continue;
-                }
-                String lease = leases.get(h.p);
-                if (lease == null) {
-                    continue; // partition dropped; the gateway has been told to re-attach
-                }
-                String[] fields = h.unsent;
-                long made = h.unsentMade;
-                if (fields == null) {
-                    frames.clear();
-                    if (h.sub.drain(frames, 256) == 0) {
-                        continue;
-                    }
-                    made = frames.get(0).createdNanos();
-                    long n = h.batches.incrementAndGet();
-                    fields = new String[] {"k", "f", "sid", h.sid, "att", h.att, "n", Long.toString(n),
-                            "p", Integer.toString(h.p), "lease", lease, "fr", Wire.frames(frames)};
-                } else {
-                    fields[11] = lease;
-                }
-                byGateway.computeIfAbsent(h.gw, g -> new ArrayList<>()).add(new Out(h, lease, fields, made));
-            }
-            if (byGateway.isEmpty()) {
-                continue;
-            }
-            boolean failed = redis.cluster() ? publishCluster(byGateway) : publishFenced(byGateway);
-            if (failed) {
-                LockSupport.parkNanos(100_000_000L);
-            }
-            for (List<Out> outs : byGateway.values()) {
-                for (Out o : outs) {
-                    if (o.h().unsent != null || o.h().sub.queued() > 0) {
-                        wake(o.h());
-                    }
-                }
-            }
-        }
-    }
-
-    /** Standalone Redis: one script call per gateway (chunked), all pipelined. Returns true if any failed. */
-    private boolean publishFenced(Map<String, List<Out>> byGateway) {
-        List<List<Out>> chunks = new ArrayList<>();
-        List<CompletableFuture<List<Long>>> calls = new ArrayList<>();
-        for (var e : byGateway.entrySet()) {
-            List<Out> outs = e.getValue();
-            for (int from = 0; from < outs.size(); from += PUBLISH_CHUNK) {
-                List<Out> chunk = outs.subList(from, Math.min(outs.size(), from + PUBLISH_CHUNK));
-                String[] keys = new String[1 + chunk.size()];
-                String[] args = new String[1 + chunk.size() * (1 + ENTRY_FIELDS)];
-                keys[0] = Keys.delivery(e.getKey());
-                args[0] = Integer.toString(DELIVERY_MAXLEN);
-                int a = 1;
-                for (int i = 0; i < chunk.size(); i++) {
-                    Out o = chunk.get(i);
-                    keys[1 + i] = Keys.owner(o.h().p);
-                    args[a++] = o.lease();
-                    System.arraycopy(o.fields(), 0, args, a, ENTRY_FIELDS);
-                    a += ENTRY_FIELDS;
-                }
-                chunks.add(chunk);
-                CompletableFuture<List<Long>> f;
-                try {
-                    f = redis.evalAsync(PUBLISH, ScriptOutputType.MULTI, keys, args);
-                } catch (RuntimeException ex) {
-                    f = CompletableFuture.failedFuture(ex);
-                }
-                calls.add(f);
-            }
-        }
-        boolean failed = false;
-        long deadline = System.nanoTime() + redis.timeout().toNanos() + 1_000_000_000L;
-        for (int c = 0; c < chunks.size(); c++) {
-            List<Out> chunk = chunks.get(c);
-            List<Long> r;
-            try {
-                r = calls.get(c).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                r = null;
-            } catch (ExecutionException | TimeoutException ex) {
-                Throwable cause = ex.getCause() == null ? ex : ex.getCause();
-                LOG.fine(() -> "publish to a gateway failed, will retry: " + cause.getMessage());
-                r = null;
-            }
-            for (int i = 0; i < chunk.size(); i++) {
-                Out o = chunk.get(i);
-                if (r == null || r.size() <= i) {
-                    // Keep batch n and send it again: dropping it would leave a quiet window silently
-                    // behind. (If it did go out before the error, the gateway ignores the duplicate n.)
-                    o.h().unsent = o.fields();
-                    o.h().unsentMade = o.madeNanos();
-                    failed = true;
-                } else if (r.get(i) == 1L) {
-                    o.h().unsent = null;
-                    publishLag.record(System.nanoTime() - o.madeNanos(), TimeUnit.NANOSECONDS);
-                } else {
-                    o.h().unsent = null;
-                    refused(o.h(), o.lease());
-                }
-            }
-        }
-        return failed;
-    }
-
-    /** Redis Cluster: cross-slot, so check, then add. The gateway's attachment filter is the guarantee here. */
-    private boolean publishCluster(Map<String, List<Out>> byGateway) {
-        boolean failed = false;
-        for (var e : byGateway.entrySet()) {
-            for (Out o : e.getValue()) {
-                try {
-                    if (o.lease().equals(redis.cmd().get(Keys.owner(o.h().p)))) {
-                        Map<String, String> body = new LinkedHashMap<>();
-                        String[] f = o.fields();
-                        for (int i = 0; i < f.length; i += 2) {
-                            body.put(f[i], f[i + 1]);
-                        }
-                        redis.cmd().xadd(Keys.delivery(e.getKey()),
-                                XAddArgs.Builder.maxlen(DELIVERY_MAXLEN).approximateTrimming(), body);
-                        o.h().unsent = null;
-                        publishLag.record(System.nanoTime() - o.madeNanos(), TimeUnit.NANOSECONDS);
-                    } else {
-                        o.h().unsent = null;
-                        refused(o.h(), o.lease());
-                    }
-                } catch (RedisException ex) {
-                    o.h().unsent = o.fields();
-                    o.h().unsentMade = o.madeNanos();
-                    failed = true;
-                    LOG.fine(() -> "publish to " + e.getKey() + " failed, will retry: " + ex.getMessage());
-                }
-            }
-        }
-        return failed;
-    }
 
     /** A fenced publish was refused: the lease is no longer ours, so drop the partition. */
     private void refused(Hosted h, String lease) {

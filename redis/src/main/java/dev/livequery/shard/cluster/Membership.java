@@ -24,13 +24,15 @@ import java.util.concurrent.TimeoutException;
  * heartbeat expired is pruned from the set by whoever notices.
  */
 public final class Membership {
-    // KEYS: owner, fence. ARGV: shardId, ttlMs, current lease value or ''.
+    // KEYS: owner, fence. ARGV: holder (shard id/incarnation), ttlMs, current lease value or ''.
     // Renews our lease if we still hold it (same fence); takes it with a new fence if free.
-    // Returns the lease value we now hold, or nil (someone else holds it, or ours was lost).
+    // A lease of this very holder that we do not know of (a renewal or take whose reply was lost)
+    // is ours: recognised, not waited out. Returns the lease value we now hold, or nil (someone
+    // else holds it, or ours was lost).
     private static final Redis.Script LEASE = Redis.Script.of("""
             local cur = redis.call('GET', KEYS[1])
             if cur then
-              if cur == ARGV[3] then
+              if cur == ARGV[3] or (ARGV[3] == '' and string.sub(cur, 1, #ARGV[1] + 1) == ARGV[1] .. ':') then
                 redis.call('PEXPIRE', KEYS[1], ARGV[2])
                 return cur
               end
@@ -44,7 +46,7 @@ public final class Membership {
             """);
 
     // The same for many partitions in one call (standalone Redis only: the keys span slots).
-    // KEYS: owner1, fence1, owner2, fence2, ... ARGV: shardId, ttlMs, held1, held2, ...
+    // KEYS: owner1, fence1, owner2, fence2, ... ARGV: holder, ttlMs, held1, held2, ...
     private static final Redis.Script LEASE_ALL = Redis.Script.of("""
             local out = {}
             for i = 1, #KEYS / 2 do
@@ -52,7 +54,7 @@ public final class Membership {
               local cur = redis.call('GET', owner)
               local r = ''
               if cur then
-                if cur == held then
+                if cur == held or (held == '' and string.sub(cur, 1, #ARGV[1] + 1) == ARGV[1] .. ':') then
                   redis.call('PEXPIRE', owner, ARGV[2])
                   r = cur
                 end
@@ -96,7 +98,10 @@ public final class Membership {
             if (redis.cmd().exists(Keys.shard(m)) > 0) {
                 live.add(m);
             } else {
+                // Gone: its control stream goes too (a shard reads its stream from the end when it
+                // starts, so nothing in it would ever be read; requests in it are re-sent elsewhere).
                 redis.cmd().srem(Keys.SHARDS, m);
+                redis.cmd().del(Keys.control(m));
             }
         }
         return new ArrayList<>(live);
@@ -134,16 +139,9 @@ public final class Membership {
     }
 
     /**
-     * Takes or renews the lease of a partition. {@code held} is the lease value we hold (null if
-     * none). Returns the value we hold afterwards, or null: lost (ours expired or was taken) or busy.
-     */
-    public String lease(int p, String shardId, long ttlMs, String held) {
-        return redis.eval(LEASE, ScriptOutputType.VALUE, new String[] {Keys.owner(p), Keys.fence(p)},
-                shardId, Long.toString(ttlMs), held == null ? "" : held);
-    }
-
-    /**
-     * {@link #lease} for many partitions. On standalone Redis one script call does them all (one
+     * Takes or renews the leases of many partitions. {@code held} are the lease values we hold
+     * (null if none). Returns the values we hold afterwards, each null where lost (ours expired or
+     * was taken) or busy. On standalone Redis one script call does them all (one
      * round trip, one AOF fsync per tick instead of one per partition); on a Cluster, one call each,
      * all sent before any reply is awaited: one after another, a lone shard's 256 renewals on a
      * loaded machine could take longer than the lease they renew.

@@ -7,13 +7,10 @@ import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_TABLE;
 import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Access;
 import dev.livequery.core.Backend;
 import dev.livequery.core.EngineOptions;
-import dev.livequery.core.Frame;
-import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.core.Query;
@@ -24,6 +21,9 @@ import dev.livequery.core.Subscription;
 import dev.livequery.core.Window;
 import dev.livequery.core.Where;
 import dev.livequery.core.WriteResult;
+import dev.livequery.shard.cluster.Control;
+import dev.livequery.shard.cluster.Delivery;
+import dev.livequery.shard.cluster.DeliveryEntry;
 import dev.livequery.shard.cluster.Membership;
 import dev.livequery.shard.cluster.Wire;
 import dev.livequery.shard.store.Keys;
@@ -36,26 +36,28 @@ import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
+import io.lettuce.core.XTrimArgs;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -68,19 +70,56 @@ import java.util.logging.Logger;
  * that owns its table's partition, and everything needed to move a window (its query and the eid
  * of the last frame queued) is here, so when owners change the window is re-attached with a
  * resume token and the client sees a splice, or a reset with an honest cause, never a gap.
+ *
+ * <p>Nothing here trusts a single message to arrive. Each shard incarnation ("sender") numbers
+ * what it sends this gateway and ticks once a second: a skipped number re-attaches that sender's
+ * subscriptions; 3 s without a word from the sender of a subscription tells its client
+ * {@code status stale} (and {@code live} at the next word); a tick that counts fewer of our
+ * attachments than we hold twice running re-attaches them; and our own heartbeat is written with
+ * {@code SET … GET}, so a gateway that was paused until it expired (and so was presumed dead by
+ * the shards) finds out and re-attaches everything.
  */
 public final class RedisBackend implements Backend {
     private static final Logger LOG = Logger.getLogger(RedisBackend.class.getName());
     private static final long STALE_NANOS = 3_000_000_000L;
     private static final long ACK_TIMEOUT_MS = 8_000;
+    private static final long ACK_TIMEOUT_NANOS = ACK_TIMEOUT_MS * 1_000_000L;
+    private static final long REPAIR_EVERY_NANOS = 10_000_000_000L;
+    /** Re-attaches per watcher tick (250 ms) at most: a repair wave is spread, not a herd. */
+    private static final int REPAIR_BUDGET = 200;
+    private static final long HEARTBEAT_TTL_MS = 15_000;
+    /** Read delivery entries stay this long for operators (XRANGE) before this gateway trims them. */
+    private static final long KEEP_READ_MS = 30_000;
+    private static final int CONTROL_MAXLEN = 1_000_000;
+
+    /** What we know of one sender (a shard incarnation) writing to our delivery stream. */
+    private static final class Sender {
+        final String shard;
+        volatile long nextSeq = -1;
+        volatile long lastHeardNanos = System.nanoTime();
+        int shortTicks;
+
+        Sender(String shard) {
+            this.shard = shard;
+        }
+    }
+
+    /** A request waiting for its ack; {@code sub}/{@code att} name the attach it was (null for a reanchor). */
+    private record PendingAck(String shard, CompletableFuture<String[]> future, RemoteSubscription sub, String att) {
+    }
 
     private final EngineOptions options;
     private final String gatewayId;
+    /** Distinguishes this process from an earlier one with the same (configured) gateway id. */
+    private final String incarnation = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     private final Redis redis;
     private final RowStore store;
     private final Membership members;
     private final Map<String, RemoteSubscription> subs = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<String[]>> acks = new ConcurrentHashMap<>();
+    private final Map<String, PendingAck> acks = new ConcurrentHashMap<>();
+    private final Map<String, Sender> senders = new ConcurrentHashMap<>();
+    /** Attachments we already asked a shard to drop (frames kept coming for them); bounded. */
+    private final Set<String> strays = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService watcher;
     private final Thread reader;
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -88,25 +127,25 @@ public final class RedisBackend implements Backend {
     private volatile List<String> live = List.of();
     private volatile long lastReadOk = System.nanoTime();
     private volatile boolean stale;
+    private boolean heartbeated;
     private long ticks;
     private final Timer controlRtt;
     private final Counter reattaches;
+    private final Counter gaps;
 
     /** {@code uri}: {@code redis://host:port}, or {@code redis-cluster://h1:p1,h2:p2}. */
-    public static RedisBackend create(EngineOptions options, String uri) {
-        return new RedisBackend(options, uri, "gw-" + UUID.randomUUID().toString().substring(0, 8),
-                new SimpleMeterRegistry());
-    }
-
     public RedisBackend(EngineOptions options, String uri, String gatewayId, MeterRegistry metrics) {
         this.options = options;
         this.gatewayId = gatewayId;
         this.redis = Redis.connect(uri, Duration.ofSeconds(2));
-        this.store = new RowStore(redis, options.horizonChanges());
+        this.store = new RowStore(redis, options);
         this.members = new Membership(redis);
         controlRtt = Timer.builder("livequery_gateway_control_rtt").description("subscribe/reanchor round trip to a shard")
                 .tag("gateway", gatewayId).register(metrics);
         reattaches = Counter.builder("livequery_gateway_reattaches").description("subscriptions moved or repaired")
+                .tag("gateway", gatewayId).register(metrics);
+        gaps = Counter.builder("livequery_gateway_delivery_gaps")
+                .description("delivery entries found missing (trimmed, deleted, or a failed publish); repaired")
                 .tag("gateway", gatewayId).register(metrics);
         Gauge.builder("livequery_redis_subscriptions", subs, Map::size).tag("gateway", gatewayId).register(metrics);
         Gauge.builder("livequery_gateway_live_shards", this, b -> b.live.size()).tag("gateway", gatewayId)
@@ -128,12 +167,24 @@ public final class RedisBackend implements Backend {
         LOG.info(() -> "gateway " + gatewayId + " on Redis " + uri + ": " + live.size() + " live shards");
     }
 
-    public String gatewayId() {
-        return gatewayId;
-    }
-
+    /**
+     * Refreshes our heartbeat and reads back what it replaced. Nothing there means it expired:
+     * this gateway was paused (GC, SIGSTOP) or cut off long enough for shards to presume it dead,
+     * close its subscriptions and delete its stream, so every subscription is re-attached.
+     */
     private void heartbeat() {
-        redis.cmd().set(Keys.gatewayAlive(gatewayId), "1", SetArgs.Builder.px(15_000));
+        String before = redis.cmd().setGet(Keys.gatewayAlive(gatewayId), incarnation,
+                SetArgs.Builder.px(HEARTBEAT_TTL_MS));
+        redis.cmd().sadd(Keys.GATEWAYS, gatewayId);
+        if (before == null && heartbeated) {
+            LOG.warning(() -> "gateway " + gatewayId + ": its heartbeat had expired (this process was paused or cut off"
+                    + " for over " + HEARTBEAT_TTL_MS / 1000 + " s), so shards dropped its subscriptions; re-attaching "
+                    + subs.size() + " with resume");
+            for (RemoteSubscription s : subs.values()) {
+                s.detachAll();
+            }
+        }
+        heartbeated = true;
     }
 
     // ---- subscriptions ---------------------------------------------------------------------------
@@ -145,10 +196,10 @@ public final class RedisBackend implements Backend {
             throw new LiveQueryException(LiveQueryException.Code.BAD_QUERY, "limit " + query.window().limit()
                     + " is over the maximum window of " + options.maxWindow());
         }
-        RemoteSubscription s = new RemoteSubscription(this, "s" + ids.incrementAndGet(), query, resume, wakeup,
-                options.maxQueued());
+        RemoteSubscription s = new RemoteSubscription(this, "s" + incarnation + "-" + ids.incrementAndGet(), query,
+                resume, wakeup, options.maxQueued());
         subs.put(s.sid, s);
-        long deadline = System.nanoTime() + ACK_TIMEOUT_MS * 1_000_000L;
+        long deadline = System.nanoTime() + ACK_TIMEOUT_NANOS;
         try {
             while (true) {
                 CompletableFuture<String[]> ack = attach(s, null, null);
@@ -157,10 +208,8 @@ public final class RedisBackend implements Backend {
                     try {
                         r = ack.get(200, TimeUnit.MILLISECONDS);
                     } catch (TimeoutException slice) {
-                        synchronized (s) {
-                            if (s.acked) {
-                                return s; // the watcher moved it meanwhile (owner died) and that attach took
-                            }
+                        if (s.isAcked()) {
+                            return s; // the watcher moved it meanwhile (owner died) and that attach took
                         }
                         if (System.nanoTime() > deadline) {
                             throw new LiveQueryException(UNAVAILABLE, "the owning shard did not answer in time");
@@ -183,10 +232,7 @@ public final class RedisBackend implements Backend {
             }
         } catch (LiveQueryException | RuntimeException e) {
             subs.remove(s.sid);
-            String shard;
-            synchronized (s) {
-                shard = s.shard;
-            }
+            String shard = s.shard();
             if (shard != null) {
                 unsubscribe(shard, s.sid, null); // in case it was attached after all
             }
@@ -196,85 +242,53 @@ public final class RedisBackend implements Backend {
 
     /**
      * Sends the subscription to its owner under a new attachment id. Frames of older attachments
-     * are ignored from here on. {@code rewriteFrom/To}: the cause the next reset should carry
+     * are ignored from here on. {@code missFrom/To}: the cause the next reset should carry
      * instead (e.g. resume_miss → failover when the history could not follow the move).
      */
-    private CompletableFuture<String[]> attach(RemoteSubscription s, String rewriteFrom, String rewriteTo)
+    private CompletableFuture<String[]> attach(RemoteSubscription s, String missFrom, String missTo)
             throws LiveQueryException {
         String owner = Membership.owner(s.partition, live);
         if (owner == null) {
             throw new LiveQueryException(UNAVAILABLE, "no live shard in the cluster (is any shard process running?)");
         }
-        String att = gatewayId + "." + ids.incrementAndGet();
+        String att = gatewayId + "." + incarnation + "." + ids.incrementAndGet();
         String req = "r" + ids.incrementAndGet();
-        String oldShard;
-        String oldAtt;
-        Map<String, String> body = new LinkedHashMap<>();
         CompletableFuture<String[]> f = new CompletableFuture<>();
         // Two attaches of one subscription to the same owner (subscribe's and the watcher's) must
-        // reach its control stream in the order they set s.att: otherwise the shard keeps the
-        // attachment the gateway has already replaced, every frame it publishes is dropped as "an
-        // older attachment", and the ack of the other one leaves nothing for the watcher to repair.
+        // reach its control stream in the order they set the attachment: otherwise the shard keeps
+        // the attachment the gateway has already replaced and every frame it publishes is dropped.
         synchronized (s.attachLock) {
-            synchronized (s) {
-                oldShard = s.shard;
-                oldAtt = s.att;
-                s.att = att;
-                s.shard = owner;
-                s.nextBatch = 1;
-                s.rewriteFrom = rewriteFrom;
-                s.rewriteTo = rewriteTo;
-                s.needsAttach = false;
-                s.acked = false;
-                s.attachSentNanos = System.nanoTime();
-                body.put("op", "sub");
-                body.put("gw", gatewayId);
-                body.put("sid", s.sid);
-                body.put("att", att);
-                body.put("req", req);
-                body.put("q", Wire.query(s.query));
-                body.put("resume", s.lastEid == null ? "" : s.lastEid);
-            }
-            acks.put(req, f);
+            RemoteSubscription.Attach a = s.begin(gatewayId, owner, att, req, missFrom, missTo);
+            acks.put(req, new PendingAck(owner, f, s, att));
             long t0 = System.nanoTime();
             f.whenComplete((r, e) -> {
                 acks.remove(req);
                 controlRtt.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-                synchronized (s) {
-                    if (att.equals(s.att)) {
-                        if (r != null && r[0].isEmpty()) {
-                            s.acked = true;
-                        }
-                    }
-                }
             });
-            if (oldShard != null && !oldShard.equals(owner)) {
-                unsubscribe(oldShard, s.sid, oldAtt);
+            if (a.oldShard() != null && !a.oldShard().equals(owner)) {
+                unsubscribe(a.oldShard(), s.sid, a.oldAtt());
             }
             try {
-                redis.cmd().xadd(Keys.control(owner), XAddArgs.Builder.maxlen(10_000).approximateTrimming(), body);
+                send(owner, a.request());
             } catch (RedisException e) {
                 acks.remove(req);
+                s.detach(att);
                 throw RowStore.unavailable(e);
             }
         }
         return f;
     }
 
-    /** Without {@code att} (mid re-attach) the shard closes whatever attachment it has for the sid. */
-    private void unsubscribe(String shard, String sid, String att) {
-        Map<String, String> body = new LinkedHashMap<>(Map.of("op", "un", "gw", gatewayId, "sid", sid));
-        if (att != null) {
-            body.put("att", att);
-        }
-        sendQuietly(shard, body);
+    private void send(String shard, Control c) {
+        redis.cmd().xadd(Keys.control(shard), XAddArgs.Builder.maxlen(CONTROL_MAXLEN).approximateTrimming(), c.map());
     }
 
-    private void sendQuietly(String shard, Map<String, String> body) {
+    /** Without {@code att} (mid re-attach) the shard closes whatever attachment it has for the sid. */
+    private void unsubscribe(String shard, String sid, String att) {
         try {
-            redis.cmd().xadd(Keys.control(shard), XAddArgs.Builder.maxlen(10_000).approximateTrimming(), body);
+            send(shard, new Control.Unsubscribe(gatewayId, sid, att));
         } catch (RedisException ignored) {
-            // the shard drops orphans by itself
+            // the shard drops it when its frames reach us for an attachment we no longer have
         }
     }
 
@@ -291,32 +305,35 @@ public final class RedisBackend implements Backend {
         }
     }
 
+    /**
+     * The new window is recorded before the request goes out, so a move racing this reanchor (the
+     * watcher re-attaching elsewhere) carries the new window; an ack counts only if it came from
+     * the attachment the request went to, else the subscription is re-attached with the new
+     * window (the same splice: old window → new window, then ready).
+     */
     void reanchor(RemoteSubscription s, Window w) throws LiveQueryException {
         if (w.limit() > options.maxWindow()) {
             throw new LiveQueryException(LiveQueryException.Code.BAD_QUERY, "limit " + w.limit()
                     + " is over the maximum window of " + options.maxWindow());
         }
+        Window old = s.query().window();
         String req = "r" + ids.incrementAndGet();
-        String shard;
-        String att;
-        synchronized (s) {
-            shard = s.shard;
-            att = s.att;
-        }
+        String[] where = s.anchor(w);
+        String shard = where[0];
+        String att = where[1];
         CompletableFuture<String[]> f = new CompletableFuture<>();
-        acks.put(req, f);
         try {
             if (shard == null || att == null) {
                 throw new LiveQueryException(UNAVAILABLE, "moving"); // mid re-attach: take the fallback below
             }
-            redis.cmd().xadd(Keys.control(shard), XAddArgs.Builder.maxlen(10_000).approximateTrimming(),
-                    Map.of("op", "re", "gw", gatewayId, "sid", s.sid, "att", att, "req", req, "w", Wire.window(w)));
-            String[] r = await(f, System.nanoTime() + ACK_TIMEOUT_MS * 1_000_000L);
-            if (r[0].isEmpty()) {
-                s.query = s.query.withWindow(w);
+            acks.put(req, new PendingAck(shard, f, null, null));
+            send(shard, new Control.Reanchor(gatewayId, s.sid, att, req, w));
+            String[] r = await(f, System.nanoTime() + ACK_TIMEOUT_NANOS);
+            if (r[0].isEmpty() && att.equals(s.att())) {
                 return;
             }
-            if (!r[0].equals(Wire.NOT_OWNER)) {
+            if (!r[0].isEmpty() && !r[0].equals(Wire.NOT_OWNER)) {
+                s.unanchor(w, old);
                 throw new LiveQueryException(code(r[0]), r[1]);
             }
         } catch (RedisException e) {
@@ -328,22 +345,15 @@ public final class RedisBackend implements Backend {
         } finally {
             acks.remove(req);
         }
-        // Moving or unreachable: a re-attach with the new window and the last eid is the same
-        // splice (old window → new window, then ready), done by whoever owns it now.
-        s.query = s.query.withWindow(w);
-        synchronized (s) {
-            s.needsAttach = true;
-        }
+        // Moving, moved meanwhile, or unreachable: a re-attach with the new window and the last eid
+        // is the same splice, done by whoever owns it now.
+        s.needsAttach();
     }
 
     void closed(RemoteSubscription s) {
         subs.remove(s.sid, s);
-        String shard;
-        String att;
-        synchronized (s) {
-            shard = s.shard;
-            att = s.att;
-        }
+        String shard = s.shard();
+        String att = s.att();
         if (shard != null) {
             unsubscribe(shard, s.sid, att);
         }
@@ -354,6 +364,7 @@ public final class RedisBackend implements Backend {
     private void read(String from) {
         var conn = redis.dedicated();
         String pos = from;
+        long lastTrim = System.nanoTime();
         while (running.get()) {
             try {
                 // BLOCK stays well under the 2 s command timeout.
@@ -361,11 +372,21 @@ public final class RedisBackend implements Backend {
                         Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.delivery(gatewayId), pos))));
                 lastReadOk = System.nanoTime();
                 if (stale) {
-                    recovered();
+                    stale = false;
+                    LOG.info(() -> "gateway " + gatewayId + ": Redis reachable again");
                 }
                 for (var m : ms) {
                     pos = m.getId();
-                    deliver(m.getBody());
+                    try {
+                        deliver(DeliveryEntry.parse(m.getBody()));
+                    } catch (IllegalArgumentException bad) {
+                        LOG.warning(() -> "gateway " + gatewayId + ": bad delivery entry " + m.getId() + " skipped: "
+                                + bad.getMessage());
+                    }
+                }
+                if (System.nanoTime() - lastTrim > 1_000_000_000L) {
+                    lastTrim = System.nanoTime();
+                    trim(conn, pos);
                 }
             } catch (RuntimeException e) {
                 if (!running.get()) {
@@ -376,7 +397,7 @@ public final class RedisBackend implements Backend {
                     LOG.warning(() -> "gateway " + gatewayId + ": Redis unreachable for 3 s (" + e.getMessage()
                             + "); marking " + subs.size() + " subscriptions stale");
                     for (RemoteSubscription s : subs.values()) {
-                        s.offerLocal(Frame.status("stale"));
+                        s.stale();
                     }
                 }
                 LockSupport.parkNanos(100_000_000L);
@@ -384,102 +405,129 @@ public final class RedisBackend implements Backend {
         }
     }
 
-    private void recovered() {
-        stale = false;
-        LOG.info(() -> "gateway " + gatewayId + ": Redis reachable again; re-attaching " + subs.size()
-                + " subscriptions to catch up");
-        for (RemoteSubscription s : subs.values()) {
-            s.offerLocal(Frame.status("live"));
-            synchronized (s) {
-                s.needsAttach = true; // frames published during the outage may be lost: resume
-                s.att = null;
-            }
-        }
+    /**
+     * Only this gateway reads its stream, so what it has read can go; a short tail stays for
+     * whoever inspects the stream (XRANGE) while debugging.
+     */
+    private void trim(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> conn, String pos) {
+        long keepFrom = System.currentTimeMillis() - KEEP_READ_MS;
+        String minId = RowStore.compareIds(pos, keepFrom + "-0") < 0 ? pos : keepFrom + "-0";
+        conn.xtrim(Keys.delivery(gatewayId), XTrimArgs.Builder.minId(minId));
     }
 
-    private void deliver(Map<String, String> b) {
-        switch (b.getOrDefault("k", "")) {
-            case "a" -> {
-                CompletableFuture<String[]> f = acks.get(b.get("req"));
-                if (f != null) {
-                    f.complete(new String[] {b.getOrDefault("code", ""), b.getOrDefault("msg", "")});
-                }
+    private void deliver(DeliveryEntry e) {
+        String shard = e.sender().substring(0, Math.max(0, e.sender().lastIndexOf('/')));
+        Sender from = senders.computeIfAbsent(e.sender(), k -> new Sender(shard));
+        from.lastHeardNanos = System.nanoTime();
+        if (from.nextSeq >= 0 && e.seq() != from.nextSeq) {
+            if (e.seq() < from.nextSeq) {
+                return; // a duplicate (cannot happen with one writer per sender; harmless to drop)
             }
-            case "g" -> {
-                RemoteSubscription s = subs.get(b.get("sid"));
-                if (s != null) {
-                    synchronized (s) {
-                        if (b.get("att").equals(s.att)) {
-                            LOG.fine(() -> "subscription " + s.sid + " dropped by " + s.shard + ": " + b.get("why"));
-                            s.needsAttach = true;
-                            s.att = null;
-                        }
+            long lost = e.seq() - from.nextSeq;
+            gaps.increment();
+            LOG.warning(() -> "gateway " + gatewayId + ": " + lost + " delivery entries from " + e.sender()
+                    + " are missing (stream trimmed, entries deleted or a publish failed half way); re-attaching its"
+                    + " subscriptions with resume");
+            repairSender(e.sender(), shard);
+        }
+        from.nextSeq = e.seq() + 1;
+        switch (e.body()) {
+            case Delivery.Ack a -> {
+                PendingAck p = acks.get(a.req());
+                if (p != null) {
+                    if (p.sub() != null) {
+                        p.sub().answered(p.att(), e.sender(), a.ok());
                     }
+                    p.future().complete(new String[] {a.code(), a.msg()});
                 }
             }
-            case "f" -> frames(b);
-            default -> LOG.warning(() -> "gateway " + gatewayId + ": unknown delivery entry " + b.keySet());
+            case Delivery.Gone g -> {
+                RemoteSubscription s = subs.get(g.sid());
+                if (s != null && s.detach(g.att())) {
+                    LOG.fine(() -> "subscription " + g.sid() + " dropped by " + e.sender() + ": " + g.why());
+                }
+            }
+            case Delivery.Frames f -> frames(e.sender(), shard, f);
+            case Delivery.Tick t -> tick(e.sender(), from, t);
         }
     }
 
-    private void frames(Map<String, String> b) {
-        RemoteSubscription s = subs.get(b.get("sid"));
+    private void frames(String sender, String shard, Delivery.Frames f) {
+        RemoteSubscription s = subs.get(f.sid());
         if (s == null) {
+            stray(shard, f.sid(), f.att()); // closed here, and the shard missed the unsubscribe
             return;
         }
-        synchronized (s) {
-            if (!b.get("att").equals(s.att)) {
-                return; // an older attachment (a previous owner, or before a repair)
-            }
-            long n = Long.parseLong(b.get("n"));
-            if (n < s.nextBatch) {
-                return; // a batch re-sent after an ambiguous error: already applied
-            }
-            if (n != s.nextBatch) {
-                LOG.warning(() -> "subscription " + s.sid + ": batch " + n + " from " + s.shard + " but expected "
-                        + s.nextBatch + "; re-attaching with resume");
-                s.needsAttach = true;
-                s.att = null;
-                return;
-            }
-            s.nextBatch++;
-            List<Frame> frames = new ArrayList<>();
-            try {
-                ArrayNode arr = (ArrayNode) Json.MAPPER.readTree(b.get("fr"));
-                for (JsonNode n2 : arr) {
-                    ObjectNode o = (ObjectNode) n2;
-                    String op = o.path("op").asText();
-                    if (s.rewriteFrom != null && "reset".equals(op)) {
-                        if (s.rewriteFrom.equals(o.path("cause").asText())) {
-                            o.put("cause", s.rewriteTo);
-                        }
-                        s.rewriteFrom = null;
-                    } else if ("ready".equals(op)) {
-                        s.rewriteFrom = null; // resumed without a reset: nothing to rename
-                    }
-                    frames.add(Frame.decode(o));
+        switch (s.frames(f)) {
+            case OTHER_ATTACHMENT -> {
+                if (!f.att().equals(s.att())) {
+                    stray(shard, f.sid(), f.att());
                 }
-            } catch (Exception e) {
-                LOG.warning(() -> "subscription " + s.sid + ": undecodable frames: " + e.getMessage());
-                s.needsAttach = true;
-                s.att = null;
-                return;
             }
-            if (!s.offer(frames)) {
-                LOG.info(() -> "subscription " + s.sid + " overflowed its queue; resetting it with a fresh snapshot");
-                s.needsAttach = true;
-                s.att = null;
-                s.lastEid = null;
-                s.rewriteFrom = "subscribe";
-                s.rewriteTo = "overflow";
-                pendingRewrite.put(s.sid, Boolean.TRUE);
+            case REPAIR -> LOG.info(() -> "subscription " + s.sid + ": batch " + f.n() + " from " + sender
+                    + " could not be applied (a batch missing, undecodable, or the queue overflowed); re-attaching");
+            default -> {
             }
         }
     }
 
-    private final Map<String, Boolean> pendingRewrite = new ConcurrentHashMap<>();
+    /**
+     * Frames keep coming for an attachment we no longer have: its unsubscribe was lost (a trimmed
+     * control stream, a shard restarted under the same id, an earlier process of this gateway).
+     * Ask its shard once to drop it; the set is bounded and forgotten now and then, so a lost
+     * request is asked again later.
+     */
+    private void stray(String shard, String sid, String att) {
+        if (strays.size() > 10_000) {
+            strays.clear();
+        }
+        if (strays.add(att)) {
+            unsubscribe(shard, sid, att);
+        }
+    }
 
-    // ---- the watcher: membership, moves, repairs -------------------------------------------------
+    /**
+     * A tick: the sender is alive and hosts {@code hosted} of our attachments. Tells its stale
+     * subscriptions live; if it hosts fewer than we hold attached to it, twice running (once could
+     * be an ack still on its way), some were dropped without a word reaching us: re-attach them all.
+     */
+    private void tick(String sender, Sender from, Delivery.Tick t) {
+        int ours = 0;
+        for (RemoteSubscription s : subs.values()) {
+            s.heardFrom(sender);
+            if (s.attachedTo(sender)) {
+                ours++;
+            }
+        }
+        if (ours > t.hosted()) {
+            if (++from.shortTicks >= 2) {
+                from.shortTicks = 0;
+                int n = ours;
+                LOG.warning(() -> "gateway " + gatewayId + ": " + sender + " hosts " + t.hosted() + " of our attachments"
+                        + " but we hold " + n + " attached to it; re-attaching them with resume");
+                repairSender(sender, from.shard);
+            }
+        } else {
+            from.shortTicks = 0;
+        }
+    }
+
+    /** Everything attached to (or being attached to) the sender is re-attached with resume. */
+    private void repairSender(String sender, String shard) {
+        for (RemoteSubscription s : subs.values()) {
+            if (sender.equals(s.sender()) || (s.sender() == null && shard.equals(s.shard()))) {
+                s.detachAll();
+            }
+        }
+        // Requests to it may have lost their acks: let their callers retry now, not at their timeout.
+        for (PendingAck p : acks.values()) {
+            if (p.shard().equals(shard)) {
+                p.future().complete(new String[] {Wire.NOT_OWNER, "the answer from " + shard + " was lost"});
+            }
+        }
+    }
+
+    // ---- the watcher: membership, moves, staleness, repairs --------------------------------------
 
     private void watch() {
         try {
@@ -490,50 +538,44 @@ public final class RedisBackend implements Backend {
         } catch (RuntimeException e) {
             return; // the reader marks stale; we retry next tick
         }
-        for (RemoteSubscription s : List.copyOf(subs.values())) {
-            if (s.closed()) {
+        long now = System.nanoTime();
+        List<RemoteSubscription> repair = new ArrayList<>();
+        for (RemoteSubscription s : subs.values()) {
+            if (s.closed() || !s.placed()) {
+                // Not placed: subscribe() put it in subs and is about to attach it, not "moved" (from nowhere).
                 continue;
             }
             String owner = Membership.owner(s.partition, live);
             if (owner == null) {
                 continue;
             }
-            boolean moved;
-            boolean repair;
-            synchronized (s) {
-                if (s.shard == null) {
-                    // subscribe() put it in subs and is about to attach it: not "moved" (from nowhere).
-                    // Attaching it here too raced that first attach (see attach) and, when it won,
-                    // renamed a resume_miss to failover for a subscription that never moved.
-                    continue;
-                }
-                moved = !owner.equals(s.shard);
-                repair = s.needsAttach || (!s.acked && System.nanoTime() - s.attachSentNanos > ACK_TIMEOUT_MS * 1_000_000L);
+            String sender = s.sender();
+            Sender from = sender == null ? null : senders.get(sender);
+            boolean due = s.check(now, from == null ? 0 : from.lastHeardNanos, STALE_NANOS, ACK_TIMEOUT_NANOS,
+                    REPAIR_EVERY_NANOS);
+            if (due || !owner.equals(s.shard())) {
+                repair.add(s);
             }
-            if (!moved && !repair) {
-                continue;
-            }
+        }
+        if (repair.size() > REPAIR_BUDGET) {
+            Collections.shuffle(repair); // the rest are due again next tick: a wave is spread, not a herd
+            repair = repair.subList(0, REPAIR_BUDGET);
+        }
+        for (RemoteSubscription s : repair) {
             try {
                 reattaches.increment();
-                boolean overflow = pendingRewrite.remove(s.sid) != null;
-                CompletableFuture<String[]> f = overflow ? attach(s, "subscribe", "overflow")
-                        : attach(s, "resume_miss", "failover");
+                CompletableFuture<String[]> f = attach(s, "resume_miss", "failover");
                 f.whenComplete((r, e) -> {
                     if (r != null && !r[0].isEmpty()) {
-                        synchronized (s) {
-                            s.needsAttach = true;
-                        }
-                        if (overflow) {
-                            pendingRewrite.put(s.sid, Boolean.TRUE);
-                        }
+                        s.needsAttach();
                     }
                 });
             } catch (LiveQueryException e) {
-                synchronized (s) {
-                    s.needsAttach = true;
-                }
+                s.needsAttach();
             }
         }
+        // Forget senders that have been silent for a minute (old incarnations of restarted shards).
+        senders.values().removeIf(x -> now - x.lastHeardNanos > 60_000_000_000L);
     }
 
     // ---- reads and writes ------------------------------------------------------------------------
@@ -559,19 +601,26 @@ public final class RedisBackend implements Backend {
     }
 
     // Unrestricted puts, deletes and batches are one script call; with a write filter (PROTOCOL §9)
-    // they go through CheckedWrites, so the check and the write are one atomic step.
+    // they go through CheckedWrites, so the check and the write are one atomic step. {@code key}
+    // is the Idempotency-Key ({@link #idempotent}), or null.
 
     @Override
     public WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write)
+            throws LiveQueryException {
+        return put(table, id, row, ifMatch, write, null);
+    }
+
+    private WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write, String key)
             throws LiveQueryException {
         checkTable(table);
         ObjectNode data = Rows.copy(id, row);
         Rows.checkSize(id, data, options.maxRowBytes());
         if (write == null) {
-            return new WriteResult(id, store.write(table, List.of(new RowStore.Op(id, data, ifMatch))).get(0), false);
+            return new WriteResult(id, store.write(table, List.of(new RowStore.Op(id, data, ifMatch)), key).get(0),
+                    false);
         }
         Access.checkAfter(write, id, data);
-        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, cur -> {
+        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
             Row c = cur.get(0);
             Access.checkBefore(write, table, id, c == null ? null : c.data());
             checkIfMatch(id, c, ifMatch);
@@ -583,10 +632,15 @@ public final class RedisBackend implements Backend {
     @Override
     public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write)
             throws LiveQueryException {
+        return patch(table, id, fields, ifMatch, write, null);
+    }
+
+    private WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write, String key)
+            throws LiveQueryException {
         checkTable(table);
         Rows.checkPatch(id, fields);
         // A patch always reads first (it merges in Java), so it is always a checked write.
-        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, cur -> {
+        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
             Row c = cur.get(0);
             if (c == null) {
                 throw Access.notFound(table, id);
@@ -612,12 +666,18 @@ public final class RedisBackend implements Backend {
 
     @Override
     public WriteResult delete(String table, String id, Long ifMatch, Where write) throws LiveQueryException {
+        return delete(table, id, ifMatch, write, null);
+    }
+
+    private WriteResult delete(String table, String id, Long ifMatch, Where write, String key)
+            throws LiveQueryException {
         checkTable(table);
         Rows.checkId(id);
         if (write == null) {
-            return new WriteResult(id, store.write(table, List.of(new RowStore.Op(id, null, ifMatch))).get(0), true);
+            return new WriteResult(id, store.write(table, List.of(new RowStore.Op(id, null, ifMatch)), key).get(0),
+                    true);
         }
-        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, cur -> {
+        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
             Row c = cur.get(0);
             if (c == null) {
                 throw Access.notFound(table, id);
@@ -650,6 +710,11 @@ public final class RedisBackend implements Backend {
     @Override
     public List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write)
             throws LiveQueryException {
+        return batch(table, upserts, deletes, write, null);
+    }
+
+    private List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write,
+            String key) throws LiveQueryException {
         checkTable(table);
         List<RowStore.Op> ops = new ArrayList<>();
         Set<String> ids2 = new HashSet<>();
@@ -675,7 +740,7 @@ public final class RedisBackend implements Backend {
         if (ops.isEmpty()) {
             return List.of();
         }
-        List<Long> vs = write == null ? store.write(table, ops) : checkedBatch(table, ops, write);
+        List<Long> vs = write == null ? store.write(table, ops, key) : checkedBatch(table, ops, write, key);
         List<WriteResult> out = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             out.add(new WriteResult(ops.get(i).id(), vs.get(i), ops.get(i).after() == null));
@@ -684,7 +749,8 @@ public final class RedisBackend implements Backend {
     }
 
     /** A batch under a write filter: every row checked, then all written or none. */
-    private List<Long> checkedBatch(String table, List<RowStore.Op> ops, Where write) throws LiveQueryException {
+    private List<Long> checkedBatch(String table, List<RowStore.Op> ops, Where write, String key)
+            throws LiveQueryException {
         List<String> ids = new ArrayList<>(ops.size());
         List<ObjectNode> after = new ArrayList<>(ops.size());
         for (RowStore.Op op : ops) {
@@ -692,7 +758,7 @@ public final class RedisBackend implements Backend {
             ids.add(op.id());
             after.add(op.after());
         }
-        return CheckedWrites.run(store, table, ids, false, cur -> {
+        return CheckedWrites.run(store, table, ids, false, key, cur -> {
             for (int i = 0; i < ids.size(); i++) {
                 Row c = cur.get(i);
                 boolean delete = after.get(i) == null;
@@ -702,6 +768,69 @@ public final class RedisBackend implements Backend {
             }
             return after;
         });
+    }
+
+    /**
+     * Writes remembered under {@code key} in the write script itself (atomic with the write), so
+     * a retry of a write whose answer was lost (a 503 after it was sent) cannot apply twice.
+     */
+    @Override
+    public Backend idempotent(String key) {
+        RedisBackend b = this;
+        return new Backend() {
+            @Override
+            public WriteResult put(String t, String id, ObjectNode row, Long ifMatch, Where write)
+                    throws LiveQueryException {
+                return b.put(t, id, row, ifMatch, write, key);
+            }
+
+            @Override
+            public WriteResult patch(String t, String id, ObjectNode f, Long ifMatch, Where write)
+                    throws LiveQueryException {
+                return b.patch(t, id, f, ifMatch, write, key);
+            }
+
+            @Override
+            public WriteResult delete(String t, String id, Long ifMatch, Where write) throws LiveQueryException {
+                return b.delete(t, id, ifMatch, write, key);
+            }
+
+            @Override
+            public List<WriteResult> batch(String t, List<ObjectNode> up, List<String> del, Where write)
+                    throws LiveQueryException {
+                return b.batch(t, up, del, write, key);
+            }
+
+            @Override
+            public Row get(String t, String id, Where read) throws LiveQueryException {
+                return b.get(t, id, read);
+            }
+
+            @Override
+            public QueryResult query(Query q) throws LiveQueryException {
+                return b.query(q);
+            }
+
+            @Override
+            public Subscription subscribe(Query q, String resume, Runnable wakeup) throws LiveQueryException {
+                return b.subscribe(q, resume, wakeup);
+            }
+
+            @Override
+            public boolean ready() {
+                return b.ready();
+            }
+
+            @Override
+            public Map<String, Long> gauges() {
+                return b.gauges();
+            }
+
+            @Override
+            public void close() {
+                // the wrapped backend is closed by its owner
+            }
+        };
     }
 
     @Override
@@ -730,7 +859,9 @@ public final class RedisBackend implements Backend {
             Thread.currentThread().interrupt();
         }
         try {
-            redis.cmd().del(Keys.gatewayAlive(gatewayId));
+            // A clean exit leaves nothing behind (a crash is cleaned up by the shards: see Shard).
+            redis.cmd().del(Keys.gatewayAlive(gatewayId), Keys.delivery(gatewayId));
+            redis.cmd().srem(Keys.GATEWAYS, gatewayId);
         } catch (RuntimeException ignored) {
             // expires anyway
         }

@@ -5,8 +5,7 @@
  * is unreachable for 3 s every subscription gets {@code status stale}, and {@code status live}
  * plus a resume-based catch-up when it is back.
  *
- * <p>Wiring in a gateway: {@code RedisBackend.create(options, uri)} (or the constructor with a
- * gateway id and a Micrometer registry), where {@code uri} is {@code livequery.redis.uri}:
+ * <p>Wiring in a gateway: {@code new RedisBackend(options, uri, gatewayId, meterRegistry)}, where {@code uri} is {@code livequery.redis.uri}:
  * {@code redis://host:port} or {@code redis-cluster://h1:p1,h2:p2}. The gateway's
  * {@code EngineOptions.secret} must equal the shards' {@code LIVEQUERY_SECRET}: shards sign the
  * cursors and tokens the gateway's one-shot queries and subscriptions exchange.

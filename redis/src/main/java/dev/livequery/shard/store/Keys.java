@@ -14,6 +14,8 @@ public final class Keys {
     public static final String EPOCH = "lq:epoch";
     /** Shard ids that have registered; pruned of members whose heartbeat key expired. */
     public static final String SHARDS = "lq:shards";
+    /** Gateway ids that have registered; a shard deletes the delivery stream of one whose heartbeat expired. */
+    public static final String GATEWAYS = "lq:gateways";
 
     private Keys() {
     }
@@ -39,6 +41,11 @@ public final class Keys {
         return "lq:" + tag(p) + ":seq:" + table;
     }
 
+    /** The result of a write made under an idempotency key, kept for the resume horizon. */
+    public static String idempotency(int p, String table, String key) {
+        return "lq:" + tag(p) + ":idem:" + table + ":" + key;
+    }
+
     /** Set of the tables that live in the partition (so a cold start needs no SCAN). */
     public static String tables(int p) {
         return "lq:" + tag(p) + ":tables";
@@ -49,6 +56,11 @@ public final class Keys {
         return "lq:" + tag(p) + ":changes";
     }
 
+    /** The bytes of row images the partition's change stream holds, kept by the write script. */
+    public static String changeBytes(int p) {
+        return "lq:" + tag(p) + ":changes:bytes";
+    }
+
     /** Lease: {@code <shardId>:<fence>}, with a PX TTL. */
     public static String owner(int p) {
         return "lq:" + tag(p) + ":owner";
@@ -57,6 +69,15 @@ public final class Keys {
     /** Fence counter, INCRed on every new lease. */
     public static String fence(int p) {
         return "lq:" + tag(p) + ":fence";
+    }
+
+    /**
+     * The partition's history generation (hash: {@code id} = run_id:master_replid of the Redis
+     * node last seen serving it, {@code n} = generation number, bumped when that node changed in a
+     * way that may have lost acknowledged writes). Part of the engines' epoch.
+     */
+    public static String gen(int p) {
+        return "lq:" + tag(p) + ":gen";
     }
 
     /** A shard's heartbeat. */

@@ -16,7 +16,6 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -54,9 +53,25 @@ public final class RowStore {
     public record Snapshot(String lastId, List<TableState> tables) {
     }
 
-    // KEYS: rows, seq, changes, tables. ARGV: table, maxlen, n, then n × (kind, id, ifMatch, json).
-    // Pass 1 checks every precondition, pass 2 applies: nothing is written unless all pass.
+    // KEYS: rows, seq, changes, bytes, tables. ARGV: table, hard cap, n, keep (count), keep (ms),
+    // max bytes, then n × (kind, id, ifMatch, json). Pass 1 checks every precondition, pass 2
+    // applies: nothing is written unless all pass. Then the trim, oldest first, at most 100 + n
+    // entries per write (so one write costs little and the trim still outpaces the writes); an
+    // entry goes when it is beyond the resume horizon (PROTOCOL §3: the last `keep` changes or
+    // `keep ms`, whichever is more), or beyond the hard cap in changes, or while the stream's
+    // images take more than `max bytes`: memory is bounded under any write rate and any row size.
+    // `bytes` counts the images the stream holds (see ENTRY_OVERHEAD), so the byte bound needs no scan.
+    // With a 6th key (an idempotency key): if it holds a result, that result is the answer and
+    // nothing is written; else the versions are stored there for the horizon after the write.
     private static final Redis.Script WRITE = Redis.Script.of("""
+            if KEYS[6] then
+              local done = redis.call('GET', KEYS[6])
+              if done then
+                local out = {'OK'}
+                for v in string.gmatch(done, '[^,]+') do out[#out + 1] = v end
+                return out
+              end
+            end
             local n = tonumber(ARGV[3])
             local function ver(cur)
               if not cur then return nil end
@@ -64,7 +79,7 @@ public final class RowStore {
               return string.sub(cur, 1, bar - 1), string.sub(cur, bar + 1)
             end
             for i = 0, n - 1 do
-              local kind, id, ifm = ARGV[4 + i*4], ARGV[5 + i*4], ARGV[6 + i*4]
+              local kind, id, ifm = ARGV[7 + i*4], ARGV[8 + i*4], ARGV[9 + i*4]
               local cur = redis.call('HGET', KEYS[1], id)
               local v = ver(cur)
               if ifm == 'A' then
@@ -73,8 +88,9 @@ public final class RowStore {
               if kind == 'D' and not cur then return {'404', id, ''} end
             end
             local out = {'OK'}
+            local added, last = 0, 0
             for i = 0, n - 1 do
-              local kind, id, json = ARGV[4 + i*4], ARGV[5 + i*4], ARGV[7 + i*4]
+              local kind, id, json = ARGV[7 + i*4], ARGV[8 + i*4], ARGV[10 + i*4]
               local cur = redis.call('HGET', KEYS[1], id)
               local bv, bj = ver(cur)
               local v = redis.call('INCR', KEYS[2])
@@ -84,13 +100,64 @@ public final class RowStore {
               else
                 redis.call('HSET', KEYS[1], id, v .. '|' .. json)
               end
-              redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 't', ARGV[1], 'id', id, 'v', v,
-                'bv', bv or '0', 'b', bj or '', 'a', json)
+              redis.call('XADD', KEYS[3], '*', 't', ARGV[1], 'id', id, 'v', v, 'bv', bv or '0', 'b', bj or '', 'a', json)
+              last = ${SIZE} + #json + #(bj or '')
+              added = added + last
               out[#out + 1] = tostring(v)
             end
-            redis.call('SADD', KEYS[4], ARGV[1])
+            redis.call('SADD', KEYS[5], ARGV[1])
+            if KEYS[6] then
+              redis.call('SET', KEYS[6], table.concat(out, ',', 2), 'PX', math.max(tonumber(ARGV[5]), 60000))
+            end
+            local bytes = redis.call('INCRBY', KEYS[4], added)
+            local keep, cap, maxb = tonumber(ARGV[4]), tonumber(ARGV[2]), tonumber(ARGV[6])
+            local len = redis.call('XLEN', KEYS[3])
+            if len > keep or len > cap or bytes > maxb then
+              local t = redis.call('TIME')
+              local cut = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[5])
+              local limit = 100 + n
+              -- read only what may go (plus the first entry that stays): entries carry whole rows,
+              -- and when the horizon's time keeps them, the first one read tells
+              local count = math.min(math.max(len - cap, 1), limit) + 1
+              local from, upto, freed, stay = '-', 0, 0, nil
+              while not stay do
+                local old = redis.call('XRANGE', KEYS[3], from, '+', 'COUNT', count)
+                for j = 1, #old do
+                  local left = len - upto
+                  local ms = tonumber(string.match(old[j][1], '^(%d+)'))
+                  -- the newest entry always stays: it holds the stream's last id
+                  if left <= 1 or upto >= limit
+                      or not (left > keep and ms < cut or left > cap or bytes - freed > maxb) then
+                    stay = old[j][1]
+                    break
+                  end
+                  local f = old[j][2]
+                  local size = ${SIZE}
+                  for k = 1, #f, 2 do
+                    if f[k] == 'a' or f[k] == 'b' then size = size + #f[k + 1] end
+                  end
+                  upto = upto + 1
+                  freed = freed + size
+                end
+                if not stay then
+                  if #old == 0 then break end
+                  from = '(' .. old[#old][1]
+                  count = math.min(count * 2, 64)
+                end
+              end
+              if upto > 0 and stay then
+                redis.call('XTRIM', KEYS[3], 'MINID', stay)
+                if len - upto <= 1 then
+                  -- one entry left: count it afresh, so a counter that drifted (a stream trimmed by
+                  -- hand) cannot keep the history empty for ever
+                  redis.call('SET', KEYS[4], last)
+                else
+                  redis.call('DECRBY', KEYS[4], freed)
+                end
+              end
+            end
             return out
-            """);
+            """.replace("${SIZE}", Long.toString(RowStore.ENTRY_OVERHEAD)));
 
     // KEYS: tables, changes (of one partition; the per-table keys share its hash tag).
     // Returns {lastStreamId, table1, seq1, {id, val, ...}, table2, ...} read atomically.
@@ -111,17 +178,39 @@ public final class RowStore {
             return {redis.call('GET', KEYS[2]) or '0', redis.call('HGETALL', KEYS[1])}
             """);
 
-    private final Redis redis;
-    private final int horizon;
+    /** What a stream entry costs beyond its images, as the write script counts it. */
+    static final long ENTRY_OVERHEAD = 96;
 
-    /** @param horizon approximate number of changes each partition stream keeps (MAXLEN ~) */
-    public RowStore(Redis redis, int horizon) {
+    private final Redis redis;
+    private final int keepChanges;
+    private final long keepMs;
+    private final int hardCap;
+    private final long maxBytes;
+
+    /**
+     * @param keepChanges changes each partition stream keeps at least, for resume and failover
+     * @param keepTime and at least those this young (whichever keeps more)
+     * @param hardCap changes a stream keeps at most, whatever their age
+     * @param maxBytes bytes of row images (JSON) a stream keeps at most, whatever the horizon says
+     */
+    public RowStore(Redis redis, int keepChanges, java.time.Duration keepTime, int hardCap, long maxBytes) {
         this.redis = redis;
-        this.horizon = horizon;
+        this.keepChanges = keepChanges;
+        this.keepMs = keepTime.toMillis();
+        this.hardCap = Math.max(hardCap, keepChanges);
+        this.maxBytes = maxBytes;
     }
 
-    public Redis redis() {
-        return redis;
+    public RowStore(Redis redis, int keepChanges, java.time.Duration keepTime, int hardCap) {
+        this(redis, keepChanges, keepTime, hardCap, dev.livequery.core.EngineOptions.DEFAULT_MAX_HISTORY_BYTES);
+    }
+
+    /**
+     * The horizon of the engine options (PROTOCOL §3: 10,000 changes or 5 minutes by default),
+     * and their {@code maxHistoryBytes} per partition stream.
+     */
+    public RowStore(Redis redis, dev.livequery.core.EngineOptions o) {
+        this(redis, o.horizonChanges(), o.horizonTime(), o.maxHistory(), o.maxHistoryBytes());
     }
 
     /**
@@ -155,6 +244,93 @@ public final class RowStore {
         return Integer.parseInt(now);
     }
 
+    // KEYS: the gen key of each partition (one node). ARGV: '1' if a restart of this node keeps
+    // every acknowledged write (AOF with appendfsync always), else '0'. For each partition: if the
+    // node serving it is not the one recorded (another run_id: a restart, or a replica promoted),
+    // record it and, unless it is a restart that kept everything, bump the generation. A promotion
+    // (the new master's replid2 is the old replid) always bumps: replication is asynchronous.
+    // Returns the generation numbers.
+    private static final Redis.Script GENERATIONS = Redis.Script.of("""
+            local info = redis.call('INFO', 'server') .. redis.call('INFO', 'replication')
+            local run = string.match(info, 'run_id:(%x+)')
+            local replid = string.match(info, 'master_replid:(%x+)')
+            local replid2 = string.match(info, 'master_replid2:(%x+)')
+            local now = run .. ':' .. replid
+            local out = {}
+            for i = 1, #KEYS do
+              local cur = redis.call('HGET', KEYS[i], 'id')
+              if cur ~= now then
+                redis.call('HSET', KEYS[i], 'id', now)
+                if cur then
+                  local oldRun, oldRepl = string.match(cur, '^(%x+):(%x+)$')
+                  if oldRun ~= run and (ARGV[1] ~= '1' or oldRepl == replid2) then
+                    redis.call('HINCRBY', KEYS[i], 'n', 1)
+                  end
+                end
+              end
+              out[i] = tonumber(redis.call('HGET', KEYS[i], 'n') or '0')
+            end
+            return out
+            """);
+
+    /**
+     * The history generation of each partition, after recording the Redis node that serves it
+     * now. A generation changes when the node changed in a way that may have lost acknowledged
+     * writes: a restart without {@code appendfsync always}, or a replica promoted (writes are
+     * acknowledged before they are replicated; there is no WAIT). Engines fold it into their epoch,
+     * so resume tokens of the old history get {@code reset epoch}, never a splice against reused
+     * change numbers.
+     */
+    public List<Long> generations(List<Integer> ps, boolean durableRestarts) {
+        String flag = durableRestarts ? "1" : "0";
+        if (!redis.cluster()) {
+            String[] keys = new String[ps.size()];
+            for (int i = 0; i < ps.size(); i++) {
+                keys[i] = Keys.gen(ps.get(i));
+            }
+            return redis.eval(GENERATIONS, ScriptOutputType.MULTI, keys, flag);
+        }
+        List<java.util.concurrent.CompletableFuture<List<Long>>> calls = new ArrayList<>(ps.size());
+        for (int p : ps) {
+            calls.add(redis.evalAsync(GENERATIONS, ScriptOutputType.MULTI, new String[] {Keys.gen(p)}, flag));
+        }
+        List<Long> out = new ArrayList<>(ps.size());
+        for (var c : calls) {
+            try {
+                out.add(c.get(redis.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).get(0));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RedisException("interrupted while reading generations");
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new RedisException("reading generations failed: " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * True if the Redis configuration keeps every acknowledged write across a restart (AOF with
+     * {@code appendfsync always}); false if not, or if CONFIG is not allowed (then any restart
+     * starts a new generation: safe, at the price of resets).
+     */
+    public boolean durableRestarts() {
+        try {
+            Map<String, String> c = redis.cmd().configGet("appendonly", "appendfsync");
+            return "yes".equals(c.get("appendonly")) && "always".equals(c.get("appendfsync"));
+        } catch (RedisException e) {
+            return false;
+        }
+    }
+
+    /** The eviction policy, or null if CONFIG is not allowed. */
+    public String evictionPolicy() {
+        try {
+            return redis.cmd().configGet("maxmemory-policy").get("maxmemory-policy");
+        } catch (RedisException e) {
+            return null;
+        }
+    }
+
     /** The id of the newest entry of a partition's stream, or {@code 0-0}. */
     public String lastId(int p) {
         var last = redis.cmd().xrevrange(Keys.changes(p), Range.create("-", "+"), Limit.from(1));
@@ -171,13 +347,28 @@ public final class RowStore {
 
     /** Applies the ops atomically (all or nothing) and returns their versions, in order. */
     public List<Long> write(String table, List<Op> ops) throws LiveQueryException {
+        return write(table, ops, null);
+    }
+
+    /**
+     * {@link #write}, remembered under {@code idempotencyKey} (nullable) for the resume horizon
+     * (at least a minute): a retry with the key answers the first result and writes nothing.
+     */
+    public List<Long> write(String table, List<Op> ops, String idempotencyKey) throws LiveQueryException {
         int p = Keys.partition(table);
-        String[] keys = {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.tables(p)};
-        String[] args = new String[3 + ops.size() * 4];
+        String[] keys = idempotencyKey == null
+                ? new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
+                    Keys.tables(p)}
+                : new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
+                    Keys.tables(p), Keys.idempotency(p, table, idempotencyKey)};
+        String[] args = new String[6 + ops.size() * 4];
         args[0] = table;
-        args[1] = Integer.toString(horizon);
+        args[1] = Integer.toString(hardCap);
         args[2] = Integer.toString(ops.size());
-        int i = 3;
+        args[3] = Integer.toString(keepChanges);
+        args[4] = Long.toString(keepMs);
+        args[5] = Long.toString(maxBytes);
+        int i = 6;
         for (Op op : ops) {
             args[i++] = op.after() == null ? "D" : "P";
             args[i++] = op.id();
@@ -321,14 +512,5 @@ public final class RowStore {
     /** What a caller sees when Redis is down: 503, retryable. */
     public static LiveQueryException unavailable(RuntimeException e) {
         return new LiveQueryException(UNAVAILABLE, "the Redis store is unreachable: " + e.getMessage());
-    }
-
-    /** Test helper view: rows by id. */
-    public static Map<String, Row> byId(List<Row> rows) {
-        Map<String, Row> m = new HashMap<>();
-        for (Row r : rows) {
-            m.put(r.id(), r);
-        }
-        return m;
     }
 }

@@ -34,9 +34,10 @@ final class CheckedWrites {
     /**
      * @param userIfMatch whether the client sent If-Match: a concurrent change is then its
      *                    412, not a reason to decide again
+     * @param key         the write's Idempotency-Key, or null
      */
-    static List<Long> run(RowStore store, String table, List<String> ids, boolean userIfMatch, Plan plan)
-            throws LiveQueryException {
+    static List<Long> run(RowStore store, String table, List<String> ids, boolean userIfMatch, String key,
+            Plan plan) throws LiveQueryException {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             List<Row> current = store.getAll(table, ids);
             List<ObjectNode> after = plan.decide(current);
@@ -47,7 +48,7 @@ final class CheckedWrites {
                         : new RowStore.Op(ids.get(i), after.get(i), cur.version(), false));
             }
             try {
-                return store.write(table, ops);
+                return store.write(table, ops, key);
             } catch (LiveQueryException e) {
                 if (e.code() != VERSION_MISMATCH) {
                     throw e;
