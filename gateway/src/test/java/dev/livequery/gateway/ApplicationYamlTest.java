@@ -118,26 +118,9 @@ class ApplicationYamlTest {
         for (String cap : List.of("4096", String.valueOf(256L << 20))) {
             try (TestGateway gw = new TestGateway("livequery.limits.max-row", "512",
                     "livequery.limits.max-history-bytes", cap)) {
-                gw.put("h", "a", "n", 1);
-                String eid;
-                try (WsClient c = WsClient.connect(gw.port)) {
-                    c.send(WebSocketTest.sub("s", "{\"table\":\"h\",\"limit\":5}"));
-                    await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
-                    eid = c.replica("s").lastEid;
-                }
-                for (int i = 0; i < 60; i++) {
-                    gw.put("h", "x" + i, "pad", "y".repeat(300)); // ~20 KB of images after the eid
-                }
-                try (WsClient c = WsClient.connect(gw.port)) {
-                    c.send("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"h\",\"limit\":5},"
-                            + "\"resume\":\"" + eid + "\"}");
-                    await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
-                    boolean resumed = c.replica("s").resumedReadies() == 1;
-                    assertThat(resumed).as("max-history-bytes %s", cap).isEqualTo(!cap.equals("4096"));
-                    if (!resumed) {
-                        assertThat(c.replica("s").resetCauses).containsExactly("resume_miss");
-                    }
-                }
+                // 60 changes of ~330 bytes: ~20 KB of images after the eid
+                assertResumes(gw, 60, i -> new Object[] {"pad", "y".repeat(300)}, !cap.equals("4096"),
+                        "max-history-bytes " + cap);
             }
         }
     }
@@ -197,26 +180,36 @@ class ApplicationYamlTest {
     void resumeMaxChangesCapsTheHorizon() throws Exception {
         for (String cap : List.of("5", "1000000")) {
             try (TestGateway gw = new TestGateway("livequery.resume.max-changes", cap)) {
-                gw.put("h", "a", "n", 1);
-                String eid;
-                try (WsClient c = WsClient.connect(gw.port)) {
-                    c.send(WebSocketTest.sub("s", "{\"table\":\"h\",\"limit\":5}"));
-                    await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
-                    eid = c.replica("s").lastEid;
-                }
-                for (int i = 0; i < 20; i++) {
-                    gw.put("h", "x" + i, "n", i); // 20 changes after the eid
-                }
-                try (WsClient c = WsClient.connect(gw.port)) {
-                    c.send("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"h\",\"limit\":5},\"resume\":\""
-                            + eid + "\"}");
-                    await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
-                    boolean resumed = c.replica("s").resumedReadies() == 1;
-                    assertThat(resumed).as("max-changes %s", cap).isEqualTo(!cap.equals("5"));
-                    if (!resumed) {
-                        assertThat(c.replica("s").resetCauses).containsExactly("resume_miss");
-                    }
-                }
+                assertResumes(gw, 20, i -> new Object[] {"n", i}, !cap.equals("5"), "max-changes " + cap);
+            }
+        }
+    }
+
+    /**
+     * Subscribes to table {@code h}, disconnects, makes {@code changes} new rows with the fields
+     * {@code fields} gives, and resumes from the last eid: a resume without reset if {@code
+     * resumes}, else {@code reset resume_miss}.
+     */
+    private static void assertResumes(TestGateway gw, int changes, java.util.function.IntFunction<Object[]> fields,
+            boolean resumes, String as) throws Exception {
+        gw.put("h", "a", "n", 1);
+        String eid;
+        try (WsClient c = WsClient.connect(gw.port)) {
+            c.send(WebSocketTest.sub("s", "{\"table\":\"h\",\"limit\":5}"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
+            eid = c.replica("s").lastEid;
+        }
+        for (int i = 0; i < changes; i++) {
+            gw.put("h", "x" + i, fields.apply(i));
+        }
+        try (WsClient c = WsClient.connect(gw.port)) {
+            c.send("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"h\",\"limit\":5},\"resume\":\""
+                    + eid + "\"}");
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
+            boolean resumed = c.replica("s").resumedReadies() == 1;
+            assertThat(resumed).as(as).isEqualTo(resumes);
+            if (!resumed) {
+                assertThat(c.replica("s").resetCauses).containsExactly("resume_miss");
             }
         }
     }
