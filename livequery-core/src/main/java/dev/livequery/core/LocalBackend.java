@@ -391,16 +391,7 @@ public final class LocalBackend implements Backend {
             throws LiveQueryException {
         Rows.checkPatch(id, fields);
         return new WriteResult(id, onExisting(table, id, ifMatch, write, cur -> {
-            ObjectNode merged = cur.data().deepCopy();
-            fields.fields().forEachRemaining(e -> {
-                if (e.getValue().isNull()) {
-                    merged.remove(e.getKey());
-                } else {
-                    merged.set(e.getKey(), e.getValue().deepCopy());
-                }
-            });
-            merged.put("id", id);
-            return merged;
+            return Rows.merge(id, cur.data(), fields);
         }), false);
     }
 

@@ -15,6 +15,23 @@ public final class Rows {
     private Rows() {
     }
 
+    /**
+     * A PATCH's after-image (PROTOCOL §7): {@code current} with {@code fields} merged at the top
+     * level, a null value removing its field; the id stays {@code id}. Both backends merge here.
+     */
+    public static ObjectNode merge(String id, ObjectNode current, ObjectNode fields) {
+        ObjectNode merged = current.deepCopy();
+        fields.fields().forEachRemaining(e -> {
+            if (e.getValue().isNull()) {
+                merged.remove(e.getKey());
+            } else {
+                merged.set(e.getKey(), e.getValue().deepCopy());
+            }
+        });
+        merged.put("id", id);
+        return merged;
+    }
+
     /** Refuses a patch whose fields are not valid Unicode or that would change the id. */
     public static void checkPatch(String id, ObjectNode fields) throws LiveQueryException {
         checkId(id);

@@ -684,16 +684,7 @@ public final class RedisBackend implements Backend {
             }
             Access.checkBefore(write, table, id, c.data());
             checkIfMatch(id, c, ifMatch);
-            ObjectNode merged = c.data().deepCopy();
-            fields.fields().forEachRemaining(e -> {
-                if (e.getValue().isNull()) {
-                    merged.remove(e.getKey());
-                } else {
-                    merged.set(e.getKey(), e.getValue().deepCopy());
-                }
-            });
-            merged.put("id", id);
-            ObjectNode after = Rows.copy(id, merged);
+            ObjectNode after = Rows.copy(id, Rows.merge(id, c.data(), fields));
             Rows.checkSize(id, after, options.maxRowBytes());
             Access.checkAfter(write, id, after);
             return List.of(after);
