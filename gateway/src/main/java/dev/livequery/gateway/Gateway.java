@@ -7,7 +7,7 @@ import dev.livequery.gateway.auth.AuthFilter;
 import dev.livequery.gateway.auth.Cors;
 import dev.livequery.gateway.auth.JsonRefusal;
 import dev.livequery.gateway.delivery.Connections;
-import dev.livequery.gateway.delivery.GatewayMetrics;
+import dev.livequery.gateway.metrics.GatewayMetrics;
 import dev.livequery.gateway.http.HttpErrors;
 import dev.livequery.gateway.http.JsonDirectHandler;
 import dev.livequery.gateway.http.ClientScript;

@@ -2,7 +2,7 @@ package dev.livequery.gateway.http;
 
 import dev.livequery.core.Backend;
 import dev.livequery.gateway.delivery.Connections;
-import dev.livequery.gateway.delivery.GatewayMetrics;
+import dev.livequery.gateway.metrics.GatewayMetrics;
 import dev.livequery.sources.postgres.SourcedBackend;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;

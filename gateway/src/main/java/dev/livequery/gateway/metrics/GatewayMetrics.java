@@ -1,7 +1,10 @@
-package dev.livequery.gateway.delivery;
+package dev.livequery.gateway.metrics;
 
 import dev.livequery.core.Backend;
 import dev.livequery.core.Frame;
+import dev.livequery.gateway.delivery.Close;
+import dev.livequery.gateway.delivery.Connections;
+import dev.livequery.gateway.delivery.DeliveryMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -16,7 +19,7 @@ import java.util.function.Supplier;
  * The gateway's Prometheus metrics. Counters are looked up once and kept, so counting a frame on
  * the writer's hot path is an atomic add, not a registry lookup.
  */
-public final class GatewayMetrics {
+public final class GatewayMetrics implements DeliveryMetrics {
     private final PrometheusMeterRegistry registry;
     private final Counter wsFrames;
     private final Counter sseFrames;
@@ -79,7 +82,8 @@ public final class GatewayMetrics {
         return Counter.builder("livequery_bytes_sent_total").tag("transport", transport).register(registry);
     }
 
-    void sent(String transport, Frame frame, int chars) {
+    @Override
+    public void sent(String transport, Frame frame, int chars) {
         (transport.equals("ws") ? wsFrames : sseFrames).increment();
         (transport.equals("ws") ? wsBytes : sseBytes).increment(chars);
         if (frame == null) {
@@ -95,11 +99,13 @@ public final class GatewayMetrics {
         }
     }
 
-    void teardown(Close close) {
+    @Override
+    public void teardown(Close close) {
         registry.counter("livequery_teardowns_total", "cause", close.cause()).increment();
     }
 
-    void lag(long nanos) {
+    @Override
+    public void lag(long nanos) {
         lag.record(nanos, TimeUnit.NANOSECONDS);
     }
 
