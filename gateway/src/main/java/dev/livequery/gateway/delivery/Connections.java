@@ -82,21 +82,21 @@ public final class Connections implements AutoCloseable {
         return new Outbound(this, t, peer, keepAlive, idle);
     }
 
-    void opened(Outbound o, String kind) {
+    void opened(Outbound o, Transport.Kind kind) {
         open.add(o);
-        (kind.equals("ws") ? ws : sse).incrementAndGet();
+        (kind == Transport.Kind.WS ? ws : sse).incrementAndGet();
     }
 
-    void closed(Outbound o, String kind) {
+    void closed(Outbound o, Transport.Kind kind) {
         if (open.remove(o)) {
-            (kind.equals("ws") ? ws : sse).decrementAndGet();
+            (kind == Transport.Kind.WS ? ws : sse).decrementAndGet();
             admitted.decrementAndGet();
         }
     }
 
     /** Open connections of {@code kind}: a metrics gauge. */
-    public int open(String kind) {
-        return (kind.equals("ws") ? ws : sse).get();
+    public int open(Transport.Kind kind) {
+        return (kind == Transport.Kind.WS ? ws : sse).get();
     }
 
     public int subscriptions() {

@@ -9,7 +9,7 @@ import dev.livequery.core.Frame;
  */
 public interface DeliveryMetrics {
     /** A frame (or, with {@code frame} null, a ready-made reply) of {@code chars} went out on a {@code transport}. */
-    void sent(String transport, Frame frame, int chars);
+    void sent(Transport.Kind transport, Frame frame, int chars);
 
     /** A connection ended for {@code close}'s cause. */
     void teardown(Close close);

@@ -5,6 +5,7 @@ import dev.livequery.core.Frame;
 import dev.livequery.gateway.delivery.Close;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.DeliveryMetrics;
+import dev.livequery.gateway.delivery.Transport.Kind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -36,9 +37,9 @@ public final class GatewayMetrics implements DeliveryMetrics {
     /** Shares {@code registry} with the backend, so one scrape shows both (cluster mode). */
     public GatewayMetrics(Backend backend, Connections connections, PrometheusMeterRegistry registry) {
         this.registry = registry;
-        Gauge.builder("livequery_connections", () -> connections.open("ws")).tag("transport", "ws")
+        Gauge.builder("livequery_connections", () -> connections.open(Kind.WS)).tag("transport", Kind.WS.wire())
                 .description("open WebSocket connections").register(registry);
-        Gauge.builder("livequery_connections", () -> connections.open("sse")).tag("transport", "sse")
+        Gauge.builder("livequery_connections", () -> connections.open(Kind.SSE)).tag("transport", Kind.SSE.wire())
                 .description("open SSE streams").register(registry);
         Gauge.builder("livequery_gateway_subscriptions", connections::subscriptions)
                 .description("subscriptions held by this gateway's connections").register(registry);
@@ -60,10 +61,10 @@ public final class GatewayMetrics implements DeliveryMetrics {
             };
             Gauge.builder("livequery_backend_" + key, read).description("backend gauge " + key).register(registry);
         }
-        wsFrames = frames("ws");
-        sseFrames = frames("sse");
-        wsBytes = bytes("ws");
-        sseBytes = bytes("sse");
+        wsFrames = frames(Kind.WS);
+        sseFrames = frames(Kind.SSE);
+        wsBytes = bytes(Kind.WS);
+        sseBytes = bytes(Kind.SSE);
         resumeHit = Counter.builder("livequery_resume_total").tag("result", "hit")
                 .description("resumes answered with ready resumed:true").register(registry);
         resumeMiss = Counter.builder("livequery_resume_total").tag("result", "miss")
@@ -74,18 +75,18 @@ public final class GatewayMetrics implements DeliveryMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
     }
 
-    private Counter frames(String transport) {
-        return Counter.builder("livequery_frames_sent_total").tag("transport", transport).register(registry);
+    private Counter frames(Kind transport) {
+        return Counter.builder("livequery_frames_sent_total").tag("transport", transport.wire()).register(registry);
     }
 
-    private Counter bytes(String transport) {
-        return Counter.builder("livequery_bytes_sent_total").tag("transport", transport).register(registry);
+    private Counter bytes(Kind transport) {
+        return Counter.builder("livequery_bytes_sent_total").tag("transport", transport.wire()).register(registry);
     }
 
     @Override
-    public void sent(String transport, Frame frame, int chars) {
-        (transport.equals("ws") ? wsFrames : sseFrames).increment();
-        (transport.equals("ws") ? wsBytes : sseBytes).increment(chars);
+    public void sent(Kind transport, Frame frame, int chars) {
+        (transport == Kind.WS ? wsFrames : sseFrames).increment();
+        (transport == Kind.WS ? wsBytes : sseBytes).increment(chars);
         if (frame == null) {
             return;
         }
@@ -101,7 +102,7 @@ public final class GatewayMetrics implements DeliveryMetrics {
 
     @Override
     public void teardown(Close close) {
-        registry.counter("livequery_teardowns_total", "cause", close.cause()).increment();
+        registry.counter("livequery_teardowns_total", "cause", close.cause().wire()).increment();
     }
 
     @Override
