@@ -7,11 +7,11 @@ import dev.livequery.gateway.auth.AuthFilter;
 import dev.livequery.gateway.auth.Cors;
 import dev.livequery.gateway.auth.JsonRefusal;
 import dev.livequery.gateway.delivery.Connections;
-import dev.livequery.gateway.delivery.GatewayMetrics;
+import dev.livequery.gateway.metrics.GatewayMetrics;
 import dev.livequery.gateway.http.HttpErrors;
 import dev.livequery.gateway.http.JsonDirectHandler;
 import dev.livequery.gateway.http.ClientScript;
-import dev.livequery.gateway.http.Observe;
+import dev.livequery.gateway.http.HealthAndMetrics;
 import dev.livequery.gateway.http.RowsApi;
 import dev.livequery.gateway.sse.SseEndpoint;
 import dev.livequery.gateway.ws.WsEndpoint;
@@ -73,20 +73,20 @@ public final class Gateway implements AutoCloseable {
         Connections connections = new Connections(settings.maxConnections(), settings.writeDeadline());
         GatewayMetrics metrics = new GatewayMetrics(backend, connections, registry);
         connections.metrics(metrics);
-        Observe observe = new Observe(backend, connections, metrics);
+        HealthAndMetrics healthAndMetrics = new HealthAndMetrics(backend, connections, metrics);
         Integer management = auth.settings().managementPort();
         HttpRouting.Builder http = HttpRouting.builder()
                 .error(HttpException.class, HttpErrors::httpException)
                 .addFilter(new Cors(settings.allowedOrigins()))
                 .addFilter(new AuthFilter(auth));
         if (management != null) {
-            // registered first, so it shadows Observe's /metrics on the public port
+            // registered first, so it shadows HealthAndMetrics's /metrics on the public port
             http.get("/metrics", HttpErrors.guard((req, res) -> {
                 throw new LiveQueryException(LiveQueryException.Code.NOT_FOUND,
                         "metrics are served on the management port (livequery.management.port)");
             }));
         }
-        http.register(observe)
+        http.register(healthAndMetrics)
                 .register("/v1/tables", new RowsApi(backend, settings.maxBody(), auth))
                 .register("/v1/client", new ClientScript())
                 .get("/v1/live/{table}", new SseEndpoint(backend, connections, settings, auth).handler());
@@ -109,7 +109,7 @@ public final class Gateway implements AutoCloseable {
         if (management != null) {
             // /health and /metrics without tokens, on a listener the network keeps private
             b.putSocket(MANAGEMENT, l -> l.port(management).host(helidon.get("host").asString().orElse("0.0.0.0"))
-                    .routing(r -> r.error(HttpException.class, HttpErrors::httpException).register(observe)));
+                    .routing(r -> r.error(HttpException.class, HttpErrors::httpException).register(healthAndMetrics)));
         }
         WebServer server = b
                 .build()

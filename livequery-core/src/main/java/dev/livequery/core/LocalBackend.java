@@ -243,7 +243,7 @@ public final class LocalBackend implements Backend {
         Tokens.Range now = w.range(seq);
         long sent = switch (s) {
             case Tokens.Range r -> r.seq();
-            case Tokens.Splice sp -> sp.b().seq();
+            case Tokens.PartialSplice sp -> sp.b().seq();
             case Tokens.Nested n -> n.to().seq();
         };
         if (!v.table.history.within(sent, System.nanoTime())) {
@@ -257,7 +257,7 @@ public final class LocalBackend implements Backend {
             Splice.diff(a, w.rows(), r, now, v.tokens, out);
             return out;
         }
-        if (s instanceof Tokens.Splice sp) {
+        if (s instanceof Tokens.PartialSplice sp) {
             // Exactly what the client holds, to the window now: no row it has is sent again.
             Entry[] held = held(v, sp);
             if (held == null) {
@@ -283,8 +283,8 @@ public final class LocalBackend implements Backend {
         return out;
     }
 
-    /** The list a {@link Tokens.Splice} names: its first j frames applied to its start. */
-    private static Entry[] held(View v, Tokens.Splice sp) {
+    /** The list a {@link Tokens.PartialSplice} names: its first j frames applied to its start. */
+    private static Entry[] held(View v, Tokens.PartialSplice sp) {
         Entry[] a = v.rangeAt(sp.a());
         Entry[] b = v.rangeAt(sp.b());
         if (a == null || b == null) {

@@ -11,7 +11,7 @@ import java.util.function.IntFunction;
 
 /**
  * The deterministic diff from one list of rows to another, as splice frames: what reanchor and
- * resume send. Deterministic because a {@link Tokens.Splice} names "the first j frames of
+ * resume send. Deterministic because a {@link Tokens.PartialSplice} names "the first j frames of
  * diff(a, b)", so any process must regenerate exactly the same frames from the same lists.
  *
  * <p>Order of frames: leaves (highest index first, so indexes stay valid); then one move for
@@ -26,7 +26,7 @@ final class Splice {
     }
 
     static void diff(Entry[] a, Entry[] b, Tokens.Range ra, Tokens.Range rb, Tokens t, List<Frame> out) {
-        diff(a, b, j -> new Tokens.Splice(ra, rb, j), t, out);
+        diff(a, b, j -> new Tokens.PartialSplice(ra, rb, j), t, out);
     }
 
     /** As above; {@code name} gives the state after the j-th frame (1-based), which its eid names. */

@@ -11,11 +11,11 @@ package dev.livequery.core;
  *     {@code seq}, located by one of them ({@code anchor}, {@code offset} rows from the start).
  *     Every state an incremental change, a snapshot or a snapshot cut short leaves a client in is
  *     such a range (see {@code LiveWindow}), so almost every frame carries one.</li>
- * <li>{@link Splice}: the first {@code j} frames of the deterministic {@code Splice.diff(a, b)},
+ * <li>{@link PartialSplice}: the first {@code j} frames of the deterministic {@code Splice.diff(a, b)},
  *     applied to range {@code a}. Reanchors and resumes, whose intermediate states are not ranges,
  *     carry these.</li>
  * <li>{@link Nested}: the first {@code k} frames of {@code Splice.diff(x, to)}, applied to the
- *     list {@code x} a {@link Splice} names. A resume from inside a splice sends exactly the diff
+ *     list {@code x} a {@link PartialSplice} names. A resume from inside a splice sends exactly the diff
  *     from what the client holds to the current window, and its frames carry these. One level
  *     only, to stay within 200 bytes: a resume from a {@code Nested} token completes that splice
  *     first (see {@code LocalBackend}).</li>
@@ -32,10 +32,10 @@ final class Tokens {
     static final int MAX_LENGTH = 200;
     static final String UNRESUMABLE = "~";
     private static final int RANGE = 1;
-    private static final int SPLICE = 2;
+    private static final int PARTIAL_SPLICE = 2;
     private static final int NESTED = 3;
 
-    sealed interface State permits Range, Splice, Nested {
+    sealed interface State permits Range, PartialSplice, Nested {
     }
 
     /** {@code count} rows of the view at {@code seq}, the row {@code anchor} being the {@code offset}-th. */
@@ -62,11 +62,11 @@ final class Tokens {
     }
 
     /** The first {@code j} frames of {@code Splice.diff(a, b)} applied to {@code a}. */
-    record Splice(Range a, Range b, int j) implements State {
+    record PartialSplice(Range a, Range b, int j) implements State {
     }
 
     /** The first {@code k} frames of {@code Splice.diff(x, to)} applied to {@code x}, the list {@code from} names. */
-    record Nested(Splice from, Range to, int k) implements State {
+    record Nested(PartialSplice from, Range to, int k) implements State {
     }
 
     /** Why a token was not accepted: the reset cause the client gets. */
@@ -94,13 +94,13 @@ final class Tokens {
         if (s instanceof Range r) {
             w.u8(RANGE).i32(epoch);
             range(w, r);
-        } else if (s instanceof Splice sp) {
-            w.u8(SPLICE).i32(epoch);
-            splice(w, sp);
+        } else if (s instanceof PartialSplice sp) {
+            w.u8(PARTIAL_SPLICE).i32(epoch);
+            partialSplice(w, sp);
         } else {
             Nested n = (Nested) s;
             w.u8(NESTED).i32(epoch);
-            splice(w, n.from());
+            partialSplice(w, n.from());
             range(w, n.to());
             w.varlong(n.k());
         }
@@ -109,7 +109,7 @@ final class Tokens {
         return token.length() <= MAX_LENGTH ? token : UNRESUMABLE;
     }
 
-    private static void splice(Bytes.Writer w, Splice sp) {
+    private static void partialSplice(Bytes.Writer w, PartialSplice sp) {
         range(w, sp.a());
         range(w, sp.b());
         w.varlong(sp.j());
@@ -146,10 +146,10 @@ final class Tokens {
             State s;
             if (kind == RANGE) {
                 s = range(r, maxWindow);
-            } else if (kind == SPLICE) {
-                s = splice(r, maxWindow);
+            } else if (kind == PARTIAL_SPLICE) {
+                s = partialSplice(r, maxWindow);
             } else if (kind == NESTED) {
-                Splice from = splice(r, maxWindow);
+                PartialSplice from = partialSplice(r, maxWindow);
                 Range to = range(r, maxWindow);
                 s = new Nested(from, to, r.varint(2 * maxWindow + 2));
             } else {
@@ -167,10 +167,10 @@ final class Tokens {
         }
     }
 
-    private static Splice splice(Bytes.Reader r, int maxWindow) throws Bytes.Malformed {
+    private static PartialSplice partialSplice(Bytes.Reader r, int maxWindow) throws Bytes.Malformed {
         Range a = range(r, maxWindow);
         Range b = range(r, maxWindow);
-        return new Splice(a, b, r.varint(2 * maxWindow + 2));
+        return new PartialSplice(a, b, r.varint(2 * maxWindow + 2));
     }
 
     private static Range range(Bytes.Reader r, int maxWindow) throws Bytes.Malformed {

@@ -35,7 +35,8 @@
  * <h2>Resume without server-side session state</h2>
  * A resume token names the list the client holds in terms of the table's history, not of any
  * session: "rows {@code i..i+n} of this view as of change {@code s}" (a {@code Tokens.Range}),
- * or "the first {@code j} frames of {@code Splice.diff(rangeA, rangeB)}" (a {@code Tokens.Splice}),
+ * or "the first {@code j} frames of {@code Splice.diff(rangeA, rangeB)}" (a {@code Tokens.PartialSplice}:
+ * a splice cut short; {@code Splice} itself is the diff),
  * or, inside the resume of such a splice, "the first {@code k} frames of the diff from that list to
  * range C" (a {@code Tokens.Nested}).
  * The window rule above is chosen so that every incremental frame leaves the client holding such

@@ -24,7 +24,7 @@ class NestedTokenSizeTest {
         s.reanchor(new Window(null, null, 30));
         List<Frame> grow = drain(s);
         s.close();
-        String cut = grow.get(3).eid(); // a Splice token: cut inside the reanchor
+        String cut = grow.get(3).eid(); // a PartialSplice token: cut inside the reanchor
         for (int i = 0; i < 5; i++) {
             b.put("t", ("row-%02d-".formatted(i) + "x".repeat(40)).substring(0, 32), obj("{\"n\":" + (100 + i) + "}"), null);
         }

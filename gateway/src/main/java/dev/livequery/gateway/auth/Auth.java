@@ -5,6 +5,7 @@ import static dev.livequery.core.LiveQueryException.Code.FORBIDDEN;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.gateway.delivery.Close;
+import dev.livequery.gateway.delivery.Teardown;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,9 +27,9 @@ public final class Auth implements AutoCloseable {
     /** PROTOCOL §9: a WebSocket without a token at the upgrade must send {@code auth} within this. */
     public static final Duration FIRST_MESSAGE = Duration.ofSeconds(10);
     /** PROTOCOL §9: the token expired without a refresh. */
-    public static final Close TOKEN_EXPIRED = new Close("token_expired", 4001, "token_expired");
+    public static final Close TOKEN_EXPIRED = new Close(Teardown.TOKEN_EXPIRED, 4001, "token_expired");
     /** PROTOCOL §4: policy (no valid token in time). */
-    public static final Close UNAUTHENTICATED = new Close("unauthorized", 1008, "unauthorized");
+    public static final Close UNAUTHENTICATED = new Close(Teardown.UNAUTHORIZED, 1008, "unauthorized");
 
     private final AuthSettings settings;
     private final TokenVerifier verifier;

@@ -31,7 +31,7 @@ public final class Connections implements AutoCloseable {
     private final int max;
     private final Duration deadline;
     private final ScheduledExecutorService watchdog;
-    private volatile GatewayMetrics metrics;
+    private volatile DeliveryMetrics metrics;
     private volatile boolean draining;
 
     public Connections(int maxConnections, Duration writeDeadline) {
@@ -46,11 +46,11 @@ public final class Connections implements AutoCloseable {
         watchdog.scheduleAtFixedRate(this::check, tick, tick, TimeUnit.MILLISECONDS);
     }
 
-    public void metrics(GatewayMetrics m) {
+    public void metrics(DeliveryMetrics m) {
         this.metrics = m;
     }
 
-    GatewayMetrics metrics() {
+    DeliveryMetrics metrics() {
         return metrics;
     }
 
@@ -82,23 +82,24 @@ public final class Connections implements AutoCloseable {
         return new Outbound(this, t, peer, keepAlive, idle);
     }
 
-    void opened(Outbound o, String kind) {
+    void opened(Outbound o, Transport.Kind kind) {
         open.add(o);
-        (kind.equals("ws") ? ws : sse).incrementAndGet();
+        (kind == Transport.Kind.WS ? ws : sse).incrementAndGet();
     }
 
-    void closed(Outbound o, String kind) {
+    void closed(Outbound o, Transport.Kind kind) {
         if (open.remove(o)) {
-            (kind.equals("ws") ? ws : sse).decrementAndGet();
+            (kind == Transport.Kind.WS ? ws : sse).decrementAndGet();
             admitted.decrementAndGet();
         }
     }
 
-    int open(String kind) {
-        return (kind.equals("ws") ? ws : sse).get();
+    /** Open connections of {@code kind}: a metrics gauge. */
+    public int open(Transport.Kind kind) {
+        return (kind == Transport.Kind.WS ? ws : sse).get();
     }
 
-    int subscriptions() {
+    public int subscriptions() {
         int n = 0;
         for (Outbound o : open) {
             n += o.subscriptions();
@@ -106,7 +107,7 @@ public final class Connections implements AutoCloseable {
         return n;
     }
 
-    long queued() {
+    public long queued() {
         long n = 0;
         for (Outbound o : open) {
             n += o.queued();

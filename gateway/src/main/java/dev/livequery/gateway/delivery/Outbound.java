@@ -501,7 +501,7 @@ public final class Outbound {
         // the reconnect storm). Counted by cause in livequery_teardowns_total either way.
         Level level = c == Close.SLOW_CONSUMER || c == Close.FLOODED || c == Close.WRITE_FAILED ? Level.WARNING
                 : c == Close.GONE || c == Close.CLIENT || c == Close.STREAM_END ? Level.FINE : Level.INFO;
-        LOG.log(level, () -> transport.kind() + " connection " + peer + " closed: " + c.cause() + " (" + c.code() + " "
+        LOG.log(level, () -> transport.kind().wire() + " connection " + peer + " closed: " + c.cause().wire() + " (" + c.code() + " "
                 + c.reason() + ") after " + ms + " ms, " + framesSent + " frames sent");
         done.countDown();
     }

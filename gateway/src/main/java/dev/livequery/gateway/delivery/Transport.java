@@ -12,8 +12,23 @@ import java.io.IOException;
  * in one socket write.
  */
 public interface Transport {
-    /** {@code ws} or {@code sse}: a metrics tag and a log word. */
-    String kind();
+    /** The two transports; {@link #wire()} is the metrics tag and log word. */
+    enum Kind {
+        WS("ws"),
+        SSE("sse");
+
+        private final String wire;
+
+        Kind(String wire) {
+            this.wire = wire;
+        }
+
+        public String wire() {
+            return wire;
+        }
+    }
+
+    Kind kind();
 
     /**
      * Writes one frame; {@code subMember} is {@link Frame#subMember} of the subscription's id (WebSocket)

@@ -34,8 +34,8 @@ final class SseTransport implements Transport {
     }
 
     @Override
-    public String kind() {
-        return "sse";
+    public Kind kind() {
+        return Kind.SSE;
     }
 
     @Override

@@ -23,6 +23,8 @@ import dev.livequery.gateway.delivery.Close;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.Outbound;
 import dev.livequery.gateway.delivery.Slot;
+import dev.livequery.gateway.delivery.Teardown;
+import dev.livequery.gateway.delivery.Transport;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
@@ -78,9 +80,8 @@ final class LiveSocket implements WsListener {
     public void onOpen(WsSession session) {
         peer = session.socketContext().remotePeer().address().toString() + " #" + session.socketContext().childSocketId();
         if (!connections.admit()) {
-            LOG.info(() -> "ws connection " + peer + " closed: "
-                    + (connections.draining() ? "shutdown" : "too_many_connections") + " at open");
             Close c = connections.draining() ? Close.SHUTDOWN : Close.TOO_MANY;
+            LOG.info(() -> Transport.Kind.WS.wire() + " connection " + peer + " closed: " + c.cause().wire() + " at open");
             session.close(c.code(), c.reason());
             return;
         }
@@ -164,7 +165,7 @@ final class LiveSocket implements WsListener {
     @Override
     public void onError(WsSession session, Throwable t) {
         LOG.log(Level.FINE, "ws " + peer + " error", t);
-        stop(new Close("error", 1011, "internal error"));
+        stop(new Close(Teardown.ERROR, 1011, "internal error"));
     }
 
     /** Stops the writer and waits for it, so Helidon's own close reply never races one of our sends. */

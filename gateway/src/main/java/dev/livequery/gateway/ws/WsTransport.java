@@ -41,8 +41,8 @@ final class WsTransport implements Transport {
     }
 
     @Override
-    public String kind() {
-        return "ws";
+    public Kind kind() {
+        return Kind.WS;
     }
 
     @Override

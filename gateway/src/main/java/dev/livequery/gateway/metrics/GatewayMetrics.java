@@ -1,7 +1,11 @@
-package dev.livequery.gateway.delivery;
+package dev.livequery.gateway.metrics;
 
 import dev.livequery.core.Backend;
 import dev.livequery.core.Frame;
+import dev.livequery.gateway.delivery.Close;
+import dev.livequery.gateway.delivery.Connections;
+import dev.livequery.gateway.delivery.DeliveryMetrics;
+import dev.livequery.gateway.delivery.Transport.Kind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -16,7 +20,7 @@ import java.util.function.Supplier;
  * The gateway's Prometheus metrics. Counters are looked up once and kept, so counting a frame on
  * the writer's hot path is an atomic add, not a registry lookup.
  */
-public final class GatewayMetrics {
+public final class GatewayMetrics implements DeliveryMetrics {
     private final PrometheusMeterRegistry registry;
     private final Counter wsFrames;
     private final Counter sseFrames;
@@ -33,9 +37,9 @@ public final class GatewayMetrics {
     /** Shares {@code registry} with the backend, so one scrape shows both (cluster mode). */
     public GatewayMetrics(Backend backend, Connections connections, PrometheusMeterRegistry registry) {
         this.registry = registry;
-        Gauge.builder("livequery_connections", () -> connections.open("ws")).tag("transport", "ws")
+        Gauge.builder("livequery_connections", () -> connections.open(Kind.WS)).tag("transport", Kind.WS.wire())
                 .description("open WebSocket connections").register(registry);
-        Gauge.builder("livequery_connections", () -> connections.open("sse")).tag("transport", "sse")
+        Gauge.builder("livequery_connections", () -> connections.open(Kind.SSE)).tag("transport", Kind.SSE.wire())
                 .description("open SSE streams").register(registry);
         Gauge.builder("livequery_gateway_subscriptions", connections::subscriptions)
                 .description("subscriptions held by this gateway's connections").register(registry);
@@ -57,10 +61,10 @@ public final class GatewayMetrics {
             };
             Gauge.builder("livequery_backend_" + key, read).description("backend gauge " + key).register(registry);
         }
-        wsFrames = frames("ws");
-        sseFrames = frames("sse");
-        wsBytes = bytes("ws");
-        sseBytes = bytes("sse");
+        wsFrames = frames(Kind.WS);
+        sseFrames = frames(Kind.SSE);
+        wsBytes = bytes(Kind.WS);
+        sseBytes = bytes(Kind.SSE);
         resumeHit = Counter.builder("livequery_resume_total").tag("result", "hit")
                 .description("resumes answered with ready resumed:true").register(registry);
         resumeMiss = Counter.builder("livequery_resume_total").tag("result", "miss")
@@ -71,17 +75,18 @@ public final class GatewayMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
     }
 
-    private Counter frames(String transport) {
-        return Counter.builder("livequery_frames_sent_total").tag("transport", transport).register(registry);
+    private Counter frames(Kind transport) {
+        return Counter.builder("livequery_frames_sent_total").tag("transport", transport.wire()).register(registry);
     }
 
-    private Counter bytes(String transport) {
-        return Counter.builder("livequery_bytes_sent_total").tag("transport", transport).register(registry);
+    private Counter bytes(Kind transport) {
+        return Counter.builder("livequery_bytes_sent_total").tag("transport", transport.wire()).register(registry);
     }
 
-    void sent(String transport, Frame frame, int chars) {
-        (transport.equals("ws") ? wsFrames : sseFrames).increment();
-        (transport.equals("ws") ? wsBytes : sseBytes).increment(chars);
+    @Override
+    public void sent(Kind transport, Frame frame, int chars) {
+        (transport == Kind.WS ? wsFrames : sseFrames).increment();
+        (transport == Kind.WS ? wsBytes : sseBytes).increment(chars);
         if (frame == null) {
             return;
         }
@@ -95,11 +100,13 @@ public final class GatewayMetrics {
         }
     }
 
-    void teardown(Close close) {
-        registry.counter("livequery_teardowns_total", "cause", close.cause()).increment();
+    @Override
+    public void teardown(Close close) {
+        registry.counter("livequery_teardowns_total", "cause", close.cause().wire()).increment();
     }
 
-    void lag(long nanos) {
+    @Override
+    public void lag(long nanos) {
         lag.record(nanos, TimeUnit.NANOSECONDS);
     }
 

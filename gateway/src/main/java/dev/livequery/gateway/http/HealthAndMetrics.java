@@ -2,7 +2,7 @@ package dev.livequery.gateway.http;
 
 import dev.livequery.core.Backend;
 import dev.livequery.gateway.delivery.Connections;
-import dev.livequery.gateway.delivery.GatewayMetrics;
+import dev.livequery.gateway.metrics.GatewayMetrics;
 import dev.livequery.sources.postgres.SourcedBackend;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -13,13 +13,13 @@ import io.helidon.webserver.http.HttpService;
  * {@code /health} and {@code /metrics}. Health is readiness: 200 only when the backend can serve
  * and the gateway is not draining, so a load balancer stops sending before shutdown ends streams.
  */
-public final class Observe implements HttpService {
+public final class HealthAndMetrics implements HttpService {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Backend backend;
     private final Connections connections;
     private final GatewayMetrics metrics;
 
-    public Observe(Backend backend, Connections connections, GatewayMetrics metrics) {
+    public HealthAndMetrics(Backend backend, Connections connections, GatewayMetrics metrics) {
         this.backend = backend;
         this.connections = connections;
         this.metrics = metrics;
