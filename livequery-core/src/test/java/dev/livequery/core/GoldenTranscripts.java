@@ -52,7 +52,8 @@ final class GoldenTranscripts {
                         + " embedded engine; do not edit. Each step: what was done, the frames drained (wire JSON),"
                         + " 'after': the window (id@version) after each frame, 'expect': the engine's one-shot query"
                         + " of the same window when nothing was left queued (else null). Regenerate: ./mvnw -pl"
-                        + " livequery-core -am verify -Dtest=GoldenTranscriptsTest -Dlivequery.golden.write=true"))
+                        + " livequery-core -am verify -Dtest=GoldenTranscriptsTest"
+                        + " -Dsurefire.failIfNoSpecifiedTests=false -Dlivequery.golden.write=true"))
                 .append(",\n\"transcripts\":[");
         for (int t = 0; t < TRANSCRIPTS; t++) {
             out.append(t == 0 ? "\n" : ",\n");
