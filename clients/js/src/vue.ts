@@ -54,10 +54,14 @@ export function useLiveQuery<Row extends RowBase = RowBase>(query: MaybeRefOrGet
   };
   let stop: (() => void) | null = null;
   const end = () => { stop?.(); stop = null; };
-  watch(() => { const q = toValue(query); return q ? JSON.stringify(q) : null; }, key => {
+  const key = () => { const q = toValue(query); return q ? JSON.stringify(q) : null; };
+  const noClient = () => new Error("useLiveQuery needs a client: call provideLiveQuery(client) in a parent's setup or pass {client}");
+  // thrown here, not only in the watcher, whose errors a production build of Vue merely logs
+  if (!client && key()) throw noClient();
+  watch(key, key => {
     end();
     if (!key) { subscription.value = null; show(EMPTY); return; }
-    if (!client) throw new Error("useLiveQuery needs a client: call provideLiveQuery(client) in a parent's setup or pass {client}");
+    if (!client) throw noClient();
     const sub = client.subscribe<Row>(JSON.parse(key), undefined, { persist: opts.persist });
     const off = sub.subscribe(() => show(sub.getSnapshot()));
     subscription.value = sub;

@@ -141,9 +141,8 @@ final class GoldenTranscripts {
                     String cursor = a == 0 ? null : held.get(r.nextInt(held.size())).cursor();
                     Window w = new Window(a == 1 ? cursor : null, a == 2 ? cursor : null, limit);
                     what.put("do", "reanchor").put("limit", limit);
-                    if (a > 0) {
-                        what.put(a == 1 ? "after" : "before", cursor);
-                    }
+                    // as the reanchor message says it: {after: null} is "from the top"
+                    what.put(a == 2 ? "before" : "after", cursor);
                     sub.reanchor(w);
                 } else if (k < 85) {
                     what.put("do", "read");
