@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync, readdirSync } from "node:fs";
+import { mkdtempSync, writeFileSync, rmSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,12 +17,22 @@ test("the packed tarball installs into a fresh project, imports and type-checks"
     const tgz = readdirSync(dir).find(f => f.endsWith(".tgz"));
     assert.ok(tgz, "npm pack wrote a tarball");
     writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    // no runtime dependencies, so nothing but the tarball is needed
-    execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent", "./" + tgz], { cwd: dir, stdio: "inherit" });
+    // no runtime dependencies, so nothing but the tarball is needed; vue (an optional peer, from
+    // the npm cache `npm ci` filled) only to type-check and run the ./vue entry as a Vue app would
+    const vue = "vue@" + JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).devDependencies.vue;
+    execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent", "./" + tgz, vue], { cwd: dir, stdio: "inherit" });
+    const installed = JSON.parse(readFileSync(path.join(dir, "node_modules/@livequery/client/package.json"), "utf8"));
+    assert.deepEqual(Object.keys(installed.exports), [".", "./react", "./store", "./vue", "./svelte", "./virtual", "./package.json"]);
+    for (const peer of ["react", "vue", "svelte", "@tanstack/react-virtual"]) {
+      assert.equal(installed.peerDependenciesMeta[peer]?.optional, true, `${peer} is an optional peer`);
+    }
     writeFileSync(path.join(dir, "app.ts"), `
 import { LiveQuery, protocolVersion, type Query, type Frame, type Cursor } from "@livequery/client";
 import { readable } from "@livequery/client/store";
 import { LiveVirtualWindow } from "@livequery/client/virtual";
+import { liveQuery, type Readable } from "@livequery/client/svelte";
+import { useLiveQuery } from "@livequery/client/vue";
+import { effectScope, type ShallowRef } from "vue";
 type Item = { id: string; price: number; status: "open" | "closed" };
 const q: Query<Item> = { table: "items", where: { status: "open", price: { gte: 10 } }, order: [{ field: "price", dir: "desc" }], limit: 50 };
 // @ts-expect-error: order keys are fields of the row type
@@ -35,6 +45,18 @@ sub.reanchor({ after: "plain string" });
 if (c) sub.reanchor({ after: c });
 readable(sub).subscribe(s => s.rows.length);
 new LiveVirtualWindow(sub, { page: 50 });
+const store = liveQuery(lq, q);
+const asStore: Readable<{ rows: readonly { row: Item }[] }> = store;
+store.subscribe(s => s.rows[0]?.row.status === "open");
+effectScope().run(() => {
+  const { rows, reanchor } = useLiveQuery(() => q, { client: lq });
+  const r: ShallowRef<readonly { id: string; row: Item }[]> = rows;
+  // @ts-expect-error: rows are typed by the query's row type
+  rows.value[0]?.row.nope;
+  if (c) reanchor({ before: c });
+  void r;
+});
+void asStore;
 const f = {} as Frame<Item>;
 if (f.op === "move") console.log(f.old_index, f.row.price);
 export const v: 1 = protocolVersion as 1;
@@ -46,9 +68,10 @@ void bad; lq.close();
     }));
     execFileSync(tsc, ["-p", "."], { cwd: dir, stdio: "inherit" });
     const out = execFileSync("node", ["--input-type=module", "-e",
-      "import { protocolVersion, version, LiveQuery } from '@livequery/client'; console.log(protocolVersion, version, typeof LiveQuery.apply)"],
+      "import { protocolVersion, version, LiveQuery } from '@livequery/client'; import { liveQuery } from '@livequery/client/svelte'; import { useLiveQuery } from '@livequery/client/vue';"
+      + " console.log(protocolVersion, version, typeof LiveQuery.apply, typeof liveQuery, typeof useLiveQuery)"],
       { cwd: dir, encoding: "utf8" });
-    assert.match(out, /^1 \d+\.\d+\.\d+ function/);
+    assert.match(out, /^1 \d+\.\d+\.\d+ function function function/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
