@@ -4,9 +4,8 @@ import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
-import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XReadArgs;
-import io.lettuce.core.XTrimArgs;
+import dev.livequery.shard.store.StreamReader;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
@@ -63,30 +62,17 @@ final class ControlHandler {
 
     /** The control reader's loop: from {@code from} (exclusive) while {@code running}. */
     void read(String from, BooleanSupplier running) {
-        var conn = redis.dedicated();
-        String pos = from;
-        while (running.getAsBoolean()) {
-            try {
-                List<StreamMessage<String, String>> ms = conn.xread(XReadArgs.Builder.block(500).count(100),
-                        Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.control(shardId), pos))));
-                for (var m : ms) {
-                    pos = m.getId();
-                    Map<String, String> body = m.getBody();
-                    main.execute(() -> handle(body, System.nanoTime() + WAIT_FOR_LEASE_NANOS));
-                }
-                if (!ms.isEmpty()) {
-                    // What we have read is ours alone: trim it, so the stream holds only what is unread.
-                    int dash = pos.indexOf('-');
-                    String after = pos.substring(0, dash + 1) + (Long.parseLong(pos.substring(dash + 1)) + 1);
-                    conn.xtrim(Keys.control(shardId), XTrimArgs.Builder.minId(after));
-                }
-            } catch (RuntimeException e) {
-                if (running.getAsBoolean()) {
-                    LOG.fine(() -> "control read failed: " + e.getMessage());
-                    java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
-                }
+        StreamReader reader = new StreamReader(redis, Keys.control(shardId), from, Duration.ofMillis(500), 100,
+                Duration.ofMillis(200));
+        reader.run(running, m -> {
+            Map<String, String> body = m.getBody();
+            main.execute(() -> handle(body, System.nanoTime() + WAIT_FOR_LEASE_NANOS));
+        }, n -> {
+            if (n > 0) {
+                // What we have read is ours alone: trim it, so the stream holds only what is unread.
+                reader.trimBefore(StreamReader.after(reader.position()));
             }
-        }
+        }, e -> LOG.fine(() -> "control read failed: " + e.getMessage()));
     }
 
     /** On the main thread: subscribes whose lease has come (or whose wait is over). */
