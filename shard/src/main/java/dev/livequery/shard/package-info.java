@@ -61,6 +61,15 @@
  *     The change tail is the exception: one XREAD BLOCK over the changing set of loaded partitions
  *     (cut short by CLIENT UNBLOCK when one is added) on a standalone Redis, and non-blocking
  *     polls per partition on a Cluster, where one read cannot span slots.</li>
+ * <li><b>Sticky ownership.</b> Rendezvous hashing over the live members names each partition's
+ *     owner, and the owner must hold its lease. Heartbeat and leases share one TTL and are renewed
+ *     together every sixth of it, so a pause shorter than about five sixths of the TTL (a 2 s GC
+ *     at the default 3 s) leaves both in place: no other shard sees the member leave, no lease
+ *     expires, nothing moves and so nothing moves back ({@code StickyOwnershipTest}). A longer
+ *     pause is a failover: the lease expires, the next owner takes it with a new fence, the
+ *     paused shard finds its lease lost when it wakes and, rendezvous owner again once its
+ *     heartbeat is back, gets the partition back when the other releases it (one move each way,
+ *     both after a pause longer than the TTL).</li>
  * <li><b>Patch merges in Java</b> with an internal compare-and-set, because Lua's cjson would
  *     re-encode the row's numbers and nested values.</li>
  * </ul>

@@ -48,7 +48,7 @@ import java.util.logging.Logger;
 public final class Shard implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Shard.class.getName());
 
-    /** Settings; {@code ttlMs} is the heartbeat and lease TTL (renewed every third of it). */
+    /** Settings; {@code ttlMs} is the heartbeat and lease TTL (renewed every sixth of it, see {@link #renewEvery}). */
     public record Config(String id, String redisUri, EngineOptions options, long ttlMs, int horizon) {
     }
 
@@ -182,12 +182,23 @@ public final class Shard implements AutoCloseable {
                 io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1));
         String ctlFrom = last.isEmpty() ? "0-0" : last.get(0).getId();
         long every = Math.max(100, cfg.ttlMs() / 3);
-        leaseExec.scheduleWithFixedDelay(this::leaseTick, 0, every, TimeUnit.MILLISECONDS);
+        leaseExec.scheduleWithFixedDelay(this::leaseTick, 0, renewEvery(cfg.ttlMs()), TimeUnit.MILLISECONDS);
         main.scheduleWithFixedDelay(this::mainTick, every, every, TimeUnit.MILLISECONDS);
         thread("ctl", () -> control.read(ctlFrom, running::get));
         thread("tail", this::tail);
         thread("pub", () -> publisher.run(running::get));
         LOG.info(() -> "shard " + cfg.id() + " started, epoch " + epoch + ", lease TTL " + cfg.ttlMs() + " ms");
+    }
+
+    /**
+     * How often heartbeat and leases are renewed. Ownership sticks across any pause shorter than
+     * the TTL minus this (and a tick's own time): the heartbeat and the leases are then still there
+     * when the shard wakes, no other shard saw it leave, so nothing moves and nothing moves back.
+     * A sixth of the TTL keeps a 2 s GC pause at the default 3 s TTL well inside that; a pause past
+     * the TTL still hands the partitions over (the lease expired: failover, not ping-pong).
+     */
+    static long renewEvery(long ttlMs) {
+        return Math.max(100, ttlMs / 6);
     }
 
     private void thread(String name, Runnable r) {
