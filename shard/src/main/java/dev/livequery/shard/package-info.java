@@ -14,9 +14,13 @@
  * <li>{@code backend} (redis) — {@code RedisBackend}, the {@link dev.livequery.core.Backend} a
  *     gateway uses with {@code livequery.backend=redis}, and {@code RemoteSubscription}, whose
  *     attachment state machine it drives.</li>
- * <li>{@code cluster} (shard) — the {@code Shard} (lease tick, control handling, partition
- *     loading, change tail), with its {@code Publisher} (the one writer of delivery streams,
- *     owning its script) and {@code Rollback} (the history rollback, a pure function) apart.</li>
+ * <li>{@code cluster} (shard) — the {@code Shard}, a coordinator that owns the threads, the
+ *     loaded partitions (loading, change tail) and the hosted attachments, over parts with one
+ *     job each: {@code LeaseKeeper} (takes, renews and releases the fenced leases; the live map
+ *     of lease values the publisher fences with), {@code ControlHandler} (reads the control
+ *     stream, carries out subscribe, reanchor and unsubscribe, holds subscribes waiting for a
+ *     lease), {@code Publisher} (the one writer of delivery streams, owning its script) and
+ *     {@code Rollback} (the history rollback, a pure function).</li>
  * <li>{@link dev.livequery.shard.ShardMain} — the shard process (picocli; env-configurable).</li>
  * </ul>
  *
@@ -51,9 +55,21 @@
  *     eid of the last frame it queued. Moving a subscription (owner change, shard told it "gone",
  *     a lost batch, Redis back after an outage) is a subscribe with that eid as resume token, so
  *     the engine's own resume does the catch-up.</li>
- * <li><b>Polling tail.</b> The shard reads change streams with non-blocking XREAD and a short
- *     idle pause: a single blocking XREAD cannot span the slots of a Cluster. Control and delivery
- *     streams are single keys and are read with XREAD BLOCK on dedicated connections.</li>
+ * <li><b>One stream reader.</b> Control (shard) and delivery (gateway) streams are single keys,
+ *     each read by one {@code StreamReader} (redis module): XREAD BLOCK on a dedicated connection,
+ *     in order, a failed read retried from the same position, the reader trimming what it read.
+ *     The change tail is the exception: one XREAD BLOCK over the changing set of loaded partitions
+ *     (cut short by CLIENT UNBLOCK when one is added) on a standalone Redis, and non-blocking
+ *     polls per partition on a Cluster, where one read cannot span slots.</li>
+ * <li><b>Sticky ownership.</b> Rendezvous hashing over the live members names each partition's
+ *     owner, and the owner must hold its lease. Heartbeat and leases share one TTL and are renewed
+ *     together every sixth of it, so a pause shorter than about five sixths of the TTL (a 2 s GC
+ *     at the default 3 s) leaves both in place: no other shard sees the member leave, no lease
+ *     expires, nothing moves and so nothing moves back ({@code StickyOwnershipTest}). A longer
+ *     pause is a failover: the lease expires, the next owner takes it with a new fence, the
+ *     paused shard finds its lease lost when it wakes and, rendezvous owner again once its
+ *     heartbeat is back, gets the partition back when the other releases it (one move each way,
+ *     both after a pause longer than the TTL).</li>
  * <li><b>Patch merges in Java</b> with an internal compare-and-set, because Lua's cjson would
  *     re-encode the row's numbers and nested values.</li>
  * </ul>

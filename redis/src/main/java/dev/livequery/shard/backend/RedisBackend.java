@@ -29,14 +29,13 @@ import dev.livequery.shard.cluster.Wire;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
 import dev.livequery.shard.store.RowStore;
+import dev.livequery.shard.store.StreamReader;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
-import io.lettuce.core.XReadArgs;
-import io.lettuce.core.XTrimArgs;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -372,57 +371,48 @@ public final class RedisBackend implements Backend {
     // ---- delivery --------------------------------------------------------------------------------
 
     private void read(String from) {
-        var conn = redis.dedicated();
-        String pos = from;
-        long lastTrim = System.nanoTime();
-        while (running.get()) {
+        // BLOCK stays well under the 2 s command timeout.
+        StreamReader reader = new StreamReader(redis, Keys.delivery(gatewayId), from, Duration.ofMillis(500), 1000,
+                Duration.ofMillis(100));
+        long[] lastTrim = {System.nanoTime()};
+        reader.run(running::get, m -> {
             try {
-                // BLOCK stays well under the 2 s command timeout.
-                List<StreamMessage<String, String>> ms = conn.xread(XReadArgs.Builder.block(500).count(1000),
-                        Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.delivery(gatewayId), pos))));
-                lastReadOk = System.nanoTime();
-                if (stale) {
-                    stale = false;
-                    LOG.info(() -> "gateway " + gatewayId + ": Redis reachable again");
-                }
-                for (var m : ms) {
-                    pos = m.getId();
-                    try {
-                        deliver(DeliveryEntry.parse(m.getBody()));
-                    } catch (IllegalArgumentException bad) {
-                        LOG.warning(() -> "gateway " + gatewayId + ": bad delivery entry " + m.getId() + " skipped: "
-                                + bad.getMessage());
-                    }
-                }
-                if (System.nanoTime() - lastTrim > 1_000_000_000L) {
-                    lastTrim = System.nanoTime();
-                    trim(conn, pos);
-                }
-            } catch (RuntimeException e) {
-                if (!running.get()) {
-                    return;
-                }
-                if (!stale && System.nanoTime() - lastReadOk > STALE_NANOS) {
-                    stale = true;
-                    LOG.warning(() -> "gateway " + gatewayId + ": Redis unreachable for 3 s (" + e.getMessage()
-                            + "); marking " + subs.size() + " subscriptions stale");
-                    for (RemoteSubscription s : subs.values()) {
-                        s.stale();
-                    }
-                }
-                LockSupport.parkNanos(100_000_000L);
+                deliver(DeliveryEntry.parse(m.getBody()));
+            } catch (IllegalArgumentException bad) {
+                LOG.warning(() -> "gateway " + gatewayId + ": bad delivery entry " + m.getId() + " skipped: "
+                        + bad.getMessage());
             }
-        }
+        }, n -> {
+            lastReadOk = System.nanoTime();
+            if (stale) {
+                stale = false;
+                LOG.info(() -> "gateway " + gatewayId + ": Redis reachable again");
+            }
+            if (System.nanoTime() - lastTrim[0] > 1_000_000_000L) {
+                lastTrim[0] = System.nanoTime();
+                trim(reader);
+            }
+        }, e -> {
+            if (!stale && System.nanoTime() - lastReadOk > STALE_NANOS) {
+                stale = true;
+                LOG.warning(() -> "gateway " + gatewayId + ": Redis unreachable for 3 s (" + e.getMessage()
+                        + "); marking " + subs.size() + " subscriptions stale");
+                for (RemoteSubscription s : subs.values()) {
+                    s.stale();
+                }
+            }
+        });
     }
 
     /**
      * Only this gateway reads its stream, so what it has read can go; a short tail stays for
      * whoever inspects the stream (XRANGE) while debugging.
      */
-    private void trim(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> conn, String pos) {
+    private void trim(StreamReader reader) {
+        String pos = reader.position();
         long keepFrom = System.currentTimeMillis() - KEEP_READ_MS;
         String minId = RowStore.compareIds(pos, keepFrom + "-0") < 0 ? pos : keepFrom + "-0";
-        conn.xtrim(Keys.delivery(gatewayId), XTrimArgs.Builder.minId(minId));
+        reader.trimBefore(minId);
     }
 
     private void deliver(DeliveryEntry e) {

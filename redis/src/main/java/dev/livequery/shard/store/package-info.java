@@ -2,6 +2,8 @@
  * Rows, change counters and change streams in Redis, written only through Lua scripts so every
  * write is atomic and every change is in its partition's stream exactly once, in version order.
  * Scripts run by EVALSHA with an EVAL fallback on NOSCRIPT (a restarted Redis has an empty script
- * cache). Key layout: see {@link dev.livequery.shard.store.Keys}.
+ * cache). Key layout: see {@link dev.livequery.shard.store.Keys}. Single streams (a shard's
+ * control stream, a gateway's delivery stream) are read by one
+ * {@link dev.livequery.shard.store.StreamReader} each, the same loop in shard and gateway.
  */
 package dev.livequery.shard.store;

@@ -11,12 +11,10 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.UnblockType;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.XTrimArgs;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,6 +34,10 @@ import java.util.logging.Logger;
 /**
  * One shard: owns partitions by lease, keeps an engine per loaded partition fed from its change
  * stream, runs the subscriptions gateways attach to it, and publishes their frames (fenced).
+ * It is the coordinator: it owns the threads and the loaded partitions and wires the parts that
+ * do one job each: {@link LeaseKeeper} (which leases it holds), {@link ControlHandler} (what
+ * gateways ask of it), {@link Publisher} (what it sends them) and {@link Rollback} (history of a
+ * loaded partition).
  *
  * <p>Threads: {@code lease} (heartbeat, membership, epoch, lease renewal — alone on its thread so
  * a long partition load can never delay a renewal past the TTL), {@code main} (one thread:
@@ -46,7 +48,7 @@ import java.util.logging.Logger;
 public final class Shard implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Shard.class.getName());
 
-    /** Settings; {@code ttlMs} is the heartbeat and lease TTL (renewed every third of it). */
+    /** Settings; {@code ttlMs} is the heartbeat and lease TTL (renewed every sixth of it, see {@link #renewEvery}). */
     public record Config(String id, String redisUri, EngineOptions options, long ttlMs, int horizon) {
     }
 
@@ -58,11 +60,11 @@ public final class Shard implements AutoCloseable {
     private final Membership members;
     private final ScheduledExecutorService main;
     private final ScheduledExecutorService leaseExec;
-    private final Map<Integer, String> leases = new ConcurrentHashMap<>();
+    private final LeaseKeeper leases;
+    private final ControlHandler control;
     private final Map<Integer, Part> loaded = new ConcurrentHashMap<>();
     private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
     private final Publisher publisher;
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     /** Bumped on every partition load; the tail notes the value it read its set of partitions at. */
     private final AtomicLong loadedVersion = new AtomicLong();
@@ -74,9 +76,7 @@ public final class Shard implements AutoCloseable {
     private long ticks;
     private final List<Thread> threads = new ArrayList<>();
     // metrics
-    private final Counter failovers;
     private final Counter fencedRefused;
-    private final Counter acquired;
     /** Last value read; a restart of Redis that keeps every acknowledged write keeps the generation. */
     private volatile boolean durableRestarts;
     private final Timer lag;
@@ -99,9 +99,6 @@ public final class Shard implements AutoCloseable {
         }
     }
 
-    private record Pending(Map<String, String> msg, long deadlineNanos) {
-    }
-
     public Shard(Config cfg, MeterRegistry metrics) {
         this.cfg = cfg;
         this.redis = Redis.connect(cfg.redisUri(), java.time.Duration.ofSeconds(2));
@@ -111,12 +108,11 @@ public final class Shard implements AutoCloseable {
         this.main = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-main"));
         this.leaseExec = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-lease"));
         String id = cfg.id();
-        Gauge.builder("livequery_shard_partitions_owned", leases, Map::size).tag("shard", id).register(metrics);
         Gauge.builder("livequery_shard_partitions_loaded", loaded, Map::size).tag("shard", id).register(metrics);
         Gauge.builder("livequery_shard_subscriptions", hosted, Map::size).tag("shard", id).register(metrics);
-        failovers = Counter.builder("livequery_shard_failovers").description("partitions lost (lease or epoch)")
+        Counter failovers = Counter.builder("livequery_shard_failovers").description("partitions lost (lease or epoch)")
                 .tag("shard", id).register(metrics);
-        acquired = Counter.builder("livequery_shard_leases_acquired").tag("shard", id).register(metrics);
+        Counter acquired = Counter.builder("livequery_shard_leases_acquired").tag("shard", id).register(metrics);
         fencedRefused = Counter.builder("livequery_shard_fenced_publish_refused")
                 .description("frame batches refused because this shard no longer held the lease")
                 .tag("shard", id).register(metrics);
@@ -129,8 +125,21 @@ public final class Shard implements AutoCloseable {
                 .description("publisher rounds that threw (logged; the publisher goes on)").tag("shard", id)
                 .register(metrics);
         String sender = id + "/" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        this.publisher = new Publisher(id, sender, redis, leases, hosted::values, this::refused,
+        this.leases = new LeaseKeeper(id, sender, cfg.ttlMs(), members, failovers, acquired);
+        Gauge.builder("livequery_shard_partitions_owned", leases.leases(), Map::size).tag("shard", id).register(metrics);
+        this.publisher = new Publisher(id, sender, redis, leases.leases(), hosted::values, this::refused,
                 gw -> main.execute(() -> gatewayGone(gw)), publishLag, publishFailures);
+        this.control = new ControlHandler(id, redis, main, leases, () -> live, new ControlHandler.Parts() {
+            @Override
+            public LocalBackend load(int p) throws LiveQueryException {
+                return Shard.this.load(p).engine;
+            }
+
+            @Override
+            public void close(Hosted h) {
+                Shard.this.close(h);
+            }
+        }, hosted, publisher);
     }
 
     public String id() {
@@ -139,7 +148,7 @@ public final class Shard implements AutoCloseable {
 
     /** Partitions whose lease this shard holds now. */
     public java.util.Set<Integer> owned() {
-        return java.util.Set.copyOf(leases.keySet());
+        return java.util.Set.copyOf(leases.leases().keySet());
     }
 
     /** Registers and starts serving. */
@@ -173,12 +182,23 @@ public final class Shard implements AutoCloseable {
                 io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1));
         String ctlFrom = last.isEmpty() ? "0-0" : last.get(0).getId();
         long every = Math.max(100, cfg.ttlMs() / 3);
-        leaseExec.scheduleWithFixedDelay(this::leaseTick, 0, every, TimeUnit.MILLISECONDS);
+        leaseExec.scheduleWithFixedDelay(this::leaseTick, 0, renewEvery(cfg.ttlMs()), TimeUnit.MILLISECONDS);
         main.scheduleWithFixedDelay(this::mainTick, every, every, TimeUnit.MILLISECONDS);
-        thread("ctl", () -> readControl(ctlFrom));
+        thread("ctl", () -> control.read(ctlFrom, running::get));
         thread("tail", this::tail);
         thread("pub", () -> publisher.run(running::get));
         LOG.info(() -> "shard " + cfg.id() + " started, epoch " + epoch + ", lease TTL " + cfg.ttlMs() + " ms");
+    }
+
+    /**
+     * How often heartbeat and leases are renewed. Ownership sticks across any pause shorter than
+     * the TTL minus this (and a tick's own time): the heartbeat and the leases are then still there
+     * when the shard wakes, no other shard saw it leave, so nothing moves and nothing moves back.
+     * A sixth of the TTL keeps a 2 s GC pause at the default 3 s TTL well inside that; a pause past
+     * the TTL still hands the partitions over (the lease expired: failover, not ping-pong).
+     */
+    static long renewEvery(long ttlMs) {
+        return Math.max(100, ttlMs / 6);
     }
 
     private void thread(String name, Runnable r) {
@@ -203,47 +223,8 @@ public final class Shard implements AutoCloseable {
             if (e != epoch) {
                 epochChanged(e, "Redis lost its data or a shard found lost writes");
             }
-            List<Integer> mine = new ArrayList<>();
-            List<String> moved = new ArrayList<>();
-            List<Integer> lost = new ArrayList<>();
-            List<String> held = new ArrayList<>();
-            for (int p = 0; p < Keys.PARTITIONS; p++) {
-                String owner = Membership.owner(p, live);
-                String h = leases.get(p);
-                if (cfg.id().equals(owner)) {
-                    mine.add(p);
-                    held.add(h);
-                } else if (h != null) {
-                    moved.add(p + "->" + owner);
-                    leases.remove(p);
-                    release(p, h);
-                    int pp = p;
-                    main.execute(() -> unload(pp, "moved"));
-                }
-            }
-            List<String> now = mine.isEmpty() ? List.of() : members.leaseAll(mine, publisher.sender(), cfg.ttlMs(), held);
-            for (int i = 0; i < mine.size(); i++) {
-                int p = mine.get(i);
-                if (now.get(i) == null && held.get(i) != null) {
-                    lost.add(p);
-                    leases.remove(p);
-                    failovers.increment();
-                    main.execute(() -> unload(p, "lease lost"));
-                } else if (now.get(i) != null && held.get(i) == null) {
-                    leases.put(p, now.get(i));
-                    acquired.increment();
-                }
-            }
+            leases.renew(live, (p, why) -> main.execute(() -> unload(p, why)));
             checkGenerations();
-            if (!moved.isEmpty()) {
-                LOG.info(() -> "shard " + cfg.id() + ": membership " + live + " moved " + moved.size()
-                        + " partitions away (partition->new owner): " + moved);
-            }
-            if (!lost.isEmpty()) {
-                LOG.warning(() -> "shard " + cfg.id() + ": lost the lease of " + lost.size() + " partitions " + lost
-                        + " (expired or taken while this shard was paused or cut off from Redis); dropped them,"
-                        + " their subscribers re-attach elsewhere");
-            }
         } catch (RuntimeException ex) {
             LOG.log(Level.WARNING, "shard " + cfg.id() + ": lease tick failed (Redis unreachable?): " + ex.getMessage());
         }
@@ -257,7 +238,7 @@ public final class Shard implements AutoCloseable {
      */
     private void checkGenerations() {
         durableRestarts = store.durableRestarts();
-        List<Integer> ps = new ArrayList<>(leases.keySet());
+        List<Integer> ps = new ArrayList<>(leases.leases().keySet());
         if (ps.isEmpty()) {
             return;
         }
@@ -293,7 +274,7 @@ public final class Shard implements AutoCloseable {
     private void mainTick() {
         try {
             checkRegression();
-            retryPending();
+            control.retryPending();
             if (++ticks % 5 == 0) {
                 dropOrphans();
                 deleteDeadGateways();
@@ -320,14 +301,6 @@ public final class Shard implements AutoCloseable {
                 unload(p, "epoch changed");
             }
         });
-    }
-
-    private void release(int p, String held) {
-        try {
-            members.release(p, held);
-        } catch (RuntimeException e) {
-            // it expires anyway
-        }
     }
 
     /** On the main thread: forgets a partition's engine and tells gateways to re-attach its subscriptions. */
@@ -388,116 +361,6 @@ public final class Shard implements AutoCloseable {
         if (s != null) {
             s.close();
         }
-    }
-
-    // ---- control messages ------------------------------------------------------------------------
-
-    private void readControl(String from) {
-        var conn = redis.dedicated();
-        String pos = from;
-        while (running.get()) {
-            try {
-                List<StreamMessage<String, String>> ms = conn.xread(XReadArgs.Builder.block(500).count(100),
-                        Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.control(cfg.id()), pos))));
-                for (var m : ms) {
-                    pos = m.getId();
-                    Map<String, String> body = m.getBody();
-                    main.execute(() -> handle(body, System.nanoTime() + 5_000_000_000L));
-                }
-                if (!ms.isEmpty()) {
-                    // What we have read is ours alone: trim it, so the stream holds only what is unread.
-                    int dash = pos.indexOf('-');
-                    String after = pos.substring(0, dash + 1) + (Long.parseLong(pos.substring(dash + 1)) + 1);
-                    conn.xtrim(Keys.control(cfg.id()), XTrimArgs.Builder.minId(after));
-                }
-            } catch (RuntimeException e) {
-                if (running.get()) {
-                    LOG.fine(() -> "control read failed: " + e.getMessage());
-                    LockSupport.parkNanos(200_000_000L);
-                }
-            }
-        }
-    }
-
-    /** On the main thread. */
-    private void handle(Map<String, String> msg, long deadline) {
-        Control c;
-        try {
-            c = Control.parse(msg);
-        } catch (LiveQueryException e) {
-            LOG.warning(() -> "shard " + cfg.id() + ": bad control entry ignored (" + e.getMessage() + ")");
-            String gw = msg.get("gw");
-            if (gw != null) {
-                ack(gw, msg.get("req"), e.code().wire(), e.getMessage());
-            }
-            return;
-        }
-        String req = c instanceof Control.Subscribe sb ? sb.req() : c instanceof Control.Reanchor r ? r.req() : null;
-        try {
-            switch (c) {
-                case Control.Subscribe sub -> subscribe(sub, msg, deadline);
-                case Control.Reanchor re -> {
-                    Hosted h = hosted.get(re.gw() + "/" + re.sid());
-                    if (h == null || !h.att.equals(re.att())) {
-                        ack(re.gw(), req, Wire.NOT_OWNER, "subscription " + re.sid() + " is not attached here");
-                        return;
-                    }
-                    h.sub.reanchor(re.window());
-                    ack(re.gw(), req, "", "");
-                }
-                case Control.Unsubscribe un -> {
-                    Hosted h = hosted.get(un.gw() + "/" + un.sid());
-                    if (h != null && (un.att() == null || h.att.equals(un.att()))) {
-                        close(h);
-                    }
-                }
-            }
-        } catch (LiveQueryException e) {
-            ack(c.gw(), req, e.code().wire(), e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "shard " + cfg.id() + ": control " + c.getClass().getSimpleName() + " failed", e);
-            ack(c.gw(), req, LiveQueryException.Code.UNAVAILABLE.wire(), "shard failed: " + e.getMessage());
-        }
-    }
-
-    private void subscribe(Control.Subscribe c, Map<String, String> msg, long deadline) throws LiveQueryException {
-        int p = Keys.partition(c.query().shape().table());
-        if (!leases.containsKey(p)) {
-            if (cfg.id().equals(Membership.owner(p, live)) && System.nanoTime() < deadline) {
-                pending.add(new Pending(msg, deadline)); // the lease comes at the next tick
-            } else {
-                ack(c.gw(), c.req(), Wire.NOT_OWNER, "shard " + cfg.id() + " does not own partition " + p);
-            }
-            return;
-        }
-        Part part = load(p);
-        Hosted old = hosted.get(c.gw() + "/" + c.sid());
-        if (old != null) {
-            close(old);
-        }
-        Hosted h = new Hosted(c.gw(), c.sid(), c.att(), p);
-        var sub = part.engine.subscribe(c.query(), c.resume().isEmpty() ? null : c.resume(), () -> publisher.wake(h));
-        hosted.put(h.key(), h);
-        // The ack goes into the publisher's queue before the subscription can wake it (wake is a
-        // no-op until h.sub is set): the gateway takes frames only from the sender that acked.
-        ack(c.gw(), c.req(), "", "");
-        h.sub = sub;
-        publisher.wake(h);
-    }
-
-    private void retryPending() {
-        int n = pending.size();
-        for (int i = 0; i < n; i++) {
-            Pending pd = pending.poll();
-            handle(pd.msg(), pd.deadlineNanos());
-        }
-    }
-
-    private void ack(String gw, String req, String code, String msg) {
-        if (req == null) {
-            return;
-        }
-        publisher.notify(gw, new Delivery.Ack(req, code, msg == null ? "" : msg));
     }
 
     // ---- partitions: cold start and tail ---------------------------------------------------------
@@ -707,8 +570,7 @@ public final class Shard implements AutoCloseable {
         fencedRefused.increment();
         LOG.warning(() -> "shard " + cfg.id() + ": fenced publish refused for partition " + h.p
                 + " (lease " + lease + " no longer ours); dropping the partition");
-        if (leases.remove(h.p, lease)) {
-            failovers.increment();
+        if (leases.refused(h.p, lease)) {
             main.execute(() -> unload(h.p, "lease lost"));
         }
     }
@@ -731,11 +593,7 @@ public final class Shard implements AutoCloseable {
             main.submit(() -> {
                 // Leave first, so gateways told "gone" below re-attach to the next owner, not to us.
                 members.leave(cfg.id());
-                for (Integer p : List.copyOf(leases.keySet())) {
-                    String held = leases.remove(p);
-                    if (held != null) {
-                        release(p, held);
-                    }
+                for (int p : leases.releaseAll()) {
                     unload(p, "shutdown");
                 }
             }).get(3, TimeUnit.SECONDS);

@@ -1,0 +1,159 @@
+package dev.livequery.shard.cluster;
+
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.LocalBackend;
+import dev.livequery.shard.store.Keys;
+import dev.livequery.shard.store.Redis;
+import dev.livequery.shard.store.StreamReader;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The gateways' requests to this shard: reads its control stream (on its own thread) and carries
+ * out subscribe, reanchor and unsubscribe on the main thread, answering each with an ack through
+ * the publisher. A subscribe for a partition this shard is about to own (rendezvous says so, the
+ * lease comes at the next lease tick) waits here up to 5 s instead of being refused.
+ */
+final class ControlHandler {
+    private static final Logger LOG = Logger.getLogger(ControlHandler.class.getName());
+    private static final long WAIT_FOR_LEASE_NANOS = 5_000_000_000L;
+
+    /** What the handler needs of the shard's partitions (main thread only). */
+    interface Parts {
+        /** The engine of a partition this shard holds the lease of, loaded if need be. */
+        LocalBackend load(int p) throws LiveQueryException;
+
+        /** Closes an attachment's subscription and forgets it. */
+        void close(Hosted h);
+    }
+
+    private record Pending(Map<String, String> msg, long deadlineNanos) {
+    }
+
+    private final String shardId;
+    private final Redis redis;
+    private final Executor main;
+    private final LeaseKeeper leases;
+    private final Supplier<List<String>> live;
+    private final Parts parts;
+    private final Map<String, Hosted> hosted;
+    private final Publisher publisher;
+    /** Subscribes waiting for their lease (main thread only). */
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+
+    ControlHandler(String shardId, Redis redis, Executor main, LeaseKeeper leases, Supplier<List<String>> live,
+            Parts parts, Map<String, Hosted> hosted, Publisher publisher) {
+        this.shardId = shardId;
+        this.redis = redis;
+        this.main = main;
+        this.leases = leases;
+        this.live = live;
+        this.parts = parts;
+        this.hosted = hosted;
+        this.publisher = publisher;
+    }
+
+    /** The control reader's loop: from {@code from} (exclusive) while {@code running}. */
+    void read(String from, BooleanSupplier running) {
+        StreamReader reader = new StreamReader(redis, Keys.control(shardId), from, Duration.ofMillis(500), 100,
+                Duration.ofMillis(200));
+        reader.run(running, m -> {
+            Map<String, String> body = m.getBody();
+            main.execute(() -> handle(body, System.nanoTime() + WAIT_FOR_LEASE_NANOS));
+        }, n -> {
+            if (n > 0) {
+                // What we have read is ours alone: trim it, so the stream holds only what is unread.
+                reader.trimBefore(StreamReader.after(reader.position()));
+            }
+        }, e -> LOG.fine(() -> "control read failed: " + e.getMessage()));
+    }
+
+    /** On the main thread: subscribes whose lease has come (or whose wait is over). */
+    void retryPending() {
+        int n = pending.size();
+        for (int i = 0; i < n; i++) {
+            Pending pd = pending.poll();
+            handle(pd.msg(), pd.deadlineNanos());
+        }
+    }
+
+    /** On the main thread. */
+    void handle(Map<String, String> msg, long deadline) {
+        Control c;
+        try {
+            c = Control.parse(msg);
+        } catch (LiveQueryException e) {
+            LOG.warning(() -> "shard " + shardId + ": bad control entry ignored (" + e.getMessage() + ")");
+            String gw = msg.get("gw");
+            if (gw != null) {
+                ack(gw, msg.get("req"), e.code().wire(), e.getMessage());
+            }
+            return;
+        }
+        String req = c instanceof Control.Subscribe sb ? sb.req() : c instanceof Control.Reanchor r ? r.req() : null;
+        try {
+            switch (c) {
+                case Control.Subscribe sub -> subscribe(sub, msg, deadline);
+                case Control.Reanchor re -> {
+                    Hosted h = hosted.get(re.gw() + "/" + re.sid());
+                    if (h == null || !h.att.equals(re.att())) {
+                        ack(re.gw(), req, Wire.NOT_OWNER, "subscription " + re.sid() + " is not attached here");
+                        return;
+                    }
+                    h.sub.reanchor(re.window());
+                    ack(re.gw(), req, "", "");
+                }
+                case Control.Unsubscribe un -> {
+                    Hosted h = hosted.get(un.gw() + "/" + un.sid());
+                    if (h != null && (un.att() == null || h.att.equals(un.att()))) {
+                        parts.close(h);
+                    }
+                }
+            }
+        } catch (LiveQueryException e) {
+            ack(c.gw(), req, e.code().wire(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "shard " + shardId + ": control " + c.getClass().getSimpleName() + " failed", e);
+            ack(c.gw(), req, LiveQueryException.Code.UNAVAILABLE.wire(), "shard failed: " + e.getMessage());
+        }
+    }
+
+    private void subscribe(Control.Subscribe c, Map<String, String> msg, long deadline) throws LiveQueryException {
+        int p = Keys.partition(c.query().shape().table());
+        if (!leases.holds(p)) {
+            if (shardId.equals(Membership.owner(p, live.get())) && System.nanoTime() < deadline) {
+                pending.add(new Pending(msg, deadline)); // the lease comes at the next tick
+            } else {
+                ack(c.gw(), c.req(), Wire.NOT_OWNER, "shard " + shardId + " does not own partition " + p);
+            }
+            return;
+        }
+        LocalBackend engine = parts.load(p);
+        Hosted old = hosted.get(c.gw() + "/" + c.sid());
+        if (old != null) {
+            parts.close(old);
+        }
+        Hosted h = new Hosted(c.gw(), c.sid(), c.att(), p);
+        var sub = engine.subscribe(c.query(), c.resume().isEmpty() ? null : c.resume(), () -> publisher.wake(h));
+        hosted.put(h.key(), h);
+        // The ack goes into the publisher's queue before the subscription can wake it (wake is a
+        // no-op until h.sub is set): the gateway takes frames only from the sender that acked.
+        ack(c.gw(), c.req(), "", "");
+        h.sub = sub;
+        publisher.wake(h);
+    }
+
+    private void ack(String gw, String req, String code, String msg) {
+        if (req == null) {
+            return;
+        }
+        publisher.notify(gw, new Delivery.Ack(req, code, msg == null ? "" : msg));
+    }
+}
