@@ -14,7 +14,8 @@ final class EngineProperties {
     private EngineProperties() {
     }
 
-    static Properties of(PostgresSourceConfig config) throws SourceException {
+    /** {@code offsetsKey}: which source's {@link HeldOffsets} the engine resumes from. */
+    static Properties of(PostgresSourceConfig config, String offsetsKey) throws SourceException {
         Properties url = org.postgresql.Driver.parseURL(config.url(), new Properties());
         if (url == null) {
             throw new SourceException(Code.BAD_CONFIG, "livequery.sources.postgres.url '" + config.url()
@@ -23,8 +24,10 @@ final class EngineProperties {
         Properties p = new Properties();
         p.setProperty("name", "livequery-postgres-" + config.slot());
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
-        // Embedded mode: the position lives in memory only (a restart re-snapshots, PROTOCOL notes).
-        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        // Embedded mode: the position lives in memory only (a gateway restart re-snapshots, PROTOCOL
+        // notes), but outlives the engine, which PostgresSource rebuilds after a lost connection.
+        p.setProperty("offset.storage", HeldOffsets.class.getName());
+        p.setProperty(HeldOffsets.KEY, offsetsKey);
         // Commit offsets (and so acknowledge the slot) after every applied batch, not once a minute.
         p.setProperty("offset.flush.interval.ms", "0");
         p.setProperty("topic.prefix", PREFIX);
@@ -52,7 +55,9 @@ final class EngineProperties {
         // retained for other tables' traffic) and tell an idle source it is streaming.
         p.setProperty("heartbeat.interval.ms", "1000");
         p.setProperty("status.update.interval.ms", "1000");
-        // A lost connection (Postgres restart, network) is retried forever, quickly.
+        // A lost connection (Postgres restart, network) is retried forever, quickly, by the task;
+        // when the restarted task cannot connect either, the engine stops and PostgresSource
+        // rebuilds it (Debezium does not retry a failing task start-up: DebeziumException).
         p.setProperty("errors.max.retries", "-1");
         p.setProperty("retriable.restart.connector.wait.ms", "500");
         p.setProperty("errors.retry.delay.initial.ms", "200");

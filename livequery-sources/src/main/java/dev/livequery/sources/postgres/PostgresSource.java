@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -34,6 +36,11 @@ import org.apache.kafka.connect.source.SourceRecord;
  *
  * <p>Exactly once within a process: a transaction whose commit LSN is at or below the last
  * applied one is a replay (Debezium restarted its task after a lost connection) and is skipped.
+ *
+ * <p>When the restarted task cannot connect either (Postgres still down or starting up), the
+ * engine stops for good; a connection failure then rebuilds it ({@link Reconnects}: 0.5 s
+ * doubling to 10 s, for as long as it takes), resuming from the offsets it committed
+ * ({@link HeldOffsets}), i.e. after the last applied transaction.
  */
 public final class PostgresSource implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PostgresSource.class.getName());
@@ -60,16 +67,26 @@ public final class PostgresSource implements AutoCloseable {
     static final int VERSION_SHIFT = 16;
 
     /** What the source is doing, for {@code /health}. */
-    public enum State { STARTING, STREAMING, FAILED, STOPPED }
+    public enum State { STARTING, STREAMING, RECONNECTING, FAILED, STOPPED }
 
     private final PostgresSourceConfig config;
     private final LocalBackend backend;
-    private final Transactions transactions;
+    private final String offsetsKey = "pg-source-" + SOURCES.incrementAndGet();
+    /** Rebuilt with each engine: a unit the old engine left open is replayed whole by the new one. */
+    private Transactions transactions;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "livequery-pg-source"));
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "livequery-pg-reconnect");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicLong reconnects = new AtomicLong();
+    private int attempt; // failed engine starts in a row; engine-callback and retry threads, under this
     private final AtomicLong transactionsApplied = new AtomicLong();
     private final AtomicLong changesApplied = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong snapshots = new AtomicLong();
+    private static final AtomicLong SOURCES = new AtomicLong();
     private volatile DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine;
     private volatile State state = State.STARTING;
     private volatile boolean loaded;
@@ -92,14 +109,19 @@ public final class PostgresSource implements AutoCloseable {
     public static PostgresSource start(PostgresSourceConfig config, LocalBackend backend) throws SourceException {
         Catalog.check(config);
         PostgresSource s = new PostgresSource(config, backend);
-        s.engine = DebeziumEngine.create(Connect.class).using(EngineProperties.of(config))
-                .notifying(s::handle)
-                .using((success, message, err) -> s.ended(success, message, err))
-                .build();
-        s.thread.execute(s.engine);
+        s.runEngine();
         LOG.info("postgres source: streaming publication " + config.publication() + " through slot " + config.slot()
                 + " of " + config.url() + " into " + config.tables().stream().map(TableMapping::table).toList());
         return s;
+    }
+
+    private void runEngine() throws SourceException {
+        transactions = new Transactions(config.tables());
+        engine = DebeziumEngine.create(Connect.class).using(EngineProperties.of(config, offsetsKey))
+                .notifying(this::handle)
+                .using((success, message, err) -> ended(success, message, err))
+                .build();
+        thread.execute(engine);
     }
 
     public PostgresSourceConfig config() {
@@ -135,6 +157,7 @@ public final class PostgresSource implements AutoCloseable {
         g.put("source_changes", changesApplied.get());
         g.put("source_duplicates_skipped", duplicates.get());
         g.put("source_snapshots", snapshots.get());
+        g.put("source_reconnects", reconnects.get());
         g.put("source_streaming", state == State.STREAMING ? 1L : 0L);
         return g;
     }
@@ -173,9 +196,13 @@ public final class PostgresSource implements AutoCloseable {
 
     private void streaming() {
         loaded = true;
-        if (state == State.STARTING) {
+        if (state == State.STARTING || state == State.RECONNECTING) {
+            boolean back = state == State.RECONNECTING;
+            synchronized (this) {
+                attempt = 0;
+            }
             state = State.STREAMING;
-            LOG.info("postgres source: streaming from LSN " + appliedLsn);
+            LOG.info("postgres source: " + (back ? "reconnected, " : "") + "streaming from LSN " + appliedLsn);
         }
     }
 
@@ -261,7 +288,39 @@ public final class PostgresSource implements AutoCloseable {
             state = State.STOPPED;
             return;
         }
+        if (state != State.FAILED && !success && Reconnects.retriable(err)) {
+            reconnectLater(err);
+            return;
+        }
         fail("the Debezium engine stopped: " + message, err);
+    }
+
+    /** Called on the engine's thread as it ends; the new engine runs after it on the same thread. */
+    private synchronized void reconnectLater(Throwable err) {
+        if (closing) {
+            state = State.STOPPED;
+            return;
+        }
+        attempt++;
+        long delay = Reconnects.delayMillis(attempt);
+        state = State.RECONNECTING;
+        LOG.warning("postgres source: cannot reach Postgres at " + config.url() + " (" + Reconnects.rootMessage(err)
+                + "); reconnect attempt " + attempt + " in " + delay + " ms, resuming after LSN " + appliedLsn
+                + "; fed tables keep their last state until then (check that Postgres is up and accepts"
+                + " replication connections)");
+        retries.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void reconnect() {
+        if (closing) {
+            return;
+        }
+        reconnects.incrementAndGet();
+        try {
+            runEngine();
+        } catch (SourceException | RuntimeException e) {
+            fail("could not rebuild the Debezium engine: " + e.getMessage(), e);
+        }
     }
 
     private void fail(String why, Throwable err) {
@@ -274,11 +333,15 @@ public final class PostgresSource implements AutoCloseable {
 
     @Override
     public void close() {
-        closing = true;
+        DebeziumEngine<?> current;
+        synchronized (this) {
+            closing = true;
+            current = engine;
+        }
+        retries.shutdownNow();
         try {
-            DebeziumEngine<?> e = engine;
-            if (e != null) {
-                e.close();
+            if (current != null) {
+                current.close();
             }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "postgres source: closing the engine", e);
@@ -286,6 +349,7 @@ public final class PostgresSource implements AutoCloseable {
             // the engine had already stopped (the source failed): nothing left to close
         } finally {
             thread.shutdown();
+            HeldOffsets.drop(offsetsKey);
             state = State.STOPPED;
         }
     }

@@ -34,7 +34,11 @@
  * Within a process, Debezium restarts its task after a lost connection or a Postgres restart and
  * replays from the last acknowledged offset; a transaction whose commit LSN is not above the last
  * applied one is skipped, so each is applied exactly once. The slot is acknowledged only for
- * records whose transaction was applied.
+ * records whose transaction was applied. When the restarted task cannot connect either (Postgres
+ * still starting: its type-registry connection fails, which Debezium does not retry), the engine
+ * stops; {@link dev.livequery.sources.postgres.PostgresSource} rebuilds it with backoff
+ * ({@link dev.livequery.sources.postgres.Reconnects}) over the same in-memory offsets
+ * ({@link dev.livequery.sources.postgres.HeldOffsets}), so it resumes where the old one stopped.
  *
  * <h2>Values</h2>
  * See {@link dev.livequery.sources.postgres.ColumnValues}: exact numbers, strings (livequery

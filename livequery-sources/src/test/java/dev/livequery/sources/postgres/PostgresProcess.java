@@ -65,6 +65,16 @@ public final class PostgresProcess implements AutoCloseable {
         startServer();
     }
 
+    /** Stops the server (fast) and leaves it down: clients get connection refused until {@link #startAgain()}. */
+    public void stop() throws IOException, InterruptedException {
+        stopServer("fast");
+    }
+
+    /** Starts a stopped server again on the same port and data directory. */
+    public void startAgain() throws IOException, InterruptedException {
+        startServer();
+    }
+
     public int port() {
         return port;
     }

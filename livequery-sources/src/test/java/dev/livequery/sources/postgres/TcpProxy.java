@@ -21,6 +21,9 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean closed;
+    private volatile boolean alternating;
+    private final AtomicInteger arrivals = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
 
     public TcpProxy(int target) throws IOException {
         this.target = target;
@@ -37,6 +40,27 @@ public final class TcpProxy implements AutoCloseable {
         return accepted.get();
     }
 
+    /**
+     * From now on every second new connection is accepted and closed at once, so its client
+     * reads EOF (what it sees from a server going down or not up yet). A client that opens
+     * connections one after another and retries when the first fails (Debezium's task start)
+     * thus always comes to a try whose first connection gets through and whose next does not.
+     */
+    public void refuseEveryOther() {
+        arrivals.set(0);
+        alternating = true;
+    }
+
+    /** Stops refusing. */
+    public void admitAll() {
+        alternating = false;
+    }
+
+    /** Connections refused so far. */
+    public int refused() {
+        return refused.get();
+    }
+
     /** Cuts every open connection, both directions. */
     public void dropAll() {
         for (Socket s : open) {
@@ -48,7 +72,18 @@ public final class TcpProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket in = server.accept();
-                Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
+                if (alternating && arrivals.incrementAndGet() % 2 == 0) {
+                    refused.incrementAndGet();
+                    close(in);
+                    continue;
+                }
+                Socket out;
+                try {
+                    out = new Socket(InetAddress.getLoopbackAddress(), target);
+                } catch (IOException e) {
+                    close(in); // the target is down: the client sees EOF, not a hang
+                    continue;
+                }
                 accepted.incrementAndGet();
                 open.add(in);
                 open.add(out);

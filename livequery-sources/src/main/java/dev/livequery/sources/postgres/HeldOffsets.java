@@ -1,0 +1,44 @@
+package dev.livequery.sources.postgres;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.connect.runtime.WorkerConfig;
+import org.apache.kafka.connect.storage.MemoryOffsetBackingStore;
+
+/**
+ * Debezium's in-memory offset store, kept per source across engine instances: when the engine
+ * stops on a lost connection, {@link PostgresSource} builds a new one, and it must resume from
+ * the position already applied (the slot's acknowledged LSN, snapshot done) rather than
+ * snapshot again. Debezium instantiates this class by name, so the offsets live in a static map
+ * keyed by {@link #KEY}; the source drops its entry when it closes (bounded memory).
+ */
+public final class HeldOffsets extends MemoryOffsetBackingStore {
+    /** The engine property naming which source's offsets an engine reads and writes. */
+    static final String KEY = "livequery.offsets.key";
+    private static final Map<String, Map<ByteBuffer, ByteBuffer>> HELD = new ConcurrentHashMap<>();
+
+    public HeldOffsets() {
+    }
+
+    @Override
+    public void configure(WorkerConfig config) {
+        String key = config.originalsStrings().get(KEY);
+        if (key == null) {
+            throw new IllegalStateException("HeldOffsets needs the engine property " + KEY);
+        }
+        // set() writes from the store's executor, get() reads from the task: one lock for both
+        data = HELD.computeIfAbsent(key, k -> java.util.Collections.synchronizedMap(new HashMap<>()));
+    }
+
+    @Override
+    public Set<Map<String, Object>> connectorPartitions(String connectorName) {
+        return null; // as Debezium's own memory store: only Kafka Connect's REST API asks
+    }
+
+    static void drop(String key) {
+        HELD.remove(key);
+    }
+}

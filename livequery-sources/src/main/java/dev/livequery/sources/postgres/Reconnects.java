@@ -1,0 +1,70 @@
+package dev.livequery.sources.postgres;
+
+import java.io.EOFException;
+import java.net.SocketException;
+import java.sql.SQLException;
+
+/**
+ * Which engine failures are a lost or refused connection (rebuild the engine and resume) and how
+ * long to wait before each attempt. Anything else (a value without a JSON form, a table gone)
+ * keeps the source failed: retrying would fail the same way.
+ */
+final class Reconnects {
+    static final long FIRST_DELAY_MS = 500;
+    static final long MAX_DELAY_MS = 10_000;
+
+    private Reconnects() {
+    }
+
+    /** Whether {@code err} or one of its causes says Postgres could not be reached. */
+    static boolean retriable(Throwable err) {
+        for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && connectionState(sql.getSQLState())) {
+                return true;
+            }
+            if (t instanceof SQLException && String.valueOf(t.getMessage()).contains("connection attempt failed")) {
+                return true;
+            }
+            if (t instanceof EOFException || t instanceof SocketException
+                    || t instanceof java.net.SocketTimeoutException
+                    || t instanceof org.apache.kafka.connect.errors.RetriableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Class 08: connection exceptions; 57P01..57P03: shut down by an administrator, crash,
+     * "the database system is starting up"; 55006: our own slot still held by the walsender of
+     * the lost connection, until Postgres notices it is gone.
+     */
+    private static boolean connectionState(String state) {
+        return state != null && (state.startsWith("08") || state.startsWith("57P") || state.equals("55006"));
+    }
+
+    /** 0.5 s doubling to 10 s: quick after a blip, and a down server is not hammered. */
+    static long delayMillis(int attempt) {
+        long d = FIRST_DELAY_MS << Math.min(Math.max(attempt - 1, 0), 10);
+        return Math.min(d, MAX_DELAY_MS);
+    }
+
+    /** The innermost message, which is what says why (the outer ones are Debezium's wrappers). */
+    static String rootMessage(Throwable err) {
+        Throwable t = err;
+        while (t != null && t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        if (t == null) {
+            return "no cause given";
+        }
+        // EOFException has no message; its wrapper says "The connection attempt failed."
+        Throwable named = t;
+        for (Throwable c = err; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException) {
+                named = c;
+            }
+        }
+        return named.getClass().getSimpleName() + ": " + named.getMessage();
+    }
+}
