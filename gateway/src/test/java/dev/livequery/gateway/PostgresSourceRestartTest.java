@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import dev.livequery.testkit.Slow;
 
 /**
  * SIGKILL of the process that runs the source (embedded mode: the gateway) in the middle of a
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * resuming with their last eid get {@code reset epoch} and then a window equal to Postgres, and
  * every row's version is at least the one it had before the kill (versions come from LSNs).
  */
+@Slow
 class PostgresSourceRestartTest {
     static final String WINDOW = "select * from items order by name collate \"C\", id::text collate \"C\" limit 10";
 

@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.livequery.testkit.Slow;
 
 /**
  * The Postgres source end to end, with Postgres as the oracle: a seeded random SQL workload
@@ -47,6 +48,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * window of balanced transfers mid-stream never sees half a transaction. Faults: Postgres restarted
  * mid-stream; the source's connections cut through a TCP proxy.
  */
+@Slow
 class PostgresSourceWireTest {
     enum Fault { NONE, POSTGRES_RESTART, CONNECTION_DROP }
 

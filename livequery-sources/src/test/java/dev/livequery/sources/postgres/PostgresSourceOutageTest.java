@@ -20,6 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.livequery.testkit.Slow;
 
 /**
  * Postgres unreachable for longer than Debezium's own task restart waits. A refused connection
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * transaction once Postgres is back. The source goes through a {@link TcpProxy} that plays the
  * outage; its own server, since it also stops it.
  */
+@Slow
 class PostgresSourceOutageTest {
     PostgresProcess pg;
     TcpProxy proxy;

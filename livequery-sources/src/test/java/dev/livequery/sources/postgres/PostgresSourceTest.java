@@ -20,8 +20,10 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.livequery.testkit.Slow;
 
 /** One real PostgreSQL for the source's start-up checks, type mapping and change semantics. */
+@Slow
 class PostgresSourceTest {
     static PostgresProcess pg;
     static int next;
