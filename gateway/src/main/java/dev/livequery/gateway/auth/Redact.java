@@ -1,5 +1,6 @@
 package dev.livequery.gateway.auth;
 
+import dev.livequery.shard.store.Redis;
 import java.util.logging.Filter;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -16,7 +17,6 @@ public final class Redact {
     private static final Pattern PARAM = Pattern.compile("((?:access_token|lq_token)=)[^&;\\s\"']+");
     private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]+");
     private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*");
-    private static final Pattern USERINFO = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]*@");
 
     private Redact() {
     }
@@ -28,12 +28,12 @@ public final class Redact {
         String out = PARAM.matcher(s).replaceAll("$1<redacted>");
         out = BEARER.matcher(out).replaceAll("$1<redacted>");
         out = JWT.matcher(out).replaceAll("<jwt redacted>");
-        return USERINFO.matcher(out).replaceAll("$1<redacted>@");
+        return Redis.redact(out);
     }
 
     /** A URI for a log line: {@code redis://user:secret@host:6379} becomes {@code redis://<redacted>@host:6379}. */
     public static String uri(String uri) {
-        return uri == null ? null : USERINFO.matcher(uri).replaceAll("$1<redacted>@");
+        return Redis.redact(uri);
     }
 
     /** Puts the redacting filter in front of every handler of the root logger (call after logging is configured). */

@@ -77,15 +77,18 @@ public final class Redis implements AutoCloseable {
         }
     }
 
-    /** Connects; fails fast (RedisConnectionException) when nothing answers. */
     private static final java.util.regex.Pattern USERINFO =
             java.util.regex.Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]*@");
 
-    /** {@code uri} fit for a log line: user and password, if any, replaced by {@code <redacted>}. */
+    /**
+     * {@code uri} fit for a log line: user and password, if any, replaced by {@code <redacted>}.
+     * Works on any text, so the gateway's log filter ({@code Redact}) uses it for URIs too.
+     */
     public static String redact(String uri) {
         return uri == null ? null : USERINFO.matcher(uri).replaceAll("$1<redacted>@");
     }
 
+    /** Connects; fails fast (RedisConnectionException) when nothing answers. */
     public static Redis connect(String uri, Duration timeout) {
         SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
         TimeoutOptions to = TimeoutOptions.enabled(timeout);
