@@ -43,11 +43,7 @@ public final class RowsApi implements HttpService {
     private final int maxBody;
     private final Auth auth;
 
-    public RowsApi(Backend backend, int maxBody) {
-        this(backend, maxBody, Auth.none());
-    }
-
-    /** With {@code auth}: every call is scoped by the request principal's grant (PROTOCOL §9). */
+    /** Every call is scoped by the request principal's grant (PROTOCOL §9). */
     public RowsApi(Backend backend, int maxBody, Auth auth) {
         this.backend = backend;
         this.maxBody = maxBody;

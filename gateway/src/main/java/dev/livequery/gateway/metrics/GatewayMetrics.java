@@ -9,7 +9,6 @@ import dev.livequery.gateway.delivery.Transport.Kind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -29,10 +28,6 @@ public final class GatewayMetrics implements DeliveryMetrics {
     private final Counter resumeHit;
     private final Counter resumeMiss;
     private final Timer lag;
-
-    public GatewayMetrics(Backend backend, Connections connections) {
-        this(backend, connections, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-    }
 
     /** Shares {@code registry} with the backend, so one scrape shows both (cluster mode). */
     public GatewayMetrics(Backend backend, Connections connections, PrometheusMeterRegistry registry) {

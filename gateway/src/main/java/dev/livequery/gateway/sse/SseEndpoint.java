@@ -37,10 +37,6 @@ public final class SseEndpoint {
     private final Auth auth;
     private final OriginPolicy origins;
 
-    public SseEndpoint(Backend backend, Connections connections, Settings settings) {
-        this(backend, connections, settings, Auth.none());
-    }
-
     public SseEndpoint(Backend backend, Connections connections, Settings settings, Auth auth) {
         this.backend = backend;
         this.connections = connections;

@@ -15,10 +15,6 @@ public final class WsEndpoint {
     private final OriginPolicy origins;
     private final Auth auth;
 
-    public WsEndpoint(Backend backend, Connections connections, Settings settings) {
-        this(backend, connections, settings, Auth.none());
-    }
-
     public WsEndpoint(Backend backend, Connections connections, Settings settings, Auth auth) {
         this.backend = backend;
         this.connections = connections;
