@@ -1,9 +1,16 @@
 /**
- * Membership (heartbeat keys with TTL plus a member set, no SCAN), rendezvous ownership of
- * partitions, per-partition leases with fence numbers, the gateway/shard stream protocol
- * ({@link dev.livequery.shard.cluster.Wire}) and the {@link dev.livequery.shard.cluster.Shard}.
+ * What gateways and shards share about the cluster: membership (heartbeat keys with TTL plus a
+ * member set, no SCAN), rendezvous ownership of partitions and their fenced leases
+ * ({@link dev.livequery.shard.cluster.Membership}),
+ * and the typed gateway/shard stream protocol ({@link dev.livequery.shard.cluster.Wire}):
+ * {@link dev.livequery.shard.cluster.Control} (gateway → shard) and
+ * {@link dev.livequery.shard.cluster.Delivery} in a {@link dev.livequery.shard.cluster.DeliveryEntry}
+ * (shard → gateway), one encoder and one parser each.
  * Shards and gateways compute owners with the same function; where their member views briefly
- * differ, the lease decides and control messages are answered {@code not_owner} (the gateway
- * looks again and re-sends), never dropped silently.
+ * differ, the partition's fenced lease decides and control messages are answered
+ * {@code not_owner} (the gateway looks again and re-sends), never dropped silently.
+ *
+ * <p>The shard process's half of this package ({@code Shard}, its lease keeper, control handler
+ * and publisher) lives in the {@code livequery-shard} module, which a gateway never depends on.
  */
 package dev.livequery.shard.cluster;
