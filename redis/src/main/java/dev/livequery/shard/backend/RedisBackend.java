@@ -46,7 +46,6 @@ import java.util.Collections;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
