@@ -12,10 +12,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The targets of the fan-out issue, judged from the results JSON of one {@code bench/run}: one line
- * per target with the median over runs, its spread and met/missed, a load-generator note (a client
- * over {@link ClientLoad#SATURATED_CORES} of a core is flagged, so its queueing is not read as
- * server latency), the replica check, and last the {@code fanout:} line. A target whose runs are
+ * The fan-out targets (docs/benchmarks.md, "Fan-out targets"), judged from the results JSON of
+ * one {@code bench/run}: one line per target with the median over runs, its spread and
+ * met/missed, a load-generator note (a client over {@link ClientLoad#SATURATED_CORES} of a core
+ * is flagged, so its queueing is not read as server latency), the replica check, and last the {@code fanout:} line. A target whose runs are
  * absent (e.g. {@code bench/run --quick}) says {@code not run} rather than a verdict.
  *
  * <p>Runs are named {@code <server>-r<rate>-<i>} (side by side, server = livequery, vertx or
