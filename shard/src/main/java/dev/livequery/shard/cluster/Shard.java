@@ -171,7 +171,7 @@ public final class Shard implements AutoCloseable {
         String policy = store.evictionPolicy();
         if (policy != null && (policy.startsWith("allkeys-") || policy.startsWith("volatile-"))) {
             redis.close();
-            throw new IllegalStateException("Redis at " + cfg.redisUri() + " has maxmemory-policy " + policy
+            throw new IllegalStateException("Redis at " + Redis.redact(cfg.redisUri()) + " has maxmemory-policy " + policy
                     + ": eviction would silently drop rows, leases and history epochs. Set maxmemory-policy"
                     + " noeviction (writes then fail with 503 when Redis is full) and restart this shard.");
         }
