@@ -3,15 +3,16 @@
  *
  * <p>Why it looks like this: the backend keeps one bounded queue per subscription and turns an
  * overflow into {@code reset overflow} itself, so the gateway adds no second data queue that could
- * grow. Per connection there is exactly one writer (a virtual thread) and a ready list of
- * subscriptions that have frames. The backend's wakeup may run under engine locks, so all it does
+ * grow. Per connection there is exactly one writer (a virtual thread started on demand for a
+ * WebSocket, the request's thread for SSE) and a ready list of subscriptions that have frames. The backend's wakeup may run under engine locks, so all it does
  * is enqueue a {@link dev.livequery.gateway.delivery.Slot} and unpark the writer. The writer drains
  * ready subscriptions round-robin in turns of a few dozen frames, writes them, then flushes once.
  *
  * <p>Helidon's socket writes have no timeout. The {@link dev.livequery.gateway.delivery.Connections}
  * watchdog therefore watches the start time of the write in progress and, past
- * {@code livequery.write-deadline}, interrupts the writer; a virtual thread interrupted in a
- * socket write has its socket closed by the JDK, which frees the writer. Only that connection is
- * affected: the engine never waited for it.
+ * {@code livequery.write-deadline}, marks the connection closing ({@code 4008}); a writer still
+ * blocked after a short grace is interrupted, and a virtual thread interrupted in a socket write
+ * has its socket closed by the JDK, which frees the writer. Only that connection is affected: the
+ * engine never waited for it.
  */
 package dev.livequery.gateway.delivery;
