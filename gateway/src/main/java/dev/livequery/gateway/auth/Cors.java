@@ -1,6 +1,7 @@
 package dev.livequery.gateway.auth;
 
 import dev.livequery.gateway.http.HttpErrors;
+import dev.livequery.gateway.ws.OriginPolicy;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.Filter;
@@ -8,7 +9,6 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * CORS for the HTTP API ({@code /v1/tables/…}, {@code /v1/live/…}): a page from an origin in
@@ -22,10 +22,10 @@ import java.util.Locale;
 public final class Cors implements Filter {
     static final String METHODS = "GET, PUT, PATCH, DELETE, POST";
     static final String HEADERS = "Authorization, Content-Type, If-Match, Last-Event-ID";
-    private final List<String> allowed;
+    private final OriginPolicy origins;
 
     public Cors(List<String> allowedOrigins) {
-        this.allowed = allowedOrigins.stream().map(o -> o.toLowerCase(Locale.ROOT).replaceAll("/+$", "")).toList();
+        this.origins = new OriginPolicy(allowedOrigins);
     }
 
     @Override
@@ -36,7 +36,7 @@ public final class Cors implements Filter {
             chain.proceed();
             return;
         }
-        boolean ok = !allowed.isEmpty() && (allowed.contains("*") || allowed.contains(origin.toLowerCase(Locale.ROOT)));
+        boolean ok = origins.listed(origin);
         boolean preflight = req.prologue().method() == Method.OPTIONS
                 && req.headers().contains(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
         if (preflight) {

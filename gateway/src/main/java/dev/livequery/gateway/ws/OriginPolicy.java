@@ -19,13 +19,18 @@ public final class OriginPolicy {
         this.allowed = allowed.stream().map(o -> o.toLowerCase(Locale.ROOT).replaceAll("/+$", "")).toList();
     }
 
+    /** True if {@code origin} is one of the configured origins (or they include {@code *}); false if none are configured. */
+    public boolean listed(String origin) {
+        return !allowed.isEmpty() && (allowed.contains("*") || allowed.contains(origin.toLowerCase(Locale.ROOT)));
+    }
+
     public boolean allows(String origin, String host) {
         if (origin == null) {
             return true;
         }
         String o = origin.toLowerCase(Locale.ROOT);
         if (!allowed.isEmpty()) {
-            return allowed.contains("*") || allowed.contains(o);
+            return listed(o);
         }
         try {
             URI u = URI.create(o);
