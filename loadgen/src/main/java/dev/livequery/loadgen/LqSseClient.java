@@ -26,6 +26,8 @@ final class LqSseClient implements LiveClient, Flow.Subscriber<String> {
     private final Stats stats;
     private final Workload workload;
     private final int shape;
+    /** "" or {@code &access_token=…}: EventSource-like clients cannot send a header. */
+    private final String tokenParam;
     private final Replica replica = new Replica(false);
     private volatile boolean slow;
     private volatile boolean paused;
@@ -36,7 +38,8 @@ final class LqSseClient implements LiveClient, Flow.Subscriber<String> {
     private volatile int status = -1;
     private volatile boolean gone;
 
-    LqSseClient(HttpClient http, URI base, Stats stats, Workload workload, int shape) {
+    LqSseClient(HttpClient http, URI base, Stats stats, Workload workload, int shape, String tokenParam) {
+        this.tokenParam = tokenParam;
         this.http = http;
         this.base = base;
         this.stats = stats;
@@ -51,7 +54,7 @@ final class LqSseClient implements LiveClient, Flow.Subscriber<String> {
         replica.expectReady();
         events = new SseEvents(this::event);
         HttpRequest.Builder req = HttpRequest.newBuilder(
-                base.resolve("/v1/live/" + workload.table() + "?" + workload.queryString(shape)))
+                base.resolve("/v1/live/" + workload.table() + "?" + workload.queryString(shape) + tokenParam))
                 .header("Accept", "text/event-stream");
         if (replica.lastEid() != null) {
             req.header("Last-Event-ID", replica.lastEid());

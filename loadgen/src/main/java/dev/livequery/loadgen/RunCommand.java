@@ -74,6 +74,9 @@ final class RunCommand implements Callable<Integer> {
     Path out = Path.of("loadgen-results");
     @Option(names = "--name", description = "label of this run in file names (default: the target)")
     String name;
+    @Option(names = "--token", description = "livequery only: a JWT sent with every request (PROTOCOL §9): "
+            + "Authorization: Bearer on writes, the access_token parameter on WebSocket and SSE URLs")
+    String token;
     @Option(names = "--max-seconds", description = "hard stop for the whole run (default: ${DEFAULT-VALUE})")
     int maxSeconds = 600;
 
@@ -96,7 +99,7 @@ final class RunCommand implements Callable<Integer> {
         ServerProbe probe = new ServerProbe(serverPid, javaHome);
         ClientPool pool = new ClientPool(url.getHost(), perClient, firstOctet);
         HttpClient writerHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        WriteTarget writes = new WriteTarget(url, workload, lq);
+        WriteTarget writes = new WriteTarget(url, workload, lq, token);
         Fleet fleet = new Fleet();
         Report report = new Report();
         config(report.root.putObject("config"), label);
@@ -114,18 +117,19 @@ final class RunCommand implements Callable<Integer> {
             long heap0 = probe.heapAfterGc();
             long rss0 = probe.rssBytes();
             URI wsBase = URI.create(url.toString().replaceFirst("^http", "ws"));
+            URI wsUri = wsBase.resolve("/v1/ws" + WriteTarget.tokenParam(token, '?'));
             for (int c = 0; c < connections; c++) {
                 List<Integer> mine = new ArrayList<>();
                 for (int s = 0; s < subs; s++) {
                     mine.add((int) (((long) c * subs + s) % shapes));
                 }
                 HttpClient http = pool.forConnection(c);
-                fleet.clients.add(lq ? new LqWsClient(http, wsBase.resolve("/v1/ws"), stats, workload, mine)
+                fleet.clients.add(lq ? new LqWsClient(http, wsUri, stats, workload, mine)
                         : new PeerWsClient(http, wsBase, stats, peer, mine));
             }
             for (int c = 0; lq && c < sseConnections; c++) {
                 fleet.clients.add(new LqSseClient(pool.forConnection(connections + c), url, stats, workload,
-                        (connections * subs + c) % shapes));
+                        (connections * subs + c) % shapes, WriteTarget.tokenParam(token, '&')));
             }
             progress.phase("connect");
             double[] cpu0 = cpu(probe);
@@ -163,7 +167,8 @@ final class RunCommand implements Callable<Integer> {
             if (lq) {
                 Map<String, Double> m = ServerProbe.metrics(writerHttp, url);
                 report.root.put("gateway_resets_total", ServerProbe.sum(m, "livequery_resets_total", ""));
-                Verifier.Result v = new Verifier(writerHttp, url, workload).verify(fleet.clients, verifySample);
+                Verifier.Result v = new Verifier(writerHttp, url, workload, WriteTarget.tokenParam(token, '&'))
+                        .verify(fleet.clients, verifySample);
                 ObjectNode vn = report.root.putObject("verify");
                 vn.put("compared", v.compared());
                 vn.put("mismatched", v.mismatched());
@@ -190,6 +195,7 @@ final class RunCommand implements Callable<Integer> {
         n.put("name", label);
         n.put("target", target);
         n.put("url", url.toString());
+        n.put("token", token != null); // whether, never the token itself
         n.put("connections", connections);
         n.put("sse_connections", sseConnections);
         n.put("subs_per_connection", subs);

@@ -28,9 +28,12 @@ final class Verifier {
     private final HttpClient http;
     private final URI base;
     private final Workload workload;
+    /** "" or {@code &access_token=…} for a jwt gateway. */
+    private final String tokenParam;
     private final Map<Integer, List<String>> truth = new HashMap<>();
 
-    Verifier(HttpClient http, URI base, Workload workload) {
+    Verifier(HttpClient http, URI base, Workload workload, String tokenParam) {
+        this.tokenParam = tokenParam;
         this.http = http;
         this.base = base;
         this.workload = workload;
@@ -67,7 +70,7 @@ final class Verifier {
             return known;
         }
         HttpResponse<String> res = http.send(HttpRequest.newBuilder(
-                base.resolve("/v1/tables/" + workload.table() + "/query?" + workload.queryString(shape))).build(),
+                base.resolve("/v1/tables/" + workload.table() + "/query?" + workload.queryString(shape) + tokenParam)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (res.statusCode() != 200) {
             throw new IOException("query answered " + res.statusCode() + ": " + res.body());

@@ -4,21 +4,33 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
  * Where a write goes. livequery: {@code PUT /v1/tables/{t}/rows/{id}} (PROTOCOL §7); a peer:
- * {@code POST /publish/{shape}}, which the peer broadcasts to the shape's room as is.
+ * {@code POST /publish/{shape}}, which the peer broadcasts to the shape's room as is. With a
+ * {@code token} (a jwt gateway) every livequery request carries it as {@code Authorization: Bearer}.
  */
-record WriteTarget(URI base, Workload workload, boolean livequery) {
+record WriteTarget(URI base, Workload workload, boolean livequery, String token) {
+
+    /** {@code sep + "access_token=" + token} for a URL the client cannot put a header on, or "". */
+    static String tokenParam(String token, char sep) {
+        return token == null ? "" : sep + "access_token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+        return token == null || !livequery ? b : b.header("Authorization", "Bearer " + token);
+    }
 
     HttpRequest write(int shape, int j, long seq) {
         String body = workload.row(shape, j, seq, Clock.nowMicros()).toString();
         URI uri = livequery ? base.resolve("/v1/tables/" + workload.table() + "/rows/" + workload.rowId(shape, j))
                 : base.resolve("/publish/" + shape);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Content-Type", "application/json");
+        HttpRequest.Builder b = authorized(HttpRequest.newBuilder(uri).header("Content-Type", "application/json"));
         return (livequery ? b.PUT(HttpRequest.BodyPublishers.ofString(body))
                 : b.POST(HttpRequest.BodyPublishers.ofString(body))).build();
     }
@@ -51,7 +63,7 @@ record WriteTarget(URI base, Workload workload, boolean livequery) {
     }
 
     private HttpRequest batch(ObjectNode body) {
-        return HttpRequest.newBuilder(base.resolve("/v1/tables/" + workload.table() + "/batch"))
+        return authorized(HttpRequest.newBuilder(base.resolve("/v1/tables/" + workload.table() + "/batch")))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
     }

@@ -1,21 +1,17 @@
 package dev.livequery.gateway.ws;
 
-import static dev.livequery.core.LiveQueryException.Code.BAD_QUERY;
 import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
 import static dev.livequery.core.LiveQueryException.Code.DUPLICATE_SUB;
 import static dev.livequery.core.LiveQueryException.Code.TOO_LARGE;
 import static dev.livequery.core.LiveQueryException.Code.TOO_MANY_SUBS;
 import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_SUB;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Backend;
 import dev.livequery.core.Frame;
-import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
 import dev.livequery.core.Subscription;
-import dev.livequery.core.Window;
 import dev.livequery.gateway.Settings;
 import dev.livequery.gateway.auth.Auth;
 import dev.livequery.gateway.auth.SocketAuth;
@@ -185,30 +181,24 @@ final class LiveSocket implements WsListener {
     private void command(String message) {
         JsonNode msg;
         try {
-            msg = Json.MAPPER.readTree(message);
-        } catch (JsonProcessingException e) {
-            error(null, new LiveQueryException(BAD_REQUEST, "message is not valid JSON: " + e.getOriginalMessage()));
+            msg = WsCommand.json(message);
+        } catch (LiveQueryException e) {
+            error(null, e);
             return;
         }
-        String sub = msg != null && msg.isObject() && msg.path("sub").isTextual() ? msg.get("sub").textValue() : null;
+        String sub = WsCommand.replySub(msg);
         try {
-            if (msg == null || !msg.isObject()) {
-                throw new LiveQueryException(BAD_REQUEST, "a message is one JSON object with an \"action\"");
-            }
-            JsonNode action = msg.get("action");
-            if (action == null || !action.isTextual()) {
-                throw new LiveQueryException(BAD_REQUEST, "missing \"action\" (subscribe, reanchor, unsubscribe, ping)");
-            }
-            if (!action.textValue().equals("auth") && !action.textValue().equals("ping")) {
+            String action = WsCommand.action(msg);
+            if (!action.equals("auth") && !action.equals("ping")) {
                 auth.require();
             }
-            switch (action.textValue()) {
+            switch (action) {
                 case "auth" -> auth.command(msg);
-                case "subscribe" -> subscribe(sub(msg), msg);
-                case "reanchor" -> reanchor(sub(msg), msg);
-                case "unsubscribe" -> unsubscribe(sub(msg));
+                case "subscribe" -> subscribe(WsCommand.sub(msg), msg);
+                case "reanchor" -> reanchor(WsCommand.sub(msg), msg);
+                case "unsubscribe" -> unsubscribe(WsCommand.sub(msg));
                 case "ping" -> out.reply(Frame.pong().toJson(null));
-                default -> throw new LiveQueryException(BAD_REQUEST, "unknown action '" + action.textValue()
+                default -> throw new LiveQueryException(BAD_REQUEST, "unknown action '" + action
                         + "' (expected subscribe, reanchor, unsubscribe, ping or auth)");
             }
         } catch (LiveQueryException e) {
@@ -219,14 +209,6 @@ final class LiveSocket implements WsListener {
         }
     }
 
-    private static String sub(JsonNode msg) throws LiveQueryException {
-        JsonNode s = msg.get("sub");
-        if (s == null || !s.isTextual() || s.textValue().isEmpty() || s.textValue().length() > 64) {
-            throw new LiveQueryException(BAD_REQUEST, "\"sub\" must be a string of 1 to 64 characters");
-        }
-        return s.textValue();
-    }
-
     private void subscribe(String sub, JsonNode msg) throws LiveQueryException {
         if (out.find(sub) != null) {
             throw new LiveQueryException(DUPLICATE_SUB, "subscription '" + sub + "' already exists on this connection");
@@ -235,23 +217,15 @@ final class LiveSocket implements WsListener {
             throw new LiveQueryException(TOO_MANY_SUBS, "at most " + settings.subsPerConnection()
                     + " subscriptions per connection (livequery.limits.subs-per-connection)");
         }
-        JsonNode q = msg.get("query");
-        if (q == null) {
-            throw new LiveQueryException(BAD_REQUEST, "subscribe needs a \"query\"");
-        }
-        JsonNode resume = msg.get("resume");
-        if (resume != null && !resume.isNull() && !resume.isTextual()) {
-            throw new LiveQueryException(BAD_REQUEST, "\"resume\" must be an eid string");
-        }
-        Query query = auth.subscribe(sub, Query.parse(q));
+        WsCommand.Subscribe args = WsCommand.subscribe(msg);
+        Query query = auth.subscribe(sub, args.query());
         Slot slot = out.slot(sub);
         if (slot == null) {
             auth.ended(sub);
             return; // the connection is closing (see onMessage)
         }
         try {
-            Subscription s = backend.subscribe(query, resume == null || resume.isNull() ? null : resume.textValue(),
-                    slot.wakeup());
+            Subscription s = backend.subscribe(query, args.resume(), slot.wakeup());
             slot.attach(s);
         } catch (LiveQueryException | RuntimeException e) {
             out.remove(sub);
@@ -265,33 +239,7 @@ final class LiveSocket implements WsListener {
         if (slot == null || slot.subscription() == null) {
             throw new LiveQueryException(UNKNOWN_SUB, "no subscription '" + sub + "' on this connection");
         }
-        Window w = slot.subscription().query().window();
-        String after = w.after();
-        String before = w.before();
-        if (msg.has("after") || msg.has("before")) {
-            after = cursor(msg, "after");
-            before = cursor(msg, "before");
-        }
-        int limit = w.limit();
-        JsonNode l = msg.get("limit");
-        if (l != null) {
-            if (!l.isIntegralNumber() || !l.canConvertToInt()) {
-                throw new LiveQueryException(BAD_QUERY, "limit must be an integer, got " + l);
-            }
-            limit = l.intValue();
-        }
-        slot.subscription().reanchor(Window.of(after, before, limit));
-    }
-
-    private static String cursor(JsonNode msg, String name) throws LiveQueryException {
-        JsonNode c = msg.get(name);
-        if (c == null || c.isNull()) {
-            return null;
-        }
-        if (!c.isTextual()) {
-            throw new LiveQueryException(BAD_QUERY, "\"" + name + "\" must be a cursor string from a frame, or null");
-        }
-        return c.textValue();
+        slot.subscription().reanchor(WsCommand.reanchor(msg, slot.subscription().query().window()));
     }
 
     private void unsubscribe(String sub) throws LiveQueryException {
