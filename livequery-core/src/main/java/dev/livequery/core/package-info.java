@@ -7,7 +7,9 @@
  * {@link dev.livequery.core.Subscription}, {@link dev.livequery.core.Frame},
  * {@link dev.livequery.core.Query} = {@link dev.livequery.core.Shape} + {@link dev.livequery.core.Window},
  * {@link dev.livequery.core.Row}, the results, {@link dev.livequery.core.EngineOptions} and
- * {@link dev.livequery.core.LiveQueryException}; for row-level security (PROTOCOL §9)
+ * {@link dev.livequery.core.LiveQueryException}; for other backends and transports the shared
+ * {@link dev.livequery.core.Json} codec and {@link dev.livequery.core.Rows} write checks; for
+ * row-level security (PROTOCOL §9)
  * {@link dev.livequery.core.Where} and {@link dev.livequery.core.Access}. Everything else is
  * package-private.
  *
@@ -45,8 +47,9 @@
  * a range, which keeps tokens under 200 bytes whatever the window size. To resume, the engine
  * rebuilds that list from the current view and the history ({@code View.rangeAt}), and sends
  * {@code Splice.diff(held, current)}. Tokens carry an HMAC over the shape's fingerprint, so they are
- * refused by other shapes and cannot be forged, and an epoch, so a lost history is told apart from a
- * bad token. Any process with the same rows, history, secret and epoch accepts the same tokens.
+ * refused by other shapes and cannot be forged, a key id, so a previous secret is still accepted
+ * while secrets rotate ({@code Signer}), and an epoch, so a lost history is told apart from a bad
+ * token. Any process with the same rows, history, secret and epoch accepts the same tokens.
  *
  * <h2>Threading</h2>
  * <ul>
