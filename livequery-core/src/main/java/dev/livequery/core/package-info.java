@@ -7,7 +7,9 @@
  * {@link dev.livequery.core.Subscription}, {@link dev.livequery.core.Frame},
  * {@link dev.livequery.core.Query} = {@link dev.livequery.core.Shape} + {@link dev.livequery.core.Window},
  * {@link dev.livequery.core.Row}, the results, {@link dev.livequery.core.EngineOptions} and
- * {@link dev.livequery.core.LiveQueryException}; for row-level security (PROTOCOL §9)
+ * {@link dev.livequery.core.LiveQueryException}; for other backends and transports the shared
+ * {@link dev.livequery.core.Json} codec and {@link dev.livequery.core.Rows} write checks; for
+ * row-level security (PROTOCOL §9)
  * {@link dev.livequery.core.Where} and {@link dev.livequery.core.Access}. Everything else is
  * package-private.
  *
@@ -20,14 +22,16 @@
  * <h2>How a change becomes frames</h2>
  * <ol>
  * <li>{@code Table} takes the write under its lock, gives it the next change number (which is
- *     also the row's version), records before- and after-image in its {@code History}, and routes
+ *     also the row's version), records the change and its before-image in its {@code History}
+ *     (the after-image is the current row or a later change's before-image), and routes
  *     it: views are filed under one {@code eq}/{@code in} term of their where, so only views that
  *     could match either image see the change.</li>
  * <li>{@code View} (one per shape, shared by all its windows) decides whether the row left, entered
- *     or moved in its ordered tree, keying the row once.</li>
+ *     or moved in its sorted rows ({@code SortedRows}, a two-level sorted array searched mostly by
+ *     each {@code Key}'s {@code long} prefix), keying the row once.</li>
  * <li>{@code LiveWindow} (one per subscription) turns that into at most a handful of splice
  *     frames by a four-step rule (remove, insert inside, trim, fill at the edge), so its cost does
- *     not depend on the table or view size beyond one tree lookup.</li>
+ *     not depend on the table or view size beyond one search of the view's rows.</li>
  * <li>{@code LocalSubscription} queues the frames, bounded; past the bound it drops the queue for a
  *     pending {@code reset overflow} that is snapshotted only when the consumer reads again.</li>
  * </ol>
@@ -43,14 +47,17 @@
  * a range, which keeps tokens under 200 bytes whatever the window size. To resume, the engine
  * rebuilds that list from the current view and the history ({@code View.rangeAt}), and sends
  * {@code Splice.diff(held, current)}. Tokens carry an HMAC over the shape's fingerprint, so they are
- * refused by other shapes and cannot be forged, and an epoch, so a lost history is told apart from a
- * bad token. Any process with the same rows, history, secret and epoch accepts the same tokens.
+ * refused by other shapes and cannot be forged, a key id, so a previous secret is still accepted
+ * while secrets rotate ({@code Signer}), and an epoch, so a lost history is told apart from a bad
+ * token. Any process with the same rows, history, secret and epoch accepts the same tokens.
  *
  * <h2>Threading</h2>
  * <ul>
  * <li>One {@link java.util.concurrent.locks.ReentrantLock} per table orders writes, routing, frame
  *     generation, subscribe, reanchor, resume and overflow snapshots of that table. Tables are
- *     independent; writes to different tables run in parallel.</li>
+ *     independent; writes to different tables run in parallel. A one-shot query of a shape nobody
+ *     watches scans without the lock and keeps the result only if {@code Table.stamp} did not
+ *     move (taking the lock after a few such races), so reads do not hold up writes.</li>
  * <li>Frames of one subscription are made under its table's lock, hence in change order, and
  *     queued under the subscription's monitor (lock order: table, then subscription).</li>
  * <li>The engine never blocks on a consumer: offering a frame is an {@code ArrayDeque} append.
@@ -65,6 +72,8 @@
  *     window exactly (ids, order, versions) after every drained batch.</li>
  * <li>A resume from any eid the subscription was sent, within the horizon, sends no reset and no
  *     row the client already holds unchanged, and ends with {@code ready resumed:true}.</li>
+ * <li>The frames of one {@link dev.livequery.core.LocalBackend#ingestAtomically} call (a source's
+ *     transaction) enter each subscription's queue together: a consumer never drains part of them.</li>
  * <li>Memory is bounded: queues by {@code maxQueued} (plus one snapshot), history by
  *     {@code maxHistory} changes and {@code maxHistoryBytes} per table, rows by
  *     {@code maxRowBytes}, views live only while some window uses them.</li>
