@@ -51,6 +51,15 @@ public final class ShardMain implements Callable<Integer> {
             description = "livequery.limits.max-queued, as the gateways have it (env LIVEQUERY_LIMITS_MAX_QUEUED).")
     int maxQueued;
 
+    @Option(names = "--max-views", defaultValue = "${env:LIVEQUERY_LIMITS_MAX_VIEWS:-1000}",
+            description = "livequery.limits.max-views, as the gateways have it (env LIVEQUERY_LIMITS_MAX_VIEWS).")
+    int maxViews;
+
+    @Option(names = "--max-changes", defaultValue = "${env:LIVEQUERY_RESUME_MAX_CHANGES:-1000000}",
+            description = "livequery.resume.max-changes: hard cap on changes kept per table for resume "
+                    + "(env LIVEQUERY_RESUME_MAX_CHANGES).")
+    int maxChanges;
+
     @Option(names = "--tables", split = ",", defaultValue = "${env:LIVEQUERY_TABLES_ALLOW}",
             description = "livequery.tables.allow, comma-separated; empty allows any (env LIVEQUERY_TABLES_ALLOW).")
     java.util.List<String> tables;
@@ -70,9 +79,9 @@ public final class ShardMain implements Callable<Integer> {
         }
         // The same limits as the gateways (PROTOCOL §8), so a window a gateway accepts is one the
         // shard serves, and the resume horizon a client is promised is the one the shard keeps.
-        EngineOptions options = EngineOptions.defaults().withHorizon(horizon, horizonTime,
-                Math.max(horizon, 1_000_000)).withMaxWindow(maxWindow).withMaxQueued(maxQueued)
-                .withTables(tables == null ? java.util.Set.of() : java.util.Set.copyOf(tables));
+        EngineOptions options = EngineOptions.builder().horizon(Math.min(horizon, maxChanges), horizonTime, maxChanges)
+                .maxWindow(maxWindow).maxQueued(maxQueued).maxViews(maxViews)
+                .tables(tables == null ? java.util.Set.of() : java.util.Set.copyOf(tables)).build();
         if (secret != null && !secret.isBlank()) {
             options = options.withSecret(secret.getBytes(StandardCharsets.UTF_8));
         } else {
@@ -81,7 +90,8 @@ public final class ShardMain implements Callable<Integer> {
         // secret rotation and size limits: the same keys as the gateway's, from the environment
         options = options.withKeys(key -> System.getenv(EngineOptions.envName(key)));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Shard shard = new Shard(new Shard.Config(id, redis, options, ttl.toMillis(), horizon), metrics);
+        Shard shard = new Shard(new Shard.Config(id, redis, options, ttl.toMillis(), Math.min(horizon, maxChanges)),
+                metrics);
         try {
             shard.start();
         } catch (IllegalStateException e) {

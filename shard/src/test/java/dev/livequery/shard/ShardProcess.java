@@ -19,13 +19,15 @@ public final class ShardProcess implements AutoCloseable {
         this.log = log;
     }
 
-    public static ShardProcess start(String id, String redisUri, Duration ttl) throws Exception {
+    public static ShardProcess start(String id, String redisUri, Duration ttl, String... options) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("lq.test.classpath", System.getProperty("java.class.path"));
         Path log = Files.createTempFile("lq-shard-" + id, ".log");
-        Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", cp, "dev.livequery.shard.ShardMain", "--id", id, "--redis", redisUri, "--ttl", ttl.toString()))
-                .redirectErrorStream(true).start();
+        List<String> cmd = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-cp", cp, "dev.livequery.shard.ShardMain", "--id", id, "--redis", redisUri,
+                "--ttl", ttl.toString()));
+        cmd.addAll(List.of(options));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CountDownLatch ready = new CountDownLatch(1);
         ProcessLog.pump(p, log, "shard-" + id + "-log", line -> {
             if (line.contains("READY")) {
