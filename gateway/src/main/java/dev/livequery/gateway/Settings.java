@@ -26,7 +26,7 @@ import java.util.function.Function;
 public final class Settings {
     /** How one key is read: its name, its parser, and the builder option it sets. */
     record Key<T>(String name, Function<String, T> parse, BiConsumer<Builder, T> set) {
-        void read(Lookup l, Builder b) {
+        void read(ConfigLookup l, Builder b) {
             l.get(name, parse).ifPresent(v -> set.accept(b, v));
         }
     }
@@ -89,7 +89,7 @@ public final class Settings {
      * key is honoured here as well and wins over the file.
      */
     public static Settings from(Config config) {
-        Lookup l = new Lookup(config, System.getenv());
+        ConfigLookup l = ConfigLookup.of(config);
         Builder b = builder().config(config);
         for (Key<?> k : KEYS) {
             k.read(l, b);
@@ -513,33 +513,5 @@ public final class Settings {
             }
         }
         return List.copyOf(out);
-    }
-
-    /** Config values by key: the obvious environment variable first, then Helidon config. */
-    record Lookup(Config config, Map<String, String> env) {
-        Optional<String> raw(String key) {
-            String e = env.get(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
-            if (e != null && !e.isBlank()) {
-                return Optional.of(e.trim());
-            }
-            Config c = config.get(key);
-            if (c.isList()) {
-                return Optional.of(String.join(",", c.asList(String.class).get()));
-            }
-            return c.asString().asOptional().map(String::trim).filter(s -> !s.isEmpty());
-        }
-
-        <T> Optional<T> get(String key, Function<String, T> parse) {
-            Optional<String> v = raw(key);
-            if (v.isEmpty()) {
-                return Optional.empty();
-            }
-            try {
-                return Optional.of(parse.apply(v.get()));
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("config " + key + " = '" + v.get() + "' is not valid: "
-                        + e.getMessage(), e);
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.livequery.gateway.auth;
 
+import dev.livequery.gateway.ConfigLookup;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.config.Config;
 import java.net.URI;
@@ -47,7 +48,7 @@ public record AuthSettings(String mode, String hs256Secret, String publicKeyPem,
     }
 
     public static AuthSettings from(Config config) {
-        Lookup l = new Lookup(config, System.getenv());
+        ConfigLookup l = ConfigLookup.of(config);
         String mode = l.string("livequery.auth.mode", "none").toLowerCase(Locale.ROOT);
         if (!mode.equals("none") && !mode.equals("jwt")) {
             throw new IllegalArgumentException("livequery.auth.mode must be 'none' or 'jwt', got '" + mode + "'");
@@ -59,7 +60,7 @@ public record AuthSettings(String mode, String hs256Secret, String publicKeyPem,
             rules = RulesSource.file(Path.of(file));
             origin = file;
         } else {
-            rules = l.tree("livequery.auth.rules");
+            rules = tree(l, "livequery.auth.rules");
             origin = "livequery.auth.rules";
         }
         Limits limits = new Limits(
@@ -81,64 +82,17 @@ public record AuthSettings(String mode, String hs256Secret, String publicKeyPem,
                 l.get("livequery.management.port", Integer::parseInt, null));
     }
 
-    /**
-     * Like {@code Settings}' lookup: the obvious environment spelling of a key
-     * ({@code LIVEQUERY_AUTH_JWT_HS256_SECRET}) wins over the file, because Helidon's own
-     * environment source spells dashes as {@code _dash_}.
-     */
-    private record Lookup(Config config, Map<String, String> env) {
-        Optional<String> raw(String key) {
-            String e = env.get(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
-            if (e != null && !e.isBlank()) {
-                return Optional.of(e.trim());
-            }
-            Config c = config.get(key);
-            if (c.isList()) {
-                return Optional.of(String.join(",", c.asList(String.class).get()));
-            }
-            return c.asString().asOptional().map(String::trim).filter(s -> !s.isEmpty());
+    /** A map-valued key: the env var (as JSON) or the config subtree; null when absent. */
+    private static JsonNode tree(ConfigLookup l, String key) {
+        String e = l.env().get(ConfigLookup.envName(key));
+        if (e != null && !e.isBlank()) {
+            return RulesSource.text(e, key);
         }
-
-        String string(String key, String dflt) {
-            return raw(key).orElse(dflt);
+        Config c = l.config().get(key);
+        if (c.isLeaf()) {
+            // a system property or a flat config source: the map as JSON/YAML text
+            return c.asString().map(t -> RulesSource.text(t, key)).orElse(null);
         }
-
-        <T> T get(String key, Function<String, T> parse, T dflt) {
-            Optional<String> v = raw(key);
-            if (v.isEmpty()) {
-                return dflt;
-            }
-            try {
-                return parse.apply(v.get());
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("config " + key + " is not valid: " + e.getMessage(), e);
-            }
-        }
-
-        List<String> list(String key) {
-            List<String> out = new ArrayList<>();
-            raw(key).ifPresent(v -> {
-                for (String s : v.split(",")) {
-                    if (!s.isBlank()) {
-                        out.add(s.trim());
-                    }
-                }
-            });
-            return List.copyOf(out);
-        }
-
-        /** A map-valued key: the env var (as JSON) or the config subtree; null when absent. */
-        JsonNode tree(String key) {
-            String e = env.get(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
-            if (e != null && !e.isBlank()) {
-                return RulesSource.text(e, key);
-            }
-            Config c = config.get(key);
-            if (c.isLeaf()) {
-                // a system property or a flat config source: the map as JSON/YAML text
-                return c.asString().map(t -> RulesSource.text(t, key)).orElse(null);
-            }
-            return c.exists() ? RulesSource.config(c) : null;
-        }
+        return c.exists() ? RulesSource.config(c) : null;
     }
 }
