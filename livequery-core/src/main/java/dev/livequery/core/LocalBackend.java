@@ -1,19 +1,15 @@
 package dev.livequery.core;
 
 import static dev.livequery.core.LiveQueryException.Code.BAD_QUERY;
-import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
 import static dev.livequery.core.LiveQueryException.Code.UNAVAILABLE;
 import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_TABLE;
 import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -445,26 +441,9 @@ public final class LocalBackend implements Backend {
     @Override
     public List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write)
             throws LiveQueryException {
-        List<ObjectNode> rows = new ArrayList<>(upserts.size());
-        List<String> texts = new ArrayList<>(upserts.size());
-        Set<String> ids = new HashSet<>();
-        for (ObjectNode u : upserts) {
-            JsonNode id = u.get("id");
-            if (id == null || !id.isTextual()) {
-                throw new LiveQueryException(BAD_REQUEST, "every upserted row needs a string id");
-            }
-            rows.add(Rows.copy(id.textValue(), u));
-            texts.add(Rows.checkSize(id.textValue(), rows.get(rows.size() - 1), options.maxRowBytes()));
-            if (!ids.add(id.textValue())) {
-                throw new LiveQueryException(BAD_REQUEST, "row '" + id.textValue() + "' appears twice in the batch");
-            }
-        }
-        for (String id : deletes) {
-            Rows.checkId(id);
-            if (!ids.add(id)) {
-                throw new LiveQueryException(BAD_REQUEST, "row '" + id + "' appears twice in the batch");
-            }
-        }
+        Rows.Batch checked = Rows.checkBatch(upserts, deletes, options.maxRowBytes());
+        List<ObjectNode> rows = checked.rows();
+        List<String> texts = checked.json();
         if (rows.isEmpty() && deletes.isEmpty()) {
             check(table);
             return List.of(); // nothing to write: the table does not come into being

@@ -6,6 +6,10 @@ import static dev.livequery.core.LiveQueryException.Code.TOO_LARGE;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * What every backend checks in a row a client writes (PROTOCOL §1), so that the embedded and
@@ -13,6 +17,41 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public final class Rows {
     private Rows() {
+    }
+
+    /** A batch's upserted rows, copied and checked, with their JSON text (index for index). */
+    public record Batch(List<ObjectNode> rows, List<String> json) {
+    }
+
+    /**
+     * Checks a batch (PROTOCOL §7) before anything of it is written, the same for both backends:
+     * every upsert has a string id and a valid, not too large row, every delete a valid id, and no
+     * id appears twice.
+     */
+    public static Batch checkBatch(List<ObjectNode> upserts, List<String> deletes, int maxRowBytes)
+            throws LiveQueryException {
+        List<ObjectNode> rows = new ArrayList<>(upserts.size());
+        List<String> json = new ArrayList<>(upserts.size());
+        Set<String> ids = new HashSet<>();
+        for (ObjectNode u : upserts) {
+            JsonNode id = u.get("id");
+            if (id == null || !id.isTextual()) {
+                throw new LiveQueryException(BAD_REQUEST, "every upserted row needs a string id");
+            }
+            if (!ids.add(id.textValue())) {
+                throw new LiveQueryException(BAD_REQUEST, "row '" + id.textValue() + "' appears twice in the batch");
+            }
+            ObjectNode data = copy(id.textValue(), u);
+            json.add(checkSize(id.textValue(), data, maxRowBytes));
+            rows.add(data);
+        }
+        for (String id : deletes) {
+            checkId(id);
+            if (!ids.add(id)) {
+                throw new LiveQueryException(BAD_REQUEST, "row '" + id + "' appears twice in the batch");
+            }
+        }
+        return new Batch(List.copyOf(rows), List.copyOf(json));
     }
 
     /**

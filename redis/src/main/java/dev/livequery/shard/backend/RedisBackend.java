@@ -1,12 +1,10 @@
 package dev.livequery.shard.backend;
 
-import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
 import static dev.livequery.core.LiveQueryException.Code.NOT_FOUND;
 import static dev.livequery.core.LiveQueryException.Code.UNAVAILABLE;
 import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_TABLE;
 import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Access;
 import dev.livequery.core.Backend;
@@ -44,7 +42,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -734,24 +731,10 @@ public final class RedisBackend implements Backend {
             String key) throws LiveQueryException {
         checkTable(table);
         List<RowStore.Op> ops = new ArrayList<>();
-        Set<String> ids2 = new HashSet<>();
-        for (ObjectNode u : upserts) {
-            JsonNode id = u.get("id");
-            if (id == null || !id.isTextual()) {
-                throw new LiveQueryException(BAD_REQUEST, "every upserted row needs a string id");
-            }
-            if (!ids2.add(id.textValue())) {
-                throw new LiveQueryException(BAD_REQUEST, "row '" + id.textValue() + "' appears twice in the batch");
-            }
-            ObjectNode data = Rows.copy(id.textValue(), u);
-            Rows.checkSize(id.textValue(), data, options.maxRowBytes());
-            ops.add(new RowStore.Op(id.textValue(), data, null));
+        for (ObjectNode data : Rows.checkBatch(upserts, deletes, options.maxRowBytes()).rows()) {
+            ops.add(new RowStore.Op(data.get("id").textValue(), data, null));
         }
         for (String id : deletes) {
-            Rows.checkId(id);
-            if (!ids2.add(id)) {
-                throw new LiveQueryException(BAD_REQUEST, "row '" + id + "' appears twice in the batch");
-            }
             ops.add(new RowStore.Op(id, null, null));
         }
         if (ops.isEmpty()) {
