@@ -67,6 +67,10 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
       }
       this.applyFrame(f);
     };
+    // EventSource reconnects by itself with Last-Event-ID: a resume, syncing until its ready
+    es.onerror = () => {
+      if (es === this.es && !this.workSyncing) { this.workSyncing = true; this.publish([]); }
+    };
   }
 }
 

@@ -58,7 +58,11 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
   subscribeMessage(): Record<string, unknown> {
     this.subscribing = true;
     const m: Record<string, unknown> = { action: "subscribe", sub: this.name, query: this.query };
-    if (this.eid) m.resume = this.eid;
+    if (this.eid) {
+      m.resume = this.eid;
+      // a resume is a sync too: until its ready the window may still lack what was missed
+      if (!this.workSyncing) { this.workSyncing = true; this.publish([]); }
+    }
     this.previous = null;
     return m;
   }

@@ -149,6 +149,28 @@ test("subscriptions are re-sent after a reconnect with resume = the last applied
   assert.equal(ws.sentOf("reanchor").length, 0, "the reanchor travels in the resubscribe");
 });
 
+test("a resume is syncing until its ready: the old ready is not taken for the new one", () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", order: [{ field: "n" }], limit: 2 });
+  let ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  c.timers.advance(0);
+  assert.equal(s.syncing, false);
+  ws.serverClose(1006);
+  c.timers.advance(retryDelay(c));
+  ws = c.last();
+  ws.open();
+  assert.equal(ws.sentOf("subscribe")[0].resume, "er");
+  assert.equal(s.syncing, true, "syncing from the resubscribe");
+  assert.equal(s.getSnapshot().status, "syncing");
+  assert.equal(s.getSnapshot().rows.length, 2, "the old rows stay shown meanwhile");
+  ws.frame({ op: "ready", sub: "s1", eid: "er", has_more_before: false, has_more_after: false, resumed: true });
+  c.timers.advance(0);
+  assert.equal(s.syncing, false);
+  assert.equal(s.ready.resumed, true);
+});
+
 test("an error to a subscribe ends that subscription; it is not re-sent", () => {
   const c = client();
   const errors = [];

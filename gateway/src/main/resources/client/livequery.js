@@ -316,7 +316,13 @@
     subscribeMessage() {
       this.subscribing = true;
       const m = { action: "subscribe", sub: this.name, query: this.query };
-      if (this.eid) m.resume = this.eid;
+      if (this.eid) {
+        m.resume = this.eid;
+        if (!this.workSyncing) {
+          this.workSyncing = true;
+          this.publish([]);
+        }
+      }
       this.previous = null;
       return m;
     }
@@ -894,6 +900,12 @@
           return;
         }
         this.applyFrame(f);
+      };
+      es.onerror = () => {
+        if (es === this.es && !this.workSyncing) {
+          this.workSyncing = true;
+          this.publish([]);
+        }
       };
     }
   };
