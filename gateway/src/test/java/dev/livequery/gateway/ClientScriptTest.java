@@ -27,6 +27,12 @@ class ClientScriptTest {
             var stale = gw.http("GET", "/v1/client/livequery.js", null, "If-None-Match", "\"older\"");
             assertThat(stale.statusCode()).isEqualTo(200);
 
+            var head = gw.http("HEAD", "/v1/client/livequery.js", null);
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.body()).isEmpty();
+            assertThat(head.headers().firstValue("etag")).hasValue(etag);
+            assertThat(head.headers().firstValue("content-length")).hasValue(String.valueOf(js.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
+
             var dts = gw.http("GET", "/v1/client/livequery.d.ts", null);
             assertThat(dts.statusCode()).isEqualTo(200);
             assertThat(dts.body()).contains("declare namespace livequery", "declare var LiveQuery");

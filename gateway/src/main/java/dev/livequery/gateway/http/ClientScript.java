@@ -25,8 +25,11 @@ public final class ClientScript implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/livequery.js", (req, res) -> js.send(req, res));
-        rules.get("/livequery.d.ts", (req, res) -> dts.send(req, res));
+        rules.get("/livequery.js", (req, res) -> js.send(req, res, true));
+        rules.get("/livequery.d.ts", (req, res) -> dts.send(req, res, true));
+        // what a CDN or a link checker asks first: the same headers, no body
+        rules.head("/livequery.js", (req, res) -> js.send(req, res, false));
+        rules.head("/livequery.d.ts", (req, res) -> dts.send(req, res, false));
     }
 
     private record Asset(byte[] body, String etag, String contentType) {
@@ -45,7 +48,7 @@ public final class ClientScript implements HttpService {
             }
         }
 
-        void send(ServerRequest req, ServerResponse res) {
+        void send(ServerRequest req, ServerResponse res, boolean withBody) {
             res.header(HeaderNames.ETAG, etag);
             // revalidate every time: the URL has no version, the ETag makes the check a 304
             res.header(HeaderNames.CACHE_CONTROL, "no-cache");
@@ -56,7 +59,12 @@ public final class ClientScript implements HttpService {
                 return;
             }
             res.header(HeaderNames.CONTENT_TYPE, contentType);
-            res.send(body);
+            if (withBody) {
+                res.send(body);
+            } else {
+                res.header(HeaderNames.CONTENT_LENGTH, String.valueOf(body.length));
+                res.send();
+            }
         }
     }
 }
