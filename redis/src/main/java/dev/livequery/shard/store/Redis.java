@@ -88,15 +88,33 @@ public final class Redis implements AutoCloseable {
         return uri == null ? null : USERINFO.matcher(uri).replaceAll("$1<redacted>@");
     }
 
+    private static final String CLUSTER = "redis-cluster://";
+
+    /**
+     * The seeds of {@code redis-cluster://[user:password@]host:port,host:port,…}. The credentials
+     * are written once, before the first host, but belong to every seed: Lettuce connects to
+     * whichever seed answers, and a seed without them would be refused with NOAUTH.
+     */
+    static List<RedisURI> clusterSeeds(String uri) {
+        String rest = uri.substring(CLUSTER.length());
+        int at = rest.lastIndexOf('@');
+        String userInfo = at < 0 ? "" : rest.substring(0, at + 1);
+        List<RedisURI> seeds = new ArrayList<>();
+        for (String hp : rest.substring(at + 1).split(",")) {
+            if (hp.isBlank()) {
+                throw new IllegalArgumentException("livequery.redis.uri: an empty host in " + redact(uri));
+            }
+            seeds.add(RedisURI.create("redis://" + userInfo + hp.trim()));
+        }
+        return seeds;
+    }
+
     /** Connects; fails fast (RedisConnectionException) when nothing answers. */
     public static Redis connect(String uri, Duration timeout) {
         SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
         TimeoutOptions to = TimeoutOptions.enabled(timeout);
-        if (uri.startsWith("redis-cluster://")) {
-            List<RedisURI> seeds = new ArrayList<>();
-            for (String hp : uri.substring("redis-cluster://".length()).split(",")) {
-                seeds.add(RedisURI.create("redis://" + hp.trim()));
-            }
+        if (uri.startsWith(CLUSTER)) {
+            List<RedisURI> seeds = clusterSeeds(uri);
             seeds.forEach(u -> u.setTimeout(timeout));
             RedisClusterClient cc = RedisClusterClient.create(seeds);
             cc.setOptions(ClusterClientOptions.builder()
