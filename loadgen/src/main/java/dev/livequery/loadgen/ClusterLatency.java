@@ -27,6 +27,10 @@ import org.HdrHistogram.Histogram;
  * Writes are spread over several HTTP/1.1 clients: one JDK HttpClient has one selector thread,
  * which a few thousand requests a second keep busy on its own.
  *
+ * <p>CPU per write: with {@code -Dlivequery.pids=name=pid,…} (bench/cluster-latency passes every
+ * process of the cluster: redis, shards, gateways), the user+system CPU each used during the measured
+ * run, divided by the writes offered; this JVM's own CPU is reported apart and not counted.
+ *
  * usage: ClusterLatency <gatewayA> <gatewayB> <writes-per-second> <seconds> <table> [warm-up-table warm-up-seconds]
  */
 public final class ClusterLatency {
@@ -46,13 +50,57 @@ public final class ClusterLatency {
             System.out.printf("warm-up: %s s at %d writes/s (not recorded)%n", args[6], rate);
             run(a, b, rate, Integer.parseInt(args[6]), args[5]);
         }
+        Map<String, ServerProbe> cluster = probes(System.getProperty("livequery.pids", ""));
+        Map<String, Double> before = cpu(cluster);
+        double selfBefore = selfCpuSeconds();
         Result r = run(a, b, rate, seconds, args[4]);
+        Map<String, Double> after = cpu(cluster);
+        double self = selfCpuSeconds() - selfBefore;
         System.out.printf("writes: %d at %.0f/s offered (%d failed), frames received: %d, resets after the first: %s%n",
                 r.total, r.achieved, r.failed, r.received, r.resets.isEmpty() ? "none" : r.resets);
         Histogram h = r.latency;
         System.out.printf("write->client latency (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)%n",
                 h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6,
                 h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6, h.getTotalCount());
+        double clusterCpu = 0;
+        StringBuilder parts = new StringBuilder();
+        for (String name : cluster.keySet()) {
+            double used = after.get(name) - before.get(name);
+            clusterCpu += used;
+            parts.append(String.format("%s %.3f, ", name, used * 1e3 / r.total));
+        }
+        System.out.printf("cpu per write (ms): %sload generator %.3f (not counted)%n", parts, self * 1e3 / r.total);
+        String cpuPerWrite = cluster.isEmpty() || Double.isNaN(clusterCpu) ? "n/a"
+                : String.format("%.3f", clusterCpu * 1e3 / r.total);
+        System.out.printf("cluster: p99 %.1f ms at %d writes/s, %s ms cpu per write%n",
+                h.getValueAtPercentile(99) / 1e6, rate, cpuPerWrite);
+    }
+
+    /** {@code name=pid,…} → a probe per process, in the given order. */
+    static Map<String, ServerProbe> probes(String spec) {
+        Map<String, ServerProbe> out = new java.util.LinkedHashMap<>();
+        for (String part : spec.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            String[] kv = part.trim().split("=", 2);
+            if (kv.length != 2 || !kv[1].matches("\\d+")) {
+                throw new IllegalArgumentException("livequery.pids: expected name=pid, got '" + part + "'");
+            }
+            out.put(kv[0], new ServerProbe(Long.parseLong(kv[1]), null));
+        }
+        return out;
+    }
+
+    private static Map<String, Double> cpu(Map<String, ServerProbe> probes) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        probes.forEach((name, p) -> out.put(name, p.cpuSeconds()));
+        return out;
+    }
+
+    private static double selfCpuSeconds() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1e9 : Double.NaN;
     }
 
     record Result(long total, double achieved, long failed, long received, Map<String, Integer> resets,
