@@ -17,10 +17,11 @@ test("the packed tarball installs into a fresh project, imports and type-checks"
     const tgz = readdirSync(dir).find(f => f.endsWith(".tgz"));
     assert.ok(tgz, "npm pack wrote a tarball");
     writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    // no runtime dependencies, so nothing but the tarball is needed; vue (an optional peer, from
-    // the npm cache `npm ci` filled) only to type-check and run the ./vue entry as a Vue app would
+    // no runtime dependencies, so nothing but the tarball is needed; vue (an optional peer) only to
+    // type-check and run the ./vue entry as a Vue app would. --prefer-offline, not --offline: `npm ci`
+    // caches tarballs but not the registry metadata that resolving vue@<version> needs
     const vue = "vue@" + JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).devDependencies.vue;
-    execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent", "./" + tgz, vue], { cwd: dir, stdio: "inherit" });
+    execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--silent", "./" + tgz, vue], { cwd: dir, stdio: "inherit" });
     const installed = JSON.parse(readFileSync(path.join(dir, "node_modules/@livequery/client/package.json"), "utf8"));
     assert.deepEqual(Object.keys(installed.exports), [".", "./react", "./store", "./vue", "./svelte", "./virtual", "./package.json"]);
     for (const peer of ["react", "vue", "svelte", "@tanstack/react-virtual"]) {
