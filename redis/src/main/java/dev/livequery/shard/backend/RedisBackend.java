@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Access;
 import dev.livequery.core.Backend;
 import dev.livequery.core.EngineOptions;
+import dev.livequery.core.Idempotency;
+import dev.livequery.core.KeyedWrites;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.core.Query;
@@ -40,7 +42,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
@@ -633,7 +634,7 @@ public final class RedisBackend implements Backend {
         return put(table, id, row, ifMatch, write, null);
     }
 
-    private WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write, String key)
+    private WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write, RowStore.IdempotencyKey key)
             throws LiveQueryException {
         checkTable(table);
         ObjectNode data = Rows.copy(id, row);
@@ -658,7 +659,7 @@ public final class RedisBackend implements Backend {
         return patch(table, id, fields, ifMatch, write, null);
     }
 
-    private WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write, String key)
+    private WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write, RowStore.IdempotencyKey key)
             throws LiveQueryException {
         checkTable(table);
         Rows.checkPatch(id, fields);
@@ -683,7 +684,7 @@ public final class RedisBackend implements Backend {
         return delete(table, id, ifMatch, write, null);
     }
 
-    private WriteResult delete(String table, String id, Long ifMatch, Where write, String key)
+    private WriteResult delete(String table, String id, Long ifMatch, Where write, RowStore.IdempotencyKey key)
             throws LiveQueryException {
         checkTable(table);
         Rows.checkId(id);
@@ -728,7 +729,7 @@ public final class RedisBackend implements Backend {
     }
 
     private List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write,
-            String key) throws LiveQueryException {
+            RowStore.IdempotencyKey key) throws LiveQueryException {
         checkTable(table);
         List<RowStore.Op> ops = new ArrayList<>();
         for (ObjectNode data : Rows.checkBatch(upserts, deletes, options.maxRowBytes()).rows()) {
@@ -749,7 +750,7 @@ public final class RedisBackend implements Backend {
     }
 
     /** A batch under a write filter: every row checked, then all written or none. */
-    private List<Long> checkedBatch(String table, List<RowStore.Op> ops, Where write, String key)
+    private List<Long> checkedBatch(String table, List<RowStore.Op> ops, Where write, RowStore.IdempotencyKey key)
             throws LiveQueryException {
         List<String> ids = new ArrayList<>(ops.size());
         List<ObjectNode> after = new ArrayList<>(ops.size());
@@ -775,62 +776,57 @@ public final class RedisBackend implements Backend {
      * a retry of a write whose answer was lost (a 503 after it was sent) cannot apply twice.
      */
     @Override
-    public Backend idempotent(String key) {
+    public Backend idempotent(String key, String request) {
+        RowStore.IdempotencyKey idem = new RowStore.IdempotencyKey(key, Idempotency.digest(request));
         RedisBackend b = this;
-        return new Backend() {
+        return new KeyedWrites(this) {
             @Override
             public WriteResult put(String t, String id, ObjectNode row, Long ifMatch, Where write)
                     throws LiveQueryException {
-                return b.put(t, id, row, ifMatch, write, key);
+                return claimed(idem, () -> b.put(t, id, row, ifMatch, write, idem));
             }
 
             @Override
             public WriteResult patch(String t, String id, ObjectNode f, Long ifMatch, Where write)
                     throws LiveQueryException {
-                return b.patch(t, id, f, ifMatch, write, key);
+                return claimed(idem, () -> b.patch(t, id, f, ifMatch, write, idem));
             }
 
             @Override
             public WriteResult delete(String t, String id, Long ifMatch, Where write) throws LiveQueryException {
-                return b.delete(t, id, ifMatch, write, key);
+                return claimed(idem, () -> b.delete(t, id, ifMatch, write, idem));
             }
 
             @Override
             public List<WriteResult> batch(String t, List<ObjectNode> up, List<String> del, Where write)
                     throws LiveQueryException {
-                return b.batch(t, up, del, write, key);
-            }
-
-            @Override
-            public Row get(String t, String id, Where read) throws LiveQueryException {
-                return b.get(t, id, read);
-            }
-
-            @Override
-            public QueryResult query(Query q) throws LiveQueryException {
-                return b.query(q);
-            }
-
-            @Override
-            public Subscription subscribe(Query q, String resume, Runnable wakeup) throws LiveQueryException {
-                return b.subscribe(q, resume, wakeup);
-            }
-
-            @Override
-            public boolean ready() {
-                return b.ready();
-            }
-
-            @Override
-            public Map<String, Long> gauges() {
-                return b.gauges();
-            }
-
-            @Override
-            public void close() {
-                // the wrapped backend is closed by its owner
+                return claimed(idem, () -> b.batch(t, up, del, write, idem));
             }
         };
+    }
+
+    /** A write under a key. */
+    @FunctionalInterface
+    private interface KeyedWrite<T> {
+        T run() throws LiveQueryException;
+    }
+
+    /**
+     * Runs {@code w} once its key is claimed for this request (so the key cannot come back for
+     * another table either), and frees the claim when the write was refused: it changed nothing,
+     * and the embedded backend forgets such keys too. A 503 keeps the claim (the write may have
+     * applied).
+     */
+    private <T> T claimed(RowStore.IdempotencyKey idem, KeyedWrite<T> w) throws LiveQueryException {
+        store.claim(idem);
+        try {
+            return w.run();
+        } catch (LiveQueryException e) {
+            if (e.code() != UNAVAILABLE && e.code() != LiveQueryException.Code.IDEMPOTENCY_KEY_REUSED) {
+                store.release(idem);
+            }
+            throw e;
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.Idempotency;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Row;
@@ -54,21 +55,26 @@ public final class RowStore {
     }
 
     // KEYS: rows, seq, changes, bytes, tables. ARGV: table, hard cap, n, keep (count), keep (ms),
-    // max bytes, then n × (kind, id, ifMatch, json). Pass 1 checks every precondition, pass 2
+    // max bytes, digest, then n × (kind, id, ifMatch, json), then the idempotency TTL (ms). Pass 1 checks every precondition, pass 2
     // applies: nothing is written unless all pass. Then the trim, oldest first, at most 100 + n
     // entries per write (so one write costs little and the trim still outpaces the writes); an
     // entry goes when it is beyond the resume horizon (PROTOCOL §3: the last `keep` changes or
     // `keep ms`, whichever is more), or beyond the hard cap in changes, or while the stream's
     // images take more than `max bytes`: memory is bounded under any write rate and any row size.
     // `bytes` counts the images the stream holds (see ENTRY_OVERHEAD), so the byte bound needs no scan.
-    // With a 6th key (an idempotency key): if it holds a result, that result is the answer and
-    // nothing is written; else the versions are stored there for the horizon after the write.
+    // With a 6th key (an idempotency key) and ARGV[7] the digest of the request: if the key holds
+    // a result for the same digest, that result is the answer and nothing is written; for another
+    // digest the answer is '422' (the key was reused for a different request) and nothing is
+    // written; else `digest|v1,v2,…` is stored there, with the write, for the horizon's time (at
+    // least a minute: Idempotency.remember), so Redis memory for keys is bounded by the TTL.
     private static final Redis.Script WRITE = Redis.Script.of("""
             if KEYS[6] then
               local done = redis.call('GET', KEYS[6])
               if done then
+                local bar = string.find(done, '|', 1, true)
+                if string.sub(done, 1, bar - 1) ~= ARGV[7] then return {'422'} end
                 local out = {'OK'}
-                for v in string.gmatch(done, '[^,]+') do out[#out + 1] = v end
+                for v in string.gmatch(string.sub(done, bar + 1), '[^,]+') do out[#out + 1] = v end
                 return out
               end
             end
@@ -79,7 +85,7 @@ public final class RowStore {
               return string.sub(cur, 1, bar - 1), string.sub(cur, bar + 1)
             end
             for i = 0, n - 1 do
-              local kind, id, ifm = ARGV[7 + i*4], ARGV[8 + i*4], ARGV[9 + i*4]
+              local kind, id, ifm = ARGV[8 + i*4], ARGV[9 + i*4], ARGV[10 + i*4]
               local cur = redis.call('HGET', KEYS[1], id)
               local v = ver(cur)
               if ifm == 'A' then
@@ -90,7 +96,7 @@ public final class RowStore {
             local out = {'OK'}
             local added, last = 0, 0
             for i = 0, n - 1 do
-              local kind, id, json = ARGV[7 + i*4], ARGV[8 + i*4], ARGV[10 + i*4]
+              local kind, id, json = ARGV[8 + i*4], ARGV[9 + i*4], ARGV[11 + i*4]
               local cur = redis.call('HGET', KEYS[1], id)
               local bv, bj = ver(cur)
               local v = redis.call('INCR', KEYS[2])
@@ -107,7 +113,7 @@ public final class RowStore {
             end
             redis.call('SADD', KEYS[5], ARGV[1])
             if KEYS[6] then
-              redis.call('SET', KEYS[6], table.concat(out, ',', 2), 'PX', math.max(tonumber(ARGV[5]), 60000))
+              redis.call('SET', KEYS[6], ARGV[7] .. '|' .. table.concat(out, ',', 2), 'PX', ARGV[8 + n*4])
             end
             local bytes = redis.call('INCRBY', KEYS[4], added)
             local keep, cap, maxb = tonumber(ARGV[4]), tonumber(ARGV[2]), tonumber(ARGV[6])
@@ -186,6 +192,7 @@ public final class RowStore {
     private final long keepMs;
     private final int hardCap;
     private final long maxBytes;
+    private final long rememberMs;
 
     /**
      * @param keepChanges changes each partition stream keeps at least, for resume and failover
@@ -199,6 +206,7 @@ public final class RowStore {
         this.keepMs = keepTime.toMillis();
         this.hardCap = Math.max(hardCap, keepChanges);
         this.maxBytes = maxBytes;
+        this.rememberMs = Idempotency.remember(keepTime).toMillis();
     }
 
     public RowStore(Redis redis, int keepChanges, java.time.Duration keepTime, int hardCap) {
@@ -345,36 +353,43 @@ public final class RowStore {
         return c != 0 ? c : Long.compare(Long.parseLong(a.substring(da + 1)), Long.parseLong(b.substring(db + 1)));
     }
 
+    /** A write's Idempotency-Key and the digest of its request ({@code dev.livequery.core.Idempotency}). */
+    public record IdempotencyKey(String key, String digest) {
+    }
+
     /** Applies the ops atomically (all or nothing) and returns their versions, in order. */
     public List<Long> write(String table, List<Op> ops) throws LiveQueryException {
         return write(table, ops, null);
     }
 
     /**
-     * {@link #write}, remembered under {@code idempotencyKey} (nullable) for the resume horizon
-     * (at least a minute): a retry with the key answers the first result and writes nothing.
+     * {@link #write}, remembered under {@code idem} (nullable) for {@link Idempotency#remember}:
+     * a retry with the same key and digest answers the first result and writes nothing; the same
+     * key with another digest is IDEMPOTENCY_KEY_REUSED.
      */
-    public List<Long> write(String table, List<Op> ops, String idempotencyKey) throws LiveQueryException {
+    public List<Long> write(String table, List<Op> ops, IdempotencyKey idem) throws LiveQueryException {
         int p = Keys.partition(table);
-        String[] keys = idempotencyKey == null
+        String[] keys = idem == null
                 ? new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
                     Keys.tables(p)}
                 : new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
-                    Keys.tables(p), Keys.idempotency(p, table, idempotencyKey)};
-        String[] args = new String[6 + ops.size() * 4];
+                    Keys.tables(p), Keys.idempotency(p, table, idem.key())};
+        String[] args = new String[8 + ops.size() * 4];
         args[0] = table;
         args[1] = Integer.toString(hardCap);
         args[2] = Integer.toString(ops.size());
         args[3] = Integer.toString(keepChanges);
         args[4] = Long.toString(keepMs);
         args[5] = Long.toString(maxBytes);
-        int i = 6;
+        args[6] = idem == null ? "" : idem.digest();
+        int i = 7;
         for (Op op : ops) {
             args[i++] = op.after() == null ? "D" : "P";
             args[i++] = op.id();
             args[i++] = op.absent() ? "A" : op.ifMatch() == null ? "" : op.ifMatch().toString();
             args[i++] = op.after() == null ? "" : op.after().toString();
         }
+        args[i] = Long.toString(rememberMs);
         List<Object> r;
         try {
             r = redis.eval(WRITE, ScriptOutputType.MULTI, keys, args);
@@ -395,10 +410,78 @@ public final class RowStore {
                 throw new LiveQueryException(VERSION_MISMATCH, "row '" + r.get(1) + "' is "
                         + (cur.isEmpty() ? "absent" : "at version " + cur) + ", not at the version in If-Match");
             }
+            case "422" -> throw Idempotency.reused(idem.key());
             case "404" -> throw new LiveQueryException(NOT_FOUND, "row '" + r.get(1) + "' does not exist in table '"
                     + table + "'" + (ops.size() > 1 ? "; nothing in the batch was applied" : ""));
             default -> throw new IllegalStateException("write script answered " + r);
         }
+    }
+
+    // KEYS: a key's claim. ARGV: digest, TTL (ms). Claims a free key; answers the digest it holds.
+    private static final Redis.Script CLAIM = Redis.Script.of("""
+            local cur = redis.call('GET', KEYS[1])
+            if cur then return cur end
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+            return ARGV[1]
+            """);
+
+    // KEYS: a key's claim. ARGV: digest. Frees it if it is still that digest's.
+    private static final Redis.Script RELEASE = Redis.Script.of("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+            return 0
+            """);
+
+    /**
+     * Claims {@code idem}'s key for its request before the write, for the remember time; a key
+     * already claimed for another request is IDEMPOTENCY_KEY_REUSED, whichever table it was for.
+     */
+    public void claim(IdempotencyKey idem) throws LiveQueryException {
+        String held;
+        try {
+            held = redis.eval(CLAIM, ScriptOutputType.VALUE, new String[] {Keys.idempotencyClaim(idem.key())},
+                    idem.digest(), Long.toString(rememberMs));
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+        if (!idem.digest().equals(held)) {
+            throw Idempotency.reused(idem.key());
+        }
+    }
+
+    /** Frees a claim whose write was refused (it changed nothing), so another request may use the key. */
+    public void release(IdempotencyKey idem) {
+        try {
+            redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {Keys.idempotencyClaim(idem.key())},
+                    idem.digest());
+        } catch (RedisException e) {
+            // it expires with the remember time anyway
+        }
+    }
+
+    /**
+     * The versions remembered under {@code idem}, or null if none: for writes that read before
+     * they write (CheckedWrites), whose retry must answer the first result before its checks run
+     * on rows the first attempt already changed. The write script checks again, atomically.
+     */
+    public List<Long> remembered(String table, IdempotencyKey idem) throws LiveQueryException {
+        String done;
+        try {
+            done = redis.cmd().get(Keys.idempotency(Keys.partition(table), table, idem.key()));
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+        if (done == null) {
+            return null;
+        }
+        int bar = done.indexOf('|');
+        if (!done.substring(0, bar).equals(idem.digest())) {
+            throw Idempotency.reused(idem.key());
+        }
+        List<Long> out = new ArrayList<>();
+        for (String v : done.substring(bar + 1).split(",")) {
+            out.add(Long.parseLong(v));
+        }
+        return out;
     }
 
     /** The current row, or null. */
