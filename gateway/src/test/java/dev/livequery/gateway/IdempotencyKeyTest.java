@@ -35,6 +35,23 @@ class IdempotencyKeyTest {
         }
     }
 
+    /** In jwt mode the key is bound to the principal too: another user's retry cannot read the result. */
+    @Test
+    void aKeyIsBoundToItsPrincipal() throws Exception {
+        try (AuthGateway gw = new AuthGateway()) {
+            String u1 = AuthGateway.token("u1", java.time.Duration.ofMinutes(5));
+            String u2 = AuthGateway.token("u2", java.time.Duration.ofMinutes(5));
+            String path = "/v1/tables/open/rows/p";
+            HttpResponse<String> first = gw.http("PUT", path, "{\"n\":1}", u1, "Idempotency-Key", "shared");
+            assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+            assertThat(gw.http("PUT", path, "{\"n\":1}", u1, "Idempotency-Key", "shared").body())
+                    .isEqualTo(first.body());
+            reused(gw.http("PUT", path, "{\"n\":1}", u2, "Idempotency-Key", "shared"));
+            assertThat(Json.MAPPER.readTree(gw.http("GET", path, null, u2).body()).get("version").asLong())
+                    .isEqualTo(Json.MAPPER.readTree(first.body()).get("version").asLong());
+        }
+    }
+
     private static HttpResponse<String> send(TestGateway gw, String method, String path, String body, String key,
             String... more) throws Exception {
         String[] h = new String[4 + more.length];

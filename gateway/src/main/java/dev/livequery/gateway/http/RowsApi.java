@@ -76,11 +76,20 @@ public final class RowsApi implements HttpService {
             throw new LiveQueryException(BAD_REQUEST, "Idempotency-Key must have 1 to 200 characters");
         }
         Principal p = AuthFilter.principal(req);
-        String request = String.join("\n", req.prologue().method().text(), table(req),
+        String request = fingerprint(req.prologue().method().text(), table(req),
                 req.path().pathParameters().first("id").orElse(""),
                 req.headers().first(HeaderNames.IF_MATCH).map(String::trim).orElse(""),
                 p.authenticated() ? p.key() : "", body == null ? "" : body.toString());
         return backend.idempotent(key.get(), request);
+    }
+
+    /** The parts, each prefixed with its length, so no two different requests read the same. */
+    private static String fingerprint(String... parts) {
+        StringBuilder b = new StringBuilder();
+        for (String part : parts) {
+            b.append(part.length()).append(':').append(part);
+        }
+        return b.toString();
     }
 
     private void put(ServerRequest req, ServerResponse res) throws LiveQueryException {

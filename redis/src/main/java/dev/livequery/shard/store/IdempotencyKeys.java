@@ -78,8 +78,8 @@ final class IdempotencyKeys {
         if (done == null) {
             return null;
         }
-        int bar = done.indexOf('|');
-        if (!done.substring(0, bar).equals(idem.digest())) {
+        int bar = done.indexOf('|'); // -1: remembered by an older gateway, without a digest
+        if (bar >= 0 && !done.substring(0, bar).equals(idem.digest())) {
             throw Idempotency.reused(idem.key());
         }
         List<Long> out = new ArrayList<>();

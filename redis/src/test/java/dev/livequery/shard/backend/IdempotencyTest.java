@@ -73,6 +73,10 @@ class IdempotencyTest {
                 // remembered for the horizon's time (5 minutes by default), not for ever
                 long ttl = direct.cmd().pttl(Keys.idempotency(Keys.partition("idem"), "idem", "key-1"));
                 assertThat(ttl).isBetween(60_000L, 300_000L);
+                // a result remembered by an older gateway (no digest) still answers its retry
+                direct.cmd().set(Keys.idempotency(Keys.partition("idem"), "idem", "old"), "3");
+                assertThat(gw.idempotent("old", "put e").put("idem", "e", row(1), null).version()).isEqualTo(3);
+                assertThatThrownBy(() -> gw.get("idem", "e")).isInstanceOf(LiveQueryException.class);
             }
         }
     }
