@@ -52,6 +52,49 @@ class IdempotencyMemoryTest {
         assertThat(m.run("b", "other", count())).isEqualTo(6);
     }
 
+    /** A retry that arrives while the first attempt runs waits for it and answers its result. */
+    @Test
+    void anOverlappingRetryWaitsForTheFirstAttempt() throws Exception {
+        IdempotencyMemory m = new IdempotencyMemory(1_000_000_000L, 10, System::nanoTime);
+        java.util.concurrent.CountDownLatch inWrite = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<Integer> first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return m.run("k", "d", () -> {
+                    inWrite.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return runs.incrementAndGet();
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        inWrite.await();
+        java.util.concurrent.atomic.AtomicReference<Integer> second = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread retry = new Thread(() -> {
+            try {
+                second.set(m.run("k", "d", count()));
+            } catch (LiveQueryException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        retry.start();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (retry.getState() != Thread.State.BLOCKED && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(retry.getState()).isEqualTo(Thread.State.BLOCKED);
+        release.countDown();
+        retry.join(30_000);
+        assertThat(first.get()).isEqualTo(1);
+        assertThat(second.get()).isEqualTo(1);
+        assertThat(runs).hasValue(1);
+    }
+
     @Test
     void theEmbeddedBackendAppliesARetryOnce() throws LiveQueryException {
         try (LocalBackend b = new LocalBackend(EngineOptions.defaults())) {
