@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The embedded backend's memory of idempotent writes: once per key, refused for another request, bounded. */
@@ -56,9 +59,9 @@ class IdempotencyMemoryTest {
     @Test
     void anOverlappingRetryWaitsForTheFirstAttempt() throws Exception {
         IdempotencyMemory m = new IdempotencyMemory(1_000_000_000L, 10, System::nanoTime);
-        java.util.concurrent.CountDownLatch inWrite = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CompletableFuture<Integer> first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        CountDownLatch inWrite = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
             try {
                 return m.run("k", "d", () -> {
                     inWrite.countDown();
@@ -74,7 +77,7 @@ class IdempotencyMemoryTest {
             }
         });
         inWrite.await();
-        java.util.concurrent.atomic.AtomicReference<Integer> second = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Integer> second = new AtomicReference<>();
         Thread retry = new Thread(() -> {
             try {
                 second.set(m.run("k", "d", count()));
