@@ -85,13 +85,17 @@ public interface Backend extends AutoCloseable {
     void close();
 
     /**
-     * This backend's writes under an idempotency key (HTTP {@code Idempotency-Key}): a write
-     * retried with the same key within the resume horizon answers the first attempt's result and
-     * changes nothing. For backends whose writes can time out after they were applied (the cluster
-     * answers 503 then); the embedded backend never answers a write it may have applied with an
-     * error, so it ignores the key.
+     * This backend's writes under an idempotency key (HTTP {@code Idempotency-Key}; rules in
+     * {@link Idempotency}): a write retried with the same key and the same {@code request}
+     * within the horizon answers the first successful attempt's result and changes nothing; the
+     * same key with another {@code request} is refused with {@code IDEMPOTENCY_KEY_REUSED} and
+     * changes nothing. Reads and subscriptions of the returned backend are this one's.
+     *
+     * @param request the request as its client sent it (method, table, row, If-Match, body,
+     *                principal), in any form that is equal exactly when the requests are: only
+     *                its digest is kept
      */
-    default Backend idempotent(String key) {
+    default Backend idempotent(String key, String request) {
         return this;
     }
 }

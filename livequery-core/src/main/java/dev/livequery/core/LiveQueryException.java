@@ -17,7 +17,9 @@ public final class LiveQueryException extends Exception {
         /** PROTOCOL §9: a rule denies. */
         FORBIDDEN(403),
         /** PROTOCOL §9: a per-principal quota is exhausted. */
-        RATE_LIMITED(429);
+        RATE_LIMITED(429),
+        /** An Idempotency-Key sent again with a different request (docs/protocol.md). */
+        IDEMPOTENCY_KEY_REUSED(422);
 
         private final int httpStatus;
 

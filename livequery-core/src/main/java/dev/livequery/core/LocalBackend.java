@@ -30,6 +30,8 @@ public final class LocalBackend implements Backend {
     /** One-shot queries that had to scan a table (no view of their shape): a metric for operators. */
     private final AtomicLong oneShotScans = new AtomicLong();
     private volatile boolean closed;
+    /** Writes made under an idempotency key, remembered for the horizon (bounded: see the class). */
+    private final IdempotencyMemory remembered;
 
     public LocalBackend(EngineOptions options) {
         this(options, new SecureRandom().nextInt() & Integer.MAX_VALUE);
@@ -43,6 +45,7 @@ public final class LocalBackend implements Backend {
         this.options = options;
         this.signer = new Signer(options.secret(), options.previousSecret(), options.previousOverlap(), System::nanoTime);
         this.epoch = epoch;
+        this.remembered = new IdempotencyMemory(options);
     }
 
     // ---- for backends that sequence writes elsewhere (the Redis cluster) ---------------------
@@ -484,6 +487,15 @@ public final class LocalBackend implements Backend {
         } finally {
             t.lock.unlock();
         }
+    }
+
+    /**
+     * Writes remembered in this process's {@link IdempotencyMemory}, as the cluster remembers them
+     * in Redis: a client whose connection broke after its write applied can retry it safely.
+     */
+    @Override
+    public Backend idempotent(String key, String request) {
+        return new RememberedWrites(this, remembered, key, Idempotency.digest(request));
     }
 
     @Override

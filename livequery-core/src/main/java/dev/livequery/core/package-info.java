@@ -8,7 +8,9 @@
  * {@link dev.livequery.core.Query} = {@link dev.livequery.core.Shape} + {@link dev.livequery.core.Window},
  * {@link dev.livequery.core.Row}, the results, {@link dev.livequery.core.EngineOptions} and
  * {@link dev.livequery.core.LiveQueryException}; for other backends and transports the shared
- * {@link dev.livequery.core.Json} codec and {@link dev.livequery.core.Rows} write checks; for
+ * {@link dev.livequery.core.Json} codec and {@link dev.livequery.core.Rows} write checks, and the
+ * {@link dev.livequery.core.Idempotency} rules with {@link dev.livequery.core.KeyedWrites} for
+ * writes under an {@code Idempotency-Key}; for
  * row-level security (PROTOCOL §9)
  * {@link dev.livequery.core.Where} and {@link dev.livequery.core.Access}. Everything else is
  * package-private.

@@ -60,8 +60,14 @@ public final class RowsApi implements HttpService {
                 .get("/{t}/query", HttpErrors.guard(this::query));
     }
 
-    /** The backend, under the request's {@code Idempotency-Key} if it has one (safe retries; docs/protocol.md). */
-    private Backend writer(ServerRequest req) throws LiveQueryException {
+    /**
+     * The backend, under the request's {@code Idempotency-Key} if it has one (safe retries;
+     * docs/protocol.md). The key is bound to the request as sent: method, table, row, If-Match as
+     * written (a retry of {@code If-Match: *} resolves to another version, yet is the same request),
+     * body, and the principal when authenticated (so one user's key never answers another's
+     * write). An anonymous principal is its client address, which a retry may not share.
+     */
+    private Backend writer(ServerRequest req, ObjectNode body) throws LiveQueryException {
         var key = req.headers().first(HeaderNames.create("Idempotency-Key"));
         if (key.isEmpty()) {
             return backend;
@@ -69,13 +75,27 @@ public final class RowsApi implements HttpService {
         if (key.get().isEmpty() || key.get().length() > 200) {
             throw new LiveQueryException(BAD_REQUEST, "Idempotency-Key must have 1 to 200 characters");
         }
-        return backend.idempotent(key.get());
+        Principal p = AuthFilter.principal(req);
+        String request = fingerprint(req.prologue().method().text(), table(req),
+                req.path().pathParameters().first("id").orElse(""),
+                req.headers().first(HeaderNames.IF_MATCH).map(String::trim).orElse(""),
+                p.authenticated() ? p.key() : "", body == null ? "" : body.toString());
+        return backend.idempotent(key.get(), request);
+    }
+
+    /** The parts, each prefixed with its length, so no two different requests read the same. */
+    private static String fingerprint(String... parts) {
+        StringBuilder b = new StringBuilder();
+        for (String part : parts) {
+            b.append(part.length()).append(':').append(part);
+        }
+        return b.toString();
     }
 
     private void put(ServerRequest req, ServerResponse res) throws LiveQueryException {
         Grant g = grantWrite(req);
         ObjectNode body = object(req);
-        Backend b = writer(req);
+        Backend b = writer(req, body);
         WriteResult r = write(req, g, VERSION_MISMATCH, v -> Scoped.put(b, table(req), id(req), body, v, g));
         json(res, written(r));
     }
@@ -83,14 +103,14 @@ public final class RowsApi implements HttpService {
     private void patch(ServerRequest req, ServerResponse res) throws LiveQueryException {
         Grant g = grantWrite(req);
         ObjectNode body = object(req);
-        Backend b = writer(req);
+        Backend b = writer(req, body);
         WriteResult r = write(req, g, NOT_FOUND, v -> Scoped.patch(b, table(req), id(req), body, v, g));
         json(res, written(r));
     }
 
     private void delete(ServerRequest req, ServerResponse res) throws LiveQueryException {
         Grant g = grantWrite(req);
-        Backend b = writer(req);
+        Backend b = writer(req, null);
         WriteResult r = write(req, g, NOT_FOUND, v -> Scoped.delete(b, table(req), id(req), v, g));
         json(res, written(r));
     }
@@ -174,7 +194,7 @@ public final class RowsApi implements HttpService {
             deletes.add(n.textValue());
         }
         Grant g = grantWrite(req);
-        List<WriteResult> results = Scoped.batch(writer(req), table(req), upserts, deletes, g);
+        List<WriteResult> results = Scoped.batch(writer(req, body), table(req), upserts, deletes, g);
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode arr = out.putArray("results");
         results.forEach(r -> arr.add(written(r)));

@@ -34,10 +34,18 @@ final class CheckedWrites {
     /**
      * @param userIfMatch whether the client sent If-Match: a concurrent change is then its
      *                    412, not a reason to decide again
-     * @param key         the write's Idempotency-Key, or null
+     * @param idem        the write's Idempotency-Key, or null. A retry is answered before the
+     *                    plan runs: the plan would judge rows the first attempt already changed
+     *                    (a deleted row is absent now, a version moved on past If-Match)
      */
-    static List<Long> run(RowStore store, String table, List<String> ids, boolean userIfMatch, String key,
-            Plan plan) throws LiveQueryException {
+    static List<Long> run(RowStore store, String table, List<String> ids, boolean userIfMatch,
+            RowStore.IdempotencyKey idem, Plan plan) throws LiveQueryException {
+        if (idem != null) {
+            List<Long> done = store.remembered(table, idem);
+            if (done != null) {
+                return done;
+            }
+        }
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             List<Row> current = store.getAll(table, ids);
             List<ObjectNode> after = plan.decide(current);
@@ -48,7 +56,7 @@ final class CheckedWrites {
                         : new RowStore.Op(ids.get(i), after.get(i), cur.version(), false));
             }
             try {
-                return store.write(table, ops, key);
+                return store.write(table, ops, idem);
             } catch (LiveQueryException e) {
                 if (e.code() != VERSION_MISMATCH) {
                     throw e;

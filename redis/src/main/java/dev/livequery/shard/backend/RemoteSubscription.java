@@ -37,7 +37,7 @@ import java.util.List;
 final class RemoteSubscription implements Subscription {
     final String sid;
     final int partition;
-    private final RedisBackend backend;
+    private final Attachments backend;
     private final Runnable wakeup;
     private final int maxQueued;
     private final ArrayDeque<Frame> queue = new ArrayDeque<>();
@@ -78,7 +78,7 @@ final class RemoteSubscription implements Subscription {
     record Attach(Control.Subscribe request, String oldShard, String oldAtt) {
     }
 
-    RemoteSubscription(RedisBackend backend, String sid, Query query, String resume, Runnable wakeup, int maxQueued) {
+    RemoteSubscription(Attachments backend, String sid, Query query, String resume, Runnable wakeup, int maxQueued) {
         this.backend = backend;
         this.sid = sid;
         this.query = query;

@@ -5,7 +5,27 @@
  * subscription whose shard has not been heard from for 3 s (shard paused, Redis unreachable, …)
  * gets {@code status stale}, and {@code status live} plus the frames or a resume-based catch-up
  * when it is served again; how each fault is detected is in the shard module's package-info.
- * Writes may carry an idempotency key ({@code Backend.idempotent}).
+ * Writes may carry an idempotency key ({@code Backend.idempotent}): the key is claimed for the
+ * request's digest, and the write script stores the digest with the result, atomically with the
+ * write, for the horizon's time; the same key with another request is {@code 422
+ * idempotency_key_reused}.
+ *
+ * <h2>The parts</h2>
+ * {@code RedisBackend} is a thin facade implementing the core {@code Backend} seam over parts
+ * with one job each, all package-private:
+ * <ul>
+ * <li>{@code RedisWrites}: writes and row reads, straight to Redis (the store's write script);
+ *     writes that must read first (a write filter, a patch) go through {@code CheckedWrites};
+ *     the idempotency claim lives here.</li>
+ * <li>{@code OneShotQueries}: a table read atomically into a throwaway engine.</li>
+ * <li>{@code Attachments}: the live subscriptions, which shard owns each, and the control
+ *     requests (subscribe, reanchor, unsubscribe) with the acks they wait for.
+ *     {@code RemoteSubscription} owns one subscription's queue and attachment state machine.</li>
+ * <li>{@code DeliveryReader}: the thread reading this gateway's delivery stream: frames, acks,
+ *     "gone", ticks; gap detection per sender; stale when Redis does not answer for 3 s.</li>
+ * <li>{@code Watcher}: heartbeat ({@code SET … GET}), live members, moves and repairs (a
+ *     bounded number per tick), and the stale check on its own thread.</li>
+ * </ul>
  *
  * <p>Wiring in a gateway: {@code new RedisBackend(options, uri, gatewayId, meterRegistry)}, where {@code uri} is
  * {@code livequery.redis.uri}:

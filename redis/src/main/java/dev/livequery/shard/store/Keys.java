@@ -46,6 +46,15 @@ public final class Keys {
         return "lq:" + tag(p) + ":idem:" + table + ":" + key;
     }
 
+    /**
+     * Which request (its digest) an idempotency key was first used for, whatever the table: the
+     * per-table result key cannot tell that a key came back for another table. Outside any
+     * partition's slot, so it is claimed before the write script runs, not inside it.
+     */
+    public static String idempotencyClaim(String key) {
+        return "lq:idem:" + key;
+    }
+
     /** Set of the tables that live in the partition (so a cold start needs no SCAN). */
     public static String tables(int p) {
         return "lq:" + tag(p) + ":tables";

@@ -1,11 +1,10 @@
 package dev.livequery.shard.store;
 
-import static dev.livequery.core.LiveQueryException.Code.NOT_FOUND;
 import static dev.livequery.core.LiveQueryException.Code.UNAVAILABLE;
-import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.Idempotency;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Row;
@@ -14,7 +13,6 @@ import io.lettuce.core.Range;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +26,11 @@ import java.util.Map;
  * <p>Patch merges in Java, not Lua: Lua's cjson would re-encode numbers and nested values
  * (PROTOCOL §1 wants them returned as written). It reads the row, merges, and writes with an
  * internal If-Match on the version read, retrying when another writer came first.
+ *
+ * <p>The public face of the store over package-private parts: {@code WriteScript} (the write
+ * script and its call), {@code IdempotencyKeys} (claims and remembered results outside the
+ * script) and {@code Generations} (epoch and per-partition history generations); reads,
+ * snapshots and change parsing are here.
  */
 public final class RowStore {
     /**
@@ -53,112 +56,6 @@ public final class RowStore {
     public record Snapshot(String lastId, List<TableState> tables) {
     }
 
-    // KEYS: rows, seq, changes, bytes, tables. ARGV: table, hard cap, n, keep (count), keep (ms),
-    // max bytes, then n × (kind, id, ifMatch, json). Pass 1 checks every precondition, pass 2
-    // applies: nothing is written unless all pass. Then the trim, oldest first, at most 100 + n
-    // entries per write (so one write costs little and the trim still outpaces the writes); an
-    // entry goes when it is beyond the resume horizon (PROTOCOL §3: the last `keep` changes or
-    // `keep ms`, whichever is more), or beyond the hard cap in changes, or while the stream's
-    // images take more than `max bytes`: memory is bounded under any write rate and any row size.
-    // `bytes` counts the images the stream holds (see ENTRY_OVERHEAD), so the byte bound needs no scan.
-    // With a 6th key (an idempotency key): if it holds a result, that result is the answer and
-    // nothing is written; else the versions are stored there for the horizon after the write.
-    private static final Redis.Script WRITE = Redis.Script.of("""
-            if KEYS[6] then
-              local done = redis.call('GET', KEYS[6])
-              if done then
-                local out = {'OK'}
-                for v in string.gmatch(done, '[^,]+') do out[#out + 1] = v end
-                return out
-              end
-            end
-            local n = tonumber(ARGV[3])
-            local function ver(cur)
-              if not cur then return nil end
-              local bar = string.find(cur, '|', 1, true)
-              return string.sub(cur, 1, bar - 1), string.sub(cur, bar + 1)
-            end
-            for i = 0, n - 1 do
-              local kind, id, ifm = ARGV[7 + i*4], ARGV[8 + i*4], ARGV[9 + i*4]
-              local cur = redis.call('HGET', KEYS[1], id)
-              local v = ver(cur)
-              if ifm == 'A' then
-                if cur then return {'412', id, v} end
-              elseif ifm ~= '' and v ~= ifm then return {'412', id, v or ''} end
-              if kind == 'D' and not cur then return {'404', id, ''} end
-            end
-            local out = {'OK'}
-            local added, last = 0, 0
-            for i = 0, n - 1 do
-              local kind, id, json = ARGV[7 + i*4], ARGV[8 + i*4], ARGV[10 + i*4]
-              local cur = redis.call('HGET', KEYS[1], id)
-              local bv, bj = ver(cur)
-              local v = redis.call('INCR', KEYS[2])
-              if kind == 'D' then
-                redis.call('HDEL', KEYS[1], id)
-                json = ''
-              else
-                redis.call('HSET', KEYS[1], id, v .. '|' .. json)
-              end
-              redis.call('XADD', KEYS[3], '*', 't', ARGV[1], 'id', id, 'v', v, 'bv', bv or '0', 'b', bj or '', 'a', json)
-              last = ${SIZE} + #json + #(bj or '')
-              added = added + last
-              out[#out + 1] = tostring(v)
-            end
-            redis.call('SADD', KEYS[5], ARGV[1])
-            if KEYS[6] then
-              redis.call('SET', KEYS[6], table.concat(out, ',', 2), 'PX', math.max(tonumber(ARGV[5]), 60000))
-            end
-            local bytes = redis.call('INCRBY', KEYS[4], added)
-            local keep, cap, maxb = tonumber(ARGV[4]), tonumber(ARGV[2]), tonumber(ARGV[6])
-            local len = redis.call('XLEN', KEYS[3])
-            if len > keep or len > cap or bytes > maxb then
-              local t = redis.call('TIME')
-              local cut = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[5])
-              local limit = 100 + n
-              -- read only what may go (plus the first entry that stays): entries carry whole rows,
-              -- and when the horizon's time keeps them, the first one read tells
-              local count = math.min(math.max(len - cap, 1), limit) + 1
-              local from, upto, freed, stay = '-', 0, 0, nil
-              while not stay do
-                local old = redis.call('XRANGE', KEYS[3], from, '+', 'COUNT', count)
-                for j = 1, #old do
-                  local left = len - upto
-                  local ms = tonumber(string.match(old[j][1], '^(%d+)'))
-                  -- the newest entry always stays: it holds the stream's last id
-                  if left <= 1 or upto >= limit
-                      or not (left > keep and ms < cut or left > cap or bytes - freed > maxb) then
-                    stay = old[j][1]
-                    break
-                  end
-                  local f = old[j][2]
-                  local size = ${SIZE}
-                  for k = 1, #f, 2 do
-                    if f[k] == 'a' or f[k] == 'b' then size = size + #f[k + 1] end
-                  end
-                  upto = upto + 1
-                  freed = freed + size
-                end
-                if not stay then
-                  if #old == 0 then break end
-                  from = '(' .. old[#old][1]
-                  count = math.min(count * 2, 64)
-                end
-              end
-              if upto > 0 and stay then
-                redis.call('XTRIM', KEYS[3], 'MINID', stay)
-                if len - upto <= 1 then
-                  -- one entry left: count it afresh, so a counter that drifted (a stream trimmed by
-                  -- hand) cannot keep the history empty for ever
-                  redis.call('SET', KEYS[4], last)
-                else
-                  redis.call('DECRBY', KEYS[4], freed)
-                end
-              end
-            end
-            return out
-            """.replace("${SIZE}", Long.toString(RowStore.ENTRY_OVERHEAD)));
-
     // KEYS: tables, changes (of one partition; the per-table keys share its hash tag).
     // Returns {lastStreamId, table1, seq1, {id, val, ...}, table2, ...} read atomically.
     private static final Redis.Script SNAPSHOT = Redis.Script.of("""
@@ -182,10 +79,9 @@ public final class RowStore {
     static final long ENTRY_OVERHEAD = 96;
 
     private final Redis redis;
-    private final int keepChanges;
-    private final long keepMs;
-    private final int hardCap;
-    private final long maxBytes;
+    private final WriteScript writes;
+    private final IdempotencyKeys idempotency;
+    private final Generations generations;
 
     /**
      * @param keepChanges changes each partition stream keeps at least, for resume and failover
@@ -195,10 +91,11 @@ public final class RowStore {
      */
     public RowStore(Redis redis, int keepChanges, java.time.Duration keepTime, int hardCap, long maxBytes) {
         this.redis = redis;
-        this.keepChanges = keepChanges;
-        this.keepMs = keepTime.toMillis();
-        this.hardCap = Math.max(hardCap, keepChanges);
-        this.maxBytes = maxBytes;
+        long rememberMs = Idempotency.remember(keepTime).toMillis();
+        this.writes = new WriteScript(redis, keepChanges, keepTime.toMillis(), Math.max(hardCap, keepChanges), maxBytes,
+                rememberMs);
+        this.idempotency = new IdempotencyKeys(redis, rememberMs);
+        this.generations = new Generations(redis);
     }
 
     public RowStore(Redis redis, int keepChanges, java.time.Duration keepTime, int hardCap) {
@@ -218,117 +115,33 @@ public final class RowStore {
      * replica) has no epoch key, so it gets a new one and old resume tokens become {@code reset epoch}.
      */
     public int epoch() {
-        String e = redis.cmd().get(Keys.EPOCH);
-        if (e == null) {
-            redis.cmd().setnx(Keys.EPOCH, Integer.toString(new SecureRandom().nextInt() & Integer.MAX_VALUE));
-            e = redis.cmd().get(Keys.EPOCH);
-        }
-        return Integer.parseInt(e);
+        return generations.epoch();
     }
-
-    // A missing epoch key counts as the old epoch: Redis lost everything, so a new epoch is due.
-    private static final Redis.Script NEW_EPOCH = Redis.Script.of("""
-            local cur = redis.call('GET', KEYS[1])
-            if not cur or cur == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) end
-            return redis.call('GET', KEYS[1])
-            """);
 
     /**
      * Starts a new epoch if the current one is still {@code old}: for when Redis is found to have
-     * lost acknowledged writes (e.g. an AOF with {@code appendfsync everysec} after a crash), so
-     * change numbers will be reused for different changes and no old token may resolve.
+     * lost acknowledged writes, so change numbers will be reused for different changes.
      */
     public int newEpoch(int old) {
-        String next = Integer.toString(new SecureRandom().nextInt() & Integer.MAX_VALUE);
-        String now = redis.eval(NEW_EPOCH, ScriptOutputType.VALUE, new String[] {Keys.EPOCH}, Integer.toString(old), next);
-        return Integer.parseInt(now);
+        return generations.newEpoch(old);
     }
-
-    // KEYS: the gen key of each partition (one node). ARGV: '1' if a restart of this node keeps
-    // every acknowledged write (AOF with appendfsync always), else '0'. For each partition: if the
-    // node serving it is not the one recorded (another run_id: a restart, or a replica promoted),
-    // record it and, unless it is a restart that kept everything, bump the generation. A promotion
-    // (the new master's replid2 is the old replid) always bumps: replication is asynchronous.
-    // Returns the generation numbers.
-    private static final Redis.Script GENERATIONS = Redis.Script.of("""
-            local info = redis.call('INFO', 'server') .. redis.call('INFO', 'replication')
-            local run = string.match(info, 'run_id:(%x+)')
-            local replid = string.match(info, 'master_replid:(%x+)')
-            local replid2 = string.match(info, 'master_replid2:(%x+)')
-            local now = run .. ':' .. replid
-            local out = {}
-            for i = 1, #KEYS do
-              local cur = redis.call('HGET', KEYS[i], 'id')
-              if cur ~= now then
-                redis.call('HSET', KEYS[i], 'id', now)
-                if cur then
-                  local oldRun, oldRepl = string.match(cur, '^(%x+):(%x+)$')
-                  if oldRun ~= run and (ARGV[1] ~= '1' or oldRepl == replid2) then
-                    redis.call('HINCRBY', KEYS[i], 'n', 1)
-                  end
-                end
-              end
-              out[i] = tonumber(redis.call('HGET', KEYS[i], 'n') or '0')
-            end
-            return out
-            """);
 
     /**
      * The history generation of each partition, after recording the Redis node that serves it
-     * now. A generation changes when the node changed in a way that may have lost acknowledged
-     * writes: a restart without {@code appendfsync always}, or a replica promoted (writes are
-     * acknowledged before they are replicated; there is no WAIT). Engines fold it into their epoch,
-     * so resume tokens of the old history get {@code reset epoch}, never a splice against reused
-     * change numbers.
+     * now; it changes when that node may have lost acknowledged writes (see {@code Generations}).
      */
     public List<Long> generations(List<Integer> ps, boolean durableRestarts) {
-        String flag = durableRestarts ? "1" : "0";
-        if (!redis.cluster()) {
-            String[] keys = new String[ps.size()];
-            for (int i = 0; i < ps.size(); i++) {
-                keys[i] = Keys.gen(ps.get(i));
-            }
-            return redis.eval(GENERATIONS, ScriptOutputType.MULTI, keys, flag);
-        }
-        List<java.util.concurrent.CompletableFuture<List<Long>>> calls = new ArrayList<>(ps.size());
-        for (int p : ps) {
-            calls.add(redis.evalAsync(GENERATIONS, ScriptOutputType.MULTI, new String[] {Keys.gen(p)}, flag));
-        }
-        List<Long> out = new ArrayList<>(ps.size());
-        for (var c : calls) {
-            try {
-                out.add(c.get(redis.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).get(0));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RedisException("interrupted while reading generations");
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw new RedisException("reading generations failed: " + e.getMessage(), e);
-            }
-        }
-        return out;
+        return generations.generations(ps, durableRestarts);
     }
 
-    /**
-     * True if the Redis configuration keeps every acknowledged write across a restart (AOF with
-     * {@code appendfsync always}); false if not, or if CONFIG is not allowed (then any restart
-     * starts a new generation: safe, at the price of resets).
-     */
+    /** True if a Redis restart keeps every acknowledged write (AOF with {@code appendfsync always}). */
     public boolean durableRestarts() {
-        try {
-            Map<String, String> c = redis.cmd().configGet("appendonly", "appendfsync");
-            return "yes".equals(c.get("appendonly")) && "always".equals(c.get("appendfsync"));
-        } catch (RedisException e) {
-            return false;
-        }
+        return generations.durableRestarts();
     }
 
     /** The eviction policy, or null if CONFIG is not allowed. */
     public String evictionPolicy() {
-        try {
-            return redis.cmd().configGet("maxmemory-policy").get("maxmemory-policy");
-        } catch (RedisException e) {
-            return null;
-        }
+        return generations.evictionPolicy();
     }
 
     /** The id of the newest entry of a partition's stream, or {@code 0-0}. */
@@ -345,60 +158,43 @@ public final class RowStore {
         return c != 0 ? c : Long.compare(Long.parseLong(a.substring(da + 1)), Long.parseLong(b.substring(db + 1)));
     }
 
+    /** A write's Idempotency-Key and the digest of its request ({@code dev.livequery.core.Idempotency}). */
+    public record IdempotencyKey(String key, String digest) {
+    }
+
     /** Applies the ops atomically (all or nothing) and returns their versions, in order. */
     public List<Long> write(String table, List<Op> ops) throws LiveQueryException {
         return write(table, ops, null);
     }
 
     /**
-     * {@link #write}, remembered under {@code idempotencyKey} (nullable) for the resume horizon
-     * (at least a minute): a retry with the key answers the first result and writes nothing.
+     * {@link #write}, remembered under {@code idem} (nullable) for {@link Idempotency#remember}:
+     * a retry with the same key and digest answers the first result and writes nothing; the same
+     * key with another digest is IDEMPOTENCY_KEY_REUSED.
      */
-    public List<Long> write(String table, List<Op> ops, String idempotencyKey) throws LiveQueryException {
-        int p = Keys.partition(table);
-        String[] keys = idempotencyKey == null
-                ? new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
-                    Keys.tables(p)}
-                : new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
-                    Keys.tables(p), Keys.idempotency(p, table, idempotencyKey)};
-        String[] args = new String[6 + ops.size() * 4];
-        args[0] = table;
-        args[1] = Integer.toString(hardCap);
-        args[2] = Integer.toString(ops.size());
-        args[3] = Integer.toString(keepChanges);
-        args[4] = Long.toString(keepMs);
-        args[5] = Long.toString(maxBytes);
-        int i = 6;
-        for (Op op : ops) {
-            args[i++] = op.after() == null ? "D" : "P";
-            args[i++] = op.id();
-            args[i++] = op.absent() ? "A" : op.ifMatch() == null ? "" : op.ifMatch().toString();
-            args[i++] = op.after() == null ? "" : op.after().toString();
-        }
-        List<Object> r;
-        try {
-            r = redis.eval(WRITE, ScriptOutputType.MULTI, keys, args);
-        } catch (RedisException e) {
-            throw unavailable(e);
-        }
-        String status = (String) r.get(0);
-        switch (status) {
-            case "OK" -> {
-                List<Long> versions = new ArrayList<>(ops.size());
-                for (int k = 1; k < r.size(); k++) {
-                    versions.add(Long.parseLong((String) r.get(k)));
-                }
-                return versions;
-            }
-            case "412" -> {
-                String cur = (String) r.get(2);
-                throw new LiveQueryException(VERSION_MISMATCH, "row '" + r.get(1) + "' is "
-                        + (cur.isEmpty() ? "absent" : "at version " + cur) + ", not at the version in If-Match");
-            }
-            case "404" -> throw new LiveQueryException(NOT_FOUND, "row '" + r.get(1) + "' does not exist in table '"
-                    + table + "'" + (ops.size() > 1 ? "; nothing in the batch was applied" : ""));
-            default -> throw new IllegalStateException("write script answered " + r);
-        }
+    public List<Long> write(String table, List<Op> ops, IdempotencyKey idem) throws LiveQueryException {
+        return writes.write(table, ops, idem);
+    }
+
+    /**
+     * Claims {@code idem}'s key for its request before the write, for the remember time; a key
+     * already claimed for another request is IDEMPOTENCY_KEY_REUSED, whichever table it was for.
+     */
+    public void claim(IdempotencyKey idem) throws LiveQueryException {
+        idempotency.claim(idem);
+    }
+
+    /** Frees a claim whose write was refused (it changed nothing), so another request may use the key. */
+    public void release(IdempotencyKey idem) {
+        idempotency.release(idem);
+    }
+
+    /**
+     * The versions remembered under {@code idem}, or null if none; IDEMPOTENCY_KEY_REUSED if they
+     * were remembered for another request. For writes that read before they write.
+     */
+    public List<Long> remembered(String table, IdempotencyKey idem) throws LiveQueryException {
+        return idempotency.remembered(table, idem);
     }
 
     /** The current row, or null. */

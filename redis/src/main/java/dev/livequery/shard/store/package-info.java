@@ -5,5 +5,11 @@
  * cache). Key layout: see {@link dev.livequery.shard.store.Keys}. Single streams (a shard's
  * control stream, a gateway's delivery stream) are read by one
  * {@link dev.livequery.shard.store.StreamReader} each, the same loop in shard and gateway.
+ *
+ * <p>{@link dev.livequery.shard.store.RowStore} is the store's public face; behind it, one job
+ * each: {@code WriteScript} (the write script: preconditions, versions, change stream, trim to
+ * the horizon and byte bounds, idempotent results), {@code IdempotencyKeys} (a key's claim across
+ * tables and the read of a remembered result, both with the remember TTL) and
+ * {@code Generations} (the dataset epoch and per-partition history generations).
  */
 package dev.livequery.shard.store;

@@ -1,0 +1,54 @@
+package dev.livequery.core;
+
+import static dev.livequery.core.LiveQueryException.Code.IDEMPOTENCY_KEY_REUSED;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+
+/**
+ * The rules both backends follow for writes under an {@code Idempotency-Key} ({@link
+ * Backend#idempotent}), so embedded and cluster mode answer a retry alike: the first successful
+ * write's result is remembered with a digest of its request for {@link #remember} (the resume
+ * horizon's time, at least a minute); a retry with the same key and request answers that result
+ * and writes nothing; the same key with another request is refused ({@link #reused}). A refused
+ * write is not remembered: it changed nothing, so a retry may as well run again.
+ */
+public final class Idempotency {
+    /** Remembered for at least this long, whatever the horizon says (docs/protocol.md promises it). */
+    static final Duration AT_LEAST = Duration.ofMinutes(1);
+
+    private Idempotency() {
+    }
+
+    /** How long a key is remembered: the resume horizon's time, at least {@link #AT_LEAST}. */
+    public static Duration remember(EngineOptions o) {
+        return remember(o.horizonTime());
+    }
+
+    /** How long a key is remembered under a horizon of {@code horizonTime}. */
+    public static Duration remember(Duration horizonTime) {
+        return horizonTime.compareTo(AT_LEAST) > 0 ? horizonTime : AT_LEAST;
+    }
+
+    /**
+     * The digest stored with a remembered result: SHA-256 of the request's fingerprint, so a
+     * reused key costs 64 characters however large the body was.
+     */
+    public static String digest(String request) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(request.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    /** The answer to a key sent again with a different request. */
+    public static LiveQueryException reused(String key) {
+        return new LiveQueryException(IDEMPOTENCY_KEY_REUSED, "Idempotency-Key '" + key + "' was used for a "
+                + "different request (method, table, row, If-Match or body); use a new key per intended write");
+    }
+}

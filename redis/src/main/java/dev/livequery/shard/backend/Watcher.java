@@ -1,0 +1,168 @@
+package dev.livequery.shard.backend;
+
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.shard.cluster.Membership;
+import dev.livequery.shard.store.Keys;
+import dev.livequery.shard.store.Redis;
+import io.lettuce.core.SetArgs;
+import io.micrometer.core.instrument.Counter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The gateway's health over time, on two threads of its own: every 250 ms the watcher refreshes
+ * the heartbeat and the live members and moves or repairs attachments (at most
+ * {@link #REPAIR_BUDGET} a tick, so a wave is spread); the stale check, with no Redis call (the
+ * watcher's calls can take seconds on a slow link, and that is exactly when a window must be
+ * told), tells windows stale and picks the ones due for a re-attach.
+ */
+final class Watcher {
+    private static final Logger LOG = Logger.getLogger(Watcher.class.getName());
+    private static final long REPAIR_EVERY_NANOS = 10_000_000_000L;
+    /** Re-attaches per watcher tick (250 ms) at most: a repair wave is spread, not a herd. */
+    private static final int REPAIR_BUDGET = 200;
+    static final long HEARTBEAT_TTL_MS = 15_000;
+
+    private final Attachments subs;
+    private final DeliveryReader reader;
+    private final Redis redis;
+    private final String gatewayId;
+    private final String incarnation;
+    private final Counter reattaches;
+    /** Subscriptions the stale check found due for a re-attach; the watcher does it. */
+    private final Set<RemoteSubscription> due = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService watcher;
+    private final ScheduledExecutorService staleCheck;
+    private boolean heartbeated;
+    private long ticks;
+    private long lastCheckNanos;
+
+    Watcher(Attachments subs, DeliveryReader reader, Redis redis, String gatewayId, String incarnation,
+            Counter reattaches) {
+        this.subs = subs;
+        this.reader = reader;
+        this.redis = redis;
+        this.gatewayId = gatewayId;
+        this.incarnation = incarnation;
+        this.reattaches = reattaches;
+        watcher = daemon("watch");
+        staleCheck = daemon("stale");
+    }
+
+    private ScheduledExecutorService daemon(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "redis-backend-" + gatewayId + "-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    void start() {
+        watcher.scheduleWithFixedDelay(this::watch, 250, 250, TimeUnit.MILLISECONDS);
+        staleCheck.scheduleWithFixedDelay(this::checkStale, 250, 250, TimeUnit.MILLISECONDS);
+    }
+
+    void stop() {
+        watcher.shutdownNow();
+        staleCheck.shutdownNow();
+    }
+
+    /**
+     * Refreshes our heartbeat and reads back what it replaced. Nothing there means it expired:
+     * this gateway was paused (GC, SIGSTOP) or cut off long enough for shards to presume it dead,
+     * close its subscriptions and delete its stream, so every subscription is re-attached.
+     */
+    void heartbeat() {
+        String before = redis.cmd().setGet(Keys.gatewayAlive(gatewayId), incarnation,
+                SetArgs.Builder.px(HEARTBEAT_TTL_MS));
+        redis.cmd().sadd(Keys.GATEWAYS, gatewayId);
+        if (before == null && heartbeated) {
+            LOG.warning(() -> "gateway " + gatewayId + ": its heartbeat had expired (this process was paused or cut off"
+                    + " for over " + HEARTBEAT_TTL_MS / 1000 + " s), so shards dropped its subscriptions; re-attaching "
+                    + subs.size() + " with resume");
+            for (RemoteSubscription s : subs.all()) {
+                s.detachAll();
+            }
+        }
+        heartbeated = true;
+    }
+
+    /** Tells windows stale. Its own thread and no Redis call (see the class). */
+    private void checkStale() {
+        long woke = System.nanoTime();
+        if (lastCheckNanos != 0 && woke - lastCheckNanos > DeliveryReader.STALE_NANOS) {
+            // This process was paused (GC, SIGSTOP) or starved: whatever it read just now may be
+            // old news, so every window is stale until its shard is heard from again.
+            long ms = (woke - lastCheckNanos) / 1_000_000;
+            LOG.warning(() -> "gateway " + gatewayId + ": this process did not run for " + ms + " ms; marking "
+                    + subs.size() + " subscriptions stale until their shards are heard from");
+            for (RemoteSubscription s : subs.all()) {
+                s.stale();
+            }
+        }
+        lastCheckNanos = woke;
+        for (RemoteSubscription s : subs.all()) {
+            if (s.closed() || !s.placed()) {
+                // Not placed: subscribe() put it in subs and is about to attach it.
+                continue;
+            }
+            if (s.check(woke, reader.lastHeard(s.sender()), DeliveryReader.STALE_NANOS,
+                    Attachments.ACK_TIMEOUT_NANOS, REPAIR_EVERY_NANOS)) {
+                due.add(s);
+            }
+        }
+    }
+
+    private void watch() {
+        List<String> live;
+        try {
+            if (++ticks % 4 == 0) {
+                heartbeat();
+            }
+            live = subs.refreshLive();
+        } catch (RuntimeException e) {
+            return; // the reader marks stale; we retry next tick
+        }
+        long now = System.nanoTime();
+        List<RemoteSubscription> repair = new ArrayList<>();
+        for (RemoteSubscription s : subs.all()) {
+            if (s.closed() || !s.placed()) {
+                continue;
+            }
+            String owner = Membership.owner(s.partition, live);
+            boolean isDue = due.remove(s) || s.needsRepair();
+            if (owner != null && (isDue || !owner.equals(s.shard()))) {
+                repair.add(s);
+            }
+        }
+        if (repair.size() > REPAIR_BUDGET) {
+            Collections.shuffle(repair); // the rest are due again next tick: a wave is spread, not a herd
+            for (RemoteSubscription s : repair.subList(REPAIR_BUDGET, repair.size())) {
+                s.needsAttach();
+            }
+            repair = repair.subList(0, REPAIR_BUDGET);
+        }
+        for (RemoteSubscription s : repair) {
+            try {
+                reattaches.increment();
+                CompletableFuture<String[]> f = subs.attach(s, "resume_miss", "failover");
+                f.whenComplete((r, e) -> {
+                    if (r != null && !r[0].isEmpty()) {
+                        s.needsAttach();
+                    }
+                });
+            } catch (LiveQueryException e) {
+                s.needsAttach();
+            }
+        }
+        reader.forgetSilent(now);
+    }
+}
