@@ -89,8 +89,15 @@ abstract class FaultHarness {
         writer.join(5000);
     }
 
+    /**
+     * Waits until every window equals the truth and is ready. A truth that cannot be read yet
+     * (the store still unreachable after the fault: {@link Fixtures#truth} throws
+     * IllegalStateException) is asked again, until {@code max}.
+     */
     void converge(RedisBackend truthFrom, Duration max) {
-        await().atMost(max).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+        long start = System.nanoTime();
+        await().atMost(max).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(IllegalStateException.class)
+                .untilAsserted(() -> {
             for (int i = 0; i < clients.size(); i++) {
                 Client c = clients.get(i).poll();
                 assertThat(c.window()).as("client %d on %s", i, queries.get(i).shape()).isEqualTo(truth(truthFrom, queries.get(i)));
@@ -100,6 +107,7 @@ abstract class FaultHarness {
         for (Client c : clients) {
             assertThat(c.violations).isEmpty();
         }
+        System.out.println("converged in " + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
 
     /** Runs {@code fault} while the writer writes, then checks convergence and silence. */
