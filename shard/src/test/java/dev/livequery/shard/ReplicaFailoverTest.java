@@ -62,6 +62,11 @@ class ReplicaFailoverTest extends FaultHarness {
             });
             System.out.println("replica failover: :" + replica.port() + " promoted");
         });
+        // History is bound to the node that serves it: the promotion started a new generation of
+        // the partition (whichever check the shard made first, this one or a change number seen
+        // going backwards).
+        String gen = RedisCluster.cli(replica.port(), "hget", Keys.gen(Keys.partition("fa")), "n").trim();
+        assertThat(gen).as("generation of fa's partition after the promotion").matches("[1-9][0-9]*");
         assertThat(Fixtures.truth(gw, queries.get(0))).as("the acknowledged write the promotion lost")
                 .noneMatch(i -> i.id().equals("lost"));
         for (int i = 0; i < clients.size(); i++) {
