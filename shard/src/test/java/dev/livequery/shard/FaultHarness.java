@@ -20,8 +20,8 @@ import org.junit.jupiter.api.AfterEach;
  * What every fault scenario of issue 13 §4 shares: windows followed by naive clients on three
  * tables, a paced writer, the fault run while it writes, and the end check (every window equal
  * to the truth, no violation, no window out of date for more than 3 s without {@code status
- * stale} or a reset, by {@link SilenceChecker}). Everything a scenario starts goes through {@link #keep}
- * and closed after it, in reverse order.
+ * stale} or a reset, by {@link SilenceChecker}). Everything a scenario starts goes through
+ * {@link #keep} and is closed after it, in reverse order.
  */
 abstract class FaultHarness {
     static final List<String> TABLES = List.of("fa", "fb", "fc");
