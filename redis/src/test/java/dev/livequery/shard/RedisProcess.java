@@ -85,6 +85,15 @@ public final class RedisProcess implements AutoCloseable {
         process.waitFor();
     }
 
+    /** Sends a signal ({@code STOP}, {@code CONT}) to the server: a paused node answers nothing, not even its replication link. */
+    public void signal(String sig) throws Exception {
+        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start().waitFor();
+    }
+
+    public boolean alive() {
+        return process != null && process.isAlive();
+    }
+
     /** Drops the data files, so the next launch starts empty (a Redis that lost its data). */
     public void wipe() throws IOException {
         try (var s = Files.walk(dir)) {

@@ -120,8 +120,14 @@ public final class Redis implements AutoCloseable {
             cc.setOptions(ClusterClientOptions.builder()
                     .socketOptions(socket).timeoutOptions(to)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    // After a failover the slots' new master must be learnt within seconds: Lettuce
+                    // rate-limits adaptive refreshes to one per 30 s by default, and if one ran while
+                    // the dead master still held its slots (it does until the replica takes over),
+                    // its partitions stayed routed to the dead node for up to 30 s. The periodic
+                    // refresh catches a topology change no trigger reported.
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                            .enableAllAdaptiveRefreshTriggers().build())
+                            .enableAllAdaptiveRefreshTriggers().adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
+                            .enablePeriodicRefresh(Duration.ofSeconds(10)).build())
                     .build());
             return new Redis(null, cc, timeout);
         }
