@@ -417,11 +417,14 @@ public final class Shard implements AutoCloseable {
      * (no polling delay). The set of streams is fixed while the read blocks: a partition loaded
      * meanwhile bumps {@link #loadedVersion} and the main thread cuts the read short with
      * {@code CLIENT UNBLOCK} until this thread has seen the new set ({@link #kickTail}). On a Redis
-     * Cluster one read cannot span slots, so it polls, one non-blocking read per partition.
+     * Cluster one read cannot span slots, so it polls, one non-blocking read per partition, all
+     * pipelined and each failing alone ({@link ClusterPoll}): a node that is down stalls only its
+     * own partitions.
      */
     private void tail() {
-        var conn = redis.dedicated();
         boolean block = !redis.cluster();
+        var conn = block ? redis.dedicated() : null;
+        var async = block ? null : redis.dedicatedAsync();
         while (running.get()) {
             boolean any = false;
             boolean failed = false;
@@ -447,14 +450,23 @@ public final class Shard implements AutoCloseable {
                             any |= apply(byKey.get(m.getStream()), m);
                         }
                     } else {
+                        List<String> keys = new ArrayList<>(parts.size());
+                        List<String> from = new ArrayList<>(parts.size());
                         for (Part pt : parts) {
-                            for (var m : conn.xread(XReadArgs.Builder.count(1000),
-                                    Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.lastId))))) {
-                                any |= apply(pt, m);
-                            }
+                            keys.add(Keys.changes(pt.p));
+                            from.add(pt.lastId);
+                        }
+                        ClusterPoll.Result r = ClusterPoll.round(async, keys, from, redis.timeout(),
+                                (i, m) -> apply(parts.get(i), m));
+                        any = r.any();
+                        if (r.failed() > 0) {
+                            LOG.fine(() -> "tail: " + r.failed() + " of " + keys.size() + " stream reads failed");
                         }
                     }
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             } catch (RuntimeException e) {
                 failed = true;
                 tailClientId = -1; // a reconnect gives the connection a new client id
