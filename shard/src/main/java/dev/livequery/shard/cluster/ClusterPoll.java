@@ -26,8 +26,8 @@ final class ClusterPoll {
         boolean apply(int i, StreamMessage<String, String> m);
     }
 
-    /** {@code any}: some entry applied; {@code failed}: reads that failed (their streams are read again next round). */
-    record Result(boolean any, int failed) {
+    /** {@code any}: some entry applied; {@code failed}: the indexes of the reads that failed (read again next round). */
+    record Result(boolean any, java.util.Set<Integer> failed) {
     }
 
     private ClusterPoll() {
@@ -41,7 +41,7 @@ final class ClusterPoll {
                     .toCompletableFuture());
         }
         boolean any = false;
-        int failed = 0;
+        java.util.Set<Integer> failed = new java.util.HashSet<>();
         long deadline = System.nanoTime() + timeout.toNanos() + 500_000_000L; // the command timeout fires first
         for (int i = 0; i < calls.size(); i++) {
             try {
@@ -50,7 +50,7 @@ final class ClusterPoll {
                     any |= apply.apply(i, m);
                 }
             } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                failed++;
+                failed.add(i);
             }
         }
         return new Result(any, failed);

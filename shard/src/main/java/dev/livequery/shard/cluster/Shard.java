@@ -53,6 +53,8 @@ public final class Shard implements AutoCloseable {
     }
 
     private static final int TAIL_BLOCK_MS = 500;
+    /** A partition whose stream reads fail this long on end (Cluster: its node is down) is unloaded. */
+    private static final long UNREADABLE_NANOS = 500_000_000L;
 
     private final Config cfg;
     private final Redis redis;
@@ -425,6 +427,7 @@ public final class Shard implements AutoCloseable {
         boolean block = !redis.cluster();
         var conn = block ? redis.dedicated() : null;
         var async = block ? null : redis.dedicatedAsync();
+        Map<Integer, Long> unreadableSince = new HashMap<>();
         while (running.get()) {
             boolean any = false;
             boolean failed = false;
@@ -459,9 +462,7 @@ public final class Shard implements AutoCloseable {
                         ClusterPoll.Result r = ClusterPoll.round(async, keys, from, redis.timeout(),
                                 (i, m) -> apply(parts.get(i), m));
                         any = r.any();
-                        if (r.failed() > 0) {
-                            LOG.fine(() -> "tail: " + r.failed() + " of " + keys.size() + " stream reads failed");
-                        }
+                        unreadable(parts, r.failed(), unreadableSince);
                     }
                 }
             } catch (InterruptedException e) {
@@ -481,6 +482,37 @@ public final class Shard implements AutoCloseable {
                 LockSupport.parkNanos(5_000_000L);
             }
         }
+    }
+
+    /**
+     * On a Redis Cluster, a partition whose stream has been unreadable for {@link #UNREADABLE_NANOS}
+     * (its node down or paused) is unloaded: its subscribers are told gone and re-attach, which
+     * cannot succeed until the node is back, so their gateways tell them {@code status stale} 3 s
+     * after their last good news. Without it the shard's ticks (it is alive, other partitions flow)
+     * kept the gateways quiet while those windows fell behind. On the tail thread.
+     */
+    private void unreadable(List<Part> parts, java.util.Set<Integer> failed, Map<Integer, Long> since) {
+        long now = System.nanoTime();
+        for (int i = 0; i < parts.size(); i++) {
+            Part pt = parts.get(i);
+            if (!failed.contains(i)) {
+                since.remove(pt.p);
+                continue;
+            }
+            long first = since.computeIfAbsent(pt.p, x -> now);
+            if (now - first > UNREADABLE_NANOS) {
+                since.remove(pt.p);
+                LOG.warning(() -> "shard " + cfg.id() + ": the change stream of partition " + pt.p + " has been"
+                        + " unreadable for " + (now - first) / 1_000_000 + " ms (its Redis node down?); unloading it,"
+                        + " its subscribers re-attach and are told stale until it can be read");
+                main.execute(() -> {
+                    if (loaded.get(pt.p) == pt) {
+                        unload(pt.p, "its Redis node is unreachable");
+                    }
+                });
+            }
+        }
+        since.keySet().retainAll(parts.stream().map(pt -> pt.p).toList());
     }
 
     /**
