@@ -87,6 +87,12 @@
  *     its publisher dead (it also has a catch-all), Redis or the link down, no live shard at
  *     all, a repair that keeps failing. Re-attaching does not reset that clock. The bound is 3 s
  *     plus the link's latency plus the watcher's 250 ms tick; {@code FaultSuiteTest} measures it.</li>
+ * <li><b>An unreadable partition is let go.</b> A shard that is alive keeps ticking, so silence
+ *     cannot reveal a Redis Cluster node that is down under one of its partitions. On a Cluster
+ *     the tail reads every partition's stream on its own (pipelined, each read failing alone, so
+ *     one dead node does not stall the others); a partition whose reads have failed for 0.5 s
+ *     is unloaded, its subscribers re-attach, and while that cannot succeed the silence rule
+ *     above tells them stale. {@code ReplicaFailoverTest} measures it.</li>
  * <li><b>Loss is seen.</b> Every entry a sender gives a gateway carries the next number of that
  *     pair's sequence, all of them written by the one publisher in order. A skipped number
  *     (trimmed or deleted entries, a publish that failed half way, a fence refusal) re-attaches

@@ -121,6 +121,7 @@ abstract class FaultHarness {
             stopWriting();
             converge(truthFrom, Duration.ofSeconds(40));
             System.out.println(name + ": longest silent divergence per client (ms) " + checker.perClientMs()
+                    + " from " + checker.longestFrom()
                     + "; statuses " + clients.get(0).statuses + "; resets " + clients.get(0).resets);
             assertThat(checker.worstMs()).as("silently stale (seed %d)", seed).isLessThan(SILENT_MS);
         }

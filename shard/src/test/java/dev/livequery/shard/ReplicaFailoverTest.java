@@ -27,7 +27,7 @@ class ReplicaFailoverTest extends FaultHarness {
     @Test
     void aStaleReplicaPromotedAfterItsMasterDied() throws Exception {
         RedisCluster cluster = keep(RedisCluster.start(1));
-        keep(ShardProcess.start("rf1", cluster.uri(), Duration.ofSeconds(2)));
+        ShardProcess shard = keep(ShardProcess.start("rf1", cluster.uri(), Duration.ofSeconds(2)));
         RedisBackend gw = keep(new RedisBackend(Fixtures.OPTIONS, cluster.uri(), "gwRF", new SimpleMeterRegistry()));
         await().atMost(Duration.ofSeconds(20)).until(() -> gw.gauges().get("live_shards") == 1);
         follow(gw);
@@ -39,29 +39,12 @@ class ReplicaFailoverTest extends FaultHarness {
         RedisCluster.Node replica = topology.stream().filter(n -> !n.master() && n.masterId().equals(master.id()))
                 .findFirst().orElseThrow();
         System.out.println("replica failover: fa's slot " + slot + " on master :" + master.port() + ", replica :" + replica.port());
-        scenario("stale replica promoted", 61, gw, gw, () -> {
-            RedisProcess r = cluster.node(replica.port());
-            r.signal("STOP");
-            // Replication cut: the master drops its link to the replica, which, paused, cannot
-            // come back for what follows.
-            RedisCluster.cli(master.port(), "client", "kill", "type", "replica");
-            gw.put("fa", "lost", row("{\"n\":-1}"), null); // acknowledged, never replicated
-            hold(3_000);
-            cluster.node(master.port()).kill();
-            // As long as an automatic failover would take (node timeout 2 s, then an election):
-            // the partition's slots are unserved meanwhile, and with full coverage required so
-            // is the whole cluster.
-            hold(4_000);
-            r.signal("CONT");
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                if (RedisCluster.cli(replica.port(), "role").startsWith("master")) {
-                    return true;
-                }
-                RedisCluster.cli(replica.port(), "cluster", "failover", "takeover");
-                return false;
-            });
-            System.out.println("replica failover: :" + replica.port() + " promoted");
-        });
+        try {
+            failover(cluster, gw, master, replica);
+        } catch (AssertionError | RuntimeException e) {
+            System.out.println("shard's log:\n" + java.nio.file.Files.readString(shard.log));
+            throw e;
+        }
         // History is bound to the node that serves it: the promotion started a new generation of
         // the partition (whichever check the shard made first, this one or a change number seen
         // going backwards).
@@ -74,5 +57,34 @@ class ReplicaFailoverTest extends FaultHarness {
                 assertThat(clients.get(i).resets).as("client %d on fa", i).contains("epoch");
             }
         }
+    }
+
+    /** The fault, while the writer writes: replication cut, writes, master killed, the stale replica promoted. */
+    void failover(RedisCluster cluster, RedisBackend gw, RedisCluster.Node master, RedisCluster.Node replica)
+            throws Exception {
+        scenario("stale replica promoted", 61, gw, gw, () -> {
+            RedisProcess r = cluster.node(replica.port());
+            r.signal("STOP");
+            // Replication cut: the master drops its link to the replica, which, paused, cannot
+            // come back for what follows.
+            RedisCluster.cli(master.port(), "client", "kill", "type", "replica");
+            gw.put("fa", "lost", row("{\"n\":-1}"), null); // acknowledged, never replicated
+            hold(3_000);
+            cluster.node(master.port()).kill();
+            System.out.println(java.time.Instant.now() + " replica failover: master :" + master.port() + " killed");
+            // As long as an automatic failover would take (node timeout 2 s, then an election):
+            // the partition's slots are unserved meanwhile, and with full coverage required so
+            // is the whole cluster.
+            hold(4_000);
+            r.signal("CONT");
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                if (RedisCluster.cli(replica.port(), "role").startsWith("master")) {
+                    return true;
+                }
+                RedisCluster.cli(replica.port(), "cluster", "failover", "takeover");
+                return false;
+            });
+            System.out.println(java.time.Instant.now() + " replica failover: :" + replica.port() + " promoted");
+        });
     }
 }

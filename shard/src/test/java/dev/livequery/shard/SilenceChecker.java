@@ -18,6 +18,8 @@ final class SilenceChecker implements AutoCloseable {
     private final Backend truth;
     private final long[] silentSince;
     private final long[] longest;
+    /** Wall-clock start of each client's longest silent divergence, for reading next to process logs. */
+    private final java.time.Instant[] longestFrom;
     private volatile boolean running = true;
     private final Thread thread;
 
@@ -27,6 +29,7 @@ final class SilenceChecker implements AutoCloseable {
         this.truth = truth;
         this.silentSince = new long[clients.size()];
         this.longest = new long[clients.size()];
+        this.longestFrom = new java.time.Instant[clients.size()];
         thread = new Thread(this::run, "silence-checker");
         thread.setDaemon(true);
         thread.start();
@@ -61,7 +64,10 @@ final class SilenceChecker implements AutoCloseable {
         } else if (silentSince[i] == 0) {
             silentSince[i] = now;
         } else {
-            longest[i] = Math.max(longest[i], now - silentSince[i]);
+            if (now - silentSince[i] > longest[i]) {
+                longest[i] = now - silentSince[i];
+                longestFrom[i] = java.time.Instant.now().minusNanos(longest[i]);
+            }
         }
     }
 
@@ -80,6 +86,11 @@ final class SilenceChecker implements AutoCloseable {
             out.add(l / 1_000_000);
         }
         return out;
+    }
+
+    /** Where each client's longest silent divergence began (null: never silent). */
+    List<java.time.Instant> longestFrom() {
+        return java.util.Arrays.asList(longestFrom.clone());
     }
 
     @Override

@@ -172,6 +172,18 @@ public final class Redis implements AutoCloseable {
         return c.sync();
     }
 
+    /** {@link #dedicated()}, asynchronous: for pipelining many reads on a connection of their own. */
+    public RedisClusterAsyncCommands<String, String> dedicatedAsync() {
+        if (client != null) {
+            var c = client.connect(StringCodec.UTF8);
+            extra.add(c);
+            return c.async();
+        }
+        var c = clusterClient.connect(StringCodec.UTF8);
+        extra.add(c);
+        return c.async();
+    }
+
     /**
      * Runs a script: EVALSHA, and on NOSCRIPT (a restarted or failed-over Redis has an empty
      * script cache) EVAL, which also caches it again. Safe because a script that failed with

@@ -53,6 +53,8 @@ public final class Shard implements AutoCloseable {
     }
 
     private static final int TAIL_BLOCK_MS = 500;
+    /** A partition whose stream reads fail this long on end (Cluster: its node is down) is unloaded. */
+    private static final long UNREADABLE_NANOS = 500_000_000L;
 
     private final Config cfg;
     private final Redis redis;
@@ -417,11 +419,15 @@ public final class Shard implements AutoCloseable {
      * (no polling delay). The set of streams is fixed while the read blocks: a partition loaded
      * meanwhile bumps {@link #loadedVersion} and the main thread cuts the read short with
      * {@code CLIENT UNBLOCK} until this thread has seen the new set ({@link #kickTail}). On a Redis
-     * Cluster one read cannot span slots, so it polls, one non-blocking read per partition.
+     * Cluster one read cannot span slots, so it polls, one non-blocking read per partition, all
+     * pipelined and each failing alone ({@link ClusterPoll}): a node that is down stalls only its
+     * own partitions.
      */
     private void tail() {
-        var conn = redis.dedicated();
         boolean block = !redis.cluster();
+        var conn = block ? redis.dedicated() : null;
+        var async = block ? null : redis.dedicatedAsync();
+        Map<Integer, Long> unreadableSince = new HashMap<>();
         while (running.get()) {
             boolean any = false;
             boolean failed = false;
@@ -447,14 +453,21 @@ public final class Shard implements AutoCloseable {
                             any |= apply(byKey.get(m.getStream()), m);
                         }
                     } else {
+                        List<String> keys = new ArrayList<>(parts.size());
+                        List<String> from = new ArrayList<>(parts.size());
                         for (Part pt : parts) {
-                            for (var m : conn.xread(XReadArgs.Builder.count(1000),
-                                    Redis.offsets(List.of(XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.lastId))))) {
-                                any |= apply(pt, m);
-                            }
+                            keys.add(Keys.changes(pt.p));
+                            from.add(pt.lastId);
                         }
+                        ClusterPoll.Result r = ClusterPoll.round(async, keys, from, redis.timeout(),
+                                (i, m) -> apply(parts.get(i), m));
+                        any = r.any();
+                        unreadable(parts, r.failed(), unreadableSince);
                     }
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             } catch (RuntimeException e) {
                 failed = true;
                 tailClientId = -1; // a reconnect gives the connection a new client id
@@ -469,6 +482,37 @@ public final class Shard implements AutoCloseable {
                 LockSupport.parkNanos(5_000_000L);
             }
         }
+    }
+
+    /**
+     * On a Redis Cluster, a partition whose stream has been unreadable for {@link #UNREADABLE_NANOS}
+     * (its node down or paused) is unloaded: its subscribers are told gone and re-attach, which
+     * cannot succeed until the node is back, so their gateways tell them {@code status stale} 3 s
+     * after their last good news. Without it the shard's ticks (it is alive, other partitions flow)
+     * kept the gateways quiet while those windows fell behind. On the tail thread.
+     */
+    private void unreadable(List<Part> parts, java.util.Set<Integer> failed, Map<Integer, Long> since) {
+        long now = System.nanoTime();
+        for (int i = 0; i < parts.size(); i++) {
+            Part pt = parts.get(i);
+            if (!failed.contains(i)) {
+                since.remove(pt.p);
+                continue;
+            }
+            long first = since.computeIfAbsent(pt.p, x -> now);
+            if (now - first > UNREADABLE_NANOS) {
+                since.remove(pt.p);
+                LOG.warning(() -> "shard " + cfg.id() + ": the change stream of partition " + pt.p + " has been"
+                        + " unreadable for " + (now - first) / 1_000_000 + " ms (its Redis node down?); unloading it,"
+                        + " its subscribers re-attach and are told stale until it can be read");
+                main.execute(() -> {
+                    if (loaded.get(pt.p) == pt) {
+                        unload(pt.p, "its Redis node is unreachable");
+                    }
+                });
+            }
+        }
+        since.keySet().retainAll(parts.stream().map(pt -> pt.p).toList());
     }
 
     /**
