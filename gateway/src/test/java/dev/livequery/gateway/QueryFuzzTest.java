@@ -177,11 +177,11 @@ class QueryFuzzTest {
             s.drain(frames, 1000);
             assertThat(frames).isNotEmpty();
             Frame first = frames.get(0);
-            if (first.op() == Frame.Op.RESET) {
-                assertThat(first.cause()).isIn("resume_miss", "epoch");
+            if (first instanceof Frame.Reset r) {
+                assertThat(r.cause()).isIn("resume_miss", "epoch");
             } else {
-                assertThat(frames.get(frames.size() - 1).op()).isEqualTo(Frame.Op.READY);
-                assertThat(frames.get(frames.size() - 1).resumed()).isTrue();
+                assertThat(frames.get(frames.size() - 1)).isInstanceOfSatisfying(Frame.Ready.class,
+                        ready -> assertThat(ready.resumed()).isTrue());
                 assertThat(scoped).as("a token minted without the filter resumed under it").isFalse();
             }
         } catch (LiveQueryException e) {

@@ -357,7 +357,7 @@ public final class LocalBackend implements Backend {
             rows.add(e.row());
             cursors.add(e.key().cursor(v.tokens));
         }
-        Frame ready = w.ready(false, 0); // only its has_more flags are used; its eid is dropped
+        Frame.Ready ready = w.ready(false, 0); // only its has_more flags are used; its eid is dropped
         return new QueryResult(rows, cursors, ready.hasMoreBefore(), ready.hasMoreAfter());
     }
 

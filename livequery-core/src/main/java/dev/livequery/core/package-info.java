@@ -4,7 +4,9 @@
  *
  * <h2>The public surface</h2>
  * {@link dev.livequery.core.Backend} (with the embedded {@link dev.livequery.core.LocalBackend}),
- * {@link dev.livequery.core.Subscription}, {@link dev.livequery.core.Frame},
+ * {@link dev.livequery.core.Subscription}, {@link dev.livequery.core.Frame} (one class per frame kind, with the
+ * protocol's fields) and its {@link dev.livequery.core.FrameCodec} (JSON both ways, encoded once per shared frame
+ * with each subscriber's {@code sub} spliced in),
  * {@link dev.livequery.core.Query} = {@link dev.livequery.core.Shape} + {@link dev.livequery.core.Window},
  * {@link dev.livequery.core.Row}, the results, {@link dev.livequery.core.EngineOptions} and
  * {@link dev.livequery.core.LiveQueryException}; for other backends and transports the shared
