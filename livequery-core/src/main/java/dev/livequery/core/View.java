@@ -81,6 +81,43 @@ final class View {
         return had == null ? f : had;
     }
 
+    /** Where a window starts: after (or, {@code backward}, before) {@code bound}; from the top when null. */
+    record Placement(Key bound, boolean backward) {
+    }
+
+    /** Decodes and checks a window against this view's shape and the window limit. */
+    Placement placement(Window w) throws LiveQueryException {
+        if (w.limit() > table.maxWindow) {
+            throw new LiveQueryException(LiveQueryException.Code.BAD_QUERY, "limit " + w.limit()
+                    + " is over the maximum window of " + table.maxWindow);
+        }
+        if (w.after() != null) {
+            return new Placement(Cursors.decode(tokens.signer, shape, w.after()), false);
+        }
+        if (w.before() != null) {
+            return new Placement(Cursors.decode(tokens.signer, shape, w.before()), true);
+        }
+        return new Placement(null, false);
+    }
+
+    /**
+     * A new window of {@code sub}, placed at {@code p}, that this view keeps exact from now on.
+     * Sends nothing: the subscription decides between a snapshot and a resume splice.
+     */
+    LiveWindow attach(LocalSubscription sub, Placement p, int limit) {
+        LiveWindow w = new LiveWindow(this, sub);
+        w.place(p.bound(), p.backward(), limit);
+        sub.attach(w);
+        windows.add(w);
+        return w;
+    }
+
+    /** The window's subscription ended: the view forgets it, and leaves its table once nobody watches it. */
+    void detach(LiveWindow w) {
+        windows.remove(w);
+        table.release(this);
+    }
+
     View(Table table, Shape shape, Tokens tokens) {
         this.table = table;
         this.shape = shape;

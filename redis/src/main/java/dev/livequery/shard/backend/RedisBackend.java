@@ -8,9 +8,9 @@ import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Access;
 import dev.livequery.core.Backend;
+import dev.livequery.core.Engine;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
-import dev.livequery.core.LocalBackend;
 import dev.livequery.core.Query;
 import dev.livequery.core.QueryResult;
 import dev.livequery.core.Row;
@@ -617,7 +617,7 @@ public final class RedisBackend implements Backend {
         } catch (RedisException e) {
             throw RowStore.unavailable(e);
         }
-        try (LocalBackend tmp = new LocalBackend(options, epoch)) {
+        try (Engine tmp = new Engine(options, epoch)) {
             tmp.restore(table, ts.rows(), ts.seq(), "subscribe");
             return tmp.query(query);
         }
