@@ -87,11 +87,7 @@ public final class Engine implements AutoCloseable {
             t.stamp++;
             t.history.restart(seq);
             for (View v : List.copyOf(t.views.values())) {
-                v.reload();
-                for (LiveWindow w : v.windows) {
-                    w.reload();
-                    w.sub.resetLater(cause);
-                }
+                v.restored(cause);
             }
         } finally {
             t.lock.unlock();

@@ -126,6 +126,18 @@ final class View {
         reload();
     }
 
+    /**
+     * The table's rows were replaced ({@link Engine#restore}): rebuilds the rows, re-places every
+     * window where it was, and sends each a fresh snapshot with reset {@code cause}.
+     */
+    void restored(String cause) {
+        reload();
+        for (LiveWindow w : windows) {
+            w.reload();
+            w.sub.resetLater(cause);
+        }
+    }
+
     /** Rebuilds the tree from the table's rows. */
     void reload() {
         pastRanges.clear();
