@@ -13,7 +13,7 @@ import java.util.Objects;
  * asked for (normally when the frame is encoded), so frames dropped by an overflow cost nothing.
  *
  * <p>Subscriptions of one shape whose windows are in the same state get the very same frame
- * object (the view shares them, see {@link #sameAs}), so the frame's encoding is cached on it:
+ * object (see {@link SharedFrames}), so the frame's encoding is cached on it:
  * {@link FrameCodec#encoded} is made and signed once however many subscribers get it, and a
  * WebSocket writer splices each subscription's {@code sub} member into it.
  *
@@ -75,33 +75,15 @@ public abstract sealed class Frame
         return tokens;
     }
 
+    /** The window state the eid names (engine frames), for {@link SharedFrames}. */
+    final Tokens.State windowState() {
+        return state;
+    }
+
     @Override
     public String toString() {
         return FrameCodec.toJson(this, null);
     }
-
-    // ---- sharing -----------------------------------------------------------------------------
-
-    /**
-     * True when {@code o} encodes to the same JSON and eid as this frame: same kind, same row and
-     * key objects, same indexes, same window state. Views use it to hand one frame object to every
-     * subscription whose window made an identical one, so it is encoded and signed once.
-     */
-    final boolean sameAs(Frame o) {
-        return getClass() == o.getClass() && tokens == o.tokens && Objects.equals(state, o.state)
-                // engine frames derive the eid from tokens and state; decoded ones carry it
-                && (tokens != null || Objects.equals(eid, o.eid)) && sameFields(o);
-    }
-
-    /** A hash consistent with {@link #sameAs}. */
-    final int sameHash() {
-        return 31 * (31 * op().ordinal() + fieldsHash()) + Objects.hashCode(state);
-    }
-
-    /** {@link #sameAs} for the fields of the kind; {@code o} is of this class. */
-    abstract boolean sameFields(Frame o);
-
-    abstract int fieldsHash();
 
     // ---- frames the engine makes -------------------------------------------------------------
 
@@ -184,17 +166,6 @@ public abstract sealed class Frame
         public long epoch() {
             return epoch;
         }
-
-        @Override
-        boolean sameFields(Frame o) {
-            Reset r = (Reset) o;
-            return epoch == r.epoch && Objects.equals(cause, r.cause);
-        }
-
-        @Override
-        int fieldsHash() {
-            return Long.hashCode(epoch);
-        }
     }
 
     /** A frame that puts a row at {@code new_index}: enter, update, move. */
@@ -240,15 +211,9 @@ public abstract sealed class Frame
             return newIndex;
         }
 
-        @Override
-        boolean sameFields(Frame o) {
-            Placed p = (Placed) o;
-            return row == p.row && key == p.key && newIndex == p.newIndex && Objects.equals(cursor, p.cursor);
-        }
-
-        @Override
-        int fieldsHash() {
-            return 31 * row.id().hashCode() + newIndex;
+        /** The view's key of the row (engine frames), for {@link SharedFrames}; null for decoded ones. */
+        final Key key() {
+            return key;
         }
     }
 
@@ -295,16 +260,6 @@ public abstract sealed class Frame
         public int oldIndex() {
             return oldIndex;
         }
-
-        @Override
-        boolean sameFields(Frame o) {
-            return super.sameFields(o) && oldIndex == ((Move) o).oldIndex;
-        }
-
-        @Override
-        int fieldsHash() {
-            return 31 * super.fieldsHash() + oldIndex;
-        }
     }
 
     /** {@code leave}: remove the row at {@code old_index}. */
@@ -339,17 +294,6 @@ public abstract sealed class Frame
         public int oldIndex() {
             return oldIndex;
         }
-
-        @Override
-        boolean sameFields(Frame o) {
-            Leave l = (Leave) o;
-            return version == l.version && oldIndex == l.oldIndex && Objects.equals(id, l.id);
-        }
-
-        @Override
-        int fieldsHash() {
-            return 31 * Objects.hashCode(id) + oldIndex;
-        }
     }
 
     /** {@code ready}: the client now holds exactly the server's window. */
@@ -383,17 +327,6 @@ public abstract sealed class Frame
         public boolean resumed() {
             return resumed;
         }
-
-        @Override
-        boolean sameFields(Frame o) {
-            Ready r = (Ready) o;
-            return hasMoreBefore == r.hasMoreBefore && hasMoreAfter == r.hasMoreAfter && resumed == r.resumed;
-        }
-
-        @Override
-        int fieldsHash() {
-            return (hasMoreBefore ? 1 : 0) | (hasMoreAfter ? 2 : 0) | (resumed ? 4 : 0);
-        }
     }
 
     /** {@code error}: a command or subscription failed. */
@@ -418,17 +351,6 @@ public abstract sealed class Frame
 
         public String message() {
             return message;
-        }
-
-        @Override
-        boolean sameFields(Frame o) {
-            Error e = (Error) o;
-            return code == e.code && Objects.equals(message, e.message);
-        }
-
-        @Override
-        int fieldsHash() {
-            return code.hashCode();
         }
     }
 
@@ -460,16 +382,6 @@ public abstract sealed class Frame
         public Cause cause() {
             return cause;
         }
-
-        @Override
-        boolean sameFields(Frame o) {
-            return cause == ((Closed) o).cause;
-        }
-
-        @Override
-        int fieldsHash() {
-            return cause.ordinal();
-        }
     }
 
     /** {@code status}: whether the backend serving the subscription is reachable. */
@@ -500,16 +412,6 @@ public abstract sealed class Frame
         public State state() {
             return state;
         }
-
-        @Override
-        boolean sameFields(Frame o) {
-            return state == ((Status) o).state;
-        }
-
-        @Override
-        int fieldsHash() {
-            return state.ordinal();
-        }
     }
 
     /** {@code pong}: the reply to {@code ping}. */
@@ -521,16 +423,6 @@ public abstract sealed class Frame
         @Override
         public Op op() {
             return Op.PONG;
-        }
-
-        @Override
-        boolean sameFields(Frame o) {
-            return true;
-        }
-
-        @Override
-        int fieldsHash() {
-            return 0;
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.livequery.core;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,55 +29,15 @@ final class View {
     private final Object keys = new Object();
     /** The change this view last saw, so routing offers each change once. */
     long touched = -1;
-    /**
-     * Frames made at change {@link #sharedSeq}, so windows in the same state share one frame
-     * object (one encoding, one eid HMAC) instead of each making its own.
-     */
-    private final HashMap<Shared, Frame> shared = new HashMap<>();
-    /** Frames kept for sharing at most: two snapshots of a default-sized window. */
-    private static final int MAX_SHARED = 128;
-    private long sharedSeq = Long.MIN_VALUE;
-    /** The only frame made at {@link #sharedSeq} so far (then {@link #shared} is empty), or null. */
-    private Frame lone;
-
-    /** A frame as a key of {@link #shared}: equal when the frames encode identically. */
-    private record Shared(Frame f) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Shared s && f.sameAs(s.f);
-        }
-
-        @Override
-        public int hashCode() {
-            return f.sameHash();
-        }
-    }
+    /** Frames made at the last change, so windows in the same state share one frame object. */
+    private final SharedFrames shared = new SharedFrames();
 
     /**
      * {@code f}, or an identical frame another window of this view already made at change
-     * {@code seq}. Identical frames carry identical bytes, so sharing changes nothing a client sees.
+     * {@code seq} ({@link SharedFrames}).
      */
     Frame share(Frame f, long seq) {
-        // Bounded: in a quiet view every subscribe happens at the same change, and without a cap
-        // the snapshots of all windows that differ would stay here until the next change.
-        if (seq != sharedSeq || shared.size() >= MAX_SHARED) {
-            if (!shared.isEmpty()) {
-                shared.clear();
-            }
-            sharedSeq = seq;
-            lone = f;
-            return f;
-        }
-        // Most changes make one frame in one window: the map is filled only from the second.
-        if (lone != null) {
-            if (lone.sameAs(f)) {
-                return lone;
-            }
-            shared.put(new Shared(lone), lone);
-            lone = null;
-        }
-        Frame had = shared.putIfAbsent(new Shared(f), f);
-        return had == null ? f : had;
+        return shared.share(f, seq);
     }
 
     /** Where a window starts: after (or, {@code backward}, before) {@code bound}; from the top when null. */
