@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Frame;
+import dev.livequery.core.FrameCodec;
 import dev.livequery.core.Json;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.core.Query;
@@ -411,7 +412,7 @@ class PostgresSourceWireTest {
                         List<Frame> out = new ArrayList<>();
                         sub.drain(out, Integer.MAX_VALUE);
                         for (Frame f : out) {
-                            replica.apply(Json.MAPPER.readTree(f.toJson("probe")));
+                            replica.apply(Json.MAPPER.readTree(FrameCodec.toJson(f, "probe")));
                         }
                         if (!out.isEmpty() && replica.readies > 0) {
                             checks.incrementAndGet();

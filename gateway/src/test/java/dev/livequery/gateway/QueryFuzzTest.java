@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.core.Engine;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.Frame;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
-import dev.livequery.core.LocalBackend;
 import dev.livequery.core.Query;
 import dev.livequery.core.QueryResult;
 import dev.livequery.core.Subscription;
@@ -35,15 +35,15 @@ import java.util.Set;
  * {@code JAZZER_FUZZ=1 ./mvnw -pl gateway -am verify -Dtest='QueryFuzzTest#cursors'} fuzzes for real.
  */
 class QueryFuzzTest {
-    private static final LocalBackend BACKEND = seeded();
+    private static final Engine BACKEND = seeded();
     private static final Query BASE = parse("{\"table\":\"items\",\"where\":{\"g\":1},"
             + "\"order\":[{\"field\":\"ts\",\"dir\":\"desc\"}],\"limit\":5}");
     private static final Where TENANT = where("{\"tenant\":\"acme\"}");
     private static final String CURSOR = mintCursor();
     private static final String TOKEN = mintToken();
 
-    private static LocalBackend seeded() {
-        LocalBackend b = new LocalBackend(EngineOptions.defaults().withSecret(
+    private static Engine seeded() {
+        Engine b = new Engine(EngineOptions.defaults().withSecret(
                 "fuzz-secret-fuzz-secret".getBytes(StandardCharsets.UTF_8)).withTables(Set.of("items")), 7);
         try {
             for (int i = 1; i <= 20; i++) {
@@ -177,11 +177,11 @@ class QueryFuzzTest {
             s.drain(frames, 1000);
             assertThat(frames).isNotEmpty();
             Frame first = frames.get(0);
-            if (first.op() == Frame.Op.RESET) {
-                assertThat(first.cause()).isIn("resume_miss", "epoch");
+            if (first instanceof Frame.Reset r) {
+                assertThat(r.cause()).isIn("resume_miss", "epoch");
             } else {
-                assertThat(frames.get(frames.size() - 1).op()).isEqualTo(Frame.Op.READY);
-                assertThat(frames.get(frames.size() - 1).resumed()).isTrue();
+                assertThat(frames.get(frames.size() - 1)).isInstanceOfSatisfying(Frame.Ready.class,
+                        ready -> assertThat(ready.resumed()).isTrue());
                 assertThat(scoped).as("a token minted without the filter resumed under it").isFalse();
             }
         } catch (LiveQueryException e) {

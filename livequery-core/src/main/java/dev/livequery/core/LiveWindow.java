@@ -140,7 +140,7 @@ final class LiveWindow {
         out.add(view.share(ready(false, seq), seq));
     }
 
-    Frame ready(boolean resumed, long seq) {
+    Frame.Ready ready(boolean resumed, long seq) {
         var tree = view.tree;
         boolean before;
         boolean after;

@@ -30,12 +30,11 @@ final class LocalSubscription implements Subscription {
     /** The last wakeup threw: the consumer may not know there is something to drain. */
     private boolean wakeFailed;
 
-    private final LocalBackend backend;
+    /** Told under the table lock once the window is detached (the engine's count, an unused table). */
     private final java.util.function.Consumer<LocalSubscription> onClose;
 
-    LocalSubscription(Table table, Query query, Runnable wakeup, int maxQueued, LocalBackend backend,
+    LocalSubscription(Table table, Query query, Runnable wakeup, int maxQueued,
             java.util.function.Consumer<LocalSubscription> onClose) {
-        this.backend = backend;
         this.onClose = onClose;
         this.table = table;
         this.query = query;
@@ -43,8 +42,13 @@ final class LocalSubscription implements Subscription {
         this.maxQueued = maxQueued;
     }
 
+    /** Called by {@link View#attach}, before any frame. */
     void attach(LiveWindow w) {
         this.window = w;
+    }
+
+    Table table() {
+        return table;
     }
 
     /** Called by the engine under the table lock. */
@@ -198,7 +202,7 @@ final class LocalSubscription implements Subscription {
                     throw new LiveQueryException(LiveQueryException.Code.UNKNOWN_SUB, "subscription is closed");
                 }
             }
-            LocalBackend.Placement p = backend.placement(window.view, w);
+            View.Placement p = window.view.placement(w);
             query = query.withWindow(w);
             boolean pending;
             synchronized (this) {
@@ -233,9 +237,7 @@ final class LocalSubscription implements Subscription {
                 queue.clear();
                 hidden = 0;
             }
-            window.view.windows.remove(window);
-            table.release(window.view);
-            backend.dropIfUnused(table);
+            window.view.detach(window);
             onClose.accept(this);
         } finally {
             table.lock.unlock();

@@ -112,16 +112,15 @@ final class Splice {
         }
         List<Entry> c = new ArrayList<>(Arrays.asList(a));
         for (int i = 0; i < j; i++) {
-            Frame f = frames.get(i);
-            switch (f.op()) {
-                case LEAVE -> c.remove(f.oldIndex());
-                case ENTER -> c.add(f.newIndex(), inB.get(f.id()));
-                case UPDATE -> c.set(f.newIndex(), inB.get(f.id()));
-                case MOVE -> {
+            switch (frames.get(i)) {
+                case Frame.Leave f -> c.remove(f.oldIndex());
+                case Frame.Enter f -> c.add(f.newIndex(), inB.get(f.id()));
+                case Frame.Update f -> c.set(f.newIndex(), inB.get(f.id()));
+                case Frame.Move f -> {
                     c.remove(f.oldIndex());
                     c.add(f.newIndex(), inB.get(f.id()));
                 }
-                default -> throw new IllegalStateException("not a splice frame: " + f.op());
+                case Frame f -> throw new IllegalStateException("not a splice frame: " + f.op());
             }
         }
         return c.toArray(new Entry[0]);

@@ -42,6 +42,8 @@ final class Table {
     boolean dropped;
 
     private final int maxViews;
+    /** The largest window a query of this table may ask for ({@link View#placement}). */
+    final int maxWindow;
     private final Map<String, Map<Object, Set<View>>> index = new HashMap<>();
     private final Set<View> unindexed = new LinkedHashSet<>();
     private final List<View> touched = new ArrayList<>();
@@ -50,6 +52,7 @@ final class Table {
         this.name = name;
         this.history = new History(options);
         this.maxViews = options.maxViews();
+        this.maxWindow = options.maxWindow();
     }
 
     /** Subscriptions given frames while {@link #holding}; they see them at {@link #releaseFrames}. */

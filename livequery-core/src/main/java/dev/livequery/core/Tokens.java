@@ -18,7 +18,7 @@ package dev.livequery.core;
  *     list {@code x} a {@link PartialSplice} names. A resume from inside a splice sends exactly the diff
  *     from what the client holds to the current window, and its frames carry these. One level
  *     only, to stay within 200 bytes: a resume from a {@code Nested} token completes that splice
- *     first (see {@code LocalBackend}).</li>
+ *     first (see {@code Resume}).</li>
  * </ul>
  * The anchor is a row id, which the protocol caps at 128 characters; when the ids at hand would
  * push a token past 200 bytes the frame carries an unresumable token instead, which resumes as

@@ -2,7 +2,6 @@ package dev.livequery.core;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,55 +29,52 @@ final class View {
     private final Object keys = new Object();
     /** The change this view last saw, so routing offers each change once. */
     long touched = -1;
-    /**
-     * Frames made at change {@link #sharedSeq}, so windows in the same state share one frame
-     * object (one encoding, one eid HMAC) instead of each making its own.
-     */
-    private final HashMap<Shared, Frame> shared = new HashMap<>();
-    /** Frames kept for sharing at most: two snapshots of a default-sized window. */
-    private static final int MAX_SHARED = 128;
-    private long sharedSeq = Long.MIN_VALUE;
-    /** The only frame made at {@link #sharedSeq} so far (then {@link #shared} is empty), or null. */
-    private Frame lone;
-
-    /** A frame as a key of {@link #shared}: equal when the frames encode identically. */
-    private record Shared(Frame f) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Shared s && f.sameAs(s.f);
-        }
-
-        @Override
-        public int hashCode() {
-            return f.sameHash();
-        }
-    }
+    /** Frames made at the last change, so windows in the same state share one frame object. */
+    private final SharedFrames shared = new SharedFrames();
 
     /**
      * {@code f}, or an identical frame another window of this view already made at change
-     * {@code seq}. Identical frames carry identical bytes, so sharing changes nothing a client sees.
+     * {@code seq} ({@link SharedFrames}).
      */
     Frame share(Frame f, long seq) {
-        // Bounded: in a quiet view every subscribe happens at the same change, and without a cap
-        // the snapshots of all windows that differ would stay here until the next change.
-        if (seq != sharedSeq || shared.size() >= MAX_SHARED) {
-            if (!shared.isEmpty()) {
-                shared.clear();
-            }
-            sharedSeq = seq;
-            lone = f;
-            return f;
+        return shared.share(f, seq);
+    }
+
+    /** Where a window starts: after (or, {@code backward}, before) {@code bound}; from the top when null. */
+    record Placement(Key bound, boolean backward) {
+    }
+
+    /** Decodes and checks a window against this view's shape and the window limit. */
+    Placement placement(Window w) throws LiveQueryException {
+        if (w.limit() > table.maxWindow) {
+            throw new LiveQueryException(LiveQueryException.Code.BAD_QUERY, "limit " + w.limit()
+                    + " is over the maximum window of " + table.maxWindow);
         }
-        // Most changes make one frame in one window: the map is filled only from the second.
-        if (lone != null) {
-            if (lone.sameAs(f)) {
-                return lone;
-            }
-            shared.put(new Shared(lone), lone);
-            lone = null;
+        if (w.after() != null) {
+            return new Placement(Cursors.decode(tokens.signer, shape, w.after()), false);
         }
-        Frame had = shared.putIfAbsent(new Shared(f), f);
-        return had == null ? f : had;
+        if (w.before() != null) {
+            return new Placement(Cursors.decode(tokens.signer, shape, w.before()), true);
+        }
+        return new Placement(null, false);
+    }
+
+    /**
+     * A new window of {@code sub}, placed at {@code p}, that this view keeps exact from now on.
+     * Sends nothing: the subscription decides between a snapshot and a resume splice.
+     */
+    LiveWindow attach(LocalSubscription sub, Placement p, int limit) {
+        LiveWindow w = new LiveWindow(this, sub);
+        w.place(p.bound(), p.backward(), limit);
+        sub.attach(w);
+        windows.add(w);
+        return w;
+    }
+
+    /** The window's subscription ended: the view forgets it, and leaves its table once nobody watches it. */
+    void detach(LiveWindow w) {
+        windows.remove(w);
+        table.release(this);
     }
 
     View(Table table, Shape shape, Tokens tokens) {
@@ -87,6 +83,18 @@ final class View {
         this.tokens = tokens;
         this.tree = new SortedRows(shape.order);
         reload();
+    }
+
+    /**
+     * The table's rows were replaced ({@link Engine#restore}): rebuilds the rows, re-places every
+     * window where it was, and sends each a fresh snapshot with reset {@code cause}.
+     */
+    void restored(String cause) {
+        reload();
+        for (LiveWindow w : windows) {
+            w.reload();
+            w.sub.resetLater(cause);
+        }
     }
 
     /** Rebuilds the tree from the table's rows. */

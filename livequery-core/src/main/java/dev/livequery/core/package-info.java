@@ -3,8 +3,12 @@
  * seam transports talk to.
  *
  * <h2>The public surface</h2>
- * {@link dev.livequery.core.Backend} (with the embedded {@link dev.livequery.core.LocalBackend}),
- * {@link dev.livequery.core.Subscription}, {@link dev.livequery.core.Frame},
+ * {@link dev.livequery.core.Backend} (with the embedded {@link dev.livequery.core.LocalBackend}, which is the
+ * {@link dev.livequery.core.Engine} plus write sequencing; a shard and the Redis backend's one-shot queries use the
+ * engine directly, with changes numbered elsewhere),
+ * {@link dev.livequery.core.Subscription}, {@link dev.livequery.core.Frame} (one class per frame kind, with the
+ * protocol's fields) and its {@link dev.livequery.core.FrameCodec} (JSON both ways, encoded once per shared frame
+ * with each subscriber's {@code sub} spliced in),
  * {@link dev.livequery.core.Query} = {@link dev.livequery.core.Shape} + {@link dev.livequery.core.Window},
  * {@link dev.livequery.core.Row}, the results, {@link dev.livequery.core.EngineOptions} and
  * {@link dev.livequery.core.LiveQueryException}; for other backends and transports the shared
@@ -23,7 +27,7 @@
  *
  * <h2>How a change becomes frames</h2>
  * <ol>
- * <li>{@code Table} takes the write under its lock, gives it the next change number (which is
+ * <li>{@code Table} (one of the {@code Engine}'s) takes the write under its lock, gives it the next change number (which is
  *     also the row's version), records the change and its before-image in its {@code History}
  *     (the after-image is the current row or a later change's before-image), and routes
  *     it: views are filed under one {@code eq}/{@code in} term of their where, so only views that

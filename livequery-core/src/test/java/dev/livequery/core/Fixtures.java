@@ -55,16 +55,22 @@ final class Fixtures {
 
     /** Compact description of a frame for exact assertions, e.g. {@code enter a@0}, {@code move a 3>1}. */
     static String d(Frame f) {
-        return switch (f.op()) {
-            case RESET -> "reset " + f.cause();
-            case ENTER -> "enter " + f.id() + "@" + f.newIndex();
-            case UPDATE -> "update " + f.id() + "@" + f.newIndex();
-            case LEAVE -> "leave " + f.id() + "@" + f.oldIndex();
-            case MOVE -> "move " + f.id() + " " + f.oldIndex() + ">" + f.newIndex();
-            case READY -> "ready before=" + f.hasMoreBefore() + " after=" + f.hasMoreAfter()
-                    + (f.resumed() ? " resumed" : "");
+        return switch (f) {
+            case Frame.Reset r -> "reset " + r.cause();
+            case Frame.Enter e -> "enter " + e.id() + "@" + e.newIndex();
+            case Frame.Update u -> "update " + u.id() + "@" + u.newIndex();
+            case Frame.Leave l -> "leave " + l.id() + "@" + l.oldIndex();
+            case Frame.Move m -> "move " + m.id() + " " + m.oldIndex() + ">" + m.newIndex();
+            case Frame.Ready r -> "ready before=" + r.hasMoreBefore() + " after=" + r.hasMoreAfter()
+                    + (r.resumed() ? " resumed" : "");
             default -> f.op().wire();
         };
+    }
+
+    /** {@code f} as a frame of kind {@code kind}, failing the test with the frame if it is another. */
+    static <T> T as(Class<T> kind, Frame f) {
+        assertThat(f).as("a %s frame", kind.getSimpleName()).isInstanceOf(kind);
+        return kind.cast(f);
     }
 
     static List<String> d(List<Frame> fs) {

@@ -175,7 +175,7 @@ final class GoldenTranscripts {
         out.append(first ? "\n" : ",\n").append("{\"do\":").append(what).append(",\"frames\":[");
         List<String> after = new ArrayList<>();
         for (int i = 0; i < frames.size(); i++) {
-            String json = frames.get(i).toJson(SUB);
+            String json = FrameCodec.toJson(frames.get(i), SUB);
             JsonNode f = tree(json);
             splice(held, f);
             if (f.hasNonNull("eid")) {

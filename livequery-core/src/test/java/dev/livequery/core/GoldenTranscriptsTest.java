@@ -48,7 +48,7 @@ class GoldenTranscriptsTest {
                 JsonNode after = step.get("after");
                 assertThat(after.size()).as(where).isEqualTo(step.get("frames").size());
                 for (int i = 0; i < after.size(); i++) {
-                    Frame f = Frame.decode(step.get("frames").get(i));
+                    Frame f = FrameCodec.decode(step.get("frames").get(i));
                     replica.apply(f);
                     ops.add(f.op().wire());
                     List<String> want = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.livequery.core;
 
+import static dev.livequery.core.Fixtures.as;
 import static dev.livequery.core.Fixtures.d;
 import static dev.livequery.core.Fixtures.drain;
 import static dev.livequery.core.Fixtures.fails;
@@ -86,7 +87,7 @@ class LocalBackendTest {
         long v = b.delete("t", "a", null).version();
         List<Frame> fs = drain(watcher);
         assertThat(d(fs)).containsExactly("leave a@0");
-        assertThat(fs.get(0).version()).isEqualTo(v);
+        assertThat(as(Frame.RowFrame.class, fs.get(0)).version()).isEqualTo(v);
     }
 
     @Test
@@ -95,9 +96,9 @@ class LocalBackendTest {
         long v2 = b.put("t", "a", obj("{'z':1}"), null).version();
         List<Frame> fs = drain(watcher);
         assertThat(d(fs)).containsExactly("enter a@0", "update a@0");
-        assertThat(fs.get(0).version()).isEqualTo(v1);
-        assertThat(fs.get(1).version()).isEqualTo(v2);
-        assertThat(fs.get(1).row().json()).isEqualTo("{\"id\":\"a\",\"z\":1}");
+        assertThat(as(Frame.RowFrame.class, fs.get(0)).version()).isEqualTo(v1);
+        assertThat(as(Frame.RowFrame.class, fs.get(1)).version()).isEqualTo(v2);
+        assertThat(as(Frame.Placed.class, fs.get(1)).row().json()).isEqualTo("{\"id\":\"a\",\"z\":1}");
     }
 
     // ---- If-Match -------------------------------------------------------------------------------
@@ -412,8 +413,8 @@ class LocalBackendTest {
 
         List<Frame> fs = drain(watcher);
         assertThat(d(fs)).containsExactly("enter a@0", "update a@0", "enter b@1");
-        assertThat(fs.get(0).row().json()).isEqualTo("{\"id\":\"a\",\"x\":1,\"list\":[1],\"o\":{\"k\":\"v\"}}");
-        assertThat(fs.get(2).row().json()).isEqualTo("{\"id\":\"b\",\"o\":{\"k\":1}}");
+        assertThat(as(Frame.Placed.class, fs.get(0)).row().json()).isEqualTo("{\"id\":\"a\",\"x\":1,\"list\":[1],\"o\":{\"k\":\"v\"}}");
+        assertThat(as(Frame.Placed.class, fs.get(2)).row().json()).isEqualTo("{\"id\":\"b\",\"o\":{\"k\":1}}");
         // the filter saw the stored value, not the caller's later edit
         assertThat(ids(b.query(query("{'table':'t','where':{'x':1},'limit':9}")))).containsExactly("a");
     }

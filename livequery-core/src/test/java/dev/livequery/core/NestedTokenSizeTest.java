@@ -1,5 +1,6 @@
 package dev.livequery.core;
 
+import static dev.livequery.core.Fixtures.as;
 import static dev.livequery.core.Fixtures.drain;
 import static dev.livequery.core.Fixtures.obj;
 import static dev.livequery.core.Fixtures.query;
@@ -31,14 +32,14 @@ class NestedTokenSizeTest {
         Subscription t = b.subscribe(q.withWindow(new Window(null, null, 30)), cut, () -> { });
         List<Frame> resumed = drain(t);
         t.close();
-        assertThat(resumed.getLast().resumed()).isTrue();
+        assertThat(as(Frame.Ready.class, resumed.getLast()).resumed()).isTrue();
         for (Frame f : resumed) {
             assertThat(f.eid()).isNotEqualTo(Tokens.UNRESUMABLE);
             assertThat(f.eid().length()).isLessThanOrEqualTo(Tokens.MAX_LENGTH);
         }
         // and one of them resumes again
         Subscription u = b.subscribe(q.withWindow(new Window(null, null, 30)), resumed.getFirst().eid(), () -> { });
-        assertThat(drain(u).getLast().resumed()).isTrue();
+        assertThat(as(Frame.Ready.class, drain(u).getLast()).resumed()).isTrue();
         u.close();
     }
 }

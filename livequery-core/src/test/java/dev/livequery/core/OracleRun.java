@@ -592,12 +592,12 @@ final class OracleRun {
         }
         events.add("reanchor splice checked");
         for (Frame f : frames) {
-            switch (f.op()) {
-                case ENTER -> assertThat(!old.contains(f.id()) && now.contains(f.id()))
-                        .as("reanchor %s -> %s re-sent or wrongly entered %s", old, now, f.id()).isTrue();
-                case LEAVE -> assertThat(old.contains(f.id()) && !now.contains(f.id()))
-                        .as("reanchor %s -> %s removed a row that stays: %s", old, now, f.id()).isTrue();
-                case READY -> {
+            switch (f) {
+                case Frame.Enter e -> assertThat(!old.contains(e.id()) && now.contains(e.id()))
+                        .as("reanchor %s -> %s re-sent or wrongly entered %s", old, now, e.id()).isTrue();
+                case Frame.Leave l -> assertThat(old.contains(l.id()) && !now.contains(l.id()))
+                        .as("reanchor %s -> %s removed a row that stays: %s", old, now, l.id()).isTrue();
+                case Frame.Ready ready -> {
                 }
                 default -> fail("reanchor %s -> %s sent %s for a row that stays", old, now, fmt(f));
             }
@@ -766,16 +766,16 @@ final class OracleRun {
         switch (c.first) {
             case SUBSCRIBE -> {
                 assertThat(f.op()).as("%s: first frame of a subscription", c).isEqualTo(Frame.Op.RESET);
-                assertThat(f.cause()).as("%s: first reset cause", c).isEqualTo("subscribe");
+                assertThat(((Frame.Reset) f).cause()).as("%s: first reset cause", c).isEqualTo("subscribe");
             }
             case RESUME_MISS -> {
                 assertThat(f.op()).as("%s: first frame after a resume that must miss", c).isEqualTo(Frame.Op.RESET);
-                assertThat(f.cause()).as("%s: reset cause after a resume that must miss", c).isEqualTo("resume_miss");
+                assertThat(((Frame.Reset) f).cause()).as("%s: reset cause after a resume that must miss", c).isEqualTo("resume_miss");
             }
             case RESUMED -> {
                 if (f.op() == Frame.Op.RESET) {
                     // a resume within the horizon is never a reset; only a tiny queue may overflow
-                    assertThat(s.maxQueued() > 0 && "overflow".equals(f.cause()))
+                    assertThat(s.maxQueued() > 0 && "overflow".equals(((Frame.Reset) f).cause()))
                             .as("%s: resume within the horizon answered with %s", c, fmt(f)).isTrue();
                 } else {
                     c.expectResumedReady = true;
@@ -783,14 +783,14 @@ final class OracleRun {
             }
             case RESUMED_OR_MISS -> {
                 if (f.op() == Frame.Op.RESET) {
-                    assertThat(f.cause()).as("%s: reset cause after a resume", c).isIn("resume_miss", "overflow");
+                    assertThat(((Frame.Reset) f).cause()).as("%s: reset cause after a resume", c).isIn("resume_miss", "overflow");
                 } else {
                     c.expectResumedReady = true;
                 }
             }
             case NONE -> {
                 if (f.op() == Frame.Op.RESET) {
-                    assertThat(s.maxQueued() > 0 && "overflow".equals(f.cause()))
+                    assertThat(s.maxQueued() > 0 && "overflow".equals(((Frame.Reset) f).cause()))
                             .as("%s: unexpected %s (queue limit %d)", c, fmt(f), options.maxQueued()).isTrue();
                 }
             }
@@ -805,28 +805,28 @@ final class OracleRun {
                 c.snapshotIndex = -1;
             } else {
                 assertThat(f.op()).as("%s: inside a snapshot", c).isEqualTo(Frame.Op.ENTER);
-                assertThat(f.newIndex()).as("%s: snapshot enter index", c).isEqualTo(c.snapshotIndex++);
+                assertThat(((Frame.Enter) f).newIndex()).as("%s: snapshot enter index", c).isEqualTo(c.snapshotIndex++);
             }
         }
         if (c.expectResumedReady && f.op() == Frame.Op.ENTER) {
-            c.enteredInSplice.add(f.id());
+            c.enteredInSplice.add(((Frame.Enter) f).id());
         }
         if (c.expectResumedReady && f.op() == Frame.Op.LEAVE && !LENIENT_TRANSIENT && !c.resumedFromSplice) {
             // "only the frames that turn its window into the current one": a row the splice
             // itself entered never has to leave again in the same splice
-            assertThat(c.enteredInSplice).as("%s: resume splice entered %s and then left it", c, f.id())
-                    .doesNotContain(f.id());
+            assertThat(c.enteredInSplice).as("%s: resume splice entered %s and then left it", c, f)
+                    .doesNotContain(((Frame.Leave) f).id());
         }
-        if (c.expectResumedReady && f.row() != null && !LENIENT_RESEND && !c.resumedFromSplice) {
+        if (c.expectResumedReady && f instanceof Frame.Placed p && !LENIENT_RESEND && !c.resumedFromSplice) {
             // §3: a resume sends "only the frames that turn its window into the current one ... no
             // rows it already has"; rows that did not change keep their relative order, so a
             // minimal splice never needs to send them again
             assertThat(c.heldAtResume).as("%s: resume splice re-sent a row the client holds: %s", c, fmt(f))
-                    .doesNotContain(f.id() + "@" + f.version());
+                    .doesNotContain(p.id() + "@" + p.version());
         }
         c.replica.apply(f);
-        if (f.cursor() != null) {
-            cursorSeen(c.shape, f.cursor(), f.row().data());
+        if (f instanceof Frame.Placed p) {
+            cursorSeen(c.shape, p.cursor(), p.row().data());
         }
         c.eids.add(eid);
         String kind = f.op() == Frame.Op.READY ? "ready" : f.op() == Frame.Op.RESET ? "reset"
@@ -842,9 +842,9 @@ final class OracleRun {
                     .isEqualTo(c.replica.toString());
         }
         c.saved.put(eid, new Saved(c.replica.copy(), c.window, c.changesWhenEmpty, writes, kind));
-        events.add("frame " + f.op().wire() + (f.op() == Frame.Op.RESET ? " " + f.cause() : ""));
+        events.add("frame " + f.op().wire() + (f instanceof Frame.Reset r ? " " + r.cause() : ""));
         if (f.op() == Frame.Op.READY) {
-            checkReady(c, f);
+            checkReady(c, (Frame.Ready) f);
         }
     }
 
@@ -853,7 +853,7 @@ final class OracleRun {
      * empty (frames may have been made a while before they were drained), not earlier than the
      * state matched at the previous ready, with the same has_more flags.
      */
-    private void checkReady(Client c, Frame f) {
+    private void checkReady(Client c, Frame.Ready f) {
         if (c.expectResumedReady) {
             assertThat(f.resumed()).as("%s: the ready that ends a resume says resumed:true", c).isTrue();
             c.expectResumedReady = false;
@@ -928,16 +928,16 @@ final class OracleRun {
     }
 
     static String fmt(Frame f) {
-        return switch (f.op()) {
-            case RESET -> "reset " + f.cause();
-            case ENTER -> "enter " + f.id() + "@" + f.version() + " new=" + f.newIndex() + " " + f.row().json();
-            case UPDATE -> "update " + f.id() + "@" + f.version() + " new=" + f.newIndex() + " " + f.row().json();
-            case MOVE -> "move " + f.id() + "@" + f.version() + " old=" + f.oldIndex() + " new=" + f.newIndex() + " "
-                    + f.row().json();
-            case LEAVE -> "leave " + f.id() + "@" + f.version() + " old=" + f.oldIndex();
-            case READY -> "ready before=" + f.hasMoreBefore() + " after=" + f.hasMoreAfter() + " resumed="
-                    + f.resumed();
-            default -> f.toJson(null);
+        return switch (f) {
+            case Frame.Reset r -> "reset " + r.cause();
+            case Frame.Enter e -> "enter " + e.id() + "@" + e.version() + " new=" + e.newIndex() + " " + e.row().json();
+            case Frame.Update u -> "update " + u.id() + "@" + u.version() + " new=" + u.newIndex() + " " + u.row().json();
+            case Frame.Move m -> "move " + m.id() + "@" + m.version() + " old=" + m.oldIndex() + " new=" + m.newIndex()
+                    + " " + m.row().json();
+            case Frame.Leave l -> "leave " + l.id() + "@" + l.version() + " old=" + l.oldIndex();
+            case Frame.Ready r -> "ready before=" + r.hasMoreBefore() + " after=" + r.hasMoreAfter() + " resumed="
+                    + r.resumed();
+            default -> FrameCodec.toJson(f, null);
         };
     }
 }

@@ -41,42 +41,42 @@ final class Replica {
     }
 
     void apply(Frame f) {
-        switch (f.op()) {
-            case RESET -> items.clear();
-            case ENTER -> {
-                assertThat(f.newIndex()).as("enter new_index in [0,%d]: %s", items.size(), f)
+        switch (f) {
+            case Frame.Reset r -> items.clear();
+            case Frame.Enter e -> {
+                assertThat(e.newIndex()).as("enter new_index in [0,%d]: %s", items.size(), f)
                         .isBetween(0, items.size());
-                assertThat(ids()).as("enter of an id the client already holds: %s", f).doesNotContain(f.id());
-                items.add(f.newIndex(), item(f));
+                assertThat(ids()).as("enter of an id the client already holds: %s", f).doesNotContain(e.id());
+                items.add(e.newIndex(), item(e));
             }
-            case LEAVE -> {
-                assertThat(f.oldIndex()).as("leave old_index in [0,%d): %s", items.size(), f)
+            case Frame.Leave l -> {
+                assertThat(l.oldIndex()).as("leave old_index in [0,%d): %s", items.size(), f)
                         .isBetween(0, items.size() - 1);
-                assertThat(items.get(f.oldIndex()).id()).as("id at leave old_index: %s", f).isEqualTo(f.id());
-                items.remove(f.oldIndex());
+                assertThat(items.get(l.oldIndex()).id()).as("id at leave old_index: %s", f).isEqualTo(l.id());
+                items.remove(l.oldIndex());
             }
-            case UPDATE -> {
-                assertThat(f.newIndex()).as("update new_index in [0,%d): %s", items.size(), f)
+            case Frame.Update u -> {
+                assertThat(u.newIndex()).as("update new_index in [0,%d): %s", items.size(), f)
                         .isBetween(0, items.size() - 1);
-                Item old = items.get(f.newIndex());
-                assertThat(old.id()).as("id at update new_index: %s", f).isEqualTo(f.id());
-                assertThat(f.version()).as("update goes back in version: %s over %s", f, old.version())
+                Item old = items.get(u.newIndex());
+                assertThat(old.id()).as("id at update new_index: %s", f).isEqualTo(u.id());
+                assertThat(u.version()).as("update goes back in version: %s over %s", f, old.version())
                         .isGreaterThanOrEqualTo(old.version());
-                items.set(f.newIndex(), item(f));
+                items.set(u.newIndex(), item(u));
             }
-            case MOVE -> {
-                assertThat(f.oldIndex()).as("move old_index in [0,%d): %s", items.size(), f)
+            case Frame.Move m -> {
+                assertThat(m.oldIndex()).as("move old_index in [0,%d): %s", items.size(), f)
                         .isBetween(0, items.size() - 1);
-                Item old = items.get(f.oldIndex());
-                assertThat(old.id()).as("id at move old_index: %s", f).isEqualTo(f.id());
-                assertThat(f.version()).as("move goes back in version: %s over %s", f, old.version())
+                Item old = items.get(m.oldIndex());
+                assertThat(old.id()).as("id at move old_index: %s", f).isEqualTo(m.id());
+                assertThat(m.version()).as("move goes back in version: %s over %s", f, old.version())
                         .isGreaterThanOrEqualTo(old.version());
-                items.remove(f.oldIndex());
-                assertThat(f.newIndex()).as("move new_index in [0,%d] after removal: %s", items.size(), f)
+                items.remove(m.oldIndex());
+                assertThat(m.newIndex()).as("move new_index in [0,%d] after removal: %s", items.size(), f)
                         .isBetween(0, items.size());
-                items.add(f.newIndex(), item(f));
+                items.add(m.newIndex(), item(m));
             }
-            case READY -> {
+            case Frame.Ready r -> {
             }
             default -> throw new AssertionError("the engine emitted a transport-only frame: " + f);
         }
@@ -86,11 +86,9 @@ final class Replica {
         }
     }
 
-    private static Item item(Frame f) {
+    private static Item item(Frame.Placed f) {
         Row r = f.row();
         assertThat(r).as("row frame without a row: %s", f).isNotNull();
-        assertThat(r.id()).as("frame id vs row id: %s", f).isEqualTo(f.id());
-        assertThat(r.version()).as("frame version vs row version: %s", f).isEqualTo(f.version());
         assertThat(f.cursor()).as("row frame without a cursor: %s", f).isNotNull();
         return new Item(f.id(), f.version(), r.data());
     }

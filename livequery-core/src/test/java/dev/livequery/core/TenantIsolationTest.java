@@ -277,7 +277,7 @@ class TenantIsolationTest {
             List<Frame> fs = Fixtures.drain(s.s);
             assertThat(fs).isNotEmpty();
             assertThat(fs.get(0).op()).as("first frame of a resume inside the horizon").isNotEqualTo(Frame.Op.RESET);
-            assertThat(fs.get(fs.size() - 1).resumed()).isTrue();
+            assertThat(((Frame.Ready) fs.get(fs.size() - 1)).resumed()).isTrue();
             apply(s, fs);
             check(s);
         }
@@ -315,7 +315,7 @@ class TenantIsolationTest {
                 s.s = b.subscribe(s.query, from.lastEid, () -> { });
                 List<Frame> fs = Fixtures.drain(s.s);
                 assertThat(fs.get(0).op()).isEqualTo(Frame.Op.RESET);
-                assertThat(fs.get(0).cause()).isEqualTo("resume_miss");
+                assertThat(((Frame.Reset) fs.get(0)).cause()).isEqualTo("resume_miss");
                 subs.add(s);
                 apply(s, fs);
             }
@@ -334,14 +334,14 @@ class TenantIsolationTest {
 
         void apply(Sub s, List<Frame> fs) {
             for (Frame f : fs) {
-                switch (f.op()) {
-                    case RESET -> assertThat(f.cause()).as("reset of %s", s.key()).isIn("subscribe", "resume_miss");
-                    case ENTER, UPDATE, MOVE -> {
-                        ObjectNode data = f.row().data();
+                switch (f) {
+                    case Frame.Reset r -> assertThat(r.cause()).as("reset of %s", s.key()).isIn("subscribe", "resume_miss");
+                    case Frame.Placed p -> {
+                        ObjectNode data = p.row().data();
                         if (!admits(s.filter, data)) {
                             fail("frame %s revealed %s to a subscriber under %s", f, data, FILTERS[s.filter]);
                         }
-                        cursorSeen(s.key(), f.cursor(), data);
+                        cursorSeen(s.key(), p.cursor(), data);
                     }
                     default -> {
                     }

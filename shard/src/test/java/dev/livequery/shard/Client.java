@@ -38,7 +38,7 @@ final class Client {
             try {
                 apply(f);
             } catch (AssertionError | RuntimeException e) {
-                violations.add(f.op() + " " + f.id() + ": " + e.getMessage());
+                violations.add(f + ": " + e.getMessage());
                 throw e;
             }
         }
@@ -46,49 +46,49 @@ final class Client {
     }
 
     private void apply(Frame f) {
-        if (f.id() != null && f.op() != Frame.Op.RESET) {
-            Long seen = versions.put(f.id(), f.version());
-            if (seen != null && seen > f.version()) {
-                throw new AssertionError(f.op() + " of " + f.id() + " at version " + f.version()
+        if (f instanceof Frame.RowFrame r) {
+            Long seen = versions.put(r.id(), r.version());
+            if (seen != null && seen > r.version()) {
+                throw new AssertionError(f.op() + " of " + r.id() + " at version " + r.version()
                         + " after version " + seen);
             }
         }
-        switch (f.op()) {
-            case RESET -> {
+        switch (f) {
+            case Frame.Reset r -> {
                 window.clear();
                 versions.clear();
-                resets.add(f.cause());
+                resets.add(r.cause());
                 ready = false;
             }
-            case ENTER -> window.add(f.newIndex(), new Item(f.id(), f.version()));
-            case LEAVE -> {
-                Item gone = window.remove(f.oldIndex());
-                if (!gone.id().equals(f.id())) {
-                    throw new AssertionError("leave of " + f.id() + " at " + f.oldIndex() + " but found " + gone);
+            case Frame.Enter e -> window.add(e.newIndex(), new Item(e.id(), e.version()));
+            case Frame.Leave l -> {
+                Item gone = window.remove(l.oldIndex());
+                if (!gone.id().equals(l.id())) {
+                    throw new AssertionError("leave of " + l.id() + " at " + l.oldIndex() + " but found " + gone);
                 }
             }
-            case UPDATE -> {
-                Item old = window.set(f.newIndex(), new Item(f.id(), f.version()));
-                if (!old.id().equals(f.id())) {
-                    throw new AssertionError("update of " + f.id() + " at " + f.newIndex() + " but found " + old);
+            case Frame.Update u -> {
+                Item old = window.set(u.newIndex(), new Item(u.id(), u.version()));
+                if (!old.id().equals(u.id())) {
+                    throw new AssertionError("update of " + u.id() + " at " + u.newIndex() + " but found " + old);
                 }
             }
-            case MOVE -> {
-                Item old = window.remove(f.oldIndex());
-                if (!old.id().equals(f.id())) {
-                    throw new AssertionError("move of " + f.id() + " from " + f.oldIndex() + " but found " + old);
+            case Frame.Move m -> {
+                Item old = window.remove(m.oldIndex());
+                if (!old.id().equals(m.id())) {
+                    throw new AssertionError("move of " + m.id() + " from " + m.oldIndex() + " but found " + old);
                 }
-                window.add(f.newIndex(), new Item(f.id(), f.version()));
+                window.add(m.newIndex(), new Item(m.id(), m.version()));
             }
-            case READY -> {
+            case Frame.Ready r -> {
                 ready = true;
-                if (f.resumed()) {
+                if (r.resumed()) {
                     resumedReadies++;
                 }
             }
-            case STATUS -> {
-                statuses.add(f.cause());
-                staleNow = "stale".equals(f.cause());
+            case Frame.Status s -> {
+                statuses.add(s.state().wire());
+                staleNow = s.state() == Frame.Status.State.STALE;
             }
             default -> {
             }

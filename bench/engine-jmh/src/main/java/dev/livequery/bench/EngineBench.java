@@ -29,9 +29,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 3)
 public class EngineBench {
 
-    /** LocalBackend (default options), 100k rows, 1,000 subscriptions, snapshots drained. */
+    /**
+     * LocalBackend (default options), 100k rows, 1,000 subscriptions, snapshots drained. (Not named
+     * {@code Engine}: that is the core's class.)
+     */
     @State(Scope.Benchmark)
-    public static class Engine {
+    public static class Subscribed {
         EngineHarness h;
 
         @Setup(Level.Trial)
@@ -43,7 +46,7 @@ public class EngineBench {
     }
 
     /**
-     * As {@link Engine}, but the resume history keeps only the last 10,000 changes (the protocol's
+     * As {@link Subscribed}, but the resume history keeps only the last 10,000 changes (the protocol's
      * minimum) instead of the default "10,000 or 5 minutes, up to 1,000,000": shows what the
      * default retention costs in GC at this write rate.
      */
@@ -119,13 +122,13 @@ public class EngineBench {
 
     /** Engine: put + drain of the woken subscriptions; frames' op and indexes are read, nothing encoded. */
     @Benchmark
-    public long engine(Engine s) throws LiveQueryException {
+    public long engine(Subscribed s) throws LiveQueryException {
         return s.h.change(false);
     }
 
-    /** Engine + encoding: as {@link #engine}, and every delivered frame is encoded with toJson (eid, cursor, row). */
+    /** Engine + encoding: as {@link #engine}, and every delivered frame is encoded with FrameCodec.toJson (eid, cursor, row). */
     @Benchmark
-    public long engineEncode(Engine s) throws LiveQueryException {
+    public long engineEncode(Subscribed s) throws LiveQueryException {
         return s.h.change(true);
     }
 

@@ -167,23 +167,23 @@ public final class EngineReport {
 
     /** PROTOCOL §3 splice semantics, applied to a client's list of ids. */
     static void apply(List<String> replica, Frame f) {
-        switch (f.op()) {
-            case RESET -> replica.clear();
-            case ENTER -> replica.add(f.newIndex(), f.id());
-            case LEAVE -> check(replica.remove(f.oldIndex()), f);
-            case UPDATE -> check(replica.get(f.newIndex()), f);
-            case MOVE -> {
-                check(replica.remove(f.oldIndex()), f);
-                replica.add(f.newIndex(), f.id());
+        switch (f) {
+            case Frame.Reset r -> replica.clear();
+            case Frame.Enter e -> replica.add(e.newIndex(), e.id());
+            case Frame.Leave l -> check(replica.remove(l.oldIndex()), l);
+            case Frame.Update u -> check(replica.get(u.newIndex()), u);
+            case Frame.Move m -> {
+                check(replica.remove(m.oldIndex()), m);
+                replica.add(m.newIndex(), m.id());
             }
             default -> {
             }
         }
     }
 
-    private static void check(String held, Frame f) {
+    private static void check(String held, Frame.RowFrame f) {
         if (!held.equals(f.id())) {
-            throw new IllegalStateException("frame " + f.op() + " names " + f.id() + " at a place holding " + held);
+            throw new IllegalStateException("frame " + f + " names " + f.id() + " at a place holding " + held);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.livequery.gateway.delivery;
 
 import dev.livequery.core.Frame;
+import dev.livequery.core.FrameCodec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,7 +138,7 @@ public final class Connections implements AutoCloseable {
         List<Outbound> all = new ArrayList<>(open);
         for (Outbound o : all) {
             for (Slot s : new ArrayList<>(o.slots())) {
-                s.end(Frame.closed("shutdown").toJson(s.name));
+                s.end(FrameCodec.toJson(Frame.closed(Frame.Closed.Cause.SHUTDOWN), s.name));
             }
             o.closeAfterDrain(Close.SHUTDOWN);
         }

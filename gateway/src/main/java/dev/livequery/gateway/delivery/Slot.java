@@ -1,6 +1,6 @@
 package dev.livequery.gateway.delivery;
 
-import dev.livequery.core.Frame;
+import dev.livequery.core.FrameCodec;
 import dev.livequery.core.Subscription;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,7 +27,7 @@ public final class Slot {
     Slot(Outbound owner, String name) {
         this.owner = owner;
         this.name = name;
-        this.subMember = name == null ? null : Frame.subMember(name);
+        this.subMember = name == null ? null : FrameCodec.subMember(name);
     }
 
     /** The wakeup to hand to {@code Backend.subscribe}. */

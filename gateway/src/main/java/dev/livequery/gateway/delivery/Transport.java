@@ -31,7 +31,7 @@ public interface Transport {
     Kind kind();
 
     /**
-     * Writes one frame; {@code subMember} is {@link Frame#subMember} of the subscription's id (WebSocket)
+     * Writes one frame; {@code subMember} is {@link dev.livequery.core.FrameCodec#subMember} of the subscription's id (WebSocket)
      * or null (SSE). Returns the bytes of JSON written. May buffer.
      */
     int write(Frame frame, byte[] subMember) throws IOException;

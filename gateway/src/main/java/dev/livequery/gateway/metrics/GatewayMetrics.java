@@ -85,12 +85,12 @@ public final class GatewayMetrics implements DeliveryMetrics {
         if (frame == null) {
             return;
         }
-        if (frame.op() == Frame.Op.RESET) {
-            registry.counter("livequery_resets_total", "cause", frame.cause()).increment();
-            if ("resume_miss".equals(frame.cause())) {
+        if (frame instanceof Frame.Reset r) {
+            registry.counter("livequery_resets_total", "cause", r.cause()).increment();
+            if ("resume_miss".equals(r.cause())) {
                 resumeMiss.increment();
             }
-        } else if (frame.op() == Frame.Op.READY && frame.resumed()) {
+        } else if (frame instanceof Frame.Ready r && r.resumed()) {
             resumeHit.increment();
         }
     }

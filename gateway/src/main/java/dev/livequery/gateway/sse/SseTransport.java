@@ -1,6 +1,7 @@
 package dev.livequery.gateway.sse;
 
 import dev.livequery.core.Frame;
+import dev.livequery.core.FrameCodec;
 import dev.livequery.gateway.delivery.Close;
 import dev.livequery.gateway.delivery.Transport;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class SseTransport implements Transport {
     @Override
     public int write(Frame frame, byte[] subMember) throws IOException {
         String eid = frame.eid();
-        int n = frame.length(subMember);
+        int n = FrameCodec.length(frame, subMember);
         if (eid != null) {
             put(ID);
             put(eid.getBytes(StandardCharsets.US_ASCII)); // base64url or "~"
@@ -49,7 +50,7 @@ final class SseTransport implements Transport {
         }
         put(DATA);
         room(n);
-        len = frame.writeTo(buf, len, subMember);
+        len = FrameCodec.writeTo(frame, buf, len, subMember);
         put((byte) '\n');
         put((byte) '\n');
         spill();

@@ -9,6 +9,7 @@ import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_SUB;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Backend;
 import dev.livequery.core.Frame;
+import dev.livequery.core.FrameCodec;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
 import dev.livequery.core.Subscription;
@@ -197,7 +198,7 @@ final class LiveSocket implements WsListener {
                 case "subscribe" -> subscribe(WsCommand.sub(msg), msg);
                 case "reanchor" -> reanchor(WsCommand.sub(msg), msg);
                 case "unsubscribe" -> unsubscribe(WsCommand.sub(msg));
-                case "ping" -> out.reply(Frame.pong().toJson(null));
+                case "ping" -> out.reply(FrameCodec.toJson(Frame.pong(), null));
                 default -> throw new LiveQueryException(BAD_REQUEST, "unknown action '" + action
                         + "' (expected subscribe, reanchor, unsubscribe, ping or auth)");
             }
@@ -248,10 +249,10 @@ final class LiveSocket implements WsListener {
             throw new LiveQueryException(UNKNOWN_SUB, "no subscription '" + sub + "' on this connection");
         }
         auth.ended(sub);
-        slot.end(Frame.closed("unsubscribed").toJson(sub));
+        slot.end(FrameCodec.toJson(Frame.closed(Frame.Closed.Cause.UNSUBSCRIBED), sub));
     }
 
     private void error(String sub, LiveQueryException e) {
-        out.reply(Frame.error(e.code(), e.getMessage()).toJson(sub));
+        out.reply(FrameCodec.toJson(Frame.error(e.code(), e.getMessage()), sub));
     }
 }

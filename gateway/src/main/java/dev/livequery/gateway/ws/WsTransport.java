@@ -1,6 +1,7 @@
 package dev.livequery.gateway.ws;
 
 import dev.livequery.core.Frame;
+import dev.livequery.core.FrameCodec;
 import dev.livequery.gateway.delivery.Close;
 import dev.livequery.gateway.delivery.Transport;
 import io.helidon.common.buffers.BufferData;
@@ -47,15 +48,15 @@ final class WsTransport implements Transport {
 
     @Override
     public int write(Frame frame, byte[] subMember) {
-        int n = frame.length(subMember);
+        int n = FrameCodec.length(frame, subMember);
         if (socket == null) {
             byte[] b = new byte[n];
-            frame.writeTo(b, 0, subMember);
+            FrameCodec.writeTo(frame, b, 0, subMember);
             session.send(new String(b, StandardCharsets.UTF_8), true);
             return n;
         }
         int at = header(FIN_TEXT, n);
-        frame.writeTo(buf, at, subMember);
+        FrameCodec.writeTo(frame, buf, at, subMember);
         len = at + n;
         spill();
         return n;

@@ -1,8 +1,8 @@
 package dev.livequery.shard.backend;
 
+import dev.livequery.core.Engine;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
-import dev.livequery.core.LocalBackend;
 import dev.livequery.core.Query;
 import dev.livequery.core.QueryResult;
 import dev.livequery.shard.store.RowStore;
@@ -31,7 +31,7 @@ final class OneShotQueries {
         } catch (RedisException e) {
             throw RowStore.unavailable(e);
         }
-        try (LocalBackend tmp = new LocalBackend(options, epoch)) {
+        try (Engine tmp = new Engine(options, epoch)) {
             tmp.restore(table, ts.rows(), ts.seq(), "subscribe");
             return tmp.query(query);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Frame;
+import dev.livequery.core.FrameCodec;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
@@ -169,7 +170,7 @@ final class RemoteSubscription implements Subscription {
     private void live() {
         if (staleTold) {
             staleTold = false;
-            offerLocalLocked(Frame.status("live"));
+            offerLocalLocked(Frame.status(Frame.Status.State.LIVE));
         }
     }
 
@@ -207,7 +208,7 @@ final class RemoteSubscription implements Subscription {
         long ref = acked && sender != null && att != null ? Math.max(lastHeard, lastGoodNanos) : lastGoodNanos;
         if (!staleTold && now - ref > staleNanos) {
             staleTold = true;
-            offerLocalLocked(Frame.status("stale"));
+            offerLocalLocked(Frame.status(Frame.Status.State.STALE));
         }
         if (needsAttach) {
             return true;
@@ -227,7 +228,7 @@ final class RemoteSubscription implements Subscription {
     synchronized void stale() {
         if (!staleTold && !closed) {
             staleTold = true;
-            offerLocalLocked(Frame.status("stale"));
+            offerLocalLocked(Frame.status(Frame.Status.State.STALE));
         }
     }
 
@@ -273,7 +274,7 @@ final class RemoteSubscription implements Subscription {
                 } else if ("ready".equals(op)) {
                     rewriteFrom = null; // resumed without a reset: nothing to rename
                 }
-                frames.add(Frame.decode(o));
+                frames.add(FrameCodec.decode(o));
             }
         } catch (Exception e) {
             detach(att);

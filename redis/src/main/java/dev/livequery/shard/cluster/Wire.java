@@ -3,6 +3,7 @@ package dev.livequery.shard.cluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Frame;
+import dev.livequery.core.FrameCodec;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
@@ -74,7 +75,7 @@ public final class Wire {
             if (i > 0) {
                 b.append(',');
             }
-            b.append(frames.get(i).toJson(null));
+            b.append(FrameCodec.toJson(frames.get(i), null));
         }
         return b.append(']').toString();
     }

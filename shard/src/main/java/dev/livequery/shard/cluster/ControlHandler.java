@@ -1,7 +1,7 @@
 package dev.livequery.shard.cluster;
 
+import dev.livequery.core.Engine;
 import dev.livequery.core.LiveQueryException;
-import dev.livequery.core.LocalBackend;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
 import dev.livequery.shard.store.StreamReader;
@@ -28,7 +28,7 @@ final class ControlHandler {
     /** What the handler needs of the shard's partitions (main thread only). */
     interface Parts {
         /** The engine of a partition this shard holds the lease of, loaded if need be. */
-        LocalBackend load(int p) throws LiveQueryException;
+        Engine load(int p) throws LiveQueryException;
 
         /** Closes an attachment's subscription and forgets it. */
         void close(Hosted h);
@@ -135,7 +135,7 @@ final class ControlHandler {
             }
             return;
         }
-        LocalBackend engine = parts.load(p);
+        Engine engine = parts.load(p);
         Hosted old = hosted.get(c.gw() + "/" + c.sid());
         if (old != null) {
             parts.close(old);

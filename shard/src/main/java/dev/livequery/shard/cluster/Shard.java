@@ -1,8 +1,8 @@
 package dev.livequery.shard.cluster;
 
+import dev.livequery.core.Engine;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
-import dev.livequery.core.LocalBackend;
 import dev.livequery.core.Subscription;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
@@ -86,14 +86,14 @@ public final class Shard implements AutoCloseable {
 
     private static final class Part {
         final int p;
-        final LocalBackend engine;
+        final Engine engine;
         /** The partition's history generation the engine was built at. */
         final long gen;
         volatile String lastId;
         /** A lost write was found here and a new epoch started (main thread only). */
         boolean regressed;
 
-        Part(int p, LocalBackend engine, long gen, String lastId) {
+        Part(int p, Engine engine, long gen, String lastId) {
             this.p = p;
             this.engine = engine;
             this.gen = gen;
@@ -133,7 +133,7 @@ public final class Shard implements AutoCloseable {
                 gw -> main.execute(() -> gatewayGone(gw)), publishLag, publishFailures);
         this.control = new ControlHandler(id, redis, main, leases, () -> live, new ControlHandler.Parts() {
             @Override
-            public LocalBackend load(int p) throws LiveQueryException {
+            public Engine load(int p) throws LiveQueryException {
                 return Shard.this.load(p).engine;
             }
 
@@ -390,7 +390,7 @@ public final class Shard implements AutoCloseable {
             from = page.get(page.size() - 1).streamId();
         }
         long gen = store.generations(List.of(p), durableRestarts).get(0);
-        LocalBackend engine = new LocalBackend(cfg.options(), epochOf(epoch, gen));
+        Engine engine = new Engine(cfg.options(), epochOf(epoch, gen));
         Map<String, List<RowStore.Change>> byTable = new HashMap<>();
         for (RowStore.Change c : all) {
             byTable.computeIfAbsent(c.table(), t -> new ArrayList<>()).add(c);
@@ -620,7 +620,7 @@ public final class Shard implements AutoCloseable {
     }
 
     /** For tests: the engine of a loaded partition, or null. */
-    LocalBackend engine(int p) {
+    Engine engine(int p) {
         Part pt = loaded.get(p);
         return pt == null ? null : pt.engine;
     }
