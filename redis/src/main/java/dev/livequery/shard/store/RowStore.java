@@ -63,9 +63,12 @@ public final class RowStore {
     // `bytes` counts the images the stream holds (see ENTRY_OVERHEAD), so the byte bound needs no scan.
     // With a 6th key (an idempotency key): if it holds a result, that result is the answer and
     // nothing is written; else the versions are stored there for the horizon after the write.
-    private static final Redis.Script WRITE = Redis.Script.of("""
-            if KEYS[6] then
-              local done = redis.call('GET', KEYS[6])
+    // ${IDEM} is the idempotency key expression and ${CHECKED} runs once every precondition
+    // passed, before anything is written: SourceWrites composes its fenced, positioned write from
+    // this same text (writeScript), so the two cannot drift.
+    static final String WRITE_LUA = """
+            if ${IDEM} then
+              local done = redis.call('GET', ${IDEM})
               if done then
                 local out = {'OK'}
                 for v in string.gmatch(done, '[^,]+') do out[#out + 1] = v end
@@ -87,6 +90,7 @@ public final class RowStore {
               elseif ifm ~= '' and v ~= ifm then return {'412', id, v or ''} end
               if kind == 'D' and not cur then return {'404', id, ''} end
             end
+            ${CHECKED}
             local out = {'OK'}
             local added, last = 0, 0
             for i = 0, n - 1 do
@@ -106,8 +110,8 @@ public final class RowStore {
               out[#out + 1] = tostring(v)
             end
             redis.call('SADD', KEYS[5], ARGV[1])
-            if KEYS[6] then
-              redis.call('SET', KEYS[6], table.concat(out, ',', 2), 'PX', math.max(tonumber(ARGV[5]), 60000))
+            if ${IDEM} then
+              redis.call('SET', ${IDEM}, table.concat(out, ',', 2), 'PX', math.max(tonumber(ARGV[5]), 60000))
             end
             local bytes = redis.call('INCRBY', KEYS[4], added)
             local keep, cap, maxb = tonumber(ARGV[4]), tonumber(ARGV[2]), tonumber(ARGV[6])
@@ -157,7 +161,14 @@ public final class RowStore {
               end
             end
             return out
-            """.replace("${SIZE}", Long.toString(RowStore.ENTRY_OVERHEAD)));
+            """.replace("${SIZE}", Long.toString(RowStore.ENTRY_OVERHEAD));
+
+    private static final Redis.Script WRITE = writeScript("", "KEYS[6]", "");
+
+    /** The write script with {@code prelude} before it, {@code idem} as its idempotency key and {@code checked} hooked in. */
+    static Redis.Script writeScript(String prelude, String idem, String checked) {
+        return Redis.Script.of(prelude + WRITE_LUA.replace("${IDEM}", idem).replace("${CHECKED}", checked));
+    }
 
     // KEYS: tables, changes (of one partition; the per-table keys share its hash tag).
     // Returns {lastStreamId, table1, seq1, {id, val, ...}, table2, ...} read atomically.
@@ -355,13 +366,29 @@ public final class RowStore {
      * (at least a minute): a retry with the key answers the first result and writes nothing.
      */
     public List<Long> write(String table, List<Op> ops, String idempotencyKey) throws LiveQueryException {
+        String[] keys = idempotencyKey == null ? writeKeys(table)
+                : writeKeys(table, Keys.idempotency(Keys.partition(table), table, idempotencyKey));
+        List<Object> r;
+        try {
+            r = redis.eval(WRITE, ScriptOutputType.MULTI, keys, writeArgs(table, ops));
+        } catch (RedisException e) {
+            throw unavailable(e);
+        }
+        return versions(table, ops, r);
+    }
+
+    /** The write script's keys for {@code table}, then {@code extra}. */
+    static String[] writeKeys(String table, String... extra) {
         int p = Keys.partition(table);
-        String[] keys = idempotencyKey == null
-                ? new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
-                    Keys.tables(p)}
-                : new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
-                    Keys.tables(p), Keys.idempotency(p, table, idempotencyKey)};
-        String[] args = new String[6 + ops.size() * 4];
+        String[] keys = {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p), Keys.tables(p)};
+        String[] out = java.util.Arrays.copyOf(keys, keys.length + extra.length);
+        System.arraycopy(extra, 0, out, keys.length, extra.length);
+        return out;
+    }
+
+    /** The write script's arguments: table, bounds, the ops, then {@code tail} (ARGV[7 + 4n]...). */
+    String[] writeArgs(String table, List<Op> ops, String... tail) {
+        String[] args = new String[6 + ops.size() * 4 + tail.length];
         args[0] = table;
         args[1] = Integer.toString(hardCap);
         args[2] = Integer.toString(ops.size());
@@ -375,12 +402,12 @@ public final class RowStore {
             args[i++] = op.absent() ? "A" : op.ifMatch() == null ? "" : op.ifMatch().toString();
             args[i++] = op.after() == null ? "" : op.after().toString();
         }
-        List<Object> r;
-        try {
-            r = redis.eval(WRITE, ScriptOutputType.MULTI, keys, args);
-        } catch (RedisException e) {
-            throw unavailable(e);
-        }
+        System.arraycopy(tail, 0, args, i, tail.length);
+        return args;
+    }
+
+    /** The versions of an {@code OK} answer of the write script, or the error its other answers mean. */
+    static List<Long> versions(String table, List<Op> ops, List<Object> r) throws LiveQueryException {
         String status = (String) r.get(0);
         switch (status) {
             case "OK" -> {

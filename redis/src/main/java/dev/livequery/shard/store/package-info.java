@@ -5,5 +5,9 @@
  * cache). Key layout: see {@link dev.livequery.shard.store.Keys}. Single streams (a shard's
  * control stream, a gateway's delivery stream) are read by one
  * {@link dev.livequery.shard.store.StreamReader} each, the same loop in shard and gateway.
+ *
+ * <p>A change data capture source writes through {@link dev.livequery.shard.store.SourceWrites}:
+ * the same write script with a prelude (fence and duplicate check) and a hook that stores the
+ * source's position in the same script, once every row precondition passed.
  */
 package dev.livequery.shard.store;
