@@ -139,9 +139,14 @@ final class Catalog {
             try (Statement s = c.createStatement()) {
                 // Identifiers were checked to be plain lower-case names, so they need no quoting.
                 s.execute("create publication " + config.publication() + " for table " + String.join(", ", names));
+                LOG.info("created publication " + config.publication() + " for " + String.join(", ", names));
+                return;
+            } catch (SQLException e) {
+                if (!"42710".equals(e.getSQLState())) {
+                    throw e;
+                }
+                // duplicate_object: another gateway (cluster mode) created it a moment ago; check it as existing
             }
-            LOG.info("created publication " + config.publication() + " for " + String.join(", ", names));
-            return;
         }
         Set<String> published = new HashSet<>();
         try (PreparedStatement s = c.prepareStatement(

@@ -23,15 +23,15 @@ import java.util.logging.Logger;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
- * One PostgreSQL source in embedded mode: Debezium's embedded engine streams the publication,
- * {@link Transactions} cuts the stream into snapshot and transactions, and each is applied to the
- * {@link LocalBackend} as one atomic step per table. The slot is acknowledged (Debezium commits
- * the offset) only for records whose unit was applied.
+ * One PostgreSQL source: Debezium's embedded engine streams the publication, {@link Transactions}
+ * cuts the stream into snapshot and transactions, and each is handed to an {@link Applier} (the
+ * gateway's engine in embedded mode, Redis under the source lease in cluster mode). The slot is
+ * acknowledged (Debezium commits the offset) only for records whose unit was applied.
  *
- * <p>Exactly once within a process: a transaction whose commit LSN is at or below the last
- * applied one is a replay (Debezium restarted its task after a lost connection) and is skipped.
+ * <p>Exactly once: a transaction the applier reports as applied before (a replay after Debezium
+ * restarted its task, or after a takeover) is skipped and counted as a duplicate.
  *
- * <p>When the restarted task cannot connect either (Postgres still down or starting up), the
+ * <p>When the restarted task cannot connect either (Postgres down or starting up), the
  * engine stops for good; a connection failure then rebuilds it ({@link Reconnects}: 0.5 s
  * doubling to 10 s, for as long as it takes), resuming from the offsets it committed
  * ({@link HeldOffsets}), i.e. after the last applied transaction.

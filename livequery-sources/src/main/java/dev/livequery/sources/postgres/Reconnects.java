@@ -25,6 +25,13 @@ final class Reconnects {
             if (t instanceof SQLException && String.valueOf(t.getMessage()).contains("connection attempt failed")) {
                 return true;
             }
+            // A rebuilt engine validates its config first, by connecting; when Postgres is still
+            // down that fails as a DebeziumException that carries PgJDBC's message but not its cause.
+            if (t instanceof io.debezium.DebeziumException
+                    && String.valueOf(t.getMessage()).startsWith("Connector configuration is not valid")
+                    && String.valueOf(t.getMessage()).contains("connection attempt failed")) {
+                return true;
+            }
             if (t instanceof EOFException || t instanceof SocketException
                     || t instanceof java.net.SocketTimeoutException
                     || t instanceof org.apache.kafka.connect.errors.RetriableException) {
