@@ -26,10 +26,11 @@ final class Reconnects {
                 return true;
             }
             // A rebuilt engine validates its config first, by connecting; when Postgres is still
-            // down that fails as a DebeziumException that carries PgJDBC's message but not its cause.
+            // down, shutting down or starting up, that fails as a DebeziumException that carries
+            // PgJDBC's message but not its cause. The same config was valid when the source
+            // started, so this is the connection (each attempt logs the message).
             if (t instanceof io.debezium.DebeziumException
-                    && String.valueOf(t.getMessage()).startsWith("Connector configuration is not valid")
-                    && String.valueOf(t.getMessage()).contains("connection attempt failed")) {
+                    && String.valueOf(t.getMessage()).startsWith("Connector configuration is not valid")) {
                 return true;
             }
             if (t instanceof EOFException || t instanceof SocketException
