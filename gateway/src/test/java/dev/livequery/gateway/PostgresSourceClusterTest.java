@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.Json;
-import dev.livequery.gateway.PostgresSourceWireTest.Fault;
 import dev.livequery.gateway.PostgresSourceWireTest.Window;
 import dev.livequery.gateway.PostgresSourceWireTest.Workload;
 import dev.livequery.shard.RedisProcess;
@@ -27,14 +26,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Cluster mode of the Postgres source: two gateway processes configured with the same source
  * over a real redis-server and two shards; one holds the source lease and streams, the other
  * stands by. A SQL workload of multi-row transactions over two tables runs; the holder is
- * SIGKILLed while it is applying it, the other takes the lease over once it expires and resumes
- * from the position stored with the last applied transaction. At the end every window (WebSocket,
+ * SIGKILLed (or paused past its lease) while it is applying it, the other takes the lease over
+ * once it expires and resumes from the position stored with the last applied transaction. At the end every window (WebSocket,
  * on the surviving gateway) equals Postgres and was never reset, and the change counts stored
  * atomically with the positions add up to exactly the row changes the workload committed: no
  * transaction missing, none applied twice.
@@ -42,8 +42,17 @@ import org.junit.jupiter.api.Test;
 @Slow
 @Cluster
 class PostgresSourceClusterTest {
-    @Test
-    void theStandbyTakesOverFromTheStoredPositionWhenTheHolderIsKilled() throws Exception {
+    /**
+     * KILL: SIGKILL, its lease expires. PAUSE: SIGSTOP past the lease TTL, so the standby claims
+     * the tables while the paused holder still streams (its replication connection holds the
+     * slot, so the standby cannot start until it is gone); SIGCONT: the old holder's next writes
+     * are refused by the fence, it stops, and one of the two streams from the stored position.
+     */
+    enum Fault { KILL, PAUSE }
+
+    @ParameterizedTest
+    @EnumSource(Fault.class)
+    void theSourceMovesToTheOtherGatewayFromTheStoredPosition(Fault fault) throws Exception {
         long seed = Long.getLong("lq.seed", new Random().nextLong());
         String context = "seed " + seed + " (rerun with -Dlq.seed=" + seed + ")";
         EngineOptions options = EngineOptions.defaults().withHorizon(10_000, Duration.ofMinutes(5), 1_000_000);
@@ -66,7 +75,7 @@ class PostgresSourceClusterTest {
             env.put("LIVEQUERY_SOURCES_POSTGRES_TABLES_1_TABLE", "pairs");
             List<GatewayProcess> gws = GatewayProcess.startAll(2, redis.uri(), env);
             try {
-                run(w, gws, probe, context);
+                run(fault, w, gws, probe, context + ", fault " + fault);
             } catch (Throwable t) {
                 for (GatewayProcess g : gws) {
                     System.out.println("gateway " + g.port + " log:\n" + g.logText());
@@ -78,7 +87,7 @@ class PostgresSourceClusterTest {
         }
     }
 
-    private void run(Workload w, List<GatewayProcess> gws, Redis redis, String context) throws Exception {
+    private void run(Fault fault, Workload w, List<GatewayProcess> gws, Redis redis, String context) throws Exception {
         GatewayProcess[] owner = new GatewayProcess[1];
         await("one gateway holds the source lease and streams").atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -117,11 +126,11 @@ class PostgresSourceClusterTest {
                         .isEqualTo(w.oracle(windows.get(1).sql())));
 
         // A backlog the holder is still applying when it is killed.
-        w.run(40, Fault.NONE, null);
+        w.run(40, PostgresSourceWireTest.Fault.NONE, null);
         long before = w.changes;
         CompletableFuture<Void> more = CompletableFuture.runAsync(() -> {
             try {
-                w.run(80, Fault.NONE, null);
+                w.run(80, PostgresSourceWireTest.Fault.NONE, null);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -129,20 +138,44 @@ class PostgresSourceClusterTest {
         await("the holder is streaming the second batch").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(20)).until(() -> applied(redis) > before || more.isDone());
         long atKill = applied(redis);
-        a.sigkill();
         long killed = System.nanoTime();
+        GatewayProcess streams = b;
+        if (fault == Fault.KILL) {
+            a.sigkill();
+        } else {
+            String lease = redis.cmd().get(Keys.sourceOwner("livequery"));
+            long fence = Long.parseLong(lease.substring(lease.lastIndexOf(':') + 1));
+            GatewayPauseTest.signal(a, "STOP");
+            try {
+                await("the standby claims the tables while the holder is paused").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(100)).until(() -> {
+                            String f = redis.cmd().hget(Keys.sourcePosition("livequery", "items"), "fence");
+                            return f != null && Long.parseLong(f) > fence;
+                        });
+            } finally {
+                GatewayPauseTest.signal(a, "CONT");
+            }
+        }
         more.get();
-        assertThat(atKill).as("killed mid-stream: changes applied at the kill vs committed (%s)", context)
+        assertThat(atKill).as("stopped mid-stream: changes applied at the fault vs committed (%s)", context)
                 .isLessThan(w.changes);
 
-        await("the standby takes the source over").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        GatewayProcess[] now = new GatewayProcess[1];
+        await("a gateway streams the source again").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
                 .until(() -> {
-                    JsonNode s = source(b);
-                    return s.path("role").asText().equals("owner") && s.path("state").asText().equals("streaming");
+                    for (GatewayProcess g : fault == Fault.KILL ? List.of(b) : gws) {
+                        JsonNode s = source(g);
+                        if (s.path("role").asText().equals("owner") && s.path("state").asText().equals("streaming")) {
+                            now[0] = g;
+                            return true;
+                        }
+                    }
+                    return false;
                 });
-        System.out.println("source taken over " + Duration.ofNanos(System.nanoTime() - killed).toMillis()
-                + " ms after the SIGKILL (lease TTL 3000 ms)");
-        w.run(30, Fault.NONE, null); // and it keeps following Postgres
+        streams = now[0];
+        System.out.println("source streamed again " + Duration.ofNanos(System.nanoTime() - killed).toMillis()
+                + " ms after the " + fault + " of its holder (lease TTL 3000 ms)");
+        w.run(30, PostgresSourceWireTest.Fault.NONE, null); // and it keeps following Postgres
 
         await("every window equals Postgres").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> {
@@ -158,8 +191,15 @@ class PostgresSourceClusterTest {
             assertThat(win.replica().resetCauses()).as("%s: a takeover is invisible to clients, %s", win.name(), context)
                     .containsExactly("subscribe");
         }
-        assertThat(metric(b, "source_snapshots")).as("the successor resumed, it did not snapshot again").isZero();
-        assertThat(metric(b, "source_takeovers")).isEqualTo(1);
+        if (fault == Fault.KILL) {
+            assertThat(metric(streams, "source_snapshots")).as("the successor resumed, it did not snapshot again").isZero();
+            assertThat(metric(streams, "source_takeovers")).isEqualTo(1);
+        }
+        for (GatewayProcess g : gws) {
+            if (g.process.isAlive() && g != streams) {
+                assertThat(source(g).path("role").asText()).as("one holder at a time").isEqualTo("standby");
+            }
+        }
         ws.close();
     }
 
