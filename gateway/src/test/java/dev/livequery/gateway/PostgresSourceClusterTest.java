@@ -9,6 +9,7 @@ import dev.livequery.core.Json;
 import dev.livequery.gateway.PostgresSourceWireTest.Window;
 import dev.livequery.gateway.PostgresSourceWireTest.Workload;
 import dev.livequery.shard.RedisProcess;
+import dev.livequery.shard.backend.RedisBackend;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
@@ -42,6 +43,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Slow
 @Cluster
 class PostgresSourceClusterTest {
+    static final EngineOptions OPTIONS = EngineOptions.defaults().withHorizon(10_000, Duration.ofMinutes(5), 1_000_000);
+
     /**
      * KILL: SIGKILL, its lease expires. PAUSE: SIGSTOP past the lease TTL, so the standby claims
      * the tables while the paused holder still streams (its replication connection holds the
@@ -55,7 +58,7 @@ class PostgresSourceClusterTest {
     void theSourceMovesToTheOtherGatewayFromTheStoredPosition(Fault fault) throws Exception {
         long seed = Long.getLong("lq.seed", new Random().nextLong());
         String context = "seed " + seed + " (rerun with -Dlq.seed=" + seed + ")";
-        EngineOptions options = EngineOptions.defaults().withHorizon(10_000, Duration.ofMinutes(5), 1_000_000);
+        EngineOptions options = OPTIONS;
         try (PostgresProcess pg = PostgresProcess.start();
                 RedisProcess redis = RedisProcess.start(false);
                 Redis probe = Redis.connect(redis.uri(), Duration.ofSeconds(2));
@@ -75,7 +78,7 @@ class PostgresSourceClusterTest {
             env.put("LIVEQUERY_SOURCES_POSTGRES_TABLES_1_TABLE", "pairs");
             List<GatewayProcess> gws = GatewayProcess.startAll(2, redis.uri(), env);
             try {
-                run(fault, w, gws, probe, context + ", fault " + fault);
+                run(fault, w, gws, probe, redis.uri(), context + ", fault " + fault);
             } catch (Throwable t) {
                 for (GatewayProcess g : gws) {
                     System.out.println("gateway " + g.port + " log:\n" + g.logText());
@@ -87,7 +90,8 @@ class PostgresSourceClusterTest {
         }
     }
 
-    private void run(Fault fault, Workload w, List<GatewayProcess> gws, Redis redis, String context) throws Exception {
+    private void run(Fault fault, Workload w, List<GatewayProcess> gws, Redis redis, String redisUri, String context)
+            throws Exception {
         GatewayProcess[] owner = new GatewayProcess[1];
         await("one gateway holds the source lease and streams").atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -125,6 +129,24 @@ class PostgresSourceClusterTest {
                 assertThat(PostgresSourceWireTest.rows(windows.get(1).replica().rows()))
                         .isEqualTo(w.oracle(windows.get(1).sql())));
 
+        // A gateway's backend in this JVM: its probe drains a window of the balanced pairs as the
+        // shards deliver it, and must never see half a transaction.
+        try (RedisBackend probeGateway = new RedisBackend(OPTIONS, redisUri, "pgc-probe", new SimpleMeterRegistry())) {
+            await().atMost(Duration.ofSeconds(30)).until(probeGateway::ready);
+            PostgresSourceWireTest.Probe probe = new PostgresSourceWireTest.Probe(probeGateway);
+            try {
+                workload(fault, w, gws, a, b, windows, redis, context);
+            } finally {
+                probe.stop();
+            }
+            assertThat(probe.violations).as("probe saw half a transaction, %s", context).isEmpty();
+            assertThat(probe.checks.get()).as("the probe drained mid-stream").isGreaterThan(3);
+        }
+        ws.close();
+    }
+
+    private void workload(Fault fault, Workload w, List<GatewayProcess> gws, GatewayProcess a, GatewayProcess b,
+            List<Window> windows, Redis redis, String context) throws Exception {
         // A backlog the holder is still applying when it is killed.
         w.run(40, PostgresSourceWireTest.Fault.NONE, null);
         long before = w.changes;
@@ -200,7 +222,6 @@ class PostgresSourceClusterTest {
                 assertThat(source(g).path("role").asText()).as("one holder at a time").isEqualTo("standby");
             }
         }
-        ws.close();
     }
 
     /** Row changes applied to both tables, as counted by the write script that stored each transaction. */

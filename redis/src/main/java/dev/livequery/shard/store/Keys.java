@@ -51,7 +51,7 @@ public final class Keys {
         return "lq:" + tag(p) + ":tables";
     }
 
-    /** The partition's change stream (fields t, id, v, bv, b, a). */
+    /** The partition's change stream (fields t, id, v, bv, b, a, r = changes of the same write after this one). */
     public static String changes(int p) {
         return "lq:" + tag(p) + ":changes";
     }

@@ -40,9 +40,12 @@ public final class RowStore {
         }
     }
 
-    /** One change as the stream holds it. */
+    /**
+     * One change as the stream holds it. {@code rest}: how many changes of the same write follow it
+     * in the stream (a write's changes are consecutive); a reader applies them as one step.
+     */
     public record Change(String streamId, String table, String id, long version, long beforeVersion,
-            ObjectNode before, ObjectNode after) {
+            ObjectNode before, ObjectNode after, int rest) {
     }
 
     /** A table's rows and counter as of one stream position. */
@@ -104,7 +107,8 @@ public final class RowStore {
               else
                 redis.call('HSET', KEYS[1], id, v .. '|' .. json)
               end
-              redis.call('XADD', KEYS[3], '*', 't', ARGV[1], 'id', id, 'v', v, 'bv', bv or '0', 'b', bj or '', 'a', json)
+              redis.call('XADD', KEYS[3], '*', 't', ARGV[1], 'id', id, 'v', v, 'bv', bv or '0', 'b', bj or '', 'a', json,
+                  'r', n - 1 - i)
               last = ${SIZE} + #json + #(bj or '')
               added = added + last
               out[#out + 1] = tostring(v)
@@ -504,7 +508,8 @@ public final class RowStore {
     private static Change read(StreamMessage<String, String> m, boolean before) {
         Map<String, String> b = m.getBody();
         return new Change(m.getId(), b.get("t"), b.get("id"), Long.parseLong(b.get("v")),
-                Long.parseLong(b.getOrDefault("bv", "0")), before ? object(b.get("b")) : null, object(b.get("a")));
+                Long.parseLong(b.getOrDefault("bv", "0")), before ? object(b.get("b")) : null, object(b.get("a")),
+                Integer.parseInt(b.getOrDefault("r", "0")));
     }
 
     private static List<Row> rows(Object flat) {
