@@ -9,6 +9,7 @@ import dev.livequery.gateway.auth.Redact;
 import dev.livequery.gateway.demo.Demo;
 import io.helidon.config.Config;
 import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.sources.postgres.ClusterSource;
 import dev.livequery.sources.postgres.SourceException;
 import dev.livequery.sources.postgres.SourcedBackend;
 import io.helidon.logging.common.LogConfig;
@@ -43,19 +44,30 @@ public final class Main {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Backend backend = null;
         if (settings.backend().equals("redis")) {
-            if (config.get("livequery.sources.postgres.url").exists()) {
-                System.err.println("livequery: livequery.sources.postgres needs livequery.backend=local (the "
-                        + "cluster mode source is not built yet)");
-                System.exit(2);
-                return;
-            }
+            String id = settings.gatewayId() != null ? settings.gatewayId()
+                    : "gw-" + UUID.randomUUID().toString().substring(0, 8);
             try {
-                String id = settings.gatewayId() != null ? settings.gatewayId()
-                        : "gw-" + UUID.randomUUID().toString().substring(0, 8);
                 backend = new RedisBackend(engine, settings.redisUri(), id, registry);
             } catch (RuntimeException e) {
                 System.err.println("livequery: cannot reach Redis at " + Redact.uri(settings.redisUri())
                         + " (livequery.redis.uri / LIVEQUERY_REDIS_URI): " + Redact.text(e.getMessage()));
+                System.exit(2);
+                return;
+            }
+            try {
+                // Cluster mode: every gateway configured with the source competes for its lease; the holder streams it.
+                ClusterSource source = ClusterSource.attach(config.get("livequery.sources.postgres"), settings.redisUri(),
+                        engine, id);
+                if (source != null) {
+                    backend = new SourcedBackend(backend, source);
+                }
+            } catch (SourceException e) {
+                System.err.println("livequery: " + e.line());
+                System.exit(2);
+                return;
+            } catch (RuntimeException e) {
+                System.err.println("livequery: the postgres source cannot reach Redis at " + Redact.uri(settings.redisUri())
+                        + ": " + Redact.text(e.getMessage()));
                 System.exit(2);
                 return;
             }

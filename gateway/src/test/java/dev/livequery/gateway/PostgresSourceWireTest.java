@@ -400,7 +400,7 @@ class PostgresSourceWireTest {
         private final AtomicBoolean stop = new AtomicBoolean();
         private final Thread thread;
 
-        Probe(SourcedBackend backend) throws Exception {
+        Probe(dev.livequery.core.Backend backend) throws Exception {
             Semaphore wake = new Semaphore(0);
             Subscription sub = backend.subscribe(Query.parse(Json.MAPPER.readTree(
                     "{\"table\":\"pairs\",\"order\":[{\"field\":\"id\"}],\"limit\":50}")), null, wake::release);

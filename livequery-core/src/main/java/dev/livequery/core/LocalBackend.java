@@ -41,66 +41,9 @@ public final class LocalBackend implements Backend {
 
     // ---- for a source that numbers its changes upstream ---------------------------------------
 
-    /** One change of an upstream transaction: an upsert ({@code after} set), a delete, or a truncate. */
-    public record Change(String id, ObjectNode after, boolean truncate) {
-        public static Change upsert(String id, ObjectNode after) {
-            return new Change(id, after, false);
-        }
-
-        public static Change delete(String id) {
-            return new Change(id, null, false);
-        }
-
-        /** Deletes every row the table holds at this point of the transaction. */
-        public static Change truncation() {
-            return new Change(null, null, true);
-        }
-    }
-
-    /**
-     * Applies the changes of one upstream transaction (a Postgres source's) to one table as one
-     * atomic step: all of them under one hold of the table lock, and the frames they cause are
-     * held back from every subscription until the last is applied, so no consumer can drain a
-     * window that shows half of the transaction. Change {@code i} gets version
-     * {@code max(lastChange + 1, firstVersion) + i}: callers derive {@code firstVersion} from a
-     * position that only grows (a commit LSN), so versions stay monotonic, and the max keeps them
-     * so even when a transaction has more changes than the caller's numbering reserved.
-     * De-duplication is the caller's: it knows which transactions it applied.
-     *
-     * @return the last version assigned (the table's new last change), or the old one if empty
-     */
-    public long ingestAtomically(String table, long firstVersion, List<Change> changes) throws LiveQueryException {
-        for (Change c : changes) {
-            if (!c.truncate()) {
-                Rows.checkId(c.id());
-            }
-        }
-        Table t = engine.locked(table);
-        try {
-            long v = Math.max(t.seq + 1, firstVersion);
-            t.holdFrames();
-            try {
-                for (Change c : changes) {
-                    if (c.truncate()) {
-                        for (String id : List.copyOf(t.rows.keySet())) {
-                            t.applyAt(id, t.rows.get(id), null, v++);
-                        }
-                    } else {
-                        Row before = t.rows.get(c.id());
-                        if (before == null && c.after() == null) {
-                            continue; // a delete of a row a re-snapshot already lacks
-                        }
-                        Row after = c.after() == null ? null : new Row(c.id(), v, Rows.copy(c.id(), c.after()));
-                        t.applyAt(c.id(), before, after, v++);
-                    }
-                }
-            } finally {
-                t.releaseFrames();
-            }
-            return t.seq;
-        } finally {
-            t.lock.unlock();
-        }
+    /** {@link Engine#ingestAtomically}: one upstream transaction's changes to one table, as one step. */
+    public long ingestAtomically(String table, long firstVersion, List<Engine.Change> changes) throws LiveQueryException {
+        return engine.ingestAtomically(table, firstVersion, changes);
     }
 
     /** {@link Engine#restore}: a source's re-snapshot of a table. */

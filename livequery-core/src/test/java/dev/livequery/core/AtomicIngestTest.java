@@ -6,7 +6,7 @@ import static dev.livequery.core.Fixtures.obj;
 import static dev.livequery.core.Fixtures.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.livequery.core.LocalBackend.Change;
+import dev.livequery.core.Engine.Change;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

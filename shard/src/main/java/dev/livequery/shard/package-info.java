@@ -27,7 +27,9 @@
  * <h2>How a write reaches a subscriber on another gateway</h2>
  * Gateway A runs the write script (If-Match, INCR the table counter = version, HSET, XADD the
  * change with before- and after-image; atomic). The shard that holds the lease of the table's
- * partition tails that stream, {@code ingest}s the change into its engine, which queues splice
+ * partition tails that stream, {@code ingest}s the change into its engine (the changes of one
+ * write of several, a batch or a Postgres source transaction's share of a table, all at once
+ * with {@code ingestAtomically}: each entry says how many of its write follow it), which queues splice
  * frames for the subscriptions gateway B attached to it; the shard XADDs them (one batch per
  * drain, numbered per attachment) to B's delivery stream through a fenced script, and B hands
  * them, decoded, to the transport.

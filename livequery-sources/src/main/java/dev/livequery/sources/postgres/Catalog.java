@@ -34,7 +34,17 @@ final class Catalog {
     private Catalog() {
     }
 
-    static void check(PostgresSourceConfig config) throws SourceException {
+    /** What a start does with the replication slot. */
+    enum Slot {
+        /** Embedded mode: waits for it to be idle and drops it (its position is unknown here). */
+        DROP_IDLE,
+        /** Cluster mode, the lease holder: waits for it to be idle and resumes from it. */
+        RESUME,
+        /** Cluster mode, at start-up: another process may be streaming it; only the tables are checked. */
+        IGNORE
+    }
+
+    static void check(PostgresSourceConfig config, Slot slot) throws SourceException {
         try (Connection c = connect(config)) {
             String wal = one(c, "show wal_level");
             if (!"logical".equals(wal)) {
@@ -45,7 +55,9 @@ final class Catalog {
                 checkTable(c, t);
             }
             publication(c, config);
-            slot(c, config);
+            if (slot != Slot.IGNORE) {
+                slot(c, config, slot == Slot.DROP_IDLE);
+            }
         } catch (SQLException e) {
             throw new SourceException(Code.UNREACHABLE, "cannot query " + config.url() + " as '" + config.user() + "': "
                     + e.getMessage(), e);
@@ -127,9 +139,14 @@ final class Catalog {
             try (Statement s = c.createStatement()) {
                 // Identifiers were checked to be plain lower-case names, so they need no quoting.
                 s.execute("create publication " + config.publication() + " for table " + String.join(", ", names));
+                LOG.info("created publication " + config.publication() + " for " + String.join(", ", names));
+                return;
+            } catch (SQLException e) {
+                if (!"42710".equals(e.getSQLState())) {
+                    throw e;
+                }
+                // duplicate_object: another gateway (cluster mode) created it a moment ago; check it as existing
             }
-            LOG.info("created publication " + config.publication() + " for " + String.join(", ", names));
-            return;
         }
         Set<String> published = new HashSet<>();
         try (PreparedStatement s = c.prepareStatement(
@@ -155,7 +172,7 @@ final class Catalog {
      * this process no longer knows: it is dropped and the source starts over with a snapshot. A
      * slot in use means another process streams this source.
      */
-    private static void slot(Connection c, PostgresSourceConfig config) throws SQLException, SourceException {
+    private static void slot(Connection c, PostgresSourceConfig config, boolean drop) throws SQLException, SourceException {
         // A process killed a moment ago may still hold the slot until Postgres notices its socket closed.
         long deadline = System.nanoTime() + SLOT_WAIT.toNanos();
         while (true) {
@@ -184,6 +201,9 @@ final class Catalog {
                 throw new SourceException(Code.SLOT_IN_USE, "interrupted while replication slot " + config.slot()
                         + " was in use");
             }
+        }
+        if (!drop) {
+            return; // cluster mode: the stored position says where in this slot to resume
         }
         try (PreparedStatement s = c.prepareStatement("select pg_drop_replication_slot(?)")) {
             s.setString(1, config.slot());

@@ -22,7 +22,7 @@ final class EngineProperties {
                     + "' is not a JDBC URL PgJDBC accepts");
         }
         Properties p = new Properties();
-        p.setProperty("name", "livequery-postgres-" + config.slot());
+        p.setProperty("name", name(config));
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         // Embedded mode: the position lives in memory only (a gateway restart re-snapshots, PROTOCOL
         // notes), but outlives the engine, which PostgresSource rebuilds after a lost connection.
@@ -66,6 +66,11 @@ final class EngineProperties {
         // The task hands over what it has after at most this long (default 500 ms): commit → window latency.
         p.setProperty("poll.interval.ms", "25");
         return p;
+    }
+
+    /** The engine's name: the namespace of its offsets ({@link HeldOffsets#seed}). */
+    static String name(PostgresSourceConfig config) {
+        return "livequery-postgres-" + config.slot();
     }
 
     /** The topic Debezium names for a mapped table's data records. */

@@ -38,6 +38,24 @@ public final class HeldOffsets extends MemoryOffsetBackingStore {
         return null; // as Debezium's own memory store: only Kafka Connect's REST API asks
     }
 
+    /**
+     * Cluster mode: makes the engine that runs under {@code key} resume from a position stored in
+     * Redis ({@code partition}/{@code offset}: a record's {@code sourcePartition()} and
+     * {@code sourceOffset()}), serialised exactly as Connect's offset writer does (JSON without
+     * schemas, the key being {@code [engine name, partition]}), so the engine reads it as its own.
+     */
+    static void seed(String key, String engineName, Map<String, Object> partition, Map<String, Object> offset) {
+        org.apache.kafka.connect.json.JsonConverter keys = new org.apache.kafka.connect.json.JsonConverter();
+        keys.configure(Map.of("schemas.enable", "false"), true);
+        org.apache.kafka.connect.json.JsonConverter values = new org.apache.kafka.connect.json.JsonConverter();
+        values.configure(Map.of("schemas.enable", "false"), false);
+        Map<ByteBuffer, ByteBuffer> held = HELD.computeIfAbsent(key,
+                k -> java.util.Collections.synchronizedMap(new HashMap<>()));
+        held.clear();
+        held.put(ByteBuffer.wrap(keys.fromConnectData(engineName, null, java.util.Arrays.asList(engineName, partition))),
+                ByteBuffer.wrap(values.fromConnectData(engineName, null, offset)));
+    }
+
     static void drop(String key) {
         HELD.remove(key);
     }

@@ -1,13 +1,8 @@
 package dev.livequery.sources.postgres;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.LocalBackend;
-import dev.livequery.core.LocalBackend.Change;
-import dev.livequery.core.Row;
 import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
 import dev.livequery.sources.postgres.Transactions.Done;
-import dev.livequery.sources.postgres.Transactions.Pending;
 import dev.livequery.sources.postgres.Transactions.Snapshot;
 import dev.livequery.sources.postgres.Transactions.Txn;
 import io.debezium.embedded.Connect;
@@ -15,7 +10,6 @@ import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,20 +23,20 @@ import java.util.logging.Logger;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
- * One PostgreSQL source in embedded mode: Debezium's embedded engine streams the publication,
- * {@link Transactions} cuts the stream into snapshot and transactions, and each is applied to the
- * {@link LocalBackend} as one atomic step per table. The slot is acknowledged (Debezium commits
- * the offset) only for records whose unit was applied.
+ * One PostgreSQL source: Debezium's embedded engine streams the publication, {@link Transactions}
+ * cuts the stream into snapshot and transactions, and each is handed to an {@link Applier} (the
+ * gateway's engine in embedded mode, Redis under the source lease in cluster mode). The slot is
+ * acknowledged (Debezium commits the offset) only for records whose unit was applied.
  *
- * <p>Exactly once within a process: a transaction whose commit LSN is at or below the last
- * applied one is a replay (Debezium restarted its task after a lost connection) and is skipped.
+ * <p>Exactly once: a transaction the applier reports as applied before (a replay after Debezium
+ * restarted its task, or after a takeover) is skipped and counted as a duplicate.
  *
- * <p>When the restarted task cannot connect either (Postgres still down or starting up), the
+ * <p>When the restarted task cannot connect either (Postgres down or starting up), the
  * engine stops for good; a connection failure then rebuilds it ({@link Reconnects}: 0.5 s
  * doubling to 10 s, for as long as it takes), resuming from the offsets it committed
  * ({@link HeldOffsets}), i.e. after the last applied transaction.
  */
-public final class PostgresSource implements AutoCloseable {
+public final class PostgresSource implements SourceStatus {
     private static final Logger LOG = Logger.getLogger(PostgresSource.class.getName());
     /**
      * Debezium and Kafka Connect log every setting and state change at INFO; our own lines say
@@ -63,15 +57,12 @@ public final class PostgresSource implements AutoCloseable {
         return out;
     }
 
-    /** Versions are {@code commitLsn << 16 | i}: room for 65,536 changes per table per transaction. */
-    static final int VERSION_SHIFT = 16;
-
     /** What the source is doing, for {@code /health}. */
     public enum State { STARTING, STREAMING, RECONNECTING, FAILED, STOPPED }
 
     private final PostgresSourceConfig config;
-    private final LocalBackend backend;
-    private final String offsetsKey = "pg-source-" + SOURCES.incrementAndGet();
+    private final Applier applier;
+    private final String offsetsKey;
     /** Rebuilt with each engine: a unit the old engine left open is replayed whole by the new one. */
     private Transactions transactions;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "livequery-pg-source"));
@@ -96,19 +87,31 @@ public final class PostgresSource implements AutoCloseable {
     private volatile long lagMillis;
     private volatile boolean closing;
 
-    private PostgresSource(PostgresSourceConfig config, LocalBackend backend) {
+    private PostgresSource(PostgresSourceConfig config, Applier applier, String offsetsKey) {
         this.config = config;
-        this.backend = backend;
+        this.applier = applier;
+        this.offsetsKey = offsetsKey;
         this.transactions = new Transactions(config.tables());
     }
 
     /**
-     * Checks the database ({@link Catalog}), then starts streaming in the background. Every
-     * problem the database can show at start is thrown here, as one coded line.
+     * Embedded mode: checks the database ({@link Catalog}, dropping an idle slot of an earlier
+     * run), then starts streaming into {@code backend} in the background. Every problem the
+     * database can show at start is thrown here, as one coded line.
      */
     public static PostgresSource start(PostgresSourceConfig config, LocalBackend backend) throws SourceException {
-        Catalog.check(config);
-        PostgresSource s = new PostgresSource(config, backend);
+        return start(config, new LocalApplier(backend), Catalog.Slot.DROP_IDLE, "pg-source-" + SOURCES.incrementAndGet());
+    }
+
+    /**
+     * Checks the database, then streams into {@code applier}, resuming from the offsets held under
+     * {@code offsetsKey} ({@link HeldOffsets}; none: snapshot first). {@code slot}: whether a slot
+     * left by an earlier run is dropped (its position is unknown) or resumed from.
+     */
+    static PostgresSource start(PostgresSourceConfig config, Applier applier, Catalog.Slot slot, String offsetsKey)
+            throws SourceException {
+        Catalog.check(config, slot);
+        PostgresSource s = new PostgresSource(config, applier, offsetsKey);
         s.runEngine();
         LOG.info("postgres source: streaming publication " + config.publication() + " through slot " + config.slot()
                 + " of " + config.url() + " into " + config.tables().stream().map(TableMapping::table).toList());
@@ -124,6 +127,7 @@ public final class PostgresSource implements AutoCloseable {
         thread.execute(engine);
     }
 
+    @Override
     public PostgresSourceConfig config() {
         return config;
     }
@@ -147,7 +151,34 @@ public final class PostgresSource implements AutoCloseable {
         return appliedLsn;
     }
 
+    /** Ready once the first snapshot is loaded and unless failed (a reconnecting source's windows are exact as of its position). */
+    @Override
+    public boolean ready() {
+        return loaded && state != State.FAILED;
+    }
+
+    /** For {@code /health}: the source's state, position and error. */
+    @Override
+    public Map<String, Object> health() {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("type", "postgres");
+        h.put("state", state.name().toLowerCase(java.util.Locale.ROOT));
+        h.put("loaded", loaded);
+        h.put("position", appliedLsn);
+        h.put("lag_ms", lagMillis);
+        if (error != null) {
+            h.put("error", error);
+        }
+        return h;
+    }
+
+    /** The keys of {@link #gauges()}. */
+    static final List<String> GAUGES = List.of("source_position", "source_received_position", "source_lag_ms",
+            "source_transactions", "source_changes", "source_duplicates_skipped", "source_snapshots",
+            "source_reconnects", "source_streaming");
+
     /** Counters and gauges, reported as {@code livequery_backend_source_*} metrics. */
+    @Override
     public Map<String, Long> gauges() {
         Map<String, Long> g = new LinkedHashMap<>();
         g.put("source_position", Math.max(appliedLsn, 0));
@@ -169,11 +200,11 @@ public final class PostgresSource implements AutoCloseable {
                 Transactions.Unit u = transactions.accept(e.value());
                 switch (u) {
                     case Snapshot s -> {
-                        applySnapshot(s);
+                        applySnapshot(s, e.value());
                         committer.markProcessed(e);
                     }
                     case Txn t -> {
-                        applyTxn(t);
+                        applyTxn(t, e.value());
                         committer.markProcessed(e);
                     }
                     case Done d -> {
@@ -181,14 +212,18 @@ public final class PostgresSource implements AutoCloseable {
                             receivedLsn = d.lsn();
                         }
                         if (d.idle()) {
+                            applier.position(e.value());
                             committer.markProcessed(e);
                             streaming();
                         }
                     }
                 }
             }
+            applier.batchDone();
             committer.markBatchFinished();
-        } catch (SourceException | LiveQueryException | RuntimeException ex) {
+        } catch (InterruptedException ex) {
+            throw ex;
+        } catch (Exception ex) {
             fail(ex instanceof SourceException se ? se.line() : "could not apply a change: " + ex, ex);
             throw new IllegalStateException(error, ex); // stops the engine: nothing after is applied
         }
@@ -206,81 +241,28 @@ public final class PostgresSource implements AutoCloseable {
         }
     }
 
-    private void applySnapshot(Snapshot s) throws LiveQueryException {
-        long version = s.lsn() << VERSION_SHIFT;
-        int rows = 0;
-        for (Map.Entry<TableMapping, List<ObjectNode>> e : s.rows().entrySet()) {
-            List<Row> table = new ArrayList<>(e.getValue().size());
-            for (ObjectNode r : e.getValue()) {
-                table.add(new Row(r.get("id").textValue(), version, r));
-            }
-            rows += table.size();
-            // Windows open from before this snapshot start over: their history is gone (PROTOCOL §3 'epoch').
-            backend.restore(e.getKey().table(), table, Math.max(version, backend.lastChange(e.getKey().table())), "epoch");
-        }
+    private void applySnapshot(Snapshot s, SourceRecord last) throws Exception {
+        applier.snapshot(s, last);
         appliedLsn = s.lsn();
         snapshots.incrementAndGet();
-        LOG.info("postgres source: snapshot of " + rows + " rows as of LSN " + s.lsn() + " loaded");
+        LOG.info("postgres source: snapshot of " + s.rows().values().stream().mapToInt(List::size).sum()
+                + " rows as of LSN " + s.lsn() + " loaded");
         streaming();
     }
 
-    private void applyTxn(Txn t) throws LiveQueryException {
+    private void applyTxn(Txn t, SourceRecord end) throws Exception {
         streaming();
-        if (t.commitLsn() <= appliedLsn) {
+        if (!applier.transaction(t, end)) {
             duplicates.incrementAndGet();
             return;
         }
-        for (Map.Entry<TableMapping, List<Pending>> e : t.changes().entrySet()) {
-            String table = e.getKey().table();
-            backend.ingestAtomically(table, t.commitLsn() << VERSION_SHIFT, resolve(table, e.getValue()));
-        }
-        appliedLsn = t.commitLsn();
+        appliedLsn = Math.max(appliedLsn, t.commitLsn());
         if (t.commitLsn() > receivedLsn) {
             receivedLsn = t.commitLsn();
         }
         transactionsApplied.incrementAndGet();
         changesApplied.addAndGet(t.count());
         lagMillis = Math.max(0, System.currentTimeMillis() - t.commitMillis());
-    }
-
-    /** Fills columns Debezium could not send (unchanged TOAST) from the row as it was before. */
-    private List<Change> resolve(String table, List<Pending> pending) throws LiveQueryException {
-        List<Change> out = new ArrayList<>(pending.size());
-        Map<String, ObjectNode> latest = new HashMap<>();
-        boolean truncated = false;
-        for (Pending p : pending) {
-            if (p.truncate()) {
-                out.add(Change.truncation());
-                latest.clear();
-                truncated = true;
-                continue;
-            }
-            if (p.after() == null) {
-                out.add(Change.delete(p.id()));
-                latest.put(p.id(), null);
-                continue;
-            }
-            ObjectNode after = p.after();
-            if (!p.unavailable().isEmpty()) {
-                ObjectNode before = latest.containsKey(p.id()) || truncated ? latest.get(p.id()) : current(table, p.id());
-                for (String column : p.unavailable()) {
-                    if (before != null && before.has(column)) {
-                        after.set(column, before.get(column).deepCopy());
-                    }
-                }
-            }
-            latest.put(p.id(), after);
-            out.add(Change.upsert(p.id(), after));
-        }
-        return out;
-    }
-
-    private ObjectNode current(String table, String id) {
-        try {
-            return backend.get(table, id).data();
-        } catch (LiveQueryException e) {
-            return null;
-        }
     }
 
     private void ended(boolean success, String message, Throwable err) {

@@ -25,6 +25,14 @@ final class Reconnects {
             if (t instanceof SQLException && String.valueOf(t.getMessage()).contains("connection attempt failed")) {
                 return true;
             }
+            // A rebuilt engine validates its config first, by connecting; when Postgres is still
+            // down, shutting down or starting up, that fails as a DebeziumException that carries
+            // PgJDBC's message but not its cause. The same config was valid when the source
+            // started, so this is the connection (each attempt logs the message).
+            if (t instanceof io.debezium.DebeziumException
+                    && String.valueOf(t.getMessage()).startsWith("Connector configuration is not valid")) {
+                return true;
+            }
             if (t instanceof EOFException || t instanceof SocketException
                     || t instanceof java.net.SocketTimeoutException
                     || t instanceof org.apache.kafka.connect.errors.RetriableException) {

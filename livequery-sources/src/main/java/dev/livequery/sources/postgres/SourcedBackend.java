@@ -16,32 +16,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The embedded backend as the gateway sees it when a Postgres source feeds some tables: reads and
- * subscriptions pass through; writes to a fed table are refused with 403 {@code forbidden} unless
- * {@code livequery.sources.postgres.writable} (Postgres is their system of record, and a write
- * here would be overwritten by the next change there); {@link #ready()} waits for the first
- * snapshot; {@link #gauges()} adds the source's.
+ * The backend as the gateway sees it when a Postgres source feeds some tables (embedded mode: the
+ * {@link LocalBackend} the source writes into; cluster mode: the Redis backend, which the source's
+ * lease holder writes into): reads and subscriptions pass through; writes to a fed table are
+ * refused with 403 {@code forbidden} unless {@code livequery.sources.postgres.writable} (Postgres
+ * is their system of record, and a write here would be overwritten by the next change there);
+ * {@link #ready()} waits for the source; {@link #gauges()} adds the source's.
  */
 public final class SourcedBackend implements Backend {
-    private final LocalBackend delegate;
-    private final PostgresSource source;
+    private final Backend delegate;
+    private final SourceStatus source;
 
-    public SourcedBackend(LocalBackend delegate, PostgresSource source) {
+    public SourcedBackend(Backend delegate, SourceStatus source) {
         this.delegate = delegate;
         this.source = source;
     }
 
     /**
-     * The gateway's hook: {@code local} itself when {@code node} ({@code livequery.sources.postgres})
-     * configures no source, else {@code local} fed by a started source. Throws what
-     * {@link PostgresSource#start} throws.
+     * The gateway's hook in embedded mode: {@code local} itself when {@code node}
+     * ({@code livequery.sources.postgres}) configures no source, else {@code local} fed by a
+     * started source. Throws what {@link PostgresSource#start} throws.
      */
     public static Backend attach(io.helidon.config.Config node, LocalBackend local) throws SourceException {
         PostgresSourceConfig config = PostgresSourceConfig.from(node);
         return config == null ? local : new SourcedBackend(local, PostgresSource.start(config, local));
     }
 
-    public PostgresSource source() {
+    public SourceStatus source() {
         return source;
     }
 
@@ -87,6 +88,12 @@ public final class SourcedBackend implements Backend {
         return delegate.batch(table, upserts, deletes, write);
     }
 
+    /** The delegate's remembering writes, behind the same read-only check. */
+    @Override
+    public Backend idempotent(String key, String request) {
+        return new SourcedBackend(delegate.idempotent(key, request), source);
+    }
+
     private void writable(String table) throws LiveQueryException {
         TableMapping t = source.config().feeding(table);
         if (t != null && !source.config().writable()) {
@@ -96,13 +103,10 @@ public final class SourcedBackend implements Backend {
         }
     }
 
-    /**
-     * Ready once the first snapshot is loaded. A source that is reconnecting stays ready (its
-     * windows are exact as of its position and catch up); a failed one is not (they never will).
-     */
+    /** Ready when the backend is and the source can serve its tables ({@link SourceStatus#ready()}). */
     @Override
     public boolean ready() {
-        return delegate.ready() && source.loaded() && source.state() != PostgresSource.State.FAILED;
+        return delegate.ready() && source.ready();
     }
 
     @Override
@@ -114,16 +118,7 @@ public final class SourcedBackend implements Backend {
 
     /** For {@code /health}: the source's state, position and error. */
     public Map<String, Object> health() {
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("type", "postgres");
-        h.put("state", source.state().name().toLowerCase(java.util.Locale.ROOT));
-        h.put("loaded", source.loaded());
-        h.put("position", source.position());
-        h.put("lag_ms", source.gauges().get("source_lag_ms"));
-        if (source.error() != null) {
-            h.put("error", source.error());
-        }
-        return h;
+        return source.health();
     }
 
     @Override

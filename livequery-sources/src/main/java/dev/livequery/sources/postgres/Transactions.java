@@ -26,6 +26,14 @@ final class Transactions {
 
     /** A row change before TOAST merging: {@code after == null} deletes, {@code truncate} empties. */
     record Pending(String id, ObjectNode after, List<String> unavailable, boolean truncate) {
+        /** Copies the {@code unavailable} columns (unchanged TOAST values) from {@code before} into {@code after}. */
+        static void fill(ObjectNode after, List<String> unavailable, ObjectNode before) {
+            for (String column : unavailable) {
+                if (before != null && before.has(column)) {
+                    after.set(column, before.get(column).deepCopy());
+                }
+            }
+        }
     }
 
     /** One committed transaction, changes grouped per fed table in commit order. */

@@ -17,13 +17,16 @@
  *
  * <h2>From records to atomic steps</h2>
  * {@link dev.livequery.sources.postgres.Transactions} cuts the stream into the initial snapshot
- * and committed transactions; {@link dev.livequery.sources.postgres.PostgresSource} applies each
- * with {@code LocalBackend.ingestAtomically} (one table-lock hold per fed table, frames held back
+ * and committed transactions; {@link dev.livequery.sources.postgres.PostgresSource} runs the
+ * engine and hands each unit to an {@link dev.livequery.sources.postgres.Applier}, acknowledging
+ * a record to Postgres only after the unit it completed was applied. Embedded mode:
+ * {@link dev.livequery.sources.postgres.LocalApplier} applies each with
+ * {@code LocalBackend.ingestAtomically} (one table-lock hold per fed table, frames held back
  * until the last change), so no subscriber is ever sent half of a transaction's effect on its
  * window. A transaction touching several fed tables is applied table by table: each window shows
  * one table, and each of them moves in one step.
  *
- * <h2>Versions and positions</h2>
+ * <h2>Versions and positions (embedded mode)</h2>
  * A row's version is {@code commitLsn << 16 | i} (i-th change of that table in the transaction),
  * the snapshot's rows carry {@code snapshotLsn << 16}: versions grow with the commit order of
  * Postgres itself, so they stay monotonic across restarts of this process and of Postgres (the
@@ -33,12 +36,35 @@
  * run, snapshots again, and clients resuming across the restart get {@code reset epoch}.
  * Within a process, Debezium restarts its task after a lost connection or a Postgres restart and
  * replays from the last acknowledged offset; a transaction whose commit LSN is not above the last
- * applied one is skipped, so each is applied exactly once. The slot is acknowledged only for
- * records whose transaction was applied. When the restarted task cannot connect either (Postgres
- * still starting: its type-registry connection fails, which Debezium does not retry), the engine
- * stops; {@link dev.livequery.sources.postgres.PostgresSource} rebuilds it with backoff
- * ({@link dev.livequery.sources.postgres.Reconnects}) over the same in-memory offsets
+ * applied one is skipped, so each is applied exactly once. When the restarted task cannot connect
+ * either (Postgres still starting: its type-registry connection fails, which Debezium does not
+ * retry), the engine stops; {@link dev.livequery.sources.postgres.PostgresSource} rebuilds it with
+ * backoff ({@link dev.livequery.sources.postgres.Reconnects}) over the same in-memory offsets
  * ({@link dev.livequery.sources.postgres.HeldOffsets}), so it resumes where the old one stopped.
+ *
+ * <h2>Cluster mode: a gateway role under a lease</h2>
+ * Which process streams: a role of the gateway ({@link dev.livequery.sources.postgres.ClusterSource}),
+ * held by whichever gateway configured with the source holds its lease. The smallest design that
+ * is correct: the gateway already carries Debezium for embedded mode (a shard would gain 15 MB of
+ * jars; a separate {@code livequery-source} process would be one more thing to deploy and to run
+ * twice for failover), and the lease, not the process kind, is what makes one streamer at a time.
+ * The lease is the partitions' fenced lease on the slot's own key
+ * ({@code dev.livequery.shard.cluster.SourceLease}), TTL 3 s.
+ *
+ * <p>Exactly once across failover: {@link dev.livequery.sources.postgres.RedisApplier} writes each
+ * fed table's share of a transaction through {@code dev.livequery.shard.store.SourceWrites}, one
+ * Redis script that stores the rows, appends the changes and stores the position in that table
+ * (commit LSN, the record's Debezium offset, a change count), refusing a commit LSN at or below
+ * the stored one and a lease fence below the one that claimed the table. Positions are per table
+ * because a transaction may span partitions, which one script cannot on a Redis Cluster. Before
+ * Debezium may acknowledge a batch, the tables it did not touch are moved forward to the batch's
+ * offset, so every stored position is at or past what the slot was told. A new holder claims
+ * every table with its fence (the old holder can write nothing after that), seeds Debezium's
+ * offsets from the lowest stored position ({@link dev.livequery.sources.postgres.HeldOffsets#seed},
+ * in Connect's own serialisation) and resumes the slot: transactions after it are replayed, the
+ * scripts skip the tables that have them. A table without a stored position means a first start:
+ * the slot is dropped and the source snapshots, each table replaced in one write with its position.
+ * Versions are the tables' Redis change counters (the shards' engines number changes by them).
  *
  * <h2>Values</h2>
  * See {@link dev.livequery.sources.postgres.ColumnValues}: exact numbers, strings (livequery
@@ -46,14 +72,5 @@
  * one width, nested json and arrays. {@link dev.livequery.sources.postgres.Catalog} refuses at
  * start what has no exact mapping, tables without a one-column primary key, and tables missing
  * from an existing publication.
- *
- * <h2>Not built yet: cluster mode</h2>
- * The design it would follow: a source lease in Redis like a partition's (one holder, renewed,
- * fenced by an epoch), the holder running this engine; each transaction written with its commit
- * LSN in the same Redis script that stores its rows and appends its changes, the script refusing
- * a transaction at or below the stored LSN (exactly once across failover, without the in-memory
- * check); a new holder starts Debezium from the stored LSN through an offset store that reads it,
- * instead of snapshotting. Until then {@code livequery.backend=redis} with a source configured
- * refuses to start.
  */
 package dev.livequery.sources.postgres;

@@ -127,7 +127,7 @@ class PostgresSourceTest {
             assertThat(exists(b, "3")).isFalse();
             assertThat(b.get("items", "1").data().get("name").textValue()).isEqualTo("z");
             assertThat(b.get("items", "1").version()).isGreaterThan(snapshotVersion);
-            assertThat(b.get("items", "1").version() >>> PostgresSource.VERSION_SHIFT)
+            assertThat(b.get("items", "1").version() >>> LocalApplier.VERSION_SHIFT)
                     .as("the version carries the commit LSN").isEqualTo(src.position());
 
             sql("truncate " + s + ".items", "insert into " + s + ".items(id, name) values (9, 'after')");

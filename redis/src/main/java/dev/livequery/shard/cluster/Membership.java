@@ -29,7 +29,7 @@ public final class Membership {
     // A lease of this very holder that we do not know of (a renewal or take whose reply was lost)
     // is ours: recognised, not waited out. Returns the lease value we now hold, or nil (someone
     // else holds it, or ours was lost).
-    private static final Redis.Script LEASE = Redis.Script.of("""
+    static final Redis.Script LEASE = Redis.Script.of("""
             local cur = redis.call('GET', KEYS[1])
             if cur then
               if cur == ARGV[3] or (ARGV[3] == '' and string.sub(cur, 1, #ARGV[1] + 1) == ARGV[1] .. ':') then
@@ -67,7 +67,7 @@ public final class Membership {
             return out
             """);
 
-    private static final Redis.Script RELEASE = Redis.Script.of("""
+    static final Redis.Script RELEASE = Redis.Script.of("""
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
             return 0
             """);

@@ -10,6 +10,9 @@
  * differ, the partition's fenced lease decides and control messages are answered
  * {@code not_owner} (the gateway looks again and re-sends), never dropped silently.
  *
+ * <p>{@link dev.livequery.shard.cluster.SourceLease} is the same fenced lease for a change data
+ * capture source: one process streams a replication slot at a time.
+ *
  * <p>The shard process's half of this package ({@code Shard}, its lease keeper, control handler
  * and publisher) lives in the {@code livequery-shard} module, which a gateway never depends on.
  */

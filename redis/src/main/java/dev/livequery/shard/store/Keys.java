@@ -60,7 +60,7 @@ public final class Keys {
         return "lq:" + tag(p) + ":tables";
     }
 
-    /** The partition's change stream (fields t, id, v, bv, b, a). */
+    /** The partition's change stream (fields t, id, v, bv, b, a, r = changes of the same write after this one). */
     public static String changes(int p) {
         return "lq:" + tag(p) + ":changes";
     }
@@ -87,6 +87,26 @@ public final class Keys {
      */
     public static String gen(int p) {
         return "lq:" + tag(p) + ":gen";
+    }
+
+    /**
+     * Where a change data capture source stands in one fed table (hash: {@code lsn} = commit LSN
+     * of the last transaction applied to it, {@code offset} = the source's resume point,
+     * {@code fence} = highest source lease fence seen, {@code changes} = row changes applied). In
+     * the table's partition, so the write script that stores a transaction's rows stores it too.
+     */
+    public static String sourcePosition(String slot, String table) {
+        return "lq:" + tag(partition(table)) + ":source:" + slot + ":" + table;
+    }
+
+    /** A source's lease: {@code <holder>:<fence>}, with a PX TTL; one hash tag with its fence counter. */
+    public static String sourceOwner(String slot) {
+        return "lq:{source:" + slot + "}:owner";
+    }
+
+    /** The source's fence counter, INCRed on every new lease. */
+    public static String sourceFence(String slot) {
+        return "lq:{source:" + slot + "}:fence";
     }
 
     /** A shard's heartbeat. */

@@ -43,9 +43,12 @@ public final class RowStore {
         }
     }
 
-    /** One change as the stream holds it. */
+    /**
+     * One change as the stream holds it. {@code rest}: how many changes of the same write follow it
+     * in the stream (a write's changes are consecutive); a reader applies them as one step.
+     */
     public record Change(String streamId, String table, String id, long version, long beforeVersion,
-            ObjectNode before, ObjectNode after) {
+            ObjectNode before, ObjectNode after, int rest) {
     }
 
     /** A table's rows and counter as of one stream position. */
@@ -176,6 +179,11 @@ public final class RowStore {
         return writes.write(table, ops, idem);
     }
 
+    /** The write script's caller, for writers that compose their own script from it (SourceWrites). */
+    WriteScript writes() {
+        return writes;
+    }
+
     /**
      * Claims {@code idem}'s key for its request before the write, for the remember time; a key
      * already claimed for another request is IDEMPOTENCY_KEY_REUSED, whichever table it was for.
@@ -273,7 +281,8 @@ public final class RowStore {
     private static Change read(StreamMessage<String, String> m, boolean before) {
         Map<String, String> b = m.getBody();
         return new Change(m.getId(), b.get("t"), b.get("id"), Long.parseLong(b.get("v")),
-                Long.parseLong(b.getOrDefault("bv", "0")), before ? object(b.get("b")) : null, object(b.get("a")));
+                Long.parseLong(b.getOrDefault("bv", "0")), before ? object(b.get("b")) : null, object(b.get("a")),
+                Integer.parseInt(b.getOrDefault("r", "0")));
     }
 
     private static List<Row> rows(Object flat) {

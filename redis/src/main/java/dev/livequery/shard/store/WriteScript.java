@@ -30,9 +30,13 @@ final class WriteScript {
     // digest the answer is '422' (the key was reused for a different request) and nothing is
     // written; else `digest|v1,v2,…` is stored there, with the write, for the horizon's time (at
     // least a minute: Idempotency.remember), so Redis memory for keys is bounded by the TTL.
-    private static final Redis.Script WRITE = Redis.Script.of("""
-            if KEYS[6] then
-              local done = redis.call('GET', KEYS[6])
+    // ${IDEM} is the idempotency key's expression and ${CHECKED} runs once every precondition
+    // passed, before anything is written: SourceWrites composes its fenced, positioned write from
+    // this same text (script()), so the two cannot drift. Each change-stream entry carries `r`, how
+    // many changes of the same write follow it: a shard applies a write's changes as one step.
+    static final String WRITE_LUA = """
+            if ${IDEM} then
+              local done = redis.call('GET', ${IDEM})
               if done then
                 -- no digest: remembered by an older gateway, which did not bind keys to requests
                 local bar = string.find(done, '|', 1, true) or 0
@@ -57,6 +61,7 @@ final class WriteScript {
               elseif ifm ~= '' and v ~= ifm then return {'412', id, v or ''} end
               if kind == 'D' and not cur then return {'404', id, ''} end
             end
+            ${CHECKED}
             local out = {'OK'}
             local added, last = 0, 0
             for i = 0, n - 1 do
@@ -70,14 +75,15 @@ final class WriteScript {
               else
                 redis.call('HSET', KEYS[1], id, v .. '|' .. json)
               end
-              redis.call('XADD', KEYS[3], '*', 't', ARGV[1], 'id', id, 'v', v, 'bv', bv or '0', 'b', bj or '', 'a', json)
+              redis.call('XADD', KEYS[3], '*', 't', ARGV[1], 'id', id, 'v', v, 'bv', bv or '0', 'b', bj or '', 'a', json,
+                  'r', n - 1 - i)
               last = ${SIZE} + #json + #(bj or '')
               added = added + last
               out[#out + 1] = tostring(v)
             end
             redis.call('SADD', KEYS[5], ARGV[1])
-            if KEYS[6] then
-              redis.call('SET', KEYS[6], ARGV[7] .. '|' .. table.concat(out, ',', 2), 'PX', ARGV[8 + n*4])
+            if ${IDEM} then
+              redis.call('SET', ${IDEM}, ARGV[7] .. '|' .. table.concat(out, ',', 2), 'PX', ARGV[8 + n*4])
             end
             local bytes = redis.call('INCRBY', KEYS[4], added)
             local keep, cap, maxb = tonumber(ARGV[4]), tonumber(ARGV[2]), tonumber(ARGV[6])
@@ -127,7 +133,14 @@ final class WriteScript {
               end
             end
             return out
-            """.replace("${SIZE}", Long.toString(RowStore.ENTRY_OVERHEAD)));
+            """.replace("${SIZE}", Long.toString(RowStore.ENTRY_OVERHEAD));
+
+    private static final Redis.Script WRITE = script("", "KEYS[6]", "");
+
+    /** The write script with {@code prelude} before it, {@code idem} as its idempotency key and {@code checked} hooked in. */
+    static Redis.Script script(String prelude, String idem, String checked) {
+        return Redis.Script.of(prelude + WRITE_LUA.replace("${IDEM}", idem).replace("${CHECKED}", checked));
+    }
 
     private final Redis redis;
     private final int keepChanges;
@@ -146,20 +159,35 @@ final class WriteScript {
     }
 
     List<Long> write(String table, List<RowStore.Op> ops, RowStore.IdempotencyKey idem) throws LiveQueryException {
+        String[] keys = idem == null ? keys(table) : keys(table, Keys.idempotency(Keys.partition(table), table, idem.key()));
+        List<Object> r;
+        try {
+            r = redis.eval(WRITE, ScriptOutputType.MULTI, keys, args(table, ops, idem == null ? "" : idem.digest()));
+        } catch (RedisException e) {
+            throw RowStore.unavailable(e);
+        }
+        return versions(table, ops, r, idem);
+    }
+
+    /** The write script's keys for {@code table}, then {@code extra} (KEYS[6]…). */
+    static String[] keys(String table, String... extra) {
         int p = Keys.partition(table);
-        String[] keys = idem == null
-                ? new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
-                    Keys.tables(p)}
-                : new String[] {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p),
-                    Keys.tables(p), Keys.idempotency(p, table, idem.key())};
-        String[] args = new String[8 + ops.size() * 4];
+        String[] keys = {Keys.rows(p, table), Keys.seq(p, table), Keys.changes(p), Keys.changeBytes(p), Keys.tables(p)};
+        String[] out = java.util.Arrays.copyOf(keys, keys.length + extra.length);
+        System.arraycopy(extra, 0, out, keys.length, extra.length);
+        return out;
+    }
+
+    /** The write script's arguments: table, bounds, digest, the ops, the remember TTL, then {@code tail} (ARGV[9 + 4n]…). */
+    String[] args(String table, List<RowStore.Op> ops, String digest, String... tail) {
+        String[] args = new String[8 + ops.size() * 4 + tail.length];
         args[0] = table;
         args[1] = Integer.toString(hardCap);
         args[2] = Integer.toString(ops.size());
         args[3] = Integer.toString(keepChanges);
         args[4] = Long.toString(keepMs);
         args[5] = Long.toString(maxBytes);
-        args[6] = idem == null ? "" : idem.digest();
+        args[6] = digest;
         int i = 7;
         for (RowStore.Op op : ops) {
             args[i++] = op.after() == null ? "D" : "P";
@@ -167,13 +195,14 @@ final class WriteScript {
             args[i++] = op.absent() ? "A" : op.ifMatch() == null ? "" : op.ifMatch().toString();
             args[i++] = op.after() == null ? "" : op.after().toString();
         }
-        args[i] = Long.toString(rememberMs);
-        List<Object> r;
-        try {
-            r = redis.eval(WRITE, ScriptOutputType.MULTI, keys, args);
-        } catch (RedisException e) {
-            throw RowStore.unavailable(e);
-        }
+        args[i++] = Long.toString(rememberMs);
+        System.arraycopy(tail, 0, args, i, tail.length);
+        return args;
+    }
+
+    /** The versions of an {@code OK} answer of the write script, or the error its other answers mean. */
+    static List<Long> versions(String table, List<RowStore.Op> ops, List<Object> r, RowStore.IdempotencyKey idem)
+            throws LiveQueryException {
         String status = (String) r.get(0);
         switch (status) {
             case "OK" -> {

@@ -11,5 +11,9 @@
  * the horizon and byte bounds, idempotent results), {@code IdempotencyKeys} (a key's claim across
  * tables and the read of a remembered result, both with the remember TTL) and
  * {@code Generations} (the dataset epoch and per-partition history generations).
+ *
+ * <p>A change data capture source writes through {@link dev.livequery.shard.store.SourceWrites}:
+ * the same write script with a prelude (fence and duplicate check) and a hook that stores the
+ * source's position in the same script, once every row precondition passed.
  */
 package dev.livequery.shard.store;

@@ -90,6 +90,8 @@ public final class Shard implements AutoCloseable {
         /** The partition's history generation the engine was built at. */
         final long gen;
         volatile String lastId;
+        /** The changes read so far of a write whose last change is still to come (tail thread only). */
+        final List<RowStore.Change> group = new ArrayList<>();
         /** A lost write was found here and a new epoch started (main thread only). */
         boolean regressed;
 
@@ -541,7 +543,8 @@ public final class Shard implements AutoCloseable {
         }
         RowStore.Change c = RowStore.forward(m);
         try {
-            long last = pt.engine.lastChange(c.table());
+            // within a write, its changes follow each other
+            long last = pt.group.isEmpty() ? pt.engine.lastChange(c.table()) : pt.group.get(pt.group.size() - 1).version();
             if (c.version() <= last) {
                 // A new stream entry with an old version: Redis lost writes we had already seen.
                 main.execute(() -> regressed(pt, "entry " + m.getId() + " of " + c.table() + " has version "
@@ -555,8 +558,25 @@ public final class Shard implements AutoCloseable {
                 main.execute(() -> reload(pt));
                 return false;
             }
-            pt.engine.ingest(c.table(), c.id(), c.after(), c.version());
+            if (c.rest() > 0 || !pt.group.isEmpty()) {
+                // A write of several changes (a batch, a source transaction's share of a table) is
+                // applied as one step: no subscriber sees part of it.
+                pt.group.add(c);
+                if (c.rest() == 0) {
+                    List<Engine.Change> changes = new ArrayList<>(pt.group.size());
+                    for (RowStore.Change g : pt.group) {
+                        changes.add(g.after() == null ? Engine.Change.delete(g.id())
+                                : Engine.Change.upsert(g.id(), g.after()));
+                    }
+                    long first = pt.group.get(0).version();
+                    pt.group.clear();
+                    pt.engine.ingestAtomically(c.table(), first, changes);
+                }
+            } else {
+                pt.engine.ingest(c.table(), c.id(), c.after(), c.version());
+            }
         } catch (LiveQueryException e) {
+            pt.group.clear();
             LOG.warning(() -> "shard " + cfg.id() + ": cannot apply change " + m.getId() + ": " + e.getMessage());
         }
         pt.lastId = m.getId();

@@ -20,11 +20,11 @@ class RollbackTest {
     }
 
     static RowStore.Change put(long v, String id, long bv, String before, String after) {
-        return new RowStore.Change(v + "-0", "t", id, v, bv, before == null ? null : obj(before), obj(after));
+        return new RowStore.Change(v + "-0", "t", id, v, bv, before == null ? null : obj(before), obj(after), 0);
     }
 
     static RowStore.Change del(long v, String id, long bv, String before) {
-        return new RowStore.Change(v + "-0", "t", id, v, bv, obj(before), null);
+        return new RowStore.Change(v + "-0", "t", id, v, bv, obj(before), null, 0);
     }
 
     @Test
