@@ -71,7 +71,7 @@ final class Requery {
     final Workload workload;
     private final HashMap<String, Slot> rows = new HashMap<>(Workload.ROWS * 2);
     /** The hash index on cat (cat values are 0..99, so an array of buckets). */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // generic arrays cannot be created; each bucket holds Slots
     private final ArrayList<Slot>[] byCat = new ArrayList[Workload.CATS];
     final List<Sub> subs = new ArrayList<>();
     final Sub[][] subsByShape = new Sub[Workload.CATS][];

@@ -3,6 +3,7 @@ package dev.livequery.shard.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
 import org.junit.jupiter.api.Test;
 
@@ -14,15 +15,16 @@ class ClusterSeedsTest {
         assertThat(seeds).extracting(RedisURI::getHost).containsExactly("10.0.0.1", "10.0.0.2", "10.0.0.3");
         assertThat(seeds).extracting(RedisURI::getPort).containsExactly(7000, 7001, 7002);
         for (RedisURI u : seeds) {
-            assertThat(u.getUsername()).isEqualTo("app");
-            assertThat(new String(u.getPassword())).isEqualTo("s3cr@t");
+            RedisCredentials c = u.getCredentialsProvider().resolveCredentials().block();
+            assertThat(c.getUsername()).isEqualTo("app");
+            assertThat(new String(c.getPassword())).isEqualTo("s3cr@t");
         }
     }
 
     @Test
     void withoutCredentialsNoSeedHasAny() {
         var seeds = Redis.clusterSeeds("redis-cluster://h1:7000,h2:7001");
-        assertThat(seeds).allSatisfy(u -> assertThat(u.getPassword()).isNull());
+        assertThat(seeds).allSatisfy(u -> assertThat(u.getCredentialsProvider().resolveCredentials().block().hasPassword()).isFalse());
     }
 
     @Test

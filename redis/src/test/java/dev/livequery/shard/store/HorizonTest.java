@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 @Cluster
 class HorizonTest {
     static ObjectNode row(int n) {
-        return (ObjectNode) Json.MAPPER.createObjectNode().put("n", n);
+        return Json.MAPPER.createObjectNode().put("n", n);
     }
 
     static long written(RowStore store, Redis redis, String table, int n) throws Exception {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class SourceWritesTest {
     static ObjectNode row(int n) {
-        return (ObjectNode) Json.MAPPER.createObjectNode().put("n", n);
+        return Json.MAPPER.createObjectNode().put("n", n);
     }
 
     @Test

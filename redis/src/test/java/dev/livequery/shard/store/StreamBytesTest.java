@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class StreamBytesTest {
     static ObjectNode row(int n, int pad) {
-        return (ObjectNode) Json.MAPPER.createObjectNode().put("n", n).put("pad", "x".repeat(pad));
+        return Json.MAPPER.createObjectNode().put("n", n).put("pad", "x".repeat(pad));
     }
 
     /** The bytes the stream holds, counted from its entries as the write script counts them. */

@@ -1,5 +1,6 @@
 package dev.livequery.shard.cluster;
 
+import dev.livequery.shard.store.Redis;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -37,7 +38,8 @@ final class ClusterPoll {
             Duration timeout, Apply apply) throws InterruptedException {
         List<CompletableFuture<List<StreamMessage<String, String>>>> calls = new ArrayList<>(keys.size());
         for (int i = 0; i < keys.size(); i++) {
-            calls.add(conn.xread(XReadArgs.Builder.count(1000), XReadArgs.StreamOffset.from(keys.get(i), from.get(i)))
+            calls.add(conn.xread(XReadArgs.Builder.count(1000),
+                    Redis.offsets(List.of(XReadArgs.StreamOffset.from(keys.get(i), from.get(i)))))
                     .toCompletableFuture());
         }
         boolean any = false;
