@@ -7,13 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.gateway.PostgresSourceWireTest.Fault;
 import dev.livequery.gateway.PostgresSourceWireTest.Workload;
 import dev.livequery.sources.postgres.PostgresProcess;
+import dev.livequery.testkit.Slow;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
-import dev.livequery.testkit.Slow;
 
 /**
  * SIGKILL of the process that runs the source (embedded mode: the gateway) in the middle of a

@@ -15,6 +15,7 @@ import dev.livequery.sources.postgres.PostgresProcess;
 import dev.livequery.sources.postgres.SourceException;
 import dev.livequery.sources.postgres.SourcedBackend;
 import dev.livequery.sources.postgres.TcpProxy;
+import dev.livequery.testkit.Slow;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.math.BigDecimal;
@@ -37,7 +38,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import dev.livequery.testkit.Slow;
 
 /**
  * The Postgres source end to end, with Postgres as the oracle: a seeded random SQL workload

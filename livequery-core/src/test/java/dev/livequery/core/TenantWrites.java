@@ -4,9 +4,9 @@ import static dev.livequery.core.LiveQueryException.Code.FORBIDDEN;
 import static dev.livequery.core.LiveQueryException.Code.NOT_FOUND;
 import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 import static dev.livequery.core.TenantIsolationTest.FILTERS;
+import static dev.livequery.core.TenantIsolationTest.Run.admits;
 import static dev.livequery.core.TenantIsolationTest.TABLE;
 import static dev.livequery.core.TenantIsolationTest.TENANTS;
-import static dev.livequery.core.TenantIsolationTest.Run.admits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -13,12 +13,11 @@ import dev.livequery.shard.cluster.Control;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
+import dev.livequery.testkit.Cluster;
 import io.lettuce.core.Range;
 import io.lettuce.core.XAddArgs;
-import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

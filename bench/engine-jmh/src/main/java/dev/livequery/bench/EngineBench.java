@@ -1,8 +1,8 @@
 package dev.livequery.bench;
 
+import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.LocalBackend;
-import dev.livequery.core.EngineOptions;
 import dev.livequery.core.Query;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,17 +1,13 @@
 package dev.livequery.gateway.auth;
 
-import dev.livequery.gateway.ConfigLookup;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.gateway.ConfigLookup;
 import io.helidon.config.Config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * The §9 settings: {@code livequery.auth.*}, {@code livequery.limits.per-principal.*} and

@@ -3,10 +3,11 @@ package dev.livequery.sources.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.core.Query;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.livequery.testkit.Slow;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.sql.Connection;
@@ -20,7 +21,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import dev.livequery.testkit.Slow;
 
 /**
  * Postgres unreachable for longer than Debezium's own task restart waits. A refused connection

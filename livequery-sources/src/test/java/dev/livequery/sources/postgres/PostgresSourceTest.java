@@ -10,6 +10,7 @@ import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.sources.postgres.SourceException.Code;
+import dev.livequery.testkit.Slow;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.sql.Connection;
@@ -20,7 +21,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import dev.livequery.testkit.Slow;
 
 /** One real PostgreSQL for the source's start-up checks, type mapping and change semantics. */
 @Slow

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.livequery.core.Backend;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
@@ -12,9 +11,9 @@ import dev.livequery.core.Where;
 import dev.livequery.core.WriteResult;
 import dev.livequery.shard.RedisProcess;
 import dev.livequery.shard.store.Keys;
+import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
-import dev.livequery.testkit.Cluster;
 import org.junit.jupiter.api.Test;
 
 /** A write retried under the same Idempotency-Key (its first answer lost) applies once. */

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
 import dev.livequery.shard.RedisProcess;
+import dev.livequery.testkit.Cluster;
 import java.time.Duration;
 import java.util.List;
-import dev.livequery.testkit.Cluster;
 import org.junit.jupiter.api.Test;
 
 /** PROTOCOL §3: a partition's stream keeps the last N changes or the last T, whichever is more. */
