@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -24,10 +25,16 @@ import org.HdrHistogram.Histogram;
  * the HTTP API. Writers update rows r0…r{ROWS-1} round robin, each change its own autocommit
  * transaction (or PUT) stamped with System.nanoTime(); one SSE subscriber holds a window of all
  * rows, so every change is one update frame carrying its stamp; latency = receipt - stamp (same
- * JVM). CPU per change = the gateway's (and, for the source, Postgres') CPU time during the run
- * divided by the changes, from /proc.
+ * JVM). CPU per change = the livequery processes' (and, for the source, Postgres') CPU time during
+ * the run divided by the changes, from /proc.
  *
- * usage: PgLatency <gateway-url> <jdbc-url> <gateway-pid> <postmaster.pid file> <rate> <seconds>
+ * <p>Embedded mode: one gateway, both URLs the same. Cluster mode: the HTTP writes go to one
+ * gateway, the subscriber sits on another (a write crosses Redis and a shard, as a source
+ * transaction does), and the pids are every process of the cluster (redis, shards, gateways).
+ *
+ * usage: PgLatency <label> <write-gateway-url> <subscribe-gateway-url> <jdbc-url> <pid,pid,...>
+ *        <postmaster.pid file> <seconds> <rate>...
+ * Prints one line per rate and path: {@code <label> <path> <rate> changes/s offered, ... p99 <ms> ...}.
  */
 public final class PgLatency {
     static final int ROWS = 500;
@@ -35,20 +42,30 @@ public final class PgLatency {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public static void main(String[] a) throws Exception {
-        String gw = a[0];
-        String jdbc = a[1];
-        long gwPid = Long.parseLong(a[2]);
-        long pgPid = Long.parseLong(Files.readAllLines(Path.of(a[3])).get(0).trim()); // postmaster.pid
-        int rate = Integer.parseInt(a[4]);
-        int seconds = Integer.parseInt(a[5]);
+        if (a.length < 8) {
+            System.err.println("usage: PgLatency <label> <write-gateway-url> <subscribe-gateway-url> <jdbc-url> "
+                    + "<pid,pid,...> <postmaster.pid file> <seconds> <rate>...");
+            System.exit(2);
+        }
+        String label = a[0];
+        String writeGw = a[1];
+        String subGw = a[2];
+        String jdbc = a[3];
+        long[] pids = Arrays.stream(a[4].split(",")).filter(x -> !x.isBlank()).mapToLong(Long::parseLong).toArray();
+        long pgPid = Long.parseLong(Files.readAllLines(Path.of(a[5])).get(0).trim()); // postmaster.pid
+        int seconds = Integer.parseInt(a[6]);
+        int[] rates = Arrays.stream(a, 7, a.length).mapToInt(Integer::parseInt).toArray();
         for (String mode : List.of("postgres", "http")) {
-            run(mode, gw, jdbc, gwPid, pgPid, Math.min(rate, 1000), 3, false); // warm-up, not recorded
-            run(mode, gw, jdbc, gwPid, pgPid, rate, seconds, true);
+            // warm-up, not recorded: JIT-compiled processes for the first measured rate
+            run(label, mode, writeGw, subGw, jdbc, pids, pgPid, Math.min(rates[0], 1000), 3, false);
+            for (int rate : rates) {
+                run(label, mode, writeGw, subGw, jdbc, pids, pgPid, rate, seconds, true);
+            }
         }
     }
 
-    static void run(String mode, String gw, String jdbc, long gwPid, long pgPid, int rate, int seconds,
-            boolean report) throws Exception {
+    static void run(String label, String mode, String writeGw, String gw, String jdbc, long[] pids, long pgPid,
+            int rate, int seconds, boolean report) throws Exception {
         String table = mode.equals("postgres") ? "lat" : "lat_http";
         Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
         long total = (long) rate * seconds;
@@ -56,32 +73,22 @@ public final class PgLatency {
         CountDownLatch ready = new CountDownLatch(1);
         HttpResponse<Stream<String>> sse = HTTP.send(HttpRequest.newBuilder(URI.create(gw + "/v1/live/" + table
                 + "?order=id&limit=" + ROWS)).build(), HttpResponse.BodyHandlers.ofLines());
-        Thread reader = Thread.ofPlatform().start(() -> sse.body().forEach(line -> {
-            if (!line.startsWith("data: ")) {
-                return;
-            }
-            long now = System.nanoTime();
-            try {
-                JsonNode f = JSON.readTree(line.substring(6));
-                String op = f.path("op").asText();
-                if (op.equals("ready")) {
-                    ready.countDown();
-                } else if (op.equals("update") && ready.getCount() == 0) {
-                    h.recordValue(Math.max(0, now - f.path("row").path("sent").asLong()));
-                    received.incrementAndGet();
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }));
+        AtomicLong since = new AtomicLong(Long.MAX_VALUE);
+        Thread reader = Thread.ofPlatform().start(() -> readFrames(sse, ready, since, h, received));
         ready.await(30, TimeUnit.SECONDS);
-        long cpu0 = cpu(gwPid) + (mode.equals("postgres") ? cpuTree(pgPid) : 0);
         int writers = mode.equals("postgres") ? 16 : 4; // a commit waits for its WAL flush: more writers to reach the rate
         ScheduledExecutorService pace = Executors.newScheduledThreadPool(writers);
         AtomicLong sent = new AtomicLong();
         long periodNanos = 1_000_000_000L * writers / rate;
+        List<Connection> connections = new java.util.ArrayList<>();
+        for (int w = 0; w < writers && mode.equals("postgres"); w++) {
+            connections.add(DriverManager.getConnection(jdbc, "postgres", "")); // before the clock starts
+        }
+        long cpu0 = cpu(pids) + (mode.equals("postgres") ? cpuTree(pgPid) : 0);
+        since.set(System.nanoTime());
+        long start = System.nanoTime();
         for (int w = 0; w < writers; w++) {
-            Connection c = mode.equals("postgres") ? DriverManager.getConnection(jdbc, "postgres", "") : null;
+            Connection c = connections.isEmpty() ? null : connections.get(w);
             PreparedStatement p = c == null ? null : c.prepareStatement("update lat set n = n + 1, sent = ? where id = ?");
             pace.scheduleAtFixedRate(() -> {
                 long i = sent.getAndIncrement();
@@ -95,7 +102,7 @@ public final class PgLatency {
                         p.setString(2, id);
                         p.executeUpdate();
                     } else {
-                        HTTP.send(HttpRequest.newBuilder(URI.create(gw + "/v1/tables/lat_http/rows/" + id))
+                        HTTP.send(HttpRequest.newBuilder(URI.create(writeGw + "/v1/tables/lat_http/rows/" + id))
                                 .header("Content-Type", "application/json")
                                 .PUT(HttpRequest.BodyPublishers.ofString("{\"n\":" + i + ",\"sent\":" + System.nanoTime() + "}"))
                                 .build(), HttpResponse.BodyHandlers.discarding());
@@ -105,23 +112,65 @@ public final class PgLatency {
                 }
             }, w * periodNanos / writers, periodNanos, TimeUnit.NANOSECONDS);
         }
-        long start = System.nanoTime();
         long deadline = start + TimeUnit.SECONDS.toNanos(seconds + 60);
         while (received.get() < total && System.nanoTime() < deadline) {
             Thread.sleep(50); // a benchmark's progress poll, not test synchronisation
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        long cpu = cpu(gwPid) + (mode.equals("postgres") ? cpuTree(pgPid) : 0) - cpu0;
+        long cpu = cpu(pids) + (mode.equals("postgres") ? cpuTree(pgPid) : 0) - cpu0;
         pace.shutdownNow();
+        pace.awaitTermination(10, TimeUnit.SECONDS);
+        for (Connection c : connections) {
+            c.close();
+        }
         sse.body().close();
         reader.interrupt();
         if (report) {
-            System.out.printf("%-8s %5d changes/s offered, %d of %d received in %.1f s: commit->client ms p50 %.2f p90 %.2f "
-                    + "p99 %.2f max %.2f; CPU %.1f us/change (%s)%n", mode, rate, received.get(), total, wall,
+            System.out.printf("%-8s %-8s %5d changes/s offered, %d of %d received in %.1f s: commit->client ms p50 %.2f p90 %.2f "
+                    + "p99 %.2f max %.2f; CPU %.1f us/change (%s)%n", label, mode, rate, received.get(), total, wall,
                     h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6,
                     h.getMaxValue() / 1e6, cpu * 1e6 / 100.0 / Math.max(1, received.get()),
-                    mode.equals("postgres") ? "gateway + postgres" : "gateway");
+                    (pids.length > 1 ? "cluster" : "gateway") + (mode.equals("postgres") ? " + postgres" : ""));
         }
+    }
+
+    /**
+     * Records the latency of each update stamped at or after {@code since}: changes of an earlier
+     * run (the warm-up, a lower rate) still arriving are not this run's. Ends quietly when the run
+     * closes the stream.
+     */
+    static void readFrames(HttpResponse<Stream<String>> sse, CountDownLatch ready, AtomicLong since, Histogram h,
+            AtomicLong received) {
+        try {
+            sse.body().forEach(line -> {
+                if (!line.startsWith("data: ")) {
+                    return;
+                }
+                long now = System.nanoTime();
+                try {
+                    JsonNode f = JSON.readTree(line.substring(6));
+                    String op = f.path("op").asText();
+                    if (op.equals("ready")) {
+                        ready.countDown();
+                    } else if (op.equals("update") && f.path("row").path("sent").asLong() >= since.get()) {
+                        h.recordValue(Math.max(0, now - f.path("row").path("sent").asLong()));
+                        received.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            // the run closed the stream: done
+        }
+    }
+
+    static long cpu(long[] pids) {
+        long sum = 0;
+        for (long p : pids) {
+            sum += cpu(p);
+        }
+        return sum;
     }
 
     /** utime + stime of a process, in clock ticks (100/s). */

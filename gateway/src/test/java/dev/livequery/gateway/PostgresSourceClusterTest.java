@@ -14,6 +14,7 @@ import dev.livequery.shard.cluster.Shard;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
 import dev.livequery.sources.postgres.PostgresProcess;
+import dev.livequery.sources.postgres.TcpProxy;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Slow;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -38,7 +40,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * once it expires and resumes from the position stored with the last applied transaction. At the end every window (WebSocket,
  * on the surviving gateway) equals Postgres and was never reset, and the change counts stored
  * atomically with the positions add up to exactly the row changes the workload committed: no
- * transaction missing, none applied twice.
+ * transaction missing, none applied twice. The same holds when Postgres restarts, or the
+ * source's connections are cut through a TCP proxy, in the middle of the workload. Fed tables
+ * are read-only over the HTTP API on every gateway (403 {@code forbidden} naming the source),
+ * unless {@code livequery.sources.postgres.writable: true}.
  */
 @Slow
 @Cluster
@@ -50,16 +55,21 @@ class PostgresSourceClusterTest {
      * the tables while the paused holder still streams (its replication connection holds the
      * slot, so the standby cannot start until it is gone); SIGCONT: the old holder's next writes
      * are refused by the fence, it stops, and one of the two streams from the stored position.
+     * POSTGRES_RESTART: {@code pg_ctl stop -m fast} and start, twice while the holder applies a
+     * backlog. CONNECTION_DROP: every connection between the gateways and Postgres cut, twice.
+     * Either way whoever streams next (the holder reconnecting, or the other gateway after the
+     * holder gave the lease up) resumes from the stored position: no second snapshot.
      */
-    enum Fault { KILL, PAUSE }
+    enum Fault { KILL, PAUSE, POSTGRES_RESTART, CONNECTION_DROP }
 
     @ParameterizedTest
     @EnumSource(Fault.class)
-    void theSourceMovesToTheOtherGatewayFromTheStoredPosition(Fault fault) throws Exception {
+    void afterAFaultTheSourceResumesFromTheStoredPosition(Fault fault) throws Exception {
         long seed = Long.getLong("lq.seed", new Random().nextLong());
         String context = "seed " + seed + " (rerun with -Dlq.seed=" + seed + ")";
         EngineOptions options = OPTIONS;
         try (PostgresProcess pg = PostgresProcess.start();
+                TcpProxy proxy = new TcpProxy(pg.port());
                 RedisProcess redis = RedisProcess.start(false);
                 Redis probe = Redis.connect(redis.uri(), Duration.ofSeconds(2));
                 Shard s1 = new Shard(new Shard.Config("pgc1", redis.uri(), options, 2000, 10_000), new SimpleMeterRegistry());
@@ -71,14 +81,11 @@ class PostgresSourceClusterTest {
             w.seed();
             Map<String, String> env = new HashMap<>();
             env.put("LIVEQUERY_SECRET", "pg-cluster-test-secret");
-            env.put("LIVEQUERY_SOURCES_POSTGRES_URL", pg.jdbcUrl());
-            env.put("LIVEQUERY_SOURCES_POSTGRES_TABLES_0_SOURCE", "public.items");
-            env.put("LIVEQUERY_SOURCES_POSTGRES_TABLES_0_TABLE", "items");
-            env.put("LIVEQUERY_SOURCES_POSTGRES_TABLES_1_SOURCE", "public.pairs");
-            env.put("LIVEQUERY_SOURCES_POSTGRES_TABLES_1_TABLE", "pairs");
+            env.putAll(sourceEnv(fault == Fault.CONNECTION_DROP
+                    ? "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres" : pg.jdbcUrl()));
             List<GatewayProcess> gws = GatewayProcess.startAll(2, redis.uri(), env);
             try {
-                run(fault, w, gws, probe, redis.uri(), context + ", fault " + fault);
+                run(fault, w, gws, probe, redis.uri(), proxy, context + ", fault " + fault);
             } catch (Throwable t) {
                 for (GatewayProcess g : gws) {
                     System.out.println("gateway " + g.port + " log:\n" + g.logText());
@@ -90,8 +97,64 @@ class PostgresSourceClusterTest {
         }
     }
 
-    private void run(Fault fault, Workload w, List<GatewayProcess> gws, Redis redis, String redisUri, String context)
-            throws Exception {
+    /**
+     * {@code writable: true} is per gateway: the one configured so writes a fed table over HTTP
+     * (the row reaches the other gateway's clients through the shards), the other still refuses.
+     */
+    @Test
+    void aWritableGatewayWritesFedTablesTheOtherRefuses() throws Exception {
+        try (PostgresProcess pg = PostgresProcess.start();
+                RedisProcess redis = RedisProcess.start(false);
+                Shard s1 = new Shard(new Shard.Config("pgw1", redis.uri(), OPTIONS, 2000, 10_000), new SimpleMeterRegistry())) {
+            s1.start();
+            await().atMost(Duration.ofSeconds(20)).until(() -> s1.owned().size() == Keys.PARTITIONS);
+            new Workload(pg, new Random(1)).seed();
+            Map<String, String> env = sourceEnv(pg.jdbcUrl());
+            env.put("LIVEQUERY_SECRET", "pg-cluster-test-secret");
+            Map<String, String> writableEnv = new HashMap<>(env);
+            writableEnv.put("LIVEQUERY_SOURCES_POSTGRES_WRITABLE", "true");
+            List<GatewayProcess> gws = new ArrayList<>();
+            try {
+                gws.add(GatewayProcess.start(redis.uri(), env));
+                gws.add(GatewayProcess.start(redis.uri(), writableEnv));
+                GatewayProcess refusing = gws.get(0);
+                GatewayProcess writing = gws.get(1);
+                // After the snapshot (it replaces the fed tables' rows), so the write is not undone by it.
+                await("one gateway streams the source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> gws.stream().anyMatch(g -> source(g).path("state").asText().equals("streaming")));
+                readOnly(refusing, "items", "public.items");
+                HttpResponse<String> put = TestGateway.http(writing.port, "PUT", "/v1/tables/items/rows/http-1",
+                        "{\"grp\":\"z\",\"score\":1,\"name\":\"written over http\"}", "Content-Type", "application/json");
+                assertThat(put.statusCode()).as("PUT on the writable gateway: %s", put.body()).isBetween(200, 299);
+                await("the row reaches the other gateway").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                                assertThat(TestGateway.truth(refusing.port, "items",
+                                        "limit=10&where=" + TestGateway.enc("{\"grp\":\"z\"}")))
+                                        .extracting(r -> r.get("name").asText()).containsExactly("written over http"));
+            } catch (Throwable t) {
+                for (GatewayProcess g : gws) {
+                    System.out.println("gateway " + g.port + " log:\n" + g.logText());
+                }
+                throw t;
+            } finally {
+                gws.forEach(GatewayProcess::close);
+            }
+        }
+    }
+
+    /** Both tables of the workload fed by the source at {@code url}. */
+    static Map<String, String> sourceEnv(String url) {
+        Map<String, String> env = new HashMap<>();
+        env.put("LIVEQUERY_SOURCES_POSTGRES_URL", url);
+        env.put("LIVEQUERY_SOURCES_POSTGRES_TABLES_0_SOURCE", "public.items");
+        env.put("LIVEQUERY_SOURCES_POSTGRES_TABLES_0_TABLE", "items");
+        env.put("LIVEQUERY_SOURCES_POSTGRES_TABLES_1_SOURCE", "public.pairs");
+        env.put("LIVEQUERY_SOURCES_POSTGRES_TABLES_1_TABLE", "pairs");
+        return env;
+    }
+
+    private void run(Fault fault, Workload w, List<GatewayProcess> gws, Redis redis, String redisUri, TcpProxy proxy,
+            String context) throws Exception {
         GatewayProcess[] owner = new GatewayProcess[1];
         await("one gateway holds the source lease and streams").atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -107,6 +170,10 @@ class PostgresSourceClusterTest {
         GatewayProcess a = owner[0];
         GatewayProcess b = gws.get(0) == a ? gws.get(1) : gws.get(0);
         assertThat(source(b).path("role").asText()).as("the other gateway stands by").isEqualTo("standby");
+        for (GatewayProcess g : gws) {
+            readOnly(g, "items", "public.items");
+            readOnly(g, "pairs", "public.pairs");
+        }
 
         // Windows on the standby (it survives): the holder writes into Redis, the shards serve them everywhere.
         WsClient ws = WsClient.connect(b.port);
@@ -135,7 +202,7 @@ class PostgresSourceClusterTest {
             await().atMost(Duration.ofSeconds(30)).until(probeGateway::ready);
             PostgresSourceWireTest.Probe probe = new PostgresSourceWireTest.Probe(probeGateway);
             try {
-                workload(fault, w, gws, a, b, windows, redis, context);
+                workload(fault, w, gws, a, b, windows, redis, proxy, context);
             } finally {
                 probe.stop();
             }
@@ -145,8 +212,75 @@ class PostgresSourceClusterTest {
         ws.close();
     }
 
+    /** A write to a fed table on gateway {@code g} is refused with 403 {@code forbidden} naming the source table. */
+    static void readOnly(GatewayProcess g, String table, String source) throws Exception {
+        HttpResponse<String> r = TestGateway.http(g.port, "PUT", "/v1/tables/" + table + "/rows/1", "{\"score\":1}",
+                "Content-Type", "application/json");
+        assertThat(r.statusCode()).as("PUT %s on gateway %d: %s", table, g.port, r.body()).isEqualTo(403);
+        assertThat(r.body()).contains("\"forbidden\"").contains(source).contains("livequery.sources.postgres.writable");
+    }
+
     private void workload(Fault fault, Workload w, List<GatewayProcess> gws, GatewayProcess a, GatewayProcess b,
-            List<Window> windows, Redis redis, String context) throws Exception {
+            List<Window> windows, Redis redis, TcpProxy proxy, String context) throws Exception {
+        long killed = System.nanoTime();
+        if (fault == Fault.POSTGRES_RESTART || fault == Fault.CONNECTION_DROP) {
+            postgresFault(fault, w, redis, proxy, context);
+        } else {
+            killed = holderFault(fault, w, gws, a, redis, context);
+        }
+        GatewayProcess[] now = new GatewayProcess[1];
+        await("a gateway streams the source again").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    for (GatewayProcess g : fault == Fault.KILL ? List.of(b) : gws) {
+                        JsonNode s = source(g);
+                        if (s.path("role").asText().equals("owner") && s.path("state").asText().equals("streaming")) {
+                            now[0] = g;
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+        GatewayProcess streams = now[0];
+        System.out.println("source streamed again " + Duration.ofNanos(System.nanoTime() - killed).toMillis()
+                + " ms after the " + fault + " (lease TTL 3000 ms)");
+        w.run(30, PostgresSourceWireTest.Fault.NONE, null); // and it keeps following Postgres
+
+        await("every window equals Postgres").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    for (Window win : windows) {
+                        assertThat(win.replica().violations()).as("%s %s", win.name(), context).isEmpty();
+                        assertThat(PostgresSourceWireTest.rows(win.replica().rows()))
+                                .as("%s equals Postgres, %s", win.name(), context).isEqualTo(w.oracle(win.sql()));
+                    }
+                    assertThat(applied(redis)).as("row changes applied (stored with the positions), %s", context)
+                            .isEqualTo(w.changes);
+                });
+        for (Window win : windows) {
+            assertThat(win.replica().resetCauses()).as("%s: a takeover is invisible to clients, %s", win.name(), context)
+                    .containsExactly("subscribe");
+        }
+        if (fault == Fault.POSTGRES_RESTART || fault == Fault.CONNECTION_DROP) {
+            String logs = gws.stream().map(GatewayProcess::logText).reduce("", String::concat);
+            assertThat(count(logs, "postgres source: snapshot of")).as("one snapshot, then only resumes (%s)", context)
+                    .isEqualTo(1);
+            // Debezium retries a lost connection itself, or the engine stops and the source rebuilds it.
+            assertThat(logs).as("the source saw the fault").containsAnyOf("after a retriable exception",
+                    "cannot reach Postgres", "stops streaming");
+        }
+        if (fault == Fault.KILL) {
+            assertThat(metric(streams, "source_snapshots")).as("the successor resumed, it did not snapshot again").isZero();
+            assertThat(metric(streams, "source_takeovers")).isEqualTo(1);
+        }
+        for (GatewayProcess g : gws) {
+            if (g.process.isAlive() && g != streams) {
+                assertThat(source(g).path("role").asText()).as("one holder at a time").isEqualTo("standby");
+            }
+        }
+    }
+
+    /** SIGKILL or SIGSTOP of the holder while it applies a backlog (it is still applying it at the fault). */
+    private long holderFault(Fault fault, Workload w, List<GatewayProcess> gws, GatewayProcess a, Redis redis,
+            String context) throws Exception {
         // A backlog the holder is still applying when it is killed.
         w.run(40, PostgresSourceWireTest.Fault.NONE, null);
         long before = w.changes;
@@ -161,7 +295,6 @@ class PostgresSourceClusterTest {
                 .pollInterval(Duration.ofMillis(20)).until(() -> applied(redis) > before || more.isDone());
         long atKill = applied(redis);
         long killed = System.nanoTime();
-        GatewayProcess streams = b;
         if (fault == Fault.KILL) {
             a.sigkill();
         } else {
@@ -181,47 +314,36 @@ class PostgresSourceClusterTest {
         more.get();
         assertThat(atKill).as("stopped mid-stream: changes applied at the fault vs committed (%s)", context)
                 .isLessThan(w.changes);
+        return killed;
 
-        GatewayProcess[] now = new GatewayProcess[1];
-        await("a gateway streams the source again").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
-                .until(() -> {
-                    for (GatewayProcess g : fault == Fault.KILL ? List.of(b) : gws) {
-                        JsonNode s = source(g);
-                        if (s.path("role").asText().equals("owner") && s.path("state").asText().equals("streaming")) {
-                            now[0] = g;
-                            return true;
-                        }
-                    }
-                    return false;
-                });
-        streams = now[0];
-        System.out.println("source streamed again " + Duration.ofNanos(System.nanoTime() - killed).toMillis()
-                + " ms after the " + fault + " of its holder (lease TTL 3000 ms)");
-        w.run(30, PostgresSourceWireTest.Fault.NONE, null); // and it keeps following Postgres
+    }
 
-        await("every window equals Postgres").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
-                .untilAsserted(() -> {
-                    for (Window win : windows) {
-                        assertThat(win.replica().violations()).as("%s %s", win.name(), context).isEmpty();
-                        assertThat(PostgresSourceWireTest.rows(win.replica().rows()))
-                                .as("%s equals Postgres, %s", win.name(), context).isEqualTo(w.oracle(win.sql()));
-                    }
-                    assertThat(applied(redis)).as("row changes applied (stored with the positions), %s", context)
-                            .isEqualTo(w.changes);
-                });
-        for (Window win : windows) {
-            assertThat(win.replica().resetCauses()).as("%s: a takeover is invisible to clients, %s", win.name(), context)
-                    .containsExactly("subscribe");
+    /**
+     * Postgres restarted (or the connections to it cut) twice in the middle of a workload, after a
+     * backlog the holder is still applying; at least one fault finds it behind the commits.
+     */
+    private void postgresFault(Fault fault, Workload w, Redis redis, TcpProxy proxy, String context) throws Exception {
+        w.run(40, PostgresSourceWireTest.Fault.NONE, null);
+        List<long[]> atFault = new ArrayList<>();
+        w.onFault = () -> atFault.add(new long[] {applied(redis), w.changes});
+        int connections = proxy.accepted();
+        w.run(80, fault == Fault.POSTGRES_RESTART ? PostgresSourceWireTest.Fault.POSTGRES_RESTART
+                : PostgresSourceWireTest.Fault.CONNECTION_DROP, proxy);
+        w.onFault = null;
+        assertThat(atFault).as("two faults").hasSize(2);
+        assertThat(atFault).as("at some fault the source had not applied every committed change (%s)", context)
+                .anyMatch(x -> x[0] < x[1]);
+        if (fault == Fault.CONNECTION_DROP) {
+            assertThat(proxy.accepted()).as("the source connected again through the proxy").isGreaterThan(connections);
         }
-        if (fault == Fault.KILL) {
-            assertThat(metric(streams, "source_snapshots")).as("the successor resumed, it did not snapshot again").isZero();
-            assertThat(metric(streams, "source_takeovers")).isEqualTo(1);
+    }
+
+    static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
         }
-        for (GatewayProcess g : gws) {
-            if (g.process.isAlive() && g != streams) {
-                assertThat(source(g).path("role").asText()).as("one holder at a time").isEqualTo("standby");
-            }
-        }
+        return n;
     }
 
     /** Row changes applied to both tables, as counted by the write script that stored each transaction. */

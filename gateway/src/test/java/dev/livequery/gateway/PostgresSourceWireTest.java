@@ -205,6 +205,8 @@ class PostgresSourceWireTest {
         int nextId = 1;
         volatile long transactions;
         volatile long changes;
+        /** Called just before each fault, between transactions (a test notes what the source had applied). */
+        volatile Runnable onFault;
         Connection c;
 
         Workload(PostgresProcess pg, Random rnd) {
@@ -232,6 +234,10 @@ class PostgresSourceWireTest {
         void run(int count, Fault fault, TcpProxy proxy) throws Exception {
             for (int t = 0; t < count; t++) {
                 if (t == count / 3 || t == 2 * count / 3) {
+                    Runnable hook = onFault;
+                    if (hook != null && fault != Fault.NONE) {
+                        hook.run();
+                    }
                     switch (fault) {
                         case POSTGRES_RESTART -> {
                             c.close();
