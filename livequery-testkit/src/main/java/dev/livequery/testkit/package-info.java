@@ -19,5 +19,11 @@
  * first two also check for their program before the test starts and fail with one line naming
  * the Debian package ({@link dev.livequery.testkit.Tools}), instead of a stack trace from deep
  * inside a process launcher.
+ *
+ * <h2>Stale without being told</h2>
+ * {@link dev.livequery.testkit.SilenceChecker} samples clients against the truth and records, per
+ * client, the longest time its window differed while it was neither told {@code status stale} nor
+ * resyncing after a reset ({@link dev.livequery.testkit.Silence} holds that rule and is tested on
+ * its own clock). The caller says what the truth and "told" are, so fault tests of any module use it.
  */
 package dev.livequery.testkit;

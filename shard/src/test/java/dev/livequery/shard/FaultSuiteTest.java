@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * Issue 13 §4: faults injected into real processes and real Redis links (SIGSTOP, a TCP proxy
  * that delays and cuts, streams trimmed under load). Each scenario runs a paced writer, follows
  * windows with naive clients, and ends with every window equal to the truth and no window out of
- * date for more than 3 s without {@code status stale} or a reset ({@link SilenceChecker}).
+ * date for more than 3 s without {@code status stale} or a reset ({@link dev.livequery.testkit.SilenceChecker}).
  */
 @Cluster
 @Slow
