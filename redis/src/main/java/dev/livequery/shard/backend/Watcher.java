@@ -8,7 +8,9 @@ import io.lettuce.core.SetArgs;
 import io.micrometer.core.instrument.Counter;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,10 +21,11 @@ import java.util.logging.Logger;
 
 /**
  * The gateway's health over time, on two threads of its own: every 250 ms the watcher refreshes
- * the heartbeat and the live members and moves or repairs attachments (at most
- * {@link #REPAIR_BUDGET} a tick, so a wave is spread); the stale check, with no Redis call (the
- * watcher's calls can take seconds on a slow link, and that is exactly when a window must be
- * told), tells windows stale and picks the ones due for a re-attach.
+ * the heartbeat and the live members, moves or repairs attachments (at most
+ * {@link #REPAIR_BUDGET} a tick, so a wave is spread) and reads the heads of the change streams of
+ * the partitions with attachments here for the {@link Progress} check; the stale check, with no
+ * Redis call (the watcher's calls can take seconds on a slow link, and that is exactly when a
+ * window must be told), tells windows stale and picks the ones due for a re-attach.
  */
 final class Watcher {
     private static final Logger LOG = Logger.getLogger(Watcher.class.getName());
@@ -37,6 +40,8 @@ final class Watcher {
     private final String gatewayId;
     private final String incarnation;
     private final Counter reattaches;
+    private final Progress progress;
+    private final StreamHeads heads;
     /** Subscriptions the stale check found due for a re-attach; the watcher does it. */
     private final Set<RemoteSubscription> due = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService watcher;
@@ -46,13 +51,15 @@ final class Watcher {
     private long lastCheckNanos;
 
     Watcher(Attachments subs, DeliveryReader reader, Redis redis, String gatewayId, String incarnation,
-            Counter reattaches) {
+            Counter reattaches, Progress progress) {
         this.subs = subs;
         this.reader = reader;
         this.redis = redis;
         this.gatewayId = gatewayId;
         this.incarnation = incarnation;
         this.reattaches = reattaches;
+        this.progress = progress;
+        this.heads = new StreamHeads(redis);
         watcher = daemon("watch");
         staleCheck = daemon("stale");
     }
@@ -164,5 +171,39 @@ final class Watcher {
             }
         }
         reader.forgetSilent(now);
+        observeProgress(live);
+    }
+
+    /**
+     * Reads the head of the change stream of every partition attached here to its owner (one
+     * round trip) and hands it to {@link Progress}. A partition counts only through subscriptions
+     * acknowledged by the shard that owns it in our view of the members: mid-move the new owner is
+     * not asked for progress before it hosts anything, and an owner change starts afresh.
+     */
+    private void observeProgress(List<String> live) {
+        Map<Integer, String> owners = new HashMap<>();
+        for (RemoteSubscription s : subs.all()) {
+            if (!s.closed() && s.isAcked() && s.att() != null) {
+                String owner = Membership.owner(s.partition, live);
+                if (owner != null && owner.equals(s.shard())) {
+                    owners.put(s.partition, owner);
+                }
+            }
+        }
+        progress.retain(owners.keySet());
+        if (owners.isEmpty()) {
+            return;
+        }
+        List<Integer> ps = new ArrayList<>(owners.keySet());
+        List<String> head;
+        try {
+            head = heads.read(ps);
+        } catch (RuntimeException e) {
+            return; // Redis unreachable from here: the reader tells stale; try again next tick
+        }
+        long now = System.nanoTime(); // when we learnt the heads: never older than they are
+        for (int i = 0; i < ps.size(); i++) {
+            progress.observe(ps.get(i), owners.get(ps.get(i)), head.get(i), now);
+        }
     }
 }
