@@ -88,6 +88,17 @@ final class Progress {
         return o != null && now - o.seenNanos() > OVERDUE_NANOS;
     }
 
+    /** The overdue partitions now, each with its owner and the head it has not reported applying. */
+    synchronized Map<Integer, String> overdue(long now) {
+        Map<Integer, String> out = new HashMap<>();
+        pending.forEach((p, o) -> {
+            if (now - o.seenNanos() > OVERDUE_NANOS) {
+                out.put(p, o.owner() + " (not past " + o.head() + " for " + (now - o.seenNanos()) / 1_000_000 + " ms)");
+            }
+        });
+        return out;
+    }
+
     /** Forgets partitions without attachments here any more. */
     synchronized void retain(Set<Integer> partitions) {
         pending.keySet().retainAll(partitions);

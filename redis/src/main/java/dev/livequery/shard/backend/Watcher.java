@@ -49,6 +49,8 @@ final class Watcher {
     private boolean heartbeated;
     private long ticks;
     private long lastCheckNanos;
+    /** Partitions last found overdue by the progress check, for the log (stale-check thread only). */
+    private Set<Integer> overdue = Set.of();
 
     Watcher(Attachments subs, DeliveryReader reader, Redis redis, String gatewayId, String incarnation,
             Counter reattaches, Progress progress) {
@@ -116,6 +118,7 @@ final class Watcher {
             }
         }
         lastCheckNanos = woke;
+        logOverdue(woke);
         for (RemoteSubscription s : subs.all()) {
             if (s.closed() || !s.placed()) {
                 // Not placed: subscribe() put it in subs and is about to attach it.
@@ -126,6 +129,23 @@ final class Watcher {
                 due.add(s);
             }
         }
+    }
+
+    /** Logs partitions whose owner starts or stops lagging behind its change stream. */
+    private void logOverdue(long now) {
+        Map<Integer, String> found = progress.overdue(now);
+        for (var e : found.entrySet()) {
+            if (!overdue.contains(e.getKey())) {
+                LOG.warning(() -> "gateway " + gatewayId + ": partition " + e.getKey() + " lags behind its change stream"
+                        + " on its owner " + e.getValue() + "; its subscriptions are stale until it catches up");
+            }
+        }
+        for (int p : overdue) {
+            if (!found.containsKey(p)) {
+                LOG.info(() -> "gateway " + gatewayId + ": partition " + p + " no longer lags behind its change stream");
+            }
+        }
+        overdue = Set.copyOf(found.keySet());
     }
 
     private void watch() {
