@@ -99,9 +99,13 @@ final class Progress {
         return out;
     }
 
-    /** Forgets partitions without attachments here any more. */
-    synchronized void retain(Set<Integer> partitions) {
-        pending.keySet().retainAll(partitions);
-        reported.keySet().retainAll(partitions);
+    /**
+     * The partitions with attachments here and their owners now: forgets the others, and the
+     * observations made under another owner (a move starts afresh: the new owner's first tick
+     * tells where it is).
+     */
+    synchronized void retain(Map<Integer, String> owners) {
+        pending.entrySet().removeIf(e -> !e.getValue().owner().equals(owners.get(e.getKey())));
+        reported.keySet().retainAll(owners.keySet());
     }
 }

@@ -196,25 +196,30 @@ final class Watcher {
 
     /**
      * Reads the head of the change stream of every partition attached here to its owner (one
-     * round trip) and hands it to {@link Progress}. A partition counts only through subscriptions
-     * acknowledged by the shard that owns it in our view of the members: mid-move the new owner is
-     * not asked for progress before it hosts anything, and an owner change starts afresh.
+     * round trip) and hands it to {@link Progress}. A partition is kept while a subscription is
+     * placed on the shard that owns it in our view of the members (a re-attach to the same owner,
+     * e.g. after a lost entry, keeps its observation and its age); new heads are observed only
+     * through subscriptions that owner acknowledged (it reports positions of what it hosts). An
+     * owner change starts afresh.
      */
     private void observeProgress(List<String> live) {
         Map<Integer, String> owners = new HashMap<>();
+        Map<Integer, String> acked = new HashMap<>();
         for (RemoteSubscription s : subs.all()) {
-            if (!s.closed() && s.isAcked() && s.att() != null) {
-                String owner = Membership.owner(s.partition, live);
-                if (owner != null && owner.equals(s.shard())) {
-                    owners.put(s.partition, owner);
-                }
+            String owner = Membership.owner(s.partition, live);
+            if (s.closed() || owner == null || !owner.equals(s.shard())) {
+                continue;
+            }
+            owners.put(s.partition, owner);
+            if (s.isAcked() && s.att() != null) {
+                acked.put(s.partition, owner);
             }
         }
-        progress.retain(owners.keySet());
-        if (owners.isEmpty()) {
+        progress.retain(owners);
+        if (acked.isEmpty()) {
             return;
         }
-        List<Integer> ps = new ArrayList<>(owners.keySet());
+        List<Integer> ps = new ArrayList<>(acked.keySet());
         List<String> head;
         try {
             head = heads.read(ps);
@@ -223,7 +228,7 @@ final class Watcher {
         }
         long now = System.nanoTime(); // when we learnt the heads: never older than they are
         for (int i = 0; i < ps.size(); i++) {
-            progress.observe(ps.get(i), owners.get(ps.get(i)), head.get(i), now);
+            progress.observe(ps.get(i), acked.get(ps.get(i)), head.get(i), now);
         }
     }
 }

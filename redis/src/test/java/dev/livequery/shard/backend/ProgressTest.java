@@ -3,7 +3,6 @@ package dev.livequery.shard.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The observation bookkeeping of the gateway's progress check, on a fake clock (nanoseconds). */
@@ -79,8 +78,12 @@ class ProgressTest {
     @Test
     void partitionsWithoutAttachmentsAreForgotten() {
         progress.observe(9, "s1", "1000-0", 0);
-        progress.retain(Set.of(1, 2));
-        assertThat(progress.overdue(9, 10 * S)).isFalse();
+        progress.observe(1, "s1", "1000-0", 0);
+        progress.observe(2, "s1", "1000-0", 0);
+        progress.retain(Map.of(1, "s1", 2, "s2"));
+        assertThat(progress.overdue(9, 10 * S)).as("no attachments any more").isFalse();
+        assertThat(progress.overdue(1, 10 * S)).as("same owner: kept").isTrue();
+        assertThat(progress.overdue(2, 10 * S)).as("moved to another owner").isFalse();
     }
 
     @Test
