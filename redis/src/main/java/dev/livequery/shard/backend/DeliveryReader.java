@@ -163,6 +163,10 @@ final class DeliveryReader {
         switch (e.body()) {
             case Delivery.Ack a -> {
                 Attachments.PendingAck p = subs.ack(a.req());
+                if (a.applied() != null) {
+                    // Noted before the answer, so an attach to an owner that has caught up tells live at once.
+                    progress.applied(shard, Map.of(a.partition(), a.applied()));
+                }
                 if (p != null) {
                     if (p.sub() != null) {
                         p.sub().answered(p.att(), e.sender(), a.ok());

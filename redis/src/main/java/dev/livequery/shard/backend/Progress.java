@@ -93,7 +93,9 @@ final class Progress {
         Map<Integer, String> out = new HashMap<>();
         pending.forEach((p, o) -> {
             if (now - o.seenNanos() > OVERDUE_NANOS) {
-                out.put(p, o.owner() + " (not past " + o.head() + " for " + (now - o.seenNanos()) / 1_000_000 + " ms)");
+                Position r = reported.get(p);
+                out.put(p, o.owner() + " (not past " + o.head() + " for " + (now - o.seenNanos()) / 1_000_000
+                        + " ms; last reported " + (r == null ? "nothing" : r.id() + " by " + r.shard()) + ")");
             }
         });
         return out;

@@ -51,6 +51,7 @@ final class Watcher {
     private long lastCheckNanos;
     /** Partitions last found overdue by the progress check, for the log (stale-check thread only). */
     private Set<Integer> overdue = Set.of();
+    private long checks;
 
     Watcher(Attachments subs, DeliveryReader reader, Redis redis, String gatewayId, String incarnation,
             Counter reattaches, Progress progress) {
@@ -135,7 +136,7 @@ final class Watcher {
     private void logOverdue(long now) {
         Map<Integer, String> found = progress.overdue(now);
         for (var e : found.entrySet()) {
-            if (!overdue.contains(e.getKey())) {
+            if (!overdue.contains(e.getKey()) || checks % 40 == 0) {
                 LOG.warning(() -> "gateway " + gatewayId + ": partition " + e.getKey() + " lags behind its change stream"
                         + " on its owner " + e.getValue() + "; its subscriptions are stale until it catches up");
             }
@@ -146,6 +147,7 @@ final class Watcher {
             }
         }
         overdue = Set.copyOf(found.keySet());
+        checks++;
     }
 
     private void watch() {

@@ -28,11 +28,25 @@ public sealed interface Delivery {
         }
     }
 
-    /** The answer to a control request: {@code code} is empty when it succeeded. */
-    record Ack(String req, String code, String msg) implements Delivery {
+    /**
+     * The answer to a control request: {@code code} is empty when it succeeded. An attach that
+     * succeeded names its {@code partition} and the last change-stream id {@code applied} to the
+     * engine before the subscription was made (its frames, sent after the ack, bring the window at
+     * least that far), so a gateway waiting for that owner's progress need not wait for its next
+     * tick; otherwise {@code partition} is -1 and {@code applied} null.
+     */
+    record Ack(String req, String code, String msg, int partition, String applied) implements Delivery {
+        public Ack(String req, String code, String msg) {
+            this(req, code, msg, -1, null);
+        }
+
         @Override
         public String[] fields() {
-            return new String[] {"k", "a", "req", req, "code", code, "msg", msg};
+            if (applied == null) {
+                return new String[] {"k", "a", "req", req, "code", code, "msg", msg};
+            }
+            return new String[] {"k", "a", "req", req, "code", code, "msg", msg, "p", Integer.toString(partition),
+                    Tick.APPLIED, applied};
         }
 
         public boolean ok() {
@@ -86,14 +100,10 @@ public sealed interface Delivery {
             }
             for (String one : s.split(",")) {
                 int colon = one.indexOf(':');
-                String id = colon < 0 ? "" : one.substring(colon + 1);
-                int dash = id.indexOf('-');
-                if (colon < 1 || dash < 1 || dash == id.length() - 1) {
+                if (colon < 1) {
                     throw new IllegalArgumentException("tick with a bad applied position '" + one + "'");
                 }
-                Long.parseLong(id.substring(0, dash)); // a bad number is reported by DeliveryEntry.parse
-                Long.parseLong(id.substring(dash + 1));
-                out.put(Integer.parseInt(one.substring(0, colon)), id);
+                out.put(Integer.parseInt(one.substring(0, colon)), streamId(one.substring(colon + 1)));
             }
             return out;
         }
@@ -105,12 +115,26 @@ public sealed interface Delivery {
         return switch (k) {
             case "f" -> new Frames(need(m, "sid"), need(m, "att"), Long.parseLong(need(m, "n")),
                     Integer.parseInt(need(m, "p")), need(m, "lease"), need(m, "fr"));
-            case "a" -> new Ack(need(m, "req"), m.getOrDefault("code", ""), m.getOrDefault("msg", ""));
+            case "a" -> m.containsKey(Tick.APPLIED)
+                    ? new Ack(need(m, "req"), m.getOrDefault("code", ""), m.getOrDefault("msg", ""),
+                            Integer.parseInt(need(m, "p")), streamId(m.get(Tick.APPLIED)))
+                    : new Ack(need(m, "req"), m.getOrDefault("code", ""), m.getOrDefault("msg", ""));
             case "g" -> new Gone(need(m, "sid"), need(m, "att"), m.getOrDefault("why", ""));
             case "t" -> new Tick(Integer.parseInt(need(m, "c")),
                     m.containsKey(Tick.APPLIED) ? Tick.parseApplied(m.get(Tick.APPLIED)) : null);
             default -> throw new IllegalArgumentException("unknown delivery kind '" + k + "'");
         };
+    }
+
+    /** A stream id {@code ms-seq}, checked; throws {@link IllegalArgumentException} naming it. */
+    private static String streamId(String id) {
+        int dash = id.indexOf('-');
+        if (dash < 1 || dash == id.length() - 1) {
+            throw new IllegalArgumentException("bad stream id '" + id + "'");
+        }
+        Long.parseLong(id.substring(0, dash)); // a bad number is reported by DeliveryEntry.parse
+        Long.parseLong(id.substring(dash + 1));
+        return id;
     }
 
     private static String need(Map<String, String> m, String f) {

@@ -22,6 +22,17 @@ class DeliveryTickTest {
     }
 
     @Test
+    void anAttachAckCarriesItsPartitionsPosition() {
+        DeliveryEntry e = new DeliveryEntry("s1/ab", 3, new Delivery.Ack("r7", "", "", 42, "1700000000000-5"));
+        assertThat(DeliveryEntry.parse(e.map())).isEqualTo(e);
+        DeliveryEntry plain = new DeliveryEntry("s1/ab", 4, new Delivery.Ack("r8", "not_owner", "no"));
+        assertThat(DeliveryEntry.parse(plain.map())).isEqualTo(plain);
+        assertThat(((Delivery.Ack) DeliveryEntry.parse(plain.map()).body()).applied()).isNull();
+        assertThatThrownBy(() -> DeliveryEntry.parse(Map.of("sh", "s1/ab", "sq", "1", "k", "a", "req", "r", "ap", "1-0")))
+                .as("a position without its partition").isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aTickFromAnOlderShardHasNoPositions() {
         Delivery.Tick t = (Delivery.Tick) DeliveryEntry.parse(Map.of("sh", "s1/ab", "sq", "1", "k", "t", "c", "4")).body();
         assertThat(t.hosted()).isEqualTo(4);

@@ -138,6 +138,11 @@ public final class Shard implements AutoCloseable {
             }
 
             @Override
+            public String applied(int p) {
+                return Shard.this.applied(p);
+            }
+
+            @Override
             public void close(Hosted h) {
                 Shard.this.close(h);
             }
