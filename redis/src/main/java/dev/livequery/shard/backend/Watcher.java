@@ -193,7 +193,12 @@ final class Watcher {
             }
         }
         reader.forgetSilent(now);
-        observeProgress(live);
+        try {
+            observeProgress(live);
+        } catch (RuntimeException e) {
+            // Never let it end the scheduled watcher: the next tick tries again.
+            LOG.warning(() -> "gateway " + gatewayId + ": progress check failed: " + e);
+        }
     }
 
     /**
