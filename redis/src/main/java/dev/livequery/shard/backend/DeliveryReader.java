@@ -223,7 +223,8 @@ final class DeliveryReader {
      * A tick: the sender is alive, hosts {@code hosted} of our attachments and has applied its
      * partitions' changes up to the positions it reports ({@link Progress}, noted first, so a tick
      * that shows a lagging owner caught up tells its windows live at once). Tells its stale
-     * subscriptions live (unless their partition's owner still lags); if it hosts fewer than we hold attached to it, twice running (once could
+     * subscriptions live (unless their partition's owner still lags); if it hosts fewer than we
+     * hold attached to it, twice running (once could
      * be an ack still on its way), some were dropped without a word reaching us: re-attach them all.
      */
     private void tick(String sender, Sender from, Delivery.Tick t) {

@@ -198,7 +198,8 @@ final class RemoteSubscription implements Subscription {
     /**
      * The watcher's check: tells the client {@code stale} when nothing has been heard from the
      * attachment for {@code staleNanos} ({@code lastHeard}: the sender's last entry, or 0 if
-     * unknown) or its partition's owner is overdue with its progress, and answers whether it needs a re-attach now: it was detached, its ack is overdue,
+     * unknown) or its partition's owner is overdue with its progress, and answers whether it
+     * needs a re-attach now: it was detached, its ack is overdue,
      * or it has been stale so long that the sender is presumed to have lost it (then at most every
      * {@code repairEvery}).
      */
