@@ -95,6 +95,23 @@
  *     one dead node does not stall the others); a partition whose reads have failed for 0.5 s
  *     is unloaded, its subscribers re-attach, and while that cannot succeed the silence rule
  *     above tells them stale. {@code ReplicaFailoverTest} measures it.</li>
+ * <li><b>Progress is checked end to end.</b> Ticks alone prove the shard is alive, not that it
+ *     keeps up: a shard whose Redis link is slow (reads timing out) or whose tail is stuck ticks
+ *     on while its windows fall behind. So a tick carries, per partition hosting the gateway's
+ *     attachments, the last change-stream id the shard has applied (read before that round's
+ *     frames are drained, so the frames of those changes precede the tick), and an attach's ack
+ *     carries its partition's. Every 250 ms the gateway reads, over its own link and in one round
+ *     trip (one script; on a Cluster one call per partition, pipelined, each failing alone), the
+ *     head of the change stream of each partition it has attachments on, and remembers the
+ *     oldest head its owner has not reported applying (one per partition, dropped when the owner
+ *     changes or the partition has no attachments left). One that stays unresolved for 2 s tells
+ *     the partition's windows {@code stale}; {@code live} waits until the owner reports
+ *     applying it (its frames came first). Under steady writes the head always runs ahead of the
+ *     last tick, but a healthy owner resolves the oldest observation with its next tick, about a
+ *     second later, so normal operation never reads as stale. Windows of a slow shard are so
+ *     told within about 2.5 s of a write they miss ({@code Progress} in the backend package;
+ *     {@code FaultSuiteTest#aShardsRedisLinkDelayedThenCut}). Ticks without positions (an older
+ *     shard) are not checked.</li>
  * <li><b>Loss is seen.</b> Every entry a sender gives a gateway carries the next number of that
  *     pair's sequence, all of them written by the one publisher in order. A skipped number
  *     (trimmed or deleted entries, a publish that failed half way, a fence refusal) re-attaches

@@ -46,18 +46,21 @@ final class Attachments {
     private final Redis redis;
     private final Membership members;
     private final Timer controlRtt;
+    private final Progress progress;
     private final Map<String, RemoteSubscription> subs = new ConcurrentHashMap<>();
     private final Map<String, PendingAck> acks = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private volatile List<String> live = List.of();
 
-    Attachments(EngineOptions options, String gatewayId, String incarnation, Redis redis, Timer controlRtt) {
+    Attachments(EngineOptions options, String gatewayId, String incarnation, Redis redis, Timer controlRtt,
+            Progress progress) {
         this.options = options;
         this.gatewayId = gatewayId;
         this.incarnation = incarnation;
         this.redis = redis;
         this.members = new Membership(redis);
         this.controlRtt = controlRtt;
+        this.progress = progress;
     }
 
     // ---- what the other parts read ---------------------------------------------------------------
@@ -80,6 +83,11 @@ final class Attachments {
 
     Collection<PendingAck> pending() {
         return acks.values();
+    }
+
+    /** True while the owner of partition {@code p} lags behind its change stream ({@link Progress}). */
+    boolean behind(int p) {
+        return progress.overdue(p, System.nanoTime());
     }
 
     /** The live shards as last looked up. */

@@ -50,6 +50,7 @@ final class DeliveryReader {
     private final String gatewayId;
     private final AtomicBoolean running;
     private final Counter gaps;
+    private final Progress progress;
     private final Map<String, Sender> senders = new ConcurrentHashMap<>();
     /** Attachments we already asked a shard to drop (frames kept coming for them); bounded. */
     private final Set<String> strays = ConcurrentHashMap.newKeySet();
@@ -57,12 +58,14 @@ final class DeliveryReader {
     private volatile boolean stale;
     private Thread thread;
 
-    DeliveryReader(Attachments subs, Redis redis, String gatewayId, AtomicBoolean running, Counter gaps) {
+    DeliveryReader(Attachments subs, Redis redis, String gatewayId, AtomicBoolean running, Counter gaps,
+            Progress progress) {
         this.subs = subs;
         this.redis = redis;
         this.gatewayId = gatewayId;
         this.running = running;
         this.gaps = gaps;
+        this.progress = progress;
     }
 
     /** Starts reading after the stream's newest entry: what came before was for an earlier process. */
@@ -160,6 +163,10 @@ final class DeliveryReader {
         switch (e.body()) {
             case Delivery.Ack a -> {
                 Attachments.PendingAck p = subs.ack(a.req());
+                if (a.applied() != null) {
+                    // Noted before the answer, so an attach to an owner that has caught up tells live at once.
+                    progress.applied(shard, Map.of(a.partition(), a.applied()));
+                }
                 if (p != null) {
                     if (p.sub() != null) {
                         p.sub().answered(p.att(), e.sender(), a.ok());
@@ -213,11 +220,15 @@ final class DeliveryReader {
     }
 
     /**
-     * A tick: the sender is alive and hosts {@code hosted} of our attachments. Tells its stale
-     * subscriptions live; if it hosts fewer than we hold attached to it, twice running (once could
+     * A tick: the sender is alive, hosts {@code hosted} of our attachments and has applied its
+     * partitions' changes up to the positions it reports ({@link Progress}, noted first, so a tick
+     * that shows a lagging owner caught up tells its windows live at once). Tells its stale
+     * subscriptions live (unless their partition's owner still lags); if it hosts fewer than we
+     * hold attached to it, twice running (once could
      * be an ack still on its way), some were dropped without a word reaching us: re-attach them all.
      */
     private void tick(String sender, Sender from, Delivery.Tick t) {
+        progress.applied(from.shard, t.applied());
         int ours = 0;
         for (RemoteSubscription s : subs.all()) {
             s.heardFrom(sender);

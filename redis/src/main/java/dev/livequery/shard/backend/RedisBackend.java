@@ -73,9 +73,10 @@ public final class RedisBackend implements Backend {
                 .tag("gateway", gatewayId).register(metrics);
         this.writes = new RedisWrites(options, store);
         this.queries = new OneShotQueries(options, store);
-        this.subs = new Attachments(options, gatewayId, incarnation, redis, controlRtt);
-        this.reader = new DeliveryReader(subs, redis, gatewayId, running, gaps);
-        this.watcher = new Watcher(subs, reader, redis, gatewayId, incarnation, reattaches);
+        Progress progress = new Progress();
+        this.subs = new Attachments(options, gatewayId, incarnation, redis, controlRtt, progress);
+        this.reader = new DeliveryReader(subs, redis, gatewayId, running, gaps, progress);
+        this.watcher = new Watcher(subs, reader, redis, gatewayId, incarnation, reattaches, progress);
         Gauge.builder("livequery_redis_subscriptions", subs, Attachments::size).tag("gateway", gatewayId)
                 .register(metrics);
         Gauge.builder("livequery_gateway_live_shards", subs, a -> a.live().size()).tag("gateway", gatewayId)

@@ -33,7 +33,9 @@ import java.util.List;
  *
  * <p>Staleness: the subscription remembers whether it told its client {@code status stale}; the
  * next sign of life of its attachment (an ack, or any entry from its sender) tells it {@code live}
- * before the frames that bring it up to date.
+ * before the frames that bring it up to date. While its partition's owner is known to lag behind
+ * the change stream ({@link Progress}), it is told stale however lively the sender looks, and
+ * {@code live} waits until the owner has caught up (its frames up to there came first).
  */
 final class RemoteSubscription implements Subscription {
     final String sid;
@@ -168,7 +170,7 @@ final class RemoteSubscription implements Subscription {
     }
 
     private void live() {
-        if (staleTold) {
+        if (staleTold && !backend.behind(partition)) {
             staleTold = false;
             offerLocalLocked(Frame.status(Frame.Status.State.LIVE));
         }
@@ -197,7 +199,8 @@ final class RemoteSubscription implements Subscription {
     /**
      * The watcher's check: tells the client {@code stale} when nothing has been heard from the
      * attachment for {@code staleNanos} ({@code lastHeard}: the sender's last entry, or 0 if
-     * unknown), and answers whether it needs a re-attach now: it was detached, its ack is overdue,
+     * unknown) or its partition's owner is overdue with its progress, and answers whether it
+     * needs a re-attach now: it was detached, its ack is overdue,
      * or it has been stale so long that the sender is presumed to have lost it (then at most every
      * {@code repairEvery}).
      */
@@ -206,7 +209,7 @@ final class RemoteSubscription implements Subscription {
             return false;
         }
         long ref = acked && sender != null && att != null ? Math.max(lastHeard, lastGoodNanos) : lastGoodNanos;
-        if (!staleTold && now - ref > staleNanos) {
+        if (!staleTold && (now - ref > staleNanos || backend.behind(partition))) {
             staleTold = true;
             offerLocalLocked(Frame.status(Frame.Status.State.STALE));
         }

@@ -8,7 +8,9 @@ import io.lettuce.core.SetArgs;
 import io.micrometer.core.instrument.Counter;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,10 +21,11 @@ import java.util.logging.Logger;
 
 /**
  * The gateway's health over time, on two threads of its own: every 250 ms the watcher refreshes
- * the heartbeat and the live members and moves or repairs attachments (at most
- * {@link #REPAIR_BUDGET} a tick, so a wave is spread); the stale check, with no Redis call (the
- * watcher's calls can take seconds on a slow link, and that is exactly when a window must be
- * told), tells windows stale and picks the ones due for a re-attach.
+ * the heartbeat and the live members, moves or repairs attachments (at most
+ * {@link #REPAIR_BUDGET} a tick, so a wave is spread) and reads the heads of the change streams of
+ * the partitions with attachments here for the {@link Progress} check; the stale check, with no
+ * Redis call (the watcher's calls can take seconds on a slow link, and that is exactly when a
+ * window must be told), tells windows stale and picks the ones due for a re-attach.
  */
 final class Watcher {
     private static final Logger LOG = Logger.getLogger(Watcher.class.getName());
@@ -37,6 +40,8 @@ final class Watcher {
     private final String gatewayId;
     private final String incarnation;
     private final Counter reattaches;
+    private final Progress progress;
+    private final StreamHeads heads;
     /** Subscriptions the stale check found due for a re-attach; the watcher does it. */
     private final Set<RemoteSubscription> due = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService watcher;
@@ -44,15 +49,20 @@ final class Watcher {
     private boolean heartbeated;
     private long ticks;
     private long lastCheckNanos;
+    /** Partitions last found overdue by the progress check, for the log (stale-check thread only). */
+    private Set<Integer> overdue = Set.of();
+    private long checks;
 
     Watcher(Attachments subs, DeliveryReader reader, Redis redis, String gatewayId, String incarnation,
-            Counter reattaches) {
+            Counter reattaches, Progress progress) {
         this.subs = subs;
         this.reader = reader;
         this.redis = redis;
         this.gatewayId = gatewayId;
         this.incarnation = incarnation;
         this.reattaches = reattaches;
+        this.progress = progress;
+        this.heads = new StreamHeads(redis);
         watcher = daemon("watch");
         staleCheck = daemon("stale");
     }
@@ -109,6 +119,7 @@ final class Watcher {
             }
         }
         lastCheckNanos = woke;
+        logOverdue(woke);
         for (RemoteSubscription s : subs.all()) {
             if (s.closed() || !s.placed()) {
                 // Not placed: subscribe() put it in subs and is about to attach it.
@@ -119,6 +130,24 @@ final class Watcher {
                 due.add(s);
             }
         }
+    }
+
+    /** Logs partitions whose owner starts or stops lagging behind its change stream. */
+    private void logOverdue(long now) {
+        Map<Integer, String> found = progress.overdue(now);
+        for (var e : found.entrySet()) {
+            if (!overdue.contains(e.getKey()) || checks % 40 == 0) {
+                LOG.warning(() -> "gateway " + gatewayId + ": partition " + e.getKey() + " lags behind its change stream"
+                        + " on its owner " + e.getValue() + "; its subscriptions are stale until it catches up");
+            }
+        }
+        for (int p : overdue) {
+            if (!found.containsKey(p)) {
+                LOG.info(() -> "gateway " + gatewayId + ": partition " + p + " no longer lags behind its change stream");
+            }
+        }
+        overdue = Set.copyOf(found.keySet());
+        checks++;
     }
 
     private void watch() {
@@ -164,5 +193,54 @@ final class Watcher {
             }
         }
         reader.forgetSilent(now);
+        try {
+            observeProgress(live);
+        } catch (RuntimeException e) {
+            // Never let it end the scheduled watcher: the next tick tries again.
+            LOG.warning(() -> "gateway " + gatewayId + ": progress check failed: " + e);
+        }
+    }
+
+    /**
+     * Reads the head of the change stream of every partition attached here to its owner (one
+     * round trip) and hands it to {@link Progress}. A partition is kept while a subscription is
+     * placed on the shard that owns it in our view of the members (a re-attach to the same owner,
+     * e.g. after a lost entry, keeps its observation and its age); new heads are observed only
+     * through subscriptions that owner acknowledged (it reports positions of what it hosts). An
+     * owner change starts afresh. With no live owner (every shard paused or gone) the shard a
+     * subscription is placed on stays its owner here, so its observations keep aging: such windows
+     * are told stale 2 s after a write they miss, not 3 s after the last tick.
+     */
+    private void observeProgress(List<String> live) {
+        Map<Integer, String> owners = new HashMap<>();
+        Map<Integer, String> acked = new HashMap<>();
+        for (RemoteSubscription s : subs.all()) {
+            String owner = Membership.owner(s.partition, live);
+            if (owner == null) {
+                owner = s.shard();
+            }
+            if (s.closed() || owner == null || !owner.equals(s.shard())) {
+                continue;
+            }
+            owners.put(s.partition, owner);
+            if (s.isAcked() && s.att() != null) {
+                acked.put(s.partition, owner);
+            }
+        }
+        progress.retain(owners);
+        if (acked.isEmpty()) {
+            return;
+        }
+        List<Integer> ps = new ArrayList<>(acked.keySet());
+        List<String> head;
+        try {
+            head = heads.read(ps);
+        } catch (RuntimeException e) {
+            return; // Redis unreachable from here: the reader tells stale; try again next tick
+        }
+        long now = System.nanoTime(); // when we learnt the heads: never older than they are
+        for (int i = 0; i < ps.size(); i++) {
+            progress.observe(ps.get(i), acked.get(ps.get(i)), head.get(i), now);
+        }
     }
 }

@@ -4,7 +4,10 @@
  * delivery stream; one-shot queries read the table atomically and evaluate it locally. A
  * subscription whose shard has not been heard from for 3 s (shard paused, Redis unreachable, …)
  * gets {@code status stale}, and {@code status live} plus the frames or a resume-based catch-up
- * when it is served again; how each fault is detected is in the shard module's package-info.
+ * when it is served again; so does one whose owner is alive but lags behind the partition's
+ * change stream (the gateway compares the stream heads it reads itself with the positions the
+ * owner reports applied: {@code Progress}); how each fault is detected is in the shard module's
+ * package-info.
  * Writes may carry an idempotency key ({@code Backend.idempotent}): the key is claimed for the
  * request's digest, and the write script stores the digest with the result, atomically with the
  * write, for the horizon's time; the same key with another request is {@code 422
@@ -24,7 +27,11 @@
  * <li>{@code DeliveryReader}: the thread reading this gateway's delivery stream: frames, acks,
  *     "gone", ticks; gap detection per sender; stale when Redis does not answer for 3 s.</li>
  * <li>{@code Watcher}: heartbeat ({@code SET … GET}), live members, moves and repairs (a
- *     bounded number per tick), and the stale check on its own thread.</li>
+ *     bounded number per tick), the heads of the attached partitions' change streams
+ *     ({@code StreamHeads}, one round trip), and the stale check on its own thread.</li>
+ * <li>{@code Progress}: the progress check's bookkeeping, without Redis calls: per partition the
+ *     oldest stream head its owner has not yet reported applying (in a tick or an attach's ack);
+ *     unresolved for 2 s, the partition's windows are stale until the owner catches up.</li>
  * </ul>
  *
  * <p>Wiring in a gateway: {@code new RedisBackend(options, uri, gatewayId, meterRegistry)}, where {@code uri} is

@@ -21,8 +21,12 @@ import java.util.List;
  * <p>Delivery (shard → {@code lq:gw:<gateway>}): {@code k} = {@code f} (frames: {@code sid},
  * {@code att}, {@code n} = batch number per attachment, starting at 1, so a lost batch shows as a
  * gap; {@code fr} = JSON array of frames), {@code a} (ack: {@code req}, {@code code} empty when
- * ok, {@code msg}), or {@code g} (gone: the shard dropped the attachment, e.g. it lost the
- * partition; the gateway re-attaches with resume).
+ * ok, {@code msg}; a successful attach's also {@code p} and {@code ap}, the partition's last
+ * change-stream id applied before the subscription was made), {@code g} (gone: the shard
+ * dropped the attachment, e.g. it lost the partition; the gateway re-attaches with resume), or
+ * {@code t} (tick, once a second: {@code c} = attachments of this gateway hosted, {@code ap} =
+ * {@code p:ms-seq,…}, per partition hosting them the last change-stream id applied). The field
+ * layout is in {@link DeliveryEntry} and {@link Delivery}.
  */
 public final class Wire {
     public static final String NOT_OWNER = "not_owner";

@@ -30,6 +30,9 @@ final class ControlHandler {
         /** The engine of a partition this shard holds the lease of, loaded if need be. */
         Engine load(int p) throws LiveQueryException;
 
+        /** The last change-stream id applied to a loaded partition's engine, or null. */
+        String applied(int p);
+
         /** Closes an attachment's subscription and forgets it. */
         void close(Hosted h);
     }
@@ -136,6 +139,8 @@ final class ControlHandler {
             return;
         }
         Engine engine = parts.load(p);
+        // Read before subscribing: the subscription's first frames bring its window at least this far.
+        String applied = parts.applied(p);
         Hosted old = hosted.get(c.gw() + "/" + c.sid());
         if (old != null) {
             parts.close(old);
@@ -145,7 +150,10 @@ final class ControlHandler {
         hosted.put(h.key(), h);
         // The ack goes into the publisher's queue before the subscription can wake it (wake is a
         // no-op until h.sub is set): the gateway takes frames only from the sender that acked.
-        ack(c.gw(), c.req(), "", "");
+        if (c.req() != null) {
+            publisher.notify(c.gw(), applied == null ? new Delivery.Ack(c.req(), "", "")
+                    : new Delivery.Ack(c.req(), "", "", p, applied));
+        }
         h.sub = sub;
         publisher.wake(h);
     }

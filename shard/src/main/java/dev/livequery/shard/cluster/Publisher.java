@@ -22,6 +22,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -39,6 +40,9 @@ import java.util.logging.Logger;
  *
  * <p>Once a second it sends a {@link Delivery.Tick} to every gateway with attachments here: a
  * gateway that hears nothing from a sender for 3 s tells those subscribers {@code status stale}.
+ * The tick carries, per partition hosting that gateway's attachments, the last change-stream id
+ * the engine applied, read before the round's subscriptions are drained: every frame of those
+ * changes goes out before the tick, so "applied" at the gateway means "delivered".
  * A failure of this loop is logged and the loop goes on; if the thread dies all the same, the
  * ticks stop and the gateways say so to their clients.
  */
@@ -86,6 +90,8 @@ final class Publisher {
     private final Redis redis;
     private final Map<Integer, String> leases;
     private final Supplier<Collection<Hosted>> hosted;
+    /** Partition → last change-stream id its engine applied (null: not loaded). */
+    private final IntFunction<String> applied;
     private final BiConsumer<Hosted, String> refused;
     private final Consumer<String> gatewayGone;
     private final Timer publishLag;
@@ -95,13 +101,14 @@ final class Publisher {
     private long nextTick = System.nanoTime();
 
     Publisher(String shardId, String sender, Redis redis, Map<Integer, String> leases,
-            Supplier<Collection<Hosted>> hosted, BiConsumer<Hosted, String> refused, Consumer<String> gatewayGone,
-            Timer publishLag, Counter failures) {
+            Supplier<Collection<Hosted>> hosted, IntFunction<String> applied, BiConsumer<Hosted, String> refused,
+            Consumer<String> gatewayGone, Timer publishLag, Counter failures) {
         this.shardId = shardId;
         this.sender = sender;
         this.redis = redis;
         this.leases = leases;
         this.hosted = hosted;
+        this.applied = applied;
         this.refused = refused;
         this.gatewayGone = gatewayGone;
         this.publishLag = publishLag;
@@ -132,15 +139,19 @@ final class Publisher {
             try {
                 Object first = queue.poll(200, TimeUnit.MILLISECONDS);
                 round.clear();
+                List<Notice> ticks = List.of();
+                long now = System.nanoTime();
+                if (now - nextTick >= 0) {
+                    nextTick = now + TICK_NANOS;
+                    // Positions first, then the queue: a change applied by then has woken its
+                    // subscriptions, so their frames are drained in this round, ahead of the tick.
+                    ticks = ticks();
+                }
                 if (first != null) {
                     round.add(first);
                     queue.drainTo(round);
                 }
-                long now = System.nanoTime();
-                if (now - nextTick >= 0) {
-                    nextTick = now + TICK_NANOS;
-                    ticks(round);
-                }
+                round.addAll(ticks);
                 if (!round.isEmpty()) {
                     publish(round, frames);
                 }
@@ -156,14 +167,23 @@ final class Publisher {
         }
     }
 
-    private void ticks(List<Object> round) {
+    private List<Notice> ticks() {
         Map<String, Integer> perGateway = new HashMap<>();
+        Map<String, Map<Integer, String>> positions = new HashMap<>();
+        Map<Integer, String> byPartition = new HashMap<>();
         for (Hosted h : hosted.get()) {
             if (!h.closed) {
                 perGateway.merge(h.gw, 1, Integer::sum);
+                String id = byPartition.computeIfAbsent(h.p, applied::apply);
+                if (id != null) {
+                    positions.computeIfAbsent(h.gw, g -> new HashMap<>()).put(h.p, id);
+                }
             }
         }
-        perGateway.forEach((gw, n) -> round.add(new Notice(gw, new Delivery.Tick(n))));
+        List<Notice> out = new ArrayList<>(perGateway.size());
+        perGateway.forEach((gw, n) -> out.add(new Notice(gw,
+                new Delivery.Tick(n, positions.getOrDefault(gw, Map.of())))));
+        return out;
     }
 
     private void publish(List<Object> round, List<Frame> frames) {

@@ -131,12 +131,17 @@ public final class Shard implements AutoCloseable {
         String sender = id + "/" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         this.leases = new LeaseKeeper(id, sender, cfg.ttlMs(), members, failovers, acquired);
         Gauge.builder("livequery_shard_partitions_owned", leases.leases(), Map::size).tag("shard", id).register(metrics);
-        this.publisher = new Publisher(id, sender, redis, leases.leases(), hosted::values, this::refused,
+        this.publisher = new Publisher(id, sender, redis, leases.leases(), hosted::values, this::applied, this::refused,
                 gw -> main.execute(() -> gatewayGone(gw)), publishLag, publishFailures);
         this.control = new ControlHandler(id, redis, main, leases, () -> live, new ControlHandler.Parts() {
             @Override
             public Engine load(int p) throws LiveQueryException {
                 return Shard.this.load(p).engine;
+            }
+
+            @Override
+            public String applied(int p) {
+                return Shard.this.applied(p);
             }
 
             @Override
@@ -637,6 +642,12 @@ public final class Shard implements AutoCloseable {
         if (leases.refused(h.p, lease)) {
             main.execute(() -> unload(h.p, "lease lost"));
         }
+    }
+
+    /** The id of the last change-stream entry applied to a loaded partition's engine, or null. */
+    private String applied(int p) {
+        Part pt = loaded.get(p);
+        return pt == null ? null : pt.lastId;
     }
 
     /** For tests: the engine of a loaded partition, or null. */
