@@ -52,8 +52,8 @@
  * ({@code dev.livequery.shard.cluster.SourceLease}), TTL 3 s.
  *
  * <p>Exactly once across failover: {@link dev.livequery.sources.postgres.RedisApplier} writes each
- * fed table's share of a Debezium batch's transactions through
- * {@code dev.livequery.shard.store.SourceWrites}, one Redis script that stores the rows, appends the changes and stores the position in that table
+ * fed table's share of a transaction through {@code dev.livequery.shard.store.SourceWrites}, one
+ * Redis script that stores the rows, appends the changes and stores the position in that table
  * (commit LSN, the record's Debezium offset, a change count), refusing a commit LSN at or below
  * the stored one and a lease fence below the one that claimed the table. Positions are per table
  * because a transaction may span partitions, which one script cannot on a Redis Cluster. Before
