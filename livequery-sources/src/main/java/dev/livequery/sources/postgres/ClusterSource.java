@@ -129,7 +129,6 @@ public final class ClusterSource implements SourceStatus {
         long fence = SourceLease.fence(value);
         try {
             Map<String, String> stored = new HashMap<>();
-            Map<String, Long> storedLsn = new HashMap<>();
             Position from = null;
             boolean fresh = false;
             long applied = -1;
@@ -140,7 +139,6 @@ public final class ClusterSource implements SourceStatus {
                     continue;
                 }
                 stored.put(t.table(), p.offset());
-                storedLsn.put(t.table(), p.lsn());
                 applied = Math.max(applied, p.lsn());
                 if (from == null || p.lsn() < from.lsn() || p.lsn() == from.lsn() && offsetLsn(p) < offsetLsn(from)) {
                     from = p;
@@ -149,13 +147,12 @@ public final class ClusterSource implements SourceStatus {
             String key = "pg-cluster-" + config.slot() + "-" + fence;
             if (fresh) {
                 stored.clear();
-                storedLsn.clear();
                 applied = -1;
             } else {
                 Map<String, Map<String, Object>> o = parse(from.offset());
                 HeldOffsets.seed(key, EngineProperties.name(config), o.get("p"), o.get("o"));
             }
-            RedisApplier applier = new RedisApplier(writes, config.tables(), fence, applied, stored, storedLsn,
+            RedisApplier applier = new RedisApplier(writes, config.tables(), fence, applied, stored,
                     () -> value.equals(held));
             PostgresSource s = PostgresSource.start(config, applier, fresh ? Catalog.Slot.DROP_IDLE : Catalog.Slot.RESUME, key);
             running = s;

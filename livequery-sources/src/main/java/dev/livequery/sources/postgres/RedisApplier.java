@@ -8,6 +8,7 @@ import dev.livequery.core.Row;
 import dev.livequery.shard.store.RowStore;
 import dev.livequery.shard.store.SourceWrites;
 import dev.livequery.shard.store.SourceWrites.Fenced;
+import dev.livequery.shard.store.SourceWrites.Outcome;
 import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
 import dev.livequery.sources.postgres.Transactions.Pending;
 import dev.livequery.sources.postgres.Transactions.Snapshot;
@@ -24,12 +25,9 @@ import org.apache.kafka.connect.source.SourceRecord;
 
 /**
  * Cluster mode: units go into the Redis row store through {@link SourceWrites}, each table's
- * share of the transactions of one Debezium batch as one fenced script that also stores the
- * position of the last of them (commit LSN and the record's Debezium offset) and counts the
- * changes; the shards tail the change streams as for any write. One script per table per batch,
- * not a read and a write per transaction: the holder is bound by round trips, so this is what
- * lets it keep up with thousands of transactions a second. A transaction whose commit LSN is at
- * or below a table's stored position is skipped for that table (a replay after a takeover). Versions are the tables' Redis change counters (monotonic across failover: they live in
+ * share of a transaction as one fenced script that also stores the position (commit LSN and the
+ * record's Debezium offset) and counts the changes; the shards tail the change streams as for any
+ * write. Versions are the tables' Redis change counters (monotonic across failover: they live in
  * Redis), not LSNs.
  *
  * <p>A table's share becomes net row ops (one per row, checked against the row's version as read:
@@ -58,33 +56,14 @@ final class RedisApplier implements Applier {
     private long applied;
     /** The offset of the last record applied or acknowledged. */
     private String latest;
-    /** The commit LSN each table's stored position has, as far as this process knows. */
-    private final Map<String, Long> storedLsn;
-    /**
-     * The transactions of the current Debezium batch not written yet, per table in commit order:
-     * written together at {@link #batchDone} (or when {@link #MAX_PENDING} changes wait), one
-     * script per table, instead of a read and a write per transaction. Several whole transactions
-     * then appear at once, never part of one; nothing is acknowledged before they are written.
-     */
-    private final Map<String, Group> batch = new LinkedHashMap<>();
-    private int pendingChanges;
-    static final int MAX_PENDING = 2_000;
-
-    private static final class Group {
-        final List<Pending> pending = new ArrayList<>();
-        long lsn;
-        String off;
-        long changes;
-    }
 
     RedisApplier(SourceWrites writes, List<TableMapping> tables, long fence, long applied, Map<String, String> stored,
-            Map<String, Long> storedLsn, BooleanSupplier holding) {
+            BooleanSupplier holding) {
         this.writes = writes;
         this.tables = tables;
         this.fence = fence;
         this.applied = applied;
         this.stored = new HashMap<>(stored);
-        this.storedLsn = new HashMap<>(storedLsn);
         this.loaded = new java.util.HashSet<>(stored.keySet());
         this.holding = holding;
     }
@@ -103,7 +82,6 @@ final class RedisApplier implements Applier {
 
     @Override
     public void snapshot(Snapshot s, SourceRecord last) throws Exception {
-        flush();
         String off = offset(last);
         for (Map.Entry<TableMapping, List<ObjectNode>> e : s.rows().entrySet()) {
             String table = e.getKey().table();
@@ -122,7 +100,6 @@ final class RedisApplier implements Applier {
                 return writes.write(table, ops, fence, s.lsn(), off, 0);
             });
             stored.put(table, off);
-            storedLsn.put(table, s.lsn());
             loaded.add(table);
         }
         applied = Math.max(applied, s.lsn());
@@ -135,37 +112,15 @@ final class RedisApplier implements Applier {
         boolean any = false;
         for (Map.Entry<TableMapping, List<Pending>> e : t.changes().entrySet()) {
             String table = e.getKey().table();
-            if (t.commitLsn() <= storedLsn.getOrDefault(table, -1L)) {
-                continue; // this table's share is in Redis already (a replay after a takeover)
-            }
-            Group g = batch.computeIfAbsent(table, k -> new Group());
-            g.pending.addAll(e.getValue());
-            g.lsn = t.commitLsn();
-            g.off = off;
-            g.changes += e.getValue().size();
-            pendingChanges += e.getValue().size();
-            any = true;
+            List<Pending> pending = e.getValue();
+            Outcome o = retrying(table, () -> writes.write(table, ops(table, pending), fence, t.commitLsn(), off,
+                    pending.size()));
+            any |= o == Outcome.APPLIED;
+            stored.put(table, off);
         }
         applied = Math.max(applied, t.commitLsn());
         latest = off;
-        if (pendingChanges >= MAX_PENDING) {
-            flush();
-        }
         return any;
-    }
-
-    /** Writes the batch's waiting transactions: per table one script with the last one's position. */
-    private void flush() throws Exception {
-        for (Map.Entry<String, Group> e : batch.entrySet()) {
-            String table = e.getKey();
-            Group g = e.getValue();
-            // DUPLICATE: a predecessor wrote past these while it still held the lease; nothing changed
-            retrying(table, () -> writes.write(table, ops(table, g.pending), fence, g.lsn, g.off, g.changes));
-            stored.put(table, g.off);
-            storedLsn.put(table, g.lsn);
-        }
-        batch.clear();
-        pendingChanges = 0;
     }
 
     @Override
@@ -175,7 +130,6 @@ final class RedisApplier implements Applier {
 
     @Override
     public void batchDone() throws Exception {
-        flush();
         if (latest == null) {
             return;
         }
