@@ -153,21 +153,25 @@ class PostgresSourceClusterTest {
         return env;
     }
 
+    /** Waits (90 s at most) until one of {@code gws} holds the source lease and streams; returns it. */
+    private static GatewayProcess streamingOwner(String what, List<GatewayProcess> gws, long pollMs) {
+        GatewayProcess[] owner = new GatewayProcess[1];
+        await(what).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(pollMs)).until(() -> {
+            for (GatewayProcess g : gws) {
+                JsonNode s = source(g);
+                if (s.path("role").asText().equals("owner") && s.path("state").asText().equals("streaming")) {
+                    owner[0] = g;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return owner[0];
+    }
+
     private void run(Fault fault, Workload w, List<GatewayProcess> gws, Redis redis, String redisUri, TcpProxy proxy,
             String context) throws Exception {
-        GatewayProcess[] owner = new GatewayProcess[1];
-        await("one gateway holds the source lease and streams").atMost(Duration.ofSeconds(90))
-                .pollInterval(Duration.ofMillis(200)).until(() -> {
-                    for (GatewayProcess g : gws) {
-                        JsonNode s = source(g);
-                        if (s.path("role").asText().equals("owner") && s.path("state").asText().equals("streaming")) {
-                            owner[0] = g;
-                            return true;
-                        }
-                    }
-                    return false;
-                });
-        GatewayProcess a = owner[0];
+        GatewayProcess a = streamingOwner("one gateway holds the source lease and streams", gws, 200);
         GatewayProcess b = gws.get(0) == a ? gws.get(1) : gws.get(0);
         assertThat(source(b).path("role").asText()).as("the other gateway stands by").isEqualTo("standby");
         for (GatewayProcess g : gws) {
@@ -228,19 +232,8 @@ class PostgresSourceClusterTest {
         } else {
             killed = holderFault(fault, w, gws, a, redis, context);
         }
-        GatewayProcess[] now = new GatewayProcess[1];
-        await("a gateway streams the source again").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
-                .until(() -> {
-                    for (GatewayProcess g : fault == Fault.KILL ? List.of(b) : gws) {
-                        JsonNode s = source(g);
-                        if (s.path("role").asText().equals("owner") && s.path("state").asText().equals("streaming")) {
-                            now[0] = g;
-                            return true;
-                        }
-                    }
-                    return false;
-                });
-        GatewayProcess streams = now[0];
+        GatewayProcess streams = streamingOwner("a gateway streams the source again",
+                fault == Fault.KILL ? List.of(b) : gws, 100);
         System.out.println("source streamed again " + Duration.ofNanos(System.nanoTime() - killed).toMillis()
                 + " ms after the " + fault + " (lease TTL 3000 ms)");
         w.run(30, PostgresSourceWireTest.Fault.NONE, null); // and it keeps following Postgres
