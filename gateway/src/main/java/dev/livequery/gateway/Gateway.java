@@ -62,14 +62,14 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** As above, serving {@code registry} (which the backend may also report into) at {@code /metrics}. */
-    public static Gateway start(Settings settings, Backend backend, Config serverConfig,
-            PrometheusMeterRegistry registry) {
+    public static Gateway start(
+            Settings settings, Backend backend, Config serverConfig, PrometheusMeterRegistry registry) {
         return start(settings, Auth.none(), backend, serverConfig, registry);
     }
 
     /** As above with identity and access (PROTOCOL §9); the gateway closes {@code auth} when it stops. */
-    public static Gateway start(Settings settings, Auth auth, Backend backend, Config serverConfig,
-            PrometheusMeterRegistry registry) {
+    public static Gateway start(
+            Settings settings, Auth auth, Backend backend, Config serverConfig, PrometheusMeterRegistry registry) {
         Connections connections = new Connections(settings.maxConnections(), settings.writeDeadline());
         GatewayMetrics metrics = new GatewayMetrics(backend, connections, registry);
         connections.metrics(metrics);
@@ -82,7 +82,8 @@ public final class Gateway implements AutoCloseable {
         if (management != null) {
             // registered first, so it shadows HealthAndMetrics's /metrics on the public port
             http.get("/metrics", HttpErrors.guard((req, res) -> {
-                throw new LiveQueryException(LiveQueryException.Code.NOT_FOUND,
+                throw new LiveQueryException(
+                        LiveQueryException.Code.NOT_FOUND,
                         "metrics are served on the management port (livequery.management.port)");
             }));
         }
@@ -91,8 +92,12 @@ public final class Gateway implements AutoCloseable {
                 .register("/v1/client", new ClientScript())
                 .get("/v1/live/{table}", new SseEndpoint(backend, connections, settings, auth).handler());
         if (settings.demoEnabled()) {
-            http.register("/", StaticContentFeature.createService(ClasspathHandlerConfig.builder()
-                    .location("web").welcome("index.html").build()));
+            http.register(
+                    "/",
+                    StaticContentFeature.createService(ClasspathHandlerConfig.builder()
+                            .location("web")
+                            .welcome("index.html")
+                            .build()));
         }
         WebServerConfig.Builder b = WebServer.builder();
         Config helidon = serverConfig != null ? serverConfig : settings.serverConfig();
@@ -100,20 +105,26 @@ public final class Gateway implements AutoCloseable {
         b.port(settings.port())
                 .shutdownHook(false)
                 // JSON before any route runs; a refused upgrade's 401 with its own message (JsonRefusal)
-                .directHandlers(DirectHandlers.builder().defaults(JsonDirectHandler.all())
-                        .addHandler(DirectHandler.EventType.OTHER, new JsonRefusal(new JsonDirectHandler())).build())
-                .addProtocol(WsConfig.builder().maxFrameLength(WsEndpoint.maxFrameLength(settings)).build())
+                .directHandlers(DirectHandlers.builder()
+                        .defaults(JsonDirectHandler.all())
+                        .addHandler(DirectHandler.EventType.OTHER, new JsonRefusal(new JsonDirectHandler()))
+                        .build())
+                .addProtocol(WsConfig.builder()
+                        .maxFrameLength(WsEndpoint.maxFrameLength(settings))
+                        .build())
                 .addRouting(http)
-                .addRouting(WsRouting.builder().endpoint("/v1/ws",
-                        new WsEndpoint(backend, connections, settings, auth).listeners()));
+                .addRouting(WsRouting.builder()
+                        .endpoint("/v1/ws", new WsEndpoint(backend, connections, settings, auth).listeners()));
         if (management != null) {
             // /health and /metrics without tokens, on a listener the network keeps private
-            b.putSocket(MANAGEMENT, l -> l.port(management).host(helidon.get("host").asString().orElse("0.0.0.0"))
-                    .routing(r -> r.error(HttpException.class, HttpErrors::httpException).register(healthAndMetrics)));
+            b.putSocket(
+                    MANAGEMENT,
+                    l -> l.port(management)
+                            .host(helidon.get("host").asString().orElse("0.0.0.0"))
+                            .routing(r -> r.error(HttpException.class, HttpErrors::httpException)
+                                    .register(healthAndMetrics)));
         }
-        WebServer server = b
-                .build()
-                .start();
+        WebServer server = b.build().start();
         return new Gateway(server, connections, settings, auth);
     }
 

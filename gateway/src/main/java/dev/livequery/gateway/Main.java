@@ -22,8 +22,7 @@ import java.util.logging.Logger;
 public final class Main {
     private static final Logger LOG = Logger.getLogger(Main.class.getName());
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         LogConfig.configureRuntime();
@@ -44,7 +43,8 @@ public final class Main {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Backend backend = null;
         if (settings.backend().equals("redis")) {
-            String id = settings.gatewayId() != null ? settings.gatewayId()
+            String id = settings.gatewayId() != null
+                    ? settings.gatewayId()
                     : "gw-" + UUID.randomUUID().toString().substring(0, 8);
             try {
                 backend = new RedisBackend(engine, settings.redisUri(), id, registry);
@@ -56,8 +56,8 @@ public final class Main {
             }
             try {
                 // Cluster mode: every gateway configured with the source competes for its lease; the holder streams it.
-                ClusterSource source = ClusterSource.attach(config.get("livequery.sources.postgres"), settings.redisUri(),
-                        engine, id);
+                ClusterSource source =
+                        ClusterSource.attach(config.get("livequery.sources.postgres"), settings.redisUri(), engine, id);
                 if (source != null) {
                     backend = new SourcedBackend(backend, source);
                 }
@@ -66,8 +66,8 @@ public final class Main {
                 System.exit(2);
                 return;
             } catch (RuntimeException e) {
-                System.err.println("livequery: the postgres source cannot reach Redis at " + Redact.uri(settings.redisUri())
-                        + ": " + Redact.text(e.getMessage()));
+                System.err.println("livequery: the postgres source cannot reach Redis at "
+                        + Redact.uri(settings.redisUri()) + ": " + Redact.text(e.getMessage()));
                 System.exit(2);
                 return;
             }
@@ -96,13 +96,16 @@ public final class Main {
         Gateway gateway = Gateway.start(settings, auth, backend, null, registry);
         Demo d = demo;
         Backend b = backend;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (d != null) {
-                d.close();
-            }
-            gateway.stop();
-            b.close();
-        }, "livequery-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            if (d != null) {
+                                d.close();
+                            }
+                            gateway.stop();
+                            b.close();
+                        },
+                        "livequery-shutdown"));
         LOG.info("livequery gateway listening on http://localhost:" + gateway.port() + "/ (backend "
                 + settings.backend() + ", demo " + (settings.demoEnabled() ? "on: open the URL" : "off") + ")");
     }

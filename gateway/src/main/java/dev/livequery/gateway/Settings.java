@@ -228,10 +228,15 @@ public final class Settings {
 
     /** The engine's view of these settings. */
     public EngineOptions engineOptions() {
-        EngineOptions.Builder o = EngineOptions.builder().maxWindow(b.maxWindow).maxQueued(b.maxQueued)
-                .tables(b.tables).maxHistory(b.resumeMaxChanges).maxViews(b.maxViews)
+        EngineOptions.Builder o = EngineOptions.builder()
+                .maxWindow(b.maxWindow)
+                .maxQueued(b.maxQueued)
+                .tables(b.tables)
+                .maxHistory(b.resumeMaxChanges)
+                .maxViews(b.maxViews)
                 .sizeLimits(b.maxHistoryBytes, b.maxRow)
-                .previousSecret(b.previousSecret == null ? null : b.previousSecret.getBytes(StandardCharsets.UTF_8),
+                .previousSecret(
+                        b.previousSecret == null ? null : b.previousSecret.getBytes(StandardCharsets.UTF_8),
                         b.previousSecretOverlap);
         if (b.secret != null) {
             o.secret(b.secret.getBytes(StandardCharsets.UTF_8));
@@ -270,8 +275,7 @@ public final class Settings {
         private String secret;
         private Config config = Config.empty();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         private Builder copy() {
             Builder c = new Builder();
@@ -464,7 +468,8 @@ public final class Settings {
             positive("livequery.ws.idle-timeout", idleTimeout);
             positive("livequery.sse.heartbeat", heartbeat);
             if (!backend.equals("local") && !backend.equals("redis")) {
-                throw new IllegalArgumentException("livequery.backend must be 'local' or 'redis', got '" + backend + "'");
+                throw new IllegalArgumentException(
+                        "livequery.backend must be 'local' or 'redis', got '" + backend + "'");
             }
             // In cluster mode a reset's snapshot reaches the gateway as frames in the subscription's
             // queue (reset, up to max-window enters, ready): a smaller queue overflows on every snapshot.
@@ -477,8 +482,10 @@ public final class Settings {
             try {
                 s.engineOptions(); // the engine checks its own combinations (size limits, secrets)
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("config livequery.secret / livequery.previous-secret(-overlap) / "
-                        + "livequery.limits.max-row / livequery.limits.max-history-bytes: " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "config livequery.secret / livequery.previous-secret(-overlap) / "
+                                + "livequery.limits.max-row / livequery.limits.max-history-bytes: " + e.getMessage(),
+                        e);
             }
             return s;
         }

@@ -25,8 +25,13 @@ import org.junit.jupiter.api.Test;
  */
 class ApplicationYamlTest {
     /** Keys with no default, so the file names them in a comment only. */
-    static final Set<String> COMMENTED = Set.of("livequery.demo.enabled", "livequery.tables.allow",
-            "livequery.allowed-origins", "livequery.secret", "livequery.gateway.id", "livequery.previous-secret");
+    static final Set<String> COMMENTED = Set.of(
+            "livequery.demo.enabled",
+            "livequery.tables.allow",
+            "livequery.allowed-origins",
+            "livequery.secret",
+            "livequery.gateway.id",
+            "livequery.previous-secret");
 
     /** For each key: a value other than its default, and the test that shows that value's effect. */
     static final Map<String, String[]> BEHAVIOUR = new LinkedHashMap<>();
@@ -57,7 +62,9 @@ class ApplicationYamlTest {
         b("livequery.gateway.id", "gw-fixed", "GatewayIdTest#aConfiguredIdNamesTheGatewaysKeysInRedis");
         b("livequery.limits.max-row", "100", "ApplicationYamlTest#maxRowRefusesLargerRows");
         b("livequery.limits.max-history-bytes", "4194304", "ApplicationYamlTest#maxHistoryBytesCapsTheHorizon");
-        b("livequery.previous-secret", "one-secret-of-enough-bytes",
+        b(
+                "livequery.previous-secret",
+                "one-secret-of-enough-bytes",
                 "ApplicationYamlTest#previousSecretIsAcceptedForItsOverlap");
         b("livequery.previous-secret-overlap", "PT0S", "ApplicationYamlTest#previousSecretIsAcceptedForItsOverlap");
     }
@@ -69,9 +76,12 @@ class ApplicationYamlTest {
     @Test
     void theFileAndSettingsNameTheSameKeys() throws Exception {
         Config yaml = yaml();
-        Set<String> inFile = yaml.traverse().filter(Config::isLeaf).map(c -> c.key().toString())
+        Set<String> inFile = yaml.traverse()
+                .filter(Config::isLeaf)
+                .map(c -> c.key().toString())
                 .collect(Collectors.toCollection(TreeSet::new));
-        Set<String> read = Settings.KEYS.stream().map(Settings.Key::name).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> read =
+                Settings.KEYS.stream().map(Settings.Key::name).collect(Collectors.toCollection(TreeSet::new));
         Set<String> expected = new TreeSet<>(read);
         expected.removeAll(COMMENTED);
         expected.addAll(Settings.HELIDON_KEYS);
@@ -93,11 +103,15 @@ class ApplicationYamlTest {
             if (e.getKey().equals("livequery.backend")) {
                 m.put("livequery.limits.max-queued", "1002"); // the cluster check
             }
-            Config c = Config.just(ConfigSources.create(m), ConfigSources.classpath("application.yaml").build());
+            Config c = Config.just(
+                    ConfigSources.create(m),
+                    ConfigSources.classpath("application.yaml").build());
             assertThat(describe(Settings.from(c))).as(e.getKey()).isNotEqualTo(base);
             String[] test = e.getValue()[1].split("#");
-            Class<?> cls = Class.forName(test[0].equals("OriginPolicyTest") ? "dev.livequery.gateway.ws." + test[0]
-                    : "dev.livequery.gateway." + test[0]);
+            Class<?> cls = Class.forName(
+                    test[0].equals("OriginPolicyTest")
+                            ? "dev.livequery.gateway.ws." + test[0]
+                            : "dev.livequery.gateway." + test[0]);
             assertThat(cls.getDeclaredMethod(test[1])).as(e.getValue()[1]).isNotNull();
         }
     }
@@ -109,17 +123,22 @@ class ApplicationYamlTest {
                 TestGateway dflt = new TestGateway()) {
             String[] json = {"Content-Type", "application/json"};
             HttpApiTest.error(small.http("PUT", "/v1/tables/r/rows/a", body, json), 413, "too_large");
-            assertThat(dflt.http("PUT", "/v1/tables/r/rows/a", body, json).statusCode()).isEqualTo(200);
+            assertThat(dflt.http("PUT", "/v1/tables/r/rows/a", body, json).statusCode())
+                    .isEqualTo(200);
         }
     }
 
     @Test
     void maxHistoryBytesCapsTheHorizon() throws Exception {
         for (String cap : List.of("4096", String.valueOf(256L << 20))) {
-            try (TestGateway gw = new TestGateway("livequery.limits.max-row", "512",
-                    "livequery.limits.max-history-bytes", cap)) {
+            try (TestGateway gw =
+                    new TestGateway("livequery.limits.max-row", "512", "livequery.limits.max-history-bytes", cap)) {
                 // 60 changes of ~330 bytes: ~20 KB of images after the eid
-                assertResumes(gw, 60, i -> new Object[] {"pad", "y".repeat(300)}, !cap.equals("4096"),
+                assertResumes(
+                        gw,
+                        60,
+                        i -> new Object[] {"pad", "y".repeat(300)},
+                        !cap.equals("4096"),
                         "max-history-bytes " + cap);
             }
         }
@@ -130,17 +149,27 @@ class ApplicationYamlTest {
         String cursor;
         try (TestGateway a = new TestGateway("livequery.secret", "one-secret-of-enough-bytes")) {
             a.put("c", "r1", "n", 1);
-            cursor = HttpApiTest.json(a.http("GET", "/v1/tables/c/query?order=n&limit=1", null)).get("cursors").get(0)
+            cursor = HttpApiTest.json(a.http("GET", "/v1/tables/c/query?order=n&limit=1", null))
+                    .get("cursors")
+                    .get(0)
                     .asText();
         }
         String after = "/v1/tables/c/query?order=n&limit=1&after=" + TestGateway.enc(cursor);
-        try (TestGateway b = new TestGateway("livequery.secret", "another-secret-of-enough-bytes",
-                "livequery.previous-secret", "one-secret-of-enough-bytes")) {
+        try (TestGateway b = new TestGateway(
+                "livequery.secret",
+                "another-secret-of-enough-bytes",
+                "livequery.previous-secret",
+                "one-secret-of-enough-bytes")) {
             b.put("c", "r1", "n", 1);
             assertThat(b.http("GET", after, null).statusCode()).isEqualTo(200);
         }
-        try (TestGateway b = new TestGateway("livequery.secret", "another-secret-of-enough-bytes",
-                "livequery.previous-secret", "one-secret-of-enough-bytes", "livequery.previous-secret-overlap", "PT0S")) {
+        try (TestGateway b = new TestGateway(
+                "livequery.secret",
+                "another-secret-of-enough-bytes",
+                "livequery.previous-secret",
+                "one-secret-of-enough-bytes",
+                "livequery.previous-secret-overlap",
+                "PT0S")) {
             b.put("c", "r1", "n", 1);
             HttpApiTest.error(b.http("GET", after, null), 400, "bad_query");
         }
@@ -190,8 +219,9 @@ class ApplicationYamlTest {
      * {@code fields} gives, and resumes from the last eid: a resume without reset if {@code
      * resumes}, else {@code reset resume_miss}.
      */
-    private static void assertResumes(TestGateway gw, int changes, java.util.function.IntFunction<Object[]> fields,
-            boolean resumes, String as) throws Exception {
+    private static void assertResumes(
+            TestGateway gw, int changes, java.util.function.IntFunction<Object[]> fields, boolean resumes, String as)
+            throws Exception {
         gw.put("h", "a", "n", 1);
         String eid;
         try (WsClient c = WsClient.connect(gw.port)) {
@@ -203,8 +233,8 @@ class ApplicationYamlTest {
             gw.put("h", "x" + i, fields.apply(i));
         }
         try (WsClient c = WsClient.connect(gw.port)) {
-            c.send("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"h\",\"limit\":5},\"resume\":\""
-                    + eid + "\"}");
+            c.send("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"h\",\"limit\":5},\"resume\":\"" + eid
+                    + "\"}");
             await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
             boolean resumed = c.replica("s").resumedReadies() == 1;
             assertThat(resumed).as(as).isEqualTo(resumes);
@@ -219,15 +249,20 @@ class ApplicationYamlTest {
         String cursor;
         try (TestGateway a = new TestGateway("livequery.secret", "one-secret-of-enough-bytes")) {
             a.put("c", "r1", "n", 1);
-            cursor = HttpApiTest.json(a.http("GET", "/v1/tables/c/query?order=n&limit=1", null)).get("cursors").get(0)
+            cursor = HttpApiTest.json(a.http("GET", "/v1/tables/c/query?order=n&limit=1", null))
+                    .get("cursors")
+                    .get(0)
                     .asText();
             assertThat(a.http("GET", "/v1/tables/c/query?order=n&limit=1&after=" + TestGateway.enc(cursor), null)
-                    .statusCode()).isEqualTo(200);
+                            .statusCode())
+                    .isEqualTo(200);
         }
         try (TestGateway b = new TestGateway("livequery.secret", "another-secret-of-enough-bytes")) {
             b.put("c", "r1", "n", 1);
-            HttpApiTest.error(b.http("GET", "/v1/tables/c/query?order=n&limit=1&after=" + TestGateway.enc(cursor), null),
-                    400, "bad_query");
+            HttpApiTest.error(
+                    b.http("GET", "/v1/tables/c/query?order=n&limit=1&after=" + TestGateway.enc(cursor), null),
+                    400,
+                    "bad_query");
         }
     }
 
@@ -245,8 +280,10 @@ class ApplicationYamlTest {
     private static Map<String, Object> describe(Settings s) throws Exception {
         Map<String, Object> out = new java.util.TreeMap<>();
         for (Method m : Settings.class.getDeclaredMethods()) {
-            if (java.lang.reflect.Modifier.isPublic(m.getModifiers()) && !java.lang.reflect.Modifier.isStatic(m.getModifiers())
-                    && m.getParameterCount() == 0 && !Set.of("config", "serverConfig", "engineOptions", "toBuilder")
+            if (java.lang.reflect.Modifier.isPublic(m.getModifiers())
+                    && !java.lang.reflect.Modifier.isStatic(m.getModifiers())
+                    && m.getParameterCount() == 0
+                    && !Set.of("config", "serverConfig", "engineOptions", "toBuilder")
                             .contains(m.getName())) {
                 out.put(m.getName(), m.invoke(s));
             }

@@ -74,7 +74,9 @@ final class AuthGateway implements AutoCloseable {
 
     /** An HS256 token for {@code sub} with extra claims, valid for {@code ttl}. */
     static String token(String sub, Duration ttl, Object... claims) {
-        JWTClaimsSet.Builder b = new JWTClaimsSet.Builder().subject(sub).issueTime(new Date())
+        JWTClaimsSet.Builder b = new JWTClaimsSet.Builder()
+                .subject(sub)
+                .issueTime(new Date())
                 .expirationTime(Date.from(Instant.now().plus(ttl)));
         for (int i = 0; i < claims.length; i += 2) {
             b.claim((String) claims[i], claims[i + 1]);
@@ -96,8 +98,9 @@ final class AuthGateway implements AutoCloseable {
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
             b.header("Content-Type", "application/json");
         }

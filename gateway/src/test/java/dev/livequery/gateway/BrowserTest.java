@@ -68,7 +68,9 @@ class BrowserTest {
         try {
             chrome.offline(false);
             chrome.navigate("about:blank"); // before the gateway goes, so the page does not retry into the void
-            assertThat(chrome.exceptions).as("uncaught exceptions in the page; console: %s", chrome.console).isEmpty();
+            assertThat(chrome.exceptions)
+                    .as("uncaught exceptions in the page; console: %s", chrome.console)
+                    .isEmpty();
         } finally {
             if (restarted != null) {
                 restarted.stop();
@@ -91,14 +93,17 @@ class BrowserTest {
         assertThat(cells.get(1).asText()).isEqualTo(first.get("id").asText());
         assertThat(cells.get(2).asText()).isEqualTo(first.get("name").asText());
         assertThat(cells.get(3).asText()).isEqualTo(first.get("category").asText());
-        assertThat(cells.get(4).asText()).isEqualTo(first.get("price").decimalValue().setScale(2).toPlainString());
+        assertThat(cells.get(4).asText())
+                .isEqualTo(first.get("price").decimalValue().setScale(2).toPlainString());
         screenshot("demo.png");
 
         // a burst of 1,000 reprices across the table (rendered in coalesced batches): the page converges
         java.util.Random random = new java.util.Random(7);
         List<String> all = ids(Json.MAPPER.valueToTree(gw.truth(TABLE, "order=-price&limit=1000")));
         for (int i = 0; i < 1000; i++) {
-            var f = Json.MAPPER.createObjectNode().put("price", new java.math.BigDecimal(random.nextInt(100_000)).movePointLeft(2));
+            var f = Json.MAPPER
+                    .createObjectNode()
+                    .put("price", new java.math.BigDecimal(random.nextInt(100_000)).movePointLeft(2));
             gw.backend.patch(TABLE, all.get(random.nextInt(all.size())), f, null);
         }
         awaitInSync("order=-price&limit=50");
@@ -116,7 +121,8 @@ class BrowserTest {
                   .observe(document.getElementById('rows'), {subtree: true, attributes: true, attributeFilter: ['class']});
                 true""");
         List<String> ids = ids(p.get("dom"));
-        List<String> outside = ids(Json.MAPPER.valueToTree(gw.truth(TABLE, "order=-price&limit=100"))).subList(50, 100);
+        List<String> outside = ids(Json.MAPPER.valueToTree(gw.truth(TABLE, "order=-price&limit=100")))
+                .subList(50, 100);
 
         // a visible row's sort key changes: it moves to the top
         String moved = ids.get(10);
@@ -130,7 +136,10 @@ class BrowserTest {
         assertThat(ids(awaitInSync("order=-price&limit=50").get("dom"))).doesNotContain(deleted);
 
         // a new row is inserted at the top
-        write("PUT", "zz-new", "{\"id\":\"zz-new\",\"name\":\"brand new\",\"category\":\"toys\",\"price\":100000,\"stock\":1}");
+        write(
+                "PUT",
+                "zz-new",
+                "{\"id\":\"zz-new\",\"name\":\"brand new\",\"category\":\"toys\",\"price\":100000,\"stock\":1}");
         awaitFlashed("zz-new");
         assertThat(ids(awaitInSync("order=-price&limit=50").get("dom")).get(0)).isEqualTo("zz-new");
         screenshot("demo-changed.png");
@@ -142,15 +151,21 @@ class BrowserTest {
         awaitFlashed(updated);
         JsonNode q = awaitInSync("order=-price&limit=50");
         assertThat(ids(q.get("dom")).indexOf(updated)).isEqualTo(at);
-        assertThat(chrome.eval("document.querySelector('#rows tr[data-id=\"" + updated + "\"]').children[5].textContent")
-                .asText()).isEqualTo("12345");
+        assertThat(chrome.eval("document.querySelector('#rows tr[data-id=\"" + updated
+                                + "\"]').children[5].textContent")
+                        .asText())
+                .isEqualTo("12345");
 
         // a row from below the window is repriced into its middle
         String entering = outside.get(0);
         JsonNode mid = gw.truth(TABLE, "order=-price&limit=50").get(25);
-        write("PATCH", entering, "{\"price\": " + mid.get("price").decimalValue().add(new java.math.BigDecimal("0.001")) + "}");
+        write(
+                "PATCH",
+                entering,
+                "{\"price\": " + mid.get("price").decimalValue().add(new java.math.BigDecimal("0.001")) + "}");
         awaitFlashed(entering);
-        assertThat(ids(awaitInSync("order=-price&limit=50").get("dom")).indexOf(entering)).isEqualTo(25);
+        assertThat(ids(awaitInSync("order=-price&limit=50").get("dom")).indexOf(entering))
+                .isEqualTo(25);
 
         // only what changed was highlighted
         assertThat(ids(chrome.eval("flashed"))).containsOnly(moved, "zz-new", updated, entering);
@@ -165,14 +180,20 @@ class BrowserTest {
         String firstKept = ids(p.get("dom")).get(50);
         // past max the window slides: it starts after its 50th row
         chrome.eval("window.scrollTo(0, document.body.scrollHeight); true");
-        await().atMost(Duration.ofSeconds(10)).until(() -> chrome.eval("demo.sub().query.after || ''").asText().length() > 0);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() ->
+                        chrome.eval("demo.sub().query.after || ''").asText().length() > 0);
         String after = chrome.eval("demo.sub().query.after").asText();
         p = awaitInSync("order=-price&limit=150&after=" + TestGateway.enc(after));
         assertThat(ids(p.get("dom")).get(0)).isEqualTo(firstKept);
-        assertThat(chrome.eval("document.querySelector('#rows tr').children[0].textContent").asText()).isEqualTo("51");
+        assertThat(chrome.eval("document.querySelector('#rows tr').children[0].textContent")
+                        .asText())
+                .isEqualTo("51");
         assertThat(p.get("ready").get("has_more_before").asBoolean()).isTrue();
         // the browser kept the view still: the bottom is not where the user was dropped
-        assertThat(chrome.eval("window.innerHeight + window.scrollY < document.body.offsetHeight - 300").asBoolean()).isTrue();
+        assertThat(chrome.eval("window.innerHeight + window.scrollY < document.body.offsetHeight - 300")
+                        .asBoolean())
+                .isTrue();
 
         // live changes in a slid window
         String last = ids(p.get("dom")).get(149);
@@ -181,10 +202,14 @@ class BrowserTest {
 
         // back to the top: slides up, then is a from-the-top window again
         chrome.eval("window.scrollTo(0, 0); true");
-        await().atMost(Duration.ofSeconds(10)).until(() -> chrome.eval("demo.sub().query.after || demo.sub().query.before || ''")
-                .asText().isEmpty());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> chrome.eval("demo.sub().query.after || demo.sub().query.before || ''")
+                        .asText()
+                        .isEmpty());
         p = awaitInSync("order=-price&limit=150");
-        assertThat(chrome.eval("document.querySelector('#rows tr').children[0].textContent").asText()).isEqualTo("1");
+        assertThat(chrome.eval("document.querySelector('#rows tr').children[0].textContent")
+                        .asText())
+                .isEqualTo("1");
     }
 
     @Test
@@ -201,23 +226,36 @@ class BrowserTest {
         chrome.eval("demo.lq.drop(); true");
         // the drop, then at least one reconnect that the (emulated) network refused
         await().atMost(Duration.ofSeconds(10)).until(() -> chrome.eval("closes").asInt() >= 2);
-        assertThat(chrome.eval("document.getElementById('state').textContent").asText()).isEqualTo("reconnecting");
+        assertThat(chrome.eval("document.getElementById('state').textContent").asText())
+                .isEqualTo("reconnecting");
         // changes the page misses while it is cut off
         write("PATCH", ids.get(20), "{\"price\": 99999}");
         write("DELETE", ids.get(3), null);
-        write("PUT", "zz-offline", "{\"id\":\"zz-offline\",\"name\":\"while away\",\"category\":\"books\",\"price\":50000,\"stock\":2}");
-        assertThat(chrome.eval("demo.lq.connects").asInt()).as("no reconnect while offline").isEqualTo(1);
-        assertThat(ids(chrome.eval("[...document.querySelectorAll('#rows tr')].map(tr => tr.dataset.id)"))).isEqualTo(ids);
+        write(
+                "PUT",
+                "zz-offline",
+                "{\"id\":\"zz-offline\",\"name\":\"while away\",\"category\":\"books\",\"price\":50000,\"stock\":2}");
+        assertThat(chrome.eval("demo.lq.connects").asInt())
+                .as("no reconnect while offline")
+                .isEqualTo(1);
+        assertThat(ids(chrome.eval("[...document.querySelectorAll('#rows tr')].map(tr => tr.dataset.id)")))
+                .isEqualTo(ids);
         chrome.offline(false);
-        await().atMost(Duration.ofSeconds(15)).until(() -> chrome.eval("demo.lq.connects").asInt() == 2);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> chrome.eval("demo.lq.connects").asInt() == 2);
         p = awaitInSync("order=-price&limit=50");
-        assertThat(p.get("ready").get("resumed").asBoolean()).as("ready after the reconnect says resumed").isTrue();
-        assertThat(p.get("resets").asInt()).as("no reset after the first snapshot").isEqualTo(1);
+        assertThat(p.get("ready").get("resumed").asBoolean())
+                .as("ready after the reconnect says resumed")
+                .isTrue();
+        assertThat(p.get("resets").asInt())
+                .as("no reset after the first snapshot")
+                .isEqualTo(1);
         assertThat(ids(p.get("dom"))).contains("zz-offline").doesNotContain(ids.get(3));
 
         // the gateway restarts (close 1001) and a change lands while it is down: resumed again
         restartGateway(() -> gw.backend.delete(TABLE, "zz-offline", null));
-        await().atMost(Duration.ofSeconds(15)).until(() -> chrome.eval("demo.lq.connects").asInt() == 3);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> chrome.eval("demo.lq.connects").asInt() == 3);
         p = awaitInSync("order=-price&limit=50");
         assertThat(p.get("ready").get("resumed").asBoolean()).isTrue();
         assertThat(p.get("resets").asInt()).isEqualTo(1);
@@ -228,8 +266,9 @@ class BrowserTest {
         String where = "{\"category\":\"toys\"}";
         String params = "where=" + TestGateway.enc(where) + "&order=-price,name&limit=30";
         chrome.navigate(base() + "/health"); // any page of the gateway's origin
-        chrome.eval("new Promise((ok, fail) => { const s = document.createElement('script'); s.src = '/v1/client/livequery.js';"
-                + " s.onload = () => ok(true); s.onerror = fail; document.head.appendChild(s); })");
+        chrome.eval(
+                "new Promise((ok, fail) => { const s = document.createElement('script'); s.src = '/v1/client/livequery.js';"
+                        + " s.onload = () => ok(true); s.onerror = fail; document.head.appendChild(s); })");
         chrome.eval("""
                 window.sse = {rows: [], frames: 0, ready: null, opens: 0};
                 window.es = new EventSource('/v1/live/demo_items?%s');
@@ -243,9 +282,13 @@ class BrowserTest {
                   sse.lastId = e.lastEventId;
                 };
                 true""".formatted(params));
-        await().atMost(Duration.ofSeconds(10)).until(() -> !chrome.eval("sse.ready").isNull());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !chrome.eval("sse.ready").isNull());
         awaitSseEquals(params);
-        write("PUT", "zz-toy", "{\"id\":\"zz-toy\",\"name\":\"top toy\",\"category\":\"toys\",\"price\":100000,\"stock\":3}");
+        write(
+                "PUT",
+                "zz-toy",
+                "{\"id\":\"zz-toy\",\"name\":\"top toy\",\"category\":\"toys\",\"price\":100000,\"stock\":3}");
         write("PATCH", gw.truth(TABLE, params).get(10).get("id").asText(), "{\"price\": 0}");
         write("PATCH", gw.truth(TABLE, params).get(4).get("id").asText(), "{\"stock\": 1}");
         awaitSseEquals(params);
@@ -255,7 +298,8 @@ class BrowserTest {
         // the gateway restarts (DevTools' offline mode does not cut a running stream, so do it for real):
         // EventSource reconnects by itself with Last-Event-ID, and the stream resumes
         restartGateway(() -> gw.backend.delete(TABLE, "zz-toy", null));
-        await().atMost(Duration.ofSeconds(15)).until(() -> chrome.eval("sse.opens").asInt() >= 2);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> chrome.eval("sse.opens").asInt() >= 2);
         awaitSseEquals(params);
         assertThat(chrome.eval("sse.ready.resumed").asBoolean()).isTrue();
         assertThat(chrome.eval("sse.resets").asInt()).isEqualTo(1);
@@ -272,8 +316,8 @@ class BrowserTest {
     void restartGateway(Change whileDown) throws Exception {
         gw.gateway.stop();
         whileDown.run();
-        Settings s = Settings.from(Config.just(ConfigSources.create(Map.of(
-                "server.port", String.valueOf(gw.port), "livequery.demo.enabled", "true"))));
+        Settings s = Settings.from(Config.just(ConfigSources.create(
+                Map.of("server.port", String.valueOf(gw.port), "livequery.demo.enabled", "true"))));
         restarted = Gateway.start(s, gw.backend, null);
     }
 
@@ -282,7 +326,9 @@ class BrowserTest {
     }
 
     static ConditionFactory awaitPage() {
-        return await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).ignoreExceptions();
+        return await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(50))
+                .ignoreExceptions();
     }
 
     /** The page's subscription and DOM, in one evaluation. */
@@ -304,7 +350,8 @@ class BrowserTest {
             last[0] = p;
             List<JsonNode> truth = gw.truth(TABLE, params);
             assertThat(p.get("state").asText()).isEqualTo("live");
-            assertThat(ids(p.get("dom"))).isEqualTo(truth.stream().map(r -> r.get("id").asText()).toList());
+            assertThat(ids(p.get("dom")))
+                    .isEqualTo(truth.stream().map(r -> r.get("id").asText()).toList());
             assertThat(rows(p.get("rows"))).isEqualTo(rows(truth));
         });
         return last[0];
@@ -316,8 +363,9 @@ class BrowserTest {
     }
 
     void awaitSseEquals(String params) {
-        awaitPage().untilAsserted(() -> assertThat(rows(chrome.eval("sse.rows.map(r => r.row)")))
-                .isEqualTo(rows(gw.truth(TABLE, params))));
+        awaitPage()
+                .untilAsserted(() -> assertThat(rows(chrome.eval("sse.rows.map(r => r.row)")))
+                        .isEqualTo(rows(gw.truth(TABLE, params))));
     }
 
     void awaitFlashed(String id) {
@@ -325,7 +373,8 @@ class BrowserTest {
     }
 
     void write(String method, String id, String body) throws Exception {
-        var r = body == null ? gw.http(method, "/v1/tables/" + TABLE + "/rows/" + id, null)
+        var r = body == null
+                ? gw.http(method, "/v1/tables/" + TABLE + "/rows/" + id, null)
                 : gw.http(method, "/v1/tables/" + TABLE + "/rows/" + id, body, "Content-Type", "application/json");
         assertThat(r.statusCode()).as("%s %s: %s", method, id, r.body()).isEqualTo(200);
     }

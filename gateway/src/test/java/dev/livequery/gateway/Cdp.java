@@ -42,6 +42,7 @@ final class Cdp implements WebSocket.Listener, AutoCloseable {
     private final List<String> stderr = new CopyOnWriteArrayList<>();
     /** "console.log: …" and "exception: …" lines from the page, in order. */
     final List<String> console = new CopyOnWriteArrayList<>();
+
     final List<String> exceptions = new CopyOnWriteArrayList<>();
     private WebSocket ws;
     private String session;
@@ -60,37 +61,59 @@ final class Cdp implements WebSocket.Listener, AutoCloseable {
     static Cdp launch() throws Exception {
         Path chromium = binary();
         Path profile = Files.createTempDirectory("livequery-chromium-");
-        Process proc = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-extensions", "--mute-audio", "--window-size=1200,900",
-                "--user-data-dir=" + profile, "--remote-debugging-port=0", "about:blank")
+        Process proc = new ProcessBuilder(
+                        chromium.toString(),
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-quic",
+                        "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--disable-extensions",
+                        "--mute-audio",
+                        "--window-size=1200,900",
+                        "--user-data-dir=" + profile,
+                        "--remote-debugging-port=0",
+                        "about:blank")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
         Cdp cdp = new Cdp(proc, profile);
         try {
             CompletableFuture<String> endpoint = new CompletableFuture<>();
-            Thread drain = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getErrorStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        if (line.startsWith("DevTools listening on ")) {
-                            endpoint.complete(line.substring("DevTools listening on ".length()).trim());
-                        } else if (cdp.stderr.size() < 200) {
-                            cdp.stderr.add(line);
+            Thread drain = new Thread(
+                    () -> {
+                        try (BufferedReader r = new BufferedReader(
+                                new InputStreamReader(proc.getErrorStream(), StandardCharsets.UTF_8))) {
+                            for (String line; (line = r.readLine()) != null; ) {
+                                if (line.startsWith("DevTools listening on ")) {
+                                    endpoint.complete(line.substring("DevTools listening on ".length())
+                                            .trim());
+                                } else if (cdp.stderr.size() < 200) {
+                                    cdp.stderr.add(line);
+                                }
+                            }
+                        } catch (IOException e) {
+                            // the process is gone
                         }
-                    }
-                } catch (IOException e) {
-                    // the process is gone
-                }
-                endpoint.completeExceptionally(new IllegalStateException("chromium exited: " + cdp.stderr));
-            }, "chromium-stderr");
+                        endpoint.completeExceptionally(new IllegalStateException("chromium exited: " + cdp.stderr));
+                    },
+                    "chromium-stderr");
             drain.setDaemon(true);
             drain.start();
             String url = endpoint.get(30, TimeUnit.SECONDS);
-            cdp.ws = WsClient.HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                    .buildAsync(URI.create(url), cdp).get(15, TimeUnit.SECONDS);
-            String target = cdp.call("Target.createTarget", Map.of("url", "about:blank")).get("targetId").asText();
+            cdp.ws = WsClient.HTTP
+                    .newWebSocketBuilder()
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(URI.create(url), cdp)
+                    .get(15, TimeUnit.SECONDS);
+            String target = cdp.call("Target.createTarget", Map.of("url", "about:blank"))
+                    .get("targetId")
+                    .asText();
             cdp.session = cdp.call("Target.attachToTarget", Map.of("targetId", target, "flatten", true))
-                    .get("sessionId").asText();
+                    .get("sessionId")
+                    .asText();
             cdp.call("Page.enable", Map.of());
             cdp.call("Runtime.enable", Map.of());
             cdp.call("Network.enable", Map.of());
@@ -130,7 +153,8 @@ final class Cdp implements WebSocket.Listener, AutoCloseable {
     /** Loads {@code url} and waits for its load event. */
     void navigate(String url) {
         call("Page.navigate", Map.of("url", url));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15))
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(15))
                 .until(() -> "complete".equals(eval("document.readyState + ''").asText()));
     }
 
@@ -139,21 +163,25 @@ final class Cdp implements WebSocket.Listener, AutoCloseable {
         JsonNode r = call("Runtime.evaluate", Map.of("expression", js, "returnByValue", true, "awaitPromise", true));
         if (r.has("exceptionDetails")) {
             JsonNode d = r.get("exceptionDetails");
-            throw new IllegalStateException("page threw: " + d.path("exception").path("description").asText(d.toString())
-                    + "\n  in: " + js);
+            throw new IllegalStateException(
+                    "page threw: " + d.path("exception").path("description").asText(d.toString()) + "\n  in: " + js);
         }
         return r.path("result").path("value");
     }
 
     /** Browser offline (true) or online (false), as DevTools' network throttling does it. */
     void offline(boolean offline) {
-        call("Network.emulateNetworkConditions", Map.of("offline", offline, "latency", 0,
-                "downloadThroughput", -1, "uploadThroughput", -1));
+        call(
+                "Network.emulateNetworkConditions",
+                Map.of("offline", offline, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
     }
 
     /** A PNG of the viewport. */
     byte[] screenshot() {
-        return Base64.getDecoder().decode(call("Page.captureScreenshot", Map.of("format", "png")).get("data").asText());
+        return Base64.getDecoder()
+                .decode(call("Page.captureScreenshot", Map.of("format", "png"))
+                        .get("data")
+                        .asText());
     }
 
     @Override
@@ -184,17 +212,24 @@ final class Cdp implements WebSocket.Listener, AutoCloseable {
         switch (method) {
             case "Runtime.consoleAPICalled" -> {
                 StringBuilder b = new StringBuilder("console." + p.path("type").asText() + ":");
-                p.path("args").forEach(a -> b.append(' ').append(a.has("value") ? a.get("value").asText()
-                        : a.path("description").asText(a.path("type").asText())));
+                p.path("args")
+                        .forEach(a -> b.append(' ')
+                                .append(
+                                        a.has("value")
+                                                ? a.get("value").asText()
+                                                : a.path("description")
+                                                        .asText(a.path("type").asText())));
                 console.add(b.toString());
             }
             case "Runtime.exceptionThrown" -> {
                 JsonNode d = p.path("exceptionDetails");
-                String s = d.path("exception").path("description").asText(d.path("text").asText());
+                String s = d.path("exception")
+                        .path("description")
+                        .asText(d.path("text").asText());
                 exceptions.add(s);
                 console.add("exception: " + s);
             }
-            default -> { }
+            default -> {}
         }
     }
 

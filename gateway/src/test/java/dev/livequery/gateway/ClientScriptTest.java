@@ -11,10 +11,13 @@ class ClientScriptTest {
     @Test
     void scriptAndTypesAreServedWithoutTheDemoAndRevalidateByEtag() throws Exception {
         try (TestGateway gw = new TestGateway("livequery.demo.enabled", "false")) {
-            assertThat(gw.http("GET", "/", null).statusCode()).as("no demo page").isEqualTo(404);
+            assertThat(gw.http("GET", "/", null).statusCode())
+                    .as("no demo page")
+                    .isEqualTo(404);
             var js = gw.http("GET", "/v1/client/livequery.js", null);
             assertThat(js.statusCode()).isEqualTo(200);
-            assertThat(js.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/javascript"));
+            assertThat(js.headers().firstValue("content-type"))
+                    .hasValueSatisfying(v -> assertThat(v).startsWith("text/javascript"));
             // exactly the committed build of clients/js (the JS suite checks that it equals a fresh build)
             assertThat(js.body()).isEqualTo(Files.readString(Path.of("src/main/resources/client/livequery.js")));
             assertThat(js.body()).contains("g.LiveQuery = ", "resume");
@@ -31,7 +34,8 @@ class ClientScriptTest {
             assertThat(head.statusCode()).isEqualTo(200);
             assertThat(head.body()).isEmpty();
             assertThat(head.headers().firstValue("etag")).hasValue(etag);
-            assertThat(head.headers().firstValue("content-length")).hasValue(String.valueOf(js.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
+            assertThat(head.headers().firstValue("content-length"))
+                    .hasValue(String.valueOf(js.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
 
             var dts = gw.http("GET", "/v1/client/livequery.d.ts", null);
             assertThat(dts.statusCode()).isEqualTo(200);

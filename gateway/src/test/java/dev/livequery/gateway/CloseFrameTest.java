@@ -29,12 +29,16 @@ class CloseFrameTest {
                 ws.socket.setSoTimeout(60_000);
                 ws.sendText("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"slow\",\"limit\":1000}}");
                 RawWs.Frame last = untilClose(ws, 4096, 5);
-                assertThat(last).as("a close frame before the end of the stream").isNotNull();
+                assertThat(last)
+                        .as("a close frame before the end of the stream")
+                        .isNotNull();
                 assertThat(last.closeCode()).isEqualTo(4008);
                 assertThat(last.closeReason()).isEqualTo("write deadline passed");
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> gw.http("GET", "/metrics", null).body()
-                    .contains("livequery_teardowns_total{cause=\"slow_consumer\"} 1.0"));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> gw.http("GET", "/metrics", null)
+                            .body()
+                            .contains("livequery_teardowns_total{cause=\"slow_consumer\"} 1.0"));
         }
     }
 
@@ -55,15 +59,19 @@ class CloseFrameTest {
             });
             try {
                 RawWs.Frame last = untilClose(ws, 1024, 5);
-                assertThat(last).as("a close frame before the end of the stream").isNotNull();
+                assertThat(last)
+                        .as("a close frame before the end of the stream")
+                        .isNotNull();
                 assertThat(last.closeCode()).isEqualTo(4008);
                 assertThat(last.closeReason()).isEqualTo("too many replies waiting: read your socket");
             } finally {
                 stop.set(true);
                 pinger.join(10_000);
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> gw.http("GET", "/metrics", null).body()
-                    .contains("livequery_teardowns_total{cause=\"reply_flood\"} 1.0"));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> gw.http("GET", "/metrics", null)
+                            .body()
+                            .contains("livequery_teardowns_total{cause=\"reply_flood\"} 1.0"));
         }
     }
 

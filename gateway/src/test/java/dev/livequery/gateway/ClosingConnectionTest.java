@@ -15,7 +15,8 @@ class ClosingConnectionTest {
 
     @Test
     void commandsAfterAnIdleCloseCreateNothing() throws Exception {
-        try (TestGateway gw = new TestGateway("livequery.ws.idle-timeout", "PT1S", "livequery.limits.max-connections", "1")) {
+        try (TestGateway gw =
+                new TestGateway("livequery.ws.idle-timeout", "PT1S", "livequery.limits.max-connections", "1")) {
             gw.put("t", "a", "n", 1);
             try (RawWs ws = new RawWs(gw.port, null, 0)) {
                 ws.sendText("{\"action\":\"subscribe\",\"sub\":\"s1\",\"query\":{\"table\":\"t\",\"limit\":5}}");
@@ -26,18 +27,23 @@ class ClosingConnectionTest {
                 } while (f.opcode() != 8); // frames of s1, then the idle close
                 assertThat(f.closeCode()).isEqualTo(1000);
                 // Not answering the close yet: the server still reads.
-                ws.sendText("{\"action\":\"subscribe\",\"sub\":\"s2\",\"query\":{\"table\":\"t\",\"where\":{\"n\":1},\"limit\":5}}");
+                ws.sendText(
+                        "{\"action\":\"subscribe\",\"sub\":\"s2\",\"query\":{\"table\":\"t\",\"where\":{\"n\":1},\"limit\":5}}");
                 ws.sendText("{\"action\":\"subscribe\",\"sub\":\"s3\",\"query\":{\"table\":\"t\",\"limit\":3}}");
             }
-            await().atMost(Duration.ofSeconds(10)).during(Duration.ofSeconds(1)).until(() ->
-                    gw.backend.gauges().get("subscriptions") == 0 && gw.backend.gauges().get("views") == 0);
+            await().atMost(Duration.ofSeconds(10))
+                    .during(Duration.ofSeconds(1))
+                    .until(() -> gw.backend.gauges().get("subscriptions") == 0
+                            && gw.backend.gauges().get("views") == 0);
             assertThat(gw.http("GET", "/metrics", null).body()).contains("livequery_gateway_subscriptions 0.0");
             // its connection permit was given back exactly once: one connection fits again, two do not
             try (WsClient a = WsClient.connect(gw.port)) {
                 a.send("{\"action\":\"ping\"}");
-                await().atMost(Duration.ofSeconds(5)).until(() -> !a.frames("pong", null).isEmpty());
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> !a.frames("pong", null).isEmpty());
                 WsClient b = WsClient.connect(gw.port);
-                assertThat(b.closed.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(4029);
+                assertThat(b.closed.get(5, java.util.concurrent.TimeUnit.SECONDS))
+                        .isEqualTo(4029);
             }
         }
     }

@@ -46,21 +46,30 @@ class ClusterWireModelTest {
         try {
             EngineOptions shardOptions = EngineOptions.defaults().withHorizon(10_000, Duration.ofMinutes(5), 1_000_000);
             for (int i = 1; i <= 3; i++) {
-                Shard s = new Shard(new Shard.Config(prefix + "-s" + i, uri, shardOptions, 2000, 10_000),
+                Shard s = new Shard(
+                        new Shard.Config(prefix + "-s" + i, uri, shardOptions, 2000, 10_000),
                         new SimpleMeterRegistry());
                 shards.add(s);
                 s.start();
             }
             for (int i = 1; i <= 2; i++) {
                 String id = prefix + "-gw" + i;
-                gateways.add(TestGateway.over(s -> new RedisBackend(s.engineOptions(), uri, id, new SimpleMeterRegistry()),
-                        "livequery.backend", "redis", "livequery.limits.max-queued", "64",
-                        "livequery.limits.max-window", "62"));
+                gateways.add(TestGateway.over(
+                        s -> new RedisBackend(s.engineOptions(), uri, id, new SimpleMeterRegistry()),
+                        "livequery.backend",
+                        "redis",
+                        "livequery.limits.max-queued",
+                        "64",
+                        "livequery.limits.max-window",
+                        "62"));
             }
-            await("3 shards own all partitions, both gateways see them").atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(100)).until(() -> shards.stream().mapToInt(s -> s.owned().size()).sum()
-                            == 256 && gateways.stream().allMatch(g -> g.backend.ready()
-                            && g.backend.gauges().get("live_shards") == 3));
+            await("3 shards own all partitions, both gateways see them")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> shards.stream().mapToInt(s -> s.owned().size()).sum() == 256
+                            && gateways.stream()
+                                    .allMatch(g -> g.backend.ready()
+                                            && g.backend.gauges().get("live_shards") == 3));
             new WireModel(gateways.stream().map(g -> g.port).toList(), WireModel.seed(), Duration.ofSeconds(30)).run();
         } finally {
             gateways.forEach(TestGateway::close);

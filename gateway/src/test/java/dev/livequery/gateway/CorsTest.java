@@ -13,16 +13,35 @@ class CorsTest {
     @Test
     void onlyConfiguredOriginsMayCallTheApi() throws Exception {
         try (AuthGateway gw = new AuthGateway("livequery.auth.mode", "none", "livequery.allowed-origins", APP)) {
-            HttpResponse<String> pre = gw.http("OPTIONS", "/v1/tables/items/rows/a", null, null, "Origin", APP,
-                    "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type,authorization");
+            HttpResponse<String> pre = gw.http(
+                    "OPTIONS",
+                    "/v1/tables/items/rows/a",
+                    null,
+                    null,
+                    "Origin",
+                    APP,
+                    "Access-Control-Request-Method",
+                    "PUT",
+                    "Access-Control-Request-Headers",
+                    "content-type,authorization");
             assertThat(pre.statusCode()).isEqualTo(204);
             assertThat(pre.headers().firstValue("Access-Control-Allow-Origin")).hasValue(APP);
-            assertThat(pre.headers().firstValue("Access-Control-Allow-Credentials")).hasValue("true");
-            assertThat(pre.headers().firstValue("Access-Control-Allow-Methods").orElse("")).contains("PUT");
-            assertThat(pre.headers().firstValue("Access-Control-Allow-Headers").orElse("")).contains("Authorization");
+            assertThat(pre.headers().firstValue("Access-Control-Allow-Credentials"))
+                    .hasValue("true");
+            assertThat(pre.headers().firstValue("Access-Control-Allow-Methods").orElse(""))
+                    .contains("PUT");
+            assertThat(pre.headers().firstValue("Access-Control-Allow-Headers").orElse(""))
+                    .contains("Authorization");
 
-            HttpResponse<String> evil = gw.http("OPTIONS", "/v1/tables/items/rows/a", null, null, "Origin",
-                    "https://evil.example", "Access-Control-Request-Method", "PUT");
+            HttpResponse<String> evil = gw.http(
+                    "OPTIONS",
+                    "/v1/tables/items/rows/a",
+                    null,
+                    null,
+                    "Origin",
+                    "https://evil.example",
+                    "Access-Control-Request-Method",
+                    "PUT");
             assertThat(evil.statusCode()).isEqualTo(403);
             assertThat(evil.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
 
@@ -30,13 +49,17 @@ class CorsTest {
             assertThat(put.statusCode()).isEqualTo(200);
             assertThat(put.headers().firstValue("Access-Control-Allow-Origin")).hasValue(APP);
             assertThat(gw.http("GET", "/v1/tables/items/rows/a", null, null, "Origin", "https://evil.example")
-                    .headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+                            .headers()
+                            .firstValue("Access-Control-Allow-Origin"))
+                    .isEmpty();
 
             // SSE checks Origin like the WebSocket upgrade, and localhost is not special once origins are set
             assertThat(gw.http("GET", "/v1/live/items?limit=5", null, null, "Origin", "http://localhost:3000")
-                    .statusCode()).isEqualTo(403);
+                            .statusCode())
+                    .isEqualTo(403);
             assertThat(gw.http("GET", "/v1/live/items?limit=5", null, null, "Origin", "https://evil.example")
-                    .statusCode()).isEqualTo(403);
+                            .statusCode())
+                    .isEqualTo(403);
             try (SseClient ok = SseClient.open(gw.port, "/v1/live/items?limit=5", null, null)) {
                 assertThat(ok.status).isEqualTo(200);
             }
@@ -51,10 +74,19 @@ class CorsTest {
     @Test
     void withoutConfiguredOriginsTheApiIsSameOriginOnly() throws Exception {
         try (AuthGateway gw = new AuthGateway("livequery.auth.mode", "none")) {
-            HttpResponse<String> pre = gw.http("OPTIONS", "/v1/tables/items/rows/a", null, null, "Origin", APP,
-                    "Access-Control-Request-Method", "PUT");
+            HttpResponse<String> pre = gw.http(
+                    "OPTIONS",
+                    "/v1/tables/items/rows/a",
+                    null,
+                    null,
+                    "Origin",
+                    APP,
+                    "Access-Control-Request-Method",
+                    "PUT");
             assertThat(pre.statusCode()).isEqualTo(403);
-            assertThat(gw.http("GET", "/v1/live/items?limit=5", null, null, "Origin", APP).statusCode()).isEqualTo(403);
+            assertThat(gw.http("GET", "/v1/live/items?limit=5", null, null, "Origin", APP)
+                            .statusCode())
+                    .isEqualTo(403);
         }
     }
 }

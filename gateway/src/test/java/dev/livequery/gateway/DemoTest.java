@@ -19,11 +19,14 @@ class DemoTest {
             assertThat(js.statusCode()).isEqualTo(200);
             assertThat(js.body()).contains("resume");
             try (WsClient c = WsClient.connect(gw.port)) {
-                c.send(WebSocketTest.sub("d", "{\"table\":\"demo_items\",\"order\":[{\"field\":\"price\",\"dir\":\"desc\"}],\"limit\":300}"));
+                c.send(WebSocketTest.sub(
+                        "d",
+                        "{\"table\":\"demo_items\",\"order\":[{\"field\":\"price\",\"dir\":\"desc\"}],\"limit\":300}"));
                 await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("d").readies == 1);
                 assertThat(c.replica("d").rows()).hasSizeGreaterThanOrEqualTo(250);
                 int n = c.replica("d").frames().size();
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("d").frames().size() > n + 5);
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> c.replica("d").frames().size() > n + 5);
             }
         }
     }

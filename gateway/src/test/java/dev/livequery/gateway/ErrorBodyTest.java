@@ -59,14 +59,28 @@ class ErrorBodyTest {
 
     @Test
     void ifMatchStarMeansTheRowExists() throws Exception {
-        HttpApiTest.error(gw.http("PUT", "/v1/tables/t/rows/star", "{\"x\":1}", "Content-Type", "application/json",
-                "If-Match", "*"), 412, "version_mismatch");
-        assertThat(gw.http("PUT", "/v1/tables/t/rows/star", "{\"x\":1}", JSON).statusCode()).isEqualTo(200);
-        var r = gw.http("PUT", "/v1/tables/t/rows/star", "{\"x\":2}", "Content-Type", "application/json", "If-Match", "*");
+        HttpApiTest.error(
+                gw.http(
+                        "PUT",
+                        "/v1/tables/t/rows/star",
+                        "{\"x\":1}",
+                        "Content-Type",
+                        "application/json",
+                        "If-Match",
+                        "*"),
+                412,
+                "version_mismatch");
+        assertThat(gw.http("PUT", "/v1/tables/t/rows/star", "{\"x\":1}", JSON).statusCode())
+                .isEqualTo(200);
+        var r = gw.http(
+                "PUT", "/v1/tables/t/rows/star", "{\"x\":2}", "Content-Type", "application/json", "If-Match", "*");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        var p = gw.http("PATCH", "/v1/tables/t/rows/star", "{\"y\":3}", "Content-Type", "application/json", "If-Match", "*");
+        var p = gw.http(
+                "PATCH", "/v1/tables/t/rows/star", "{\"y\":3}", "Content-Type", "application/json", "If-Match", "*");
         assertThat(p.statusCode()).as(p.body()).isEqualTo(200);
-        assertThat(HttpApiTest.json(gw.http("GET", "/v1/tables/t/rows/star", null)).get("row").toString())
+        assertThat(HttpApiTest.json(gw.http("GET", "/v1/tables/t/rows/star", null))
+                        .get("row")
+                        .toString())
                 .isEqualTo("{\"id\":\"star\",\"x\":2,\"y\":3}");
         var d = gw.http("DELETE", "/v1/tables/t/rows/star", null, "If-Match", "*");
         assertThat(d.statusCode()).as(d.body()).isEqualTo(200);
@@ -90,7 +104,8 @@ class ErrorBodyTest {
                 String s = out.toString(StandardCharsets.ISO_8859_1);
                 int head = s.indexOf("\r\n\r\n");
                 if (head > 0) {
-                    var m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(s);
+                    var m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                            .matcher(s);
                     if (m.find() && s.length() - head - 4 >= Integer.parseInt(m.group(1))) {
                         break;
                     }

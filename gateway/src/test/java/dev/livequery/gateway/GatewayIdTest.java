@@ -21,7 +21,8 @@ class GatewayIdTest {
     @Test
     void aConfiguredIdNamesTheGatewaysKeysInRedis() throws Exception {
         try (RedisProcess redis = RedisProcess.start(false);
-                Shard shard = new Shard(new Shard.Config("gid1", redis.uri(), EngineOptions.defaults(), 2000, 10_000),
+                Shard shard = new Shard(
+                        new Shard.Config("gid1", redis.uri(), EngineOptions.defaults(), 2000, 10_000),
                         new SimpleMeterRegistry())) {
             shard.start();
             await().atMost(Duration.ofSeconds(20)).until(() -> shard.owned().size() == 256);

@@ -36,15 +36,18 @@ class GatewayPauseTest {
     void aGatewayPausedPastItsHeartbeatReattachesEverything() throws Exception {
         EngineOptions options = EngineOptions.defaults();
         try (RedisProcess redis = RedisProcess.start(false);
-                Shard shard = new Shard(new Shard.Config("gp1", redis.uri(), options, 2000, 10_000),
-                        new SimpleMeterRegistry());
+                Shard shard = new Shard(
+                        new Shard.Config("gp1", redis.uri(), options, 2000, 10_000), new SimpleMeterRegistry());
                 RedisBackend writer = new RedisBackend(options, redis.uri(), "gpW", new SimpleMeterRegistry());
                 Redis direct = Redis.connect(redis.uri(), Duration.ofSeconds(2))) {
             shard.start();
             await().atMost(Duration.ofSeconds(20)).until(() -> shard.owned().size() == 256);
             for (int i = 0; i < 10; i++) {
-                writer.put("gp", "r" + i, (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(
-                        "{\"n\":" + i + "}"), null);
+                writer.put(
+                        "gp",
+                        "r" + i,
+                        (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree("{\"n\":" + i + "}"),
+                        null);
             }
             try (GatewayProcess a = GatewayProcess.start(redis.uri(), Map.of("LIVEQUERY_GATEWAY_ID", "gpA"));
                     WsClient ws = WsClient.connect(a.port)) {
@@ -54,25 +57,34 @@ class GatewayPauseTest {
                 signal(a, "STOP");
                 try {
                     for (int w = 0; w < 40; w++) { // 20 s of writes elsewhere
-                        writer.put("gp", "r" + (w % 12), (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER
-                                .readTree("{\"n\":" + ((w * 7) % 30 - 10) + "}"), null);
+                        writer.put(
+                                "gp",
+                                "r" + (w % 12),
+                                (com.fasterxml.jackson.databind.node.ObjectNode)
+                                        Json.MAPPER.readTree("{\"n\":" + ((w * 7) % 30 - 10) + "}"),
+                                null);
                         LockSupport.parkNanos(500_000_000L); // pacing the writes over the pause
                     }
-                    await("the shards presumed gateway A dead").atMost(Duration.ofSeconds(30))
+                    await("the shards presumed gateway A dead")
+                            .atMost(Duration.ofSeconds(30))
                             .until(() -> direct.cmd().exists(Keys.delivery("gpA")) == 0
                                     && !direct.cmd().sismember(Keys.GATEWAYS, "gpA"));
                 } finally {
                     signal(a, "CONT");
                 }
                 Replica r = ws.replica("s");
-                await("the window on A converges after the pause").atMost(Duration.ofSeconds(30))
-                        .pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                await("the window on A converges after the pause")
+                        .atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200))
+                        .untilAsserted(() -> {
                             List<JsonNode> truth = TestGateway.truth(a.port, "gp", "order=n&limit=6");
                             assertThat(r.rows()).isEqualTo(truth);
                         });
-                List<String> statuses = ws.frames("status", null).stream().map(f -> f.path("state").asText()).toList();
-                System.out.println("gateway pause: statuses " + statuses + ", resets " + r.resetCauses() + "; status frames "
-                        + ws.frames("status", null));
+                List<String> statuses = ws.frames("status", null).stream()
+                        .map(f -> f.path("state").asText())
+                        .toList();
+                System.out.println("gateway pause: statuses " + statuses + ", resets " + r.resetCauses()
+                        + "; status frames " + ws.frames("status", null));
                 if (!statuses.contains("stale")) {
                     System.out.println("gateway A log:\n" + a.logText());
                 }
@@ -85,6 +97,8 @@ class GatewayPauseTest {
     }
 
     static void signal(GatewayProcess g, String sig) throws Exception {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(g.process.pid())).start().waitFor();
+        new ProcessBuilder("kill", "-" + sig, Long.toString(g.process.pid()))
+                .start()
+                .waitFor();
     }
 }

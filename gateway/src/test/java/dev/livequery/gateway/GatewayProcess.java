@@ -41,8 +41,15 @@ final class GatewayProcess implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("lq.test.classpath", System.getProperty("java.class.path"));
         Path log = Files.createTempFile("lq-gateway", ".log");
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dserver.host=127.0.0.1", "-cp", cp, "dev.livequery.gateway.Main"))
+        ProcessBuilder pb = new ProcessBuilder(List.of(
+                        java,
+                        "-Xmx256m",
+                        "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1",
+                        "-Dserver.host=127.0.0.1",
+                        "-cp",
+                        cp,
+                        "dev.livequery.gateway.Main"))
                 .redirectErrorStream(true);
         Map<String, String> e = pb.environment();
         e.keySet().removeIf(k -> k.startsWith("LIVEQUERY_") || k.startsWith("SERVER_"));
@@ -53,12 +60,17 @@ final class GatewayProcess implements AutoCloseable {
         e.putAll(env);
         Process p = pb.start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
-        ProcessLog.pump(p, log, "gateway-process-log", line -> {
-            Matcher m = LISTENING.matcher(line);
-            if (!port.isDone() && m.find()) {
-                port.complete(Integer.parseInt(m.group(1)));
-            }
-        }, () -> port.completeExceptionally(new IllegalStateException("gateway exited before listening")));
+        ProcessLog.pump(
+                p,
+                log,
+                "gateway-process-log",
+                line -> {
+                    Matcher m = LISTENING.matcher(line);
+                    if (!port.isDone() && m.find()) {
+                        port.complete(Integer.parseInt(m.group(1)));
+                    }
+                },
+                () -> port.completeExceptionally(new IllegalStateException("gateway exited before listening")));
         GatewayProcess g;
         try {
             g = new GatewayProcess(p, port.get(60, TimeUnit.SECONDS), log);
@@ -67,8 +79,10 @@ final class GatewayProcess implements AutoCloseable {
             throw new IllegalStateException("gateway did not start: " + ex + "; log:\n" + Files.readString(log), ex);
         }
         try {
-            Awaitility.await("gateway on " + g.port + " healthy").atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(100)).until(g::healthy);
+            Awaitility.await("gateway on " + g.port + " healthy")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(g::healthy);
         } catch (RuntimeException ex) {
             g.close();
             throw ex;
@@ -106,8 +120,11 @@ final class GatewayProcess implements AutoCloseable {
 
     boolean healthy() {
         try {
-            HttpResponse<String> r = WsClient.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/health")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = WsClient.HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200;
         } catch (IOException e) {
             return false;

@@ -15,8 +15,13 @@ class HttpApiTest {
 
     @BeforeAll
     static void start() {
-        gw = new TestGateway("livequery.limits.max-body", "2000", "livequery.tables.allow", "t,other",
-                "livequery.limits.max-connections", "2");
+        gw = new TestGateway(
+                "livequery.limits.max-body",
+                "2000",
+                "livequery.tables.allow",
+                "t,other",
+                "livequery.limits.max-connections",
+                "2");
     }
 
     @AfterAll
@@ -44,9 +49,24 @@ class HttpApiTest {
         assertThat(json(patch).get("version").asLong()).isGreaterThan(v1);
         var get = gw.http("GET", "/v1/tables/t/rows/a", null);
         assertThat(json(get).get("row")).isEqualTo(Json.MAPPER.readTree("{\"id\":\"a\",\"x\":2}"));
-        error(gw.http("PUT", "/v1/tables/t/rows/a", "{\"x\":3}", "Content-Type", "application/json", "If-Match",
-                String.valueOf(v1)), 412, "version_mismatch");
-        var cas = gw.http("PUT", "/v1/tables/t/rows/a", "{\"x\":3}", "Content-Type", "application/json", "If-Match",
+        error(
+                gw.http(
+                        "PUT",
+                        "/v1/tables/t/rows/a",
+                        "{\"x\":3}",
+                        "Content-Type",
+                        "application/json",
+                        "If-Match",
+                        String.valueOf(v1)),
+                412,
+                "version_mismatch");
+        var cas = gw.http(
+                "PUT",
+                "/v1/tables/t/rows/a",
+                "{\"x\":3}",
+                "Content-Type",
+                "application/json",
+                "If-Match",
                 json(get).get("version").asText());
         assertThat(cas.statusCode()).isEqualTo(200);
         var del = gw.http("DELETE", "/v1/tables/t/rows/a", null);
@@ -58,8 +78,11 @@ class HttpApiTest {
 
     @Test
     void batchAndQuery() throws Exception {
-        var b = gw.http("POST", "/v1/tables/other/batch",
-                "{\"upsert\":[{\"id\":\"p\",\"n\":2},{\"id\":\"q\",\"n\":1},{\"id\":\"r\",\"n\":3}]}", JSON);
+        var b = gw.http(
+                "POST",
+                "/v1/tables/other/batch",
+                "{\"upsert\":[{\"id\":\"p\",\"n\":2},{\"id\":\"q\",\"n\":1},{\"id\":\"r\",\"n\":3}]}",
+                JSON);
         assertThat(b.statusCode()).as(b.body()).isEqualTo(200);
         assertThat(json(b).get("results")).hasSize(3);
         var q = gw.http("GET", "/v1/tables/other/query?order=n&limit=2", null);
@@ -76,14 +99,25 @@ class HttpApiTest {
     @Test
     void everyErrorStatus() throws Exception {
         error(gw.http("PUT", "/v1/tables/t/rows/z", "{\"x\":1}"), 415, "unsupported_media_type");
-        error(gw.http("PUT", "/v1/tables/t/rows/z", "{\"x\":1}", "Content-Type", "text/plain"), 415,
+        error(
+                gw.http("PUT", "/v1/tables/t/rows/z", "{\"x\":1}", "Content-Type", "text/plain"),
+                415,
                 "unsupported_media_type");
         error(gw.http("PUT", "/v1/tables/t/rows/z", "{\"x\":", JSON), 400, "bad_request");
         error(gw.http("PUT", "/v1/tables/t/rows/z", "[1]", JSON), 400, "bad_request");
         error(gw.http("PUT", "/v1/tables/t/rows/z", "{\"a\":1,\"a\":2}", JSON), 400, "bad_request");
         error(gw.http("PUT", "/v1/tables/t/rows/z", "{\"pad\":\"" + "x".repeat(3000) + "\"}", JSON), 413, "too_large");
-        error(gw.http("PUT", "/v1/tables/t/rows/z", "{\"x\":1}", "Content-Type", "application/json", "If-Match",
-                "abc"), 400, "bad_request");
+        error(
+                gw.http(
+                        "PUT",
+                        "/v1/tables/t/rows/z",
+                        "{\"x\":1}",
+                        "Content-Type",
+                        "application/json",
+                        "If-Match",
+                        "abc"),
+                400,
+                "bad_request");
         error(gw.http("PUT", "/v1/tables/forbidden/rows/z", "{\"x\":1}", JSON), 404, "unknown_table");
         error(gw.http("PUT", "/v1/tables/BAD/rows/z", "{\"x\":1}", JSON), 400, "bad_query");
         error(gw.http("GET", "/v1/tables/t/query?limit=0", null), 400, "bad_query");
@@ -110,15 +144,21 @@ class HttpApiTest {
         assertThat(h.statusCode()).isEqualTo(200);
         var m = gw.http("GET", "/metrics", null);
         assertThat(m.statusCode()).isEqualTo(200);
-        assertThat(m.body()).contains("livequery_connections{transport=\"ws\"}", "livequery_backend_views",
-                "livequery_delivery_lag_seconds_bucket", "livequery_resume_total{result=\"hit\"}");
+        assertThat(m.body())
+                .contains(
+                        "livequery_connections{transport=\"ws\"}",
+                        "livequery_backend_views",
+                        "livequery_delivery_lag_seconds_bucket",
+                        "livequery_resume_total{result=\"hit\"}");
     }
 
     @Test
     void aBackendThatCannotServeGives503AndHealthSaysDown() throws Exception {
         try (TestGateway down = new TestGateway()) {
             down.backend.close();
-            error(down.http("PUT", "/v1/tables/t/rows/a", "{\"x\":1}", "Content-Type", "application/json"), 503,
+            error(
+                    down.http("PUT", "/v1/tables/t/rows/a", "{\"x\":1}", "Content-Type", "application/json"),
+                    503,
                     "unavailable");
             error(down.http("GET", "/v1/tables/t/query?limit=5", null), 503, "unavailable");
             var h = down.http("GET", "/health", null);

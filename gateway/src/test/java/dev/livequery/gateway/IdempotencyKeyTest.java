@@ -30,7 +30,8 @@ class IdempotencyKeyTest {
         try (RedisProcess redis = RedisProcess.start(false);
                 TestGateway gw = TestGateway.over(
                         s -> new RedisBackend(s.engineOptions(), redis.uri(), "idem-gw", new SimpleMeterRegistry()),
-                        "livequery.backend", "redis")) {
+                        "livequery.backend",
+                        "redis")) {
             scenario(gw);
         }
     }
@@ -44,16 +45,20 @@ class IdempotencyKeyTest {
             String path = "/v1/tables/open/rows/p";
             HttpResponse<String> first = gw.http("PUT", path, "{\"n\":1}", u1, "Idempotency-Key", "shared");
             assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
-            assertThat(gw.http("PUT", path, "{\"n\":1}", u1, "Idempotency-Key", "shared").body())
+            assertThat(gw.http("PUT", path, "{\"n\":1}", u1, "Idempotency-Key", "shared")
+                            .body())
                     .isEqualTo(first.body());
             reused(gw.http("PUT", path, "{\"n\":1}", u2, "Idempotency-Key", "shared"));
-            assertThat(Json.MAPPER.readTree(gw.http("GET", path, null, u2).body()).get("version").asLong())
+            assertThat(Json.MAPPER
+                            .readTree(gw.http("GET", path, null, u2).body())
+                            .get("version")
+                            .asLong())
                     .isEqualTo(Json.MAPPER.readTree(first.body()).get("version").asLong());
         }
     }
 
-    private static HttpResponse<String> send(TestGateway gw, String method, String path, String body, String key,
-            String... more) throws Exception {
+    private static HttpResponse<String> send(
+            TestGateway gw, String method, String path, String body, String key, String... more) throws Exception {
         String[] h = new String[4 + more.length];
         h[0] = "Content-Type";
         h[1] = "application/json";
@@ -65,7 +70,9 @@ class IdempotencyKeyTest {
 
     private static long version(TestGateway gw, String id) throws Exception {
         HttpResponse<String> r = gw.http("GET", "/v1/tables/idem/rows/" + id, null);
-        return r.statusCode() == 404 ? -1 : Json.MAPPER.readTree(r.body()).get("version").asLong();
+        return r.statusCode() == 404
+                ? -1
+                : Json.MAPPER.readTree(r.body()).get("version").asLong();
     }
 
     /** The table's last version, found by a write without a key: each applied change takes one. */
@@ -105,7 +112,11 @@ class IdempotencyKeyTest {
         assertThat(version(gw, "a")).isEqualTo(v1);
         assertThat(version(gw, "b")).isEqualTo(-1);
         assertThat(gw.http("GET", "/v1/tables/idem2/rows/a", null).statusCode()).isEqualTo(404);
-        assertThat(Json.MAPPER.readTree(gw.http("GET", rowA, null).body()).at("/row/x").asInt()).isEqualTo(1);
+        assertThat(Json.MAPPER
+                        .readTree(gw.http("GET", rowA, null).body())
+                        .at("/row/x")
+                        .asInt())
+                .isEqualTo(1);
         assertThat(lastVersion(gw)).isEqualTo(mark + 1);
 
         // a batch, a patch under If-Match: * (a retry reads a newer version, yet is the same request)
@@ -113,20 +124,26 @@ class IdempotencyKeyTest {
         String batch = "{\"upsert\":[{\"id\":\"c\",\"n\":1},{\"id\":\"d\",\"n\":2}]}";
         HttpResponse<String> b1 = send(gw, "POST", "/v1/tables/idem/batch", batch, "k2");
         assertThat(b1.statusCode()).as(b1.body()).isEqualTo(200);
-        assertThat(send(gw, "POST", "/v1/tables/idem/batch", batch, "k2").body()).isEqualTo(b1.body());
+        assertThat(send(gw, "POST", "/v1/tables/idem/batch", batch, "k2").body())
+                .isEqualTo(b1.body());
         reused(send(gw, "POST", "/v1/tables/idem/batch", batch.replace("2}", "3}"), "k2"));
         HttpResponse<String> p1 = send(gw, "PATCH", "/v1/tables/idem/rows/c", "{\"n\":5}", "k3", "If-Match", "*");
         assertThat(p1.statusCode()).as(p1.body()).isEqualTo(200);
-        assertThat(send(gw, "PATCH", "/v1/tables/idem/rows/c", "{\"n\":5}", "k3", "If-Match", "*").body())
+        assertThat(send(gw, "PATCH", "/v1/tables/idem/rows/c", "{\"n\":5}", "k3", "If-Match", "*")
+                        .body())
                 .isEqualTo(p1.body());
         HttpResponse<String> d1 = send(gw, "DELETE", "/v1/tables/idem/rows/d", null, "k4");
         assertThat(d1.statusCode()).as(d1.body()).isEqualTo(200);
-        assertThat(send(gw, "DELETE", "/v1/tables/idem/rows/d", null, "k4").body()).isEqualTo(d1.body());
+        assertThat(send(gw, "DELETE", "/v1/tables/idem/rows/d", null, "k4").body())
+                .isEqualTo(d1.body());
         long after = lastVersion(gw);
         // since `mark`: its probe, the 2 upserts, the patch, the delete, this probe
         assertThat(after).isEqualTo(mark + 1 + 2 + 1 + 1 + 1);
         assertThat(version(gw, "d")).isEqualTo(-1);
-        assertThat(Json.MAPPER.readTree(gw.http("GET", "/v1/tables/idem/rows/c", null).body()).at("/row/n").asInt())
+        assertThat(Json.MAPPER
+                        .readTree(gw.http("GET", "/v1/tables/idem/rows/c", null).body())
+                        .at("/row/n")
+                        .asInt())
                 .isEqualTo(5);
     }
 }

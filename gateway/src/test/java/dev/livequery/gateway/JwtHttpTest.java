@@ -41,8 +41,8 @@ class JwtHttpTest {
 
     @BeforeAll
     static void start() {
-        gw = new AuthGateway("livequery.auth.jwt.issuer", "https://issuer.example",
-                "livequery.auth.jwt.audience", "livequery");
+        gw = new AuthGateway(
+                "livequery.auth.jwt.issuer", "https://issuer.example", "livequery.auth.jwt.audience", "livequery");
     }
 
     @AfterAll
@@ -55,7 +55,10 @@ class JwtHttpTest {
     }
 
     static JWTClaimsSet.Builder base(String sub) {
-        return new JWTClaimsSet.Builder().subject(sub).issuer("https://issuer.example").audience("livequery")
+        return new JWTClaimsSet.Builder()
+                .subject(sub)
+                .issuer("https://issuer.example")
+                .audience("livequery")
                 .expirationTime(Date.from(Instant.now().plusSeconds(300)));
     }
 
@@ -70,11 +73,17 @@ class JwtHttpTest {
     @Test
     void healthNeedsNoTokenAndEveryApiRequestDoes() throws Exception {
         assertThat(gw.http("GET", "/health", null, null).statusCode()).isEqualTo(200);
-        for (String[] req : new String[][] {{"GET", "/v1/tables/items/rows/a"}, {"PUT", "/v1/tables/items/rows/a"},
-                {"GET", "/v1/tables/items/query?limit=5"}, {"POST", "/v1/tables/items/batch"},
-                {"DELETE", "/v1/tables/items/rows/a"}, {"GET", "/v1/live/items?limit=5"}, {"GET", "/metrics"}}) {
-            HttpResponse<String> r = gw.http(req[0], req[1], req[0].equals("PUT") || req[0].equals("POST") ? "{}" : null,
-                    null);
+        for (String[] req : new String[][] {
+            {"GET", "/v1/tables/items/rows/a"},
+            {"PUT", "/v1/tables/items/rows/a"},
+            {"GET", "/v1/tables/items/query?limit=5"},
+            {"POST", "/v1/tables/items/batch"},
+            {"DELETE", "/v1/tables/items/rows/a"},
+            {"GET", "/v1/live/items?limit=5"},
+            {"GET", "/metrics"}
+        }) {
+            HttpResponse<String> r =
+                    gw.http(req[0], req[1], req[0].equals("PUT") || req[0].equals("POST") ? "{}" : null, null);
             assertThat(r.statusCode()).as(req[0] + " " + req[1]).isEqualTo(401);
             assertThat(code(r)).isEqualTo("unauthorized");
         }
@@ -87,22 +96,46 @@ class JwtHttpTest {
         KeyPairGenerator kpg = KeyPairGenerator.getInstance("RSA");
         kpg.initialize(2048);
         var rsa = kpg.generateKeyPair();
-        SignedJWT rs = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), base("u1").claim("tenant", "acme").build());
+        SignedJWT rs = new SignedJWT(
+                new JWSHeader(JWSAlgorithm.RS256),
+                base("u1").claim("tenant", "acme").build());
         rs.sign(new RSASSASigner((RSAPrivateKey) rsa.getPrivate()));
-        String tampered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
-                base("u1").claim("tenant", "other").build().toString().getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
+        String tampered = parts[0] + "."
+                + Base64.getUrlEncoder()
+                        .withoutPadding()
+                        .encodeToString(base("u1")
+                                .claim("tenant", "other")
+                                .build()
+                                .toString()
+                                .getBytes(StandardCharsets.UTF_8))
+                + "." + parts[2];
         Map<String, String> bad = new LinkedHashMap<>();
-        bad.put("forged signature", sign(base("u1").claim("tenant", "acme").build(),
-                "another-secret-another-secret-another-secret"));
+        bad.put(
+                "forged signature",
+                sign(base("u1").claim("tenant", "acme").build(), "another-secret-another-secret-another-secret"));
         bad.put("alg none", new PlainJWT(base("u1").claim("tenant", "acme").build()).serialize());
-        bad.put("alg none with a signature", Base64.getUrlEncoder().withoutPadding().encodeToString(
-                "{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "." + parts[1] + "." + parts[2]);
+        bad.put(
+                "alg none with a signature",
+                Base64.getUrlEncoder()
+                                .withoutPadding()
+                                .encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8))
+                        + "." + parts[1] + "." + parts[2]);
         bad.put("RS256 while the key is HS256", rs.serialize());
         bad.put("HS384 with the right secret", hs384());
-        bad.put("expired", sign(base("u1").expirationTime(Date.from(Instant.now().minusSeconds(120))).build(),
-                AuthGateway.HS_SECRET));
-        bad.put("not yet valid", sign(base("u1").notBeforeTime(Date.from(Instant.now().plusSeconds(120))).build(),
-                AuthGateway.HS_SECRET));
+        bad.put(
+                "expired",
+                sign(
+                        base("u1")
+                                .expirationTime(Date.from(Instant.now().minusSeconds(120)))
+                                .build(),
+                        AuthGateway.HS_SECRET));
+        bad.put(
+                "not yet valid",
+                sign(
+                        base("u1")
+                                .notBeforeTime(Date.from(Instant.now().plusSeconds(120)))
+                                .build(),
+                        AuthGateway.HS_SECRET));
         bad.put("wrong issuer", sign(base("u1").issuer("https://evil.example").build(), AuthGateway.HS_SECRET));
         bad.put("wrong audience", sign(base("u1").audience("someone-else").build(), AuthGateway.HS_SECRET));
         bad.put("no exp", sign(base("u1").expirationTime(null).build(), AuthGateway.HS_SECRET));
@@ -114,30 +147,45 @@ class JwtHttpTest {
             for (Map.Entry<String, String> e : bad.entrySet()) {
                 String t = e.getValue();
                 HttpResponse<String> header = gw.http("GET", "/v1/tables/open/query?limit=5", null, t);
-                assertThat(header.statusCode()).as(e.getKey() + " (header): " + header.body()).isEqualTo(401);
+                assertThat(header.statusCode())
+                        .as(e.getKey() + " (header): " + header.body())
+                        .isEqualTo(401);
                 assertThat(code(header)).isEqualTo("unauthorized");
                 assertThat(header.body()).doesNotContain(t).doesNotContain(AuthGateway.HS_SECRET);
                 if (t.length() < 4000) {
-                    HttpResponse<String> cookie = gw.http("GET", "/v1/tables/open/query?limit=5", null, null,
-                            "Cookie", "lq_token=" + t);
+                    HttpResponse<String> cookie =
+                            gw.http("GET", "/v1/tables/open/query?limit=5", null, null, "Cookie", "lq_token=" + t);
                     assertThat(cookie.statusCode()).as(e.getKey() + " (cookie)").isEqualTo(401);
-                    HttpResponse<String> param = gw.http("GET", "/v1/tables/open/query?limit=5&access_token=" + t,
-                            null, null);
+                    HttpResponse<String> param =
+                            gw.http("GET", "/v1/tables/open/query?limit=5&access_token=" + t, null, null);
                     assertThat(param.statusCode()).as(e.getKey() + " (query)").isEqualTo(401);
-                    assertThat(upgradeStatus("/v1/ws?access_token=" + t)).as(e.getKey() + " (ws upgrade)")
-                            .startsWith("HTTP/1.1 401").contains("\"code\":\"unauthorized\"");
+                    assertThat(upgradeStatus("/v1/ws?access_token=" + t))
+                            .as(e.getKey() + " (ws upgrade)")
+                            .startsWith("HTTP/1.1 401")
+                            .contains("\"code\":\"unauthorized\"");
                 }
             }
-            assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, valid).statusCode()).isEqualTo(200);
+            assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, valid)
+                            .statusCode())
+                    .isEqualTo(200);
             // §9 requires exp, not sub
-            assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null,
-                    sign(base("u1").subject(null).build(), AuthGateway.HS_SECRET)).statusCode()).isEqualTo(200);
-            assertThat(gw.http("GET", "/v1/tables/open/query?limit=5&access_token=" + valid, null, null).statusCode())
+            assertThat(gw.http(
+                                    "GET",
+                                    "/v1/tables/open/query?limit=5",
+                                    null,
+                                    sign(base("u1").subject(null).build(), AuthGateway.HS_SECRET))
+                            .statusCode())
+                    .isEqualTo(200);
+            assertThat(gw.http("GET", "/v1/tables/open/query?limit=5&access_token=" + valid, null, null)
+                            .statusCode())
                     .isEqualTo(200);
             assertThat(logs.lines).isNotEmpty(); // the capture works (Helidon and the gateway log at FINE)
             for (String line : logs.lines) {
-                assertThat(line).doesNotContain(AuthGateway.HS_SECRET).doesNotContain(AuthGateway.MAC_SECRET)
-                        .doesNotContain(valid).doesNotContain(parts[2]);
+                assertThat(line)
+                        .doesNotContain(AuthGateway.HS_SECRET)
+                        .doesNotContain(AuthGateway.MAC_SECRET)
+                        .doesNotContain(valid)
+                        .doesNotContain(parts[2]);
                 for (String t : bad.values()) {
                     assertThat(line).as("a log line holds a token").doesNotContain(t);
                 }
@@ -146,7 +194,8 @@ class JwtHttpTest {
     }
 
     private static String hs384() throws Exception {
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS384), base("u1").build());
+        SignedJWT jwt =
+                new SignedJWT(new JWSHeader(JWSAlgorithm.HS384), base("u1").build());
         jwt.sign(new MACSigner((AuthGateway.HS_SECRET + AuthGateway.HS_SECRET).getBytes(StandardCharsets.UTF_8)));
         return jwt.serialize();
     }
@@ -188,11 +237,20 @@ class JwtHttpTest {
     void theTokenIsLookedForInHeaderThenCookieThenQuery() throws Exception {
         String ok = good("u1", "acme");
         assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, null, "Cookie", "a=b; lq_token=" + ok)
-                .statusCode()).isEqualTo(200);
+                        .statusCode())
+                .isEqualTo(200);
         // first found wins: a bad header is not rescued by a good cookie or parameter
-        assertThat(gw.http("GET", "/v1/tables/open/query?limit=5&access_token=" + ok, null, "bad", "Cookie",
-                "lq_token=" + ok).statusCode()).isEqualTo(401);
-        assertThat(gw.http("GET", "/v1/tables/open/query?limit=5&access_token=bad", null, ok).statusCode())
+        assertThat(gw.http(
+                                "GET",
+                                "/v1/tables/open/query?limit=5&access_token=" + ok,
+                                null,
+                                "bad",
+                                "Cookie",
+                                "lq_token=" + ok)
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(gw.http("GET", "/v1/tables/open/query?limit=5&access_token=bad", null, ok)
+                        .statusCode())
                 .isEqualTo(200);
     }
 
@@ -201,59 +259,96 @@ class JwtHttpTest {
         String acme = good("u1", "acme");
         String globex = good("u2", "globex");
         assertThat(gw.http("PUT", "/v1/tables/items/rows/a1", "{\"id\":\"a1\",\"tenant\":\"acme\",\"n\":1}", acme)
-                .statusCode()).isEqualTo(200);
+                        .statusCode())
+                .isEqualTo(200);
         assertThat(gw.http("PUT", "/v1/tables/items/rows/g1", "{\"id\":\"g1\",\"tenant\":\"globex\",\"n\":2}", globex)
-                .statusCode()).isEqualTo(200);
+                        .statusCode())
+                .isEqualTo(200);
         // a row of another tenant does not exist for this token
         HttpResponse<String> get = gw.http("GET", "/v1/tables/items/rows/a1", null, globex);
         assertThat(get.statusCode()).isEqualTo(404);
         assertThat(get.body()).doesNotContain("acme");
-        assertThat(gw.http("GET", "/v1/tables/items/rows/a1", null, acme).statusCode()).isEqualTo(200);
+        assertThat(gw.http("GET", "/v1/tables/items/rows/a1", null, acme).statusCode())
+                .isEqualTo(200);
         // writing it: 404 as if absent; writing a row into another tenant: 403; nothing changed
         assertThat(gw.http("PUT", "/v1/tables/items/rows/a1", "{\"id\":\"a1\",\"tenant\":\"globex\"}", globex)
-                .statusCode()).isEqualTo(404);
-        assertThat(gw.http("DELETE", "/v1/tables/items/rows/a1", null, globex).statusCode()).isEqualTo(404);
-        assertThat(gw.http("PATCH", "/v1/tables/items/rows/a1", "{\"n\":9}", globex).statusCode()).isEqualTo(404);
-        HttpResponse<String> move = gw.http("PUT", "/v1/tables/items/rows/x9", "{\"id\":\"x9\",\"tenant\":\"acme\"}", globex);
+                        .statusCode())
+                .isEqualTo(404);
+        assertThat(gw.http("DELETE", "/v1/tables/items/rows/a1", null, globex).statusCode())
+                .isEqualTo(404);
+        assertThat(gw.http("PATCH", "/v1/tables/items/rows/a1", "{\"n\":9}", globex)
+                        .statusCode())
+                .isEqualTo(404);
+        HttpResponse<String> move =
+                gw.http("PUT", "/v1/tables/items/rows/x9", "{\"id\":\"x9\",\"tenant\":\"acme\"}", globex);
         assertThat(move.statusCode()).isEqualTo(403);
         assertThat(code(move)).isEqualTo("forbidden");
-        assertThat(gw.http("POST", "/v1/tables/items/batch", "{\"upsert\":[{\"id\":\"g2\",\"tenant\":\"globex\"},"
-                + "{\"id\":\"g3\",\"tenant\":\"acme\"}]}", globex).statusCode()).isEqualTo(403);
-        assertThat(gw.http("GET", "/v1/tables/items/rows/g2", null, globex).statusCode()).isEqualTo(404);
+        assertThat(gw.http(
+                                "POST",
+                                "/v1/tables/items/batch",
+                                "{\"upsert\":[{\"id\":\"g2\",\"tenant\":\"globex\"},"
+                                        + "{\"id\":\"g3\",\"tenant\":\"acme\"}]}",
+                                globex)
+                        .statusCode())
+                .isEqualTo(403);
+        assertThat(gw.http("GET", "/v1/tables/items/rows/g2", null, globex).statusCode())
+                .isEqualTo(404);
         // the one-shot query holds only the tenant's rows
-        JsonNode rows = Json.MAPPER.readTree(gw.http("GET", "/v1/tables/items/query?limit=50", null, acme).body())
+        JsonNode rows = Json.MAPPER
+                .readTree(gw.http("GET", "/v1/tables/items/query?limit=50", null, acme)
+                        .body())
                 .get("rows");
         assertThat(rows).isNotEmpty().allMatch(r -> r.get("tenant").asText().equals("acme"));
-        assertThat(Json.MAPPER.readTree(gw.http("GET", "/v1/tables/items/rows/a1", null, acme).body()).at("/row/n")
-                .asInt()).isEqualTo(1);
+        assertThat(Json.MAPPER
+                        .readTree(gw.http("GET", "/v1/tables/items/rows/a1", null, acme)
+                                .body())
+                        .at("/row/n")
+                        .asInt())
+                .isEqualTo(1);
         // a table no rule names, and a table the rules deny: 403 forbidden
         HttpResponse<String> unnamed = gw.http("GET", "/v1/tables/secret/query?limit=5", null, acme);
         assertThat(unnamed.statusCode()).isEqualTo(403);
         assertThat(code(unnamed)).isEqualTo("forbidden");
-        assertThat(gw.http("GET", "/v1/live/secret?limit=5", null, acme).statusCode()).isEqualTo(403);
-        assertThat(gw.http("GET", "/v1/tables/audit_log/query?limit=5", null, acme).statusCode()).isEqualTo(403);
+        assertThat(gw.http("GET", "/v1/live/secret?limit=5", null, acme).statusCode())
+                .isEqualTo(403);
+        assertThat(gw.http("GET", "/v1/tables/audit_log/query?limit=5", null, acme)
+                        .statusCode())
+                .isEqualTo(403);
         String admin = sign(base("root").claim("roles", List.of("admin")).build(), AuthGateway.HS_SECRET);
-        assertThat(gw.http("GET", "/v1/tables/audit_log/query?limit=5", null, admin).statusCode()).isEqualTo(200);
-        assertThat(gw.http("PUT", "/v1/tables/audit_log/rows/z", "{\"id\":\"z\"}", admin).statusCode()).isEqualTo(403);
+        assertThat(gw.http("GET", "/v1/tables/audit_log/query?limit=5", null, admin)
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(gw.http("PUT", "/v1/tables/audit_log/rows/z", "{\"id\":\"z\"}", admin)
+                        .statusCode())
+                .isEqualTo(403);
         // a token without the claim the rule needs is denied, not given every row
         String noTenant = sign(base("u3").build(), AuthGateway.HS_SECRET);
-        assertThat(gw.http("GET", "/v1/tables/items/query?limit=5", null, noTenant).statusCode()).isEqualTo(403);
+        assertThat(gw.http("GET", "/v1/tables/items/query?limit=5", null, noTenant)
+                        .statusCode())
+                .isEqualTo(403);
     }
 
     @Test
     void jwtModeRefusesToStartWithoutItsOwnSecret() {
         for (String secret : new String[] {null, "livequery-dev-secret-change-me"}) {
-            Map<String, String> m = new java.util.HashMap<>(Map.of("livequery.auth.mode", "jwt",
-                    "livequery.auth.jwt.hs256-secret", AuthGateway.HS_SECRET));
+            Map<String, String> m = new java.util.HashMap<>(
+                    Map.of("livequery.auth.mode", "jwt", "livequery.auth.jwt.hs256-secret", AuthGateway.HS_SECRET));
             if (secret != null) {
                 m.put("livequery.secret", secret);
             }
             Config c = Config.just(ConfigSources.create(m));
-            assertThatThrownBy(() -> Auth.start(AuthSettings.from(c), Settings.from(c).secret()))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("livequery.secret");
+            assertThatThrownBy(() ->
+                            Auth.start(AuthSettings.from(c), Settings.from(c).secret()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("livequery.secret");
         }
-        Config shortKey = Config.just(ConfigSources.create(Map.of("livequery.auth.mode", "jwt", "livequery.secret",
-                "s3cr3t-of-my-own", "livequery.auth.jwt.hs256-secret", "too-short")));
+        Config shortKey = Config.just(ConfigSources.create(Map.of(
+                "livequery.auth.mode",
+                "jwt",
+                "livequery.secret",
+                "s3cr3t-of-my-own",
+                "livequery.auth.jwt.hs256-secret",
+                "too-short")));
         assertThatThrownBy(() -> Auth.start(AuthSettings.from(shortKey), "s3cr3t-of-my-own"))
                 .hasMessageContaining("at least 32 bytes");
         Config noKey = Config.just(ConfigSources.create(Map.of("livequery.auth.mode", "jwt")));
@@ -263,11 +358,21 @@ class JwtHttpTest {
 
     @Test
     void expiredTokensGetNoLeewayBeyondThirtySeconds() throws Exception {
-        String slightly = sign(base("u1").claim("tenant", "acme").expirationTime(Date.from(Instant.now().minusSeconds(10)))
-                .build(), AuthGateway.HS_SECRET);
-        assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, slightly).statusCode()).isEqualTo(200);
-        String long_ = sign(base("u1").expirationTime(Date.from(Instant.now().minus(Duration.ofSeconds(45)))).build(),
+        String slightly = sign(
+                base("u1")
+                        .claim("tenant", "acme")
+                        .expirationTime(Date.from(Instant.now().minusSeconds(10)))
+                        .build(),
                 AuthGateway.HS_SECRET);
-        assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, long_).statusCode()).isEqualTo(401);
+        assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, slightly)
+                        .statusCode())
+                .isEqualTo(200);
+        String long_ = sign(
+                base("u1")
+                        .expirationTime(Date.from(Instant.now().minus(Duration.ofSeconds(45))))
+                        .build(),
+                AuthGateway.HS_SECRET);
+        assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, long_).statusCode())
+                .isEqualTo(401);
     }
 }

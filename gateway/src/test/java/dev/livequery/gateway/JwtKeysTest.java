@@ -30,13 +30,17 @@ import org.junit.jupiter.api.Test;
 /** Public keys: RS256 and ES256 from PEM, a JWKS with rotation and rate-limited refetches, and HS/RS confusion. */
 class JwtKeysTest {
     static JWTClaimsSet claims() {
-        return new JWTClaimsSet.Builder().subject("u1").claim("tenant", "acme")
-                .expirationTime(Date.from(Instant.now().plusSeconds(300))).build();
+        return new JWTClaimsSet.Builder()
+                .subject("u1")
+                .claim("tenant", "acme")
+                .expirationTime(Date.from(Instant.now().plusSeconds(300)))
+                .build();
     }
 
     static String pem(java.security.PublicKey k) {
-        return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(k.getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+        return "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(k.getEncoded()) + "\n-----END PUBLIC KEY-----\n";
     }
 
     static int status(AuthGateway gw, String token) throws Exception {
@@ -49,8 +53,8 @@ class JwtKeysTest {
         g.initialize(2048);
         KeyPair kp = g.generateKeyPair();
         String pem = pem(kp.getPublic());
-        try (AuthGateway gw = new AuthGateway("livequery.auth.jwt.hs256-secret", null,
-                "livequery.auth.jwt.public-key", pem)) {
+        try (AuthGateway gw =
+                new AuthGateway("livequery.auth.jwt.hs256-secret", null, "livequery.auth.jwt.public-key", pem)) {
             SignedJWT rs = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), claims());
             rs.sign(new RSASSASigner(kp.getPrivate()));
             assertThat(status(gw, rs.serialize())).isEqualTo(200);
@@ -73,8 +77,8 @@ class JwtKeysTest {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair kp = g.generateKeyPair();
-        try (AuthGateway gw = new AuthGateway("livequery.auth.jwt.hs256-secret", null,
-                "livequery.auth.jwt.public-key", pem(kp.getPublic()))) {
+        try (AuthGateway gw = new AuthGateway(
+                "livequery.auth.jwt.hs256-secret", null, "livequery.auth.jwt.public-key", pem(kp.getPublic()))) {
             SignedJWT es = new SignedJWT(new JWSHeader(JWSAlgorithm.ES256), claims());
             es.sign(new ECDSASigner((java.security.interfaces.ECPrivateKey) kp.getPrivate()));
             assertThat(status(gw, es.serialize())).isEqualTo(200);
@@ -101,9 +105,13 @@ class JwtKeysTest {
             ex.close();
         });
         jwks.start();
-        try (AuthGateway gw = new AuthGateway("livequery.auth.jwt.hs256-secret", null,
-                "livequery.auth.jwt.jwks-uri", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json",
-                "livequery.auth.jwt.jwks-min-refresh", "PT1S")) {
+        try (AuthGateway gw = new AuthGateway(
+                "livequery.auth.jwt.hs256-secret",
+                null,
+                "livequery.auth.jwt.jwks-uri",
+                "http://127.0.0.1:" + jwks.getAddress().getPort() + "/jwks.json",
+                "livequery.auth.jwt.jwks-min-refresh",
+                "PT1S")) {
             assertThat(status(gw, sign(k1))).isEqualTo(200);
             assertThat(status(gw, sign(k1))).isEqualTo(200);
             assertThat(fetches.get()).as("cached").isEqualTo(1);
@@ -114,9 +122,12 @@ class JwtKeysTest {
             for (int i = 0; i < 20; i++) {
                 assertThat(status(gw, sign(stranger))).isEqualTo(401);
             }
-            assertThat(fetches.get() - after).as("unknown kids do not refetch on every request").isLessThanOrEqualTo(2);
+            assertThat(fetches.get() - after)
+                    .as("unknown kids do not refetch on every request")
+                    .isLessThanOrEqualTo(2);
             // a key the set holds verifies only with its own algorithm
-            SignedJWT hs = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("k2").build(), claims());
+            SignedJWT hs = new SignedJWT(
+                    new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("k2").build(), claims());
             hs.sign(new MACSigner(k2.toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8)));
             assertThat(status(gw, hs.serialize())).isEqualTo(401);
         } finally {
@@ -125,7 +136,8 @@ class JwtKeysTest {
     }
 
     static String sign(RSAKey k) throws Exception {
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(k.getKeyID()).build(), claims());
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(k.getKeyID()).build(), claims());
         jwt.sign(new RSASSASigner(k));
         return jwt.serialize();
     }

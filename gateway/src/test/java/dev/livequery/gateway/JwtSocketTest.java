@@ -39,8 +39,11 @@ class JwtSocketTest {
     }
 
     static void put(String token, String id, String tenant, int n) throws Exception {
-        var r = gw.http("PUT", "/v1/tables/items/rows/" + id,
-                "{\"id\":\"" + id + "\",\"tenant\":\"" + tenant + "\",\"n\":" + n + "}", token);
+        var r = gw.http(
+                "PUT",
+                "/v1/tables/items/rows/" + id,
+                "{\"id\":\"" + id + "\",\"tenant\":\"" + tenant + "\",\"n\":" + n + "}",
+                token);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     }
 
@@ -55,8 +58,10 @@ class JwtSocketTest {
 
     /** What the token's tenant may see, by the one-shot query. */
     static List<JsonNode> truth(String token) throws Exception {
-        JsonNode rows = Json.MAPPER.readTree(gw.http("GET", "/v1/tables/items/query?order=n&limit=10", null, token)
-                .body()).get("rows");
+        JsonNode rows = Json.MAPPER
+                .readTree(gw.http("GET", "/v1/tables/items/query?order=n&limit=10", null, token)
+                        .body())
+                .get("rows");
         List<JsonNode> out = new ArrayList<>();
         rows.forEach(out::add);
         return out;
@@ -68,14 +73,16 @@ class JwtSocketTest {
         try (WsClient c = gw.ws(null)) {
             c.send("{\"action\":\"ping\"}");
             c.send(subscribe("s", null));
-            await().atMost(Duration.ofSeconds(5)).until(() -> !c.frames("error", "s").isEmpty());
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !c.frames("error", "s").isEmpty());
             assertThat(c.frames("error", "s").get(0).get("code").asText()).isEqualTo("unauthorized");
             assertThat(c.frames("pong", null)).hasSize(1);
             c.send(auth(acme));
             c.send(subscribe("s", null));
             await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
             assertThat(c.replica("s").rows()).isEqualTo(truth(acme));
-            assertThat(c.replica("s").rows()).allMatch(r -> r.get("tenant").asText().equals("acme"));
+            assertThat(c.replica("s").rows())
+                    .allMatch(r -> r.get("tenant").asText().equals("acme"));
         }
     }
 
@@ -84,8 +91,11 @@ class JwtSocketTest {
         try (WsClient c = gw.ws(null)) {
             c.send(auth("garbage"));
             c.send("{\"action\":\"ping\"}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> !c.frames("pong", null).isEmpty());
-            assertThat(c.frames("error", null)).extracting(f -> f.get("code").asText()).containsExactly("unauthorized");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !c.frames("pong", null).isEmpty());
+            assertThat(c.frames("error", null))
+                    .extracting(f -> f.get("code").asText())
+                    .containsExactly("unauthorized");
             assertThat(c.closed).isNotDone();
         }
     }
@@ -94,7 +104,8 @@ class JwtSocketTest {
     void aTableTheRulesDenyIsForbidden() throws Exception {
         try (WsClient c = gw.ws(token("u1", "acme", Duration.ofMinutes(5)))) {
             c.send("{\"action\":\"subscribe\",\"sub\":\"x\",\"query\":{\"table\":\"audit_log\",\"limit\":5}}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> !c.frames("error", "x").isEmpty());
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !c.frames("error", "x").isEmpty());
             assertThat(c.frames("error", "x").get(0).get("code").asText()).isEqualTo("forbidden");
         }
     }
@@ -106,17 +117,20 @@ class JwtSocketTest {
             c.send(subscribe("s", null));
             await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
             c.send(auth(token("u2", "globex", Duration.ofMinutes(5))));
-            await().atMost(Duration.ofSeconds(5)).until(() -> !c.frames("error", null).isEmpty());
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !c.frames("error", null).isEmpty());
             assertThat(c.frames("error", null).get(0).get("code").asText()).isEqualTo("forbidden");
             c.send(auth(token("u1", "acme", Duration.ofMinutes(5))));
             // past the first token's expiry the connection is still open and still live
-            await().atMost(Duration.ofSeconds(10)).until(() -> java.time.Instant.now().isAfter(firstExpiry.plusSeconds(1)));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> java.time.Instant.now().isAfter(firstExpiry.plusSeconds(1)));
             c.send("{\"action\":\"ping\"}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> !c.frames("pong", null).isEmpty());
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !c.frames("pong", null).isEmpty());
             assertThat(c.closed).isNotDone();
             put(token("u1", "acme", Duration.ofMinutes(1)), "a0", "acme", 100);
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").rows().equals(truth(
-                    token("u1", "acme", Duration.ofMinutes(1)))));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> c.replica("s").rows().equals(truth(token("u1", "acme", Duration.ofMinutes(1)))));
             assertThat(c.replica("s").resetCauses()).containsExactly("subscribe");
             put(token("u1", "acme", Duration.ofMinutes(1)), "a0", "acme", 0);
         }
@@ -149,7 +163,9 @@ class JwtSocketTest {
         SseClient first = SseClient.open(gw.port, path + token("u1", "acme", Duration.ofSeconds(3)), null, null);
         assertThat(first.status).isEqualTo(200);
         await().atMost(Duration.ofSeconds(5)).until(() -> first.replica.readies == 1);
-        assertThat(first.ended.await(15, TimeUnit.SECONDS)).as("the stream ends at expiry").isTrue();
+        assertThat(first.ended.await(15, TimeUnit.SECONDS))
+                .as("the stream ends at expiry")
+                .isTrue();
         Replica held = first.replica.copy();
         String fresh = token("u1", "acme", Duration.ofMinutes(5));
         put(fresh, "a4", "acme", 60);

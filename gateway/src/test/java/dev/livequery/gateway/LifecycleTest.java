@@ -23,7 +23,8 @@ class LifecycleTest {
             try (WsClient healthy = WsClient.connect(gw.port);
                     RawWs stalled = new RawWs(gw.port, null, 4096)) {
                 healthy.send(WebSocketTest.sub("h", "{\"table\":\"slow\",\"order\":[{\"field\":\"n\"}],\"limit\":3}"));
-                stalled.sendText("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"slow\",\"limit\":1000}}");
+                stalled.sendText(
+                        "{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"slow\",\"limit\":1000}}");
                 await().atMost(Duration.ofSeconds(5)).until(() -> healthy.replica("h").readies == 1);
                 long t0 = System.nanoTime();
                 Thread writer = Thread.ofVirtual().start(() -> {
@@ -38,19 +39,22 @@ class LifecycleTest {
                     }
                 });
                 try {
-                    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() ->
-                            gw.http("GET", "/metrics", null).body()
+                    await().atMost(Duration.ofSeconds(20))
+                            .pollInterval(Duration.ofMillis(100))
+                            .until(() -> gw.http("GET", "/metrics", null)
+                                    .body()
                                     .contains("livequery_teardowns_total{cause=\"slow_consumer\"} 1.0"));
                     long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
                     assertThat(seconds).isLessThan(15);
                     int seen = healthy.replica("h").frames().size();
-                    await().atMost(Duration.ofSeconds(5)).until(() -> healthy.replica("h").frames().size() > seen + 3);
+                    await().atMost(Duration.ofSeconds(5))
+                            .until(() -> healthy.replica("h").frames().size() > seen + 3);
                 } finally {
                     writer.interrupt();
                     writer.join();
                 }
-                await().atMost(Duration.ofSeconds(5)).until(() -> healthy.replica("h").rows()
-                        .equals(gw.truth("slow", "order=n&limit=3")));
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> healthy.replica("h").rows().equals(gw.truth("slow", "order=n&limit=3")));
                 assertThat(healthy.closed).isNotDone();
             }
         }
@@ -73,9 +77,10 @@ class LifecycleTest {
                     gw.backend.batch("ov", rows, List.of());
                 }
                 await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").has("reset", "overflow"));
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").rows()
-                        .equals(gw.truth("ov", "order=n&limit=50")));
-                assertThat(gw.http("GET", "/metrics", null).body()).contains("livequery_resets_total{cause=\"overflow\"}");
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> c.replica("s").rows().equals(gw.truth("ov", "order=n&limit=50")));
+                assertThat(gw.http("GET", "/metrics", null).body())
+                        .contains("livequery_resets_total{cause=\"overflow\"}");
             }
         }
     }
@@ -85,11 +90,13 @@ class LifecycleTest {
         try (TestGateway gw = new TestGateway("livequery.limits.max-connections", "1");
                 WsClient first = WsClient.connect(gw.port)) {
             first.send("{\"action\":\"ping\"}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> !first.frames("pong", null).isEmpty());
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !first.frames("pong", null).isEmpty());
             WsClient second = WsClient.connect(gw.port);
             assertThat(second.closed.get(5, TimeUnit.SECONDS)).isEqualTo(4029);
             first.send("{\"action\":\"ping\"}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> first.frames("pong", null).size() == 2);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> first.frames("pong", null).size() == 2);
         }
     }
 
@@ -102,8 +109,9 @@ class LifecycleTest {
             ws.send(WebSocketTest.sub("x", "{\"table\":\"sd\",\"limit\":5}"));
             ws.send(WebSocketTest.sub("y", "{\"table\":\"sd\",\"limit\":1}"));
             SseClient sse = SseClient.open(gw.port, "/v1/live/sd?limit=5", null, null);
-            await().atMost(Duration.ofSeconds(5)).until(() -> ws.replica("x").readies == 1
-                    && ws.replica("y").readies == 1 && sse.replica.readies == 1);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() ->
+                            ws.replica("x").readies == 1 && ws.replica("y").readies == 1 && sse.replica.readies == 1);
             long t0 = System.nanoTime();
             gw.gateway.stop();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(3000);

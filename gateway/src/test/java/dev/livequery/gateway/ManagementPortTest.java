@@ -14,8 +14,11 @@ class ManagementPortTest {
             var metrics = TestGateway.http(mp, "GET", "/metrics", null);
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body()).contains("livequery_");
-            assertThat(TestGateway.http(mp, "GET", "/health", null).statusCode()).isEqualTo(200);
-            assertThat(TestGateway.http(mp, "GET", "/v1/tables/open/query?limit=1", null).statusCode()).isEqualTo(404);
+            assertThat(TestGateway.http(mp, "GET", "/health", null).statusCode())
+                    .isEqualTo(200);
+            assertThat(TestGateway.http(mp, "GET", "/v1/tables/open/query?limit=1", null)
+                            .statusCode())
+                    .isEqualTo(404);
             String token = AuthGateway.token("u1", java.time.Duration.ofMinutes(1));
             assertThat(gw.http("GET", "/metrics", null, token).statusCode()).isEqualTo(404);
             assertThat(gw.http("GET", "/health", null, null).statusCode()).isEqualTo(200);

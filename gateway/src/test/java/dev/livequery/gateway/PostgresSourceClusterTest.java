@@ -60,7 +60,12 @@ class PostgresSourceClusterTest {
      * Either way whoever streams next (the holder reconnecting, or the other gateway after the
      * holder gave the lease up) resumes from the stored position: no second snapshot.
      */
-    enum Fault { KILL, PAUSE, POSTGRES_RESTART, CONNECTION_DROP }
+    enum Fault {
+        KILL,
+        PAUSE,
+        POSTGRES_RESTART,
+        CONNECTION_DROP
+    }
 
     @ParameterizedTest
     @EnumSource(Fault.class)
@@ -72,17 +77,22 @@ class PostgresSourceClusterTest {
                 TcpProxy proxy = new TcpProxy(pg.port());
                 RedisProcess redis = RedisProcess.start(false);
                 Redis probe = Redis.connect(redis.uri(), Duration.ofSeconds(2));
-                Shard s1 = new Shard(new Shard.Config("pgc1", redis.uri(), options, 2000, 10_000), new SimpleMeterRegistry());
-                Shard s2 = new Shard(new Shard.Config("pgc2", redis.uri(), options, 2000, 10_000), new SimpleMeterRegistry())) {
+                Shard s1 = new Shard(
+                        new Shard.Config("pgc1", redis.uri(), options, 2000, 10_000), new SimpleMeterRegistry());
+                Shard s2 = new Shard(
+                        new Shard.Config("pgc2", redis.uri(), options, 2000, 10_000), new SimpleMeterRegistry())) {
             s1.start();
             s2.start();
-            await().atMost(Duration.ofSeconds(20)).until(() -> s1.owned().size() + s2.owned().size() == Keys.PARTITIONS);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> s1.owned().size() + s2.owned().size() == Keys.PARTITIONS);
             Workload w = new Workload(pg, new Random(seed));
             w.seed();
             Map<String, String> env = new HashMap<>();
             env.put("LIVEQUERY_SECRET", "pg-cluster-test-secret");
-            env.putAll(sourceEnv(fault == Fault.CONNECTION_DROP
-                    ? "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres" : pg.jdbcUrl()));
+            env.putAll(sourceEnv(
+                    fault == Fault.CONNECTION_DROP
+                            ? "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres"
+                            : pg.jdbcUrl()));
             List<GatewayProcess> gws = GatewayProcess.startAll(2, redis.uri(), env);
             try {
                 run(fault, w, gws, probe, redis.uri(), proxy, context + ", fault " + fault);
@@ -105,7 +115,8 @@ class PostgresSourceClusterTest {
     void aWritableGatewayWritesFedTablesTheOtherRefuses() throws Exception {
         try (PostgresProcess pg = PostgresProcess.start();
                 RedisProcess redis = RedisProcess.start(false);
-                Shard s1 = new Shard(new Shard.Config("pgw1", redis.uri(), OPTIONS, 2000, 10_000), new SimpleMeterRegistry())) {
+                Shard s1 = new Shard(
+                        new Shard.Config("pgw1", redis.uri(), OPTIONS, 2000, 10_000), new SimpleMeterRegistry())) {
             s1.start();
             await().atMost(Duration.ofSeconds(20)).until(() -> s1.owned().size() == Keys.PARTITIONS);
             new Workload(pg, new Random(1)).seed();
@@ -120,17 +131,29 @@ class PostgresSourceClusterTest {
                 GatewayProcess refusing = gws.get(0);
                 GatewayProcess writing = gws.get(1);
                 // After the snapshot (it replaces the fed tables' rows), so the write is not undone by it.
-                await("one gateway streams the source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                        .until(() -> gws.stream().anyMatch(g -> source(g).path("state").asText().equals("streaming")));
+                await("one gateway streams the source")
+                        .atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> gws.stream()
+                                .anyMatch(g -> source(g).path("state").asText().equals("streaming")));
                 readOnly(refusing, "items", "public.items");
-                HttpResponse<String> put = TestGateway.http(writing.port, "PUT", "/v1/tables/items/rows/http-1",
-                        "{\"grp\":\"z\",\"score\":1,\"name\":\"written over http\"}", "Content-Type", "application/json");
-                assertThat(put.statusCode()).as("PUT on the writable gateway: %s", put.body()).isBetween(200, 299);
-                await("the row reaches the other gateway").atMost(Duration.ofSeconds(30))
-                        .pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                                assertThat(TestGateway.truth(refusing.port, "items",
-                                        "limit=10&where=" + TestGateway.enc("{\"grp\":\"z\"}")))
-                                        .extracting(r -> r.get("name").asText()).containsExactly("written over http"));
+                HttpResponse<String> put = TestGateway.http(
+                        writing.port,
+                        "PUT",
+                        "/v1/tables/items/rows/http-1",
+                        "{\"grp\":\"z\",\"score\":1,\"name\":\"written over http\"}",
+                        "Content-Type",
+                        "application/json");
+                assertThat(put.statusCode())
+                        .as("PUT on the writable gateway: %s", put.body())
+                        .isBetween(200, 299);
+                await("the row reaches the other gateway")
+                        .atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200))
+                        .untilAsserted(() -> assertThat(TestGateway.truth(
+                                        refusing.port, "items", "limit=10&where=" + TestGateway.enc("{\"grp\":\"z\"}")))
+                                .extracting(r -> r.get("name").asText())
+                                .containsExactly("written over http"));
             } catch (Throwable t) {
                 for (GatewayProcess g : gws) {
                     System.out.println("gateway " + g.port + " log:\n" + g.logText());
@@ -156,24 +179,37 @@ class PostgresSourceClusterTest {
     /** Waits (90 s at most) until one of {@code gws} holds the source lease and streams; returns it. */
     private static GatewayProcess streamingOwner(String what, List<GatewayProcess> gws, long pollMs) {
         GatewayProcess[] owner = new GatewayProcess[1];
-        await(what).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(pollMs)).until(() -> {
-            for (GatewayProcess g : gws) {
-                JsonNode s = source(g);
-                if (s.path("role").asText().equals("owner") && s.path("state").asText().equals("streaming")) {
-                    owner[0] = g;
-                    return true;
-                }
-            }
-            return false;
-        });
+        await(what)
+                .atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(pollMs))
+                .until(() -> {
+                    for (GatewayProcess g : gws) {
+                        JsonNode s = source(g);
+                        if (s.path("role").asText().equals("owner")
+                                && s.path("state").asText().equals("streaming")) {
+                            owner[0] = g;
+                            return true;
+                        }
+                    }
+                    return false;
+                });
         return owner[0];
     }
 
-    private void run(Fault fault, Workload w, List<GatewayProcess> gws, Redis redis, String redisUri, TcpProxy proxy,
-            String context) throws Exception {
+    private void run(
+            Fault fault,
+            Workload w,
+            List<GatewayProcess> gws,
+            Redis redis,
+            String redisUri,
+            TcpProxy proxy,
+            String context)
+            throws Exception {
         GatewayProcess a = streamingOwner("one gateway holds the source lease and streams", gws, 200);
         GatewayProcess b = gws.get(0) == a ? gws.get(1) : gws.get(0);
-        assertThat(source(b).path("role").asText()).as("the other gateway stands by").isEqualTo("standby");
+        assertThat(source(b).path("role").asText())
+                .as("the other gateway stands by")
+                .isEqualTo("standby");
         for (GatewayProcess g : gws) {
             readOnly(g, "items", "public.items");
             readOnly(g, "pairs", "public.pairs");
@@ -184,20 +220,30 @@ class PostgresSourceClusterTest {
         List<Window> windows = new ArrayList<>();
         ws.send("{\"action\":\"subscribe\",\"sub\":\"w1\",\"query\":{\"table\":\"items\",\"where\":{\"grp\":\"a\"},"
                 + "\"order\":[{\"field\":\"score\",\"dir\":\"desc\"},{\"field\":\"name\"}],\"limit\":7}}");
-        windows.add(new Window("ws where grp=a order -score,name limit 7", ws.replica("w1"),
+        windows.add(new Window(
+                "ws where grp=a order -score,name limit 7",
+                ws.replica("w1"),
                 "select * from items where grp = 'a' order by score desc nulls last, name collate \"C\", "
-                + "id::text collate \"C\" limit 7"));
-        ws.send("{\"action\":\"subscribe\",\"sub\":\"w2\",\"query\":{\"table\":\"items\",\"order\":[{\"field\":\"name\"}],"
-                + "\"limit\":10}}");
-        windows.add(new Window("ws order name limit 10", ws.replica("w2"),
+                        + "id::text collate \"C\" limit 7"));
+        ws.send(
+                "{\"action\":\"subscribe\",\"sub\":\"w2\",\"query\":{\"table\":\"items\",\"order\":[{\"field\":\"name\"}],"
+                        + "\"limit\":10}}");
+        windows.add(new Window(
+                "ws order name limit 10",
+                ws.replica("w2"),
                 "select * from items order by name collate \"C\", id::text collate \"C\" limit 10"));
-        ws.send("{\"action\":\"subscribe\",\"sub\":\"p\",\"query\":{\"table\":\"pairs\",\"order\":[{\"field\":\"score\"}],"
-                + "\"limit\":50}}");
-        windows.add(new Window("ws pairs order score", ws.replica("p"),
+        ws.send(
+                "{\"action\":\"subscribe\",\"sub\":\"p\",\"query\":{\"table\":\"pairs\",\"order\":[{\"field\":\"score\"}],"
+                        + "\"limit\":50}}");
+        windows.add(new Window(
+                "ws pairs order score",
+                ws.replica("p"),
                 "select * from pairs order by score nulls first, id::text collate \"C\" limit 50"));
         await().atMost(Duration.ofSeconds(30)).until(() -> windows.stream().allMatch(x -> x.replica().readies > 0));
-        await("the snapshot reached the windows").atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(PostgresSourceWireTest.rows(windows.get(1).replica().rows()))
+        await("the snapshot reached the windows")
+                .atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(PostgresSourceWireTest.rows(
+                                windows.get(1).replica().rows()))
                         .isEqualTo(w.oracle(windows.get(1).sql())));
 
         // A gateway's backend in this JVM: its probe drains a window of the balanced pairs as the
@@ -210,7 +256,9 @@ class PostgresSourceClusterTest {
             } finally {
                 probe.stop();
             }
-            assertThat(probe.violations).as("probe saw half a transaction, %s", context).isEmpty();
+            assertThat(probe.violations)
+                    .as("probe saw half a transaction, %s", context)
+                    .isEmpty();
             assertThat(probe.checks.get()).as("the probe drained mid-stream").isGreaterThan(3);
         }
         ws.close();
@@ -218,62 +266,88 @@ class PostgresSourceClusterTest {
 
     /** A write to a fed table on gateway {@code g} is refused with 403 {@code forbidden} naming the source table. */
     static void readOnly(GatewayProcess g, String table, String source) throws Exception {
-        HttpResponse<String> r = TestGateway.http(g.port, "PUT", "/v1/tables/" + table + "/rows/1", "{\"score\":1}",
-                "Content-Type", "application/json");
-        assertThat(r.statusCode()).as("PUT %s on gateway %d: %s", table, g.port, r.body()).isEqualTo(403);
+        HttpResponse<String> r = TestGateway.http(
+                g.port, "PUT", "/v1/tables/" + table + "/rows/1", "{\"score\":1}", "Content-Type", "application/json");
+        assertThat(r.statusCode())
+                .as("PUT %s on gateway %d: %s", table, g.port, r.body())
+                .isEqualTo(403);
         assertThat(r.body()).contains("\"forbidden\"").contains(source).contains("livequery.sources.postgres.writable");
     }
 
-    private void workload(Fault fault, Workload w, List<GatewayProcess> gws, GatewayProcess a, GatewayProcess b,
-            List<Window> windows, Redis redis, TcpProxy proxy, String context) throws Exception {
+    private void workload(
+            Fault fault,
+            Workload w,
+            List<GatewayProcess> gws,
+            GatewayProcess a,
+            GatewayProcess b,
+            List<Window> windows,
+            Redis redis,
+            TcpProxy proxy,
+            String context)
+            throws Exception {
         long killed = System.nanoTime();
         if (fault == Fault.POSTGRES_RESTART || fault == Fault.CONNECTION_DROP) {
             postgresFault(fault, w, redis, proxy, context);
         } else {
             killed = holderFault(fault, w, gws, a, redis, context);
         }
-        GatewayProcess streams = streamingOwner("a gateway streams the source again",
-                fault == Fault.KILL ? List.of(b) : gws, 100);
-        System.out.println("source streamed again " + Duration.ofNanos(System.nanoTime() - killed).toMillis()
-                + " ms after the " + fault + " (lease TTL 3000 ms)");
+        GatewayProcess streams =
+                streamingOwner("a gateway streams the source again", fault == Fault.KILL ? List.of(b) : gws, 100);
+        System.out.println("source streamed again "
+                + Duration.ofNanos(System.nanoTime() - killed).toMillis() + " ms after the " + fault
+                + " (lease TTL 3000 ms)");
         w.run(30, PostgresSourceWireTest.Fault.NONE, null); // and it keeps following Postgres
 
-        await("every window equals Postgres").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+        await("every window equals Postgres")
+                .atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> {
                     for (Window win : windows) {
-                        assertThat(win.replica().violations()).as("%s %s", win.name(), context).isEmpty();
+                        assertThat(win.replica().violations())
+                                .as("%s %s", win.name(), context)
+                                .isEmpty();
                         assertThat(PostgresSourceWireTest.rows(win.replica().rows()))
-                                .as("%s equals Postgres, %s", win.name(), context).isEqualTo(w.oracle(win.sql()));
+                                .as("%s equals Postgres, %s", win.name(), context)
+                                .isEqualTo(w.oracle(win.sql()));
                     }
-                    assertThat(applied(redis)).as("row changes applied (stored with the positions), %s", context)
+                    assertThat(applied(redis))
+                            .as("row changes applied (stored with the positions), %s", context)
                             .isEqualTo(w.changes);
                 });
         for (Window win : windows) {
-            assertThat(win.replica().resetCauses()).as("%s: a takeover is invisible to clients, %s", win.name(), context)
+            assertThat(win.replica().resetCauses())
+                    .as("%s: a takeover is invisible to clients, %s", win.name(), context)
                     .containsExactly("subscribe");
         }
         if (fault == Fault.POSTGRES_RESTART || fault == Fault.CONNECTION_DROP) {
             String logs = gws.stream().map(GatewayProcess::logText).reduce("", String::concat);
-            assertThat(count(logs, "postgres source: snapshot of")).as("one snapshot, then only resumes (%s)", context)
+            assertThat(count(logs, "postgres source: snapshot of"))
+                    .as("one snapshot, then only resumes (%s)", context)
                     .isEqualTo(1);
             // Debezium retries a lost connection itself, or the engine stops and the source rebuilds it.
-            assertThat(logs).as("the source saw the fault").containsAnyOf("after a retriable exception",
-                    "cannot reach Postgres", "stops streaming");
+            assertThat(logs)
+                    .as("the source saw the fault")
+                    .containsAnyOf("after a retriable exception", "cannot reach Postgres", "stops streaming");
         }
         if (fault == Fault.KILL) {
-            assertThat(metric(streams, "source_snapshots")).as("the successor resumed, it did not snapshot again").isZero();
+            assertThat(metric(streams, "source_snapshots"))
+                    .as("the successor resumed, it did not snapshot again")
+                    .isZero();
             assertThat(metric(streams, "source_takeovers")).isEqualTo(1);
         }
         for (GatewayProcess g : gws) {
             if (g.process.isAlive() && g != streams) {
-                assertThat(source(g).path("role").asText()).as("one holder at a time").isEqualTo("standby");
+                assertThat(source(g).path("role").asText())
+                        .as("one holder at a time")
+                        .isEqualTo("standby");
             }
         }
     }
 
     /** SIGKILL or SIGSTOP of the holder while it applies a backlog (it is still applying it at the fault). */
-    private long holderFault(Fault fault, Workload w, List<GatewayProcess> gws, GatewayProcess a, Redis redis,
-            String context) throws Exception {
+    private long holderFault(
+            Fault fault, Workload w, List<GatewayProcess> gws, GatewayProcess a, Redis redis, String context)
+            throws Exception {
         // A backlog the holder is still applying when it is killed.
         w.run(40, PostgresSourceWireTest.Fault.NONE, null);
         long before = w.changes;
@@ -284,8 +358,10 @@ class PostgresSourceClusterTest {
                 throw new IllegalStateException(e);
             }
         });
-        await("the holder is streaming the second batch").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(20)).until(() -> applied(redis) > before || more.isDone());
+        await("the holder is streaming the second batch")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> applied(redis) > before || more.isDone());
         long atKill = applied(redis);
         long killed = System.nanoTime();
         if (fault == Fault.KILL) {
@@ -295,8 +371,10 @@ class PostgresSourceClusterTest {
             long fence = Long.parseLong(lease.substring(lease.lastIndexOf(':') + 1));
             GatewayPauseTest.signal(a, "STOP");
             try {
-                await("the standby claims the tables while the holder is paused").atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(100)).until(() -> {
+                await("the standby claims the tables while the holder is paused")
+                        .atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> {
                             String f = redis.cmd().hget(Keys.sourcePosition("livequery", "items"), "fence");
                             return f != null && Long.parseLong(f) > fence;
                         });
@@ -305,10 +383,10 @@ class PostgresSourceClusterTest {
             }
         }
         more.get();
-        assertThat(atKill).as("stopped mid-stream: changes applied at the fault vs committed (%s)", context)
+        assertThat(atKill)
+                .as("stopped mid-stream: changes applied at the fault vs committed (%s)", context)
                 .isLessThan(w.changes);
         return killed;
-
     }
 
     /**
@@ -320,14 +398,21 @@ class PostgresSourceClusterTest {
         List<long[]> atFault = new ArrayList<>();
         w.onFault = () -> atFault.add(new long[] {applied(redis), w.changes});
         int connections = proxy.accepted();
-        w.run(80, fault == Fault.POSTGRES_RESTART ? PostgresSourceWireTest.Fault.POSTGRES_RESTART
-                : PostgresSourceWireTest.Fault.CONNECTION_DROP, proxy);
+        w.run(
+                80,
+                fault == Fault.POSTGRES_RESTART
+                        ? PostgresSourceWireTest.Fault.POSTGRES_RESTART
+                        : PostgresSourceWireTest.Fault.CONNECTION_DROP,
+                proxy);
         w.onFault = null;
         assertThat(atFault).as("two faults").hasSize(2);
-        assertThat(atFault).as("at some fault the source had not applied every committed change (%s)", context)
+        assertThat(atFault)
+                .as("at some fault the source had not applied every committed change (%s)", context)
                 .anyMatch(x -> x[0] < x[1]);
         if (fault == Fault.CONNECTION_DROP) {
-            assertThat(proxy.accepted()).as("the source connected again through the proxy").isGreaterThan(connections);
+            assertThat(proxy.accepted())
+                    .as("the source connected again through the proxy")
+                    .isGreaterThan(connections);
         }
     }
 
@@ -351,8 +436,11 @@ class PostgresSourceClusterTest {
 
     static JsonNode source(GatewayProcess g) {
         try {
-            HttpResponse<String> r = WsClient.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port
-                    + "/health")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = WsClient.HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port + "/health"))
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return Json.MAPPER.readTree(r.body()).path("source");
         } catch (Exception e) {
             return Json.MAPPER.createObjectNode();
@@ -361,10 +449,13 @@ class PostgresSourceClusterTest {
 
     /** A backend gauge from {@code /metrics} ({@code livequery_backend_<name>}), or -1. */
     static long metric(GatewayProcess g, String name) throws Exception {
-        HttpResponse<String> r = WsClient.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port
-                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = WsClient.HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.port + "/metrics"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         for (String line : r.body().split("\n")) {
-            if (line.startsWith("livequery_backend_" + name + " ") || line.startsWith("livequery_backend_" + name + "{")) {
+            if (line.startsWith("livequery_backend_" + name + " ")
+                    || line.startsWith("livequery_backend_" + name + "{")) {
                 return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }

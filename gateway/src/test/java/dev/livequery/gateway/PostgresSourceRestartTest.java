@@ -60,20 +60,25 @@ class PostgresSourceRestartTest {
             } finally {
                 a.close();
             }
-            assertThat(held.lastEid).as("the client applied frames before the kill").isNotNull();
+            assertThat(held.lastEid)
+                    .as("the client applied frames before the kill")
+                    .isNotNull();
             Map<String, Long> versionsBefore = new HashMap<>(held.versions);
 
             GatewayProcess b = GatewayProcess.start("redis://unused", env);
             try (SseClient after = SseClient.open(b.port, path, held.lastEid, held)) {
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                        assertThat(PostgresSourceWireTest.rows(after.replica.rows())).as(context)
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .untilAsserted(() -> assertThat(PostgresSourceWireTest.rows(after.replica.rows()))
+                                .as(context)
                                 .isEqualTo(w.oracle(WINDOW)));
                 assertThat(after.replica.resetCauses()).as(context).containsExactly("subscribe", "epoch");
                 assertThat(after.replica.violations()).isEmpty();
                 for (JsonNode r : after.replica.rows()) {
                     Long old = versionsBefore.get(r.get("id").asText());
                     if (old != null) {
-                        assertThat(after.replica.versions.get(r.get("id").asText())).as("version of %s, %s", r, context)
+                        assertThat(after.replica.versions.get(r.get("id").asText()))
+                                .as("version of %s, %s", r, context)
                                 .isGreaterThanOrEqualTo(old);
                     }
                 }

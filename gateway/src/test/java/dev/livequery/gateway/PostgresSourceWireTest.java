@@ -51,7 +51,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Slow
 class PostgresSourceWireTest {
-    enum Fault { NONE, POSTGRES_RESTART, CONNECTION_DROP }
+    enum Fault {
+        NONE,
+        POSTGRES_RESTART,
+        CONNECTION_DROP
+    }
 
     static final int TRANSACTIONS = 90;
     static final int PAIRS = 6;
@@ -60,8 +64,7 @@ class PostgresSourceWireTest {
     static final String[] NAMES = {"apple", "Apple", "banana", "_x", "zeta", "éclair", "Zulu", "b", "a b", "10", "9"};
 
     /** A window held by a client, and the SQL that computes it on Postgres. */
-    record Window(String name, Replica replica, String sql) {
-    }
+    record Window(String name, Replica replica, String sql) {}
 
     @ParameterizedTest
     @EnumSource(Fault.class)
@@ -69,7 +72,8 @@ class PostgresSourceWireTest {
         long seed = Long.getLong("lq.seed", new Random().nextLong());
         Random rnd = new Random(seed);
         String context = "seed " + seed + " (rerun with -Dlq.seed=" + seed + "), fault " + fault;
-        try (PostgresProcess pg = PostgresProcess.start(); TcpProxy proxy = new TcpProxy(pg.port())) {
+        try (PostgresProcess pg = PostgresProcess.start();
+                TcpProxy proxy = new TcpProxy(pg.port())) {
             Workload w = new Workload(pg, rnd);
             w.seed();
             Map<String, String> m = new HashMap<>();
@@ -84,12 +88,14 @@ class PostgresSourceWireTest {
             Config node = Config.just(ConfigSources.create(m));
             try (TestGateway gw = TestGateway.over(s -> attach(node, new LocalBackend(s.engineOptions())))) {
                 SourcedBackend backend = (SourcedBackend) gw.backend;
-                await().atMost(Duration.ofSeconds(90)).until(() -> gw.http("GET", "/health", null).statusCode() == 200);
-                JsonNode health = Json.MAPPER.readTree(gw.http("GET", "/health", null).body());
+                await().atMost(Duration.ofSeconds(90))
+                        .until(() -> gw.http("GET", "/health", null).statusCode() == 200);
+                JsonNode health =
+                        Json.MAPPER.readTree(gw.http("GET", "/health", null).body());
                 assertThat(health.at("/source/state").asText()).isEqualTo("streaming");
 
-                HttpResponse<String> refused = gw.http("PUT", "/v1/tables/items/rows/1", "{\"score\":1}",
-                        "Content-Type", "application/json");
+                HttpResponse<String> refused =
+                        gw.http("PUT", "/v1/tables/items/rows/1", "{\"score\":1}", "Content-Type", "application/json");
                 assertThat(refused.statusCode()).isEqualTo(403);
                 assertThat(refused.body()).contains("forbidden").contains("public.items");
 
@@ -100,31 +106,46 @@ class PostgresSourceWireTest {
                     Probe probe = new Probe(backend);
                     try {
                         w.run(TRANSACTIONS, fault, proxy);
-                        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                        await().atMost(Duration.ofSeconds(120))
+                                .pollInterval(Duration.ofMillis(200))
                                 .untilAsserted(() -> {
                                     for (Window win : windows) {
-                                        assertThat(win.replica().violations()).as("%s %s", win.name(), context).isEmpty();
-                                        assertThat(rows(win.replica().rows())).as("%s equals Postgres, %s", win.name(),
-                                                context).isEqualTo(w.oracle(win.sql()));
+                                        assertThat(win.replica().violations())
+                                                .as("%s %s", win.name(), context)
+                                                .isEmpty();
+                                        assertThat(rows(win.replica().rows()))
+                                                .as("%s equals Postgres, %s", win.name(), context)
+                                                .isEqualTo(w.oracle(win.sql()));
                                     }
-                                    assertThat(backend.source().gauges().get("source_changes")).as(context)
+                                    assertThat(backend.source().gauges().get("source_changes"))
+                                            .as(context)
                                             .isEqualTo(w.changes);
                                 });
                     } finally {
                         probe.stop();
                     }
                     Map<String, Long> g = backend.source().gauges();
-                    assertThat(g.get("source_transactions")).as("transactions applied, %s", context)
+                    assertThat(g.get("source_transactions"))
+                            .as("transactions applied, %s", context)
                             .isEqualTo(w.transactions);
-                    assertThat(g.get("source_changes")).as("row changes applied, %s", context).isEqualTo(w.changes);
+                    assertThat(g.get("source_changes"))
+                            .as("row changes applied, %s", context)
+                            .isEqualTo(w.changes);
                     for (Window win : windows) {
-                        assertThat(win.replica().resetCauses()).as("%s never reset, %s", win.name(), context)
+                        assertThat(win.replica().resetCauses())
+                                .as("%s never reset, %s", win.name(), context)
                                 .containsExactly("subscribe");
                     }
-                    assertThat(probe.violations).as("probe saw half a transaction, %s", context).isEmpty();
-                    assertThat(probe.checks.get()).as("the probe drained mid-stream").isGreaterThan(3);
+                    assertThat(probe.violations)
+                            .as("probe saw half a transaction, %s", context)
+                            .isEmpty();
+                    assertThat(probe.checks.get())
+                            .as("the probe drained mid-stream")
+                            .isGreaterThan(3);
                     if (fault == Fault.CONNECTION_DROP) {
-                        assertThat(proxy.accepted()).as("the source reconnected through the proxy").isGreaterThan(2);
+                        assertThat(proxy.accepted())
+                                .as("the source reconnected through the proxy")
+                                .isGreaterThan(2);
                     }
                 } finally {
                     for (AutoCloseable c : clients) {
@@ -150,35 +171,57 @@ class PostgresSourceWireTest {
         clients.add(ws);
         ws.send("{\"action\":\"subscribe\",\"sub\":\"w1\",\"query\":{\"table\":\"items\",\"where\":{\"grp\":\"a\"},"
                 + "\"order\":[{\"field\":\"score\",\"dir\":\"desc\"},{\"field\":\"name\"}],\"limit\":7}}");
-        windows.add(new Window("ws where grp=a order -score,name limit 7", ws.replica("w1"),
+        windows.add(new Window(
+                "ws where grp=a order -score,name limit 7",
+                ws.replica("w1"),
                 "select * from items where grp = 'a' order by score desc nulls last, name collate \"C\", "
-                + "id::text collate \"C\" limit 7"));
+                        + "id::text collate \"C\" limit 7"));
         // A cursor taken now: the window starts strictly after that row's (name, id) whatever happens to it later.
-        JsonNode q = Json.MAPPER.readTree(gw.http("GET", "/v1/tables/items/query?order=name&limit=5", null).body());
+        JsonNode q = Json.MAPPER.readTree(gw.http("GET", "/v1/tables/items/query?order=name&limit=5", null)
+                .body());
         String cursor = q.get("cursors").get(4).asText();
         JsonNode at = q.get("rows").get(4);
-        ws.send("{\"action\":\"subscribe\",\"sub\":\"w2\",\"query\":{\"table\":\"items\",\"order\":[{\"field\":\"name\"}],"
-                + "\"limit\":10,\"after\":\"" + cursor + "\"}}");
-        windows.add(new Window("ws order name limit 10 after a cursor", ws.replica("w2"),
+        ws.send(
+                "{\"action\":\"subscribe\",\"sub\":\"w2\",\"query\":{\"table\":\"items\",\"order\":[{\"field\":\"name\"}],"
+                        + "\"limit\":10,\"after\":\"" + cursor + "\"}}");
+        windows.add(new Window(
+                "ws order name limit 10 after a cursor",
+                ws.replica("w2"),
                 "select * from items where (name collate \"C\", id::text collate \"C\") > ('"
-                + at.get("name").asText().replace("'", "''") + "', '" + at.get("id").asText()
-                + "') order by name collate \"C\", id::text collate \"C\" limit 10"));
-        ws.send("{\"action\":\"subscribe\",\"sub\":\"p\",\"query\":{\"table\":\"pairs\",\"order\":[{\"field\":\"score\"}],"
-                + "\"limit\":50}}");
-        windows.add(new Window("ws pairs order score", ws.replica("p"),
+                        + at.get("name").asText().replace("'", "''") + "', '"
+                        + at.get("id").asText()
+                        + "') order by name collate \"C\", id::text collate \"C\" limit 10"));
+        ws.send(
+                "{\"action\":\"subscribe\",\"sub\":\"p\",\"query\":{\"table\":\"pairs\",\"order\":[{\"field\":\"score\"}],"
+                        + "\"limit\":50}}");
+        windows.add(new Window(
+                "ws pairs order score",
+                ws.replica("p"),
                 "select * from pairs order by score nulls first, id::text collate \"C\" limit 50"));
-        SseClient sse1 = SseClient.open(gw.port, "/v1/live/items?order=" + enc("price,-name") + "&limit=12", null, null);
+        SseClient sse1 =
+                SseClient.open(gw.port, "/v1/live/items?order=" + enc("price,-name") + "&limit=12", null, null);
         clients.add(sse1::close);
-        windows.add(new Window("sse order price,-name limit 12", sse1.replica,
-                "select * from items order by price nulls first, name collate \"C\" desc, id::text collate \"C\" limit 12"));
-        SseClient sse2 = SseClient.open(gw.port, "/v1/live/items?where=" + enc("{\"flag\":true,\"score\":{\"gte\":20}}")
-                + "&order=" + enc("-score,-price") + "&limit=6", null, null);
+        windows.add(
+                new Window(
+                        "sse order price,-name limit 12",
+                        sse1.replica,
+                        "select * from items order by price nulls first, name collate \"C\" desc, id::text collate \"C\" limit 12"));
+        SseClient sse2 = SseClient.open(
+                gw.port,
+                "/v1/live/items?where=" + enc("{\"flag\":true,\"score\":{\"gte\":20}}") + "&order="
+                        + enc("-score,-price") + "&limit=6",
+                null,
+                null);
         clients.add(sse2::close);
-        windows.add(new Window("sse where flag and score>=20 order -score,-price limit 6", sse2.replica,
+        windows.add(new Window(
+                "sse where flag and score>=20 order -score,-price limit 6",
+                sse2.replica,
                 "select * from items where flag and score >= 20 order by score desc nulls last, price desc nulls last, "
-                + "id::text collate \"C\" limit 6"));
+                        + "id::text collate \"C\" limit 6"));
         await().atMost(Duration.ofSeconds(30)).until(() -> windows.stream().allMatch(x -> x.replica().readies > 0));
-        assertThat(windows.get(0).replica().rows()).as("the snapshot reached the windows").isNotEmpty();
+        assertThat(windows.get(0).replica().rows())
+                .as("the snapshot reached the windows")
+                .isNotEmpty();
     }
 
     /** A row as the comparable text of each column: numbers by value, strings as they are, null as null. */
@@ -188,8 +231,15 @@ class PostgresSourceWireTest {
             StringBuilder b = new StringBuilder(r.get("id").asText());
             for (String f : Workload.COLUMNS) {
                 JsonNode v = r.get(f);
-                b.append('|').append(v == null || v.isNull() ? "null"
-                        : v.isNumber() ? new BigDecimal(v.asText()).stripTrailingZeros().toPlainString() : v.asText());
+                b.append('|')
+                        .append(
+                                v == null || v.isNull()
+                                        ? "null"
+                                        : v.isNumber()
+                                                ? new BigDecimal(v.asText())
+                                                        .stripTrailingZeros()
+                                                        .toPlainString()
+                                                : v.asText());
             }
             out.add(b.toString());
         }
@@ -207,6 +257,7 @@ class PostgresSourceWireTest {
         volatile long changes;
         /** Called just before each fault, between transactions (a test notes what the source had applied). */
         volatile Runnable onFault;
+
         Connection c;
 
         Workload(PostgresProcess pg, Random rnd) {
@@ -246,8 +297,7 @@ class PostgresSourceWireTest {
                             c.setAutoCommit(false);
                         }
                         case CONNECTION_DROP -> proxy.dropAll();
-                        case NONE -> {
-                        }
+                        case NONE -> {}
                     }
                 }
                 long before = changes;
@@ -299,7 +349,8 @@ class PostgresSourceWireTest {
             if (id == null) {
                 return;
             }
-            try (PreparedStatement p = c.prepareStatement("update items set score = ?, price = ?, name = ? where id = ?")) {
+            try (PreparedStatement p =
+                    c.prepareStatement("update items set score = ?, price = ?, name = ? where id = ?")) {
                 setNullable(p, 1, rnd.nextInt(8) == 0 ? null : rnd.nextInt(40));
                 p.setBigDecimal(2, rnd.nextInt(6) == 0 ? null : BigDecimal.valueOf(rnd.nextInt(2000), 2));
                 p.setString(3, NAMES[rnd.nextInt(NAMES.length)]);
@@ -338,8 +389,8 @@ class PostgresSourceWireTest {
 
         /** One statement, many rows. */
         void groupUpdate() throws Exception {
-            try (PreparedStatement p = c.prepareStatement("update items set score = coalesce(score, 0) + 1, "
-                    + "flag = not flag where grp = ?")) {
+            try (PreparedStatement p = c.prepareStatement(
+                    "update items set score = coalesce(score, 0) + 1, " + "flag = not flag where grp = ?")) {
                 p.setString(1, GROUPS[rnd.nextInt(GROUPS.length - 1)]);
                 changes += p.executeUpdate();
             }
@@ -380,14 +431,21 @@ class PostgresSourceWireTest {
         /** The window as Postgres computes it, in the form of {@link #rows}. */
         List<String> oracle(String sql) throws Exception {
             List<String> out = new ArrayList<>();
-            try (Connection o = pg.connect(); Statement s = o.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            try (Connection o = pg.connect();
+                    Statement s = o.createStatement();
+                    ResultSet r = s.executeQuery(sql)) {
                 boolean pairs = r.getMetaData().getColumnCount() == 2;
                 while (r.next()) {
                     StringBuilder b = new StringBuilder(r.getString("id"));
                     for (String f : COLUMNS) {
                         Object v = pairs && !f.equals("score") ? null : r.getObject(f);
-                        b.append('|').append(v == null ? "null" : v instanceof BigDecimal d
-                                ? d.stripTrailingZeros().toPlainString() : v.toString());
+                        b.append('|')
+                                .append(
+                                        v == null
+                                                ? "null"
+                                                : v instanceof BigDecimal d
+                                                        ? d.stripTrailingZeros().toPlainString()
+                                                        : v.toString());
                     }
                     out.add(b.toString());
                 }
@@ -408,8 +466,11 @@ class PostgresSourceWireTest {
 
         Probe(dev.livequery.core.Backend backend) throws Exception {
             Semaphore wake = new Semaphore(0);
-            Subscription sub = backend.subscribe(Query.parse(Json.MAPPER.readTree(
-                    "{\"table\":\"pairs\",\"order\":[{\"field\":\"id\"}],\"limit\":50}")), null, wake::release);
+            Subscription sub = backend.subscribe(
+                    Query.parse(
+                            Json.MAPPER.readTree("{\"table\":\"pairs\",\"order\":[{\"field\":\"id\"}],\"limit\":50}")),
+                    null,
+                    wake::release);
             Replica replica = new Replica();
             thread = Thread.ofPlatform().name("pairs-probe").start(() -> {
                 try {
@@ -422,9 +483,12 @@ class PostgresSourceWireTest {
                         }
                         if (!out.isEmpty() && replica.readies > 0) {
                             checks.incrementAndGet();
-                            int sum = replica.rows().stream().mapToInt(r -> r.get("score").asInt()).sum();
+                            int sum = replica.rows().stream()
+                                    .mapToInt(r -> r.get("score").asInt())
+                                    .sum();
                             if (replica.rows().size() != PAIRS || sum != PAIRS_TOTAL) {
-                                violations.add(replica.rows().size() + " rows adding up to " + sum + ": " + replica.rows());
+                                violations.add(
+                                        replica.rows().size() + " rows adding up to " + sum + ": " + replica.rows());
                             }
                         }
                     }

@@ -21,18 +21,28 @@ class QueryCostTest {
                 c.send(WebSocketTest.sub("s1", "{\"table\":\"v\",\"order\":[{\"field\":\"n\"}],\"limit\":5}"));
                 c.send(WebSocketTest.sub("s2", "{\"table\":\"v\",\"where\":{\"k\":\"x\"},\"limit\":5}"));
                 c.send(WebSocketTest.sub("s3", "{\"table\":\"v\",\"where\":{\"k\":\"y\"},\"limit\":5}"));
-                c.send(WebSocketTest.sub("s4", "{\"table\":\"v\",\"order\":[{\"field\":\"n\"}],\"limit\":2}")); // shape of s1
-                c.send(WebSocketTest.sub("o1", "{\"table\":\"other\",\"where\":{\"k\":\"y\"},\"limit\":5}")); // another table
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s1").readies == 1 && c.replica("s2").readies == 1
-                        && c.replica("s4").readies == 1 && c.replica("o1").readies == 1 && !c.frames("error", "s3").isEmpty());
+                c.send(WebSocketTest.sub(
+                        "s4", "{\"table\":\"v\",\"order\":[{\"field\":\"n\"}],\"limit\":2}")); // shape of s1
+                c.send(WebSocketTest.sub(
+                        "o1", "{\"table\":\"other\",\"where\":{\"k\":\"y\"},\"limit\":5}")); // another table
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> c.replica("s1").readies == 1
+                                && c.replica("s2").readies == 1
+                                && c.replica("s4").readies == 1
+                                && c.replica("o1").readies == 1
+                                && !c.frames("error", "s3").isEmpty());
                 assertThat(c.frames("error", "s3").get(0).get("code").asText()).isEqualTo("too_many_subs");
-                assertThat(c.frames("error", "s3").get(0).get("message").asText()).contains("livequery.limits.max-views");
+                assertThat(c.frames("error", "s3").get(0).get("message").asText())
+                        .contains("livequery.limits.max-views");
                 HttpApiTest.error(gw.http("GET", "/v1/live/v?limit=5&order=-n", null), 429, "too_many_subs");
                 // a one-shot query makes no view, so it is not refused
-                assertThat(gw.http("GET", "/v1/tables/v/query?limit=5&order=-n", null).statusCode()).isEqualTo(200);
+                assertThat(gw.http("GET", "/v1/tables/v/query?limit=5&order=-n", null)
+                                .statusCode())
+                        .isEqualTo(200);
                 // a freed shape makes room
                 c.send("{\"action\":\"unsubscribe\",\"sub\":\"s2\"}");
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s2").has("closed", "unsubscribed"));
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> c.replica("s2").has("closed", "unsubscribed"));
                 c.send(WebSocketTest.sub("s3", "{\"table\":\"v\",\"where\":{\"k\":\"y\"},\"limit\":5}"));
                 await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s3").readies == 1);
             }
@@ -45,10 +55,12 @@ class QueryCostTest {
             gw.put("mw", "a", "n", 1);
             HttpApiTest.error(gw.http("GET", "/v1/tables/mw/query?limit=11", null), 400, "bad_query");
             HttpApiTest.error(gw.http("GET", "/v1/live/mw?limit=11", null), 400, "bad_query");
-            assertThat(gw.http("GET", "/v1/tables/mw/query?limit=10", null).statusCode()).isEqualTo(200);
+            assertThat(gw.http("GET", "/v1/tables/mw/query?limit=10", null).statusCode())
+                    .isEqualTo(200);
             try (WsClient c = WsClient.connect(gw.port)) {
                 c.send(WebSocketTest.sub("s", "{\"table\":\"mw\",\"limit\":11}"));
-                await().atMost(Duration.ofSeconds(5)).until(() -> !c.frames("error", "s").isEmpty());
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> !c.frames("error", "s").isEmpty());
                 assertThat(c.frames("error", "s").get(0).get("code").asText()).isEqualTo("bad_query");
             }
         }
@@ -62,15 +74,20 @@ class QueryCostTest {
             }
             String watched = "where=" + TestGateway.enc("{\"k\":1}") + "&order=-n";
             try (WsClient c = WsClient.connect(gw.port)) {
-                c.send(WebSocketTest.sub("s", "{\"table\":\"w\",\"where\":{\"k\":1},\"order\":[{\"field\":\"n\",\"dir\":\"desc\"}],\"limit\":3}"));
+                c.send(
+                        WebSocketTest.sub(
+                                "s",
+                                "{\"table\":\"w\",\"where\":{\"k\":1},\"order\":[{\"field\":\"n\",\"dir\":\"desc\"}],\"limit\":3}"));
                 await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
                 double before = scans(gw);
                 List<?> rows = gw.truth("w", watched + "&limit=10");
                 assertThat(rows).hasSize(10);
-                assertThat(gw.truth("w", watched + "&limit=1").get(0).get("id").asText()).isEqualTo("r49");
+                assertThat(gw.truth("w", watched + "&limit=1").get(0).get("id").asText())
+                        .isEqualTo("r49");
                 assertThat(scans(gw)).isEqualTo(before);
                 // an unwatched shape scans, and gives the same rows
-                assertThat(gw.truth("w", "where=" + TestGateway.enc("{\"k\":1,\"n\":{\"gte\":0}}") + "&order=-n&limit=10"))
+                assertThat(gw.truth(
+                                "w", "where=" + TestGateway.enc("{\"k\":1,\"n\":{\"gte\":0}}") + "&order=-n&limit=10"))
                         .isEqualTo(rows);
                 assertThat(scans(gw)).isEqualTo(before + 1);
             }

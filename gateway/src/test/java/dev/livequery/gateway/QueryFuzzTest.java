@@ -43,12 +43,23 @@ class QueryFuzzTest {
     private static final String TOKEN = mintToken();
 
     private static Engine seeded() {
-        Engine b = new Engine(EngineOptions.defaults().withSecret(
-                "fuzz-secret-fuzz-secret".getBytes(StandardCharsets.UTF_8)).withTables(Set.of("items")), 7);
+        Engine b = new Engine(
+                EngineOptions.defaults()
+                        .withSecret("fuzz-secret-fuzz-secret".getBytes(StandardCharsets.UTF_8))
+                        .withTables(Set.of("items")),
+                7);
         try {
             for (int i = 1; i <= 20; i++) {
-                b.ingest("items", "r" + i, Json.MAPPER.createObjectNode().put("id", "r" + i).put("g", i % 2)
-                        .put("ts", i * 10).put("tenant", i % 3 == 0 ? "other" : "acme"), i);
+                b.ingest(
+                        "items",
+                        "r" + i,
+                        Json.MAPPER
+                                .createObjectNode()
+                                .put("id", "r" + i)
+                                .put("g", i % 2)
+                                .put("ts", i * 10)
+                                .put("tenant", i % 3 == 0 ? "other" : "acme"),
+                        i);
             }
         } catch (LiveQueryException e) {
             throw new IllegalStateException(e);
@@ -82,10 +93,14 @@ class QueryFuzzTest {
     }
 
     private static String mintToken() {
-        try (Subscription s = BACKEND.subscribe(BASE, null, () -> { })) {
+        try (Subscription s = BACKEND.subscribe(BASE, null, () -> {})) {
             List<Frame> frames = new ArrayList<>();
             s.drain(frames, 1000);
-            return frames.stream().map(Frame::eid).filter(e -> e != null).reduce((a, b) -> b).orElseThrow();
+            return frames.stream()
+                    .map(Frame::eid)
+                    .filter(e -> e != null)
+                    .reduce((a, b) -> b)
+                    .orElseThrow();
         } catch (LiveQueryException e) {
             throw new IllegalStateException(e);
         }
@@ -155,7 +170,8 @@ class QueryFuzzTest {
         boolean scoped = data.consumeBoolean();
         String cursor = mutated(data, CURSOR);
         try {
-            Query q = Query.fromParams("items", "{\"g\":1}", "-ts", "5", before ? null : cursor, before ? cursor : null);
+            Query q =
+                    Query.fromParams("items", "{\"g\":1}", "-ts", "5", before ? null : cursor, before ? cursor : null);
             QueryResult r = BACKEND.query(scoped ? q.withAccess(TENANT) : q);
             assertThat(r.rows()).hasSizeLessThanOrEqualTo(5);
             if (scoped) {
@@ -172,7 +188,7 @@ class QueryFuzzTest {
         boolean scoped = data.consumeBoolean();
         String token = mutated(data, TOKEN);
         Query q = scoped ? BASE.withAccess(TENANT) : BASE;
-        try (Subscription s = BACKEND.subscribe(q, token, () -> { })) {
+        try (Subscription s = BACKEND.subscribe(q, token, () -> {})) {
             List<Frame> frames = new ArrayList<>();
             s.drain(frames, 1000);
             assertThat(frames).isNotEmpty();
@@ -180,9 +196,13 @@ class QueryFuzzTest {
             if (first instanceof Frame.Reset r) {
                 assertThat(r.cause()).isIn("resume_miss", "epoch");
             } else {
-                assertThat(frames.get(frames.size() - 1)).isInstanceOfSatisfying(Frame.Ready.class,
-                        ready -> assertThat(ready.resumed()).isTrue());
-                assertThat(scoped).as("a token minted without the filter resumed under it").isFalse();
+                assertThat(frames.get(frames.size() - 1))
+                        .isInstanceOfSatisfying(
+                                Frame.Ready.class,
+                                ready -> assertThat(ready.resumed()).isTrue());
+                assertThat(scoped)
+                        .as("a token minted without the filter resumed under it")
+                        .isFalse();
             }
         } catch (LiveQueryException e) {
             coded(e);

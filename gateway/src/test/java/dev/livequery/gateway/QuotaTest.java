@@ -18,33 +18,46 @@ class QuotaTest {
 
     /** A subscription whose shape is told apart by {@code k} (the window is not part of a shape). */
     static String sub(String sub, int k) {
-        return "{\"action\":\"subscribe\",\"sub\":\"" + sub + "\",\"query\":{\"table\":\"open\",\"where\":{\"k\":"
-                + k + "},\"limit\":5}}";
+        return "{\"action\":\"subscribe\",\"sub\":\"" + sub + "\",\"query\":{\"table\":\"open\",\"where\":{\"k\":" + k
+                + "},\"limit\":5}}";
     }
 
     @Test
     void perSubQuotasInJwtMode() throws Exception {
-        try (AuthGateway gw = new AuthGateway("livequery.limits.per-principal.connections", "1",
-                "livequery.limits.per-principal.subscriptions", "3", "livequery.limits.per-principal.shapes", "2",
-                "livequery.limits.per-principal.writes-per-second", "1")) {
+        try (AuthGateway gw = new AuthGateway(
+                "livequery.limits.per-principal.connections",
+                "1",
+                "livequery.limits.per-principal.subscriptions",
+                "3",
+                "livequery.limits.per-principal.shapes",
+                "2",
+                "livequery.limits.per-principal.writes-per-second",
+                "1")) {
             WsClient first = gw.ws(tok("u1"));
-            try (WsClient second = gw.ws(tok("u1")); WsClient other = gw.ws(tok("u2"))) {
+            try (WsClient second = gw.ws(tok("u1"));
+                    WsClient other = gw.ws(tok("u2"))) {
                 assertThat(second.closed.get(5, TimeUnit.SECONDS)).isEqualTo(4029);
-                assertThat(gw.http("GET", "/v1/live/open?limit=5", null, tok("u1")).statusCode()).isEqualTo(429);
+                assertThat(gw.http("GET", "/v1/live/open?limit=5", null, tok("u1"))
+                                .statusCode())
+                        .isEqualTo(429);
                 other.send(sub("o", 5));
-                await().atMost(Duration.ofSeconds(5)).failFast(() -> !other.frames("error", null).isEmpty() || other.closed.isDone()).until(() -> other.replica("o").readies == 1);
+                await().atMost(Duration.ofSeconds(5))
+                        .failFast(() -> !other.frames("error", null).isEmpty() || other.closed.isDone())
+                        .until(() -> other.replica("o").readies == 1);
 
                 first.send(sub("a", 5));
                 first.send(sub("b", 6));
                 first.send(sub("c", 7)); // a third shape
                 first.send(sub("d", 5)); // the shape of a (another window): allowed by shapes
-                await().atMost(Duration.ofSeconds(5)).until(() -> first.frames("error", null).size() == 1
-                        && first.replica("d").readies == 1);
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> first.frames("error", null).size() == 1 && first.replica("d").readies == 1);
                 JsonNode err = first.frames("error", "c").get(0);
                 assertThat(err.get("code").asText()).isEqualTo("too_many_subs");
                 first.send(sub("e", 5)); // a fourth subscription
-                await().atMost(Duration.ofSeconds(5)).until(() -> first.frames("error", "e").size() == 1);
-                assertThat(first.frames("error", "e").get(0).get("code").asText()).isEqualTo("too_many_subs");
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> first.frames("error", "e").size() == 1);
+                assertThat(first.frames("error", "e").get(0).get("code").asText())
+                        .isEqualTo("too_many_subs");
                 first.send("{\"action\":\"unsubscribe\",\"sub\":\"b\"}");
                 first.send(sub("c", 7));
                 await().atMost(Duration.ofSeconds(5)).until(() -> first.replica("c").readies == 1);
@@ -53,35 +66,50 @@ class QuotaTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> {
                 try (WsClient again = gw.ws(tok("u1"))) {
                     again.send("{\"action\":\"ping\"}");
-                    await().atMost(Duration.ofSeconds(2)).until(() -> again.closed.isDone() || !again.frames("pong", null).isEmpty());
+                    await().atMost(Duration.ofSeconds(2))
+                            .until(() -> again.closed.isDone()
+                                    || !again.frames("pong", null).isEmpty());
                     return !again.closed.isDone();
                 }
             });
             // writes: one per second; the second in the same second is 429 rate_limited
             String t = tok("w");
-            assertThat(gw.http("PUT", "/v1/tables/open/rows/x", "{\"id\":\"x\"}", t).statusCode()).isEqualTo(200);
+            assertThat(gw.http("PUT", "/v1/tables/open/rows/x", "{\"id\":\"x\"}", t)
+                            .statusCode())
+                    .isEqualTo(200);
             var r = gw.http("PUT", "/v1/tables/open/rows/x", "{\"id\":\"x\"}", t);
             assertThat(r.statusCode()).isEqualTo(429);
-            assertThat(Json.MAPPER.readTree(r.body()).at("/error/code").asText()).isEqualTo("rate_limited");
-            assertThat(gw.http("PUT", "/v1/tables/open/rows/y", "{\"id\":\"y\"}", tok("w2")).statusCode()).isEqualTo(200);
+            assertThat(Json.MAPPER.readTree(r.body()).at("/error/code").asText())
+                    .isEqualTo("rate_limited");
+            assertThat(gw.http("PUT", "/v1/tables/open/rows/y", "{\"id\":\"y\"}", tok("w2"))
+                            .statusCode())
+                    .isEqualTo(200);
         }
     }
 
     @Test
     void noneModeChargesTheClientAddressAndBelievesOnlyTrustedProxies() throws Exception {
-        try (AuthGateway trusting = new AuthGateway("livequery.auth.mode", "none",
-                "livequery.limits.per-principal.connections", "1", "livequery.trusted-proxies", "127.0.0.1");
-                AuthGateway plain = new AuthGateway("livequery.auth.mode", "none",
-                        "livequery.limits.per-principal.connections", "1")) {
-            try (WsClient a = ws(trusting, "203.0.113.1"); WsClient b = ws(trusting, "203.0.113.2");
+        try (AuthGateway trusting = new AuthGateway(
+                        "livequery.auth.mode",
+                        "none",
+                        "livequery.limits.per-principal.connections",
+                        "1",
+                        "livequery.trusted-proxies",
+                        "127.0.0.1");
+                AuthGateway plain = new AuthGateway(
+                        "livequery.auth.mode", "none", "livequery.limits.per-principal.connections", "1")) {
+            try (WsClient a = ws(trusting, "203.0.113.1");
+                    WsClient b = ws(trusting, "203.0.113.2");
                     WsClient c = ws(trusting, "203.0.113.1")) {
                 assertThat(c.closed.get(5, TimeUnit.SECONDS)).isEqualTo(4029);
                 a.send("{\"action\":\"ping\"}");
                 b.send("{\"action\":\"ping\"}");
-                await().atMost(Duration.ofSeconds(5)).until(() -> a.frames("pong", null).size() == 1
-                        && b.frames("pong", null).size() == 1);
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> a.frames("pong", null).size() == 1
+                                && b.frames("pong", null).size() == 1);
             }
-            try (WsClient a = ws(plain, "203.0.113.1"); WsClient b = ws(plain, "203.0.113.2")) {
+            try (WsClient a = ws(plain, "203.0.113.1");
+                    WsClient b = ws(plain, "203.0.113.2")) {
                 // X-Forwarded-For from an untrusted peer is ignored: both are 127.0.0.1
                 assertThat(b.closed.get(5, TimeUnit.SECONDS)).isEqualTo(4029);
             }
@@ -90,8 +118,11 @@ class QuotaTest {
 
     static WsClient ws(AuthGateway gw, String forwardedFor) {
         WsClient c = new WsClient();
-        c.ws = WsClient.HTTP.newWebSocketBuilder().header("X-Forwarded-For", forwardedFor)
-                .buildAsync(URI.create("ws://127.0.0.1:" + gw.port + "/v1/ws"), c).join();
+        c.ws = WsClient.HTTP
+                .newWebSocketBuilder()
+                .header("X-Forwarded-For", forwardedFor)
+                .buildAsync(URI.create("ws://127.0.0.1:" + gw.port + "/v1/ws"), c)
+                .join();
         return c;
     }
 }

@@ -19,6 +19,7 @@ final class Replica {
     final List<String> violations = new ArrayList<>();
     /** The last version each row id was seen at since the last reset. */
     final java.util.Map<String, Long> versions = new java.util.HashMap<>();
+
     int resumedReadies;
     String lastEid;
     int readies;
@@ -40,7 +41,9 @@ final class Replica {
             // Versions only grow: an older version than one already applied is a stale replay.
             long v = f.get("version").asLong();
             Long seen = versions.put(f.get("id").asText(), v);
-            assertThat(seen == null || seen <= v).as("%s: version %d after version %d", f, v, seen).isTrue();
+            assertThat(seen == null || seen <= v)
+                    .as("%s: version %d after version %d", f, v, seen)
+                    .isTrue();
         }
         switch (op) {
             case "reset" -> {
@@ -51,17 +54,23 @@ final class Replica {
             case "enter" -> rows.add(f.get("new_index").asInt(), f.get("row"));
             case "leave" -> {
                 int i = f.get("old_index").asInt();
-                assertThat(rows.get(i).get("id").asText()).as("leave %s", f).isEqualTo(f.get("id").asText());
+                assertThat(rows.get(i).get("id").asText())
+                        .as("leave %s", f)
+                        .isEqualTo(f.get("id").asText());
                 rows.remove(i);
             }
             case "update" -> {
                 int i = f.get("new_index").asInt();
-                assertThat(rows.get(i).get("id").asText()).as("update %s", f).isEqualTo(f.get("id").asText());
+                assertThat(rows.get(i).get("id").asText())
+                        .as("update %s", f)
+                        .isEqualTo(f.get("id").asText());
                 rows.set(i, f.get("row"));
             }
             case "move" -> {
                 int i = f.get("old_index").asInt();
-                assertThat(rows.get(i).get("id").asText()).as("move %s", f).isEqualTo(f.get("id").asText());
+                assertThat(rows.get(i).get("id").asText())
+                        .as("move %s", f)
+                        .isEqualTo(f.get("id").asText());
                 rows.remove(i);
                 rows.add(f.get("new_index").asInt(), f.get("row"));
             }
@@ -72,8 +81,7 @@ final class Replica {
                     resumedReadies++;
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
         if (f.hasNonNull("eid")) {
             lastEid = f.get("eid").asText();
@@ -105,8 +113,10 @@ final class Replica {
     }
 
     synchronized boolean has(String op, String causeOrNull) {
-        return frames.stream().anyMatch(f -> f.path("op").asText().equals(op)
-                && (causeOrNull == null || causeOrNull.equals(f.path("cause").asText(null))));
+        return frames.stream()
+                .anyMatch(f -> f.path("op").asText().equals(op)
+                        && (causeOrNull == null
+                                || causeOrNull.equals(f.path("cause").asText(null))));
     }
 
     synchronized Replica copy() {

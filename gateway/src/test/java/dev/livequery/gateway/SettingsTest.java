@@ -13,9 +13,18 @@ class SettingsTest {
     @Test
     void readsKeysAndMapsThemIntoEngineOptions() {
         Settings s = Settings.from(Config.just(ConfigSources.create(Map.of(
-                "livequery.write-deadline", "PT2S", "livequery.limits.max-window", "77",
-                "livequery.limits.max-queued", "9", "livequery.tables.allow", "a, b",
-                "livequery.secret", "a-long-enough-test-secret", "livequery.backend", "local"))));
+                "livequery.write-deadline",
+                "PT2S",
+                "livequery.limits.max-window",
+                "77",
+                "livequery.limits.max-queued",
+                "9",
+                "livequery.tables.allow",
+                "a, b",
+                "livequery.secret",
+                "a-long-enough-test-secret",
+                "livequery.backend",
+                "local"))));
         assertThat(s.writeDeadline()).isEqualTo(Duration.ofSeconds(2));
         assertThat(s.demoEnabled()).isTrue();
         assertThat(s.engineOptions().maxWindow()).isEqualTo(77);
@@ -23,23 +32,45 @@ class SettingsTest {
         assertThat(s.engineOptions().tables()).containsExactlyInAnyOrder("a", "b");
         assertThat(new String(s.engineOptions().secret())).isEqualTo("a-long-enough-test-secret");
         assertThat(Settings.from(Config.just(ConfigSources.create(Map.of("livequery.backend", "redis"))))
-                .demoEnabled()).isFalse();
+                        .demoEnabled())
+                .isFalse();
     }
 
     @Test
     void clusterModeNeedsRoomForASnapshotInTheQueue() {
-        assertThatThrownBy(() -> Settings.from(Config.just(ConfigSources.create(Map.of("livequery.backend", "redis",
-                "livequery.limits.max-window", "100", "livequery.limits.max-queued", "101")))))
-                .hasMessageContaining("livequery.limits.max-queued").hasMessageContaining("102");
-        assertThat(Settings.from(Config.just(ConfigSources.create(Map.of("livequery.backend", "redis",
-                "livequery.limits.max-window", "100", "livequery.limits.max-queued", "102")))).maxQueued()).isEqualTo(102);
-        assertThat(Settings.from(Config.just(ConfigSources.create(Map.of("livequery.backend", "local",
-                "livequery.limits.max-window", "100", "livequery.limits.max-queued", "4")))).maxQueued()).isEqualTo(4);
+        assertThatThrownBy(() -> Settings.from(Config.just(ConfigSources.create(Map.of(
+                        "livequery.backend",
+                        "redis",
+                        "livequery.limits.max-window",
+                        "100",
+                        "livequery.limits.max-queued",
+                        "101")))))
+                .hasMessageContaining("livequery.limits.max-queued")
+                .hasMessageContaining("102");
+        assertThat(Settings.from(Config.just(ConfigSources.create(Map.of(
+                                "livequery.backend",
+                                "redis",
+                                "livequery.limits.max-window",
+                                "100",
+                                "livequery.limits.max-queued",
+                                "102"))))
+                        .maxQueued())
+                .isEqualTo(102);
+        assertThat(Settings.from(Config.just(ConfigSources.create(Map.of(
+                                "livequery.backend",
+                                "local",
+                                "livequery.limits.max-window",
+                                "100",
+                                "livequery.limits.max-queued",
+                                "4"))))
+                        .maxQueued())
+                .isEqualTo(4);
     }
 
     @Test
     void badValuesNameTheKey() {
-        assertThatThrownBy(() -> Settings.from(Config.just(ConfigSources.create(Map.of(
-                "livequery.write-deadline", "10 seconds"))))).hasMessageContaining("livequery.write-deadline");
+        assertThatThrownBy(() -> Settings.from(
+                        Config.just(ConfigSources.create(Map.of("livequery.write-deadline", "10 seconds")))))
+                .hasMessageContaining("livequery.write-deadline");
     }
 }

@@ -23,8 +23,13 @@ class SpliceBoundTest {
 
     @Test
     void reanchorsWithoutReadingOverflowCleanly() throws Exception {
-        try (TestGateway gw = new TestGateway("livequery.limits.max-queued", "16", "livequery.limits.max-window", "100",
-                "livequery.write-deadline", "PT60S")) {
+        try (TestGateway gw = new TestGateway(
+                "livequery.limits.max-queued",
+                "16",
+                "livequery.limits.max-window",
+                "100",
+                "livequery.write-deadline",
+                "PT60S")) {
             String pad = "p".repeat(2000);
             List<ObjectNode> rows = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -33,13 +38,16 @@ class SpliceBoundTest {
             gw.backend.batch("rq", rows, List.of());
             try (RawWs ws = new RawWs(gw.port, null, 4096)) {
                 ws.socket.setSoTimeout(30_000);
-                ws.sendText("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"rq\",\"order\":[{\"field\":\"n\"}],\"limit\":1}}");
+                ws.sendText(
+                        "{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"rq\",\"order\":[{\"field\":\"n\"}],\"limit\":1}}");
                 for (int i = 0; i < 300; i++) {
                     ws.sendText("{\"action\":\"reanchor\",\"sub\":\"s\",\"limit\":" + (i % 2 == 0 ? 100 : 1) + "}");
                 }
                 ws.sendText("{\"action\":\"reanchor\",\"sub\":\"s\",\"limit\":37}");
                 // One splice here is at most 100 frames: the queue never holds more than that, or 16.
-                await().atMost(Duration.ofSeconds(10)).during(Duration.ofSeconds(2)).until(() -> depth(gw) <= 101);
+                await().atMost(Duration.ofSeconds(10))
+                        .during(Duration.ofSeconds(2))
+                        .until(() -> depth(gw) <= 101);
 
                 Replica r = new Replica();
                 List<JsonNode> truth = gw.truth("rq", "order=n&limit=37");

@@ -23,11 +23,13 @@ final class SseClient implements AutoCloseable {
     final CountDownLatch ended = new CountDownLatch(1);
     /** Why the reader stopped early (a frame that did not parse or apply, a cut), for failure messages. */
     volatile Exception failure;
+
     final int status;
     final String body;
     private final Stream<String> stream;
     /** Frames to apply before hanging up; fixed before the reader starts, so the cut is exact. */
     private final int stopAfter;
+
     private int applied;
 
     private SseClient(Replica replica, HttpResponse<Stream<String>> res, int stopAfter) {

@@ -36,7 +36,8 @@ class SseTest {
             assertThat(c.replica.frames()).allMatch(f -> !f.has("sub") && f.hasNonNull("eid"));
             gw.put("sse", "top", "kind", "a", "price", 1000, "name", "top");
             try {
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica.ids().contains("top"));
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> c.replica.ids().contains("top"));
                 assertThat(c.replica.rows()).isEqualTo(gw.truth("sse", Q + "10"));
             } finally {
                 gw.backend.delete("sse", "top", null);
@@ -46,7 +47,11 @@ class SseTest {
             for (int i = 0; i + 1 < c.lines.size(); i++) {
                 if (c.lines.get(i).startsWith("id: ")) {
                     String eid = c.lines.get(i).substring(4);
-                    assertThat(Json.MAPPER.readTree(c.lines.get(i + 1).substring(6)).get("eid").asText()).isEqualTo(eid);
+                    assertThat(Json.MAPPER
+                                    .readTree(c.lines.get(i + 1).substring(6))
+                                    .get("eid")
+                                    .asText())
+                            .isEqualTo(eid);
                 }
             }
         }
@@ -64,7 +69,8 @@ class SseTest {
         try (SseClient again = SseClient.open(gw.port, "/v1/live/sse?" + Q + "200", held.lastEid, held)) {
             await().atMost(Duration.ofSeconds(5)).until(() -> again.replica.readies == 1);
             assertThat(again.replica.lastReady.get("resumed").asBoolean()).isTrue();
-            assertThat(again.replica.frames()).noneMatch(f -> f.get("op").asText().equals("reset"));
+            assertThat(again.replica.frames())
+                    .noneMatch(f -> f.get("op").asText().equals("reset"));
             assertThat(again.replica.rows()).isEqualTo(gw.truth("sse", Q + "200"));
         } finally {
             gw.put("sse", "r002", "kind", "a", "price", 2, "name", "n2");
@@ -82,11 +88,12 @@ class SseTest {
         }
         try {
             // resume as a reanchor over SSE: same shape, a bigger window
-            try (SseClient again = SseClient.open(gw.port, "/v1/live/sse?" + Q + "30&resume="
-                    + TestGateway.enc(held.lastEid), null, held)) {
+            try (SseClient again = SseClient.open(
+                    gw.port, "/v1/live/sse?" + Q + "30&resume=" + TestGateway.enc(held.lastEid), null, held)) {
                 await().atMost(Duration.ofSeconds(5)).until(() -> again.replica.readies == 1);
                 assertThat(again.replica.lastReady.get("resumed").asBoolean()).isTrue();
-                assertThat(again.replica.frames()).noneMatch(f -> f.get("op").asText().equals("reset"));
+                assertThat(again.replica.frames())
+                        .noneMatch(f -> f.get("op").asText().equals("reset"));
                 assertThat(again.replica.rows()).isEqualTo(gw.truth("sse", Q + "30"));
             }
         } finally {
@@ -107,7 +114,9 @@ class SseTest {
             try (SseClient c = SseClient.open(gw.port, "/v1/live/sse?" + Q + "5", token, null)) {
                 await().atMost(Duration.ofSeconds(5)).until(() -> c.replica.readies == 1);
                 assertThat(c.replica.frames().get(0).get("op").asText()).isEqualTo("reset");
-                assertThat(c.replica.frames().get(0).get("cause").asText()).as(token).isEqualTo("resume_miss");
+                assertThat(c.replica.frames().get(0).get("cause").asText())
+                        .as(token)
+                        .isEqualTo("resume_miss");
                 assertThat(c.replica.rows()).isEqualTo(gw.truth("sse", Q + "5"));
             }
         }

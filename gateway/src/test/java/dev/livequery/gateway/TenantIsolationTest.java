@@ -88,25 +88,31 @@ class TenantIsolationTest {
                 String id = "r" + rnd.nextInt(IDS);
                 int op = rnd.nextInt(100);
                 if (op < 45) {
-                    HttpResponse<String> r = gw.http("PUT", "/v1/tables/items/rows/" + id, row(id, t.name, rnd.nextInt(20)),
-                            t.token);
+                    HttpResponse<String> r =
+                            gw.http("PUT", "/v1/tables/items/rows/" + id, row(id, t.name, rnd.nextInt(20)), t.token);
                     assertThat(r.statusCode()).as(r.body()).isIn(200, 404);
-                    assertThat(r.statusCode() == 404).isEqualTo(ownerOf(truthGw, id) != null
-                            && !ownerOf(truthGw, id).equals(t.name));
+                    assertThat(r.statusCode() == 404)
+                            .isEqualTo(ownerOf(truthGw, id) != null
+                                    && !ownerOf(truthGw, id).equals(t.name));
                 } else if (op < 55) {
                     HttpResponse<String> r = gw.http("DELETE", "/v1/tables/items/rows/" + id, null, t.token);
                     assertThat(r.statusCode()).as(r.body()).isIn(200, 404);
                 } else if (op < 62) {
-                    HttpResponse<String> r = gw.http("PATCH", "/v1/tables/items/rows/" + id, "{\"n\":" + rnd.nextInt(20) + "}",
-                            t.token);
+                    HttpResponse<String> r =
+                            gw.http("PATCH", "/v1/tables/items/rows/" + id, "{\"n\":" + rnd.nextInt(20) + "}", t.token);
                     assertThat(r.statusCode()).as(r.body()).isIn(200, 404);
                 } else if (op < 67) {
                     // writing a row into another tenant: refused, nothing changes
                     Tenant victim = tenants.get((tenants.indexOf(t) + 1) % TENANTS);
-                    String before = String.valueOf(truthGw.backend.query(Query.parse(truthQuery(victim.name, new Sub("x", 0, false, 50)))).rows());
-                    HttpResponse<String> r = gw.http("PUT", "/v1/tables/items/rows/" + id, row(id, victim.name, 1), t.token);
+                    String before = String.valueOf(truthGw.backend
+                            .query(Query.parse(truthQuery(victim.name, new Sub("x", 0, false, 50))))
+                            .rows());
+                    HttpResponse<String> r =
+                            gw.http("PUT", "/v1/tables/items/rows/" + id, row(id, victim.name, 1), t.token);
                     assertThat(r.statusCode()).isIn(403, 404);
-                    assertThat(String.valueOf(truthGw.backend.query(Query.parse(truthQuery(victim.name, new Sub("x", 0, false, 50)))).rows()))
+                    assertThat(String.valueOf(truthGw.backend
+                                    .query(Query.parse(truthQuery(victim.name, new Sub("x", 0, false, 50))))
+                                    .rows()))
                             .isEqualTo(before);
                     noLeak(tenants, t, r.body());
                 } else if (op < 77) {
@@ -200,12 +206,19 @@ class TenantIsolationTest {
     void crossTenantTokens(AuthGateway gw, List<Tenant> tenants, Tenant me, Random rnd) throws Exception {
         Tenant other = tenants.get((tenants.indexOf(me) + 1 + rnd.nextInt(TENANTS - 1)) % TENANTS);
         Sub s = other.subs.get(0);
-        String cursor = other.ws.log.stream().filter(f -> f.hasNonNull("cursor")).map(f -> f.get("cursor").asText())
-                .reduce((a, b) -> b).orElse(null);
+        String cursor = other.ws.log.stream()
+                .filter(f -> f.hasNonNull("cursor"))
+                .map(f -> f.get("cursor").asText())
+                .reduce((a, b) -> b)
+                .orElse(null);
         String eid = other.ws.replica(s.name).lastEid;
         if (cursor != null) {
-            HttpResponse<String> r = gw.http("GET", "/v1/tables/items/query?where=" + TestGateway.enc("{\"n\":{\"gte\":0}}")
-                    + "&order=n&limit=5&after=" + TestGateway.enc(cursor), null, me.token);
+            HttpResponse<String> r = gw.http(
+                    "GET",
+                    "/v1/tables/items/query?where=" + TestGateway.enc("{\"n\":{\"gte\":0}}") + "&order=n&limit=5&after="
+                            + TestGateway.enc(cursor),
+                    null,
+                    me.token);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
             noLeak(tenants, me, r.body());
         }
@@ -214,7 +227,8 @@ class TenantIsolationTest {
                 c.send(subscribe(new Sub("probe", s.k, s.desc, s.limit), eid));
                 await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("probe").readies == 1);
                 assertThat(c.replica("probe").resetCauses()).containsExactly("resume_miss");
-                assertThat(c.replica("probe").rows()).allMatch(x -> x.get("tenant").asText().equals(me.name));
+                assertThat(c.replica("probe").rows())
+                        .allMatch(x -> x.get("tenant").asText().equals(me.name));
                 for (JsonNode f : c.log) {
                     noLeak(tenants, me, f.toString());
                 }

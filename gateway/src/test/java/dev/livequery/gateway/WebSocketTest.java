@@ -15,8 +15,8 @@ class WebSocketTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gw = new TestGateway("livequery.limits.subs-per-connection", "4", "livequery.tables.allow",
-                "items,a,b,c,grow,unsub,errs");
+        gw = new TestGateway(
+                "livequery.limits.subs-per-connection", "4", "livequery.tables.allow", "items,a,b,c,grow,unsub,errs");
         for (int i = 0; i < 30; i++) {
             gw.put("items", "r%02d".formatted(i), "price", i, "group", i % 3);
         }
@@ -44,29 +44,38 @@ class WebSocketTest {
             assertThat(f).allMatch(x -> x.hasNonNull("eid"));
 
             gw.put("items", "r03", "price", 100, "group", 0);
-            await().atMost(Duration.ofSeconds(5)).until(() -> r.ids().equals(List.of("r03", "r29", "r28", "r27", "r26")));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> r.ids().equals(List.of("r03", "r29", "r28", "r27", "r26")));
             assertThat(r.rows()).isEqualTo(gw.truth("items", "order=-price&limit=5"));
             gw.put("items", "r03", "price", 3, "group", 0);
-            await().atMost(Duration.ofSeconds(5)).until(() -> r.ids().equals(List.of("r29", "r28", "r27", "r26", "r25")));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> r.ids().equals(List.of("r29", "r28", "r27", "r26", "r25")));
         }
     }
 
     @Test
     void threeSubscriptionsOnOneSocket() throws Exception {
         try (WsClient c = WsClient.connect(gw.port)) {
-            c.send(sub("a", "{\"table\":\"items\",\"where\":{\"group\":0},\"order\":[{\"field\":\"price\"}],\"limit\":3}"));
-            c.send(sub("b", "{\"table\":\"items\",\"where\":{\"group\":1},\"order\":[{\"field\":\"price\"}],\"limit\":3}"));
+            c.send(sub(
+                    "a",
+                    "{\"table\":\"items\",\"where\":{\"group\":0},\"order\":[{\"field\":\"price\"}],\"limit\":3}"));
+            c.send(sub(
+                    "b",
+                    "{\"table\":\"items\",\"where\":{\"group\":1},\"order\":[{\"field\":\"price\"}],\"limit\":3}"));
             c.send(sub("c", "{\"table\":\"items\",\"order\":[{\"field\":\"price\",\"dir\":\"desc\"}],\"limit\":2}"));
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("a").readies == 1 && c.replica("b").readies == 1
-                    && c.replica("c").readies == 1);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() ->
+                            c.replica("a").readies == 1 && c.replica("b").readies == 1 && c.replica("c").readies == 1);
             assertThat(c.replica("a").ids()).containsExactly("r00", "r03", "r06");
             assertThat(c.replica("b").ids()).containsExactly("r01", "r04", "r07");
             assertThat(c.replica("c").ids()).containsExactly("r29", "r28");
             gw.put("items", "x1", "price", -1, "group", 1);
             try {
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("b").ids().equals(List.of("x1", "r01", "r04")));
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> c.replica("b").ids().equals(List.of("x1", "r01", "r04")));
                 assertThat(c.replica("a").ids()).containsExactly("r00", "r03", "r06");
-                assertThat(c.replica("c").frames()).noneMatch(f -> "x1".equals(f.path("id").asText(null)));
+                assertThat(c.replica("c").frames())
+                        .noneMatch(f -> "x1".equals(f.path("id").asText(null)));
             } finally {
                 gw.backend.delete("items", "x1", null);
             }
@@ -92,11 +101,13 @@ class WebSocketTest {
 
             // slide: start after the 20th row, keep the limit
             String cursor = gw.truth("grow", "order=n&limit=100").size() == 100
-                    ? cursorAt("grow", "order=n&limit=100", 19) : null;
+                    ? cursorAt("grow", "order=n&limit=100", 19)
+                    : null;
             int mark = r.frames().size();
             c.send("{\"action\":\"reanchor\",\"sub\":\"s\",\"after\":\"" + cursor + "\",\"limit\":50}");
             await().atMost(Duration.ofSeconds(5)).until(() -> r.readies == 3);
-            assertThat(r.frames().subList(mark, r.frames().size())).noneMatch(f -> f.get("op").asText().equals("reset"));
+            assertThat(r.frames().subList(mark, r.frames().size()))
+                    .noneMatch(f -> f.get("op").asText().equals("reset"));
             assertThat(r.rows()).isEqualTo(gw.truth("grow", "order=n&limit=50&after=" + TestGateway.enc(cursor)));
             assertThat(r.ids().get(0)).isEqualTo("g020");
 
@@ -109,7 +120,11 @@ class WebSocketTest {
 
     static String cursorAt(String table, String params, int i) throws Exception {
         var res = gw.http("GET", "/v1/tables/" + table + "/query?" + params, null);
-        return dev.livequery.core.Json.MAPPER.readTree(res.body()).get("cursors").get(i).asText();
+        return dev.livequery.core.Json.MAPPER
+                .readTree(res.body())
+                .get("cursors")
+                .get(i)
+                .asText();
     }
 
     @Test
@@ -122,7 +137,8 @@ class WebSocketTest {
             int n = c.replica("u").frames().size();
             gw.put("unsub", "k1", "v", 1);
             c.send("{\"action\":\"ping\"}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> !c.frames("pong", null).isEmpty());
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !c.frames("pong", null).isEmpty());
             assertThat(c.replica("u").frames()).hasSize(n);
             // the name is free again
             c.send(sub("u", "{\"table\":\"unsub\",\"limit\":5}"));
@@ -156,24 +172,33 @@ class WebSocketTest {
             for (String[] tc : cases) {
                 int errors = c.frames("error", null).size();
                 c.send(tc[0]);
-                await(tc[0].length() > 200 ? "big" : tc[0]).atMost(Duration.ofSeconds(5)).until(() -> c.frames("error", null).size() == errors + 1);
+                await(tc[0].length() > 200 ? "big" : tc[0])
+                        .atMost(Duration.ofSeconds(5))
+                        .until(() -> c.frames("error", null).size() == errors + 1);
                 JsonNode e = c.frames("error", null).get(errors);
-                assertThat(e.get("code").asText()).as(tc[0].length() > 200 ? "big" : tc[0]).isEqualTo(tc[1]);
+                assertThat(e.get("code").asText())
+                        .as(tc[0].length() > 200 ? "big" : tc[0])
+                        .isEqualTo(tc[1]);
                 assertThat(e.get("message").asText()).isNotBlank();
             }
             assertThat(c.frames("error", null).get(9).get("sub").asText()).isEqualTo("ok");
             for (int i = 1; i <= 4; i++) {
                 c.send(sub("m" + i, "{\"table\":\"errs\",\"limit\":1}"));
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.frames("error", null).size() == cases.length + 1);
-            assertThat(c.frames("error", null).get(cases.length).get("code").asText()).isEqualTo("too_many_subs");
-            assertThat(c.frames("error", null).get(cases.length).get("sub").asText()).isEqualTo("m4");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> c.frames("error", null).size() == cases.length + 1);
+            assertThat(c.frames("error", null).get(cases.length).get("code").asText())
+                    .isEqualTo("too_many_subs");
+            assertThat(c.frames("error", null).get(cases.length).get("sub").asText())
+                    .isEqualTo("m4");
 
             // still usable: the original subscription still gets changes, ping still answered
             gw.put("errs", "e1", "v", 1);
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("ok").ids().equals(List.of("e1")));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> c.replica("ok").ids().equals(List.of("e1")));
             c.send("{\"action\":\"ping\"}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> !c.frames("pong", null).isEmpty());
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !c.frames("pong", null).isEmpty());
             assertThat(c.closed).isNotDone();
         }
     }
@@ -204,9 +229,11 @@ class WebSocketTest {
         }
         try (WsClient ok = WsClient.connect(gw.port, "http://localhost:1234")) {
             ok.send("{\"action\":\"ping\"}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> !ok.frames("pong", null).isEmpty());
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !ok.frames("pong", null).isEmpty());
         }
         assertThat(org.assertj.core.api.Assertions.catchThrowable(
-                () -> WsClient.connect(gw.port, "http://evil.example"))).isNotNull();
+                        () -> WsClient.connect(gw.port, "http://evil.example")))
+                .isNotNull();
     }
 }

@@ -56,7 +56,8 @@ final class WireModel {
         }
 
         String subscribe(String resume) {
-            return "{\"action\":\"subscribe\",\"sub\":\"" + name + "\",\"query\":" + SHAPES[shape] + ",\"limit\":" + limit
+            return "{\"action\":\"subscribe\",\"sub\":\"" + name + "\",\"query\":" + SHAPES[shape] + ",\"limit\":"
+                    + limit
                     + (after == null ? "" : ",\"after\":\"" + after + "\"") + "}"
                     + (resume == null ? "" : ",\"resume\":\"" + resume + "\"") + "}";
         }
@@ -84,8 +85,13 @@ final class WireModel {
         Random rnd = new Random(seed);
         String[] json = {"Content-Type", "application/json"};
         for (int i = 0; i < 30; i++) {
-            int status = TestGateway.http(port(i), "PUT", "/v1/tables/m/rows/m" + i,
-                    "{\"g\":" + (i % 3) + ",\"p\":" + (i % 10) + "}", json).statusCode();
+            int status = TestGateway.http(
+                            port(i),
+                            "PUT",
+                            "/v1/tables/m/rows/m" + i,
+                            "{\"g\":" + (i % 3) + ",\"p\":" + (i % 10) + "}",
+                            json)
+                    .statusCode();
             assertThat(status).as("seed %d: seeding row m%d", seed, i).isEqualTo(200);
         }
         AtomicInteger failures = new AtomicInteger();
@@ -135,8 +141,10 @@ final class WireModel {
                     }
                     wsClients.set(c, again);
                 } else {
-                    List<String> cursors = r.frames().stream().filter(f -> f.hasNonNull("cursor"))
-                            .map(f -> f.get("cursor").asText()).toList();
+                    List<String> cursors = r.frames().stream()
+                            .filter(f -> f.hasNonNull("cursor"))
+                            .map(f -> f.get("cursor").asText())
+                            .toList();
                     sub.limit = 1 + rnd.nextInt(12);
                     if (!cursors.isEmpty() && rnd.nextBoolean()) {
                         sub.after = cursors.get(rnd.nextInt(cursors.size()));
@@ -159,28 +167,42 @@ final class WireModel {
             Thread.yield();
         }
         for (Thread t : writers) {
-            assertThat(t.join(Duration.ofSeconds(60))).as("seed %d: writer finished", seed).isTrue();
+            assertThat(t.join(Duration.ofSeconds(60)))
+                    .as("seed %d: writer finished", seed)
+                    .isTrue();
         }
         assertThat(failures.get()).as("seed %d: writer failures", seed).isZero();
 
-        await("seed " + seed).atMost(settle).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            for (int c = 0; c < wsClients.size(); c++) {
-                assertThat(wsClients.get(c).closed).as("seed %d ws %d", seed, c).isNotDone();
-                for (WsSub s : wsSubs.get(c)) {
-                    Replica r = wsClients.get(c).replica(s.name);
-                    assertThat(r.violations()).as("seed %d ws %d %s: frames that did not apply", seed, c, s.name)
-                            .isEmpty();
-                    List<JsonNode> truth = TestGateway.truth(port(c), TABLE, s.params());
-                    assertThat(r.rows()).as("seed %d ws %d %s %s", seed, c, s.name, s.params()).isEqualTo(truth);
-                }
-            }
-            for (int i = 0; i < sse.size(); i++) {
-                Replica r = sse.get(i).replica;
-                assertThat(r.violations()).as("seed %d sse %d: frames that did not apply", seed, i).isEmpty();
-                String params = sseUrls.get(i).substring("/v1/live/m?".length());
-                assertThat(r.rows()).as("seed %d sse %d", seed, i).isEqualTo(TestGateway.truth(port(i), TABLE, params));
-            }
-        });
+        await("seed " + seed)
+                .atMost(settle)
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    for (int c = 0; c < wsClients.size(); c++) {
+                        assertThat(wsClients.get(c).closed)
+                                .as("seed %d ws %d", seed, c)
+                                .isNotDone();
+                        for (WsSub s : wsSubs.get(c)) {
+                            Replica r = wsClients.get(c).replica(s.name);
+                            assertThat(r.violations())
+                                    .as("seed %d ws %d %s: frames that did not apply", seed, c, s.name)
+                                    .isEmpty();
+                            List<JsonNode> truth = TestGateway.truth(port(c), TABLE, s.params());
+                            assertThat(r.rows())
+                                    .as("seed %d ws %d %s %s", seed, c, s.name, s.params())
+                                    .isEqualTo(truth);
+                        }
+                    }
+                    for (int i = 0; i < sse.size(); i++) {
+                        Replica r = sse.get(i).replica;
+                        assertThat(r.violations())
+                                .as("seed %d sse %d: frames that did not apply", seed, i)
+                                .isEmpty();
+                        String params = sseUrls.get(i).substring("/v1/live/m?".length());
+                        assertThat(r.rows())
+                                .as("seed %d sse %d", seed, i)
+                                .isEqualTo(TestGateway.truth(port(i), TABLE, params));
+                    }
+                });
         List<Replica> all = new ArrayList<>();
         wsClients.forEach(c -> all.addAll(c.replicas.values()));
         sse.forEach(s -> all.add(s.replica));
@@ -189,8 +211,12 @@ final class WireModel {
         }
         // resumes really happened without resets where the token was good
         int resumed = all.stream().mapToInt(Replica::resumedReadies).sum();
-        System.out.printf("wire model, %d gateway(s), seed %d: resets %s, resumed readies %d%n", ports.size(), seed,
-                all.stream().flatMap(r -> r.resetCauses().stream()).toList(), resumed);
+        System.out.printf(
+                "wire model, %d gateway(s), seed %d: resets %s, resumed readies %d%n",
+                ports.size(),
+                seed,
+                all.stream().flatMap(r -> r.resetCauses().stream()).toList(),
+                resumed);
         assertThat(resumed).as("seed %d: some resumes", seed).isPositive();
         for (WsClient c : wsClients) {
             c.close();
@@ -213,13 +239,20 @@ final class WireModel {
                 int op = rnd.nextInt(10);
                 int status;
                 if (op < 6) {
-                    status = TestGateway.http(port, "PUT", "/v1/tables/m/rows/" + id, "{\"g\":" + rnd.nextInt(3)
-                            + ",\"p\":" + rnd.nextInt(10) + "}", json).statusCode();
+                    status = TestGateway.http(
+                                    port,
+                                    "PUT",
+                                    "/v1/tables/m/rows/" + id,
+                                    "{\"g\":" + rnd.nextInt(3) + ",\"p\":" + rnd.nextInt(10) + "}",
+                                    json)
+                            .statusCode();
                 } else if (op < 8) {
-                    status = TestGateway.http(port, "PATCH", "/v1/tables/m/rows/" + id, "{\"p\":" + rnd.nextInt(10)
-                            + "}", json).statusCode();
+                    status = TestGateway.http(
+                                    port, "PATCH", "/v1/tables/m/rows/" + id, "{\"p\":" + rnd.nextInt(10) + "}", json)
+                            .statusCode();
                 } else {
-                    status = TestGateway.http(port, "DELETE", "/v1/tables/m/rows/" + id, null).statusCode();
+                    status = TestGateway.http(port, "DELETE", "/v1/tables/m/rows/" + id, null)
+                            .statusCode();
                 }
                 if (status != 200 && status != 404) {
                     failures.incrementAndGet();

@@ -47,8 +47,10 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
 
     /** Frames with this op (and sub, when not null) received so far. */
     List<JsonNode> frames(String op, String sub) {
-        return log.stream().filter(f -> f.path("op").asText().equals(op)
-                && (sub == null || sub.equals(f.path("sub").asText(null)))).toList();
+        return log.stream()
+                .filter(f -> f.path("op").asText().equals(op)
+                        && (sub == null || sub.equals(f.path("sub").asText(null))))
+                .toList();
     }
 
     @Override

@@ -11,8 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * absent row gets, word for word, so no response tells a principal that such a row exists.
  */
 public final class Access {
-    private Access() {
-    }
+    private Access() {}
 
     /** Whether {@code row} is visible under {@code filter} (null = unrestricted). */
     public static boolean admits(Where filter, ObjectNode row) {
@@ -20,8 +19,7 @@ public final class Access {
     }
 
     /** The write's before-image must be inside the filter; outside, it does not exist. */
-    public static void checkBefore(Where write, String table, String id, ObjectNode before)
-            throws LiveQueryException {
+    public static void checkBefore(Where write, String table, String id, ObjectNode before) throws LiveQueryException {
         if (before != null && !admits(write, before)) {
             throw notFound(table, id);
         }
@@ -30,8 +28,9 @@ public final class Access {
     /** The write's after-image must be inside the filter, or the write is forbidden. */
     public static void checkAfter(Where write, String id, ObjectNode after) throws LiveQueryException {
         if (after != null && !admits(write, after)) {
-            throw new LiveQueryException(FORBIDDEN, "row '" + id + "' as written would be outside what this "
-                    + "token may write; nothing was changed");
+            throw new LiveQueryException(
+                    FORBIDDEN,
+                    "row '" + id + "' as written would be outside what this " + "token may write; nothing was changed");
         }
     }
 
@@ -42,7 +41,8 @@ public final class Access {
 
     /** The batch form of {@link #notFound}. */
     public static LiveQueryException notFoundInBatch(String table, String id) {
-        return new LiveQueryException(NOT_FOUND, "row '" + id + "' does not exist in table '" + table
-                + "'; nothing in the batch was applied");
+        return new LiveQueryException(
+                NOT_FOUND,
+                "row '" + id + "' does not exist in table '" + table + "'; nothing in the batch was applied");
     }
 }

@@ -38,8 +38,7 @@ public interface Backend extends AutoCloseable {
     WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write) throws LiveQueryException;
 
     /** Merges top-level fields; a null value removes the field. NOT_FOUND if the row is absent. */
-    WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write)
-            throws LiveQueryException;
+    WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write) throws LiveQueryException;
 
     /** Deletes; NOT_FOUND if absent. The delete gets a version too. */
     WriteResult delete(String table, String id, Long ifMatch, Where write) throws LiveQueryException;

@@ -6,8 +6,7 @@ import java.util.Base64;
 
 /** Varint writer and reader for the compact binary inside cursors and tokens. */
 final class Bytes {
-    private Bytes() {
-    }
+    private Bytes() {}
 
     static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     static final Base64.Decoder B64D = Base64.getUrlDecoder();

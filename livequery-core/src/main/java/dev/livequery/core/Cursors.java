@@ -25,8 +25,7 @@ final class Cursors {
     /** Sort values may be as large as a row (1 MiB bodies); transports apply their own, lower, caps. */
     static final int MAX_LENGTH = 4 * 1024 * 1024;
 
-    private Cursors() {
-    }
+    private Cursors() {}
 
     static String encode(Signer signer, Shape shape, Key key) {
         Bytes.Writer w = new Bytes.Writer().u8(VERSION);

@@ -34,6 +34,7 @@ public final class Engine implements AutoCloseable {
     private final AtomicLong subscriptions = new AtomicLong();
     /** One-shot queries that had to scan a table (no view of their shape): a metric for operators. */
     private final AtomicLong oneShotScans = new AtomicLong();
+
     private volatile boolean closed;
 
     /** An engine with a history of its own (a random epoch). */
@@ -44,7 +45,8 @@ public final class Engine implements AutoCloseable {
     /** An engine over a history identified by {@code epoch}. */
     public Engine(EngineOptions options, int epoch) {
         this.options = options;
-        this.signer = new Signer(options.secret(), options.previousSecret(), options.previousOverlap(), System::nanoTime);
+        this.signer =
+                new Signer(options.secret(), options.previousSecret(), options.previousOverlap(), System::nanoTime);
         this.epoch = epoch;
     }
 
@@ -185,8 +187,8 @@ public final class Engine implements AutoCloseable {
                 throw e;
             }
             // The view's shape, not the caller's equal copy: a subscription then costs its window only.
-            LocalSubscription sub = new LocalSubscription(t, new Query(v.shape, query.window()), wakeup,
-                    options.maxQueued(), this::closed);
+            LocalSubscription sub = new LocalSubscription(
+                    t, new Query(v.shape, query.window()), wakeup, options.maxQueued(), this::closed);
             LiveWindow w = v.attach(sub, p, query.window().limit());
             subscriptions.incrementAndGet();
             String cause = "subscribe";
@@ -301,8 +303,19 @@ public final class Engine implements AutoCloseable {
             rows += t.rows.size();
             history += t.history.bytes();
         }
-        return Map.of("views", views, "subscriptions", subscriptions.get(), "tables", (long) tables.size(),
-                "rows", rows, "one_shot_scans", oneShotScans.get(), "history_bytes", history);
+        return Map.of(
+                "views",
+                views,
+                "subscriptions",
+                subscriptions.get(),
+                "tables",
+                (long) tables.size(),
+                "rows",
+                rows,
+                "one_shot_scans",
+                oneShotScans.get(),
+                "history_bytes",
+                history);
     }
 
     /** Refuses everything from now on ({@code unavailable}); subscriptions stay as they are. */

@@ -27,18 +27,29 @@ import java.util.function.Function;
  * @param maxRowBytes     largest row, as JSON, a write may store ({@code livequery.limits.max-row});
  *                        larger is {@code too_large}
  */
-public record EngineOptions(int maxWindow, int maxQueued, int horizonChanges, Duration horizonTime,
-        int maxHistory, byte[] secret, Set<String> tables, int maxViews, byte[] previousSecret,
-        Duration previousOverlap, long maxHistoryBytes, int maxRowBytes) {
+public record EngineOptions(
+        int maxWindow,
+        int maxQueued,
+        int horizonChanges,
+        Duration horizonTime,
+        int maxHistory,
+        byte[] secret,
+        Set<String> tables,
+        int maxViews,
+        byte[] previousSecret,
+        Duration previousOverlap,
+        long maxHistoryBytes,
+        int maxRowBytes) {
     /** A well-known development secret: fine on one machine, never in production. */
     public static final byte[] DEV_SECRET = "livequery-dev-secret-change-me".getBytes(StandardCharsets.UTF_8);
+
     public static final long DEFAULT_MAX_HISTORY_BYTES = 256L << 20;
     public static final int DEFAULT_MAX_ROW_BYTES = 1 << 20;
 
     public EngineOptions {
         if (maxWindow < 1 || maxQueued < 1 || horizonChanges < 0 || maxHistory < horizonChanges || maxViews < 1) {
-            throw new IllegalArgumentException("need maxWindow >= 1, maxQueued >= 1, maxViews >= 1, "
-                    + "0 <= horizonChanges <= maxHistory");
+            throw new IllegalArgumentException(
+                    "need maxWindow >= 1, maxQueued >= 1, maxViews >= 1, " + "0 <= horizonChanges <= maxHistory");
         }
         if (secret == null || secret.length < 16) {
             throw new IllegalArgumentException("the secret must have at least 16 bytes");
@@ -112,6 +123,7 @@ public record EngineOptions(int maxWindow, int maxQueued, int horizonChanges, Du
 
     /** The configuration keys {@link #withKeys} reads. */
     public static final String PREVIOUS_SECRET = "livequery.previous-secret";
+
     public static final String PREVIOUS_SECRET_OVERLAP = "livequery.previous-secret-overlap";
     public static final String MAX_ROW = "livequery.limits.max-row";
     public static final String MAX_HISTORY_BYTES = "livequery.limits.max-history-bytes";
@@ -128,11 +140,15 @@ public record EngineOptions(int maxWindow, int maxQueued, int horizonChanges, Du
         long history = parse(lookup, MAX_HISTORY_BYTES, Long::parseLong, maxHistoryBytes);
         int row = parse(lookup, MAX_ROW, Integer::parseInt, maxRowBytes);
         try {
-            return withPreviousSecret(prev == null || prev.isBlank() ? previousSecret
-                    : prev.getBytes(StandardCharsets.UTF_8), overlap).withSizeLimits(history, row);
+            return withPreviousSecret(
+                            prev == null || prev.isBlank() ? previousSecret : prev.getBytes(StandardCharsets.UTF_8),
+                            overlap)
+                    .withSizeLimits(history, row);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("config " + PREVIOUS_SECRET + " / " + PREVIOUS_SECRET_OVERLAP + " / "
-                    + MAX_ROW + " / " + MAX_HISTORY_BYTES + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "config " + PREVIOUS_SECRET + " / " + PREVIOUS_SECRET_OVERLAP + " / " + MAX_ROW + " / "
+                            + MAX_HISTORY_BYTES + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -173,8 +189,7 @@ public record EngineOptions(int maxWindow, int maxQueued, int horizonChanges, Du
         private long maxHistoryBytes = DEFAULT_MAX_HISTORY_BYTES;
         private int maxRowBytes = DEFAULT_MAX_ROW_BYTES;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder maxWindow(int n) {
             maxWindow = n;
@@ -237,8 +252,19 @@ public record EngineOptions(int maxWindow, int maxQueued, int horizonChanges, Du
         }
 
         public EngineOptions build() {
-            return new EngineOptions(maxWindow, maxQueued, horizonChanges, horizonTime, maxHistory, secret, tables,
-                    maxViews, previousSecret, previousOverlap, maxHistoryBytes, maxRowBytes);
+            return new EngineOptions(
+                    maxWindow,
+                    maxQueued,
+                    horizonChanges,
+                    horizonTime,
+                    maxHistory,
+                    secret,
+                    tables,
+                    maxViews,
+                    previousSecret,
+                    previousOverlap,
+                    maxHistoryBytes,
+                    maxRowBytes);
         }
     }
 }

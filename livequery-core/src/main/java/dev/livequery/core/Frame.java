@@ -22,11 +22,26 @@ import java.util.Objects;
  * more allocation per frame per window on the engine's hot path.
  */
 public abstract sealed class Frame
-        permits Frame.Reset, Frame.Placed, Frame.Leave, Frame.Ready, Frame.Error, Frame.Closed, Frame.Status,
-        Frame.Pong {
+        permits Frame.Reset,
+                Frame.Placed,
+                Frame.Leave,
+                Frame.Ready,
+                Frame.Error,
+                Frame.Closed,
+                Frame.Status,
+                Frame.Pong {
     /** The frame's {@code op}. */
     public enum Op {
-        RESET, ENTER, LEAVE, UPDATE, MOVE, READY, ERROR, CLOSED, STATUS, PONG;
+        RESET,
+        ENTER,
+        LEAVE,
+        UPDATE,
+        MOVE,
+        READY,
+        ERROR,
+        CLOSED,
+        STATUS,
+        PONG;
 
         private final String wire = name().toLowerCase(Locale.ROOT);
 
@@ -37,10 +52,12 @@ public abstract sealed class Frame
 
     /** What names the eid of an engine frame (null for transport and decoded frames). */
     private final Tokens tokens;
+
     private final Tokens.State state;
     private volatile String eid;
     /** {@link FrameCodec#encoded}'s cache: the JSON without {@code sub}. */
     volatile byte[] encoded;
+
     private final long createdNanos = System.nanoTime();
 
     private Frame(Tokens tokens, Tokens.State state, String eid) {
@@ -107,8 +124,8 @@ public abstract sealed class Frame
         return new Leave(id, version, oldIndex, tokens, state, null);
     }
 
-    static Ready ready(boolean hasMoreBefore, boolean hasMoreAfter, boolean resumed, Tokens tokens,
-            Tokens.State state) {
+    static Ready ready(
+            boolean hasMoreBefore, boolean hasMoreAfter, boolean resumed, Tokens tokens, Tokens.State state) {
         return new Ready(hasMoreBefore, hasMoreAfter, resumed, tokens, state, null);
     }
 
@@ -175,10 +192,10 @@ public abstract sealed class Frame
         private final Key key;
         /** The cursor of a decoded frame (then {@link #key} is null). */
         private final String cursor;
+
         private final int newIndex;
 
-        private Placed(Row row, Key key, String cursor, int newIndex, Tokens tokens, Tokens.State state,
-                String eid) {
+        private Placed(Row row, Key key, String cursor, int newIndex, Tokens tokens, Tokens.State state, String eid) {
             super(tokens, state, eid);
             this.row = row;
             this.key = key;
@@ -245,7 +262,14 @@ public abstract sealed class Frame
     public static final class Move extends Placed {
         private final int oldIndex;
 
-        Move(Row row, Key key, String cursor, int oldIndex, int newIndex, Tokens tokens, Tokens.State state,
+        Move(
+                Row row,
+                Key key,
+                String cursor,
+                int oldIndex,
+                int newIndex,
+                Tokens tokens,
+                Tokens.State state,
                 String eid) {
             super(row, key, cursor, newIndex, tokens, state, eid);
             this.oldIndex = oldIndex;
@@ -302,7 +326,12 @@ public abstract sealed class Frame
         private final boolean hasMoreAfter;
         private final boolean resumed;
 
-        Ready(boolean hasMoreBefore, boolean hasMoreAfter, boolean resumed, Tokens tokens, Tokens.State state,
+        Ready(
+                boolean hasMoreBefore,
+                boolean hasMoreAfter,
+                boolean resumed,
+                Tokens tokens,
+                Tokens.State state,
                 String eid) {
             super(tokens, state, eid);
             this.hasMoreBefore = hasMoreBefore;
@@ -358,7 +387,9 @@ public abstract sealed class Frame
     public static final class Closed extends Frame {
         /** Why a subscription ended (PROTOCOL §3). */
         public enum Cause {
-            UNSUBSCRIBED, REVOKED, SHUTDOWN;
+            UNSUBSCRIBED,
+            REVOKED,
+            SHUTDOWN;
 
             private final String wire = name().toLowerCase(Locale.ROOT);
 
@@ -388,7 +419,8 @@ public abstract sealed class Frame
     public static final class Status extends Frame {
         /** PROTOCOL §3: {@code stale} after 3 s without the backend, {@code live} when it is back. */
         public enum State {
-            STALE, LIVE;
+            STALE,
+            LIVE;
 
             private final String wire = name().toLowerCase(Locale.ROOT);
 

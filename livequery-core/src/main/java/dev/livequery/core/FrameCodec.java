@@ -25,8 +25,7 @@ public final class FrameCodec {
     private static final byte[] OP_PREFIX = ascii("{\"op\":\"");
     private static final byte[] SUB_PREFIX = ascii(",\"sub\":\"");
 
-    private FrameCodec() {
-    }
+    private FrameCodec() {}
 
     // ---- encoding ----------------------------------------------------------------------------
 
@@ -142,8 +141,7 @@ public final class FrameCodec {
                 }
                 case Frame.Closed c -> g.writeStringField("cause", c.cause().wire());
                 case Frame.Status s -> g.writeStringField("state", s.state().wire());
-                case Frame.Pong p -> {
-                }
+                case Frame.Pong p -> {}
             }
             g.writeEndObject();
             g.flush();
@@ -177,19 +175,55 @@ public final class FrameCodec {
         }
         String eid = n.path("eid").asText(null);
         return switch (op) {
-            case RESET -> new Frame.Reset(n.path("cause").asText(null), n.path("epoch").asLong(), null, null, eid);
-            case ENTER -> new Frame.Enter(row(n), null, n.path("cursor").asText(null), n.path("new_index").asInt(-1),
-                    null, null, eid);
-            case UPDATE -> new Frame.Update(row(n), null, n.path("cursor").asText(null),
-                    n.path("new_index").asInt(-1), null, null, eid);
-            case MOVE -> new Frame.Move(row(n), null, n.path("cursor").asText(null), n.path("old_index").asInt(-1),
-                    n.path("new_index").asInt(-1), null, null, eid);
-            case LEAVE -> new Frame.Leave(n.path("id").asText(null), n.path("version").asLong(),
-                    n.path("old_index").asInt(-1), null, null, eid);
-            case READY -> new Frame.Ready(n.path("has_more_before").asBoolean(), n.path("has_more_after").asBoolean(),
-                    n.path("resumed").asBoolean(), null, null, eid);
+            case RESET ->
+                new Frame.Reset(n.path("cause").asText(null), n.path("epoch").asLong(), null, null, eid);
+            case ENTER ->
+                new Frame.Enter(
+                        row(n),
+                        null,
+                        n.path("cursor").asText(null),
+                        n.path("new_index").asInt(-1),
+                        null,
+                        null,
+                        eid);
+            case UPDATE ->
+                new Frame.Update(
+                        row(n),
+                        null,
+                        n.path("cursor").asText(null),
+                        n.path("new_index").asInt(-1),
+                        null,
+                        null,
+                        eid);
+            case MOVE ->
+                new Frame.Move(
+                        row(n),
+                        null,
+                        n.path("cursor").asText(null),
+                        n.path("old_index").asInt(-1),
+                        n.path("new_index").asInt(-1),
+                        null,
+                        null,
+                        eid);
+            case LEAVE ->
+                new Frame.Leave(
+                        n.path("id").asText(null),
+                        n.path("version").asLong(),
+                        n.path("old_index").asInt(-1),
+                        null,
+                        null,
+                        eid);
+            case READY ->
+                new Frame.Ready(
+                        n.path("has_more_before").asBoolean(),
+                        n.path("has_more_after").asBoolean(),
+                        n.path("resumed").asBoolean(),
+                        null,
+                        null,
+                        eid);
             case ERROR -> {
-                LiveQueryException.Code code = LiveQueryException.Code.fromWire(n.path("code").asText());
+                LiveQueryException.Code code =
+                        LiveQueryException.Code.fromWire(n.path("code").asText());
                 if (code == null) {
                     throw notAFrame("unknown error code " + n.path("code"));
                 }

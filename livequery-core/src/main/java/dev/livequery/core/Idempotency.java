@@ -20,8 +20,7 @@ public final class Idempotency {
     /** Remembered for at least this long, whatever the horizon says (docs/protocol.md promises it). */
     static final Duration AT_LEAST = Duration.ofMinutes(1);
 
-    private Idempotency() {
-    }
+    private Idempotency() {}
 
     /** How long a key is remembered: the resume horizon's time, at least {@link #AT_LEAST}. */
     public static Duration remember(EngineOptions o) {
@@ -39,8 +38,8 @@ public final class Idempotency {
      */
     public static String digest(String request) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(request.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(request.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }
@@ -48,7 +47,9 @@ public final class Idempotency {
 
     /** The answer to a key sent again with a different request. */
     public static LiveQueryException reused(String key) {
-        return new LiveQueryException(IDEMPOTENCY_KEY_REUSED, "Idempotency-Key '" + key + "' was used for a "
-                + "different request (method, table, row, If-Match or body); use a new key per intended write");
+        return new LiveQueryException(
+                IDEMPOTENCY_KEY_REUSED,
+                "Idempotency-Key '" + key + "' was used for a "
+                        + "different request (method, table, row, If-Match or body); use a new key per intended write");
     }
 }

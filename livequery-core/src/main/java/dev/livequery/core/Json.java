@@ -25,7 +25,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 public final class Json {
     /** Thread-safe, shared mapper. Do not reconfigure. */
     public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build())
+                    .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+                    .build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -33,12 +34,14 @@ public final class Json {
             .build();
 
     static {
-        MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(64).maxNumberLength(1000).build());
+        MAPPER.getFactory()
+                .setStreamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(64)
+                        .maxNumberLength(1000)
+                        .build());
     }
 
-    private Json() {
-    }
+    private Json() {}
 
     /**
      * {@code node.toString()}, the same text, but encoded with {@link #MAPPER}'s pooled buffers:

@@ -16,19 +16,19 @@ public abstract class KeyedWrites implements Backend {
     }
 
     @Override
-    public abstract WriteResult put(String table, String id, ObjectNode row,
-            Long ifMatch, Where write) throws LiveQueryException;
+    public abstract WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write)
+            throws LiveQueryException;
 
     @Override
-    public abstract WriteResult patch(String table, String id, ObjectNode fields,
-            Long ifMatch, Where write) throws LiveQueryException;
+    public abstract WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write)
+            throws LiveQueryException;
 
     @Override
     public abstract WriteResult delete(String table, String id, Long ifMatch, Where write) throws LiveQueryException;
 
     @Override
-    public abstract List<WriteResult> batch(String table, List<ObjectNode> upserts,
-            List<String> deletes, Where write) throws LiveQueryException;
+    public abstract List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write)
+            throws LiveQueryException;
 
     @Override
     public final Subscription subscribe(Query query, String resume, Runnable wakeup) throws LiveQueryException {

@@ -7,9 +7,17 @@ package dev.livequery.core;
 public final class LiveQueryException extends Exception {
     /** Error codes of PROTOCOL §4 and §7, each with the HTTP status it maps to. */
     public enum Code {
-        BAD_REQUEST(400), BAD_QUERY(400), UNKNOWN_TABLE(404), UNKNOWN_SUB(400), DUPLICATE_SUB(409),
-        TOO_MANY_SUBS(429), TOO_LARGE(413), NOT_FOUND(404), VERSION_MISMATCH(412),
-        UNSUPPORTED_MEDIA_TYPE(415), UNAVAILABLE(503),
+        BAD_REQUEST(400),
+        BAD_QUERY(400),
+        UNKNOWN_TABLE(404),
+        UNKNOWN_SUB(400),
+        DUPLICATE_SUB(409),
+        TOO_MANY_SUBS(429),
+        TOO_LARGE(413),
+        NOT_FOUND(404),
+        VERSION_MISMATCH(412),
+        UNSUPPORTED_MEDIA_TYPE(415),
+        UNAVAILABLE(503),
         /** A write that kept losing a race (If-Match: * retried past its bound). */
         CONFLICT(409),
         /** PROTOCOL §9: no valid token. */

@@ -38,6 +38,7 @@ final class LiveWindow {
      * pointer to any row, and most changes miss most windows.
      */
     private long lo;
+
     private long hi;
     private long bp;
 
@@ -94,13 +95,18 @@ final class LiveWindow {
                 removed = i;
             }
         }
-        if (newKey != null && size > 0 && inBound(newKey)
+        if (newKey != null
+                && size > 0
+                && inBound(newKey)
                 && (backward ? cmp(0, newKey) < 0 : cmp(size - 1, newKey) > 0)) {
             int j = -indexOf(newKey) - 1;
             insertAt(j, after);
             if (gone != null) {
-                emit(removed == j ? Frame.update(after, j, view.tokens, state(seq))
-                        : Frame.move(after, removed, j, view.tokens, state(seq)), seq);
+                emit(
+                        removed == j
+                                ? Frame.update(after, j, view.tokens, state(seq))
+                                : Frame.move(after, removed, j, view.tokens, state(seq)),
+                        seq);
                 return;
             }
             emit(Frame.enter(after, j, view.tokens, state(seq)), seq);
@@ -116,8 +122,11 @@ final class LiveWindow {
             if (next != null && next.id().equals(gone.id())) {
                 int at = backward ? 0 : size;
                 insertAt(at, next);
-                emit(removed == at ? Frame.update(next, at, view.tokens, state(seq))
-                        : Frame.move(next, removed, at, view.tokens, state(seq)), seq);
+                emit(
+                        removed == at
+                                ? Frame.update(next, at, view.tokens, state(seq))
+                                : Frame.move(next, removed, at, view.tokens, state(seq)),
+                        seq);
                 return;
             }
             emit(Frame.leave(gone.id(), seq, removed, view.tokens, state(seq)), seq);

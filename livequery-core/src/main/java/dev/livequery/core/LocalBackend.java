@@ -42,7 +42,8 @@ public final class LocalBackend implements Backend {
     // ---- for a source that numbers its changes upstream ---------------------------------------
 
     /** {@link Engine#ingestAtomically}: one upstream transaction's changes to one table, as one step. */
-    public long ingestAtomically(String table, long firstVersion, List<Engine.Change> changes) throws LiveQueryException {
+    public long ingestAtomically(String table, long firstVersion, List<Engine.Change> changes)
+            throws LiveQueryException {
         return engine.ingestAtomically(table, firstVersion, changes);
     }
 
@@ -95,9 +96,12 @@ public final class LocalBackend implements Backend {
     public WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write)
             throws LiveQueryException {
         Rows.checkPatch(id, fields);
-        return new WriteResult(id, onExisting(table, id, ifMatch, write, cur -> {
-            return Rows.merge(id, cur.data(), fields);
-        }), false);
+        return new WriteResult(
+                id,
+                onExisting(table, id, ifMatch, write, cur -> {
+                    return Rows.merge(id, cur.data(), fields);
+                }),
+                false);
     }
 
     @Override
@@ -221,9 +225,10 @@ public final class LocalBackend implements Backend {
 
     private static void checkVersion(String id, Row cur, Long ifMatch) throws LiveQueryException {
         if (ifMatch != null && (cur == null || cur.version() != ifMatch)) {
-            throw new LiveQueryException(VERSION_MISMATCH, "row '" + id + "' is "
-                    + (cur == null ? "absent" : "at version " + cur.version()) + ", not at version " + ifMatch);
+            throw new LiveQueryException(
+                    VERSION_MISMATCH,
+                    "row '" + id + "' is " + (cur == null ? "absent" : "at version " + cur.version())
+                            + ", not at version " + ifMatch);
         }
     }
-
 }

@@ -26,6 +26,7 @@ final class LocalSubscription implements Subscription {
     private String pendingReset;
     /** Frames at the tail of {@link #queue} that belong to an atomic step still being applied. */
     private int hidden;
+
     private boolean closed;
     /** The last wakeup threw: the consumer may not know there is something to drain. */
     private boolean wakeFailed;
@@ -33,7 +34,11 @@ final class LocalSubscription implements Subscription {
     /** Told under the table lock once the window is detached (the engine's count, an unused table). */
     private final java.util.function.Consumer<LocalSubscription> onClose;
 
-    LocalSubscription(Table table, Query query, Runnable wakeup, int maxQueued,
+    LocalSubscription(
+            Table table,
+            Query query,
+            Runnable wakeup,
+            int maxQueued,
             java.util.function.Consumer<LocalSubscription> onClose) {
         this.onClose = onClose;
         this.table = table;

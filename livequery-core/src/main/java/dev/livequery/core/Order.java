@@ -74,7 +74,8 @@ final class Order implements Comparator<Key> {
             return new Order(new String[0], new boolean[0]);
         }
         if (!node.isArray()) {
-            throw new LiveQueryException(BAD_QUERY, "order must be an array of {\"field\":…, \"dir\":\"asc\"|\"desc\"}");
+            throw new LiveQueryException(
+                    BAD_QUERY, "order must be an array of {\"field\":…, \"dir\":\"asc\"|\"desc\"}");
         }
         List<String> fields = new ArrayList<>();
         List<Boolean> desc = new ArrayList<>();
@@ -86,7 +87,8 @@ final class Order implements Comparator<Key> {
             k.fieldNames().forEachRemaining(names::add);
             names.removeAll(Set.of("field", "dir"));
             if (!names.isEmpty()) {
-                throw new LiveQueryException(BAD_QUERY, "order key has unknown member(s) " + names + "; only field and dir");
+                throw new LiveQueryException(
+                        BAD_QUERY, "order key has unknown member(s) " + names + "; only field and dir");
             }
             JsonNode dir = k.get("dir");
             boolean d;

@@ -23,7 +23,8 @@ public record Query(Shape shape, Window window) {
         for (Iterator<String> it = q.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (!MEMBERS.contains(name)) {
-                throw new LiveQueryException(BAD_QUERY, "unknown query member '" + name + "' (expected " + MEMBERS + ")");
+                throw new LiveQueryException(
+                        BAD_QUERY, "unknown query member '" + name + "' (expected " + MEMBERS + ")");
             }
         }
         JsonNode table = q.get("table");
@@ -32,16 +33,18 @@ public record Query(Shape shape, Window window) {
         }
         JsonNode limit = q.get("limit");
         if (limit == null || !limit.canConvertToInt() || !limit.isIntegralNumber()) {
-            throw new LiveQueryException(BAD_QUERY, "query.limit must be an integer (1 .. max window), got "
-                    + (limit == null ? "nothing" : limit.toString()));
+            throw new LiveQueryException(
+                    BAD_QUERY,
+                    "query.limit must be an integer (1 .. max window), got "
+                            + (limit == null ? "nothing" : limit.toString()));
         }
         Shape shape = new Shape(table(table.textValue()), Where.parse(q.get("where")), Order.parse(q.get("order")));
         return new Query(shape, Window.of(cursor(q, "after"), cursor(q, "before"), limit.intValue()));
     }
 
     /** The query-string form of SSE and the one-shot query: where is JSON, order is {@code -price,name}. */
-    public static Query fromParams(String table, String where, String order, String limit, String after,
-            String before) throws LiveQueryException {
+    public static Query fromParams(String table, String where, String order, String limit, String after, String before)
+            throws LiveQueryException {
         JsonNode w = null;
         if (where != null && !where.isEmpty()) {
             try {
@@ -54,8 +57,10 @@ public record Query(Shape shape, Window window) {
         try {
             n = Integer.parseInt(limit == null ? "" : limit);
         } catch (NumberFormatException e) {
-            throw new LiveQueryException(BAD_QUERY, "limit must be an integer (1 .. max window), got "
-                    + (limit == null ? "nothing" : "'" + limit + "'"));
+            throw new LiveQueryException(
+                    BAD_QUERY,
+                    "limit must be an integer (1 .. max window), got "
+                            + (limit == null ? "nothing" : "'" + limit + "'"));
         }
         Shape shape = new Shape(table(table), Where.parse(w), Order.parseCompact(order));
         return new Query(shape, Window.of(after, before, n));

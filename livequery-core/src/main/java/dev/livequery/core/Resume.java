@@ -9,8 +9,7 @@ import java.util.List;
  * server-side session state"). Under the table's lock.
  */
 final class Resume {
-    private Resume() {
-    }
+    private Resume() {}
 
     /**
      * The splice from the state {@code s} names to {@code w} as of change {@code seq}, or null if

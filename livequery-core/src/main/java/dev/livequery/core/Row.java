@@ -19,6 +19,7 @@ public final class Row {
      * again. Read and written under the table's lock only.
      */
     private Object keyView;
+
     private Key key;
 
     public Row(String id, long version, ObjectNode data) {

@@ -16,12 +16,10 @@ import java.util.Set;
  * the cluster backends refuse exactly the same things with the same messages.
  */
 public final class Rows {
-    private Rows() {
-    }
+    private Rows() {}
 
     /** A batch's upserted rows, copied and checked, with their JSON text (index for index). */
-    public record Batch(List<ObjectNode> rows, List<String> json) {
-    }
+    public record Batch(List<ObjectNode> rows, List<String> json) {}
 
     /**
      * Checks a batch (PROTOCOL §7) before anything of it is written, the same for both backends:
@@ -119,8 +117,9 @@ public final class Rows {
     }
 
     private static LiveQueryException unpaired(String what, int i) {
-        return new LiveQueryException(BAD_REQUEST, what + " holds an unpaired UTF-16 surrogate at index " + i
-                + "; strings must be valid Unicode");
+        return new LiveQueryException(
+                BAD_REQUEST,
+                what + " holds an unpaired UTF-16 surrogate at index " + i + "; strings must be valid Unicode");
     }
 
     /** The index of the first unpaired surrogate in s, or -1. */
@@ -146,8 +145,10 @@ public final class Rows {
         if ((long) json.length() * 3 > maxBytes) {
             long bytes = utf8Length(json);
             if (bytes > maxBytes) {
-                throw new LiveQueryException(TOO_LARGE, "row '" + id + "' is " + bytes + " bytes as JSON; a row may "
-                        + "have at most " + maxBytes + " (livequery.limits.max-row)");
+                throw new LiveQueryException(
+                        TOO_LARGE,
+                        "row '" + id + "' is " + bytes + " bytes as JSON; a row may " + "have at most " + maxBytes
+                                + " (livequery.limits.max-row)");
             }
         }
         return json;

@@ -13,6 +13,7 @@ import java.util.Objects;
 final class SharedFrames {
     /** Frames kept for sharing at most: two snapshots of a default-sized window. */
     private static final int MAX = 128;
+
     private final HashMap<Same, Frame> made = new HashMap<>();
     private long seq = Long.MIN_VALUE;
     /** The only frame made at {@link #seq} so far (then {@link #made} is empty), or null. */
@@ -66,16 +67,20 @@ final class SharedFrames {
      * state and key, so those are compared, never the (lazily signed) strings.
      */
     static boolean same(Frame a, Frame b) {
-        if (a.getClass() != b.getClass() || a.tokens() != b.tokens() || !Objects.equals(a.windowState(), b.windowState())
+        if (a.getClass() != b.getClass()
+                || a.tokens() != b.tokens()
+                || !Objects.equals(a.windowState(), b.windowState())
                 || a.tokens() == null && !Objects.equals(a.eid(), b.eid())) {
             return false;
         }
         return switch (a) {
-            case Frame.Reset r -> r.epoch() == ((Frame.Reset) b).epoch()
-                    && Objects.equals(r.cause(), ((Frame.Reset) b).cause());
+            case Frame.Reset r ->
+                r.epoch() == ((Frame.Reset) b).epoch() && Objects.equals(r.cause(), ((Frame.Reset) b).cause());
             case Frame.Placed p -> {
                 Frame.Placed q = (Frame.Placed) b;
-                yield p.row() == q.row() && p.key() == q.key() && p.newIndex() == q.newIndex()
+                yield p.row() == q.row()
+                        && p.key() == q.key()
+                        && p.newIndex() == q.newIndex()
                         && (!(p instanceof Frame.Move m) || m.oldIndex() == ((Frame.Move) q).oldIndex())
                         && (p.key() != null || Objects.equals(p.cursor(), q.cursor()));
             }
@@ -85,7 +90,8 @@ final class SharedFrames {
             }
             case Frame.Ready r -> {
                 Frame.Ready q = (Frame.Ready) b;
-                yield r.hasMoreBefore() == q.hasMoreBefore() && r.hasMoreAfter() == q.hasMoreAfter()
+                yield r.hasMoreBefore() == q.hasMoreBefore()
+                        && r.hasMoreAfter() == q.hasMoreAfter()
                         && r.resumed() == q.resumed();
             }
             // transport frames (error, closed, status, pong) are made one per use, never shared

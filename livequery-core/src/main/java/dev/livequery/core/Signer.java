@@ -33,7 +33,8 @@ final class Signer {
 
     /** What a tag is for; part of the MAC input. */
     enum Domain {
-        CURSOR(1), TOKEN(2);
+        CURSOR(1),
+        TOKEN(2);
 
         final byte b;
 
@@ -85,7 +86,9 @@ final class Signer {
         if (sealed[0] == current.id && current.verify(d, fingerprint, sealed, len)) {
             return true;
         }
-        return previous != null && sealed[0] == previous.id && nanos.getAsLong() - previousUntil < 0
+        return previous != null
+                && sealed[0] == previous.id
+                && nanos.getAsLong() - previousUntil < 0
                 && previous.verify(d, fingerprint, sealed, len);
     }
 

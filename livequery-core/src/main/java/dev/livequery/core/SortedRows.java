@@ -30,6 +30,7 @@ final class SortedRows {
     private Block[] blocks = new Block[4];
     /** The prefix of each block's last key, beside the blocks: the first level is searched without reading a block. */
     private long[] lastP = new long[4];
+
     private int nb;
     private int size;
 

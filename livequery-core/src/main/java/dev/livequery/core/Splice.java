@@ -22,8 +22,7 @@ import java.util.function.IntFunction;
  * unchanged row that a changed one could have moved around.
  */
 final class Splice {
-    private Splice() {
-    }
+    private Splice() {}
 
     static void diff(Entry[] a, Entry[] b, Tokens.Range ra, Tokens.Range rb, Tokens t, List<Frame> out) {
         diff(a, b, j -> new Tokens.PartialSplice(ra, rb, j), t, out);

@@ -44,6 +44,7 @@ final class Table {
     private final int maxViews;
     /** The largest window a query of this table may ask for ({@link View#placement}). */
     final int maxWindow;
+
     private final Map<String, Map<Object, Set<View>>> index = new HashMap<>();
     private final Set<View> unindexed = new LinkedHashSet<>();
     private final List<View> touched = new ArrayList<>();
@@ -141,9 +142,12 @@ final class Table {
         View v = views.get(shape);
         if (v == null) {
             if (views.size() >= maxViews) {
-                throw new LiveQueryException(LiveQueryException.Code.TOO_MANY_SUBS, "table '" + name + "' has "
-                        + views.size() + " distinct live queries (shapes), the most livequery.limits.max-views allows; "
-                        + "subscribe to one of the shapes already watched, or raise the limit");
+                throw new LiveQueryException(
+                        LiveQueryException.Code.TOO_MANY_SUBS,
+                        "table '" + name + "' has "
+                                + views.size()
+                                + " distinct live queries (shapes), the most livequery.limits.max-views allows; "
+                                + "subscribe to one of the shapes already watched, or raise the limit");
             }
             v = new View(this, shape, new Tokens(signer, shape, epoch));
             views.put(shape, v);
@@ -153,7 +157,8 @@ final class Table {
             } else {
                 for (Object value : t.in() != null ? t.in() : Set.of(t.operand())) {
                     index.computeIfAbsent(t.field(), f -> new HashMap<>())
-                            .computeIfAbsent(value, x -> new LinkedHashSet<>()).add(v);
+                            .computeIfAbsent(value, x -> new LinkedHashSet<>())
+                            .add(v);
                 }
             }
         }

@@ -35,8 +35,7 @@ final class Tokens {
     private static final int PARTIAL_SPLICE = 2;
     private static final int NESTED = 3;
 
-    sealed interface State permits Range, PartialSplice, Nested {
-    }
+    sealed interface State permits Range, PartialSplice, Nested {}
 
     /** {@code count} rows of the view at {@code seq}, the row {@code anchor} being the {@code offset}-th. */
     record Range(long seq, String anchor, int offset, int count) implements State {
@@ -62,12 +61,10 @@ final class Tokens {
     }
 
     /** The first {@code j} frames of {@code Splice.diff(a, b)} applied to {@code a}. */
-    record PartialSplice(Range a, Range b, int j) implements State {
-    }
+    record PartialSplice(Range a, Range b, int j) implements State {}
 
     /** The first {@code k} frames of {@code Splice.diff(x, to)} applied to {@code x}, the list {@code from} names. */
-    record Nested(PartialSplice from, Range to, int k) implements State {
-    }
+    record Nested(PartialSplice from, Range to, int k) implements State {}
 
     /** Why a token was not accepted: the reset cause the client gets. */
     static final class Refused extends Exception {
@@ -104,8 +101,8 @@ final class Tokens {
             range(w, n.to());
             w.varlong(n.k());
         }
-        String token = Bytes.B64.encodeToString(signer.seal(Signer.Domain.TOKEN, shape.fingerprint(),
-                w.out.toByteArray()));
+        String token =
+                Bytes.B64.encodeToString(signer.seal(Signer.Domain.TOKEN, shape.fingerprint(), w.out.toByteArray()));
         return token.length() <= MAX_LENGTH ? token : UNRESUMABLE;
     }
 

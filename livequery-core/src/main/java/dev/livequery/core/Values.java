@@ -35,8 +35,7 @@ final class Values {
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
-    private Values() {
-    }
+    private Values() {}
 
     /** Normalizes a JSON value (null for an absent field) into the comparable form. */
     static Object of(JsonNode node) {
@@ -141,5 +140,4 @@ final class Values {
     static boolean isNumber(Object v) {
         return v instanceof Long || v instanceof BigDecimal;
     }
-
 }

@@ -41,14 +41,14 @@ final class View {
     }
 
     /** Where a window starts: after (or, {@code backward}, before) {@code bound}; from the top when null. */
-    record Placement(Key bound, boolean backward) {
-    }
+    record Placement(Key bound, boolean backward) {}
 
     /** Decodes and checks a window against this view's shape and the window limit. */
     Placement placement(Window w) throws LiveQueryException {
         if (w.limit() > table.maxWindow) {
-            throw new LiveQueryException(LiveQueryException.Code.BAD_QUERY, "limit " + w.limit()
-                    + " is over the maximum window of " + table.maxWindow);
+            throw new LiveQueryException(
+                    LiveQueryException.Code.BAD_QUERY,
+                    "limit " + w.limit() + " is over the maximum window of " + table.maxWindow);
         }
         if (w.after() != null) {
             return new Placement(Cursors.decode(tokens.signer, shape, w.after()), false);
@@ -180,16 +180,19 @@ final class View {
             }
         }
         Entry[] out = new Entry[r.count()];
-        Iterator<Entry> down = merge(tree.descendingBelow(ak),
-                then.headMap(ak, false).descendingMap().values().iterator(), past, shape.order.reversed());
+        Iterator<Entry> down = merge(
+                tree.descendingBelow(ak),
+                then.headMap(ak, false).descendingMap().values().iterator(),
+                past,
+                shape.order.reversed());
         for (int i = r.offset() - 1; i >= 0; i--) {
             if (!down.hasNext()) {
                 return null;
             }
             out[i] = down.next();
         }
-        Iterator<Entry> up = merge(tree.ascendingFrom(ak),
-                then.tailMap(ak, true).values().iterator(), past, shape.order);
+        Iterator<Entry> up =
+                merge(tree.ascendingFrom(ak), then.tailMap(ak, true).values().iterator(), past, shape.order);
         for (int i = r.offset(); i < out.length; i++) {
             if (!up.hasNext()) {
                 return null;
@@ -200,8 +203,8 @@ final class View {
     }
 
     /** Merges the current rows (minus those changed since) with the changed rows' old images. */
-    private static Iterator<Entry> merge(Iterator<Entry> now, Iterator<Entry> then, Map<String, Row> changed,
-            Comparator<Key> order) {
+    private static Iterator<Entry> merge(
+            Iterator<Entry> now, Iterator<Entry> then, Map<String, Row> changed, Comparator<Key> order) {
         return new Iterator<>() {
             Entry a = nextUnchanged();
             Entry b = then.hasNext() ? then.next() : null;

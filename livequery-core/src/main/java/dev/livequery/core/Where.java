@@ -28,7 +28,17 @@ public final class Where {
     static final int MAX_OR = 16;
     static final int MAX_IN = 1000;
 
-    enum Op { EQ, NE, LT, LTE, GT, GTE, IN, PREFIX, EXISTS }
+    enum Op {
+        EQ,
+        NE,
+        LT,
+        LTE,
+        GT,
+        GTE,
+        IN,
+        PREFIX,
+        EXISTS
+    }
 
     record Term(String field, Op op, Object operand, Set<Object> in) {
         boolean test(ObjectNode row) {
@@ -315,8 +325,9 @@ public final class Where {
 
     private static ObjectNode sorted(ObjectNode in) {
         TreeMap<String, JsonNode> byName = new TreeMap<>();
-        in.fields().forEachRemaining(e -> byName.put(e.getKey(),
-                e.getValue().isObject() ? sorted((ObjectNode) e.getValue()) : e.getValue()));
+        in.fields()
+                .forEachRemaining(e -> byName.put(
+                        e.getKey(), e.getValue().isObject() ? sorted((ObjectNode) e.getValue()) : e.getValue()));
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         byName.forEach(out::set);
         return out;

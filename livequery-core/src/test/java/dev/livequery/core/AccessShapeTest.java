@@ -40,7 +40,8 @@ class AccessShapeTest {
         assertThat(q.withAccess(null).shape()).isEqualTo(q.shape());
         assertThat(q.withAccess(Where.ALL).shape()).isEqualTo(q.shape());
         // the same conjunction split differently between where and access is a different shape
-        Query merged = query("{'table':'t','where':{'n':{'gte':0},'tenant':'acme'},'order':[{'field':'n'}],'limit':10}");
+        Query merged =
+                query("{'table':'t','where':{'n':{'gte':0},'tenant':'acme'},'order':[{'field':'n'}],'limit':10}");
         assertThat(merged.shape()).isNotEqualTo(a);
         assertThat(a.access()).isEqualTo(w("{'tenant':'acme'}"));
         assertThat(q.shape().access()).isSameAs(Where.ALL);
@@ -51,9 +52,10 @@ class AccessShapeTest {
     void queryWindowsAndSubscriptionsSeeOnlyTheirFilter() throws Exception {
         Query q = query("{'table':'t','order':[{'field':'n'}],'limit':10}");
         assertThat(ids(b.query(q.withAccess(w("{'tenant':'acme'}"))))).containsExactly("r0", "r2", "r4");
-        Subscription s = b.subscribe(q.withAccess(w("{'tenant':'globex'}")), null, () -> { });
-        assertThat(d(drain(s))).containsExactly("reset subscribe", "enter r1@0", "enter r3@1", "enter r5@2",
-                "ready before=false after=false");
+        Subscription s = b.subscribe(q.withAccess(w("{'tenant':'globex'}")), null, () -> {});
+        assertThat(d(drain(s)))
+                .containsExactly(
+                        "reset subscribe", "enter r1@0", "enter r3@1", "enter r5@2", "ready before=false after=false");
         b.put("t", "r6", obj("{'tenant':'acme','n':6}"), null);
         b.put("t", "r7", obj("{'tenant':'globex','n':-1}"), null);
         b.patch("t", "r0", obj("{'tenant':'globex'}"), null);
@@ -63,12 +65,12 @@ class AccessShapeTest {
     @Test
     void sameFilterSharesAViewDifferentFiltersDoNot() throws Exception {
         Query q = query("{'table':'t','where':{'n':{'gte':0}},'order':[{'field':'n'}],'limit':10}");
-        b.subscribe(q.withAccess(w("{'tenant':'acme'}")), null, () -> { });
-        b.subscribe(q.withAccess(w("{'tenant':'acme'}")), null, () -> { });
+        b.subscribe(q.withAccess(w("{'tenant':'acme'}")), null, () -> {});
+        b.subscribe(q.withAccess(w("{'tenant':'acme'}")), null, () -> {});
         assertThat(b.gauges().get("views")).isEqualTo(1L);
-        b.subscribe(q.withAccess(w("{'tenant':'globex'}")), null, () -> { });
+        b.subscribe(q.withAccess(w("{'tenant':'globex'}")), null, () -> {});
         assertThat(b.gauges().get("views")).isEqualTo(2L);
-        b.subscribe(q, null, () -> { });
+        b.subscribe(q, null, () -> {});
         assertThat(b.gauges().get("views")).isEqualTo(3L);
     }
 
@@ -84,14 +86,14 @@ class AccessShapeTest {
         String unrestricted = b.query(q).cursors().get(0);
         fails(BAD_QUERY, () -> b.query(acme.withWindow(Window.of(unrestricted, null, 2))));
 
-        Subscription s = b.subscribe(acme, null, () -> { });
+        Subscription s = b.subscribe(acme, null, () -> {});
         List<Frame> fs = drain(s);
         String eid = fs.get(fs.size() - 1).eid();
-        Subscription same = b.subscribe(acme, eid, () -> { });
+        Subscription same = b.subscribe(acme, eid, () -> {});
         assertThat(d(drain(same))).containsExactly("ready before=false after=true resumed");
-        Subscription other = b.subscribe(globex, eid, () -> { });
+        Subscription other = b.subscribe(globex, eid, () -> {});
         assertThat(d(drain(other)).get(0)).isEqualTo("reset resume_miss");
-        Subscription none = b.subscribe(q, eid, () -> { });
+        Subscription none = b.subscribe(q, eid, () -> {});
         assertThat(d(drain(none)).get(0)).isEqualTo("reset resume_miss");
     }
 
@@ -99,14 +101,25 @@ class AccessShapeTest {
     void anEqInTheAccessFilterIndexesTheView() throws Exception {
         Query ranged = query("{'table':'t','where':{'n':{'gte':0}},'limit':1}");
         assertThat(ranged.shape().indexTerm()).isNull();
-        assertThat(ranged.withAccess(w("{'tenant':'acme'}")).shape().indexTerm().field()).isEqualTo("tenant");
+        assertThat(ranged.withAccess(w("{'tenant':'acme'}")).shape().indexTerm().field())
+                .isEqualTo("tenant");
         // preferred over the where's own eq: tenants' views of one where do not share a bucket
         Query open = query("{'table':'t','where':{'status':'open'},'limit':1}");
-        assertThat(open.withAccess(w("{'tenant':'acme'}")).shape().indexTerm().field()).isEqualTo("tenant");
-        assertThat(open.withAccess(w("{'n':{'lt':3}}")).shape().indexTerm().field()).isEqualTo("status");
-        assertThat(ranged.withAccess(w("{'tenant':{'in':['a','b']}}")).shape().indexTerm().field()).isEqualTo("tenant");
+        assertThat(open.withAccess(w("{'tenant':'acme'}")).shape().indexTerm().field())
+                .isEqualTo("tenant");
+        assertThat(open.withAccess(w("{'n':{'lt':3}}")).shape().indexTerm().field())
+                .isEqualTo("status");
+        assertThat(ranged.withAccess(w("{'tenant':{'in':['a','b']}}"))
+                        .shape()
+                        .indexTerm()
+                        .field())
+                .isEqualTo("tenant");
         Query in = query("{'table':'t','where':{'k':{'in':[1,2]}},'limit':1}");
-        assertThat(in.withAccess(w("{'tenant':{'in':['a','b']}}")).shape().indexTerm().field()).isEqualTo("k");
+        assertThat(in.withAccess(w("{'tenant':{'in':['a','b']}}"))
+                        .shape()
+                        .indexTerm()
+                        .field())
+                .isEqualTo("k");
     }
 
     @Test
@@ -114,7 +127,8 @@ class AccessShapeTest {
         Query q = query("{'table':'t','where':{'n':1},'order':[{'field':'n'}],'limit':2}")
                 .withAccess(w("{'tenant':{'in':['a','b']}}"));
         assertThat(Query.fromWire(q.toWire())).isEqualTo(q);
-        assertThat(Query.fromWire(q.toWire()).shape().access()).isEqualTo(q.shape().access());
+        assertThat(Query.fromWire(q.toWire()).shape().access())
+                .isEqualTo(q.shape().access());
         fails(BAD_QUERY, () -> Query.parse(q.toWire()));
         assertThat(Query.parse(q.toJson()).shape().access()).isEqualTo(Where.ALL);
     }

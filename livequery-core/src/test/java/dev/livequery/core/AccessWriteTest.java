@@ -29,7 +29,7 @@ class AccessWriteTest {
         acme = Where.parse(json("{'tenant':'acme'}"));
         b.put("t", "a1", obj("{'tenant':'acme','n':1}"), null);
         b.put("t", "g1", obj("{'tenant':'globex','n':1}"), null);
-        watcher = b.subscribe(query("{'table':'t','limit':100}"), null, () -> { });
+        watcher = b.subscribe(query("{'table':'t','limit':100}"), null, () -> {});
         drain(watcher);
     }
 
@@ -50,8 +50,10 @@ class AccessWriteTest {
 
     @Test
     void aRowOutsideTheWriteFilterIsNotFoundLikeAnAbsentOne() throws Exception {
-        String absent = fails(NOT_FOUND, () -> b.patch("t", "zz", obj("{'n':2}"), null, acme)).getMessage();
-        String hidden = fails(NOT_FOUND, () -> b.patch("t", "g1", obj("{'n':2}"), null, acme)).getMessage();
+        String absent = fails(NOT_FOUND, () -> b.patch("t", "zz", obj("{'n':2}"), null, acme))
+                .getMessage();
+        String hidden = fails(NOT_FOUND, () -> b.patch("t", "g1", obj("{'n':2}"), null, acme))
+                .getMessage();
         assertThat(hidden).isEqualTo(absent.replace("zz", "g1"));
         refused(NOT_FOUND, () -> b.put("t", "g1", obj("{'tenant':'acme'}"), null, acme));
         refused(NOT_FOUND, () -> b.patch("t", "g1", obj("{'tenant':'acme'}"), null, acme));
@@ -96,10 +98,20 @@ class AccessWriteTest {
     @Test
     void aBatchWithOneRefusedRowChangesNothing() throws Exception {
         refused(NOT_FOUND, () -> b.batch("t", List.of(obj("{'id':'a3','tenant':'acme'}")), List.of("g1"), acme));
-        refused(NOT_FOUND, () -> b.batch("t", List.of(obj("{'id':'a3','tenant':'acme'}"),
-                obj("{'id':'g1','tenant':'acme'}")), List.of(), acme));
-        refused(FORBIDDEN, () -> b.batch("t", List.of(obj("{'id':'a3','tenant':'acme'}"),
-                obj("{'id':'a4','tenant':'globex'}")), List.of("a1"), acme));
+        refused(
+                NOT_FOUND,
+                () -> b.batch(
+                        "t",
+                        List.of(obj("{'id':'a3','tenant':'acme'}"), obj("{'id':'g1','tenant':'acme'}")),
+                        List.of(),
+                        acme));
+        refused(
+                FORBIDDEN,
+                () -> b.batch(
+                        "t",
+                        List.of(obj("{'id':'a3','tenant':'acme'}"), obj("{'id':'a4','tenant':'globex'}")),
+                        List.of("a1"),
+                        acme));
         refused(NOT_FOUND, () -> b.batch("t", List.of(), List.of("a1", "absent"), acme));
         List<WriteResult> ok = b.batch("t", List.of(obj("{'id':'a3','tenant':'acme'}")), List.of("a1"), acme);
         assertThat(ok).extracting(WriteResult::id).containsExactly("a3", "a1");

@@ -19,12 +19,14 @@ class AtomicIngestTest {
     @Test
     void versionsFollowTheCallersNumberingAndNeverGoBack() throws Exception {
         LocalBackend b = new LocalBackend(EngineOptions.defaults());
-        assertThat(b.ingestAtomically("t", 100, List.of(Change.upsert("a", obj("{'n':1}")),
-                Change.upsert("b", obj("{'n':2}"))))).isEqualTo(101);
+        assertThat(b.ingestAtomically(
+                        "t", 100, List.of(Change.upsert("a", obj("{'n':1}")), Change.upsert("b", obj("{'n':2}")))))
+                .isEqualTo(101);
         assertThat(b.get("t", "a").version()).isEqualTo(100);
         assertThat(b.get("t", "b").version()).isEqualTo(101);
         // A numbering that falls behind (a transaction larger than its reserved range) still moves forward.
-        assertThat(b.ingestAtomically("t", 50, List.of(Change.upsert("a", obj("{'n':3}"))))).isEqualTo(102);
+        assertThat(b.ingestAtomically("t", 50, List.of(Change.upsert("a", obj("{'n':3}")))))
+                .isEqualTo(102);
         assertThat(b.get("t", "a").version()).isEqualTo(102);
     }
 
@@ -32,10 +34,10 @@ class AtomicIngestTest {
     void truncateLeavesEveryRowAndADeleteOfAnAbsentRowIsSkipped() throws Exception {
         LocalBackend b = new LocalBackend(EngineOptions.defaults());
         b.ingestAtomically("t", 1, List.of(Change.upsert("a", obj("{'n':1}")), Change.upsert("b", obj("{'n':2}"))));
-        Subscription s = b.subscribe(query("{'table':'t','order':[{'field':'n'}],'limit':10}"), null, () -> { });
+        Subscription s = b.subscribe(query("{'table':'t','order':[{'field':'n'}],'limit':10}"), null, () -> {});
         drain(s);
-        b.ingestAtomically("t", 10, List.of(Change.delete("zz"), Change.truncation(),
-                Change.upsert("c", obj("{'n':0}"))));
+        b.ingestAtomically(
+                "t", 10, List.of(Change.delete("zz"), Change.truncation(), Change.upsert("c", obj("{'n':0}"))));
         assertThat(d(drain(s))).containsExactly("leave a@0", "leave b@0", "enter c@0");
         assertThat(b.lastChange("t")).isEqualTo(12);
     }
@@ -55,7 +57,7 @@ class AtomicIngestTest {
             first.add(Change.upsert("r" + i, obj("{'tx':0,'k':" + i + "}")));
         }
         b.ingestAtomically("t", 1, first);
-        Subscription s = b.subscribe(query("{'table':'t','order':[{'field':'k'}],'limit':5}"), null, () -> { });
+        Subscription s = b.subscribe(query("{'table':'t','order':[{'field':'k'}],'limit':5}"), null, () -> {});
         AtomicBoolean done = new AtomicBoolean();
         Thread writer = Thread.ofPlatform().start(() -> {
             try {
@@ -85,14 +87,21 @@ class AtomicIngestTest {
             }
             if (!out.isEmpty()) {
                 checks++;
-                assertThat(replica.items().stream().map(i -> i.row().get("tx").asLong()).distinct().count())
-                        .as("rows of more than one transaction in one drained window (seed %d): %s", seed,
-                                replica.items())
+                assertThat(replica.items().stream()
+                                .map(i -> i.row().get("tx").asLong())
+                                .distinct()
+                                .count())
+                        .as(
+                                "rows of more than one transaction in one drained window (seed %d): %s",
+                                seed, replica.items())
                         .isLessThanOrEqualTo(1);
             }
         }
         writer.join();
-        assertThat(checks).as("the consumer drained while transactions were applied").isGreaterThan(1);
-        assertThat(replica.items()).allSatisfy(i -> assertThat(i.row().get("tx").asLong()).isEqualTo(2000));
+        assertThat(checks)
+                .as("the consumer drained while transactions were applied")
+                .isGreaterThan(1);
+        assertThat(replica.items())
+                .allSatisfy(i -> assertThat(i.row().get("tx").asLong()).isEqualTo(2000));
     }
 }

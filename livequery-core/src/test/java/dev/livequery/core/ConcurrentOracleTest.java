@@ -24,8 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ConcurrentOracleTest {
     private static final String[] WHERES = {"{}", "{\"b\": {\"gte\": 0, \"lt\": 3}}"};
-    private static final String[] ORDERS = {"[{\"field\": \"a\"}, {\"field\": \"b\", \"dir\": \"desc\"}]",
-        "[{\"field\": \"b\", \"dir\": \"desc\"}]"};
+    private static final String[] ORDERS = {
+        "[{\"field\": \"a\"}, {\"field\": \"b\", \"dir\": \"desc\"}]", "[{\"field\": \"b\", \"dir\": \"desc\"}]"
+    };
 
     @ParameterizedTest(name = "maxQueued={0}")
     @ValueSource(ints = {1024, 3})
@@ -38,8 +39,7 @@ class ConcurrentOracleTest {
         }
     }
 
-    private record Sub(Oracle.ShapeSpec shape, Subscription sub, Replica replica, int[] limit) {
-    }
+    private record Sub(Oracle.ShapeSpec shape, Subscription sub, Replica replica, int[] limit) {}
 
     private void run(Backend backend) throws Exception {
         List<Sub> subs = new ArrayList<>();
@@ -51,10 +51,15 @@ class ConcurrentOracleTest {
             }
             q.set("order", OracleRun.value(ORDERS[i / 2]));
             List<Oracle.SortKey> keys = new ArrayList<>();
-            OracleRun.value(ORDERS[i / 2]).forEach(k -> keys.add(
-                    new Oracle.SortKey(k.get("field").textValue(), k.path("dir").asText("asc").equals("desc"))));
-            subs.add(new Sub(new Oracle.ShapeSpec("t", where.isEmpty() ? null : where, keys),
-                    backend.subscribe(Query.parse(q), null, () -> { }), new Replica(), new int[] {3}));
+            OracleRun.value(ORDERS[i / 2])
+                    .forEach(k -> keys.add(new Oracle.SortKey(
+                            k.get("field").textValue(),
+                            k.path("dir").asText("asc").equals("desc"))));
+            subs.add(new Sub(
+                    new Oracle.ShapeSpec("t", where.isEmpty() ? null : where, keys),
+                    backend.subscribe(Query.parse(q), null, () -> {}),
+                    new Replica(),
+                    new int[] {3}));
         }
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
@@ -133,7 +138,8 @@ class ConcurrentOracleTest {
             Slice want = Oracle.window(s.shape(), table, new Anchor(null, null, s.limit()[0]));
             assertThat(s.replica().ids()).as("final window of %s", s.shape()).isEqualTo(want.ids());
             for (int i = 0; i < want.rows().size(); i++) {
-                assertThat(s.replica().items().get(i).version()).isEqualTo(want.rows().get(i).version());
+                assertThat(s.replica().items().get(i).version())
+                        .isEqualTo(want.rows().get(i).version());
             }
             s.sub().close();
         }

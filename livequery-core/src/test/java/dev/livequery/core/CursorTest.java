@@ -95,31 +95,61 @@ class CursorTest {
 
     @Test
     void frameCursorsRoundTrip() throws Exception {
-        Subscription s = b.subscribe(byP(4, ""), null, () -> { });
+        Subscription s = b.subscribe(byP(4, ""), null, () -> {});
         List<Frame> fs = drain(s);
-        assertThat(d(fs)).containsExactly("reset subscribe", "enter r0@0", "enter r1@1", "enter r2@2", "enter r3@3",
-                "ready before=false after=true");
+        assertThat(d(fs))
+                .containsExactly(
+                        "reset subscribe",
+                        "enter r0@0",
+                        "enter r1@1",
+                        "enter r2@2",
+                        "enter r3@3",
+                        "ready before=false after=true");
         String c = as(Frame.Placed.class, fs.get(4)).cursor();
         assertThat(c).isEqualTo(cursorOf("r3"));
         assertThat(ids(b.query(after(2, c)))).containsExactly("r4", "r5");
         assertThat(ids(b.query(before(2, c)))).containsExactly("r1", "r2");
 
         s.reanchor(new Window(c, null, 2));
-        assertThat(d(drain(s))).containsExactly("leave r3@3", "leave r2@2", "leave r1@1", "leave r0@0",
-                "enter r4@0", "enter r5@1", "ready before=true after=true");
+        assertThat(d(drain(s)))
+                .containsExactly(
+                        "leave r3@3",
+                        "leave r2@2",
+                        "leave r1@1",
+                        "leave r0@0",
+                        "enter r4@0",
+                        "enter r5@1",
+                        "ready before=true after=true");
 
         // the cursor of a live change frame works too
         b.put("t", "x", obj("{'p':45}"), null);
         List<Frame> change = drain(s);
         assertThat(d(change)).containsExactly("enter x@1", "leave r5@2");
-        assertThat(ids(b.query(after(3, as(Frame.Placed.class, change.get(0)).cursor())))).containsExactly("r5", "r6", "r7");
+        assertThat(ids(b.query(after(3, as(Frame.Placed.class, change.get(0)).cursor()))))
+                .containsExactly("r5", "r6", "r7");
     }
 
     @Test
     void cursorsWorkOnMultiKeyDescOrdersAndEveryValueKind() throws Exception {
         LocalBackend m = new LocalBackend(EngineOptions.defaults());
-        String[] vals = {null, "null", "false", "true", "-9223372036854775808", "-1.5", "0", "9007199254740993",
-                "1e400", "''", "'b'", "'\\uD83D\\uDE00'", "'\\uFFFD'", "{'o':1}", "[1]", "18446744073709551616"};
+        String[] vals = {
+            null,
+            "null",
+            "false",
+            "true",
+            "-9223372036854775808",
+            "-1.5",
+            "0",
+            "9007199254740993",
+            "1e400",
+            "''",
+            "'b'",
+            "'\\uD83D\\uDE00'",
+            "'\\uFFFD'",
+            "{'o':1}",
+            "[1]",
+            "18446744073709551616"
+        };
         for (int i = 0; i < vals.length; i++) {
             String row = vals[i] == null ? "{'k':1}" : "{'k':1,'v':" + vals[i] + "}";
             m.put("t", "a" + i, obj(row), null);
@@ -157,8 +187,8 @@ class CursorTest {
     @Test
     void cursorOfAnotherShapeIsRefused() throws Exception {
         String c = cursorOf("r3");
-        Query otherWhere = query("{'table':'t','where':{'p':{'gte':0}},'order':[{'field':'p'}],'limit':3,'after':'"
-                + c + "'}");
+        Query otherWhere =
+                query("{'table':'t','where':{'p':{'gte':0}},'order':[{'field':'p'}],'limit':3,'after':'" + c + "'}");
         assertThat(fails(BAD_QUERY, () -> b.query(otherWhere)).getMessage()).contains("cursor");
         Query otherDir = query("{'table':'t','order':[{'field':'p','dir':'desc'}],'limit':3,'after':'" + c + "'}");
         fails(BAD_QUERY, () -> b.query(otherDir));
@@ -167,7 +197,7 @@ class CursorTest {
         b.put("u", "r3", obj("{'p':30}"), null);
         Query otherTable = query("{'table':'u','order':[{'field':'p'}],'limit':3,'after':'" + c + "'}");
         fails(BAD_QUERY, () -> b.query(otherTable));
-        fails(BAD_QUERY, () -> b.subscribe(otherWhere, null, () -> { }));
+        fails(BAD_QUERY, () -> b.subscribe(otherWhere, null, () -> {}));
     }
 
     @Test
@@ -190,7 +220,8 @@ class CursorTest {
         String c = cursorOf("r3");
         int mid = c.length() / 2;
         String flipped = c.substring(0, mid) + (c.charAt(mid) == 'A' ? 'B' : 'A') + c.substring(mid + 1);
-        assertThat(fails(BAD_QUERY, () -> b.query(after(3, flipped))).getMessage()).contains("altered");
+        assertThat(fails(BAD_QUERY, () -> b.query(after(3, flipped))).getMessage())
+                .contains("altered");
         fails(BAD_QUERY, () -> b.query(after(3, c.substring(1))));
         fails(BAD_QUERY, () -> b.query(after(3, c.substring(0, c.length() - 1))));
         fails(BAD_QUERY, () -> b.query(after(3, c + "AA")));
@@ -211,7 +242,8 @@ class CursorTest {
                     QueryResult r = b.query(after(3, edited));
                     // only unused low bits of the last base64 digit may be ignored by the decoder
                     assertThat(i).as("edit at %d accepted", i).isEqualTo(c.length() - 1);
-                    assertThat(Base64.getUrlDecoder().decode(edited)).isEqualTo(Base64.getUrlDecoder().decode(c));
+                    assertThat(Base64.getUrlDecoder().decode(edited))
+                            .isEqualTo(Base64.getUrlDecoder().decode(c));
                     assertThat(ids(r)).containsExactly("r4", "r5", "r6");
                     accepted++;
                 } catch (LiveQueryException e) {
@@ -223,12 +255,26 @@ class CursorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "x", "~", "!!!!", "not a cursor", "AAAAAAAAAAAAAAAAAAAAAAAA", "AQ", "////", "++++",
-            "eyJpZCI6InIzIn0", "%41%41", "AQEC\u00e9"})
+    @ValueSource(
+            strings = {
+                "",
+                "x",
+                "~",
+                "!!!!",
+                "not a cursor",
+                "AAAAAAAAAAAAAAAAAAAAAAAA",
+                "AQ",
+                "////",
+                "++++",
+                "eyJpZCI6InIzIn0",
+                "%41%41",
+                "AQEC\u00e9"
+            })
     void garbageIsRefused(String garbage) throws Exception {
-        assertThat(fails(BAD_QUERY, () -> b.query(after(3, garbage))).getMessage()).contains("cursor");
+        assertThat(fails(BAD_QUERY, () -> b.query(after(3, garbage))).getMessage())
+                .contains("cursor");
         fails(BAD_QUERY, () -> b.query(before(3, garbage)));
-        fails(BAD_QUERY, () -> b.subscribe(after(3, garbage), null, () -> { }));
+        fails(BAD_QUERY, () -> b.subscribe(after(3, garbage), null, () -> {}));
     }
 
     @Test
@@ -236,10 +282,14 @@ class CursorTest {
         fails(BAD_QUERY, () -> b.query(after(3, "A".repeat(Cursors.MAX_LENGTH + 1))));
         byte[] random = new byte[40];
         new java.util.Random(7).nextBytes(random);
-        fails(BAD_QUERY, () -> b.query(after(3, Base64.getUrlEncoder().withoutPadding().encodeToString(random))));
+        fails(
+                BAD_QUERY,
+                () -> b.query(after(3, Base64.getUrlEncoder().withoutPadding().encodeToString(random))));
         // a well-formed but unsigned payload (version byte, a long, an id) followed by a zero tag
         byte[] forged = {1, 4, 60, 2, 'r', '3', 0, 0, 0, 0, 0, 0, 0, 0};
-        fails(BAD_QUERY, () -> b.query(after(3, Base64.getUrlEncoder().withoutPadding().encodeToString(forged))));
+        fails(
+                BAD_QUERY,
+                () -> b.query(after(3, Base64.getUrlEncoder().withoutPadding().encodeToString(forged))));
     }
 
     @Test
@@ -276,22 +326,24 @@ class CursorTest {
     void subscriptionAfterADeletedRowsCursor() throws Exception {
         String c3 = cursorOf("r3");
         b.delete("t", "r3", null);
-        Subscription s = b.subscribe(after(2, c3), null, () -> { });
-        assertThat(d(drain(s))).containsExactly("reset subscribe", "enter r4@0", "enter r5@1",
-                "ready before=true after=true");
+        Subscription s = b.subscribe(after(2, c3), null, () -> {});
+        assertThat(d(drain(s)))
+                .containsExactly("reset subscribe", "enter r4@0", "enter r5@1", "ready before=true after=true");
     }
 
     @Test
     void limitOverTheMaxWindowIsRefused() throws Exception {
-        assertThat(fails(BAD_QUERY, () -> b.query(byP(1001, ""))).getMessage()).contains("1001").contains("1000");
-        fails(BAD_QUERY, () -> b.subscribe(byP(1001, ""), null, () -> { }));
+        assertThat(fails(BAD_QUERY, () -> b.query(byP(1001, ""))).getMessage())
+                .contains("1001")
+                .contains("1000");
+        fails(BAD_QUERY, () -> b.subscribe(byP(1001, ""), null, () -> {}));
         assertThat(b.query(byP(1000, "")).rows()).hasSize(10);
 
         LocalBackend small = new LocalBackend(EngineOptions.defaults().withMaxWindow(5));
         small.put("t", "a", obj("{'p':1}"), null);
         fails(BAD_QUERY, () -> small.query(byP(6, "")));
-        fails(BAD_QUERY, () -> small.subscribe(byP(6, ""), null, () -> { }));
-        Subscription s = small.subscribe(byP(5, ""), null, () -> { });
+        fails(BAD_QUERY, () -> small.subscribe(byP(6, ""), null, () -> {}));
+        Subscription s = small.subscribe(byP(5, ""), null, () -> {});
         drain(s);
         fails(BAD_QUERY, () -> s.reanchor(new Window(null, null, 6)));
         assertThat(drain(s)).as("a refused reanchor sends nothing").isEmpty();
@@ -301,9 +353,11 @@ class CursorTest {
 
     @Test
     void refusedReanchorCursorLeavesTheSubscriptionAlone() throws Exception {
-        Subscription s = b.subscribe(byP(3, ""), null, () -> { });
+        Subscription s = b.subscribe(byP(3, ""), null, () -> {});
         drain(s);
-        String foreign = b.query(query("{'table':'t','order':[{'field':'q'}],'limit':3}")).cursors().get(0);
+        String foreign = b.query(query("{'table':'t','order':[{'field':'q'}],'limit':3}"))
+                .cursors()
+                .get(0);
         fails(BAD_QUERY, () -> s.reanchor(new Window(foreign, null, 3)));
         fails(BAD_QUERY, () -> s.reanchor(new Window(null, "garbage", 3)));
         assertThat(drain(s)).isEmpty();
@@ -314,7 +368,7 @@ class CursorTest {
 
     @Test
     void aRefusedSubscribeLeavesNoViewBehind() throws Exception {
-        fails(BAD_QUERY, () -> b.subscribe(after(3, "garbage"), null, () -> { }));
+        fails(BAD_QUERY, () -> b.subscribe(after(3, "garbage"), null, () -> {}));
         assertThat(b.gauges()).containsEntry("views", 0L).containsEntry("subscriptions", 0L);
     }
 

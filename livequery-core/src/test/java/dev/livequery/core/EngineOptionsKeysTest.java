@@ -18,9 +18,15 @@ class EngineOptionsKeysTest {
             assertThat(o.maxRowBytes()).isEqualTo(EngineOptions.DEFAULT_MAX_ROW_BYTES);
             assertThat(o.maxHistoryBytes()).isEqualTo(EngineOptions.DEFAULT_MAX_HISTORY_BYTES);
         });
-        Map<String, String> m = Map.of("livequery.previous-secret", "the-old-secret-of-16+-bytes",
-                "livequery.previous-secret-overlap", "PT10M", "livequery.limits.max-row", "4096",
-                "livequery.limits.max-history-bytes", "1000000");
+        Map<String, String> m = Map.of(
+                "livequery.previous-secret",
+                "the-old-secret-of-16+-bytes",
+                "livequery.previous-secret-overlap",
+                "PT10M",
+                "livequery.limits.max-row",
+                "4096",
+                "livequery.limits.max-history-bytes",
+                "1000000");
         EngineOptions o = d.withKeys(m::get);
         assertThat(new String(o.previousSecret(), StandardCharsets.UTF_8)).isEqualTo("the-old-secret-of-16+-bytes");
         assertThat(o.previousOverlap()).isEqualTo(Duration.ofMinutes(10));
@@ -39,7 +45,8 @@ class EngineOptionsKeysTest {
                 .hasMessageContaining("livequery.previous-secret-overlap");
         assertThatThrownBy(() -> d.withKeys(Map.of("livequery.previous-secret", "short")::get))
                 .hasMessageContaining("previous secret");
-        assertThatThrownBy(() -> d.withKeys(Map.of("livequery.limits.max-row", "1000",
-                "livequery.limits.max-history-bytes", "1500")::get)).hasMessageContaining("maxHistoryBytes");
+        assertThatThrownBy(() -> d.withKeys(
+                        Map.of("livequery.limits.max-row", "1000", "livequery.limits.max-history-bytes", "1500")::get))
+                .hasMessageContaining("maxHistoryBytes");
     }
 }

@@ -49,7 +49,10 @@ class EngineOracleExamplesTest {
     }
 
     private static List<String> ops(List<Frame> frames) {
-        return frames.stream().map(OracleRun::fmt).map(f -> f.replaceAll(" \\{.*", "")).toList();
+        return frames.stream()
+                .map(OracleRun::fmt)
+                .map(f -> f.replaceAll(" \\{.*", ""))
+                .toList();
     }
 
     private static List<String> apply(Replica r, List<Frame> frames) {
@@ -126,14 +129,18 @@ class EngineOracleExamplesTest {
         put(b, "{\"id\":\"z\",\"a\":null}");
         put(b, "{\"id\":\"m\"}");
         put(b, "{\"id\":\"o\",\"a\":{\"k\":9}}");
-        assertThat(b.query(q("{\"table\":\"t\",\"where\":{\"a\":{\"gte\":0}},\"limit\":100}")).rows()
-                .stream().map(Row::id)).containsExactly("n");
-        assertThat(b.query(q("{\"table\":\"t\",\"where\":{\"a\":{\"lt\":\"zzz\"}},\"limit\":100}")).rows()
-                .stream().map(Row::id)).containsExactly("s");
-        assertThat(b.query(q("{\"table\":\"t\",\"where\":{\"a\":{\"ne\":5}},\"limit\":100}")).rows()
-                .stream().map(Row::id)).containsExactly("m", "o", "s", "z");
-        assertThat(b.query(q("{\"table\":\"t\",\"where\":{\"a\":{\"exists\":true}},\"limit\":100}")).rows()
-                .stream().map(Row::id)).containsExactly("n", "o", "s", "z");
+        assertThat(b.query(q("{\"table\":\"t\",\"where\":{\"a\":{\"gte\":0}},\"limit\":100}")).rows().stream()
+                        .map(Row::id))
+                .containsExactly("n");
+        assertThat(b.query(q("{\"table\":\"t\",\"where\":{\"a\":{\"lt\":\"zzz\"}},\"limit\":100}")).rows().stream()
+                        .map(Row::id))
+                .containsExactly("s");
+        assertThat(b.query(q("{\"table\":\"t\",\"where\":{\"a\":{\"ne\":5}},\"limit\":100}")).rows().stream()
+                        .map(Row::id))
+                .containsExactly("m", "o", "s", "z");
+        assertThat(b.query(q("{\"table\":\"t\",\"where\":{\"a\":{\"exists\":true}},\"limit\":100}")).rows().stream()
+                        .map(Row::id))
+                .containsExactly("n", "o", "s", "z");
     }
 
     /** §2 before: the limit rows ending strictly before the cursor; the cursor row itself is "more after". */
@@ -145,10 +152,14 @@ class EngineOracleExamplesTest {
         }
         QueryResult all = b.query(q("{\"table\":\"t\",\"limit\":100}"));
         String atD = all.cursors().get(3);
-        Subscription s = b.subscribe(q("{\"table\":\"t\",\"limit\":2,\"before\":\"" + atD + "\"}"), null, () -> { });
+        Subscription s = b.subscribe(q("{\"table\":\"t\",\"limit\":2,\"before\":\"" + atD + "\"}"), null, () -> {});
         List<Frame> f = drain(s);
-        assertThat(ops(f)).containsExactly("reset subscribe", "enter b@2 new=0", "enter c@3 new=1",
-                "ready before=true after=true resumed=false");
+        assertThat(ops(f))
+                .containsExactly(
+                        "reset subscribe",
+                        "enter b@2 new=0",
+                        "enter c@3 new=1",
+                        "ready before=true after=true resumed=false");
         QueryResult one = b.query(q("{\"table\":\"t\",\"limit\":9,\"before\":\"" + atD + "\"}"));
         assertThat(one.rows().stream().map(Row::id)).containsExactly("a", "b", "c");
         assertThat(one.hasMoreBefore()).isFalse();
@@ -163,13 +174,17 @@ class EngineOracleExamplesTest {
         for (String id : List.of("a", "b", "c", "d", "e", "f")) {
             put(b, "{\"id\":\"" + id + "\"}");
         }
-        Subscription s = b.subscribe(q("{\"table\":\"t\",\"limit\":2}"), null, () -> { });
+        Subscription s = b.subscribe(q("{\"table\":\"t\",\"limit\":2}"), null, () -> {});
         Replica r = new Replica();
         apply(r, drain(s));
         s.reanchor(new Window(null, null, 5));
         List<Frame> f = drain(s);
-        assertThat(ops(f)).containsExactly("enter c@3 new=2", "enter d@4 new=3", "enter e@5 new=4",
-                "ready before=false after=true resumed=false");
+        assertThat(ops(f))
+                .containsExactly(
+                        "enter c@3 new=2",
+                        "enter d@4 new=3",
+                        "enter e@5 new=4",
+                        "ready before=false after=true resumed=false");
         assertThat(apply(r, f)).containsExactly("a", "b", "c", "d", "e");
         s.close();
     }
@@ -182,16 +197,19 @@ class EngineOracleExamplesTest {
             put(b, "{\"id\":\"" + id + "\"}");
         }
         Query query = q("{\"table\":\"t\",\"limit\":10}");
-        Subscription s = b.subscribe(query, null, () -> { });
+        Subscription s = b.subscribe(query, null, () -> {});
         List<Frame> f = drain(s);
         s.close();
         Replica r = new Replica();
         apply(r, f.subList(0, 3)); // reset, enter a, enter b: the connection broke here
         put(b, "{\"id\":\"a\",\"v\":2}");
-        Subscription again = b.subscribe(query, f.get(2).eid(), () -> { });
+        Subscription again = b.subscribe(query, f.get(2).eid(), () -> {});
         List<Frame> g = drain(again);
         assertThat(g).first().extracting(Frame::op).isNotEqualTo(Frame.Op.RESET);
-        assertThat(g).last().isInstanceOfSatisfying(Frame.Ready.class, ready -> assertThat(ready.resumed()).isTrue());
+        assertThat(g)
+                .last()
+                .isInstanceOfSatisfying(
+                        Frame.Ready.class, ready -> assertThat(ready.resumed()).isTrue());
         assertThat(apply(r, g)).containsExactly("a", "b", "c");
         assertThat(r.items().get(0).version()).isEqualTo(b.get("t", "a").version());
         again.close();
@@ -204,25 +222,30 @@ class EngineOracleExamplesTest {
         put(b, "{\"id\":\"a\",\"x\":1}");
         Query q1 = q("{\"table\":\"t\",\"limit\":10}");
         Query q2 = q("{\"table\":\"t\",\"where\":{\"x\":1},\"limit\":10}");
-        Subscription s = b.subscribe(q1, null, () -> { });
+        Subscription s = b.subscribe(q1, null, () -> {});
         String eid = drain(s).getLast().eid();
         s.close();
-        for (String token : List.of("", "~", "x", eid.substring(0, eid.length() - 1), eid + "A",
+        for (String token : List.of(
+                "",
+                "~",
+                "x",
+                eid.substring(0, eid.length() - 1),
+                eid + "A",
                 eid.substring(0, 10) + (eid.charAt(10) == 'A' ? 'B' : 'A') + eid.substring(11))) {
-            Subscription t = b.subscribe(q1, token, () -> { });
+            Subscription t = b.subscribe(q1, token, () -> {});
             assertThat(ops(drain(t))).as("token %s", token).startsWith("reset resume_miss");
             t.close();
         }
-        Subscription other = b.subscribe(q2, eid, () -> { });
+        Subscription other = b.subscribe(q2, eid, () -> {});
         assertThat(ops(drain(other))).as("token of another shape").startsWith("reset resume_miss");
         other.close();
         // within the horizon (one change later) it resumes; two changes later it must not
         put(b, "{\"id\":\"b\",\"x\":1}");
-        Subscription in = b.subscribe(q1, eid, () -> { });
+        Subscription in = b.subscribe(q1, eid, () -> {});
         assertThat(ops(drain(in))).containsExactly("enter b@2 new=1", "ready before=false after=false resumed=true");
         in.close();
         put(b, "{\"id\":\"c\",\"x\":1}");
-        Subscription out = b.subscribe(q1, eid, () -> { });
+        Subscription out = b.subscribe(q1, eid, () -> {});
         assertThat(ops(drain(out))).startsWith("reset resume_miss");
         out.close();
     }
@@ -236,7 +259,7 @@ class EngineOracleExamplesTest {
     void resumeFromInsideAResumeSpliceWithinTheHorizon() throws LiveQueryException {
         Backend b = backend(EngineOptions.defaults().withHorizon(2, Duration.ZERO, 2));
         Query query = q("{\"table\":\"t\",\"limit\":1}");
-        Subscription s0 = b.subscribe(query, null, () -> { });
+        Subscription s0 = b.subscribe(query, null, () -> {});
         put(b, "{\"id\":\"a\",\"p\":1}");
         drain(s0);
         for (int p = 2; p <= 5; p++) {
@@ -245,12 +268,12 @@ class EngineOracleExamplesTest {
         List<Frame> partial = new ArrayList<>();
         s0.drain(partial, 2); // update a@2, update a@3: then the connection breaks
         s0.close();
-        Subscription s1 = b.subscribe(query, partial.getLast().eid(), () -> { });
+        Subscription s1 = b.subscribe(query, partial.getLast().eid(), () -> {});
         List<Frame> splice = drain(s1);
         assertThat(ops(splice)).containsExactly("update a@5 new=0", "ready before=false after=false resumed=true");
         s1.close(); // the client applied "update a@5" and lost the ready
         put(b, "{\"id\":\"a\",\"p\":6}");
-        Subscription s2 = b.subscribe(query, splice.getFirst().eid(), () -> { });
+        Subscription s2 = b.subscribe(query, splice.getFirst().eid(), () -> {});
         assertThat(ops(drain(s2))).containsExactly("update a@6 new=0", "ready before=false after=false resumed=true");
         s2.close();
     }
@@ -267,7 +290,7 @@ class EngineOracleExamplesTest {
             put(b, "{\"id\":\"" + id + "\"}");
         }
         Query top1 = q("{\"table\":\"t\",\"limit\":1}");
-        Subscription s = b.subscribe(top1, null, () -> { });
+        Subscription s = b.subscribe(top1, null, () -> {});
         Replica r = new Replica();
         List<Frame> f0 = drain(s);
         apply(r, f0);
@@ -277,14 +300,14 @@ class EngineOracleExamplesTest {
         s.close();
         apply(r, f1.subList(0, 1)); // "leave B", then the connection broke
         b.delete("t", "a", null); // change 5
-        Subscription t = b.subscribe(top1.withWindow(afterB), f1.getFirst().eid(), () -> { });
+        Subscription t = b.subscribe(top1.withWindow(afterB), f1.getFirst().eid(), () -> {});
         List<Frame> f2 = drain(t);
         t.close();
         apply(r, f2.subList(0, 1)); // the first frame of the resume's splice, then the connection broke
         for (int i = 6; i <= 8; i++) {
             put(b, "{\"id\":\"zz\",\"n\":" + i + "}"); // changes 6, 7, 8: three since T2 was sent
         }
-        Subscription u = b.subscribe(top1.withWindow(afterB), f2.getFirst().eid(), () -> { });
+        Subscription u = b.subscribe(top1.withWindow(afterB), f2.getFirst().eid(), () -> {});
         List<Frame> f3 = drain(u);
         assertThat(f3.getFirst().op()).as("%s", ops(f3)).isNotEqualTo(Frame.Op.RESET);
         assertThat(as(Frame.Ready.class, f3.getLast()).resumed()).isTrue();
@@ -304,7 +327,7 @@ class EngineOracleExamplesTest {
             put(b, "{\"id\":\"" + id + "\"}");
         }
         Query top1 = q("{\"table\":\"t\",\"limit\":1}");
-        Subscription s = b.subscribe(top1, null, () -> { });
+        Subscription s = b.subscribe(top1, null, () -> {});
         List<Frame> f0 = drain(s);
         Window afterB = new Window(as(Frame.Placed.class, f0.get(1)).cursor(), null, 2);
         s.reanchor(afterB);
@@ -314,11 +337,11 @@ class EngineOracleExamplesTest {
         apply(r, f0);
         apply(r, f1.subList(0, 1)); // "leave B", then the connection broke
         b.delete("t", "a", null);
-        Subscription t = b.subscribe(top1.withWindow(afterB), f1.getFirst().eid(), () -> { });
+        Subscription t = b.subscribe(top1.withWindow(afterB), f1.getFirst().eid(), () -> {});
         List<Frame> f2 = drain(t);
         assertThat(apply(r, f2)).containsExactly("aa", "b");
-        assertThat(ops(f2)).containsExactly("enter aa@3 new=0", "enter b@4 new=1",
-                "ready before=true after=false resumed=true");
+        assertThat(ops(f2))
+                .containsExactly("enter aa@3 new=0", "enter b@4 new=1", "ready before=true after=false resumed=true");
         t.close();
     }
 
@@ -332,13 +355,17 @@ class EngineOracleExamplesTest {
         Query query = q("{\"table\":\"t\",\"order\":[{\"field\":\"k\",\"dir\":\"desc\"}],\"limit\":2}");
         put(b, "{\"id\":\"a\"}");
         put(b, "{\"id\":\"b\",\"k\":null}");
-        Subscription s = b.subscribe(query, null, () -> { });
+        Subscription s = b.subscribe(query, null, () -> {});
         List<Frame> f = drain(s);
-        assertThat(ops(f)).containsExactly("reset subscribe", "enter b@2 new=0", "enter a@1 new=1",
-                "ready before=false after=false resumed=false");
+        assertThat(ops(f))
+                .containsExactly(
+                        "reset subscribe",
+                        "enter b@2 new=0",
+                        "enter a@1 new=1",
+                        "ready before=false after=false resumed=false");
         s.close();
         put(b, "{\"id\":\"a\",\"k\":null}"); // a now ties with b on k and wins on id
-        Subscription t = b.subscribe(query, f.getLast().eid(), () -> { });
+        Subscription t = b.subscribe(query, f.getLast().eid(), () -> {});
         List<Frame> g = drain(t);
         Replica r = new Replica();
         apply(r, f);
@@ -353,14 +380,14 @@ class EngineOracleExamplesTest {
         Backend b = backend(EngineOptions.defaults().withHorizon(1, Duration.ZERO, 1));
         put(b, "{\"id\":\"a\"}");
         Query query = q("{\"table\":\"t\",\"limit\":5}");
-        Subscription s = b.subscribe(query, null, () -> { });
+        Subscription s = b.subscribe(query, null, () -> {});
         String eid = drain(s).getLast().eid();
         s.close();
         for (int i = 0; i < 5; i++) {
             b.put("u", "x" + i, obj("{\"id\":\"x" + i + "\"}"), null);
         }
         put(b, "{\"id\":\"b\"}");
-        Subscription t = b.subscribe(query, eid, () -> { });
+        Subscription t = b.subscribe(query, eid, () -> {});
         assertThat(ops(drain(t))).containsExactly("enter b@2 new=1", "ready before=false after=false resumed=true");
         t.close();
     }
@@ -377,23 +404,24 @@ class EngineOracleExamplesTest {
         put(b, "{\"id\":\"a\"}");
         put(b, "{\"id\":\"aa\"}");
         put(b, "{\"id\":\"b\"}");
-        Subscription s = b.subscribe(top3, null, () -> { });
+        Subscription s = b.subscribe(top3, null, () -> {});
         Replica r = new Replica();
         apply(r, drain(s));
         s.reanchor(new Window(null, null, 1));
         List<Frame> f = drain(s);
-        assertThat(ops(f)).containsExactly("leave b@3 old=2", "leave aa@2 old=1",
-                "ready before=false after=true resumed=false");
+        assertThat(ops(f))
+                .containsExactly("leave b@3 old=2", "leave aa@2 old=1", "ready before=false after=true resumed=false");
         s.close();
         apply(r, f.subList(0, 1)); // the connection broke after "leave b"
         assertThat(r.ids()).containsExactly("a", "aa");
         put(b, "{\"id\":\"a\",\"k\":null}"); // null sorts after missing: a leaves the top
-        Subscription t = b.subscribe(top3.withWindow(new Window(null, null, 1)), f.getFirst().eid(), () -> { });
+        Subscription t = b.subscribe(
+                top3.withWindow(new Window(null, null, 1)), f.getFirst().eid(), () -> {});
         List<Frame> g = drain(t);
         assertThat(apply(r, g)).containsExactly("aa");
         // (which version a leave carries is not specified: compare op, id and index only)
-        assertThat(ops(g).stream().map(o -> o.replaceAll("@\\d+", ""))).containsExactly("leave a old=0",
-                "ready before=false after=true resumed=true");
+        assertThat(ops(g).stream().map(o -> o.replaceAll("@\\d+", "")))
+                .containsExactly("leave a old=0", "ready before=false after=true resumed=true");
         t.close();
     }
 
@@ -404,7 +432,7 @@ class EngineOracleExamplesTest {
         put(first, "{\"id\":\"a\"}");
         put(first, "{\"id\":\"b\"}");
         Query query = q("{\"table\":\"t\",\"limit\":10}");
-        Subscription s = first.subscribe(query, null, () -> { });
+        Subscription s = first.subscribe(query, null, () -> {});
         List<Frame> f = drain(s);
         Replica r = new Replica();
         apply(r, f);
@@ -412,7 +440,7 @@ class EngineOracleExamplesTest {
         Backend second = backend(EngineOptions.defaults());
         put(second, "{\"id\":\"c\"}");
         put(second, "{\"id\":\"d\"}");
-        Subscription t = second.subscribe(query, f.getLast().eid(), () -> { });
+        Subscription t = second.subscribe(query, f.getLast().eid(), () -> {});
         List<Frame> g = drain(t);
         // §3: the backing store lost its history → reset epoch (or resume_miss); never a wrong splice
         assertThat(g.getFirst().op()).as("%s", ops(g)).isEqualTo(Frame.Op.RESET);
@@ -425,15 +453,22 @@ class EngineOracleExamplesTest {
     @Test
     void overflowReplacesTheQueue() throws LiveQueryException {
         Backend b = backend(EngineOptions.defaults().withMaxQueued(2));
-        Subscription s = b.subscribe(q("{\"table\":\"t\",\"limit\":10}"), null, () -> { });
+        Subscription s = b.subscribe(q("{\"table\":\"t\",\"limit\":10}"), null, () -> {});
         Replica r = new Replica();
         apply(r, drain(s));
         for (String id : List.of("a", "b", "c", "d", "e")) {
             put(b, "{\"id\":\"" + id + "\"}");
         }
         List<Frame> f = drain(s);
-        assertThat(ops(f)).containsExactly("reset overflow", "enter a@1 new=0", "enter b@2 new=1", "enter c@3 new=2",
-                "enter d@4 new=3", "enter e@5 new=4", "ready before=false after=false resumed=false");
+        assertThat(ops(f))
+                .containsExactly(
+                        "reset overflow",
+                        "enter a@1 new=0",
+                        "enter b@2 new=1",
+                        "enter c@3 new=2",
+                        "enter d@4 new=3",
+                        "enter e@5 new=4",
+                        "ready before=false after=false resumed=false");
         assertThat(apply(r, f)).containsExactly("a", "b", "c", "d", "e");
         s.close();
     }
@@ -459,16 +494,21 @@ class EngineOracleExamplesTest {
         Backend b = backend(EngineOptions.defaults());
         put(b, "{\"id\":\"a\",\"x\":1}");
         String cursor = b.query(q("{\"table\":\"t\",\"limit\":10}")).cursors().getFirst();
-        Subscription s = b.subscribe(q("{\"table\":\"t\",\"where\":{\"x\":1},\"limit\":10}"), null, () -> { });
+        Subscription s = b.subscribe(q("{\"table\":\"t\",\"where\":{\"x\":1},\"limit\":10}"), null, () -> {});
         assertThatThrownBy(() -> s.reanchor(new Window(cursor, null, 5)))
-                .isInstanceOfSatisfying(LiveQueryException.class,
+                .isInstanceOfSatisfying(
+                        LiveQueryException.class,
                         e -> assertThat(e.code()).isEqualTo(LiveQueryException.Code.BAD_QUERY));
         assertThatThrownBy(() -> b.subscribe(
-                q("{\"table\":\"t\",\"where\":{\"x\":1},\"limit\":10,\"after\":\"" + cursor + "\"}"), null, () -> { }))
-                .isInstanceOfSatisfying(LiveQueryException.class,
+                        q("{\"table\":\"t\",\"where\":{\"x\":1},\"limit\":10,\"after\":\"" + cursor + "\"}"),
+                        null,
+                        () -> {}))
+                .isInstanceOfSatisfying(
+                        LiveQueryException.class,
                         e -> assertThat(e.code()).isEqualTo(LiveQueryException.Code.BAD_QUERY));
         assertThatThrownBy(() -> b.query(q("{\"table\":\"t\",\"limit\":10,\"after\":\"garbage\"}")))
-                .isInstanceOfSatisfying(LiveQueryException.class,
+                .isInstanceOfSatisfying(
+                        LiveQueryException.class,
                         e -> assertThat(e.code()).isEqualTo(LiveQueryException.Code.BAD_QUERY));
         s.close();
     }
@@ -479,17 +519,20 @@ class EngineOracleExamplesTest {
         Backend b = backend(EngineOptions.defaults());
         put(b, "{\"id\":\"x\",\"a\":1,\"b\":2,\"k\":5}");
         put(b, "{\"id\":\"y\",\"a\":1,\"b\":2,\"k\":7}");
-        Subscription s1 = b.subscribe(q("{\"table\":\"t\",\"where\":{\"a\":1,\"b\":2},"
-                + "\"order\":[{\"field\":\"k\",\"dir\":\"desc\"}],\"limit\":1}"), null, () -> { });
-        Subscription s2 = b.subscribe(Query.fromParams("t", "{\"b\":2,\"a\":1.0}", "-k", "1", null, null), null,
-                () -> { });
+        Subscription s1 = b.subscribe(
+                q("{\"table\":\"t\",\"where\":{\"a\":1,\"b\":2},"
+                        + "\"order\":[{\"field\":\"k\",\"dir\":\"desc\"}],\"limit\":1}"),
+                null,
+                () -> {});
+        Subscription s2 =
+                b.subscribe(Query.fromParams("t", "{\"b\":2,\"a\":1.0}", "-k", "1", null, null), null, () -> {});
         assertThat(s1.query().shape()).isEqualTo(s2.query().shape());
         assertThat(b.gauges().get("views")).isEqualTo(1L);
         List<Frame> f1 = drain(s1);
         drain(s2);
         s2.reanchor(new Window(as(Frame.Placed.class, f1.get(1)).cursor(), null, 5)); // a cursor of s1 works for s2
-        assertThat(ops(drain(s2))).containsExactly("leave y@2 old=0", "enter x@1 new=0",
-                "ready before=true after=false resumed=false");
+        assertThat(ops(drain(s2)))
+                .containsExactly("leave y@2 old=0", "enter x@1 new=0", "ready before=true after=false resumed=false");
         s1.close();
         s2.close();
     }
@@ -498,7 +541,7 @@ class EngineOracleExamplesTest {
     @Test
     void closeDropsTheQueueAndIsIdempotent() throws LiveQueryException {
         Backend b = backend(EngineOptions.defaults());
-        Subscription s = b.subscribe(q("{\"table\":\"t\",\"limit\":5}"), null, () -> { });
+        Subscription s = b.subscribe(q("{\"table\":\"t\",\"limit\":5}"), null, () -> {});
         drain(s);
         put(b, "{\"id\":\"a\"}");
         s.close();
@@ -514,12 +557,13 @@ class EngineOracleExamplesTest {
     void failedBatchChangesNothing() throws LiveQueryException {
         Backend b = backend(EngineOptions.defaults());
         put(b, "{\"id\":\"a\"}");
-        Subscription s = b.subscribe(q("{\"table\":\"t\",\"limit\":10}"), null, () -> { });
+        Subscription s = b.subscribe(q("{\"table\":\"t\",\"limit\":10}"), null, () -> {});
         drain(s);
         assertThatThrownBy(() -> b.batch("t", List.of(obj("{\"id\":\"b\"}")), List.of("nope")))
                 .isInstanceOf(LiveQueryException.class);
         assertThat(drain(s)).isEmpty();
-        assertThat(b.query(q("{\"table\":\"t\",\"limit\":10}")).rows().stream().map(Row::id)).containsExactly("a");
+        assertThat(b.query(q("{\"table\":\"t\",\"limit\":10}")).rows().stream().map(Row::id))
+                .containsExactly("a");
         s.close();
     }
 }

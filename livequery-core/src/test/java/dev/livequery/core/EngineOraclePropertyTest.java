@@ -21,16 +21,26 @@ import org.junit.jupiter.api.Test;
  */
 class EngineOraclePropertyTest {
     /** Events each run of 1000 tries must reach, so that a generator that stops reaching them shows. */
-    static final List<String> EVENTS = List.of("frame move", "frame update", "frame leave", "frame reset overflow",
-            "frame reset resume_miss", "resumed ready", "resume expecting RESUMED from mid-snapshot",
+    static final List<String> EVENTS = List.of(
+            "frame move",
+            "frame update",
+            "frame leave",
+            "frame reset overflow",
+            "frame reset resume_miss",
+            "resumed ready",
+            "resume expecting RESUMED from mid-snapshot",
             "resume expecting RESUMED from row frame",
-            "resume expecting RESUMED from resume splice", "resume expecting RESUME_MISS from ready",
-            "resume expecting RESUME_MISS", "reanchor splice checked");
+            "resume expecting RESUMED from resume splice",
+            "resume expecting RESUME_MISS from ready",
+            "resume expecting RESUME_MISS",
+            "reanchor splice checked");
+
     static final int TRIES = 1000;
 
     @Test
     void engineMatchesOracle() {
-        Property<OracleScenario> property = Property.forAll(OracleScenario.scenarios()).tries(TRIES);
+        Property<OracleScenario> property =
+                Property.forAll(OracleScenario.scenarios()).tries(TRIES);
         Map<String, Integer> reached = new TreeMap<>();
         EVENTS.forEach(e -> reached.put(e, 0));
         property.check(scenario -> {
@@ -47,7 +57,9 @@ class EngineOraclePropertyTest {
         reached.forEach((e, n) -> table.append(String.format("%n  %5d  %s", n, e)));
         System.out.println(table);
         if (tries >= TRIES) {
-            assertThat(reached).as("%s", table).allSatisfy((e, n) -> assertThat(n).as(e).isPositive());
+            assertThat(reached)
+                    .as("%s", table)
+                    .allSatisfy((e, n) -> assertThat(n).as(e).isPositive());
         }
     }
 }

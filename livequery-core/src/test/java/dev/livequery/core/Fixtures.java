@@ -11,8 +11,7 @@ import java.util.List;
 
 /** Small helpers shared by the unit tests of this package. */
 final class Fixtures {
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     /** Parses JSON, accepting single quotes for readability: {@code json("{'a':1}")}. */
     static JsonNode json(String text) {
@@ -61,8 +60,8 @@ final class Fixtures {
             case Frame.Update u -> "update " + u.id() + "@" + u.newIndex();
             case Frame.Leave l -> "leave " + l.id() + "@" + l.oldIndex();
             case Frame.Move m -> "move " + m.id() + " " + m.oldIndex() + ">" + m.newIndex();
-            case Frame.Ready r -> "ready before=" + r.hasMoreBefore() + " after=" + r.hasMoreAfter()
-                    + (r.resumed() ? " resumed" : "");
+            case Frame.Ready r ->
+                "ready before=" + r.hasMoreBefore() + " after=" + r.hasMoreAfter() + (r.resumed() ? " resumed" : "");
             default -> f.op().wire();
         };
     }

@@ -22,7 +22,7 @@ class FrameCodecTest {
         for (int i = 0; i < 6; i++) {
             b.put("t", "r" + i, obj("{'p':" + (10 * i) + "}"), null);
         }
-        Subscription s = b.subscribe(query("{'table':'t','order':[{'field':'p'}],'limit':3}"), null, () -> { });
+        Subscription s = b.subscribe(query("{'table':'t','order':[{'field':'p'}],'limit':3}"), null, () -> {});
         List<Frame> fs = new ArrayList<>(drain(s)); // reset, enters, ready
         b.put("t", "r1", obj("{'p':11,'x':\"a \\\"quoted\\\" \\u2028 text\"}"), null); // update
         b.put("t", "r0", obj("{'p':25}"), null); // move
@@ -43,17 +43,27 @@ class FrameCodecTest {
             assertThat(FrameCodec.toJson(back, "s\"1")).isEqualTo(FrameCodec.toJson(f, "s\"1"));
             assertThat(back.eid()).isEqualTo(f.eid());
             // a sub on the way in is dropped: the gateway splices its own
-            assertThat(FrameCodec.toJson(FrameCodec.decode(FrameCodec.toJson(f, "other")), null)).isEqualTo(json);
+            assertThat(FrameCodec.toJson(FrameCodec.decode(FrameCodec.toJson(f, "other")), null))
+                    .isEqualTo(json);
         }
     }
 
     @Test
     void whatIsNotAFrameIsABadRequest() {
-        for (String bad : List.of("", "[1]", "{}", "{\"op\":\"shout\"}", "{\"op\":\"enter\",\"id\":\"a\",\"new_index\":0}",
-                "{\"op\":\"status\",\"state\":\"sleepy\"}", "{\"op\":\"closed\",\"cause\":\"bored\"}",
-                "{\"op\":\"error\",\"code\":\"no_such_code\",\"message\":\"m\"}", "{not json")) {
-            assertThat(fails(LiveQueryException.Code.BAD_REQUEST, () -> FrameCodec.decode(bad)).getMessage())
-                    .as(bad).startsWith("not a frame");
+        for (String bad : List.of(
+                "",
+                "[1]",
+                "{}",
+                "{\"op\":\"shout\"}",
+                "{\"op\":\"enter\",\"id\":\"a\",\"new_index\":0}",
+                "{\"op\":\"status\",\"state\":\"sleepy\"}",
+                "{\"op\":\"closed\",\"cause\":\"bored\"}",
+                "{\"op\":\"error\",\"code\":\"no_such_code\",\"message\":\"m\"}",
+                "{not json")) {
+            assertThat(fails(LiveQueryException.Code.BAD_REQUEST, () -> FrameCodec.decode(bad))
+                            .getMessage())
+                    .as(bad)
+                    .startsWith("not a frame");
         }
     }
 }

@@ -26,14 +26,12 @@ class FramesTest {
 
     /** A client's list: applies frames strictly by the splice rules, checking every index it is given. */
     static final class Replica {
-        record Item(String id, long version, String json) {
-        }
+        record Item(String id, long version, String json) {}
 
         final List<Item> items = new ArrayList<>();
         final Map<String, List<Item>> byEid = new LinkedHashMap<>();
 
-        Replica() {
-        }
+        Replica() {}
 
         Replica(List<Item> start) {
             items.addAll(start);
@@ -69,8 +67,7 @@ class FramesTest {
                     assertThat(m.newIndex()).as("%s", f).isBetween(0, items.size());
                     items.add(m.newIndex(), item(m));
                 }
-                default -> {
-                }
+                default -> {}
             }
             if (f.eid() != null) {
                 byEid.put(f.eid(), List.copyOf(items));
@@ -89,7 +86,9 @@ class FramesTest {
         /** Exactly the server's window: same rows, versions and contents, in order. */
         void assertEquals(LocalBackend b, Query q) throws LiveQueryException {
             QueryResult r = b.query(q);
-            List<Item> truth = r.rows().stream().map(x -> new Item(x.id(), x.version(), x.json())).toList();
+            List<Item> truth = r.rows().stream()
+                    .map(x -> new Item(x.id(), x.version(), x.json()))
+                    .toList();
             assertThat(items).isEqualTo(truth);
         }
     }
@@ -131,7 +130,7 @@ class FramesTest {
     }
 
     Subscription sub(Query q, String resume) throws LiveQueryException {
-        return b.subscribe(q, resume, () -> { });
+        return b.subscribe(q, resume, () -> {});
     }
 
     void p(String id, int p) throws LiveQueryException {
@@ -139,8 +138,7 @@ class FramesTest {
     }
 
     /** Subscribes, checks the snapshot, and returns the live subscription with its replica. */
-    record Live(Subscription s, Replica r) {
-    }
+    record Live(Subscription s, Replica r) {}
 
     Live live(Query q) throws LiveQueryException {
         Subscription s = sub(q, null);
@@ -164,12 +162,22 @@ class FramesTest {
         @Test
         void topWindow() throws Exception {
             Subscription s = sub(byP(5), null);
-            assertThat(s.queued()).as("the pending first snapshot counts as one").isEqualTo(1);
+            assertThat(s.queued())
+                    .as("the pending first snapshot counts as one")
+                    .isEqualTo(1);
             List<Frame> fs = drain(s);
-            assertThat(d(fs)).containsExactly("reset subscribe", "enter r00@0", "enter r01@1", "enter r02@2",
-                    "enter r03@3", "enter r04@4", "ready before=false after=true");
+            assertThat(d(fs))
+                    .containsExactly(
+                            "reset subscribe",
+                            "enter r00@0",
+                            "enter r01@1",
+                            "enter r02@2",
+                            "enter r03@3",
+                            "enter r04@4",
+                            "ready before=false after=true");
             assertThat(as(Frame.Placed.class, fs.get(3)).row().json()).isEqualTo("{\"id\":\"r02\",\"p\":20}");
-            assertThat(as(Frame.Placed.class, fs.get(3)).version()).isEqualTo(b.get("t", "r02").version());
+            assertThat(as(Frame.Placed.class, fs.get(3)).version())
+                    .isEqualTo(b.get("t", "r02").version());
             assertThat(as(Frame.Placed.class, fs.get(3)).cursor()).isEqualTo(cursor("r02"));
             assertThat(as(Frame.Ready.class, fs.get(6)).resumed()).isFalse();
             new Replica().apply(fs).assertEquals(b, byP(5));
@@ -186,16 +194,28 @@ class FramesTest {
         @Test
         void emptyTable() throws Exception {
             LocalBackend e = new LocalBackend(EngineOptions.defaults());
-            assertThat(d(drain(e.subscribe(byP(5), null, () -> { }))))
+            assertThat(d(drain(e.subscribe(byP(5), null, () -> {}))))
                     .containsExactly("reset subscribe", "ready before=false after=false");
         }
 
         @Test
         void afterCursorWindow() throws Exception {
-            assertThat(d(drain(sub(afterQ("r04", 5), null)))).containsExactly("reset subscribe", "enter r05@0",
-                    "enter r06@1", "enter r07@2", "enter r08@3", "enter r09@4", "ready before=true after=true");
-            assertThat(d(drain(sub(afterQ("r16", 5), null)))).containsExactly("reset subscribe", "enter r17@0",
-                    "enter r18@1", "enter r19@2", "ready before=true after=false");
+            assertThat(d(drain(sub(afterQ("r04", 5), null))))
+                    .containsExactly(
+                            "reset subscribe",
+                            "enter r05@0",
+                            "enter r06@1",
+                            "enter r07@2",
+                            "enter r08@3",
+                            "enter r09@4",
+                            "ready before=true after=true");
+            assertThat(d(drain(sub(afterQ("r16", 5), null))))
+                    .containsExactly(
+                            "reset subscribe",
+                            "enter r17@0",
+                            "enter r18@1",
+                            "enter r19@2",
+                            "ready before=true after=false");
             assertThat(d(drain(sub(afterQ("r14", 5), null)))).endsWith("enter r19@4", "ready before=true after=false");
             assertThat(d(drain(sub(afterQ("r19", 5), null))))
                     .containsExactly("reset subscribe", "ready before=true after=false");
@@ -203,12 +223,23 @@ class FramesTest {
 
         @Test
         void beforeCursorWindow() throws Exception {
-            assertThat(d(drain(sub(beforeQ("r10", 5), null)))).containsExactly("reset subscribe", "enter r05@0",
-                    "enter r06@1", "enter r07@2", "enter r08@3", "enter r09@4", "ready before=true after=true");
-            assertThat(d(drain(sub(beforeQ("r03", 5), null)))).containsExactly("reset subscribe", "enter r00@0",
-                    "enter r01@1", "enter r02@2", "ready before=false after=true");
-            assertThat(d(drain(sub(beforeQ("r05", 5), null)))).endsWith("enter r04@4",
-                    "ready before=false after=true");
+            assertThat(d(drain(sub(beforeQ("r10", 5), null))))
+                    .containsExactly(
+                            "reset subscribe",
+                            "enter r05@0",
+                            "enter r06@1",
+                            "enter r07@2",
+                            "enter r08@3",
+                            "enter r09@4",
+                            "ready before=true after=true");
+            assertThat(d(drain(sub(beforeQ("r03", 5), null))))
+                    .containsExactly(
+                            "reset subscribe",
+                            "enter r00@0",
+                            "enter r01@1",
+                            "enter r02@2",
+                            "ready before=false after=true");
+            assertThat(d(drain(sub(beforeQ("r05", 5), null)))).endsWith("enter r04@4", "ready before=false after=true");
             assertThat(d(drain(sub(beforeQ("r00", 5), null))))
                     .containsExactly("reset subscribe", "ready before=false after=true");
         }
@@ -266,7 +297,8 @@ class FramesTest {
             b.delete("t", "r02", null);
             List<Frame> fs = drain(l.s());
             assertThat(d(fs)).containsExactly("leave r02@2", "enter r05@4");
-            assertThat(as(Frame.Placed.class, fs.get(1)).version()).isEqualTo(b.get("t", "r05").version());
+            assertThat(as(Frame.Placed.class, fs.get(1)).version())
+                    .isEqualTo(b.get("t", "r05").version());
             l.r().apply(fs).assertEquals(b, byP(5));
             b.delete("t", "r07", null);
             assertThat(step(l)).as("a delete outside the window").isEmpty();
@@ -308,8 +340,11 @@ class FramesTest {
             b.put("t", "r02", obj("{'p':20,'name':'two'}"), null);
             List<Frame> fs = drain(l.s());
             assertThat(d(fs)).containsExactly("update r02@2");
-            assertThat(as(Frame.Placed.class, fs.get(0)).version()).isGreaterThan(before).isEqualTo(b.get("t", "r02").version());
-            assertThat(as(Frame.Placed.class, fs.get(0)).row().json()).isEqualTo("{\"id\":\"r02\",\"p\":20,\"name\":\"two\"}");
+            assertThat(as(Frame.Placed.class, fs.get(0)).version())
+                    .isGreaterThan(before)
+                    .isEqualTo(b.get("t", "r02").version());
+            assertThat(as(Frame.Placed.class, fs.get(0)).row().json())
+                    .isEqualTo("{\"id\":\"r02\",\"p\":20,\"name\":\"two\"}");
             l.r().apply(fs).assertEquals(b, byP(5));
             b.patch("t", "r09", obj("{'name':'nine'}"), null);
             assertThat(step(l)).as("an update outside the window").isEmpty();
@@ -354,8 +389,15 @@ class FramesTest {
             b.delete("t", "r00", null);
             p("r03", 1000);
             p("r02", 21);
-            assertThat(step(l)).containsExactly("enter x@3", "leave r04@5", "leave r00@0", "enter r04@4",
-                    "leave r03@3", "enter r05@4", "update r02@1");
+            assertThat(step(l))
+                    .containsExactly(
+                            "enter x@3",
+                            "leave r04@5",
+                            "leave r00@0",
+                            "enter r04@4",
+                            "leave r03@3",
+                            "enter r05@4",
+                            "update r02@1");
         }
     }
 
@@ -453,31 +495,54 @@ class FramesTest {
         void shrinkingSendsOnlyLeaves() throws Exception {
             Live l = live(byP(5));
             l.s().reanchor(new Window(null, null, 2));
-            assertThat(step(l)).containsExactly("leave r04@4", "leave r03@3", "leave r02@2",
-                    "ready before=false after=true");
+            assertThat(step(l))
+                    .containsExactly("leave r04@4", "leave r03@3", "leave r02@2", "ready before=false after=true");
         }
 
         @Test
         void toADisjointWindow() throws Exception {
             Live l = live(byP(5));
             l.s().reanchor(new Window(cursor("r09"), null, 5));
-            assertThat(step(l)).containsExactly("leave r04@4", "leave r03@3", "leave r02@2", "leave r01@1",
-                    "leave r00@0", "enter r10@0", "enter r11@1", "enter r12@2", "enter r13@3", "enter r14@4",
-                    "ready before=true after=true");
+            assertThat(step(l))
+                    .containsExactly(
+                            "leave r04@4",
+                            "leave r03@3",
+                            "leave r02@2",
+                            "leave r01@1",
+                            "leave r00@0",
+                            "enter r10@0",
+                            "enter r11@1",
+                            "enter r12@2",
+                            "enter r13@3",
+                            "enter r14@4",
+                            "ready before=true after=true");
         }
 
         @Test
         void toAnOverlappingWindowKeepsTheSharedRows() throws Exception {
             Live l = live(byP(5));
             l.s().reanchor(new Window(cursor("r02"), null, 5));
-            assertThat(step(l)).containsExactly("leave r02@2", "leave r01@1", "leave r00@0", "enter r05@2",
-                    "enter r06@3", "enter r07@4", "ready before=true after=true");
+            assertThat(step(l))
+                    .containsExactly(
+                            "leave r02@2",
+                            "leave r01@1",
+                            "leave r00@0",
+                            "enter r05@2",
+                            "enter r06@3",
+                            "enter r07@4",
+                            "ready before=true after=true");
             l.s().reanchor(new Window(null, cursor("r05"), 3)); // backward: r02, r03, r04
-            assertThat(step(l)).containsExactly("leave r07@4", "leave r06@3", "leave r05@2", "enter r02@0",
-                    "ready before=true after=true");
+            assertThat(step(l))
+                    .containsExactly(
+                            "leave r07@4", "leave r06@3", "leave r05@2", "enter r02@0", "ready before=true after=true");
             l.s().reanchor(new Window(null, null, 3)); // "after": null, no before: from the top
-            assertThat(step(l)).containsExactly("leave r04@2", "leave r03@1", "enter r00@0", "enter r01@1",
-                    "ready before=false after=true");
+            assertThat(step(l))
+                    .containsExactly(
+                            "leave r04@2",
+                            "leave r03@1",
+                            "enter r00@0",
+                            "enter r01@1",
+                            "ready before=false after=true");
         }
 
         @Test
@@ -502,8 +567,8 @@ class FramesTest {
         void reanchorBeforeTheFirstDrainOnlyChangesTheSnapshot() throws Exception {
             Subscription s = sub(byP(5), null);
             s.reanchor(new Window(cursor("r09"), null, 2));
-            assertThat(d(drain(s))).containsExactly("reset subscribe", "enter r10@0", "enter r11@1",
-                    "ready before=true after=true");
+            assertThat(d(drain(s)))
+                    .containsExactly("reset subscribe", "enter r10@0", "enter r11@1", "ready before=true after=true");
         }
     }
 
@@ -513,7 +578,7 @@ class FramesTest {
     void overflowResetsWithAFreshSnapshot() throws Exception {
         LocalBackend o = new LocalBackend(EngineOptions.defaults().withMaxQueued(3));
         fill(o, 10);
-        Subscription s = o.subscribe(byP(4), null, () -> { });
+        Subscription s = o.subscribe(byP(4), null, () -> {});
         Replica r = new Replica().apply(drain(s));
         o.put("t", "r01", obj("{'p':11}"), null);
         o.put("t", "r02", obj("{'p':21}"), null);
@@ -522,8 +587,14 @@ class FramesTest {
         o.put("t", "x", obj("{'p':1}"), null); // two more frames: over the limit
         o.put("t", "r00", obj("{'p':2}"), null);
         List<Frame> fs = drain(s);
-        assertThat(d(fs)).containsExactly("reset overflow", "enter x@0", "enter r00@1", "enter r01@2",
-                "enter r02@3", "ready before=false after=true");
+        assertThat(d(fs))
+                .containsExactly(
+                        "reset overflow",
+                        "enter x@0",
+                        "enter r00@1",
+                        "enter r01@2",
+                        "enter r02@3",
+                        "ready before=false after=true");
         r.apply(fs).assertEquals(o, byP(4));
         assertThat(r.items.get(1).json()).isEqualTo("{\"id\":\"r00\",\"p\":2}");
         // and it is live again afterwards
@@ -537,7 +608,7 @@ class FramesTest {
     void exactlyMaxQueuedFramesDoNotOverflow() throws Exception {
         LocalBackend o = new LocalBackend(EngineOptions.defaults().withMaxQueued(3));
         fill(o, 10);
-        Subscription s = o.subscribe(byP(4), null, () -> { });
+        Subscription s = o.subscribe(byP(4), null, () -> {});
         drain(s);
         o.put("t", "x", obj("{'p':1}"), null); // enter + leave
         o.put("t", "r01", obj("{'p':1}"), null); // update... or move
@@ -559,8 +630,7 @@ class FramesTest {
             p("r09", 1000);
             Subscription s = sub(byP(5), last);
             List<Frame> fs = drain(s);
-            assertThat(d(fs)).containsExactly("leave r00@0", "enter x@2",
-                    "ready before=false after=true resumed");
+            assertThat(d(fs)).containsExactly("leave r00@0", "enter x@2", "ready before=false after=true resumed");
             Replica r = new Replica(l.r().byEid.get(last)).apply(fs);
             r.assertEquals(b, byP(5));
             p("r01", 26);
@@ -597,8 +667,14 @@ class FramesTest {
             p("r01", 1000);
             Subscription third = sub(byP(5), snap.get(0).eid());
             List<Frame> all = drain(third);
-            assertThat(d(all)).containsExactly("enter r00@0", "enter r02@1", "enter r03@2", "enter r04@3",
-                    "enter r05@4", "ready before=false after=true resumed");
+            assertThat(d(all))
+                    .containsExactly(
+                            "enter r00@0",
+                            "enter r02@1",
+                            "enter r03@2",
+                            "enter r04@3",
+                            "enter r05@4",
+                            "ready before=false after=true resumed");
             new Replica().apply(all).assertEquals(b, byP(5));
         }
 
@@ -626,7 +702,9 @@ class FramesTest {
                 Query q = afterQ("r02", 5);
                 List<Frame> rest = drain(sub(q, fs.get(cut - 1).eid()));
                 assertThat(rest.get(0).op()).as("cut %d", cut).isNotEqualTo(Frame.Op.RESET);
-                assertThat(d(rest)).as("cut %d", cut).hasSize(fs.size() - cut + (cut == fs.size() ? 1 : 0))
+                assertThat(d(rest))
+                        .as("cut %d", cut)
+                        .hasSize(fs.size() - cut + (cut == fs.size() ? 1 : 0))
                         .endsWith("ready before=true after=true resumed");
                 r.apply(rest).assertEquals(b, q);
             }
@@ -639,8 +717,14 @@ class FramesTest {
             l.s().close();
             Query q = afterQ("r02", 4);
             List<Frame> fs = drain(sub(q, last));
-            assertThat(d(fs)).containsExactly("leave r02@2", "leave r01@1", "leave r00@0", "enter r05@2",
-                    "enter r06@3", "ready before=true after=true resumed");
+            assertThat(d(fs))
+                    .containsExactly(
+                            "leave r02@2",
+                            "leave r01@1",
+                            "leave r00@0",
+                            "enter r05@2",
+                            "enter r06@3",
+                            "ready before=true after=true resumed");
             new Replica(l.r().byEid.get(last)).apply(fs).assertEquals(b, q);
         }
 
@@ -658,7 +742,14 @@ class FramesTest {
             String eid = drainLastEid(l);
             int mid = eid.length() / 2;
             String flipped = eid.substring(0, mid) + (eid.charAt(mid) == 'A' ? 'B' : 'A') + eid.substring(mid + 1);
-            for (String bad : List.of(flipped, eid.substring(1), eid + "A", "", "~", "garbage!", "A".repeat(300),
+            for (String bad : List.of(
+                    flipped,
+                    eid.substring(1),
+                    eid + "A",
+                    "",
+                    "~",
+                    "garbage!",
+                    "A".repeat(300),
                     java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[30]))) {
                 assertResetSnapshot(sub(byP(5), bad), "resume_miss", byP(5));
             }
@@ -709,16 +800,21 @@ class FramesTest {
             String eid = drainLastEid(l);
             LocalBackend restarted = new LocalBackend(EngineOptions.defaults());
             fill(restarted, 20);
-            List<Frame> fs = drain(restarted.subscribe(byP(5), eid, () -> { }));
-            assertThat(d(fs)).startsWith("reset epoch").endsWith("ready before=false after=true").hasSize(7);
+            List<Frame> fs = drain(restarted.subscribe(byP(5), eid, () -> {}));
+            assertThat(d(fs))
+                    .startsWith("reset epoch")
+                    .endsWith("ready before=false after=true")
+                    .hasSize(7);
             assertThat(as(Frame.Reset.class, fs.get(0)).epoch())
-                    .isNotEqualTo(as(Frame.Reset.class, drain(sub(byP(5), null)).get(0)).epoch());
+                    .isNotEqualTo(as(Frame.Reset.class, drain(sub(byP(5), null)).get(0))
+                            .epoch());
             new Replica().apply(fs).assertEquals(restarted, byP(5));
 
             LocalBackend otherSecret = new LocalBackend(EngineOptions.defaults()
                     .withSecret("a-completely-different-secret!!".getBytes(StandardCharsets.UTF_8)));
             fill(otherSecret, 20);
-            assertThat(d(drain(otherSecret.subscribe(byP(5), eid, () -> { })).get(0))).isEqualTo("reset resume_miss");
+            assertThat(d(drain(otherSecret.subscribe(byP(5), eid, () -> {})).get(0)))
+                    .isEqualTo("reset resume_miss");
         }
 
         @Test
@@ -773,11 +869,12 @@ class FramesTest {
     void eidsWithMaximumLengthIdsAreShortOrUnresumable() throws Exception {
         LocalBackend m = new LocalBackend(EngineOptions.defaults());
         List<String> longIds = IntStream.range(0, 12)
-                .mapToObj(i -> String.format("%02d", i) + "x".repeat(126)).toList();
+                .mapToObj(i -> String.format("%02d", i) + "x".repeat(126))
+                .toList();
         for (int i = 0; i < longIds.size(); i++) {
             m.put("t", longIds.get(i), obj("{'p':" + (i * 10) + "}"), null);
         }
-        Subscription s = m.subscribe(byP(5), null, () -> { });
+        Subscription s = m.subscribe(byP(5), null, () -> {});
         List<Frame> fs = new ArrayList<>(drain(s));
         m.put("t", "y".repeat(128), obj("{'p':25}"), null);
         m.delete("t", longIds.get(0), null);
@@ -794,7 +891,7 @@ class FramesTest {
             r.apply(f);
             String eid = f.eid();
             assertThat(eid).as("%s", d(f)).matches("[\\x21-\\x7e]{1,200}");
-            Subscription again = m.subscribe(s.query(), eid, () -> { });
+            Subscription again = m.subscribe(s.query(), eid, () -> {});
             List<Frame> got = drain(again);
             again.close();
             if (eid.equals(Tokens.UNRESUMABLE)) {

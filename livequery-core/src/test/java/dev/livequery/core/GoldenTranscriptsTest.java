@@ -23,14 +23,19 @@ class GoldenTranscriptsTest {
             Files.writeString(GoldenTranscripts.FILE, fresh, StandardCharsets.UTF_8);
         }
         assertThat(Files.exists(GoldenTranscripts.FILE))
-                .as("%s is missing; write it with -Dlivequery.golden.write=true", GoldenTranscripts.FILE.toAbsolutePath())
+                .as(
+                        "%s is missing; write it with -Dlivequery.golden.write=true",
+                        GoldenTranscripts.FILE.toAbsolutePath())
                 .isTrue();
         assertThat(Files.readString(GoldenTranscripts.FILE, StandardCharsets.UTF_8))
-                .as("seed %d: the engine's frames changed since %s was generated; if that is intended, regenerate it"
-                        + " with -Dlivequery.golden.write=true and check the JS suite", GoldenTranscripts.SEED,
-                        GoldenTranscripts.FILE)
+                .as(
+                        "seed %d: the engine's frames changed since %s was generated; if that is intended, regenerate it"
+                                + " with -Dlivequery.golden.write=true and check the JS suite",
+                        GoldenTranscripts.SEED, GoldenTranscripts.FILE)
                 .isEqualTo(fresh);
-        assertThat(fresh.length()).as("small enough to review and ship in the repository").isLessThan(400_000);
+        assertThat(fresh.length())
+                .as("small enough to review and ship in the repository")
+                .isLessThan(400_000);
     }
 
     @Test
@@ -53,8 +58,13 @@ class GoldenTranscriptsTest {
                     ops.add(f.op().wire());
                     List<String> want = new ArrayList<>();
                     after.get(i).forEach(x -> want.add(x.textValue()));
-                    assertThat(replica.items().stream().map(x -> x.id() + "@" + x.version()).toList())
-                            .as("%s, after frame %d %s", where, i, step.get("frames").get(i)).isEqualTo(want);
+                    assertThat(replica.items().stream()
+                                    .map(x -> x.id() + "@" + x.version())
+                                    .toList())
+                            .as(
+                                    "%s, after frame %d %s",
+                                    where, i, step.get("frames").get(i))
+                            .isEqualTo(want);
                     frames++;
                 }
                 JsonNode expect = step.get("expect");
@@ -63,10 +73,16 @@ class GoldenTranscriptsTest {
                     JsonNode rows = expect.get("rows");
                     assertThat(items).as(where).hasSize(rows.size());
                     for (int i = 0; i < items.size(); i++) {
-                        assertThat(items.get(i).id()).as(where).isEqualTo(rows.get(i).get("id").textValue());
-                        assertThat(items.get(i).version()).as(where).isEqualTo(rows.get(i).get("version").longValue());
-                        assertThat(Oracle.sameJson(items.get(i).row(), rows.get(i).get("row")))
-                                .as("%s: row %s", where, items.get(i).id()).isTrue();
+                        assertThat(items.get(i).id())
+                                .as(where)
+                                .isEqualTo(rows.get(i).get("id").textValue());
+                        assertThat(items.get(i).version())
+                                .as(where)
+                                .isEqualTo(rows.get(i).get("version").longValue());
+                        assertThat(Oracle.sameJson(
+                                        items.get(i).row(), rows.get(i).get("row")))
+                                .as("%s: row %s", where, items.get(i).id())
+                                .isTrue();
                     }
                     expects++;
                 }

@@ -25,8 +25,10 @@ class IdempotencyMemoryTest {
         IdempotencyMemory m = new IdempotencyMemory(1_000, 10, now::get);
         assertThat(m.run("k", "d1", count())).isEqualTo(1);
         assertThat(m.run("k", "d1", count())).isEqualTo(1);
-        assertThatThrownBy(() -> m.run("k", "d2", count())).isInstanceOfSatisfying(LiveQueryException.class,
-                e -> assertThat(e.code()).isEqualTo(LiveQueryException.Code.IDEMPOTENCY_KEY_REUSED));
+        assertThatThrownBy(() -> m.run("k", "d2", count()))
+                .isInstanceOfSatisfying(
+                        LiveQueryException.class,
+                        e -> assertThat(e.code()).isEqualTo(LiveQueryException.Code.IDEMPOTENCY_KEY_REUSED));
         assertThat(runs).hasValue(1);
     }
 
@@ -34,8 +36,9 @@ class IdempotencyMemoryTest {
     void aRefusedWriteIsNotRemembered() throws LiveQueryException {
         IdempotencyMemory m = new IdempotencyMemory(1_000, 10, now::get);
         assertThatThrownBy(() -> m.run("k", "d1", () -> {
-            throw new LiveQueryException(LiveQueryException.Code.NOT_FOUND, "no");
-        })).isInstanceOf(LiveQueryException.class);
+                    throw new LiveQueryException(LiveQueryException.Code.NOT_FOUND, "no");
+                }))
+                .isInstanceOf(LiveQueryException.class);
         assertThat(m.size()).isZero();
         assertThat(m.run("k", "d2", count())).isEqualTo(1); // another request may take the key now
     }

@@ -33,7 +33,7 @@ class LocalBackendTest {
     @BeforeEach
     void setUp() throws Exception {
         b = new LocalBackend(EngineOptions.defaults());
-        watcher = b.subscribe(query("{'table':'t','limit':100}"), null, () -> { });
+        watcher = b.subscribe(query("{'table':'t','limit':100}"), null, () -> {});
         assertThat(d(drain(watcher))).containsExactly("reset subscribe", "ready before=false after=false");
     }
 
@@ -121,7 +121,9 @@ class LocalBackendTest {
 
     @Test
     void ifMatchOnAnAbsentRowIsAMismatch() throws Exception {
-        assertThat(fails(VERSION_MISMATCH, () -> b.put("t", "new", obj("{}"), 1L)).getMessage()).contains("absent");
+        assertThat(fails(VERSION_MISMATCH, () -> b.put("t", "new", obj("{}"), 1L))
+                        .getMessage())
+                .contains("absent");
         fails(NOT_FOUND, () -> b.get("t", "new"));
         long v = b.put("t", "gone", obj("{}"), null).version();
         b.delete("t", "gone", null);
@@ -147,7 +149,8 @@ class LocalBackendTest {
 
     @Test
     void patchMergesTopLevelFieldsAndNullRemoves() throws Exception {
-        long v1 = b.put("t", "a", obj("{'keep':1,'drop':2,'o':{'a':1,'b':2},'n':5}"), null).version();
+        long v1 = b.put("t", "a", obj("{'keep':1,'drop':2,'o':{'a':1,'b':2},'n':5}"), null)
+                .version();
         WriteResult w = b.patch("t", "a", obj("{'drop':null,'o':{'b':3},'n':6,'added':[1,{'x':null}]}"), null);
         assertThat(w.version()).isGreaterThan(v1);
         assertThat(w.deleted()).isFalse();
@@ -165,7 +168,9 @@ class LocalBackendTest {
 
     @Test
     void patchOnAnAbsentRowIsNotFound() throws Exception {
-        assertThat(fails(NOT_FOUND, () -> b.patch("t", "nope", obj("{'x':1}"), null)).getMessage()).contains("nope");
+        assertThat(fails(NOT_FOUND, () -> b.patch("t", "nope", obj("{'x':1}"), null))
+                        .getMessage())
+                .contains("nope");
         fails(NOT_FOUND, () -> b.get("t", "nope"));
         b.put("t", "gone", obj("{}"), null);
         b.delete("t", "gone", null);
@@ -179,7 +184,9 @@ class LocalBackendTest {
         b.put("t", "a", obj("{'x':1}"), null);
         drain(watcher);
         Map<String, String> before = snapshot();
-        assertThat(fails(BAD_REQUEST, () -> b.patch("t", "a", obj("{'id':'b'}"), null)).getMessage()).contains("id");
+        assertThat(fails(BAD_REQUEST, () -> b.patch("t", "a", obj("{'id':'b'}"), null))
+                        .getMessage())
+                .contains("id");
         fails(BAD_REQUEST, () -> b.patch("t", "a", obj("{'id':null}"), null));
         fails(BAD_REQUEST, () -> b.patch("t", "a", obj("{'id':1,'x':2}"), null));
         assertThat(snapshot()).isEqualTo(before);
@@ -193,7 +200,8 @@ class LocalBackendTest {
 
     @Test
     void deleteOrGetOfAnAbsentRowIsNotFound() throws Exception {
-        assertThat(fails(NOT_FOUND, () -> b.delete("t", "nope", null)).getMessage()).contains("nope");
+        assertThat(fails(NOT_FOUND, () -> b.delete("t", "nope", null)).getMessage())
+                .contains("nope");
         assertThat(fails(NOT_FOUND, () -> b.get("t", "nope")).getMessage()).contains("nope");
         b.put("t", "a", obj("{}"), null);
         b.delete("t", "a", null);
@@ -209,8 +217,9 @@ class LocalBackendTest {
         ObjectNode row = obj("{'n':{'deep':[1,2.50,{'x':1e400}]},'f':1.0,'big':9007199254740993,'e':1E+2}");
         b.put("t", "a", row, null);
         Row r = b.get("t", "a");
-        assertThat(r.json()).isEqualTo("{\"id\":\"a\",\"n\":{\"deep\":[1,2.50,{\"x\":1E+400}]},\"f\":1.0,"
-                + "\"big\":9007199254740993,\"e\":1E+2}");
+        assertThat(r.json())
+                .isEqualTo("{\"id\":\"a\",\"n\":{\"deep\":[1,2.50,{\"x\":1E+400}]},\"f\":1.0,"
+                        + "\"big\":9007199254740993,\"e\":1E+2}");
     }
 
     // ---- batch ----------------------------------------------------------------------------------
@@ -241,10 +250,10 @@ class LocalBackendTest {
         drain(watcher);
         Map<String, String> before = snapshot();
         List<List<ObjectNode>> bad = List.of(
-                List.of(obj("{'id':'n1'}"), obj("{'x':1}")),                 // no id
-                List.of(obj("{'id':'n1'}"), obj("{'id':7}")),                // non-string id
-                List.of(obj("{'id':'n1'}"), obj("{'id':''}")),               // empty id
-                List.of(obj("{'id':'n1'}"), obj("{'id':'a\\u0000b'}")),      // control character
+                List.of(obj("{'id':'n1'}"), obj("{'x':1}")), // no id
+                List.of(obj("{'id':'n1'}"), obj("{'id':7}")), // non-string id
+                List.of(obj("{'id':'n1'}"), obj("{'id':''}")), // empty id
+                List.of(obj("{'id':'n1'}"), obj("{'id':'a\\u0000b'}")), // control character
                 List.of(obj("{'id':'n1'}"), obj("{'id':'" + "x".repeat(129) + "'}")),
                 List.of(obj("{'id':'a','x':2}"), obj("{'id':'n1'}"), obj("{'id':'a','x':3}"))); // duplicate
         for (List<ObjectNode> ups : bad) {
@@ -260,14 +269,18 @@ class LocalBackendTest {
         b.put("t", "d", obj("{'x':1}"), null);
         drain(watcher);
         Map<String, String> before = snapshot();
-        LiveQueryException e = fails(NOT_FOUND,
+        LiveQueryException e = fails(
+                NOT_FOUND,
                 () -> b.batch("t", List.of(obj("{'id':'a','x':2}"), obj("{'id':'new'}")), List.of("d", "absent")));
         assertThat(e.getMessage()).contains("absent").contains("nothing in the batch was applied");
         assertThat(snapshot()).isEqualTo(before);
         fails(NOT_FOUND, () -> b.get("t", "new"));
         assertNoFrames();
         // the next write still gets a version above everything before
-        long max = before.values().stream().mapToLong(s -> Long.parseLong(s.split(" ")[0])).max().orElseThrow();
+        long max = before.values().stream()
+                .mapToLong(s -> Long.parseLong(s.split(" ")[0]))
+                .max()
+                .orElseThrow();
         assertThat(b.put("t", "z", obj("{}"), null).version()).isGreaterThan(max);
     }
 
@@ -277,7 +290,8 @@ class LocalBackendTest {
         drain(watcher);
         Map<String, String> before = snapshot();
         assertThat(fails(BAD_REQUEST, () -> b.batch("t", List.of(obj("{'id':'x'}"), obj("{'id':'x'}")), List.of()))
-                .getMessage()).contains("'x' appears twice");
+                        .getMessage())
+                .contains("'x' appears twice");
         fails(BAD_REQUEST, () -> b.batch("t", List.of(obj("{'id':'a'}")), List.of("a")));
         fails(BAD_REQUEST, () -> b.batch("t", List.of(), List.of("a", "a")));
         assertThat(snapshot()).isEqualTo(before);
@@ -295,7 +309,8 @@ class LocalBackendTest {
 
     @Test
     void bodyIdMustMatch() throws Exception {
-        assertThat(fails(BAD_REQUEST, () -> b.put("t", "a", obj("{'id':'b','x':1}"), null)).getMessage())
+        assertThat(fails(BAD_REQUEST, () -> b.put("t", "a", obj("{'id':'b','x':1}"), null))
+                        .getMessage())
                 .contains("differs");
         fails(BAD_REQUEST, () -> b.put("t", "5", obj("{'id':5}"), null));
         fails(BAD_REQUEST, () -> b.put("t", "a", obj("{'id':null}"), null));
@@ -327,7 +342,8 @@ class LocalBackendTest {
         String over = "i".repeat(129);
         assertThat(b.put("t", max, obj("{}"), null).id()).isEqualTo(max);
         assertThat(b.get("t", max).id()).isEqualTo(max);
-        assertThat(fails(BAD_REQUEST, () -> b.put("t", over, obj("{}"), null)).getMessage()).contains("1..128");
+        assertThat(fails(BAD_REQUEST, () -> b.put("t", over, obj("{}"), null)).getMessage())
+                .contains("1..128");
         fails(BAD_REQUEST, () -> b.get("t", over));
         fails(BAD_REQUEST, () -> b.delete("t", over, null));
         // non-ASCII and symbols are fine
@@ -344,16 +360,18 @@ class LocalBackendTest {
         LocalBackend only = new LocalBackend(EngineOptions.defaults().withTables(Set.of("a")));
         only.put("a", "r", obj("{}"), null);
         assertThat(ids(only.query(query("{'table':'a','limit':5}")))).containsExactly("r");
-        only.subscribe(query("{'table':'a','limit':5}"), null, () -> { }).close();
+        only.subscribe(query("{'table':'a','limit':5}"), null, () -> {}).close();
 
-        assertThat(fails(UNKNOWN_TABLE, () -> only.put("b", "r", obj("{}"), null)).getMessage()).contains("'b'");
+        assertThat(fails(UNKNOWN_TABLE, () -> only.put("b", "r", obj("{}"), null))
+                        .getMessage())
+                .contains("'b'");
         fails(UNKNOWN_TABLE, () -> only.patch("b", "r", obj("{}"), null));
         fails(UNKNOWN_TABLE, () -> only.delete("b", "r", null));
         fails(UNKNOWN_TABLE, () -> only.get("b", "r"));
         fails(UNKNOWN_TABLE, () -> only.batch("b", List.of(obj("{'id':'r'}")), List.of()));
         fails(UNKNOWN_TABLE, () -> only.query(query("{'table':'b','limit':5}")));
-        fails(UNKNOWN_TABLE, () -> only.subscribe(query("{'table':'b','limit':5}"), null, () -> { }));
-        fails(UNKNOWN_TABLE, () -> only.subscribe(query("{'table':'b','limit':5}"), "some-token", () -> { }));
+        fails(UNKNOWN_TABLE, () -> only.subscribe(query("{'table':'b','limit':5}"), null, () -> {}));
+        fails(UNKNOWN_TABLE, () -> only.subscribe(query("{'table':'b','limit':5}"), "some-token", () -> {}));
         assertThat(only.gauges()).containsEntry("tables", 1L).containsEntry("subscriptions", 0L);
     }
 
@@ -403,7 +421,8 @@ class LocalBackendTest {
         ((ObjectNode) patch.get("o")).put("k", "changed");
         ((ArrayNode) patch.get("y")).add(2);
         patch.put("z", 1);
-        assertThat(b.get("t", "a").json()).isEqualTo("{\"id\":\"a\",\"x\":1,\"list\":[1],\"o\":{\"k\":\"p\"},\"y\":[1]}");
+        assertThat(b.get("t", "a").json())
+                .isEqualTo("{\"id\":\"a\",\"x\":1,\"list\":[1],\"o\":{\"k\":\"p\"},\"y\":[1]}");
 
         ObjectNode up = obj("{'id':'b','o':{'k':1}}");
         b.batch("t", List.of(up), List.of());
@@ -413,10 +432,12 @@ class LocalBackendTest {
 
         List<Frame> fs = drain(watcher);
         assertThat(d(fs)).containsExactly("enter a@0", "update a@0", "enter b@1");
-        assertThat(as(Frame.Placed.class, fs.get(0)).row().json()).isEqualTo("{\"id\":\"a\",\"x\":1,\"list\":[1],\"o\":{\"k\":\"v\"}}");
+        assertThat(as(Frame.Placed.class, fs.get(0)).row().json())
+                .isEqualTo("{\"id\":\"a\",\"x\":1,\"list\":[1],\"o\":{\"k\":\"v\"}}");
         assertThat(as(Frame.Placed.class, fs.get(2)).row().json()).isEqualTo("{\"id\":\"b\",\"o\":{\"k\":1}}");
         // the filter saw the stored value, not the caller's later edit
-        assertThat(ids(b.query(query("{'table':'t','where':{'x':1},'limit':9}")))).containsExactly("a");
+        assertThat(ids(b.query(query("{'table':'t','where':{'x':1},'limit':9}"))))
+                .containsExactly("a");
     }
 
     // ---- lifecycle ------------------------------------------------------------------------------
@@ -430,13 +451,13 @@ class LocalBackendTest {
         fails(UNAVAILABLE, () -> b.put("t", "a", obj("{}"), null));
         fails(UNAVAILABLE, () -> b.get("t", "a"));
         fails(UNAVAILABLE, () -> b.query(query("{'table':'t','limit':1}")));
-        fails(UNAVAILABLE, () -> b.subscribe(query("{'table':'t','limit':1}"), null, () -> { }));
+        fails(UNAVAILABLE, () -> b.subscribe(query("{'table':'t','limit':1}"), null, () -> {}));
     }
 
     @Test
     void gaugesCountViewsSharedPerShape() throws Exception {
-        Subscription s1 = b.subscribe(query("{'table':'t','where':{'a':1,'b':2},'limit':5}"), null, () -> { });
-        Subscription s2 = b.subscribe(query("{'table':'t','where':{'b':2,'a':1.0},'limit':50}"), null, () -> { });
+        Subscription s1 = b.subscribe(query("{'table':'t','where':{'a':1,'b':2},'limit':5}"), null, () -> {});
+        Subscription s2 = b.subscribe(query("{'table':'t','where':{'b':2,'a':1.0},'limit':50}"), null, () -> {});
         assertThat(b.gauges()).containsEntry("views", 2L).containsEntry("subscriptions", 3L);
         s1.close();
         s1.close();

@@ -20,16 +20,20 @@ class NestedTokenSizeTest {
             b.put("t", id, obj("{\"n\":" + i + "}"), null);
         }
         Query q = query("{\"table\":\"t\",\"order\":[{\"field\":\"n\"}],\"limit\":10}");
-        Subscription s = b.subscribe(q, null, () -> { });
+        Subscription s = b.subscribe(q, null, () -> {});
         drain(s);
         s.reanchor(new Window(null, null, 30));
         List<Frame> grow = drain(s);
         s.close();
         String cut = grow.get(3).eid(); // a PartialSplice token: cut inside the reanchor
         for (int i = 0; i < 5; i++) {
-            b.put("t", ("row-%02d-".formatted(i) + "x".repeat(40)).substring(0, 32), obj("{\"n\":" + (100 + i) + "}"), null);
+            b.put(
+                    "t",
+                    ("row-%02d-".formatted(i) + "x".repeat(40)).substring(0, 32),
+                    obj("{\"n\":" + (100 + i) + "}"),
+                    null);
         }
-        Subscription t = b.subscribe(q.withWindow(new Window(null, null, 30)), cut, () -> { });
+        Subscription t = b.subscribe(q.withWindow(new Window(null, null, 30)), cut, () -> {});
         List<Frame> resumed = drain(t);
         t.close();
         assertThat(as(Frame.Ready.class, resumed.getLast()).resumed()).isTrue();
@@ -38,7 +42,8 @@ class NestedTokenSizeTest {
             assertThat(f.eid().length()).isLessThanOrEqualTo(Tokens.MAX_LENGTH);
         }
         // and one of them resumes again
-        Subscription u = b.subscribe(q.withWindow(new Window(null, null, 30)), resumed.getFirst().eid(), () -> { });
+        Subscription u = b.subscribe(
+                q.withWindow(new Window(null, null, 30)), resumed.getFirst().eid(), () -> {});
         assertThat(as(Frame.Ready.class, drain(u).getLast()).resumed()).isTrue();
         u.close();
     }

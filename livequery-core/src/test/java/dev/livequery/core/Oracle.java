@@ -20,19 +20,15 @@ import java.util.Map;
  * cursor string came from), so the oracle never decodes a cursor.
  */
 final class Oracle {
-    private Oracle() {
-    }
+    private Oracle() {}
 
     /** One stored row: the server's version and the object as written (it includes "id"). */
-    record Stored(String id, long version, ObjectNode data) {
-    }
+    record Stored(String id, long version, ObjectNode data) {}
 
     /** A shape as the query JSON spells it: where (null = all) and order keys. */
-    record ShapeSpec(String table, ObjectNode where, List<SortKey> order) {
-    }
+    record ShapeSpec(String table, ObjectNode where, List<SortKey> order) {}
 
-    record SortKey(String field, boolean desc) {
-    }
+    record SortKey(String field, boolean desc) {}
 
     /** A window of one shape: contents in order plus the has_more flags. */
     record Slice(List<Stored> rows, boolean hasMoreBefore, boolean hasMoreAfter) {
@@ -45,8 +41,7 @@ final class Oracle {
      * The window parameters with the cursor replaced by the row image it was taken from: {@code
      * after} / {@code before} are null or a row object, never both.
      */
-    record Anchor(ObjectNode after, ObjectNode before, int limit) {
-    }
+    record Anchor(ObjectNode after, ObjectNode before, int limit) {}
 
     // ---- §1 value order: missing < null < false < true < numbers < strings ------------------------
 
@@ -274,7 +269,8 @@ final class Oracle {
             if (a.isIntegralNumber() != b.isIntegralNumber()) {
                 return false;
             }
-            return a.isIntegralNumber() ? a.bigIntegerValue().equals(b.bigIntegerValue())
+            return a.isIntegralNumber()
+                    ? a.bigIntegerValue().equals(b.bigIntegerValue())
                     : exact(a).equals(exact(b)); // BigDecimal.equals: scale counts, 1.0 != 1.00
         }
         return a.equals(b);

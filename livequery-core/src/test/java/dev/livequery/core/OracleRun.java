@@ -57,7 +57,9 @@ final class OracleRun {
      *     since the token: the client briefly shows it).
      * </ul>
      */
-    static final Set<String> LENIENT = Set.of(System.getProperty("livequery.oracle.lenient", "").split(","));
+    static final Set<String> LENIENT =
+            Set.of(System.getProperty("livequery.oracle.lenient", "").split(","));
+
     static final boolean LENIENT_SPLICE_HORIZON = LENIENT.contains("spliceHorizon");
     static final boolean LENIENT_RESEND = LENIENT.contains("resend");
     static final boolean LENIENT_TRANSIENT = LENIENT.contains("transient");
@@ -85,14 +87,18 @@ final class OracleRun {
     }
 
     /** What a client knew right after applying the frame that carried an eid. */
-    record Saved(Replica replica, Window window, long changesWhenQueueLastEmpty, long writesAtDrain, String kind) {
-    }
+    record Saved(Replica replica, Window window, long changesWhenQueueLastEmpty, long writesAtDrain, String kind) {}
 
     /** A state the window may legitimately show at a {@code ready}: table contents and window. */
-    record Expect(List<Stored> table, Window window) {
-    }
+    record Expect(List<Stored> table, Window window) {}
 
-    enum First { SUBSCRIBE, RESUMED, RESUME_MISS, RESUMED_OR_MISS, NONE }
+    enum First {
+        SUBSCRIBE,
+        RESUMED,
+        RESUME_MISS,
+        RESUMED_OR_MISS,
+        NONE
+    }
 
     /** One client: a subscription, the replica fed from it and the client's eid history. */
     final class Client {
@@ -103,6 +109,7 @@ final class OracleRun {
         Replica replica = new Replica();
         /** eids in the order applied, over every (re)connection of this client. */
         final List<String> eids;
+
         final Map<String, Saved> saved;
         volatile boolean woken;
         boolean knownEmpty;
@@ -110,6 +117,7 @@ final class OracleRun {
         long writesWhenEmpty;
         /** Oracle states since the queue was last known empty; a ready must match one, in order. */
         List<Expect> pending = new ArrayList<>();
+
         int matched;
         First first = First.NONE;
         boolean expectResumedReady;
@@ -156,10 +164,12 @@ final class OracleRun {
     private final StringBuilder trace = new StringBuilder();
     /** Writes (a batch counts once) and row changes (a batch counts per row), for the horizon. */
     private long writes;
+
     private long changes;
     private int nextClient;
     /** What this run exercised, counted by the property test (so a weak generator shows). */
     final Set<String> events = new TreeSet<>();
+
     private int stepNo;
 
     OracleRun(OracleScenario s) {
@@ -199,8 +209,11 @@ final class OracleRun {
 
     void run() {
         try {
-            trace("options: maxQueued=%d horizon=%s eagerDrain=%s", options.maxQueued(),
-                    s.horizon() > 0 ? s.horizon() + " changes, 0 s, max " + s.horizon() : "default", s.eagerDrain());
+            trace(
+                    "options: maxQueued=%d horizon=%s eagerDrain=%s",
+                    options.maxQueued(),
+                    s.horizon() > 0 ? s.horizon() + " changes, 0 s, max " + s.horizon() : "default",
+                    s.eagerDrain());
             for (OracleScenario.ShapePick p : s.shapes()) {
                 addShape(OracleScenario.WHERES[p.where()], OracleScenario.ORDERS[p.order()]);
             }
@@ -222,8 +235,8 @@ final class OracleRun {
                 oneShot(sh, new Window(null, null, 100));
             }
         } catch (Throwable t) {
-            throw new AssertionError(t.getMessage() + "\n---- trace (what the test did, frames without eids):\n"
-                    + trace, t);
+            throw new AssertionError(
+                    t.getMessage() + "\n---- trace (what the test did, frames without eids):\n" + trace, t);
         } finally {
             for (Client c : clients) {
                 if (c.sub != null) {
@@ -242,9 +255,12 @@ final class OracleRun {
         ObjectNode w = json(where);
         List<SortKey> keys = new ArrayList<>();
         for (JsonNode k : value(order)) {
-            keys.add(new SortKey(k.get("field").textValue(), k.path("dir").asText("asc").equals("desc")));
+            keys.add(new SortKey(
+                    k.get("field").textValue(), k.path("dir").asText("asc").equals("desc")));
         }
-        ShapeInfo sh = new ShapeInfo(shapes.size(), new Oracle.ShapeSpec(TABLE, w.isEmpty() ? null : w, keys),
+        ShapeInfo sh = new ShapeInfo(
+                shapes.size(),
+                new Oracle.ShapeSpec(TABLE, w.isEmpty() ? null : w, keys),
                 "where " + where + " order " + order);
         shapes.add(sh);
         trace("shape S%d: %s", sh.no, sh.text);
@@ -258,9 +274,16 @@ final class OracleRun {
             case Patch p -> patch(p);
             case Delete d -> delete(d);
             case Batch b -> batch(b);
-            case Subscribe sub -> subscribe(shapes.get(sub.shape() % shapes.size()),
-                    window(shapes.get(sub.shape() % shapes.size()), sub.anchor(), sub.cursor(), sub.limit()), null,
-                    null, null, First.SUBSCRIBE, null, false);
+            case Subscribe sub ->
+                subscribe(
+                        shapes.get(sub.shape() % shapes.size()),
+                        window(shapes.get(sub.shape() % shapes.size()), sub.anchor(), sub.cursor(), sub.limit()),
+                        null,
+                        null,
+                        null,
+                        First.SUBSCRIBE,
+                        null,
+                        false);
             case Reanchor r -> reanchor(r);
             case Drain d -> {
                 if (!clients.isEmpty()) {
@@ -319,7 +342,8 @@ final class OracleRun {
         }
         if (ifMatch != null && ifMatch != cur.version()) {
             trace("put %s %s if-match %d (wrong)", id, row, ifMatch);
-            expectError(LiveQueryException.Code.VERSION_MISMATCH,
+            expectError(
+                    LiveQueryException.Code.VERSION_MISMATCH,
                     () -> backend.put(TABLE, id, row.deepCopy(), cur.version() + 1000));
             return;
         }
@@ -396,7 +420,8 @@ final class OracleRun {
         if (ups.isEmpty() && dels.isEmpty()) {
             return;
         }
-        List<ObjectNode> upList = ups.values().stream().map(ObjectNode::deepCopy).toList();
+        List<ObjectNode> upList =
+                ups.values().stream().map(ObjectNode::deepCopy).toList();
         List<WriteResult> rs = backend.batch(TABLE, upList, List.copyOf(dels));
         trace("batch upsert %s delete %s -> %s", ups.values(), dels, rs);
         assertThat(rs).as("batch results").hasSize(ups.size() + dels.size());
@@ -415,7 +440,8 @@ final class OracleRun {
         assertThat(r.deleted()).as("write result deleted flag for %s", id).isEqualTo(row == null);
         Long last = lastVersion.get(id);
         if (last != null) {
-            assertThat(r.version()).as("versions of %s strictly increase, also across deletes", id)
+            assertThat(r.version())
+                    .as("versions of %s strictly increase, also across deletes", id)
                     .isGreaterThan(last);
         } else {
             assertThat(r.version()).as("versions are positive").isPositive();
@@ -470,8 +496,10 @@ final class OracleRun {
     }
 
     Anchor anchor(ShapeInfo sh, Window w) {
-        return new Anchor(w.after() == null ? null : image(sh, w.after()),
-                w.before() == null ? null : image(sh, w.before()), w.limit());
+        return new Anchor(
+                w.after() == null ? null : image(sh, w.after()),
+                w.before() == null ? null : image(sh, w.before()),
+                w.limit());
     }
 
     private static ObjectNode image(ShapeInfo sh, String cursor) {
@@ -501,7 +529,8 @@ final class OracleRun {
             sh.cursors.add(cursor);
         } else {
             assertThat(Oracle.samePosition(sh.spec, known, image))
-                    .as("cursor %s names two positions in S%d: %s and %s", cursor, sh.no, known, image).isTrue();
+                    .as("cursor %s names two positions in S%d: %s and %s", cursor, sh.no, known, image)
+                    .isTrue();
         }
     }
 
@@ -537,8 +566,16 @@ final class OracleRun {
 
     // ---- subscriptions ---------------------------------------------------------------------------
 
-    private Client subscribe(ShapeInfo sh, Window w, String resume, Client history, Replica start, First first,
-            String tokenInfo, boolean fromSplice) throws LiveQueryException {
+    private Client subscribe(
+            ShapeInfo sh,
+            Window w,
+            String resume,
+            Client history,
+            Replica start,
+            First first,
+            String tokenInfo,
+            boolean fromSplice)
+            throws LiveQueryException {
         if (history == null && clients.size() >= MAX_CLIENTS) {
             return null;
         }
@@ -554,8 +591,12 @@ final class OracleRun {
                 c.heldAtResume.add(i.id() + "@" + i.version());
             }
         }
-        trace("subscribe %s S%d %s%s", c, sh.no, describe(sh, w), resume == null ? ""
-                : " resume " + tokenInfo + " expecting " + first + ", client holds " + c.replica);
+        trace(
+                "subscribe %s S%d %s%s",
+                c,
+                sh.no,
+                describe(sh, w),
+                resume == null ? "" : " resume " + tokenInfo + " expecting " + first + ", client holds " + c.replica);
         Client self = c;
         c.sub = backend.subscribe(query(sh, w), resume, () -> self.woken = true);
         clients.add(c);
@@ -579,7 +620,9 @@ final class OracleRun {
         c.inReanchor = true;
         c.window = w;
         c.pending.add(new Expect(table(), w));
-        assertThat(c.sub.query().window()).as("Subscription.query() after reanchor").isEqualTo(w);
+        assertThat(c.sub.query().window())
+                .as("Subscription.query() after reanchor")
+                .isEqualTo(w);
         if (!quiet) {
             return; // frames of earlier changes are still queued; the splice is checked at the next drain
         }
@@ -593,12 +636,15 @@ final class OracleRun {
         events.add("reanchor splice checked");
         for (Frame f : frames) {
             switch (f) {
-                case Frame.Enter e -> assertThat(!old.contains(e.id()) && now.contains(e.id()))
-                        .as("reanchor %s -> %s re-sent or wrongly entered %s", old, now, e.id()).isTrue();
-                case Frame.Leave l -> assertThat(old.contains(l.id()) && !now.contains(l.id()))
-                        .as("reanchor %s -> %s removed a row that stays: %s", old, now, l.id()).isTrue();
-                case Frame.Ready ready -> {
-                }
+                case Frame.Enter e ->
+                    assertThat(!old.contains(e.id()) && now.contains(e.id()))
+                            .as("reanchor %s -> %s re-sent or wrongly entered %s", old, now, e.id())
+                            .isTrue();
+                case Frame.Leave l ->
+                    assertThat(old.contains(l.id()) && !now.contains(l.id()))
+                            .as("reanchor %s -> %s removed a row that stays: %s", old, now, l.id())
+                            .isTrue();
+                case Frame.Ready ready -> {}
                 default -> fail("reanchor %s -> %s sent %s for a row that stays", old, now, fmt(f));
             }
         }
@@ -618,7 +664,8 @@ final class OracleRun {
         Client from = c;
         int mode = r.token();
         if (mode == 2) {
-            List<Client> same = clients.stream().filter(o -> o != c && o.shape == c.shape && !o.eids.isEmpty())
+            List<Client> same = clients.stream()
+                    .filter(o -> o != c && o.shape == c.shape && !o.eids.isEmpty())
                     .toList();
             if (same.isEmpty()) {
                 mode = 1;
@@ -627,8 +674,9 @@ final class OracleRun {
             }
         }
         if (mode == 4) {
-            List<Client> other = clients.stream().filter(o -> !o.eids.isEmpty()
-                    && !o.shape.spec.equals(c.shape.spec)).toList();
+            List<Client> other = clients.stream()
+                    .filter(o -> !o.eids.isEmpty() && !o.shape.spec.equals(c.shape.spec))
+                    .toList();
             if (other.isEmpty()) {
                 mode = 3;
             } else {
@@ -645,7 +693,9 @@ final class OracleRun {
             // an eid a client cut off inside a snapshot or a multi-frame change would hold
             Client f = from;
             List<Integer> rowFrames = java.util.stream.IntStream.range(0, f.eids.size())
-                    .filter(i -> !f.saved.get(f.eids.get(i)).kind().equals("ready")).boxed().toList();
+                    .filter(i -> !f.saved.get(f.eids.get(i)).kind().equals("ready"))
+                    .boxed()
+                    .toList();
             mode = 1;
             if (!rowFrames.isEmpty()) {
                 int i = rowFrames.get(r.pick() % rowFrames.size());
@@ -685,7 +735,8 @@ final class OracleRun {
             // count the changes since then both ways (a batch as one change and as one per row).
             long atMost = changes - saved.changesWhenQueueLastEmpty();
             long atLeast = writes - saved.writesAtDrain();
-            first = atMost <= options.horizonChanges() ? First.RESUMED
+            first = atMost <= options.horizonChanges()
+                    ? First.RESUMED
                     : atLeast > options.maxHistory() ? First.RESUME_MISS : First.RESUMED_OR_MISS;
             if (first == First.RESUMED && (fromSplice || LENIENT_SPLICE_HORIZON)) {
                 first = First.RESUMED_OR_MISS; // documented deviation, see Client.resumedFromSplice
@@ -719,7 +770,9 @@ final class OracleRun {
 
     List<Frame> drain(Client c, int max) {
         if (c.knownEmpty && c.sub.queued() > 0) {
-            assertThat(c.woken).as("%s: frames queued after an empty queue, but wakeup was not called", c).isTrue();
+            assertThat(c.woken)
+                    .as("%s: frames queued after an empty queue, but wakeup was not called", c)
+                    .isTrue();
         }
         List<Frame> out = new ArrayList<>();
         int n = c.sub.drain(out, max);
@@ -762,28 +815,39 @@ final class OracleRun {
         String eid = f.eid();
         assertThat(eid).as("every frame from the engine carries an eid: %s", f).isNotNull();
         assertThat(eid.length()).as("eid at most 200 bytes").isLessThanOrEqualTo(200);
-        assertThat(eid.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)).as("eid is printable ASCII: %s", eid).isTrue();
+        assertThat(eid.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f))
+                .as("eid is printable ASCII: %s", eid)
+                .isTrue();
         switch (c.first) {
             case SUBSCRIBE -> {
                 assertThat(f.op()).as("%s: first frame of a subscription", c).isEqualTo(Frame.Op.RESET);
-                assertThat(((Frame.Reset) f).cause()).as("%s: first reset cause", c).isEqualTo("subscribe");
+                assertThat(((Frame.Reset) f).cause())
+                        .as("%s: first reset cause", c)
+                        .isEqualTo("subscribe");
             }
             case RESUME_MISS -> {
-                assertThat(f.op()).as("%s: first frame after a resume that must miss", c).isEqualTo(Frame.Op.RESET);
-                assertThat(((Frame.Reset) f).cause()).as("%s: reset cause after a resume that must miss", c).isEqualTo("resume_miss");
+                assertThat(f.op())
+                        .as("%s: first frame after a resume that must miss", c)
+                        .isEqualTo(Frame.Op.RESET);
+                assertThat(((Frame.Reset) f).cause())
+                        .as("%s: reset cause after a resume that must miss", c)
+                        .isEqualTo("resume_miss");
             }
             case RESUMED -> {
                 if (f.op() == Frame.Op.RESET) {
                     // a resume within the horizon is never a reset; only a tiny queue may overflow
                     assertThat(s.maxQueued() > 0 && "overflow".equals(((Frame.Reset) f).cause()))
-                            .as("%s: resume within the horizon answered with %s", c, fmt(f)).isTrue();
+                            .as("%s: resume within the horizon answered with %s", c, fmt(f))
+                            .isTrue();
                 } else {
                     c.expectResumedReady = true;
                 }
             }
             case RESUMED_OR_MISS -> {
                 if (f.op() == Frame.Op.RESET) {
-                    assertThat(((Frame.Reset) f).cause()).as("%s: reset cause after a resume", c).isIn("resume_miss", "overflow");
+                    assertThat(((Frame.Reset) f).cause())
+                            .as("%s: reset cause after a resume", c)
+                            .isIn("resume_miss", "overflow");
                 } else {
                     c.expectResumedReady = true;
                 }
@@ -791,7 +855,8 @@ final class OracleRun {
             case NONE -> {
                 if (f.op() == Frame.Op.RESET) {
                     assertThat(s.maxQueued() > 0 && "overflow".equals(((Frame.Reset) f).cause()))
-                            .as("%s: unexpected %s (queue limit %d)", c, fmt(f), options.maxQueued()).isTrue();
+                            .as("%s: unexpected %s (queue limit %d)", c, fmt(f), options.maxQueued())
+                            .isTrue();
                 }
             }
         }
@@ -805,7 +870,9 @@ final class OracleRun {
                 c.snapshotIndex = -1;
             } else {
                 assertThat(f.op()).as("%s: inside a snapshot", c).isEqualTo(Frame.Op.ENTER);
-                assertThat(((Frame.Enter) f).newIndex()).as("%s: snapshot enter index", c).isEqualTo(c.snapshotIndex++);
+                assertThat(((Frame.Enter) f).newIndex())
+                        .as("%s: snapshot enter index", c)
+                        .isEqualTo(c.snapshotIndex++);
             }
         }
         if (c.expectResumedReady && f.op() == Frame.Op.ENTER) {
@@ -814,14 +881,16 @@ final class OracleRun {
         if (c.expectResumedReady && f.op() == Frame.Op.LEAVE && !LENIENT_TRANSIENT && !c.resumedFromSplice) {
             // "only the frames that turn its window into the current one": a row the splice
             // itself entered never has to leave again in the same splice
-            assertThat(c.enteredInSplice).as("%s: resume splice entered %s and then left it", c, f)
+            assertThat(c.enteredInSplice)
+                    .as("%s: resume splice entered %s and then left it", c, f)
                     .doesNotContain(((Frame.Leave) f).id());
         }
         if (c.expectResumedReady && f instanceof Frame.Placed p && !LENIENT_RESEND && !c.resumedFromSplice) {
             // §3: a resume sends "only the frames that turn its window into the current one ... no
             // rows it already has"; rows that did not change keep their relative order, so a
             // minimal splice never needs to send them again
-            assertThat(c.heldAtResume).as("%s: resume splice re-sent a row the client holds: %s", c, fmt(f))
+            assertThat(c.heldAtResume)
+                    .as("%s: resume splice re-sent a row the client holds: %s", c, fmt(f))
                     .doesNotContain(p.id() + "@" + p.version());
         }
         c.replica.apply(f);
@@ -829,16 +898,23 @@ final class OracleRun {
             cursorSeen(c.shape, p.cursor(), p.row().data());
         }
         c.eids.add(eid);
-        String kind = f.op() == Frame.Op.READY ? "ready" : f.op() == Frame.Op.RESET ? "reset"
-                : c.snapshotIndex >= 0 ? "mid-snapshot" : c.expectResumedReady ? "resume splice"
-                : c.inReanchor ? "reanchor splice" : "row frame";
+        String kind = f.op() == Frame.Op.READY
+                ? "ready"
+                : f.op() == Frame.Op.RESET
+                        ? "reset"
+                        : c.snapshotIndex >= 0
+                                ? "mid-snapshot"
+                                : c.expectResumedReady
+                                        ? "resume splice"
+                                        : c.inReanchor ? "reanchor splice" : "row frame";
         if (f.op() == Frame.Op.READY || f.op() == Frame.Op.RESET) {
             c.inReanchor = false;
         }
         Saved before = c.saved.get(eid);
         if (before != null) {
             // an eid names one client state; two different states under one eid cannot both resume right
-            assertThat(before.replica().toString()).as("%s: eid %s repeated for another state", c, eid)
+            assertThat(before.replica().toString())
+                    .as("%s: eid %s repeated for another state", c, eid)
                     .isEqualTo(c.replica.toString());
         }
         c.saved.put(eid, new Saved(c.replica.copy(), c.window, c.changesWhenEmpty, writes, kind));
@@ -855,7 +931,9 @@ final class OracleRun {
      */
     private void checkReady(Client c, Frame.Ready f) {
         if (c.expectResumedReady) {
-            assertThat(f.resumed()).as("%s: the ready that ends a resume says resumed:true", c).isTrue();
+            assertThat(f.resumed())
+                    .as("%s: the ready that ends a resume says resumed:true", c)
+                    .isTrue();
             c.expectResumedReady = false;
             events.add("resumed ready");
         }
@@ -868,13 +946,16 @@ final class OracleRun {
                 c.matched = i;
                 return;
             }
-            last = diff != null ? diff
+            last = diff != null
+                    ? diff
                     : "has_more_before/after: oracle " + want.hasMoreBefore() + "/" + want.hasMoreAfter()
                             + ", ready says " + f.hasMoreBefore() + "/" + f.hasMoreAfter() + " (window "
                             + want.ids() + ")";
         }
-        fail("%s: at %s the client's window is no window the server had since the last drain; against the "
-                + "latest: %s", c, fmt(f), last);
+        fail(
+                "%s: at %s the client's window is no window the server had since the last drain; against the "
+                        + "latest: %s",
+                c, fmt(f), last);
     }
 
     /** After a full drain: the replica is the current oracle window. */
@@ -909,34 +990,43 @@ final class OracleRun {
         QueryResult r = backend.query(query(sh, w));
         Slice want = oracle(sh, table(), w);
         List<String> got = r.rows().stream().map(Row::id).toList();
-        trace("query S%d %s -> %s before=%s after=%s", sh.no, describe(sh, w), got, r.hasMoreBefore(),
-                r.hasMoreAfter());
+        trace(
+                "query S%d %s -> %s before=%s after=%s",
+                sh.no, describe(sh, w), got, r.hasMoreBefore(), r.hasMoreAfter());
         assertThat(got).as("one-shot S%d %s", sh.no, describe(sh, w)).isEqualTo(want.ids());
         assertThat(r.cursors()).as("one cursor per row").hasSize(r.rows().size());
         for (int i = 0; i < got.size(); i++) {
             Row row = r.rows().get(i);
             Stored exp = want.rows().get(i);
             assertThat(row.version()).as("one-shot version of %s", row.id()).isEqualTo(exp.version());
-            assertThat(Oracle.sameJson(row.data(), exp.data())).as("one-shot row %s: %s vs oracle %s", row.id(),
-                    row.data(), exp.data()).isTrue();
+            assertThat(Oracle.sameJson(row.data(), exp.data()))
+                    .as("one-shot row %s: %s vs oracle %s", row.id(), row.data(), exp.data())
+                    .isTrue();
             cursorSeen(sh, r.cursors().get(i), row.data());
         }
-        assertThat(r.hasMoreBefore()).as("one-shot has_more_before S%d %s", sh.no, describe(sh, w))
+        assertThat(r.hasMoreBefore())
+                .as("one-shot has_more_before S%d %s", sh.no, describe(sh, w))
                 .isEqualTo(want.hasMoreBefore());
-        assertThat(r.hasMoreAfter()).as("one-shot has_more_after S%d %s", sh.no, describe(sh, w))
+        assertThat(r.hasMoreAfter())
+                .as("one-shot has_more_after S%d %s", sh.no, describe(sh, w))
                 .isEqualTo(want.hasMoreAfter());
     }
 
     static String fmt(Frame f) {
         return switch (f) {
             case Frame.Reset r -> "reset " + r.cause();
-            case Frame.Enter e -> "enter " + e.id() + "@" + e.version() + " new=" + e.newIndex() + " " + e.row().json();
-            case Frame.Update u -> "update " + u.id() + "@" + u.version() + " new=" + u.newIndex() + " " + u.row().json();
-            case Frame.Move m -> "move " + m.id() + "@" + m.version() + " old=" + m.oldIndex() + " new=" + m.newIndex()
-                    + " " + m.row().json();
+            case Frame.Enter e ->
+                "enter " + e.id() + "@" + e.version() + " new=" + e.newIndex() + " "
+                        + e.row().json();
+            case Frame.Update u ->
+                "update " + u.id() + "@" + u.version() + " new=" + u.newIndex() + " "
+                        + u.row().json();
+            case Frame.Move m ->
+                "move " + m.id() + "@" + m.version() + " old=" + m.oldIndex() + " new=" + m.newIndex() + " "
+                        + m.row().json();
             case Frame.Leave l -> "leave " + l.id() + "@" + l.version() + " old=" + l.oldIndex();
-            case Frame.Ready r -> "ready before=" + r.hasMoreBefore() + " after=" + r.hasMoreAfter() + " resumed="
-                    + r.resumed();
+            case Frame.Ready r ->
+                "ready before=" + r.hasMoreBefore() + " after=" + r.hasMoreAfter() + " resumed=" + r.resumed();
             default -> FrameCodec.toJson(f, null);
         };
     }

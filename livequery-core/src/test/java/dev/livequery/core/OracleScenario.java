@@ -11,8 +11,15 @@ import java.util.List;
  * state at the time (ids, clients and cursors are picked modulo what exists), so any sub-list
  * of actions is still a valid scenario and the shrinker can drop any of them.
  */
-record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, List<ShapePick> shapes,
-        List<Put> initialRows, List<Subscribe> initialSubs, List<Act> acts) {
+record OracleScenario(
+        int ids,
+        int maxQueued,
+        int horizon,
+        boolean eagerDrain,
+        List<ShapePick> shapes,
+        List<Put> initialRows,
+        List<Subscribe> initialSubs,
+        List<Act> acts) {
 
     // ---- the data the scenarios draw from ---------------------------------------------------------
 
@@ -25,12 +32,37 @@ record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, L
      * "\uFFFD" < "😀" by code point; objects and arrays sort as missing.
      */
     static final String[] VALUES = {
-        null, "null", "true", "1", "1.0", "\"a\"", "\"b\"",
-        "false", "0", "-0.0", "1e0", "-1", "2.5", "0.1",
-        "9007199254740992", "9007199254740993", "12345678901234567890", "12345678901234567891", "1e400",
-        "\"\"", "\"ab\"", "\"a\uFFFD\"", "\"a\uD83D\uDE00\"", "\"\uFFFD\"", "\"\uD83D\uDE00\"", "\"A\"",
-        "{\"x\":1}", "[1]", "[]",
+        null,
+        "null",
+        "true",
+        "1",
+        "1.0",
+        "\"a\"",
+        "\"b\"",
+        "false",
+        "0",
+        "-0.0",
+        "1e0",
+        "-1",
+        "2.5",
+        "0.1",
+        "9007199254740992",
+        "9007199254740993",
+        "12345678901234567890",
+        "12345678901234567891",
+        "1e400",
+        "\"\"",
+        "\"ab\"",
+        "\"a\uFFFD\"",
+        "\"a\uD83D\uDE00\"",
+        "\"\uFFFD\"",
+        "\"\uD83D\uDE00\"",
+        "\"A\"",
+        "{\"x\":1}",
+        "[1]",
+        "[]",
     };
+
     static final int HOT_VALUES = 7;
 
     /** Actions per scenario; {@code -Dlivequery.oracle.maxActions=200} for long, deep runs. */
@@ -72,39 +104,29 @@ record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, L
 
     // ---- actions ----------------------------------------------------------------------------------
 
-    record ShapePick(int where, int order) {
-    }
+    record ShapePick(int where, int order) {}
 
-    sealed interface Act {
-    }
+    sealed interface Act {}
 
     /** Replace row ids[id]; a, b, c index {@link #VALUES}; p is a payload 0..3; ifMatch 0 none, 1 right, 2 wrong. */
-    record Put(int id, int a, int b, int c, int p, int ifMatch) implements Act {
-    }
+    record Put(int id, int a, int b, int c, int p, int ifMatch) implements Act {}
 
     /** Merge fields: 0 leaves a field alone, 1 (null) removes it, else sets VALUES[k] (p: k-2). */
-    record Patch(int id, int a, int b, int c, int p) implements Act {
-    }
+    record Patch(int id, int a, int b, int c, int p) implements Act {}
 
-    record Delete(int id) implements Act {
-    }
+    record Delete(int id) implements Act {}
 
-    record Batch(List<Put> upserts, List<Integer> deletes) implements Act {
-    }
+    record Batch(List<Put> upserts, List<Integer> deletes) implements Act {}
 
     /** anchor 0 top, 1 after, 2 before a cursor picked from those the shape has seen. */
-    record Subscribe(int shape, int anchor, int cursor, int limit) implements Act {
-    }
+    record Subscribe(int shape, int anchor, int cursor, int limit) implements Act {}
 
-    record Reanchor(int client, int anchor, int cursor, int limit) implements Act {
-    }
+    record Reanchor(int client, int anchor, int cursor, int limit) implements Act {}
 
     /** Drain at most max frames (a partial read by the transport). */
-    record Drain(int client, int max) implements Act {
-    }
+    record Drain(int client, int max) implements Act {}
 
-    record DrainAll() implements Act {
-    }
+    record DrainAll() implements Act {}
 
     /**
      * The client takes up to {@code cut} more frames, is cut off, and subscribes again with a
@@ -115,11 +137,9 @@ record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, L
      * old subscription open too (two gateways).
      */
     record Reconnect(int client, int cut, int token, int pick, int window, int anchor, int limit, boolean fork)
-            implements Act {
-    }
+            implements Act {}
 
-    record OneShot(int shape, int anchor, int cursor, int limit) implements Act {
-    }
+    record OneShot(int shape, int anchor, int cursor, int limit) implements Act {}
 
     // ---- generators -------------------------------------------------------------------------------
 
@@ -131,28 +151,40 @@ record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, L
         // unfiltered shapes more often: full windows make moves and boundary crossings likelier
         Gen<Integer> where = Gen.frequency(weight(1, Gen.constant(0)), weight(2, Gen.ints(0, WHERES.length - 1)));
         Gen<Integer> order = Gen.ints(0, ORDERS.length - 1);
-        Gen<List<ShapePick>> shapes = ((Gen<ShapePick>) s -> new ShapePick(where.generate(s), order.generate(s)))
-                .list(1, 3);
+        Gen<List<ShapePick>> shapes =
+                ((Gen<ShapePick>) s -> new ShapePick(where.generate(s), order.generate(s))).list(1, 3);
         Gen<List<Put>> rows = put().list(0, 8);
         Gen<List<Subscribe>> subs = subscribe().list(1, 4);
         Gen<List<Act>> acts = act().list(0, MAX_ACTS);
-        return s -> new OracleScenario(ids.generate(s), queue.generate(s), horizon.generate(s),
-                s.bool(), shapes.generate(s), rows.generate(s), subs.generate(s), acts.generate(s));
+        return s -> new OracleScenario(
+                ids.generate(s),
+                queue.generate(s),
+                horizon.generate(s),
+                s.bool(),
+                shapes.generate(s),
+                rows.generate(s),
+                subs.generate(s),
+                acts.generate(s));
     }
 
-    private static final Gen<Integer> VALUE = Gen.frequency(
-            weight(3, Gen.ints(0, HOT_VALUES - 1)), weight(2, Gen.ints(0, VALUES.length - 1)));
+    private static final Gen<Integer> VALUE =
+            Gen.frequency(weight(3, Gen.ints(0, HOT_VALUES - 1)), weight(2, Gen.ints(0, VALUES.length - 1)));
     private static final Gen<Integer> SMALL = Gen.ints(0, 99);
-    private static final Gen<Integer> LIMIT = Gen.frequency(
-            weight(2, Gen.constant(1)), weight(5, Gen.ints(2, 4)), weight(1, Gen.ints(5, 10)));
+    private static final Gen<Integer> LIMIT =
+            Gen.frequency(weight(2, Gen.constant(1)), weight(5, Gen.ints(2, 4)), weight(1, Gen.ints(5, 10)));
     private static final Gen<Integer> ANCHOR = Gen.ints(0, 2);
 
     static Gen<Put> put() {
-        Gen<Integer> ifMatch = Gen.frequency(weight(8, Gen.constant(0)), weight(1, Gen.constant(1)),
-                weight(1, Gen.constant(2)));
+        Gen<Integer> ifMatch =
+                Gen.frequency(weight(8, Gen.constant(0)), weight(1, Gen.constant(1)), weight(1, Gen.constant(2)));
         Gen<Integer> payload = Gen.ints(0, 3);
-        return s -> new Put(SMALL.generate(s), VALUE.generate(s), VALUE.generate(s), VALUE.generate(s),
-                payload.generate(s), ifMatch.generate(s));
+        return s -> new Put(
+                SMALL.generate(s),
+                VALUE.generate(s),
+                VALUE.generate(s),
+                VALUE.generate(s),
+                payload.generate(s),
+                ifMatch.generate(s));
     }
 
     static Gen<Subscribe> subscribe() {
@@ -161,27 +193,38 @@ record OracleScenario(int ids, int maxQueued, int horizon, boolean eagerDrain, L
 
     static Gen<Act> act() {
         Gen<Integer> patchP = Gen.ints(0, 5);
-        Gen<Patch> patch = s -> new Patch(SMALL.generate(s), VALUE.generate(s), VALUE.generate(s),
-                VALUE.generate(s), patchP.generate(s));
+        Gen<Patch> patch = s -> new Patch(
+                SMALL.generate(s), VALUE.generate(s), VALUE.generate(s), VALUE.generate(s), patchP.generate(s));
         Gen<Delete> delete = SMALL.map(Delete::new);
         Gen<List<Put>> batchPuts = put().list(0, 3);
         Gen<List<Integer>> batchDeletes = SMALL.list(0, 2);
         Gen<Batch> batch = s -> new Batch(batchPuts.generate(s), batchDeletes.generate(s));
-        Gen<Reanchor> reanchor = s -> new Reanchor(SMALL.generate(s), ANCHOR.generate(s), SMALL.generate(s),
-                LIMIT.generate(s));
+        Gen<Reanchor> reanchor =
+                s -> new Reanchor(SMALL.generate(s), ANCHOR.generate(s), SMALL.generate(s), LIMIT.generate(s));
         Gen<Integer> max = Gen.ints(1, 3);
         Gen<Drain> drain = s -> new Drain(SMALL.generate(s), max.generate(s));
         Gen<Integer> cut = Gen.ints(0, 3);
-        Gen<Integer> token = Gen.frequency(weight(3, Gen.constant(0)), weight(3, Gen.constant(1)),
-                weight(3, Gen.constant(5)), weight(2, Gen.constant(2)), weight(1, Gen.constant(3)),
+        Gen<Integer> token = Gen.frequency(
+                weight(3, Gen.constant(0)),
+                weight(3, Gen.constant(1)),
+                weight(3, Gen.constant(5)),
+                weight(2, Gen.constant(2)),
+                weight(1, Gen.constant(3)),
                 weight(1, Gen.constant(4)));
-        Gen<Integer> window = Gen.frequency(weight(4, Gen.constant(0)), weight(1, Gen.constant(1)),
-                weight(1, Gen.constant(2)));
+        Gen<Integer> window =
+                Gen.frequency(weight(4, Gen.constant(0)), weight(1, Gen.constant(1)), weight(1, Gen.constant(2)));
         Gen<Boolean> fork = Gen.frequency(weight(4, Gen.constant(false)), weight(1, Gen.constant(true)));
-        Gen<Reconnect> reconnect = s -> new Reconnect(SMALL.generate(s), cut.generate(s), token.generate(s),
-                SMALL.generate(s), window.generate(s), ANCHOR.generate(s), LIMIT.generate(s), fork.generate(s));
-        Gen<OneShot> oneShot = s -> new OneShot(SMALL.generate(s), ANCHOR.generate(s), SMALL.generate(s),
-                LIMIT.generate(s));
+        Gen<Reconnect> reconnect = s -> new Reconnect(
+                SMALL.generate(s),
+                cut.generate(s),
+                token.generate(s),
+                SMALL.generate(s),
+                window.generate(s),
+                ANCHOR.generate(s),
+                LIMIT.generate(s),
+                fork.generate(s));
+        Gen<OneShot> oneShot =
+                s -> new OneShot(SMALL.generate(s), ANCHOR.generate(s), SMALL.generate(s), LIMIT.generate(s));
         return Gen.frequency(
                 weight(6, put()),
                 weight(4, patch),

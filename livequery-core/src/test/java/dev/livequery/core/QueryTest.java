@@ -45,7 +45,8 @@ class QueryTest {
 
         @Test
         void bareValueMeansEq() throws Exception {
-            assertThat(where("{'status':'open'}").canonical()).isEqualTo(where("{'status':{'eq':'open'}}").canonical());
+            assertThat(where("{'status':'open'}").canonical())
+                    .isEqualTo(where("{'status':{'eq':'open'}}").canonical());
             assertThat(where("{'status':'open'}").canonical().toString()).isEqualTo("{\"status\":{\"eq\":\"open\"}}");
             assertThat(matches("{'status':'open'}", "{'status':'open'}")).isTrue();
             assertThat(matches("{'status':'open'}", "{'status':'closed'}")).isFalse();
@@ -57,10 +58,12 @@ class QueryTest {
         void everyOperatorParses() throws Exception {
             Where w = where("{'a':{'eq':1},'b':{'ne':'x'},'c':{'lt':3},'d':{'lte':4},'e':{'gt':5},'f':{'gte':6},"
                     + "'g':{'in':['x',2,true,null]},'h':{'prefix':'ab'},'i':{'exists':true},'j':{'exists':false}}");
-            assertThat(w.canonical().toString()).isEqualTo("{\"a\":{\"eq\":1},\"b\":{\"ne\":\"x\"},\"c\":{\"lt\":3},"
-                    + "\"d\":{\"lte\":4},\"e\":{\"gt\":5},\"f\":{\"gte\":6},\"g\":{\"in\":[null,true,2,\"x\"]},"
-                    + "\"h\":{\"prefix\":\"ab\"},\"i\":{\"exists\":true},\"j\":{\"exists\":false}}");
-            assertThat(w.matches(obj("{'a':1,'b':'y','c':2,'d':4,'e':6,'f':6,'g':null,'h':'abc','i':0}"))).isTrue();
+            assertThat(w.canonical().toString())
+                    .isEqualTo("{\"a\":{\"eq\":1},\"b\":{\"ne\":\"x\"},\"c\":{\"lt\":3},"
+                            + "\"d\":{\"lte\":4},\"e\":{\"gt\":5},\"f\":{\"gte\":6},\"g\":{\"in\":[null,true,2,\"x\"]},"
+                            + "\"h\":{\"prefix\":\"ab\"},\"i\":{\"exists\":true},\"j\":{\"exists\":false}}");
+            assertThat(w.matches(obj("{'a':1,'b':'y','c':2,'d':4,'e':6,'f':6,'g':null,'h':'abc','i':0}")))
+                    .isTrue();
             assertThat(w.matches(obj("{'a':1,'b':'y','c':2,'d':4,'e':6,'f':6,'g':null,'h':'abc','i':0,'j':1}")))
                     .isFalse();
         }
@@ -80,7 +83,9 @@ class QueryTest {
             assertThat(matches(w, "{'kind':'a','x':1}")).isTrue();
             assertThat(matches(w, "{'kind':'a','y':6}")).isTrue();
             assertThat(matches(w, "{'kind':'a','x':2,'y':5}")).isFalse();
-            assertThat(matches(w, "{'kind':'b','x':1}")).as("or is AND-ed with the rest").isFalse();
+            assertThat(matches(w, "{'kind':'b','x':1}"))
+                    .as("or is AND-ed with the rest")
+                    .isFalse();
             assertThat(where(w).canonical().toString())
                     .isEqualTo("{\"kind\":{\"eq\":\"a\"},\"or\":[{\"x\":{\"eq\":1}},{\"y\":{\"gt\":5}}]}");
         }
@@ -89,25 +94,36 @@ class QueryTest {
         void multiKeyOrder() throws Exception {
             Query q = query("{'table':'t','order':[{'field':'price','dir':'desc'},{'field':'name'},"
                     + "{'field':'a','dir':'asc'},{'field':'b','dir':'desc'}],'limit':1}");
-            assertThat(q.shape().order.canonical().toString()).isEqualTo("[{\"field\":\"price\",\"dir\":\"desc\"},"
-                    + "{\"field\":\"name\",\"dir\":\"asc\"},{\"field\":\"a\",\"dir\":\"asc\"},{\"field\":\"b\",\"dir\":\"desc\"}]");
+            assertThat(q.shape().order.canonical().toString())
+                    .isEqualTo(
+                            "[{\"field\":\"price\",\"dir\":\"desc\"},"
+                                    + "{\"field\":\"name\",\"dir\":\"asc\"},{\"field\":\"a\",\"dir\":\"asc\"},{\"field\":\"b\",\"dir\":\"desc\"}]");
             Order o = q.shape().order;
             Row r1 = new Row("r1", 1, obj("{'id':'r1','price':5,'name':'b'}"));
             Row r2 = new Row("r2", 1, obj("{'id':'r2','price':5,'name':'a'}"));
             Row r3 = new Row("r3", 1, obj("{'id':'r3','price':7,'name':'z'}"));
             Row r0 = new Row("r0", 1, obj("{'id':'r0','price':5,'name':'a'}"));
-            List<String> sorted = java.util.stream.Stream.of(r1, r2, r3, r0).map(o::key).sorted(o).map(k -> k.id).toList();
+            List<String> sorted = java.util.stream.Stream.of(r1, r2, r3, r0)
+                    .map(o::key)
+                    .sorted(o)
+                    .map(k -> k.id)
+                    .toList();
             assertThat(sorted).as("price desc, name asc, then id asc").containsExactly("r3", "r0", "r2", "r1");
         }
 
         @Test
         void orderDescPutsMissingLastAndIdTiebreakStaysAscending() throws Exception {
-            Order o = query("{'table':'t','order':[{'field':'p','dir':'desc'}],'limit':1}").shape().order;
+            Order o = query("{'table':'t','order':[{'field':'p','dir':'desc'}],'limit':1}")
+                    .shape()
+                    .order;
             List<String> sorted = java.util.stream.Stream.of(
                             new Row("b", 1, obj("{'id':'b','p':1}")), new Row("a", 1, obj("{'id':'a','p':1}")),
                             new Row("m", 1, obj("{'id':'m'}")), new Row("o", 1, obj("{'id':'o','p':{'x':1}}")),
                             new Row("s", 1, obj("{'id':'s','p':'str'}")), new Row("n", 1, obj("{'id':'n','p':null}")))
-                    .map(o::key).sorted(o).map(k -> k.id).toList();
+                    .map(o::key)
+                    .sorted(o)
+                    .map(k -> k.id)
+                    .toList();
             assertThat(sorted).containsExactly("s", "a", "b", "n", "m", "o");
         }
 
@@ -126,9 +142,11 @@ class QueryTest {
             assertThat(q.shape()).isEqualTo(same.shape());
             assertThat(q.window()).isEqualTo(new Window(null, null, 25));
             Query bare = Query.fromParams("items", null, null, "1", "c", null);
-            assertThat(bare.shape()).isEqualTo(query("{'table':'items','limit':1}").shape());
+            assertThat(bare.shape())
+                    .isEqualTo(query("{'table':'items','limit':1}").shape());
             assertThat(bare.window()).isEqualTo(new Window("c", null, 1));
-            assertThat(Query.fromParams("items", "", "", "1", null, "b").window()).isEqualTo(new Window(null, "b", 1));
+            assertThat(Query.fromParams("items", "", "", "1", null, "b").window())
+                    .isEqualTo(new Window(null, "b", 1));
         }
 
         @Test
@@ -144,7 +162,8 @@ class QueryTest {
     @Nested
     class Shapes {
         Shape shape(String where, String order) throws LiveQueryException {
-            return query("{'table':'t','where':" + where + ",'order':" + order + ",'limit':1}").shape();
+            return query("{'table':'t','where':" + where + ",'order':" + order + ",'limit':1}")
+                    .shape();
         }
 
         @Test
@@ -176,9 +195,11 @@ class QueryTest {
             assertThat(base).isNotEqualTo(shape("{'a':'1','b':2}", "[{'field':'x'},{'field':'y'}]"));
             assertThat(base).isNotEqualTo(shape("{'a':1}", "[{'field':'x'},{'field':'y'}]"));
             assertThat(base.fingerprint())
-                    .isNotEqualTo(shape("{'a':1,'b':2}", "[{'field':'y'},{'field':'x'}]").fingerprint());
-            Shape otherTable = query("{'table':'u','where':{'a':1,'b':2},'order':[{'field':'x'},{'field':'y'}],"
-                    + "'limit':1}").shape();
+                    .isNotEqualTo(shape("{'a':1,'b':2}", "[{'field':'y'},{'field':'x'}]")
+                            .fingerprint());
+            Shape otherTable = query(
+                            "{'table':'u','where':{'a':1,'b':2},'order':[{'field':'x'},{'field':'y'}]," + "'limit':1}")
+                    .shape();
             assertThat(base).isNotEqualTo(otherTable);
         }
 
@@ -247,29 +268,38 @@ class QueryTest {
 
         @Test
         void tooManyTerms() throws Exception {
-            String ok = IntStream.range(0, Where.MAX_TERMS).mapToObj(i -> "'f" + i + "':" + i)
+            String ok = IntStream.range(0, Where.MAX_TERMS)
+                    .mapToObj(i -> "'f" + i + "':" + i)
                     .collect(Collectors.joining(",", "{", "}"));
             query(q(ok));
-            String over = IntStream.range(0, Where.MAX_TERMS + 1).mapToObj(i -> "'f" + i + "':" + i)
+            String over = IntStream.range(0, Where.MAX_TERMS + 1)
+                    .mapToObj(i -> "'f" + i + "':" + i)
                     .collect(Collectors.joining(",", "{", "}"));
             bad(q(over), "more than 64 conditions");
             // terms inside or branches count too
-            String split = "{" + IntStream.range(0, 40).mapToObj(i -> "'f" + i + "':" + i).collect(Collectors.joining(","))
-                    + ",'or':[{" + IntStream.range(0, 25).mapToObj(i -> "'g" + i + "':" + i).collect(Collectors.joining(","))
+            String split = "{"
+                    + IntStream.range(0, 40).mapToObj(i -> "'f" + i + "':" + i).collect(Collectors.joining(","))
+                    + ",'or':[{"
+                    + IntStream.range(0, 25).mapToObj(i -> "'g" + i + "':" + i).collect(Collectors.joining(","))
                     + "}]}";
             bad(q(split), "more than 64 conditions");
             // several operators on one field are several terms
-            String ops = "{" + IntStream.range(0, 33).mapToObj(i -> "'f" + i + "':{'gt':0,'lt':9}")
-                    .collect(Collectors.joining(",")) + "}";
+            String ops = "{"
+                    + IntStream.range(0, 33)
+                            .mapToObj(i -> "'f" + i + "':{'gt':0,'lt':9}")
+                            .collect(Collectors.joining(","))
+                    + "}";
             bad(q(ops), "more than 64 conditions");
         }
 
         @Test
         void tooManyOrBranches() throws Exception {
-            String ok = IntStream.range(0, Where.MAX_OR).mapToObj(i -> "{'a':" + i + "}")
+            String ok = IntStream.range(0, Where.MAX_OR)
+                    .mapToObj(i -> "{'a':" + i + "}")
                     .collect(Collectors.joining(",", "{'or':[", "]}"));
             query(q(ok));
-            String over = IntStream.range(0, Where.MAX_OR + 1).mapToObj(i -> "{'a':" + i + "}")
+            String over = IntStream.range(0, Where.MAX_OR + 1)
+                    .mapToObj(i -> "{'a':" + i + "}")
                     .collect(Collectors.joining(",", "{'or':[", "]}"));
             bad(q(over), "17 branches; at most 16");
         }
@@ -277,7 +307,9 @@ class QueryTest {
         @Test
         void tooManyInValues() throws Exception {
             query(q("{'a':{'in':" + IntStream.range(0, Where.MAX_IN).boxed().toList() + "}}"));
-            bad(q("{'a':{'in':" + IntStream.range(0, Where.MAX_IN + 1).boxed().toList() + "}}"),
+            bad(
+                    q("{'a':{'in':"
+                            + IntStream.range(0, Where.MAX_IN + 1).boxed().toList() + "}}"),
                     "1001 values; at most 1000");
         }
 
@@ -307,14 +339,18 @@ class QueryTest {
         @Test
         void badCompactOrder() {
             for (String o : List.of("-a,a", "a,-a")) {
-                assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, o, "1", null, null)).getMessage())
+                assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, o, "1", null, null))
+                                .getMessage())
                         .contains("twice");
             }
-            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, "a,b,c,d,e", "1", null, null)).getMessage())
+            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, "a,b,c,d,e", "1", null, null))
+                            .getMessage())
                     .contains("5 keys");
-            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, "a,", "1", null, null)).getMessage())
+            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, "a,", "1", null, null))
+                            .getMessage())
                     .contains("1..128");
-            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, "-", "1", null, null)).getMessage())
+            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, "-", "1", null, null))
+                            .getMessage())
                     .contains("1..128");
         }
 
@@ -332,8 +368,19 @@ class QueryTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"", ",'limit':null", ",'limit':'10'", ",'limit':1.5", ",'limit':10.0", ",'limit':1e1",
-                ",'limit':true", ",'limit':[10]", ",'limit':3000000000", ",'limit':99999999999999999999"})
+        @ValueSource(
+                strings = {
+                    "",
+                    ",'limit':null",
+                    ",'limit':'10'",
+                    ",'limit':1.5",
+                    ",'limit':10.0",
+                    ",'limit':1e1",
+                    ",'limit':true",
+                    ",'limit':[10]",
+                    ",'limit':3000000000",
+                    ",'limit':99999999999999999999"
+                })
         void missingOrNonIntegerLimit(String limit) {
             bad("{'table':'t'" + limit + "}", "limit must be an integer");
         }
@@ -345,34 +392,43 @@ class QueryTest {
         }
 
         @ParameterizedTest
-        @CsvSource(value = {"NULL", "''", "abc", "1.5", "0x10", "' 5'"}, nullValues = "NULL")
+        @CsvSource(
+                value = {"NULL", "''", "abc", "1.5", "0x10", "' 5'"},
+                nullValues = "NULL")
         void badCompactLimit(String limit) {
-            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, null, limit, null, null)).getMessage())
+            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, null, limit, null, null))
+                            .getMessage())
                     .contains("limit must be an integer");
         }
 
         @Test
         void compactLimitZeroOrNegative() {
-            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, null, "0", null, null)).getMessage())
+            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, null, "0", null, null))
+                            .getMessage())
                     .contains("at least 1");
-            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, null, "-3", null, null)).getMessage())
+            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, null, "-3", null, null))
+                            .getMessage())
                     .contains("at least 1");
         }
 
         @Test
         void badCompactWhere() {
-            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", "{status:1}", null, "1", null, null)).getMessage())
+            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", "{status:1}", null, "1", null, null))
+                            .getMessage())
                     .contains("where is not valid JSON");
             assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", "{\"a\":1} x", null, "1", null, null))
-                    .getMessage()).contains("where is not valid JSON");
-            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", "[1]", null, "1", null, null)).getMessage())
+                            .getMessage())
+                    .contains("where is not valid JSON");
+            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", "[1]", null, "1", null, null))
+                            .getMessage())
                     .contains("where must be a JSON object");
         }
 
         @Test
         void bothAfterAndBefore() {
             bad("{'table':'t','limit':1,'after':'a','before':'b'}", "at most one of after and before");
-            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, null, "1", "a", "b")).getMessage())
+            assertThat(fails(BAD_QUERY, () -> Query.fromParams("t", null, null, "1", "a", "b"))
+                            .getMessage())
                     .contains("at most one of after and before");
         }
 
@@ -386,7 +442,8 @@ class QueryTest {
         @ValueSource(strings = {"Items", "1x", "_x", "x-y", "x y", "é", ""})
         void badTableName(String table) {
             bad("{'table':'" + table + "','limit':1}", "table names match");
-            assertThat(fails(BAD_QUERY, () -> Query.fromParams(table, null, null, "1", null, null)).getMessage())
+            assertThat(fails(BAD_QUERY, () -> Query.fromParams(table, null, null, "1", null, null))
+                            .getMessage())
                     .contains("table names match");
         }
 
@@ -426,7 +483,8 @@ class QueryTest {
         void eqIsExactOnNumbers() throws Exception {
             assertThat(matches("{'n':1}", "{'n':1.0}")).isTrue();
             assertThat(matches("{'n':1e0}", "{'n':1}")).isTrue();
-            assertThat(matches("{'n':9007199254740993}", "{'n':9007199254740992}")).isFalse();
+            assertThat(matches("{'n':9007199254740993}", "{'n':9007199254740992}"))
+                    .isFalse();
             assertThat(matches("{'n':1e400}", "{'n':1.0e400}")).isTrue();
             assertThat(matches("{'n':'1'}", "{'n':1}")).isFalse();
             assertThat(matches("{'n':true}", "{'n':1}")).isFalse();
@@ -435,14 +493,30 @@ class QueryTest {
         @Test
         void rangeOperatorsAcrossKindsAreFalse() throws Exception {
             for (String op : List.of("lt", "lte", "gt", "gte")) {
-                assertThat(matches("{'a':{'" + op + "':5}}", "{'a':'x'}")).as("%s number vs string", op).isFalse();
-                assertThat(matches("{'a':{'" + op + "':'m'}}", "{'a':3}")).as("%s string vs number", op).isFalse();
-                assertThat(matches("{'a':{'" + op + "':5}}", "{}")).as("%s vs missing", op).isFalse();
-                assertThat(matches("{'a':{'" + op + "':5}}", "{'a':null}")).as("%s vs null", op).isFalse();
-                assertThat(matches("{'a':{'" + op + "':5}}", "{'a':true}")).as("%s vs boolean", op).isFalse();
-                assertThat(matches("{'a':{'" + op + "':5}}", "{'a':[1]}")).as("%s vs array", op).isFalse();
-                assertThat(matches("{'a':{'" + op + "':5}}", "{'a':{'b':1}}")).as("%s vs object", op).isFalse();
-                assertThat(matches("{'a':{'" + op + "':'z'}}", "{'a':null}")).as("%s str vs null", op).isFalse();
+                assertThat(matches("{'a':{'" + op + "':5}}", "{'a':'x'}"))
+                        .as("%s number vs string", op)
+                        .isFalse();
+                assertThat(matches("{'a':{'" + op + "':'m'}}", "{'a':3}"))
+                        .as("%s string vs number", op)
+                        .isFalse();
+                assertThat(matches("{'a':{'" + op + "':5}}", "{}"))
+                        .as("%s vs missing", op)
+                        .isFalse();
+                assertThat(matches("{'a':{'" + op + "':5}}", "{'a':null}"))
+                        .as("%s vs null", op)
+                        .isFalse();
+                assertThat(matches("{'a':{'" + op + "':5}}", "{'a':true}"))
+                        .as("%s vs boolean", op)
+                        .isFalse();
+                assertThat(matches("{'a':{'" + op + "':5}}", "{'a':[1]}"))
+                        .as("%s vs array", op)
+                        .isFalse();
+                assertThat(matches("{'a':{'" + op + "':5}}", "{'a':{'b':1}}"))
+                        .as("%s vs object", op)
+                        .isFalse();
+                assertThat(matches("{'a':{'" + op + "':'z'}}", "{'a':null}"))
+                        .as("%s str vs null", op)
+                        .isFalse();
             }
         }
 
@@ -451,11 +525,16 @@ class QueryTest {
             assertThat(matches("{'a':{'lt':5}}", "{'a':4.999}")).isTrue();
             assertThat(matches("{'a':{'lt':5}}", "{'a':5.0}")).isFalse();
             assertThat(matches("{'a':{'lte':5}}", "{'a':5.0}")).isTrue();
-            assertThat(matches("{'a':{'gt':9007199254740992}}", "{'a':9007199254740993}")).isTrue();
+            assertThat(matches("{'a':{'gt':9007199254740992}}", "{'a':9007199254740993}"))
+                    .isTrue();
             assertThat(matches("{'a':{'gte':'b'}}", "{'a':'b'}")).isTrue();
             assertThat(matches("{'a':{'gt':'b'}}", "{'a':'ba'}")).isTrue();
-            assertThat(matches("{'a':{'lt':'\\uD83D\\uDE00'}}", "{'a':'\\uFFFD'}")).as("code point order").isTrue();
-            assertThat(matches("{'a':{'gt':false}}", "{'a':true}")).as("booleans are one kind").isTrue();
+            assertThat(matches("{'a':{'lt':'\\uD83D\\uDE00'}}", "{'a':'\\uFFFD'}"))
+                    .as("code point order")
+                    .isTrue();
+            assertThat(matches("{'a':{'gt':false}}", "{'a':true}"))
+                    .as("booleans are one kind")
+                    .isTrue();
             assertThat(matches("{'a':{'lt':true}}", "{'a':false}")).isTrue();
             assertThat(matches("{'a':{'gte':null}}", "{'a':null}")).isTrue();
         }
@@ -504,7 +583,9 @@ class QueryTest {
 
         @Test
         void nestedValuesAreNotFilterable() throws Exception {
-            assertThat(matches("{'o':{'eq':1}}", "{'o':{'eq':1}}")).as("object value is missing, not the operator").isFalse();
+            assertThat(matches("{'o':{'eq':1}}", "{'o':{'eq':1}}"))
+                    .as("object value is missing, not the operator")
+                    .isFalse();
             assertThat(matches("{'o':null}", "{'o':{'x':1}}")).isFalse();
         }
 

@@ -53,18 +53,21 @@ class ReadsDoNotWaitForWritesTest {
             var gauges = CompletableFuture.supplyAsync(b::gauges).get(5, TimeUnit.SECONDS);
             assertThat(gauges).containsEntry("rows", 101L).containsEntry("views", 1L);
             var r = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return b.query(query("{\"table\":\"t\",\"where\":{\"k\":1},\"order\":[{\"field\":\"n\"}],\"limit\":2}"));
-                } catch (LiveQueryException e) {
-                    throw new AssertionError(e);
-                }
-            }).get(5, TimeUnit.SECONDS);
+                        try {
+                            return b.query(query(
+                                    "{\"table\":\"t\",\"where\":{\"k\":1},\"order\":[{\"field\":\"n\"}],\"limit\":2}"));
+                        } catch (LiveQueryException e) {
+                            throw new AssertionError(e);
+                        }
+                    })
+                    .get(5, TimeUnit.SECONDS);
             assertThat(ids(r)).containsExactly("r1", "r3");
         } finally {
             release.countDown();
             writer.join();
         }
-        assertThat(ids(b.query(query("{\"table\":\"t\",\"where\":{\"k\":0},\"order\":[{\"field\":\"n\"}],\"limit\":1}"))))
+        assertThat(ids(b.query(
+                        query("{\"table\":\"t\",\"where\":{\"k\":0},\"order\":[{\"field\":\"n\"}],\"limit\":1}"))))
                 .containsExactly("new");
     }
 }

@@ -30,13 +30,17 @@ class SignerRotationTest {
         byte[] byNew = rotated.seal(Signer.Domain.CURSOR, FP, new byte[] {1, 2, 3});
         assertThat(byNew).isNotEqualTo(byOld);
         assertThat(byNew[0]).as("key id").isNotEqualTo(byOld[0]);
-        assertThat(old.open(Signer.Domain.CURSOR, FP, byNew)).as("the old key does not know the new one").isFalse();
+        assertThat(old.open(Signer.Domain.CURSOR, FP, byNew))
+                .as("the old key does not know the new one")
+                .isFalse();
         assertThat(rotated.open(Signer.Domain.CURSOR, FP, byOld)).isTrue();
         assertThat(rotated.open(Signer.Domain.CURSOR, FP, byNew)).isTrue();
         now.addAndGet(499);
         assertThat(rotated.open(Signer.Domain.CURSOR, FP, byOld)).isTrue();
         now.addAndGet(1);
-        assertThat(rotated.open(Signer.Domain.CURSOR, FP, byOld)).as("after the overlap").isFalse();
+        assertThat(rotated.open(Signer.Domain.CURSOR, FP, byOld))
+                .as("after the overlap")
+                .isFalse();
         assertThat(rotated.open(Signer.Domain.CURSOR, FP, byNew)).isTrue();
     }
 
@@ -58,7 +62,8 @@ class SignerRotationTest {
         byte[] otherKid = cursor.clone();
         otherKid[0] ^= 1;
         assertThat(s.open(Signer.Domain.CURSOR, FP, otherKid)).isFalse();
-        assertThat(s.open(Signer.Domain.CURSOR, FP, new byte[Signer.OVERHEAD - 1])).isFalse();
+        assertThat(s.open(Signer.Domain.CURSOR, FP, new byte[Signer.OVERHEAD - 1]))
+                .isFalse();
     }
 
     @Test
@@ -78,12 +83,13 @@ class SignerRotationTest {
         assertThat(ids(rotated.query(next))).containsExactly("r2", "r3");
         fails(BAD_QUERY, () -> forgot.query(next));
 
-        List<Frame> fs = drain(a.subscribe(q, null, () -> { }));
+        List<Frame> fs = drain(a.subscribe(q, null, () -> {}));
         String eid = fs.get(fs.size() - 1).eid();
         assertThat(eid.length()).isLessThanOrEqualTo(Tokens.MAX_LENGTH);
-        assertThat(d(drain(rotated.subscribe(q, eid, () -> { })))).containsExactly("ready before=false after=true resumed");
-        assertThat(d(drain(forgot.subscribe(q, eid, () -> { }))).get(0)).isEqualTo("reset resume_miss");
+        assertThat(d(drain(rotated.subscribe(q, eid, () -> {}))))
+                .containsExactly("ready before=false after=true resumed");
+        assertThat(d(drain(forgot.subscribe(q, eid, () -> {}))).get(0)).isEqualTo("reset resume_miss");
         // a cursor string presented as a resume token is a miss, not an accepted state
-        assertThat(d(drain(a.subscribe(q, cursor, () -> { }))).get(0)).isEqualTo("reset resume_miss");
+        assertThat(d(drain(a.subscribe(q, cursor, () -> {}))).get(0)).isEqualTo("reset resume_miss");
     }
 }

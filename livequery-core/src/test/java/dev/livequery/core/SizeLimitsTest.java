@@ -18,7 +18,8 @@ class SizeLimitsTest {
     static final int MAX_ROW = 1000;
     static final long MAX_HISTORY = 20_000;
     final LocalBackend b = new LocalBackend(EngineOptions.defaults()
-            .withHorizon(10_000, Duration.ofHours(1), 100_000).withSizeLimits(MAX_HISTORY, MAX_ROW));
+            .withHorizon(10_000, Duration.ofHours(1), 100_000)
+            .withSizeLimits(MAX_HISTORY, MAX_ROW));
 
     static ObjectNode sized(int chars) {
         return obj("{'pad':'" + "x".repeat(chars) + "'}");
@@ -30,8 +31,12 @@ class SizeLimitsTest {
         long v = b.get("t", "a").version();
         fails(TOO_LARGE, () -> b.put("t", "a", sized(MAX_ROW), null));
         fails(TOO_LARGE, () -> b.patch("t", "a", obj("{'more':'" + "y".repeat(200) + "'}"), null));
-        fails(TOO_LARGE, () -> b.batch("t", List.of(obj("{'id':'ok'}"), obj("{'id':'big','pad':'"
-                + "z".repeat(MAX_ROW) + "'}")), List.of()));
+        fails(
+                TOO_LARGE,
+                () -> b.batch(
+                        "t",
+                        List.of(obj("{'id':'ok'}"), obj("{'id':'big','pad':'" + "z".repeat(MAX_ROW) + "'}")),
+                        List.of()));
         // three bytes a character: 400 characters of € are 1200 bytes
         fails(TOO_LARGE, () -> b.put("t", "e", obj("{'p':'" + "€".repeat(400) + "'}"), null));
         assertThat(b.get("t", "a").version()).isEqualTo(v);
@@ -42,19 +47,19 @@ class SizeLimitsTest {
     void theHistoryStaysUnderItsByteBoundAndOldStatesMissCleanly() throws Exception {
         Query q = query("{'table':'t','order':[{'field':'id'}],'limit':5}");
         b.put("t", "r", sized(900), null);
-        List<Frame> first = drain(b.subscribe(q, null, () -> { }));
+        List<Frame> first = drain(b.subscribe(q, null, () -> {}));
         String oldEid = first.get(first.size() - 1).eid();
         for (int i = 0; i < 200; i++) {
             b.put("t", "r", sized(800 + i % 100), null);
             assertThat(b.gauges().get("history_bytes")).isLessThanOrEqualTo(MAX_HISTORY);
         }
         assertThat(b.gauges().get("history_bytes")).isGreaterThan(MAX_HISTORY / 2);
-        Subscription recent = b.subscribe(q, null, () -> { });
+        Subscription recent = b.subscribe(q, null, () -> {});
         List<Frame> now = drain(recent);
         String recentEid = now.get(now.size() - 1).eid();
         b.put("t", "r", sized(10), null);
-        assertThat(d(drain(b.subscribe(q, recentEid, () -> { })))).containsExactly("update r@0",
-                "ready before=false after=false resumed");
-        assertThat(d(drain(b.subscribe(q, oldEid, () -> { }))).get(0)).isEqualTo("reset resume_miss");
+        assertThat(d(drain(b.subscribe(q, recentEid, () -> {}))))
+                .containsExactly("update r@0", "ready before=false after=false resumed");
+        assertThat(d(drain(b.subscribe(q, oldEid, () -> {}))).get(0)).isEqualTo("reset resume_miss");
     }
 }

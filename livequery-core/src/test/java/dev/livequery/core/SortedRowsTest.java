@@ -19,18 +19,23 @@ import org.junit.jupiter.api.Test;
  * prefixes tie, through enough inserts and removals to split, drop and merge blocks.
  */
 class SortedRowsTest {
-    private static final String[] STRINGS = {"", "a", "ab", "abc", "abcd", "abce", "b", "\uE000", "\uD83D\uDE00",
-        "\uD83D\uDE00x", "\uFFFF", "zzzz"};
+    private static final String[] STRINGS = {
+        "", "a", "ab", "abc", "abcd", "abce", "b", "\uE000", "\uD83D\uDE00", "\uD83D\uDE00x", "\uFFFF", "zzzz"
+    };
 
     private static ObjectNode row(SplittableRandom rnd, String id) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("id", id);
         switch (rnd.nextInt(9)) {
-            case 0 -> { } // missing
+            case 0 -> {} // missing
             case 1 -> o.putNull("x");
             case 2 -> o.put("x", rnd.nextBoolean());
-            case 3 -> o.put("x", new BigDecimal(rnd.nextInt(40) - 20).movePointLeft(1)
-                    .add(rnd.nextBoolean() ? BigDecimal.ZERO : BigDecimal.valueOf(-(1L << 25))));
+            case 3 ->
+                o.put(
+                        "x",
+                        new BigDecimal(rnd.nextInt(40) - 20)
+                                .movePointLeft(1)
+                                .add(rnd.nextBoolean() ? BigDecimal.ZERO : BigDecimal.valueOf(-(1L << 25))));
             case 4 -> o.put("x", rnd.nextBoolean() ? Long.MAX_VALUE - rnd.nextInt(3) : (1L << 25) - 2 + rnd.nextInt(4));
             case 5 -> o.put("x", (double) rnd.nextInt(5));
             case 6 -> o.put("x", STRINGS[rnd.nextInt(STRINGS.length)]);
@@ -82,10 +87,11 @@ class SortedRowsTest {
         }
     }
 
-    private static void check(Order order, SortedRows rows, TreeMap<Key, Entry> tree, List<Key> probes,
-            SplittableRandom rnd) {
+    private static void check(
+            Order order, SortedRows rows, TreeMap<Key, Entry> tree, List<Key> probes, SplittableRandom rnd) {
         assertThat(rows.size()).isEqualTo(tree.size());
-        assertThat(rows.first()).isEqualTo(tree.isEmpty() ? null : tree.firstEntry().getValue());
+        assertThat(rows.first())
+                .isEqualTo(tree.isEmpty() ? null : tree.firstEntry().getValue());
         List<Entry> all = new ArrayList<>();
         rows.ascendingFrom(null).forEachRemaining(all::add);
         assertThat(all).containsExactlyElementsOf(tree.values());
@@ -95,7 +101,8 @@ class SortedRowsTest {
         }
         for (Key a : sample) {
             for (Key b : sample) {
-                assertThat(Integer.signum(order.compare(a, b))).as("prefix compare of %s, %s", a.id, b.id)
+                assertThat(Integer.signum(order.compare(a, b)))
+                        .as("prefix compare of %s, %s", a.id, b.id)
                         .isEqualTo(Integer.signum(fullCompare(order, a, b)));
             }
         }
@@ -103,16 +110,19 @@ class SortedRowsTest {
             Key k = probes.get(rnd.nextInt(probes.size()));
             Key other = probes.get(rnd.nextInt(probes.size()));
             int full = Integer.signum(fullCompare(order, k, other));
-            assertThat(Integer.signum(order.compare(k, other))).as("prefix compare of %s, %s", k.id, other.id)
+            assertThat(Integer.signum(order.compare(k, other)))
+                    .as("prefix compare of %s, %s", k.id, other.id)
                     .isEqualTo(full);
             assertThat(rows.higher(k)).isEqualTo(value(tree.higherEntry(k)));
             assertThat(rows.lower(k)).isEqualTo(value(tree.lowerEntry(k)));
             assertThat(rows.hasAtOrAbove(k)).isEqualTo(tree.ceilingKey(k) != null);
             assertThat(rows.hasAtOrBelow(k)).isEqualTo(tree.floorKey(k) != null);
-            assertThat(first(rows.ascendingFrom(k), 3)).containsExactlyElementsOf(
-                    first(tree.tailMap(k, true).values().iterator(), 3));
-            assertThat(first(rows.descendingBelow(k), 3)).containsExactlyElementsOf(
-                    first(tree.headMap(k, false).descendingMap().values().iterator(), 3));
+            assertThat(first(rows.ascendingFrom(k), 3))
+                    .containsExactlyElementsOf(
+                            first(tree.tailMap(k, true).values().iterator(), 3));
+            assertThat(first(rows.descendingBelow(k), 3))
+                    .containsExactlyElementsOf(first(
+                            tree.headMap(k, false).descendingMap().values().iterator(), 3));
         }
     }
 

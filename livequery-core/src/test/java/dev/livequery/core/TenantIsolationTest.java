@@ -39,11 +39,20 @@ class TenantIsolationTest {
     static final String TABLE = "items";
     static final String[] TENANTS = {"acme", "globex", "initech"};
     /** Access filters; 0 is unrestricted. All are different, so each must get its own views. */
-    static final String[] FILTERS = {null, "{'tenant':'acme'}", "{'tenant':'globex'}", "{'tenant':'initech'}",
-        "{'tenant':'acme','owner':'u1'}", "{'tenant':{'in':['acme','globex']}}", "{'n':{'lt':10}}",
-        "{'tenant':'globex','owner':{'ne':'u1'}}"};
-    static final String[] WHERES = {null, "{'status':'open'}", "{'n':{'gte':5}}",
-        "{'or':[{'owner':'u1'},{'status':'done'}]}", "{'tenant':'acme'}"};
+    static final String[] FILTERS = {
+        null,
+        "{'tenant':'acme'}",
+        "{'tenant':'globex'}",
+        "{'tenant':'initech'}",
+        "{'tenant':'acme','owner':'u1'}",
+        "{'tenant':{'in':['acme','globex']}}",
+        "{'n':{'lt':10}}",
+        "{'tenant':'globex','owner':{'ne':'u1'}}"
+    };
+
+    static final String[] WHERES = {
+        null, "{'status':'open'}", "{'n':{'gte':5}}", "{'or':[{'owner':'u1'},{'status':'done'}]}", "{'tenant':'acme'}"
+    };
     static final String[][] ORDERS = {{"n"}, {"-n", "status"}, {}};
     static final int RUNS = 12;
     static final int STEPS = 250;
@@ -57,8 +66,10 @@ class TenantIsolationTest {
             try {
                 new Run(seed).run();
             } catch (Throwable t) {
-                throw new AssertionError("tenant isolation failed with seed " + seed
-                        + " (rerun: -Dlivequery.seed=" + seed + "): " + t.getMessage(), t);
+                throw new AssertionError(
+                        "tenant isolation failed with seed " + seed + " (rerun: -Dlivequery.seed=" + seed + "): "
+                                + t.getMessage(),
+                        t);
             }
         }
     }
@@ -94,6 +105,7 @@ class TenantIsolationTest {
         final List<Sub> subs = new ArrayList<>();
         /** Cursors seen per (filter, where, order), with the row image each names. */
         final Map<String, Map<String, ObjectNode>> cursors = new HashMap<>();
+
         final List<String> log = new ArrayList<>();
         final TenantWrites writes;
 
@@ -151,7 +163,9 @@ class TenantIsolationTest {
         }
 
         Slice expected(int filter, int where, int order, Anchor anchor) {
-            List<Stored> visible = truth.values().stream().filter(s -> admits(filter, s.data())).toList();
+            List<Stored> visible = truth.values().stream()
+                    .filter(s -> admits(filter, s.data()))
+                    .toList();
             return Oracle.window(spec(where, order), visible, anchor);
         }
 
@@ -191,8 +205,10 @@ class TenantIsolationTest {
 
         Anchor anchor(String key, Window w) {
             Map<String, ObjectNode> known = cursors.getOrDefault(key, Map.of());
-            return new Anchor(w.after() == null ? null : known.get(w.after()),
-                    w.before() == null ? null : known.get(w.before()), w.limit());
+            return new Anchor(
+                    w.after() == null ? null : known.get(w.after()),
+                    w.before() == null ? null : known.get(w.before()),
+                    w.limit());
         }
 
         void cursorSeen(String key, String cursor, ObjectNode image) {
@@ -210,12 +226,18 @@ class TenantIsolationTest {
             try {
                 Row r = b.get(TABLE, id, filters[f]);
                 assertThat(cur).as("get of an absent row answered %s", r).isNotNull();
-                assertThat(admits(f, r.data())).as("get revealed %s under %s", r, FILTERS[f]).isTrue();
-                assertThat(Oracle.sameJson(r.data(), cur.data())).as("get %s", id).isTrue();
+                assertThat(admits(f, r.data()))
+                        .as("get revealed %s under %s", r, FILTERS[f])
+                        .isTrue();
+                assertThat(Oracle.sameJson(r.data(), cur.data()))
+                        .as("get %s", id)
+                        .isTrue();
                 assertThat(r.version()).isEqualTo(cur.version());
             } catch (LiveQueryException e) {
                 assertThat(e.code()).isEqualTo(NOT_FOUND);
-                assertThat(cur == null || !admits(f, cur.data())).as("get refused a visible row").isTrue();
+                assertThat(cur == null || !admits(f, cur.data()))
+                        .as("get refused a visible row")
+                        .isTrue();
                 assertThat(e.getMessage()).isEqualTo("row '" + id + "' does not exist in table '" + TABLE + "'");
             }
         }
@@ -235,7 +257,9 @@ class TenantIsolationTest {
             assertThat(r.hasMoreAfter()).isEqualTo(want.hasMoreAfter());
             for (int i = 0; i < r.rows().size(); i++) {
                 ObjectNode data = r.rows().get(i).data();
-                assertThat(admits(f, data)).as("one-shot revealed %s under %s", data, FILTERS[f]).isTrue();
+                assertThat(admits(f, data))
+                        .as("one-shot revealed %s under %s", data, FILTERS[f])
+                        .isTrue();
                 assertThat(Oracle.sameJson(data, want.rows().get(i).data())).isTrue();
                 cursorSeen(key, r.cursors().get(i), data);
             }
@@ -249,7 +273,7 @@ class TenantIsolationTest {
             s.query = query(s.filter, s.where, s.order, w);
             s.anchor = anchor(s.key(), w);
             log.add("subscribe " + s.key() + " " + w);
-            s.s = b.subscribe(s.query, null, () -> { });
+            s.s = b.subscribe(s.query, null, () -> {});
             subs.add(s);
         }
 
@@ -273,10 +297,12 @@ class TenantIsolationTest {
             Sub s = resumable.get(rnd.nextInt(resumable.size()));
             log.add("resume " + s.key() + " from " + s.lastEid);
             s.s.close();
-            s.s = b.subscribe(s.query, s.lastEid, () -> { });
+            s.s = b.subscribe(s.query, s.lastEid, () -> {});
             List<Frame> fs = Fixtures.drain(s.s);
             assertThat(fs).isNotEmpty();
-            assertThat(fs.get(0).op()).as("first frame of a resume inside the horizon").isNotEqualTo(Frame.Op.RESET);
+            assertThat(fs.get(0).op())
+                    .as("first frame of a resume inside the horizon")
+                    .isNotEqualTo(Frame.Op.RESET);
             assertThat(((Frame.Ready) fs.get(fs.size() - 1)).resumed()).isTrue();
             apply(s, fs);
             check(s);
@@ -296,7 +322,7 @@ class TenantIsolationTest {
                 log.add("cursor of " + key + " under filter " + other);
                 LiveQueryException e = Fixtures.fails(BAD_QUERY, () -> b.query(q));
                 assertThat(e.getMessage()).startsWith("cursor ");
-                Fixtures.fails(BAD_QUERY, () -> b.subscribe(q, null, () -> { }));
+                Fixtures.fails(BAD_QUERY, () -> b.subscribe(q, null, () -> {}));
                 for (Sub s : subs) {
                     if (s.filter == other && s.where == Integer.parseInt(p[1]) && s.order == Integer.parseInt(p[2])) {
                         Fixtures.fails(BAD_QUERY, () -> s.s.reanchor(Window.of(c, null, 2)));
@@ -306,13 +332,13 @@ class TenantIsolationTest {
             List<Sub> resumable = subs.stream().filter(s -> s.lastEid != null).toList();
             if (!resumable.isEmpty()) {
                 Sub from = resumable.get(rnd.nextInt(resumable.size()));
-                Sub s = new Sub((from.filter + 1 + rnd.nextInt(FILTERS.length - 1)) % FILTERS.length, from.where,
-                        from.order);
+                Sub s = new Sub(
+                        (from.filter + 1 + rnd.nextInt(FILTERS.length - 1)) % FILTERS.length, from.where, from.order);
                 Window w = Window.of(null, null, from.query.window().limit());
                 s.query = query(s.filter, s.where, s.order, w);
                 s.anchor = anchor(s.key(), w);
                 log.add("resume " + s.key() + " with a token of " + from.key());
-                s.s = b.subscribe(s.query, from.lastEid, () -> { });
+                s.s = b.subscribe(s.query, from.lastEid, () -> {});
                 List<Frame> fs = Fixtures.drain(s.s);
                 assertThat(fs.get(0).op()).isEqualTo(Frame.Op.RESET);
                 assertThat(((Frame.Reset) fs.get(0)).cause()).isEqualTo("resume_miss");
@@ -328,14 +354,16 @@ class TenantIsolationTest {
             }
             Set<String> keys = new HashSet<>();
             subs.forEach(s -> keys.add(s.key()));
-            assertThat(b.gauges().get("views")).as("views for the live (filter, where, order) keys %s", keys)
+            assertThat(b.gauges().get("views"))
+                    .as("views for the live (filter, where, order) keys %s", keys)
                     .isEqualTo((long) keys.size());
         }
 
         void apply(Sub s, List<Frame> fs) {
             for (Frame f : fs) {
                 switch (f) {
-                    case Frame.Reset r -> assertThat(r.cause()).as("reset of %s", s.key()).isIn("subscribe", "resume_miss");
+                    case Frame.Reset r ->
+                        assertThat(r.cause()).as("reset of %s", s.key()).isIn("subscribe", "resume_miss");
                     case Frame.Placed p -> {
                         ObjectNode data = p.row().data();
                         if (!admits(s.filter, data)) {
@@ -343,8 +371,7 @@ class TenantIsolationTest {
                         }
                         cursorSeen(s.key(), p.cursor(), data);
                     }
-                    default -> {
-                    }
+                    default -> {}
                 }
                 s.replica.apply(f);
                 if (f.eid() != null) {
@@ -355,12 +382,17 @@ class TenantIsolationTest {
 
         void check(Sub s) {
             Slice want = expected(s.filter, s.where, s.order, s.anchor);
-            assertThat(s.replica.ids()).as("window of %s %s after %s", s.key(), s.query.window(),
-                    log.subList(Math.max(0, log.size() - 5), log.size())).isEqualTo(want.ids());
+            assertThat(s.replica.ids())
+                    .as(
+                            "window of %s %s after %s",
+                            s.key(), s.query.window(), log.subList(Math.max(0, log.size() - 5), log.size()))
+                    .isEqualTo(want.ids());
             List<Replica.Item> items = s.replica.items();
             for (int i = 0; i < items.size(); i++) {
-                assertThat(Oracle.sameJson(items.get(i).row(), want.rows().get(i).data()))
-                        .as("row %s of %s", items.get(i).id(), s.key()).isTrue();
+                assertThat(Oracle.sameJson(
+                                items.get(i).row(), want.rows().get(i).data()))
+                        .as("row %s of %s", items.get(i).id(), s.key())
+                        .isTrue();
             }
         }
     }

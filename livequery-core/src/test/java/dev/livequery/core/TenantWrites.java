@@ -39,7 +39,6 @@ final class TenantWrites {
         this.log = log;
     }
 
-
     ObjectNode randomRow() {
         ObjectNode r = Json.MAPPER.createObjectNode();
         r.put("tenant", TENANTS[rnd.nextInt(TENANTS.length)]);
@@ -140,11 +139,14 @@ final class TenantWrites {
         LiveQueryException.Code want = want(kind, f, id, cur, ifMatch, applied);
         if (got == NOT_FOUND) {
             // word for word what an absent row gets: nothing about the hidden row
-            assertThat(message).matches("row '[^']+' does not exist in table 'items'"
-                    + "(; nothing in the batch was applied)?");
+            assertThat(message)
+                    .matches("row '[^']+' does not exist in table 'items'" + "(; nothing in the batch was applied)?");
         }
-        assertThat(got).as("outcome of %s under filter %s (row now %s)", log.get(log.size() - 1), FILTERS[f],
-                cur == null ? "absent" : cur.data()).isEqualTo(want);
+        assertThat(got)
+                .as(
+                        "outcome of %s under filter %s (row now %s)",
+                        log.get(log.size() - 1), FILTERS[f], cur == null ? "absent" : cur.data())
+                .isEqualTo(want);
         if (got == null) {
             int i = 0;
             for (Map.Entry<String, ObjectNode> e : applied.entrySet()) {
@@ -159,15 +161,17 @@ final class TenantWrites {
     }
 
     /** The code the oracle expects (recomputed, so the expectation does not depend on what threw). */
-    LiveQueryException.Code want(int kind, int f, String id, Stored cur, Long ifMatch,
-            Map<String, ObjectNode> applied) {
+    LiveQueryException.Code want(
+            int kind, int f, String id, Stored cur, Long ifMatch, Map<String, ObjectNode> applied) {
         boolean versionOk = ifMatch == null || cur != null && cur.version() == ifMatch;
         boolean before = cur == null || admits(f, cur.data());
         return switch (kind) {
-            case 0 -> !admits(f, applied.get(id)) ? FORBIDDEN : !before ? NOT_FOUND
-                    : !versionOk ? VERSION_MISMATCH : null;
-            case 1 -> cur == null || !before ? NOT_FOUND : !versionOk ? VERSION_MISMATCH
-                    : !admits(f, applied.get(id)) ? FORBIDDEN : null;
+            case 0 ->
+                !admits(f, applied.get(id)) ? FORBIDDEN : !before ? NOT_FOUND : !versionOk ? VERSION_MISMATCH : null;
+            case 1 ->
+                cur == null || !before
+                        ? NOT_FOUND
+                        : !versionOk ? VERSION_MISMATCH : !admits(f, applied.get(id)) ? FORBIDDEN : null;
             case 2 -> cur == null || !before ? NOT_FOUND : !versionOk ? VERSION_MISMATCH : null;
             default -> {
                 boolean forbidden = false;

@@ -31,8 +31,19 @@ class ValuesTest {
 
     @Test
     void kindsAreTotallyOrderedMissingNullFalseTrueNumbersStrings() {
-        List<Object> ascending = List.of(Values.MISSING, v("null"), v("false"), v("true"),
-                v("-1e400"), v("-5"), v("0"), v("0.5"), v("1e400"), v("\"\""), v("\"0\""), v("\"a\""));
+        List<Object> ascending = List.of(
+                Values.MISSING,
+                v("null"),
+                v("false"),
+                v("true"),
+                v("-1e400"),
+                v("-5"),
+                v("0"),
+                v("0.5"),
+                v("1e400"),
+                v("\"\""),
+                v("\"0\""),
+                v("\"a\""));
         for (int i = 0; i < ascending.size(); i++) {
             for (int j = 0; j < ascending.size(); j++) {
                 assertThat(sign(Values.compare(ascending.get(i), ascending.get(j))))
@@ -58,12 +69,30 @@ class ValuesTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "1|1.0", "1|1e0", "1.0|1e0", "1|1.000", "100|1e2", "100|1.00e2", "0.5|5e-1", "0.50|0.5",
-            "-0|0", "-0.0|0", "0.0|0", "0e10|0", "-0e-5|0",
-            "1e400|1e400", "1e400|10e399", "1e400|1.0e400",
-            "10000000000000000000000|1e22", "9223372036854775807|9223372036854775807.0",
-            "9223372036854775808|9223372036854775808.00", "-9223372036854775809|-9223372036854775809"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "1|1.0",
+                "1|1e0",
+                "1.0|1e0",
+                "1|1.000",
+                "100|1e2",
+                "100|1.00e2",
+                "0.5|5e-1",
+                "0.50|0.5",
+                "-0|0",
+                "-0.0|0",
+                "0.0|0",
+                "0e10|0",
+                "-0e-5|0",
+                "1e400|1e400",
+                "1e400|10e399",
+                "1e400|1.0e400",
+                "10000000000000000000000|1e22",
+                "9223372036854775807|9223372036854775807.0",
+                "9223372036854775808|9223372036854775808.00",
+                "-9223372036854775809|-9223372036854775809"
+            })
     void numbersEqualAcrossSpellings(String a, String b) {
         Object x = v(a);
         Object y = v(b);
@@ -74,16 +103,28 @@ class ValuesTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "9007199254740992|9007199254740993",
-            "9007199254740992|9007199254740992.5",
-            "9007199254740992.5|9007199254740993",
-            "9223372036854775807|9223372036854775808",
-            "9223372036854775806.5|9223372036854775807",
-            "-9223372036854775809|-9223372036854775808",
-            "99999999999999999999998|99999999999999999999999",
-            "1e308|1e309", "1e399|1e400", "-1e400|-1e399", "1e-400|1e-399", "0|1e-400", "-1e-400|0",
-            "0.1|0.10000000000000001", "1.9999999999999999|2", "-2|-1.5", "-1|0", "-0.5|-0.4"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "9007199254740992|9007199254740993",
+                "9007199254740992|9007199254740992.5",
+                "9007199254740992.5|9007199254740993",
+                "9223372036854775807|9223372036854775808",
+                "9223372036854775806.5|9223372036854775807",
+                "-9223372036854775809|-9223372036854775808",
+                "99999999999999999999998|99999999999999999999999",
+                "1e308|1e309",
+                "1e399|1e400",
+                "-1e400|-1e399",
+                "1e-400|1e-399",
+                "0|1e-400",
+                "-1e-400|0",
+                "0.1|0.10000000000000001",
+                "1.9999999999999999|2",
+                "-2|-1.5",
+                "-1|0",
+                "-0.5|-0.4"
+            })
     void numbersCompareExactly(String lower, String higher) {
         Object lo = v(lower);
         Object hi = v(higher);
@@ -177,7 +218,8 @@ class ValuesTest {
     static Gen<JsonNode> scalars() {
         Gen<JsonNode> longs = Gen.longs().map(F::numberNode);
         Gen<JsonNode> smallInts = Gen.ints(-3, 3).map(F::numberNode);
-        Gen<JsonNode> bigInts = Gen.bigIntegers(new BigInteger("-1" + "0".repeat(30)), new BigInteger("1" + "0".repeat(30)))
+        Gen<JsonNode> bigInts = Gen.bigIntegers(
+                        new BigInteger("-1" + "0".repeat(30)), new BigInteger("1" + "0".repeat(30)))
                 .map(F::numberNode);
         Gen<BigInteger> unscaled = Gen.bigIntegers(BigInteger.valueOf(-100_000), BigInteger.valueOf(100_000));
         Gen<Integer> scale = Gen.ints(-420, 420);
@@ -185,25 +227,29 @@ class ValuesTest {
         // code points around the UTF-16 pitfalls: U+E000 and U+FFFD sort above surrogates in UTF-16
         // order but below every supplementary code point
         int[] chars = "aAz0\u00e9\uFFFD\uE000".codePoints().toArray();
-        Gen<Integer> bmp = Gen.frequency(Gen.weight(chars.length, Gen.ints(0, chars.length - 1).map(i -> chars[i])),
+        Gen<Integer> bmp = Gen.frequency(
+                Gen.weight(chars.length, Gen.ints(0, chars.length - 1).map(i -> chars[i])),
                 Gen.weight(16, Gen.ints(0xD7F0, 0xD7FF)));
         Gen<JsonNode> strings = Gen.strings(bmp, 3).map(F::textNode);
-        Gen<JsonNode> supplementary = Gen.ints(0x10000, 0x10FFFF)
-                .map(cp -> F.textNode(new String(Character.toChars(cp))));
-        Gen<JsonNode> fixed = Gen.elements(F.nullNode(), F.booleanNode(true), F.booleanNode(false),
-                F.missingNode(), F.objectNode(), F.arrayNode(), F.textNode(""));
+        Gen<JsonNode> supplementary =
+                Gen.ints(0x10000, 0x10FFFF).map(cp -> F.textNode(new String(Character.toChars(cp))));
+        Gen<JsonNode> fixed = Gen.elements(
+                F.nullNode(),
+                F.booleanNode(true),
+                F.booleanNode(false),
+                F.missingNode(),
+                F.objectNode(),
+                F.arrayNode(),
+                F.textNode(""));
         return Gen.oneOf(longs, smallInts, bigInts, decimals, strings, supplementary, fixed);
     }
 
-    record Two(JsonNode a, JsonNode b) {
-    }
+    record Two(JsonNode a, JsonNode b) {}
 
-    record Three(JsonNode a, JsonNode b, JsonNode c) {
-    }
+    record Three(JsonNode a, JsonNode b, JsonNode c) {}
 
     /** A number and the same number with {@code pad} more trailing zeros. */
-    record Spelling(BigInteger unscaled, int scale, int pad) {
-    }
+    record Spelling(BigInteger unscaled, int scale, int pad) {}
 
     static final Gen<Two> TWO = s -> new Two(SCALARS.generate(s), SCALARS.generate(s));
 
@@ -218,7 +264,8 @@ class ValuesTest {
             return n.decimalValue().compareTo(m.decimalValue());
         }
         if (ra == 5) {
-            return Integer.signum(Arrays.compare(n.textValue().codePoints().toArray(),
+            return Integer.signum(Arrays.compare(
+                    n.textValue().codePoints().toArray(),
                     m.textValue().codePoints().toArray()));
         }
         return 0;
@@ -289,8 +336,8 @@ class ValuesTest {
 
     @Test
     void equalNumbersInDifferentSpellingsNormalizeAlike() {
-        Gen<BigInteger> unscaled = Gen.bigIntegers(new BigInteger("-1" + "0".repeat(25)),
-                new BigInteger("1" + "0".repeat(25)));
+        Gen<BigInteger> unscaled =
+                Gen.bigIntegers(new BigInteger("-1" + "0".repeat(25)), new BigInteger("1" + "0".repeat(25)));
         Gen<Integer> scales = Gen.ints(-30, 30);
         Gen<Integer> pads = Gen.ints(0, 12);
         Property.forAll(s -> new Spelling(unscaled.generate(s), scales.generate(s), pads.generate(s)))

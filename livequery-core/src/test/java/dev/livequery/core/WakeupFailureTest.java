@@ -24,15 +24,16 @@ class WakeupFailureTest {
         b.put("t", "a", obj("{\"k\":1,\"n\":1}"), null);
         AtomicInteger failures = new AtomicInteger();
         AtomicInteger wakes = new AtomicInteger();
-        Subscription flaky = b.subscribe(query("{\"table\":\"t\",\"where\":{\"k\":1},\"order\":[{\"field\":\"n\"}],\"limit\":5}"),
-                null, () -> {
+        Subscription flaky = b.subscribe(
+                query("{\"table\":\"t\",\"where\":{\"k\":1},\"order\":[{\"field\":\"n\"}],\"limit\":5}"), null, () -> {
                     if (failures.get() > 0) {
                         failures.decrementAndGet();
                         throw new IllegalStateException("no writer thread today");
                     }
                     wakes.incrementAndGet();
                 });
-        Subscription other = b.subscribe(query("{\"table\":\"t\",\"order\":[{\"field\":\"n\"}],\"limit\":5}"), null, () -> { });
+        Subscription other =
+                b.subscribe(query("{\"table\":\"t\",\"order\":[{\"field\":\"n\"}],\"limit\":5}"), null, () -> {});
         drain(flaky);
         drain(other);
 

@@ -16,5 +16,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Retention(RetentionPolicy.RUNTIME)
 @Tag("browser")
 @ExtendWith(Requirements.Chromium.class)
-public @interface Browser {
-}
+public @interface Browser {}

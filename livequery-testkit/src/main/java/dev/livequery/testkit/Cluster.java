@@ -16,5 +16,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Retention(RetentionPolicy.RUNTIME)
 @Tag("cluster")
 @ExtendWith(Requirements.RedisServer.class)
-public @interface Cluster {
-}
+public @interface Cluster {}

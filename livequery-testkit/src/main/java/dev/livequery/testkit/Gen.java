@@ -31,11 +31,13 @@ public interface Gen<T> {
             throw new IllegalArgumentException("list size range [" + min + ", " + max + "]");
         }
         return s -> {
-            int target = s.randomOrNull() == null ? 0 : switch (s.randomOrNull().nextInt(12)) {
-                case 0 -> min;
-                case 1 -> max;
-                default -> min + s.randomOrNull().nextInt(max - min + 1);
-            };
+            int target = s.randomOrNull() == null
+                    ? 0
+                    : switch (s.randomOrNull().nextInt(12)) {
+                        case 0 -> min;
+                        case 1 -> max;
+                        default -> min + s.randomOrNull().nextInt(max - min + 1);
+                    };
             List<T> out = new ArrayList<>();
             while (out.size() < max) {
                 int start = s.mark();

@@ -75,12 +75,16 @@ public final class Property<T> {
             Throwable failure = run(check, value);
             if (failure != null) {
                 Shrinker.Attempt first = new Shrinker.Attempt(source.choices(), source.spans(), value, failure);
-                Shrinker shrinker = new Shrinker(choices -> replay(check, choices), first,
+                Shrinker shrinker = new Shrinker(
+                        choices -> replay(check, choices),
+                        first,
                         Integer.getInteger("livequery.shrinkRuns", 5000),
-                        System.nanoTime() + Duration.ofSeconds(Long.getLong("livequery.shrinkSeconds", 60)).toNanos());
+                        System.nanoTime()
+                                + Duration.ofSeconds(Long.getLong("livequery.shrinkSeconds", 60))
+                                        .toNanos());
                 Shrinker.Attempt shrunk = shrinker.shrink();
-                throw new PropertyFailure(trySeed, i + 1, value, failure, shrunk.value(), shrunk.failure(),
-                        shrinker.steps());
+                throw new PropertyFailure(
+                        trySeed, i + 1, value, failure, shrunk.value(), shrunk.failure(), shrinker.steps());
             }
         }
     }
@@ -113,7 +117,8 @@ public final class Property<T> {
         try {
             return Long.parseLong(s.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-Dlivequery.seed=" + s + ": not a long (use the seed a failure printed)");
+            throw new IllegalArgumentException(
+                    "-Dlivequery.seed=" + s + ": not a long (use the seed a failure printed)");
         }
     }
 

@@ -12,8 +12,14 @@ public final class PropertyFailure extends AssertionError {
     private final transient Object original;
     private final transient Object shrunk;
 
-    PropertyFailure(long seed, int tryNo, Object original, Throwable originalFailure, Object shrunk,
-            Throwable shrunkFailure, int steps) {
+    PropertyFailure(
+            long seed,
+            int tryNo,
+            Object original,
+            Throwable originalFailure,
+            Object shrunk,
+            Throwable shrunkFailure,
+            int steps) {
         super(message(seed, tryNo, original, originalFailure, shrunk, shrunkFailure, steps), shrunkFailure);
         this.seed = seed;
         this.tryNo = tryNo;
@@ -41,8 +47,14 @@ public final class PropertyFailure extends AssertionError {
         return shrunk;
     }
 
-    private static String message(long seed, int tryNo, Object original, Throwable originalFailure, Object shrunk,
-            Throwable shrunkFailure, int steps) {
+    private static String message(
+            long seed,
+            int tryNo,
+            Object original,
+            Throwable originalFailure,
+            Object shrunk,
+            Throwable shrunkFailure,
+            int steps) {
         String o = String.valueOf(original);
         return "property failed on try " + tryNo + ", seed " + seed + " (replay: -Dlivequery.seed=" + seed + ")\n"
                 + "shrunk in " + steps + " steps to: " + shrunk + "\n"

@@ -6,8 +6,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** The checks behind {@link Cluster} and {@link Browser}: before any of the test's code runs. */
 final class Requirements {
-    private Requirements() {
-    }
+    private Requirements() {}
 
     /** Fails the test class (or method) with {@link Tools.MissingTool} if redis-server is missing. */
     static final class RedisServer implements BeforeAllCallback, BeforeEachCallback {

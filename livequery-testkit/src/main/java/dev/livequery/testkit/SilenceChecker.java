@@ -15,8 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class SilenceChecker implements AutoCloseable {
     /** One look at one client; see {@link Silence#look}. */
-    public record Look(boolean same, boolean told) {
-    }
+    public record Look(boolean same, boolean told) {}
 
     /** Looks at client {@code i}; null when it cannot be judged now (the truth is unreadable). */
     @FunctionalInterface

@@ -11,21 +11,27 @@ import java.util.stream.Stream;
  * or refused with one line naming the package.
  */
 public final class Tools {
-    private Tools() {
-    }
+    private Tools() {}
 
     /** {@code redis-server} on the PATH. */
     public static Path redisServer() {
-        return onPath("redis-server").orElseThrow(() -> new MissingTool(
-                "redis-server not found: apt-get install redis-server (or bin/test --fast to skip the cluster tests)"));
+        return onPath("redis-server")
+                .orElseThrow(
+                        () -> new MissingTool(
+                                "redis-server not found: apt-get install redis-server (or bin/test --fast to skip the cluster tests)"));
     }
 
     /** Chromium: {@code -Dchromium.path}, {@code $CHROME_BIN}, or the Debian package's binary. */
     public static Path chromium() {
         String p = System.getProperty("chromium.path", System.getenv("CHROME_BIN"));
-        Stream<String> candidates = p != null ? Stream.of(p) : Stream.of("/usr/bin/chromium", "/usr/bin/chromium-browser");
-        return candidates.map(Path::of).filter(Files::isExecutable).findFirst().orElseThrow(() -> new MissingTool(
-                "chromium not found" + (p != null ? " at " + p : "") + ": apt-get install chromium (or -Dchromium.path=…,"
+        Stream<String> candidates =
+                p != null ? Stream.of(p) : Stream.of("/usr/bin/chromium", "/usr/bin/chromium-browser");
+        return candidates
+                .map(Path::of)
+                .filter(Files::isExecutable)
+                .findFirst()
+                .orElseThrow(() -> new MissingTool("chromium not found" + (p != null ? " at " + p : "")
+                        + ": apt-get install chromium (or -Dchromium.path=…,"
                         + " or bin/test --fast to skip the browser tests)"));
     }
 
@@ -34,8 +40,11 @@ public final class Tools {
         if (path == null) {
             return Optional.empty();
         }
-        return Stream.of(path.split(File.pathSeparator)).filter(d -> !d.isEmpty()).map(d -> Path.of(d, program))
-                .filter(Files::isExecutable).findFirst();
+        return Stream.of(path.split(File.pathSeparator))
+                .filter(d -> !d.isEmpty())
+                .map(d -> Path.of(d, program))
+                .filter(Files::isExecutable)
+                .findFirst();
     }
 
     /**

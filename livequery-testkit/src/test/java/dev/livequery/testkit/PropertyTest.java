@@ -12,17 +12,13 @@ import org.junit.jupiter.api.Test;
 
 class PropertyTest {
     /** Operations of a toy scenario: the failure needs a put of 3 and, later, a get of 3. */
-    sealed interface Op {
-    }
+    sealed interface Op {}
 
-    record Put(int key) implements Op {
-    }
+    record Put(int key) implements Op {}
 
-    record Get(int key) implements Op {
-    }
+    record Get(int key) implements Op {}
 
-    record Noise(int n) implements Op {
-    }
+    record Noise(int n) implements Op {}
 
     static final Gen<Op> OPS = Gen.frequency(
             Gen.weight(3, Gen.ints(0, 9).map(Noise::new)),
@@ -39,20 +35,23 @@ class PropertyTest {
 
     @Test
     void shrinksAFailingScenarioToTheOperationsItNeeds() {
-        PropertyFailure f = catchThrowableOfType(PropertyFailure.class,
+        PropertyFailure f = catchThrowableOfType(
+                PropertyFailure.class,
                 () -> Property.forAll(OPS.list(0, 60)).tries(5000).seed(42).check(PropertyTest::noGetOfAPutThree));
         assertThat(f).as("the property must fail within 5000 tries").isNotNull();
         assertThat((List<?>) f.original()).hasSizeGreaterThan(2);
         assertThat(f.shrunk()).isEqualTo(List.of(new Put(3), new Get(3)));
         assertThat(f.getCause()).hasMessageContaining("get 3 after put 3");
-        assertThat(f.getMessage()).contains("seed " + f.seed(), "-Dlivequery.seed=" + f.seed(),
-                "shrunk in", "[Put[key=3], Get[key=3]]");
+        assertThat(f.getMessage())
+                .contains("seed " + f.seed(), "-Dlivequery.seed=" + f.seed(), "shrunk in", "[Put[key=3], Get[key=3]]");
     }
 
     @Test
     void shrinksNumbersTowardTheSmallestThatFails() {
-        PropertyFailure f = catchThrowableOfType(PropertyFailure.class,
-                () -> Property.forAll(Gen.ints(-1000, 1000).list(0, 20)).seed(7)
+        PropertyFailure f = catchThrowableOfType(
+                PropertyFailure.class,
+                () -> Property.forAll(Gen.ints(-1000, 1000).list(0, 20))
+                        .seed(7)
                         .check(xs -> assertThat(xs).allMatch(x -> x < 500)));
         assertThat(f.shrunk()).isEqualTo(List.of(500));
     }
@@ -60,10 +59,12 @@ class PropertyTest {
     @Test
     void theReportedSeedReplaysTheFailingValueAsTheFirstTry() {
         Gen<List<Op>> gen = OPS.list(0, 60);
-        PropertyFailure f = catchThrowableOfType(PropertyFailure.class,
+        PropertyFailure f = catchThrowableOfType(
+                PropertyFailure.class,
                 () -> Property.forAll(gen).tries(5000).seed(1234).check(PropertyTest::noGetOfAPutThree));
         assertThat(f.tryNo()).as("a later try, whose seed is derived").isGreaterThan(1);
-        PropertyFailure again = catchThrowableOfType(PropertyFailure.class,
+        PropertyFailure again = catchThrowableOfType(
+                PropertyFailure.class,
                 () -> Property.forAll(gen).tries(1).seed(f.seed()).check(PropertyTest::noGetOfAPutThree));
         assertThat(again.tryNo()).isEqualTo(1);
         assertThat(again.original()).isEqualTo(f.original());
@@ -73,16 +74,18 @@ class PropertyTest {
     @Test
     void theSeedSystemPropertyReplaysOneTry() {
         Gen<List<Op>> gen = OPS.list(0, 60);
-        PropertyFailure f = catchThrowableOfType(PropertyFailure.class,
+        PropertyFailure f = catchThrowableOfType(
+                PropertyFailure.class,
                 () -> Property.forAll(gen).tries(5000).seed(99).check(PropertyTest::noGetOfAPutThree));
         List<Object> seen = new ArrayList<>();
         withProperties(Long.toString(f.seed()), null, () -> {
             Property<List<Op>> p = Property.forAll(gen).tries(5000);
             assertThat(p.effectiveTries()).isEqualTo(1);
             assertThatThrownBy(() -> p.check(ops -> {
-                seen.add(ops);
-                noGetOfAPutThree(ops);
-            })).isInstanceOf(PropertyFailure.class);
+                        seen.add(ops);
+                        noGetOfAPutThree(ops);
+                    }))
+                    .isInstanceOf(PropertyFailure.class);
         });
         assertThat(seen.getFirst()).isEqualTo(f.original());
     }
@@ -110,7 +113,8 @@ class PropertyTest {
     @Test
     void triesComeFromTheSystemPropertyWhenGiven() {
         AtomicInteger n = new AtomicInteger();
-        withProperties(null, "17", () -> Property.forAll(Gen.ints(0, 3)).tries(321).check(x -> n.incrementAndGet()));
+        withProperties(
+                null, "17", () -> Property.forAll(Gen.ints(0, 3)).tries(321).check(x -> n.incrementAndGet()));
         assertThat(n).hasValue(17);
     }
 
@@ -138,7 +142,8 @@ class PropertyTest {
 
     @Test
     void exceptionsFailLikeAssertions() {
-        PropertyFailure f = catchThrowableOfType(PropertyFailure.class,
+        PropertyFailure f = catchThrowableOfType(
+                PropertyFailure.class,
                 () -> Property.forAll(Gen.ints(0, 100)).seed(3).check(x -> {
                     if (x > 10) {
                         throw new IllegalStateException("too big: " + x);
@@ -150,9 +155,14 @@ class PropertyTest {
 
     @Test
     void rangesHoldWhenGeneratingAndWhenReplayingAnyEdit() {
-        Gen<List<Object>> gen = s -> List.of(s.between(Long.MIN_VALUE, Long.MAX_VALUE), s.between(-5L, -2L),
-                s.between(3L, 9L), s.between(-2L, 2L), s.between(Long.MIN_VALUE, -1L),
-                Gen.bigIntegers(BigInteger.valueOf(-1000), BigInteger.TEN.pow(30)).generate(s),
+        Gen<List<Object>> gen = s -> List.of(
+                s.between(Long.MIN_VALUE, Long.MAX_VALUE),
+                s.between(-5L, -2L),
+                s.between(3L, 9L),
+                s.between(-2L, 2L),
+                s.between(Long.MIN_VALUE, -1L),
+                Gen.bigIntegers(BigInteger.valueOf(-1000), BigInteger.TEN.pow(30))
+                        .generate(s),
                 Gen.bigIntegers(BigInteger.valueOf(5), BigInteger.valueOf(6)).generate(s));
         Property.forAll(gen).tries(2000).check(PropertyTest::inRange);
         // replaying arbitrary sequences (what the shrinker does) stays in range too

@@ -46,15 +46,17 @@ class RequirementsTest {
     }
 
     /** What the launcher reported for the sample class and its test: failures, and the tags surefire filters by. */
-    record Run(List<Throwable> failures, Set<String> tags) {
-    }
+    record Run(List<Throwable> failures, Set<String> tags) {}
 
     static Run run(Class<?> sample) {
         RAN.set(false);
         List<Throwable> failures = new ArrayList<>();
         List<String> tags = new ArrayList<>();
         Launcher launcher = LauncherFactory.create();
-        launcher.execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(sample)).build(),
+        launcher.execute(
+                LauncherDiscoveryRequestBuilder.request()
+                        .selectors(selectClass(sample))
+                        .build(),
                 new TestExecutionListener() {
                     @Override
                     public void executionFinished(TestIdentifier id, TestExecutionResult result) {
@@ -80,7 +82,8 @@ class RequirementsTest {
         assertThat(r.tags()).containsExactly("browser");
         assertThat(r.failures()).hasSize(1);
         Throwable t = r.failures().getFirst();
-        assertThat(t).isInstanceOf(Tools.MissingTool.class)
+        assertThat(t)
+                .isInstanceOf(Tools.MissingTool.class)
                 .hasMessage("chromium not found at /nonexistent/chromium: apt-get install chromium "
                         + "(or -Dchromium.path=…, or bin/test --fast to skip the browser tests)");
         assertThat(t.getStackTrace()).isEmpty();
@@ -108,7 +111,8 @@ class RequirementsTest {
             assertThat(RAN).isTrue();
         } else {
             assertThat(r.failures()).hasSize(1);
-            assertThat(r.failures().getFirst()).isInstanceOf(Tools.MissingTool.class)
+            assertThat(r.failures().getFirst())
+                    .isInstanceOf(Tools.MissingTool.class)
                     .hasMessageStartingWith("redis-server not found: apt-get install redis-server");
             assertThat(RAN).isFalse();
         }

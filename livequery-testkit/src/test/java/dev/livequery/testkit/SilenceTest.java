@@ -47,10 +47,13 @@ class SilenceTest {
     @Test
     void theCheckerLooksAtEveryClientAndSkipsLooksThatCannotBeJudged() throws Exception {
         AtomicInteger looks = new AtomicInteger();
-        try (SilenceChecker c = new SilenceChecker(2, i -> {
-            looks.incrementAndGet();
-            return i == 0 ? new SilenceChecker.Look(false, false) : null;
-        }, Duration.ofMillis(5))) {
+        try (SilenceChecker c = new SilenceChecker(
+                2,
+                i -> {
+                    looks.incrementAndGet();
+                    return i == 0 ? new SilenceChecker.Look(false, false) : null;
+                },
+                Duration.ofMillis(5))) {
             while (c.perClientMs().get(0) < 30) {
                 Thread.onSpinWait(); // client 0 is silent for ever: its stretch only grows
             }

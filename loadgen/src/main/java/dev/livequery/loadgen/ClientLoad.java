@@ -17,6 +17,7 @@ final class ClientLoad implements AutoCloseable {
     static final long PERIOD_MS = 50;
     /** Above this share of one core the client itself is a bottleneck; its latencies are suspect. */
     static final double SATURATED_CORES = 0.8;
+
     private final Recorder lag = new Recorder(3);
     private final Executor executor;
     private final Thread thread;
@@ -47,7 +48,11 @@ final class ClientLoad implements AutoCloseable {
                 return ns / 1e9;
             }
         }
-        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+        return ProcessHandle.current()
+                .info()
+                .totalCpuDuration()
+                .map(d -> d.toNanos() / 1e9)
+                .orElse(Double.NaN);
     }
 
     /** Executor lag since the last call, microseconds (one reader: {@link Progress}). */

@@ -17,7 +17,8 @@ import java.util.List;
  * makes a cached thread pool, and a (re)connect burst grew those to ~800 threads on 2 cores.
  */
 public final class ClientPool {
-    private static final java.util.concurrent.atomic.AtomicInteger THREADS = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger THREADS =
+            new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
                 Thread t = new Thread(r, "ws-client-" + THREADS.incrementAndGet());
@@ -55,8 +56,10 @@ public final class ClientPool {
     }
 
     private HttpClient build(int k) {
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(15)).executor(executor);
+        HttpClient.Builder b = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(15))
+                .executor(executor);
         if (loopback) {
             int octet = firstOctet + (k % (254 - firstOctet));
             try {

@@ -4,8 +4,7 @@ import java.time.Instant;
 
 /** Wall-clock microseconds: what the writer stamps into a row and the client subtracts on receipt. */
 public final class Clock {
-    private Clock() {
-    }
+    private Clock() {}
 
     public static long nowMicros() {
         Instant now = Instant.now();

@@ -39,8 +39,10 @@ public final class ClusterLatency {
 
     public static void main(String[] args) throws Exception {
         for (int i = 0; i < HTTP.length; i++) {
-            HTTP[i] = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5)).build();
+            HTTP[i] = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
         }
         String a = args[0];
         String b = args[1];
@@ -56,12 +58,18 @@ public final class ClusterLatency {
         Result r = run(a, b, rate, seconds, args[4]);
         Map<String, Double> after = cpu(cluster);
         double self = selfCpuSeconds() - selfBefore;
-        System.out.printf("writes: %d at %.0f/s offered (%d failed), frames received: %d, resets after the first: %s%n",
+        System.out.printf(
+                "writes: %d at %.0f/s offered (%d failed), frames received: %d, resets after the first: %s%n",
                 r.total, r.achieved, r.failed, r.received, r.resets.isEmpty() ? "none" : r.resets);
         Histogram h = r.latency;
-        System.out.printf("write->client latency (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)%n",
-                h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6,
-                h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6, h.getTotalCount());
+        System.out.printf(
+                "write->client latency (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n=%d)%n",
+                h.getValueAtPercentile(50) / 1e6,
+                h.getValueAtPercentile(90) / 1e6,
+                h.getValueAtPercentile(99) / 1e6,
+                h.getValueAtPercentile(99.9) / 1e6,
+                h.getMaxValue() / 1e6,
+                h.getTotalCount());
         double clusterCpu = 0;
         StringBuilder parts = new StringBuilder();
         for (String name : cluster.keySet()) {
@@ -70,9 +78,11 @@ public final class ClusterLatency {
             parts.append(String.format("%s %.3f, ", name, used * 1e3 / r.total));
         }
         System.out.printf("cpu per write (ms): %sload generator %.3f (not counted)%n", parts, self * 1e3 / r.total);
-        String cpuPerWrite = cluster.isEmpty() || Double.isNaN(clusterCpu) ? "n/a"
+        String cpuPerWrite = cluster.isEmpty() || Double.isNaN(clusterCpu)
+                ? "n/a"
                 : String.format("%.3f", clusterCpu * 1e3 / r.total);
-        System.out.printf("cluster: p99 %.1f ms at %d writes/s, %s ms cpu per write%n",
+        System.out.printf(
+                "cluster: p99 %.1f ms at %d writes/s, %s ms cpu per write%n",
                 h.getValueAtPercentile(99) / 1e6, rate, cpuPerWrite);
     }
 
@@ -103,9 +113,8 @@ public final class ClusterLatency {
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1e9 : Double.NaN;
     }
 
-    record Result(long total, double achieved, long failed, long received, Map<String, Integer> resets,
-            Histogram latency) {
-    }
+    record Result(
+            long total, double achieved, long failed, long received, Map<String, Integer> resets, Histogram latency) {}
 
     static Result run(String a, String b, int rate, int seconds, String table) throws Exception {
         Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
@@ -114,8 +123,10 @@ public final class ClusterLatency {
         Map<String, Integer> resets = new ConcurrentHashMap<>();
         long warmupEnd = rate; // the first second's writes are not recorded
 
-        HttpResponse<Stream<String>> sse = HTTP[0].send(HttpRequest.newBuilder(
-                URI.create(b + "/v1/live/" + table + "?order=-t&limit=50")).build(), HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> sse = HTTP[0].send(
+                HttpRequest.newBuilder(URI.create(b + "/v1/live/" + table + "?order=-t&limit=50"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofLines());
         Thread.ofPlatform().daemon().start(() -> {
             try {
                 sse.body().forEach(line -> {
@@ -134,7 +145,8 @@ public final class ClusterLatency {
                             received.incrementAndGet();
                             if (f.path("row").path("n").asLong() >= warmupEnd) {
                                 synchronized (h) {
-                                    h.recordValue(Math.max(0, now - f.path("row").path("t").asLong()));
+                                    h.recordValue(Math.max(
+                                            0, now - f.path("row").path("t").asLong()));
                                 }
                             }
                         }
@@ -164,10 +176,12 @@ public final class ClusterLatency {
                 long id = n;
                 pool.submit(() -> {
                     String body = "{\"t\":" + System.nanoTime() + ",\"n\":" + id + "}";
-                    HttpResponse<String> r = HTTP[(int) (id % HTTP.length)].send(HttpRequest.newBuilder(
-                            URI.create(a + "/v1/tables/" + table + "/rows/r" + (id % 1000)))
-                            .header("Content-Type", "application/json")
-                            .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> r = HTTP[(int) (id % HTTP.length)].send(
+                            HttpRequest.newBuilder(URI.create(a + "/v1/tables/" + table + "/rows/r" + (id % 1000)))
+                                    .header("Content-Type", "application/json")
+                                    .PUT(HttpRequest.BodyPublishers.ofString(body))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() != 200) {
                         failed.incrementAndGet();
                     }

@@ -15,15 +15,19 @@ import picocli.CommandLine.Option;
 final class CompareCommand implements Callable<Integer> {
     @Option(names = "--ours", required = true, description = "results JSON of the livequery run")
     Path ours;
+
     @Option(names = "--peer", required = true, description = "results JSON of a peer run (repeatable)")
     List<Path> peers = new ArrayList<>();
+
     @Option(names = "--phase", description = "phase to compare (default: ${DEFAULT-VALUE})")
     String phase = "measure";
-    @Option(names = {"-o", "--out"}, description = "markdown file (default: stdout only)")
+
+    @Option(
+            names = {"-o", "--out"},
+            description = "markdown file (default: stdout only)")
     Path out;
 
-    private record Metric(String label, String path, boolean lowerIsBetter) {
-    }
+    private record Metric(String label, String path, boolean lowerIsBetter) {}
 
     private static final List<Metric> METRICS = List.of(
             new Metric("writes/s", "PHASE/writes_per_s", false),
@@ -59,12 +63,20 @@ final class CompareCommand implements Callable<Integer> {
         b.append("|\n");
         for (Metric m : METRICS) {
             double ov = value(o, m.path());
-            b.append("| ").append(m.label()).append(m.lowerIsBetter() ? " (lower is better)" : "").append(" | ")
+            b.append("| ")
+                    .append(m.label())
+                    .append(m.lowerIsBetter() ? " (lower is better)" : "")
+                    .append(" | ")
                     .append(fmt(ov));
             for (JsonNode p : ps) {
                 double pv = value(p, m.path());
-                b.append(" | ").append(fmt(pv)).append(" | ")
-                        .append(Double.isNaN(ov) || Double.isNaN(pv) || pv == 0 ? "–" : String.format("%.2fx", ov / pv));
+                b.append(" | ")
+                        .append(fmt(pv))
+                        .append(" | ")
+                        .append(
+                                Double.isNaN(ov) || Double.isNaN(pv) || pv == 0
+                                        ? "–"
+                                        : String.format("%.2fx", ov / pv));
             }
             b.append(" |\n");
         }

@@ -15,7 +15,12 @@ import org.HdrHistogram.Histogram;
  */
 final class Fleet {
     /** How a (re)connect round went; {@code millis} is from the round's start to each client's ready. */
-    record Round(int ok, int failed, double seconds, Histogram millis, List<String> errors,
+    record Round(
+            int ok,
+            int failed,
+            double seconds,
+            Histogram millis,
+            List<String> errors,
             java.util.Map<String, Histogram> steps) {
         Round(int ok, int failed, double seconds, Histogram millis, List<String> errors) {
             this(ok, failed, seconds, millis, errors, java.util.Map.of());
@@ -24,8 +29,9 @@ final class Fleet {
         /** One line: p50/p99/max ms from the round's start to each step of the clients that got ready. */
         String stepsLine() {
             StringBuilder b = new StringBuilder();
-            steps.forEach((k, h) -> b.append(String.format("%s p50 %d p99 %d max %d; ", k,
-                    h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue())));
+            steps.forEach((k, h) -> b.append(String.format(
+                    "%s p50 %d p99 %d max %d; ",
+                    k, h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue())));
             return b.toString();
         }
     }
@@ -52,8 +58,8 @@ final class Fleet {
                 failed.incrementAndGet();
                 continue;
             }
-            CompletableFuture<Void> f = c.connect().orTimeout(Math.max(1, deadline - System.nanoTime()),
-                    TimeUnit.NANOSECONDS);
+            CompletableFuture<Void> f =
+                    c.connect().orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             all.add(f.whenComplete((v, e) -> {
                 permits.release();
                 if (e == null) {
@@ -100,7 +106,8 @@ final class Fleet {
                             .recordValue(Math.max(0, (m[i] - t0) / 1_000_000));
                 }
             }
-            out.computeIfAbsent("ready", k -> new Histogram(3)).recordValue(Math.max(0, (e.getValue() - t0) / 1_000_000));
+            out.computeIfAbsent("ready", k -> new Histogram(3))
+                    .recordValue(Math.max(0, (e.getValue() - t0) / 1_000_000));
             long open = m[LiveClient.Marks.OPEN.ordinal()];
             long start = m[LiveClient.Marks.START.ordinal()];
             if (open != 0 && start != 0) {

@@ -28,6 +28,7 @@ final class LqSseClient implements LiveClient, Flow.Subscriber<String> {
     private final int shape;
     /** "" or {@code &access_token=…}: EventSource-like clients cannot send a header. */
     private final String tokenParam;
+
     private final Replica replica = new Replica(false);
     private volatile boolean slow;
     private volatile boolean paused;
@@ -54,7 +55,7 @@ final class LqSseClient implements LiveClient, Flow.Subscriber<String> {
         replica.expectReady();
         events = new SseEvents(this::event);
         HttpRequest.Builder req = HttpRequest.newBuilder(
-                base.resolve("/v1/live/" + workload.table() + "?" + workload.queryString(shape) + tokenParam))
+                        base.resolve("/v1/live/" + workload.table() + "?" + workload.queryString(shape) + tokenParam))
                 .header("Accept", "text/event-stream");
         if (replica.lastEid() != null) {
             req.header("Last-Event-ID", replica.lastEid());

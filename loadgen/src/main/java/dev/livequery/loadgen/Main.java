@@ -4,13 +4,20 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code java -jar loadgen/target/livequery-loadgen.jar <run|record|replay|compare|targets> …} */
-@Command(name = "loadgen", mixinStandardHelpOptions = true, version = "livequery-loadgen 0.1.0",
+@Command(
+        name = "loadgen",
+        mixinStandardHelpOptions = true,
+        version = "livequery-loadgen 0.1.0",
         description = "Load generator and benchmark driver for livequery and its peers.",
-        subcommands = {RunCommand.class, RecordCommand.class, ReplayCommand.class, CompareCommand.class,
-                TargetsCommand.class})
+        subcommands = {
+            RunCommand.class,
+            RecordCommand.class,
+            ReplayCommand.class,
+            CompareCommand.class,
+            TargetsCommand.class
+        })
 public final class Main {
-    private Main() {
-    }
+    private Main() {}
 
     /**
      * The JDK's HTTP client gives every WebSocket a 16 KB write buffer, a 16 KB encoder buffer and
@@ -21,8 +28,11 @@ public final class Main {
      * client's classes load (the read size is a static constant).
      */
     static void smallWebSocketBuffers() {
-        String[][] sizes = {{"jdk.httpclient.websocket.writeBufferSize", "2048"},
-                {"jdk.httpclient.websocket.intermediateBufferSize", "2048"}, {"jdk.httpclient.bufsize", "4096"}};
+        String[][] sizes = {
+            {"jdk.httpclient.websocket.writeBufferSize", "2048"},
+            {"jdk.httpclient.websocket.intermediateBufferSize", "2048"},
+            {"jdk.httpclient.bufsize", "4096"}
+        };
         for (String[] p : sizes) {
             if (System.getProperty(p[0]) == null) {
                 System.setProperty(p[0], p[1]);

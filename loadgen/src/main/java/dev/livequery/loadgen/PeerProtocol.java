@@ -21,11 +21,11 @@ import java.util.List;
  * </ul>
  */
 enum PeerProtocol {
-    VERTX("/ws"), SOCKETIO("/socket.io/?EIO=4&transport=websocket");
+    VERTX("/ws"),
+    SOCKETIO("/socket.io/?EIO=4&transport=websocket");
 
     /** What one inbound message meant: text to send back, a change (or null), an acknowledged subscribe. */
-    record Reply(List<String> send, JsonNode change, boolean subscribed) {
-    }
+    record Reply(List<String> send, JsonNode change, boolean subscribed) {}
 
     private final String path;
 
@@ -73,8 +73,10 @@ enum PeerProtocol {
     private List<String> subscribes(List<Integer> rooms) {
         List<String> out = new ArrayList<>();
         for (int room : rooms) {
-            out.add(this == VERTX ? "{\"action\":\"subscribe\",\"room\":\"" + room + "\"}"
-                    : "42[\"subscribe\",\"" + room + "\"]");
+            out.add(
+                    this == VERTX
+                            ? "{\"action\":\"subscribe\",\"room\":\"" + room + "\"}"
+                            : "42[\"subscribe\",\"" + room + "\"]");
         }
         return out;
     }

@@ -14,13 +14,17 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** PNG plots next to the results JSON: the latency percentile curve per phase, throughput over time. */
 final class Plots {
-    private Plots() {
-    }
+    private Plots() {}
 
     static void latency(Path file, String title, Map<String, Progress.Phase> phases) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(900).height(500).title(title)
-                .xAxisTitle("percentile (log scale of 1/(1-p))").yAxisTitle("write→client latency, ms").build();
+        XYChart chart = new XYChartBuilder()
+                .width(900)
+                .height(500)
+                .title(title)
+                .xAxisTitle("percentile (log scale of 1/(1-p))")
+                .yAxisTitle("write→client latency, ms")
+                .build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setXAxisDecimalPattern("0.#");
@@ -60,12 +64,23 @@ final class Plots {
         if (samples.size() < 2) {
             return;
         }
-        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("seconds")
-                .yAxisTitle("per second").build();
+        XYChart chart = new XYChartBuilder()
+                .width(900)
+                .height(500)
+                .title(title)
+                .xAxisTitle("seconds")
+                .yAxisTitle("per second")
+                .build();
         List<Double> t = samples.stream().map(Progress.Sample::t).toList();
-        chart.addSeries("deliveries/s", t, samples.stream().map(Progress.Sample::deliveriesPerSec).toList())
+        chart.addSeries(
+                        "deliveries/s",
+                        t,
+                        samples.stream().map(Progress.Sample::deliveriesPerSec).toList())
                 .setMarker(SeriesMarkers.NONE);
-        chart.addSeries("writes/s", t, samples.stream().map(Progress.Sample::writesPerSec).toList())
+        chart.addSeries(
+                        "writes/s",
+                        t,
+                        samples.stream().map(Progress.Sample::writesPerSec).toList())
                 .setMarker(SeriesMarkers.NONE);
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }

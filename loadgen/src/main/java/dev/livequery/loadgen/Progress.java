@@ -15,9 +15,16 @@ import org.HdrHistogram.Histogram;
  */
 final class Progress implements AutoCloseable {
     /** One second of the run. */
-    record Sample(double t, String phase, double deliveriesPerSec, double bytesPerSec, double writesPerSec,
-            double p99Millis, double serverCpuPerSec, double loadgenCpuPerSec, double loadgenLagP99Millis) {
-    }
+    record Sample(
+            double t,
+            String phase,
+            double deliveriesPerSec,
+            double bytesPerSec,
+            double writesPerSec,
+            double p99Millis,
+            double serverCpuPerSec,
+            double loadgenCpuPerSec,
+            double loadgenLagP99Millis) {}
 
     /** One phase's totals. */
     static final class Phase {
@@ -26,6 +33,7 @@ final class Progress implements AutoCloseable {
         final Histogram slowLatency = new Histogram(3);
         /** lag of the load generator's callback executor, microseconds. */
         final Histogram loadgenLag = new Histogram(3);
+
         double seconds;
         long deliveries;
         long bytes;
@@ -122,17 +130,33 @@ final class Progress implements AutoCloseable {
         current.serverCpu += Double.isNaN(dCpu) ? 0 : dCpu;
         if (dt > 0.2) {
             double p99 = h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1000.0;
-            Sample sample = new Sample((now - t0) / 1e9, current.name, (d - lastDeliveries) / dt, (b - lastBytes) / dt,
-                    (w - lastWrites) / dt, p99, dCpu / dt, (ownCpu - lastLoadgenCpu) / dt,
+            Sample sample = new Sample(
+                    (now - t0) / 1e9,
+                    current.name,
+                    (d - lastDeliveries) / dt,
+                    (b - lastBytes) / dt,
+                    (w - lastWrites) / dt,
+                    p99,
+                    dCpu / dt,
+                    (ownCpu - lastLoadgenCpu) / dt,
                     lag.getTotalCount() == 0 ? 0 : lag.getValueAtPercentile(99) / 1000.0);
             samples.add(sample);
             if (print) {
-                err.printf("[%6.1fs %-8s] conns %6d  writes %7.0f/s  deliveries %9.0f/s  %7.2f MB/s  p99 %7.2f ms"
-                        + "  server cpu %4.2f  loadgen cpu %4.2f lag p99 %5.1f ms%s  skipped %d  failed %d%n",
-                        sample.t(), current.name, connected.getAsInt(), sample.writesPerSec(),
-                        sample.deliveriesPerSec(), sample.bytesPerSec() / 1e6, p99, sample.serverCpuPerSec(),
-                        sample.loadgenCpuPerSec(), sample.loadgenLagP99Millis(),
-                        sample.loadgenCpuPerSec() > ClientLoad.SATURATED_CORES ? " SATURATED" : "", sk,
+                err.printf(
+                        "[%6.1fs %-8s] conns %6d  writes %7.0f/s  deliveries %9.0f/s  %7.2f MB/s  p99 %7.2f ms"
+                                + "  server cpu %4.2f  loadgen cpu %4.2f lag p99 %5.1f ms%s  skipped %d  failed %d%n",
+                        sample.t(),
+                        current.name,
+                        connected.getAsInt(),
+                        sample.writesPerSec(),
+                        sample.deliveriesPerSec(),
+                        sample.bytesPerSec() / 1e6,
+                        p99,
+                        sample.serverCpuPerSec(),
+                        sample.loadgenCpuPerSec(),
+                        sample.loadgenLagP99Millis(),
+                        sample.loadgenCpuPerSec() > ClientLoad.SATURATED_CORES ? " SATURATED" : "",
+                        sk,
                         stats.writesFailed.sum());
             }
         }

@@ -21,15 +21,28 @@ import picocli.CommandLine.Option;
 final class RecordCommand implements Callable<Integer> {
     @Option(names = "--url", description = "gateway base URL (default: ${DEFAULT-VALUE})")
     URI url = URI.create("http://127.0.0.1:8080");
-    @Option(names = "--query", required = true, description = "the query JSON of PROTOCOL §2, e.g. "
-            + "'{\"table\":\"bench\",\"order\":[{\"field\":\"ts\",\"dir\":\"desc\"}],\"limit\":20}'")
+
+    @Option(
+            names = "--query",
+            required = true,
+            description = "the query JSON of PROTOCOL §2, e.g. "
+                    + "'{\"table\":\"bench\",\"order\":[{\"field\":\"ts\",\"dir\":\"desc\"}],\"limit\":20}'")
     String query;
+
     @Option(names = "--resume", description = "an eid to resume from")
     String resume;
-    @Option(names = {"-o", "--out"}, required = true, description = "JSONL file to write")
+
+    @Option(
+            names = {"-o", "--out"},
+            required = true,
+            description = "JSONL file to write")
     Path out;
-    @Option(names = {"-d", "--duration"}, description = "seconds to record (default: ${DEFAULT-VALUE})")
+
+    @Option(
+            names = {"-d", "--duration"},
+            description = "seconds to record (default: ${DEFAULT-VALUE})")
     int duration = 10;
+
     @Option(names = "--frames", description = "stop after this many frames (default: ${DEFAULT-VALUE})")
     long maxFrames = 1_000_000;
 
@@ -74,7 +87,9 @@ final class RecordCommand implements Callable<Integer> {
                 }
             };
             URI ws = URI.create(url.toString().replaceFirst("^http", "ws")).resolve("/v1/ws");
-            WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(ws, listener)
+            WebSocket socket = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .buildAsync(ws, listener)
                     .get(15, TimeUnit.SECONDS);
             ObjectNode cmd = Json.MAPPER.createObjectNode();
             cmd.put("action", "subscribe");

@@ -14,7 +14,10 @@ import picocli.CommandLine.Parameters;
  * {@code loadgen replay}: applies a recording to an empty window by splice semantics and prints the
  * final window, one row per line ({@code index, id, version, row}); exits 1 if a frame did not fit.
  */
-@Command(name = "replay", mixinStandardHelpOptions = true, description = "Apply a JSONL recording and print the final window.")
+@Command(
+        name = "replay",
+        mixinStandardHelpOptions = true,
+        description = "Apply a JSONL recording and print the final window.")
 final class ReplayCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "JSONL file written by 'loadgen record'")
     Path in;
@@ -42,8 +45,9 @@ final class ReplayCommand implements Callable<Integer> {
             n.set("row", item.row());
             System.out.println(n);
         }
-        System.err.printf("loadgen: %d frames applied, window of %d rows, ready=%s, last eid %s%n", frames,
-                replica.items().size(), replica.ready(), replica.lastEid());
+        System.err.printf(
+                "loadgen: %d frames applied, window of %d rows, ready=%s, last eid %s%n",
+                frames, replica.items().size(), replica.ready(), replica.lastEid());
         if (replica.broken() != null) {
             System.err.println("loadgen: the recording does not apply: " + replica.broken());
             return 1;

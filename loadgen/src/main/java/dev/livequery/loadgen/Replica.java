@@ -11,11 +11,15 @@ import java.util.List;
  */
 public final class Replica {
     /** One row of the window; {@code row} is kept only when asked (replay), {@code seq} always. */
-    public record Item(String id, long version, long seq, JsonNode row) {
-    }
+    public record Item(String id, long version, long seq, JsonNode row) {}
 
     /** What applying a frame meant to the caller. */
-    public enum Applied { CHANGE, SNAPSHOT, CONTROL, READY }
+    public enum Applied {
+        CHANGE,
+        SNAPSHOT,
+        CONTROL,
+        READY
+    }
 
     private final boolean keepRows;
     private final List<Item> items = new ArrayList<>();
@@ -80,7 +84,10 @@ public final class Replica {
 
     private Item item(JsonNode f) {
         JsonNode row = f.path("row");
-        return new Item(f.path("id").asText(), f.path("version").asLong(), row.path("seq").asLong(-1),
+        return new Item(
+                f.path("id").asText(),
+                f.path("version").asLong(),
+                row.path("seq").asLong(-1),
                 keepRows ? row : null);
     }
 

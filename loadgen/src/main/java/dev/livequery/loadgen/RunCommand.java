@@ -24,59 +24,106 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--target", description = "livequery, vertx or socketio (default: ${DEFAULT-VALUE})")
     String target = "livequery";
+
     @Option(names = "--url", description = "server base URL (default: ${DEFAULT-VALUE})")
     URI url = URI.create("http://127.0.0.1:8080");
-    @Option(names = {"-n", "--connections"}, description = "WebSocket connections (default: ${DEFAULT-VALUE})")
+
+    @Option(
+            names = {"-n", "--connections"},
+            description = "WebSocket connections (default: ${DEFAULT-VALUE})")
     int connections = 1000;
+
     @Option(names = "--sse-connections", description = "SSE streams (livequery only), one subscription each")
     int sseConnections;
-    @Option(names = {"-s", "--subs"}, description = "subscriptions per WebSocket connection (default: ${DEFAULT-VALUE})")
+
+    @Option(
+            names = {"-s", "--subs"},
+            description = "subscriptions per WebSocket connection (default: ${DEFAULT-VALUE})")
     int subs = 1;
-    @Option(names = {"-k", "--shapes"}, description = "distinct shapes/rooms (default: ${DEFAULT-VALUE})")
+
+    @Option(
+            names = {"-k", "--shapes"},
+            description = "distinct shapes/rooms (default: ${DEFAULT-VALUE})")
     int shapes = 10;
-    @Option(names = {"-w", "--window"}, description = "window rows (default: ${DEFAULT-VALUE})")
+
+    @Option(
+            names = {"-w", "--window"},
+            description = "window rows (default: ${DEFAULT-VALUE})")
     int window = 50;
+
     @Option(names = "--rows-per-shape", description = "rows per shape, <= window (default: ${DEFAULT-VALUE})")
     int rowsPerShape = 20;
+
     @Option(names = "--pad", description = "filler bytes per row (default: ${DEFAULT-VALUE})")
     int pad = 100;
+
     @Option(names = "--table", description = "table (default: ${DEFAULT-VALUE})")
     String table = "bench";
-    @Option(names = {"-r", "--rate"}, description = "writes per second (default: ${DEFAULT-VALUE})")
+
+    @Option(
+            names = {"-r", "--rate"},
+            description = "writes per second (default: ${DEFAULT-VALUE})")
     double rate = 200;
+
     @Option(names = "--max-in-flight", description = "outstanding writes cap (default: ${DEFAULT-VALUE})")
     int maxInFlight = 256;
+
     @Option(names = "--warmup", description = "seconds (default: ${DEFAULT-VALUE})")
     int warmup = 5;
-    @Option(names = {"-d", "--duration"}, description = "measured seconds (default: ${DEFAULT-VALUE})")
+
+    @Option(
+            names = {"-d", "--duration"},
+            description = "measured seconds (default: ${DEFAULT-VALUE})")
     int duration = 20;
+
     @Option(names = "--slow-fraction", description = "share of connections that stop reading in a 'slow' phase")
     double slowFraction;
+
     @Option(names = "--slow-duration", description = "seconds of the slow phase (default: ${DEFAULT-VALUE})")
     int slowDuration = 25;
+
     @Option(names = "--storm", description = "drop every WebSocket at once, reconnect and resume (livequery)")
     boolean storm;
+
     @Option(names = "--storm-concurrency", description = "reconnects in flight at once (default: ${DEFAULT-VALUE})")
     int stormConcurrency = 2000;
-    @Option(names = "--connect-concurrency", description = "connects in flight during ramp-up (default: ${DEFAULT-VALUE})")
+
+    @Option(
+            names = "--connect-concurrency",
+            description = "connects in flight during ramp-up (default: ${DEFAULT-VALUE})")
     int connectConcurrency = 256;
-    @Option(names = "--per-client", description = "connections per HttpClient/source address (default: ${DEFAULT-VALUE})")
+
+    @Option(
+            names = "--per-client",
+            description = "connections per HttpClient/source address (default: ${DEFAULT-VALUE})")
     int perClient = 500;
+
     @Option(names = "--first-source-octet", description = "first 127.0.0.x source address (default: ${DEFAULT-VALUE})")
     int firstOctet = 10;
+
     @Option(names = "--server-pid", description = "server process id, for CPU, RSS and (JVM) heap")
     long serverPid;
+
     @Option(names = "--java-home", description = "JDK whose jcmd reads the server heap (default: this JVM's)")
     String javaHome = System.getProperty("java.home");
+
     @Option(names = "--verify-sample", description = "clients whose replicas are verified (default: all)")
     int verifySample = Integer.MAX_VALUE;
-    @Option(names = {"-o", "--out"}, description = "directory for results JSON and plots (default: ${DEFAULT-VALUE})")
+
+    @Option(
+            names = {"-o", "--out"},
+            description = "directory for results JSON and plots (default: ${DEFAULT-VALUE})")
     Path out = Path.of("loadgen-results");
+
     @Option(names = "--name", description = "label of this run in file names (default: the target)")
     String name;
-    @Option(names = "--token", description = "livequery only: a JWT sent with every request (PROTOCOL §9): "
-            + "Authorization: Bearer on writes, the access_token parameter on WebSocket and SSE URLs")
+
+    @Option(
+            names = "--token",
+            description = "livequery only: a JWT sent with every request (PROTOCOL §9): "
+                    + "Authorization: Bearer on writes, the access_token parameter on WebSocket and SSE URLs")
     String token;
+
     @Option(names = "--max-seconds", description = "hard stop for the whole run (default: ${DEFAULT-VALUE})")
     int maxSeconds = 600;
 
@@ -98,7 +145,8 @@ final class RunCommand implements Callable<Integer> {
         Stats stats = new Stats();
         ServerProbe probe = new ServerProbe(serverPid, javaHome);
         ClientPool pool = new ClientPool(url.getHost(), perClient, firstOctet);
-        HttpClient writerHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient writerHttp =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         WriteTarget writes = new WriteTarget(url, workload, lq, token);
         Fleet fleet = new Fleet();
         Report report = new Report();
@@ -124,20 +172,28 @@ final class RunCommand implements Callable<Integer> {
                     mine.add((int) (((long) c * subs + s) % shapes));
                 }
                 HttpClient http = pool.forConnection(c);
-                fleet.clients.add(lq ? new LqWsClient(http, wsUri, stats, workload, mine)
-                        : new PeerWsClient(http, wsBase, stats, peer, mine));
+                fleet.clients.add(
+                        lq
+                                ? new LqWsClient(http, wsUri, stats, workload, mine)
+                                : new PeerWsClient(http, wsBase, stats, peer, mine));
             }
             for (int c = 0; lq && c < sseConnections; c++) {
-                fleet.clients.add(new LqSseClient(pool.forConnection(connections + c), url, stats, workload,
-                        (connections * subs + c) % shapes, WriteTarget.tokenParam(token, '&')));
+                fleet.clients.add(new LqSseClient(
+                        pool.forConnection(connections + c),
+                        url,
+                        stats,
+                        workload,
+                        (connections * subs + c) % shapes,
+                        WriteTarget.tokenParam(token, '&')));
             }
             progress.phase("connect");
             double[] cpu0 = cpu(probe);
             Fleet.Round connect = fleet.connectAll(fleet.clients, connectConcurrency, 180);
             round(report.root.putObject("connect"), connect);
             cpu(report.root.path("connect"), probe, cpu0, "connect");
-            System.err.printf("loadgen: %d connected, %d failed in %.1f s (%s)%n", connect.ok(), connect.failed(),
-                    connect.seconds(), pool.describe());
+            System.err.printf(
+                    "loadgen: %d connected, %d failed in %.1f s (%s)%n",
+                    connect.ok(), connect.failed(), connect.seconds(), pool.describe());
             System.err.println("loadgen: connect steps: " + connect.stepsLine());
             if (connect.failed() > 0) {
                 System.err.println("loadgen: connect errors " + connect.errors());
@@ -173,8 +229,9 @@ final class RunCommand implements Callable<Integer> {
                 vn.put("compared", v.compared());
                 vn.put("mismatched", v.mismatched());
                 v.examples().forEach(vn.putArray("examples")::add);
-                System.err.printf("loadgen: verified %d replicas against the query: %d mismatched%n", v.compared(),
-                        v.mismatched());
+                System.err.printf(
+                        "loadgen: verified %d replicas against the query: %d mismatched%n",
+                        v.compared(), v.mismatched());
                 v.examples().forEach(e -> System.err.println("  " + e));
                 if (!v.ok()) {
                     exit = 1;
@@ -224,8 +281,10 @@ final class RunCommand implements Callable<Integer> {
         r.errors().forEach(n.putArray("errors")::add);
         if (!r.steps().isEmpty()) {
             ObjectNode steps = n.putObject("steps_ms");
-            steps.put("note", "ms from the round's start to each step, clients that got ready; start_to_open and "
-                    + "open_to_ready are per client");
+            steps.put(
+                    "note",
+                    "ms from the round's start to each step, clients that got ready; start_to_open and "
+                            + "open_to_ready are per client");
             r.steps().forEach((k, hist) -> {
                 ObjectNode s = steps.putObject(k);
                 s.put("p50", hist.getValueAtPercentile(50));
@@ -238,8 +297,10 @@ final class RunCommand implements Callable<Integer> {
     private static void memory(ObjectNode n, ServerProbe probe, long heap0, long rss0, int conns) {
         long heap1 = probe.heapAfterGc();
         long rss1 = probe.rssBytes();
-        n.put("method", "heap: jcmd GC.run + GC.heap_info (used after full GC) before/after connecting; "
-                + "rss: /proc/<pid>/status VmRSS");
+        n.put(
+                "method",
+                "heap: jcmd GC.run + GC.heap_info (used after full GC) before/after connecting; "
+                        + "rss: /proc/<pid>/status VmRSS");
         n.put("connections", conns);
         if (heap0 > 0 && heap1 > 0 && conns > 0) {
             n.put("heap_before_bytes", heap0);
@@ -287,19 +348,22 @@ final class RunCommand implements Callable<Integer> {
         n.put("server_teardowns_during_slow_phase", teardowns1 - teardowns0);
         n.put("slow_clients_disconnected", torn.size());
         n.put("slow_clients_seen_close_4008", closed4008);
-        System.err.printf("loadgen: %d slow clients; server teardowns %.0f; disconnected %d (close 4008 seen by %d)%n",
+        System.err.printf(
+                "loadgen: %d slow clients; server teardowns %.0f; disconnected %d (close 4008 seen by %d)%n",
                 slow.size(), teardowns1 - teardowns0, torn.size(), closed4008);
         slow.forEach(c -> c.slow(false));
         if (!torn.isEmpty()) {
             Fleet.Round again = fleet.connectAll(torn, stormConcurrency, 60);
             round(n.putObject("reconnect_after_teardown"), again);
-            long resumed = torn.stream().flatMap(c -> c.replicas().stream()).filter(Replica::lastReadyResumed).count();
+            long resumed = torn.stream()
+                    .flatMap(c -> c.replicas().stream())
+                    .filter(Replica::lastReadyResumed)
+                    .count();
             n.put("reconnected_resumed_without_reset", resumed);
-            System.err.printf("loadgen: %d torn-down clients reconnected, %d resumed without reset%n", again.ok(),
-                    resumed);
+            System.err.printf(
+                    "loadgen: %d torn-down clients reconnected, %d resumed without reset%n", again.ok(), resumed);
         }
     }
-
 
     /** CPU seconds used so far by the server and by this load generator. */
     private static double[] cpu(ServerProbe probe) {
@@ -312,21 +376,27 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Records the CPU a round cost each side: on a shared machine this is steadier than its wall time. */
-    private static void cpu(com.fasterxml.jackson.databind.JsonNode node, ServerProbe probe, double[] before,
-            String what) {
+    private static void cpu(
+            com.fasterxml.jackson.databind.JsonNode node, ServerProbe probe, double[] before, String what) {
         double[] after = cpu(probe);
         ObjectNode n = (ObjectNode) node;
         n.put("server_cpu_s", Report.round(after[0] - before[0]));
         n.put("loadgen_cpu_s", Report.round(after[1] - before[1]));
         n.put("loadgen_gc_s", Report.round(after[2] - before[2]));
-        System.err.printf("loadgen: %s cost %.1f CPU-s in the server, %.1f CPU-s in the load generator (GC %.1f s); "
-                + "load average %.1f%n", what, after[0] - before[0], after[1] - before[1], after[2] - before[2],
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.err.printf(
+                "loadgen: %s cost %.1f CPU-s in the server, %.1f CPU-s in the load generator (GC %.1f s); "
+                        + "load average %.1f%n",
+                what,
+                after[0] - before[0],
+                after[1] - before[1],
+                after[2] - before[2],
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                        .getSystemLoadAverage());
     }
 
-    private void storm(ObjectNode n, Fleet fleet, Progress progress, ServerProbe probe)
-            throws InterruptedException {
-        List<LiveClient> ws = fleet.clients.stream().filter(c -> c instanceof LqWsClient).toList();
+    private void storm(ObjectNode n, Fleet fleet, Progress progress, ServerProbe probe) throws InterruptedException {
+        List<LiveClient> ws =
+                fleet.clients.stream().filter(c -> c instanceof LqWsClient).toList();
         Map<Replica, Integer> resetsBefore = new java.util.IdentityHashMap<>();
         ws.forEach(c -> c.replicas().forEach(r -> resetsBefore.put(r, r.resets())));
         progress.phase("storm");
@@ -348,9 +418,15 @@ final class RunCommand implements Callable<Integer> {
         n.put("subscriptions", subsTotal);
         n.put("resumed_without_reset", resumed);
         n.put("resumed_share", subsTotal == 0 ? 0 : Report.round((double) resumed / subsTotal));
-        System.err.printf("loadgen: storm: %d/%d reconnected in %.1f s, p99 %d ms; %d/%d subscriptions resumed "
-                + "without reset%n", r.ok(), ws.size(), r.seconds(),
-                r.millis().getTotalCount() > 0 ? r.millis().getValueAtPercentile(99) : -1, resumed, subsTotal);
+        System.err.printf(
+                "loadgen: storm: %d/%d reconnected in %.1f s, p99 %d ms; %d/%d subscriptions resumed "
+                        + "without reset%n",
+                r.ok(),
+                ws.size(),
+                r.seconds(),
+                r.millis().getTotalCount() > 0 ? r.millis().getValueAtPercentile(99) : -1,
+                resumed,
+                subsTotal);
         System.err.println("loadgen: storm steps: " + r.stepsLine());
         progress.phase("after-storm");
         Thread.sleep(2000);

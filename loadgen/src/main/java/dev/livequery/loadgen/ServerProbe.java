@@ -84,7 +84,9 @@ final class ServerProbe {
 
     private String run(String command) {
         try {
-            Process p = new ProcessBuilder(jcmd, Long.toString(pid), command).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(jcmd, Long.toString(pid), command)
+                    .redirectErrorStream(true)
+                    .start();
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 return null;
@@ -102,8 +104,12 @@ final class ServerProbe {
     static Map<String, Double> metrics(HttpClient http, URI base) {
         Map<String, Double> out = new HashMap<>();
         try {
-            String text = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).timeout(Duration.ofSeconds(10))
-                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            String text = http.send(
+                            HttpRequest.newBuilder(base.resolve("/metrics"))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             for (String line : text.split("\n")) {
                 if (line.isEmpty() || line.startsWith("#")) {
                     continue;
@@ -125,7 +131,9 @@ final class ServerProbe {
 
     /** Sum of every series whose name starts with {@code prefix} and contains {@code label}. */
     static double sum(Map<String, Double> metrics, String prefix, String label) {
-        return metrics.entrySet().stream().filter(e -> e.getKey().startsWith(prefix) && e.getKey().contains(label))
-                .mapToDouble(Map.Entry::getValue).sum();
+        return metrics.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix) && e.getKey().contains(label))
+                .mapToDouble(Map.Entry::getValue)
+                .sum();
     }
 }

@@ -45,8 +45,7 @@ final class SseEvents {
             }
             case "id" -> id = value;
             case "event" -> event = value;
-            default -> {
-            }
+            default -> {}
         }
     }
 }

@@ -12,6 +12,7 @@ public final class Stats {
     final Recorder latency = new Recorder(3);
     /** the same for clients told to stop reading (recorded once they read again). */
     final Recorder slowLatency = new Recorder(3);
+
     final LongAdder deliveries = new LongAdder();
     final LongAdder frames = new LongAdder();
     final LongAdder bytes = new LongAdder();

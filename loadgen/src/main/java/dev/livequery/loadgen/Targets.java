@@ -44,24 +44,49 @@ final class Targets {
     List<String> lines() {
         List<String> out = new ArrayList<>();
         for (int rate : rates) {
-            out.add(ratioLine("fanout vs socket.io @" + rate + " w/s (deliveries per server cpu-s)", "r" + rate,
-                    "socketio", Targets::fanout, ">= 2x", r -> r >= 2));
-            out.add(ratioLine("fanout vs vertx @" + rate + " w/s (deliveries per server cpu-s)", "r" + rate, "vertx",
-                    Targets::fanout, ">= 0.9x", r -> r >= 0.9));
+            out.add(ratioLine(
+                    "fanout vs socket.io @" + rate + " w/s (deliveries per server cpu-s)",
+                    "r" + rate,
+                    "socketio",
+                    Targets::fanout,
+                    ">= 2x",
+                    r -> r >= 2));
+            out.add(ratioLine(
+                    "fanout vs vertx @" + rate + " w/s (deliveries per server cpu-s)",
+                    "r" + rate,
+                    "vertx",
+                    Targets::fanout,
+                    ">= 0.9x",
+                    r -> r >= 0.9));
         }
         String std = "r" + standardRate;
-        out.add(ratioLine("bytes per delivery vs bare vertx broadcast @" + standardRate + " w/s", std, "vertx",
-                Targets::bytesPerDelivery, "<= 1.25x", r -> r <= 1.25));
-        String conns = runsOf(OURS + "-" + std).stream().findFirst()
-                .map(l -> runs.get(l).path("config").path("connections").asText() + " connections, ").orElse("");
-        out.add(ratioLine("latency p99 vs vertx p99 @" + conns + standardRate + " w/s", std, "vertx", Targets::p99,
-                "<= 1.2x", r -> r <= 1.2));
+        out.add(ratioLine(
+                "bytes per delivery vs bare vertx broadcast @" + standardRate + " w/s",
+                std,
+                "vertx",
+                Targets::bytesPerDelivery,
+                "<= 1.25x",
+                r -> r <= 1.25));
+        String conns = runsOf(OURS + "-" + std).stream()
+                .findFirst()
+                .map(l -> runs.get(l).path("config").path("connections").asText() + " connections, ")
+                .orElse("");
+        out.add(ratioLine(
+                "latency p99 vs vertx p99 @" + conns + standardRate + " w/s",
+                std,
+                "vertx",
+                Targets::p99,
+                "<= 1.2x",
+                r -> r <= 1.2));
         out.add(fiveK());
         out.add(idleHeap());
         out.add(storm());
         out.add(verifyLine());
-        out.add(String.format(Locale.ROOT, "fanout: %.2fx socket.io, %.2fx vertx per server cpu-s",
-                median(ratios(std, "socketio", Targets::fanout)), median(ratios(std, "vertx", Targets::fanout))));
+        out.add(String.format(
+                Locale.ROOT,
+                "fanout: %.2fx socket.io, %.2fx vertx per server cpu-s",
+                median(ratios(std, "socketio", Targets::fanout)),
+                median(ratios(std, "vertx", Targets::fanout))));
         return out;
     }
 
@@ -85,7 +110,12 @@ final class Targets {
         return number(measure(run).path("latency").path("p99_ms"));
     }
 
-    private String ratioLine(String what, String suite, String peer, ToDoubleFunction<JsonNode> metric, String goal,
+    private String ratioLine(
+            String what,
+            String suite,
+            String peer,
+            ToDoubleFunction<JsonNode> metric,
+            String goal,
             java.util.function.DoublePredicate ok) {
         double[] r = ratios(suite, peer, metric);
         if (r.length == 0) {
@@ -96,8 +126,17 @@ final class Targets {
         double m = median(r);
         double ours = median(values(runsOf(OURS + "-" + suite), metric));
         double theirs = median(values(runsOf(peer + "-" + suite), metric));
-        return String.format(Locale.ROOT, "target %s: %.2fx %s (%s vs %s); goal %s; %s -> %s", what, m, spread(r),
-                plain(ours), plain(theirs), goal, client(labels), verdict(ok.test(m)));
+        return String.format(
+                Locale.ROOT,
+                "target %s: %.2fx %s (%s vs %s); goal %s; %s -> %s",
+                what,
+                m,
+                spread(r),
+                plain(ours),
+                plain(theirs),
+                goal,
+                client(labels),
+                verdict(ok.test(m)));
     }
 
     private String fiveK() {
@@ -116,23 +155,30 @@ final class Targets {
             minWrites = Math.min(minWrites, w);
             rateKept &= w >= 0.95 * number(run.path("config").path("rate"));
         }
-        return String.format(Locale.ROOT, "target %s: p99 %s ms %s, under 50 ms in %d of %d runs, writes/s achieved "
-                + "min %.0f; goal < 50 ms in every run at the offered rate; %s -> %s", what, plain(median(p99)),
-                spread(p99), under, labels.size(), minWrites, client(labels),
+        return String.format(
+                Locale.ROOT,
+                "target %s: p99 %s ms %s, under 50 ms in %d of %d runs, writes/s achieved "
+                        + "min %.0f; goal < 50 ms in every run at the offered rate; %s -> %s",
+                what,
+                plain(median(p99)),
+                spread(p99),
+                under,
+                labels.size(),
+                minWrites,
+                client(labels),
                 verdict(under == labels.size() && rateKept));
     }
 
     private String idleHeap() {
         String what = "heap per idle WebSocket connection @10k";
         List<String> labels = runsOf(OURS + "-10k");
-        double[] kb = values(labels,
-                r -> number(r.path("server_memory").path("heap_per_connection_bytes")) / 1024);
+        double[] kb = values(labels, r -> number(r.path("server_memory").path("heap_per_connection_bytes")) / 1024);
         if (kb.length == 0) {
             return "target " + what + ": no runs -> not run";
         }
         double m = median(kb);
-        return String.format(Locale.ROOT, "target %s: %.1f KB %s; goal <= 10 KB -> %s", what, m, spread(kb),
-                verdict(m <= 10));
+        return String.format(
+                Locale.ROOT, "target %s: %.1f KB %s; goal <= 10 KB -> %s", what, m, spread(kb), verdict(m <= 10));
     }
 
     private String storm() {
@@ -163,11 +209,20 @@ final class Targets {
                 }
             }
         }
-        String client = sat.isEmpty() ? String.format(Locale.ROOT, "load generator max %.2f cores", maxCores)
+        String client = sat.isEmpty()
+                ? String.format(Locale.ROOT, "load generator max %.2f cores", maxCores)
                 : "load generator SATURATED in " + sat + " cores (its queueing is in the ready times)";
-        return String.format(Locale.ROOT, "target %s: ready p99 %.2f s %s, resumed without reset min %.1f%%, "
-                + "gateway cpu %s ms per resumed client; goal p99 <= 3 s and 100%% resumed; %s -> %s", what, m,
-                spread(p99), minShare * 100, plain(median(cpuMs)), client, verdict(m <= 3 && minShare >= 1));
+        return String.format(
+                Locale.ROOT,
+                "target %s: ready p99 %.2f s %s, resumed without reset min %.1f%%, "
+                        + "gateway cpu %s ms per resumed client; goal p99 <= 3 s and 100%% resumed; %s -> %s",
+                what,
+                m,
+                spread(p99),
+                minShare * 100,
+                plain(median(cpuMs)),
+                client,
+                verdict(m <= 3 && minShare >= 1));
     }
 
     private String verifyLine() {
@@ -188,8 +243,8 @@ final class Targets {
             compared += v.path("compared").asLong();
             mismatched += v.path("mismatched").asLong();
         }
-        String line = "verify: mismatched " + mismatched + " (" + compared + " replicas compared over "
-                + checked + " livequery runs)";
+        String line = "verify: mismatched " + mismatched + " (" + compared + " replicas compared over " + checked
+                + " livequery runs)";
         return unverified.isEmpty() ? line : line + "; NOT VERIFIED: " + String.join(", ", unverified);
     }
 
@@ -224,7 +279,9 @@ final class Targets {
     }
 
     private double[] values(List<String> labels, ToDoubleFunction<JsonNode> metric) {
-        return labels.stream().mapToDouble(l -> metric.applyAsDouble(runs.get(l))).filter(Double::isFinite)
+        return labels.stream()
+                .mapToDouble(l -> metric.applyAsDouble(runs.get(l)))
+                .filter(Double::isFinite)
                 .toArray();
     }
 
@@ -247,9 +304,10 @@ final class Targets {
                 saturated.add(String.format(Locale.ROOT, "%s %.2f cores", l, cores));
             }
         }
-        String load = String.format(Locale.ROOT, "load generator max %.2f cores, lag p99 max %s ms", maxCores,
-                plain(maxLag));
-        return saturated.isEmpty() ? load
+        String load =
+                String.format(Locale.ROOT, "load generator max %.2f cores, lag p99 max %s ms", maxCores, plain(maxLag));
+        return saturated.isEmpty()
+                ? load
                 : load + ", SATURATED in " + String.join(", ", saturated) + " (its queueing is in the latency)";
     }
 
@@ -273,8 +331,8 @@ final class Targets {
     private static String spread(double[] v) {
         double min = Arrays.stream(v).min().orElse(Double.NaN);
         double max = Arrays.stream(v).max().orElse(Double.NaN);
-        return String.format(Locale.ROOT, "[%s-%s, %d run%s]", plain(min), plain(max), v.length,
-                v.length == 1 ? "" : "s");
+        return String.format(
+                Locale.ROOT, "[%s-%s, %d run%s]", plain(min), plain(max), v.length, v.length == 1 ? "" : "s");
     }
 
     private static String plain(double v) {

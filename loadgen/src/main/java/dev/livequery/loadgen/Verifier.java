@@ -30,6 +30,7 @@ final class Verifier {
     private final Workload workload;
     /** "" or {@code &access_token=…} for a jwt gateway. */
     private final String tokenParam;
+
     private final Map<Integer, List<String>> truth = new HashMap<>();
 
     Verifier(HttpClient http, URI base, Workload workload, String tokenParam) {
@@ -49,9 +50,11 @@ final class Verifier {
             for (int i = 0; i < client.replicas().size(); i++) {
                 Replica r = client.replicas().get(i);
                 List<String> want = truth(client.shapes().get(i));
-                List<String> have = r.items().stream().map(it -> it.id() + "@" + it.seq()).toList();
+                List<String> have =
+                        r.items().stream().map(it -> it.id() + "@" + it.seq()).toList();
                 compared++;
-                String why = r.broken() != null ? r.broken()
+                String why = r.broken() != null
+                        ? r.broken()
                         : !have.equals(want) ? "window " + have + " but the query says " + want : null;
                 if (why != null) {
                     mismatched++;
@@ -69,8 +72,10 @@ final class Verifier {
         if (known != null) {
             return known;
         }
-        HttpResponse<String> res = http.send(HttpRequest.newBuilder(
-                base.resolve("/v1/tables/" + workload.table() + "/query?" + workload.queryString(shape) + tokenParam)).build(),
+        HttpResponse<String> res = http.send(
+                HttpRequest.newBuilder(base.resolve("/v1/tables/" + workload.table() + "/query?"
+                                + workload.queryString(shape) + tokenParam))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (res.statusCode() != 200) {
             throw new IOException("query answered " + res.statusCode() + ": " + res.body());

@@ -28,11 +28,14 @@ record WriteTarget(URI base, Workload workload, boolean livequery, String token)
 
     HttpRequest write(int shape, int j, long seq) {
         String body = workload.row(shape, j, seq, Clock.nowMicros()).toString();
-        URI uri = livequery ? base.resolve("/v1/tables/" + workload.table() + "/rows/" + workload.rowId(shape, j))
+        URI uri = livequery
+                ? base.resolve("/v1/tables/" + workload.table() + "/rows/" + workload.rowId(shape, j))
                 : base.resolve("/publish/" + shape);
         HttpRequest.Builder b = authorized(HttpRequest.newBuilder(uri).header("Content-Type", "application/json"));
-        return (livequery ? b.PUT(HttpRequest.BodyPublishers.ofString(body))
-                : b.POST(HttpRequest.BodyPublishers.ofString(body))).build();
+        return (livequery
+                        ? b.PUT(HttpRequest.BodyPublishers.ofString(body))
+                        : b.POST(HttpRequest.BodyPublishers.ofString(body)))
+                .build();
     }
 
     /** Batches that create every row of every shape (livequery only: peers keep no rows). */
@@ -65,6 +68,7 @@ record WriteTarget(URI base, Workload workload, boolean livequery, String token)
     private HttpRequest batch(ObjectNode body) {
         return authorized(HttpRequest.newBuilder(base.resolve("/v1/tables/" + workload.table() + "/batch")))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build();
     }
 }

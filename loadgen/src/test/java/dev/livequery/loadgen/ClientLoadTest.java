@@ -33,7 +33,9 @@ class ClientLoadTest {
                 seen.add(load.lagInterval());
                 Thread.sleep(20); // poll interval
             }
-            assertThat(seen.getMaxValue()).as("µs a probe waited behind the blocked task").isGreaterThanOrEqualTo(200_000);
+            assertThat(seen.getMaxValue())
+                    .as("µs a probe waited behind the blocked task")
+                    .isGreaterThanOrEqualTo(200_000);
         } finally {
             one.shutdownNow();
         }

@@ -23,11 +23,15 @@ class ReplicaTest {
     void splicesFramesInOrder() throws Exception {
         Replica r = new Replica(true);
         r.apply(f("{\"op\":\"reset\",\"cause\":\"subscribe\",\"epoch\":1}"), "e0");
-        assertThat(r.apply(f("{\"op\":\"enter\",\"id\":\"a\",\"version\":1,\"row\":{\"seq\":1},\"new_index\":0}"), "e1"))
+        assertThat(r.apply(
+                        f("{\"op\":\"enter\",\"id\":\"a\",\"version\":1,\"row\":{\"seq\":1},\"new_index\":0}"), "e1"))
                 .isEqualTo(Replica.Applied.SNAPSHOT);
         r.apply(f("{\"op\":\"enter\",\"id\":\"b\",\"version\":1,\"row\":{\"seq\":2},\"new_index\":1}"), "e2");
         assertThat(r.apply(f("{\"op\":\"ready\",\"resumed\":false}"), "e3")).isEqualTo(Replica.Applied.READY);
-        assertThat(r.apply(f("{\"op\":\"move\",\"id\":\"b\",\"version\":2,\"row\":{\"seq\":3},\"old_index\":1,\"new_index\":0}"), "e4"))
+        assertThat(r.apply(
+                        f(
+                                "{\"op\":\"move\",\"id\":\"b\",\"version\":2,\"row\":{\"seq\":3},\"old_index\":1,\"new_index\":0}"),
+                        "e4"))
                 .isEqualTo(Replica.Applied.CHANGE);
         assertThat(ids(r)).containsExactly("b", "a");
         r.apply(f("{\"op\":\"update\",\"id\":\"a\",\"version\":2,\"row\":{\"seq\":4},\"new_index\":1}"), "e5");

@@ -43,21 +43,28 @@ class TargetsTest {
 
     @Test
     void pairsRunsTakesTheMedianRatioAndEndsWithTheFanoutLine() {
-        sideBySide(100, new double[] {30_000, 60_000, 45_000}, new double[] {60_000, 50_000, 50_000},
-                new double[] {20_000, 30_000, 15_000});
+        sideBySide(100, new double[] {30_000, 60_000, 45_000}, new double[] {60_000, 50_000, 50_000}, new double[] {
+            20_000, 30_000, 15_000
+        });
         List<String> lines = new Targets(runs, List.of(100), 100).lines();
         // ratios vs socket.io 1.5, 2.0, 3.0 -> median 2.0; vs vertx 0.5, 1.2, 0.9 -> median 0.9
         assertThat(lines.getLast()).isEqualTo("fanout: 2.00x socket.io, 0.90x vertx per server cpu-s");
-        assertThat(lines).anyMatch(l -> l.startsWith("target fanout vs socket.io @100 w/s")
-                && l.contains("2.00x [1.50-3.00, 3 runs]") && l.endsWith("-> met"));
-        assertThat(lines).anyMatch(l -> l.startsWith("target fanout vs vertx @100 w/s")
-                && l.contains("0.90x [0.50-1.20, 3 runs]") && l.endsWith("-> met"));
+        assertThat(lines)
+                .anyMatch(l -> l.startsWith("target fanout vs socket.io @100 w/s")
+                        && l.contains("2.00x [1.50-3.00, 3 runs]")
+                        && l.endsWith("-> met"));
+        assertThat(lines)
+                .anyMatch(l -> l.startsWith("target fanout vs vertx @100 w/s")
+                        && l.contains("0.90x [0.50-1.20, 3 runs]")
+                        && l.endsWith("-> met"));
         // 200 / 160 bytes per delivery = 1.25x: met at the limit; p99 10 / 9 = 1.11x: met
-        assertThat(lines).anyMatch(l -> l.startsWith("target bytes per delivery") && l.contains("1.25x")
-                && l.endsWith("-> met"));
-        assertThat(lines).anyMatch(l -> l.startsWith("target latency p99 vs vertx p99 @1500 connections, 100 w/s")
-                && l.contains("1.11x")
-                && l.endsWith("-> met"));
+        assertThat(lines)
+                .anyMatch(
+                        l -> l.startsWith("target bytes per delivery") && l.contains("1.25x") && l.endsWith("-> met"));
+        assertThat(lines)
+                .anyMatch(l -> l.startsWith("target latency p99 vs vertx p99 @1500 connections, 100 w/s")
+                        && l.contains("1.11x")
+                        && l.endsWith("-> met"));
         assertThat(lines).anyMatch(l -> l.startsWith("target latency p99 @5k") && l.endsWith("no runs -> not run"));
         assertThat(lines).anyMatch(l -> l.startsWith("verify: mismatched 0 (4500 replicas compared over 3 "));
     }
@@ -68,12 +75,15 @@ class TargetsTest {
         run("livequery-r300-1", 30_000, 10, 200, 0.95);
         run("vertx-r300-1", 40_000, 10, 160, 0.5);
         List<String> lines = new Targets(runs, List.of(100, 300, 1000), 100).lines();
-        assertThat(lines).anyMatch(l -> l.startsWith("target fanout vs vertx @300 w/s") && l.contains("0.75x")
-                && l.contains("SATURATED in livequery-r300-1 0.95 cores") && l.endsWith("-> missed"));
-        assertThat(lines).anyMatch(l -> l.startsWith("target fanout vs socket.io @300 w/s")
-                && l.endsWith("no runs -> not run"));
-        assertThat(lines).anyMatch(l -> l.startsWith("target fanout vs vertx @1000 w/s")
-                && l.endsWith("no runs -> not run"));
+        assertThat(lines)
+                .anyMatch(l -> l.startsWith("target fanout vs vertx @300 w/s")
+                        && l.contains("0.75x")
+                        && l.contains("SATURATED in livequery-r300-1 0.95 cores")
+                        && l.endsWith("-> missed"));
+        assertThat(lines)
+                .anyMatch(l -> l.startsWith("target fanout vs socket.io @300 w/s") && l.endsWith("no runs -> not run"));
+        assertThat(lines)
+                .anyMatch(l -> l.startsWith("target fanout vs vertx @1000 w/s") && l.endsWith("no runs -> not run"));
         assertThat(lines.getLast()).isEqualTo("fanout: 0.75x socket.io, 0.50x vertx per server cpu-s");
     }
 
@@ -84,29 +94,40 @@ class TargetsTest {
             ((ObjectNode) r.path("config")).put("rate", 2000);
             ((ObjectNode) r.path("phases").path("measure")).put("writes_per_s", 1990);
         }
-        assertThat(new Targets(runs, List.of(), 100).lines()).anyMatch(l -> l.startsWith("target latency p99 @5k")
-                && l.contains("under 50 ms in 2 of 3 runs") && l.endsWith("-> missed"));
+        assertThat(new Targets(runs, List.of(), 100).lines())
+                .anyMatch(l -> l.startsWith("target latency p99 @5k")
+                        && l.contains("under 50 ms in 2 of 3 runs")
+                        && l.endsWith("-> missed"));
         ((ObjectNode) runs.get("livequery-5k-2").path("phases").path("measure").path("latency")).put("p99_ms", 40);
-        assertThat(new Targets(runs, List.of(), 100).lines()).anyMatch(l -> l.startsWith("target latency p99 @5k")
-                && l.endsWith("-> met"));
+        assertThat(new Targets(runs, List.of(), 100).lines())
+                .anyMatch(l -> l.startsWith("target latency p99 @5k") && l.endsWith("-> met"));
         ((ObjectNode) runs.get("livequery-5k-3").path("phases").path("measure")).put("writes_per_s", 1200);
-        assertThat(new Targets(runs, List.of(), 100).lines()).anyMatch(l -> l.startsWith("target latency p99 @5k")
-                && l.contains("writes/s achieved min 1200") && l.endsWith("-> missed"));
+        assertThat(new Targets(runs, List.of(), 100).lines())
+                .anyMatch(l -> l.startsWith("target latency p99 @5k")
+                        && l.contains("writes/s achieved min 1200")
+                        && l.endsWith("-> missed"));
     }
 
     @Test
     void heapAndStormComeFromThe10kRuns() {
         ObjectNode r = run("livequery-10k-1", 1000, 5, 200, 0.3);
         r.putObject("server_memory").put("heap_per_connection_bytes", 9 * 1024);
-        r.putObject("reconnect_storm").put("p99_ms", 2500).put("resumed_share", 1.0)
-                .put("resumed_without_reset", 10_000).put("server_cpu_s", 6.0).put("seconds", 3.0)
+        r.putObject("reconnect_storm")
+                .put("p99_ms", 2500)
+                .put("resumed_share", 1.0)
+                .put("resumed_without_reset", 10_000)
+                .put("server_cpu_s", 6.0)
+                .put("seconds", 3.0)
                 .put("loadgen_cpu_s", 4.5);
         List<String> lines = new Targets(runs, List.of(), 100).lines();
-        assertThat(lines).anyMatch(l -> l.startsWith("target heap per idle WebSocket connection @10k: 9.0 KB")
-                && l.endsWith("-> met"));
-        assertThat(lines).anyMatch(l -> l.startsWith("target reconnect storm @10k: ready p99 2.50 s")
-                && l.contains("gateway cpu 0.60 ms per resumed client")
-                && l.contains("SATURATED in livequery-10k-1 1.50") && l.endsWith("-> met"));
+        assertThat(lines)
+                .anyMatch(l ->
+                        l.startsWith("target heap per idle WebSocket connection @10k: 9.0 KB") && l.endsWith("-> met"));
+        assertThat(lines)
+                .anyMatch(l -> l.startsWith("target reconnect storm @10k: ready p99 2.50 s")
+                        && l.contains("gateway cpu 0.60 ms per resumed client")
+                        && l.contains("SATURATED in livequery-10k-1 1.50")
+                        && l.endsWith("-> met"));
         ((ObjectNode) r.path("reconnect_storm")).put("resumed_share", 0.99);
         assertThat(new Targets(runs, List.of(), 100).lines())
                 .anyMatch(l -> l.startsWith("target reconnect storm") && l.endsWith("-> missed"));

@@ -21,8 +21,7 @@ public final class RedisCluster implements AutoCloseable {
         }
     }
 
-    private RedisCluster() {
-    }
+    private RedisCluster() {}
 
     /** 3 masters, no replicas. */
     public static RedisCluster start() throws Exception {
@@ -34,8 +33,15 @@ public final class RedisCluster implements AutoCloseable {
         RedisCluster c = new RedisCluster();
         try {
             for (int i = 0; i < 3 * (1 + replicas); i++) {
-                RedisProcess n = RedisProcess.start(RedisProcess.freeClusterPort(), false,
-                        "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000");
+                RedisProcess n = RedisProcess.start(
+                        RedisProcess.freeClusterPort(),
+                        false,
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--cluster-node-timeout",
+                        "2000");
                 c.nodes.add(n);
                 c.addrs.add("127.0.0.1:" + n.port);
             }
@@ -47,7 +53,9 @@ public final class RedisCluster implements AutoCloseable {
             if (p.waitFor() != 0) {
                 throw new IllegalStateException("redis-cli --cluster create failed: " + out);
             }
-            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> c.nodes.stream().allMatch(RedisCluster::clusterOk) && c.linked(replicas));
             return c;
         } catch (Exception | Error e) {

@@ -45,7 +45,8 @@ public final class RedisProcess implements AutoCloseable {
     public static int freeClusterPort() throws IOException {
         for (int i = 0; i < 200; i++) {
             int p = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(30000);
-            try (ServerSocket a = new ServerSocket(p); ServerSocket b = new ServerSocket(p + 10000)) {
+            try (ServerSocket a = new ServerSocket(p);
+                    ServerSocket b = new ServerSocket(p + 10000)) {
                 return a.getLocalPort() + 0 * b.getLocalPort();
             } catch (IOException busy) {
                 // try another
@@ -55,13 +56,31 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     public void launch() throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", aof ? "yes" : "no",
-                "--appendfsync", "always", "--dir", dir.toString(), "--protected-mode", "no"));
+        List<String> cmd = new ArrayList<>(List.of(
+                "redis-server",
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                aof ? "yes" : "no",
+                "--appendfsync",
+                "always",
+                "--dir",
+                dir.toString(),
+                "--protected-mode",
+                "no"));
         cmd.addAll(extra);
-        process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis.log").toFile()).start();
-        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(this::answers);
+        process = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile())
+                .start();
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50))
+                .until(this::answers);
     }
 
     public boolean answers() {
@@ -87,7 +106,9 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Sends a signal ({@code STOP}, {@code CONT}) to the server: a paused node answers nothing, not even its replication link. */
     public void signal(String sig) throws Exception {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start().waitFor();
+        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid()))
+                .start()
+                .waitFor();
     }
 
     public boolean alive() {
@@ -97,7 +118,8 @@ public final class RedisProcess implements AutoCloseable {
     /** Drops the data files, so the next launch starts empty (a Redis that lost its data). */
     public void wipe() throws IOException {
         try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(dir) && !p.endsWith("redis.log"))
+            s.sorted(java.util.Comparator.reverseOrder())
+                    .filter(p -> !p.equals(dir) && !p.endsWith("redis.log"))
                     .forEach(p -> p.toFile().delete());
         }
     }
@@ -116,7 +138,8 @@ public final class RedisProcess implements AutoCloseable {
             kill();
         }
         try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            s.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 }

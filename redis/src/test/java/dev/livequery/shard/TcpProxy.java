@@ -94,36 +94,39 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     private void pump(Socket from, Socket to) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[16 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    long d = delayNanos;
-                    if (d > 0) {
-                        LockSupport.parkNanos(d);
+        Thread t = new Thread(
+                () -> {
+                    byte[] buf = new byte[16 * 1024];
+                    try (InputStream in = from.getInputStream();
+                            OutputStream out = to.getOutputStream()) {
+                        int n;
+                        while ((n = in.read(buf)) > 0) {
+                            long d = delayNanos;
+                            if (d > 0) {
+                                LockSupport.parkNanos(d);
+                            }
+                            long rate = bytesPerSecond;
+                            if (rate > 0) {
+                                LockSupport.parkNanos(n * 1_000_000_000L / rate);
+                            }
+                            if (cut) {
+                                break;
+                            }
+                            out.write(buf, 0, n);
+                            out.flush();
+                        }
+                    } catch (SocketException e) {
+                        // cut or closed
+                    } catch (IOException e) {
+                        // the other side went away
+                    } finally {
+                        closeQuietly(from);
+                        closeQuietly(to);
+                        open.remove(from);
+                        open.remove(to);
                     }
-                    long rate = bytesPerSecond;
-                    if (rate > 0) {
-                        LockSupport.parkNanos(n * 1_000_000_000L / rate);
-                    }
-                    if (cut) {
-                        break;
-                    }
-                    out.write(buf, 0, n);
-                    out.flush();
-                }
-            } catch (SocketException e) {
-                // cut or closed
-            } catch (IOException e) {
-                // the other side went away
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-                open.remove(from);
-                open.remove(to);
-            }
-        }, "tcp-proxy-pump");
+                },
+                "tcp-proxy-pump");
         t.setDaemon(true);
         t.start();
     }

@@ -20,55 +20,84 @@ import picocli.CommandLine.Option;
  * Every option also reads an environment variable ({@code LIVEQUERY_SHARD_ID}, {@code LIVEQUERY_REDIS_URI},
  * …), so containers configure it the same way as the gateway.
  */
-@Command(name = "livequery-shard", mixinStandardHelpOptions = true,
+@Command(
+        name = "livequery-shard",
+        mixinStandardHelpOptions = true,
         description = "Runs one live-query shard over Redis: owns partitions by lease, serves gateways' subscriptions.")
 public final class ShardMain implements Callable<Integer> {
-    @Option(names = "--id", defaultValue = "${env:LIVEQUERY_SHARD_ID}",
+    @Option(
+            names = "--id",
+            defaultValue = "${env:LIVEQUERY_SHARD_ID}",
             description = "Unique shard id (default: env LIVEQUERY_SHARD_ID, else the host name).")
     String id;
 
-    @Option(names = "--redis", defaultValue = "${env:LIVEQUERY_REDIS_URI:-redis://127.0.0.1:6379}",
+    @Option(
+            names = "--redis",
+            defaultValue = "${env:LIVEQUERY_REDIS_URI:-redis://127.0.0.1:6379}",
             description = "redis://host:port, or redis-cluster://h1:p1,h2:p2 (env LIVEQUERY_REDIS_URI).")
     String redis;
 
-    @Option(names = "--ttl", defaultValue = "${env:LIVEQUERY_SHARD_TTL:-PT3S}",
+    @Option(
+            names = "--ttl",
+            defaultValue = "${env:LIVEQUERY_SHARD_TTL:-PT3S}",
             description = "Heartbeat and lease TTL, ISO-8601 (env LIVEQUERY_SHARD_TTL; default PT3S).")
     Duration ttl;
 
-    @Option(names = "--horizon", defaultValue = "${env:LIVEQUERY_HORIZON:-10000}",
+    @Option(
+            names = "--horizon",
+            defaultValue = "${env:LIVEQUERY_HORIZON:-10000}",
             description = "Changes kept per partition stream for resume (env LIVEQUERY_HORIZON).")
     int horizon;
 
-    @Option(names = "--horizon-time", defaultValue = "${env:LIVEQUERY_HORIZON_TIME:-PT5M}",
-            description = "And changes at least this young are kept, whichever keeps more (env LIVEQUERY_HORIZON_TIME).")
+    @Option(
+            names = "--horizon-time",
+            defaultValue = "${env:LIVEQUERY_HORIZON_TIME:-PT5M}",
+            description =
+                    "And changes at least this young are kept, whichever keeps more (env LIVEQUERY_HORIZON_TIME).")
     Duration horizonTime;
 
-    @Option(names = "--max-window", defaultValue = "${env:LIVEQUERY_LIMITS_MAX_WINDOW:-1000}",
+    @Option(
+            names = "--max-window",
+            defaultValue = "${env:LIVEQUERY_LIMITS_MAX_WINDOW:-1000}",
             description = "livequery.limits.max-window, as the gateways have it (env LIVEQUERY_LIMITS_MAX_WINDOW).")
     int maxWindow;
 
-    @Option(names = "--max-queued", defaultValue = "${env:LIVEQUERY_LIMITS_MAX_QUEUED:-1024}",
+    @Option(
+            names = "--max-queued",
+            defaultValue = "${env:LIVEQUERY_LIMITS_MAX_QUEUED:-1024}",
             description = "livequery.limits.max-queued, as the gateways have it (env LIVEQUERY_LIMITS_MAX_QUEUED).")
     int maxQueued;
 
-    @Option(names = "--max-views", defaultValue = "${env:LIVEQUERY_LIMITS_MAX_VIEWS:-1000}",
+    @Option(
+            names = "--max-views",
+            defaultValue = "${env:LIVEQUERY_LIMITS_MAX_VIEWS:-1000}",
             description = "livequery.limits.max-views, as the gateways have it (env LIVEQUERY_LIMITS_MAX_VIEWS).")
     int maxViews;
 
-    @Option(names = "--max-changes", defaultValue = "${env:LIVEQUERY_RESUME_MAX_CHANGES:-1000000}",
+    @Option(
+            names = "--max-changes",
+            defaultValue = "${env:LIVEQUERY_RESUME_MAX_CHANGES:-1000000}",
             description = "livequery.resume.max-changes: hard cap on changes kept per table for resume "
                     + "(env LIVEQUERY_RESUME_MAX_CHANGES).")
     int maxChanges;
 
-    @Option(names = "--tables", split = ",", defaultValue = "${env:LIVEQUERY_TABLES_ALLOW}",
+    @Option(
+            names = "--tables",
+            split = ",",
+            defaultValue = "${env:LIVEQUERY_TABLES_ALLOW}",
             description = "livequery.tables.allow, comma-separated; empty allows any (env LIVEQUERY_TABLES_ALLOW).")
     java.util.List<String> tables;
 
-    @Option(names = "--secret", defaultValue = "${env:LIVEQUERY_SECRET}",
-            description = "HMAC secret for cursors and resume tokens; the same on every shard and gateway (env LIVEQUERY_SECRET).")
+    @Option(
+            names = "--secret",
+            defaultValue = "${env:LIVEQUERY_SECRET}",
+            description =
+                    "HMAC secret for cursors and resume tokens; the same on every shard and gateway (env LIVEQUERY_SECRET).")
     String secret;
 
-    @Option(names = "--metrics-port", defaultValue = "${env:LIVEQUERY_METRICS_PORT:-0}",
+    @Option(
+            names = "--metrics-port",
+            defaultValue = "${env:LIVEQUERY_METRICS_PORT:-0}",
             description = "Port for GET /metrics and /health (0: none; env LIVEQUERY_METRICS_PORT).")
     int metricsPort;
 
@@ -79,9 +108,13 @@ public final class ShardMain implements Callable<Integer> {
         }
         // The same limits as the gateways (PROTOCOL §8), so a window a gateway accepts is one the
         // shard serves, and the resume horizon a client is promised is the one the shard keeps.
-        EngineOptions options = EngineOptions.builder().horizon(Math.min(horizon, maxChanges), horizonTime, maxChanges)
-                .maxWindow(maxWindow).maxQueued(maxQueued).maxViews(maxViews)
-                .tables(tables == null ? java.util.Set.of() : java.util.Set.copyOf(tables)).build();
+        EngineOptions options = EngineOptions.builder()
+                .horizon(Math.min(horizon, maxChanges), horizonTime, maxChanges)
+                .maxWindow(maxWindow)
+                .maxQueued(maxQueued)
+                .maxViews(maxViews)
+                .tables(tables == null ? java.util.Set.of() : java.util.Set.copyOf(tables))
+                .build();
         if (secret != null && !secret.isBlank()) {
             options = options.withSecret(secret.getBytes(StandardCharsets.UTF_8));
         } else {
@@ -90,8 +123,8 @@ public final class ShardMain implements Callable<Integer> {
         // secret rotation and size limits: the same keys as the gateway's, from the environment
         options = options.withKeys(key -> System.getenv(EngineOptions.envName(key)));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Shard shard = new Shard(new Shard.Config(id, redis, options, ttl.toMillis(), Math.min(horizon, maxChanges)),
-                metrics);
+        Shard shard =
+                new Shard(new Shard.Config(id, redis, options, ttl.toMillis(), Math.min(horizon, maxChanges)), metrics);
         try {
             shard.start();
         } catch (IllegalStateException e) {
@@ -109,7 +142,8 @@ public final class ShardMain implements Callable<Integer> {
                 ex.close();
             });
             http.createContext("/health", ex -> {
-                byte[] b = ("{\"status\":\"UP\",\"owned\":" + shard.owned().size() + "}").getBytes(StandardCharsets.UTF_8);
+                byte[] b =
+                        ("{\"status\":\"UP\",\"owned\":" + shard.owned().size() + "}").getBytes(StandardCharsets.UTF_8);
                 ex.sendResponseHeaders(200, b.length);
                 ex.getResponseBody().write(b);
                 ex.close();

@@ -63,10 +63,14 @@ class AddShardTest {
             for (String id : BEFORE) {
                 shards.add(ShardProcess.start(id, redis.uri(), TTL));
             }
-            try (RedisBackend gwA = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwAddA", new SimpleMeterRegistry());
-                    RedisBackend gwB = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwAddB", new SimpleMeterRegistry())) {
-                await().atMost(Duration.ofSeconds(20)).until(() -> gwA.gauges().get("live_shards") == 2
-                        && gwB.gauges().get("live_shards") == 2 && owners(direct, tables, BEFORE));
+            try (RedisBackend gwA =
+                            new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwAddA", new SimpleMeterRegistry());
+                    RedisBackend gwB =
+                            new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwAddB", new SimpleMeterRegistry())) {
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> gwA.gauges().get("live_shards") == 2
+                                && gwB.gauges().get("live_shards") == 2
+                                && owners(direct, tables, BEFORE));
                 List<Client> clients = new ArrayList<>();
                 List<Query> queries = new ArrayList<>();
                 List<String> clientTables = new ArrayList<>();
@@ -79,7 +83,7 @@ class AddShardTest {
                             + "\"dir\":\"desc\"}],\"limit\":7}");
                     for (Query q : List.of(q1, q2)) {
                         for (RedisBackend gw : List.of(gwA, gwB)) {
-                            clients.add(new Client(gw.subscribe(q, null, () -> { })));
+                            clients.add(new Client(gw.subscribe(q, null, () -> {})));
                             queries.add(q);
                             clientTables.add(t);
                         }
@@ -107,7 +111,10 @@ class AddShardTest {
                                     }
                                 }
                             } else {
-                                gw.put(t, "r" + id, row("{\"n\":" + n + ",\"odd\":" + (n % 2 == 1) + ",\"w\":" + w + "}"),
+                                gw.put(
+                                        t,
+                                        "r" + id,
+                                        row("{\"n\":" + n + ",\"odd\":" + (n % 2 == 1) + ",\"w\":" + w + "}"),
                                         null);
                             }
                         } catch (Exception e) {
@@ -121,21 +128,27 @@ class AddShardTest {
                     await().atMost(Duration.ofSeconds(20)).until(() -> writes.get() > 100);
                     int writesBefore = writes.get();
                     shards.add(ShardProcess.start("cd", redis.uri(), TTL));
-                    await("the moving partitions are leased by the new shard").atMost(Duration.ofSeconds(20))
-                            .pollInterval(Duration.ofMillis(50)).until(() -> owners(direct, tables, AFTER));
+                    await("the moving partitions are leased by the new shard")
+                            .atMost(Duration.ofSeconds(20))
+                            .pollInterval(Duration.ofMillis(50))
+                            .until(() -> owners(direct, tables, AFTER));
                     // The moved subscriptions are served by the new shard: it loaded their partitions.
                     ShardProcess added = shards.get(2);
-                    await("the new shard loaded the moved partitions").atMost(Duration.ofSeconds(20))
-                            .until(() -> moving.stream().allMatch(t -> log(added).contains("loaded partition "
-                                    + Keys.partition(t) + " ")));
-                    await("the moved subscriptions resumed").atMost(Duration.ofSeconds(20)).until(() -> {
-                        for (int i = 0; i < clients.size(); i++) {
-                            if (moving.contains(clientTables.get(i)) && clients.get(i).poll().resumedReadies == 0) {
-                                return false;
-                            }
-                        }
-                        return true;
-                    });
+                    await("the new shard loaded the moved partitions")
+                            .atMost(Duration.ofSeconds(20))
+                            .until(() -> moving.stream()
+                                    .allMatch(t -> log(added).contains("loaded partition " + Keys.partition(t) + " ")));
+                    await("the moved subscriptions resumed")
+                            .atMost(Duration.ofSeconds(20))
+                            .until(() -> {
+                                for (int i = 0; i < clients.size(); i++) {
+                                    if (moving.contains(clientTables.get(i))
+                                            && clients.get(i).poll().resumedReadies == 0) {
+                                        return false;
+                                    }
+                                }
+                                return true;
+                            });
                     int writesAtMove = writes.get();
                     await().atMost(Duration.ofSeconds(20)).until(() -> writes.get() > writesAtMove + 100);
                     stop.set(true);
@@ -147,17 +160,28 @@ class AddShardTest {
                     int resumed = 0;
                     for (int i = 0; i < clients.size(); i++) {
                         Client c = clients.get(i);
-                        assertThat(c.violations).as("client %d on %s", i, clientTables.get(i)).isEmpty();
+                        assertThat(c.violations)
+                                .as("client %d on %s", i, clientTables.get(i))
+                                .isEmpty();
                         causes.addAll(c.resets);
                         resumed += c.resumedReadies;
                         if (staying.contains(clientTables.get(i))) {
-                            assertThat(c.resumedReadies).as("client %d on unmoved %s", i, clientTables.get(i)).isZero();
+                            assertThat(c.resumedReadies)
+                                    .as("client %d on unmoved %s", i, clientTables.get(i))
+                                    .isZero();
                         }
                     }
                     assertThat(log(shards.get(0)) + log(shards.get(1))).contains("moved");
-                    System.out.printf("add shard: moved tables %s (partitions %s), stayed %s; writes %d before, %d in all;"
-                            + " resets %s; resumed readies %d%n", moving, moving.stream().map(Keys::partition).toList(),
-                            staying, writesBefore, writes.get(), causes, resumed);
+                    System.out.printf(
+                            "add shard: moved tables %s (partitions %s), stayed %s; writes %d before, %d in all;"
+                                    + " resets %s; resumed readies %d%n",
+                            moving,
+                            moving.stream().map(Keys::partition).toList(),
+                            staying,
+                            writesBefore,
+                            writes.get(),
+                            causes,
+                            resumed);
                     // No client was reset: the moved ones resumed on the new owner, the others never noticed.
                     assertThat(causes).containsOnly("subscribe");
                     assertThat(causes).hasSize(clients.size());
@@ -198,7 +222,9 @@ class AddShardTest {
             for (int i = 0; i < clients.size(); i++) {
                 Client c = clients.get(i).poll();
                 assertThat(c.violations).as("client %d", i).isEmpty();
-                assertThat(c.window()).as("client %d on %s", i, queries.get(i).shape()).isEqualTo(truth(gw, queries.get(i)));
+                assertThat(c.window())
+                        .as("client %d on %s", i, queries.get(i).shape())
+                        .isEqualTo(truth(gw, queries.get(i)));
                 assertThat(c.ready).isTrue();
             }
         });

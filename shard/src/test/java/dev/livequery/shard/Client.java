@@ -7,8 +7,7 @@ import java.util.List;
 
 /** A naive protocol client: applies every frame to a list, as PROTOCOL §3 says a client does. */
 final class Client {
-    record Item(String id, long version) {
-    }
+    record Item(String id, long version) {}
 
     final Subscription sub;
     final List<Item> window = new ArrayList<>();
@@ -19,6 +18,7 @@ final class Client {
     final List<String> violations = new ArrayList<>();
     /** The last version each row id was seen at since the last reset. */
     private final java.util.Map<String, Long> versions = new java.util.HashMap<>();
+
     String lastEid;
     boolean ready;
     int resumedReadies;
@@ -49,8 +49,8 @@ final class Client {
         if (f instanceof Frame.RowFrame r) {
             Long seen = versions.put(r.id(), r.version());
             if (seen != null && seen > r.version()) {
-                throw new AssertionError(f.op() + " of " + r.id() + " at version " + r.version()
-                        + " after version " + seen);
+                throw new AssertionError(
+                        f.op() + " of " + r.id() + " at version " + r.version() + " after version " + seen);
             }
         }
         switch (f) {
@@ -90,8 +90,7 @@ final class Client {
                 statuses.add(s.state().wire());
                 staleNow = s.state() == Frame.Status.State.STALE;
             }
-            default -> {
-            }
+            default -> {}
         }
         if (f.eid() != null) {
             lastEid = f.eid();

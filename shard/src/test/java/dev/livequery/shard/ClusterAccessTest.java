@@ -44,11 +44,13 @@ class ClusterAccessTest {
     @BeforeAll
     static void up() throws Exception {
         redis = RedisProcess.start(false);
-        shard = new Shard(new Shard.Config("t1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry());
+        shard = new Shard(
+                new Shard.Config("t1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry());
         shard.start();
         a = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwA", new SimpleMeterRegistry());
         b = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwB", new SimpleMeterRegistry());
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.ready() && b.ready() && shard.owned().size() == 256);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> a.ready() && b.ready() && shard.owned().size() == 256);
         acme = Where.parse(Json.MAPPER.readTree("{\"tenant\":\"acme\"}"));
         globex = Where.parse(Json.MAPPER.readTree("{\"tenant\":\"globex\"}"));
     }
@@ -73,23 +75,30 @@ class ClusterAccessTest {
     static void noRowOutside(Client c, String tenant) {
         for (Frame f : c.all) {
             if (f instanceof Frame.Placed p) {
-                assertThat(p.row().data().get("tenant").asText()).as("frame %s", f).isEqualTo(tenant);
+                assertThat(p.row().data().get("tenant").asText())
+                        .as("frame %s", f)
+                        .isEqualTo(tenant);
             }
         }
     }
 
     @Test
     void aSubscriptionWithAnAccessFilterSeesOnlyItsTenantAndResumesOnlyUnderIt() throws Exception {
-        String base = "{\"table\":\"sub\",\"where\":{\"open\":true},\"order\":[{\"field\":\"price\",\"dir\":\"desc\"}],\"limit\":4}";
+        String base =
+                "{\"table\":\"sub\",\"where\":{\"open\":true},\"order\":[{\"field\":\"price\",\"dir\":\"desc\"}],\"limit\":4}";
         Query q = query(base);
         // the truth is the same filter written into the where: another path through the engine
         Query truthAcme = query(base.replace("{\"open\":true}", "{\"open\":true,\"tenant\":\"acme\"}"));
         for (int i = 0; i < 12; i++) {
-            a.put("sub", "p" + i, row("{\"price\":" + i + ",\"open\":true,\"tenant\":\"" + (i % 2 == 0 ? "acme" : "globex")
-                    + "\"}"), null);
+            a.put(
+                    "sub",
+                    "p" + i,
+                    row("{\"price\":" + i + ",\"open\":true,\"tenant\":\"" + (i % 2 == 0 ? "acme" : "globex") + "\"}"),
+                    null);
         }
-        Client c = new Client(b.subscribe(q.withAccess(acme), null, () -> { }));
-        await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().ready && c.window().equals(truth(a, truthAcme)));
+        Client c = new Client(b.subscribe(q.withAccess(acme), null, () -> {}));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> c.poll().ready && c.window().equals(truth(a, truthAcme)));
         assertThat(c.window()).extracting(Client.Item::id).containsExactly("p10", "p8", "p6", "p4");
         // a globex row going over every acme price, then an acme one
         a.put("sub", "g99", row("{\"price\":99,\"open\":true,\"tenant\":\"globex\"}"), null);
@@ -108,16 +117,17 @@ class ClusterAccessTest {
         String eid = c.lastEid;
         c.sub.close();
         a.put("sub", "p20", row("{\"price\":60,\"open\":true,\"tenant\":\"acme\"}"), null);
-        Client r = new Client(a.subscribe(q.withAccess(acme), eid, () -> { }));
+        Client r = new Client(a.subscribe(q.withAccess(acme), eid, () -> {}));
         r.window.addAll(c.window());
-        await().atMost(Duration.ofSeconds(10)).until(() -> r.poll().ready && r.window().equals(truth(a, truthAcme)));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> r.poll().ready && r.window().equals(truth(a, truthAcme)));
         assertThat(r.resets).isEmpty();
         assertThat(r.resumedReadies).isEqualTo(1);
         noRowOutside(r, "acme");
 
         // the same token under another filter, or none, is a resume_miss
         for (Where other : new Where[] {globex, null}) {
-            Client x = new Client(b.subscribe(q.withAccess(other), r.lastEid, () -> { }));
+            Client x = new Client(b.subscribe(q.withAccess(other), r.lastEid, () -> {}));
             await().atMost(Duration.ofSeconds(10)).until(() -> x.poll().ready);
             assertThat(x.resets).containsExactly("resume_miss");
             if (other == globex) {
@@ -130,7 +140,8 @@ class ClusterAccessTest {
         Query paged = query(base.replace("\"limit\":4", "\"limit\":4,\"after\":\"" + cursor + "\""));
         assertThat(a.query(paged.withAccess(acme)).rows()).isNotEmpty();
         assertThat(code(() -> a.query(paged.withAccess(globex)))).isEqualTo(Code.BAD_QUERY);
-        assertThat(code(() -> b.subscribe(paged.withAccess(globex), null, () -> { }))).isEqualTo(Code.BAD_QUERY);
+        assertThat(code(() -> b.subscribe(paged.withAccess(globex), null, () -> {})))
+                .isEqualTo(Code.BAD_QUERY);
         r.sub.close();
     }
 
@@ -138,16 +149,27 @@ class ClusterAccessTest {
     void writeChecksAre404BeforeAnd403AfterAndChangeNothing() throws Exception {
         long g = a.put("wc", "g1", row("{\"tenant\":\"globex\",\"n\":1}"), null).version();
         a.put("wc", "a1", row("{\"tenant\":\"acme\",\"n\":1}"), null);
-        assertThat(code(() -> b.put("wc", "g1", row("{\"tenant\":\"acme\"}"), null, acme))).isEqualTo(Code.NOT_FOUND);
-        assertThat(code(() -> b.put("wc", "g1", row("{\"tenant\":\"acme\"}"), g, acme))).isEqualTo(Code.NOT_FOUND);
-        assertThat(code(() -> b.patch("wc", "g1", row("{\"n\":2}"), null, acme))).isEqualTo(Code.NOT_FOUND);
+        assertThat(code(() -> b.put("wc", "g1", row("{\"tenant\":\"acme\"}"), null, acme)))
+                .isEqualTo(Code.NOT_FOUND);
+        assertThat(code(() -> b.put("wc", "g1", row("{\"tenant\":\"acme\"}"), g, acme)))
+                .isEqualTo(Code.NOT_FOUND);
+        assertThat(code(() -> b.patch("wc", "g1", row("{\"n\":2}"), null, acme)))
+                .isEqualTo(Code.NOT_FOUND);
         assertThat(code(() -> b.delete("wc", "g1", null, acme))).isEqualTo(Code.NOT_FOUND);
-        assertThat(code(() -> b.put("wc", "new", row("{\"tenant\":\"globex\"}"), null, acme))).isEqualTo(Code.FORBIDDEN);
-        assertThat(code(() -> b.patch("wc", "a1", row("{\"tenant\":\"globex\"}"), null, acme))).isEqualTo(Code.FORBIDDEN);
+        assertThat(code(() -> b.put("wc", "new", row("{\"tenant\":\"globex\"}"), null, acme)))
+                .isEqualTo(Code.FORBIDDEN);
+        assertThat(code(() -> b.patch("wc", "a1", row("{\"tenant\":\"globex\"}"), null, acme)))
+                .isEqualTo(Code.FORBIDDEN);
         assertThat(code(() -> b.batch("wc", List.of(row("{\"id\":\"a2\",\"tenant\":\"acme\"}")), List.of("g1"), acme)))
                 .isEqualTo(Code.NOT_FOUND);
-        assertThat(code(() -> b.batch("wc", List.of(row("{\"id\":\"a2\",\"tenant\":\"acme\"}"),
-                row("{\"id\":\"a3\",\"tenant\":\"globex\"}")), List.of(), acme))).isEqualTo(Code.FORBIDDEN);
+        assertThat(code(() -> b.batch(
+                        "wc",
+                        List.of(
+                                row("{\"id\":\"a2\",\"tenant\":\"acme\"}"),
+                                row("{\"id\":\"a3\",\"tenant\":\"globex\"}")),
+                        List.of(),
+                        acme)))
+                .isEqualTo(Code.FORBIDDEN);
         // nothing changed
         assertThat(a.get("wc", "g1").version()).isEqualTo(g);
         assertThat(a.get("wc", "a1").data().get("tenant").asText()).isEqualTo("acme");
@@ -184,7 +206,10 @@ class ClusterAccessTest {
         CompletableFuture<Void> mover = CompletableFuture.runAsync(() -> {
             for (int i = 0; i < 300; i++) {
                 try {
-                    b.patch("race", "r1", row("{\"tenant\":\"" + (i % 2 == 0 ? "globex" : "acme") + "\",\"by\":\"mover\"}"),
+                    b.patch(
+                            "race",
+                            "r1",
+                            row("{\"tenant\":\"" + (i % 2 == 0 ? "globex" : "acme") + "\",\"by\":\"mover\"}"),
                             null);
                 } catch (LiveQueryException e) {
                     throw new IllegalStateException(e);
@@ -204,7 +229,9 @@ class ClusterAccessTest {
                     continue;
                 }
                 byChecked++;
-                assertThat(text(c.before(), "tenant")).as("before-image of checked write v%d", c.version()).isEqualTo("acme");
+                assertThat(text(c.before(), "tenant"))
+                        .as("before-image of checked write v%d", c.version())
+                        .isEqualTo("acme");
                 assertThat(text(c.after(), "tenant")).isEqualTo("acme");
             }
             assertThat(byChecked).isEqualTo(landed.get());
@@ -240,20 +267,35 @@ class ClusterAccessTest {
         List<Client> clients = new java.util.ArrayList<>();
         for (int i = 0; i < watched.size(); i++) {
             Where f = Where.parse(Json.MAPPER.readTree("{\"tenant\":\"" + watched.get(i) + "\"}"));
-            clients.add(new Client((i % 2 == 0 ? a : b).subscribe(q.withAccess(f), null, () -> { })));
+            clients.add(new Client((i % 2 == 0 ? a : b).subscribe(q.withAccess(f), null, () -> {})));
         }
         for (int step = 1; step <= 160; step++) {
             RedisBackend via = rnd.nextBoolean() ? a : b;
             String id = "r" + rnd.nextInt(20);
             String tenant = tenants[rnd.nextInt(tenants.length)];
-            Where filter = rnd.nextInt(3) == 0 ? Where.parse(Json.MAPPER.readTree("{\"tenant\":\""
-                    + tenants[rnd.nextInt(tenants.length)] + "\"}")) : null;
+            Where filter = rnd.nextInt(3) == 0
+                    ? Where.parse(Json.MAPPER.readTree("{\"tenant\":\"" + tenants[rnd.nextInt(tenants.length)] + "\"}"))
+                    : null;
             try {
                 switch (rnd.nextInt(4)) {
-                    case 0, 1 -> via.put("iso", id, row("{\"tenant\":\"" + tenant + "\",\"price\":" + rnd.nextInt(50)
-                            + ",\"open\":" + (rnd.nextInt(4) > 0) + "}"), null, filter);
-                    case 2 -> via.patch("iso", id, row(rnd.nextBoolean() ? "{\"tenant\":\"" + tenant + "\"}"
-                            : "{\"price\":" + rnd.nextInt(50) + "}"), null, filter);
+                    case 0, 1 ->
+                        via.put(
+                                "iso",
+                                id,
+                                row("{\"tenant\":\"" + tenant + "\",\"price\":" + rnd.nextInt(50) + ",\"open\":"
+                                        + (rnd.nextInt(4) > 0) + "}"),
+                                null,
+                                filter);
+                    case 2 ->
+                        via.patch(
+                                "iso",
+                                id,
+                                row(
+                                        rnd.nextBoolean()
+                                                ? "{\"tenant\":\"" + tenant + "\"}"
+                                                : "{\"price\":" + rnd.nextInt(50) + "}"),
+                                null,
+                                filter);
                     default -> via.delete("iso", id, null, filter);
                 }
             } catch (LiveQueryException e) {
@@ -262,10 +304,10 @@ class ClusterAccessTest {
             if (step % 40 == 0) {
                 for (int i = 0; i < clients.size(); i++) {
                     Client c = clients.get(i);
-                    Query truthQ = query(base.replace("{\"open\":true}", "{\"open\":true,\"tenant\":\""
-                            + watched.get(i) + "\"}"));
-                    await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().ready
-                            && c.window().equals(truth(a, truthQ)));
+                    Query truthQ = query(
+                            base.replace("{\"open\":true}", "{\"open\":true,\"tenant\":\"" + watched.get(i) + "\"}"));
+                    await().atMost(Duration.ofSeconds(10))
+                            .until(() -> c.poll().ready && c.window().equals(truth(a, truthQ)));
                     noRowOutside(c, watched.get(i));
                     assertThat(c.violations).isEmpty();
                 }

@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
 class ComposeFileTest {
     static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
     /** PROTOCOL §8 keys the gateway reads from the environment, plus the shared HMAC secret. */
-    static final Set<String> GATEWAY_ENV = Set.of("SERVER_PORT", "LIVEQUERY_BACKEND", "LIVEQUERY_REDIS_URI",
-            "LIVEQUERY_SECRET");
+    static final Set<String> GATEWAY_ENV =
+            Set.of("SERVER_PORT", "LIVEQUERY_BACKEND", "LIVEQUERY_REDIS_URI", "LIVEQUERY_SECRET");
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> map(Object o) {
@@ -57,7 +57,9 @@ class ComposeFileTest {
             Map<String, Object> svc = map(services.get(s));
             Map<String, Object> env = map(svc.get("environment"));
             assertThat(shardKeys).as("env of %s is read by ShardMain", s).containsAll(env.keySet());
-            assertThat(ids.add(String.valueOf(env.get("LIVEQUERY_SHARD_ID")))).as("unique shard id").isTrue();
+            assertThat(ids.add(String.valueOf(env.get("LIVEQUERY_SHARD_ID"))))
+                    .as("unique shard id")
+                    .isTrue();
             assertThat(String.valueOf(env.get("LIVEQUERY_REDIS_URI"))).isEqualTo("redis://redis:6379");
             assertThat(svc).containsKey("healthcheck");
             secrets.add(String.valueOf(env.get("LIVEQUERY_SECRET")));

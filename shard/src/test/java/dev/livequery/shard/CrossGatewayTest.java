@@ -31,11 +31,13 @@ class CrossGatewayTest {
     @BeforeAll
     static void up() throws Exception {
         redis = RedisProcess.start(false);
-        shard = new Shard(new Shard.Config("t1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry());
+        shard = new Shard(
+                new Shard.Config("t1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry());
         shard.start();
         a = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwA", new SimpleMeterRegistry());
         b = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwB", new SimpleMeterRegistry());
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.ready() && b.ready() && shard.owned().size() == 256);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> a.ready() && b.ready() && shard.owned().size() == 256);
     }
 
     @AfterAll
@@ -48,10 +50,12 @@ class CrossGatewayTest {
 
     @Test
     void writeOnAIsSeenBySubscriberOnB() throws Exception {
-        Query q = query("{\"table\":\"items\",\"where\":{\"open\":true},\"order\":[{\"field\":\"price\",\"dir\":\"desc\"}],\"limit\":5}");
+        Query q = query(
+                "{\"table\":\"items\",\"where\":{\"open\":true},\"order\":[{\"field\":\"price\",\"dir\":\"desc\"}],\"limit\":5}");
         a.put("items", "x0", row("{\"price\":1,\"open\":true}"), null);
-        Client c = new Client(b.subscribe(q, null, () -> { }));
-        await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().ready && c.window().equals(truth(a, q)));
+        Client c = new Client(b.subscribe(q, null, () -> {}));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> c.poll().ready && c.window().equals(truth(a, q)));
         assertThat(c.resets).containsExactly("subscribe");
         for (int i = 1; i <= 20; i++) {
             a.put("items", "x" + i, row("{\"price\":" + (i * 7 % 13) + ",\"open\":" + (i % 3 != 0) + "}"), null);
@@ -75,7 +79,7 @@ class CrossGatewayTest {
         String eid = c.lastEid;
         c.sub.close();
         a.put("items", "x10", row("{\"price\":98,\"open\":true}"), null);
-        Client r = new Client(a.subscribe(q8, eid, () -> { }));
+        Client r = new Client(a.subscribe(q8, eid, () -> {}));
         r.window.addAll(c.window());
         await().atMost(Duration.ofSeconds(10)).until(() -> r.poll().window().equals(truth(a, q8)) && r.ready);
         assertThat(r.resets).isEmpty();
@@ -89,33 +93,39 @@ class CrossGatewayTest {
         assertThat(b.put("cas", "r1", row("{\"n\":2}"), v).version()).isEqualTo(v + 1);
         assertThatThrownBy(() -> a.put("cas", "r1", row("{\"n\":3}"), v))
                 .isInstanceOf(LiveQueryException.class)
-                .satisfies(e -> assertThat(((LiveQueryException) e).code()).isEqualTo(LiveQueryException.Code.VERSION_MISMATCH));
+                .satisfies(e -> assertThat(((LiveQueryException) e).code())
+                        .isEqualTo(LiveQueryException.Code.VERSION_MISMATCH));
         assertThatThrownBy(() -> a.batch("cas", List.of(row("{\"id\":\"r2\"}")), List.of("nope")))
-                .satisfies(e -> assertThat(((LiveQueryException) e).code()).isEqualTo(LiveQueryException.Code.NOT_FOUND));
+                .satisfies(
+                        e -> assertThat(((LiveQueryException) e).code()).isEqualTo(LiveQueryException.Code.NOT_FOUND));
         assertThatThrownBy(() -> a.get("cas", "r2")).isInstanceOf(LiveQueryException.class); // nothing applied
         assertThat(a.get("cas", "r1").version()).isEqualTo(v + 1);
-        assertThatThrownBy(() -> b.subscribe(query("{\"table\":\"cas\",\"limit\":5,\"after\":\"garbage\"}"), null, () -> { }))
+        assertThatThrownBy(() ->
+                        b.subscribe(query("{\"table\":\"cas\",\"limit\":5,\"after\":\"garbage\"}"), null, () -> {}))
                 .isInstanceOf(LiveQueryException.class);
     }
 
     @Test
     void slowSubscriberOnTheGatewayGetsResetOverflowAndASnapshot() throws Exception {
-        try (RedisBackend small = new RedisBackend(Fixtures.OPTIONS.withMaxQueued(8), redis.uri(), "gwSmall",
-                new SimpleMeterRegistry())) {
+        try (RedisBackend small = new RedisBackend(
+                Fixtures.OPTIONS.withMaxQueued(8), redis.uri(), "gwSmall", new SimpleMeterRegistry())) {
             await().atMost(Duration.ofSeconds(10)).until(small::ready);
             for (int i = 0; i < 5; i++) {
                 a.put("ov", "o" + i, row("{\"k\":" + i + "}"), null);
             }
             Query q = query("{\"table\":\"ov\",\"order\":[{\"field\":\"k\"}],\"limit\":5}");
-            Client c = new Client(small.subscribe(q, null, () -> { }));
-            await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().ready && c.window().equals(truth(a, q)));
+            Client c = new Client(small.subscribe(q, null, () -> {}));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> c.poll().ready && c.window().equals(truth(a, q)));
             for (int round = 0; round < 6; round++) { // 30 updates, the client reads none of them
                 for (int i = 0; i < 5; i++) {
                     a.put("ov", "o" + i, row("{\"k\":" + i + ",\"round\":" + round + "}"), null);
                 }
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().resets.contains("overflow")
-                    && c.ready && c.window().equals(truth(a, q)));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> c.poll().resets.contains("overflow")
+                            && c.ready
+                            && c.window().equals(truth(a, q)));
             assertThat(c.resets).containsExactly("subscribe", "overflow");
             c.sub.close();
         }

@@ -52,18 +52,20 @@ class FailoverTest {
         shards.add(ShardProcess.start("pb", redis.uri(), TTL));
         gwA = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwA", new SimpleMeterRegistry());
         gwB = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwB", new SimpleMeterRegistry());
-        await().atMost(Duration.ofSeconds(20)).until(() -> gwA.gauges().get("live_shards") == 2
-                && gwB.gauges().get("live_shards") == 2 && allOwned());
+        await().atMost(Duration.ofSeconds(20))
+                .until(() ->
+                        gwA.gauges().get("live_shards") == 2 && gwB.gauges().get("live_shards") == 2 && allOwned());
         for (String t : TABLES) {
             for (int i = 0; i < 30; i++) {
                 gwA.put(t, "r" + i, row("{\"n\":" + i + ",\"odd\":" + (i % 2 == 1) + "}"), null);
             }
             Query q1 = query("{\"table\":\"" + t + "\",\"order\":[{\"field\":\"n\"}],\"limit\":10}");
-            Query q2 = query("{\"table\":\"" + t + "\",\"where\":{\"odd\":true},\"order\":[{\"field\":\"n\",\"dir\":\"desc\"}],\"limit\":7}");
+            Query q2 = query("{\"table\":\"" + t
+                    + "\",\"where\":{\"odd\":true},\"order\":[{\"field\":\"n\",\"dir\":\"desc\"}],\"limit\":7}");
             for (Query q : List.of(q1, q2)) {
-                clients.add(new Client(gwA.subscribe(q, null, () -> { })));
+                clients.add(new Client(gwA.subscribe(q, null, () -> {})));
                 queries.add(q);
-                clients.add(new Client(gwB.subscribe(q, null, () -> { })));
+                clients.add(new Client(gwB.subscribe(q, null, () -> {})));
                 queries.add(q);
             }
         }
@@ -99,7 +101,9 @@ class FailoverTest {
         await().atMost(max).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
             for (int i = 0; i < clients.size(); i++) {
                 Client c = clients.get(i).poll();
-                assertThat(c.window()).as("client %d on %s", i, queries.get(i).shape()).isEqualTo(truth(gwA, queries.get(i)));
+                assertThat(c.window())
+                        .as("client %d on %s", i, queries.get(i).shape())
+                        .isEqualTo(truth(gwA, queries.get(i)));
                 assertThat(c.ready).isTrue();
             }
         });
@@ -166,7 +170,8 @@ class FailoverTest {
             causes.addAll(c.resets);
             resumed += c.resumedReadies;
         }
-        System.out.printf("failover: %d partitions re-owned in %d ms; resets %s; resumed readies %d%n",
+        System.out.printf(
+                "failover: %d partitions re-owned in %d ms; resets %s; resumed readies %d%n",
                 lost.size(), reownedMs, causes, resumed);
         // The new owner rebuilt the history from the stream's before-images: every moved window
         // resumed (splice + ready resumed:true); no failover reset was needed.
@@ -205,7 +210,9 @@ class FailoverTest {
             for (var m : direct.cmd().xrange(Keys.delivery(gw), Range.create("-", "+"))) {
                 Map<String, String> b = m.getBody();
                 long ms = Long.parseLong(m.getId().substring(0, m.getId().indexOf('-')));
-                if ("f".equals(b.get("k")) && oldLeases.contains(b.get("p") + "/" + b.get("lease")) && ms > takeoverMs) {
+                if ("f".equals(b.get("k"))
+                        && oldLeases.contains(b.get("p") + "/" + b.get("lease"))
+                        && ms > takeoverMs) {
                     stale++;
                 }
             }

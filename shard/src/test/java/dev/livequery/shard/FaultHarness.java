@@ -60,9 +60,10 @@ abstract class FaultHarness {
             for (int i = 0; i < 12; i++) {
                 gw.put(t, "r" + i, row("{\"n\":" + i + "}"), null);
             }
-            for (Query q : List.of(query("{\"table\":\"" + t + "\",\"order\":[{\"field\":\"n\"}],\"limit\":5}"),
+            for (Query q : List.of(
+                    query("{\"table\":\"" + t + "\",\"order\":[{\"field\":\"n\"}],\"limit\":5}"),
                     query("{\"table\":\"" + t + "\",\"order\":[{\"field\":\"n\",\"dir\":\"desc\"}],\"limit\":4}"))) {
-                clients.add(new Client(gw.subscribe(q, null, () -> { })));
+                clients.add(new Client(gw.subscribe(q, null, () -> {})));
                 queries.add(q);
             }
         }
@@ -97,14 +98,18 @@ abstract class FaultHarness {
      */
     void converge(RedisBackend truthFrom, Duration max) {
         long start = System.nanoTime();
-        await().atMost(max).pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(IllegalStateException.class)
+        await().atMost(max)
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptionsInstanceOf(IllegalStateException.class)
                 .untilAsserted(() -> {
-            for (int i = 0; i < clients.size(); i++) {
-                Client c = clients.get(i).poll();
-                assertThat(c.window()).as("client %d on %s", i, queries.get(i).shape()).isEqualTo(truth(truthFrom, queries.get(i)));
-                assertThat(c.ready).isTrue();
-            }
-        });
+                    for (int i = 0; i < clients.size(); i++) {
+                        Client c = clients.get(i).poll();
+                        assertThat(c.window())
+                                .as("client %d on %s", i, queries.get(i).shape())
+                                .isEqualTo(truth(truthFrom, queries.get(i)));
+                        assertThat(c.ready).isTrue();
+                    }
+                });
         for (Client c : clients) {
             assertThat(c.violations).isEmpty();
         }
@@ -115,7 +120,8 @@ abstract class FaultHarness {
     void scenario(String name, long seed, RedisBackend writeVia, RedisBackend truthFrom, Fault fault) throws Exception {
         converge(truthFrom, Duration.ofSeconds(20));
         System.out.println(name + ": seed " + seed);
-        try (SilenceChecker checker = new SilenceChecker(clients.size(), i -> look(i, truthFrom), Duration.ofMillis(100))) {
+        try (SilenceChecker checker =
+                new SilenceChecker(clients.size(), i -> look(i, truthFrom), Duration.ofMillis(100))) {
             write(writeVia, seed);
             fault.run();
             LockSupport.parkNanos(2_000_000_000L); // writes go on after the fault: the windows must follow

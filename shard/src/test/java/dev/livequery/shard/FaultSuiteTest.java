@@ -52,15 +52,16 @@ class FaultSuiteTest extends FaultHarness {
     @Test
     void deliveryAndControlStreamsTrimmedUnderLoad() throws Exception {
         RedisProcess redis = keep(RedisProcess.start(false));
-        Shard shard = keep(new Shard(new Shard.Config("ft1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
-                new SimpleMeterRegistry()));
+        Shard shard = keep(new Shard(
+                new Shard.Config("ft1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry()));
         shard.start();
         // A slow link (every chunk 300 ms late), so entries wait unread in the stream and a trim loses them.
         TcpProxy link = keep(new TcpProxy(redis.port));
         RedisBackend gw = keep(new RedisBackend(Fixtures.OPTIONS, link.uri(), "gwT1", new SimpleMeterRegistry()));
         RedisBackend other = keep(new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwT2", new SimpleMeterRegistry()));
         Redis direct = keep(Redis.connect(redis.uri(), Duration.ofSeconds(2)));
-        await().atMost(Duration.ofSeconds(20)).until(() -> gw.ready() && shard.owned().size() == 256);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> gw.ready() && shard.owned().size() == 256);
         follow(gw);
         Random rnd = new Random(23);
         scenario("streams trimmed", 23, other, other, () -> {
@@ -81,13 +82,14 @@ class FaultSuiteTest extends FaultHarness {
     @Test
     void aGatewaysRedisLinkDelayedThenCut() throws Exception {
         RedisProcess redis = keep(RedisProcess.start(false));
-        Shard shard = keep(new Shard(new Shard.Config("fg1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
-                new SimpleMeterRegistry()));
+        Shard shard = keep(new Shard(
+                new Shard.Config("fg1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry()));
         shard.start();
         TcpProxy link = keep(new TcpProxy(redis.port));
         RedisBackend gw = keep(new RedisBackend(Fixtures.OPTIONS, link.uri(), "gwL1", new SimpleMeterRegistry()));
         RedisBackend healthy = keep(new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwL2", new SimpleMeterRegistry()));
-        await().atMost(Duration.ofSeconds(20)).until(() -> gw.ready() && shard.owned().size() == 256);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> gw.ready() && shard.owned().size() == 256);
         follow(gw);
         scenario("gateway link delayed then cut", 31, healthy, healthy, () -> {
             link.delay(2_500);
@@ -142,20 +144,25 @@ class FaultSuiteTest extends FaultHarness {
         scenario("one shard paused past its lease", 71, gw, gw, () -> {
             paused.signal("STOP");
             try {
-                await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))
-                        .until(() -> String.valueOf(direct.cmd().get(Keys.owner(p))).startsWith(other.id + "/"));
+                await().atMost(Duration.ofSeconds(15))
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() ->
+                                String.valueOf(direct.cmd().get(Keys.owner(p))).startsWith(other.id + "/"));
                 hold(3_000); // the other shard serves the partition meanwhile
             } finally {
                 paused.signal("CONT");
             }
             // It notices: a renewal that finds another holder, or a publish the fence refused.
-            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                String log = java.nio.file.Files.readString(paused.log);
-                return log.contains("lost the lease") || log.contains("fenced publish refused");
-            });
+            await().atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        String log = java.nio.file.Files.readString(paused.log);
+                        return log.contains("lost the lease") || log.contains("fenced publish refused");
+                    });
         });
         assertThat(tap.violations()).as("frames published under a lost lease").isEmpty();
-        assertThat(tap.holders(p)).as("holders that published partition %d", p)
+        assertThat(tap.holders(p))
+                .as("holders that published partition %d", p)
                 .anyMatch(h -> h.startsWith(other.id + "/"));
         System.out.println("one shard paused: publishers of partition " + p + ": " + tap.holders(p));
         assertThat(a.process.isAlive() && b.process.isAlive()).isTrue();
@@ -172,7 +179,8 @@ class FaultSuiteTest extends FaultHarness {
         Redis direct = keep(Redis.connect(redis.uri(), Duration.ofSeconds(2)));
         ShardProcess a = keep(ShardProcess.start("twin", redis.uri(), Duration.ofSeconds(2)));
         RedisBackend gw = keep(new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwW1", new SimpleMeterRegistry()));
-        await().atMost(Duration.ofSeconds(20)).until(() -> gw.ready() && direct.cmd().get(Keys.owner(255)) != null);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> gw.ready() && direct.cmd().get(Keys.owner(255)) != null);
         ShardProcess b = keep(ShardProcess.start("twin", redis.uri(), Duration.ofSeconds(2)));
         follow(gw);
         try {
@@ -198,33 +206,37 @@ class FaultSuiteTest extends FaultHarness {
     @Test
     void fiftyGatewayCrashesLeaveNothingBehind() throws Exception {
         RedisProcess redis = keep(RedisProcess.start(false));
-        Shard shard = keep(new Shard(new Shard.Config("fk1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
-                new SimpleMeterRegistry()));
+        Shard shard = keep(new Shard(
+                new Shard.Config("fk1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry()));
         shard.start();
         Redis direct = keep(Redis.connect(redis.uri(), Duration.ofSeconds(2)));
         RedisBackend writer = keep(new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwK0", new SimpleMeterRegistry()));
-        await().atMost(Duration.ofSeconds(20)).until(() -> writer.ready() && shard.owned().size() == 256);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> writer.ready() && shard.owned().size() == 256);
         Query q = query("{\"table\":\"fk\",\"order\":[{\"field\":\"n\"}],\"limit\":5}");
         writer.put("fk", "r0", row("{\"n\":0}"), null);
-        writer.subscribe(q, null, () -> { }); // the shard's control stream and the partition exist from here
+        writer.subscribe(q, null, () -> {}); // the shard's control stream and the partition exist from here
         await().atMost(Duration.ofSeconds(10)).until(() -> direct.cmd().xlen(Keys.control("fk1")) == 0);
         long baseKeys = direct.cmd().dbsize();
         long baseMemory = usedMemory(direct);
         for (int g = 1; g <= 50; g++) {
             try (TcpProxy link = new TcpProxy(redis.port)) {
                 RedisBackend gw = new RedisBackend(Fixtures.OPTIONS, link.uri(), "gwK" + g, new SimpleMeterRegistry());
-                Client c = new Client(gw.subscribe(q, null, () -> { }));
+                Client c = new Client(gw.subscribe(q, null, () -> {}));
                 await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().ready);
                 link.cut(); // from Redis's side, the gateway died here
                 Thread.ofVirtual().start(gw::close); // its own cleanup cannot reach Redis
             }
         }
-        assertThat(direct.cmd().dbsize()).as("keys while the dead gateways' state is still there").isGreaterThan(baseKeys);
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+        assertThat(direct.cmd().dbsize())
+                .as("keys while the dead gateways' state is still there")
+                .isGreaterThan(baseKeys);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
                 .until(() -> direct.cmd().dbsize() == baseKeys);
         long memory = usedMemory(direct);
-        System.out.println("50 gateway crashes: keys " + baseKeys + " -> " + direct.cmd().dbsize() + ", used_memory "
-                + baseMemory + " -> " + memory);
+        System.out.println("50 gateway crashes: keys " + baseKeys + " -> "
+                + direct.cmd().dbsize() + ", used_memory " + baseMemory + " -> " + memory);
         assertThat(direct.cmd().smembers(Keys.GATEWAYS)).containsExactly("gwK0");
         assertThat(memory).isLessThan(baseMemory + 1_000_000);
     }

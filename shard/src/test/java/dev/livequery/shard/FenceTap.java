@@ -47,8 +47,8 @@ final class FenceTap implements AutoCloseable {
     }
 
     private synchronized void read() {
-        List<StreamMessage<String, String>> ms = redis.cmd().xrange(key,
-                Range.from(Range.Boundary.excluding(last), Range.Boundary.unbounded()));
+        List<StreamMessage<String, String>> ms =
+                redis.cmd().xrange(key, Range.from(Range.Boundary.excluding(last), Range.Boundary.unbounded()));
         for (StreamMessage<String, String> m : ms) {
             last = m.getId();
             Map<String, String> b = m.getBody();
@@ -61,7 +61,8 @@ final class FenceTap implements AutoCloseable {
             long fence = Long.parseLong(lease.substring(colon + 1));
             Long before = fences.put(p, fence);
             if (before != null && fence < before) {
-                violations.add("partition " + p + ": frames under " + lease + " after fence " + before + " (" + m.getId() + ")");
+                violations.add("partition " + p + ": frames under " + lease + " after fence " + before + " ("
+                        + m.getId() + ")");
                 fences.put(p, before);
             }
             holders.computeIfAbsent(p, x -> new TreeSet<>()).add(lease.substring(0, colon));

@@ -13,8 +13,7 @@ import java.util.List;
 final class Fixtures {
     static final EngineOptions OPTIONS = EngineOptions.defaults().withMaxQueued(4096);
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     static Query query(String json) {
         try {

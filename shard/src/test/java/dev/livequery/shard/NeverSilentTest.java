@@ -38,10 +38,12 @@ class NeverSilentTest {
     }
 
     static void converge(Client c, RedisBackend truthFrom, Query q) {
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            assertThat(c.poll().window()).isEqualTo(truth(truthFrom, q));
-            assertThat(c.ready).isTrue();
-        });
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    assertThat(c.poll().window()).isEqualTo(truth(truthFrom, q));
+                    assertThat(c.ready).isTrue();
+                });
     }
 
     /** The owner is SIGSTOPped (its lease outlives the pause): stale within ~3 s, live after SIGCONT. */
@@ -52,16 +54,19 @@ class NeverSilentTest {
                 RedisBackend gw = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwP", new SimpleMeterRegistry())) {
             await().atMost(Duration.ofSeconds(20)).until(gw::ready);
             seed(gw, 8);
-            Client c = new Client(gw.subscribe(Q, null, () -> { }));
+            Client c = new Client(gw.subscribe(Q, null, () -> {}));
             converge(c, gw, Q);
             shard.signal("STOP");
             long stopped = System.nanoTime();
             gw.put("ns", "new", row("{\"n\":-1}"), null); // the window is out of date from here on
-            await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(50))
+            await().atMost(Duration.ofSeconds(8))
+                    .pollInterval(Duration.ofMillis(50))
                     .until(() -> c.poll().statuses.contains("stale"));
             long toldMs = (System.nanoTime() - stopped) / 1_000_000;
             System.out.println("paused shard: stale told after " + toldMs + " ms");
-            assertThat(toldMs).as("told within 3 s of the last word plus a tick").isLessThan(5_500);
+            assertThat(toldMs)
+                    .as("told within 3 s of the last word plus a tick")
+                    .isLessThan(5_500);
             shard.signal("CONT");
             await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().statuses.contains("live"));
             converge(c, gw, Q);
@@ -78,19 +83,27 @@ class NeverSilentTest {
     @Test
     void anAttachmentDroppedWithoutAWordIsRepaired() throws Exception {
         try (RedisProcess redis = RedisProcess.start(false);
-                Shard shard = new Shard(new Shard.Config("dr1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
+                Shard shard = new Shard(
+                        new Shard.Config("dr1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
                         new SimpleMeterRegistry());
                 RedisBackend gw = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwD", new SimpleMeterRegistry());
                 Redis direct = Redis.connect(redis.uri(), Duration.ofSeconds(2))) {
             shard.start();
-            await().atMost(Duration.ofSeconds(20)).until(() -> gw.ready() && shard.owned().size() == 256);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> gw.ready() && shard.owned().size() == 256);
             seed(gw, 8);
-            Client c = new Client(gw.subscribe(Q, null, () -> { }));
+            Client c = new Client(gw.subscribe(Q, null, () -> {}));
             converge(c, gw, Q);
             String sid = direct.cmd().xrange(Keys.delivery("gwD"), Range.create("-", "+")).stream()
-                    .map(m -> m.getBody().get("sid")).filter(s -> s != null).findFirst().orElseThrow();
-            direct.cmd().xadd(Keys.control("dr1"), XAddArgs.Builder.maxlen(1000),
-                    new Control.Unsubscribe("gwD", sid, null).map());
+                    .map(m -> m.getBody().get("sid"))
+                    .filter(s -> s != null)
+                    .findFirst()
+                    .orElseThrow();
+            direct.cmd()
+                    .xadd(
+                            Keys.control("dr1"),
+                            XAddArgs.Builder.maxlen(1000),
+                            new Control.Unsubscribe("gwD", sid, null).map());
             for (int i = 0; i < 5; i++) {
                 gw.put("ns", "late" + i, row("{\"n\":" + (-i) + "}"), null);
             }
@@ -105,24 +118,31 @@ class NeverSilentTest {
     void aGapInTheDeliveryStreamIsRepaired() throws Exception {
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (RedisProcess redis = RedisProcess.start(false);
-                Shard shard = new Shard(new Shard.Config("gp1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
+                Shard shard = new Shard(
+                        new Shard.Config("gp1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
                         new SimpleMeterRegistry());
                 RedisBackend gw = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwG", metrics);
                 Redis direct = Redis.connect(redis.uri(), Duration.ofSeconds(2))) {
             shard.start();
-            await().atMost(Duration.ofSeconds(20)).until(() -> gw.ready() && shard.owned().size() == 256);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> gw.ready() && shard.owned().size() == 256);
             seed(gw, 8);
-            Client c = new Client(gw.subscribe(Q, null, () -> { }));
+            Client c = new Client(gw.subscribe(Q, null, () -> {}));
             converge(c, gw, Q);
             // The shard's next entries to us will carry numbers the gateway has not seen: pretend
             // the three before them were lost, by writing the sender's sequence past them.
-            var last = direct.cmd().xrevrange(Keys.delivery("gwG"), Range.create("-", "+"),
-                    io.lettuce.core.Limit.from(1)).get(0).getBody();
+            var last = direct.cmd()
+                    .xrevrange(Keys.delivery("gwG"), Range.create("-", "+"), io.lettuce.core.Limit.from(1))
+                    .get(0)
+                    .getBody();
             String sender = last.get("sh");
             long seq = Long.parseLong(last.get("sq"));
-            direct.cmd().xadd(Keys.delivery("gwG"), Map.of("sh", sender, "sq", Long.toString(seq + 4), "k", "t", "c", "1"));
-            await().atMost(Duration.ofSeconds(5)).until(() -> metrics.counter("livequery_gateway_delivery_gaps",
-                    "gateway", "gwG").count() >= 1);
+            direct.cmd()
+                    .xadd(Keys.delivery("gwG"), Map.of("sh", sender, "sq", Long.toString(seq + 4), "k", "t", "c", "1"));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> metrics.counter("livequery_gateway_delivery_gaps", "gateway", "gwG")
+                                    .count()
+                            >= 1);
             gw.put("ns", "after", row("{\"n\":-5}"), null);
             converge(c, gw, Q);
             assertThat(c.resets).containsExactly("subscribe");
@@ -139,14 +159,17 @@ class NeverSilentTest {
     void aRestartFromAnOlderSnapshotGivesResetEpoch() throws Exception {
         try (RedisProcess redis = RedisProcess.start(false)) {
             String token;
-            try (Shard shard = new Shard(new Shard.Config("os1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
-                        new SimpleMeterRegistry());
-                    RedisBackend gw = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwO1", new SimpleMeterRegistry());
+            try (Shard shard = new Shard(
+                            new Shard.Config("os1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
+                            new SimpleMeterRegistry());
+                    RedisBackend gw =
+                            new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwO1", new SimpleMeterRegistry());
                     Redis direct = Redis.connect(redis.uri(), Duration.ofSeconds(2))) {
                 shard.start();
-                await().atMost(Duration.ofSeconds(20)).until(() -> gw.ready() && shard.owned().size() == 256);
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> gw.ready() && shard.owned().size() == 256);
                 seed(gw, 8);
-                Client c = new Client(gw.subscribe(Q, null, () -> { }));
+                Client c = new Client(gw.subscribe(Q, null, () -> {}));
                 converge(c, gw, Q);
                 direct.cmd().save(); // the snapshot Redis will come back from
                 for (int i = 0; i < 4; i++) {
@@ -157,15 +180,22 @@ class NeverSilentTest {
             }
             redis.kill();
             redis.launch(); // loads the snapshot: the four writes are gone
-            try (Shard shard = new Shard(new Shard.Config("os1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
-                        new SimpleMeterRegistry());
-                    RedisBackend gw = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwO2", new SimpleMeterRegistry())) {
+            try (Shard shard = new Shard(
+                            new Shard.Config("os1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
+                            new SimpleMeterRegistry());
+                    RedisBackend gw =
+                            new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwO2", new SimpleMeterRegistry())) {
                 shard.start();
-                await().atMost(Duration.ofSeconds(20)).until(() -> gw.ready() && shard.owned().size() == 256);
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> gw.ready() && shard.owned().size() == 256);
                 for (int i = 0; i < 4; i++) {
-                    gw.put("ns", "other" + i, row("{\"n\":" + (100 + i) + "}"), null); // the same versions, other changes
+                    gw.put(
+                            "ns",
+                            "other" + i,
+                            row("{\"n\":" + (100 + i) + "}"),
+                            null); // the same versions, other changes
                 }
-                Client c = new Client(gw.subscribe(Q, token, () -> { }));
+                Client c = new Client(gw.subscribe(Q, token, () -> {}));
                 converge(c, gw, Q);
                 assertThat(c.resets).containsExactly("epoch");
                 assertThat(c.violations).isEmpty();
@@ -177,10 +207,12 @@ class NeverSilentTest {
     @Test
     void aShardRefusesAnEvictingRedis() throws Exception {
         try (RedisProcess redis = RedisProcess.start(false, "--maxmemory-policy", "allkeys-lru")) {
-            Shard shard = new Shard(new Shard.Config("ev1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
-                    new SimpleMeterRegistry());
-            assertThatThrownBy(shard::start).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("maxmemory-policy allkeys-lru").hasMessageContaining("noeviction");
+            Shard shard = new Shard(
+                    new Shard.Config("ev1", redis.uri(), Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry());
+            assertThatThrownBy(shard::start)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("maxmemory-policy allkeys-lru")
+                    .hasMessageContaining("noeviction");
         }
     }
 

@@ -23,19 +23,22 @@ class RedisClusterTest {
     void writeOnASeenOnBOverRedisCluster() throws Exception {
         try (RedisCluster cluster = RedisCluster.start()) {
             String uri = cluster.uri();
-            try (Shard shard = new Shard(new Shard.Config("c1", uri, Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry());
+            try (Shard shard = new Shard(
+                            new Shard.Config("c1", uri, Fixtures.OPTIONS, 2000, 10_000), new SimpleMeterRegistry());
                     RedisBackend a = new RedisBackend(Fixtures.OPTIONS, uri, "gwCA", new SimpleMeterRegistry());
                     RedisBackend b = new RedisBackend(Fixtures.OPTIONS, uri, "gwCB", new SimpleMeterRegistry())) {
                 shard.start();
-                await().atMost(Duration.ofSeconds(20)).until(() -> a.ready() && b.ready() && shard.owned().size() == 256);
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> a.ready() && b.ready() && shard.owned().size() == 256);
                 List<Client> cs = new ArrayList<>();
                 List<Query> qs = new ArrayList<>();
                 for (String t : List.of("alpha", "beta", "gamma")) { // different partitions, so different nodes
                     for (int i = 0; i < 10; i++) {
                         a.put(t, "r" + i, row("{\"n\":" + i + "}"), null);
                     }
-                    Query q = query("{\"table\":\"" + t + "\",\"order\":[{\"field\":\"n\",\"dir\":\"desc\"}],\"limit\":4}");
-                    cs.add(new Client(b.subscribe(q, null, () -> { })));
+                    Query q = query(
+                            "{\"table\":\"" + t + "\",\"order\":[{\"field\":\"n\",\"dir\":\"desc\"}],\"limit\":4}");
+                    cs.add(new Client(b.subscribe(q, null, () -> {})));
                     qs.add(q);
                     a.put(t, "r20", row("{\"n\":20}"), null);
                     a.delete(t, "r9", null);

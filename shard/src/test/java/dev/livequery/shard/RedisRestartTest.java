@@ -26,7 +26,8 @@ class RedisRestartTest {
     @Test
     void restartWithAofThenDataLoss() throws Exception {
         try (RedisProcess redis = RedisProcess.start(true);
-                Shard shard = new Shard(new Shard.Config("rs", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
+                Shard shard = new Shard(
+                        new Shard.Config("rs", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
                         new SimpleMeterRegistry())) {
             shard.start();
             RedisBackend a = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwR1", new SimpleMeterRegistry());
@@ -37,20 +38,24 @@ class RedisRestartTest {
                     a.put("docs", "d" + i, row("{\"rank\":" + i + "}"), null);
                 }
                 Query q = query("{\"table\":\"docs\",\"order\":[{\"field\":\"rank\",\"dir\":\"desc\"}],\"limit\":6}");
-                List<Client> cs = new ArrayList<>(List.of(new Client(a.subscribe(q, null, () -> { })),
-                        new Client(b.subscribe(q, null, () -> { }))));
+                List<Client> cs = new ArrayList<>(List.of(
+                        new Client(a.subscribe(q, null, () -> {})), new Client(b.subscribe(q, null, () -> {}))));
                 converge(cs, a, q);
 
                 // 1. Redis dies and comes back with its AOF.
                 redis.kill();
-                await().atMost(Duration.ofSeconds(10)).until(() -> cs.stream().allMatch(c -> c.poll().statuses.contains("stale")));
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> cs.stream().allMatch(c -> c.poll().statuses.contains("stale")));
                 redis.launch();
-                await().atMost(Duration.ofSeconds(10)).until(() -> cs.stream().allMatch(c -> c.poll().statuses.contains("live")));
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> cs.stream().allMatch(c -> c.poll().statuses.contains("live")));
                 a.put("docs", "d100", row("{\"rank\":100}"), null);
                 b.delete("docs", "d19", null);
                 converge(cs, a, q);
                 for (Client c : cs) {
-                    assertThat(c.resets).as("AOF kept the history: resume, no reset").containsExactly("subscribe");
+                    assertThat(c.resets)
+                            .as("AOF kept the history: resume, no reset")
+                            .containsExactly("subscribe");
                 }
 
                 // 2. Redis dies and comes back empty: a new epoch.
@@ -61,10 +66,11 @@ class RedisRestartTest {
                     a.put("docs", "n1", row("{\"rank\":5}"), null);
                     return true;
                 });
-                await().atMost(Duration.ofSeconds(15)).until(() -> cs.stream().allMatch(c -> c.poll().resets.contains("epoch")));
+                await().atMost(Duration.ofSeconds(15))
+                        .until(() -> cs.stream().allMatch(c -> c.poll().resets.contains("epoch")));
                 converge(cs, a, q);
-                System.out.println("restart: resets " + cs.get(0).resets + " / " + cs.get(1).resets
-                        + ", statuses " + cs.get(0).statuses);
+                System.out.println("restart: resets " + cs.get(0).resets + " / " + cs.get(1).resets + ", statuses "
+                        + cs.get(0).statuses);
             } finally {
                 a.close();
                 b.close();
@@ -76,33 +82,38 @@ class RedisRestartTest {
     @Test
     void lostAcknowledgedWritesStartANewEpoch() throws Exception {
         try (RedisProcess redis = RedisProcess.start(false);
-                Shard shard = new Shard(new Shard.Config("rg", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
+                Shard shard = new Shard(
+                        new Shard.Config("rg", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
                         new SimpleMeterRegistry());
                 RedisBackend a = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwL", new SimpleMeterRegistry());
-                dev.livequery.shard.store.Redis direct = dev.livequery.shard.store.Redis.connect(redis.uri(), Duration.ofSeconds(2))) {
+                dev.livequery.shard.store.Redis direct =
+                        dev.livequery.shard.store.Redis.connect(redis.uri(), Duration.ofSeconds(2))) {
             shard.start();
             await().atMost(Duration.ofSeconds(10)).until(a::ready);
             for (int i = 0; i < 10; i++) {
                 a.put("lost", "l" + i, row("{\"k\":" + i + "}"), null);
             }
             Query q = query("{\"table\":\"lost\",\"order\":[{\"field\":\"k\"}],\"limit\":4}");
-            List<Client> cs = List.of(new Client(a.subscribe(q, null, () -> { })));
+            List<Client> cs = List.of(new Client(a.subscribe(q, null, () -> {})));
             converge(cs, a, q);
             // Emulate a Redis that lost its last 3 writes: counter and stream go back.
             int p = dev.livequery.shard.store.Keys.partition("lost");
             direct.cmd().decrby(dev.livequery.shard.store.Keys.seq(p, "lost"), 3);
             a.put("lost", "l0", row("{\"k\":-1}"), null); // reuses version 8 for a different change
-            await().atMost(Duration.ofSeconds(10)).until(() -> cs.get(0).poll().resets.contains("epoch"));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> cs.get(0).poll().resets.contains("epoch"));
             converge(cs, a, q);
         }
     }
 
     static void converge(List<Client> cs, RedisBackend truthFrom, Query q) {
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            for (Client c : cs) {
-                assertThat(c.poll().window()).isEqualTo(truth(truthFrom, q));
-                assertThat(c.ready).isTrue();
-            }
-        });
+        await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    for (Client c : cs) {
+                        assertThat(c.poll().window()).isEqualTo(truth(truthFrom, q));
+                        assertThat(c.ready).isTrue();
+                    }
+                });
     }
 }

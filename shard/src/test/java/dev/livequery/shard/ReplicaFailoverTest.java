@@ -33,12 +33,19 @@ class ReplicaFailoverTest extends FaultHarness {
         follow(gw);
         // The master serving table fa's partition, and its replica.
         RedisProcess any = cluster.nodes.get(0);
-        int slot = Integer.parseInt(RedisCluster.cli(any.port, "cluster", "keyslot", Keys.owner(Keys.partition("fa"))).trim());
+        int slot = Integer.parseInt(RedisCluster.cli(any.port, "cluster", "keyslot", Keys.owner(Keys.partition("fa")))
+                .trim());
         List<RedisCluster.Node> topology = RedisCluster.topology(any);
-        RedisCluster.Node master = topology.stream().filter(n -> n.master() && n.serves(slot)).findFirst().orElseThrow();
-        RedisCluster.Node replica = topology.stream().filter(n -> !n.master() && n.masterId().equals(master.id()))
-                .findFirst().orElseThrow();
-        System.out.println("replica failover: fa's slot " + slot + " on master :" + master.port() + ", replica :" + replica.port());
+        RedisCluster.Node master = topology.stream()
+                .filter(n -> n.master() && n.serves(slot))
+                .findFirst()
+                .orElseThrow();
+        RedisCluster.Node replica = topology.stream()
+                .filter(n -> !n.master() && n.masterId().equals(master.id()))
+                .findFirst()
+                .orElseThrow();
+        System.out.println("replica failover: fa's slot " + slot + " on master :" + master.port() + ", replica :"
+                + replica.port());
         try {
             failover(cluster, gw, master, replica);
         } catch (AssertionError | RuntimeException e) {
@@ -48,9 +55,11 @@ class ReplicaFailoverTest extends FaultHarness {
         // History is bound to the node that serves it: the promotion started a new generation of
         // the partition (whichever check the shard made first, this one or a change number seen
         // going backwards).
-        String gen = RedisCluster.cli(replica.port(), "hget", Keys.gen(Keys.partition("fa")), "n").trim();
+        String gen = RedisCluster.cli(replica.port(), "hget", Keys.gen(Keys.partition("fa")), "n")
+                .trim();
         assertThat(gen).as("generation of fa's partition after the promotion").matches("[1-9][0-9]*");
-        assertThat(Fixtures.truth(gw, queries.get(0))).as("the acknowledged write the promotion lost")
+        assertThat(Fixtures.truth(gw, queries.get(0)))
+                .as("the acknowledged write the promotion lost")
                 .noneMatch(i -> i.id().equals("lost"));
         for (int i = 0; i < clients.size(); i++) {
             if (queries.get(i).shape().table().equals("fa")) {
@@ -77,13 +86,15 @@ class ReplicaFailoverTest extends FaultHarness {
             // is the whole cluster.
             hold(4_000);
             r.signal("CONT");
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                if (RedisCluster.cli(replica.port(), "role").startsWith("master")) {
-                    return true;
-                }
-                RedisCluster.cli(replica.port(), "cluster", "failover", "takeover");
-                return false;
-            });
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> {
+                        if (RedisCluster.cli(replica.port(), "role").startsWith("master")) {
+                            return true;
+                        }
+                        RedisCluster.cli(replica.port(), "cluster", "failover", "takeover");
+                        return false;
+                    });
             System.out.println(java.time.Instant.now() + " replica failover: :" + replica.port() + " promoted");
         });
     }

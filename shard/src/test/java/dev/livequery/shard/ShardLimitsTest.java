@@ -21,20 +21,21 @@ class ShardLimitsTest {
     void maxViewsIsEnforcedByTheShardProcess() throws Exception {
         for (int cap : new int[] {1, 1000}) {
             try (RedisProcess redis = RedisProcess.start(false);
-                    ShardProcess shard = ShardProcess.start("lim" + cap, redis.uri(), Duration.ofSeconds(3),
-                            "--max-views", String.valueOf(cap));
-                    RedisBackend gw = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwL", new SimpleMeterRegistry())) {
+                    ShardProcess shard = ShardProcess.start(
+                            "lim" + cap, redis.uri(), Duration.ofSeconds(3), "--max-views", String.valueOf(cap));
+                    RedisBackend gw =
+                            new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwL", new SimpleMeterRegistry())) {
                 await().atMost(Duration.ofSeconds(20)).until(gw::ready);
                 gw.put("t", "a", Fixtures.row("{\"x\":1}"), null);
-                var first = gw.subscribe(Fixtures.query("{\"table\":\"t\",\"limit\":5}"), null, () -> { });
+                var first = gw.subscribe(Fixtures.query("{\"table\":\"t\",\"limit\":5}"), null, () -> {});
                 var second = Fixtures.query("{\"table\":\"t\",\"where\":{\"x\":1},\"limit\":5}");
                 if (cap == 1) {
-                    assertThatThrownBy(() -> gw.subscribe(second, null, () -> { }))
+                    assertThatThrownBy(() -> gw.subscribe(second, null, () -> {}))
                             .isInstanceOf(LiveQueryException.class)
                             .extracting(e -> ((LiveQueryException) e).code())
                             .isEqualTo(LiveQueryException.Code.TOO_MANY_SUBS);
                 } else {
-                    assertThat(gw.subscribe(second, null, () -> { })).isNotNull();
+                    assertThat(gw.subscribe(second, null, () -> {})).isNotNull();
                 }
                 first.close();
             }

@@ -23,17 +23,33 @@ public final class ShardProcess implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("lq.test.classpath", System.getProperty("java.class.path"));
         Path log = Files.createTempFile("lq-shard-" + id, ".log");
-        List<String> cmd = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-cp", cp, "dev.livequery.shard.ShardMain", "--id", id, "--redis", redisUri,
-                "--ttl", ttl.toString()));
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                java,
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                cp,
+                "dev.livequery.shard.ShardMain",
+                "--id",
+                id,
+                "--redis",
+                redisUri,
+                "--ttl",
+                ttl.toString()));
         cmd.addAll(List.of(options));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CountDownLatch ready = new CountDownLatch(1);
-        ProcessLog.pump(p, log, "shard-" + id + "-log", line -> {
-            if (line.contains("READY")) {
-                ready.countDown();
-            }
-        }, () -> { });
+        ProcessLog.pump(
+                p,
+                log,
+                "shard-" + id + "-log",
+                line -> {
+                    if (line.contains("READY")) {
+                        ready.countDown();
+                    }
+                },
+                () -> {});
         if (!ready.await(30, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IllegalStateException("shard " + id + " did not start; log: " + Files.readString(log));
@@ -47,7 +63,9 @@ public final class ShardProcess implements AutoCloseable {
     }
 
     public void signal(String sig) throws Exception {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start().waitFor();
+        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid()))
+                .start()
+                .waitFor();
     }
 
     @Override

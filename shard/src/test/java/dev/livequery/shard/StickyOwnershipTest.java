@@ -39,7 +39,8 @@ class StickyOwnershipTest {
         pb = ShardProcess.start("pb", redis.uri(), TTL);
         await().atMost(Duration.ofSeconds(20)).until(() -> {
             Map<Integer, String> l = leases();
-            return l.size() == Keys.PARTITIONS && l.values().stream().anyMatch(v -> v.startsWith("pa/"))
+            return l.size() == Keys.PARTITIONS
+                    && l.values().stream().anyMatch(v -> v.startsWith("pa/"))
                     && l.values().stream().anyMatch(v -> v.startsWith("pb/"));
         });
     }
@@ -109,7 +110,9 @@ class StickyOwnershipTest {
         long end = System.nanoTime() + d.toNanos();
         try {
             while (System.nanoTime() < end) {
-                assertThat(moved(before)).as("leases changed while pa is paused").isEmpty();
+                assertThat(moved(before))
+                        .as("leases changed while pa is paused")
+                        .isEmpty();
                 LockSupport.parkNanos(20_000_000L);
             }
         } finally {
@@ -127,7 +130,8 @@ class StickyOwnershipTest {
             // For a whole TTL after the pause: the same holders with the same fences, and pa still a member.
             long end = System.nanoTime() + TTL.toNanos();
             while (System.nanoTime() < end) {
-                assertThat(moved(before)).as("leases changed (round %d, paused with %d ms of heartbeat left)", round, pttl)
+                assertThat(moved(before))
+                        .as("leases changed (round %d, paused with %d ms of heartbeat left)", round, pttl)
                         .isEmpty();
                 assertThat(direct.cmd().smembers(Keys.SHARDS)).contains("pa", "pb");
                 LockSupport.parkNanos(20_000_000L);
@@ -141,11 +145,14 @@ class StickyOwnershipTest {
         pa.signal("STOP");
         try {
             // pb takes pa's partitions (new fences) within the TTL plus a renewal or two.
-            await().atMost(TTL.plusSeconds(3)).pollInterval(Duration.ofMillis(50)).until(() -> {
-                Map<Integer, String> now = leases();
-                return before.entrySet().stream().filter(e -> e.getValue().startsWith("pa/"))
-                        .allMatch(e -> now.getOrDefault(e.getKey(), "").startsWith("pb/"));
-            });
+            await().atMost(TTL.plusSeconds(3))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> {
+                        Map<Integer, String> now = leases();
+                        return before.entrySet().stream()
+                                .filter(e -> e.getValue().startsWith("pa/"))
+                                .allMatch(e -> now.getOrDefault(e.getKey(), "").startsWith("pb/"));
+                    });
         } finally {
             pa.signal("CONT");
         }

@@ -24,7 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 3)
 public class EngineBench {
@@ -56,8 +58,8 @@ public class EngineBench {
 
         @Setup(Level.Trial)
         public void setup() throws LiveQueryException {
-            h = new EngineHarness(new Workload(),
-                    EngineOptions.defaults().withHorizon(10_000, java.time.Duration.ZERO, 10_000));
+            h = new EngineHarness(
+                    new Workload(), EngineOptions.defaults().withHorizon(10_000, java.time.Duration.ZERO, 10_000));
             h.subscribe(0, Workload.SUBS_PER_SHAPE, null);
             settle();
         }

@@ -53,12 +53,22 @@ final class EngineHarness {
      * Subscribes windows {@code from..to-1} of one shape on {@code b}; cursors come from a
      * one-shot query of the view as it is now.
      */
-    static void subscribe(Backend b, int shape, int from, int to, List<Subscription> subs, List<String> subIds,
-            java.util.function.IntConsumer wake) throws LiveQueryException {
+    static void subscribe(
+            Backend b,
+            int shape,
+            int from,
+            int to,
+            List<Subscription> subs,
+            List<String> subIds,
+            java.util.function.IntConsumer wake)
+            throws LiveQueryException {
         QueryResult top = b.query(Query.parse(Workload.query(shape, 1000, null, null)));
         for (int w = from; w < to; w++) {
-            String cursor = Workload.KIND[w] == Workload.Kind.TOP ? null : top.cursors().get(Workload.POS[w]);
-            Query q = Query.parse(Workload.query(shape, Workload.LIMIT,
+            String cursor =
+                    Workload.KIND[w] == Workload.Kind.TOP ? null : top.cursors().get(Workload.POS[w]);
+            Query q = Query.parse(Workload.query(
+                    shape,
+                    Workload.LIMIT,
                     Workload.KIND[w] == Workload.Kind.AFTER ? cursor : null,
                     Workload.KIND[w] == Workload.Kind.BEFORE ? cursor : null));
             int index = subs.size();

@@ -34,14 +34,14 @@ import org.openjdk.jol.info.GraphLayout;
  * {@code engine|requeryDiff|changeGen}, which the last lines need).
  */
 public final class EngineReport {
-    private EngineReport() {
-    }
+    private EngineReport() {}
 
     public static void main(String[] args) throws Exception {
         Locale.setDefault(Locale.ROOT);
         Stats st = crossCheck(Integer.getInteger("bench.checkChanges", 5000));
         // bench.skipHeap: a short iteration run without the (slow) jol walks; the full run has them
-        Heap heap = Boolean.getBoolean("bench.skipHeap") ? new Heap(Double.NaN, Double.NaN, Double.NaN, Double.NaN)
+        Heap heap = Boolean.getBoolean("bench.skipHeap")
+                ? new Heap(Double.NaN, Double.NaN, Double.NaN, Double.NaN)
                 : heap();
         System.gc();
         Map<String, RunResult> r = jmh();
@@ -53,29 +53,43 @@ public final class EngineReport {
         double cold = r.containsKey("coldQuery") ? score(r, "coldQuery") : Double.NaN;
         System.out.println();
         System.out.println("== Engine benchmark (bench/engine) ==");
-        System.out.printf("workload: %,d rows, %d shapes, %,d subscriptions (windows of %d), JDK %s, %d CPUs%n",
-                Workload.ROWS, Workload.CATS, Workload.CATS * Workload.SUBS_PER_SHAPE, Workload.LIMIT,
-                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
-        System.out.printf("per change (cross-check, %,d changes): views touched %.3f, subscriptions woken %.2f, "
-                + "engine frames %.2f, baseline requeries %.2f, baseline diff frames %.2f%n",
+        System.out.printf(
+                "workload: %,d rows, %d shapes, %,d subscriptions (windows of %d), JDK %s, %d CPUs%n",
+                Workload.ROWS,
+                Workload.CATS,
+                Workload.CATS * Workload.SUBS_PER_SHAPE,
+                Workload.LIMIT,
+                System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+                "per change (cross-check, %,d changes): views touched %.3f, subscriptions woken %.2f, "
+                        + "engine frames %.2f, baseline requeries %.2f, baseline diff frames %.2f%n",
                 st.changes, st.views(), st.woken(), st.frames(), st.requeries(), st.baseFrames());
         line(r, "engine", "engine (put + drain)");
         line(r, "engineEncode", "engine + toJson of every frame");
         line(r, "engineShortHistory", "engine, history 10k changes (diag.)");
         line(r, "requeryDiff", "requery + diff (baseline)");
         line(r, "changeGen", "change generator (in all three)");
-        System.out.printf("weaker baseline, backend.query on a backend without views: %,.0f ns per query"
-                + " (x %.2f requeries = %,.0f ns per change)%n", cold, st.requeries(), cold * st.requeries());
-        System.out.printf("ns per change per affected view: %.0f (engine), %.0f (engine + encoding)%n",
+        System.out.printf(
+                "weaker baseline, backend.query on a backend without views: %,.0f ns per query"
+                        + " (x %.2f requeries = %,.0f ns per change)%n",
+                cold, st.requeries(), cold * st.requeries());
+        System.out.printf(
+                "ns per change per affected view: %.0f (engine), %.0f (engine + encoding)%n",
                 engine / st.views(), encode / st.views());
-        System.out.printf("heap bytes per view (1,000 rows): %,.0f (jol; MemoryMXBean says %,.0f)%n",
+        System.out.printf(
+                "heap bytes per view (1,000 rows): %,.0f (jol; MemoryMXBean says %,.0f)%n",
                 heap.perView, heap.perViewMx);
-        System.out.printf("speedup without the generator: engine %.1fx, engine + encoding %.1fx%n",
+        System.out.printf(
+                "speedup without the generator: engine %.1fx, engine + encoding %.1fx%n",
                 (base - gen) / (engine - gen), (base - gen) / (encode - gen));
         System.out.printf("engine + encoding speedup vs requery+diff: %.1fx%n", base / encode);
-        System.out.printf("engine allocation per change: %,.0f B (target 500; the change generator's own %,.0f B "
-                + "is included)%n", alloc(r, "engine"), alloc(r, "changeGen"));
-        System.out.printf("engine heap per subscription: %,.0f B (target 2,048; jol; MemoryMXBean says %,.0f)%n",
+        System.out.printf(
+                "engine allocation per change: %,.0f B (target 500; the change generator's own %,.0f B "
+                        + "is included)%n",
+                alloc(r, "engine"), alloc(r, "changeGen"));
+        System.out.printf(
+                "engine heap per subscription: %,.0f B (target 2,048; jol; MemoryMXBean says %,.0f)%n",
                 heap.perSub, heap.perSubMx);
         System.out.printf("engine per affected view: %.2f us (target 1)%n", engine / st.views() / 1000);
         System.out.printf("engine speedup vs requery+diff: %.1fx%n", base / engine);
@@ -139,8 +153,9 @@ public final class EngineReport {
             compareShape(b, replicas, w.catAfter, i);
         }
         compareAll(e, b, replicas, "at the end");
-        System.out.printf("cross-check: engine frames and requery+diff agree on all %,d windows over %,d changes "
-                + "(%.1f s)%n", b.subs.size(), changes, (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+                "cross-check: engine frames and requery+diff agree on all %,d windows over %,d changes " + "(%.1f s)%n",
+                b.subs.size(), changes, (System.nanoTime() - t0) / 1e9);
         return new Stats(changes, views, woken, frames[0], b.requeries - req0, b.frames - bf0);
     }
 
@@ -157,8 +172,8 @@ public final class EngineReport {
 
     private static void compareAll(EngineHarness e, Requery b, List<List<String>> replicas, String when) {
         if (replicas.size() != b.subs.size() || e.subs.size() != b.subs.size()) {
-            throw new IllegalStateException(when + ": " + replicas.size() + " engine windows, " + b.subs.size()
-                    + " baseline windows");
+            throw new IllegalStateException(
+                    when + ": " + replicas.size() + " engine windows, " + b.subs.size() + " baseline windows");
         }
         for (int shape = 0; shape < Workload.CATS; shape++) {
             compareShape(b, replicas, shape, -1);
@@ -176,8 +191,7 @@ public final class EngineReport {
                 check(replica.remove(m.oldIndex()), m);
                 replica.add(m.newIndex(), m.id());
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -189,8 +203,7 @@ public final class EngineReport {
 
     // ---- (2) heap ----------------------------------------------------------------------------
 
-    record Heap(double perSub, double perView, double perSubMx, double perViewMx) {
-    }
+    record Heap(double perSub, double perView, double perSubMx, double perViewMx) {}
 
     /**
      * One backend, measured three times: rows only (no subscription, so no view); one subscription
@@ -223,8 +236,10 @@ public final class EngineReport {
         double view = (double) (j[1] - j[0]) / Workload.CATS - sub;
         double subMx = (double) (m[2] - m[1]) / extra;
         double viewMx = (double) (m[1] - m[0]) / Workload.CATS - subMx;
-        System.out.printf("heap (jol GraphLayout of the backend): rows only %,d B; +100 views & subs %,d B; "
-                + "+900 subs %,d B (%.1f s)%n", j[0], j[1], j[2], (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+                "heap (jol GraphLayout of the backend): rows only %,d B; +100 views & subs %,d B; "
+                        + "+900 subs %,d B (%.1f s)%n",
+                j[0], j[1], j[2], (System.nanoTime() - t0) / 1e9);
         if (h.subs.size() != Workload.CATS * Workload.SUBS_PER_SHAPE) {
             throw new IllegalStateException("subscriptions: " + h.subs.size());
         }
@@ -243,8 +258,11 @@ public final class EngineReport {
 
     static Map<String, RunResult> jmh() throws Exception {
         ChainedOptionsBuilder o = new OptionsBuilder()
-                .include(EngineBench.class.getName() + "\\.(" + System.getProperty("bench.include",
-                        "engine|engineEncode|engineShortHistory|requeryDiff|changeGen|coldQuery") + ")$")
+                .include(EngineBench.class.getName() + "\\.("
+                        + System.getProperty(
+                                "bench.include",
+                                "engine|engineEncode|engineShortHistory|requeryDiff|changeGen|coldQuery")
+                        + ")$")
                 .addProfiler(GCProfiler.class)
                 .shouldFailOnError(true);
         if (System.getProperty("bench.results") != null) {
@@ -289,7 +307,11 @@ public final class EngineReport {
         }
         Result<?> p = rr.getPrimaryResult();
         Result<?> alloc = rr.getSecondaryResults().get("gc.alloc.rate.norm");
-        System.out.printf("%-34s %,10.0f ± %,.0f ns/change%s%n", label + ":", p.getScore(), p.getScoreError(),
+        System.out.printf(
+                "%-34s %,10.0f ± %,.0f ns/change%s%n",
+                label + ":",
+                p.getScore(),
+                p.getScoreError(),
                 alloc == null ? "" : String.format(", %,.0f B allocated/change", alloc.getScore()));
     }
 }

@@ -73,6 +73,7 @@ final class Requery {
     /** The hash index on cat (cat values are 0..99, so an array of buckets). */
     @SuppressWarnings({"unchecked", "rawtypes"}) // generic arrays cannot be created; each bucket holds Slots
     private final ArrayList<Slot>[] byCat = new ArrayList[Workload.CATS];
+
     final List<Sub> subs = new ArrayList<>();
     final Sub[][] subsByShape = new Sub[Workload.CATS][];
     private long version;
@@ -130,8 +131,13 @@ final class Requery {
     }
 
     void put(String id, ObjectNode data) {
-        Rec r = new Rec(id, data.get("cat").intValue(), data.get("price").intValue(), data.get("rank").intValue(),
-                data.get("name").textValue(), ++version);
+        Rec r = new Rec(
+                id,
+                data.get("cat").intValue(),
+                data.get("price").intValue(),
+                data.get("rank").intValue(),
+                data.get("name").textValue(),
+                ++version);
         Slot s = rows.get(id);
         if (s == null) {
             s = new Slot();

@@ -33,16 +33,27 @@ final class Workload {
 
     /** Orders: a leading '-' is descending; the row id is the implicit final key. */
     static final String[][] ORDERS = {
-        {"price"},
-        {"-price", "name"},
-        {"rank", "-price"},
-        {"-rank", "name", "price"},
+        {"price"}, {"-price", "name"}, {"rank", "-price"}, {"-rank", "name", "price"},
     };
 
-    enum Kind { TOP, AFTER, BEFORE }
+    enum Kind {
+        TOP,
+        AFTER,
+        BEFORE
+    }
 
-    static final Kind[] KIND = {Kind.TOP, Kind.TOP, Kind.TOP, Kind.TOP, Kind.AFTER, Kind.AFTER, Kind.AFTER,
-        Kind.BEFORE, Kind.BEFORE, Kind.BEFORE};
+    static final Kind[] KIND = {
+        Kind.TOP,
+        Kind.TOP,
+        Kind.TOP,
+        Kind.TOP,
+        Kind.AFTER,
+        Kind.AFTER,
+        Kind.AFTER,
+        Kind.BEFORE,
+        Kind.BEFORE,
+        Kind.BEFORE
+    };
     /** For AFTER/BEFORE: the view position (at subscribe time) of the row whose cursor bounds the window. */
     static final int[] POS = {0, 0, 0, 0, 100, 400, 700, 250, 550, 900};
 
@@ -54,6 +65,7 @@ final class Workload {
     final ObjectNode[] initial = new ObjectNode[ROWS];
     /** Current values per row, so every change is a real change of the row as it is now. */
     private final int[] cat = new int[ROWS];
+
     private final int[] rank = new int[ROWS];
     private final String[] name = new String[ROWS];
     private final String[] names = new String[4096];
@@ -61,6 +73,7 @@ final class Workload {
 
     /** The change last made by {@link #next()}. */
     String id;
+
     ObjectNode data;
     int catBefore;
     int catAfter;

@@ -66,8 +66,9 @@ public final class Auth implements AutoCloseable {
             return new Auth(s, null, rules);
         }
         if (secret == null || secret.isBlank()) {
-            throw new IllegalArgumentException("livequery.auth.mode is jwt but livequery.secret is not set: cursors and "
-                    + "resume tokens would be signed with the public development secret. Set LIVEQUERY_SECRET.");
+            throw new IllegalArgumentException(
+                    "livequery.auth.mode is jwt but livequery.secret is not set: cursors and "
+                            + "resume tokens would be signed with the public development secret. Set LIVEQUERY_SECRET.");
         }
         if (Arrays.equals(secret.getBytes(StandardCharsets.UTF_8), EngineOptions.DEV_SECRET)) {
             throw new IllegalArgumentException("livequery.auth.mode is jwt but livequery.secret is the public "
@@ -117,8 +118,9 @@ public final class Auth implements AutoCloseable {
         }
         Grant g = rules.grant(table, op, p.claims());
         if (!g.allowed()) {
-            throw new LiveQueryException(FORBIDDEN, "this token may not " + op.name().toLowerCase(java.util.Locale.ROOT)
-                    + " table '" + table + "'");
+            throw new LiveQueryException(
+                    FORBIDDEN,
+                    "this token may not " + op.name().toLowerCase(java.util.Locale.ROOT) + " table '" + table + "'");
         }
         return g;
     }

@@ -29,8 +29,9 @@ public final class AuthFilter implements Filter {
      * auth) an anonymous one, which {@link Auth#grant} refuses in jwt mode.
      */
     public static Principal principal(ServerRequest req) {
-        return req.context().get(Principal.class).orElseGet(() ->
-                Principal.anonymous(req.remotePeer().address().toString()));
+        return req.context()
+                .get(Principal.class)
+                .orElseGet(() -> Principal.anonymous(req.remotePeer().address().toString()));
     }
 
     @Override
@@ -45,8 +46,12 @@ public final class AuthFilter implements Filter {
         if (auth.jwt()) {
             var token = Credentials.token(req.headers(), req.query());
             if (token.isEmpty()) {
-                HttpErrors.send(res, 401, "unauthorized", "a token is required: Authorization: Bearer <jwt>, "
-                        + "cookie lq_token or query parameter access_token");
+                HttpErrors.send(
+                        res,
+                        401,
+                        "unauthorized",
+                        "a token is required: Authorization: Bearer <jwt>, "
+                                + "cookie lq_token or query parameter access_token");
                 return;
             }
             try {
@@ -56,8 +61,8 @@ public final class AuthFilter implements Filter {
                 return;
             }
         } else {
-            p = Principal.anonymous(auth.clientAddress(req.remotePeer().address().toString(),
-                    req.headers().values(HeaderNames.X_FORWARDED_FOR)));
+            p = Principal.anonymous(auth.clientAddress(
+                    req.remotePeer().address().toString(), req.headers().values(HeaderNames.X_FORWARDED_FOR)));
         }
         req.context().register(p);
         chain.proceed();

@@ -24,9 +24,20 @@ import java.util.Locale;
  * @param managementPort {@code livequery.management.port}: a second listener serving /metrics and
  *                       /health without tokens (0 = any free port), or null for none
  */
-public record AuthSettings(String mode, String hs256Secret, String publicKeyPem, URI jwksUri, String issuer,
-        String audience, JsonNode rules, String rulesOrigin, Duration jwksMinRefresh, Duration jwksTtl,
-        Limits limits, List<String> trustedProxies, Integer managementPort) {
+public record AuthSettings(
+        String mode,
+        String hs256Secret,
+        String publicKeyPem,
+        URI jwksUri,
+        String issuer,
+        String audience,
+        JsonNode rules,
+        String rulesOrigin,
+        Duration jwksMinRefresh,
+        Duration jwksTtl,
+        Limits limits,
+        List<String> trustedProxies,
+        Integer managementPort) {
 
     /** Per-principal quotas; 0 = unlimited (the default, so the embedded demo and benches are unchanged). */
     public record Limits(int connections, int subscriptions, int shapes, double writesPerSecond) {
@@ -39,8 +50,20 @@ public record AuthSettings(String mode, String hs256Secret, String publicKeyPem,
 
     /** Auth off: anyone who reaches the gateway may do anything (the §9 default). */
     public static AuthSettings none() {
-        return new AuthSettings("none", null, null, null, null, null, null, null, Duration.ofSeconds(30),
-                Duration.ofMinutes(5), Limits.NONE, List.of(), null);
+        return new AuthSettings(
+                "none",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(5),
+                Limits.NONE,
+                List.of(),
+                null);
     }
 
     public static AuthSettings from(Config config) {
@@ -64,13 +87,15 @@ public record AuthSettings(String mode, String hs256Secret, String publicKeyPem,
                 l.get("livequery.limits.per-principal.subscriptions", Integer::parseInt, 0),
                 l.get("livequery.limits.per-principal.shapes", Integer::parseInt, 0),
                 l.get("livequery.limits.per-principal.writes-per-second", Double::parseDouble, 0.0));
-        return new AuthSettings(mode,
+        return new AuthSettings(
+                mode,
                 l.string("livequery.auth.jwt.hs256-secret", null),
                 l.string("livequery.auth.jwt.public-key", null),
                 l.get("livequery.auth.jwt.jwks-uri", URI::create, null),
                 l.string("livequery.auth.jwt.issuer", null),
                 l.string("livequery.auth.jwt.audience", null),
-                rules, origin,
+                rules,
+                origin,
                 l.get("livequery.auth.jwt.jwks-min-refresh", Duration::parse, Duration.ofSeconds(30)),
                 l.get("livequery.auth.jwt.jwks-ttl", Duration::parse, Duration.ofMinutes(5)),
                 limits,

@@ -9,8 +9,7 @@ import java.util.List;
  * the client is the right-most address that is not itself a trusted proxy.
  */
 final class ClientAddress {
-    private ClientAddress() {
-    }
+    private ClientAddress() {}
 
     static String of(String peer, List<String> forwardedFor, List<String> trusted) {
         String p = strip(peer);

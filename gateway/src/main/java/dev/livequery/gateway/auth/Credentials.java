@@ -15,8 +15,7 @@ public final class Credentials {
     public static final String COOKIE = "lq_token";
     public static final String PARAM = "access_token";
 
-    private Credentials() {
-    }
+    private Credentials() {}
 
     /** The token, or empty when the request carries none. */
     public static Optional<String> token(Headers headers, UriQuery query) {
@@ -42,6 +41,8 @@ public final class Credentials {
                 }
             }
         }
-        return query == null ? Optional.empty() : query.first(PARAM).asOptional().filter(s -> !s.isEmpty());
+        return query == null
+                ? Optional.empty()
+                : query.first(PARAM).asOptional().filter(s -> !s.isEmpty());
     }
 }

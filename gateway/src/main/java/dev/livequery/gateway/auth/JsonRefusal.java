@@ -26,19 +26,31 @@ public final class JsonRefusal implements DirectHandler {
 
     /** A refusal of the upgrade with {@code status} and the JSON body {@code json}. */
     static RequestException refusal(Status status, String json) {
-        return RequestException.builder().type(EventType.OTHER).status(status)
-                .header(HeaderValues.create(BODY, json)).message("upgrade refused").build();
+        return RequestException.builder()
+                .type(EventType.OTHER)
+                .status(status)
+                .header(HeaderValues.create(BODY, json))
+                .message("upgrade refused")
+                .build();
     }
 
     @Override
-    public TransportResponse handle(TransportRequest request, EventType eventType, Status status,
-            ServerResponseHeaders headers, String message) {
+    public TransportResponse handle(
+            TransportRequest request,
+            EventType eventType,
+            Status status,
+            ServerResponseHeaders headers,
+            String message) {
         var body = headers.first(BODY);
         if (body.isEmpty()) {
             return fallback.handle(request, eventType, status, headers, message);
         }
         headers.remove(BODY);
         headers.set(HeaderValues.CONTENT_TYPE_JSON);
-        return TransportResponse.builder().status(status).headers(headers).entity(body.get()).build();
+        return TransportResponse.builder()
+                .status(status)
+                .headers(headers)
+                .entity(body.get())
+                .build();
     }
 }

@@ -12,8 +12,7 @@ import java.util.Base64;
  * this only strips the armour, so no key parsing is hand-written.
  */
 final class PemKeys {
-    private PemKeys() {
-    }
+    private PemKeys() {}
 
     static PublicKey publicKey(String pem) {
         String body = pem.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");
@@ -30,8 +29,10 @@ final class PemKeys {
         for (String alg : new String[] {"RSA", "EC"}) {
             try {
                 PublicKey k = KeyFactory.getInstance(alg).generatePublic(new X509EncodedKeySpec(der));
-                if (k instanceof ECPublicKey ec && ec.getParams().getCurve().getField().getFieldSize() != 256) {
-                    throw new IllegalArgumentException("livequery.auth.jwt.public-key: an EC key must be on P-256 (ES256)");
+                if (k instanceof ECPublicKey ec
+                        && ec.getParams().getCurve().getField().getFieldSize() != 256) {
+                    throw new IllegalArgumentException(
+                            "livequery.auth.jwt.public-key: an EC key must be on P-256 (ES256)");
                 }
                 return k;
             } catch (InvalidKeySpecException e) {

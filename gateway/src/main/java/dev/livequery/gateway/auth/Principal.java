@@ -23,7 +23,9 @@ public record Principal(String key, String sub, JsonNode claims, Instant expires
      * valid, and its quotas are keyed by its claims (tokens with the same claims share them).
      */
     static Principal of(String sub, JsonNode claims, Instant expires) {
-        String key = sub != null ? "sub:" + sub : "claims:" + Integer.toHexString(claims.toString().hashCode());
+        String key = sub != null
+                ? "sub:" + sub
+                : "claims:" + Integer.toHexString(claims.toString().hashCode());
         return new Principal(key, sub, claims, expires);
     }
 

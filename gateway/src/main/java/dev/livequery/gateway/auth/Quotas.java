@@ -34,15 +34,19 @@ public final class Quotas {
         void close();
     }
 
-    private static final Lease NOTHING = () -> { };
+    private static final Lease NOTHING = () -> {};
 
     /** A connection (WS or SSE); {@code rate_limited} when the principal holds its quota already. */
     public Lease connection(Principal p) throws LiveQueryException {
         if (limits.connections() <= 0) {
             return NOTHING;
         }
-        State s = take(p, st -> st.connections < limits.connections(), st -> st.connections++,
-                "connections", limits.connections());
+        State s = take(
+                p,
+                st -> st.connections < limits.connections(),
+                st -> st.connections++,
+                "connections",
+                limits.connections());
         return once(() -> release(p.key(), s, st -> st.connections--));
     }
 
@@ -60,12 +64,16 @@ public final class Quotas {
                 return subscription(p, shape, refusal); // dropped as idle meanwhile: take a fresh entry
             }
             if (limits.subscriptions() > 0 && s.subscriptions >= limits.subscriptions()) {
-                throw new LiveQueryException(refusal, "at most " + limits.subscriptions()
-                        + " subscriptions per principal (livequery.limits.per-principal.subscriptions)");
+                throw new LiveQueryException(
+                        refusal,
+                        "at most " + limits.subscriptions()
+                                + " subscriptions per principal (livequery.limits.per-principal.subscriptions)");
             }
             if (limits.shapes() > 0 && !s.shapes.containsKey(shape) && s.shapes.size() >= limits.shapes()) {
-                throw new LiveQueryException(refusal, "at most " + limits.shapes()
-                        + " distinct queries per principal (livequery.limits.per-principal.shapes)");
+                throw new LiveQueryException(
+                        refusal,
+                        "at most " + limits.shapes()
+                                + " distinct queries per principal (livequery.limits.per-principal.shapes)");
             }
             s.subscriptions++;
             s.shapes.merge(shape, 1, Integer::sum);
@@ -111,9 +119,11 @@ public final class Quotas {
                 return take(p, ok, take, what, limit); // dropped as idle meanwhile: take a fresh entry
             }
             if (!ok.ok(s)) {
-                throw new LiveQueryException(RATE_LIMITED, "quota livequery.limits.per-principal." + what + " ("
-                        + (limit == Math.rint(limit) ? String.valueOf((long) limit) : String.valueOf(limit))
-                        + ") exhausted; retry later");
+                throw new LiveQueryException(
+                        RATE_LIMITED,
+                        "quota livequery.limits.per-principal." + what + " ("
+                                + (limit == Math.rint(limit) ? String.valueOf((long) limit) : String.valueOf(limit))
+                                + ") exhausted; retry later");
             }
             take.apply(s);
         }
@@ -159,6 +169,7 @@ public final class Quotas {
         double tokens;
         /** Removed from the map: whoever still holds it must look the principal up again. */
         boolean dead;
+
         long refilledAt = System.nanoTime();
 
         State(AuthSettings.Limits l) {

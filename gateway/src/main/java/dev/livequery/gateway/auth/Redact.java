@@ -18,8 +18,7 @@ public final class Redact {
     private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]+");
     private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*");
 
-    private Redact() {
-    }
+    private Redact() {}
 
     public static String text(String s) {
         if (s == null) {

@@ -22,7 +22,10 @@ import java.util.regex.Pattern;
  * a list member with its own {@code or}) fails the start with the path of the mistake.
  */
 public final class Rules {
-    public enum Op { READ, WRITE }
+    public enum Op {
+        READ,
+        WRITE
+    }
 
     private static final Pattern TABLE = Pattern.compile("[a-z][a-z0-9_]{0,62}");
     /** PROTOCOL §2 allows one {@code or} of at most 16 branches. */
@@ -163,7 +166,9 @@ public final class Rules {
         }
         if (n.isObject()) {
             ObjectNode out = f.objectNode();
-            n.fields().forEachRemaining(e -> out.set(e.getKey(), placeholders(e.getValue(), e.getKey().equals("in"))));
+            n.fields()
+                    .forEachRemaining(e -> out.set(
+                            e.getKey(), placeholders(e.getValue(), e.getKey().equals("in"))));
             return out;
         }
         if (n.isArray()) {

@@ -31,15 +31,15 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 final class RulesSource {
     private static final Pattern NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
 
-    private RulesSource() {
-    }
+    private RulesSource() {}
 
     static JsonNode file(Path path) {
         String text;
         try {
             text = Files.readString(path, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalArgumentException("livequery.auth.rules-file: cannot read " + path + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "livequery.auth.rules-file: cannot read " + path + ": " + e.getMessage(), e);
         }
         return text(text, path.toString());
     }
@@ -50,8 +50,10 @@ final class RulesSource {
             Object o = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
             return Json.MAPPER.valueToTree(o);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("auth rules in " + origin + " are not valid YAML/JSON: "
-                    + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new IllegalArgumentException(
+                    "auth rules in " + origin + " are not valid YAML/JSON: "
+                            + e.getMessage().lines().findFirst().orElse(""),
+                    e);
         }
     }
 
@@ -92,7 +94,9 @@ final class RulesSource {
 
     /** Helidon keeps the quotes of a quoted YAML key such as {@code "*"} in some sources. */
     private static String unquote(String key) {
-        return key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"") ? key.substring(1, key.length() - 1) : key;
+        return key.length() >= 2 && key.startsWith("\"") && key.endsWith("\"")
+                ? key.substring(1, key.length() - 1)
+                : key;
     }
 
     private static JsonNode scalar(String s) {

@@ -18,8 +18,7 @@ import java.util.List;
  * rules cost nothing.
  */
 public final class Scoped {
-    private Scoped() {
-    }
+    private Scoped() {}
 
     /** The engine's filter for {@code g}, or null for every row. */
     static Where where(Grant g) throws LiveQueryException {
@@ -59,8 +58,9 @@ public final class Scoped {
         return b.delete(table, id, ifMatch, where(write));
     }
 
-    public static List<WriteResult> batch(Backend b, String table, List<ObjectNode> upserts, List<String> deletes,
-            Grant write) throws LiveQueryException {
+    public static List<WriteResult> batch(
+            Backend b, String table, List<ObjectNode> upserts, List<String> deletes, Grant write)
+            throws LiveQueryException {
         return b.batch(table, upserts, deletes, where(write));
     }
 }

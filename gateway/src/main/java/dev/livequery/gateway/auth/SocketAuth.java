@@ -69,8 +69,8 @@ public final class SocketAuth {
      * {@code onUnauthenticated} when no token came in time; {@code onOverQuota} when the
      * principal holds its connection quota already. Returns false when over quota (close 4029).
      */
-    public synchronized boolean open(String peerAddress, Runnable onExpired, Runnable onUnauthenticated,
-            Runnable onOverQuota) {
+    public synchronized boolean open(
+            String peerAddress, Runnable onExpired, Runnable onUnauthenticated, Runnable onOverQuota) {
         this.onExpired = onExpired;
         this.onOverQuota = onOverQuota;
         if (!auth.jwt()) {

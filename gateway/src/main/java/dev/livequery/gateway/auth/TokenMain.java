@@ -22,15 +22,15 @@ import java.util.Locale;
  * For trying jwt mode out and for tests; production tokens come from an identity provider.
  */
 public final class TokenMain {
-    private TokenMain() {
-    }
+    private TokenMain() {}
 
     public static void main(String[] args) {
         try {
             System.out.println(mint(args, AuthSettings.from(Config.create())));
         } catch (IllegalArgumentException e) {
             System.err.println("bin/token: " + e.getMessage());
-            System.err.println("usage: bin/token --sub <sub> [--claim name=value]... [--role <role>]... [--ttl 1h|30m|90s]");
+            System.err.println(
+                    "usage: bin/token --sub <sub> [--claim name=value]... [--role <role>]... [--ttl 1h|30m|90s]");
             System.exit(2);
         }
     }

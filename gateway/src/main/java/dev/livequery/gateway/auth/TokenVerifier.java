@@ -46,6 +46,7 @@ import java.util.Set;
 public final class TokenVerifier {
     /** Longest token read at all: a header cannot be larger, and an oversized one costs no parsing. */
     public static final int MAX_TOKEN = 8 * 1024;
+
     static final int LEEWAY_SECONDS = 30;
 
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
@@ -55,19 +56,28 @@ public final class TokenVerifier {
         if (s.hs256Secret() != null) {
             byte[] secret = s.hs256Secret().getBytes(StandardCharsets.UTF_8);
             if (secret.length < 32) {
-                throw new IllegalArgumentException("livequery.auth.jwt.hs256-secret must be at least 32 bytes (256 bits), got "
-                        + secret.length);
+                throw new IllegalArgumentException(
+                        "livequery.auth.jwt.hs256-secret must be at least 32 bytes (256 bits), got " + secret.length);
             }
-            byAlg.put(JWSAlgorithm.HS256, new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(secret)));
+            byAlg.put(
+                    JWSAlgorithm.HS256,
+                    new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(secret)));
         }
         if (s.publicKeyPem() != null) {
             PublicKey k = PemKeys.publicKey(s.publicKeyPem());
             if (k instanceof RSAPublicKey rsa) {
-                byAlg.put(JWSAlgorithm.RS256, new JWSVerificationKeySelector<>(JWSAlgorithm.RS256,
-                        new ImmutableJWKSet<>(new JWKSet(new RSAKey.Builder(rsa).build()))));
+                byAlg.put(
+                        JWSAlgorithm.RS256,
+                        new JWSVerificationKeySelector<>(
+                                JWSAlgorithm.RS256,
+                                new ImmutableJWKSet<>(new JWKSet(new RSAKey.Builder(rsa).build()))));
             } else {
-                byAlg.put(JWSAlgorithm.ES256, new JWSVerificationKeySelector<>(JWSAlgorithm.ES256,
-                        new ImmutableJWKSet<>(new JWKSet(new ECKey.Builder(Curve.P_256, (ECPublicKey) k).build()))));
+                byAlg.put(
+                        JWSAlgorithm.ES256,
+                        new JWSVerificationKeySelector<>(
+                                JWSAlgorithm.ES256,
+                                new ImmutableJWKSet<>(
+                                        new JWKSet(new ECKey.Builder(Curve.P_256, (ECPublicKey) k).build()))));
             }
         }
         if (s.jwksUri() != null) {
@@ -98,15 +108,15 @@ public final class TokenVerifier {
         if (s.issuer() != null) {
             exact.issuer(s.issuer());
         }
-        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(s.audience(), exact.build(),
-                Set.of("exp"));
+        DefaultJWTClaimsVerifier<SecurityContext> claims =
+                new DefaultJWTClaimsVerifier<>(s.audience(), exact.build(), Set.of("exp"));
         claims.setMaxClockSkew(LEEWAY_SECONDS);
         processor.setJWTClaimsSetVerifier(claims);
     }
 
     /** A pinned PEM key and a JWKS for the same algorithm: the PEM key, then the set. */
-    private static JWSKeySelector<SecurityContext> either(JWSKeySelector<SecurityContext> a,
-            JWSKeySelector<SecurityContext> b) {
+    private static JWSKeySelector<SecurityContext> either(
+            JWSKeySelector<SecurityContext> a, JWSKeySelector<SecurityContext> b) {
         return (JWSHeader header, SecurityContext ctx) -> {
             List<? extends Key> keys = a.selectJWSKeys(header, ctx);
             if (!keys.isEmpty()) {

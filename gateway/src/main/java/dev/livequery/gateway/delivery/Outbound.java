@@ -54,7 +54,9 @@ public final class Outbound {
     static final long LINGER = TimeUnit.SECONDS.toNanos(2);
     /** How long a closing connection's writer may still spend in a write (capped by the write deadline). */
     static final long CLOSE_GRACE = TimeUnit.SECONDS.toNanos(2);
-    private static final ThreadFactory WRITERS = Thread.ofVirtual().name("ws-writer").factory();
+
+    private static final ThreadFactory WRITERS =
+            Thread.ofVirtual().name("ws-writer").factory();
 
     private final Connections connections;
     private final Transport transport;
@@ -63,6 +65,7 @@ public final class Outbound {
     private final long idleNanos;
     /** Slots with frames: an intrusive stack (through {@link Slot#nextReady}), taken whole per pass. */
     private final AtomicReference<Slot> ready = new AtomicReference<>();
+
     private final ConcurrentLinkedQueue<String> replies = new ConcurrentLinkedQueue<>();
     private final AtomicInteger replyCount = new AtomicInteger();
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
@@ -72,11 +75,13 @@ public final class Outbound {
     private final long opened = System.nanoTime();
     /** A writer thread is running (or starting); on-demand mode only. */
     private final AtomicBoolean running = new AtomicBoolean();
+
     private volatile boolean onDemand;
     private volatile Thread writer;
     private volatile long writeStarted;
     /** When {@link #closing} was set; the grace for the close frame counts from here. */
     private volatile long closingSince;
+
     private volatile long lastInbound = System.nanoTime();
     private volatile long lastKeepAlive = System.nanoTime();
     private volatile boolean aborted;
@@ -84,6 +89,7 @@ public final class Outbound {
     private volatile boolean keepAliveDue;
     /** When the on-demand writer ran out of work and began to linger; 0 while busy. */
     private volatile long parkedSince;
+
     private long framesSent;
 
     Outbound(Connections connections, Transport transport, String peer, Duration keepAlive, Duration idle) {
@@ -499,10 +505,14 @@ public final class Outbound {
         // A client leaving is routine: at INFO, a network blip that drops 10k clients wrote 10k lines
         // through one synchronized handler while they all reconnected (~10% of the gateway's CPU in
         // the reconnect storm). Counted by cause in livequery_teardowns_total either way.
-        Level level = c == Close.SLOW_CONSUMER || c == Close.FLOODED || c == Close.WRITE_FAILED ? Level.WARNING
+        Level level = c == Close.SLOW_CONSUMER || c == Close.FLOODED || c == Close.WRITE_FAILED
+                ? Level.WARNING
                 : c == Close.GONE || c == Close.CLIENT || c == Close.STREAM_END ? Level.FINE : Level.INFO;
-        LOG.log(level, () -> transport.kind().wire() + " connection " + peer + " closed: " + c.cause().wire() + " (" + c.code() + " "
-                + c.reason() + ") after " + ms + " ms, " + framesSent + " frames sent");
+        LOG.log(
+                level,
+                () -> transport.kind().wire() + " connection " + peer + " closed: "
+                        + c.cause().wire() + " (" + c.code() + " " + c.reason() + ") after " + ms + " ms, " + framesSent
+                        + " frames sent");
         done.countDown();
     }
 }

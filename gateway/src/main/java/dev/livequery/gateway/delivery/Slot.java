@@ -16,12 +16,15 @@ public final class Slot {
     final String name;
     /** {@code ,"sub":"<name>"}, spliced into every frame of this subscription; null on SSE. */
     final byte[] subMember;
+
     private volatile Subscription subscription;
     /** The connection ended and released this slot: a subscription attached later is closed at once. */
     private boolean released;
+
     final AtomicBoolean scheduled = new AtomicBoolean();
     /** Next in the owner's ready stack; only touched while {@link #scheduled} is set. */
     Slot nextReady;
+
     final AtomicReference<String> last = new AtomicReference<>();
 
     Slot(Outbound owner, String name) {

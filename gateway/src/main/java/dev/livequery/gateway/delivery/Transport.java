@@ -46,8 +46,7 @@ public interface Transport {
     void keepAlive() throws IOException;
 
     /** Answers a transport-level ping (WebSocket); nothing for transports without one. May buffer. */
-    default void pong() throws IOException {
-    }
+    default void pong() throws IOException {}
 
     /**
      * Ends the connection after the writer stopped writing: drops what was not flushed, then sends

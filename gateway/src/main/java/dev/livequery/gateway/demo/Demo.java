@@ -17,12 +17,36 @@ import java.util.logging.Logger;
 public final class Demo implements AutoCloseable {
     public static final String TABLE = "demo_items";
     private static final Logger LOG = Logger.getLogger(Demo.class.getName());
-    private static final String[] ADJECTIVES = {"amber", "brisk", "calm", "dusty", "eager", "fuzzy", "gentle",
-        "hollow", "icy", "jolly", "keen", "lucky", "mellow", "nimble", "odd", "proud", "quiet", "rusty", "shiny",
-        "tidy", "vivid", "witty", "young", "zesty"};
-    private static final String[] NOUNS = {"anchor", "badger", "candle", "dynamo", "ember", "falcon", "garden",
-        "harbor", "island", "jigsaw", "kettle", "lantern", "meadow", "nutmeg", "orchid", "pebble", "quartz",
-        "rocket", "saddle", "teapot", "umbrella", "violin", "walnut", "yarn"};
+    private static final String[] ADJECTIVES = {
+        "amber", "brisk", "calm", "dusty", "eager", "fuzzy", "gentle", "hollow", "icy", "jolly", "keen", "lucky",
+        "mellow", "nimble", "odd", "proud", "quiet", "rusty", "shiny", "tidy", "vivid", "witty", "young", "zesty"
+    };
+    private static final String[] NOUNS = {
+        "anchor",
+        "badger",
+        "candle",
+        "dynamo",
+        "ember",
+        "falcon",
+        "garden",
+        "harbor",
+        "island",
+        "jigsaw",
+        "kettle",
+        "lantern",
+        "meadow",
+        "nutmeg",
+        "orchid",
+        "pebble",
+        "quartz",
+        "rocket",
+        "saddle",
+        "teapot",
+        "umbrella",
+        "violin",
+        "walnut",
+        "yarn"
+    };
     private static final String[] CATEGORIES = {"tools", "toys", "books", "garden", "kitchen"};
 
     private final Backend backend;

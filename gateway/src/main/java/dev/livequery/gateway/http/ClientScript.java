@@ -36,10 +36,12 @@ public final class ClientScript implements HttpService {
         static Asset load(String path, String contentType) {
             try (InputStream in = ClientScript.class.getClassLoader().getResourceAsStream(path)) {
                 if (in == null) {
-                    throw new IllegalStateException(path + " is missing from the classpath (built by clients/js: npm run sync-gateway)");
+                    throw new IllegalStateException(
+                            path + " is missing from the classpath (built by clients/js: npm run sync-gateway)");
                 }
                 byte[] body = in.readAllBytes();
-                String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+                String hash = HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256").digest(body));
                 return new Asset(body, "\"" + hash.substring(0, 32) + "\"", contentType);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -52,8 +54,10 @@ public final class ClientScript implements HttpService {
             res.header(HeaderNames.ETAG, etag);
             // revalidate every time: the URL has no version, the ETag makes the check a 304
             res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-            boolean fresh = req.headers().first(HeaderNames.IF_NONE_MATCH)
-                    .map(v -> v.equals(etag) || v.equals("*")).orElse(false);
+            boolean fresh = req.headers()
+                    .first(HeaderNames.IF_NONE_MATCH)
+                    .map(v -> v.equals(etag) || v.equals("*"))
+                    .orElse(false);
             if (fresh) {
                 res.status(Status.NOT_MODIFIED_304).send();
                 return;

@@ -14,7 +14,8 @@ import io.helidon.webserver.http.HttpService;
  * and the gateway is not draining, so a load balancer stops sending before shutdown ends streams.
  */
 public final class HealthAndMetrics implements HttpService {
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
     private final Backend backend;
     private final Connections connections;
     private final GatewayMetrics metrics;
@@ -31,7 +32,8 @@ public final class HealthAndMetrics implements HttpService {
             boolean up = backend.ready() && !connections.draining();
             res.status(up ? 200 : 503);
             res.header(HeaderValues.CONTENT_TYPE_JSON);
-            String source = backend instanceof SourcedBackend s ? ",\"source\":" + JSON.writeValueAsString(s.health()) : "";
+            String source =
+                    backend instanceof SourcedBackend s ? ",\"source\":" + JSON.writeValueAsString(s.health()) : "";
             res.send("{\"status\":\"" + (up ? "UP" : "DOWN") + "\"" + source + "}");
         }));
         rules.get("/metrics", HttpErrors.guard((req, res) -> {

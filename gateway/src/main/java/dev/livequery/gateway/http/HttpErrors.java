@@ -13,8 +13,7 @@ import java.util.logging.Logger;
 public final class HttpErrors {
     private static final Logger LOG = Logger.getLogger(HttpErrors.class.getName());
 
-    private HttpErrors() {
-    }
+    private HttpErrors() {}
 
     /** A handler that may throw {@link LiveQueryException}. */
     @FunctionalInterface
@@ -32,7 +31,10 @@ public final class HttpErrors {
             } catch (HttpException e) {
                 throw e;
             } catch (Exception e) {
-                LOG.log(Level.WARNING, req.prologue().method().text() + " " + req.path().path() + " failed", e);
+                LOG.log(
+                        Level.WARNING,
+                        req.prologue().method().text() + " " + req.path().path() + " failed",
+                        e);
                 if (!res.isSent()) {
                     send(res, 500, "internal", "internal error; the server log has the details");
                 }
@@ -80,12 +82,18 @@ public final class HttpErrors {
      * Helidon's own answers (no route for the path or method) as JSON: the routing's error handler
      * for {@link HttpException}.
      */
-    public static void httpException(io.helidon.webserver.http.ServerRequest req,
-            io.helidon.webserver.http.ServerResponse res, HttpException e) {
+    public static void httpException(
+            io.helidon.webserver.http.ServerRequest req,
+            io.helidon.webserver.http.ServerResponse res,
+            HttpException e) {
         int status = e.status().code();
         String message = switch (status) {
-            case 404 -> "no such endpoint: " + req.prologue().method().text() + " " + req.path().path();
-            case 405 -> "method " + req.prologue().method().text() + " is not allowed on " + req.path().path();
+            case 404 ->
+                "no such endpoint: " + req.prologue().method().text() + " "
+                        + req.path().path();
+            case 405 ->
+                "method " + req.prologue().method().text() + " is not allowed on "
+                        + req.path().path();
             default -> e.status().reasonPhrase();
         };
         send(res, status, code(status), message);

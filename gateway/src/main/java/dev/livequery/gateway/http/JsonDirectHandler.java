@@ -25,8 +25,12 @@ public final class JsonDirectHandler implements DirectHandler {
     }
 
     @Override
-    public TransportResponse handle(TransportRequest request, EventType eventType, Status status,
-            ServerResponseHeaders headers, String message) {
+    public TransportResponse handle(
+            TransportRequest request,
+            EventType eventType,
+            Status status,
+            ServerResponseHeaders headers,
+            String message) {
         String text = eventType == EventType.FORBIDDEN && message != null && !message.isBlank()
                 ? message // ours (e.g. "origin not allowed"), not the client's
                 : status.reasonPhrase();

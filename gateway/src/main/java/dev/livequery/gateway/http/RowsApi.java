@@ -76,10 +76,13 @@ public final class RowsApi implements HttpService {
             throw new LiveQueryException(BAD_REQUEST, "Idempotency-Key must have 1 to 200 characters");
         }
         Principal p = AuthFilter.principal(req);
-        String request = fingerprint(req.prologue().method().text(), table(req),
+        String request = fingerprint(
+                req.prologue().method().text(),
+                table(req),
                 req.path().pathParameters().first("id").orElse(""),
                 req.headers().first(HeaderNames.IF_MATCH).map(String::trim).orElse(""),
-                p.authenticated() ? p.key() : "", body == null ? "" : body.toString());
+                p.authenticated() ? p.key() : "",
+                body == null ? "" : body.toString());
         return backend.idempotent(key.get(), request);
     }
 
@@ -154,8 +157,10 @@ public final class RowsApi implements HttpService {
                     throw e;
                 }
                 if (attempt == STAR_ATTEMPTS) {
-                    throw new LiveQueryException(CONFLICT, "row '" + id(req) + "' changed during each of "
-                            + STAR_ATTEMPTS + " attempts at this If-Match: * write; retry");
+                    throw new LiveQueryException(
+                            CONFLICT,
+                            "row '" + id(req) + "' changed during each of " + STAR_ATTEMPTS
+                                    + " attempts at this If-Match: * write; retry");
                 }
             }
         }
@@ -203,8 +208,8 @@ public final class RowsApi implements HttpService {
 
     private void query(ServerRequest req, ServerResponse res) throws LiveQueryException {
         Parameters p = req.query();
-        Query q = Query.fromParams(table(req), opt(p, "where"), opt(p, "order"), opt(p, "limit"), opt(p, "after"),
-                opt(p, "before"));
+        Query q = Query.fromParams(
+                table(req), opt(p, "where"), opt(p, "order"), opt(p, "limit"), opt(p, "after"), opt(p, "before"));
         QueryResult r = backend.query(Scoped.query(q, read(req)));
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode rows = out.putArray("rows");
@@ -266,8 +271,8 @@ public final class RowsApi implements HttpService {
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new LiveQueryException(BAD_REQUEST, "If-Match must be a row version (an integer) or *, got '"
-                    + h.get() + "'");
+            throw new LiveQueryException(
+                    BAD_REQUEST, "If-Match must be a row version (an integer) or *, got '" + h.get() + "'");
         }
     }
 
@@ -279,8 +284,9 @@ public final class RowsApi implements HttpService {
         }
         var len = req.headers().contentLength();
         if (len.isPresent() && len.getAsLong() > maxBody) {
-            throw new LiveQueryException(TOO_LARGE, "body of " + len.getAsLong()
-                    + " bytes is over livequery.limits.max-body (" + maxBody + ")");
+            throw new LiveQueryException(
+                    TOO_LARGE,
+                    "body of " + len.getAsLong() + " bytes is over livequery.limits.max-body (" + maxBody + ")");
         }
         byte[] bytes;
         try (InputStream in = req.content().inputStream()) {

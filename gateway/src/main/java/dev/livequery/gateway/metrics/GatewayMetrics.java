@@ -32,14 +32,20 @@ public final class GatewayMetrics implements DeliveryMetrics {
     /** Shares {@code registry} with the backend, so one scrape shows both (cluster mode). */
     public GatewayMetrics(Backend backend, Connections connections, PrometheusMeterRegistry registry) {
         this.registry = registry;
-        Gauge.builder("livequery_connections", () -> connections.open(Kind.WS)).tag("transport", Kind.WS.wire())
-                .description("open WebSocket connections").register(registry);
-        Gauge.builder("livequery_connections", () -> connections.open(Kind.SSE)).tag("transport", Kind.SSE.wire())
-                .description("open SSE streams").register(registry);
+        Gauge.builder("livequery_connections", () -> connections.open(Kind.WS))
+                .tag("transport", Kind.WS.wire())
+                .description("open WebSocket connections")
+                .register(registry);
+        Gauge.builder("livequery_connections", () -> connections.open(Kind.SSE))
+                .tag("transport", Kind.SSE.wire())
+                .description("open SSE streams")
+                .register(registry);
         Gauge.builder("livequery_gateway_subscriptions", connections::subscriptions)
-                .description("subscriptions held by this gateway's connections").register(registry);
+                .description("subscriptions held by this gateway's connections")
+                .register(registry);
         Gauge.builder("livequery_queue_depth", connections::queued)
-                .description("frames waiting in this gateway's subscriptions").register(registry);
+                .description("frames waiting in this gateway's subscriptions")
+                .register(registry);
         Map<String, Long> known;
         try {
             known = backend.gauges();
@@ -54,28 +60,40 @@ public final class GatewayMetrics implements DeliveryMetrics {
                     return Double.NaN;
                 }
             };
-            Gauge.builder("livequery_backend_" + key, read).description("backend gauge " + key).register(registry);
+            Gauge.builder("livequery_backend_" + key, read)
+                    .description("backend gauge " + key)
+                    .register(registry);
         }
         wsFrames = frames(Kind.WS);
         sseFrames = frames(Kind.SSE);
         wsBytes = bytes(Kind.WS);
         sseBytes = bytes(Kind.SSE);
-        resumeHit = Counter.builder("livequery_resume_total").tag("result", "hit")
-                .description("resumes answered with ready resumed:true").register(registry);
-        resumeMiss = Counter.builder("livequery_resume_total").tag("result", "miss")
-                .description("resumes answered with reset resume_miss").register(registry);
+        resumeHit = Counter.builder("livequery_resume_total")
+                .tag("result", "hit")
+                .description("resumes answered with ready resumed:true")
+                .register(registry);
+        resumeMiss = Counter.builder("livequery_resume_total")
+                .tag("result", "miss")
+                .description("resumes answered with reset resume_miss")
+                .register(registry);
         lag = Timer.builder("livequery_delivery_lag")
                 .description("from the engine making a frame (the write that caused it) to the socket taking it")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
-                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
     }
 
     private Counter frames(Kind transport) {
-        return Counter.builder("livequery_frames_sent_total").tag("transport", transport.wire()).register(registry);
+        return Counter.builder("livequery_frames_sent_total")
+                .tag("transport", transport.wire())
+                .register(registry);
     }
 
     private Counter bytes(Kind transport) {
-        return Counter.builder("livequery_bytes_sent_total").tag("transport", transport.wire()).register(registry);
+        return Counter.builder("livequery_bytes_sent_total")
+                .tag("transport", transport.wire())
+                .register(registry);
     }
 
     @Override
@@ -97,7 +115,8 @@ public final class GatewayMetrics implements DeliveryMetrics {
 
     @Override
     public void teardown(Close close) {
-        registry.counter("livequery_teardowns_total", "cause", close.cause().wire()).increment();
+        registry.counter("livequery_teardowns_total", "cause", close.cause().wire())
+                .increment();
     }
 
     @Override

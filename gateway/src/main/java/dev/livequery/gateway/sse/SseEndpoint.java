@@ -62,14 +62,21 @@ public final class SseEndpoint {
     private void handle(ServerRequest req, ServerResponse res) throws Exception {
         String origin = req.headers().first(HeaderNames.ORIGIN).orElse(null);
         if (!origins.allows(origin, req.headers().first(HeaderNames.HOST).orElse(null))) {
-            throw new LiveQueryException(LiveQueryException.Code.FORBIDDEN, "origin not allowed; set livequery.allowed-origins");
+            throw new LiveQueryException(
+                    LiveQueryException.Code.FORBIDDEN, "origin not allowed; set livequery.allowed-origins");
         }
         Principal principal = AuthFilter.principal(req);
         Parameters p = req.query();
-        Query q = Query.fromParams(req.path().pathParameters().get("table"), p.first("where").orElse(null),
-                p.first("order").orElse(null), p.first("limit").orElse(null), p.first("after").orElse(null),
+        Query q = Query.fromParams(
+                req.path().pathParameters().get("table"),
+                p.first("where").orElse(null),
+                p.first("order").orElse(null),
+                p.first("limit").orElse(null),
+                p.first("after").orElse(null),
                 p.first("before").orElse(null));
-        String resume = req.headers().first(LAST_EVENT_ID).filter(s -> !s.isBlank())
+        String resume = req.headers()
+                .first(LAST_EVENT_ID)
+                .filter(s -> !s.isBlank())
                 .orElse(p.first("resume").filter(s -> !s.isBlank()).orElse(null));
         q = Scoped.query(q, auth.grant(principal, q.shape().table(), Rules.Op.READ));
         Quotas.Lease conn = auth.quotas().connection(principal);

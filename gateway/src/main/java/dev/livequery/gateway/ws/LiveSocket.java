@@ -48,6 +48,7 @@ final class LiveSocket implements WsListener {
     private boolean oversized;
     /** UTF-8 bytes in {@link #partial}: max-message counts what travelled, not UTF-16 units. */
     private int partialBytes;
+
     private String peer = "?";
     private Outbound out;
 
@@ -66,8 +67,10 @@ final class LiveSocket implements WsListener {
         if (!origins.allows(origin, host)) {
             LOG.info(() -> "refused WebSocket upgrade from origin " + origin + " (host " + host
                     + "); set livequery.allowed-origins to allow it");
-            throw RequestException.builder().type(DirectHandler.EventType.FORBIDDEN)
-                    .message("origin not allowed").build();
+            throw RequestException.builder()
+                    .type(DirectHandler.EventType.FORBIDDEN)
+                    .message("origin not allowed")
+                    .build();
         }
         auth.upgrade(prologue, headers); // 401 here for a token that does not verify
         return Optional.empty();
@@ -75,18 +78,23 @@ final class LiveSocket implements WsListener {
 
     @Override
     public void onOpen(WsSession session) {
-        peer = session.socketContext().remotePeer().address().toString() + " #" + session.socketContext().childSocketId();
+        peer = session.socketContext().remotePeer().address().toString() + " #"
+                + session.socketContext().childSocketId();
         if (!connections.admit()) {
             Close c = connections.draining() ? Close.SHUTDOWN : Close.TOO_MANY;
-            LOG.info(() -> Transport.Kind.WS.wire() + " connection " + peer + " closed: " + c.cause().wire() + " at open");
+            LOG.info(() -> Transport.Kind.WS.wire() + " connection " + peer + " closed: "
+                    + c.cause().wire() + " at open");
             session.close(c.code(), c.reason());
             return;
         }
         out = connections.outbound(new WsTransport(session), peer, settings.pingInterval(), settings.idleTimeout());
         out.start();
         Outbound o = out;
-        if (!auth.open(session.socketContext().remotePeer().address().toString(), () -> o.close(Auth.TOKEN_EXPIRED),
-                () -> o.close(Auth.UNAUTHENTICATED), () -> o.close(Close.TOO_MANY))) {
+        if (!auth.open(
+                session.socketContext().remotePeer().address().toString(),
+                () -> o.close(Auth.TOKEN_EXPIRED),
+                () -> o.close(Auth.UNAUTHENTICATED),
+                () -> o.close(Close.TOO_MANY))) {
             out.close(Close.TOO_MANY);
         }
     }
@@ -120,8 +128,11 @@ final class LiveSocket implements WsListener {
         if (oversized) {
             oversized = false;
             partialBytes = 0;
-            error(null, new LiveQueryException(TOO_LARGE, "message is over livequery.limits.max-message ("
-                    + settings.maxMessage() + " bytes)"));
+            error(
+                    null,
+                    new LiveQueryException(
+                            TOO_LARGE,
+                            "message is over livequery.limits.max-message (" + settings.maxMessage() + " bytes)"));
             return;
         }
         String message = partial.toString();
@@ -199,8 +210,11 @@ final class LiveSocket implements WsListener {
                 case "reanchor" -> reanchor(WsCommand.sub(msg), msg);
                 case "unsubscribe" -> unsubscribe(WsCommand.sub(msg));
                 case "ping" -> out.reply(FrameCodec.toJson(Frame.pong(), null));
-                default -> throw new LiveQueryException(BAD_REQUEST, "unknown action '" + action
-                        + "' (expected subscribe, reanchor, unsubscribe, ping or auth)");
+                default ->
+                    throw new LiveQueryException(
+                            BAD_REQUEST,
+                            "unknown action '" + action
+                                    + "' (expected subscribe, reanchor, unsubscribe, ping or auth)");
             }
         } catch (LiveQueryException e) {
             error(sub, e);
@@ -215,8 +229,10 @@ final class LiveSocket implements WsListener {
             throw new LiveQueryException(DUPLICATE_SUB, "subscription '" + sub + "' already exists on this connection");
         }
         if (out.subscriptions() >= settings.subsPerConnection()) {
-            throw new LiveQueryException(TOO_MANY_SUBS, "at most " + settings.subsPerConnection()
-                    + " subscriptions per connection (livequery.limits.subs-per-connection)");
+            throw new LiveQueryException(
+                    TOO_MANY_SUBS,
+                    "at most " + settings.subsPerConnection()
+                            + " subscriptions per connection (livequery.limits.subs-per-connection)");
         }
         WsCommand.Subscribe args = WsCommand.subscribe(msg);
         Query query = auth.subscribe(sub, args.query());
@@ -240,7 +256,8 @@ final class LiveSocket implements WsListener {
         if (slot == null || slot.subscription() == null) {
             throw new LiveQueryException(UNKNOWN_SUB, "no subscription '" + sub + "' on this connection");
         }
-        slot.subscription().reanchor(WsCommand.reanchor(msg, slot.subscription().query().window()));
+        slot.subscription()
+                .reanchor(WsCommand.reanchor(msg, slot.subscription().query().window()));
     }
 
     private void unsubscribe(String sub) throws LiveQueryException {

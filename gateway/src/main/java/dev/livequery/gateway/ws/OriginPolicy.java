@@ -16,7 +16,9 @@ public final class OriginPolicy {
 
     /** {@code allowed}: exact origins ({@code https://app.example}) or {@code *}; empty = same host or localhost. */
     public OriginPolicy(List<String> allowed) {
-        this.allowed = allowed.stream().map(o -> o.toLowerCase(Locale.ROOT).replaceAll("/+$", "")).toList();
+        this.allowed = allowed.stream()
+                .map(o -> o.toLowerCase(Locale.ROOT).replaceAll("/+$", ""))
+                .toList();
     }
 
     /** True if {@code origin} is one of the configured origins (or they include {@code *}); false if none are configured. */

@@ -2,8 +2,7 @@ package dev.livequery.gateway.ws;
 
 /** UTF-8 sizes of text Helidon already decoded, for limits stated in bytes. */
 final class Utf8 {
-    private Utf8() {
-    }
+    private Utf8() {}
 
     /**
      * The UTF-8 length of {@code s}, or, once the count passes {@code limit}, some value over it (an

@@ -16,8 +16,7 @@ import dev.livequery.core.Window;
  * {@link LiveQueryException}; {@link LiveSocket} calls them in the order the protocol answers.
  */
 final class WsCommand {
-    private WsCommand() {
-    }
+    private WsCommand() {}
 
     /** The message as a JSON tree (possibly not an object: {@link #action} says so). */
     static JsonNode json(String message) throws LiveQueryException {
@@ -30,7 +29,9 @@ final class WsCommand {
 
     /** The {@code sub} an error reply names: the message's own when it has a string one. */
     static String replySub(JsonNode msg) {
-        return msg != null && msg.isObject() && msg.path("sub").isTextual() ? msg.get("sub").textValue() : null;
+        return msg != null && msg.isObject() && msg.path("sub").isTextual()
+                ? msg.get("sub").textValue()
+                : null;
     }
 
     static String action(JsonNode msg) throws LiveQueryException {
@@ -46,15 +47,17 @@ final class WsCommand {
 
     static String sub(JsonNode msg) throws LiveQueryException {
         JsonNode s = msg.get("sub");
-        if (s == null || !s.isTextual() || s.textValue().isEmpty() || s.textValue().length() > 64) {
+        if (s == null
+                || !s.isTextual()
+                || s.textValue().isEmpty()
+                || s.textValue().length() > 64) {
             throw new LiveQueryException(BAD_REQUEST, "\"sub\" must be a string of 1 to 64 characters");
         }
         return s.textValue();
     }
 
     /** A subscribe's arguments: its parsed query (not yet scoped by the grant) and resume token. */
-    record Subscribe(Query query, String resume) {
-    }
+    record Subscribe(Query query, String resume) {}
 
     static Subscribe subscribe(JsonNode msg) throws LiveQueryException {
         JsonNode q = msg.get("query");

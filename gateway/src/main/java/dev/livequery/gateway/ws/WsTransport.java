@@ -34,6 +34,7 @@ final class WsTransport implements Transport {
     private final DataWriter socket;
     /** What this pass queued; dropped after each flush, so an idle connection holds no buffer. */
     private byte[] buf;
+
     private int len;
 
     WsTransport(WsSession session) {

@@ -23,9 +23,14 @@ import java.util.Map;
  * {@code JAZZER_FUZZ=1 ./mvnw -pl gateway -am verify -Dtest=AuthFuzzTest} fuzzes for real.
  */
 class AuthFuzzTest {
-    private static final TokenVerifier VERIFIER = new TokenVerifier(AuthSettings.from(Config.just(ConfigSources.create(
-            Map.of("livequery.auth.mode", "jwt", "livequery.auth.jwt.hs256-secret",
-                    "fuzz-secret-fuzz-secret-fuzz-secret-fuzz", "livequery.auth.jwt.issuer", "fuzz")))));
+    private static final TokenVerifier VERIFIER =
+            new TokenVerifier(AuthSettings.from(Config.just(ConfigSources.create(Map.of(
+                    "livequery.auth.mode",
+                    "jwt",
+                    "livequery.auth.jwt.hs256-secret",
+                    "fuzz-secret-fuzz-secret-fuzz-secret-fuzz",
+                    "livequery.auth.jwt.issuer",
+                    "fuzz")))));
 
     @FuzzTest(maxDuration = "10s")
     void rules(FuzzedDataProvider data) {
@@ -59,14 +64,25 @@ class AuthFuzzTest {
         }
     }
 
-    private static final Auth AUTH = Auth.start(AuthSettings.from(Config.just(ConfigSources.create(Map.of(
-            "livequery.auth.mode", "jwt", "livequery.secret", "fuzz-mac-secret",
-            "livequery.auth.jwt.hs256-secret", "fuzz-secret-fuzz-secret-fuzz-secret-fuzz",
-            "livequery.auth.rules", "{\"items\":{\"read\":{\"where\":{\"tenant\":\"$claims.tenant\"}}}}")))),
+    private static final Auth AUTH = Auth.start(
+            AuthSettings.from(Config.just(ConfigSources.create(Map.of(
+                    "livequery.auth.mode",
+                    "jwt",
+                    "livequery.secret",
+                    "fuzz-mac-secret",
+                    "livequery.auth.jwt.hs256-secret",
+                    "fuzz-secret-fuzz-secret-fuzz-secret-fuzz",
+                    "livequery.auth.rules",
+                    "{\"items\":{\"read\":{\"where\":{\"tenant\":\"$claims.tenant\"}}}}")))),
             "fuzz-mac-secret");
 
-    private static final JsonNode SIGNED_IN = Json.MAPPER.createObjectNode().put("action", "auth").put("token",
-            TokenMain.mint(new String[] {"--sub", "u", "--claim", "tenant=acme", "--ttl", "1d"}, AUTH.settings()));
+    private static final JsonNode SIGNED_IN = Json.MAPPER
+            .createObjectNode()
+            .put("action", "auth")
+            .put(
+                    "token",
+                    TokenMain.mint(
+                            new String[] {"--sub", "u", "--claim", "tenant=acme", "--ttl", "1d"}, AUTH.settings()));
 
     /**
      * The WebSocket command path this package owns: a message parsed as JSON, an {@code auth}
@@ -85,7 +101,7 @@ class AuthFuzzTest {
             return;
         }
         SocketAuth socket = new SocketAuth(AUTH);
-        socket.open("127.0.0.1", () -> { }, () -> { }, () -> { });
+        socket.open("127.0.0.1", () -> {}, () -> {}, () -> {});
         try {
             if ("auth".equals(msg.path("action").asText())) {
                 socket.command(msg);

@@ -38,8 +38,8 @@ class RulesSourceTest {
         Path json = dir.resolve("rules.json");
         Files.writeString(json, "{\"items\":{\"read\":{\"where\":{\"tenant\":\"$claims.tenant\"}}}}");
         for (Path p : new Path[] {yaml, json}) {
-            AuthSettings s = AuthSettings.from(Config.just(ConfigSources.create(Map.of(
-                    "livequery.auth.rules-file", p.toString()))));
+            AuthSettings s = AuthSettings.from(
+                    Config.just(ConfigSources.create(Map.of("livequery.auth.rules-file", p.toString()))));
             assertThat(s.rules().at("/items/read/where/tenant").textValue()).isEqualTo("$claims.tenant");
             assertThat(s.rulesOrigin()).isEqualTo(p.toString());
         }

@@ -31,8 +31,8 @@ class RulesTest {
     @Test
     void theProtocolExample() {
         JsonNode acme = json("{\"sub\":\"u1\",\"tenant\":\"acme\"}");
-        assertThat(PROTOCOL_EXAMPLE.grant("items", Op.READ, acme)).isEqualTo(Grant.where((com.fasterxml.jackson.databind.node.ObjectNode)
-                json("{\"tenant\":\"acme\"}")));
+        assertThat(PROTOCOL_EXAMPLE.grant("items", Op.READ, acme))
+                .isEqualTo(Grant.where((com.fasterxml.jackson.databind.node.ObjectNode) json("{\"tenant\":\"acme\"}")));
         assertThat(PROTOCOL_EXAMPLE.grant("items", Op.WRITE, acme).where())
                 .isEqualTo(json("{\"tenant\":\"acme\",\"owner\":\"u1\"}"));
         assertThat(PROTOCOL_EXAMPLE.grant("audit_log", Op.READ, acme)).isEqualTo(Grant.DENY);
@@ -49,17 +49,21 @@ class RulesTest {
 
     @Test
     void anAbsentClaimDeniesInsteadOfMatchingAll() {
-        assertThat(PROTOCOL_EXAMPLE.grant("items", Op.READ, json("{\"sub\":\"u1\"}"))).isEqualTo(Grant.DENY);
-        assertThat(PROTOCOL_EXAMPLE.grant("items", Op.READ, json("{\"sub\":\"u1\",\"tenant\":null}"))).isEqualTo(Grant.DENY);
+        assertThat(PROTOCOL_EXAMPLE.grant("items", Op.READ, json("{\"sub\":\"u1\"}")))
+                .isEqualTo(Grant.DENY);
+        assertThat(PROTOCOL_EXAMPLE.grant("items", Op.READ, json("{\"sub\":\"u1\",\"tenant\":null}")))
+                .isEqualTo(Grant.DENY);
         assertThat(PROTOCOL_EXAMPLE.grant("items", Op.READ, json("{\"sub\":\"u1\",\"tenant\":{\"a\":1}}")))
                 .isEqualTo(Grant.DENY);
-        assertThat(PROTOCOL_EXAMPLE.grant("items", Op.WRITE, json("{\"tenant\":\"acme\"}"))).isEqualTo(Grant.DENY);
+        assertThat(PROTOCOL_EXAMPLE.grant("items", Op.WRITE, json("{\"tenant\":\"acme\"}")))
+                .isEqualTo(Grant.DENY);
     }
 
     @Test
     void claimsAreValuesNeverQueryText() {
         JsonNode sneaky = json("{\"sub\":\"u1\",\"tenant\":\"$claims.sub\"}");
-        assertThat(PROTOCOL_EXAMPLE.grant("items", Op.READ, sneaky).where()).isEqualTo(json("{\"tenant\":\"$claims.sub\"}"));
+        assertThat(PROTOCOL_EXAMPLE.grant("items", Op.READ, sneaky).where())
+                .isEqualTo(json("{\"tenant\":\"$claims.sub\"}"));
         JsonNode numeric = json("{\"sub\":\"u1\",\"tenant\":7}");
         assertThat(PROTOCOL_EXAMPLE.grant("items", Op.READ, numeric).where()).isEqualTo(json("{\"tenant\":7}"));
     }
@@ -69,20 +73,24 @@ class RulesTest {
         Rules r = Rules.parse(json("""
                 {"docs": {"read": [{"roles": ["admin"]}, {"where": {"owner": "$claims.sub"}},
                                     {"where": {"public": true}}]}}"""), "t");
-        assertThat(r.grant("docs", Op.READ, json("{\"sub\":\"u\",\"roles\":[\"admin\"]}"))).isEqualTo(Grant.ALL);
+        assertThat(r.grant("docs", Op.READ, json("{\"sub\":\"u\",\"roles\":[\"admin\"]}")))
+                .isEqualTo(Grant.ALL);
         assertThat(r.grant("docs", Op.READ, json("{\"sub\":\"u\"}")).where())
                 .isEqualTo(json("{\"or\":[{\"owner\":\"u\"},{\"public\":true}]}"));
         // the branch whose claim is absent drops out, the others still grant
         assertThat(r.grant("docs", Op.READ, json("{}")).where()).isEqualTo(json("{\"public\":true}"));
         assertThat(r.grant("docs", Op.WRITE, json("{\"sub\":\"u\"}"))).isEqualTo(Grant.DENY);
-        assertThat(Rules.parse(json("{\"t\":{\"read\":[]}}"), "x").grant("t", Op.READ, json("{}"))).isEqualTo(Grant.DENY);
+        assertThat(Rules.parse(json("{\"t\":{\"read\":[]}}"), "x").grant("t", Op.READ, json("{}")))
+                .isEqualTo(Grant.DENY);
     }
 
     @Test
     void rolesAndWhereMustBothHold() {
-        Rules r = Rules.parse(json("{\"t\":{\"write\":{\"roles\":[\"editor\"],\"where\":{\"tenant\":\"$claims.tenant\"}}}}"), "x");
+        Rules r = Rules.parse(
+                json("{\"t\":{\"write\":{\"roles\":[\"editor\"],\"where\":{\"tenant\":\"$claims.tenant\"}}}}"), "x");
         assertThat(r.grant("t", Op.WRITE, json("{\"tenant\":\"a\"}"))).isEqualTo(Grant.DENY);
-        assertThat(r.grant("t", Op.WRITE, json("{\"tenant\":\"a\",\"roles\":[\"editor\"]}")).where())
+        assertThat(r.grant("t", Op.WRITE, json("{\"tenant\":\"a\",\"roles\":[\"editor\"]}"))
+                        .where())
                 .isEqualTo(json("{\"tenant\":\"a\"}"));
     }
 

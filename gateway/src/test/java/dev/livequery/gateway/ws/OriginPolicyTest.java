@@ -22,6 +22,7 @@ class OriginPolicyTest {
         OriginPolicy p = new OriginPolicy(List.of("https://app.example/"));
         assertThat(p.allows("https://app.example", "gw.internal")).isTrue();
         assertThat(p.allows("http://localhost", "gw.internal")).isFalse();
-        assertThat(new OriginPolicy(List.of("*")).allows("https://any.example", "h")).isTrue();
+        assertThat(new OriginPolicy(List.of("*")).allows("https://any.example", "h"))
+                .isTrue();
     }
 }

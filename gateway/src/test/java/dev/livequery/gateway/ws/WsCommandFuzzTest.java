@@ -39,7 +39,8 @@ class WsCommandFuzzTest {
             return;
         }
         String replySub = WsCommand.replySub(msg);
-        assertThat(replySub == null || msg.get("sub").textValue().equals(replySub)).isTrue();
+        assertThat(replySub == null || msg.get("sub").textValue().equals(replySub))
+                .isTrue();
         try {
             WsCommand.action(msg);
         } catch (LiveQueryException e) {

@@ -18,10 +18,8 @@ interface Applier {
     boolean transaction(Txn t, SourceRecord end) throws Exception;
 
     /** A record that only moves the position (a heartbeat), about to be acknowledged. */
-    default void position(SourceRecord r) throws Exception {
-    }
+    default void position(SourceRecord r) throws Exception {}
 
     /** After a batch of records, before Debezium may acknowledge any of them to Postgres. */
-    default void batchDone() throws Exception {
-    }
+    default void batchDone() throws Exception {}
 }

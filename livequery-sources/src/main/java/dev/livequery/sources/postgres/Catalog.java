@@ -25,14 +25,28 @@ final class Catalog {
     private static final Logger LOG = Logger.getLogger(Catalog.class.getName());
 
     /** Postgres types with an exact JSON mapping (see {@link Values}); arrays of them too. */
-    static final Set<String> MAPPED = Set.of("int2", "int4", "int8", "numeric", "float4", "float8", "text",
-            "varchar", "bpchar", "bool", "timestamp", "timestamptz", "date", "json", "jsonb", "uuid");
+    static final Set<String> MAPPED = Set.of(
+            "int2",
+            "int4",
+            "int8",
+            "numeric",
+            "float4",
+            "float8",
+            "text",
+            "varchar",
+            "bpchar",
+            "bool",
+            "timestamp",
+            "timestamptz",
+            "date",
+            "json",
+            "jsonb",
+            "uuid");
 
     /** How long a start waits for a slot that a just-killed process still holds. */
     static final java.time.Duration SLOT_WAIT = java.time.Duration.ofSeconds(15);
 
-    private Catalog() {
-    }
+    private Catalog() {}
 
     /** What a start does with the replication slot. */
     enum Slot {
@@ -48,8 +62,10 @@ final class Catalog {
         try (Connection c = connect(config)) {
             String wal = one(c, "show wal_level");
             if (!"logical".equals(wal)) {
-                throw new SourceException(Code.NOT_LOGICAL, "wal_level is '" + wal
-                        + "' on " + config.url() + "; logical decoding needs wal_level=logical (postgresql.conf, then restart Postgres)");
+                throw new SourceException(
+                        Code.NOT_LOGICAL,
+                        "wal_level is '" + wal + "' on " + config.url()
+                                + "; logical decoding needs wal_level=logical (postgresql.conf, then restart Postgres)");
             }
             for (TableMapping t : config.tables()) {
                 checkTable(c, t);
@@ -59,8 +75,10 @@ final class Catalog {
                 slot(c, config, slot == Slot.DROP_IDLE);
             }
         } catch (SQLException e) {
-            throw new SourceException(Code.UNREACHABLE, "cannot query " + config.url() + " as '" + config.user() + "': "
-                    + e.getMessage(), e);
+            throw new SourceException(
+                    Code.UNREACHABLE,
+                    "cannot query " + config.url() + " as '" + config.user() + "': " + e.getMessage(),
+                    e);
         }
     }
 
@@ -68,8 +86,10 @@ final class Catalog {
         try {
             return DriverManager.getConnection(config.url(), config.user(), config.password());
         } catch (SQLException e) {
-            throw new SourceException(Code.UNREACHABLE, "cannot connect to " + config.url() + " as '" + config.user()
-                    + "': " + e.getMessage(), e);
+            throw new SourceException(
+                    Code.UNREACHABLE,
+                    "cannot connect to " + config.url() + " as '" + config.user() + "': " + e.getMessage(),
+                    e);
         }
     }
 
@@ -81,8 +101,9 @@ final class Catalog {
             s.setString(2, t.name());
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) {
-                    throw new SourceException(Code.NO_SUCH_TABLE, "table " + t.source() + " (feeding '" + t.table()
-                            + "') does not exist");
+                    throw new SourceException(
+                            Code.NO_SUCH_TABLE,
+                            "table " + t.source() + " (feeding '" + t.table() + "') does not exist");
                 }
                 oid = r.getLong(1);
             }
@@ -98,13 +119,18 @@ final class Catalog {
             }
         }
         if (key.isEmpty()) {
-            throw new SourceException(Code.NO_PRIMARY_KEY, "table " + t.source() + " has no primary key; a fed table "
-                    + "needs one (its column is the livequery row id): ALTER TABLE " + t.source() + " ADD PRIMARY KEY ("
-                    + t.id() + ")");
+            throw new SourceException(
+                    Code.NO_PRIMARY_KEY,
+                    "table " + t.source() + " has no primary key; a fed table "
+                            + "needs one (its column is the livequery row id): ALTER TABLE " + t.source()
+                            + " ADD PRIMARY KEY ("
+                            + t.id() + ")");
         }
         if (!key.equals(List.of(t.id()))) {
-            throw new SourceException(Code.ID_NOT_KEY, "table " + t.source() + ": the id column '" + t.id()
-                    + "' must be its whole primary key, which is (" + String.join(", ", key) + ")");
+            throw new SourceException(
+                    Code.ID_NOT_KEY,
+                    "table " + t.source() + ": the id column '" + t.id() + "' must be its whole primary key, which is ("
+                            + String.join(", ", key) + ")");
         }
         try (PreparedStatement s = c.prepareStatement("select a.attname, t.typname, coalesce(e.typname, ''), "
                 + "format_type(a.atttypid, a.atttypmod) from pg_attribute a join pg_type t on t.oid = a.atttypid "
@@ -117,9 +143,12 @@ final class Catalog {
                     String element = r.getString(3);
                     boolean ok = MAPPED.contains(type) || (!element.isEmpty() && MAPPED.contains(element));
                     if (!ok) {
-                        throw new SourceException(Code.UNMAPPABLE_TYPE, "column " + t.source() + "." + r.getString(1)
-                                + " has type " + r.getString(4) + ", which has no exact JSON mapping; mapped types: "
-                                + String.join(", ", new java.util.TreeSet<>(MAPPED)) + " and arrays of them");
+                        throw new SourceException(
+                                Code.UNMAPPABLE_TYPE,
+                                "column " + t.source() + "." + r.getString(1)
+                                        + " has type " + r.getString(4)
+                                        + ", which has no exact JSON mapping; mapped types: "
+                                        + String.join(", ", new java.util.TreeSet<>(MAPPED)) + " and arrays of them");
                     }
                 }
             }
@@ -135,7 +164,8 @@ final class Catalog {
             }
         }
         if (!exists) {
-            List<String> names = config.tables().stream().map(TableMapping::source).toList();
+            List<String> names =
+                    config.tables().stream().map(TableMapping::source).toList();
             try (Statement s = c.createStatement()) {
                 // Identifiers were checked to be plain lower-case names, so they need no quoting.
                 s.execute("create publication " + config.publication() + " for table " + String.join(", ", names));
@@ -160,9 +190,11 @@ final class Catalog {
         }
         for (TableMapping t : config.tables()) {
             if (!published.contains(t.source())) {
-                throw new SourceException(Code.NOT_IN_PUBLICATION, "table " + t.source() + " is not in publication "
-                        + config.publication() + ": ALTER PUBLICATION " + config.publication() + " ADD TABLE "
-                        + t.source());
+                throw new SourceException(
+                        Code.NOT_IN_PUBLICATION,
+                        "table " + t.source() + " is not in publication "
+                                + config.publication() + ": ALTER PUBLICATION " + config.publication() + " ADD TABLE "
+                                + t.source());
             }
         }
     }
@@ -172,7 +204,8 @@ final class Catalog {
      * this process no longer knows: it is dropped and the source starts over with a snapshot. A
      * slot in use means another process streams this source.
      */
-    private static void slot(Connection c, PostgresSourceConfig config, boolean drop) throws SQLException, SourceException {
+    private static void slot(Connection c, PostgresSourceConfig config, boolean drop)
+            throws SQLException, SourceException {
         // A process killed a moment ago may still hold the slot until Postgres notices its socket closed.
         long deadline = System.nanoTime() + SLOT_WAIT.toNanos();
         while (true) {
@@ -187,10 +220,13 @@ final class Catalog {
                         break;
                     }
                     if (System.nanoTime() > deadline) {
-                        throw new SourceException(Code.SLOT_IN_USE, "replication slot " + config.slot()
-                                + " is in use by backend pid " + r.getInt(2) + " (waited " + SLOT_WAIT.toSeconds()
-                                + " s): another process streams this source (set livequery.sources.postgres.slot "
-                                + "to a slot of its own)");
+                        throw new SourceException(
+                                Code.SLOT_IN_USE,
+                                "replication slot " + config.slot()
+                                        + " is in use by backend pid " + r.getInt(2) + " (waited "
+                                        + SLOT_WAIT.toSeconds()
+                                        + " s): another process streams this source (set livequery.sources.postgres.slot "
+                                        + "to a slot of its own)");
                     }
                 }
             }
@@ -198,8 +234,8 @@ final class Catalog {
                 Thread.sleep(200); // polling Postgres' view of the slot; nothing to wait on instead
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SourceException(Code.SLOT_IN_USE, "interrupted while replication slot " + config.slot()
-                        + " was in use");
+                throw new SourceException(
+                        Code.SLOT_IN_USE, "interrupted while replication slot " + config.slot() + " was in use");
             }
         }
         if (!drop) {
@@ -214,7 +250,8 @@ final class Catalog {
     }
 
     private static String one(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             r.next();
             return r.getString(1);
         }

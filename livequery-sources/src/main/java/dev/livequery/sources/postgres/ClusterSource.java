@@ -59,6 +59,7 @@ public final class ClusterSource implements SourceStatus {
         t.setDaemon(true);
         return t;
     });
+
     private final AtomicLong takeovers = new AtomicLong();
     private volatile String held;
     private volatile long renewedAt;
@@ -82,8 +83,9 @@ public final class ClusterSource implements SourceStatus {
      * configures no source; else checks the tables (not the slot, which another gateway may be
      * streaming) and starts competing for the lease as {@code holder}.
      */
-    public static ClusterSource attach(io.helidon.config.Config node, String redisUri, EngineOptions options,
-            String holder) throws SourceException {
+    public static ClusterSource attach(
+            io.helidon.config.Config node, String redisUri, EngineOptions options, String holder)
+            throws SourceException {
         PostgresSourceConfig config = PostgresSourceConfig.from(node);
         if (config == null) {
             return null;
@@ -152,9 +154,10 @@ public final class ClusterSource implements SourceStatus {
                 Map<String, Map<String, Object>> o = parse(from.offset());
                 HeldOffsets.seed(key, EngineProperties.name(config), o.get("p"), o.get("o"));
             }
-            RedisApplier applier = new RedisApplier(writes, config.tables(), fence, applied, stored,
-                    () -> value.equals(held));
-            PostgresSource s = PostgresSource.start(config, applier, fresh ? Catalog.Slot.DROP_IDLE : Catalog.Slot.RESUME, key);
+            RedisApplier applier =
+                    new RedisApplier(writes, config.tables(), fence, applied, stored, () -> value.equals(held));
+            PostgresSource s =
+                    PostgresSource.start(config, applier, fresh ? Catalog.Slot.DROP_IDLE : Catalog.Slot.RESUME, key);
             running = s;
             error = null;
             synchronized (this) {
@@ -215,7 +218,7 @@ public final class ClusterSource implements SourceStatus {
 
     private static Map<String, Map<String, Object>> parse(String offset) {
         try {
-            return Json.MAPPER.readValue(offset, new TypeReference<>() { });
+            return Json.MAPPER.readValue(offset, new TypeReference<>() {});
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a stored source position is not JSON: " + e.getOriginalMessage(), e);
         }

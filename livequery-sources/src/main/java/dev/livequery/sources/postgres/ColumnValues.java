@@ -34,13 +34,12 @@ final class ColumnValues {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
-    private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
     private static final long MIN_SECOND = Instant.parse("0000-01-01T00:00:00Z").getEpochSecond();
     private static final long MAX_SECOND = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
 
-    private ColumnValues() {
-    }
+    private ColumnValues() {}
 
     /**
      * The row as JSON with {@code id} set to the key column's text. Columns Debezium could not
@@ -67,7 +66,8 @@ final class ColumnValues {
     static String id(Struct image, String idColumn) throws SourceException {
         Object v = image.get(idColumn);
         if (v == null) {
-            throw new SourceException(Code.UNMAPPABLE_VALUE, "a change has no value for the id column '" + idColumn + "'");
+            throw new SourceException(
+                    Code.UNMAPPABLE_VALUE, "a change has no value for the id column '" + idColumn + "'");
         }
         JsonNode n = value(image.schema().field(idColumn).schema(), v, idColumn);
         return n.isTextual() ? n.textValue() : n.toString();
@@ -87,12 +87,14 @@ final class ColumnValues {
                         throw unmappable(column, "json that does not parse: " + e.getOriginalMessage());
                     }
                 case "io.debezium.time.Timestamp":
-                    return timestamp(column, Math.floorDiv((Long) v, 1000L), Math.floorMod((Long) v, 1000L) * 1_000_000L);
+                    return timestamp(
+                            column, Math.floorDiv((Long) v, 1000L), Math.floorMod((Long) v, 1000L) * 1_000_000L);
                 case "io.debezium.time.MicroTimestamp":
-                    return timestamp(column, Math.floorDiv((Long) v, 1_000_000L),
-                            Math.floorMod((Long) v, 1_000_000L) * 1000L);
+                    return timestamp(
+                            column, Math.floorDiv((Long) v, 1_000_000L), Math.floorMod((Long) v, 1_000_000L) * 1000L);
                 case "io.debezium.time.NanoTimestamp":
-                    return timestamp(column, Math.floorDiv((Long) v, 1_000_000_000L), Math.floorMod((Long) v, 1_000_000_000L));
+                    return timestamp(
+                            column, Math.floorDiv((Long) v, 1_000_000_000L), Math.floorMod((Long) v, 1_000_000_000L));
                 case "io.debezium.time.ZonedTimestamp": {
                     Instant i = OffsetDateTime.parse((String) v).toInstant();
                     return timestamp(column, i.getEpochSecond(), i.getNano());
@@ -108,8 +110,9 @@ final class ColumnValues {
                     return F.numberNode((BigDecimal) v);
                 case "io.debezium.data.VariableScaleDecimal": {
                     SpecialValueDecimal d = VariableScaleDecimal.toLogical((Struct) v);
-                    return F.numberNode(d.getDecimalValue().orElseThrow(
-                            () -> unmappable(column, "numeric " + d + " (NaN or infinity has no JSON number)")));
+                    return F.numberNode(d.getDecimalValue()
+                            .orElseThrow(() ->
+                                    unmappable(column, "numeric " + d + " (NaN or infinity has no JSON number)")));
                 }
                 default:
                     break; // io.debezium.data.Uuid and other string-typed names fall through to the type
@@ -122,8 +125,10 @@ final class ColumnValues {
                 if (Double.isNaN(d) || Double.isInfinite(d)) {
                     throw unmappable(column, d + " (no JSON number)");
                 }
-                yield F.numberNode(schema.type() == Schema.Type.FLOAT32 ? new BigDecimal(Float.toString((Float) v))
-                        : BigDecimal.valueOf(d));
+                yield F.numberNode(
+                        schema.type() == Schema.Type.FLOAT32
+                                ? new BigDecimal(Float.toString((Float) v))
+                                : BigDecimal.valueOf(d));
             }
             case BOOLEAN -> F.booleanNode((Boolean) v);
             case STRING -> F.textNode((String) v);

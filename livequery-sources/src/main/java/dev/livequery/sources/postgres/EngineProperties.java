@@ -11,15 +11,15 @@ final class EngineProperties {
     /** The prefix of Debezium's topic names; data records arrive as {@code livequery.<schema>.<table>}. */
     static final String PREFIX = "livequery";
 
-    private EngineProperties() {
-    }
+    private EngineProperties() {}
 
     /** {@code offsetsKey}: which source's {@link HeldOffsets} the engine resumes from. */
     static Properties of(PostgresSourceConfig config, String offsetsKey) throws SourceException {
         Properties url = org.postgresql.Driver.parseURL(config.url(), new Properties());
         if (url == null) {
-            throw new SourceException(Code.BAD_CONFIG, "livequery.sources.postgres.url '" + config.url()
-                    + "' is not a JDBC URL PgJDBC accepts");
+            throw new SourceException(
+                    Code.BAD_CONFIG,
+                    "livequery.sources.postgres.url '" + config.url() + "' is not a JDBC URL PgJDBC accepts");
         }
         Properties p = new Properties();
         p.setProperty("name", name(config));
@@ -31,7 +31,8 @@ final class EngineProperties {
         // Commit offsets (and so acknowledge the slot) after every applied batch, not once a minute.
         p.setProperty("offset.flush.interval.ms", "0");
         p.setProperty("topic.prefix", PREFIX);
-        p.setProperty("database.hostname", url.getProperty("PGHOST", "localhost").split(",")[0]);
+        p.setProperty(
+                "database.hostname", url.getProperty("PGHOST", "localhost").split(",")[0]);
         p.setProperty("database.port", url.getProperty("PGPORT", "5432").split(",")[0]);
         p.setProperty("database.dbname", url.getProperty("PGDBNAME", "postgres"));
         p.setProperty("database.user", config.user());
@@ -43,8 +44,9 @@ final class EngineProperties {
         p.setProperty("slot.name", config.slot());
         p.setProperty("publication.name", config.publication());
         p.setProperty("publication.autocreate.mode", "disabled"); // Catalog created or checked it
-        p.setProperty("table.include.list", config.tables().stream()
-                .map(t -> Pattern.quote(t.source())).collect(Collectors.joining(",")));
+        p.setProperty(
+                "table.include.list",
+                config.tables().stream().map(t -> Pattern.quote(t.source())).collect(Collectors.joining(",")));
         p.setProperty("snapshot.mode", "initial");
         // BEGIN/END records around each transaction: the unit applied atomically.
         p.setProperty("provide.transaction.metadata", "true");

@@ -18,10 +18,10 @@ import org.apache.kafka.connect.storage.MemoryOffsetBackingStore;
 public final class HeldOffsets extends MemoryOffsetBackingStore {
     /** The engine property naming which source's offsets an engine reads and writes. */
     static final String KEY = "livequery.offsets.key";
+
     private static final Map<String, Map<ByteBuffer, ByteBuffer>> HELD = new ConcurrentHashMap<>();
 
-    public HeldOffsets() {
-    }
+    public HeldOffsets() {}
 
     @Override
     public void configure(WorkerConfig config) {
@@ -49,10 +49,11 @@ public final class HeldOffsets extends MemoryOffsetBackingStore {
         keys.configure(Map.of("schemas.enable", "false"), true);
         org.apache.kafka.connect.json.JsonConverter values = new org.apache.kafka.connect.json.JsonConverter();
         values.configure(Map.of("schemas.enable", "false"), false);
-        Map<ByteBuffer, ByteBuffer> held = HELD.computeIfAbsent(key,
-                k -> java.util.Collections.synchronizedMap(new HashMap<>()));
+        Map<ByteBuffer, ByteBuffer> held =
+                HELD.computeIfAbsent(key, k -> java.util.Collections.synchronizedMap(new HashMap<>()));
         held.clear();
-        held.put(ByteBuffer.wrap(keys.fromConnectData(engineName, null, java.util.Arrays.asList(engineName, partition))),
+        held.put(
+                ByteBuffer.wrap(keys.fromConnectData(engineName, null, java.util.Arrays.asList(engineName, partition))),
                 ByteBuffer.wrap(values.fromConnectData(engineName, null, offset)));
     }
 

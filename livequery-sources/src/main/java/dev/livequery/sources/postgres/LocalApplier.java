@@ -42,7 +42,11 @@ final class LocalApplier implements Applier {
                 table.add(new Row(r.get("id").textValue(), version, r));
             }
             // Windows open from before this snapshot start over: their history is gone (PROTOCOL §3 'epoch').
-            backend.restore(e.getKey().table(), table, Math.max(version, backend.lastChange(e.getKey().table())), "epoch");
+            backend.restore(
+                    e.getKey().table(),
+                    table,
+                    Math.max(version, backend.lastChange(e.getKey().table())),
+                    "epoch");
         }
         applied = s.lsn();
     }
@@ -79,7 +83,8 @@ final class LocalApplier implements Applier {
             }
             ObjectNode after = p.after();
             if (!p.unavailable().isEmpty()) {
-                ObjectNode before = latest.containsKey(p.id()) || truncated ? latest.get(p.id()) : current(table, p.id());
+                ObjectNode before =
+                        latest.containsKey(p.id()) || truncated ? latest.get(p.id()) : current(table, p.id());
                 Pending.fill(after, p.unavailable(), before);
             }
             latest.put(p.id(), after);

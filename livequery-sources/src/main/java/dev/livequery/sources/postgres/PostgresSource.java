@@ -58,13 +58,20 @@ public final class PostgresSource implements SourceStatus {
     }
 
     /** What the source is doing, for {@code /health}. */
-    public enum State { STARTING, STREAMING, RECONNECTING, FAILED, STOPPED }
+    public enum State {
+        STARTING,
+        STREAMING,
+        RECONNECTING,
+        FAILED,
+        STOPPED
+    }
 
     private final PostgresSourceConfig config;
     private final Applier applier;
     private final String offsetsKey;
     /** Rebuilt with each engine: a unit the old engine left open is replayed whole by the new one. */
     private Transactions transactions;
+
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "livequery-pg-source"));
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "livequery-pg-reconnect");
@@ -100,7 +107,8 @@ public final class PostgresSource implements SourceStatus {
      * database can show at start is thrown here, as one coded line.
      */
     public static PostgresSource start(PostgresSourceConfig config, LocalBackend backend) throws SourceException {
-        return start(config, new LocalApplier(backend), Catalog.Slot.DROP_IDLE, "pg-source-" + SOURCES.incrementAndGet());
+        return start(
+                config, new LocalApplier(backend), Catalog.Slot.DROP_IDLE, "pg-source-" + SOURCES.incrementAndGet());
     }
 
     /**
@@ -114,13 +122,15 @@ public final class PostgresSource implements SourceStatus {
         PostgresSource s = new PostgresSource(config, applier, offsetsKey);
         s.runEngine();
         LOG.info("postgres source: streaming publication " + config.publication() + " through slot " + config.slot()
-                + " of " + config.url() + " into " + config.tables().stream().map(TableMapping::table).toList());
+                + " of " + config.url() + " into "
+                + config.tables().stream().map(TableMapping::table).toList());
         return s;
     }
 
     private void runEngine() throws SourceException {
         transactions = new Transactions(config.tables());
-        engine = DebeziumEngine.create(Connect.class).using(EngineProperties.of(config, offsetsKey))
+        engine = DebeziumEngine.create(Connect.class)
+                .using(EngineProperties.of(config, offsetsKey))
                 .notifying(this::handle)
                 .using((success, message, err) -> ended(success, message, err))
                 .build();
@@ -173,9 +183,16 @@ public final class PostgresSource implements SourceStatus {
     }
 
     /** The keys of {@link #gauges()}. */
-    static final List<String> GAUGES = List.of("source_position", "source_received_position", "source_lag_ms",
-            "source_transactions", "source_changes", "source_duplicates_skipped", "source_snapshots",
-            "source_reconnects", "source_streaming");
+    static final List<String> GAUGES = List.of(
+            "source_position",
+            "source_received_position",
+            "source_lag_ms",
+            "source_transactions",
+            "source_changes",
+            "source_duplicates_skipped",
+            "source_snapshots",
+            "source_reconnects",
+            "source_streaming");
 
     /** Counters and gauges, reported as {@code livequery_backend_source_*} metrics. */
     @Override
@@ -193,8 +210,10 @@ public final class PostgresSource implements SourceStatus {
         return g;
     }
 
-    private void handle(List<ChangeEvent<SourceRecord, SourceRecord>> records,
-            DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer) throws InterruptedException {
+    private void handle(
+            List<ChangeEvent<SourceRecord, SourceRecord>> records,
+            DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
+            throws InterruptedException {
         try {
             for (ChangeEvent<SourceRecord, SourceRecord> e : records) {
                 Transactions.Unit u = transactions.accept(e.value());
@@ -245,8 +264,8 @@ public final class PostgresSource implements SourceStatus {
         applier.snapshot(s, last);
         appliedLsn = s.lsn();
         snapshots.incrementAndGet();
-        LOG.info("postgres source: snapshot of " + s.rows().values().stream().mapToInt(List::size).sum()
-                + " rows as of LSN " + s.lsn() + " loaded");
+        LOG.info("postgres source: snapshot of "
+                + s.rows().values().stream().mapToInt(List::size).sum() + " rows as of LSN " + s.lsn() + " loaded");
         streaming();
     }
 

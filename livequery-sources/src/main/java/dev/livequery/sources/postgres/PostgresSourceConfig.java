@@ -21,8 +21,14 @@ import java.util.regex.Pattern;
  * @param tables     one mapping per fed table
  * @param writable   whether the HTTP write API may also write the fed tables
  */
-public record PostgresSourceConfig(String url, String user, String password, String slot, String publication,
-        List<TableMapping> tables, boolean writable) {
+public record PostgresSourceConfig(
+        String url,
+        String user,
+        String password,
+        String slot,
+        String publication,
+        List<TableMapping> tables,
+        boolean writable) {
 
     /** {@code source} is {@code schema.table} in Postgres, {@code table} the livequery table, {@code id} its key column. */
     public record TableMapping(String schema, String name, String table, String id) {
@@ -51,7 +57,8 @@ public record PostgresSourceConfig(String url, String user, String password, Str
         // From system properties (tables.0.source=…) the list arrives as an object keyed 0, 1, …
         items.sort(Comparator.comparing(c -> index(c.name())));
         if (items.isEmpty()) {
-            throw bad("livequery.sources.postgres.tables lists no table (tables.0.source, tables.0.table, tables.0.id)");
+            throw bad(
+                    "livequery.sources.postgres.tables lists no table (tables.0.source, tables.0.table, tables.0.id)");
         }
         List<TableMapping> tables = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -60,7 +67,8 @@ public record PostgresSourceConfig(String url, String user, String password, Str
             String key = "livequery.sources.postgres.tables." + i;
             String source = t.get("source").asString().orElseThrow(() -> missing(key + ".source"));
             String table = t.get("table").asString().orElseThrow(() -> missing(key + ".table"));
-            String id = ident(t.get("id").asString().orElse("id"), key.substring("livequery.sources.postgres.".length()) + ".id");
+            String id = ident(
+                    t.get("id").asString().orElse("id"), key.substring("livequery.sources.postgres.".length()) + ".id");
             String[] parts = source.split("\\.", -1);
             if (parts.length > 2) {
                 throw bad(key + ".source must be <schema>.<table>, got '" + source + "'");
@@ -77,8 +85,13 @@ public record PostgresSourceConfig(String url, String user, String password, Str
             }
             tables.add(new TableMapping(schema, name, table, id));
         }
-        return new PostgresSourceConfig(url, node.get("user").asString().orElse("postgres"),
-                node.get("password").asString().orElse(""), slot, publication, List.copyOf(tables),
+        return new PostgresSourceConfig(
+                url,
+                node.get("user").asString().orElse("postgres"),
+                node.get("password").asString().orElse(""),
+                slot,
+                publication,
+                List.copyOf(tables),
                 node.get("writable").asBoolean().orElse(false));
     }
 

@@ -13,8 +13,7 @@ final class Reconnects {
     static final long FIRST_DELAY_MS = 500;
     static final long MAX_DELAY_MS = 10_000;
 
-    private Reconnects() {
-    }
+    private Reconnects() {}
 
     /** Whether {@code err} or one of its causes says Postgres could not be reached. */
     static boolean retriable(Throwable err) {
@@ -33,7 +32,8 @@ final class Reconnects {
                     && String.valueOf(t.getMessage()).startsWith("Connector configuration is not valid")) {
                 return true;
             }
-            if (t instanceof EOFException || t instanceof SocketException
+            if (t instanceof EOFException
+                    || t instanceof SocketException
                     || t instanceof java.net.SocketTimeoutException
                     || t instanceof org.apache.kafka.connect.errors.RetriableException) {
                 return true;

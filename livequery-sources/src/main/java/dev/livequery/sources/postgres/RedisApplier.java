@@ -57,7 +57,12 @@ final class RedisApplier implements Applier {
     /** The offset of the last record applied or acknowledged. */
     private String latest;
 
-    RedisApplier(SourceWrites writes, List<TableMapping> tables, long fence, long applied, Map<String, String> stored,
+    RedisApplier(
+            SourceWrites writes,
+            List<TableMapping> tables,
+            long fence,
+            long applied,
+            Map<String, String> stored,
             BooleanSupplier holding) {
         this.writes = writes;
         this.tables = tables;
@@ -113,8 +118,8 @@ final class RedisApplier implements Applier {
         for (Map.Entry<TableMapping, List<Pending>> e : t.changes().entrySet()) {
             String table = e.getKey().table();
             List<Pending> pending = e.getValue();
-            Outcome o = retrying(table, () -> writes.write(table, ops(table, pending), fence, t.commitLsn(), off,
-                    pending.size()));
+            Outcome o = retrying(
+                    table, () -> writes.write(table, ops(table, pending), fence, t.commitLsn(), off, pending.size()));
             any |= o == Outcome.APPLIED;
             stored.put(table, off);
         }
@@ -175,7 +180,8 @@ final class RedisApplier implements Applier {
             } else {
                 if (!p.unavailable().isEmpty()) {
                     Row cur = current.get(p.id());
-                    ObjectNode before = after.containsKey(p.id()) ? after.get(p.id())
+                    ObjectNode before = after.containsKey(p.id())
+                            ? after.get(p.id())
                             : truncated || cur == null ? null : cur.data();
                     Pending.fill(p.after(), p.unavailable(), before);
                 }
@@ -219,7 +225,8 @@ final class RedisApplier implements Applier {
                     }
                     case UNAVAILABLE -> {
                         if (!holding.getAsBoolean()) {
-                            throw new Fenced("lost the source lease while Redis was unreachable (" + e.getMessage() + ")");
+                            throw new Fenced(
+                                    "lost the source lease while Redis was unreachable (" + e.getMessage() + ")");
                         }
                         LOG.warning(() -> "postgres source: cannot write " + table + " to Redis (" + e.getMessage()
                                 + "); retrying the same transaction");

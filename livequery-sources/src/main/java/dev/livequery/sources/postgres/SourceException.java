@@ -7,8 +7,16 @@ package dev.livequery.sources.postgres;
 public final class SourceException extends Exception {
     /** What went wrong; {@link #wire()} is the code printed in front of the message. */
     public enum Code {
-        BAD_CONFIG, UNREACHABLE, NOT_LOGICAL, NO_SUCH_TABLE, NOT_IN_PUBLICATION, NO_PRIMARY_KEY, ID_NOT_KEY,
-        UNMAPPABLE_TYPE, UNMAPPABLE_VALUE, SLOT_IN_USE;
+        BAD_CONFIG,
+        UNREACHABLE,
+        NOT_LOGICAL,
+        NO_SUCH_TABLE,
+        NOT_IN_PUBLICATION,
+        NO_PRIMARY_KEY,
+        ID_NOT_KEY,
+        UNMAPPABLE_TYPE,
+        UNMAPPABLE_VALUE,
+        SLOT_IN_USE;
 
         public String wire() {
             return "source_" + name().toLowerCase(java.util.Locale.ROOT);

@@ -97,9 +97,11 @@ public final class SourcedBackend implements Backend {
     private void writable(String table) throws LiveQueryException {
         TableMapping t = source.config().feeding(table);
         if (t != null && !source.config().writable()) {
-            throw new LiveQueryException(LiveQueryException.Code.FORBIDDEN, "table '" + table + "' is fed by the "
-                    + "postgres source (" + t.source() + "); write to Postgres, or set "
-                    + "livequery.sources.postgres.writable: true");
+            throw new LiveQueryException(
+                    LiveQueryException.Code.FORBIDDEN,
+                    "table '" + table + "' is fed by the "
+                            + "postgres source (" + t.source() + "); write to Postgres, or set "
+                            + "livequery.sources.postgres.writable: true");
         }
     }
 

@@ -37,20 +37,17 @@ final class Transactions {
     }
 
     /** One committed transaction, changes grouped per fed table in commit order. */
-    record Txn(long commitLsn, long commitMillis, Map<TableMapping, List<Pending>> changes, int count) implements Unit {
-    }
+    record Txn(long commitLsn, long commitMillis, Map<TableMapping, List<Pending>> changes, int count)
+            implements Unit {}
 
     /** The initial snapshot, as of {@code lsn}; every mapped table is present, maybe empty. */
-    record Snapshot(long lsn, Map<TableMapping, List<ObjectNode>> rows) implements Unit {
-    }
+    record Snapshot(long lsn, Map<TableMapping, List<ObjectNode>> rows) implements Unit {}
 
     /** What a record completed. */
-    sealed interface Unit permits Done, Snapshot, Txn {
-    }
+    sealed interface Unit permits Done, Snapshot, Txn {}
 
     /** Nothing to apply; {@code idle} when no unit is open, so the position may be acknowledged. */
-    record Done(boolean idle, long lsn) implements Unit {
-    }
+    record Done(boolean idle, long lsn) implements Unit {}
 
     private final Map<String, TableMapping> byTopic = new HashMap<>();
     private final List<TableMapping> tables;
@@ -112,8 +109,10 @@ final class Transactions {
             return new Done(false, lsn);
         }
         if (open == null) {
-            throw new SourceException(Code.UNMAPPABLE_VALUE, "a change to " + t.source() + " arrived outside a "
-                    + "transaction (op " + op + "); provide.transaction.metadata must be on");
+            throw new SourceException(
+                    Code.UNMAPPABLE_VALUE,
+                    "a change to " + t.source() + " arrived outside a " + "transaction (op " + op
+                            + "); provide.transaction.metadata must be on");
         }
         Pending p = switch (op) {
             case "c", "u" -> {

@@ -38,14 +38,27 @@ public final class PostgresProcess implements AutoCloseable {
 
     public static PostgresProcess start() throws IOException, InterruptedException {
         if (BIN == null) {
-            throw new IllegalStateException("initdb not found under /usr/lib/postgresql/*/bin: apt-get install postgresql");
+            throw new IllegalStateException(
+                    "initdb not found under /usr/lib/postgresql/*/bin: apt-get install postgresql");
         }
         Path dir = Files.createTempDirectory("lq-pg");
         if (root()) {
             run(List.of("chown", "postgres", dir.toString()), false);
         }
-        run(List.of(BIN.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", "postgres",
-                "-A", "trust", "-E", "UTF8", "--no-sync", "--no-locale"), true);
+        run(
+                List.of(
+                        BIN.resolve("initdb").toString(),
+                        "-D",
+                        dir.resolve("data").toString(),
+                        "-U",
+                        "postgres",
+                        "-A",
+                        "trust",
+                        "-E",
+                        "UTF8",
+                        "--no-sync",
+                        "--no-locale"),
+                true);
         PostgresProcess p = new PostgresProcess(dir, freePort());
         p.startServer();
         return p;
@@ -55,8 +68,20 @@ public final class PostgresProcess implements AutoCloseable {
         String opts = "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir
                 + " -c wal_level=logical -c max_wal_senders=10 -c max_replication_slots=10 -c fsync=off"
                 + " -c synchronous_commit=off -c full_page_writes=off";
-        run(List.of(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-l",
-                dir.resolve("log").toString(), "-w", "-t", "60", "-o", opts, "start"), true);
+        run(
+                List.of(
+                        BIN.resolve("pg_ctl").toString(),
+                        "-D",
+                        dir.resolve("data").toString(),
+                        "-l",
+                        dir.resolve("log").toString(),
+                        "-w",
+                        "-t",
+                        "60",
+                        "-o",
+                        opts,
+                        "start"),
+                true);
     }
 
     /** Stops the server (fast: in-flight sessions are cut, committed data stays) and starts it again on the same port. */
@@ -97,7 +122,15 @@ public final class PostgresProcess implements AutoCloseable {
     }
 
     private void stopServer(String mode) throws IOException, InterruptedException {
-        run(List.of(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-m", mode, "stop"),
+        run(
+                List.of(
+                        BIN.resolve("pg_ctl").toString(),
+                        "-D",
+                        dir.resolve("data").toString(),
+                        "-w",
+                        "-m",
+                        mode,
+                        "stop"),
                 true);
     }
 
@@ -141,8 +174,10 @@ public final class PostgresProcess implements AutoCloseable {
             return null;
         }
         try (Stream<Path> versions = Files.list(base)) {
-            return versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
-                    .max(Comparator.comparing(Path::toString)).orElse(null);
+            return versions.map(v -> v.resolve("bin"))
+                    .filter(b -> Files.isExecutable(b.resolve("initdb")))
+                    .max(Comparator.comparing(Path::toString))
+                    .orElse(null);
         } catch (IOException e) {
             return null;
         }

@@ -52,8 +52,7 @@ class PostgresSourceOutageTest {
 
     @Test
     void aSourceOutlivesPostgresBeingDownAndResumesWithoutGapOrDuplicate() throws Exception {
-        sql("create table items (id int primary key, v int)",
-                "insert into items values (1, 1), (2, 2)");
+        sql("create table items (id int primary key, v int)", "insert into items values (1, 1), (2, 2)");
         LocalBackend b = new LocalBackend(EngineOptions.defaults());
         try (PostgresSource src = PostgresSource.start(config(), b)) {
             await().atMost(Duration.ofSeconds(60)).until(src::loaded);
@@ -68,10 +67,13 @@ class PostgresSourceOutageTest {
             // (before the fix, the source failed for good the first time).
             proxy.refuseEveryOther();
             proxy.dropAll();
-            await().atMost(Duration.ofSeconds(60)).until(() -> src.state() == PostgresSource.State.FAILED
-                    || src.gauges().get("source_reconnects") != null && src.gauges().get("source_reconnects") >= 2
-                    && src.state() == PostgresSource.State.RECONNECTING);
-            assertThat(src.state()).as("source state after Postgres went down; error: %s", src.error())
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> src.state() == PostgresSource.State.FAILED
+                            || src.gauges().get("source_reconnects") != null
+                                    && src.gauges().get("source_reconnects") >= 2
+                                    && src.state() == PostgresSource.State.RECONNECTING);
+            assertThat(src.state())
+                    .as("source state after Postgres went down; error: %s", src.error())
                     .isEqualTo(PostgresSource.State.RECONNECTING);
 
             // committed during the outage: must arrive, once
@@ -79,19 +81,24 @@ class PostgresSourceOutageTest {
             pg.stop(); // and Postgres itself goes down and comes back while the source retries
             pg.startAgain();
             proxy.admitAll();
-            sql("begin; insert into items values (5, 5), (6, 6); update items set v = 30 where id = 3; commit",
+            sql(
+                    "begin; insert into items values (5, 5), (6, 6); update items set v = 30 where id = 3; commit",
                     "update items set v = 40 where id = 4");
-            await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(rows(b)).isEqualTo(postgresRows()));
+            await().atMost(Duration.ofSeconds(90))
+                    .untilAsserted(() -> assertThat(rows(b)).isEqualTo(postgresRows()));
             await().atMost(Duration.ofSeconds(30)).until(() -> src.state() == PostgresSource.State.STREAMING);
             // (insert, update), insert, delete, update, (2 inserts, update), update
-            assertThat(src.gauges()).containsEntry("source_transactions", 6L).containsEntry("source_changes", 9L)
+            assertThat(src.gauges())
+                    .containsEntry("source_transactions", 6L)
+                    .containsEntry("source_changes", 9L)
                     .containsEntry("source_snapshots", 1L);
             assertThat(src.error()).isNull();
         }
     }
 
     void sql(String... statements) throws Exception {
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             for (String q : statements) {
                 s.execute(q);
             }
@@ -100,7 +107,8 @@ class PostgresSourceOutageTest {
 
     List<String> postgresRows() throws Exception {
         List<String> out = new ArrayList<>();
-        try (Connection c = pg.connect(); Statement s = c.createStatement();
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("select id, v from items order by id")) {
             while (r.next()) {
                 out.add(r.getInt(1) + "=" + r.getInt(2));
@@ -111,7 +119,8 @@ class PostgresSourceOutageTest {
 
     static List<String> rows(LocalBackend b) throws Exception {
         List<String> out = new ArrayList<>();
-        for (var r : b.query(Query.parse(new ObjectMapper().readTree("{\"table\":\"items\",\"limit\":100}"))).rows()) {
+        for (var r : b.query(Query.parse(new ObjectMapper().readTree("{\"table\":\"items\",\"limit\":100}")))
+                .rows()) {
             out.add(r.id() + "=" + r.data().get("v").asInt());
         }
         out.sort(null); // ids are one digit: text order is Postgres' numeric order

@@ -46,7 +46,8 @@ class PostgresSourceTest {
     }
 
     static void sql(String... statements) throws Exception {
-        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
             for (String q : statements) {
                 s.execute(q);
             }
@@ -70,19 +71,24 @@ class PostgresSourceTest {
     @Test
     void systemPropertyStyleKeysGiveTheTableListInOrder() throws Exception {
         PostgresSourceConfig c = config("s", "a", "b", "c");
-        assertThat(c.tables()).extracting(PostgresSourceConfig.TableMapping::table).containsExactly("a", "b", "c");
+        assertThat(c.tables())
+                .extracting(PostgresSourceConfig.TableMapping::table)
+                .containsExactly("a", "b", "c");
         assertThat(c.slot()).isEqualTo("slot_s");
         assertThat(c.writable()).isFalse();
-        SourceException e = catchThrowableOfType(SourceException.class, () -> PostgresSourceConfig.from(Config.just(
-                ConfigSources.create(Map.of("livequery.sources.postgres.url", "jdbc:postgresql://x/y")))
-                .get("livequery.sources.postgres")));
+        SourceException e = catchThrowableOfType(
+                SourceException.class,
+                () -> PostgresSourceConfig.from(Config.just(
+                                ConfigSources.create(Map.of("livequery.sources.postgres.url", "jdbc:postgresql://x/y")))
+                        .get("livequery.sources.postgres")));
         assertThat(e.line()).startsWith("source_bad_config: ").contains("tables");
     }
 
     @Test
     void startUpErrorsAreOneCodedLineNamingWhatToFix() throws Exception {
         String s = schema();
-        sql("create table " + s + ".nokey (id int, v text)",
+        sql(
+                "create table " + s + ".nokey (id int, v text)",
                 "create table " + s + ".blob (id int primary key, b bytea)",
                 "create table " + s + ".ok (id int primary key, v text)",
                 "create table " + s + ".other (id int primary key)",
@@ -95,7 +101,8 @@ class PostgresSourceTest {
     }
 
     static Code fails(PostgresSourceConfig c, LocalBackend b) {
-        SourceException e = catchThrowableOfType(SourceException.class, () -> PostgresSource.start(c, b).close());
+        SourceException e = catchThrowableOfType(
+                SourceException.class, () -> PostgresSource.start(c, b).close());
         assertThat(e).as("start should fail").isNotNull();
         assertThat(e.line()).doesNotContain("\n").contains(c.tables().get(0).source());
         return e.code();
@@ -104,38 +111,46 @@ class PostgresSourceTest {
     @Test
     void typesMapToExactJsonAndTransactionsApplyWhole() throws Exception {
         String s = schema();
-        sql("create table " + s + ".items (id int primary key, name text, price numeric, cents numeric(10,2), "
-                + "big int8, f float8, ok bool, at timestamp, atz timestamptz, day date, doc jsonb, tags text[], "
-                + "u uuid, note varchar(20))",
+        sql(
+                "create table " + s + ".items (id int primary key, name text, price numeric, cents numeric(10,2), "
+                        + "big int8, f float8, ok bool, at timestamp, atz timestamptz, day date, doc jsonb, tags text[], "
+                        + "u uuid, note varchar(20))",
                 "insert into " + s + ".items values (1, 'apple', 12345678901234567890.5, 2.50, 9007199254740993, 1.5, "
-                + "true, '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05+02', '2024-02-29', "
-                + "'{\"a\":[1,{\"b\":null}]}', '{x,y}', '6f1c1b5e-0000-4000-8000-000000000001', null)");
+                        + "true, '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05+02', '2024-02-29', "
+                        + "'{\"a\":[1,{\"b\":null}]}', '{x,y}', '6f1c1b5e-0000-4000-8000-000000000001', null)");
         LocalBackend b = new LocalBackend(EngineOptions.defaults());
         try (PostgresSource src = PostgresSource.start(config(s, "items"), b)) {
             await().atMost(Duration.ofSeconds(60)).until(src::loaded);
             JsonNode row = b.get("items", "1").data();
             // Every digit kept (no double rounding), timestamps UTC and fixed width, json nested.
-            assertThat(row.toString()).isEqualTo("{\"id\":\"1\",\"name\":\"apple\",\"price\":12345678901234567890.5,"
-                    + "\"cents\":2.50,\"big\":9007199254740993,\"f\":1.5,\"ok\":true,\"at\":\"2024-01-02T03:04:05.123456Z\","
-                    + "\"atz\":\"2024-01-02T01:04:05.000000Z\",\"day\":\"2024-02-29\",\"doc\":{\"a\":[1,{\"b\":null}]},"
-                    + "\"tags\":[\"x\",\"y\"],\"u\":\"6f1c1b5e-0000-4000-8000-000000000001\",\"note\":null}");
+            assertThat(row.toString())
+                    .isEqualTo("{\"id\":\"1\",\"name\":\"apple\",\"price\":12345678901234567890.5,"
+                            + "\"cents\":2.50,\"big\":9007199254740993,\"f\":1.5,\"ok\":true,\"at\":\"2024-01-02T03:04:05.123456Z\","
+                            + "\"atz\":\"2024-01-02T01:04:05.000000Z\",\"day\":\"2024-02-29\",\"doc\":{\"a\":[1,{\"b\":null}]},"
+                            + "\"tags\":[\"x\",\"y\"],\"u\":\"6f1c1b5e-0000-4000-8000-000000000001\",\"note\":null}");
             long snapshotVersion = b.get("items", "1").version();
 
-            sql("begin; insert into " + s + ".items(id, name) values (2, 'b'), (3, 'c'); "
-                    + "update " + s + ".items set id = 4 where id = 3; update " + s + ".items set name = 'z' where id = 1; commit");
+            sql("begin; insert into " + s + ".items(id, name) values (2, 'b'), (3, 'c'); " + "update " + s
+                    + ".items set id = 4 where id = 3; update " + s + ".items set name = 'z' where id = 1; commit");
             await().atMost(Duration.ofSeconds(30)).until(() -> exists(b, "4"));
             assertThat(exists(b, "3")).isFalse();
             assertThat(b.get("items", "1").data().get("name").textValue()).isEqualTo("z");
             assertThat(b.get("items", "1").version()).isGreaterThan(snapshotVersion);
             assertThat(b.get("items", "1").version() >>> LocalApplier.VERSION_SHIFT)
-                    .as("the version carries the commit LSN").isEqualTo(src.position());
+                    .as("the version carries the commit LSN")
+                    .isEqualTo(src.position());
 
             sql("truncate " + s + ".items", "insert into " + s + ".items(id, name) values (9, 'after')");
             await().atMost(Duration.ofSeconds(30)).until(() -> exists(b, "9"));
-            assertThat(b.query(dev.livequery.core.Query.parse(new ObjectMapper().readTree(
-                    "{\"table\":\"items\",\"limit\":10}"))).rows()).extracting(r -> r.id()).containsExactly("9");
+            assertThat(b.query(dev.livequery.core.Query.parse(
+                                    new ObjectMapper().readTree("{\"table\":\"items\",\"limit\":10}")))
+                            .rows())
+                    .extracting(r -> r.id())
+                    .containsExactly("9");
             // 2 inserts + the id change (a delete and an insert) + 1 update, the truncate, 1 insert
-            assertThat(src.gauges()).containsEntry("source_transactions", 3L).containsEntry("source_changes", 7L)
+            assertThat(src.gauges())
+                    .containsEntry("source_transactions", 3L)
+                    .containsEntry("source_changes", 7L)
                     .containsEntry("source_duplicates_skipped", 0L);
         }
     }
@@ -147,18 +162,23 @@ class PostgresSourceTest {
     @Test
     void anUnchangedToastedColumnKeepsItsValue() throws Exception {
         String s = schema();
-        sql("create table " + s + ".docs (id text primary key, body text, n int)",
+        sql(
+                "create table " + s + ".docs (id text primary key, body text, n int)",
                 // random hex is incompressible enough to be stored out of line
-                "insert into " + s + ".docs select 'd1', string_agg(md5(i::text), '') , 0 from generate_series(1, 400) i");
+                "insert into " + s
+                        + ".docs select 'd1', string_agg(md5(i::text), '') , 0 from generate_series(1, 400) i");
         LocalBackend b = new LocalBackend(EngineOptions.defaults());
         PostgresSourceConfig c = config(s, "docs");
         try (PostgresSource src = PostgresSource.start(c, b)) {
             await().atMost(Duration.ofSeconds(60)).until(src::loaded);
             String body = b.get("docs", "d1").data().get("body").textValue();
             assertThat(body).hasSize(400 * 32);
-            sql("update " + s + ".docs set n = 1 where id = 'd1'",
-                    "begin; update " + s + ".docs set n = 2 where id = 'd1'; update " + s + ".docs set n = 3 where id = 'd1'; commit");
-            await().atMost(Duration.ofSeconds(30)).until(() -> b.get("docs", "d1").data().get("n").asInt() == 3);
+            sql(
+                    "update " + s + ".docs set n = 1 where id = 'd1'",
+                    "begin; update " + s + ".docs set n = 2 where id = 'd1'; update " + s
+                            + ".docs set n = 3 where id = 'd1'; commit");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> b.get("docs", "d1").data().get("n").asInt() == 3);
             assertThat(b.get("docs", "d1").data().get("body").textValue()).isEqualTo(body);
         }
     }

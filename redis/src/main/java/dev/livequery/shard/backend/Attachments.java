@@ -37,8 +37,7 @@ final class Attachments {
     private static final int CONTROL_MAXLEN = 1_000_000;
 
     /** A request waiting for its ack; {@code sub}/{@code att} name the attach it was (null for a reanchor). */
-    record PendingAck(String shard, CompletableFuture<String[]> future, RemoteSubscription sub, String att) {
-    }
+    record PendingAck(String shard, CompletableFuture<String[]> future, RemoteSubscription sub, String att) {}
 
     private final EngineOptions options;
     private final String gatewayId;
@@ -52,7 +51,12 @@ final class Attachments {
     private final AtomicLong ids = new AtomicLong();
     private volatile List<String> live = List.of();
 
-    Attachments(EngineOptions options, String gatewayId, String incarnation, Redis redis, Timer controlRtt,
+    Attachments(
+            EngineOptions options,
+            String gatewayId,
+            String incarnation,
+            Redis redis,
+            Timer controlRtt,
             Progress progress) {
         this.options = options;
         this.gatewayId = gatewayId;
@@ -106,11 +110,12 @@ final class Attachments {
     RemoteSubscription subscribe(Query query, String resume, Runnable wakeup) throws LiveQueryException {
         Tables.check(options, query.shape().table());
         if (query.window().limit() > options.maxWindow()) {
-            throw new LiveQueryException(LiveQueryException.Code.BAD_QUERY, "limit " + query.window().limit()
-                    + " is over the maximum window of " + options.maxWindow());
+            throw new LiveQueryException(
+                    LiveQueryException.Code.BAD_QUERY,
+                    "limit " + query.window().limit() + " is over the maximum window of " + options.maxWindow());
         }
-        RemoteSubscription s = new RemoteSubscription(this, "s" + incarnation + "-" + ids.incrementAndGet(), query,
-                resume, wakeup, options.maxQueued());
+        RemoteSubscription s = new RemoteSubscription(
+                this, "s" + incarnation + "-" + ids.incrementAndGet(), query, resume, wakeup, options.maxQueued());
         subs.put(s.sid, s);
         long deadline = System.nanoTime() + ACK_TIMEOUT_NANOS;
         try {
@@ -158,8 +163,7 @@ final class Attachments {
      * are ignored from here on. {@code missFrom/To}: the cause the next reset should carry
      * instead (e.g. resume_miss → failover when the history could not follow the move).
      */
-    CompletableFuture<String[]> attach(RemoteSubscription s, String missFrom, String missTo)
-            throws LiveQueryException {
+    CompletableFuture<String[]> attach(RemoteSubscription s, String missFrom, String missTo) throws LiveQueryException {
         String owner = Membership.owner(s.partition, live);
         if (owner == null) {
             throw new LiveQueryException(UNAVAILABLE, "no live shard in the cluster (is any shard process running?)");
@@ -193,7 +197,11 @@ final class Attachments {
     }
 
     private void send(String shard, Control c) {
-        redis.cmd().xadd(Keys.control(shard), XAddArgs.Builder.maxlen(CONTROL_MAXLEN).approximateTrimming(), c.map());
+        redis.cmd()
+                .xadd(
+                        Keys.control(shard),
+                        XAddArgs.Builder.maxlen(CONTROL_MAXLEN).approximateTrimming(),
+                        c.map());
     }
 
     /** Without {@code att} (mid re-attach) the shard closes whatever attachment it has for the sid. */
@@ -226,8 +234,9 @@ final class Attachments {
      */
     void reanchor(RemoteSubscription s, Window w) throws LiveQueryException {
         if (w.limit() > options.maxWindow()) {
-            throw new LiveQueryException(LiveQueryException.Code.BAD_QUERY, "limit " + w.limit()
-                    + " is over the maximum window of " + options.maxWindow());
+            throw new LiveQueryException(
+                    LiveQueryException.Code.BAD_QUERY,
+                    "limit " + w.limit() + " is over the maximum window of " + options.maxWindow());
         }
         Window old = s.query().window();
         String req = "r" + ids.incrementAndGet();

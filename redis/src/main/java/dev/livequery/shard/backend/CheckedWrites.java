@@ -28,8 +28,7 @@ final class CheckedWrites {
         List<ObjectNode> decide(List<Row> current) throws LiveQueryException;
     }
 
-    private CheckedWrites() {
-    }
+    private CheckedWrites() {}
 
     /**
      * @param userIfMatch whether the client sent If-Match: a concurrent change is then its
@@ -38,8 +37,14 @@ final class CheckedWrites {
      *                    plan runs: the plan would judge rows the first attempt already changed
      *                    (a deleted row is absent now, a version moved on past If-Match)
      */
-    static List<Long> run(RowStore store, String table, List<String> ids, boolean userIfMatch,
-            RowStore.IdempotencyKey idem, Plan plan) throws LiveQueryException {
+    static List<Long> run(
+            RowStore store,
+            String table,
+            List<String> ids,
+            boolean userIfMatch,
+            RowStore.IdempotencyKey idem,
+            Plan plan)
+            throws LiveQueryException {
         if (idem != null) {
             List<Long> done = store.remembered(table, idem);
             if (done != null) {
@@ -52,8 +57,10 @@ final class CheckedWrites {
             List<RowStore.Op> ops = new ArrayList<>(ids.size());
             for (int i = 0; i < ids.size(); i++) {
                 Row cur = current.get(i);
-                ops.add(cur == null ? new RowStore.Op(ids.get(i), after.get(i), null, true)
-                        : new RowStore.Op(ids.get(i), after.get(i), cur.version(), false));
+                ops.add(
+                        cur == null
+                                ? new RowStore.Op(ids.get(i), after.get(i), null, true)
+                                : new RowStore.Op(ids.get(i), after.get(i), cur.version(), false));
             }
             try {
                 return store.write(table, ops, idem);
@@ -62,13 +69,13 @@ final class CheckedWrites {
                     throw e;
                 }
                 if (userIfMatch) {
-                    throw new LiveQueryException(VERSION_MISMATCH, "row changed while it was written; "
-                            + "not at the version in If-Match");
+                    throw new LiveQueryException(
+                            VERSION_MISMATCH, "row changed while it was written; " + "not at the version in If-Match");
                 }
                 // another writer came between our read and write: decide again on the new rows
             }
         }
-        throw new LiveQueryException(UNAVAILABLE, "rows of table '" + table + "' are changing too fast to write "
-                + "with a check; retry");
+        throw new LiveQueryException(
+                UNAVAILABLE, "rows of table '" + table + "' are changing too fast to write " + "with a check; retry");
     }
 }

@@ -54,12 +54,13 @@ final class DeliveryReader {
     private final Map<String, Sender> senders = new ConcurrentHashMap<>();
     /** Attachments we already asked a shard to drop (frames kept coming for them); bounded. */
     private final Set<String> strays = ConcurrentHashMap.newKeySet();
+
     private volatile long lastReadOk = System.nanoTime();
     private volatile boolean stale;
     private Thread thread;
 
-    DeliveryReader(Attachments subs, Redis redis, String gatewayId, AtomicBoolean running, Counter gaps,
-            Progress progress) {
+    DeliveryReader(
+            Attachments subs, Redis redis, String gatewayId, AtomicBoolean running, Counter gaps, Progress progress) {
         this.subs = subs;
         this.redis = redis;
         this.gatewayId = gatewayId;
@@ -70,8 +71,8 @@ final class DeliveryReader {
 
     /** Starts reading after the stream's newest entry: what came before was for an earlier process. */
     void start() {
-        List<StreamMessage<String, String>> last = redis.cmd().xrevrange(Keys.delivery(gatewayId),
-                Range.create("-", "+"), Limit.from(1));
+        List<StreamMessage<String, String>> last =
+                redis.cmd().xrevrange(Keys.delivery(gatewayId), Range.create("-", "+"), Limit.from(1));
         String from = last.isEmpty() ? "0-0" : last.get(0).getId();
         thread = new Thread(() -> read(from), "redis-backend-" + gatewayId + "-reader");
         thread.setDaemon(true);
@@ -101,36 +102,40 @@ final class DeliveryReader {
 
     private void read(String from) {
         // BLOCK stays well under the 2 s command timeout.
-        StreamReader reader = new StreamReader(redis, Keys.delivery(gatewayId), from, Duration.ofMillis(500), 1000,
-                Duration.ofMillis(100));
+        StreamReader reader = new StreamReader(
+                redis, Keys.delivery(gatewayId), from, Duration.ofMillis(500), 1000, Duration.ofMillis(100));
         long[] lastTrim = {System.nanoTime()};
-        reader.run(running::get, m -> {
-            try {
-                deliver(DeliveryEntry.parse(m.getBody()));
-            } catch (IllegalArgumentException bad) {
-                LOG.warning(() -> "gateway " + gatewayId + ": bad delivery entry " + m.getId() + " skipped: "
-                        + bad.getMessage());
-            }
-        }, n -> {
-            lastReadOk = System.nanoTime();
-            if (stale) {
-                stale = false;
-                LOG.info(() -> "gateway " + gatewayId + ": Redis reachable again");
-            }
-            if (System.nanoTime() - lastTrim[0] > 1_000_000_000L) {
-                lastTrim[0] = System.nanoTime();
-                trim(reader);
-            }
-        }, e -> {
-            if (!stale && System.nanoTime() - lastReadOk > STALE_NANOS) {
-                stale = true;
-                LOG.warning(() -> "gateway " + gatewayId + ": Redis unreachable for 3 s (" + e.getMessage()
-                        + "); marking " + subs.size() + " subscriptions stale");
-                for (RemoteSubscription s : subs.all()) {
-                    s.stale();
-                }
-            }
-        });
+        reader.run(
+                running::get,
+                m -> {
+                    try {
+                        deliver(DeliveryEntry.parse(m.getBody()));
+                    } catch (IllegalArgumentException bad) {
+                        LOG.warning(() -> "gateway " + gatewayId + ": bad delivery entry " + m.getId() + " skipped: "
+                                + bad.getMessage());
+                    }
+                },
+                n -> {
+                    lastReadOk = System.nanoTime();
+                    if (stale) {
+                        stale = false;
+                        LOG.info(() -> "gateway " + gatewayId + ": Redis reachable again");
+                    }
+                    if (System.nanoTime() - lastTrim[0] > 1_000_000_000L) {
+                        lastTrim[0] = System.nanoTime();
+                        trim(reader);
+                    }
+                },
+                e -> {
+                    if (!stale && System.nanoTime() - lastReadOk > STALE_NANOS) {
+                        stale = true;
+                        LOG.warning(() -> "gateway " + gatewayId + ": Redis unreachable for 3 s (" + e.getMessage()
+                                + "); marking " + subs.size() + " subscriptions stale");
+                        for (RemoteSubscription s : subs.all()) {
+                            s.stale();
+                        }
+                    }
+                });
     }
 
     /**
@@ -197,10 +202,11 @@ final class DeliveryReader {
                     stray(shard, f.sid(), f.att());
                 }
             }
-            case REPAIR -> LOG.info(() -> "subscription " + s.sid + ": batch " + f.n() + " from " + sender
-                    + " could not be applied (a batch missing, undecodable, or the queue overflowed); re-attaching");
-            default -> {
-            }
+            case REPAIR ->
+                LOG.info(
+                        () -> "subscription " + s.sid + ": batch " + f.n() + " from " + sender
+                                + " could not be applied (a batch missing, undecodable, or the queue overflowed); re-attaching");
+            default -> {}
         }
     }
 
@@ -240,8 +246,9 @@ final class DeliveryReader {
             if (++from.shortTicks >= 2) {
                 from.shortTicks = 0;
                 int n = ours;
-                LOG.warning(() -> "gateway " + gatewayId + ": " + sender + " hosts " + t.hosted() + " of our attachments"
-                        + " but we hold " + n + " attached to it; re-attaching them with resume");
+                LOG.warning(
+                        () -> "gateway " + gatewayId + ": " + sender + " hosts " + t.hosted() + " of our attachments"
+                                + " but we hold " + n + " attached to it; re-attaching them with resume");
                 repairSender(sender, from.shard);
             }
         } else {

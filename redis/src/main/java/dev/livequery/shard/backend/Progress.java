@@ -31,12 +31,10 @@ final class Progress {
     static final long OVERDUE_NANOS = 2_000_000_000L;
 
     /** "At local time {@code seenNanos} the stream ended at {@code head}", waiting for {@code owner}. */
-    private record Observation(String owner, long seenNanos, String head) {
-    }
+    private record Observation(String owner, long seenNanos, String head) {}
 
     /** The last position a shard reported for a partition. */
-    private record Position(String shard, String id) {
-    }
+    private record Position(String shard, String id) {}
 
     private final Map<Integer, Observation> pending = new HashMap<>();
     private final Map<Integer, Position> reported = new HashMap<>();
@@ -94,8 +92,10 @@ final class Progress {
         pending.forEach((p, o) -> {
             if (now - o.seenNanos() > OVERDUE_NANOS) {
                 Position r = reported.get(p);
-                out.put(p, o.owner() + " (not past " + o.head() + " for " + (now - o.seenNanos()) / 1_000_000
-                        + " ms; last reported " + (r == null ? "nothing" : r.id() + " by " + r.shard()) + ")");
+                out.put(
+                        p,
+                        o.owner() + " (not past " + o.head() + " for " + (now - o.seenNanos()) / 1_000_000
+                                + " ms; last reported " + (r == null ? "nothing" : r.id() + " by " + r.shard()) + ")");
             }
         });
         return out;

@@ -63,23 +63,31 @@ public final class RedisBackend implements Backend {
         this.redis = Redis.connect(uri, Duration.ofSeconds(2));
         RowStore store = new RowStore(redis, options);
         // Distinguishes this process from an earlier one with the same (configured) gateway id.
-        String incarnation = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        String incarnation =
+                HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         Timer controlRtt = Timer.builder("livequery_gateway_control_rtt")
-                .description("subscribe/reanchor round trip to a shard").tag("gateway", gatewayId).register(metrics);
+                .description("subscribe/reanchor round trip to a shard")
+                .tag("gateway", gatewayId)
+                .register(metrics);
         Counter reattaches = Counter.builder("livequery_gateway_reattaches")
-                .description("subscriptions moved or repaired").tag("gateway", gatewayId).register(metrics);
+                .description("subscriptions moved or repaired")
+                .tag("gateway", gatewayId)
+                .register(metrics);
         Counter gaps = Counter.builder("livequery_gateway_delivery_gaps")
                 .description("delivery entries found missing (trimmed, deleted, or a failed publish); repaired")
-                .tag("gateway", gatewayId).register(metrics);
+                .tag("gateway", gatewayId)
+                .register(metrics);
         this.writes = new RedisWrites(options, store);
         this.queries = new OneShotQueries(options, store);
         Progress progress = new Progress();
         this.subs = new Attachments(options, gatewayId, incarnation, redis, controlRtt, progress);
         this.reader = new DeliveryReader(subs, redis, gatewayId, running, gaps, progress);
         this.watcher = new Watcher(subs, reader, redis, gatewayId, incarnation, reattaches, progress);
-        Gauge.builder("livequery_redis_subscriptions", subs, Attachments::size).tag("gateway", gatewayId)
+        Gauge.builder("livequery_redis_subscriptions", subs, Attachments::size)
+                .tag("gateway", gatewayId)
                 .register(metrics);
-        Gauge.builder("livequery_gateway_live_shards", subs, a -> a.live().size()).tag("gateway", gatewayId)
+        Gauge.builder("livequery_gateway_live_shards", subs, a -> a.live().size())
+                .tag("gateway", gatewayId)
                 .register(metrics);
         watcher.heartbeat();
         List<String> live = subs.refreshLive();
@@ -145,8 +153,13 @@ public final class RedisBackend implements Backend {
 
     @Override
     public Map<String, Long> gauges() {
-        return Map.of("subscriptions", (long) subs.size(), "live_shards", (long) subs.live().size(),
-                "stale", reader.stale() ? 1L : 0L);
+        return Map.of(
+                "subscriptions",
+                (long) subs.size(),
+                "live_shards",
+                (long) subs.live().size(),
+                "stale",
+                reader.stale() ? 1L : 0L);
     }
 
     @Override

@@ -37,54 +37,57 @@ final class RedisWrites {
     // they go through CheckedWrites, so the check and the write are one atomic step. {@code key}
     // is the Idempotency-Key ({@link #idempotent}), or null.
 
-    WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write)
-            throws LiveQueryException {
+    WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write) throws LiveQueryException {
         return put(table, id, row, ifMatch, write, null);
     }
 
-    private WriteResult put(String table, String id, ObjectNode row, Long ifMatch, Where write,
-            RowStore.IdempotencyKey key)
+    private WriteResult put(
+            String table, String id, ObjectNode row, Long ifMatch, Where write, RowStore.IdempotencyKey key)
             throws LiveQueryException {
         Tables.check(options, table);
         ObjectNode data = Rows.copy(id, row);
         Rows.checkSize(id, data, options.maxRowBytes());
         if (write == null) {
-            return new WriteResult(id, store.write(table, List.of(new RowStore.Op(id, data, ifMatch)), key).get(0),
+            return new WriteResult(
+                    id,
+                    store.write(table, List.of(new RowStore.Op(id, data, ifMatch)), key)
+                            .get(0),
                     false);
         }
         Access.checkAfter(write, id, data);
         long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
-            Row c = cur.get(0);
-            Access.checkBefore(write, table, id, c == null ? null : c.data());
-            checkIfMatch(id, c, ifMatch);
-            return List.of(data);
-        }).get(0);
+                    Row c = cur.get(0);
+                    Access.checkBefore(write, table, id, c == null ? null : c.data());
+                    checkIfMatch(id, c, ifMatch);
+                    return List.of(data);
+                })
+                .get(0);
         return new WriteResult(id, v, false);
     }
 
-    WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write)
-            throws LiveQueryException {
+    WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write) throws LiveQueryException {
         return patch(table, id, fields, ifMatch, write, null);
     }
 
-    private WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write,
-            RowStore.IdempotencyKey key)
+    private WriteResult patch(
+            String table, String id, ObjectNode fields, Long ifMatch, Where write, RowStore.IdempotencyKey key)
             throws LiveQueryException {
         Tables.check(options, table);
         Rows.checkPatch(id, fields);
         // A patch always reads first (it merges in Java), so it is always a checked write.
         long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
-            Row c = cur.get(0);
-            if (c == null) {
-                throw Access.notFound(table, id);
-            }
-            Access.checkBefore(write, table, id, c.data());
-            checkIfMatch(id, c, ifMatch);
-            ObjectNode after = Rows.copy(id, Rows.merge(id, c.data(), fields));
-            Rows.checkSize(id, after, options.maxRowBytes());
-            Access.checkAfter(write, id, after);
-            return List.of(after);
-        }).get(0);
+                    Row c = cur.get(0);
+                    if (c == null) {
+                        throw Access.notFound(table, id);
+                    }
+                    Access.checkBefore(write, table, id, c.data());
+                    checkIfMatch(id, c, ifMatch);
+                    ObjectNode after = Rows.copy(id, Rows.merge(id, c.data(), fields));
+                    Rows.checkSize(id, after, options.maxRowBytes());
+                    Access.checkAfter(write, id, after);
+                    return List.of(after);
+                })
+                .get(0);
         return new WriteResult(id, v, false);
     }
 
@@ -97,25 +100,31 @@ final class RedisWrites {
         Tables.check(options, table);
         Rows.checkId(id);
         if (write == null) {
-            return new WriteResult(id, store.write(table, List.of(new RowStore.Op(id, null, ifMatch)), key).get(0),
+            return new WriteResult(
+                    id,
+                    store.write(table, List.of(new RowStore.Op(id, null, ifMatch)), key)
+                            .get(0),
                     true);
         }
         long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
-            Row c = cur.get(0);
-            if (c == null) {
-                throw Access.notFound(table, id);
-            }
-            Access.checkBefore(write, table, id, c.data());
-            checkIfMatch(id, c, ifMatch);
-            return Collections.singletonList(null);
-        }).get(0);
+                    Row c = cur.get(0);
+                    if (c == null) {
+                        throw Access.notFound(table, id);
+                    }
+                    Access.checkBefore(write, table, id, c.data());
+                    checkIfMatch(id, c, ifMatch);
+                    return Collections.singletonList(null);
+                })
+                .get(0);
         return new WriteResult(id, v, true);
     }
 
     private static void checkIfMatch(String id, Row cur, Long ifMatch) throws LiveQueryException {
         if (ifMatch != null && (cur == null || cur.version() != ifMatch)) {
-            throw new LiveQueryException(VERSION_MISMATCH, "row '" + id + "' is "
-                    + (cur == null ? "absent" : "at version " + cur.version()) + ", not at version " + ifMatch);
+            throw new LiveQueryException(
+                    VERSION_MISMATCH,
+                    "row '" + id + "' is " + (cur == null ? "absent" : "at version " + cur.version())
+                            + ", not at version " + ifMatch);
         }
     }
 
@@ -134,11 +143,13 @@ final class RedisWrites {
         return batch(table, upserts, deletes, write, null);
     }
 
-    private List<WriteResult> batch(String table, List<ObjectNode> upserts, List<String> deletes, Where write,
-            RowStore.IdempotencyKey key) throws LiveQueryException {
+    private List<WriteResult> batch(
+            String table, List<ObjectNode> upserts, List<String> deletes, Where write, RowStore.IdempotencyKey key)
+            throws LiveQueryException {
         Tables.check(options, table);
         List<RowStore.Op> ops = new ArrayList<>();
-        for (ObjectNode data : Rows.checkBatch(upserts, deletes, options.maxRowBytes()).rows()) {
+        for (ObjectNode data :
+                Rows.checkBatch(upserts, deletes, options.maxRowBytes()).rows()) {
             ops.add(new RowStore.Op(data.get("id").textValue(), data, null));
         }
         for (String id : deletes) {

@@ -52,10 +52,12 @@ final class RemoteSubscription implements Subscription {
     private String shard;
     /** The sender (shard incarnation) that acknowledged the attachment; null until then. */
     private String sender;
+
     private long nextBatch = 1;
     private String lastEid;
     /** Cause to put on the next reset instead of {@code rewriteFrom} (null: none). */
     private String rewriteFrom;
+
     private String rewriteTo;
     private boolean needsAttach;
     private boolean overflowed;
@@ -78,8 +80,7 @@ final class RemoteSubscription implements Subscription {
     final Object attachLock = new Object();
 
     /** What {@link #begin} decided: the request to send, and the attachment it replaces. */
-    record Attach(Control.Subscribe request, String oldShard, String oldAtt) {
-    }
+    record Attach(Control.Subscribe request, String oldShard, String oldAtt) {}
 
     RemoteSubscription(Attachments backend, String sid, Query query, String resume, Runnable wakeup, int maxQueued) {
         this.backend = backend;
@@ -118,8 +119,8 @@ final class RemoteSubscription implements Subscription {
         acked = false;
         attachSentNanos = System.nanoTime();
         lastRepairNanos = attachSentNanos;
-        return new Attach(new Control.Subscribe(gw, sid, newAtt, req, query, lastEid == null ? "" : lastEid),
-                oldShard, oldAtt);
+        return new Attach(
+                new Control.Subscribe(gw, sid, newAtt, req, query, lastEid == null ? "" : lastEid), oldShard, oldAtt);
     }
 
     /** The shard answered the attach {@code a}; {@code ok} or not, it is alive. */
@@ -238,7 +239,13 @@ final class RemoteSubscription implements Subscription {
     // ---- frames ----------------------------------------------------------------------------------
 
     /** What {@link #frames} made of a batch. */
-    enum Batch { APPLIED, DUPLICATE, OTHER_ATTACHMENT, OTHER_SENDER, REPAIR }
+    enum Batch {
+        APPLIED,
+        DUPLICATE,
+        OTHER_ATTACHMENT,
+        OTHER_SENDER,
+        REPAIR
+    }
 
     /**
      * A batch from the delivery stream. Applies it if it is the next batch of the current

@@ -8,8 +8,7 @@ import dev.livequery.core.Query;
 
 /** The table-name check every request starts with, by the same rules as the embedded backend. */
 final class Tables {
-    private Tables() {
-    }
+    private Tables() {}
 
     /** {@code name} if it is a valid table name in {@code livequery.tables.allow} (when set). */
     static String check(EngineOptions options, String name) throws LiveQueryException {

@@ -32,6 +32,7 @@ final class Watcher {
     private static final long REPAIR_EVERY_NANOS = 10_000_000_000L;
     /** Re-attaches per watcher tick (250 ms) at most: a repair wave is spread, not a herd. */
     private static final int REPAIR_BUDGET = 200;
+
     static final long HEARTBEAT_TTL_MS = 15_000;
 
     private final Attachments subs;
@@ -44,6 +45,7 @@ final class Watcher {
     private final StreamHeads heads;
     /** Subscriptions the stale check found due for a re-attach; the watcher does it. */
     private final Set<RemoteSubscription> due = ConcurrentHashMap.newKeySet();
+
     private final ScheduledExecutorService watcher;
     private final ScheduledExecutorService staleCheck;
     private boolean heartbeated;
@@ -51,10 +53,17 @@ final class Watcher {
     private long lastCheckNanos;
     /** Partitions last found overdue by the progress check, for the log (stale-check thread only). */
     private Set<Integer> overdue = Set.of();
+
     private long checks;
 
-    Watcher(Attachments subs, DeliveryReader reader, Redis redis, String gatewayId, String incarnation,
-            Counter reattaches, Progress progress) {
+    Watcher(
+            Attachments subs,
+            DeliveryReader reader,
+            Redis redis,
+            String gatewayId,
+            String incarnation,
+            Counter reattaches,
+            Progress progress) {
         this.subs = subs;
         this.reader = reader;
         this.redis = redis;
@@ -91,8 +100,8 @@ final class Watcher {
      * close its subscriptions and delete its stream, so every subscription is re-attached.
      */
     void heartbeat() {
-        String before = redis.cmd().setGet(Keys.gatewayAlive(gatewayId), incarnation,
-                SetArgs.Builder.px(HEARTBEAT_TTL_MS));
+        String before =
+                redis.cmd().setGet(Keys.gatewayAlive(gatewayId), incarnation, SetArgs.Builder.px(HEARTBEAT_TTL_MS));
         redis.cmd().sadd(Keys.GATEWAYS, gatewayId);
         if (before == null && heartbeated) {
             LOG.warning(() -> "gateway " + gatewayId + ": its heartbeat had expired (this process was paused or cut off"
@@ -125,8 +134,12 @@ final class Watcher {
                 // Not placed: subscribe() put it in subs and is about to attach it.
                 continue;
             }
-            if (s.check(woke, reader.lastHeard(s.sender()), DeliveryReader.STALE_NANOS,
-                    Attachments.ACK_TIMEOUT_NANOS, REPAIR_EVERY_NANOS)) {
+            if (s.check(
+                    woke,
+                    reader.lastHeard(s.sender()),
+                    DeliveryReader.STALE_NANOS,
+                    Attachments.ACK_TIMEOUT_NANOS,
+                    REPAIR_EVERY_NANOS)) {
                 due.add(s);
             }
         }
@@ -137,13 +150,15 @@ final class Watcher {
         Map<Integer, String> found = progress.overdue(now);
         for (var e : found.entrySet()) {
             if (!overdue.contains(e.getKey()) || checks % 40 == 0) {
-                LOG.warning(() -> "gateway " + gatewayId + ": partition " + e.getKey() + " lags behind its change stream"
-                        + " on its owner " + e.getValue() + "; its subscriptions are stale until it catches up");
+                LOG.warning(() -> "gateway " + gatewayId + ": partition " + e.getKey()
+                        + " lags behind its change stream" + " on its owner " + e.getValue()
+                        + "; its subscriptions are stale until it catches up");
             }
         }
         for (int p : overdue) {
             if (!found.containsKey(p)) {
-                LOG.info(() -> "gateway " + gatewayId + ": partition " + p + " no longer lags behind its change stream");
+                LOG.info(
+                        () -> "gateway " + gatewayId + ": partition " + p + " no longer lags behind its change stream");
             }
         }
         overdue = Set.copyOf(found.keySet());

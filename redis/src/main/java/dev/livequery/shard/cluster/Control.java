@@ -39,8 +39,8 @@ public sealed interface Control {
     record Reanchor(String gw, String sid, String att, String req, Window window) implements Control {
         @Override
         public Map<String, String> map() {
-            return new LinkedHashMap<>(Map.of("op", "re", "gw", gw, "sid", sid, "att", att, "req", req,
-                    "w", Wire.window(window)));
+            return new LinkedHashMap<>(
+                    Map.of("op", "re", "gw", gw, "sid", sid, "att", att, "req", req, "w", Wire.window(window)));
         }
     }
 
@@ -62,14 +62,22 @@ public sealed interface Control {
         String gw = m.get("gw");
         String sid = m.get("sid");
         if (gw == null || sid == null) {
-            throw new LiveQueryException(LiveQueryException.Code.BAD_REQUEST, "control entry without gw/sid: " + m.keySet());
+            throw new LiveQueryException(
+                    LiveQueryException.Code.BAD_REQUEST, "control entry without gw/sid: " + m.keySet());
         }
         return switch (op) {
-            case "sub" -> new Subscribe(gw, sid, need(m, "att"), m.get("req"), Wire.parseQuery(need(m, "q")),
-                    m.getOrDefault("resume", ""));
+            case "sub" ->
+                new Subscribe(
+                        gw,
+                        sid,
+                        need(m, "att"),
+                        m.get("req"),
+                        Wire.parseQuery(need(m, "q")),
+                        m.getOrDefault("resume", ""));
             case "re" -> new Reanchor(gw, sid, need(m, "att"), m.get("req"), Wire.parseWindow(need(m, "w")));
             case "un" -> new Unsubscribe(gw, sid, m.get("att"));
-            default -> throw new LiveQueryException(LiveQueryException.Code.BAD_REQUEST, "unknown control op '" + op + "'");
+            default ->
+                throw new LiveQueryException(LiveQueryException.Code.BAD_REQUEST, "unknown control op '" + op + "'");
         };
     }
 

@@ -18,8 +18,22 @@ public sealed interface Delivery {
     record Frames(String sid, String att, long n, int partition, String lease, String frames) implements Delivery {
         @Override
         public String[] fields() {
-            return new String[] {"k", "f", "sid", sid, "att", att, "n", Long.toString(n), "p",
-                    Integer.toString(partition), "lease", lease, "fr", frames};
+            return new String[] {
+                "k",
+                "f",
+                "sid",
+                sid,
+                "att",
+                att,
+                "n",
+                Long.toString(n),
+                "p",
+                Integer.toString(partition),
+                "lease",
+                lease,
+                "fr",
+                frames
+            };
         }
 
         /** The same batch under another lease value (a re-send after the lease was renewed). */
@@ -45,8 +59,9 @@ public sealed interface Delivery {
             if (applied == null) {
                 return new String[] {"k", "a", "req", req, "code", code, "msg", msg};
             }
-            return new String[] {"k", "a", "req", req, "code", code, "msg", msg, "p", Integer.toString(partition),
-                    Tick.APPLIED, applied};
+            return new String[] {
+                "k", "a", "req", req, "code", code, "msg", msg, "p", Integer.toString(partition), Tick.APPLIED, applied
+            };
         }
 
         public boolean ok() {
@@ -113,15 +128,28 @@ public sealed interface Delivery {
     static Delivery parse(Map<String, String> m) {
         String k = m.getOrDefault("k", "");
         return switch (k) {
-            case "f" -> new Frames(need(m, "sid"), need(m, "att"), Long.parseLong(need(m, "n")),
-                    Integer.parseInt(need(m, "p")), need(m, "lease"), need(m, "fr"));
-            case "a" -> m.containsKey(Tick.APPLIED)
-                    ? new Ack(need(m, "req"), m.getOrDefault("code", ""), m.getOrDefault("msg", ""),
-                            Integer.parseInt(need(m, "p")), streamId(m.get(Tick.APPLIED)))
-                    : new Ack(need(m, "req"), m.getOrDefault("code", ""), m.getOrDefault("msg", ""));
+            case "f" ->
+                new Frames(
+                        need(m, "sid"),
+                        need(m, "att"),
+                        Long.parseLong(need(m, "n")),
+                        Integer.parseInt(need(m, "p")),
+                        need(m, "lease"),
+                        need(m, "fr"));
+            case "a" ->
+                m.containsKey(Tick.APPLIED)
+                        ? new Ack(
+                                need(m, "req"),
+                                m.getOrDefault("code", ""),
+                                m.getOrDefault("msg", ""),
+                                Integer.parseInt(need(m, "p")),
+                                streamId(m.get(Tick.APPLIED)))
+                        : new Ack(need(m, "req"), m.getOrDefault("code", ""), m.getOrDefault("msg", ""));
             case "g" -> new Gone(need(m, "sid"), need(m, "att"), m.getOrDefault("why", ""));
-            case "t" -> new Tick(Integer.parseInt(need(m, "c")),
-                    m.containsKey(Tick.APPLIED) ? Tick.parseApplied(m.get(Tick.APPLIED)) : null);
+            case "t" ->
+                new Tick(
+                        Integer.parseInt(need(m, "c")),
+                        m.containsKey(Tick.APPLIED) ? Tick.parseApplied(m.get(Tick.APPLIED)) : null);
             default -> throw new IllegalArgumentException("unknown delivery kind '" + k + "'");
         };
     }

@@ -151,9 +151,13 @@ public final class Membership {
         if (redis.cluster()) {
             List<CompletableFuture<String>> calls = new ArrayList<>(ps.size());
             for (int i = 0; i < ps.size(); i++) {
-                calls.add(redis.evalAsync(LEASE, ScriptOutputType.VALUE,
+                calls.add(redis.evalAsync(
+                        LEASE,
+                        ScriptOutputType.VALUE,
                         new String[] {Keys.owner(ps.get(i)), Keys.fence(ps.get(i))},
-                        shardId, Long.toString(ttlMs), held.get(i) == null ? "" : held.get(i)));
+                        shardId,
+                        Long.toString(ttlMs),
+                        held.get(i) == null ? "" : held.get(i)));
             }
             for (CompletableFuture<String> c : calls) {
                 try {

@@ -25,9 +25,13 @@ public final class SourceLease {
      * afterwards, or null: someone else holds it, or ours expired or was taken.
      */
     public String renew(String holder, long ttlMs, String held) {
-        return redis.eval(Membership.LEASE, ScriptOutputType.VALUE,
+        return redis.eval(
+                Membership.LEASE,
+                ScriptOutputType.VALUE,
                 new String[] {Keys.sourceOwner(slot), Keys.sourceFence(slot)},
-                holder, Long.toString(ttlMs), held == null ? "" : held);
+                holder,
+                Long.toString(ttlMs),
+                held == null ? "" : held);
     }
 
     /** Gives the lease up (if still {@code held}) so another process takes over without waiting the TTL out. */

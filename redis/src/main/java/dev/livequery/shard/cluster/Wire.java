@@ -31,8 +31,7 @@ import java.util.List;
 public final class Wire {
     public static final String NOT_OWNER = "not_owner";
 
-    private Wire() {
-    }
+    private Wire() {}
 
     /** A query as JSON the shard can {@link Query#fromWire} back, access filter included. */
     public static String query(Query q) {
@@ -53,7 +52,8 @@ public final class Wire {
         try {
             return Query.fromWire(Json.MAPPER.readTree(json));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new LiveQueryException(LiveQueryException.Code.BAD_QUERY, "bad query json: " + e.getOriginalMessage());
+            throw new LiveQueryException(
+                    LiveQueryException.Code.BAD_QUERY, "bad query json: " + e.getOriginalMessage());
         }
     }
 
@@ -66,7 +66,10 @@ public final class Wire {
     public static Window parseWindow(String json) throws LiveQueryException {
         try {
             JsonNode n = Json.MAPPER.readTree(json);
-            return Window.of(n.path("after").asText(null), n.path("before").asText(null), n.path("limit").asInt());
+            return Window.of(
+                    n.path("after").asText(null),
+                    n.path("before").asText(null),
+                    n.path("limit").asInt());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new LiveQueryException(LiveQueryException.Code.BAD_REQUEST, "bad window json");
         }

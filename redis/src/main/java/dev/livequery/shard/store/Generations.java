@@ -46,7 +46,8 @@ final class Generations {
      */
     int newEpoch(int old) {
         String next = Integer.toString(new SecureRandom().nextInt() & Integer.MAX_VALUE);
-        String now = redis.eval(NEW_EPOCH, ScriptOutputType.VALUE, new String[] {Keys.EPOCH}, Integer.toString(old), next);
+        String now =
+                redis.eval(NEW_EPOCH, ScriptOutputType.VALUE, new String[] {Keys.EPOCH}, Integer.toString(old), next);
         return Integer.parseInt(now);
     }
 
@@ -103,7 +104,8 @@ final class Generations {
         List<Long> out = new ArrayList<>(ps.size());
         for (var c : calls) {
             try {
-                out.add(c.get(redis.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).get(0));
+                out.add(c.get(redis.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .get(0));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new RedisException("interrupted while reading generations");

@@ -43,8 +43,12 @@ final class IdempotencyKeys {
     void claim(RowStore.IdempotencyKey idem) throws LiveQueryException {
         String held;
         try {
-            held = redis.eval(CLAIM, ScriptOutputType.VALUE, new String[] {Keys.idempotencyClaim(idem.key())},
-                    idem.digest(), Long.toString(rememberMs));
+            held = redis.eval(
+                    CLAIM,
+                    ScriptOutputType.VALUE,
+                    new String[] {Keys.idempotencyClaim(idem.key())},
+                    idem.digest(),
+                    Long.toString(rememberMs));
         } catch (RedisException e) {
             throw RowStore.unavailable(e);
         }
@@ -56,8 +60,8 @@ final class IdempotencyKeys {
     /** Frees a claim whose write was refused (it changed nothing), so another request may use the key. */
     void release(RowStore.IdempotencyKey idem) {
         try {
-            redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {Keys.idempotencyClaim(idem.key())},
-                    idem.digest());
+            redis.eval(
+                    RELEASE, ScriptOutputType.INTEGER, new String[] {Keys.idempotencyClaim(idem.key())}, idem.digest());
         } catch (RedisException e) {
             // it expires with the remember time anyway
         }

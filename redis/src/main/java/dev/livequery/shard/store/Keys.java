@@ -17,8 +17,7 @@ public final class Keys {
     /** Gateway ids that have registered; a shard deletes the delivery stream of one whose heartbeat expired. */
     public static final String GATEWAYS = "lq:gateways";
 
-    private Keys() {
-    }
+    private Keys() {}
 
     /** All rows of a table live in one partition: tables are the engine's unit of ordering. */
     public static int partition(String table) {

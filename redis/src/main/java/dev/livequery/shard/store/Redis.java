@@ -111,14 +111,16 @@ public final class Redis implements AutoCloseable {
 
     /** Connects; fails fast (RedisConnectionException) when nothing answers. */
     public static Redis connect(String uri, Duration timeout) {
-        SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
+        SocketOptions socket =
+                SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
         TimeoutOptions to = TimeoutOptions.enabled(timeout);
         if (uri.startsWith(CLUSTER)) {
             List<RedisURI> seeds = clusterSeeds(uri);
             seeds.forEach(u -> u.setTimeout(timeout));
             RedisClusterClient cc = RedisClusterClient.create(seeds);
             cc.setOptions(ClusterClientOptions.builder()
-                    .socketOptions(socket).timeoutOptions(to)
+                    .socketOptions(socket)
+                    .timeoutOptions(to)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     // After a failover the slots' new master must be learnt within seconds: Lettuce
                     // rate-limits adaptive refreshes to one per 30 s by default, and if one ran while
@@ -126,16 +128,21 @@ public final class Redis implements AutoCloseable {
                     // its partitions stayed routed to the dead node for up to 30 s. The periodic
                     // refresh catches a topology change no trigger reported.
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                            .enableAllAdaptiveRefreshTriggers().adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
-                            .enablePeriodicRefresh(Duration.ofSeconds(10)).build())
+                            .enableAllAdaptiveRefreshTriggers()
+                            .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
+                            .enablePeriodicRefresh(Duration.ofSeconds(10))
+                            .build())
                     .build());
             return new Redis(null, cc, timeout);
         }
         RedisURI u = RedisURI.create(uri);
         u.setTimeout(timeout);
         RedisClient c = RedisClient.create(u);
-        c.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(to)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+        c.setOptions(ClientOptions.builder()
+                .socketOptions(socket)
+                .timeoutOptions(to)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .build());
         return new Redis(c, null, timeout);
     }
 

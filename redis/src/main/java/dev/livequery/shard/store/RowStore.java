@@ -47,17 +47,21 @@ public final class RowStore {
      * One change as the stream holds it. {@code rest}: how many changes of the same write follow it
      * in the stream (a write's changes are consecutive); a reader applies them as one step.
      */
-    public record Change(String streamId, String table, String id, long version, long beforeVersion,
-            ObjectNode before, ObjectNode after, int rest) {
-    }
+    public record Change(
+            String streamId,
+            String table,
+            String id,
+            long version,
+            long beforeVersion,
+            ObjectNode before,
+            ObjectNode after,
+            int rest) {}
 
     /** A table's rows and counter as of one stream position. */
-    public record TableState(String table, long seq, List<Row> rows) {
-    }
+    public record TableState(String table, long seq, List<Row> rows) {}
 
     /** A partition as of {@code lastId} (everything up to and including it is in the rows). */
-    public record Snapshot(String lastId, List<TableState> tables) {
-    }
+    public record Snapshot(String lastId, List<TableState> tables) {}
 
     // KEYS: tables, changes (of one partition; the per-table keys share its hash tag).
     // Returns {lastStreamId, table1, seq1, {id, val, ...}, table2, ...} read atomically.
@@ -95,8 +99,8 @@ public final class RowStore {
     public RowStore(Redis redis, int keepChanges, java.time.Duration keepTime, int hardCap, long maxBytes) {
         this.redis = redis;
         long rememberMs = Idempotency.remember(keepTime).toMillis();
-        this.writes = new WriteScript(redis, keepChanges, keepTime.toMillis(), Math.max(hardCap, keepChanges), maxBytes,
-                rememberMs);
+        this.writes = new WriteScript(
+                redis, keepChanges, keepTime.toMillis(), Math.max(hardCap, keepChanges), maxBytes, rememberMs);
         this.idempotency = new IdempotencyKeys(redis, rememberMs);
         this.generations = new Generations(redis);
     }
@@ -162,8 +166,7 @@ public final class RowStore {
     }
 
     /** A write's Idempotency-Key and the digest of its request ({@code dev.livequery.core.Idempotency}). */
-    public record IdempotencyKey(String key, String digest) {
-    }
+    public record IdempotencyKey(String key, String digest) {}
 
     /** Applies the ops atomically (all or nothing) and returns their versions, in order. */
     public List<Long> write(String table, List<Op> ops) throws LiveQueryException {
@@ -236,8 +239,8 @@ public final class RowStore {
     public TableState table(String table) throws LiveQueryException {
         int p = Keys.partition(table);
         try {
-            List<Object> r = redis.eval(TABLE, ScriptOutputType.MULTI,
-                    new String[] {Keys.rows(p, table), Keys.seq(p, table)});
+            List<Object> r =
+                    redis.eval(TABLE, ScriptOutputType.MULTI, new String[] {Keys.rows(p, table), Keys.seq(p, table)});
             return new TableState(table, Long.parseLong((String) r.get(0)), rows(r.get(1)));
         } catch (RedisException e) {
             throw unavailable(e);
@@ -256,8 +259,8 @@ public final class RowStore {
 
     /** Retained changes of the partition with stream id in ({@code after}, {@code upTo}], oldest first. */
     public List<Change> range(int p, String after, String upTo, int count) {
-        List<StreamMessage<String, String>> ms = redis.cmd().xrange(Keys.changes(p),
-                Range.create("(" + after, upTo), Limit.from(count));
+        List<StreamMessage<String, String>> ms =
+                redis.cmd().xrange(Keys.changes(p), Range.create("(" + after, upTo), Limit.from(count));
         List<Change> out = new ArrayList<>(ms.size());
         for (var m : ms) {
             out.add(change(m));
@@ -280,8 +283,14 @@ public final class RowStore {
 
     private static Change read(StreamMessage<String, String> m, boolean before) {
         Map<String, String> b = m.getBody();
-        return new Change(m.getId(), b.get("t"), b.get("id"), Long.parseLong(b.get("v")),
-                Long.parseLong(b.getOrDefault("bv", "0")), before ? object(b.get("b")) : null, object(b.get("a")),
+        return new Change(
+                m.getId(),
+                b.get("t"),
+                b.get("id"),
+                Long.parseLong(b.get("v")),
+                Long.parseLong(b.getOrDefault("bv", "0")),
+                before ? object(b.get("b")) : null,
+                object(b.get("a")),
                 Integer.parseInt(b.getOrDefault("r", "0")));
     }
 

@@ -22,11 +22,13 @@ import java.util.List;
  */
 public final class SourceWrites {
     /** Where the source stands in a table; {@code offset} is opaque here (the source's resume point). */
-    public record Position(long lsn, String offset, long changes) {
-    }
+    public record Position(long lsn, String offset, long changes) {}
 
     /** What a write did. */
-    public enum Outcome { APPLIED, DUPLICATE }
+    public enum Outcome {
+        APPLIED,
+        DUPLICATE
+    }
 
     /** A holder with a newer fence has claimed the table: this process no longer streams the source. */
     public static final class Fenced extends Exception {
@@ -92,7 +94,9 @@ public final class SourceWrites {
         List<Object> r = eval(CLAIM, new String[] {Keys.sourcePosition(slot, table)}, Long.toString(fence));
         fenced(table, r);
         String lsn = (String) r.get(1);
-        return lsn.isEmpty() ? null : new Position(Long.parseLong(lsn), (String) r.get(2), Long.parseLong((String) r.get(3)));
+        return lsn.isEmpty()
+                ? null
+                : new Position(Long.parseLong(lsn), (String) r.get(2), Long.parseLong((String) r.get(3)));
     }
 
     /**
@@ -102,8 +106,18 @@ public final class SourceWrites {
      */
     public Outcome write(String table, List<RowStore.Op> ops, long fence, long lsn, String offset, long changes)
             throws Fenced, LiveQueryException {
-        List<Object> r = eval(WRITE, WriteScript.keys(table, Keys.sourcePosition(slot, table)),
-                rows.writes().args(table, ops, "", Long.toString(fence), Long.toString(lsn), offset, Long.toString(changes)));
+        List<Object> r = eval(
+                WRITE,
+                WriteScript.keys(table, Keys.sourcePosition(slot, table)),
+                rows.writes()
+                        .args(
+                                table,
+                                ops,
+                                "",
+                                Long.toString(fence),
+                                Long.toString(lsn),
+                                offset,
+                                Long.toString(changes)));
         fenced(table, r);
         if ("DUP".equals(r.get(0))) {
             return Outcome.DUPLICATE;
@@ -114,8 +128,14 @@ public final class SourceWrites {
 
     /** Moves the table's position to {@code lsn}/{@code offset} unless it is further already. */
     public void advance(String table, long fence, long lsn, String offset) throws Fenced, LiveQueryException {
-        fenced(table, eval(ADVANCE, new String[] {Keys.sourcePosition(slot, table)}, Long.toString(fence),
-                Long.toString(lsn), offset));
+        fenced(
+                table,
+                eval(
+                        ADVANCE,
+                        new String[] {Keys.sourcePosition(slot, table)},
+                        Long.toString(fence),
+                        Long.toString(lsn),
+                        offset));
     }
 
     /** The table's rows, for turning source changes into checked ops. */

@@ -57,12 +57,15 @@ public final class StreamReader {
      * (also 0, which says Redis answered). Every failure while running goes to {@code onFailure},
      * then the read is retried from the same position after the pause.
      */
-    public void run(BooleanSupplier running, Consumer<StreamMessage<String, String>> onEntry, IntConsumer afterRead,
+    public void run(
+            BooleanSupplier running,
+            Consumer<StreamMessage<String, String>> onEntry,
+            IntConsumer afterRead,
             Consumer<RuntimeException> onFailure) {
         while (running.getAsBoolean()) {
             try {
-                List<StreamMessage<String, String>> ms = conn.xread(args,
-                        Redis.offsets(List.of(XReadArgs.StreamOffset.from(key, position))));
+                List<StreamMessage<String, String>> ms =
+                        conn.xread(args, Redis.offsets(List.of(XReadArgs.StreamOffset.from(key, position))));
                 for (StreamMessage<String, String> m : ms) {
                     position = m.getId();
                     onEntry.accept(m);

@@ -159,7 +159,8 @@ final class WriteScript {
     }
 
     List<Long> write(String table, List<RowStore.Op> ops, RowStore.IdempotencyKey idem) throws LiveQueryException {
-        String[] keys = idem == null ? keys(table) : keys(table, Keys.idempotency(Keys.partition(table), table, idem.key()));
+        String[] keys =
+                idem == null ? keys(table) : keys(table, Keys.idempotency(Keys.partition(table), table, idem.key()));
         List<Object> r;
         try {
             r = redis.eval(WRITE, ScriptOutputType.MULTI, keys, args(table, ops, idem == null ? "" : idem.digest()));
@@ -192,7 +193,8 @@ final class WriteScript {
         for (RowStore.Op op : ops) {
             args[i++] = op.after() == null ? "D" : "P";
             args[i++] = op.id();
-            args[i++] = op.absent() ? "A" : op.ifMatch() == null ? "" : op.ifMatch().toString();
+            args[i++] =
+                    op.absent() ? "A" : op.ifMatch() == null ? "" : op.ifMatch().toString();
             args[i++] = op.after() == null ? "" : op.after().toString();
         }
         args[i++] = Long.toString(rememberMs);
@@ -214,12 +216,17 @@ final class WriteScript {
             }
             case "412" -> {
                 String cur = (String) r.get(2);
-                throw new LiveQueryException(VERSION_MISMATCH, "row '" + r.get(1) + "' is "
-                        + (cur.isEmpty() ? "absent" : "at version " + cur) + ", not at the version in If-Match");
+                throw new LiveQueryException(
+                        VERSION_MISMATCH,
+                        "row '" + r.get(1) + "' is " + (cur.isEmpty() ? "absent" : "at version " + cur)
+                                + ", not at the version in If-Match");
             }
             case "422" -> throw Idempotency.reused(idem.key());
-            case "404" -> throw new LiveQueryException(NOT_FOUND, "row '" + r.get(1) + "' does not exist in table '"
-                    + table + "'" + (ops.size() > 1 ? "; nothing in the batch was applied" : ""));
+            case "404" ->
+                throw new LiveQueryException(
+                        NOT_FOUND,
+                        "row '" + r.get(1) + "' does not exist in table '" + table + "'"
+                                + (ops.size() > 1 ? "; nothing in the batch was applied" : ""));
             default -> throw new IllegalStateException("write script answered " + r);
         }
     }

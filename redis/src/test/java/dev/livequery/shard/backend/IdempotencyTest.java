@@ -26,7 +26,8 @@ class IdempotencyTest {
     @Test
     void aRetriedWriteAppliesOnceAndAnswersTheFirstResult() throws Exception {
         try (RedisProcess redis = RedisProcess.start(false);
-                RedisBackend gw = new RedisBackend(EngineOptions.defaults(), redis.uri(), "gwI", new SimpleMeterRegistry())) {
+                RedisBackend gw =
+                        new RedisBackend(EngineOptions.defaults(), redis.uri(), "gwI", new SimpleMeterRegistry())) {
             WriteResult first = gw.idempotent("key-1", "put a 1").put("idem", "a", row(1), null);
             WriteResult retry = gw.idempotent("key-1", "put a 1").put("idem", "a", row(1), null);
             assertThat(retry.version()).isEqualTo(first.version());
@@ -34,22 +35,29 @@ class IdempotencyTest {
 
             // the same key for another request: refused, nothing written
             assertThatThrownBy(() -> gw.idempotent("key-1", "put a 2").put("idem", "a", row(2), null))
-                    .isInstanceOfSatisfying(LiveQueryException.class,
+                    .isInstanceOfSatisfying(
+                            LiveQueryException.class,
                             e -> assertThat(e.code()).isEqualTo(LiveQueryException.Code.IDEMPOTENCY_KEY_REUSED));
             assertThat(gw.get("idem", "a").version()).isEqualTo(first.version());
             // ... also for another table (whose result key is elsewhere; the key's claim is not)
             assertThatThrownBy(() -> gw.idempotent("key-1", "put other a").put("other", "a", row(1), null))
-                    .isInstanceOfSatisfying(LiveQueryException.class,
+                    .isInstanceOfSatisfying(
+                            LiveQueryException.class,
                             e -> assertThat(e.code()).isEqualTo(LiveQueryException.Code.IDEMPOTENCY_KEY_REUSED));
             // a refused write frees its key: it changed nothing
             assertThatThrownBy(() -> gw.idempotent("key-4", "delete nope").delete("idem", "nope", null))
-                    .isInstanceOfSatisfying(LiveQueryException.class,
+                    .isInstanceOfSatisfying(
+                            LiveQueryException.class,
                             e -> assertThat(e.code()).isEqualTo(LiveQueryException.Code.NOT_FOUND));
             gw.idempotent("key-4", "put other z").put("other", "z", row(1), null);
 
-            List<WriteResult> b1 = gw.idempotent("key-2", "b").batch("idem", List.of(row(3).put("id", "b")), List.of("a"));
-            List<WriteResult> b2 = gw.idempotent("key-2", "b").batch("idem", List.of(row(3).put("id", "b")), List.of("a"));
-            assertThat(b2).extracting(WriteResult::version).isEqualTo(b1.stream().map(WriteResult::version).toList());
+            List<WriteResult> b1 =
+                    gw.idempotent("key-2", "b").batch("idem", List.of(row(3).put("id", "b")), List.of("a"));
+            List<WriteResult> b2 =
+                    gw.idempotent("key-2", "b").batch("idem", List.of(row(3).put("id", "b")), List.of("a"));
+            assertThat(b2)
+                    .extracting(WriteResult::version)
+                    .isEqualTo(b1.stream().map(WriteResult::version).toList());
             assertThat(gw.get("idem", "b").data().get("n").asInt()).isEqualTo(3);
 
             // A checked write (here a patch, which reads first) answers a retry before it looks at
@@ -60,7 +68,8 @@ class IdempotencyTest {
             WriteResult p2 = gw.idempotent("key-p", "patch b").patch("idem", "b", row(7), vb, any);
             assertThat(p2.version()).isEqualTo(p1.version());
             assertThatThrownBy(() -> gw.idempotent("key-p", "patch b 8").patch("idem", "b", row(8), vb, any))
-                    .isInstanceOfSatisfying(LiveQueryException.class,
+                    .isInstanceOfSatisfying(
+                            LiveQueryException.class,
                             e -> assertThat(e.code()).isEqualTo(LiveQueryException.Code.IDEMPOTENCY_KEY_REUSED));
 
             WriteResult other = gw.idempotent("key-3", "put c").put("idem", "c", row(5), null);
@@ -68,13 +77,17 @@ class IdempotencyTest {
             // One stream entry per applied change: 1 put + 2 batch ops + 1 patch + 1 put.
             assertThat(gw.put("idem", "d", row(6), null).version()).isEqualTo(other.version() + 1);
             try (var direct = dev.livequery.shard.store.Redis.connect(redis.uri(), java.time.Duration.ofSeconds(2))) {
-                assertThat(direct.cmd().xlen(Keys.changes(Keys.partition("idem")))).isEqualTo(6);
+                assertThat(direct.cmd().xlen(Keys.changes(Keys.partition("idem"))))
+                        .isEqualTo(6);
                 // remembered for the horizon's time (5 minutes by default), not for ever
                 long ttl = direct.cmd().pttl(Keys.idempotency(Keys.partition("idem"), "idem", "key-1"));
                 assertThat(ttl).isBetween(60_000L, 300_000L);
                 // a result remembered by an older gateway (no digest) still answers its retry
                 direct.cmd().set(Keys.idempotency(Keys.partition("idem"), "idem", "old"), "3");
-                assertThat(gw.idempotent("old", "put e").put("idem", "e", row(1), null).version()).isEqualTo(3);
+                assertThat(gw.idempotent("old", "put e")
+                                .put("idem", "e", row(1), null)
+                                .version())
+                        .isEqualTo(3);
                 assertThatThrownBy(() -> gw.get("idem", "e")).isInstanceOf(LiveQueryException.class);
             }
         }

@@ -35,7 +35,9 @@ class ProgressTest {
             assertThat(progress.overdue(7, t)).as("at %d ms", t / 1_000_000).isEqualTo(t > Progress.OVERDUE_NANOS);
         }
         progress.applied("s1", Map.of(7, "1500-0"));
-        assertThat(progress.overdue(7, 4 * S)).as("caught up with the observed head").isFalse();
+        assertThat(progress.overdue(7, 4 * S))
+                .as("caught up with the observed head")
+                .isFalse();
     }
 
     @Test
@@ -67,12 +69,18 @@ class ProgressTest {
     void onlyTheOwnerResolvesAndANewOwnerStartsAfresh() {
         progress.observe(5, "s1", "1000-0", 0);
         progress.applied("s2", Map.of(5, "5000-0"));
-        assertThat(progress.overdue(5, 3 * S)).as("another shard's position does not count").isTrue();
+        assertThat(progress.overdue(5, 3 * S))
+                .as("another shard's position does not count")
+                .isTrue();
         progress.observe(5, "s2", "1200-0", 3 * S);
-        assertThat(progress.overdue(5, 3 * S)).as("owner changed: the old observation is gone").isFalse();
+        assertThat(progress.overdue(5, 3 * S))
+                .as("owner changed: the old observation is gone")
+                .isFalse();
         assertThat(progress.overdue(5, 6 * S)).as("s2 reported 5000-0 already").isFalse();
         progress.observe(5, "s3", "1300-0", 6 * S);
-        assertThat(progress.overdue(5, 6 * S + 2 * S + 1)).as("s3 has reported nothing").isTrue();
+        assertThat(progress.overdue(5, 6 * S + 2 * S + 1))
+                .as("s3 has reported nothing")
+                .isTrue();
     }
 
     @Test

@@ -18,14 +18,16 @@ import org.junit.jupiter.api.Test;
 class StreamHeadsTest {
     @Test
     void standalone() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
             check(redis);
         }
     }
 
     @Test
     void redisCluster() throws Exception {
-        try (RedisCluster c = RedisCluster.start(); Redis redis = Redis.connect(c.uri(), Duration.ofSeconds(2))) {
+        try (RedisCluster c = RedisCluster.start();
+                Redis redis = Redis.connect(c.uri(), Duration.ofSeconds(2))) {
             check(redis);
         }
     }

@@ -27,14 +27,18 @@ class DeliveryTickTest {
         assertThat(DeliveryEntry.parse(e.map())).isEqualTo(e);
         DeliveryEntry plain = new DeliveryEntry("s1/ab", 4, new Delivery.Ack("r8", "not_owner", "no"));
         assertThat(DeliveryEntry.parse(plain.map())).isEqualTo(plain);
-        assertThat(((Delivery.Ack) DeliveryEntry.parse(plain.map()).body()).applied()).isNull();
-        assertThatThrownBy(() -> DeliveryEntry.parse(Map.of("sh", "s1/ab", "sq", "1", "k", "a", "req", "r", "ap", "1-0")))
-                .as("a position without its partition").isInstanceOf(IllegalArgumentException.class);
+        assertThat(((Delivery.Ack) DeliveryEntry.parse(plain.map()).body()).applied())
+                .isNull();
+        assertThatThrownBy(
+                        () -> DeliveryEntry.parse(Map.of("sh", "s1/ab", "sq", "1", "k", "a", "req", "r", "ap", "1-0")))
+                .as("a position without its partition")
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void aTickFromAnOlderShardHasNoPositions() {
-        Delivery.Tick t = (Delivery.Tick) DeliveryEntry.parse(Map.of("sh", "s1/ab", "sq", "1", "k", "t", "c", "4")).body();
+        Delivery.Tick t = (Delivery.Tick) DeliveryEntry.parse(Map.of("sh", "s1/ab", "sq", "1", "k", "t", "c", "4"))
+                .body();
         assertThat(t.hosted()).isEqualTo(4);
         assertThat(t.applied()).isNull();
     }
@@ -42,8 +46,10 @@ class DeliveryTickTest {
     @Test
     void aBadPositionIsRefusedWithWhatIsWrong() {
         for (String bad : new String[] {"3", "3:", ":1-0", "3:17", "3:x-0", "x:1-0", "3:1-"}) {
-            assertThatThrownBy(() -> DeliveryEntry.parse(Map.of("sh", "s1/ab", "sq", "1", "k", "t", "c", "1", "ap", bad)))
-                    .as(bad).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(
+                            () -> DeliveryEntry.parse(Map.of("sh", "s1/ab", "sq", "1", "k", "t", "c", "1", "ap", bad)))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
         }
     }
 }

@@ -24,13 +24,19 @@ class ClusterSeedsTest {
     @Test
     void withoutCredentialsNoSeedHasAny() {
         var seeds = Redis.clusterSeeds("redis-cluster://h1:7000,h2:7001");
-        assertThat(seeds).allSatisfy(u -> assertThat(u.getCredentialsProvider().resolveCredentials().block().hasPassword()).isFalse());
+        assertThat(seeds)
+                .allSatisfy(u -> assertThat(u.getCredentialsProvider()
+                                .resolveCredentials()
+                                .block()
+                                .hasPassword())
+                        .isFalse());
     }
 
     @Test
     void anEmptyHostIsACodedErrorThatDoesNotEchoThePassword() {
         assertThatThrownBy(() -> Redis.clusterSeeds("redis-cluster://:pw@h1:7000,,h2:7001"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("empty host").hasMessageNotContaining("pw");
+                .hasMessageContaining("empty host")
+                .hasMessageNotContaining("pw");
     }
 }

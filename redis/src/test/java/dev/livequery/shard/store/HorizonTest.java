@@ -26,15 +26,19 @@ class HorizonTest {
 
     @Test
     void keepsTheCountOnceChangesAreOlderThanTheTime() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
-            assertThat(written(new RowStore(redis, 10, Duration.ZERO, 1_000), redis, "h1", 250)).isEqualTo(10);
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+            assertThat(written(new RowStore(redis, 10, Duration.ZERO, 1_000), redis, "h1", 250))
+                    .isEqualTo(10);
         }
     }
 
     @Test
     void keepsEverythingYoungerThanTheTime() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
-            assertThat(written(new RowStore(redis, 10, Duration.ofMinutes(5), 1_000), redis, "h2", 250)).isEqualTo(250);
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+            assertThat(written(new RowStore(redis, 10, Duration.ofMinutes(5), 1_000), redis, "h2", 250))
+                    .isEqualTo(250);
         }
     }
 }

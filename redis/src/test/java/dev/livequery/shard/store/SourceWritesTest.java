@@ -26,13 +26,20 @@ class SourceWritesTest {
 
     @Test
     void rowsAndPositionAreOneWriteAndAReplayOrAnOldHolderChangesNothing() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
             RowStore rows = new RowStore(redis, 1000, Duration.ofMinutes(5), 10_000);
             SourceWrites w = new SourceWrites(redis, rows, "slot1");
             assertThat(w.claim("items", 1)).as("nothing applied yet").isNull();
 
-            assertThat(w.write("items", List.of(new RowStore.Op("a", row(1), null, true),
-                    new RowStore.Op("b", row(2), null, true)), 1, 100, "{\"o\":100}", 2)).isEqualTo(Outcome.APPLIED);
+            assertThat(w.write(
+                            "items",
+                            List.of(new RowStore.Op("a", row(1), null, true), new RowStore.Op("b", row(2), null, true)),
+                            1,
+                            100,
+                            "{\"o\":100}",
+                            2))
+                    .isEqualTo(Outcome.APPLIED);
             assertThat(w.claim("items", 1)).isEqualTo(new SourceWrites.Position(100, "{\"o\":100}", 2));
             assertThat(rows.table("items").rows()).hasSize(2);
 
@@ -55,7 +62,8 @@ class SourceWritesTest {
 
             // a newer holder claims the table: the old one's next write and advance are refused
             assertThat(w.claim("items", 2).lsn()).isEqualTo(100);
-            assertThatThrownBy(() -> w.write("items", List.of(new RowStore.Op("d", row(4), null, true)), 1, 102, "{}", 1))
+            assertThatThrownBy(
+                            () -> w.write("items", List.of(new RowStore.Op("d", row(4), null, true)), 1, 102, "{}", 1))
                     .isInstanceOf(SourceWrites.Fenced.class);
             assertThatThrownBy(() -> w.advance("items", 1, 102, "{}")).isInstanceOf(SourceWrites.Fenced.class);
             assertThatThrownBy(() -> w.claim("items", 1)).isInstanceOf(SourceWrites.Fenced.class);
@@ -68,7 +76,8 @@ class SourceWritesTest {
 
     @Test
     void oneHolderAtATimeAndTheNextTakesOverWithAHigherFenceWhenTheLeaseExpires() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
             SourceLease lease = new SourceLease(redis, "slot1");
             String a = lease.renew("gw-a", 600, null);
             assertThat(a).startsWith("gw-a:");
@@ -80,7 +89,9 @@ class SourceWritesTest {
             assertThat(SourceLease.fence(b[0])).isGreaterThan(SourceLease.fence(a));
             assertThat(lease.renew("gw-a", 600, a)).as("a's lease is gone").isNull();
             lease.release(b[0]);
-            assertThat(lease.renew("gw-a", 600, null)).as("released: free at once").startsWith("gw-a:");
+            assertThat(lease.renew("gw-a", 600, null))
+                    .as("released: free at once")
+                    .startsWith("gw-a:");
         }
     }
 }

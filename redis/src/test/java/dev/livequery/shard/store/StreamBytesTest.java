@@ -33,7 +33,8 @@ class StreamBytesTest {
 
     @Test
     void largeRowsAreTrimmedToTheByteBoundAndTheCounterStaysExact() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
             // the horizon alone would keep everything (an hour); the byte bound must not
             RowStore store = new RowStore(redis, 10_000, Duration.ofHours(1), 1_000_000, 50_000);
             int p = Keys.partition("big");
@@ -46,9 +47,14 @@ class StreamBytesTest {
             long len = redis.cmd().xlen(Keys.changes(p));
             assertThat(len).isBetween(10L, 30L);
             // a batch adds many entries at once: still bounded, still exact
-            store.write("big", List.of(new RowStore.Op("b1", row(1, 5000), null), new RowStore.Op("b2", row(2, 5000),
-                    null), new RowStore.Op("r1", null, null)));
-            assertThat(counted(redis, p)).isLessThanOrEqualTo(50_000)
+            store.write(
+                    "big",
+                    List.of(
+                            new RowStore.Op("b1", row(1, 5000), null),
+                            new RowStore.Op("b2", row(2, 5000), null),
+                            new RowStore.Op("r1", null, null)));
+            assertThat(counted(redis, p))
+                    .isLessThanOrEqualTo(50_000)
                     .isEqualTo(Long.parseLong(redis.cmd().get(Keys.changeBytes(p))));
             // the rows themselves are untouched by the trim
             assertThat(store.get("big", "r3").data().get("pad").asText()).hasSize(1000);
@@ -57,7 +63,8 @@ class StreamBytesTest {
 
     @Test
     void smallRowsKeepTheWholeHorizon() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
             RowStore store = new RowStore(redis, 10, Duration.ofHours(1), 1_000_000, 1_000_000);
             for (int i = 0; i < 300; i++) {
                 store.write("small", List.of(new RowStore.Op("r" + i, row(i, 10), null)));
@@ -68,7 +75,8 @@ class StreamBytesTest {
 
     @Test
     void theHardCapInChangesIsExactAndKeepsTheCounterExact() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
             RowStore store = new RowStore(redis, 10, Duration.ofHours(1), 50, 10_000_000);
             int p = Keys.partition("capped");
             for (int i = 0; i < 200; i++) {
@@ -81,7 +89,8 @@ class StreamBytesTest {
 
     @Test
     void aCounterThatDriftedHealsInsteadOfEmptyingTheHistoryForEver() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
             RowStore store = new RowStore(redis, 10, Duration.ZERO, 1_000_000, 50_000);
             int p = Keys.partition("drift");
             redis.cmd().set(Keys.changeBytes(p), "999999999");

@@ -21,15 +21,19 @@ class StreamReaderTest {
 
     @Test
     void readsEveryEntryInOrderAndWakesOnAppend() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
             redis.cmd().xadd("s", Map.of("n", "0"));
             redis.cmd().xadd("s", Map.of("n", "1"));
             StreamReader reader = new StreamReader(redis, "s", "0-0", BLOCK, 1, Duration.ofMillis(50));
             List<String> seen = new CopyOnWriteArrayList<>();
             AtomicInteger emptyReads = new AtomicInteger();
             AtomicBoolean running = new AtomicBoolean(true);
-            Thread t = new Thread(() -> reader.run(running::get, m -> seen.add(m.getBody().get("n")),
-                    n -> emptyReads.addAndGet(n == 0 ? 1 : 0), e -> { }));
+            Thread t = new Thread(() -> reader.run(
+                    running::get,
+                    m -> seen.add(m.getBody().get("n")),
+                    n -> emptyReads.addAndGet(n == 0 ? 1 : 0),
+                    e -> {}));
             t.start();
             try {
                 // count 1: two reads for the two old entries, then the reader blocks and is woken by appends
@@ -38,33 +42,44 @@ class StreamReaderTest {
                     redis.cmd().xadd("s", Map.of("n", Integer.toString(i)));
                 }
                 await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 50);
-                assertThat(seen).containsExactlyElementsOf(
-                        java.util.stream.IntStream.range(0, 50).mapToObj(Integer::toString).toList());
-                String last = redis.cmd().xrevrange("s", io.lettuce.core.Range.create("-", "+"),
-                        io.lettuce.core.Limit.from(1)).get(0).getId();
+                assertThat(seen)
+                        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 50)
+                                .mapToObj(Integer::toString)
+                                .toList());
+                String last = redis.cmd()
+                        .xrevrange("s", io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1))
+                        .get(0)
+                        .getId();
                 assertThat(reader.position()).isEqualTo(last);
             } finally {
                 running.set(false);
                 t.join(5000);
             }
-            assertThat(t.isAlive()).as("reader stops within a block time of running turning false").isFalse();
+            assertThat(t.isAlive())
+                    .as("reader stops within a block time of running turning false")
+                    .isFalse();
         }
     }
 
     @Test
     void startsAfterTheGivenIdAndTrimsWhatItRead() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
             String first = redis.cmd().xadd("s", Map.of("n", "old"));
             redis.cmd().xadd("s", Map.of("n", "new"));
             StreamReader reader = new StreamReader(redis, "s", first, BLOCK, 100, Duration.ofMillis(50));
             List<String> seen = new CopyOnWriteArrayList<>();
             AtomicBoolean running = new AtomicBoolean(true);
-            reader.run(running::get, m -> seen.add(m.getBody().get("n")), n -> {
-                if (n > 0) {
-                    reader.trimBefore(StreamReader.after(reader.position()));
-                    running.set(false);
-                }
-            }, e -> { });
+            reader.run(
+                    running::get,
+                    m -> seen.add(m.getBody().get("n")),
+                    n -> {
+                        if (n > 0) {
+                            reader.trimBefore(StreamReader.after(reader.position()));
+                            running.set(false);
+                        }
+                    },
+                    e -> {});
             assertThat(seen).containsExactly("new");
             assertThat(redis.cmd().xlen("s")).isZero();
         }
@@ -72,14 +87,15 @@ class StreamReaderTest {
 
     @Test
     void aFailedReadIsReportedAndRetriedFromTheSamePosition() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
             String first = redis.cmd().xadd("s", Map.of("n", "0"));
             StreamReader reader = new StreamReader(redis, "s", "0-0", BLOCK, 100, Duration.ofMillis(50));
             List<String> seen = new CopyOnWriteArrayList<>();
             AtomicInteger failures = new AtomicInteger();
             AtomicBoolean running = new AtomicBoolean(true);
-            Thread t = new Thread(() -> reader.run(running::get, m -> seen.add(m.getId()), n -> { },
-                    e -> failures.incrementAndGet()));
+            Thread t = new Thread(
+                    () -> reader.run(running::get, m -> seen.add(m.getId()), n -> {}, e -> failures.incrementAndGet()));
             t.start();
             try {
                 await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 1);
@@ -101,9 +117,12 @@ class StreamReaderTest {
 
     @Test
     void refusesABlockAsLongAsTheCommandTimeout() throws Exception {
-        try (RedisProcess r = RedisProcess.start(false); Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
-            assertThatThrownBy(() -> new StreamReader(redis, "s", "0-0", Duration.ofSeconds(2), 10, Duration.ofMillis(50)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("command timeout");
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+            assertThatThrownBy(
+                            () -> new StreamReader(redis, "s", "0-0", Duration.ofSeconds(2), 10, Duration.ofMillis(50)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("command timeout");
         }
     }
 }

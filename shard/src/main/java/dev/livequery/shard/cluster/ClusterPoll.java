@@ -28,18 +28,22 @@ final class ClusterPoll {
     }
 
     /** {@code any}: some entry applied; {@code failed}: the indexes of the reads that failed (read again next round). */
-    record Result(boolean any, java.util.Set<Integer> failed) {
-    }
+    record Result(boolean any, java.util.Set<Integer> failed) {}
 
-    private ClusterPoll() {
-    }
+    private ClusterPoll() {}
 
-    static Result round(RedisClusterAsyncCommands<String, String> conn, List<String> keys, List<String> from,
-            Duration timeout, Apply apply) throws InterruptedException {
+    static Result round(
+            RedisClusterAsyncCommands<String, String> conn,
+            List<String> keys,
+            List<String> from,
+            Duration timeout,
+            Apply apply)
+            throws InterruptedException {
         List<CompletableFuture<List<StreamMessage<String, String>>>> calls = new ArrayList<>(keys.size());
         for (int i = 0; i < keys.size(); i++) {
-            calls.add(conn.xread(XReadArgs.Builder.count(1000),
-                    Redis.offsets(List.of(XReadArgs.StreamOffset.from(keys.get(i), from.get(i)))))
+            calls.add(conn.xread(
+                            XReadArgs.Builder.count(1000),
+                            Redis.offsets(List.of(XReadArgs.StreamOffset.from(keys.get(i), from.get(i)))))
                     .toCompletableFuture());
         }
         boolean any = false;

@@ -37,8 +37,7 @@ final class ControlHandler {
         void close(Hosted h);
     }
 
-    private record Pending(Map<String, String> msg, long deadlineNanos) {
-    }
+    private record Pending(Map<String, String> msg, long deadlineNanos) {}
 
     private final String shardId;
     private final Redis redis;
@@ -51,8 +50,15 @@ final class ControlHandler {
     /** Subscribes waiting for their lease (main thread only). */
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
-    ControlHandler(String shardId, Redis redis, Executor main, LeaseKeeper leases, Supplier<List<String>> live,
-            Parts parts, Map<String, Hosted> hosted, Publisher publisher) {
+    ControlHandler(
+            String shardId,
+            Redis redis,
+            Executor main,
+            LeaseKeeper leases,
+            Supplier<List<String>> live,
+            Parts parts,
+            Map<String, Hosted> hosted,
+            Publisher publisher) {
         this.shardId = shardId;
         this.redis = redis;
         this.main = main;
@@ -65,17 +71,21 @@ final class ControlHandler {
 
     /** The control reader's loop: from {@code from} (exclusive) while {@code running}. */
     void read(String from, BooleanSupplier running) {
-        StreamReader reader = new StreamReader(redis, Keys.control(shardId), from, Duration.ofMillis(500), 100,
-                Duration.ofMillis(200));
-        reader.run(running, m -> {
-            Map<String, String> body = m.getBody();
-            main.execute(() -> handle(body, System.nanoTime() + WAIT_FOR_LEASE_NANOS));
-        }, n -> {
-            if (n > 0) {
-                // What we have read is ours alone: trim it, so the stream holds only what is unread.
-                reader.trimBefore(StreamReader.after(reader.position()));
-            }
-        }, e -> LOG.fine(() -> "control read failed: " + e.getMessage()));
+        StreamReader reader = new StreamReader(
+                redis, Keys.control(shardId), from, Duration.ofMillis(500), 100, Duration.ofMillis(200));
+        reader.run(
+                running,
+                m -> {
+                    Map<String, String> body = m.getBody();
+                    main.execute(() -> handle(body, System.nanoTime() + WAIT_FOR_LEASE_NANOS));
+                },
+                n -> {
+                    if (n > 0) {
+                        // What we have read is ours alone: trim it, so the stream holds only what is unread.
+                        reader.trimBefore(StreamReader.after(reader.position()));
+                    }
+                },
+                e -> LOG.fine(() -> "control read failed: " + e.getMessage()));
     }
 
     /** On the main thread: subscribes whose lease has come (or whose wait is over). */
@@ -123,7 +133,10 @@ final class ControlHandler {
         } catch (LiveQueryException e) {
             ack(c.gw(), req, e.code().wire(), e.getMessage());
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "shard " + shardId + ": control " + c.getClass().getSimpleName() + " failed", e);
+            LOG.log(
+                    Level.WARNING,
+                    "shard " + shardId + ": control " + c.getClass().getSimpleName() + " failed",
+                    e);
             ack(c.gw(), req, LiveQueryException.Code.UNAVAILABLE.wire(), "shard failed: " + e.getMessage());
         }
     }
@@ -151,8 +164,11 @@ final class ControlHandler {
         // The ack goes into the publisher's queue before the subscription can wake it (wake is a
         // no-op until h.sub is set): the gateway takes frames only from the sender that acked.
         if (c.req() != null) {
-            publisher.notify(c.gw(), applied == null ? new Delivery.Ack(c.req(), "", "")
-                    : new Delivery.Ack(c.req(), "", "", p, applied));
+            publisher.notify(
+                    c.gw(),
+                    applied == null
+                            ? new Delivery.Ack(c.req(), "", "")
+                            : new Delivery.Ack(c.req(), "", "", p, applied));
         }
         h.sub = sub;
         publisher.wake(h);

@@ -75,15 +75,14 @@ final class Publisher {
     private static final int PUBLISH_CHUNK = 64;
     /** A cap only: gateways trim what they have read; this bounds a gateway that stopped reading. */
     static final int DELIVERY_MAXLEN = 100_000;
+
     static final long TICK_NANOS = 1_000_000_000L;
 
     /** A message that is not a subscription's frames (ack, gone, tick). */
-    private record Notice(String gw, Delivery body) {
-    }
+    private record Notice(String gw, Delivery body) {}
 
     /** One entry ready to go: {@code lease} is empty for unfenced notices. */
-    private record Out(Hosted h, String lease, Delivery body, long madeNanos) {
-    }
+    private record Out(Hosted h, String lease, Delivery body, long madeNanos) {}
 
     private final String shardId;
     private final String sender;
@@ -92,6 +91,7 @@ final class Publisher {
     private final Supplier<Collection<Hosted>> hosted;
     /** Partition → last change-stream id its engine applied (null: not loaded). */
     private final IntFunction<String> applied;
+
     private final BiConsumer<Hosted, String> refused;
     private final Consumer<String> gatewayGone;
     private final Timer publishLag;
@@ -100,9 +100,17 @@ final class Publisher {
     private final Map<String, Long> seqs = new HashMap<>();
     private long nextTick = System.nanoTime();
 
-    Publisher(String shardId, String sender, Redis redis, Map<Integer, String> leases,
-            Supplier<Collection<Hosted>> hosted, IntFunction<String> applied, BiConsumer<Hosted, String> refused,
-            Consumer<String> gatewayGone, Timer publishLag, Counter failures) {
+    Publisher(
+            String shardId,
+            String sender,
+            Redis redis,
+            Map<Integer, String> leases,
+            Supplier<Collection<Hosted>> hosted,
+            IntFunction<String> applied,
+            BiConsumer<Hosted, String> refused,
+            Consumer<String> gatewayGone,
+            Timer publishLag,
+            Counter failures) {
         this.shardId = shardId;
         this.sender = sender;
         this.redis = redis;
@@ -181,8 +189,8 @@ final class Publisher {
             }
         }
         List<Notice> out = new ArrayList<>(perGateway.size());
-        perGateway.forEach((gw, n) -> out.add(new Notice(gw,
-                new Delivery.Tick(n, positions.getOrDefault(gw, Map.of())))));
+        perGateway.forEach((gw, n) ->
+                out.add(new Notice(gw, new Delivery.Tick(n, positions.getOrDefault(gw, Map.of())))));
         return out;
     }
 
@@ -225,7 +233,9 @@ final class Publisher {
         }
         for (List<Out> outs : byGateway.values()) {
             for (Out o : outs) {
-                if (o.h() != null && !o.h().closed && (o.h().unsent != null || o.h().sub.queued() > 0)) {
+                if (o.h() != null
+                        && !o.h().closed
+                        && (o.h().unsent != null || o.h().sub.queued() > 0)) {
                     wake(o.h());
                 }
             }
@@ -329,8 +339,11 @@ final class Publisher {
                 DeliveryEntry entry = entry(gw, o.body());
                 try {
                     if (o.h() == null || o.lease().equals(redis.cmd().get(Keys.owner(o.h().p)))) {
-                        redis.cmd().xadd(Keys.delivery(gw), XAddArgs.Builder.maxlen(DELIVERY_MAXLEN).approximateTrimming(),
-                                entry.map());
+                        redis.cmd()
+                                .xadd(
+                                        Keys.delivery(gw),
+                                        XAddArgs.Builder.maxlen(DELIVERY_MAXLEN).approximateTrimming(),
+                                        entry.map());
                         if (o.h() != null) {
                             sent(o);
                         }

@@ -14,11 +14,9 @@ import java.util.Map;
  */
 final class Rollback {
     /** The rows at version {@code base}, and the changes after it, oldest first, to replay. */
-    record Plan(List<Row> rows, long base, List<RowStore.Change> replay) {
-    }
+    record Plan(List<Row> rows, long base, List<RowStore.Change> replay) {}
 
-    private Rollback() {
-    }
+    private Rollback() {}
 
     /**
      * @param table the table's rows and counter as of the snapshot

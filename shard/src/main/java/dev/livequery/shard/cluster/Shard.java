@@ -49,8 +49,7 @@ public final class Shard implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Shard.class.getName());
 
     /** Settings; {@code ttlMs} is the heartbeat and lease TTL (renewed every sixth of it, see {@link #renewEvery}). */
-    public record Config(String id, String redisUri, EngineOptions options, long ttlMs, int horizon) {
-    }
+    public record Config(String id, String redisUri, EngineOptions options, long ttlMs, int horizon) {}
 
     private static final int TAIL_BLOCK_MS = 500;
     /** A partition whose stream reads fail this long on end (Cluster: its node is down) is unloaded. */
@@ -70,9 +69,11 @@ public final class Shard implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     /** Bumped on every partition load; the tail notes the value it read its set of partitions at. */
     private final AtomicLong loadedVersion = new AtomicLong();
+
     private volatile long tailSeen = -1;
     /** CLIENT ID of the tail's connection (standalone only), -1 when unknown. */
     private volatile long tailClientId = -1;
+
     private volatile int epoch;
     private volatile List<String> live = List.of();
     private long ticks;
@@ -81,6 +82,7 @@ public final class Shard implements AutoCloseable {
     private final Counter fencedRefused;
     /** Last value read; a restart of Redis that keeps every acknowledged write keeps the generation. */
     private volatile boolean durableRestarts;
+
     private final Timer lag;
     private final Timer publishLag;
 
@@ -89,6 +91,7 @@ public final class Shard implements AutoCloseable {
         final Engine engine;
         /** The partition's history generation the engine was built at. */
         final long gen;
+
         volatile String lastId;
         /** The changes read so far of a write whose last change is still to come (tail thread only). */
         final List<RowStore.Change> group = new ArrayList<>();
@@ -106,49 +109,85 @@ public final class Shard implements AutoCloseable {
     public Shard(Config cfg, MeterRegistry metrics) {
         this.cfg = cfg;
         this.redis = Redis.connect(cfg.redisUri(), java.time.Duration.ofSeconds(2));
-        this.store = new RowStore(redis, cfg.horizon(), cfg.options().horizonTime(),
+        this.store = new RowStore(
+                redis,
+                cfg.horizon(),
+                cfg.options().horizonTime(),
                 Math.max(cfg.horizon(), cfg.options().maxHistory()));
         this.members = new Membership(redis);
         this.main = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-main"));
         this.leaseExec = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-lease"));
         String id = cfg.id();
-        Gauge.builder("livequery_shard_partitions_loaded", loaded, Map::size).tag("shard", id).register(metrics);
-        Gauge.builder("livequery_shard_subscriptions", hosted, Map::size).tag("shard", id).register(metrics);
-        Counter failovers = Counter.builder("livequery_shard_failovers").description("partitions lost (lease or epoch)")
-                .tag("shard", id).register(metrics);
-        Counter acquired = Counter.builder("livequery_shard_leases_acquired").tag("shard", id).register(metrics);
+        Gauge.builder("livequery_shard_partitions_loaded", loaded, Map::size)
+                .tag("shard", id)
+                .register(metrics);
+        Gauge.builder("livequery_shard_subscriptions", hosted, Map::size)
+                .tag("shard", id)
+                .register(metrics);
+        Counter failovers = Counter.builder("livequery_shard_failovers")
+                .description("partitions lost (lease or epoch)")
+                .tag("shard", id)
+                .register(metrics);
+        Counter acquired = Counter.builder("livequery_shard_leases_acquired")
+                .tag("shard", id)
+                .register(metrics);
         fencedRefused = Counter.builder("livequery_shard_fenced_publish_refused")
                 .description("frame batches refused because this shard no longer held the lease")
-                .tag("shard", id).register(metrics);
-        lag = Timer.builder("livequery_shard_stream_lag").description("write (stream id time) to ingest")
-                .tag("shard", id).register(metrics);
+                .tag("shard", id)
+                .register(metrics);
+        lag = Timer.builder("livequery_shard_stream_lag")
+                .description("write (stream id time) to ingest")
+                .tag("shard", id)
+                .register(metrics);
         publishLag = Timer.builder("livequery_shard_publish_lag")
                 .description("engine made a batch's oldest frame to its delivery XADD acknowledged")
-                .tag("shard", id).register(metrics);
-        Counter publishFailures = Counter.builder("livequery_shard_publisher_failures")
-                .description("publisher rounds that threw (logged; the publisher goes on)").tag("shard", id)
+                .tag("shard", id)
                 .register(metrics);
-        String sender = id + "/" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        Counter publishFailures = Counter.builder("livequery_shard_publisher_failures")
+                .description("publisher rounds that threw (logged; the publisher goes on)")
+                .tag("shard", id)
+                .register(metrics);
+        String sender = id + "/"
+                + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         this.leases = new LeaseKeeper(id, sender, cfg.ttlMs(), members, failovers, acquired);
-        Gauge.builder("livequery_shard_partitions_owned", leases.leases(), Map::size).tag("shard", id).register(metrics);
-        this.publisher = new Publisher(id, sender, redis, leases.leases(), hosted::values, this::applied, this::refused,
-                gw -> main.execute(() -> gatewayGone(gw)), publishLag, publishFailures);
-        this.control = new ControlHandler(id, redis, main, leases, () -> live, new ControlHandler.Parts() {
-            @Override
-            public Engine load(int p) throws LiveQueryException {
-                return Shard.this.load(p).engine;
-            }
+        Gauge.builder("livequery_shard_partitions_owned", leases.leases(), Map::size)
+                .tag("shard", id)
+                .register(metrics);
+        this.publisher = new Publisher(
+                id,
+                sender,
+                redis,
+                leases.leases(),
+                hosted::values,
+                this::applied,
+                this::refused,
+                gw -> main.execute(() -> gatewayGone(gw)),
+                publishLag,
+                publishFailures);
+        this.control = new ControlHandler(
+                id,
+                redis,
+                main,
+                leases,
+                () -> live,
+                new ControlHandler.Parts() {
+                    @Override
+                    public Engine load(int p) throws LiveQueryException {
+                        return Shard.this.load(p).engine;
+                    }
 
-            @Override
-            public String applied(int p) {
-                return Shard.this.applied(p);
-            }
+                    @Override
+                    public String applied(int p) {
+                        return Shard.this.applied(p);
+                    }
 
-            @Override
-            public void close(Hosted h) {
-                Shard.this.close(h);
-            }
-        }, hosted, publisher);
+                    @Override
+                    public void close(Hosted h) {
+                        Shard.this.close(h);
+                    }
+                },
+                hosted,
+                publisher);
     }
 
     public String id() {
@@ -172,23 +211,25 @@ public final class Shard implements AutoCloseable {
                     throw e;
                 }
                 int a = attempt;
-                LOG.warning(() -> "shard " + cfg.id() + ": Redis at " + Redis.redact(cfg.redisUri()) + " not reachable yet ("
-                        + e.getMessage() + "), attempt " + a + "/60; retrying in 1 s");
+                LOG.warning(() -> "shard " + cfg.id() + ": Redis at " + Redis.redact(cfg.redisUri())
+                        + " not reachable yet (" + e.getMessage() + "), attempt " + a + "/60; retrying in 1 s");
                 LockSupport.parkNanos(1_000_000_000L);
             }
         }
         String policy = store.evictionPolicy();
         if (policy != null && (policy.startsWith("allkeys-") || policy.startsWith("volatile-"))) {
             redis.close();
-            throw new IllegalStateException("Redis at " + Redis.redact(cfg.redisUri()) + " has maxmemory-policy " + policy
-                    + ": eviction would silently drop rows, leases and history epochs. Set maxmemory-policy"
-                    + " noeviction (writes then fail with 503 when Redis is full) and restart this shard.");
+            throw new IllegalStateException(
+                    "Redis at " + Redis.redact(cfg.redisUri()) + " has maxmemory-policy " + policy
+                            + ": eviction would silently drop rows, leases and history epochs. Set maxmemory-policy"
+                            + " noeviction (writes then fail with 503 when Redis is full) and restart this shard.");
         }
         durableRestarts = store.durableRestarts();
         // Read the control stream from its current end, fixed before we announce ourselves: what
         // gateways send after they can see us is read, leftovers of an earlier run are not.
-        List<StreamMessage<String, String>> last = redis.cmd().xrevrange(Keys.control(cfg.id()),
-                io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1));
+        List<StreamMessage<String, String>> last = redis.cmd()
+                .xrevrange(
+                        Keys.control(cfg.id()), io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1));
         String ctlFrom = last.isEmpty() ? "0-0" : last.get(0).getId();
         long every = Math.max(100, cfg.ttlMs() / 3);
         leaseExec.scheduleWithFixedDelay(this::leaseTick, 0, renewEvery(cfg.ttlMs()), TimeUnit.MILLISECONDS);
@@ -235,7 +276,9 @@ public final class Shard implements AutoCloseable {
             leases.renew(live, (p, why) -> main.execute(() -> unload(p, why)));
             checkGenerations();
         } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "shard " + cfg.id() + ": lease tick failed (Redis unreachable?): " + ex.getMessage());
+            LOG.log(
+                    Level.WARNING,
+                    "shard " + cfg.id() + ": lease tick failed (Redis unreachable?): " + ex.getMessage());
         }
     }
 
@@ -258,7 +301,8 @@ public final class Shard implements AutoCloseable {
             Part pt = loaded.get(p);
             if (pt != null && pt.gen != g) {
                 LOG.warning(() -> "shard " + cfg.id() + ": the Redis node serving partition " + p + " changed in a way"
-                        + " that may have lost acknowledged writes (generation " + pt.gen + " -> " + g + "); reloading it,"
+                        + " that may have lost acknowledged writes (generation " + pt.gen + " -> " + g
+                        + "); reloading it,"
                         + " its subscribers get reset epoch");
                 main.execute(() -> {
                     if (loaded.get(p) == pt) {
@@ -328,7 +372,8 @@ public final class Shard implements AutoCloseable {
         for (Hosted h : List.copyOf(hosted.values())) {
             boolean a = alive.computeIfAbsent(h.gw, g -> redis.cmd().exists(Keys.gatewayAlive(g)) > 0);
             if (!a) {
-                LOG.info(() -> "shard " + cfg.id() + ": gateway " + h.gw + " is gone; closing its subscription " + h.sid);
+                LOG.info(() ->
+                        "shard " + cfg.id() + ": gateway " + h.gw + " is gone; closing its subscription " + h.sid);
                 close(h);
             }
         }
@@ -359,8 +404,8 @@ public final class Shard implements AutoCloseable {
             }
         }
         int closed = n;
-        LOG.info(() -> "shard " + cfg.id() + ": gateway " + gw + " is gone (heartbeat expired); closed its "
-                + closed + " subscriptions");
+        LOG.info(() -> "shard " + cfg.id() + ": gateway " + gw + " is gone (heartbeat expired); closed its " + closed
+                + " subscriptions");
     }
 
     private void close(Hosted h) {
@@ -455,7 +500,8 @@ public final class Shard implements AutoCloseable {
                             byKey.put(Keys.changes(pt.p), pt);
                         }
                         // BLOCK stays well under the 2 s command timeout.
-                        for (var m : conn.xread(XReadArgs.Builder.block(TAIL_BLOCK_MS).count(1000), Redis.offsets(offs))) {
+                        for (var m : conn.xread(
+                                XReadArgs.Builder.block(TAIL_BLOCK_MS).count(1000), Redis.offsets(offs))) {
                             got = true;
                             any |= apply(byKey.get(m.getStream()), m);
                         }
@@ -466,8 +512,8 @@ public final class Shard implements AutoCloseable {
                             keys.add(Keys.changes(pt.p));
                             from.add(pt.lastId);
                         }
-                        ClusterPoll.Result r = ClusterPoll.round(async, keys, from, redis.timeout(),
-                                (i, m) -> apply(parts.get(i), m));
+                        ClusterPoll.Result r =
+                                ClusterPoll.round(async, keys, from, redis.timeout(), (i, m) -> apply(parts.get(i), m));
                         any = r.any();
                         unreadable(parts, r.failed(), unreadableSince);
                     }
@@ -549,11 +595,15 @@ public final class Shard implements AutoCloseable {
         RowStore.Change c = RowStore.forward(m);
         try {
             // within a write, its changes follow each other
-            long last = pt.group.isEmpty() ? pt.engine.lastChange(c.table()) : pt.group.get(pt.group.size() - 1).version();
+            long last = pt.group.isEmpty()
+                    ? pt.engine.lastChange(c.table())
+                    : pt.group.get(pt.group.size() - 1).version();
             if (c.version() <= last) {
                 // A new stream entry with an old version: Redis lost writes we had already seen.
-                main.execute(() -> regressed(pt, "entry " + m.getId() + " of " + c.table() + " has version "
-                        + c.version() + " but this shard already applied " + last));
+                main.execute(() -> regressed(
+                        pt,
+                        "entry " + m.getId() + " of " + c.table() + " has version " + c.version()
+                                + " but this shard already applied " + last));
                 return false;
             }
             if (c.version() > last + 1) {
@@ -570,8 +620,10 @@ public final class Shard implements AutoCloseable {
                 if (c.rest() == 0) {
                     List<Engine.Change> changes = new ArrayList<>(pt.group.size());
                     for (RowStore.Change g : pt.group) {
-                        changes.add(g.after() == null ? Engine.Change.delete(g.id())
-                                : Engine.Change.upsert(g.id(), g.after()));
+                        changes.add(
+                                g.after() == null
+                                        ? Engine.Change.delete(g.id())
+                                        : Engine.Change.upsert(g.id(), g.after()));
                     }
                     long first = pt.group.get(0).version();
                     pt.group.clear();
@@ -637,8 +689,8 @@ public final class Shard implements AutoCloseable {
     /** A fenced publish was refused: the lease is no longer ours, so drop the partition. */
     private void refused(Hosted h, String lease) {
         fencedRefused.increment();
-        LOG.warning(() -> "shard " + cfg.id() + ": fenced publish refused for partition " + h.p
-                + " (lease " + lease + " no longer ours); dropping the partition");
+        LOG.warning(() -> "shard " + cfg.id() + ": fenced publish refused for partition " + h.p + " (lease " + lease
+                + " no longer ours); dropping the partition");
         if (leases.refused(h.p, lease)) {
             main.execute(() -> unload(h.p, "lease lost"));
         }
@@ -666,12 +718,13 @@ public final class Shard implements AutoCloseable {
             leaseExec.shutdownNow();
             leaseExec.awaitTermination(2, TimeUnit.SECONDS);
             main.submit(() -> {
-                // Leave first, so gateways told "gone" below re-attach to the next owner, not to us.
-                members.leave(cfg.id());
-                for (int p : leases.releaseAll()) {
-                    unload(p, "shutdown");
-                }
-            }).get(3, TimeUnit.SECONDS);
+                        // Leave first, so gateways told "gone" below re-attach to the next owner, not to us.
+                        members.leave(cfg.id());
+                        for (int p : leases.releaseAll()) {
+                            unload(p, "shutdown");
+                        }
+                    })
+                    .get(3, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warning(() -> "shard " + cfg.id() + ": unclean leave: " + e);
         }

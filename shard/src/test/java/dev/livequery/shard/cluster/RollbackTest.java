@@ -30,17 +30,18 @@ class RollbackTest {
     @Test
     void rollsBackToTheOldestContiguousChangeAndReplaysForward() {
         // Versions 3..5 retained; rows as of version 5: a (v5), c (v3). b was deleted at 4.
-        RowStore.TableState now = new RowStore.TableState("t", 5, List.of(
-                new Row("a", 5, obj("{\"x\":2}")), new Row("c", 3, obj("{\"x\":9}"))));
+        RowStore.TableState now = new RowStore.TableState(
+                "t", 5, List.of(new Row("a", 5, obj("{\"x\":2}")), new Row("c", 3, obj("{\"x\":9}"))));
         List<RowStore.Change> cs = List.of(
                 put(3, "c", 0, null, "{\"x\":9}"),
                 del(4, "b", 1, "{\"x\":7}"),
                 put(5, "a", 2, "{\"x\":1}", "{\"x\":2}"));
         Rollback.Plan plan = Rollback.of(now, cs);
         assertThat(plan.base()).isEqualTo(2);
-        assertThat(plan.rows()).extracting(Row::id, Row::version)
-                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("a", 2L),
-                        org.assertj.core.groups.Tuple.tuple("b", 1L));
+        assertThat(plan.rows())
+                .extracting(Row::id, Row::version)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("a", 2L), org.assertj.core.groups.Tuple.tuple("b", 1L));
         assertThat(plan.replay()).extracting(RowStore.Change::version).containsExactly(3L, 4L, 5L);
     }
 
