@@ -1,6 +1,7 @@
 package dev.livequery.loadgen;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.testkit.Replica;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -398,7 +399,8 @@ final class RunCommand implements Callable<Integer> {
         List<LiveClient> ws =
                 fleet.clients.stream().filter(c -> c instanceof LqWsClient).toList();
         Map<Replica, Integer> resetsBefore = new java.util.IdentityHashMap<>();
-        ws.forEach(c -> c.replicas().forEach(r -> resetsBefore.put(r, r.resets())));
+        ws.forEach(c ->
+                c.replicas().forEach(r -> resetsBefore.put(r, r.resetCauses().size())));
         progress.phase("storm");
         double[] cpu0 = cpu(probe);
         fleet.drop(ws);
@@ -409,7 +411,7 @@ final class RunCommand implements Callable<Integer> {
         for (LiveClient c : ws) {
             for (Replica rep : c.replicas()) {
                 subsTotal++;
-                if (rep.ready() && rep.lastReadyResumed() && rep.resets() == resetsBefore.get(rep)) {
+                if (rep.ready() && rep.lastReadyResumed() && rep.resetCauses().size() == resetsBefore.get(rep)) {
                     resumed++;
                 }
             }
