@@ -186,7 +186,7 @@ public final class Replica {
         if (!f.path("row").isObject()) {
             return "row frame without a row";
         }
-        return f.hasNonNull("cursor") ? null : "row frame without a cursor";
+        return f.path("cursor").asText("").isEmpty() ? "row frame without a cursor" : null;
     }
 
     /** Why the index field does not name the frame's row in the window, or null. */
@@ -215,6 +215,11 @@ public final class Replica {
 
     public synchronized List<String> ids() {
         return items.stream().map(Item::id).toList();
+    }
+
+    /** The last version each row id was seen at since the last reset. */
+    public synchronized Map<String, Long> versions() {
+        return Map.copyOf(versions);
     }
 
     /** Every frame applied on this connection, in order (empty for a lean replica). */
