@@ -150,11 +150,7 @@ class ApplicationYamlTest {
     void previousSecretIsAcceptedForItsOverlap() throws Exception {
         String cursor;
         try (TestGateway a = new TestGateway("livequery.secret", "one-secret-of-enough-bytes")) {
-            a.put("c", "r1", "n", 1);
-            cursor = HttpApiTest.json(a.http("GET", "/v1/tables/c/query?order=n&limit=1", null))
-                    .get("cursors")
-                    .get(0)
-                    .asText();
+            cursor = firstCursor(a);
         }
         String after = "/v1/tables/c/query?order=n&limit=1&after=" + TestGateway.enc(cursor);
         try (TestGateway b = new TestGateway(
@@ -249,15 +245,20 @@ class ApplicationYamlTest {
         }
     }
 
+    /** Puts a row into table {@code c} and returns its cursor, signed by the gateway's secret. */
+    private static String firstCursor(TestGateway gw) throws Exception {
+        gw.put("c", "r1", "n", 1);
+        return HttpApiTest.json(gw.http("GET", "/v1/tables/c/query?order=n&limit=1", null))
+                .get("cursors")
+                .get(0)
+                .asText();
+    }
+
     @Test
     void secretSignsCursors() throws Exception {
         String cursor;
         try (TestGateway a = new TestGateway("livequery.secret", "one-secret-of-enough-bytes")) {
-            a.put("c", "r1", "n", 1);
-            cursor = HttpApiTest.json(a.http("GET", "/v1/tables/c/query?order=n&limit=1", null))
-                    .get("cursors")
-                    .get(0)
-                    .asText();
+            cursor = firstCursor(a);
             assertThat(a.http("GET", "/v1/tables/c/query?order=n&limit=1&after=" + TestGateway.enc(cursor), null)
                             .statusCode())
                     .isEqualTo(200);

@@ -29,6 +29,11 @@
  *       fan-out targets from a {@code bench/run} directory (paired ratios, median and spread).</li>
  *   <li><b>Everything stops by itself.</b> Every phase has a duration; writers are bounded by a
  *       rate and an in-flight cap; the run has an overall deadline.</li>
+ *   <li><b>Two latency benchmarks ride along.</b> {@link dev.livequery.loadgen.ClusterLatency}
+ *       ({@code bench/cluster-latency}) and {@link dev.livequery.loadgen.PgLatency}
+ *       ({@code bench/pg-latency}) time one SSE subscriber against stamped writes; both read it
+ *       through {@link dev.livequery.loadgen.LatencyStream}, so they are compiled (and kept
+ *       compiling) with the rest.</li>
  * </ul>
  */
 package dev.livequery.loadgen;
