@@ -186,7 +186,7 @@ public final class Replica {
         if (!f.path("row").isObject()) {
             return "row frame without a row";
         }
-        return f.path("cursor").asText("").isEmpty() ? "row frame without a cursor" : null;
+        return f.path("cursor").asText("").isBlank() ? "row frame without a cursor" : null;
     }
 
     /** Why the index field does not name the frame's row in the window, or null. */
