@@ -4,64 +4,21 @@ import dev.livequery.core.EngineOptions;
 import io.helidon.config.Config;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.function.BiConsumer;
-import java.util.function.Function;
 
 /**
  * Every {@code livequery.*} and {@code server.*} setting the gateway reads (PROTOCOL §8), parsed
  * once at startup so a bad value fails the start with a message instead of failing a request later.
- * This is the one place that reads them: {@link #KEYS} names each key once, with how it is parsed
- * and where it goes; the defaults are the {@link Builder}'s. {@code application.yaml} lists the
- * same keys (a test holds the two equal).
+ * {@link SettingsKeys} names each key once, with how it is parsed and which {@link Builder} option it
+ * sets, and reads them from Helidon config; the defaults are the {@link Builder}'s; {@link
+ * SettingsCheck} refuses bad combinations. {@code application.yaml} lists the same keys (a test
+ * holds the two equal).
  *
  * <p>Components with settings of their own (e.g. {@code livequery.auth.*}) read them from
  * {@link #config()}, the source these settings came from.
  */
 public final class Settings {
-    /** How one key is read: its name, its parser, and the builder option it sets. */
-    record Key<T>(String name, Function<String, T> parse, BiConsumer<Builder, T> set) {
-        void read(ConfigLookup l, Builder b) {
-            l.get(name, parse).ifPresent(v -> set.accept(b, v));
-        }
-    }
-
-    /** Every key, in the order of {@code application.yaml}. */
-    static final List<Key<?>> KEYS = List.of(
-            new Key<>("server.port", Integer::parseInt, Builder::port),
-            new Key<>("livequery.backend", s -> s.toLowerCase(Locale.ROOT), Builder::backend),
-            new Key<>("livequery.redis.uri", s -> s, Builder::redisUri),
-            new Key<>("livequery.gateway.id", s -> s, Builder::gatewayId),
-            new Key<>("livequery.demo.enabled", Settings::bool, Builder::demoEnabled),
-            new Key<>("livequery.demo.changes-per-second", Double::parseDouble, Builder::demoChangesPerSecond),
-            new Key<>("livequery.demo.rows", Integer::parseInt, Builder::demoRows),
-            new Key<>("livequery.write-deadline", Duration::parse, Builder::writeDeadline),
-            new Key<>("livequery.shutdown-grace", Duration::parse, Builder::shutdownGrace),
-            new Key<>("livequery.limits.max-window", Integer::parseInt, Builder::maxWindow),
-            new Key<>("livequery.limits.max-queued", Integer::parseInt, Builder::maxQueued),
-            new Key<>("livequery.limits.subs-per-connection", Integer::parseInt, Builder::subsPerConnection),
-            new Key<>("livequery.limits.max-message", Integer::parseInt, Builder::maxMessage),
-            new Key<>("livequery.limits.max-body", Integer::parseInt, Builder::maxBody),
-            new Key<>("livequery.limits.max-connections", Integer::parseInt, Builder::maxConnections),
-            new Key<>("livequery.limits.max-views", Integer::parseInt, Builder::maxViews),
-            new Key<>("livequery.limits.max-row", Integer::parseInt, Builder::maxRow),
-            new Key<>("livequery.limits.max-history-bytes", Long::parseLong, Builder::maxHistoryBytes),
-            new Key<>("livequery.ws.ping-interval", Duration::parse, Builder::pingInterval),
-            new Key<>("livequery.ws.idle-timeout", Duration::parse, Builder::idleTimeout),
-            new Key<>("livequery.sse.heartbeat", Duration::parse, Builder::heartbeat),
-            new Key<>("livequery.resume.max-changes", Integer::parseInt, Builder::resumeMaxChanges),
-            new Key<>("livequery.tables.allow", Settings::list, (b, v) -> b.tables(Set.copyOf(v))),
-            new Key<>("livequery.allowed-origins", Settings::list, Builder::allowedOrigins),
-            new Key<>("livequery.secret", s -> s, Builder::secret),
-            new Key<>("livequery.previous-secret", s -> s, Builder::previousSecret),
-            new Key<>("livequery.previous-secret-overlap", Duration::parse, Builder::previousSecretOverlap));
-
-    /** Keys under {@code server} that go to Helidon's own server config as they are (see {@link #serverConfig()}). */
-    static final List<String> HELIDON_KEYS = List.of("server.host", "server.backlog");
-
     private final Builder b;
 
     private Settings(Builder b) {
@@ -87,15 +44,7 @@ public final class Settings {
      * key is honoured here as well and wins over the file.
      */
     public static Settings from(Config config) {
-        ConfigLookup l = ConfigLookup.of(config);
-        Builder b = builder().config(config);
-        for (Key<?> k : KEYS) {
-            k.read(l, b);
-        }
-        if (l.get("livequery.demo.enabled", Settings::bool).isEmpty()) {
-            b.demoEnabled(b.backend.equals("local"));
-        }
-        return b.build();
+        return SettingsKeys.read(config);
     }
 
     public int port() {
@@ -386,7 +335,6 @@ public final class Settings {
             return this;
         }
 
-        /** Distinct shapes (views) per table, on the embedded engine. */
         public Builder maxRow(int v) {
             maxRow = v;
             return this;
@@ -407,6 +355,7 @@ public final class Settings {
             return this;
         }
 
+        /** Distinct shapes (views) per table, on the embedded engine. */
         public Builder maxViews(int v) {
             maxViews = v;
             return this;
@@ -455,68 +404,14 @@ public final class Settings {
 
         /** Checks the combination; an {@link IllegalArgumentException} names the key at fault. */
         public Settings build() {
-            positive("livequery.limits.max-window", maxWindow);
-            positive("livequery.limits.max-queued", maxQueued);
-            positive("livequery.limits.subs-per-connection", subsPerConnection);
-            positive("livequery.limits.max-message", maxMessage);
-            positive("livequery.limits.max-body", maxBody);
-            positive("livequery.limits.max-connections", maxConnections);
-            positive("livequery.limits.max-views", maxViews);
-            positive("livequery.resume.max-changes", resumeMaxChanges);
-            positive("livequery.write-deadline", writeDeadline);
-            positive("livequery.ws.ping-interval", pingInterval);
-            positive("livequery.ws.idle-timeout", idleTimeout);
-            positive("livequery.sse.heartbeat", heartbeat);
-            if (!backend.equals("local") && !backend.equals("redis")) {
-                throw new IllegalArgumentException(
-                        "livequery.backend must be 'local' or 'redis', got '" + backend + "'");
-            }
-            // In cluster mode a reset's snapshot reaches the gateway as frames in the subscription's
-            // queue (reset, up to max-window enters, ready): a smaller queue overflows on every snapshot.
-            if (backend.equals("redis") && maxQueued < maxWindow + 2) {
-                throw new IllegalArgumentException("livequery.limits.max-queued (" + maxQueued + ") must be at least "
-                        + "livequery.limits.max-window + 2 (" + (maxWindow + 2) + ") with livequery.backend=redis: "
-                        + "a snapshot travels through the queue and would overflow it every time");
-            }
             Settings s = new Settings(this);
-            try {
-                s.engineOptions(); // the engine checks its own combinations (size limits, secrets)
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(
-                        "config livequery.secret / livequery.previous-secret(-overlap) / "
-                                + "livequery.limits.max-row / livequery.limits.max-history-bytes: " + e.getMessage(),
-                        e);
-            }
+            SettingsCheck.check(s);
             return s;
         }
 
-        private static void positive(String key, long v) {
-            if (v < 1) {
-                throw new IllegalArgumentException("config " + key + " must be at least 1, got " + v);
-            }
+        /** The backend chosen so far: reading config defaults the demo by it. */
+        String backend() {
+            return backend;
         }
-
-        private static void positive(String key, Duration v) {
-            if (v.isNegative() || v.isZero()) {
-                throw new IllegalArgumentException("config " + key + " must be a positive duration, got " + v);
-            }
-        }
-    }
-
-    private static boolean bool(String s) {
-        if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(s);
-        }
-        throw new IllegalArgumentException("expected true or false");
-    }
-
-    private static List<String> list(String v) {
-        List<String> out = new ArrayList<>();
-        for (String s : v.split(",")) {
-            if (!s.isBlank()) {
-                out.add(s.trim());
-            }
-        }
-        return List.copyOf(out);
     }
 }

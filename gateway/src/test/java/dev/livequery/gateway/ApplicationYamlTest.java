@@ -3,6 +3,7 @@ package dev.livequery.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.livequery.testkit.Replica;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.io.InputStream;
@@ -81,10 +82,10 @@ class ApplicationYamlTest {
                 .map(c -> c.key().toString())
                 .collect(Collectors.toCollection(TreeSet::new));
         Set<String> read =
-                Settings.KEYS.stream().map(Settings.Key::name).collect(Collectors.toCollection(TreeSet::new));
+                SettingsKeys.KEYS.stream().map(SettingsKeys.Key::name).collect(Collectors.toCollection(TreeSet::new));
         Set<String> expected = new TreeSet<>(read);
         expected.removeAll(COMMENTED);
-        expected.addAll(Settings.HELIDON_KEYS);
+        expected.addAll(SettingsKeys.HELIDON_KEYS);
         assertThat(inFile).isEqualTo(expected);
         String text = text();
         for (String k : COMMENTED) {
@@ -94,7 +95,8 @@ class ApplicationYamlTest {
 
     @Test
     void everyKeyIsReadAndNamesTheTestOfItsEffect() throws Exception {
-        Set<String> keys = Settings.KEYS.stream().map(Settings.Key::name).collect(Collectors.toSet());
+        Set<String> keys =
+                SettingsKeys.KEYS.stream().map(SettingsKeys.Key::name).collect(Collectors.toSet());
         assertThat(BEHAVIOUR.keySet()).containsExactlyInAnyOrderElementsOf(keys);
         Map<String, Object> base = describe(Settings.from(yaml()));
         for (Map.Entry<String, String[]> e : BEHAVIOUR.entrySet()) {
@@ -148,11 +150,7 @@ class ApplicationYamlTest {
     void previousSecretIsAcceptedForItsOverlap() throws Exception {
         String cursor;
         try (TestGateway a = new TestGateway("livequery.secret", "one-secret-of-enough-bytes")) {
-            a.put("c", "r1", "n", 1);
-            cursor = HttpApiTest.json(a.http("GET", "/v1/tables/c/query?order=n&limit=1", null))
-                    .get("cursors")
-                    .get(0)
-                    .asText();
+            cursor = firstCursor(a);
         }
         String after = "/v1/tables/c/query?order=n&limit=1&after=" + TestGateway.enc(cursor);
         try (TestGateway b = new TestGateway(
@@ -223,36 +221,44 @@ class ApplicationYamlTest {
             TestGateway gw, int changes, java.util.function.IntFunction<Object[]> fields, boolean resumes, String as)
             throws Exception {
         gw.put("h", "a", "n", 1);
-        String eid;
+        Replica held;
         try (WsClient c = WsClient.connect(gw.port)) {
             c.send(WebSocketTest.sub("s", "{\"table\":\"h\",\"limit\":5}"));
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
-            eid = c.replica("s").lastEid;
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies() == 1);
+            held = c.replica("s").copy();
         }
+        String eid = held.lastEid();
         for (int i = 0; i < changes; i++) {
             gw.put("h", "x" + i, fields.apply(i));
         }
         try (WsClient c = WsClient.connect(gw.port)) {
+            c.replicas.put("s", held);
             c.send("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"h\",\"limit\":5},\"resume\":\"" + eid
                     + "\"}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies() == 1);
             boolean resumed = c.replica("s").resumedReadies() == 1;
             assertThat(resumed).as(as).isEqualTo(resumes);
             if (!resumed) {
-                assertThat(c.replica("s").resetCauses).containsExactly("resume_miss");
+                assertThat(c.replica("s").resetCauses()).containsExactly("subscribe", "resume_miss");
             }
+            assertThat(c.replica("s").violations()).isEmpty();
         }
+    }
+
+    /** Puts a row into table {@code c} and returns its cursor, signed by the gateway's secret. */
+    private static String firstCursor(TestGateway gw) throws Exception {
+        gw.put("c", "r1", "n", 1);
+        return HttpApiTest.json(gw.http("GET", "/v1/tables/c/query?order=n&limit=1", null))
+                .get("cursors")
+                .get(0)
+                .asText();
     }
 
     @Test
     void secretSignsCursors() throws Exception {
         String cursor;
         try (TestGateway a = new TestGateway("livequery.secret", "one-secret-of-enough-bytes")) {
-            a.put("c", "r1", "n", 1);
-            cursor = HttpApiTest.json(a.http("GET", "/v1/tables/c/query?order=n&limit=1", null))
-                    .get("cursors")
-                    .get(0)
-                    .asText();
+            cursor = firstCursor(a);
             assertThat(a.http("GET", "/v1/tables/c/query?order=n&limit=1&after=" + TestGateway.enc(cursor), null)
                             .statusCode())
                     .isEqualTo(200);

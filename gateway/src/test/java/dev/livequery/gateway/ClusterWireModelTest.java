@@ -1,14 +1,9 @@
 package dev.livequery.gateway;
 
-import static org.awaitility.Awaitility.await;
-
 import dev.livequery.core.EngineOptions;
 import dev.livequery.shard.RedisCluster;
 import dev.livequery.shard.RedisProcess;
-import dev.livequery.shard.backend.RedisBackend;
-import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,39 +36,20 @@ class ClusterWireModelTest {
     }
 
     private static void run(String uri, String prefix) throws Exception {
-        List<Shard> shards = new ArrayList<>();
         List<TestGateway> gateways = new ArrayList<>();
-        try {
-            EngineOptions shardOptions = EngineOptions.defaults().withHorizon(10_000, Duration.ofMinutes(5), 1_000_000);
-            for (int i = 1; i <= 3; i++) {
-                Shard s = new Shard(
-                        new Shard.Config(prefix + "-s" + i, uri, shardOptions, 2000, 10_000),
-                        new SimpleMeterRegistry());
-                shards.add(s);
-                s.start();
+        EngineOptions shardOptions = EngineOptions.defaults().withHorizon(10_000, Duration.ofMinutes(5), 1_000_000);
+        try (InProcessShards shards = new InProcessShards(uri, prefix, 3, shardOptions)) {
+            try {
+                for (int i = 1; i <= 2; i++) {
+                    gateways.add(TestGateway.over(
+                            InProcessShards.backend(uri, prefix + "-gw" + i), InProcessShards.GATEWAY_SETTINGS));
+                }
+                shards.awaitServing(gateways.stream().map(g -> g.backend).toList());
+                new WireModel(gateways.stream().map(g -> g.port).toList(), WireModel.seed(), Duration.ofSeconds(30))
+                        .run();
+            } finally {
+                gateways.forEach(TestGateway::close);
             }
-            for (int i = 1; i <= 2; i++) {
-                String id = prefix + "-gw" + i;
-                gateways.add(TestGateway.over(
-                        s -> new RedisBackend(s.engineOptions(), uri, id, new SimpleMeterRegistry()),
-                        "livequery.backend",
-                        "redis",
-                        "livequery.limits.max-queued",
-                        "64",
-                        "livequery.limits.max-window",
-                        "62"));
-            }
-            await("3 shards own all partitions, both gateways see them")
-                    .atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(100))
-                    .until(() -> shards.stream().mapToInt(s -> s.owned().size()).sum() == 256
-                            && gateways.stream()
-                                    .allMatch(g -> g.backend.ready()
-                                            && g.backend.gauges().get("live_shards") == 3));
-            new WireModel(gateways.stream().map(g -> g.port).toList(), WireModel.seed(), Duration.ofSeconds(30)).run();
-        } finally {
-            gateways.forEach(TestGateway::close);
-            shards.forEach(Shard::close);
         }
     }
 }

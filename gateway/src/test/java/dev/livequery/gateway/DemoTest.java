@@ -22,7 +22,7 @@ class DemoTest {
                 c.send(WebSocketTest.sub(
                         "d",
                         "{\"table\":\"demo_items\",\"order\":[{\"field\":\"price\",\"dir\":\"desc\"}],\"limit\":300}"));
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("d").readies == 1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("d").readies() == 1);
                 assertThat(c.replica("d").rows()).hasSizeGreaterThanOrEqualTo(250);
                 int n = c.replica("d").frames().size();
                 await().atMost(Duration.ofSeconds(5))

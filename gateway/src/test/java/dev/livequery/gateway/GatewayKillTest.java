@@ -8,6 +8,7 @@ import dev.livequery.core.EngineOptions;
 import dev.livequery.shard.RedisProcess;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Replica;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -71,8 +72,9 @@ class GatewayKillTest {
         ws.send("{\"action\":\"subscribe\",\"sub\":\"odd\",\"query\":" + Q_ODD + "}");
         SseClient sse = SseClient.open(a.port, SSE_URL, null, null);
         await().atMost(Duration.ofSeconds(20))
-                .until(() ->
-                        ws.replica("all").readies >= 1 && ws.replica("odd").readies >= 1 && sse.replica.readies >= 1);
+                .until(() -> ws.replica("all").readies() >= 1
+                        && ws.replica("odd").readies() >= 1
+                        && sse.replica.readies() >= 1);
 
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger writes = new AtomicInteger();
@@ -116,14 +118,14 @@ class GatewayKillTest {
                 ws2.replicas.put(sub, held);
                 String q = sub.equals("all") ? Q_ALL : Q_ODD;
                 ws2.send("{\"action\":\"subscribe\",\"sub\":\"" + sub + "\",\"query\":" + q + ",\"resume\":\""
-                        + held.lastEid + "\"}");
+                        + held.lastEid() + "\"}");
             }
             Replica sseHeld = sse.replica.copy();
-            SseClient sse2 = SseClient.open(b.port, SSE_URL, sseHeld.lastEid, sseHeld);
+            SseClient sse2 = SseClient.open(b.port, SSE_URL, sseHeld.lastEid(), sseHeld);
             List<Replica> resumed = List.of(ws2.replica("all"), ws2.replica("odd"), sse2.replica);
             await("resumed on B")
                     .atMost(Duration.ofSeconds(20))
-                    .until(() -> resumed.stream().allMatch(r -> r.readies >= 1));
+                    .until(() -> resumed.stream().allMatch(r -> r.readies() >= 1));
             // The writer keeps going after the resume, and the resumed clients keep following it.
             int writesAtResume = writes.get();
             await().atMost(Duration.ofSeconds(20)).until(() -> writes.get() > writesAtResume + 100);

@@ -12,6 +12,7 @@ import dev.livequery.shard.cluster.Shard;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Replica;
 import dev.livequery.testkit.Slow;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -52,7 +53,8 @@ class GatewayPauseTest {
             try (GatewayProcess a = GatewayProcess.start(redis.uri(), Map.of("LIVEQUERY_GATEWAY_ID", "gpA"));
                     WsClient ws = WsClient.connect(a.port)) {
                 ws.send("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":" + Q + "}");
-                await().atMost(Duration.ofSeconds(20)).until(() -> ws.replica("s").readies >= 1);
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> ws.replica("s").readies() >= 1);
 
                 signal(a, "STOP");
                 try {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Json;
+import dev.livequery.testkit.Replica;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +80,7 @@ class JwtSocketTest {
             assertThat(c.frames("pong", null)).hasSize(1);
             c.send(auth(acme));
             c.send(subscribe("s", null));
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies() == 1);
             assertThat(c.replica("s").rows()).isEqualTo(truth(acme));
             assertThat(c.replica("s").rows())
                     .allMatch(r -> r.get("tenant").asText().equals("acme"));
@@ -115,7 +116,7 @@ class JwtSocketTest {
         java.time.Instant firstExpiry = java.time.Instant.now().plusSeconds(4);
         try (WsClient c = gw.ws(token("u1", "acme", Duration.ofSeconds(4)))) {
             c.send(subscribe("s", null));
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies() == 1);
             c.send(auth(token("u2", "globex", Duration.ofMinutes(5))));
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> !c.frames("error", null).isEmpty());
@@ -140,7 +141,7 @@ class JwtSocketTest {
     void anExpiredTokenClosesWith4001AndAFreshOneResumesWithoutReset() throws Exception {
         WsClient first = gw.ws(token("u1", "acme", Duration.ofSeconds(3)));
         first.send(subscribe("s", null));
-        await().atMost(Duration.ofSeconds(5)).until(() -> first.replica("s").readies == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> first.replica("s").readies() == 1);
         assertThat(first.closed.get(15, TimeUnit.SECONDS)).isEqualTo(4001);
         Replica held = first.replica("s").copy();
         String fresh = token("u1", "acme", Duration.ofMinutes(5));
@@ -149,8 +150,8 @@ class JwtSocketTest {
         put(token("u2", "globex", Duration.ofMinutes(1)), "g9", "globex", -2);
         try (WsClient second = gw.ws(fresh)) {
             second.replicas.put("s", held);
-            second.send(subscribe("s", held.lastEid));
-            await().atMost(Duration.ofSeconds(5)).until(() -> held.resumedReadies == 1);
+            second.send(subscribe("s", held.lastEid()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> held.resumedReadies() == 1);
             assertThat(held.resetCauses()).containsExactly("subscribe");
             assertThat(held.violations()).isEmpty();
             assertThat(held.rows()).isEqualTo(truth(fresh));
@@ -162,15 +163,15 @@ class JwtSocketTest {
         String path = "/v1/live/items?order=n&limit=10&access_token=";
         SseClient first = SseClient.open(gw.port, path + token("u1", "acme", Duration.ofSeconds(3)), null, null);
         assertThat(first.status).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(5)).until(() -> first.replica.readies == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> first.replica.readies() == 1);
         assertThat(first.ended.await(15, TimeUnit.SECONDS))
                 .as("the stream ends at expiry")
                 .isTrue();
         Replica held = first.replica.copy();
         String fresh = token("u1", "acme", Duration.ofMinutes(5));
         put(fresh, "a4", "acme", 60);
-        try (SseClient second = SseClient.open(gw.port, path + fresh, held.lastEid, held)) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> held.resumedReadies == 1);
+        try (SseClient second = SseClient.open(gw.port, path + fresh, held.lastEid(), held)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> held.resumedReadies() == 1);
             assertThat(held.resetCauses()).containsExactly("subscribe");
             assertThat(held.rows()).isEqualTo(truth(fresh));
         }

@@ -25,7 +25,8 @@ class LifecycleTest {
                 healthy.send(WebSocketTest.sub("h", "{\"table\":\"slow\",\"order\":[{\"field\":\"n\"}],\"limit\":3}"));
                 stalled.sendText(
                         "{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"slow\",\"limit\":1000}}");
-                await().atMost(Duration.ofSeconds(5)).until(() -> healthy.replica("h").readies == 1);
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> healthy.replica("h").readies() == 1);
                 long t0 = System.nanoTime();
                 Thread writer = Thread.ofVirtual().start(() -> {
                     int i = 0;
@@ -68,7 +69,7 @@ class LifecycleTest {
             }
             try (WsClient c = WsClient.connect(gw.port)) {
                 c.send(WebSocketTest.sub("s", "{\"table\":\"ov\",\"order\":[{\"field\":\"n\"}],\"limit\":50}"));
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies() == 1);
                 for (int round = 1; round <= 20 && !c.replica("s").has("reset", "overflow"); round++) {
                     List<com.fasterxml.jackson.databind.node.ObjectNode> rows = new java.util.ArrayList<>();
                     for (int i = 0; i < 50; i++) {
@@ -110,8 +111,9 @@ class LifecycleTest {
             ws.send(WebSocketTest.sub("y", "{\"table\":\"sd\",\"limit\":1}"));
             SseClient sse = SseClient.open(gw.port, "/v1/live/sd?limit=5", null, null);
             await().atMost(Duration.ofSeconds(5))
-                    .until(() ->
-                            ws.replica("x").readies == 1 && ws.replica("y").readies == 1 && sse.replica.readies == 1);
+                    .until(() -> ws.replica("x").readies() == 1
+                            && ws.replica("y").readies() == 1
+                            && sse.replica.readies() == 1);
             long t0 = System.nanoTime();
             gw.gateway.stop();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(3000);

@@ -218,13 +218,7 @@ class PostgresSourceClusterTest {
         // Windows on the standby (it survives): the holder writes into Redis, the shards serve them everywhere.
         WsClient ws = WsClient.connect(b.port);
         List<Window> windows = new ArrayList<>();
-        ws.send("{\"action\":\"subscribe\",\"sub\":\"w1\",\"query\":{\"table\":\"items\",\"where\":{\"grp\":\"a\"},"
-                + "\"order\":[{\"field\":\"score\",\"dir\":\"desc\"},{\"field\":\"name\"}],\"limit\":7}}");
-        windows.add(new Window(
-                "ws where grp=a order -score,name limit 7",
-                ws.replica("w1"),
-                "select * from items where grp = 'a' order by score desc nulls last, name collate \"C\", "
-                        + "id::text collate \"C\" limit 7"));
+        windows.add(PostgresSourceWireTest.groupA(ws));
         ws.send(
                 "{\"action\":\"subscribe\",\"sub\":\"w2\",\"query\":{\"table\":\"items\",\"order\":[{\"field\":\"name\"}],"
                         + "\"limit\":10}}");
@@ -232,14 +226,9 @@ class PostgresSourceClusterTest {
                 "ws order name limit 10",
                 ws.replica("w2"),
                 "select * from items order by name collate \"C\", id::text collate \"C\" limit 10"));
-        ws.send(
-                "{\"action\":\"subscribe\",\"sub\":\"p\",\"query\":{\"table\":\"pairs\",\"order\":[{\"field\":\"score\"}],"
-                        + "\"limit\":50}}");
-        windows.add(new Window(
-                "ws pairs order score",
-                ws.replica("p"),
-                "select * from pairs order by score nulls first, id::text collate \"C\" limit 50"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> windows.stream().allMatch(x -> x.replica().readies > 0));
+        windows.add(PostgresSourceWireTest.pairs(ws));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> windows.stream().allMatch(x -> x.replica().readies() > 0));
         await("the snapshot reached the windows")
                 .atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> assertThat(PostgresSourceWireTest.rows(

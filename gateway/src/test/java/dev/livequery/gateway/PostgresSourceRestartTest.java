@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.gateway.PostgresSourceWireTest.Fault;
 import dev.livequery.gateway.PostgresSourceWireTest.Workload;
 import dev.livequery.sources.postgres.PostgresProcess;
+import dev.livequery.testkit.Replica;
 import dev.livequery.testkit.Slow;
 import java.time.Duration;
 import java.util.HashMap;
@@ -44,7 +45,7 @@ class PostgresSourceRestartTest {
             Replica held;
             try {
                 before = SseClient.open(a.port, path, null, null);
-                await().atMost(Duration.ofSeconds(30)).until(() -> before.replica.readies > 0);
+                await().atMost(Duration.ofSeconds(30)).until(() -> before.replica.readies() > 0);
                 CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
                     try {
                         w.run(60, Fault.NONE, null);
@@ -60,13 +61,13 @@ class PostgresSourceRestartTest {
             } finally {
                 a.close();
             }
-            assertThat(held.lastEid)
+            assertThat(held.lastEid())
                     .as("the client applied frames before the kill")
                     .isNotNull();
-            Map<String, Long> versionsBefore = new HashMap<>(held.versions);
+            Map<String, Long> versionsBefore = new HashMap<>(held.versions());
 
             GatewayProcess b = GatewayProcess.start("redis://unused", env);
-            try (SseClient after = SseClient.open(b.port, path, held.lastEid, held)) {
+            try (SseClient after = SseClient.open(b.port, path, held.lastEid(), held)) {
                 await().atMost(Duration.ofSeconds(60))
                         .pollInterval(Duration.ofMillis(200))
                         .untilAsserted(() -> assertThat(PostgresSourceWireTest.rows(after.replica.rows()))
@@ -77,7 +78,7 @@ class PostgresSourceRestartTest {
                 for (JsonNode r : after.replica.rows()) {
                     Long old = versionsBefore.get(r.get("id").asText());
                     if (old != null) {
-                        assertThat(after.replica.versions.get(r.get("id").asText()))
+                        assertThat(after.replica.versions().get(r.get("id").asText()))
                                 .as("version of %s, %s", r, context)
                                 .isGreaterThanOrEqualTo(old);
                     }

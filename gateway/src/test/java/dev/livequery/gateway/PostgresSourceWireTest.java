@@ -15,6 +15,7 @@ import dev.livequery.sources.postgres.PostgresProcess;
 import dev.livequery.sources.postgres.SourceException;
 import dev.livequery.sources.postgres.SourcedBackend;
 import dev.livequery.sources.postgres.TcpProxy;
+import dev.livequery.testkit.Replica;
 import dev.livequery.testkit.Slow;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -164,18 +165,34 @@ class PostgresSourceWireTest {
         }
     }
 
+    /** Subscribes {@code w1}: group a, best score first, 7 rows; with the SQL that is its truth. */
+    static Window groupA(WsClient ws) {
+        ws.send("{\"action\":\"subscribe\",\"sub\":\"w1\",\"query\":{\"table\":\"items\",\"where\":{\"grp\":\"a\"},"
+                + "\"order\":[{\"field\":\"score\",\"dir\":\"desc\"},{\"field\":\"name\"}],\"limit\":7}}");
+        return new Window(
+                "ws where grp=a order -score,name limit 7",
+                ws.replica("w1"),
+                "select * from items where grp = 'a' order by score desc nulls last, name collate \"C\", "
+                        + "id::text collate \"C\" limit 7");
+    }
+
+    /** Subscribes {@code p}: the balanced pairs by score, 50 rows; with the SQL that is its truth. */
+    static Window pairs(WsClient ws) {
+        ws.send(
+                "{\"action\":\"subscribe\",\"sub\":\"p\",\"query\":{\"table\":\"pairs\",\"order\":[{\"field\":\"score\"}],"
+                        + "\"limit\":50}}");
+        return new Window(
+                "ws pairs order score",
+                ws.replica("p"),
+                "select * from pairs order by score nulls first, id::text collate \"C\" limit 50");
+    }
+
     /** Two WebSocket windows (one after a cursor), two SSE windows, one WebSocket window of the pairs. */
     static void subscribe(TestGateway gw, Workload w, List<Window> windows, List<AutoCloseable> clients)
             throws Exception {
         WsClient ws = WsClient.connect(gw.port);
         clients.add(ws);
-        ws.send("{\"action\":\"subscribe\",\"sub\":\"w1\",\"query\":{\"table\":\"items\",\"where\":{\"grp\":\"a\"},"
-                + "\"order\":[{\"field\":\"score\",\"dir\":\"desc\"},{\"field\":\"name\"}],\"limit\":7}}");
-        windows.add(new Window(
-                "ws where grp=a order -score,name limit 7",
-                ws.replica("w1"),
-                "select * from items where grp = 'a' order by score desc nulls last, name collate \"C\", "
-                        + "id::text collate \"C\" limit 7"));
+        windows.add(groupA(ws));
         // A cursor taken now: the window starts strictly after that row's (name, id) whatever happens to it later.
         JsonNode q = Json.MAPPER.readTree(gw.http("GET", "/v1/tables/items/query?order=name&limit=5", null)
                 .body());
@@ -191,13 +208,7 @@ class PostgresSourceWireTest {
                         + at.get("name").asText().replace("'", "''") + "', '"
                         + at.get("id").asText()
                         + "') order by name collate \"C\", id::text collate \"C\" limit 10"));
-        ws.send(
-                "{\"action\":\"subscribe\",\"sub\":\"p\",\"query\":{\"table\":\"pairs\",\"order\":[{\"field\":\"score\"}],"
-                        + "\"limit\":50}}");
-        windows.add(new Window(
-                "ws pairs order score",
-                ws.replica("p"),
-                "select * from pairs order by score nulls first, id::text collate \"C\" limit 50"));
+        windows.add(pairs(ws));
         SseClient sse1 =
                 SseClient.open(gw.port, "/v1/live/items?order=" + enc("price,-name") + "&limit=12", null, null);
         clients.add(sse1::close);
@@ -218,7 +229,8 @@ class PostgresSourceWireTest {
                 sse2.replica,
                 "select * from items where flag and score >= 20 order by score desc nulls last, price desc nulls last, "
                         + "id::text collate \"C\" limit 6"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> windows.stream().allMatch(x -> x.replica().readies > 0));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> windows.stream().allMatch(x -> x.replica().readies() > 0));
         assertThat(windows.get(0).replica().rows())
                 .as("the snapshot reached the windows")
                 .isNotEmpty();
@@ -481,7 +493,7 @@ class PostgresSourceWireTest {
                         for (Frame f : out) {
                             replica.apply(Json.MAPPER.readTree(FrameCodec.toJson(f, "probe")));
                         }
-                        if (!out.isEmpty() && replica.readies > 0) {
+                        if (!out.isEmpty() && replica.readies() > 0) {
                             checks.incrementAndGet();
                             int sum = replica.rows().stream()
                                     .mapToInt(r -> r.get("score").asInt())

@@ -26,10 +26,10 @@ class QueryCostTest {
                 c.send(WebSocketTest.sub(
                         "o1", "{\"table\":\"other\",\"where\":{\"k\":\"y\"},\"limit\":5}")); // another table
                 await().atMost(Duration.ofSeconds(5))
-                        .until(() -> c.replica("s1").readies == 1
-                                && c.replica("s2").readies == 1
-                                && c.replica("s4").readies == 1
-                                && c.replica("o1").readies == 1
+                        .until(() -> c.replica("s1").readies() == 1
+                                && c.replica("s2").readies() == 1
+                                && c.replica("s4").readies() == 1
+                                && c.replica("o1").readies() == 1
                                 && !c.frames("error", "s3").isEmpty());
                 assertThat(c.frames("error", "s3").get(0).get("code").asText()).isEqualTo("too_many_subs");
                 assertThat(c.frames("error", "s3").get(0).get("message").asText())
@@ -44,7 +44,8 @@ class QueryCostTest {
                 await().atMost(Duration.ofSeconds(5))
                         .until(() -> c.replica("s2").has("closed", "unsubscribed"));
                 c.send(WebSocketTest.sub("s3", "{\"table\":\"v\",\"where\":{\"k\":\"y\"},\"limit\":5}"));
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s3").readies == 1);
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> c.replica("s3").readies() == 1);
             }
         }
     }
@@ -78,7 +79,7 @@ class QueryCostTest {
                         WebSocketTest.sub(
                                 "s",
                                 "{\"table\":\"w\",\"where\":{\"k\":1},\"order\":[{\"field\":\"n\",\"dir\":\"desc\"}],\"limit\":3}"));
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies == 1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("s").readies() == 1);
                 double before = scans(gw);
                 List<?> rows = gw.truth("w", watched + "&limit=10");
                 assertThat(rows).hasSize(10);

@@ -43,14 +43,15 @@ class QuotaTest {
                 other.send(sub("o", 5));
                 await().atMost(Duration.ofSeconds(5))
                         .failFast(() -> !other.frames("error", null).isEmpty() || other.closed.isDone())
-                        .until(() -> other.replica("o").readies == 1);
+                        .until(() -> other.replica("o").readies() == 1);
 
                 first.send(sub("a", 5));
                 first.send(sub("b", 6));
                 first.send(sub("c", 7)); // a third shape
                 first.send(sub("d", 5)); // the shape of a (another window): allowed by shapes
                 await().atMost(Duration.ofSeconds(5))
-                        .until(() -> first.frames("error", null).size() == 1 && first.replica("d").readies == 1);
+                        .until(() -> first.frames("error", null).size() == 1
+                                && first.replica("d").readies() == 1);
                 JsonNode err = first.frames("error", "c").get(0);
                 assertThat(err.get("code").asText()).isEqualTo("too_many_subs");
                 first.send(sub("e", 5)); // a fourth subscription
@@ -60,7 +61,8 @@ class QuotaTest {
                         .isEqualTo("too_many_subs");
                 first.send("{\"action\":\"unsubscribe\",\"sub\":\"b\"}");
                 first.send(sub("c", 7));
-                await().atMost(Duration.ofSeconds(5)).until(() -> first.replica("c").readies == 1);
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> first.replica("c").readies() == 1);
             }
             first.close();
             await().atMost(Duration.ofSeconds(5)).until(() -> {

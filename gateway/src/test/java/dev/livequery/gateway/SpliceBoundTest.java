@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
+import dev.livequery.testkit.Replica;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,9 @@ class SpliceBoundTest {
 
                 Replica r = new Replica();
                 List<JsonNode> truth = gw.truth("rq", "order=n&limit=37");
-                while (!(r.readies > 0 && r.lastReady == r.frames.get(r.frames.size() - 1) && r.rows.equals(truth))) {
+                while (!(r.readies() > 0
+                        && r.lastReady() == r.frames().getLast()
+                        && r.rows().equals(truth))) {
                     RawWs.Frame f = ws.read();
                     assertThat(f).as("stream ended before the window converged").isNotNull();
                     assertThat(f.opcode()).isNotEqualTo(8);
@@ -59,7 +62,7 @@ class SpliceBoundTest {
                         r.apply(Json.MAPPER.readTree(f.text()));
                     }
                 }
-                assertThat(r.resetCauses).contains("overflow");
+                assertThat(r.resetCauses()).contains("overflow");
                 assertThat(r.violations()).isEmpty();
             }
         }

@@ -2,6 +2,7 @@ package dev.livequery.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Json;
+import dev.livequery.testkit.Replica;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,7 +23,7 @@ final class SseClient implements AutoCloseable {
     final List<String> eventNames = new CopyOnWriteArrayList<>();
     final CountDownLatch ended = new CountDownLatch(1);
     /** Why the reader stopped early (a frame that did not parse or apply, a cut), for failure messages. */
-    volatile Exception failure;
+    volatile Throwable failure;
 
     final int status;
     final String body;
@@ -91,8 +92,8 @@ final class SseClient implements AutoCloseable {
                     data = new StringBuilder(line.substring(6));
                 }
             }
-        } catch (Exception e) {
-            failure = e; // cut: the test decides what that means
+        } catch (Exception | AssertionError e) {
+            failure = e; // a cut or a frame that does not fit (the replica records it): the test decides
         } finally {
             ended.countDown();
             stream.close();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Json;
+import dev.livequery.testkit.Replica;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +31,7 @@ class SseTest {
     void snapshotRetryHeartbeatAndLiveChange() throws Exception {
         try (SseClient c = SseClient.open(gw.port, "/v1/live/sse?" + Q + "10", null, null)) {
             assertThat(c.status).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica.readies == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica.readies() == 1);
             assertThat(c.lines.get(0)).isEqualTo("retry: 1000");
             assertThat(c.replica.rows()).isEqualTo(gw.truth("sse", Q + "10"));
             assertThat(c.replica.frames()).allMatch(f -> !f.has("sub") && f.hasNonNull("eid"));
@@ -63,12 +64,12 @@ class SseTest {
         first.ended.await();
         first.close();
         Replica held = first.replica.copy();
-        assertThat(held.rows).hasSize(39); // reset + 39 enters of 200
+        assertThat(held.rows()).hasSize(39); // reset + 39 enters of 200
         gw.put("sse", "r001", "kind", "a", "price", 500, "name", "moved");
         gw.backend.delete("sse", "r002", null);
-        try (SseClient again = SseClient.open(gw.port, "/v1/live/sse?" + Q + "200", held.lastEid, held)) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> again.replica.readies == 1);
-            assertThat(again.replica.lastReady.get("resumed").asBoolean()).isTrue();
+        try (SseClient again = SseClient.open(gw.port, "/v1/live/sse?" + Q + "200", held.lastEid(), held)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> again.replica.readies() == 1);
+            assertThat(again.replica.lastReady().get("resumed").asBoolean()).isTrue();
             assertThat(again.replica.frames())
                     .noneMatch(f -> f.get("op").asText().equals("reset"));
             assertThat(again.replica.rows()).isEqualTo(gw.truth("sse", Q + "200"));
@@ -80,7 +81,7 @@ class SseTest {
     @Test
     void cutMidStreamThenResumeWithParamAndNewWindow() throws Exception {
         SseClient first = SseClient.open(gw.port, "/v1/live/sse?" + Q + "20", null, null);
-        await().atMost(Duration.ofSeconds(5)).until(() -> first.replica.readies == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> first.replica.readies() == 1);
         first.close();
         Replica held = first.replica.copy();
         for (int i = 0; i < 5; i++) {
@@ -89,9 +90,9 @@ class SseTest {
         try {
             // resume as a reanchor over SSE: same shape, a bigger window
             try (SseClient again = SseClient.open(
-                    gw.port, "/v1/live/sse?" + Q + "30&resume=" + TestGateway.enc(held.lastEid), null, held)) {
-                await().atMost(Duration.ofSeconds(5)).until(() -> again.replica.readies == 1);
-                assertThat(again.replica.lastReady.get("resumed").asBoolean()).isTrue();
+                    gw.port, "/v1/live/sse?" + Q + "30&resume=" + TestGateway.enc(held.lastEid()), null, held)) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> again.replica.readies() == 1);
+                assertThat(again.replica.lastReady().get("resumed").asBoolean()).isTrue();
                 assertThat(again.replica.frames())
                         .noneMatch(f -> f.get("op").asText().equals("reset"));
                 assertThat(again.replica.rows()).isEqualTo(gw.truth("sse", Q + "30"));
@@ -106,13 +107,13 @@ class SseTest {
     @Test
     void forgedOrCrossShapeTokenIsResumeMiss() throws Exception {
         SseClient other = SseClient.open(gw.port, "/v1/live/sse?order=name&limit=5", null, null);
-        await().atMost(Duration.ofSeconds(5)).until(() -> other.replica.readies == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> other.replica.readies() == 1);
         other.close();
-        String foreign = other.replica.lastEid;
+        String foreign = other.replica.lastEid();
         String forged = foreign.substring(0, foreign.length() - 3) + (foreign.endsWith("AAA") ? "BBB" : "AAA");
         for (String token : new String[] {foreign, forged, "garbage!"}) {
             try (SseClient c = SseClient.open(gw.port, "/v1/live/sse?" + Q + "5", token, null)) {
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica.readies == 1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica.readies() == 1);
                 assertThat(c.replica.frames().get(0).get("op").asText()).isEqualTo("reset");
                 assertThat(c.replica.frames().get(0).get("cause").asText())
                         .as(token)

@@ -31,7 +31,8 @@ class TableLifecycleTest {
                 c.send(WebSocketTest.sub("g", "{\"table\":\"ghost\",\"limit\":5}"));
                 c.send(WebSocketTest.sub("l", "{\"table\":\"later\",\"limit\":5}"));
                 await().atMost(Duration.ofSeconds(5))
-                        .until(() -> c.replica("g").readies == 1 && c.replica("l").readies == 1);
+                        .until(() ->
+                                c.replica("g").readies() == 1 && c.replica("l").readies() == 1);
                 gw.http("PUT", "/v1/tables/later/rows/a", "{\"n\":1}", "Content-Type", "application/json");
                 await().atMost(Duration.ofSeconds(5))
                         .until(() -> c.replica("l").ids().equals(List.of("a")));
@@ -47,7 +48,7 @@ class TableLifecycleTest {
             // and a table watched again after it was dropped works as before
             try (WsClient c = WsClient.connect(gw.port)) {
                 c.send(WebSocketTest.sub("g", "{\"table\":\"ghost\",\"limit\":5}"));
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("g").readies == 1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("g").readies() == 1);
                 gw.http("PUT", "/v1/tables/ghost/rows/b", "{\"n\":1}", "Content-Type", "application/json");
                 await().atMost(Duration.ofSeconds(5))
                         .until(() -> c.replica("g").ids().equals(List.of("b")));

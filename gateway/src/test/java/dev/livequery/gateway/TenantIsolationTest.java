@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
 import dev.livequery.core.Query;
+import dev.livequery.testkit.Replica;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -188,7 +189,7 @@ class TenantIsolationTest {
         Map<String, Replica> held = new HashMap<>();
         for (Sub s : t.subs) {
             Replica r = t.ws.replica(s.name);
-            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies > 0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies() > 0);
             held.put(s.name, r.copy());
         }
         List<JsonNode> log = List.copyOf(t.ws.log);
@@ -198,7 +199,7 @@ class TenantIsolationTest {
         for (Sub s : t.subs) {
             Replica r = held.get(s.name);
             t.ws.replicas.put(s.name, r);
-            t.ws.send(subscribe(s, r.lastEid));
+            t.ws.send(subscribe(s, r.lastEid()));
         }
     }
 
@@ -211,7 +212,7 @@ class TenantIsolationTest {
                 .map(f -> f.get("cursor").asText())
                 .reduce((a, b) -> b)
                 .orElse(null);
-        String eid = other.ws.replica(s.name).lastEid;
+        String eid = other.ws.replica(s.name).lastEid();
         if (cursor != null) {
             HttpResponse<String> r = gw.http(
                     "GET",
@@ -225,7 +226,8 @@ class TenantIsolationTest {
         if (eid != null) {
             try (WsClient c = gw.ws(me.token)) {
                 c.send(subscribe(new Sub("probe", s.k, s.desc, s.limit), eid));
-                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("probe").readies == 1);
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> c.replica("probe").readies() == 1);
                 assertThat(c.replica("probe").resetCauses()).containsExactly("resume_miss");
                 assertThat(c.replica("probe").rows())
                         .allMatch(x -> x.get("tenant").asText().equals(me.name));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.testkit.Replica;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -36,7 +37,7 @@ class WebSocketTest {
         try (WsClient c = WsClient.connect(gw.port)) {
             c.send(sub("s", "{\"table\":\"items\",\"order\":[{\"field\":\"price\",\"dir\":\"desc\"}],\"limit\":5}"));
             Replica r = c.replica("s");
-            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies() == 1);
             List<JsonNode> f = r.frames();
             assertThat(f.get(0).get("op").asText()).isEqualTo("reset");
             assertThat(f.get(0).get("cause").asText()).isEqualTo("subscribe");
@@ -64,8 +65,9 @@ class WebSocketTest {
                     "{\"table\":\"items\",\"where\":{\"group\":1},\"order\":[{\"field\":\"price\"}],\"limit\":3}"));
             c.send(sub("c", "{\"table\":\"items\",\"order\":[{\"field\":\"price\",\"dir\":\"desc\"}],\"limit\":2}"));
             await().atMost(Duration.ofSeconds(5))
-                    .until(() ->
-                            c.replica("a").readies == 1 && c.replica("b").readies == 1 && c.replica("c").readies == 1);
+                    .until(() -> c.replica("a").readies() == 1
+                            && c.replica("b").readies() == 1
+                            && c.replica("c").readies() == 1);
             assertThat(c.replica("a").ids()).containsExactly("r00", "r03", "r06");
             assertThat(c.replica("b").ids()).containsExactly("r01", "r04", "r07");
             assertThat(c.replica("c").ids()).containsExactly("r29", "r28");
@@ -90,10 +92,10 @@ class WebSocketTest {
         try (WsClient c = WsClient.connect(gw.port)) {
             c.send(sub("s", "{\"table\":\"grow\",\"order\":[{\"field\":\"n\"}],\"limit\":50}"));
             Replica r = c.replica("s");
-            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies() == 1);
             int before = r.frames().size();
             c.send("{\"action\":\"reanchor\",\"sub\":\"s\",\"limit\":100}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies == 2);
+            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies() == 2);
             List<JsonNode> splice = r.frames().subList(before, r.frames().size());
             assertThat(splice).hasSize(51);
             assertThat(splice.subList(0, 50)).allMatch(f -> f.get("op").asText().equals("enter"));
@@ -105,7 +107,7 @@ class WebSocketTest {
                     : null;
             int mark = r.frames().size();
             c.send("{\"action\":\"reanchor\",\"sub\":\"s\",\"after\":\"" + cursor + "\",\"limit\":50}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies == 3);
+            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies() == 3);
             assertThat(r.frames().subList(mark, r.frames().size()))
                     .noneMatch(f -> f.get("op").asText().equals("reset"));
             assertThat(r.rows()).isEqualTo(gw.truth("grow", "order=n&limit=50&after=" + TestGateway.enc(cursor)));
@@ -113,7 +115,7 @@ class WebSocketTest {
 
             // "after": null with no before = from the top
             c.send("{\"action\":\"reanchor\",\"sub\":\"s\",\"after\":null}");
-            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies == 4);
+            await().atMost(Duration.ofSeconds(5)).until(() -> r.readies() == 4);
             assertThat(r.rows()).isEqualTo(gw.truth("grow", "order=n&limit=50"));
         }
     }
@@ -131,7 +133,7 @@ class WebSocketTest {
     void unsubscribe() throws Exception {
         try (WsClient c = WsClient.connect(gw.port)) {
             c.send(sub("u", "{\"table\":\"unsub\",\"limit\":5}"));
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("u").readies == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("u").readies() == 1);
             c.send("{\"action\":\"unsubscribe\",\"sub\":\"u\"}");
             await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("u").has("closed", "unsubscribed"));
             int n = c.replica("u").frames().size();
@@ -142,7 +144,7 @@ class WebSocketTest {
             assertThat(c.replica("u").frames()).hasSize(n);
             // the name is free again
             c.send(sub("u", "{\"table\":\"unsub\",\"limit\":5}"));
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("u").readies == 2);
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("u").readies() == 2);
             assertThat(c.replica("u").ids()).containsExactly("k1");
         }
     }
@@ -151,7 +153,7 @@ class WebSocketTest {
     void everyCommandErrorKeepsTheSocketUsable() throws Exception {
         try (WsClient c = WsClient.connect(gw.port)) {
             c.send(sub("ok", "{\"table\":\"errs\",\"limit\":5}"));
-            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("ok").readies == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("ok").readies() == 1);
             String big = "{\"action\":\"ping\",\"pad\":\"" + "x".repeat(70_000) + "\"}";
             String[][] cases = {
                 {"{not json", "bad_request"},

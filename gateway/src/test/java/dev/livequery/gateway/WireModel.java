@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.testkit.Replica;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,7 +130,7 @@ final class WireModel {
                 WsClient client = wsClients.get(c);
                 WsSub sub = wsSubs.get(c).get(rnd.nextInt(2));
                 Replica r = client.replica(sub.name);
-                if (rnd.nextInt(4) == 0 && r.lastEid != null) {
+                if (rnd.nextInt(4) == 0 && r.lastEid() != null) {
                     // reconnect, to any gateway: resume every subscription from what it holds
                     client.close();
                     client.closed.handle((x, e) -> null).get(5, TimeUnit.SECONDS);
@@ -137,7 +138,7 @@ final class WireModel {
                     for (WsSub s : wsSubs.get(c)) {
                         Replica held = client.replica(s.name).copy();
                         again.replicas.put(s.name, held);
-                        again.send(s.subscribe(held.lastEid));
+                        again.send(s.subscribe(held.lastEid()));
                     }
                     wsClients.set(c, again);
                 } else {
@@ -161,7 +162,7 @@ final class WireModel {
                 SseClient old = sse.get(i);
                 old.close();
                 Replica held = old.replica.copy();
-                sse.set(i, SseClient.open(port(rnd.nextInt(ports.size())), sseUrls.get(i), held.lastEid, held));
+                sse.set(i, SseClient.open(port(rnd.nextInt(ports.size())), sseUrls.get(i), held.lastEid(), held));
             }
             Thread.onSpinWait();
             Thread.yield();

@@ -102,33 +102,6 @@ public abstract sealed class Frame
         return FrameCodec.toJson(this, null);
     }
 
-    // ---- frames the engine makes -------------------------------------------------------------
-
-    static Reset reset(String cause, long epoch, Tokens tokens, Tokens.State state) {
-        return new Reset(cause, epoch, tokens, state, null);
-    }
-
-    static Enter enter(Entry e, int newIndex, Tokens tokens, Tokens.State state) {
-        return new Enter(e.row(), e.key(), null, newIndex, tokens, state, null);
-    }
-
-    static Update update(Entry e, int index, Tokens tokens, Tokens.State state) {
-        return new Update(e.row(), e.key(), null, index, tokens, state, null);
-    }
-
-    static Move move(Entry e, int oldIndex, int newIndex, Tokens tokens, Tokens.State state) {
-        return new Move(e.row(), e.key(), null, oldIndex, newIndex, tokens, state, null);
-    }
-
-    static Leave leave(String id, long version, int oldIndex, Tokens tokens, Tokens.State state) {
-        return new Leave(id, version, oldIndex, tokens, state, null);
-    }
-
-    static Ready ready(
-            boolean hasMoreBefore, boolean hasMoreAfter, boolean resumed, Tokens tokens, Tokens.State state) {
-        return new Ready(hasMoreBefore, hasMoreAfter, resumed, tokens, state, null);
-    }
-
     // ---- frames transports make --------------------------------------------------------------
 
     public static Error error(LiveQueryException.Code code, String message) {

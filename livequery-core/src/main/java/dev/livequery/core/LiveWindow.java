@@ -104,16 +104,16 @@ final class LiveWindow {
             if (gone != null) {
                 emit(
                         removed == j
-                                ? Frame.update(after, j, view.tokens, state(seq))
-                                : Frame.move(after, removed, j, view.tokens, state(seq)),
+                                ? WindowFrames.update(after, j, view.tokens, state(seq))
+                                : WindowFrames.move(after, removed, j, view.tokens, state(seq)),
                         seq);
                 return;
             }
-            emit(Frame.enter(after, j, view.tokens, state(seq)), seq);
+            emit(WindowFrames.enter(after, j, view.tokens, state(seq)), seq);
             if (size > limit) {
                 int at = backward ? 0 : size - 1;
                 Entry out = removeAt(at);
-                emit(Frame.leave(out.id(), out.row().version(), at, view.tokens, state(seq)), seq);
+                emit(WindowFrames.leave(out.id(), out.row().version(), at, view.tokens, state(seq)), seq);
             }
             return;
         }
@@ -124,27 +124,27 @@ final class LiveWindow {
                 insertAt(at, next);
                 emit(
                         removed == at
-                                ? Frame.update(next, at, view.tokens, state(seq))
-                                : Frame.move(next, removed, at, view.tokens, state(seq)),
+                                ? WindowFrames.update(next, at, view.tokens, state(seq))
+                                : WindowFrames.move(next, removed, at, view.tokens, state(seq)),
                         seq);
                 return;
             }
-            emit(Frame.leave(gone.id(), seq, removed, view.tokens, state(seq)), seq);
+            emit(WindowFrames.leave(gone.id(), seq, removed, view.tokens, state(seq)), seq);
         }
         Entry next;
         while (size < limit && (next = neighbour()) != null) {
             int at = backward ? 0 : size;
             insertAt(at, next);
-            emit(Frame.enter(next, at, view.tokens, state(seq)), seq);
+            emit(WindowFrames.enter(next, at, view.tokens, state(seq)), seq);
         }
     }
 
     /** reset + the whole window + ready, as of change {@code seq}. */
     void snapshot(String cause, long seq, List<Frame> out) {
         Tokens t = view.tokens;
-        out.add(view.share(Frame.reset(cause, t.epoch, t, Tokens.Range.empty(seq)), seq));
+        out.add(view.share(WindowFrames.reset(cause, t.epoch, t, Tokens.Range.empty(seq)), seq));
         for (int i = 0; i < size; i++) {
-            out.add(view.share(Frame.enter(rows[i], i, t, Tokens.Range.of(seq, rows, i + 1)), seq));
+            out.add(view.share(WindowFrames.enter(rows[i], i, t, Tokens.Range.of(seq, rows, i + 1)), seq));
         }
         out.add(view.share(ready(false, seq), seq));
     }
@@ -160,7 +160,7 @@ final class LiveWindow {
             before = bound != null && tree.hasAtOrBelow(bound);
             after = size == limit && tree.higher(rows[size - 1].key()) != null;
         }
-        return Frame.ready(before, after, resumed, view.tokens, range(seq));
+        return WindowFrames.ready(before, after, resumed, view.tokens, range(seq));
     }
 
     /** Moves the window; returns the splice from the old rows to the new ones, then ready. */

@@ -41,7 +41,7 @@ final class Splice {
             inA.add(a[i].id());
             if (!inB.containsKey(a[i].id())) {
                 c.remove(i);
-                out.add(Frame.leave(a[i].id(), a[i].row().version(), i, t, name.apply(++j[0])));
+                out.add(WindowFrames.leave(a[i].id(), a[i].row().version(), i, t, name.apply(++j[0])));
             }
         }
 
@@ -89,13 +89,16 @@ final class Splice {
             }
             c.add(q, m);
             placed.add(m.id());
-            out.add(p == q ? Frame.update(m, q, t, name.apply(++j[0])) : Frame.move(m, p, q, t, name.apply(++j[0])));
+            out.add(
+                    p == q
+                            ? WindowFrames.update(m, q, t, name.apply(++j[0]))
+                            : WindowFrames.move(m, p, q, t, name.apply(++j[0])));
         }
 
         for (int i = 0; i < b.length; i++) {
             if (!inA.contains(b[i].id())) {
                 c.add(i, b[i]);
-                out.add(Frame.enter(b[i], i, t, name.apply(++j[0])));
+                out.add(WindowFrames.enter(b[i], i, t, name.apply(++j[0])));
             }
         }
     }

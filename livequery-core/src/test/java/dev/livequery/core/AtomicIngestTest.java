@@ -7,6 +7,7 @@ import static dev.livequery.core.Fixtures.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.livequery.core.Engine.Change;
+import dev.livequery.testkit.Replica;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -83,7 +84,7 @@ class AtomicIngestTest {
             List<Frame> out = new ArrayList<>();
             s.drain(out, Integer.MAX_VALUE);
             for (Frame f : out) {
-                replica.apply(f);
+                WireFrames.apply(replica, f);
             }
             if (!out.isEmpty()) {
                 checks++;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Oracle.Anchor;
 import dev.livequery.core.Oracle.Slice;
 import dev.livequery.core.Oracle.Stored;
+import dev.livequery.testkit.Replica;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -102,7 +103,7 @@ class ConcurrentOracleTest {
                         for (Sub s : mine) {
                             List<Frame> out = new ArrayList<>();
                             s.sub().drain(out, 7);
-                            out.forEach(s.replica()::apply);
+                            out.forEach(f -> WireFrames.apply(s.replica(), f));
                         }
                         Thread.onSpinWait();
                     }
@@ -132,7 +133,7 @@ class ConcurrentOracleTest {
         for (Sub s : subs) {
             List<Frame> out = new ArrayList<>();
             while (s.sub().drain(out, 1000) > 0) {
-                out.forEach(s.replica()::apply);
+                out.forEach(f -> WireFrames.apply(s.replica(), f));
                 out.clear();
             }
             Slice want = Oracle.window(s.shape(), table, new Anchor(null, null, s.limit()[0]));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.testkit.Replica;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +57,7 @@ class EngineOracleExamplesTest {
     }
 
     private static List<String> apply(Replica r, List<Frame> frames) {
-        frames.forEach(r::apply);
+        frames.forEach(f -> WireFrames.apply(r, f));
         return r.ids();
     }
 

@@ -7,6 +7,7 @@ import static dev.livequery.core.Fixtures.obj;
 import static dev.livequery.core.Fixtures.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.livequery.testkit.Replica;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,72 +25,47 @@ import org.junit.jupiter.api.Test;
  */
 class FramesTest {
 
-    /** A client's list: applies frames strictly by the splice rules, checking every index it is given. */
-    static final class Replica {
-        record Item(String id, long version, String json) {}
+    /**
+     * A client: the test kit's replica fed with the frames' wire JSON, plus a copy of it at every
+     * eid, which is what a client resuming from that eid holds.
+     */
+    static final class Client {
+        final Replica replica;
+        final Map<String, Replica> byEid = new LinkedHashMap<>();
 
-        final List<Item> items = new ArrayList<>();
-        final Map<String, List<Item>> byEid = new LinkedHashMap<>();
-
-        Replica() {}
-
-        Replica(List<Item> start) {
-            items.addAll(start);
+        Client() {
+            this(new Replica());
         }
 
-        Replica apply(List<Frame> frames) {
+        /** A client that holds what {@code start} holds, as after a reconnect. */
+        Client(Replica start) {
+            replica = start.copy();
+        }
+
+        Client apply(List<Frame> frames) {
             for (Frame f : frames) {
-                apply(f);
+                replica.apply(WireFrames.json(f));
+                if (f.eid() != null) {
+                    byEid.put(f.eid(), replica.copy());
+                }
             }
             return this;
         }
 
-        void apply(Frame f) {
-            switch (f) {
-                case Frame.Reset r -> items.clear();
-                case Frame.Enter e -> {
-                    assertThat(e.newIndex()).as("%s", f).isBetween(0, items.size());
-                    assertThat(ids()).as("enter of a row already held: %s", f).doesNotContain(e.id());
-                    items.add(e.newIndex(), item(e));
-                }
-                case Frame.Leave l -> {
-                    assertThat(l.oldIndex()).as("%s", f).isBetween(0, items.size() - 1);
-                    assertThat(items.get(l.oldIndex()).id()).as("%s", f).isEqualTo(l.id());
-                    items.remove(l.oldIndex());
-                }
-                case Frame.Update u -> {
-                    assertThat(items.get(u.newIndex()).id()).as("%s", f).isEqualTo(u.id());
-                    items.set(u.newIndex(), item(u));
-                }
-                case Frame.Move m -> {
-                    assertThat(items.get(m.oldIndex()).id()).as("%s", f).isEqualTo(m.id());
-                    items.remove(m.oldIndex());
-                    assertThat(m.newIndex()).as("%s", f).isBetween(0, items.size());
-                    items.add(m.newIndex(), item(m));
-                }
-                default -> {}
-            }
-            if (f.eid() != null) {
-                byEid.put(f.eid(), List.copyOf(items));
-            }
-        }
-
-        static Item item(Frame.Placed f) {
-            assertThat(f.cursor()).isNotBlank();
-            return new Item(f.id(), f.version(), f.row().json());
-        }
-
         List<String> ids() {
-            return items.stream().map(Item::id).toList();
+            return replica.ids();
         }
 
         /** Exactly the server's window: same rows, versions and contents, in order. */
         void assertEquals(LocalBackend b, Query q) throws LiveQueryException {
             QueryResult r = b.query(q);
-            List<Item> truth = r.rows().stream()
-                    .map(x -> new Item(x.id(), x.version(), x.json()))
+            List<String> truth = r.rows().stream()
+                    .map(x -> x.id() + "@" + x.version() + x.json())
                     .toList();
-            assertThat(items).isEqualTo(truth);
+            assertThat(replica.items().stream()
+                            .map(x -> x.id() + "@" + x.version() + x.row())
+                            .toList())
+                    .isEqualTo(truth);
         }
     }
 
@@ -138,11 +114,11 @@ class FramesTest {
     }
 
     /** Subscribes, checks the snapshot, and returns the live subscription with its replica. */
-    record Live(Subscription s, Replica r) {}
+    record Live(Subscription s, Client r) {}
 
     Live live(Query q) throws LiveQueryException {
         Subscription s = sub(q, null);
-        Replica r = new Replica().apply(drain(s));
+        Client r = new Client().apply(drain(s));
         r.assertEquals(b, q);
         return new Live(s, r);
     }
@@ -180,7 +156,7 @@ class FramesTest {
                     .isEqualTo(b.get("t", "r02").version());
             assertThat(as(Frame.Placed.class, fs.get(3)).cursor()).isEqualTo(cursor("r02"));
             assertThat(as(Frame.Ready.class, fs.get(6)).resumed()).isFalse();
-            new Replica().apply(fs).assertEquals(b, byP(5));
+            new Client().apply(fs).assertEquals(b, byP(5));
             assertThat(drain(s)).isEmpty();
         }
 
@@ -579,7 +555,7 @@ class FramesTest {
         LocalBackend o = new LocalBackend(EngineOptions.defaults().withMaxQueued(3));
         fill(o, 10);
         Subscription s = o.subscribe(byP(4), null, () -> {});
-        Replica r = new Replica().apply(drain(s));
+        Client r = new Client().apply(drain(s));
         o.put("t", "r01", obj("{'p':11}"), null);
         o.put("t", "r02", obj("{'p':21}"), null);
         o.put("t", "r03", obj("{'p':31}"), null);
@@ -596,7 +572,7 @@ class FramesTest {
                         "enter r02@3",
                         "ready before=false after=true");
         r.apply(fs).assertEquals(o, byP(4));
-        assertThat(r.items.get(1).json()).isEqualTo("{\"id\":\"r00\",\"p\":2}");
+        assertThat(r.replica.items().get(1).row().toString()).isEqualTo("{\"id\":\"r00\",\"p\":2}");
         // and it is live again afterwards
         o.delete("t", "x", null);
         List<Frame> after = drain(s);
@@ -631,7 +607,7 @@ class FramesTest {
             Subscription s = sub(byP(5), last);
             List<Frame> fs = drain(s);
             assertThat(d(fs)).containsExactly("leave r00@0", "enter x@2", "ready before=false after=true resumed");
-            Replica r = new Replica(l.r().byEid.get(last)).apply(fs);
+            Client r = new Client(l.r().byEid.get(last)).apply(fs);
             r.assertEquals(b, byP(5));
             p("r01", 26);
             List<Frame> more = drain(s);
@@ -656,7 +632,7 @@ class FramesTest {
             Subscription s = sub(byP(5), null);
             List<Frame> snap = drain(s);
             s.close();
-            Replica r = new Replica().apply(snap.subList(0, 4)); // reset, r00, r01, r02
+            Client r = new Client().apply(snap.subList(0, 4)); // reset, r00, r01, r02
             String eid = snap.get(3).eid();
             Subscription again = sub(byP(5), eid);
             List<Frame> fs = drain(again);
@@ -675,7 +651,7 @@ class FramesTest {
                             "enter r04@3",
                             "enter r05@4",
                             "ready before=false after=true resumed");
-            new Replica().apply(all).assertEquals(b, byP(5));
+            new Client().apply(all).assertEquals(b, byP(5));
         }
 
         @Test
@@ -684,7 +660,7 @@ class FramesTest {
             p("x", 25); // enter x@3, leave r04@5
             List<Frame> fs = drain(l.s());
             l.s().close();
-            Replica r = new Replica(l.r().items).apply(fs.subList(0, 1));
+            Client r = new Client(l.r().replica).apply(fs.subList(0, 1));
             Subscription s = sub(byP(5), fs.get(0).eid());
             List<Frame> rest = drain(s);
             assertThat(d(rest)).containsExactly("leave r04@5", "ready before=false after=true resumed");
@@ -698,7 +674,7 @@ class FramesTest {
             List<Frame> fs = drain(l.s()); // 3 leaves, 3 enters, ready
             l.s().close();
             for (int cut = 1; cut < fs.size(); cut++) {
-                Replica r = new Replica(l.r().items).apply(fs.subList(0, cut));
+                Client r = new Client(l.r().replica).apply(fs.subList(0, cut));
                 Query q = afterQ("r02", 5);
                 List<Frame> rest = drain(sub(q, fs.get(cut - 1).eid()));
                 assertThat(rest.get(0).op()).as("cut %d", cut).isNotEqualTo(Frame.Op.RESET);
@@ -725,7 +701,7 @@ class FramesTest {
                             "enter r05@2",
                             "enter r06@3",
                             "ready before=true after=true resumed");
-            new Replica(l.r().byEid.get(last)).apply(fs).assertEquals(b, q);
+            new Client(l.r().byEid.get(last)).apply(fs).assertEquals(b, q);
         }
 
         void assertResetSnapshot(Subscription s, String cause, Query q) throws LiveQueryException {
@@ -733,7 +709,7 @@ class FramesTest {
             assertThat(d(fs.get(0))).isEqualTo("reset " + cause);
             assertThat(d(fs.getLast())).isEqualTo("ready before=false after=true");
             assertThat(as(Frame.Ready.class, fs.getLast()).resumed()).isFalse();
-            new Replica().apply(fs).assertEquals(b, q);
+            new Client().apply(fs).assertEquals(b, q);
         }
 
         @Test
@@ -808,7 +784,7 @@ class FramesTest {
             assertThat(as(Frame.Reset.class, fs.get(0)).epoch())
                     .isNotEqualTo(as(Frame.Reset.class, drain(sub(byP(5), null)).get(0))
                             .epoch());
-            new Replica().apply(fs).assertEquals(restarted, byP(5));
+            new Client().apply(fs).assertEquals(restarted, byP(5));
 
             LocalBackend otherSecret = new LocalBackend(EngineOptions.defaults()
                     .withSecret("a-completely-different-secret!!".getBytes(StandardCharsets.UTF_8)));
@@ -884,11 +860,11 @@ class FramesTest {
         String nonAscii = "é".repeat(128);
         m.put("t", nonAscii, obj("{'p':1}"), null);
         fs.addAll(drain(s));
-        Replica r = new Replica();
+        Client r = new Client();
         int resumable = 0;
         int unresumable = 0;
         for (Frame f : fs) {
-            r.apply(f);
+            r.apply(List.of(f));
             String eid = f.eid();
             assertThat(eid).as("%s", d(f)).matches("[\\x21-\\x7e]{1,200}");
             Subscription again = m.subscribe(s.query(), eid, () -> {});
@@ -897,12 +873,12 @@ class FramesTest {
             if (eid.equals(Tokens.UNRESUMABLE)) {
                 unresumable++;
                 assertThat(d(got.get(0))).isEqualTo("reset resume_miss");
-                new Replica().apply(got).assertEquals(m, s.query());
+                new Client().apply(got).assertEquals(m, s.query());
             } else {
                 resumable++;
                 assertThat(got.get(0).op()).as("resume from %s", d(f)).isNotEqualTo(Frame.Op.RESET);
                 assertThat(as(Frame.Ready.class, got.getLast()).resumed()).isTrue();
-                new Replica(r.byEid.get(eid)).apply(got).assertEquals(m, s.query());
+                new Client(r.byEid.get(eid)).apply(got).assertEquals(m, s.query());
             }
         }
         assertThat(resumable).isPositive();

@@ -3,6 +3,7 @@ package dev.livequery.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.testkit.Replica;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ class GoldenTranscriptsTest {
                 assertThat(after.size()).as(where).isEqualTo(step.get("frames").size());
                 for (int i = 0; i < after.size(); i++) {
                     Frame f = FrameCodec.decode(step.get("frames").get(i));
-                    replica.apply(f);
+                    WireFrames.apply(replica, f);
                     ops.add(f.op().wire());
                     List<String> want = new ArrayList<>();
                     after.get(i).forEach(x -> want.add(x.textValue()));

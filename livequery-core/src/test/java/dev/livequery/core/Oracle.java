@@ -235,6 +235,19 @@ final class Oracle {
     // ---- JSON equality "as written" -------------------------------------------------------------
 
     /**
+     * A stored row as a client receives it: its JSON text read back. A number stored as a
+     * BigDecimal of scale 0 is written {@code 1} and so reads back as an integer, as any client's
+     * would; 1.0 stays 1.0.
+     */
+    static JsonNode asSent(JsonNode stored) {
+        try {
+            return Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(stored));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
      * Structural equality that ignores object member order but keeps numbers as written: 1.0 and
      * 1 are different rows (rows are "returned as they were written", §1), though equal sort keys.
      */

@@ -22,6 +22,7 @@ import dev.livequery.core.OracleScenario.Put;
 import dev.livequery.core.OracleScenario.Reanchor;
 import dev.livequery.core.OracleScenario.Reconnect;
 import dev.livequery.core.OracleScenario.Subscribe;
+import dev.livequery.testkit.Replica;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -893,7 +894,7 @@ final class OracleRun {
                     .as("%s: resume splice re-sent a row the client holds: %s", c, fmt(f))
                     .doesNotContain(p.id() + "@" + p.version());
         }
-        c.replica.apply(f);
+        WireFrames.apply(c.replica, f);
         if (f instanceof Frame.Placed p) {
             cursorSeen(c.shape, p.cursor(), p.row().data());
         }
@@ -977,7 +978,7 @@ final class OracleRun {
         for (int i = 0; i < items.size(); i++) {
             Replica.Item got = items.get(i);
             Stored exp = want.rows().get(i);
-            if (got.version() != exp.version() || !Oracle.sameJson(got.row(), exp.data())) {
+            if (got.version() != exp.version() || !Oracle.sameJson(got.row(), Oracle.asSent(exp.data()))) {
                 return "row " + got.id() + ": replica v" + got.version() + " " + got.row() + " but oracle v"
                         + exp.version() + " " + exp.data();
             }

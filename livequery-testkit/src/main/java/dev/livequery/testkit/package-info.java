@@ -2,6 +2,12 @@
  * What every module's tests share, without depending on any livequery module (so that core's own
  * tests can use it).
  *
+ * <h2>The replica</h2>
+ * {@link dev.livequery.testkit.Replica} is a client's window built only by applying frames as
+ * PROTOCOL §3 splice semantics say, checking every index, id and version it is given. Engine,
+ * wire, cluster and fault tests and the load generator all use this one; core and shard tests
+ * feed it engine frames through their wire encoding.
+ *
  * <h2>Property tests</h2>
  * {@link dev.livequery.testkit.Property} runs a check on values from a
  * {@link dev.livequery.testkit.Gen}; a failing value is shrunk and reported with the seed that

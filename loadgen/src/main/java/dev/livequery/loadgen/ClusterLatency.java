@@ -1,7 +1,5 @@
 package dev.livequery.loadgen;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +32,6 @@ import org.HdrHistogram.Histogram;
  * usage: ClusterLatency <gatewayA> <gatewayB> <writes-per-second> <seconds> <table> [warm-up-table warm-up-seconds]
  */
 public final class ClusterLatency {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient[] HTTP = new HttpClient[4];
 
     public static void main(String[] args) throws Exception {
@@ -127,37 +124,24 @@ public final class ClusterLatency {
                 HttpRequest.newBuilder(URI.create(b + "/v1/live/" + table + "?order=-t&limit=50"))
                         .build(),
                 HttpResponse.BodyHandlers.ofLines());
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                sse.body().forEach(line -> {
-                    if (!line.startsWith("data: ")) {
-                        return;
-                    }
-                    long now = System.nanoTime();
-                    try {
-                        JsonNode f = JSON.readTree(line.substring(6));
-                        String op = f.path("op").asText();
-                        if (op.equals("reset") && ready.getCount() == 0) {
-                            resets.merge(f.path("cause").asText(), 1, Integer::sum); // frames in between were skipped
-                        } else if (op.equals("ready")) {
-                            ready.countDown();
-                        } else if (op.equals("enter") && f.path("row").has("t")) {
-                            received.incrementAndGet();
-                            if (f.path("row").path("n").asLong() >= warmupEnd) {
-                                synchronized (h) {
-                                    h.recordValue(Math.max(
-                                            0, now - f.path("row").path("t").asLong()));
-                                }
+        Thread.ofPlatform()
+                .daemon()
+                .start(() -> LatencyStream.read(sse, (f, now) -> {
+                    String op = f.path("op").asText();
+                    if (op.equals("reset") && ready.getCount() == 0) {
+                        resets.merge(f.path("cause").asText(), 1, Integer::sum); // frames in between were skipped
+                    } else if (op.equals("ready")) {
+                        ready.countDown();
+                    } else if (op.equals("enter") && f.path("row").has("t")) {
+                        received.incrementAndGet();
+                        if (f.path("row").path("n").asLong() >= warmupEnd) {
+                            synchronized (h) {
+                                h.recordValue(Math.max(
+                                        0, now - f.path("row").path("t").asLong()));
                             }
                         }
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
                     }
-                });
-            } catch (RuntimeException ended) {
-                // the stream is closed when the run is over
-            }
-        });
+                }));
         if (!ready.await(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("no ready from " + b);
         }

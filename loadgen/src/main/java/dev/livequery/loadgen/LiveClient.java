@@ -1,5 +1,6 @@
 package dev.livequery.loadgen;
 
+import dev.livequery.testkit.Replica;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

@@ -2,6 +2,7 @@ package dev.livequery.loadgen;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Json;
+import dev.livequery.testkit.Replica;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -29,7 +30,7 @@ final class LqSseClient implements LiveClient, Flow.Subscriber<String> {
     /** "" or {@code &access_token=…}: EventSource-like clients cannot send a header. */
     private final String tokenParam;
 
-    private final Replica replica = new Replica(false);
+    private final Replica replica = Replica.lean(Verifier::seq);
     private volatile boolean slow;
     private volatile boolean paused;
     private final AtomicBoolean owed = new AtomicBoolean();

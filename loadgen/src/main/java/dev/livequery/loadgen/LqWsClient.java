@@ -3,6 +3,7 @@ package dev.livequery.loadgen;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
+import dev.livequery.testkit.Replica;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -25,7 +26,7 @@ final class LqWsClient extends WsClient {
         this.workload = workload;
         this.shapes = List.copyOf(shapes);
         for (int i = 0; i < shapes.size(); i++) {
-            replicas.add(new Replica(false));
+            replicas.add(Replica.lean(Verifier::seq));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.livequery.loadgen;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.testkit.Replica;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.List;

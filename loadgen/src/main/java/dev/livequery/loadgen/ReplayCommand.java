@@ -3,6 +3,7 @@ package dev.livequery.loadgen;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
+import dev.livequery.testkit.Replica;
 import java.io.BufferedReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Replica replica = new Replica(true);
+        Replica replica = Replica.lean(row -> row);
         long frames = 0;
         try (BufferedReader r = Files.newBufferedReader(in)) {
             for (String line = r.readLine(); line != null; line = r.readLine()) {

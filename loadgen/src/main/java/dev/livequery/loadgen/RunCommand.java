@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -149,6 +148,7 @@ final class RunCommand implements Callable<Integer> {
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         WriteTarget writes = new WriteTarget(url, workload, lq, token);
         Fleet fleet = new Fleet();
+        FaultPhases faults = new FaultPhases(url, slowFraction, slowDuration, stormConcurrency);
         Report report = new Report();
         config(report.root.putObject("config"), label);
         Files.createDirectories(out);
@@ -187,10 +187,10 @@ final class RunCommand implements Callable<Integer> {
                         WriteTarget.tokenParam(token, '&')));
             }
             progress.phase("connect");
-            double[] cpu0 = cpu(probe);
+            double[] cpu0 = Measures.cpu(probe);
             Fleet.Round connect = fleet.connectAll(fleet.clients, connectConcurrency, 180);
-            round(report.root.putObject("connect"), connect);
-            cpu(report.root.path("connect"), probe, cpu0, "connect");
+            Measures.round(report.root.putObject("connect"), connect);
+            Measures.cpu(report.root.path("connect"), probe, cpu0, "connect");
             System.err.printf(
                     "loadgen: %d connected, %d failed in %.1f s (%s)%n",
                     connect.ok(), connect.failed(), connect.seconds(), pool.describe());
@@ -198,7 +198,7 @@ final class RunCommand implements Callable<Integer> {
             if (connect.failed() > 0) {
                 System.err.println("loadgen: connect errors " + connect.errors());
             }
-            memory(report.root.putObject("server_memory"), probe, heap0, rss0, connect.ok());
+            Measures.memory(report.root.putObject("server_memory"), probe, heap0, rss0, connect.ok());
 
             WriteDriver driver = new WriteDriver(writerHttp, writes, stats, rate, maxInFlight, maxSeconds);
             Thread writer = Thread.ofPlatform().name("writer").start(driver);
@@ -207,10 +207,10 @@ final class RunCommand implements Callable<Integer> {
             progress.phase("measure");
             Thread.sleep(duration * 1000L);
             if (slowFraction > 0) {
-                slowPhase(report.root.putObject("slow_consumers"), fleet, progress, stats, pool);
+                faults.slow(report.root.putObject("slow_consumers"), fleet, progress);
             }
             if (storm && lq) {
-                storm(report.root.putObject("reconnect_storm"), fleet, progress, probe);
+                faults.storm(report.root.putObject("reconnect_storm"), fleet, progress, probe);
             }
             progress.phase("drain");
             driver.stop();
@@ -266,170 +266,6 @@ final class RunCommand implements Callable<Integer> {
         n.put("slow_fraction", slowFraction);
         n.put("storm", storm);
         n.put("subscribers_per_shape", (double) (connections * subs + sseConnections) / shapes);
-    }
-
-    private static void round(ObjectNode n, Fleet.Round r) {
-        n.put("ok", r.ok());
-        n.put("failed", r.failed());
-        n.put("seconds", Report.round(r.seconds()));
-        Histogram h = r.millis();
-        if (h.getTotalCount() > 0) {
-            n.put("p50_ms", h.getValueAtPercentile(50));
-            n.put("p99_ms", h.getValueAtPercentile(99));
-            n.put("max_ms", h.getMaxValue());
-        }
-        r.errors().forEach(n.putArray("errors")::add);
-        if (!r.steps().isEmpty()) {
-            ObjectNode steps = n.putObject("steps_ms");
-            steps.put(
-                    "note",
-                    "ms from the round's start to each step, clients that got ready; start_to_open and "
-                            + "open_to_ready are per client");
-            r.steps().forEach((k, hist) -> {
-                ObjectNode s = steps.putObject(k);
-                s.put("p50", hist.getValueAtPercentile(50));
-                s.put("p99", hist.getValueAtPercentile(99));
-                s.put("max", hist.getMaxValue());
-            });
-        }
-    }
-
-    private static void memory(ObjectNode n, ServerProbe probe, long heap0, long rss0, int conns) {
-        long heap1 = probe.heapAfterGc();
-        long rss1 = probe.rssBytes();
-        n.put(
-                "method",
-                "heap: jcmd GC.run + GC.heap_info (used after full GC) before/after connecting; "
-                        + "rss: /proc/<pid>/status VmRSS");
-        n.put("connections", conns);
-        if (heap0 > 0 && heap1 > 0 && conns > 0) {
-            n.put("heap_before_bytes", heap0);
-            n.put("heap_after_bytes", heap1);
-            n.put("heap_per_connection_bytes", (heap1 - heap0) / conns);
-        }
-        if (rss0 > 0 && rss1 > 0 && conns > 0) {
-            n.put("rss_before_bytes", rss0);
-            n.put("rss_after_bytes", rss1);
-            n.put("rss_per_connection_bytes", (rss1 - rss0) / conns);
-        }
-    }
-
-    private void slowPhase(ObjectNode n, Fleet fleet, Progress progress, Stats stats, ClientPool pool)
-            throws InterruptedException {
-        int every = (int) Math.max(1, Math.round(1 / slowFraction));
-        List<LiveClient> slow = new ArrayList<>();
-        for (int c = 0; c < fleet.clients.size(); c += every) {
-            slow.add(fleet.clients.get(c));
-        }
-        HttpClient http = HttpClient.newHttpClient();
-        double teardowns0 = ServerProbe.sum(ServerProbe.metrics(http, url), "livequery_teardowns_total", "");
-        slow.forEach(c -> {
-            c.slow(true);
-            c.pause();
-        });
-        progress.phase("slow");
-        Thread.sleep(slowDuration * 1000L);
-        double teardowns1 = ServerProbe.sum(ServerProbe.metrics(http, url), "livequery_teardowns_total", "");
-        progress.phase("slow-end");
-        slow.forEach(LiveClient::resume);
-        // Read what the socket still holds; a torn-down client then sees EOF (the server could not
-        // send a close frame through a full buffer, so 4008 is rarely seen by the client itself).
-        long lastGone = -1;
-        for (int i = 0, stable = 0; i < 20 && stable < 3; i++) {
-            Thread.sleep(1000);
-            long g = slow.stream().filter(LiveClient::gone).count();
-            stable = g == lastGone ? stable + 1 : 0;
-            lastGone = g;
-        }
-        List<LiveClient> torn = slow.stream().filter(LiveClient::gone).toList();
-        long closed4008 = slow.stream().filter(c -> c.closeCode() == 4008).count();
-        n.put("slow_clients", slow.size());
-        n.put("slow_seconds", slowDuration);
-        n.put("server_teardowns_during_slow_phase", teardowns1 - teardowns0);
-        n.put("slow_clients_disconnected", torn.size());
-        n.put("slow_clients_seen_close_4008", closed4008);
-        System.err.printf(
-                "loadgen: %d slow clients; server teardowns %.0f; disconnected %d (close 4008 seen by %d)%n",
-                slow.size(), teardowns1 - teardowns0, torn.size(), closed4008);
-        slow.forEach(c -> c.slow(false));
-        if (!torn.isEmpty()) {
-            Fleet.Round again = fleet.connectAll(torn, stormConcurrency, 60);
-            round(n.putObject("reconnect_after_teardown"), again);
-            long resumed = torn.stream()
-                    .flatMap(c -> c.replicas().stream())
-                    .filter(Replica::lastReadyResumed)
-                    .count();
-            n.put("reconnected_resumed_without_reset", resumed);
-            System.err.printf(
-                    "loadgen: %d torn-down clients reconnected, %d resumed without reset%n", again.ok(), resumed);
-        }
-    }
-
-    /** CPU seconds used so far by the server and by this load generator. */
-    private static double[] cpu(ServerProbe probe) {
-        double self = ClientLoad.cpuSeconds();
-        double gc = 0;
-        for (var b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
-            gc += Math.max(0, b.getCollectionTime()) / 1000.0;
-        }
-        return new double[] {probe.cpuSeconds(), self, gc};
-    }
-
-    /** Records the CPU a round cost each side: on a shared machine this is steadier than its wall time. */
-    private static void cpu(
-            com.fasterxml.jackson.databind.JsonNode node, ServerProbe probe, double[] before, String what) {
-        double[] after = cpu(probe);
-        ObjectNode n = (ObjectNode) node;
-        n.put("server_cpu_s", Report.round(after[0] - before[0]));
-        n.put("loadgen_cpu_s", Report.round(after[1] - before[1]));
-        n.put("loadgen_gc_s", Report.round(after[2] - before[2]));
-        System.err.printf(
-                "loadgen: %s cost %.1f CPU-s in the server, %.1f CPU-s in the load generator (GC %.1f s); "
-                        + "load average %.1f%n",
-                what,
-                after[0] - before[0],
-                after[1] - before[1],
-                after[2] - before[2],
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                        .getSystemLoadAverage());
-    }
-
-    private void storm(ObjectNode n, Fleet fleet, Progress progress, ServerProbe probe) throws InterruptedException {
-        List<LiveClient> ws =
-                fleet.clients.stream().filter(c -> c instanceof LqWsClient).toList();
-        Map<Replica, Integer> resetsBefore = new java.util.IdentityHashMap<>();
-        ws.forEach(c -> c.replicas().forEach(r -> resetsBefore.put(r, r.resets())));
-        progress.phase("storm");
-        double[] cpu0 = cpu(probe);
-        fleet.drop(ws);
-        Fleet.Round r = fleet.connectAll(ws, stormConcurrency, 120);
-        cpu(n, probe, cpu0, "storm");
-        long resumed = 0;
-        long subsTotal = 0;
-        for (LiveClient c : ws) {
-            for (Replica rep : c.replicas()) {
-                subsTotal++;
-                if (rep.ready() && rep.lastReadyResumed() && rep.resets() == resetsBefore.get(rep)) {
-                    resumed++;
-                }
-            }
-        }
-        round(n, r);
-        n.put("subscriptions", subsTotal);
-        n.put("resumed_without_reset", resumed);
-        n.put("resumed_share", subsTotal == 0 ? 0 : Report.round((double) resumed / subsTotal));
-        System.err.printf(
-                "loadgen: storm: %d/%d reconnected in %.1f s, p99 %d ms; %d/%d subscriptions resumed "
-                        + "without reset%n",
-                r.ok(),
-                ws.size(),
-                r.seconds(),
-                r.millis().getTotalCount() > 0 ? r.millis().getValueAtPercentile(99) : -1,
-                resumed,
-                subsTotal);
-        System.err.println("loadgen: storm steps: " + r.stepsLine());
-        progress.phase("after-storm");
-        Thread.sleep(2000);
     }
 
     private static void quiesce(Stats stats, WriteDriver driver) throws InterruptedException {

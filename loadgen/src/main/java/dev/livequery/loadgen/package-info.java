@@ -16,7 +16,7 @@
  *       is a {@code move} (or {@code update}) to index 0 in every window of its shape: the livequery
  *       delivery count is directly comparable to a peer's one broadcast message per write.</li>
  *   <li><b>Correctness under load.</b> Every livequery subscription keeps a {@link
- *       dev.livequery.loadgen.Replica} by splice semantics; after the writers stop, each replica is
+ *       dev.livequery.testkit.Replica} by splice semantics; after the writers stop, each replica is
  *       compared with the one-shot query; any difference exits non-zero.</li>
  *   <li><b>Ephemeral ports.</b> Connections are spread over several {@code HttpClient}s, each bound
  *       to its own loopback source address 127.0.0.x ({@link dev.livequery.loadgen.ClientPool}), so
@@ -29,6 +29,11 @@
  *       fan-out targets from a {@code bench/run} directory (paired ratios, median and spread).</li>
  *   <li><b>Everything stops by itself.</b> Every phase has a duration; writers are bounded by a
  *       rate and an in-flight cap; the run has an overall deadline.</li>
+ *   <li><b>Two latency benchmarks ride along.</b> {@link dev.livequery.loadgen.ClusterLatency}
+ *       ({@code bench/cluster-latency}) and {@link dev.livequery.loadgen.PgLatency}
+ *       ({@code bench/pg-latency}) time one SSE subscriber against stamped writes; both read it
+ *       through {@link dev.livequery.loadgen.LatencyStream}, so they are compiled (and kept
+ *       compiling) with the rest.</li>
  * </ul>
  */
 package dev.livequery.loadgen;

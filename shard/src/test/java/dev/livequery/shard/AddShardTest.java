@@ -143,7 +143,7 @@ class AddShardTest {
                             .until(() -> {
                                 for (int i = 0; i < clients.size(); i++) {
                                     if (moving.contains(clientTables.get(i))
-                                            && clients.get(i).poll().resumedReadies == 0) {
+                                            && clients.get(i).poll().resumedReadies() == 0) {
                                         return false;
                                     }
                                 }
@@ -160,13 +160,13 @@ class AddShardTest {
                     int resumed = 0;
                     for (int i = 0; i < clients.size(); i++) {
                         Client c = clients.get(i);
-                        assertThat(c.violations)
+                        assertThat(c.violations())
                                 .as("client %d on %s", i, clientTables.get(i))
                                 .isEmpty();
-                        causes.addAll(c.resets);
-                        resumed += c.resumedReadies;
+                        causes.addAll(c.resets());
+                        resumed += c.resumedReadies();
                         if (staying.contains(clientTables.get(i))) {
-                            assertThat(c.resumedReadies)
+                            assertThat(c.resumedReadies())
                                     .as("client %d on unmoved %s", i, clientTables.get(i))
                                     .isZero();
                         }
@@ -221,11 +221,11 @@ class AddShardTest {
         await().atMost(max).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
             for (int i = 0; i < clients.size(); i++) {
                 Client c = clients.get(i).poll();
-                assertThat(c.violations).as("client %d", i).isEmpty();
+                assertThat(c.violations()).as("client %d", i).isEmpty();
                 assertThat(c.window())
                         .as("client %d on %s", i, queries.get(i).shape())
                         .isEqualTo(truth(gw, queries.get(i)));
-                assertThat(c.ready).isTrue();
+                assertThat(c.ready()).isTrue();
             }
         });
     }

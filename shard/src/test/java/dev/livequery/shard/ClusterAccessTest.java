@@ -20,6 +20,7 @@ import dev.livequery.shard.cluster.Shard;
 import dev.livequery.shard.store.Keys;
 import dev.livequery.shard.store.Redis;
 import dev.livequery.shard.store.RowStore;
+import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * PROTOCOL §9 in cluster mode, through a real redis-server and a shard: the access filter
  * travels to the shard as part of the shape, and write checks are one atomic step.
  */
+@Cluster
 class ClusterAccessTest {
     static RedisProcess redis;
     static Shard shard;
@@ -98,7 +100,7 @@ class ClusterAccessTest {
         }
         Client c = new Client(b.subscribe(q.withAccess(acme), null, () -> {}));
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> c.poll().ready && c.window().equals(truth(a, truthAcme)));
+                .until(() -> c.poll().ready() && c.window().equals(truth(a, truthAcme)));
         assertThat(c.window()).extracting(Client.Item::id).containsExactly("p10", "p8", "p6", "p4");
         // a globex row going over every acme price, then an acme one
         a.put("sub", "g99", row("{\"price\":99,\"open\":true,\"tenant\":\"globex\"}"), null);
@@ -106,7 +108,7 @@ class ClusterAccessTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().window().equals(truth(a, truthAcme)));
         assertThat(c.window()).extracting(Client.Item::id).containsExactly("p3", "p10", "p8", "p6");
         noRowOutside(c, "acme");
-        assertThat(c.resets).containsExactly("subscribe");
+        assertThat(c.resets()).containsExactly("subscribe");
 
         // one-shot query and get under the filter, through the other gateway
         assertThat(truth(b, q.withAccess(acme))).isEqualTo(c.window());
@@ -114,22 +116,21 @@ class ClusterAccessTest {
         assertThat(b.get("sub", "p3", acme).data().get("price").asInt()).isEqualTo(50);
 
         // resume on the other gateway under the same filter: no reset
-        String eid = c.lastEid;
+        String eid = c.lastEid();
         c.sub.close();
         a.put("sub", "p20", row("{\"price\":60,\"open\":true,\"tenant\":\"acme\"}"), null);
-        Client r = new Client(a.subscribe(q.withAccess(acme), eid, () -> {}));
-        r.window.addAll(c.window());
+        Client r = Client.resuming(a.subscribe(q.withAccess(acme), eid, () -> {}), c);
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> r.poll().ready && r.window().equals(truth(a, truthAcme)));
-        assertThat(r.resets).isEmpty();
-        assertThat(r.resumedReadies).isEqualTo(1);
+                .until(() -> r.poll().ready() && r.window().equals(truth(a, truthAcme)));
+        assertThat(r.resets()).as("no reset since the held window").isEqualTo(c.resets());
+        assertThat(r.resumedReadies()).isEqualTo(c.resumedReadies() + 1);
         noRowOutside(r, "acme");
 
         // the same token under another filter, or none, is a resume_miss
         for (Where other : new Where[] {globex, null}) {
-            Client x = new Client(b.subscribe(q.withAccess(other), r.lastEid, () -> {}));
-            await().atMost(Duration.ofSeconds(10)).until(() -> x.poll().ready);
-            assertThat(x.resets).containsExactly("resume_miss");
+            Client x = new Client(b.subscribe(q.withAccess(other), r.lastEid(), () -> {}));
+            await().atMost(Duration.ofSeconds(10)).until(() -> x.poll().ready());
+            assertThat(x.resets()).containsExactly("resume_miss");
             if (other == globex) {
                 noRowOutside(x, "globex");
             }
@@ -307,9 +308,9 @@ class ClusterAccessTest {
                     Query truthQ = query(
                             base.replace("{\"open\":true}", "{\"open\":true,\"tenant\":\"" + watched.get(i) + "\"}"));
                     await().atMost(Duration.ofSeconds(10))
-                            .until(() -> c.poll().ready && c.window().equals(truth(a, truthQ)));
+                            .until(() -> c.poll().ready() && c.window().equals(truth(a, truthQ)));
                     noRowOutside(c, watched.get(i));
-                    assertThat(c.violations).isEmpty();
+                    assertThat(c.violations()).isEmpty();
                 }
             }
         }

@@ -55,8 +55,8 @@ class CrossGatewayTest {
         a.put("items", "x0", row("{\"price\":1,\"open\":true}"), null);
         Client c = new Client(b.subscribe(q, null, () -> {}));
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> c.poll().ready && c.window().equals(truth(a, q)));
-        assertThat(c.resets).containsExactly("subscribe");
+                .until(() -> c.poll().ready() && c.window().equals(truth(a, q)));
+        assertThat(c.resets()).containsExactly("subscribe");
         for (int i = 1; i <= 20; i++) {
             a.put("items", "x" + i, row("{\"price\":" + (i * 7 % 13) + ",\"open\":" + (i % 3 != 0) + "}"), null);
         }
@@ -65,7 +65,7 @@ class CrossGatewayTest {
         a.batch("items", List.of(row("{\"id\":\"y1\",\"price\":50,\"open\":true}")), List.of("x5"));
         await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().window().equals(truth(a, q)));
         assertThat(c.window()).hasSize(5);
-        assertThat(c.resets).containsExactly("subscribe"); // incremental splices only
+        assertThat(c.resets()).containsExactly("subscribe"); // incremental splices only
         assertThat(b.get("items", "x4").data().get("price").asInt()).isEqualTo(100);
 
         // reanchor through the shard: grow the window to 8
@@ -76,14 +76,13 @@ class CrossGatewayTest {
         // a resume on the other gateway with the last eid: no reset, only the splice
         a.put("items", "x9", row("{\"price\":99,\"open\":true}"), null);
         await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().window().equals(truth(a, q8)));
-        String eid = c.lastEid;
+        String eid = c.lastEid();
         c.sub.close();
         a.put("items", "x10", row("{\"price\":98,\"open\":true}"), null);
-        Client r = new Client(a.subscribe(q8, eid, () -> {}));
-        r.window.addAll(c.window());
-        await().atMost(Duration.ofSeconds(10)).until(() -> r.poll().window().equals(truth(a, q8)) && r.ready);
-        assertThat(r.resets).isEmpty();
-        assertThat(r.resumedReadies).isEqualTo(1);
+        Client r = Client.resuming(a.subscribe(q8, eid, () -> {}), c);
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.poll().window().equals(truth(a, q8)) && r.ready());
+        assertThat(r.resets()).as("no reset since the held window").isEqualTo(c.resets());
+        assertThat(r.resumedReadies()).isEqualTo(c.resumedReadies() + 1);
         r.sub.close();
     }
 
@@ -116,17 +115,17 @@ class CrossGatewayTest {
             Query q = query("{\"table\":\"ov\",\"order\":[{\"field\":\"k\"}],\"limit\":5}");
             Client c = new Client(small.subscribe(q, null, () -> {}));
             await().atMost(Duration.ofSeconds(10))
-                    .until(() -> c.poll().ready && c.window().equals(truth(a, q)));
+                    .until(() -> c.poll().ready() && c.window().equals(truth(a, q)));
             for (int round = 0; round < 6; round++) { // 30 updates, the client reads none of them
                 for (int i = 0; i < 5; i++) {
                     a.put("ov", "o" + i, row("{\"k\":" + i + ",\"round\":" + round + "}"), null);
                 }
             }
             await().atMost(Duration.ofSeconds(10))
-                    .until(() -> c.poll().resets.contains("overflow")
-                            && c.ready
+                    .until(() -> c.poll().resets().contains("overflow")
+                            && c.ready()
                             && c.window().equals(truth(a, q)));
-            assertThat(c.resets).containsExactly("subscribe", "overflow");
+            assertThat(c.resets()).containsExactly("subscribe", "overflow");
             c.sub.close();
         }
     }

@@ -104,7 +104,7 @@ class FailoverTest {
                 assertThat(c.window())
                         .as("client %d on %s", i, queries.get(i).shape())
                         .isEqualTo(truth(gwA, queries.get(i)));
-                assertThat(c.ready).isTrue();
+                assertThat(c.ready()).isTrue();
             }
         });
     }
@@ -167,8 +167,8 @@ class FailoverTest {
         List<String> causes = new ArrayList<>();
         int resumed = 0;
         for (Client c : clients) {
-            causes.addAll(c.resets);
-            resumed += c.resumedReadies;
+            causes.addAll(c.resets());
+            resumed += c.resumedReadies();
         }
         System.out.printf(
                 "failover: %d partitions re-owned in %d ms; resets %s; resumed readies %d%n",

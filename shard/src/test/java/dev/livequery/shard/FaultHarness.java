@@ -107,11 +107,11 @@ abstract class FaultHarness {
                         assertThat(c.window())
                                 .as("client %d on %s", i, queries.get(i).shape())
                                 .isEqualTo(truth(truthFrom, queries.get(i)));
-                        assertThat(c.ready).isTrue();
+                        assertThat(c.ready()).isTrue();
                     }
                 });
         for (Client c : clients) {
-            assertThat(c.violations).isEmpty();
+            assertThat(c.violations()).isEmpty();
         }
         System.out.println("converged in " + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
@@ -129,7 +129,8 @@ abstract class FaultHarness {
             converge(truthFrom, Duration.ofSeconds(40));
             System.out.println(name + ": longest silent divergence per client (ms) " + checker.perClientMs()
                     + " from " + checker.longestFrom()
-                    + "; statuses " + clients.get(0).statuses + "; resets " + clients.get(0).resets);
+                    + "; statuses " + clients.get(0).statuses() + "; resets "
+                    + clients.get(0).resets());
             assertThat(checker.worstMs()).as("silently stale (seed %d)", seed).isLessThan(SILENT_MS);
         }
     }
@@ -144,7 +145,7 @@ abstract class FaultHarness {
             return null; // the truth is unreadable right now (Redis down): no sample
         }
         synchronized (c) {
-            return new SilenceChecker.Look(c.window().equals(want), c.staleNow || !c.ready);
+            return new SilenceChecker.Look(c.window().equals(want), c.staleNow() || !c.ready());
         }
     }
 

@@ -45,7 +45,7 @@ class FaultSuiteTest extends FaultHarness {
             b.signal("CONT");
         });
         for (Client c : clients) {
-            assertThat(c.statuses).as("told while every shard was paused").contains("stale", "live");
+            assertThat(c.statuses()).as("told while every shard was paused").contains("stale", "live");
         }
     }
 
@@ -99,7 +99,7 @@ class FaultSuiteTest extends FaultHarness {
             link.heal();
         });
         for (Client c : clients) {
-            assertThat(c.statuses).contains("stale", "live");
+            assertThat(c.statuses()).contains("stale", "live");
         }
     }
 
@@ -223,7 +223,7 @@ class FaultSuiteTest extends FaultHarness {
             try (TcpProxy link = new TcpProxy(redis.port)) {
                 RedisBackend gw = new RedisBackend(Fixtures.OPTIONS, link.uri(), "gwK" + g, new SimpleMeterRegistry());
                 Client c = new Client(gw.subscribe(q, null, () -> {}));
-                await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().ready);
+                await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().ready());
                 link.cut(); // from Redis's side, the gateway died here
                 Thread.ofVirtual().start(gw::close); // its own cleanup cannot reach Redis
             }

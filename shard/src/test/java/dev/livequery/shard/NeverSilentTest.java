@@ -42,7 +42,7 @@ class NeverSilentTest {
                 .pollInterval(Duration.ofMillis(100))
                 .untilAsserted(() -> {
                     assertThat(c.poll().window()).isEqualTo(truth(truthFrom, q));
-                    assertThat(c.ready).isTrue();
+                    assertThat(c.ready()).isTrue();
                 });
     }
 
@@ -61,17 +61,18 @@ class NeverSilentTest {
             gw.put("ns", "new", row("{\"n\":-1}"), null); // the window is out of date from here on
             await().atMost(Duration.ofSeconds(8))
                     .pollInterval(Duration.ofMillis(50))
-                    .until(() -> c.poll().statuses.contains("stale"));
+                    .until(() -> c.poll().statuses().contains("stale"));
             long toldMs = (System.nanoTime() - stopped) / 1_000_000;
             System.out.println("paused shard: stale told after " + toldMs + " ms");
             assertThat(toldMs)
                     .as("told within 3 s of the last word plus a tick")
                     .isLessThan(5_500);
             shard.signal("CONT");
-            await().atMost(Duration.ofSeconds(10)).until(() -> c.poll().statuses.contains("live"));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> c.poll().statuses().contains("live"));
             converge(c, gw, Q);
-            assertThat(c.statuses).containsExactly("stale", "live");
-            assertThat(c.violations).isEmpty();
+            assertThat(c.statuses()).containsExactly("stale", "live");
+            assertThat(c.violations()).isEmpty();
         }
     }
 
@@ -108,8 +109,8 @@ class NeverSilentTest {
                 gw.put("ns", "late" + i, row("{\"n\":" + (-i) + "}"), null);
             }
             converge(c, gw, Q);
-            assertThat(c.resets).containsExactly("subscribe");
-            assertThat(c.violations).isEmpty();
+            assertThat(c.resets()).containsExactly("subscribe");
+            assertThat(c.violations()).isEmpty();
         }
     }
 
@@ -145,8 +146,8 @@ class NeverSilentTest {
                             >= 1);
             gw.put("ns", "after", row("{\"n\":-5}"), null);
             converge(c, gw, Q);
-            assertThat(c.resets).containsExactly("subscribe");
-            assertThat(c.violations).isEmpty();
+            assertThat(c.resets()).containsExactly("subscribe");
+            assertThat(c.violations()).isEmpty();
         }
     }
 
@@ -176,7 +177,7 @@ class NeverSilentTest {
                     gw.put("ns", "lost" + i, row("{\"n\":" + (-10 - i) + "}"), null); // acknowledged, then lost
                 }
                 converge(c, gw, Q);
-                token = c.lastEid;
+                token = c.lastEid();
             }
             redis.kill();
             redis.launch(); // loads the snapshot: the four writes are gone
@@ -197,8 +198,8 @@ class NeverSilentTest {
                 }
                 Client c = new Client(gw.subscribe(Q, token, () -> {}));
                 converge(c, gw, Q);
-                assertThat(c.resets).containsExactly("epoch");
-                assertThat(c.violations).isEmpty();
+                assertThat(c.resets()).containsExactly("epoch");
+                assertThat(c.violations()).isEmpty();
             }
         }
     }

@@ -50,7 +50,7 @@ class RedisClusterTest {
                     }
                 });
                 for (Client c : cs) {
-                    assertThat(c.resets).containsExactly("subscribe");
+                    assertThat(c.resets()).containsExactly("subscribe");
                 }
             }
         }

@@ -45,15 +45,17 @@ class RedisRestartTest {
                 // 1. Redis dies and comes back with its AOF.
                 redis.kill();
                 await().atMost(Duration.ofSeconds(10))
-                        .until(() -> cs.stream().allMatch(c -> c.poll().statuses.contains("stale")));
+                        .until(() ->
+                                cs.stream().allMatch(c -> c.poll().statuses().contains("stale")));
                 redis.launch();
                 await().atMost(Duration.ofSeconds(10))
-                        .until(() -> cs.stream().allMatch(c -> c.poll().statuses.contains("live")));
+                        .until(() ->
+                                cs.stream().allMatch(c -> c.poll().statuses().contains("live")));
                 a.put("docs", "d100", row("{\"rank\":100}"), null);
                 b.delete("docs", "d19", null);
                 converge(cs, a, q);
                 for (Client c : cs) {
-                    assertThat(c.resets)
+                    assertThat(c.resets())
                             .as("AOF kept the history: resume, no reset")
                             .containsExactly("subscribe");
                 }
@@ -67,10 +69,10 @@ class RedisRestartTest {
                     return true;
                 });
                 await().atMost(Duration.ofSeconds(15))
-                        .until(() -> cs.stream().allMatch(c -> c.poll().resets.contains("epoch")));
+                        .until(() -> cs.stream().allMatch(c -> c.poll().resets().contains("epoch")));
                 converge(cs, a, q);
-                System.out.println("restart: resets " + cs.get(0).resets + " / " + cs.get(1).resets + ", statuses "
-                        + cs.get(0).statuses);
+                System.out.println("restart: resets " + cs.get(0).resets() + " / "
+                        + cs.get(1).resets() + ", statuses " + cs.get(0).statuses());
             } finally {
                 a.close();
                 b.close();
@@ -101,7 +103,7 @@ class RedisRestartTest {
             direct.cmd().decrby(dev.livequery.shard.store.Keys.seq(p, "lost"), 3);
             a.put("lost", "l0", row("{\"k\":-1}"), null); // reuses version 8 for a different change
             await().atMost(Duration.ofSeconds(10))
-                    .until(() -> cs.get(0).poll().resets.contains("epoch"));
+                    .until(() -> cs.get(0).poll().resets().contains("epoch"));
             converge(cs, a, q);
         }
     }
@@ -112,7 +114,7 @@ class RedisRestartTest {
                 .untilAsserted(() -> {
                     for (Client c : cs) {
                         assertThat(c.poll().window()).isEqualTo(truth(truthFrom, q));
-                        assertThat(c.ready).isTrue();
+                        assertThat(c.ready()).isTrue();
                     }
                 });
     }

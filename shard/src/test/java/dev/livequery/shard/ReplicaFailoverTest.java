@@ -63,7 +63,7 @@ class ReplicaFailoverTest extends FaultHarness {
                 .noneMatch(i -> i.id().equals("lost"));
         for (int i = 0; i < clients.size(); i++) {
             if (queries.get(i).shape().table().equals("fa")) {
-                assertThat(clients.get(i).resets).as("client %d on fa", i).contains("epoch");
+                assertThat(clients.get(i).resets()).as("client %d on fa", i).contains("epoch");
             }
         }
     }

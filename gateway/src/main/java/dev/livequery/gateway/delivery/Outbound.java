@@ -10,12 +10,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
@@ -25,7 +23,8 @@ import java.util.logging.Logger;
  * One connection's outbound path: the subscriptions that have frames ({@link Slot}s, bounded by
  * the backend's per-subscription queues), a small bounded queue of replies (pong, errors), and the
  * one writer that drains both, round-robin, and writes them to the {@link Transport}, one flush
- * per pass.
+ * per pass. This class runs the writer and ends the connection; what one pass writes is
+ * {@link Writes}'.
  *
  * <p>Nothing but the writer touches the socket, so nothing but the writer can block on a slow
  * peer; the engine only ever flips a flag here. The {@link Connections} watchdog sees a write that
@@ -46,10 +45,6 @@ import java.util.logging.Logger;
  */
 public final class Outbound {
     private static final Logger LOG = Logger.getLogger(Outbound.class.getName());
-    /** Frames taken from one subscription per turn: enough to batch, small enough to be fair. */
-    static final int TURN = 64;
-    /** Replies waiting for a client that sends commands but does not read. */
-    static final int MAX_REPLIES = 1024;
     /** How long an on-demand writer thread waits for more work before it ends. */
     static final long LINGER = TimeUnit.SECONDS.toNanos(2);
     /** How long a closing connection's writer may still spend in a write (capped by the write deadline). */
@@ -60,14 +55,12 @@ public final class Outbound {
 
     private final Connections connections;
     private final Transport transport;
+    /** What the writer writes: replies, keep-alives and the ready slots' frames. */
+    private final Writes writes;
+
     private final String peer;
     private final long keepAliveNanos;
     private final long idleNanos;
-    /** Slots with frames: an intrusive stack (through {@link Slot#nextReady}), taken whole per pass. */
-    private final AtomicReference<Slot> ready = new AtomicReference<>();
-
-    private final ConcurrentLinkedQueue<String> replies = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger replyCount = new AtomicInteger();
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final AtomicReference<Close> closing = new AtomicReference<>();
     private final AtomicReference<Close> closeAfterDrain = new AtomicReference<>();
@@ -85,16 +78,13 @@ public final class Outbound {
     private volatile long lastInbound = System.nanoTime();
     private volatile long lastKeepAlive = System.nanoTime();
     private volatile boolean aborted;
-    private volatile boolean pongDue;
-    private volatile boolean keepAliveDue;
     /** When the on-demand writer ran out of work and began to linger; 0 while busy. */
     private volatile long parkedSince;
-
-    private long framesSent;
 
     Outbound(Connections connections, Transport transport, String peer, Duration keepAlive, Duration idle) {
         this.connections = connections;
         this.transport = transport;
+        this.writes = new Writes(this, connections, transport);
         this.peer = peer;
         this.keepAliveNanos = keepAlive.toNanos();
         this.idleNanos = idle == null ? 0 : idle.toNanos();
@@ -139,17 +129,16 @@ public final class Outbound {
         if (closing.get() != null) {
             return; // nobody will write it
         }
-        if (replyCount.incrementAndGet() > MAX_REPLIES) {
+        if (!writes.reply(json)) {
             close(Close.FLOODED);
             return;
         }
-        replies.add(json);
         wake();
     }
 
     /** Asks the writer to answer a transport-level ping. */
     public void pong() {
-        pongDue = true;
+        writes.pongDue();
         wake();
     }
 
@@ -186,11 +175,7 @@ public final class Outbound {
 
     /** Called by {@link Slot#signal()} once per wakeup (the slot's scheduled flag guards it). */
     void ready(Slot s) {
-        Slot head;
-        do {
-            head = ready.get();
-            s.nextReady = head;
-        } while (!ready.compareAndSet(head, s));
+        writes.ready(s);
         wake();
     }
 
@@ -212,7 +197,7 @@ public final class Outbound {
 
     /** Something to write. */
     private boolean hasWork() {
-        return ready.get() != null || !replies.isEmpty() || pongDue || keepAliveDue;
+        return writes.hasWork();
     }
 
     /** Something for a writer to do: write, or end the connection. */
@@ -248,7 +233,7 @@ public final class Outbound {
             close(Close.IDLE);
         } else if (now - lastKeepAlive >= keepAliveNanos) {
             lastKeepAlive = now;
-            keepAliveDue = true;
+            writes.keepAliveDue();
             wake();
         } else {
             long parked = parkedSince;
@@ -289,7 +274,7 @@ public final class Outbound {
     public void run() {
         writer = Thread.currentThread();
         connections.opened(this, transport.kind());
-        List<Frame> batch = new ArrayList<>(TURN);
+        List<Frame> batch = new ArrayList<>(Writes.TURN);
         try {
             serve(batch);
         } catch (IOException | UncheckedIOException | SocketWriterException e) {
@@ -350,7 +335,7 @@ public final class Outbound {
     private void burst() {
         Thread me = Thread.currentThread();
         writer = me;
-        List<Frame> batch = new ArrayList<>(TURN);
+        List<Frame> batch = new ArrayList<>(Writes.TURN);
         try {
             while (true) {
                 if (serve(batch)) {
@@ -388,97 +373,14 @@ public final class Outbound {
         }
     }
 
-    /** One pass over everything queued, then one flush; true if anything was written. */
+    /** One pass of the writer (see {@link Writes#pass}), timed for the watchdog. */
     private boolean pass(List<Frame> batch) throws IOException {
         writeStarted = System.nanoTime();
         try {
-            boolean wrote = false;
-            if (pongDue) {
-                pongDue = false;
-                transport.pong();
-                wrote = true;
-            }
-            if (keepAliveDue) {
-                keepAliveDue = false;
-                transport.keepAlive();
-                wrote = true;
-            }
-            String r;
-            while ((r = replies.poll()) != null) {
-                replyCount.decrementAndGet();
-                write(r);
-                wrote = true;
-            }
-            Slot s = reverse(ready.getAndSet(null));
-            while (s != null && closing.get() == null) {
-                Slot next = s.nextReady;
-                s.nextReady = null;
-                wrote |= turn(s, batch);
-                s = next;
-            }
-            // A connection that started closing during the pass sends its close frame next, not
-            // the rest of what it buffered (the client resumes by its last eid).
-            if (wrote && closing.get() == null) {
-                transport.flush();
-            }
-            return wrote;
+            return writes.pass(batch);
         } finally {
             writeStarted = 0;
         }
-    }
-
-    /** The ready stack in the order the slots became ready. */
-    private static Slot reverse(Slot s) {
-        Slot out = null;
-        while (s != null) {
-            Slot next = s.nextReady;
-            s.nextReady = out;
-            out = s;
-            s = next;
-        }
-        return out;
-    }
-
-    /** One subscription's turn: drain up to TURN frames (a reset snapshot comes whole), write them. */
-    private boolean turn(Slot s, List<Frame> batch) throws IOException {
-        s.scheduled.set(false);
-        var sub = s.subscription();
-        boolean wrote = false;
-        if (sub != null) {
-            int n = sub.drain(batch, TURN);
-            try {
-                for (int i = 0; i < batch.size() && closing.get() == null; i++) {
-                    Frame f = batch.get(i);
-                    int bytes = transport.write(f, s.subMember);
-                    framesSent++;
-                    connections.metrics().sent(transport.kind(), f, bytes);
-                }
-                if (n > 0) {
-                    // the oldest frame of the batch: from the engine making it to the writer taking it
-                    connections.metrics().lag(System.nanoTime() - batch.get(0).createdNanos());
-                    wrote = true;
-                }
-            } finally {
-                batch.clear(); // a kept batch kept its frames (and their rows) alive
-            }
-            // The backend wakes us only when a queue goes from empty to non-empty; a full turn
-            // may have left frames behind.
-            if (n >= TURN) {
-                s.signal();
-            }
-        }
-        String last = s.last.getAndSet(null);
-        if (last != null && closing.get() == null) {
-            write(last);
-            wrote = true;
-        }
-        return wrote;
-    }
-
-    private void write(String json) throws IOException {
-        transport.write(json);
-        framesSent++;
-        connections.metrics().sent(transport.kind(), null, json.length());
     }
 
     private void end() {
@@ -511,7 +413,8 @@ public final class Outbound {
         LOG.log(
                 level,
                 () -> transport.kind().wire() + " connection " + peer + " closed: "
-                        + c.cause().wire() + " (" + c.code() + " " + c.reason() + ") after " + ms + " ms, " + framesSent
+                        + c.cause().wire() + " (" + c.code() + " " + c.reason() + ") after " + ms + " ms, "
+                        + writes.framesSent()
                         + " frames sent");
         done.countDown();
     }

@@ -48,21 +48,10 @@ final class RedisWrites {
         ObjectNode data = Rows.copy(id, row);
         Rows.checkSize(id, data, options.maxRowBytes());
         if (write == null) {
-            return new WriteResult(
-                    id,
-                    store.write(table, List.of(new RowStore.Op(id, data, ifMatch)), key)
-                            .get(0),
-                    false);
+            return new WriteResult(id, writeOne(table, id, data, ifMatch, key), false);
         }
         Access.checkAfter(write, id, data);
-        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
-                    Row c = cur.get(0);
-                    Access.checkBefore(write, table, id, c == null ? null : c.data());
-                    checkIfMatch(id, c, ifMatch);
-                    return List.of(data);
-                })
-                .get(0);
-        return new WriteResult(id, v, false);
+        return new WriteResult(id, checkedOne(table, id, ifMatch, write, key, false, c -> data), false);
     }
 
     WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write) throws LiveQueryException {
@@ -75,19 +64,12 @@ final class RedisWrites {
         Tables.check(options, table);
         Rows.checkPatch(id, fields);
         // A patch always reads first (it merges in Java), so it is always a checked write.
-        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
-                    Row c = cur.get(0);
-                    if (c == null) {
-                        throw Access.notFound(table, id);
-                    }
-                    Access.checkBefore(write, table, id, c.data());
-                    checkIfMatch(id, c, ifMatch);
-                    ObjectNode after = Rows.copy(id, Rows.merge(id, c.data(), fields));
-                    Rows.checkSize(id, after, options.maxRowBytes());
-                    Access.checkAfter(write, id, after);
-                    return List.of(after);
-                })
-                .get(0);
+        long v = checkedOne(table, id, ifMatch, write, key, true, c -> {
+            ObjectNode after = Rows.copy(id, Rows.merge(id, c.data(), fields));
+            Rows.checkSize(id, after, options.maxRowBytes());
+            Access.checkAfter(write, id, after);
+            return after;
+        });
         return new WriteResult(id, v, false);
     }
 
@@ -100,23 +82,47 @@ final class RedisWrites {
         Tables.check(options, table);
         Rows.checkId(id);
         if (write == null) {
-            return new WriteResult(
-                    id,
-                    store.write(table, List.of(new RowStore.Op(id, null, ifMatch)), key)
-                            .get(0),
-                    true);
+            return new WriteResult(id, writeOne(table, id, null, ifMatch, key), true);
         }
-        long v = CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
+        return new WriteResult(id, checkedOne(table, id, ifMatch, write, key, true, c -> null), true);
+    }
+
+    /** One row written as it is (no write filter): one script call. {@code after} null deletes. */
+    private long writeOne(String table, String id, ObjectNode after, Long ifMatch, RowStore.IdempotencyKey key)
+            throws LiveQueryException {
+        return store.write(table, List.of(new RowStore.Op(id, after, ifMatch)), key)
+                .get(0);
+    }
+
+    /** What a checked write of one row writes, given the row as it is (null: absent). */
+    private interface After {
+        ObjectNode of(Row current) throws LiveQueryException;
+    }
+
+    /**
+     * One row under a write filter, checked and written in one atomic step ({@link CheckedWrites}):
+     * the row as it is must pass the filter (and exist, if {@code mustExist}) and {@code ifMatch};
+     * then {@code after} says what to write (null deletes).
+     */
+    private long checkedOne(
+            String table,
+            String id,
+            Long ifMatch,
+            Where write,
+            RowStore.IdempotencyKey key,
+            boolean mustExist,
+            After after)
+            throws LiveQueryException {
+        return CheckedWrites.run(store, table, List.of(id), ifMatch != null, key, cur -> {
                     Row c = cur.get(0);
-                    if (c == null) {
+                    if (c == null && mustExist) {
                         throw Access.notFound(table, id);
                     }
-                    Access.checkBefore(write, table, id, c.data());
+                    Access.checkBefore(write, table, id, c == null ? null : c.data());
                     checkIfMatch(id, c, ifMatch);
-                    return Collections.singletonList(null);
+                    return Collections.singletonList(after.of(c));
                 })
                 .get(0);
-        return new WriteResult(id, v, true);
     }
 
     private static void checkIfMatch(String id, Row cur, Long ifMatch) throws LiveQueryException {

@@ -10,6 +10,7 @@ import dev.livequery.core.LiveQueryException;
 import dev.livequery.shard.RedisProcess;
 import dev.livequery.shard.cluster.SourceLease;
 import dev.livequery.shard.store.SourceWrites.Outcome;
+import dev.livequery.testkit.Cluster;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * a replayed unit changes nothing, and once a newer lease holder claimed a table the old holder's
  * writes are refused. The source lease is the partitions' fenced lease on the source's own key.
  */
+@Cluster
 class SourceWritesTest {
     static ObjectNode row(int n) {
         return Json.MAPPER.createObjectNode().put("n", n);

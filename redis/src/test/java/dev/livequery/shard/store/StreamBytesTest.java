@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
 import dev.livequery.shard.RedisProcess;
+import dev.livequery.testkit.Cluster;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * A partition's change stream is bounded in bytes of row images as well as in changes, so a
  * client writing large rows cannot make Redis keep gigabytes of history.
  */
+@Cluster
 class StreamBytesTest {
     static ObjectNode row(int n, int pad) {
         return Json.MAPPER.createObjectNode().put("n", n).put("pad", "x".repeat(pad));

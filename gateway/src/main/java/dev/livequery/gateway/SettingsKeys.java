@@ -1,0 +1,93 @@
+package dev.livequery.gateway;
+
+import io.helidon.config.Config;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * The gateway's config keys, each named once with its parser and the {@link Settings.Builder}
+ * option it sets, and their reading from Helidon config. Adding a key is one line here, one
+ * builder option and one line of {@code application.yaml}.
+ */
+final class SettingsKeys {
+    private SettingsKeys() {}
+
+    /** How one key is read: its name, its parser, and the builder option it sets. */
+    record Key<T>(String name, Function<String, T> parse, BiConsumer<Settings.Builder, T> set) {
+        void read(ConfigLookup l, Settings.Builder b) {
+            l.get(name, parse).ifPresent(v -> set.accept(b, v));
+        }
+    }
+
+    /** Every key, in the order of {@code application.yaml}. */
+    static final List<Key<?>> KEYS = List.of(
+            new Key<>("server.port", Integer::parseInt, Settings.Builder::port),
+            new Key<>("livequery.backend", s -> s.toLowerCase(Locale.ROOT), Settings.Builder::backend),
+            new Key<>("livequery.redis.uri", s -> s, Settings.Builder::redisUri),
+            new Key<>("livequery.gateway.id", s -> s, Settings.Builder::gatewayId),
+            new Key<>("livequery.demo.enabled", SettingsKeys::bool, Settings.Builder::demoEnabled),
+            new Key<>("livequery.demo.changes-per-second", Double::parseDouble, Settings.Builder::demoChangesPerSecond),
+            new Key<>("livequery.demo.rows", Integer::parseInt, Settings.Builder::demoRows),
+            new Key<>("livequery.write-deadline", Duration::parse, Settings.Builder::writeDeadline),
+            new Key<>("livequery.shutdown-grace", Duration::parse, Settings.Builder::shutdownGrace),
+            new Key<>("livequery.limits.max-window", Integer::parseInt, Settings.Builder::maxWindow),
+            new Key<>("livequery.limits.max-queued", Integer::parseInt, Settings.Builder::maxQueued),
+            new Key<>("livequery.limits.subs-per-connection", Integer::parseInt, Settings.Builder::subsPerConnection),
+            new Key<>("livequery.limits.max-message", Integer::parseInt, Settings.Builder::maxMessage),
+            new Key<>("livequery.limits.max-body", Integer::parseInt, Settings.Builder::maxBody),
+            new Key<>("livequery.limits.max-connections", Integer::parseInt, Settings.Builder::maxConnections),
+            new Key<>("livequery.limits.max-views", Integer::parseInt, Settings.Builder::maxViews),
+            new Key<>("livequery.limits.max-row", Integer::parseInt, Settings.Builder::maxRow),
+            new Key<>("livequery.limits.max-history-bytes", Long::parseLong, Settings.Builder::maxHistoryBytes),
+            new Key<>("livequery.ws.ping-interval", Duration::parse, Settings.Builder::pingInterval),
+            new Key<>("livequery.ws.idle-timeout", Duration::parse, Settings.Builder::idleTimeout),
+            new Key<>("livequery.sse.heartbeat", Duration::parse, Settings.Builder::heartbeat),
+            new Key<>("livequery.resume.max-changes", Integer::parseInt, Settings.Builder::resumeMaxChanges),
+            new Key<>("livequery.tables.allow", SettingsKeys::list, (b, v) -> b.tables(Set.copyOf(v))),
+            new Key<>("livequery.allowed-origins", SettingsKeys::list, Settings.Builder::allowedOrigins),
+            new Key<>("livequery.secret", s -> s, Settings.Builder::secret),
+            new Key<>("livequery.previous-secret", s -> s, Settings.Builder::previousSecret),
+            new Key<>("livequery.previous-secret-overlap", Duration::parse, Settings.Builder::previousSecretOverlap));
+
+    /** Keys under {@code server} that go to Helidon's own server config as they are (see {@link Settings#serverConfig()}). */
+    static final List<String> HELIDON_KEYS = List.of("server.host", "server.backlog");
+
+    /**
+     * Reads every key from Helidon config. Helidon's environment source spells dashes as
+     * {@code _dash_}, which nobody types, so the obvious {@code LIVEQUERY_WRITE_DEADLINE} form of every
+     * key is honoured as well and wins over the file ({@link ConfigLookup}).
+     */
+    static Settings read(Config config) {
+        ConfigLookup l = ConfigLookup.of(config);
+        Settings.Builder b = Settings.builder().config(config);
+        for (Key<?> k : KEYS) {
+            k.read(l, b);
+        }
+        if (l.get("livequery.demo.enabled", SettingsKeys::bool).isEmpty()) {
+            b.demoEnabled(b.backend().equals("local"));
+        }
+        return b.build();
+    }
+
+    static boolean bool(String s) {
+        if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(s);
+        }
+        throw new IllegalArgumentException("expected true or false");
+    }
+
+    static List<String> list(String v) {
+        List<String> out = new ArrayList<>();
+        for (String s : v.split(",")) {
+            if (!s.isBlank()) {
+                out.add(s.trim());
+            }
+        }
+        return List.copyOf(out);
+    }
+}

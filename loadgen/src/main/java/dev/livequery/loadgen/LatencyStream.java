@@ -1,0 +1,39 @@
+package dev.livequery.loadgen;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.core.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.util.stream.Stream;
+
+/**
+ * The frames of one SSE subscription in a latency benchmark ({@link ClusterLatency},
+ * {@link PgLatency}): each frame with the {@link System#nanoTime()} it arrived at, which the
+ * benchmark subtracts the writer's stamp in the row from (same JVM, same clock).
+ */
+final class LatencyStream {
+    /** What a benchmark does with each frame. */
+    interface Handler {
+        void frame(JsonNode f, long arrivedNanos);
+    }
+
+    private LatencyStream() {}
+
+    /** Reads on the calling thread until the stream ends or the run closes it. */
+    static void read(HttpResponse<Stream<String>> sse, Handler handler) {
+        SseEvents events = new SseEvents((data, id) -> {
+            long now = System.nanoTime();
+            try {
+                handler.frame(Json.MAPPER.readTree(data), now);
+            } catch (IOException e) {
+                throw new IllegalStateException("not a frame: " + data, e);
+            }
+        });
+        try {
+            sse.body().forEach(events::line);
+        } catch (UncheckedIOException ended) {
+            // the run closed the stream: done
+        }
+    }
+}
