@@ -214,17 +214,21 @@ public final class PostgresSource implements SourceStatus {
             List<ChangeEvent<SourceRecord, SourceRecord>> records,
             DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
             throws InterruptedException {
+        // Records are marked processed only after batchDone: an applier may hold a batch's
+        // transactions back and write them together there (cluster mode), and nothing may be
+        // acknowledged to Postgres before it is written.
+        List<ChangeEvent<SourceRecord, SourceRecord>> done = new ArrayList<>(records.size());
         try {
             for (ChangeEvent<SourceRecord, SourceRecord> e : records) {
                 Transactions.Unit u = transactions.accept(e.value());
                 switch (u) {
                     case Snapshot s -> {
                         applySnapshot(s, e.value());
-                        committer.markProcessed(e);
+                        done.add(e);
                     }
                     case Txn t -> {
                         applyTxn(t, e.value());
-                        committer.markProcessed(e);
+                        done.add(e);
                     }
                     case Done d -> {
                         if (d.lsn() > receivedLsn) {
@@ -232,13 +236,16 @@ public final class PostgresSource implements SourceStatus {
                         }
                         if (d.idle()) {
                             applier.position(e.value());
-                            committer.markProcessed(e);
+                            done.add(e);
                             streaming();
                         }
                     }
                 }
             }
             applier.batchDone();
+            for (ChangeEvent<SourceRecord, SourceRecord> e : done) {
+                committer.markProcessed(e);
+            }
             committer.markBatchFinished();
         } catch (InterruptedException ex) {
             throw ex;
