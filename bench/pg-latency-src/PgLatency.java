@@ -70,11 +70,12 @@ public final class PgLatency {
         Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
         long total = (long) rate * seconds;
         AtomicLong received = new AtomicLong();
+        java.util.Map<String, Integer> resets = new java.util.concurrent.ConcurrentSkipListMap<>();
         CountDownLatch ready = new CountDownLatch(1);
         HttpResponse<Stream<String>> sse = HTTP.send(HttpRequest.newBuilder(URI.create(gw + "/v1/live/" + table
                 + "?order=id&limit=" + ROWS)).build(), HttpResponse.BodyHandlers.ofLines());
         AtomicLong since = new AtomicLong(Long.MAX_VALUE);
-        Thread reader = Thread.ofPlatform().start(() -> readFrames(sse, ready, since, h, received));
+        Thread reader = Thread.ofPlatform().start(() -> readFrames(sse, ready, since, h, received, resets));
         ready.await(30, TimeUnit.SECONDS);
         int writers = mode.equals("postgres") ? 16 : 4; // a commit waits for its WAL flush: more writers to reach the rate
         ScheduledExecutorService pace = Executors.newScheduledThreadPool(writers);
@@ -127,20 +128,25 @@ public final class PgLatency {
         reader.interrupt();
         if (report) {
             System.out.printf("%-8s %-8s %5d changes/s offered, %d of %d received in %.1f s: commit->client ms p50 %.2f p90 %.2f "
-                    + "p99 %.2f max %.2f; CPU %.1f us/change (%s)%n", label, mode, rate, received.get(), total, wall,
+                    + "p99 %.2f max %.2f; CPU %.1f us/change (%s); resets %s%s%n", label, mode, rate, received.get(), total, wall,
                     h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6,
                     h.getMaxValue() / 1e6, cpu * 1e6 / 100.0 / Math.max(1, received.get()),
-                    (pids.length > 1 ? "cluster" : "gateway") + (mode.equals("postgres") ? " + postgres" : ""));
+                    (pids.length > 1 ? "cluster" : "gateway") + (mode.equals("postgres") ? " + postgres" : ""),
+                    resets.isEmpty() ? "0" : resets.toString(),
+                    received.get() < total && resets.isEmpty() ? " (frames missing with no reset: LOST)" : "");
         }
     }
 
     /**
      * Records the latency of each update stamped at or after {@code since}: changes of an earlier
-     * run (the warm-up, a lower rate) still arriving are not this run's. Ends quietly when the run
+     * run (the warm-up, a lower rate) still arriving are not this run's. Counts resets after the
+     * first snapshot by cause in {@code resets}: an {@code overflow} reset (this reader fell more
+     * than max-queued frames behind) replaces the frames queued for it by a fresh snapshot, so
+     * update frames missing next to one were superseded, not lost. Ends quietly when the run
      * closes the stream.
      */
     static void readFrames(HttpResponse<Stream<String>> sse, CountDownLatch ready, AtomicLong since, Histogram h,
-            AtomicLong received) {
+            AtomicLong received, java.util.Map<String, Integer> resets) {
         try {
             sse.body().forEach(line -> {
                 if (!line.startsWith("data: ")) {
@@ -152,6 +158,8 @@ public final class PgLatency {
                     String op = f.path("op").asText();
                     if (op.equals("ready")) {
                         ready.countDown();
+                    } else if (op.equals("reset") && ready.getCount() == 0) {
+                        resets.merge(f.path("cause").asText(), 1, Integer::sum);
                     } else if (op.equals("update") && f.path("row").path("sent").asLong() >= since.get()) {
                         h.recordValue(Math.max(0, now - f.path("row").path("sent").asLong()));
                         received.incrementAndGet();
