@@ -218,6 +218,7 @@ public final class PostgresSource implements SourceStatus {
         // transactions back and write them together there (cluster mode), and nothing may be
         // acknowledged to Postgres before it is written.
         List<ChangeEvent<SourceRecord, SourceRecord>> done = new ArrayList<>(records.size());
+        List<Txn> applied = new ArrayList<>();
         try {
             for (ChangeEvent<SourceRecord, SourceRecord> e : records) {
                 Transactions.Unit u = transactions.accept(e.value());
@@ -227,7 +228,7 @@ public final class PostgresSource implements SourceStatus {
                         done.add(e);
                     }
                     case Txn t -> {
-                        applyTxn(t, e.value());
+                        applyTxn(t, e.value(), applied);
                         done.add(e);
                     }
                     case Done d -> {
@@ -243,6 +244,7 @@ public final class PostgresSource implements SourceStatus {
                 }
             }
             applier.batchDone();
+            written(applied);
             for (ChangeEvent<SourceRecord, SourceRecord> e : done) {
                 committer.markProcessed(e);
             }
@@ -276,19 +278,32 @@ public final class PostgresSource implements SourceStatus {
         streaming();
     }
 
-    private void applyTxn(Txn t, SourceRecord end) throws Exception {
+    private void applyTxn(Txn t, SourceRecord end, List<Txn> applied) throws Exception {
         streaming();
         if (!applier.transaction(t, end)) {
             duplicates.incrementAndGet();
             return;
         }
-        appliedLsn = Math.max(appliedLsn, t.commitLsn());
         if (t.commitLsn() > receivedLsn) {
             receivedLsn = t.commitLsn();
         }
-        transactionsApplied.incrementAndGet();
-        changesApplied.addAndGet(t.count());
-        lagMillis = Math.max(0, System.currentTimeMillis() - t.commitMillis());
+        applied.add(t);
+    }
+
+    /**
+     * Position, counters and lag move once the batch is written ({@link Applier#batchDone}): in
+     * cluster mode a transaction handed to the applier may still wait for its batch's script.
+     */
+    private void written(List<Txn> applied) {
+        if (applied.isEmpty()) {
+            return;
+        }
+        for (Txn t : applied) {
+            appliedLsn = Math.max(appliedLsn, t.commitLsn());
+            transactionsApplied.incrementAndGet();
+            changesApplied.addAndGet(t.count());
+        }
+        lagMillis = Math.max(0, System.currentTimeMillis() - applied.getLast().commitMillis());
     }
 
     private void ended(boolean success, String message, Throwable err) {
