@@ -380,29 +380,68 @@ class PostgresSourceClusterTest {
 
     /**
      * Postgres restarted (or the connections to it cut) twice in the middle of a workload, after a
-     * backlog the holder is still applying; at least one fault finds it behind the commits.
+     * backlog the holder is still applying; at least one fault finds it behind the commits. A
+     * cut must find the source's connections open, and is followed (the workload going on
+     * meanwhile) by a wait until it connected again through the proxy and applied every change
+     * committed since the cut, which no connection but a new one can have brought; only then
+     * comes the next cut. (Asserting a reconnect right after the workload raced it: the rest of
+     * the workload takes tens of milliseconds, the source's restart through the proxy about 1.5 s;
+     * the check passed only when some single connection happened to be opened within those
+     * milliseconds.)
      */
     private void postgresFault(Fault fault, Workload w, Redis redis, TcpProxy proxy, String context) throws Exception {
         w.run(40, PostgresSourceWireTest.Fault.NONE, null);
         List<long[]> atFault = new ArrayList<>();
-        w.onFault = () -> atFault.add(new long[] {applied(redis), w.changes});
+        List<Integer> cut = new ArrayList<>();
+        boolean drops = fault == Fault.CONNECTION_DROP;
+        long[] droppedAt = {0};
+        w.onFault = () -> {
+            if (drops && !atFault.isEmpty()) {
+                cut.add(reconnected(proxy, redis, w, droppedAt[0], context)); // the previous cut's
+            }
+            atFault.add(new long[] {applied(redis), w.changes});
+            droppedAt[0] = System.nanoTime();
+        };
         int connections = proxy.accepted();
         w.run(
                 80,
-                fault == Fault.POSTGRES_RESTART
-                        ? PostgresSourceWireTest.Fault.POSTGRES_RESTART
-                        : PostgresSourceWireTest.Fault.CONNECTION_DROP,
+                drops ? PostgresSourceWireTest.Fault.CONNECTION_DROP : PostgresSourceWireTest.Fault.POSTGRES_RESTART,
                 proxy);
         w.onFault = null;
         assertThat(atFault).as("two faults").hasSize(2);
         assertThat(atFault)
                 .as("at some fault the source had not applied every committed change (%s)", context)
                 .anyMatch(x -> x[0] < x[1]);
-        if (fault == Fault.CONNECTION_DROP) {
+        if (drops) {
+            cut.add(reconnected(proxy, redis, w, droppedAt[0], context));
+            assertThat(cut)
+                    .as("connections each cut found open (the source's), %s", context)
+                    .hasSize(2)
+                    .allMatch(n -> n > 0);
             assertThat(proxy.accepted())
                     .as("the source connected again through the proxy")
                     .isGreaterThan(connections);
         }
+    }
+
+    /**
+     * After {@link TcpProxy#dropAll}, with the workload paused: waits until the source connected
+     * through the proxy again and applied every change committed so far (those committed after
+     * the cut can only have come over a new connection). Returns how many connections the drop cut.
+     */
+    private static int reconnected(TcpProxy proxy, Redis redis, Workload w, long droppedAt, String context) {
+        long t0 = System.nanoTime();
+        await("the source connected again through the proxy and applied the changes committed after the cut, "
+                        + context)
+                .atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> proxy.acceptedSinceDrop() > 0 && applied(redis) >= w.changes);
+        long now = System.nanoTime();
+        System.out.println("source reconnected (" + proxy.acceptedSinceDrop() + " new connections) and caught up "
+                + Duration.ofNanos(now - droppedAt).toMillis() + " ms after the drop, "
+                + Duration.ofNanos(now - t0).toMillis() + " ms after the workload paused; the drop had cut "
+                + proxy.lastCut() + " connections");
+        return proxy.lastCut();
     }
 
     static int count(String text, String what) {

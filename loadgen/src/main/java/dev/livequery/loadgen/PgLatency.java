@@ -12,6 +12,8 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -86,6 +88,7 @@ public final class PgLatency {
         Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
         long total = (long) rate * seconds;
         AtomicLong received = new AtomicLong();
+        Map<String, Integer> resets = new ConcurrentSkipListMap<>();
         CountDownLatch ready = new CountDownLatch(1);
         HttpResponse<Stream<String>> sse = HTTP.send(
                 HttpRequest.newBuilder(URI.create(gw + "/v1/live/" + table + "?order=id&limit=" + ROWS))
@@ -99,6 +102,10 @@ public final class PgLatency {
                     long stamp = f.path("row").path("sent").asLong();
                     if (op.equals("ready")) {
                         ready.countDown();
+                    } else if (op.equals("reset") && ready.getCount() == 0) {
+                        // an overflow reset supersedes the frames queued for this reader: those
+                        // missing updates were replaced by a fresh snapshot, not lost
+                        resets.merge(f.path("cause").asText(), 1, Integer::sum);
                     } else if (op.equals("update") && stamp >= since.get()) {
                         h.recordValue(Math.max(0, now - stamp));
                         received.incrementAndGet();
@@ -166,7 +173,7 @@ public final class PgLatency {
         if (report) {
             System.out.printf(
                     "%-8s %-8s %5d changes/s offered, %d of %d received in %.1f s: commit->client ms p50 %.2f p90 %.2f "
-                            + "p99 %.2f max %.2f; CPU %.1f us/change (%s)%n",
+                            + "p99 %.2f max %.2f; CPU %.1f us/change (%s); resets %s%s%n",
                     label,
                     mode,
                     rate,
@@ -178,7 +185,9 @@ public final class PgLatency {
                     h.getValueAtPercentile(99) / 1e6,
                     h.getMaxValue() / 1e6,
                     cpu * 1e6 / Math.max(1, received.get()),
-                    (pids.length > 1 ? "cluster" : "gateway") + (mode.equals("postgres") ? " + postgres" : ""));
+                    (pids.length > 1 ? "cluster" : "gateway") + (mode.equals("postgres") ? " + postgres" : ""),
+                    resets.isEmpty() ? "0" : resets.toString(),
+                    received.get() < total && resets.isEmpty() ? " (frames missing with no reset: LOST)" : "");
         }
     }
 

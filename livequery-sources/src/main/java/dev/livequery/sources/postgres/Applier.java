@@ -7,19 +7,23 @@ import org.apache.kafka.connect.source.SourceRecord;
 /**
  * Where a source's units go: the gateway's own engine in embedded mode ({@link LocalApplier}),
  * the Redis row store in cluster mode ({@link RedisApplier}). {@link PostgresSource} calls it on
- * the engine's thread only, and acknowledges a record to Postgres only after the call that
- * applied it returned (and, for a batch, after {@link #batchDone}).
+ * the engine's thread only, and acknowledges a batch's records to Postgres only after
+ * {@link #batchDone} returned: an applier may hold a batch's transactions back and write them
+ * there, together.
  */
 interface Applier {
     /** Replaces every fed table's rows with the snapshot's; {@code last} is its last record. */
     void snapshot(Snapshot s, SourceRecord last) throws Exception;
 
-    /** Applies one transaction, atomically per fed table; false if it had been applied before (a replay). */
+    /**
+     * Applies one transaction, atomically per fed table (at the latest in {@link #batchDone});
+     * false if it had been applied before (a replay).
+     */
     boolean transaction(Txn t, SourceRecord end) throws Exception;
 
     /** A record that only moves the position (a heartbeat), about to be acknowledged. */
     default void position(SourceRecord r) throws Exception {}
 
-    /** After a batch of records, before Debezium may acknowledge any of them to Postgres. */
+    /** After a batch of records, before Debezium may acknowledge any of them to Postgres: write what waits. */
     default void batchDone() throws Exception {}
 }

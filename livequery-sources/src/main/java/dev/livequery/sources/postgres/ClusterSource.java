@@ -130,32 +130,28 @@ public final class ClusterSource implements SourceStatus {
         }
         long fence = SourceLease.fence(value);
         try {
-            Map<String, String> stored = new HashMap<>();
+            Map<String, Position> claimed = new HashMap<>();
             Position from = null;
             boolean fresh = false;
-            long applied = -1;
             for (TableMapping t : config.tables()) {
                 Position p = writes.claim(t.table(), fence);
                 if (p == null) {
                     fresh = true;
                     continue;
                 }
-                stored.put(t.table(), p.offset());
-                applied = Math.max(applied, p.lsn());
+                claimed.put(t.table(), p);
                 if (from == null || p.lsn() < from.lsn() || p.lsn() == from.lsn() && offsetLsn(p) < offsetLsn(from)) {
                     from = p;
                 }
             }
             String key = "pg-cluster-" + config.slot() + "-" + fence;
             if (fresh) {
-                stored.clear();
-                applied = -1;
+                claimed.clear();
             } else {
                 Map<String, Map<String, Object>> o = parse(from.offset());
                 HeldOffsets.seed(key, EngineProperties.name(config), o.get("p"), o.get("o"));
             }
-            RedisApplier applier =
-                    new RedisApplier(writes, config.tables(), fence, applied, stored, () -> value.equals(held));
+            RedisApplier applier = new RedisApplier(writes, config.tables(), fence, claimed, () -> value.equals(held));
             PostgresSource s =
                     PostgresSource.start(config, applier, fresh ? Catalog.Slot.DROP_IDLE : Catalog.Slot.RESUME, key);
             running = s;

@@ -214,17 +214,22 @@ public final class PostgresSource implements SourceStatus {
             List<ChangeEvent<SourceRecord, SourceRecord>> records,
             DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
             throws InterruptedException {
+        // Records are marked processed only after batchDone: an applier may hold a batch's
+        // transactions back and write them together there (cluster mode), and nothing may be
+        // acknowledged to Postgres before it is written.
+        List<ChangeEvent<SourceRecord, SourceRecord>> done = new ArrayList<>(records.size());
+        List<Txn> applied = new ArrayList<>();
         try {
             for (ChangeEvent<SourceRecord, SourceRecord> e : records) {
                 Transactions.Unit u = transactions.accept(e.value());
                 switch (u) {
                     case Snapshot s -> {
                         applySnapshot(s, e.value());
-                        committer.markProcessed(e);
+                        done.add(e);
                     }
                     case Txn t -> {
-                        applyTxn(t, e.value());
-                        committer.markProcessed(e);
+                        applyTxn(t, e.value(), applied);
+                        done.add(e);
                     }
                     case Done d -> {
                         if (d.lsn() > receivedLsn) {
@@ -232,13 +237,17 @@ public final class PostgresSource implements SourceStatus {
                         }
                         if (d.idle()) {
                             applier.position(e.value());
-                            committer.markProcessed(e);
+                            done.add(e);
                             streaming();
                         }
                     }
                 }
             }
             applier.batchDone();
+            written(applied);
+            for (ChangeEvent<SourceRecord, SourceRecord> e : done) {
+                committer.markProcessed(e);
+            }
             committer.markBatchFinished();
         } catch (InterruptedException ex) {
             throw ex;
@@ -269,19 +278,32 @@ public final class PostgresSource implements SourceStatus {
         streaming();
     }
 
-    private void applyTxn(Txn t, SourceRecord end) throws Exception {
+    private void applyTxn(Txn t, SourceRecord end, List<Txn> applied) throws Exception {
         streaming();
         if (!applier.transaction(t, end)) {
             duplicates.incrementAndGet();
             return;
         }
-        appliedLsn = Math.max(appliedLsn, t.commitLsn());
         if (t.commitLsn() > receivedLsn) {
             receivedLsn = t.commitLsn();
         }
-        transactionsApplied.incrementAndGet();
-        changesApplied.addAndGet(t.count());
-        lagMillis = Math.max(0, System.currentTimeMillis() - t.commitMillis());
+        applied.add(t);
+    }
+
+    /**
+     * Position, counters and lag move once the batch is written ({@link Applier#batchDone}): in
+     * cluster mode a transaction handed to the applier may still wait for its batch's script.
+     */
+    private void written(List<Txn> applied) {
+        if (applied.isEmpty()) {
+            return;
+        }
+        for (Txn t : applied) {
+            appliedLsn = Math.max(appliedLsn, t.commitLsn());
+            transactionsApplied.incrementAndGet();
+            changesApplied.addAndGet(t.count());
+        }
+        lagMillis = Math.max(0, System.currentTimeMillis() - applied.getLast().commitMillis());
     }
 
     private void ended(boolean success, String message, Throwable err) {

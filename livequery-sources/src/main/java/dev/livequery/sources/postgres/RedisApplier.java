@@ -8,7 +8,7 @@ import dev.livequery.core.Row;
 import dev.livequery.shard.store.RowStore;
 import dev.livequery.shard.store.SourceWrites;
 import dev.livequery.shard.store.SourceWrites.Fenced;
-import dev.livequery.shard.store.SourceWrites.Outcome;
+import dev.livequery.shard.store.SourceWrites.Position;
 import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
 import dev.livequery.sources.postgres.Transactions.Pending;
 import dev.livequery.sources.postgres.Transactions.Snapshot;
@@ -25,10 +25,15 @@ import org.apache.kafka.connect.source.SourceRecord;
 
 /**
  * Cluster mode: units go into the Redis row store through {@link SourceWrites}, each table's
- * share of a transaction as one fenced script that also stores the position (commit LSN and the
- * record's Debezium offset) and counts the changes; the shards tail the change streams as for any
- * write. Versions are the tables' Redis change counters (monotonic across failover: they live in
- * Redis), not LSNs.
+ * share of the transactions of one Debezium batch as one fenced script that also stores the
+ * position of the last of them (commit LSN and the record's Debezium offset) and counts the
+ * changes; the shards tail the change streams as for any write. One script per table per batch,
+ * not a read and a write per transaction: the holder is bound by round trips, so this is what lets
+ * it keep up with thousands of transactions a second. Whole transactions only: a window may see
+ * several appear at once, never part of one. A transaction whose commit LSN is at or below a
+ * table's stored position is skipped for that table (a replay after a takeover or a reconnect).
+ * Versions are the tables' Redis change counters (monotonic across failover: they live in Redis),
+ * not LSNs.
  *
  * <p>A table's share becomes net row ops (one per row, checked against the row's version as read:
  * a concurrent HTTP write under {@code writable: true} makes the script refuse, and the share is
@@ -52,23 +57,61 @@ final class RedisApplier implements Applier {
     private final Set<String> loaded;
     /** The offset each table's stored position has, as far as this process knows. */
     private final Map<String, String> stored;
-    /** The highest commit LSN applied to every table (claimed, or applied here). */
+    /**
+     * The commit LSN each table's stored position has. Only this process writes them while it
+     * holds the lease (the fence), so this is what Redis has: a transaction at or below it is in
+     * Redis for that table, one above it is not, and a batch's script never mixes the two.
+     */
+    private final Map<String, Long> storedLsn;
+    /**
+     * The highest commit LSN applied to every table: at a takeover the lowest stored one (the
+     * stream resumes there; a table further on skips the replay), then each transaction's.
+     */
     private long applied;
     /** The offset of the last record applied or acknowledged. */
     private String latest;
+    /**
+     * The transactions of the current Debezium batch not written yet, per table in commit order:
+     * written at {@link #batchDone} (or once {@link #MAX_PENDING} changes wait), one script per
+     * table. Nothing is acknowledged to Postgres before they are written.
+     */
+    private final Map<String, Group> batch = new LinkedHashMap<>();
 
+    private int pendingChanges;
+    /** Bounds one script's size (a single larger transaction is still written whole). */
+    static final int MAX_PENDING = 2_000;
+
+    /** A table's share of the batch's waiting transactions; {@code lsn}/{@code off}: the last one's. */
+    private static final class Group {
+        final List<Pending> pending = new ArrayList<>();
+        long lsn;
+        String off;
+        long changes;
+    }
+
+    /**
+     * {@code claimed}: each table's stored position as this holder claimed it (none: a first
+     * start, a snapshot comes first). The stream resumes from the lowest of them.
+     */
     RedisApplier(
             SourceWrites writes,
             List<TableMapping> tables,
             long fence,
-            long applied,
-            Map<String, String> stored,
+            Map<String, Position> claimed,
             BooleanSupplier holding) {
         this.writes = writes;
         this.tables = tables;
         this.fence = fence;
-        this.applied = applied;
-        this.stored = new HashMap<>(stored);
+        this.stored = new HashMap<>();
+        this.storedLsn = new HashMap<>();
+        claimed.forEach((table, p) -> {
+            stored.put(table, p.offset());
+            storedLsn.put(table, p.lsn());
+        });
+        // Not the highest: a table further on than the stream must not be moved past
+        // transactions of the other tables it has not brought again yet.
+        this.applied =
+                storedLsn.values().stream().mapToLong(Long::longValue).min().orElse(-1);
         this.loaded = new java.util.HashSet<>(stored.keySet());
         this.holding = holding;
     }
@@ -87,6 +130,7 @@ final class RedisApplier implements Applier {
 
     @Override
     public void snapshot(Snapshot s, SourceRecord last) throws Exception {
+        flush();
         String off = offset(last);
         for (Map.Entry<TableMapping, List<ObjectNode>> e : s.rows().entrySet()) {
             String table = e.getKey().table();
@@ -105,6 +149,7 @@ final class RedisApplier implements Applier {
                 return writes.write(table, ops, fence, s.lsn(), off, 0);
             });
             stored.put(table, off);
+            storedLsn.put(table, s.lsn());
             loaded.add(table);
         }
         applied = Math.max(applied, s.lsn());
@@ -117,15 +162,37 @@ final class RedisApplier implements Applier {
         boolean any = false;
         for (Map.Entry<TableMapping, List<Pending>> e : t.changes().entrySet()) {
             String table = e.getKey().table();
-            List<Pending> pending = e.getValue();
-            Outcome o = retrying(
-                    table, () -> writes.write(table, ops(table, pending), fence, t.commitLsn(), off, pending.size()));
-            any |= o == Outcome.APPLIED;
-            stored.put(table, off);
+            if (t.commitLsn() <= storedLsn.getOrDefault(table, -1L)) {
+                continue; // this table's share is in Redis already (a replay)
+            }
+            Group g = batch.computeIfAbsent(table, k -> new Group());
+            g.pending.addAll(e.getValue());
+            g.lsn = t.commitLsn();
+            g.off = off;
+            g.changes += e.getValue().size();
+            pendingChanges += e.getValue().size();
+            any = true;
         }
         applied = Math.max(applied, t.commitLsn());
         latest = off;
+        if (pendingChanges >= MAX_PENDING) {
+            flush();
+        }
         return any;
+    }
+
+    /** Writes the waiting transactions: per table one script, stored with the last one's position. */
+    private void flush() throws Exception {
+        for (Map.Entry<String, Group> e : batch.entrySet()) {
+            String table = e.getKey();
+            Group g = e.getValue();
+            // A DUPLICATE answer cannot come (storedLsn is what Redis has); it would change nothing.
+            retrying(table, () -> writes.write(table, ops(table, g.pending), fence, g.lsn, g.off, g.changes));
+            stored.put(table, g.off);
+            storedLsn.put(table, g.lsn);
+        }
+        batch.clear();
+        pendingChanges = 0;
     }
 
     @Override
@@ -135,6 +202,7 @@ final class RedisApplier implements Applier {
 
     @Override
     public void batchDone() throws Exception {
+        flush();
         if (latest == null) {
             return;
         }
@@ -147,11 +215,15 @@ final class RedisApplier implements Applier {
                     return null;
                 });
                 stored.put(table, off);
+                storedLsn.merge(table, applied, Math::max); // the script moves it forward only
             }
         }
     }
 
-    /** The net effect of a table's share of a transaction, one op per row, checked against the rows as read now. */
+    /**
+     * The net effect of a table's share of one or more transactions (in commit order), one op per
+     * row, checked against the rows as read now.
+     */
     private List<RowStore.Op> ops(String table, List<Pending> pending) throws LiveQueryException {
         boolean truncates = pending.stream().anyMatch(Pending::truncate);
         Map<String, Row> current = new HashMap<>();

@@ -52,17 +52,21 @@
  * ({@code dev.livequery.shard.cluster.SourceLease}), TTL 3 s.
  *
  * <p>Exactly once across failover: {@link dev.livequery.sources.postgres.RedisApplier} writes each
- * fed table's share of a transaction through {@code dev.livequery.shard.store.SourceWrites}, one
- * Redis script that stores the rows, appends the changes and stores the position in that table
- * (commit LSN, the record's Debezium offset, a change count), refusing a commit LSN at or below
- * the stored one and a lease fence below the one that claimed the table. Positions are per table
+ * fed table's share of a Debezium batch's whole transactions through
+ * {@code dev.livequery.shard.store.SourceWrites}, one Redis script that stores the rows, appends
+ * the changes and stores the position in that table (the last transaction's commit LSN, its
+ * record's Debezium offset, a change count), refusing a commit LSN at or below the stored one and
+ * a lease fence below the one that claimed the table. One script per table per batch, not a read
+ * and a write per transaction: that is what lets one holder keep up with thousands of changes a
+ * second. Records are acknowledged only after the batch's scripts returned. Positions are per table
  * because a transaction may span partitions, which one script cannot on a Redis Cluster. Before
  * Debezium may acknowledge a batch, the tables it did not touch are moved forward to the batch's
  * offset, so every stored position is at or past what the slot was told. A new holder claims
  * every table with its fence (the old holder can write nothing after that), seeds Debezium's
  * offsets from the lowest stored position ({@link dev.livequery.sources.postgres.HeldOffsets#seed},
- * in Connect's own serialisation) and resumes the slot: transactions after it are replayed, the
- * scripts skip the tables that have them. A table without a stored position means a first start:
+ * in Connect's own serialisation) and resumes the slot: transactions after it are replayed, and
+ * each table's share at or below that table's stored LSN is skipped (an untouched table is moved
+ * forward only to what the replay has brought, never to a further table's position). A table without a stored position means a first start:
  * the slot is dropped and the source snapshots, each table replaced in one write with its position.
  * Versions are the tables' Redis change counters (the shards' engines number changes by them).
  *

@@ -19,7 +19,12 @@ public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int target;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /** The client ends of {@link #open}: one per proxied connection. */
+    private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
+
     private final AtomicInteger accepted = new AtomicInteger();
+    private volatile int acceptedAtDrop;
+    private volatile int lastCut;
     private volatile boolean closed;
     private volatile boolean alternating;
     private final AtomicInteger arrivals = new AtomicInteger();
@@ -61,11 +66,33 @@ public final class TcpProxy implements AutoCloseable {
         return refused.get();
     }
 
-    /** Cuts every open connection, both directions. */
-    public void dropAll() {
+    /**
+     * Connections accepted since the last {@link #dropAll} began: a client that lost its
+     * connections there and opened new ones shows here.
+     */
+    public int acceptedSinceDrop() {
+        return accepted.get() - acceptedAtDrop;
+    }
+
+    /** How many connections the last {@link #dropAll} cut (0: the client had none open). */
+    public int lastCut() {
+        return lastCut;
+    }
+
+    /** Cuts every open connection, both directions; returns how many it cut. */
+    public int dropAll() {
+        acceptedAtDrop = accepted.get();
+        int cut = 0;
+        for (Socket c : clients) {
+            if (clients.remove(c)) {
+                cut++;
+            }
+        }
         for (Socket s : open) {
             close(s);
         }
+        lastCut = cut;
+        return cut;
     }
 
     private void accept() {
@@ -87,6 +114,7 @@ public final class TcpProxy implements AutoCloseable {
                 accepted.incrementAndGet();
                 open.add(in);
                 open.add(out);
+                clients.add(in);
                 Thread.ofVirtual().start(() -> pump(in, out));
                 Thread.ofVirtual().start(() -> pump(out, in));
             } catch (IOException e) {
@@ -116,6 +144,7 @@ public final class TcpProxy implements AutoCloseable {
 
     private void close(Socket s) {
         open.remove(s);
+        clients.remove(s);
         try {
             s.close();
         } catch (IOException e) {

@@ -1,0 +1,152 @@
+package dev.livequery.sources.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.EngineOptions;
+import dev.livequery.core.Json;
+import dev.livequery.core.Row;
+import dev.livequery.shard.RedisProcess;
+import dev.livequery.shard.store.Keys;
+import dev.livequery.shard.store.Redis;
+import dev.livequery.shard.store.RowStore;
+import dev.livequery.shard.store.SourceWrites;
+import dev.livequery.shard.store.SourceWrites.Fenced;
+import dev.livequery.shard.store.SourceWrites.Position;
+import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
+import dev.livequery.sources.postgres.Transactions.Pending;
+import dev.livequery.sources.postgres.Transactions.Snapshot;
+import dev.livequery.sources.postgres.Transactions.Txn;
+import dev.livequery.testkit.Cluster;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cluster mode's writes over a real redis-server, without Postgres: the transactions of a
+ * Debezium batch reach Redis only at {@code batchDone}, per table in one script stored with the
+ * last one's position; and a successor that finds the tables at different positions (its
+ * predecessor lost the lease between two tables' scripts) applies each table's share of each
+ * transaction exactly once, however Debezium cuts the replay into batches.
+ */
+@Cluster
+class RedisApplierTest {
+    static final String SLOT = "unit";
+    static final TableMapping ITEMS = new TableMapping("public", "items", "items", "id");
+    static final TableMapping PAIRS = new TableMapping("public", "pairs", "pairs", "id");
+    static final List<TableMapping> TABLES = List.of(ITEMS, PAIRS);
+
+    @Test
+    void aBatchReachesRedisAtBatchDoneOneScriptPerTableWithTheLastPosition() throws Exception {
+        try (RedisProcess server = RedisProcess.start(false);
+                Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
+            SourceWrites writes = new SourceWrites(redis, new RowStore(redis, EngineOptions.defaults()), SLOT);
+            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true);
+            a.snapshot(new Snapshot(10, Map.of(ITEMS, List.of(), PAIRS, List.of())), record(10));
+            a.batchDone();
+
+            assertThat(a.transaction(
+                            txn(20, Map.of(ITEMS, List.of(upsert("1", 1)), PAIRS, List.of(upsert("p", 1)))),
+                            record(20)))
+                    .isTrue();
+            assertThat(a.transaction(txn(30, Map.of(ITEMS, List.of(upsert("1", 2), upsert("2", 1)))), record(30)))
+                    .isTrue();
+            assertThat(rows(writes, "items"))
+                    .as("nothing written before batchDone")
+                    .isEmpty();
+            assertThat(position(redis, "items")).isEqualTo(new long[] {10, 0});
+
+            a.batchDone();
+            assertThat(rows(writes, "items")).isEqualTo(Map.of("1", 2L, "2", 1L));
+            assertThat(rows(writes, "pairs")).isEqualTo(Map.of("p", 1L));
+            assertThat(position(redis, "items")).as("lsn, changes").isEqualTo(new long[] {30, 3});
+            // pairs' own share was at 20; batchDone moves it to the batch's end
+            assertThat(position(redis, "pairs")).isEqualTo(new long[] {30, 1});
+        }
+    }
+
+    @Test
+    void aSuccessorAppliesEachTablesShareOnceWhenItsPredecessorStoppedBetweenTables() throws Exception {
+        try (RedisProcess server = RedisProcess.start(false);
+                Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
+            SourceWrites writes = new SourceWrites(redis, new RowStore(redis, EngineOptions.defaults()), SLOT);
+            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true);
+            a.snapshot(new Snapshot(10, Map.of(ITEMS, List.of(), PAIRS, List.of())), record(10));
+            a.batchDone();
+            Txn t25 = txn(25, Map.of(ITEMS, List.of(upsert("1", 1))));
+            Txn t30 = txn(30, Map.of(ITEMS, List.of(upsert("1", 2)), PAIRS, List.of(upsert("p", 7))));
+            Txn t40 = txn(40, Map.of(PAIRS, List.of(upsert("q", 1))));
+            a.transaction(t25, record(25));
+            a.transaction(t30, record(30));
+            // The successor claims pairs while the holder writes its batch: items' script gets
+            // through, pairs' is refused.
+            writes.claim("pairs", 2);
+            assertThatThrownBy(a::batchDone).isInstanceOf(Fenced.class);
+            assertThat(position(redis, "items")).isEqualTo(new long[] {30, 2});
+            assertThat(position(redis, "pairs")).isEqualTo(new long[] {10, 0});
+
+            Map<String, Position> claimed = new HashMap<>();
+            for (TableMapping t : TABLES) {
+                claimed.put(t.table(), writes.claim(t.table(), 2));
+            }
+            RedisApplier b = new RedisApplier(writes, TABLES, 2, claimed, () -> true);
+            // The replay from pairs' position, cut into batches as Debezium may: 25 alone (items
+            // has it; pairs must not be moved past 30 for it), then 30 and 40 together.
+            assertThat(b.transaction(t25, record(25))).as("25 is in Redis").isFalse();
+            b.batchDone();
+            assertThat(b.transaction(t30, record(30)))
+                    .as("pairs' share of 30 is not")
+                    .isTrue();
+            assertThat(b.transaction(t40, record(40))).isTrue();
+            b.batchDone();
+
+            assertThat(rows(writes, "items")).as("items' shares once each").isEqualTo(Map.of("1", 2L));
+            assertThat(rows(writes, "pairs")).isEqualTo(Map.of("p", 7L, "q", 1L));
+            assertThat(position(redis, "items")).isEqualTo(new long[] {40, 2});
+            assertThat(position(redis, "pairs")).isEqualTo(new long[] {40, 2});
+        }
+    }
+
+    static Txn txn(long lsn, Map<TableMapping, List<Pending>> changes) {
+        Map<TableMapping, List<Pending>> ordered = new LinkedHashMap<>();
+        int n = 0;
+        for (TableMapping t : TABLES) {
+            if (changes.containsKey(t)) {
+                ordered.put(t, changes.get(t));
+                n += changes.get(t).size();
+            }
+        }
+        return new Txn(lsn, 0, ordered, n);
+    }
+
+    static Pending upsert(String id, int score) {
+        ObjectNode row = Json.MAPPER.createObjectNode().put("id", id).put("score", score);
+        return new Pending(id, row, List.of(), false);
+    }
+
+    /** A record as Debezium hands it: only its position matters here. */
+    static SourceRecord record(long lsn) {
+        return new SourceRecord(
+                Map.of("server", "livequery"), Map.of("lsn", lsn, "lsn_commit", lsn), "livequery", null, null);
+    }
+
+    /** Row id → its score, as Redis has them. */
+    static Map<String, Long> rows(SourceWrites writes, String table) throws Exception {
+        Map<String, Long> out = new HashMap<>();
+        for (Row r : writes.rows().table(table).rows()) {
+            out.put(r.id(), r.data().get("score").longValue());
+        }
+        return out;
+    }
+
+    /** The table's stored position: commit LSN and the changes counted with it. */
+    static long[] position(Redis redis, String table) {
+        Map<String, String> h = redis.cmd().hgetall(Keys.sourcePosition(SLOT, table));
+        return new long[] {Long.parseLong(h.getOrDefault("lsn", "-1")), Long.parseLong(h.getOrDefault("changes", "0"))};
+    }
+}
