@@ -24,12 +24,19 @@ import java.util.logging.Logger;
  * subscription or waiting request: frames, acks, "gone" and ticks. Every sender (a shard
  * incarnation) numbers its entries, so a skipped number is a lost entry and re-attaches that
  * sender's subscriptions; a tick that counts fewer of our attachments than we hold, twice
- * running, does the same. Also tells every window stale when Redis has not answered for 3 s.
+ * running, does the same. Also tells every window stale when Redis has not answered for 2 s.
  */
 final class DeliveryReader {
     private static final Logger LOG = Logger.getLogger(DeliveryReader.class.getName());
-    /** A window whose sender has not been heard from for this long is stale (PROTOCOL §3 status). */
-    static final long STALE_NANOS = 3_000_000_000L;
+    /**
+     * A window whose sender has not been heard from for this long (or whose Redis has been
+     * unreachable this long) is told stale (PROTOCOL §3 status). 2 s, not 3: the promise is that no
+     * window is out of date for more than 3 s without being told, and a window can fall behind
+     * just after the last word from its sender; telling then takes up to a stale-check tick
+     * (250 ms) and the client's own delivery. Shards tick every 500 ms, so a healthy sender is
+     * never silent this long.
+     */
+    static final long STALE_NANOS = 2_000_000_000L;
     /** Read delivery entries stay this long for operators (XRANGE) before this gateway trims them. */
     private static final long KEEP_READ_MS = 30_000;
 
@@ -84,7 +91,7 @@ final class DeliveryReader {
         thread.join(ms);
     }
 
-    /** True while Redis has not answered our reads for 3 s. */
+    /** True while Redis has not answered our reads for {@link #STALE_NANOS}. */
     boolean stale() {
         return stale;
     }
@@ -129,8 +136,9 @@ final class DeliveryReader {
                 e -> {
                     if (!stale && System.nanoTime() - lastReadOk > STALE_NANOS) {
                         stale = true;
-                        LOG.warning(() -> "gateway " + gatewayId + ": Redis unreachable for 3 s (" + e.getMessage()
-                                + "); marking " + subs.size() + " subscriptions stale");
+                        LOG.warning(() -> "gateway " + gatewayId + ": Redis unreachable for "
+                                + STALE_NANOS / 1_000_000_000L + " s (" + e.getMessage() + "); marking " + subs.size()
+                                + " subscriptions stale");
                         for (RemoteSubscription s : subs.all()) {
                             s.stale();
                         }

@@ -27,7 +27,10 @@ import java.util.Set;
  * and owners that send ticks without positions (older shards) are not checked.
  */
 final class Progress {
-    /** An observation unresolved this long makes its partition overdue: below the 3 s of the tick check. */
+    /**
+     * An observation unresolved this long makes its partition overdue. A healthy owner reports
+     * its position every 500 ms, so this is four ticks late.
+     */
     static final long OVERDUE_NANOS = 2_000_000_000L;
 
     /** "At local time {@code seenNanos} the stream ended at {@code head}", waiting for {@code owner}. */

@@ -68,7 +68,7 @@ final class RemoteSubscription implements Subscription {
     /**
      * When the window was last known to be current: an ack, a batch applied, or a tick from the
      * attachment's sender. Re-attaching does not reset it: a subscription whose repairs keep
-     * failing (lost again and again) is still told stale 3 s after its last good news.
+     * failing (lost again and again) is still told stale 2 s after its last good news.
      */
     private long lastGoodNanos = System.nanoTime();
 

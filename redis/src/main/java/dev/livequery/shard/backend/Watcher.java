@@ -20,12 +20,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The gateway's health over time, on two threads of its own: every 250 ms the watcher refreshes
- * the heartbeat and the live members, moves or repairs attachments (at most
- * {@link #REPAIR_BUDGET} a tick, so a wave is spread) and reads the heads of the change streams of
- * the partitions with attachments here for the {@link Progress} check; the stale check, with no
- * Redis call (the watcher's calls can take seconds on a slow link, and that is exactly when a
- * window must be told), tells windows stale and picks the ones due for a re-attach.
+ * The gateway's health over time, on three threads of its own, each every 250 ms: the watcher
+ * refreshes the heartbeat and the live members and moves or repairs attachments (at most
+ * {@link #REPAIR_BUDGET} a tick, so a wave is spread); the progress reader reads the heads of the
+ * change streams of the partitions with attachments here for the {@link Progress} check; the
+ * stale check, with no Redis call, tells windows stale and picks the ones due for a re-attach.
+ * Apart because the watcher's calls are serial and can take seconds on a slow link, and that is
+ * exactly when a window must be told: a head read queued behind them would start the progress
+ * check's clock late (a slow link made a window silently stale for 3.3 s that way).
  */
 final class Watcher {
     private static final Logger LOG = Logger.getLogger(Watcher.class.getName());
@@ -47,7 +49,11 @@ final class Watcher {
     private final Set<RemoteSubscription> due = ConcurrentHashMap.newKeySet();
 
     private final ScheduledExecutorService watcher;
+    private final ScheduledExecutorService progressReader;
     private final ScheduledExecutorService staleCheck;
+    /** The live members as the watcher last read them; null until it has (read by the progress reader). */
+    private volatile List<String> live;
+
     private boolean heartbeated;
     private long ticks;
     private long lastCheckNanos;
@@ -73,6 +79,7 @@ final class Watcher {
         this.progress = progress;
         this.heads = new StreamHeads(redis);
         watcher = daemon("watch");
+        progressReader = daemon("progress");
         staleCheck = daemon("stale");
     }
 
@@ -86,11 +93,13 @@ final class Watcher {
 
     void start() {
         watcher.scheduleWithFixedDelay(this::watch, 250, 250, TimeUnit.MILLISECONDS);
+        progressReader.scheduleWithFixedDelay(this::readProgress, 250, 250, TimeUnit.MILLISECONDS);
         staleCheck.scheduleWithFixedDelay(this::checkStale, 250, 250, TimeUnit.MILLISECONDS);
     }
 
     void stop() {
         watcher.shutdownNow();
+        progressReader.shutdownNow();
         staleCheck.shutdownNow();
     }
 
@@ -175,6 +184,7 @@ final class Watcher {
         } catch (RuntimeException e) {
             return; // the reader marks stale; we retry next tick
         }
+        this.live = live;
         long now = System.nanoTime();
         List<RemoteSubscription> repair = new ArrayList<>();
         for (RemoteSubscription s : subs.all()) {
@@ -208,10 +218,18 @@ final class Watcher {
             }
         }
         reader.forgetSilent(now);
+    }
+
+    /** The progress reader's tick: on its own thread, so slow watcher calls never delay it. */
+    private void readProgress() {
+        List<String> members = live;
+        if (members == null) {
+            return; // the watcher has not read the members yet
+        }
         try {
-            observeProgress(live);
+            observeProgress(members);
         } catch (RuntimeException e) {
-            // Never let it end the scheduled watcher: the next tick tries again.
+            // Never let it end the scheduled reader: the next tick tries again.
             LOG.warning(() -> "gateway " + gatewayId + ": progress check failed: " + e);
         }
     }
@@ -224,7 +242,7 @@ final class Watcher {
      * through subscriptions that owner acknowledged (it reports positions of what it hosts). An
      * owner change starts afresh. With no live owner (every shard paused or gone) the shard a
      * subscription is placed on stays its owner here, so its observations keep aging: such windows
-     * are told stale 2 s after a write they miss, not 3 s after the last tick.
+     * are told stale 2 s after a write they miss, whenever the last tick came.
      */
     private void observeProgress(List<String> live) {
         Map<Integer, String> owners = new HashMap<>();

@@ -2,7 +2,7 @@
  * The gateway side of the cluster: {@link dev.livequery.shard.backend.RedisBackend}. Writes go
  * straight to Redis; live windows run on shards and come back as frames through the gateway's
  * delivery stream; one-shot queries read the table atomically and evaluate it locally. A
- * subscription whose shard has not been heard from for 3 s (shard paused, Redis unreachable, …)
+ * subscription whose shard has not been heard from for 2 s (shard paused, Redis unreachable, …)
  * gets {@code status stale}, and {@code status live} plus the frames or a resume-based catch-up
  * when it is served again; so does one whose owner is alive but lags behind the partition's
  * change stream (the gateway compares the stream heads it reads itself with the positions the
@@ -25,10 +25,11 @@
  *     requests (subscribe, reanchor, unsubscribe) with the acks they wait for.
  *     {@code RemoteSubscription} owns one subscription's queue and attachment state machine.</li>
  * <li>{@code DeliveryReader}: the thread reading this gateway's delivery stream: frames, acks,
- *     "gone", ticks; gap detection per sender; stale when Redis does not answer for 3 s.</li>
+ *     "gone", ticks; gap detection per sender; stale when Redis does not answer for 2 s.</li>
  * <li>{@code Watcher}: heartbeat ({@code SET … GET}), live members, moves and repairs (a
- *     bounded number per tick), the heads of the attached partitions' change streams
- *     ({@code StreamHeads}, one round trip), and the stale check on its own thread.</li>
+ *     bounded number per tick); on a thread of its own the heads of the attached partitions'
+ *     change streams ({@code StreamHeads}, one round trip), so slow repairs never delay them;
+ *     and the stale check on a third, without Redis calls.</li>
  * <li>{@code Progress}: the progress check's bookkeeping, without Redis calls: per partition the
  *     oldest stream head its owner has not yet reported applying (in a tick or an attach's ack);
  *     unresolved for 2 s, the partition's windows are stale until the owner catches up.</li>

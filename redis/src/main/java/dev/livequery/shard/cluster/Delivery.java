@@ -78,9 +78,9 @@ public sealed interface Delivery {
     }
 
     /**
-     * Sent about once a second to every gateway the shard hosts attachments of: "this sender is
+     * Sent about twice a second to every gateway the shard hosts attachments of: "this sender is
      * alive, its publisher runs, and it hosts {@code hosted} of your attachments". A gateway that
-     * hears nothing from the sender of a subscription for 3 s marks it stale.
+     * hears nothing from the sender of a subscription for 2 s marks it stale.
      *
      * <p>{@code applied}: per partition the shard hosts attachments of this gateway on, the id of
      * the last change-stream entry its engine has applied (read before the frames queued in the

@@ -24,7 +24,7 @@ import java.util.List;
  * ok, {@code msg}; a successful attach's also {@code p} and {@code ap}, the partition's last
  * change-stream id applied before the subscription was made), {@code g} (gone: the shard
  * dropped the attachment, e.g. it lost the partition; the gateway re-attaches with resume), or
- * {@code t} (tick, once a second: {@code c} = attachments of this gateway hosted, {@code ap} =
+ * {@code t} (tick, twice a second: {@code c} = attachments of this gateway hosted, {@code ap} =
  * {@code p:ms-seq,…}, per partition hosting them the last change-stream id applied). The field
  * layout is in {@link DeliveryEntry} and {@link Delivery}.
  */
