@@ -3,18 +3,20 @@
  *
  * <h2>Modules and layers</h2>
  * {@code livequery-redis} is what a gateway needs; {@code livequery-shard} is the shard process
- * and depends on it. A gateway never depends on the shard server.
+ * and depends on it. A gateway never depends on the shard server. No package spans both modules:
+ * the redis module's are {@code dev.livequery.redis.*}, the shard module's
+ * {@code dev.livequery.shard.*}.
  * <ul>
- * <li>{@code store} (redis) — the data in Redis: rows, per-table change counters, per-partition
+ * <li>{@code dev.livequery.redis.store} — the data in Redis: rows, per-table change counters, per-partition
  *     change streams, the dataset epoch and the partitions' history generations. Knows nothing
  *     of shards or subscriptions.</li>
- * <li>{@code cluster} (redis) — membership, rendezvous ownership, fenced leases, and the typed
+ * <li>{@code dev.livequery.redis.cluster} — membership, rendezvous ownership, fenced leases, and the typed
  *     wire: {@code Control} (gateway → shard), {@code Delivery} in a {@code DeliveryEntry}
  *     (shard → gateway), one encoder and one parser each.</li>
- * <li>{@code backend} (redis) — {@code RedisBackend}, the {@link dev.livequery.core.Backend} a
+ * <li>{@code dev.livequery.redis.backend} — {@code RedisBackend}, the {@link dev.livequery.core.Backend} a
  *     gateway uses with {@code livequery.backend=redis}, and {@code RemoteSubscription}, whose
  *     attachment state machine it drives.</li>
- * <li>{@code cluster} (shard) — the {@code Shard}, a coordinator that owns the threads, the
+ * <li>{@code dev.livequery.shard.cluster} — the {@code Shard}, a coordinator that owns the threads, the
  *     loaded partitions and the hosted attachments, over parts with one job each:
  *     {@code LeaseKeeper} (takes, renews and releases the fenced leases; the live map of lease
  *     values the publisher fences with), {@code HistoryGuard} (epochs and generations),

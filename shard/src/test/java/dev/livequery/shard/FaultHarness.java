@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
-import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.testkit.SilenceChecker;
 import java.time.Duration;
 import java.util.ArrayList;

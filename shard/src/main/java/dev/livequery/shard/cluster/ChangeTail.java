@@ -2,9 +2,9 @@ package dev.livequery.shard.cluster;
 
 import dev.livequery.core.Engine;
 import dev.livequery.core.LiveQueryException;
-import dev.livequery.shard.store.Keys;
-import dev.livequery.shard.store.Redis;
-import dev.livequery.shard.store.RowStore;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
+import dev.livequery.redis.store.RowStore;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.UnblockType;
 import io.lettuce.core.XReadArgs;

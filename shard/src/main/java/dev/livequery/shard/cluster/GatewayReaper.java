@@ -1,7 +1,7 @@
 package dev.livequery.shard.cluster;
 
-import dev.livequery.shard.store.Keys;
-import dev.livequery.shard.store.Redis;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.livequery.shard.cluster;
 
-import dev.livequery.shard.store.RowStore;
+import dev.livequery.redis.store.RowStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

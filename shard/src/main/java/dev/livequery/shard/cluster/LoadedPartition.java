@@ -1,7 +1,7 @@
 package dev.livequery.shard.cluster;
 
 import dev.livequery.core.Engine;
-import dev.livequery.shard.store.RowStore;
+import dev.livequery.redis.store.RowStore;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,7 +3,7 @@ package dev.livequery.shard.cluster;
 import dev.livequery.core.Engine;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
-import dev.livequery.shard.store.RowStore;
+import dev.livequery.redis.store.RowStore;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

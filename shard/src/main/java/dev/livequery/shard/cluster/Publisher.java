@@ -1,8 +1,11 @@
 package dev.livequery.shard.cluster;
 
 import dev.livequery.core.Frame;
-import dev.livequery.shard.store.Keys;
-import dev.livequery.shard.store.Redis;
+import dev.livequery.redis.cluster.Delivery;
+import dev.livequery.redis.cluster.DeliveryEntry;
+import dev.livequery.redis.cluster.Wire;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.XAddArgs;
