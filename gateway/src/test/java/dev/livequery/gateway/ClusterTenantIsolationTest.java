@@ -3,8 +3,8 @@ package dev.livequery.gateway;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.EngineOptions;
+import dev.livequery.redis.RedisProcess;
 import dev.livequery.redis.backend.RedisBackend;
-import dev.livequery.shard.RedisProcess;
 import dev.livequery.shard.cluster.Shard;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;

@@ -3,9 +3,9 @@ package dev.livequery.gateway;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.EngineOptions;
+import dev.livequery.redis.RedisCluster;
+import dev.livequery.redis.RedisProcess;
 import dev.livequery.redis.backend.RedisBackend;
-import dev.livequery.shard.RedisCluster;
-import dev.livequery.shard.RedisProcess;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

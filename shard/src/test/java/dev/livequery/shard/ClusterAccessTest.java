@@ -15,6 +15,7 @@ import dev.livequery.core.LiveQueryException.Code;
 import dev.livequery.core.Query;
 import dev.livequery.core.Row;
 import dev.livequery.core.Where;
+import dev.livequery.redis.RedisProcess;
 import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;

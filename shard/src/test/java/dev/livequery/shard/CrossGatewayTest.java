@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
 import dev.livequery.core.Window;
+import dev.livequery.redis.RedisProcess;
 import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;

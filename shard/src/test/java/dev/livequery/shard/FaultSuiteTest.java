@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
+import dev.livequery.redis.RedisProcess;
+import dev.livequery.redis.TcpProxy;
 import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
+import dev.livequery.redis.RedisProcess;
 import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.redis.cluster.Control;
 import dev.livequery.redis.store.Keys;

@@ -4,6 +4,8 @@ import static dev.livequery.shard.Fixtures.row;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.livequery.redis.RedisCluster;
+import dev.livequery.redis.RedisProcess;
 import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.testkit.Cluster;

@@ -2,10 +2,10 @@ package dev.livequery.redis.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.livequery.redis.RedisCluster;
+import dev.livequery.redis.RedisProcess;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
-import dev.livequery.shard.RedisCluster;
-import dev.livequery.shard.RedisProcess;
 import dev.livequery.testkit.Cluster;
 import java.time.Duration;
 import java.util.Arrays;

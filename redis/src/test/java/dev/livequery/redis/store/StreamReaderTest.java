@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.livequery.shard.RedisProcess;
+import dev.livequery.redis.RedisProcess;
 import dev.livequery.testkit.Cluster;
 import java.time.Duration;
 import java.util.List;

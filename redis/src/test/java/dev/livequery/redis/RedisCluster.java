@@ -1,4 +1,4 @@
-package dev.livequery.shard;
+package dev.livequery.redis;
 
 import java.time.Duration;
 import java.util.ArrayList;
