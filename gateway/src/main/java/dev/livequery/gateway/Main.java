@@ -7,7 +7,7 @@ import dev.livequery.gateway.auth.Auth;
 import dev.livequery.gateway.auth.AuthSettings;
 import dev.livequery.gateway.auth.Redact;
 import dev.livequery.gateway.demo.Demo;
-import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.sources.postgres.ClusterSource;
 import dev.livequery.sources.postgres.SourceException;
 import dev.livequery.sources.postgres.SourcedBackend;

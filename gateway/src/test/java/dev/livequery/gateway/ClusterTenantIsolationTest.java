@@ -1,7 +1,7 @@
 package dev.livequery.gateway;
 
 import dev.livequery.core.EngineOptions;
-import dev.livequery.shard.RedisProcess;
+import dev.livequery.redis.RedisProcess;
 import dev.livequery.testkit.Cluster;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.livequery.gateway;
 
 import dev.livequery.core.EngineOptions;
-import dev.livequery.shard.RedisCluster;
-import dev.livequery.shard.RedisProcess;
+import dev.livequery.redis.RedisCluster;
+import dev.livequery.redis.RedisProcess;
 import dev.livequery.testkit.Cluster;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.EngineOptions;
-import dev.livequery.shard.RedisProcess;
+import dev.livequery.redis.RedisProcess;
+import dev.livequery.redis.store.Keys;
 import dev.livequery.shard.cluster.Shard;
-import dev.livequery.shard.store.Keys;
 import dev.livequery.testkit.Cluster;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;

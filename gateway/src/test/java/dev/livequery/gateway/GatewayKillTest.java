@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.EngineOptions;
-import dev.livequery.shard.RedisProcess;
+import dev.livequery.redis.RedisProcess;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Replica;

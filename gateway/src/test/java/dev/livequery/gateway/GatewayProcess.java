@@ -1,6 +1,6 @@
 package dev.livequery.gateway;
 
-import dev.livequery.shard.ProcessLog;
+import dev.livequery.redis.ProcessLog;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Json;
-import dev.livequery.shard.RedisProcess;
-import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.redis.RedisProcess;
+import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;

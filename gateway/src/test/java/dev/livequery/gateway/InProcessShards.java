@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Backend;
 import dev.livequery.core.EngineOptions;
-import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.shard.cluster.Shard;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

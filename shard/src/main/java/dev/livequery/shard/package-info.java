@@ -3,24 +3,29 @@
  *
  * <h2>Modules and layers</h2>
  * {@code livequery-redis} is what a gateway needs; {@code livequery-shard} is the shard process
- * and depends on it. A gateway never depends on the shard server.
+ * and depends on it. A gateway never depends on the shard server. No package spans both modules:
+ * the redis module's are {@code dev.livequery.redis.*}, the shard module's
+ * {@code dev.livequery.shard.*}.
  * <ul>
- * <li>{@code store} (redis) — the data in Redis: rows, per-table change counters, per-partition
+ * <li>{@code dev.livequery.redis.store} — the data in Redis: rows, per-table change counters, per-partition
  *     change streams, the dataset epoch and the partitions' history generations. Knows nothing
  *     of shards or subscriptions.</li>
- * <li>{@code cluster} (redis) — membership, rendezvous ownership, fenced leases, and the typed
+ * <li>{@code dev.livequery.redis.cluster} — membership, rendezvous ownership, fenced leases, and the typed
  *     wire: {@code Control} (gateway → shard), {@code Delivery} in a {@code DeliveryEntry}
  *     (shard → gateway), one encoder and one parser each.</li>
- * <li>{@code backend} (redis) — {@code RedisBackend}, the {@link dev.livequery.core.Backend} a
+ * <li>{@code dev.livequery.redis.backend} — {@code RedisBackend}, the {@link dev.livequery.core.Backend} a
  *     gateway uses with {@code livequery.backend=redis}, and {@code RemoteSubscription}, whose
  *     attachment state machine it drives.</li>
- * <li>{@code cluster} (shard) — the {@code Shard}, a coordinator that owns the threads, the
- *     loaded partitions (loading, change tail) and the hosted attachments, over parts with one
- *     job each: {@code LeaseKeeper} (takes, renews and releases the fenced leases; the live map
- *     of lease values the publisher fences with), {@code ControlHandler} (reads the control
- *     stream, carries out subscribe, reanchor and unsubscribe, holds subscribes waiting for a
- *     lease), {@code Publisher} (the one writer of delivery streams, owning its script) and
- *     {@code Rollback} (the history rollback, a pure function).</li>
+ * <li>{@code dev.livequery.shard.cluster} — the {@code Shard}, a coordinator that owns the threads, the
+ *     loaded partitions and the hosted attachments, over parts with one job each:
+ *     {@code LeaseKeeper} (takes, renews and releases the fenced leases; the live map of lease
+ *     values the publisher fences with), {@code HistoryGuard} (epochs and generations),
+ *     {@code PartitionLoader} (an engine with the previous owner's history, by
+ *     {@code Rollback}, a pure function), {@code ChangeTail} (feeds loaded engines),
+ *     {@code ControlHandler} (reads the control stream, carries out subscribe, reanchor and
+ *     unsubscribe, holds subscribes waiting for a lease), {@code Publisher} (the one writer of
+ *     delivery streams, owning its script) and {@code GatewayReaper} (what dead gateways leave).
+ *     Its package-info says how they fit.</li>
  * <li>{@link dev.livequery.shard.ShardMain} — the shard process (picocli; env-configurable).</li>
  * </ul>
  *
@@ -83,12 +88,14 @@
  * repair by a tick, never forever.
  * <ul>
  * <li><b>Silence is staleness.</b> Each shard incarnation ("sender": shard id plus a random
- *     suffix) ticks every gateway it hosts attachments of once a second, from its publisher
- *     thread. A gateway tells a subscription {@code stale} 3 s after its last good news (an ack,
+ *     suffix) ticks every gateway it hosts attachments of twice a second, from its publisher
+ *     thread. A gateway tells a subscription {@code stale} 2 s after its last good news (an ack,
  *     a batch applied, a tick from its sender), whatever the cause: the shard paused or stuck,
  *     its publisher dead (it also has a catch-all), Redis or the link down, no live shard at
- *     all, a repair that keeps failing. Re-attaching does not reset that clock. The bound is 3 s
- *     plus the link's latency plus the watcher's 250 ms tick; {@code FaultSuiteTest} measures it.</li>
+ *     all, a repair that keeps failing. Re-attaching does not reset that clock. 2 s, not 3,
+ *     because a window can fall behind just after the last good news and telling it takes up to
+ *     the stale check's 250 ms tick plus the link's latency; {@code FaultSuiteTest} checks that
+ *     no window is out of date for 3 s without being told.</li>
  * <li><b>An unreadable partition is let go.</b> A shard that is alive keeps ticking, so silence
  *     cannot reveal a Redis Cluster node that is down under one of its partitions. On a Cluster
  *     the tail reads every partition's stream on its own (pipelined, each read failing alone, so
@@ -100,15 +107,16 @@
  *     on while its windows fall behind. So a tick carries, per partition hosting the gateway's
  *     attachments, the last change-stream id the shard has applied (read before that round's
  *     frames are drained, so the frames of those changes precede the tick), and an attach's ack
- *     carries its partition's. Every 250 ms the gateway reads, over its own link and in one round
+ *     carries its partition's. Every 250 ms the gateway reads, on a thread of its own (never
+ *     queued behind the watcher's repairs), over its own link and in one round
  *     trip (one script; on a Cluster one call per partition, pipelined, each failing alone), the
  *     head of the change stream of each partition it has attachments on, and remembers the
  *     oldest head its owner has not reported applying (one per partition, dropped when the owner
  *     changes or the partition has no attachments left). One that stays unresolved for 2 s tells
  *     the partition's windows {@code stale}; {@code live} waits until the owner reports
  *     applying it (its frames came first). Under steady writes the head always runs ahead of the
- *     last tick, but a healthy owner resolves the oldest observation with its next tick, about a
- *     second later, so normal operation never reads as stale. Windows of a slow shard are so
+ *     last tick, but a healthy owner resolves the oldest observation with its next tick, about
+ *     half a second later, so normal operation never reads as stale. Windows of a slow shard are so
  *     told within about 2.5 s of a write they miss ({@code Progress} in the backend package;
  *     {@code FaultSuiteTest#aShardsRedisLinkDelayedThenCut}). Ticks without positions (an older
  *     shard) are not checked.</li>

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
-import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.testkit.SilenceChecker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,8 +26,8 @@ import org.junit.jupiter.api.AfterEach;
  */
 abstract class FaultHarness {
     static final List<String> TABLES = List.of("fa", "fb", "fc");
-    /** Longest silent divergence allowed: 3 s, plus the checker's sampling and a tick. */
-    static final long SILENT_MS = 4_000;
+    /** Longest silent divergence allowed: the 3 s, sampling included. */
+    static final long SILENT_MS = 3_000;
 
     final List<AutoCloseable> closing = new ArrayList<>();
     final List<Client> clients = new ArrayList<>();

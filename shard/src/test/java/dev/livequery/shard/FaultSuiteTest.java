@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
-import dev.livequery.shard.backend.RedisBackend;
-import dev.livequery.shard.cluster.Membership;
+import dev.livequery.redis.RedisProcess;
+import dev.livequery.redis.TcpProxy;
+import dev.livequery.redis.backend.RedisBackend;
+import dev.livequery.redis.cluster.Membership;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
 import dev.livequery.shard.cluster.Shard;
-import dev.livequery.shard.store.Keys;
-import dev.livequery.shard.store.Redis;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Slow;
 import io.lettuce.core.XTrimArgs;

@@ -1,6 +1,6 @@
 package dev.livequery.shard;
 
-import dev.livequery.shard.store.Redis;
+import dev.livequery.redis.store.Redis;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import java.util.ArrayList;

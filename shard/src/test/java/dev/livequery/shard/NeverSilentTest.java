@@ -8,11 +8,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
-import dev.livequery.shard.backend.RedisBackend;
-import dev.livequery.shard.cluster.Control;
+import dev.livequery.redis.RedisProcess;
+import dev.livequery.redis.backend.RedisBackend;
+import dev.livequery.redis.cluster.Control;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
 import dev.livequery.shard.cluster.Shard;
-import dev.livequery.shard.store.Keys;
-import dev.livequery.shard.store.Redis;
 import dev.livequery.testkit.Cluster;
 import io.lettuce.core.Range;
 import io.lettuce.core.XAddArgs;

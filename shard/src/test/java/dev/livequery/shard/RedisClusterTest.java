@@ -7,7 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
-import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.redis.RedisCluster;
+import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

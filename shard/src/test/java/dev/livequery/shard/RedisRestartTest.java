@@ -7,7 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
-import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.redis.RedisProcess;
+import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -88,8 +89,8 @@ class RedisRestartTest {
                         new Shard.Config("rg", redis.uri(), Fixtures.OPTIONS, 2000, 10_000),
                         new SimpleMeterRegistry());
                 RedisBackend a = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwL", new SimpleMeterRegistry());
-                dev.livequery.shard.store.Redis direct =
-                        dev.livequery.shard.store.Redis.connect(redis.uri(), Duration.ofSeconds(2))) {
+                dev.livequery.redis.store.Redis direct =
+                        dev.livequery.redis.store.Redis.connect(redis.uri(), Duration.ofSeconds(2))) {
             shard.start();
             await().atMost(Duration.ofSeconds(10)).until(a::ready);
             for (int i = 0; i < 10; i++) {
@@ -99,8 +100,8 @@ class RedisRestartTest {
             List<Client> cs = List.of(new Client(a.subscribe(q, null, () -> {})));
             converge(cs, a, q);
             // Emulate a Redis that lost its last 3 writes: counter and stream go back.
-            int p = dev.livequery.shard.store.Keys.partition("lost");
-            direct.cmd().decrby(dev.livequery.shard.store.Keys.seq(p, "lost"), 3);
+            int p = dev.livequery.redis.store.Keys.partition("lost");
+            direct.cmd().decrby(dev.livequery.redis.store.Keys.seq(p, "lost"), 3);
             a.put("lost", "l0", row("{\"k\":-1}"), null); // reuses version 8 for a different change
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> cs.get(0).poll().resets().contains("epoch"));

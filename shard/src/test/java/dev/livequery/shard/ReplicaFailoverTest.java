@@ -4,8 +4,10 @@ import static dev.livequery.shard.Fixtures.row;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.livequery.shard.backend.RedisBackend;
-import dev.livequery.shard.store.Keys;
+import dev.livequery.redis.RedisCluster;
+import dev.livequery.redis.RedisProcess;
+import dev.livequery.redis.backend.RedisBackend;
+import dev.livequery.redis.store.Keys;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Slow;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

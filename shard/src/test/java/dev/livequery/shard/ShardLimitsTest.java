@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.LiveQueryException;
-import dev.livequery.shard.backend.RedisBackend;
+import dev.livequery.redis.RedisProcess;
+import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.testkit.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.livequery.shard;
 
+import dev.livequery.redis.ProcessLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,8 +3,9 @@ package dev.livequery.shard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.livequery.shard.store.Keys;
-import dev.livequery.shard.store.Redis;
+import dev.livequery.redis.RedisProcess;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Slow;
 import java.time.Duration;

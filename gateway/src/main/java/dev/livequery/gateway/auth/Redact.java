@@ -1,6 +1,6 @@
 package dev.livequery.gateway.auth;
 
-import dev.livequery.shard.store.Redis;
+import dev.livequery.redis.store.Redis;
 import java.util.logging.Filter;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;

@@ -49,11 +49,11 @@
  * jars; a separate {@code livequery-source} process would be one more thing to deploy and to run
  * twice for failover), and the lease, not the process kind, is what makes one streamer at a time.
  * The lease is the partitions' fenced lease on the slot's own key
- * ({@code dev.livequery.shard.cluster.SourceLease}), TTL 3 s.
+ * ({@code dev.livequery.redis.cluster.SourceLease}), TTL 3 s.
  *
  * <p>Exactly once across failover: {@link dev.livequery.sources.postgres.RedisApplier} writes each
  * fed table's share of a Debezium batch's whole transactions through
- * {@code dev.livequery.shard.store.SourceWrites}, one Redis script that stores the rows, appends
+ * {@code dev.livequery.redis.store.SourceWrites}, one Redis script that stores the rows, appends
  * the changes and stores the position in that table (the last transaction's commit LSN, its
  * record's Debezium offset, a change count), refusing a commit LSN at or below the stored one and
  * a lease fence below the one that claimed the table. One script per table per batch, not a read

@@ -1,6 +1,6 @@
 package dev.livequery.shard.cluster;
 
-import dev.livequery.shard.store.Redis;
+import dev.livequery.redis.store.Redis;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;

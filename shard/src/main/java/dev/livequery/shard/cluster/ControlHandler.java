@@ -2,9 +2,13 @@ package dev.livequery.shard.cluster;
 
 import dev.livequery.core.Engine;
 import dev.livequery.core.LiveQueryException;
-import dev.livequery.shard.store.Keys;
-import dev.livequery.shard.store.Redis;
-import dev.livequery.shard.store.StreamReader;
+import dev.livequery.redis.cluster.Control;
+import dev.livequery.redis.cluster.Delivery;
+import dev.livequery.redis.cluster.Membership;
+import dev.livequery.redis.cluster.Wire;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
+import dev.livequery.redis.store.StreamReader;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;

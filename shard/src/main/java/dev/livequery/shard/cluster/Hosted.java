@@ -1,6 +1,7 @@
 package dev.livequery.shard.cluster;
 
 import dev.livequery.core.Subscription;
+import dev.livequery.redis.cluster.Delivery;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 

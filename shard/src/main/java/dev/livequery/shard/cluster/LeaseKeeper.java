@@ -1,6 +1,7 @@
 package dev.livequery.shard.cluster;
 
-import dev.livequery.shard.store.Keys;
+import dev.livequery.redis.cluster.Membership;
+import dev.livequery.redis.store.Keys;
 import io.micrometer.core.instrument.Counter;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,11 @@
 package dev.livequery.shard.cluster;
 
 import dev.livequery.core.Frame;
-import dev.livequery.shard.store.Keys;
-import dev.livequery.shard.store.Redis;
+import dev.livequery.redis.cluster.Delivery;
+import dev.livequery.redis.cluster.DeliveryEntry;
+import dev.livequery.redis.cluster.Wire;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.XAddArgs;
@@ -38,8 +41,8 @@ import java.util.logging.Logger;
  * call failed is kept (same batch number) and sent first next time; its sequence number is not
  * reused, so the gateway sees the gap and repairs rather than trusting the order.
  *
- * <p>Once a second it sends a {@link Delivery.Tick} to every gateway with attachments here: a
- * gateway that hears nothing from a sender for 3 s tells those subscribers {@code status stale}.
+ * <p>Twice a second it sends a {@link Delivery.Tick} to every gateway with attachments here: a
+ * gateway that hears nothing from a sender for 2 s tells those subscribers {@code status stale}.
  * The tick carries, per partition hosting that gateway's attachments, the last change-stream id
  * the engine applied, read before the round's subscriptions are drained: every frame of those
  * changes goes out before the tick, so "applied" at the gateway means "delivered".
@@ -76,7 +79,8 @@ final class Publisher {
     /** A cap only: gateways trim what they have read; this bounds a gateway that stopped reading. */
     static final int DELIVERY_MAXLEN = 100_000;
 
-    static final long TICK_NANOS = 1_000_000_000L;
+    /** Ticks twice a second: a gateway tells stale after 2 s without a word (four ticks missed). */
+    static final long TICK_NANOS = 500_000_000L;
 
     /** A message that is not a subscription's frames (ack, gone, tick). */
     private record Notice(String gw, Delivery body) {}

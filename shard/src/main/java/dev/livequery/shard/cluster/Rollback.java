@@ -1,7 +1,7 @@
 package dev.livequery.shard.cluster;
 
 import dev.livequery.core.Row;
-import dev.livequery.shard.store.RowStore;
+import dev.livequery.redis.store.RowStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
 import dev.livequery.core.Row;
-import dev.livequery.shard.store.RowStore;
+import dev.livequery.redis.store.RowStore;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,0 +1,288 @@
+package dev.livequery.redis.backend;
+
+import static dev.livequery.core.LiveQueryException.Code.UNAVAILABLE;
+
+import dev.livequery.core.EngineOptions;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.Query;
+import dev.livequery.core.Window;
+import dev.livequery.redis.cluster.Control;
+import dev.livequery.redis.cluster.Membership;
+import dev.livequery.redis.cluster.Wire;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
+import dev.livequery.redis.store.RowStore;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.XAddArgs;
+import io.micrometer.core.instrument.Timer;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The gateway's live subscriptions and their attachments to shards: which shard owns each
+ * (by this gateway's view of the live members), the control requests sent to owners (subscribe,
+ * reanchor, unsubscribe), and the requests waiting for their acks. The delivery reader answers
+ * the acks; the watcher moves and repairs attachments through {@link #attach}.
+ */
+final class Attachments {
+    static final long ACK_TIMEOUT_NANOS = 8_000_000_000L;
+    private static final int CONTROL_MAXLEN = 1_000_000;
+
+    /** A request waiting for its ack; {@code sub}/{@code att} name the attach it was (null for a reanchor). */
+    record PendingAck(String shard, CompletableFuture<String[]> future, RemoteSubscription sub, String att) {}
+
+    private final EngineOptions options;
+    private final String gatewayId;
+    private final String incarnation;
+    private final Redis redis;
+    private final Membership members;
+    private final Timer controlRtt;
+    private final Progress progress;
+    private final Map<String, RemoteSubscription> subs = new ConcurrentHashMap<>();
+    private final Map<String, PendingAck> acks = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile List<String> live = List.of();
+
+    Attachments(
+            EngineOptions options,
+            String gatewayId,
+            String incarnation,
+            Redis redis,
+            Timer controlRtt,
+            Progress progress) {
+        this.options = options;
+        this.gatewayId = gatewayId;
+        this.incarnation = incarnation;
+        this.redis = redis;
+        this.members = new Membership(redis);
+        this.controlRtt = controlRtt;
+        this.progress = progress;
+    }
+
+    // ---- what the other parts read ---------------------------------------------------------------
+
+    Collection<RemoteSubscription> all() {
+        return subs.values();
+    }
+
+    RemoteSubscription get(String sid) {
+        return subs.get(sid);
+    }
+
+    int size() {
+        return subs.size();
+    }
+
+    PendingAck ack(String req) {
+        return acks.get(req);
+    }
+
+    Collection<PendingAck> pending() {
+        return acks.values();
+    }
+
+    /** True while the owner of partition {@code p} lags behind its change stream ({@link Progress}). */
+    boolean behind(int p) {
+        return progress.overdue(p, System.nanoTime());
+    }
+
+    /** The live shards as last looked up. */
+    List<String> live() {
+        return live;
+    }
+
+    /** Looks the live shards up again (throws when Redis is unreachable). */
+    List<String> refreshLive() {
+        live = members.live();
+        return live;
+    }
+
+    // ---- subscribe, reanchor, close --------------------------------------------------------------
+
+    RemoteSubscription subscribe(Query query, String resume, Runnable wakeup) throws LiveQueryException {
+        Tables.check(options, query.shape().table());
+        if (query.window().limit() > options.maxWindow()) {
+            throw new LiveQueryException(
+                    LiveQueryException.Code.BAD_QUERY,
+                    "limit " + query.window().limit() + " is over the maximum window of " + options.maxWindow());
+        }
+        RemoteSubscription s = new RemoteSubscription(
+                this, "s" + incarnation + "-" + ids.incrementAndGet(), query, resume, wakeup, options.maxQueued());
+        subs.put(s.sid, s);
+        long deadline = System.nanoTime() + ACK_TIMEOUT_NANOS;
+        try {
+            while (true) {
+                CompletableFuture<String[]> ack = attach(s, null, null);
+                String[] r = null;
+                while (r == null) {
+                    try {
+                        r = ack.get(200, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException slice) {
+                        if (s.isAcked()) {
+                            return s; // the watcher moved it meanwhile (owner died) and that attach took
+                        }
+                        if (System.nanoTime() > deadline) {
+                            throw new LiveQueryException(UNAVAILABLE, "the owning shard did not answer in time");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new LiveQueryException(UNAVAILABLE, "interrupted");
+                    } catch (ExecutionException e) {
+                        throw new LiveQueryException(UNAVAILABLE, e.getCause().getMessage());
+                    }
+                }
+                if (r[0].isEmpty()) {
+                    return s;
+                }
+                if (!r[0].equals(Wire.NOT_OWNER) || System.nanoTime() > deadline) {
+                    throw new LiveQueryException(code(r[0]), r[1]);
+                }
+                live = members.live(); // our view of the members was stale: look again and retry
+                LockSupport.parkNanos(100_000_000L);
+            }
+        } catch (LiveQueryException | RuntimeException e) {
+            subs.remove(s.sid);
+            String shard = s.shard();
+            if (shard != null) {
+                unsubscribe(shard, s.sid, null); // in case it was attached after all
+            }
+            throw e instanceof LiveQueryException l ? l : RowStore.unavailable((RuntimeException) e);
+        }
+    }
+
+    /**
+     * Sends the subscription to its owner under a new attachment id. Frames of older attachments
+     * are ignored from here on. {@code missFrom/To}: the cause the next reset should carry
+     * instead (e.g. resume_miss → failover when the history could not follow the move).
+     */
+    CompletableFuture<String[]> attach(RemoteSubscription s, String missFrom, String missTo) throws LiveQueryException {
+        String owner = Membership.owner(s.partition, live);
+        if (owner == null) {
+            throw new LiveQueryException(UNAVAILABLE, "no live shard in the cluster (is any shard process running?)");
+        }
+        String att = gatewayId + "." + incarnation + "." + ids.incrementAndGet();
+        String req = "r" + ids.incrementAndGet();
+        CompletableFuture<String[]> f = new CompletableFuture<>();
+        // Two attaches of one subscription to the same owner (subscribe's and the watcher's) must
+        // reach its control stream in the order they set the attachment: otherwise the shard keeps
+        // the attachment the gateway has already replaced and every frame it publishes is dropped.
+        synchronized (s.attachLock) {
+            RemoteSubscription.Attach a = s.begin(gatewayId, owner, att, req, missFrom, missTo);
+            acks.put(req, new PendingAck(owner, f, s, att));
+            long t0 = System.nanoTime();
+            f.whenComplete((r, e) -> {
+                acks.remove(req);
+                controlRtt.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            });
+            if (a.oldShard() != null && !a.oldShard().equals(owner)) {
+                unsubscribe(a.oldShard(), s.sid, a.oldAtt());
+            }
+            try {
+                send(owner, a.request());
+            } catch (RedisException e) {
+                acks.remove(req);
+                s.detach(att);
+                throw RowStore.unavailable(e);
+            }
+        }
+        return f;
+    }
+
+    private void send(String shard, Control c) {
+        redis.cmd()
+                .xadd(
+                        Keys.control(shard),
+                        XAddArgs.Builder.maxlen(CONTROL_MAXLEN).approximateTrimming(),
+                        c.map());
+    }
+
+    /** Without {@code att} (mid re-attach) the shard closes whatever attachment it has for the sid. */
+    void unsubscribe(String shard, String sid, String att) {
+        try {
+            send(shard, new Control.Unsubscribe(gatewayId, sid, att));
+        } catch (RedisException ignored) {
+            // the shard drops it when its frames reach us for an attachment we no longer have
+        }
+    }
+
+    private static String[] await(CompletableFuture<String[]> f, long deadline) throws LiveQueryException {
+        try {
+            return f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new LiveQueryException(UNAVAILABLE, "the owning shard did not answer in time");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LiveQueryException(UNAVAILABLE, "interrupted");
+        } catch (ExecutionException e) {
+            throw new LiveQueryException(UNAVAILABLE, e.getCause().getMessage());
+        }
+    }
+
+    /**
+     * The new window is recorded before the request goes out, so a move racing this reanchor (the
+     * watcher re-attaching elsewhere) carries the new window; an ack counts only if it came from
+     * the attachment the request went to, else the subscription is re-attached with the new
+     * window (the same splice: old window → new window, then ready).
+     */
+    void reanchor(RemoteSubscription s, Window w) throws LiveQueryException {
+        if (w.limit() > options.maxWindow()) {
+            throw new LiveQueryException(
+                    LiveQueryException.Code.BAD_QUERY,
+                    "limit " + w.limit() + " is over the maximum window of " + options.maxWindow());
+        }
+        Window old = s.query().window();
+        String req = "r" + ids.incrementAndGet();
+        String[] where = s.anchor(w);
+        String shard = where[0];
+        String att = where[1];
+        CompletableFuture<String[]> f = new CompletableFuture<>();
+        try {
+            if (shard == null || att == null) {
+                throw new LiveQueryException(UNAVAILABLE, "moving"); // mid re-attach: take the fallback below
+            }
+            acks.put(req, new PendingAck(shard, f, null, null));
+            send(shard, new Control.Reanchor(gatewayId, s.sid, att, req, w));
+            String[] r = await(f, System.nanoTime() + ACK_TIMEOUT_NANOS);
+            if (r[0].isEmpty() && att.equals(s.att())) {
+                return;
+            }
+            if (!r[0].isEmpty() && !r[0].equals(Wire.NOT_OWNER)) {
+                s.unanchor(w, old);
+                throw new LiveQueryException(code(r[0]), r[1]);
+            }
+        } catch (RedisException e) {
+            // fall through: re-attaching with the new window is the same splice
+        } catch (LiveQueryException e) {
+            if (e.code() != UNAVAILABLE) {
+                throw e;
+            }
+        } finally {
+            acks.remove(req);
+        }
+        // Moving, moved meanwhile, or unreachable: a re-attach with the new window and the last eid
+        // is the same splice, done by whoever owns it now.
+        s.needsAttach();
+    }
+
+    void closed(RemoteSubscription s) {
+        subs.remove(s.sid, s);
+        String shard = s.shard();
+        String att = s.att();
+        if (shard != null) {
+            unsubscribe(shard, s.sid, att);
+        }
+    }
+
+    private static LiveQueryException.Code code(String wire) {
+        LiveQueryException.Code c = LiveQueryException.Code.fromWire(wire);
+        return c == null ? UNAVAILABLE : c;
+    }
+}

@@ -1,0 +1,281 @@
+package dev.livequery.redis.backend;
+
+import dev.livequery.redis.cluster.Delivery;
+import dev.livequery.redis.cluster.DeliveryEntry;
+import dev.livequery.redis.cluster.Wire;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
+import dev.livequery.redis.store.RowStore;
+import dev.livequery.redis.store.StreamReader;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import io.micrometer.core.instrument.Counter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/**
+ * Reads this gateway's delivery stream on its own thread and hands each entry to its
+ * subscription or waiting request: frames, acks, "gone" and ticks. Every sender (a shard
+ * incarnation) numbers its entries, so a skipped number is a lost entry and re-attaches that
+ * sender's subscriptions; a tick that counts fewer of our attachments than we hold, twice
+ * running, does the same. Also tells every window stale when Redis has not answered for 2 s.
+ */
+final class DeliveryReader {
+    private static final Logger LOG = Logger.getLogger(DeliveryReader.class.getName());
+    /**
+     * A window whose sender has not been heard from for this long (or whose Redis has been
+     * unreachable this long) is told stale (PROTOCOL §3 status). 2 s, not 3: the promise is that no
+     * window is out of date for more than 3 s without being told, and a window can fall behind
+     * just after the last word from its sender; telling then takes up to a stale-check tick
+     * (250 ms) and the client's own delivery. Shards tick every 500 ms, so a healthy sender is
+     * never silent this long.
+     */
+    static final long STALE_NANOS = 2_000_000_000L;
+    /** Read delivery entries stay this long for operators (XRANGE) before this gateway trims them. */
+    private static final long KEEP_READ_MS = 30_000;
+
+    /** What we know of one sender (a shard incarnation) writing to our delivery stream. */
+    private static final class Sender {
+        final String shard;
+        volatile long nextSeq = -1;
+        volatile long lastHeardNanos = System.nanoTime();
+        int shortTicks;
+
+        Sender(String shard) {
+            this.shard = shard;
+        }
+    }
+
+    private final Attachments subs;
+    private final Redis redis;
+    private final String gatewayId;
+    private final AtomicBoolean running;
+    private final Counter gaps;
+    private final Progress progress;
+    private final Map<String, Sender> senders = new ConcurrentHashMap<>();
+    /** Attachments we already asked a shard to drop (frames kept coming for them); bounded. */
+    private final Set<String> strays = ConcurrentHashMap.newKeySet();
+
+    private volatile long lastReadOk = System.nanoTime();
+    private volatile boolean stale;
+    private Thread thread;
+
+    DeliveryReader(
+            Attachments subs, Redis redis, String gatewayId, AtomicBoolean running, Counter gaps, Progress progress) {
+        this.subs = subs;
+        this.redis = redis;
+        this.gatewayId = gatewayId;
+        this.running = running;
+        this.gaps = gaps;
+        this.progress = progress;
+    }
+
+    /** Starts reading after the stream's newest entry: what came before was for an earlier process. */
+    void start() {
+        List<StreamMessage<String, String>> last =
+                redis.cmd().xrevrange(Keys.delivery(gatewayId), Range.create("-", "+"), Limit.from(1));
+        String from = last.isEmpty() ? "0-0" : last.get(0).getId();
+        thread = new Thread(() -> read(from), "redis-backend-" + gatewayId + "-reader");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Waits for the thread to end once {@code running} is false. */
+    void join(long ms) throws InterruptedException {
+        thread.join(ms);
+    }
+
+    /** True while Redis has not answered our reads for {@link #STALE_NANOS}. */
+    boolean stale() {
+        return stale;
+    }
+
+    /** When the sender was last heard from, or 0 if never (or forgotten). */
+    long lastHeard(String sender) {
+        Sender from = sender == null ? null : senders.get(sender);
+        return from == null ? 0 : from.lastHeardNanos;
+    }
+
+    /** Forgets senders silent for a minute (old incarnations of restarted shards). */
+    void forgetSilent(long now) {
+        senders.values().removeIf(x -> now - x.lastHeardNanos > 60_000_000_000L);
+    }
+
+    private void read(String from) {
+        // BLOCK stays well under the 2 s command timeout.
+        StreamReader reader = new StreamReader(
+                redis, Keys.delivery(gatewayId), from, Duration.ofMillis(500), 1000, Duration.ofMillis(100));
+        long[] lastTrim = {System.nanoTime()};
+        reader.run(
+                running::get,
+                m -> {
+                    try {
+                        deliver(DeliveryEntry.parse(m.getBody()));
+                    } catch (IllegalArgumentException bad) {
+                        LOG.warning(() -> "gateway " + gatewayId + ": bad delivery entry " + m.getId() + " skipped: "
+                                + bad.getMessage());
+                    }
+                },
+                n -> {
+                    lastReadOk = System.nanoTime();
+                    if (stale) {
+                        stale = false;
+                        LOG.info(() -> "gateway " + gatewayId + ": Redis reachable again");
+                    }
+                    if (System.nanoTime() - lastTrim[0] > 1_000_000_000L) {
+                        lastTrim[0] = System.nanoTime();
+                        trim(reader);
+                    }
+                },
+                e -> {
+                    if (!stale && System.nanoTime() - lastReadOk > STALE_NANOS) {
+                        stale = true;
+                        LOG.warning(() -> "gateway " + gatewayId + ": Redis unreachable for "
+                                + STALE_NANOS / 1_000_000_000L + " s (" + e.getMessage() + "); marking " + subs.size()
+                                + " subscriptions stale");
+                        for (RemoteSubscription s : subs.all()) {
+                            s.stale();
+                        }
+                    }
+                });
+    }
+
+    /**
+     * Only this gateway reads its stream, so what it has read can go; a short tail stays for
+     * whoever inspects the stream (XRANGE) while debugging.
+     */
+    private void trim(StreamReader reader) {
+        String pos = reader.position();
+        long keepFrom = System.currentTimeMillis() - KEEP_READ_MS;
+        String minId = RowStore.compareIds(pos, keepFrom + "-0") < 0 ? pos : keepFrom + "-0";
+        reader.trimBefore(minId);
+    }
+
+    private void deliver(DeliveryEntry e) {
+        String shard = e.sender().substring(0, Math.max(0, e.sender().lastIndexOf('/')));
+        Sender from = senders.computeIfAbsent(e.sender(), k -> new Sender(shard));
+        from.lastHeardNanos = System.nanoTime();
+        if (from.nextSeq >= 0 && e.seq() != from.nextSeq) {
+            if (e.seq() < from.nextSeq) {
+                return; // a duplicate (cannot happen with one writer per sender; harmless to drop)
+            }
+            long lost = e.seq() - from.nextSeq;
+            gaps.increment();
+            LOG.warning(() -> "gateway " + gatewayId + ": " + lost + " delivery entries from " + e.sender()
+                    + " are missing (stream trimmed, entries deleted or a publish failed half way); re-attaching its"
+                    + " subscriptions with resume");
+            repairSender(e.sender(), shard);
+        }
+        from.nextSeq = e.seq() + 1;
+        switch (e.body()) {
+            case Delivery.Ack a -> {
+                Attachments.PendingAck p = subs.ack(a.req());
+                if (a.applied() != null) {
+                    // Noted before the answer, so an attach to an owner that has caught up tells live at once.
+                    progress.applied(shard, Map.of(a.partition(), a.applied()));
+                }
+                if (p != null) {
+                    if (p.sub() != null) {
+                        p.sub().answered(p.att(), e.sender(), a.ok());
+                    }
+                    p.future().complete(new String[] {a.code(), a.msg()});
+                }
+            }
+            case Delivery.Gone g -> {
+                RemoteSubscription s = subs.get(g.sid());
+                if (s != null && s.detach(g.att())) {
+                    LOG.fine(() -> "subscription " + g.sid() + " dropped by " + e.sender() + ": " + g.why());
+                }
+            }
+            case Delivery.Frames f -> frames(e.sender(), shard, f);
+            case Delivery.Tick t -> tick(e.sender(), from, t);
+        }
+    }
+
+    private void frames(String sender, String shard, Delivery.Frames f) {
+        RemoteSubscription s = subs.get(f.sid());
+        if (s == null) {
+            stray(shard, f.sid(), f.att()); // closed here, and the shard missed the unsubscribe
+            return;
+        }
+        switch (s.frames(sender, f)) {
+            case OTHER_ATTACHMENT -> {
+                if (!f.att().equals(s.att())) {
+                    stray(shard, f.sid(), f.att());
+                }
+            }
+            case REPAIR ->
+                LOG.info(
+                        () -> "subscription " + s.sid + ": batch " + f.n() + " from " + sender
+                                + " could not be applied (a batch missing, undecodable, or the queue overflowed); re-attaching");
+            default -> {}
+        }
+    }
+
+    /**
+     * Frames keep coming for an attachment we no longer have: its unsubscribe was lost (a trimmed
+     * control stream, a shard restarted under the same id, an earlier process of this gateway).
+     * Ask its shard once to drop it; the set is bounded and forgotten now and then, so a lost
+     * request is asked again later.
+     */
+    private void stray(String shard, String sid, String att) {
+        if (strays.size() > 10_000) {
+            strays.clear();
+        }
+        if (strays.add(att)) {
+            subs.unsubscribe(shard, sid, att);
+        }
+    }
+
+    /**
+     * A tick: the sender is alive, hosts {@code hosted} of our attachments and has applied its
+     * partitions' changes up to the positions it reports ({@link Progress}, noted first, so a tick
+     * that shows a lagging owner caught up tells its windows live at once). Tells its stale
+     * subscriptions live (unless their partition's owner still lags); if it hosts fewer than we
+     * hold attached to it, twice running (once could
+     * be an ack still on its way), some were dropped without a word reaching us: re-attach them all.
+     */
+    private void tick(String sender, Sender from, Delivery.Tick t) {
+        progress.applied(from.shard, t.applied());
+        int ours = 0;
+        for (RemoteSubscription s : subs.all()) {
+            s.heardFrom(sender);
+            if (s.attachedTo(sender)) {
+                ours++;
+            }
+        }
+        if (ours > t.hosted()) {
+            if (++from.shortTicks >= 2) {
+                from.shortTicks = 0;
+                int n = ours;
+                LOG.warning(
+                        () -> "gateway " + gatewayId + ": " + sender + " hosts " + t.hosted() + " of our attachments"
+                                + " but we hold " + n + " attached to it; re-attaching them with resume");
+                repairSender(sender, from.shard);
+            }
+        } else {
+            from.shortTicks = 0;
+        }
+    }
+
+    /** Everything attached to (or being attached to) the sender is re-attached with resume. */
+    private void repairSender(String sender, String shard) {
+        for (RemoteSubscription s : subs.all()) {
+            if (sender.equals(s.sender()) || (s.sender() == null && shard.equals(s.shard()))) {
+                s.detachAll();
+            }
+        }
+        // Requests to it may have lost their acks: let their callers retry now, not at their timeout.
+        for (Attachments.PendingAck p : subs.pending()) {
+            if (p.shard().equals(shard)) {
+                p.future().complete(new String[] {Wire.NOT_OWNER, "the answer from " + shard + " was lost"});
+            }
+        }
+    }
+}

@@ -1,0 +1,396 @@
+package dev.livequery.redis.backend;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.Frame;
+import dev.livequery.core.FrameCodec;
+import dev.livequery.core.Json;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.Query;
+import dev.livequery.core.Subscription;
+import dev.livequery.core.Window;
+import dev.livequery.redis.cluster.Control;
+import dev.livequery.redis.cluster.Delivery;
+import dev.livequery.redis.store.Keys;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A subscription run by a shard, as the gateway holds it: the frames that arrived from the shard,
+ * in a bounded queue of its own, and its attachment, a small state machine that only this class
+ * changes (under its own lock):
+ *
+ * <pre>
+ *   detached --attach--> sent --ack ok--> attached --gone / gap / lost / moved--> detached
+ *                         |                   |
+ *                         +--no ack in 8 s----+--> (re-attached by the watcher, with resume)
+ * </pre>
+ *
+ * Re-attaching needs only the query and the eid of the last frame queued (which names exactly
+ * what the client will hold), so whatever went wrong, the repair is a subscribe with resume.
+ *
+ * <p>Staleness: the subscription remembers whether it told its client {@code status stale}; the
+ * next sign of life of its attachment (an ack, or any entry from its sender) tells it {@code live}
+ * before the frames that bring it up to date. While its partition's owner is known to lag behind
+ * the change stream ({@link Progress}), it is told stale however lively the sender looks, and
+ * {@code live} waits until the owner has caught up (its frames up to there came first).
+ */
+final class RemoteSubscription implements Subscription {
+    final String sid;
+    final int partition;
+    private final Attachments backend;
+    private final Runnable wakeup;
+    private final int maxQueued;
+    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    private volatile Query query;
+    private boolean closed;
+
+    // The attachment, guarded by this.
+    private String att;
+    private String shard;
+    /** The sender (shard incarnation) that acknowledged the attachment; null until then. */
+    private String sender;
+
+    private long nextBatch = 1;
+    private String lastEid;
+    /** Cause to put on the next reset instead of {@code rewriteFrom} (null: none). */
+    private String rewriteFrom;
+
+    private String rewriteTo;
+    private boolean needsAttach;
+    private boolean overflowed;
+    private long attachSentNanos;
+    private boolean acked;
+    private boolean staleTold;
+    private long lastRepairNanos;
+    /**
+     * When the window was last known to be current: an ack, a batch applied, or a tick from the
+     * attachment's sender. Re-attaching does not reset it: a subscription whose repairs keep
+     * failing (lost again and again) is still told stale 2 s after its last good news.
+     */
+    private long lastGoodNanos = System.nanoTime();
+
+    /**
+     * Held from choosing an attachment id to sending it, so two attaches of one subscription (its
+     * subscribe and the watcher) reach a shard's control stream in the order they set the
+     * attachment. Not {@code this}: the delivery reader must not wait for a Redis call.
+     */
+    final Object attachLock = new Object();
+
+    /** What {@link #begin} decided: the request to send, and the attachment it replaces. */
+    record Attach(Control.Subscribe request, String oldShard, String oldAtt) {}
+
+    RemoteSubscription(Attachments backend, String sid, Query query, String resume, Runnable wakeup, int maxQueued) {
+        this.backend = backend;
+        this.sid = sid;
+        this.query = query;
+        this.partition = Keys.partition(query.shape().table());
+        this.lastEid = resume;
+        this.wakeup = wakeup;
+        this.maxQueued = maxQueued;
+    }
+
+    // ---- the attachment --------------------------------------------------------------------------
+
+    /**
+     * A new attachment to {@code owner}: frames of any older one are ignored from here on. The
+     * reset cause a resume miss would carry is renamed as the repair asks (e.g. resume_miss →
+     * failover when the history could not follow a move; after an overflow, subscribe → overflow).
+     */
+    synchronized Attach begin(String gw, String owner, String newAtt, String req, String missFrom, String missTo) {
+        String oldShard = shard;
+        String oldAtt = att;
+        att = newAtt;
+        shard = owner;
+        sender = null;
+        nextBatch = 1;
+        if (overflowed) {
+            overflowed = false;
+            lastEid = null;
+            rewriteFrom = "subscribe";
+            rewriteTo = "overflow";
+        } else {
+            rewriteFrom = missFrom;
+            rewriteTo = missTo;
+        }
+        needsAttach = false;
+        acked = false;
+        attachSentNanos = System.nanoTime();
+        lastRepairNanos = attachSentNanos;
+        return new Attach(
+                new Control.Subscribe(gw, sid, newAtt, req, query, lastEid == null ? "" : lastEid), oldShard, oldAtt);
+    }
+
+    /** The shard answered the attach {@code a}; {@code ok} or not, it is alive. */
+    synchronized void answered(String a, String from, boolean ok) {
+        if (!a.equals(att)) {
+            return;
+        }
+        if (ok) {
+            acked = true;
+            sender = from;
+            lastGoodNanos = System.nanoTime();
+            live();
+        } else {
+            needsAttach = true;
+        }
+    }
+
+    /** The attachment is no longer served (gone, a lost entry, a failed send): re-attach with resume. */
+    synchronized boolean detach(String a) {
+        if (a != null && !a.equals(att)) {
+            return false;
+        }
+        needsAttach = true;
+        att = null;
+        return true;
+    }
+
+    /** Re-attach, whatever the attachment (Redis lost our state, the gateway was presumed dead…). */
+    synchronized void detachAll() {
+        needsAttach = true;
+        att = null;
+    }
+
+    synchronized void needsAttach() {
+        needsAttach = true;
+    }
+
+    synchronized boolean attachedTo(String s) {
+        return s.equals(sender) && acked && att != null;
+    }
+
+    /** True if the entry came from this attachment's sender: a sign of life; tells the client live if it was told stale. */
+    synchronized void heardFrom(String s) {
+        if (s.equals(sender) && acked && att != null) {
+            lastGoodNanos = System.nanoTime();
+            live();
+        }
+    }
+
+    private void live() {
+        if (staleTold && !backend.behind(partition)) {
+            staleTold = false;
+            offerLocalLocked(Frame.status(Frame.Status.State.LIVE));
+        }
+    }
+
+    synchronized String shard() {
+        return shard;
+    }
+
+    synchronized String att() {
+        return att;
+    }
+
+    synchronized String sender() {
+        return sender;
+    }
+
+    synchronized boolean placed() {
+        return shard != null;
+    }
+
+    synchronized boolean isAcked() {
+        return acked;
+    }
+
+    /**
+     * The watcher's check: tells the client {@code stale} when nothing has been heard from the
+     * attachment for {@code staleNanos} ({@code lastHeard}: the sender's last entry, or 0 if
+     * unknown) or its partition's owner is overdue with its progress, and answers whether it
+     * needs a re-attach now: it was detached, its ack is overdue,
+     * or it has been stale so long that the sender is presumed to have lost it (then at most every
+     * {@code repairEvery}).
+     */
+    synchronized boolean check(long now, long lastHeard, long staleNanos, long ackTimeout, long repairEvery) {
+        if (closed || shard == null) {
+            return false;
+        }
+        long ref = acked && sender != null && att != null ? Math.max(lastHeard, lastGoodNanos) : lastGoodNanos;
+        if (!staleTold && (now - ref > staleNanos || backend.behind(partition))) {
+            staleTold = true;
+            offerLocalLocked(Frame.status(Frame.Status.State.STALE));
+        }
+        if (needsAttach) {
+            return true;
+        }
+        if (!acked) {
+            return now - attachSentNanos > ackTimeout;
+        }
+        return staleTold && now - ref > 2 * staleNanos && now - lastRepairNanos > repairEvery;
+    }
+
+    /** Detached (gone, gap, failed send): the watcher re-attaches it whatever the stale check says. */
+    synchronized boolean needsRepair() {
+        return needsAttach && !closed;
+    }
+
+    /** Tells the client stale now (the gateway lost Redis), unless it was told already. */
+    synchronized void stale() {
+        if (!staleTold && !closed) {
+            staleTold = true;
+            offerLocalLocked(Frame.status(Frame.Status.State.STALE));
+        }
+    }
+
+    // ---- frames ----------------------------------------------------------------------------------
+
+    /** What {@link #frames} made of a batch. */
+    enum Batch {
+        APPLIED,
+        DUPLICATE,
+        OTHER_ATTACHMENT,
+        OTHER_SENDER,
+        REPAIR
+    }
+
+    /**
+     * A batch from the delivery stream. Applies it if it is the next batch of the current
+     * attachment from the sender that acknowledged it; a skipped batch number, an undecodable batch or an overflow detaches (the
+     * watcher re-attaches with resume, or with a fresh snapshot after an overflow).
+     */
+    synchronized Batch frames(String from, Delivery.Frames b) {
+        if (!b.att().equals(att)) {
+            return Batch.OTHER_ATTACHMENT; // an older attachment (a previous owner, or before a repair)
+        }
+        if (!from.equals(sender)) {
+            // Batch numbers count one sender's batches. Another sender with this attachment (a
+            // second process under the same shard id that took the request up late) splices from
+            // another starting point: its frames must never be mixed in.
+            return Batch.OTHER_SENDER;
+        }
+        if (b.n() < nextBatch) {
+            return Batch.DUPLICATE; // a batch re-sent after an ambiguous error: already applied
+        }
+        if (b.n() != nextBatch) {
+            detach(att);
+            return Batch.REPAIR;
+        }
+        nextBatch++;
+        List<Frame> frames = new ArrayList<>();
+        try {
+            ArrayNode arr = (ArrayNode) Json.MAPPER.readTree(b.frames());
+            for (JsonNode n : arr) {
+                ObjectNode o = (ObjectNode) n;
+                String op = o.path("op").asText();
+                if (rewriteFrom != null && "reset".equals(op)) {
+                    if (rewriteFrom.equals(o.path("cause").asText())) {
+                        o.put("cause", rewriteTo);
+                    }
+                    rewriteFrom = null;
+                } else if ("ready".equals(op)) {
+                    rewriteFrom = null; // resumed without a reset: nothing to rename
+                }
+                frames.add(FrameCodec.decode(o));
+            }
+        } catch (Exception e) {
+            detach(att);
+            return Batch.REPAIR;
+        }
+        if (!offer(frames)) {
+            // PROTOCOL §6: drop what is queued; the client gets reset overflow + a fresh snapshot.
+            overflowed = true;
+            detach(att);
+            return Batch.REPAIR;
+        }
+        return Batch.APPLIED;
+    }
+
+    /** Frames from the current attachment, in order. Returns false if the queue overflowed. */
+    private boolean offer(List<Frame> frames) {
+        if (closed) {
+            return true;
+        }
+        lastGoodNanos = System.nanoTime();
+        live();
+        boolean wasEmpty = queue.isEmpty();
+        for (Frame f : frames) {
+            queue.add(f);
+            if (f.eid() != null) {
+                lastEid = f.eid();
+            }
+        }
+        if (queue.size() > maxQueued) {
+            queue.clear();
+            return false;
+        }
+        if (wasEmpty && !queue.isEmpty()) {
+            wakeup.run();
+        }
+        return true;
+    }
+
+    /** A frame made here (status stale/live), outside the shard's stream. */
+    private void offerLocalLocked(Frame f) {
+        if (closed) {
+            return;
+        }
+        boolean wasEmpty = queue.isEmpty();
+        queue.add(f);
+        if (wasEmpty) {
+            wakeup.run();
+        }
+    }
+
+    // ---- Subscription ----------------------------------------------------------------------------
+
+    @Override
+    public synchronized int drain(List<Frame> out, int max) {
+        int n = 0;
+        while (n < max && !queue.isEmpty()) {
+            out.add(queue.poll());
+            n++;
+        }
+        return n;
+    }
+
+    @Override
+    public synchronized int queued() {
+        return queue.size();
+    }
+
+    @Override
+    public void reanchor(Window window) throws LiveQueryException {
+        backend.reanchor(this, window);
+    }
+
+    /**
+     * Sets the window a reanchor asks for before it is sent, so any re-attach from now on (a move
+     * racing the reanchor) carries the new window. Returns the attachment the reanchor goes to.
+     */
+    synchronized String[] anchor(Window w) {
+        query = query.withWindow(w);
+        return new String[] {shard, att};
+    }
+
+    /** A reanchor the shard refused: back to {@code w} unless something changed it since. */
+    synchronized void unanchor(Window newWindow, Window old) {
+        if (query.window().equals(newWindow)) {
+            query = query.withWindow(old);
+        }
+    }
+
+    @Override
+    public Query query() {
+        return query;
+    }
+
+    synchronized boolean closed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.clear();
+        }
+        backend.closed(this);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.livequery.redis.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.Json;
+import dev.livequery.redis.RedisProcess;
+import dev.livequery.testkit.Cluster;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** PROTOCOL §3: a partition's stream keeps the last N changes or the last T, whichever is more. */
+@Cluster
+class HorizonTest {
+    static ObjectNode row(int n) {
+        return Json.MAPPER.createObjectNode().put("n", n);
+    }
+
+    static long written(RowStore store, Redis redis, String table, int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            store.write(table, List.of(new RowStore.Op("r" + i, row(i), null)));
+        }
+        return redis.cmd().xlen(Keys.changes(Keys.partition(table)));
+    }
+
+    @Test
+    void keepsTheCountOnceChangesAreOlderThanTheTime() throws Exception {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+            assertThat(written(new RowStore(redis, 10, Duration.ZERO, 1_000), redis, "h1", 250))
+                    .isEqualTo(10);
+        }
+    }
+
+    @Test
+    void keepsEverythingYoungerThanTheTime() throws Exception {
+        try (RedisProcess r = RedisProcess.start(false);
+                Redis redis = Redis.connect(r.uri(), Duration.ofSeconds(2))) {
+            assertThat(written(new RowStore(redis, 10, Duration.ofMinutes(5), 1_000), redis, "h2", 250))
+                    .isEqualTo(250);
+        }
+    }
+}

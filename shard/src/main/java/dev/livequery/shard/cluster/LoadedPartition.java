@@ -1,0 +1,32 @@
+package dev.livequery.shard.cluster;
+
+import dev.livequery.core.Engine;
+import dev.livequery.redis.store.RowStore;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A partition this shard has loaded: its engine and how far the change tail has fed it. Made by
+ * {@link PartitionLoader}, fed by {@link ChangeTail}; the shard keeps the loaded ones in a map,
+ * and a part that is no longer in that map (unloaded, reloaded) is left alone by everyone.
+ */
+final class LoadedPartition {
+    final int p;
+    final Engine engine;
+    /** The partition's history generation the engine was built at. */
+    final long gen;
+
+    /** The id of the last change-stream entry applied to the engine (written by the tail only). */
+    volatile String lastId;
+    /** The changes read so far of a write whose last change is still to come (tail thread only). */
+    final List<RowStore.Change> group = new ArrayList<>();
+    /** A lost write was found here and a new epoch started (main thread only). */
+    boolean regressed;
+
+    LoadedPartition(int p, Engine engine, long gen, String lastId) {
+        this.p = p;
+        this.engine = engine;
+        this.gen = gen;
+        this.lastId = lastId;
+    }
+}
