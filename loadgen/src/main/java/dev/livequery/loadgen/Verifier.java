@@ -28,12 +28,13 @@ final class Verifier {
     private final HttpClient http;
     private final URI base;
     private final Workload workload;
-    /** "" or {@code &access_token=…} for a jwt gateway. */
-    private final String tokenParam;
+    /** Per client (by index): "" or {@code &access_token=…} with its token for a jwt gateway. */
+    private final java.util.function.IntFunction<String> tokenParam;
 
-    private final Map<Integer, List<String>> truth = new HashMap<>();
+    /** By shape and token parameter: what that token may see of that shape. */
+    private final Map<String, List<String>> truth = new HashMap<>();
 
-    Verifier(HttpClient http, URI base, Workload workload, String tokenParam) {
+    Verifier(HttpClient http, URI base, Workload workload, java.util.function.IntFunction<String> tokenParam) {
         this.tokenParam = tokenParam;
         this.http = http;
         this.base = base;
@@ -49,7 +50,7 @@ final class Verifier {
             LiveClient client = clients.get(c);
             for (int i = 0; i < client.replicas().size(); i++) {
                 Replica r = client.replicas().get(i);
-                List<String> want = truth(client.shapes().get(i));
+                List<String> want = truth(client.shapes().get(i), tokenParam.apply(c));
                 List<String> have =
                         r.items().stream().map(it -> it.id() + "@" + it.seq()).toList();
                 compared++;
@@ -67,14 +68,14 @@ final class Verifier {
         return new Result(compared, mismatched, examples);
     }
 
-    private List<String> truth(int shape) throws IOException, InterruptedException {
-        List<String> known = truth.get(shape);
+    private List<String> truth(int shape, String param) throws IOException, InterruptedException {
+        List<String> known = truth.get(shape + "|" + param);
         if (known != null) {
             return known;
         }
         HttpResponse<String> res = http.send(
-                HttpRequest.newBuilder(base.resolve("/v1/tables/" + workload.table() + "/query?"
-                                + workload.queryString(shape) + tokenParam))
+                HttpRequest.newBuilder(base.resolve(
+                                "/v1/tables/" + workload.table() + "/query?" + workload.queryString(shape) + param))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (res.statusCode() != 200) {
@@ -84,7 +85,7 @@ final class Verifier {
         for (JsonNode row : Json.MAPPER.readTree(res.body()).path("rows")) {
             ids.add(row.path("id").asText() + "@" + row.path("seq").asLong(-1));
         }
-        truth.put(shape, ids);
+        truth.put(shape + "|" + param, ids);
         return ids;
     }
 }
