@@ -375,4 +375,96 @@ class JwtHttpTest {
         assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, long_).statusCode())
                 .isEqualTo(401);
     }
+
+    /**
+     * A list of rules one of which has its own or (PROTOCOL §9: a list means any of them; §2: one
+     * top-level or): the gateway distributes it, and a query, a GET and a live subscription see
+     * exactly the rows the rule describes.
+     */
+    @Test
+    void aListRuleWithItsOwnOrAdmitsExactlyItsRows() throws Exception {
+        String rules = """
+                {"docs": {"read": [{"where": {"owner": "$claims.sub"}},
+                                   {"where": {"tenant": "$claims.tenant", "level": {"gte": 0},
+                                              "or": [{"public": true}, {"level": {"lte": 2}}]}}],
+                          "write": true}}""";
+        try (AuthGateway g = new AuthGateway("livequery.auth.rules", rules)) {
+            String writer = sign(base("w").build(), AuthGateway.HS_SECRET);
+            String reader = AuthGateway.token("u", Duration.ofMinutes(5), "tenant", "acme");
+            java.util.TreeSet<String> admitted = new java.util.TreeSet<>();
+            java.util.TreeSet<String> all = new java.util.TreeSet<>();
+            String in = null; // comes in when its level drops to 2
+            String out = null; // leaves when it stops being public
+            int i = 0;
+            for (String owner : new String[] {"u", "v", null}) {
+                for (String tenant : new String[] {"acme", "globex"}) {
+                    for (Boolean pub : new Boolean[] {true, false, null}) {
+                        for (Integer level : new Integer[] {-1, 1, 3, null}) {
+                            String id = "d" + (i++);
+                            var row =
+                                    Json.MAPPER.createObjectNode().put("id", id).put("tenant", tenant);
+                            if (owner != null) row.put("owner", owner);
+                            if (pub != null) row.put("public", pub);
+                            if (level != null) row.put("level", level);
+                            assertThat(g.http("PUT", "/v1/tables/docs/rows/" + id, row.toString(), writer)
+                                            .statusCode())
+                                    .isEqualTo(200);
+                            all.add(id);
+                            if (owner == null
+                                    && tenant.equals("acme")
+                                    && Integer.valueOf(3).equals(level)) {
+                                if (Boolean.TRUE.equals(pub)) {
+                                    out = id;
+                                } else {
+                                    in = id;
+                                }
+                            }
+                            boolean levelOk = level != null && level >= 0;
+                            if ("u".equals(owner)
+                                    || ("acme".equals(tenant) && levelOk && (Boolean.TRUE.equals(pub) || level <= 2))) {
+                                admitted.add(id);
+                            }
+                        }
+                    }
+                }
+            }
+            assertThat(admitted).hasSizeBetween(10, all.size() - 10);
+            JsonNode rows = Json.MAPPER
+                    .readTree(g.http("GET", "/v1/tables/docs/query?limit=100", null, reader)
+                            .body())
+                    .get("rows");
+            java.util.TreeSet<String> seen = new java.util.TreeSet<>();
+            rows.forEach(r -> seen.add(r.get("id").asText()));
+            assertThat(seen).isEqualTo(admitted);
+            for (String id : all) {
+                assertThat(g.http("GET", "/v1/tables/docs/rows/" + id, null, reader)
+                                .statusCode())
+                        .as(id)
+                        .isEqualTo(admitted.contains(id) ? 200 : 404);
+            }
+            try (WsClient c = g.ws(reader)) {
+                c.send("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"docs\",\"limit\":100}}");
+                org.awaitility.Awaitility.await()
+                        .atMost(Duration.ofSeconds(10))
+                        .until(() -> c.replica("s").readies() == 1);
+                assertThat(new java.util.TreeSet<>(c.replica("s").ids())).isEqualTo(admitted);
+                // live changes: one row moves in (level 3 to 2), one moves out (public to false)
+                assertThat(admitted).doesNotContain(in).contains(out);
+                assertThat(in).isNotNull();
+                assertThat(out).isNotNull();
+                assertThat(g.http("PATCH", "/v1/tables/docs/rows/" + in, "{\"level\":2}", writer)
+                                .statusCode())
+                        .isEqualTo(200);
+                assertThat(g.http("PATCH", "/v1/tables/docs/rows/" + out, "{\"public\":false}", writer)
+                                .statusCode())
+                        .isEqualTo(200);
+                admitted.add(in);
+                admitted.remove(out);
+                org.awaitility.Awaitility.await()
+                        .atMost(Duration.ofSeconds(10))
+                        .until(() -> new java.util.TreeSet<>(c.replica("s").ids()).equals(admitted));
+                assertThat(c.replica("s").violations()).isEmpty();
+            }
+        }
+    }
 }

@@ -123,6 +123,12 @@ final class RunCommand implements Callable<Integer> {
                     + "Authorization: Bearer on writes, the access_token parameter on WebSocket and SSE URLs")
     String token;
 
+    @Option(
+            names = "--token-file",
+            description = "livequery only: one JWT a line; connection c (WebSocket, then SSE) carries line c mod"
+                    + " lines, writes carry --token or else the first line")
+    Path tokenFile;
+
     @Option(names = "--max-seconds", description = "hard stop for the whole run (default: ${DEFAULT-VALUE})")
     int maxSeconds = 600;
 
@@ -146,7 +152,8 @@ final class RunCommand implements Callable<Integer> {
         ClientPool pool = new ClientPool(url.getHost(), perClient, firstOctet);
         HttpClient writerHttp =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        WriteTarget writes = new WriteTarget(url, workload, lq, token);
+        ClientTokens tokens = ClientTokens.of(token, tokenFile);
+        WriteTarget writes = new WriteTarget(url, workload, lq, tokens.writes());
         Fleet fleet = new Fleet();
         FaultPhases faults = new FaultPhases(url, slowFraction, slowDuration, stormConcurrency);
         Report report = new Report();
@@ -165,26 +172,27 @@ final class RunCommand implements Callable<Integer> {
             long heap0 = probe.heapAfterGc();
             long rss0 = probe.rssBytes();
             URI wsBase = URI.create(url.toString().replaceFirst("^http", "ws"));
-            URI wsUri = wsBase.resolve("/v1/ws" + WriteTarget.tokenParam(token, '?'));
             for (int c = 0; c < connections; c++) {
                 List<Integer> mine = new ArrayList<>();
                 for (int s = 0; s < subs; s++) {
                     mine.add((int) (((long) c * subs + s) % shapes));
                 }
                 HttpClient http = pool.forConnection(c);
+                URI wsUri = wsBase.resolve("/v1/ws" + WriteTarget.tokenParam(tokens.forConnection(c), '?'));
                 fleet.clients.add(
                         lq
                                 ? new LqWsClient(http, wsUri, stats, workload, mine)
                                 : new PeerWsClient(http, wsBase, stats, peer, mine));
             }
             for (int c = 0; lq && c < sseConnections; c++) {
+                int shape = (connections * subs + c) % shapes;
                 fleet.clients.add(new LqSseClient(
                         pool.forConnection(connections + c),
                         url,
                         stats,
                         workload,
-                        (connections * subs + c) % shapes,
-                        WriteTarget.tokenParam(token, '&')));
+                        shape,
+                        WriteTarget.tokenParam(tokens.forConnection(connections + c), '&')));
             }
             progress.phase("connect");
             double[] cpu0 = Measures.cpu(probe);
@@ -223,7 +231,8 @@ final class RunCommand implements Callable<Integer> {
             if (lq) {
                 Map<String, Double> m = ServerProbe.metrics(writerHttp, url);
                 report.root.put("gateway_resets_total", ServerProbe.sum(m, "livequery_resets_total", ""));
-                Verifier.Result v = new Verifier(writerHttp, url, workload, WriteTarget.tokenParam(token, '&'))
+                Verifier.Result v = new Verifier(
+                                writerHttp, url, workload, c -> WriteTarget.tokenParam(tokens.forConnection(c), '&'))
                         .verify(fleet.clients, verifySample);
                 ObjectNode vn = report.root.putObject("verify");
                 vn.put("compared", v.compared());
@@ -252,7 +261,7 @@ final class RunCommand implements Callable<Integer> {
         n.put("name", label);
         n.put("target", target);
         n.put("url", url.toString());
-        n.put("token", token != null); // whether, never the token itself
+        n.put("token", token != null || tokenFile != null); // whether, never the token itself
         n.put("connections", connections);
         n.put("sse_connections", sseConnections);
         n.put("subs_per_connection", subs);

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * Compares replicas with the one-shot query truth ({@code GET /v1/tables/{t}/query}, PROTOCOL §7),
@@ -29,12 +30,13 @@ final class Verifier {
     private final HttpClient http;
     private final URI base;
     private final Workload workload;
-    /** "" or {@code &access_token=…} for a jwt gateway. */
-    private final String tokenParam;
+    /** Per client (by index): "" or {@code &access_token=…} with its token for a jwt gateway. */
+    private final IntFunction<String> tokenParam;
 
-    private final Map<Integer, List<String>> truth = new HashMap<>();
+    /** By shape and token parameter: what that token may see of that shape. */
+    private final Map<String, List<String>> truth = new HashMap<>();
 
-    Verifier(HttpClient http, URI base, Workload workload, String tokenParam) {
+    Verifier(HttpClient http, URI base, Workload workload, IntFunction<String> tokenParam) {
         this.tokenParam = tokenParam;
         this.http = http;
         this.base = base;
@@ -55,7 +57,7 @@ final class Verifier {
             LiveClient client = clients.get(c);
             for (int i = 0; i < client.replicas().size(); i++) {
                 Replica r = client.replicas().get(i);
-                List<String> want = truth(client.shapes().get(i));
+                List<String> want = truth(client.shapes().get(i), tokenParam.apply(c));
                 List<String> have = r.items().stream()
                         .map(it -> it.id() + "@" + it.row().asLong(-1))
                         .toList();
@@ -74,14 +76,14 @@ final class Verifier {
         return new Result(compared, mismatched, examples);
     }
 
-    private List<String> truth(int shape) throws IOException, InterruptedException {
-        List<String> known = truth.get(shape);
+    private List<String> truth(int shape, String param) throws IOException, InterruptedException {
+        List<String> known = truth.get(shape + "|" + param);
         if (known != null) {
             return known;
         }
         HttpResponse<String> res = http.send(
-                HttpRequest.newBuilder(base.resolve("/v1/tables/" + workload.table() + "/query?"
-                                + workload.queryString(shape) + tokenParam))
+                HttpRequest.newBuilder(base.resolve(
+                                "/v1/tables/" + workload.table() + "/query?" + workload.queryString(shape) + param))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (res.statusCode() != 200) {
@@ -91,7 +93,7 @@ final class Verifier {
         for (JsonNode row : Json.MAPPER.readTree(res.body()).path("rows")) {
             ids.add(row.path("id").asText() + "@" + row.path("seq").asLong(-1));
         }
-        truth.put(shape, ids);
+        truth.put(shape + "|" + param, ids);
         return ids;
     }
 }

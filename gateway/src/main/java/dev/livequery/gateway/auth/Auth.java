@@ -116,7 +116,7 @@ public final class Auth implements AutoCloseable {
         if (!p.authenticated()) {
             throw new LiveQueryException(LiveQueryException.Code.UNAUTHORIZED, "a token is required");
         }
-        Grant g = rules.grant(table, op, p.claims());
+        Grant g = p.grant(rules, table, op);
         if (!g.allowed()) {
             throw new LiveQueryException(
                     FORBIDDEN,

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** One §9 rule: {@code true}, {@code false}, {@code {roles, where}}, or a list (any of them). */
+/**
+ * One §9 rule: {@code true}, {@code false}, {@code {roles, where}}, or a list (any of them); a list
+ * member whose where has an {@code or} is held as its distributed {@link Branches}.
+ */
 sealed interface Rule {
     String CLAIMS = "$claims.";
 
@@ -28,7 +31,7 @@ sealed interface Rule {
     record Cond(Set<String> roles, ObjectNode where) implements Rule {
         @Override
         public Grant grant(JsonNode claims) {
-            if (!roles.isEmpty() && !hasRole(claims.get("roles"))) {
+            if (!hasRole(roles, claims.get("roles"))) {
                 return Grant.DENY;
             }
             if (where == null) {
@@ -37,23 +40,66 @@ sealed interface Rule {
             JsonNode w = substitute(where, claims);
             return w == null ? Grant.DENY : Grant.where((ObjectNode) w);
         }
+    }
 
-        private boolean hasRole(JsonNode held) {
-            if (held == null) {
-                return false;
+    /**
+     * A list member {@code {roles, where: {x…, or: [b, c]}}} distributed: its grant is the or of
+     * {@code x ∧ b} and {@code x ∧ c}, which the list flattens into its own or. A claim absent
+     * from any branch denies the whole member, as it would the undistributed rule.
+     */
+    record Branches(Set<String> roles, List<ObjectNode> branches) implements Rule {
+        @Override
+        public Grant grant(JsonNode claims) {
+            if (!hasRole(roles, claims.get("roles"))) {
+                return Grant.DENY;
             }
-            if (held.isTextual()) {
-                return roles.contains(held.textValue());
-            }
-            if (held.isArray()) {
-                for (JsonNode r : held) {
-                    if (r.isTextual() && roles.contains(r.textValue())) {
-                        return true;
-                    }
+            List<ObjectNode> filters = new ArrayList<>();
+            for (ObjectNode b : branches) {
+                JsonNode w = substitute(b, claims);
+                if (w == null) {
+                    return Grant.DENY;
+                }
+                if (!filters.contains(w)) {
+                    filters.add((ObjectNode) w);
                 }
             }
+            return anyOf(filters);
+        }
+    }
+
+    /** Whether a token holding {@code held} (its {@code roles} claim) passes {@code roles}; empty = any. */
+    private static boolean hasRole(Set<String> roles, JsonNode held) {
+        if (roles.isEmpty()) {
+            return true;
+        }
+        if (held == null) {
             return false;
         }
+        if (held.isTextual()) {
+            return roles.contains(held.textValue());
+        }
+        if (held.isArray()) {
+            for (JsonNode r : held) {
+                if (r.isTextual() && roles.contains(r.textValue())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The grant of the or of {@code filters} (deduplicated): none denies, one is itself. */
+    private static Grant anyOf(List<ObjectNode> filters) {
+        if (filters.isEmpty()) {
+            return Grant.DENY;
+        }
+        if (filters.size() == 1) {
+            return Grant.where(filters.get(0));
+        }
+        ObjectNode or = JsonNodeFactory.instance.objectNode();
+        ArrayNode branches = or.putArray("or");
+        filters.forEach(branches::add);
+        return Grant.where(or);
     }
 
     /** Any of: every row if one branch gives every row, else the {@code or} of the branches' filters. */
@@ -66,20 +112,22 @@ sealed interface Rule {
                 if (g.allowed() && g.where() == null) {
                     return Grant.ALL;
                 }
-                if (g.allowed() && !filters.contains(g.where())) {
+                if (!g.allowed()) {
+                    continue;
+                }
+                // only a distributed member grants an or (a plain member in a list has none), and
+                // then the or is all it grants: its branches join the list's
+                if (g.where().has("or")) {
+                    for (JsonNode b : g.where().get("or")) {
+                        if (!filters.contains(b)) {
+                            filters.add((ObjectNode) b);
+                        }
+                    }
+                } else if (!filters.contains(g.where())) {
                     filters.add(g.where());
                 }
             }
-            if (filters.isEmpty()) {
-                return Grant.DENY;
-            }
-            if (filters.size() == 1) {
-                return Grant.where(filters.get(0));
-            }
-            ObjectNode or = JsonNodeFactory.instance.objectNode();
-            ArrayNode branches = or.putArray("or");
-            filters.forEach(branches::add);
-            return Grant.where(or);
+            return anyOf(filters);
         }
     }
 

@@ -19,7 +19,11 @@ import java.util.regex.Pattern;
  * {@code write} rule. A table no entry names, or an entry without the operation, is denied.
  *
  * <p>Parsed once at start; every mistake (unknown key, a {@code where} the query language refuses,
- * a list member with its own {@code or}) fails the start with the path of the mistake.
+ * a list whose {@code or} would exceed 16 branches) fails the start with the path of the mistake.
+ *
+ * <p>A list of rules is the {@code or} of its members, and §2 has one top-level {@code or}: a
+ * member whose {@code where} has an {@code or} of its own is distributed at start, {@code x ∧ (b ∨
+ * c)} becoming the branches {@code x ∧ b} and {@code x ∧ c} (see {@link Distribute}).
  */
 public final class Rules {
     public enum Op {
@@ -101,6 +105,7 @@ public final class Rules {
             for (int i = 0; i < n.size(); i++) {
                 rules.add(rule(n.get(i), path + "[" + i + "]", true));
             }
+            checkBranches(rules, path);
             return new Rule.AnyOf(List.copyOf(rules));
         }
         if (!n.isObject()) {
@@ -112,11 +117,45 @@ public final class Rules {
             Map.Entry<String, JsonNode> e = it.next();
             switch (e.getKey()) {
                 case "roles" -> roles.addAll(roles(e.getValue(), path + ".roles"));
-                case "where" -> where = where(e.getValue(), path + ".where", inList);
+                case "where" -> where = where(e.getValue(), path + ".where");
                 default -> throw bad(path + "." + e.getKey(), "unknown rule member (expected roles, where)");
             }
         }
+        if (inList && where != null && where.has("or")) {
+            List<ObjectNode> branches = Distribute.branches(where, path + ".where");
+            for (int i = 0; i < branches.size(); i++) {
+                where(branches.get(i), path + ".where.or[" + i + "]");
+            }
+            return new Rule.Branches(Set.copyOf(roles), List.copyOf(branches));
+        }
         return new Rule.Cond(Set.copyOf(roles), where);
+    }
+
+    /**
+     * The or a list grants is at most every member's filter side by side (a distributed member
+     * counts its branches): more than §2's 16 branches, or more terms than a where may hold, fails
+     * the start here rather than every token's subscription later.
+     */
+    private static void checkBranches(List<Rule> rules, String path) {
+        ObjectNode all = JsonNodeFactory.instance.objectNode();
+        var or = all.putArray("or");
+        for (Rule r : rules) {
+            switch (r) {
+                case Rule.Cond c when c.where() != null -> or.add(c.where());
+                case Rule.Branches b -> b.branches().forEach(or::add);
+                default -> {}
+            }
+        }
+        if (or.size() > MAX_ANY_OF) {
+            throw bad(
+                    path,
+                    "the list is the or of its members, and with each member's own or distributed over the rest"
+                            + " of its where it has " + or.size() + " branches; PROTOCOL §2 allows at most "
+                            + MAX_ANY_OF);
+        }
+        if (or.size() > 1) {
+            where(all, path + " (all members as one or)");
+        }
     }
 
     private static List<String> roles(JsonNode n, String path) {
@@ -140,12 +179,9 @@ public final class Rules {
     }
 
     /** Checks {@code w} with the query parser, claims stood in for by placeholders. */
-    private static ObjectNode where(JsonNode w, String path, boolean inList) {
+    private static ObjectNode where(JsonNode w, String path) {
         if (!w.isObject()) {
             throw bad(path, "a where is a JSON object (PROTOCOL §2)");
-        }
-        if (inList && w.has("or")) {
-            throw bad(path, "a rule inside a list cannot use \"or\" (the list itself is the or)");
         }
         ObjectNode q = JsonNodeFactory.instance.objectNode();
         q.put("table", "t");
@@ -179,7 +215,7 @@ public final class Rules {
         return n;
     }
 
-    private static IllegalArgumentException bad(String path, String why) {
+    static IllegalArgumentException bad(String path, String why) {
         return new IllegalArgumentException("auth rule " + path + ": " + why);
     }
 }

@@ -26,7 +26,7 @@ public final class Scoped {
             return null;
         }
         try {
-            return Where.parse(g.where());
+            return g.filter();
         } catch (LiveQueryException e) {
             // A claim of the wrong type (an array where a value belongs): the rule cannot be
             // evaluated for this token, and a rule that cannot be evaluated denies.

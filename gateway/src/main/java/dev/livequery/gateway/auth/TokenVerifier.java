@@ -50,8 +50,11 @@ public final class TokenVerifier {
     static final int LEEWAY_SECONDS = 30;
 
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    /** Null with a JWKS: its keys can be withdrawn, so no verification is reused (see VerifiedTokens). */
+    private final VerifiedTokens verified;
 
     TokenVerifier(AuthSettings s) {
+        verified = s.jwksUri() == null ? new VerifiedTokens(java.time.Clock.systemUTC()) : null;
         Map<JWSAlgorithm, JWSKeySelector<SecurityContext>> byAlg = new HashMap<>();
         if (s.hs256Secret() != null) {
             byte[] secret = s.hs256Secret().getBytes(StandardCharsets.UTF_8);
@@ -137,6 +140,10 @@ public final class TokenVerifier {
         if (token.length() > MAX_TOKEN) {
             throw unauthorized("token is over " + MAX_TOKEN + " characters");
         }
+        Principal known = verified == null ? null : verified.get(token);
+        if (known != null) {
+            return known;
+        }
         JWTClaimsSet c;
         try {
             c = processor.process(token, null);
@@ -152,7 +159,16 @@ public final class TokenVerifier {
             throw unauthorized("token could not be verified");
         }
         JsonNode claims = Json.MAPPER.valueToTree(c.toJSONObject());
-        return Principal.of(c.getSubject(), claims, c.getExpirationTime().toInstant());
+        Principal p = Principal.of(c.getSubject(), claims, c.getExpirationTime().toInstant());
+        if (verified != null) {
+            verified.put(token, p);
+        }
+        return p;
+    }
+
+    /** How many verified tokens are remembered (tests). */
+    int remembered() {
+        return verified == null ? 0 : verified.size();
     }
 
     private static LiveQueryException unauthorized(String why) {

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
+import dev.livequery.core.Where;
 import dev.livequery.gateway.auth.Rules.Op;
 import org.junit.jupiter.api.Test;
 
@@ -112,7 +114,8 @@ class RulesTest {
                 .hasMessageContaining("rules.i.read.where");
         assertThatThrownBy(() -> Rules.parse(json("{\"i\":{\"read\":{\"who\":1}}}"), "rules"))
                 .hasMessageContaining("rules.i.read.who");
-        assertThatThrownBy(() -> Rules.parse(json("{\"i\":{\"read\":[{\"where\":{\"or\":[{\"a\":1}]}}]}}"), "rules"))
+        assertThatThrownBy(() ->
+                        Rules.parse(json("{\"i\":{\"read\":[{\"where\":{\"or\":[{\"a\":{\"x\":1}}]}}]}}"), "rules"))
                 .hasMessageContaining("rules.i.read[0].where");
         assertThatThrownBy(() -> Rules.parse(json("{\"i\":{\"read\":{\"roles\":[]}}}"), "rules"))
                 .hasMessageContaining("rules.i.read.roles");
@@ -126,5 +129,114 @@ class RulesTest {
         Rules r = Rules.parse(json("{\"t\":{\"read\":{\"where\":{\"tenant\":{\"in\":\"$claims.tenants\"}}}}}"), "x");
         assertThat(r.grant("t", Op.READ, json("{\"tenants\":[\"a\",\"b\"]}")).where())
                 .isEqualTo(json("{\"tenant\":{\"in\":[\"a\",\"b\"]}}"));
+    }
+
+    static final Rules DISTRIBUTED = Rules.parse(json("""
+            {"docs": {"read": [{"where": {"owner": "$claims.sub"}},
+                               {"where": {"tenant": "$claims.tenant", "level": {"gte": 0},
+                                          "or": [{"public": true}, {"level": {"lte": 2}}]}}]}}"""), "t");
+
+    @Test
+    void aListMemberWithItsOwnOrIsDistributedOverTheRestOfItsWhere() throws Exception {
+        JsonNode claims = json("{\"sub\":\"u\",\"tenant\":\"acme\"}");
+        assertThat(DISTRIBUTED.grant("docs", Op.READ, claims).where()).isEqualTo(json("""
+                        {"or": [{"owner": "u"},
+                                {"tenant": "acme", "level": {"gte": 0}, "public": true},
+                                {"tenant": "acme", "level": {"gte": 0, "lte": 2}}]}"""));
+        // the grant admits exactly the rows the rule describes: owner = u, or tenant = acme and
+        // level >= 0 and (public or level <= 2)
+        Where w = Scoped.where(DISTRIBUTED.grant("docs", Op.READ, claims));
+        java.util.Random rnd = new java.util.Random(12);
+        int admitted = 0;
+        for (int i = 0; i < 2000; i++) {
+            ObjectNode row = Json.MAPPER.createObjectNode().put("id", "r" + i);
+            String owner = pick(rnd, "u", "v", null);
+            String tenant = pick(rnd, "acme", "globex", null);
+            if (owner != null) row.put("owner", owner);
+            if (tenant != null) row.put("tenant", tenant);
+            if (rnd.nextBoolean()) row.put("public", rnd.nextBoolean());
+            if (rnd.nextInt(4) > 0) row.put("level", rnd.nextInt(7) - 2);
+            boolean truth = "u".equals(owner)
+                    || ("acme".equals(tenant)
+                            && row.has("level")
+                            && row.get("level").asInt() >= 0
+                            && (row.path("public").asBoolean(false)
+                                    || row.get("level").asInt() <= 2));
+            assertThat(w.matches(row)).as(row.toString()).isEqualTo(truth);
+            admitted += truth ? 1 : 0;
+        }
+        assertThat(admitted).isBetween(200, 1800);
+    }
+
+    static String pick(java.util.Random rnd, String... options) {
+        return options[rnd.nextInt(options.length)];
+    }
+
+    @Test
+    void aDistributedMemberIsDeniedWholeWhenAClaimIsAbsentAndKeepsItsRoles() {
+        // no tenant claim: the distributed member drops out, the owner member still grants
+        assertThat(DISTRIBUTED.grant("docs", Op.READ, json("{\"sub\":\"u\"}")).where())
+                .isEqualTo(json("{\"owner\":\"u\"}"));
+        Rules r = Rules.parse(json("""
+                {"t": {"read": [{"roles": ["editor"], "where": {"or": [{"a": 1}, {"b": "$claims.b"}]}},
+                                {"where": {"c": 3}}]}}"""), "x");
+        assertThat(r.grant("t", Op.READ, json("{\"b\":2}")).where()).isEqualTo(json("{\"c\":3}"));
+        assertThat(r.grant("t", Op.READ, json("{\"roles\":[\"editor\"]}")).where())
+                .isEqualTo(json("{\"c\":3}"));
+        assertThat(r.grant("t", Op.READ, json("{\"roles\":[\"editor\"],\"b\":2}"))
+                        .where())
+                .isEqualTo(json("{\"or\":[{\"a\":1},{\"b\":2},{\"c\":3}]}"));
+        // a member alone in its list grants its own branches
+        Rules alone = Rules.parse(json("{\"t\":{\"read\":[{\"where\":{\"x\":1,\"or\":[{\"a\":1},{\"a\":2}]}}]}}"), "x");
+        assertThat(alone.grant("t", Op.READ, json("{}")).where())
+                .isEqualTo(json("{\"or\":[{\"x\":1,\"a\":1},{\"x\":1,\"a\":2}]}"));
+    }
+
+    @Test
+    void aFieldInBothTheBranchAndTheWhereGetsBothConditions() {
+        Rules r = Rules.parse(json("""
+                {"t": {"read": [{"where": {"price": {"gte": 10}, "status": "open",
+                                           "or": [{"price": {"lt": 100}}, {"price": 5, "status": "open"},
+                                                  {"status": {"ne": "$claims.hidden"}}]}},
+                                {"where": {"vip": true}}]}}"""), "x");
+        assertThat(r.grant("t", Op.READ, json("{\"hidden\":\"closed\"}")).where())
+                .isEqualTo(json("""
+                        {"or": [{"price": {"gte": 10, "lt": 100}, "status": "open"},
+                                {"price": {"gte": 10, "eq": 5}, "status": "open"},
+                                {"price": {"gte": 10}, "status": {"eq": "open", "ne": "closed"}},
+                                {"vip": true}]}"""));
+    }
+
+    @Test
+    void aConjunctionTheQueryLanguageCannotWriteIsRefusedWithWhy() {
+        assertThatThrownBy(() -> Rules.parse(json("""
+                        {"i": {"read": [{"where": {"a": 1}},
+                                        {"where": {"tenant": "$claims.tenant",
+                                                   "or": [{"b": 1}, {"tenant": "x"}]}}]}}"""), "rules"))
+                .hasMessageContaining("rules.i.read[1].where.or[1].tenant")
+                .hasMessageContaining("'eq'")
+                .hasMessageContaining("by hand");
+        assertThatThrownBy(() -> Rules.parse(json("""
+                        {"i": {"read": [{"where": {"n": {"gt": 1}, "or": [{"n": {"gt": 2}}]}}]}}"""), "rules")).hasMessageContaining("rules.i.read[0].where.or[0].n");
+    }
+
+    @Test
+    void aListWhoseDistributedOrExceedsSixteenBranchesIsRefused() {
+        StringBuilder nine = new StringBuilder("[");
+        for (int i = 0; i < 9; i++) {
+            nine.append(i == 0 ? "" : ",").append("{\"b\":").append(i).append('}');
+        }
+        nine.append(']');
+        String member = "{\"where\":{\"a\":1,\"or\":" + nine + "}}";
+        assertThatThrownBy(() -> Rules.parse(
+                        json("{\"i\":{\"read\":[" + member + "," + member.replace("\"a\":1", "\"a\":2") + "]}}"),
+                        "rules"))
+                .hasMessageContaining("rules.i.read:")
+                .hasMessageContaining("18 branches")
+                .hasMessageContaining("at most 16");
+        // 9 + 7 = 16 is allowed
+        String seven = member.replace(",{\"b\":7},{\"b\":8}", "").replace("\"a\":1", "\"a\":2");
+        Rules ok = Rules.parse(json("{\"i\":{\"read\":[" + member + "," + seven + "]}}"), "rules");
+        assertThat(ok.grant("i", Op.READ, json("{}")).where().get("or")).hasSize(16);
     }
 }
