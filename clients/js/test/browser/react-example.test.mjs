@@ -48,7 +48,10 @@ after(async () => {
 });
 
 afterEach(async t => {
-  if (t.passed === false) console.error("the pages' sockets, last 60 non-row frames:\n" + wire.slice(-60).join("\n"));
+  if (t.passed === false) {
+    console.error("the pages' sockets, last 60 non-row frames:\n" + wire.slice(-60).join("\n"));
+    console.error("the gateway's log, last 40 lines:\n" + gw.log.join("").split("\n").slice(-40).join("\n"));
+  }
   wire = [];
   if (page && t.passed === false) {
     await mkdir(path.join(root, "test-results"), { recursive: true });
