@@ -15,7 +15,7 @@
  *       JVM, so a test can SIGKILL it. They run {@code java -cp} of the system property
  *       {@code lq.test.classpath} (the calling module's surefire configuration sets it to its
  *       runtime classpath); the main class is named, not linked, because the kit depends on no
- *       livequery module. {@link dev.livequery.testkit.process.ProcessLog} copies their output to
+ *       livequery module. A package-private {@code ProcessLog} copies their output to
  *       a log file the test can watch and print on failure.
  *   <li>{@link dev.livequery.testkit.process.TcpProxy}: a proxy in front of a Redis or a Postgres
  *       that delays, throttles, cuts or drops connections: the network faults of the fault tests.
