@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.testkit.Replica;
+import dev.livequery.testkit.wire.RawWs;
+import dev.livequery.testkit.wire.WsClient;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.io.InputStream;

@@ -10,6 +10,7 @@ import dev.livequery.core.Backend;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.gateway.auth.Auth;
 import dev.livequery.gateway.auth.AuthSettings;
+import dev.livequery.testkit.wire.WsClient;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

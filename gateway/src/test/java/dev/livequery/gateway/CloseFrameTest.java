@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.testkit.wire.RawWs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,8 @@ package dev.livequery.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.livequery.testkit.wire.RawWs;
+import dev.livequery.testkit.wire.WsClient;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

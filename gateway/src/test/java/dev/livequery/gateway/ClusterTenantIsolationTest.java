@@ -1,8 +1,8 @@
 package dev.livequery.gateway;
 
 import dev.livequery.core.EngineOptions;
-import dev.livequery.redis.RedisProcess;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.process.RedisProcess;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

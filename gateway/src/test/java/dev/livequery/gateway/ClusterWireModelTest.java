@@ -1,9 +1,9 @@
 package dev.livequery.gateway;
 
 import dev.livequery.core.EngineOptions;
-import dev.livequery.redis.RedisCluster;
-import dev.livequery.redis.RedisProcess;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.process.RedisCluster;
+import dev.livequery.testkit.process.RedisProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

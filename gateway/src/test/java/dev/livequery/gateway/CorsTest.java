@@ -2,6 +2,8 @@ package dev.livequery.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.livequery.testkit.wire.SseClient;
+import dev.livequery.testkit.wire.WsClient;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;

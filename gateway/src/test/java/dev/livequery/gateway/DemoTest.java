@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.gateway.demo.Demo;
+import dev.livequery.testkit.wire.WsClient;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.EngineOptions;
-import dev.livequery.redis.RedisProcess;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.process.GatewayProcess;
+import dev.livequery.testkit.process.RedisProcess;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

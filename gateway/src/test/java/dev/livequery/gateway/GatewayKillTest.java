@@ -5,10 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.EngineOptions;
-import dev.livequery.redis.RedisProcess;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Replica;
+import dev.livequery.testkit.process.GatewayProcess;
+import dev.livequery.testkit.process.RedisProcess;
+import dev.livequery.testkit.wire.SseClient;
+import dev.livequery.testkit.wire.WsClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;

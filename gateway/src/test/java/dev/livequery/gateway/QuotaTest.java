@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Json;
+import dev.livequery.testkit.wire.WsClient;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

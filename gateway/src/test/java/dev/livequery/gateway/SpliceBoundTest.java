@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
 import dev.livequery.testkit.Replica;
+import dev.livequery.testkit.wire.RawWs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

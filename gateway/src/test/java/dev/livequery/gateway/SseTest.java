@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Json;
 import dev.livequery.testkit.Replica;
+import dev.livequery.testkit.wire.SseClient;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -3,6 +3,7 @@ package dev.livequery.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.livequery.testkit.wire.WsClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;

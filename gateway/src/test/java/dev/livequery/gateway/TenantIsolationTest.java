@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
 import dev.livequery.core.Query;
 import dev.livequery.testkit.Replica;
+import dev.livequery.testkit.wire.WsClient;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Backend;
 import dev.livequery.core.Json;
 import dev.livequery.core.LocalBackend;
+import dev.livequery.testkit.wire.WsClient;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.net.URI;

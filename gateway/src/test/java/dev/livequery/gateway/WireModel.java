@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.testkit.Replica;
+import dev.livequery.testkit.wire.SseClient;
+import dev.livequery.testkit.wire.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -31,5 +31,11 @@
  * client, the longest time its window differed while it was neither told {@code status stale} nor
  * resyncing after a reset ({@link dev.livequery.testkit.Silence} holds that rule and is tested on
  * its own clock). The caller says what the truth and "told" are, so fault tests of any module use it.
+ *
+ * <h2>Processes and clients</h2>
+ * {@link dev.livequery.testkit.process} starts what a test needs as real processes (redis-server,
+ * a Redis Cluster, Postgres, a shard or gateway JVM) and puts a fault-injecting TCP proxy in front
+ * of them; {@link dev.livequery.testkit.wire} holds the WebSocket and SSE clients that gateway tests
+ * talk to a gateway with.
  */
 package dev.livequery.testkit;

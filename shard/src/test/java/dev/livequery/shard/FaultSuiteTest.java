@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
-import dev.livequery.redis.RedisProcess;
-import dev.livequery.redis.TcpProxy;
 import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
@@ -15,6 +13,9 @@ import dev.livequery.redis.store.Redis;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Slow;
+import dev.livequery.testkit.process.RedisProcess;
+import dev.livequery.testkit.process.ShardProcess;
+import dev.livequery.testkit.process.TcpProxy;
 import io.lettuce.core.XTrimArgs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
-import dev.livequery.redis.RedisCluster;
 import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.process.RedisCluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,11 +3,12 @@ package dev.livequery.shard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.livequery.redis.RedisProcess;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Slow;
+import dev.livequery.testkit.process.RedisProcess;
+import dev.livequery.testkit.process.ShardProcess;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

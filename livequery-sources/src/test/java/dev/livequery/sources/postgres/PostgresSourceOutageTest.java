@@ -8,6 +8,8 @@ import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.core.Query;
 import dev.livequery.testkit.Slow;
+import dev.livequery.testkit.process.PostgresProcess;
+import dev.livequery.testkit.process.TcpProxy;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.sql.Connection;

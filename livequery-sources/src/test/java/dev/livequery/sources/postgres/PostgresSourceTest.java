@@ -11,6 +11,7 @@ import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.LocalBackend;
 import dev.livequery.sources.postgres.SourceException.Code;
 import dev.livequery.testkit.Slow;
+import dev.livequery.testkit.process.PostgresProcess;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.sql.Connection;

@@ -2,11 +2,11 @@ package dev.livequery.redis.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.livequery.redis.RedisCluster;
-import dev.livequery.redis.RedisProcess;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.process.RedisCluster;
+import dev.livequery.testkit.process.RedisProcess;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;

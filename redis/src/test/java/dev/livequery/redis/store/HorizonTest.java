@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
-import dev.livequery.redis.RedisProcess;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.process.RedisProcess;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

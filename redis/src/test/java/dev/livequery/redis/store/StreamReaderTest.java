@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.livequery.redis.RedisProcess;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.process.RedisProcess;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.livequery.sources.postgres;
+package dev.livequery.testkit.process;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,11 +9,16 @@ import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * A loopback TCP forwarder to {@code 127.0.0.1:target} whose connections a test can cut
- * ({@link #dropAll}) to make a client see a dropped network connection; new connections are
- * accepted again right away.
+ * A loopback TCP proxy to {@code 127.0.0.1:target} (a Redis, a Postgres), for fault tests:
+ * {@link #delay} every chunk in both directions, {@link #throttle} to a byte rate, {@link #cut}
+ * (every connection reset and new ones refused until {@link #heal}), {@link #dropAll} (every
+ * connection reset, new ones accepted right away), {@link #refuseEveryOther}; and counts of what
+ * it accepted and cut, so a test can see a client reconnect. Toxiproxy is not installable here;
+ * this is the part of it the tests need. The pauses it makes are the injected fault, not
+ * synchronisation.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
@@ -25,6 +30,9 @@ public final class TcpProxy implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile int acceptedAtDrop;
     private volatile int lastCut;
+    private volatile long delayNanos;
+    private volatile long bytesPerSecond;
+    private volatile boolean cut;
     private volatile boolean closed;
     private volatile boolean alternating;
     private final AtomicInteger arrivals = new AtomicInteger();
@@ -33,11 +41,43 @@ public final class TcpProxy implements AutoCloseable {
     public TcpProxy(int target) throws IOException {
         this.target = target;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread.ofVirtual().name("tcp-proxy-accept").start(this::accept);
+        Thread.ofVirtual().name("tcp-proxy-" + server.getLocalPort()).start(this::accept);
     }
 
     public int port() {
         return server.getLocalPort();
+    }
+
+    /** The proxy as a Redis URI, for a proxy in front of a Redis. */
+    public String uri() {
+        return "redis://127.0.0.1:" + port();
+    }
+
+    /** Every chunk waits this long before it is forwarded (0: none). */
+    public TcpProxy delay(long millis) {
+        delayNanos = millis * 1_000_000L;
+        return this;
+    }
+
+    /** At most this many bytes a second per direction and connection (0: unlimited). */
+    public TcpProxy throttle(long bytesPerSecond) {
+        this.bytesPerSecond = bytesPerSecond;
+        return this;
+    }
+
+    /** Resets every connection and refuses new ones until {@link #heal}. */
+    public TcpProxy cut() {
+        cut = true;
+        dropAll();
+        return this;
+    }
+
+    /** Back to a clean link. */
+    public TcpProxy heal() {
+        cut = false;
+        delayNanos = 0;
+        bytesPerSecond = 0;
+        return this;
     }
 
     /** Connections accepted so far (a reconnect shows as one more). */
@@ -79,26 +119,30 @@ public final class TcpProxy implements AutoCloseable {
         return lastCut;
     }
 
-    /** Cuts every open connection, both directions; returns how many it cut. */
+    /** Cuts every open connection, both directions, and keeps accepting; returns how many it cut. */
     public int dropAll() {
         acceptedAtDrop = accepted.get();
-        int cut = 0;
+        int n = 0;
         for (Socket c : clients) {
             if (clients.remove(c)) {
-                cut++;
+                n++;
             }
         }
         for (Socket s : open) {
             close(s);
         }
-        lastCut = cut;
-        return cut;
+        lastCut = n;
+        return n;
     }
 
     private void accept() {
         while (!closed) {
             try {
                 Socket in = server.accept();
+                if (cut) {
+                    close(in);
+                    continue;
+                }
                 if (alternating && arrivals.incrementAndGet() % 2 == 0) {
                     refused.incrementAndGet();
                     close(in);
@@ -115,8 +159,8 @@ public final class TcpProxy implements AutoCloseable {
                 open.add(in);
                 open.add(out);
                 clients.add(in);
-                Thread.ofVirtual().start(() -> pump(in, out));
-                Thread.ofVirtual().start(() -> pump(out, in));
+                Thread.ofVirtual().name("tcp-proxy-pump").start(() -> pump(in, out));
+                Thread.ofVirtual().name("tcp-proxy-pump").start(() -> pump(out, in));
             } catch (IOException e) {
                 if (closed) {
                     return;
@@ -126,16 +170,27 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     private void pump(Socket from, Socket to) {
-        byte[] buf = new byte[16384];
+        byte[] buf = new byte[16 * 1024];
         try (InputStream i = from.getInputStream();
                 OutputStream o = to.getOutputStream()) {
             int n;
             while ((n = i.read(buf)) >= 0) {
+                long d = delayNanos;
+                if (d > 0) {
+                    LockSupport.parkNanos(d);
+                }
+                long rate = bytesPerSecond;
+                if (rate > 0) {
+                    LockSupport.parkNanos(n * 1_000_000_000L / rate);
+                }
+                if (cut) {
+                    break;
+                }
                 o.write(buf, 0, n);
                 o.flush();
             }
         } catch (IOException e) {
-            // a cut connection: fall through and close both ends
+            // a cut connection, or the other side went away: fall through and close both ends
         } finally {
             close(from);
             close(to);
@@ -153,9 +208,13 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void close() {
         closed = true;
-        server.close();
+        try {
+            server.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
         dropAll();
     }
 }

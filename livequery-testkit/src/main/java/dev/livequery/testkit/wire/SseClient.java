@@ -1,7 +1,6 @@
-package dev.livequery.gateway;
+package dev.livequery.testkit.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.livequery.core.Json;
 import dev.livequery.testkit.Replica;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -17,16 +16,18 @@ import java.util.stream.Stream;
  * to a {@link Replica}, remembers the last {@code id:}, and can stop after N events to simulate a
  * cut at an exact point.
  */
-final class SseClient implements AutoCloseable {
-    final Replica replica;
-    final List<String> lines = new CopyOnWriteArrayList<>();
-    final List<String> eventNames = new CopyOnWriteArrayList<>();
-    final CountDownLatch ended = new CountDownLatch(1);
+// close() waits for the reader to end: an interrupt there is the test's to see, not to swallow
+@SuppressWarnings("try")
+public final class SseClient implements AutoCloseable {
+    public final Replica replica;
+    public final List<String> lines = new CopyOnWriteArrayList<>();
+    public final List<String> eventNames = new CopyOnWriteArrayList<>();
+    public final CountDownLatch ended = new CountDownLatch(1);
     /** Why the reader stopped early (a frame that did not parse or apply, a cut), for failure messages. */
-    volatile Throwable failure;
+    public volatile Throwable failure;
 
-    final int status;
-    final String body;
+    public final int status;
+    public final String body;
     private final Stream<String> stream;
     /** Frames to apply before hanging up; fixed before the reader starts, so the cut is exact. */
     private final int stopAfter;
@@ -47,11 +48,11 @@ final class SseClient implements AutoCloseable {
         Thread.ofVirtual().start(this::read);
     }
 
-    static SseClient open(int port, String pathAndQuery, String lastEventId, Replica start) throws Exception {
+    public static SseClient open(int port, String pathAndQuery, String lastEventId, Replica start) throws Exception {
         return open(port, pathAndQuery, lastEventId, start, Integer.MAX_VALUE);
     }
 
-    static SseClient open(int port, String pathAndQuery, String lastEventId, Replica start, int stopAfter)
+    public static SseClient open(int port, String pathAndQuery, String lastEventId, Replica start, int stopAfter)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
                 .header("Accept", "text/event-stream");
@@ -74,7 +75,7 @@ final class SseClient implements AutoCloseable {
                     if (data != null) {
                         eventNames.add(event == null ? "message" : event);
                         if (event == null) {
-                            JsonNode f = Json.MAPPER.readTree(data.toString());
+                            JsonNode f = WireJson.MAPPER.readTree(data.toString());
                             replica.apply(f);
                             if (++applied >= stopAfter) {
                                 return;
@@ -101,7 +102,7 @@ final class SseClient implements AutoCloseable {
     }
 
     /** For failure messages: whether the stream is still read, and if not, why. */
-    String state() {
+    public String state() {
         return ended.getCount() > 0 ? "open" : "ended" + (failure == null ? "" : " (" + failure + ")");
     }
 

@@ -1,4 +1,4 @@
-package dev.livequery.sources.postgres;
+package dev.livequery.testkit.process;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -20,6 +20,8 @@ import java.util.stream.Stream;
  * <p>initdb refuses to run as root, so as root every server command runs as the {@code postgres}
  * OS user ({@code runuser -u postgres}, which the Debian package creates) over a directory it owns.
  */
+// close() waits for pg_ctl: an interrupt there is the test's to see, not to swallow
+@SuppressWarnings("try")
 public final class PostgresProcess implements AutoCloseable {
     private static final Path BIN = findBin();
 

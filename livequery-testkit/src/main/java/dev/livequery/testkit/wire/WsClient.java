@@ -1,7 +1,6 @@
-package dev.livequery.gateway;
+package dev.livequery.testkit.wire;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.livequery.core.Json;
 import dev.livequery.testkit.Replica;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,20 +14,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A java.net.http WebSocket that keeps a {@link Replica} per sub and a log of every frame. */
-final class WsClient implements WebSocket.Listener, AutoCloseable {
-    static final HttpClient HTTP = HttpClient.newHttpClient();
+public final class WsClient implements WebSocket.Listener, AutoCloseable {
+    public static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    final List<JsonNode> log = new CopyOnWriteArrayList<>();
-    final Map<String, Replica> replicas = new ConcurrentHashMap<>();
-    final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    public final List<JsonNode> log = new CopyOnWriteArrayList<>();
+    public final Map<String, Replica> replicas = new ConcurrentHashMap<>();
+    public final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
-    WebSocket ws;
+    public WebSocket ws;
 
-    static WsClient connect(int port) {
+    public static WsClient connect(int port) {
         return connect(port, null);
     }
 
-    static WsClient connect(int port, String origin) {
+    public static WsClient connect(int port, String origin) {
         WsClient c = new WsClient();
         WebSocket.Builder b = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
         if (origin != null) {
@@ -38,16 +37,16 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
         return c;
     }
 
-    void send(String json) {
+    public void send(String json) {
         ws.sendText(json, true).join();
     }
 
-    Replica replica(String sub) {
+    public Replica replica(String sub) {
         return replicas.computeIfAbsent(sub, s -> new Replica());
     }
 
     /** Frames with this op (and sub, when not null) received so far. */
-    List<JsonNode> frames(String op, String sub) {
+    public List<JsonNode> frames(String op, String sub) {
         return log.stream()
                 .filter(f -> f.path("op").asText().equals(op)
                         && (sub == null || sub.equals(f.path("sub").asText(null))))
@@ -59,7 +58,7 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
         partial.append(data);
         if (last) {
             try {
-                JsonNode f = Json.MAPPER.readTree(partial.toString());
+                JsonNode f = WireJson.MAPPER.readTree(partial.toString());
                 partial.setLength(0);
                 if (f.hasNonNull("sub")) {
                     replica(f.get("sub").asText()).apply(f);

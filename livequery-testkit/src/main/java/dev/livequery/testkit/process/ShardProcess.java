@@ -1,6 +1,5 @@
-package dev.livequery.shard;
+package dev.livequery.testkit.process;
 
-import dev.livequery.redis.ProcessLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /** A shard as a separate JVM (java -cp of the test classpath), so tests can SIGKILL or SIGSTOP it. */
 public final class ShardProcess implements AutoCloseable {
+    /** Named, not linked: the test kit is built before the shard and depends on no livequery module. */
+    private static final String MAIN = "dev.livequery.shard.ShardMain";
+
     public final String id;
     public final Process process;
     public final Path log;
@@ -31,7 +33,7 @@ public final class ShardProcess implements AutoCloseable {
                 "-XX:TieredStopAtLevel=1",
                 "-cp",
                 cp,
-                "dev.livequery.shard.ShardMain",
+                MAIN,
                 "--id",
                 id,
                 "--redis",

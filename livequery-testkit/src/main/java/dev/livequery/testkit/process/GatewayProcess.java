@@ -1,8 +1,8 @@
-package dev.livequery.gateway;
+package dev.livequery.testkit.process;
 
-import dev.livequery.redis.ProcessLog;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -23,12 +23,16 @@ import org.awaitility.Awaitility;
  * operator does it (PROTOCOL §8 environment variables); the port is read from Main's "listening on"
  * log line, and {@link #start} returns once {@code /health} answers 200 (the backend sees a shard).
  */
-final class GatewayProcess implements AutoCloseable {
+public final class GatewayProcess implements AutoCloseable {
+    /** Named, not linked: the test kit is built before the gateway and depends on no livequery module. */
+    private static final String MAIN = "dev.livequery.gateway.Main";
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Pattern LISTENING = Pattern.compile("listening on http://[^:/]+:(\\d+)/");
 
-    final Process process;
-    final int port;
-    final Path log;
+    public final Process process;
+    public final int port;
+    public final Path log;
 
     private GatewayProcess(Process process, int port, Path log) {
         this.process = process;
@@ -37,7 +41,7 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     /** {@code env}: extra environment, e.g. {@code LIVEQUERY_LIMITS_MAX_QUEUED}. */
-    static GatewayProcess start(String redisUri, Map<String, String> env) throws Exception {
+    public static GatewayProcess start(String redisUri, Map<String, String> env) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("lq.test.classpath", System.getProperty("java.class.path"));
         Path log = Files.createTempFile("lq-gateway", ".log");
@@ -49,7 +53,7 @@ final class GatewayProcess implements AutoCloseable {
                         "-Dserver.host=127.0.0.1",
                         "-cp",
                         cp,
-                        "dev.livequery.gateway.Main"))
+                        MAIN))
                 .redirectErrorStream(true);
         Map<String, String> e = pb.environment();
         e.keySet().removeIf(k -> k.startsWith("LIVEQUERY_") || k.startsWith("SERVER_"));
@@ -91,7 +95,7 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     /** Starts several at once: JVM start-up is the slow part, and they do not depend on each other. */
-    static List<GatewayProcess> startAll(int n, String redisUri, Map<String, String> env) throws Exception {
+    public static List<GatewayProcess> startAll(int n, String redisUri, Map<String, String> env) throws Exception {
         List<CompletableFuture<GatewayProcess>> fs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             fs.add(CompletableFuture.supplyAsync(() -> {
@@ -118,9 +122,9 @@ final class GatewayProcess implements AutoCloseable {
         return out;
     }
 
-    boolean healthy() {
+    public boolean healthy() {
         try {
-            HttpResponse<String> r = WsClient.HTTP.send(
+            HttpResponse<String> r = HTTP.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
                             .timeout(Duration.ofSeconds(5))
                             .build(),
@@ -135,12 +139,12 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no close frames; clients see their connections drop. */
-    void sigkill() throws InterruptedException {
+    public void sigkill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
-    String logText() {
+    public String logText() {
         try {
             return Files.readString(log);
         } catch (IOException e) {

@@ -1,4 +1,4 @@
-package dev.livequery.gateway;
+package dev.livequery.testkit.wire;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,11 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
 /** A WebSocket client done by hand on a raw socket, for what java.net.http will not do: never read. */
-final class RawWs implements AutoCloseable {
-    final Socket socket;
-    final String response;
+public final class RawWs implements AutoCloseable {
+    public final Socket socket;
+    public final String response;
 
-    RawWs(int port, String origin, int receiveBuffer) throws IOException {
+    public RawWs(int port, String origin, int receiveBuffer) throws IOException {
         socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
@@ -39,23 +39,23 @@ final class RawWs implements AutoCloseable {
     }
 
     /** One server frame: opcode (1 text, 8 close, 9 ping, 10 pong) and unmasked payload. */
-    record Frame(int opcode, byte[] payload) {
-        String text() {
+    public record Frame(int opcode, byte[] payload) {
+        public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
 
         /** The close code of a close frame (1005 when it has none). */
-        int closeCode() {
+        public int closeCode() {
             return payload.length < 2 ? 1005 : (payload[0] & 0xff) << 8 | payload[1] & 0xff;
         }
 
-        String closeReason() {
+        public String closeReason() {
             return payload.length < 2 ? "" : new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
         }
     }
 
     /** The next frame the server sent, or null at the end of the stream. */
-    Frame read() throws IOException {
+    public Frame read() throws IOException {
         return read(socket.getInputStream());
     }
 
@@ -63,7 +63,7 @@ final class RawWs implements AutoCloseable {
      * The next frame, read at most {@code chunk} bytes per {@code pauseMillis}: a client that reads
      * slowly, not one that stopped reading.
      */
-    Frame readSlowly(int chunk, long pauseMillis) throws IOException {
+    public Frame readSlowly(int chunk, long pauseMillis) throws IOException {
         InputStream raw = socket.getInputStream();
         return read(new InputStream() {
             @Override
@@ -108,12 +108,12 @@ final class RawWs implements AutoCloseable {
         return new Frame(b0 & 0x0f, payload);
     }
 
-    int status() {
+    public int status() {
         return Integer.parseInt(response.split(" ", 3)[1]);
     }
 
     /** Sends one masked text frame, as a client must. */
-    void sendText(String text) throws IOException {
+    public void sendText(String text) throws IOException {
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream f = new ByteArrayOutputStream();
         f.write(0x81);

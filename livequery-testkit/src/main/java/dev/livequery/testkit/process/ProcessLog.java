@@ -1,4 +1,4 @@
-package dev.livequery.redis;
+package dev.livequery.testkit.process;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /** Copies a child JVM's output to a log file line by line, so tests can watch it and print it on failure. */
-public final class ProcessLog {
+final class ProcessLog {
     private ProcessLog() {}
 
     /**
@@ -16,7 +16,7 @@ public final class ProcessLog {
      * a test reading the file sees it), hands it to {@code onLine}, and runs {@code onEnd} when the
      * output ends (the process exited or was killed).
      */
-    public static void pump(Process p, Path log, String name, Consumer<String> onLine, Runnable onEnd) {
+    static void pump(Process p, Path log, String name, Consumer<String> onLine, Runnable onEnd) {
         Thread t = new Thread(
                 () -> {
                     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));

@@ -1,4 +1,4 @@
-package dev.livequery.redis;
+package dev.livequery.testkit.process;
 
 import java.io.IOException;
 import java.net.ServerSocket;
