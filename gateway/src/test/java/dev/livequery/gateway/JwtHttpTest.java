@@ -14,6 +14,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.livequery.core.Json;
 import dev.livequery.gateway.auth.Auth;
 import dev.livequery.gateway.auth.AuthSettings;
+import dev.livequery.testkit.wire.WsClient;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.io.ByteArrayOutputStream;
