@@ -41,6 +41,12 @@ public final class Replica {
         READY
     }
 
+    /**
+     * Violations kept: once a lean replica breaks, nearly every later frame misfits too, and a long
+     * load run must not keep one string per frame; the first ones say what went wrong.
+     */
+    static final int MAX_VIOLATIONS = 32;
+
     private final boolean strict;
     private final boolean log;
     private final UnaryOperator<JsonNode> keep;
@@ -94,7 +100,9 @@ public final class Replica {
         String why = splice(f);
         if (why != null) {
             String v = f + ": " + why;
-            violations.add(v);
+            if (violations.size() < MAX_VIOLATIONS) {
+                violations.add(v);
+            }
             if (strict) {
                 throw new AssertionError(v);
             }
@@ -119,7 +127,6 @@ public final class Replica {
             if (seen != null && seen > v) {
                 return op + " of " + id + " at version " + v + " after version " + seen;
             }
-            versions.put(id, v);
         }
         switch (op) {
             case "reset" -> {
@@ -176,7 +183,13 @@ public final class Replica {
                 }
             }
             case "status" -> statuses.add(f.path("state").asText());
-            default -> {}
+            case "error", "closed", "pong" -> {}
+            default -> {
+                return "unknown op '" + op + "'";
+            }
+        }
+        if (id != null && f.hasNonNull("version")) {
+            versions.put(id, f.get("version").asLong()); // only once the frame fitted
         }
         return null;
     }
@@ -250,7 +263,7 @@ public final class Replica {
         return !statuses.isEmpty() && statuses.getLast().equals("stale");
     }
 
-    /** Frames that did not fit, each with why: a gap, a bad splice or a stale replay. */
+    /** The first {@value #MAX_VIOLATIONS} frames that did not fit, each with why: a gap, a bad splice, a stale replay. */
     public synchronized List<String> violations() {
         return List.copyOf(violations);
     }

@@ -63,6 +63,32 @@ class ReplicaTest {
     }
 
     @Test
+    void anUnknownOpIsAViolationAndARejectedFrameLeavesNoVersionBehind() throws Exception {
+        Replica r = new Replica();
+        r.apply(row("enter", "a", 1, 1, "'new_index':0"));
+        assertThatThrownBy(() -> r.apply(f("{'op':'upsert','id':'a'}"))).hasMessageContaining("unknown op 'upsert'");
+        assertThatThrownBy(() -> r.apply(f("{'id':'a'}"))).hasMessageContaining("unknown op ''");
+        assertThatThrownBy(() -> r.apply(row("update", "a", 9, 2, "'new_index':5")))
+                .hasMessageContaining("new_index 5");
+        r.apply(row("update", "a", 2, 2, "'new_index':0")); // fits: version 9 was never applied
+        assertThat(r.versions()).containsEntry("a", 2L);
+        r.apply(f("{'op':'pong'}"));
+        r.apply(f("{'op':'error','code':'bad_query','message':'m'}"));
+        r.apply(f("{'op':'closed','cause':'unsubscribed'}"));
+        assertThat(r.violations()).hasSize(3);
+    }
+
+    @Test
+    void aBrokenLeanReplicaKeepsOnlyItsFirstViolations() throws Exception {
+        Replica r = Replica.lean(row -> row.path("seq"));
+        for (int i = 0; i < 1000; i++) {
+            r.apply(f("{'op':'leave','id':'x','version':1,'old_index':" + i + "}"));
+        }
+        assertThat(r.violations()).hasSize(Replica.MAX_VIOLATIONS);
+        assertThat(r.broken()).contains("old_index 0 outside");
+    }
+
+    @Test
     void aLeanReplicaKeepsWhatItIsToldAndRecordsInsteadOfThrowing() throws Exception {
         Replica r = Replica.lean(row -> row.path("seq"));
         r.apply(row("enter", "a", 1, 7, "'new_index':0"));

@@ -186,7 +186,8 @@ final class RedisApplier implements Applier {
         for (Map.Entry<String, Group> e : batch.entrySet()) {
             String table = e.getKey();
             Group g = e.getValue();
-            // A DUPLICATE answer cannot come (storedLsn is what Redis has); it would change nothing.
+            // DUPLICATE only when a retry follows a script that ran but whose answer was lost: the
+            // rows are then already stored with this position, and the answer changes nothing.
             retrying(table, () -> writes.write(table, ops(table, g.pending), fence, g.lsn, g.off, g.changes));
             stored.put(table, g.off);
             storedLsn.put(table, g.lsn);

@@ -120,7 +120,7 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     /** Cuts every open connection, both directions, and keeps accepting; returns how many it cut. */
-    public int dropAll() {
+    public synchronized int dropAll() {
         acceptedAtDrop = accepted.get();
         int n = 0;
         for (Socket c : clients) {
@@ -133,6 +133,17 @@ public final class TcpProxy implements AutoCloseable {
         }
         lastCut = n;
         return n;
+    }
+
+    /**
+     * Counted and made cuttable in one step with respect to {@link #dropAll}: a connection is
+     * either cut by it and counted before it, or counted after it and left open.
+     */
+    private synchronized void register(Socket in, Socket out) {
+        accepted.incrementAndGet();
+        open.add(in);
+        open.add(out);
+        clients.add(in);
     }
 
     private void accept() {
@@ -155,10 +166,7 @@ public final class TcpProxy implements AutoCloseable {
                     close(in); // the target is down: the client sees EOF, not a hang
                     continue;
                 }
-                accepted.incrementAndGet();
-                open.add(in);
-                open.add(out);
-                clients.add(in);
+                register(in, out);
                 Thread.ofVirtual().name("tcp-proxy-pump").start(() -> pump(in, out));
                 Thread.ofVirtual().name("tcp-proxy-pump").start(() -> pump(out, in));
             } catch (IOException e) {
