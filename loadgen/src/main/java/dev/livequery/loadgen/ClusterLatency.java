@@ -33,6 +33,13 @@ import org.HdrHistogram.Histogram;
  */
 public final class ClusterLatency {
     private static final HttpClient[] HTTP = new HttpClient[4];
+    /**
+     * The subscriber's window, newest first. Every write must enter it to be counted, and writes
+     * race each other through the HTTP clients: with 50 rows, a write overtaken by 50 later ones
+     * (50 ms at 1,000/s) was never in the window and looked lost. 500 rows is half a second of
+     * overtaking, while a row's previous version (1,000 writes back) is still out of it.
+     */
+    static final int WINDOW = 500;
 
     public static void main(String[] args) throws Exception {
         for (int i = 0; i < HTTP.length; i++) {
@@ -121,7 +128,7 @@ public final class ClusterLatency {
         long warmupEnd = rate; // the first second's writes are not recorded
 
         HttpResponse<Stream<String>> sse = HTTP[0].send(
-                HttpRequest.newBuilder(URI.create(b + "/v1/live/" + table + "?order=-t&limit=50"))
+                HttpRequest.newBuilder(URI.create(b + "/v1/live/" + table + "?order=-t&limit=" + WINDOW))
                         .build(),
                 HttpResponse.BodyHandlers.ofLines());
         Thread.ofPlatform()
