@@ -3,9 +3,10 @@ package dev.livequery.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.livequery.core.Oracle.Anchor;
-import dev.livequery.core.Oracle.Slice;
-import dev.livequery.core.Oracle.Stored;
+import dev.livequery.testkit.Oracle;
+import dev.livequery.testkit.Oracle.Anchor;
+import dev.livequery.testkit.Oracle.Slice;
+import dev.livequery.testkit.Oracle.Stored;
 import dev.livequery.testkit.Replica;
 import java.util.ArrayList;
 import java.util.List;

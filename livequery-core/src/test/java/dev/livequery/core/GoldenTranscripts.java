@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.testkit.Oracle;
 import dev.livequery.testkit.Replica;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package dev.livequery.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.testkit.Oracle;
 import dev.livequery.testkit.Replica;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

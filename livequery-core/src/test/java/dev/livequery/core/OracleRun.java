@@ -7,10 +7,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.livequery.core.Oracle.Anchor;
-import dev.livequery.core.Oracle.Slice;
-import dev.livequery.core.Oracle.SortKey;
-import dev.livequery.core.Oracle.Stored;
 import dev.livequery.core.OracleScenario.Act;
 import dev.livequery.core.OracleScenario.Batch;
 import dev.livequery.core.OracleScenario.Delete;
@@ -22,6 +18,11 @@ import dev.livequery.core.OracleScenario.Put;
 import dev.livequery.core.OracleScenario.Reanchor;
 import dev.livequery.core.OracleScenario.Reconnect;
 import dev.livequery.core.OracleScenario.Subscribe;
+import dev.livequery.testkit.Oracle;
+import dev.livequery.testkit.Oracle.Anchor;
+import dev.livequery.testkit.Oracle.Slice;
+import dev.livequery.testkit.Oracle.SortKey;
+import dev.livequery.testkit.Oracle.Stored;
 import dev.livequery.testkit.Replica;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -978,7 +979,7 @@ final class OracleRun {
         for (int i = 0; i < items.size(); i++) {
             Replica.Item got = items.get(i);
             Stored exp = want.rows().get(i);
-            if (got.version() != exp.version() || !Oracle.sameJson(got.row(), Oracle.asSent(exp.data()))) {
+            if (got.version() != exp.version() || !Oracle.sameJson(got.row(), WireFrames.asSent(exp.data()))) {
                 return "row " + got.id() + ": replica v" + got.version() + " " + got.row() + " but oracle v"
                         + exp.version() + " " + exp.data();
             }

@@ -8,11 +8,12 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.livequery.core.Oracle.Anchor;
-import dev.livequery.core.Oracle.ShapeSpec;
-import dev.livequery.core.Oracle.Slice;
-import dev.livequery.core.Oracle.SortKey;
-import dev.livequery.core.Oracle.Stored;
+import dev.livequery.testkit.Oracle;
+import dev.livequery.testkit.Oracle.Anchor;
+import dev.livequery.testkit.Oracle.ShapeSpec;
+import dev.livequery.testkit.Oracle.Slice;
+import dev.livequery.testkit.Oracle.SortKey;
+import dev.livequery.testkit.Oracle.Stored;
 import dev.livequery.testkit.Replica;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -392,7 +393,7 @@ class TenantIsolationTest {
             for (int i = 0; i < items.size(); i++) {
                 assertThat(Oracle.sameJson(
                                 items.get(i).row(),
-                                Oracle.asSent(want.rows().get(i).data())))
+                                WireFrames.asSent(want.rows().get(i).data())))
                         .as("row %s of %s", items.get(i).id(), s.key())
                         .isTrue();
             }

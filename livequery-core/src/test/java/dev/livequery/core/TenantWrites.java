@@ -10,7 +10,7 @@ import static dev.livequery.core.TenantIsolationTest.TENANTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.livequery.core.Oracle.Stored;
+import dev.livequery.testkit.Oracle.Stored;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -30,4 +30,17 @@ final class WireFrames {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * A stored row as a client receives it: its JSON text read back. A number stored as a
+     * BigDecimal of scale 0 is written {@code 1} and so reads back as an integer, as any client's
+     * would; 1.0 stays 1.0.
+     */
+    static JsonNode asSent(JsonNode stored) {
+        try {
+            return Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(stored));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

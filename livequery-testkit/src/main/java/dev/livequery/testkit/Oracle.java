@@ -1,4 +1,4 @@
-package dev.livequery.core;
+package dev.livequery.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Brute-force model of PROTOCOL §1–§2, written from the protocol text and deliberately sharing no
+ * The truth model: a brute-force model of PROTOCOL §1–§2, written from the protocol text and deliberately sharing no
  * code with the engine: it works on raw Jackson trees, re-derives the value order, the where, the
  * order and the window from their definitions, and recomputes every window from scratch.
  *
@@ -19,20 +19,20 @@ import java.util.Map;
  * are given as the row image the cursor was taken from (the test remembers which image each
  * cursor string came from), so the oracle never decodes a cursor.
  */
-final class Oracle {
+public final class Oracle {
     private Oracle() {}
 
     /** One stored row: the server's version and the object as written (it includes "id"). */
-    record Stored(String id, long version, ObjectNode data) {}
+    public record Stored(String id, long version, ObjectNode data) {}
 
     /** A shape as the query JSON spells it: where (null = all) and order keys. */
-    record ShapeSpec(String table, ObjectNode where, List<SortKey> order) {}
+    public record ShapeSpec(String table, ObjectNode where, List<SortKey> order) {}
 
-    record SortKey(String field, boolean desc) {}
+    public record SortKey(String field, boolean desc) {}
 
     /** A window of one shape: contents in order plus the has_more flags. */
-    record Slice(List<Stored> rows, boolean hasMoreBefore, boolean hasMoreAfter) {
-        List<String> ids() {
+    public record Slice(List<Stored> rows, boolean hasMoreBefore, boolean hasMoreAfter) {
+        public List<String> ids() {
             return rows.stream().map(Stored::id).toList();
         }
     }
@@ -41,12 +41,12 @@ final class Oracle {
      * The window parameters with the cursor replaced by the row image it was taken from: {@code
      * after} / {@code before} are null or a row object, never both.
      */
-    record Anchor(ObjectNode after, ObjectNode before, int limit) {}
+    public record Anchor(ObjectNode after, ObjectNode before, int limit) {}
 
     // ---- §1 value order: missing < null < false < true < numbers < strings ------------------------
 
     /** Rank in the total order; objects and arrays are "missing" (not orderable). */
-    static int rank(JsonNode v) {
+    public static int rank(JsonNode v) {
         if (v == null || v.isMissingNode() || v.isContainerNode()) {
             return 0;
         }
@@ -66,12 +66,12 @@ final class Oracle {
     }
 
     /** Kind for range filters: lt/lte/gt/gte across kinds is false; false and true are one kind. */
-    static int kind(JsonNode v) {
+    public static int kind(JsonNode v) {
         int r = rank(v);
         return r == 3 ? 2 : r;
     }
 
-    static int compareValues(JsonNode a, JsonNode b) {
+    public static int compareValues(JsonNode a, JsonNode b) {
         int ra = rank(a);
         int rb = rank(b);
         if (ra != rb) {
@@ -85,7 +85,7 @@ final class Oracle {
     }
 
     /** Exact numeric value; integers beyond 2^53 (and beyond 2^63) stay exact. */
-    static BigDecimal exact(JsonNode n) {
+    public static BigDecimal exact(JsonNode n) {
         if (n.isIntegralNumber()) {
             return new BigDecimal(n.bigIntegerValue());
         }
@@ -96,7 +96,7 @@ final class Oracle {
     }
 
     /** Unicode code point order (String.compareTo is UTF-16 order, which differs above U+FFFF). */
-    static int compareCodePoints(String a, String b) {
+    public static int compareCodePoints(String a, String b) {
         int i = 0;
         int j = 0;
         while (i < a.length() && j < b.length()) {
@@ -113,7 +113,7 @@ final class Oracle {
 
     // ---- §2 where -----------------------------------------------------------------------------------
 
-    static boolean matches(ObjectNode where, ObjectNode row) {
+    public static boolean matches(ObjectNode where, ObjectNode row) {
         if (where == null) {
             return true;
         }
@@ -170,7 +170,7 @@ final class Oracle {
 
     // ---- §2 order: the keys, then id ascending ---------------------------------------------------
 
-    static Comparator<ObjectNode> comparator(List<SortKey> order) {
+    public static Comparator<ObjectNode> comparator(List<SortKey> order) {
         return (a, b) -> {
             for (SortKey k : order) {
                 int c = compareValues(a.get(k.field()), b.get(k.field()));
@@ -185,7 +185,7 @@ final class Oracle {
     // ---- §2 window ------------------------------------------------------------------------------
 
     /** All rows of the shape's table that match, in the shape's order. */
-    static List<Stored> sorted(ShapeSpec shape, Collection<Stored> table) {
+    public static List<Stored> sorted(ShapeSpec shape, Collection<Stored> table) {
         Comparator<ObjectNode> cmp = comparator(shape.order());
         List<Stored> out = new ArrayList<>();
         for (Stored s : table) {
@@ -202,7 +202,7 @@ final class Oracle {
      * ending strictly before it. has_more_* say whether matching rows lie beyond either edge
      * (a row exactly at the cursor position is outside the window, so it counts as "more").
      */
-    static Slice window(ShapeSpec shape, Collection<Stored> table, Anchor anchor) {
+    public static Slice window(ShapeSpec shape, Collection<Stored> table, Anchor anchor) {
         List<Stored> all = sorted(shape, table);
         Comparator<ObjectNode> cmp = comparator(shape.order());
         int n = all.size();
@@ -228,30 +228,17 @@ final class Oracle {
     }
 
     /** Same position in the shape's order (same sort values under the value order, same id). */
-    static boolean samePosition(ShapeSpec shape, ObjectNode a, ObjectNode b) {
+    public static boolean samePosition(ShapeSpec shape, ObjectNode a, ObjectNode b) {
         return comparator(shape.order()).compare(a, b) == 0;
     }
 
     // ---- JSON equality "as written" -------------------------------------------------------------
 
     /**
-     * A stored row as a client receives it: its JSON text read back. A number stored as a
-     * BigDecimal of scale 0 is written {@code 1} and so reads back as an integer, as any client's
-     * would; 1.0 stays 1.0.
-     */
-    static JsonNode asSent(JsonNode stored) {
-        try {
-            return Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(stored));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /**
      * Structural equality that ignores object member order but keeps numbers as written: 1.0 and
      * 1 are different rows (rows are "returned as they were written", §1), though equal sort keys.
      */
-    static boolean sameJson(JsonNode a, JsonNode b) {
+    public static boolean sameJson(JsonNode a, JsonNode b) {
         if (a == null || b == null) {
             return a == b;
         }

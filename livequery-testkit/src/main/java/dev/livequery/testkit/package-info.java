@@ -8,6 +8,12 @@
  * wire, cluster and fault tests and the load generator all use this one; core and shard tests
  * feed it engine frames through their wire encoding.
  *
+ * <h2>The truth model</h2>
+ * {@link dev.livequery.testkit.Oracle} recomputes any window from scratch from the protocol's
+ * definitions (value order, where, order, cursors as row images) on raw Jackson trees, sharing no
+ * code with the engine: the engine's oracle tests compare against it, and the engine's one-shot
+ * query, checked against it there, is in turn the truth that wire, cluster and fault tests read.
+ *
  * <h2>Property tests</h2>
  * {@link dev.livequery.testkit.Property} runs a check on values from a
  * {@link dev.livequery.testkit.Gen}; a failing value is shrunk and reported with the seed that
