@@ -58,7 +58,7 @@ class GatewayPauseTest {
                 await().atMost(Duration.ofSeconds(20))
                         .until(() -> ws.replica("s").readies() >= 1);
 
-                signal(a, "STOP");
+                a.signal("STOP");
                 try {
                     for (int w = 0; w < 40; w++) { // 20 s of writes elsewhere
                         writer.put(
@@ -74,7 +74,7 @@ class GatewayPauseTest {
                             .until(() -> direct.cmd().exists(Keys.delivery("gpA")) == 0
                                     && !direct.cmd().sismember(Keys.GATEWAYS, "gpA"));
                 } finally {
-                    signal(a, "CONT");
+                    a.signal("CONT");
                 }
                 Replica r = ws.replica("s");
                 await("the window on A converges after the pause")
@@ -98,11 +98,5 @@ class GatewayPauseTest {
                 assertThat(a.logText()).contains("heartbeat had expired");
             }
         }
-    }
-
-    static void signal(GatewayProcess g, String sig) throws Exception {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(g.process.pid()))
-                .start()
-                .waitFor();
     }
 }

@@ -360,7 +360,7 @@ class PostgresSourceClusterTest {
         } else {
             String lease = redis.cmd().get(Keys.sourceOwner("livequery"));
             long fence = Long.parseLong(lease.substring(lease.lastIndexOf(':') + 1));
-            GatewayPauseTest.signal(a, "STOP");
+            a.signal("STOP");
             try {
                 await("the standby claims the tables while the holder is paused")
                         .atMost(Duration.ofSeconds(60))
@@ -370,7 +370,7 @@ class PostgresSourceClusterTest {
                             return f != null && Long.parseLong(f) > fence;
                         });
             } finally {
-                GatewayPauseTest.signal(a, "CONT");
+                a.signal("CONT");
             }
         }
         more.get();

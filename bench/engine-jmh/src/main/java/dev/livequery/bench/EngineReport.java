@@ -1,7 +1,13 @@
 package dev.livequery.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Frame;
+import dev.livequery.core.FrameCodec;
+import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
+import dev.livequery.testkit.Replica;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -123,13 +129,13 @@ public final class EngineReport {
         long t0 = System.nanoTime();
         EngineHarness e = new EngineHarness(new Workload());
         Requery b = new Requery(new Workload());
-        List<List<String>> replicas = new ArrayList<>();
+        List<Replica> replicas = new ArrayList<>();
         long[] frames = {0};
         EngineHarness.FrameSink sink = (s, f) -> {
             while (replicas.size() <= s) {
-                replicas.add(new ArrayList<>());
+                replicas.add(new Replica());
             }
-            apply(replicas.get(s), f);
+            replicas.get(s).apply(wire(f));
             frames[0]++;
         };
         e.subscribe(0, Workload.SUBS_PER_SHAPE, sink);
@@ -159,18 +165,18 @@ public final class EngineReport {
         return new Stats(changes, views, woken, frames[0], b.requeries - req0, b.frames - bf0);
     }
 
-    private static void compareShape(Requery b, List<List<String>> replicas, int shape, int change) {
+    private static void compareShape(Requery b, List<Replica> replicas, int shape, int change) {
         for (int w = 0; w < Workload.SUBS_PER_SHAPE; w++) {
             int s = shape * Workload.SUBS_PER_SHAPE + w;
             List<String> want = Requery.ids(b.subsByShape[shape][w]);
-            if (!want.equals(replicas.get(s))) {
+            if (!want.equals(replicas.get(s).ids())) {
                 throw new IllegalStateException("change " + change + ", subscription " + s + ": engine window "
-                        + replicas.get(s) + " but requery gives " + want);
+                        + replicas.get(s).ids() + " but requery gives " + want);
             }
         }
     }
 
-    private static void compareAll(EngineHarness e, Requery b, List<List<String>> replicas, String when) {
+    private static void compareAll(EngineHarness e, Requery b, List<Replica> replicas, String when) {
         if (replicas.size() != b.subs.size() || e.subs.size() != b.subs.size()) {
             throw new IllegalStateException(
                     when + ": " + replicas.size() + " engine windows, " + b.subs.size() + " baseline windows");
@@ -180,24 +186,12 @@ public final class EngineReport {
         }
     }
 
-    /** PROTOCOL §3 splice semantics, applied to a client's list of ids. */
-    static void apply(List<String> replica, Frame f) {
-        switch (f) {
-            case Frame.Reset r -> replica.clear();
-            case Frame.Enter e -> replica.add(e.newIndex(), e.id());
-            case Frame.Leave l -> check(replica.remove(l.oldIndex()), l);
-            case Frame.Update u -> check(replica.get(u.newIndex()), u);
-            case Frame.Move m -> {
-                check(replica.remove(m.oldIndex()), m);
-                replica.add(m.newIndex(), m.id());
-            }
-            default -> {}
-        }
-    }
-
-    private static void check(String held, Frame.RowFrame f) {
-        if (!held.equals(f.id())) {
-            throw new IllegalStateException("frame " + f + " names " + f.id() + " at a place holding " + held);
+    /** The frame as a client receives it, for the test kit's replica (which checks every index, id and version). */
+    private static JsonNode wire(Frame f) {
+        try {
+            return Json.MAPPER.readTree(FrameCodec.encoded(f));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

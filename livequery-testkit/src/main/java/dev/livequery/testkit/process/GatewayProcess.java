@@ -138,6 +138,11 @@ public final class GatewayProcess implements AutoCloseable {
         }
     }
 
+    /** Sends a signal ({@code STOP}, {@code CONT}) to the gateway JVM. */
+    public void signal(String sig) throws Exception {
+        Signals.send(process, sig);
+    }
+
     /** SIGKILL: no shutdown hook, no close frames; clients see their connections drop. */
     public void sigkill() throws InterruptedException {
         process.destroyForcibly();

@@ -106,9 +106,7 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Sends a signal ({@code STOP}, {@code CONT}) to the server: a paused node answers nothing, not even its replication link. */
     public void signal(String sig) throws Exception {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid()))
-                .start()
-                .waitFor();
+        Signals.send(process, sig);
     }
 
     public boolean alive() {

@@ -66,9 +66,7 @@ public final class ShardProcess implements AutoCloseable {
     }
 
     public void signal(String sig) throws Exception {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid()))
-                .start()
-                .waitFor();
+        Signals.send(process, sig);
     }
 
     @Override
