@@ -55,14 +55,14 @@ final class RedisApplier implements Applier {
     private final BooleanSupplier holding;
     /** Tables with a stored position: only those may be moved forward (the others await a snapshot). */
     private final Set<String> loaded;
-    /** The offset each table's stored position has, as far as this process knows. */
-    private final Map<String, String> stored;
     /**
-     * The commit LSN each table's stored position has. Only this process writes them while it
-     * holds the lease (the fence), so this is what Redis has: a transaction at or below it is in
-     * Redis for that table, one above it is not, and a batch's script never mixes the two.
+     * Each table's stored position (commit LSN and offset). Only this process writes them while it
+     * holds the lease (the fence), so this is what Redis has: a transaction at or below the LSN is
+     * in Redis for that table, one above it is not, and a batch's script never mixes the two.
      */
-    private final Map<String, Long> storedLsn;
+    private final Map<String, Stored> stored = new HashMap<>();
+
+    private record Stored(long lsn, String offset) {}
     /**
      * The highest commit LSN applied to every table: at a takeover the lowest stored one (the
      * stream resumes there; a table further on skips the replay), then each transaction's.
@@ -102,16 +102,10 @@ final class RedisApplier implements Applier {
         this.writes = writes;
         this.tables = tables;
         this.fence = fence;
-        this.stored = new HashMap<>();
-        this.storedLsn = new HashMap<>();
-        claimed.forEach((table, p) -> {
-            stored.put(table, p.offset());
-            storedLsn.put(table, p.lsn());
-        });
+        claimed.forEach((table, p) -> stored.put(table, new Stored(p.lsn(), p.offset())));
         // Not the highest: a table further on than the stream must not be moved past
         // transactions of the other tables it has not brought again yet.
-        this.applied =
-                storedLsn.values().stream().mapToLong(Long::longValue).min().orElse(-1);
+        this.applied = stored.values().stream().mapToLong(Stored::lsn).min().orElse(-1);
         this.loaded = new java.util.HashSet<>(stored.keySet());
         this.holding = holding;
     }
@@ -148,8 +142,7 @@ final class RedisApplier implements Applier {
                 versions.forEach((id, v) -> ops.add(new RowStore.Op(id, null, v)));
                 return writes.write(table, ops, fence, s.lsn(), off, 0);
             });
-            stored.put(table, off);
-            storedLsn.put(table, s.lsn());
+            stored.put(table, new Stored(s.lsn(), off));
             loaded.add(table);
         }
         applied = Math.max(applied, s.lsn());
@@ -162,7 +155,8 @@ final class RedisApplier implements Applier {
         boolean any = false;
         for (Map.Entry<TableMapping, List<Pending>> e : t.changes().entrySet()) {
             String table = e.getKey().table();
-            if (t.commitLsn() <= storedLsn.getOrDefault(table, -1L)) {
+            Stored at = stored.get(table);
+            if (at != null && t.commitLsn() <= at.lsn()) {
                 continue; // this table's share is in Redis already (a replay)
             }
             Group g = batch.computeIfAbsent(table, k -> new Group());
@@ -189,8 +183,7 @@ final class RedisApplier implements Applier {
             // DUPLICATE only when a retry follows a script that ran but whose answer was lost: the
             // rows are then already stored with this position, and the answer changes nothing.
             retrying(table, () -> writes.write(table, ops(table, g.pending), fence, g.lsn, g.off, g.changes));
-            stored.put(table, g.off);
-            storedLsn.put(table, g.lsn);
+            stored.put(table, new Stored(g.lsn, g.off));
         }
         batch.clear();
         pendingChanges = 0;
@@ -209,14 +202,15 @@ final class RedisApplier implements Applier {
         }
         for (TableMapping t : tables) {
             String table = t.table();
-            if (loaded.contains(table) && !latest.equals(stored.get(table))) {
+            Stored at = stored.get(table);
+            if (loaded.contains(table) && (at == null || !latest.equals(at.offset()))) {
                 String off = latest;
                 retrying(table, () -> {
                     writes.advance(table, fence, applied, off);
                     return null;
                 });
-                stored.put(table, off);
-                storedLsn.merge(table, applied, Math::max); // the script moves it forward only
+                // the script moves the LSN forward only
+                stored.put(table, new Stored(at == null ? applied : Math.max(at.lsn(), applied), off));
             }
         }
     }
