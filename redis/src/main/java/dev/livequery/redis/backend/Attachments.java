@@ -94,6 +94,17 @@ final class Attachments {
         return progress.overdue(p, System.nanoTime());
     }
 
+    /**
+     * True when the owner of partition {@code p} is not behind and has applied every stream head
+     * seen at or before {@code sinceNanos}: a window told stale then may be told live. Without the
+     * second half a shard resuming from a pause could be heard (its first tick) before it applied
+     * what was written meanwhile, be told live, and then stale again once that write went overdue.
+     */
+    boolean caughtUp(int p, long sinceNanos) {
+        long now = System.nanoTime();
+        return !progress.overdue(p, now) && !progress.waitingSince(p, sinceNanos);
+    }
+
     /** The live shards as last looked up. */
     List<String> live() {
         return live;

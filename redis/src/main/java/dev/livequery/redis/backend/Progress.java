@@ -89,6 +89,12 @@ final class Progress {
         return o != null && now - o.seenNanos() > OVERDUE_NANOS;
     }
 
+    /** True if partition {@code p} has an unresolved observation made at or before {@code nanos}. */
+    synchronized boolean waitingSince(int p, long nanos) {
+        Observation o = pending.get(p);
+        return o != null && o.seenNanos() - nanos <= 0;
+    }
+
     /** The overdue partitions now, each with its owner and the head it has not reported applying. */
     synchronized Map<Integer, String> overdue(long now) {
         Map<Integer, String> out = new HashMap<>();

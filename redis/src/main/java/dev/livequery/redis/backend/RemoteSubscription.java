@@ -64,6 +64,9 @@ final class RemoteSubscription implements Subscription {
     private long attachSentNanos;
     private boolean acked;
     private boolean staleTold;
+    /** When {@code stale} was told: {@code live} waits until the owner has applied what the stream held then. */
+    private long staleToldNanos;
+
     private long lastRepairNanos;
     /**
      * When the window was last known to be current: an ack, a batch applied, or a tick from the
@@ -171,7 +174,7 @@ final class RemoteSubscription implements Subscription {
     }
 
     private void live() {
-        if (staleTold && !backend.behind(partition)) {
+        if (staleTold && backend.caughtUp(partition, staleToldNanos)) {
             staleTold = false;
             offerLocalLocked(Frame.status(Frame.Status.State.LIVE));
         }
@@ -211,8 +214,7 @@ final class RemoteSubscription implements Subscription {
         }
         long ref = acked && sender != null && att != null ? Math.max(lastHeard, lastGoodNanos) : lastGoodNanos;
         if (!staleTold && (now - ref > staleNanos || backend.behind(partition))) {
-            staleTold = true;
-            offerLocalLocked(Frame.status(Frame.Status.State.STALE));
+            toldStale(now);
         }
         if (needsAttach) {
             return true;
@@ -231,9 +233,14 @@ final class RemoteSubscription implements Subscription {
     /** Tells the client stale now (the gateway lost Redis), unless it was told already. */
     synchronized void stale() {
         if (!staleTold && !closed) {
-            staleTold = true;
-            offerLocalLocked(Frame.status(Frame.Status.State.STALE));
+            toldStale(System.nanoTime());
         }
+    }
+
+    private void toldStale(long now) {
+        staleTold = true;
+        staleToldNanos = now;
+        offerLocalLocked(Frame.status(Frame.Status.State.STALE));
     }
 
     // ---- frames ----------------------------------------------------------------------------------

@@ -41,6 +41,19 @@ class ProgressTest {
     }
 
     @Test
+    void aHeadSeenBeforeAMomentIsWaitedForUntilApplied() {
+        // A shard resuming from a pause: a write seen at 1 s, stale told at 2 s, its first tick at
+        // 2.1 s before it applied that write. Not overdue yet, but not caught up with 2 s either.
+        progress.applied("s1", Map.of(4, "1000-0"));
+        progress.observe(4, "s1", "1500-0", S);
+        assertThat(progress.overdue(4, 2 * S + S / 10)).isFalse();
+        assertThat(progress.waitingSince(4, 2 * S)).isTrue();
+        assertThat(progress.waitingSince(4, S / 2)).as("seen after that moment").isFalse();
+        progress.applied("s1", Map.of(4, "1500-0"));
+        assertThat(progress.waitingSince(4, 2 * S)).isFalse();
+    }
+
+    @Test
     void streamIdsCompareAsNumbers() {
         progress.observe(1, "s1", "1700000000000-10", 0);
         progress.applied("s1", Map.of(1, "1700000000000-9"));
