@@ -103,7 +103,7 @@ final class WriteScript {
                   local ms = tonumber(string.match(old[j][1], '^(%d+)'))
                   -- the newest entry always stays: it holds the stream's last id
                   if left <= 1 or upto >= limit
-                      or not (left > keep and ms < cut or left > cap or bytes - freed > maxb) then
+                      or not (left > keep and ms <= cut or left > cap or bytes - freed > maxb) then
                     stay = old[j][1]
                     break
                   end
