@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Principal {
     /** Tables whose grants one principal memoizes; past that each is computed per request. */
     static final int MAX_MEMO = 64;
+    /** Every anonymous principal's claims: one shared node, not one per connection (never modified). */
+    private static final JsonNode NO_CLAIMS = JsonNodeFactory.instance.objectNode();
 
     private final String key;
     private final String sub;
@@ -38,7 +40,7 @@ public final class Principal {
 
     /** In none mode every request is an anonymous principal keyed by its client address. */
     public static Principal anonymous(String address) {
-        return new Principal("addr:" + address, null, JsonNodeFactory.instance.objectNode(), null);
+        return new Principal("addr:" + address, null, NO_CLAIMS, null);
     }
 
     /**

@@ -34,7 +34,12 @@ public final class SocketAuth {
     private volatile Principal principal;
     private List<String> forwardedFor = List.of();
     private Quotas.Lease connection;
-    private final Map<String, Quotas.Lease> subs = new HashMap<>();
+    /**
+     * By sub id; made with the first subscription, and small: most connections hold one or two, and
+     * a default HashMap's table alone is 80 B per connection.
+     */
+    private Map<String, Quotas.Lease> subs;
+
     private ScheduledFuture<?> expiry;
     private ScheduledFuture<?> deadline;
     private Runnable onExpired;
@@ -50,7 +55,8 @@ public final class SocketAuth {
      * opens); without one the connection opens and must authenticate by its first message.
      */
     public void upgrade(HttpPrologue prologue, Headers headers) {
-        forwardedFor = headers.values(HeaderNames.X_FORWARDED_FOR);
+        List<String> xff = headers.values(HeaderNames.X_FORWARDED_FOR);
+        forwardedFor = xff.isEmpty() ? List.of() : xff; // the shared empty list, not one per connection
         if (!auth.jwt()) {
             return;
         }
@@ -141,13 +147,17 @@ public final class SocketAuth {
     public synchronized Query subscribe(String sub, Query q) throws LiveQueryException {
         Principal p = require();
         Query scoped = Scoped.query(q, auth.grant(p, q.shape().table(), Rules.Op.READ));
-        subs.put(sub, auth.quotas().subscription(p, scoped.shape(), TOO_MANY_SUBS));
+        Quotas.Lease lease = auth.quotas().subscription(p, scoped.shape(), TOO_MANY_SUBS);
+        if (subs == null) {
+            subs = new HashMap<>(4);
+        }
+        subs.put(sub, lease);
         return scoped;
     }
 
     /** {@code sub} ended (unsubscribed or failed to start): its quota is given back. */
     public synchronized void ended(String sub) {
-        Quotas.Lease l = subs.remove(sub);
+        Quotas.Lease l = subs == null ? null : subs.remove(sub);
         if (l != null) {
             l.close();
         }
@@ -159,8 +169,10 @@ public final class SocketAuth {
             return;
         }
         closed = true;
-        subs.values().forEach(Quotas.Lease::close);
-        subs.clear();
+        if (subs != null) {
+            subs.values().forEach(Quotas.Lease::close);
+            subs.clear();
+        }
         if (connection != null) {
             connection.close();
         }

@@ -44,7 +44,9 @@ final class LiveSocket implements WsListener {
     private final Settings settings;
     private final OriginPolicy origins;
     private final SocketAuth auth;
-    private final StringBuilder partial = new StringBuilder();
+    /** A message that came in fragments, made for the first one (most connections never see one). */
+    private StringBuilder partial;
+
     private boolean oversized;
     /** UTF-8 bytes in {@link #partial}: max-message counts what travelled, not UTF-16 units. */
     private int partialBytes;
@@ -108,16 +110,19 @@ final class LiveSocket implements WsListener {
         }
         out.touch();
         int bytes = Utf8.length(text, settings.maxMessage() - partialBytes);
-        if (last && partial.isEmpty() && !oversized && bytes <= settings.maxMessage()) {
+        if (last && partial == null && !oversized && bytes <= settings.maxMessage()) {
             command(text); // the usual whole message: no copy, and no buffer kept per connection
             return;
         }
         if (!oversized) {
             if (partialBytes + bytes > settings.maxMessage()) {
                 oversized = true;
-                partial.setLength(0);
+                partial = null;
                 partialBytes = 0;
             } else {
+                if (partial == null) {
+                    partial = new StringBuilder(text.length());
+                }
                 partial.append(text);
                 partialBytes += bytes;
             }
@@ -135,10 +140,9 @@ final class LiveSocket implements WsListener {
                             "message is over livequery.limits.max-message (" + settings.maxMessage() + " bytes)"));
             return;
         }
-        String message = partial.toString();
-        partial.setLength(0);
+        String message = partial == null ? text : partial.toString();
+        partial = null;
         partialBytes = 0;
-        partial.trimToSize();
         command(message);
     }
 
