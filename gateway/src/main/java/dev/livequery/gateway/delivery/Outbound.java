@@ -61,7 +61,9 @@ public final class Outbound {
     private final String peer;
     private final long keepAliveNanos;
     private final long idleNanos;
-    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    /** Sized for the usual one or two subscriptions: a default table is 80 B per connection, this 32. */
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>(2);
+
     private final AtomicReference<Close> closing = new AtomicReference<>();
     private final AtomicReference<Close> closeAfterDrain = new AtomicReference<>();
     private final CountDownLatch done = new CountDownLatch(1);
