@@ -29,14 +29,6 @@ export function ensureJar() {
   return jar;
 }
 
-export async function freePort() {
-  const s = net.createServer();
-  await new Promise(r => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address();
-  await new Promise(r => s.close(r));
-  return port;
-}
-
 /** Polls `fn` until it returns a truthy value (or stops throwing) within `ms`. */
 export async function until(fn, ms = 15_000, what = "condition") {
   const end = Date.now() + ms;
@@ -53,24 +45,30 @@ export async function until(fn, ms = 15_000, what = "condition") {
   }
 }
 
-/** Starts `java -jar` on a free port (or `port`); resolves when /health answers 200. */
+/**
+ * Starts `java -jar`; resolves when /health answers 200. Without `port` the gateway binds port 0 and
+ * the port is read from its "listening on" line: a port picked here and bound later could be taken
+ * in between by another process on a busy machine (seen once: every test of a suite failed).
+ */
 export async function startGateway({ port, env = {} } = {}) {
   ensureJar();
-  port = port ?? await freePort();
   const log = [];
   const child = spawn("bash", ["-c", `. bin/jdk && exec java -Xmx256m -jar "${jar}"`], {
     cwd: repo,
-    env: { ...process.env, SERVER_PORT: String(port), LIVEQUERY_DEMO_ENABLED: "false", ...env },
+    env: { ...process.env, SERVER_PORT: String(port ?? 0), LIVEQUERY_DEMO_ENABLED: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   for (const s of [child.stdout, child.stderr]) s.on("data", d => { log.push(String(d)); if (log.length > 500) log.shift(); });
   let exited = null;
   child.on("exit", code => { exited = code; });
-  await until(async () => {
-    if (exited !== null) throw new Error("gateway exited with " + exited + ":\n" + log.join(""));
+  const state = await until(async () => {
+    if (exited !== null) return "exited";
+    port ??= Number(/listening on http:\/\/localhost:(\d+)\//.exec(log.join(""))?.[1]) || undefined;
+    if (port === undefined) return false;
     const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
-    return r?.status === 200;
+    return r?.status === 200 && "up";
   }, 60_000, "the gateway's /health");
+  if (state === "exited") throw new Error("gateway exited with " + exited + ":\n" + log.join(""));
   return {
     port,
     url: `http://127.0.0.1:${port}`,

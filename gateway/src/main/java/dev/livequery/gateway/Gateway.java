@@ -125,6 +125,14 @@ public final class Gateway implements AutoCloseable {
                                     .register(healthAndMetrics)));
         }
         WebServer server = b.build().start();
+        if (!server.isRunning()) {
+            // Helidon logs why a listener failed (e.g. the port is taken) and returns a stopped server
+            connections.close();
+            auth.close();
+            throw new IllegalStateException("the server did not start on port " + settings.port()
+                    + (management != null ? " (management port " + management + ")" : "")
+                    + ": see the error logged above (address already in use?)");
+        }
         return new Gateway(server, connections, settings, auth);
     }
 

@@ -93,7 +93,14 @@ public final class Main {
             System.err.println("livequery: the demo table could not be seeded: " + e.getMessage());
             System.exit(1);
         }
-        Gateway gateway = Gateway.start(settings, auth, backend, null, registry);
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(settings, auth, backend, null, registry);
+        } catch (IllegalStateException e) {
+            System.err.println("livequery: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         Demo d = demo;
         Backend b = backend;
         Runtime.getRuntime()

@@ -1,11 +1,15 @@
 package dev.livequery.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.livequery.core.LocalBackend;
 import dev.livequery.testkit.wire.RawWs;
 import dev.livequery.testkit.wire.SseClient;
 import dev.livequery.testkit.wire.WsClient;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -127,6 +131,18 @@ class LifecycleTest {
             assertThat(sse.replica.has("closed", "shutdown")).isTrue();
         } finally {
             gw.close();
+        }
+    }
+
+    @Test
+    void aTakenPortIsAnErrorNotAStoppedServer() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("0.0.0.0"))) {
+            Settings s = TestGateway.settings("server.port", Integer.toString(taken.getLocalPort()));
+            try (LocalBackend backend = new LocalBackend(s.engineOptions())) {
+                assertThatThrownBy(() -> Gateway.start(s, backend, null))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("did not start on port " + taken.getLocalPort());
+            }
         }
     }
 }
