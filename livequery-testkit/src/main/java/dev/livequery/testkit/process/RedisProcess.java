@@ -25,13 +25,37 @@ public final class RedisProcess implements AutoCloseable {
         this.extra = extra;
     }
 
+    /**
+     * On a free port. A port found free here can be taken by another process before redis-server
+     * binds it (a busy machine, tests of other modules): then another free port is tried.
+     */
     public static RedisProcess start(boolean aof, String... extra) throws IOException {
-        return start(freePort(), aof, extra);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start(freePort(), aof, extra);
+            } catch (PortTaken e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** redis-server exited at start because its port was in use. */
+    static final class PortTaken extends IOException {
+        PortTaken(String message) {
+            super(message);
+        }
     }
 
     public static RedisProcess start(int port, boolean aof, String... extra) throws IOException {
         RedisProcess r = new RedisProcess(port, Files.createTempDirectory("lq-redis"), aof, List.of(extra));
-        r.launch();
+        try {
+            r.launch();
+        } catch (IOException e) {
+            r.close(); // its directory
+            throw e;
+        }
         return r;
     }
 
@@ -77,10 +101,19 @@ public final class RedisProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
+        // alive as well as answering: a PONG on a port whose bind failed would be another server's
         Awaitility.await()
                 .atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(50))
-                .until(this::answers);
+                .until(() -> !process.isAlive() || answers());
+        if (!process.isAlive()) {
+            String log = Files.readString(dir.resolve("redis.log"));
+            String message = "redis-server on port " + port + " exited at start: " + log.strip();
+            if (log.contains("Address already in use")) {
+                throw new PortTaken(message);
+            }
+            throw new IOException(message);
+        }
     }
 
     public boolean answers() {
