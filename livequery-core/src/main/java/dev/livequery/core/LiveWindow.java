@@ -87,7 +87,8 @@ final class LiveWindow {
         int removed = -1;
         Entry gone = null;
         // Most changes miss most windows: two comparisons with the edges settle that before any search.
-        if (oldKey != null && size > 0 && cmp(0, oldKey) <= 0 && cmp(size - 1, oldKey) >= 0) {
+        // (The edges' prefixes are at hand: a row is read only when a prefix ties.)
+        if (oldKey != null && size > 0 && cmpAt(0, lo, oldKey) <= 0 && cmpAt(size - 1, hi, oldKey) >= 0) {
             int i = indexOf(oldKey);
             if (i >= 0) {
                 gone = rows[i];
@@ -98,7 +99,7 @@ final class LiveWindow {
         if (newKey != null
                 && size > 0
                 && inBound(newKey)
-                && (backward ? cmp(0, newKey) < 0 : cmp(size - 1, newKey) > 0)) {
+                && (backward ? cmpAt(0, lo, newKey) < 0 : cmpAt(size - 1, hi, newKey) > 0)) {
             int j = -indexOf(newKey) - 1;
             insertAt(j, after);
             if (gone != null) {
@@ -198,8 +199,8 @@ final class LiveWindow {
 
     private void edges() {
         if (size > 0) {
-            lo = rows[0].key().prefix;
-            hi = rows[size - 1].key().prefix;
+            lo = rows[0].prefix();
+            hi = rows[size - 1].prefix();
         }
     }
 
@@ -242,12 +243,20 @@ final class LiveWindow {
 
     /** rows[i] compared with k, by prefix when that decides. */
     private int cmp(int i, Key k) {
-        Key r = rows[i].key();
-        long p = r.prefix;
+        Entry r = rows[i];
+        long p = r.prefix();
         if (p != k.prefix) {
             return p < k.prefix ? -1 : 1;
         }
-        return view.shape.order.compare(r, k);
+        return view.shape.order.compare(r.key(), k);
+    }
+
+    /** rows[i], whose prefix is {@code p} (an edge's: {@link #lo}, {@link #hi}), compared with k. */
+    private int cmpAt(int i, long p, Key k) {
+        if (p != k.prefix) {
+            return p < k.prefix ? -1 : 1;
+        }
+        return view.shape.order.compare(rows[i].key(), k);
     }
 
     private void insertAt(int i, Entry e) {

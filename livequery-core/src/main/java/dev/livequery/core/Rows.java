@@ -141,7 +141,7 @@ public final class Rows {
      * share of memory (the history keeps every version within the horizon) no other row can.
      */
     public static String checkSize(String id, ObjectNode row, int maxBytes) throws LiveQueryException {
-        String json = Json.text(row);
+        String json = RowText.of(row);
         if ((long) json.length() * 3 > maxBytes) {
             long bytes = utf8Length(json);
             if (bytes > maxBytes) {
