@@ -6,9 +6,13 @@ import static dev.livequery.core.LiveQueryException.Code.TOO_LARGE;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -98,13 +102,17 @@ public final class Rows {
     static void checkStrings(ObjectNode row) throws LiveQueryException {
         for (var it = row.fields(); it.hasNext(); ) {
             var e = it.next();
-            checkUnicode("a field name", e.getKey());
-            if (e.getValue().isTextual()) {
-                // the message is made only for a bad string: this runs for every field of every write
-                int bad = unpairedSurrogate(e.getValue().textValue());
-                if (bad >= 0) {
-                    throw unpaired("field '" + e.getKey() + "'", bad);
-                }
+            checkField(e.getKey(), e.getValue());
+        }
+    }
+
+    private static void checkField(String name, JsonNode value) throws LiveQueryException {
+        checkUnicode("a field name", name);
+        if (value.isTextual()) {
+            // the message is made only for a bad string: this runs for every field of every write
+            int bad = unpairedSurrogate(value.textValue());
+            if (bad >= 0) {
+                throw unpaired("field '" + name + "'", bad);
             }
         }
     }
@@ -179,14 +187,17 @@ public final class Rows {
         if (bodyId != null && !(bodyId.isTextual() && bodyId.textValue().equals(id))) {
             throw new LiveQueryException(BAD_REQUEST, "the row's id " + bodyId + " differs from '" + id + "'");
         }
-        checkStrings(row);
-        ObjectNode data = JsonNodeFactory.instance.objectNode();
-        data.put("id", id);
-        row.fields().forEachRemaining(e -> {
+        // One pass checks the strings and copies; a row of a few fields is stored compactly.
+        int n = row.size() + (bodyId == null ? 1 : 0);
+        Map<String, JsonNode> fields = n <= RowFields.MAX ? new RowFields(n) : new LinkedHashMap<>(n * 2);
+        fields.put("id", bodyId != null ? bodyId : TextNode.valueOf(id)); // a TextNode is immutable
+        for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            checkField(e.getKey(), e.getValue());
             if (!e.getKey().equals("id")) {
-                data.set(e.getKey(), e.getValue().deepCopy());
+                fields.put(e.getKey(), e.getValue().deepCopy());
             }
-        });
-        return data;
+        }
+        return new ObjectNode(JsonNodeFactory.instance, fields);
     }
 }

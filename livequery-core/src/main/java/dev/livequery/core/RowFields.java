@@ -1,0 +1,193 @@
+package dev.livequery.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+
+/**
+ * The fields of a stored row's {@code ObjectNode}: two parallel arrays in insertion order, in
+ * place of the {@code LinkedHashMap} Jackson gives every object.
+ *
+ * <p>Why: a row lives in the table (and the history) as long as it is current, and a write makes
+ * one; a {@code LinkedHashMap} of six fields is ~390 bytes (the map, its table, an entry per
+ * field), these arrays ~110. Lookups scan the names, which for the few fields of a row is as
+ * fast as hashing (field names are mostly the same interned strings, so {@code ==} decides).
+ * Only small objects use it ({@link #MAX} fields, see {@link Rows#copy}).
+ *
+ * <p>A complete, mutable, insertion-ordered map, so an {@code ObjectNode} over it behaves as
+ * over Jackson's own; stored rows are never modified, by contract.
+ */
+final class RowFields extends AbstractMap<String, JsonNode> {
+    /** Objects with more fields keep Jackson's map: a linear scan would not stay cheap. */
+    static final int MAX = 16;
+
+    private String[] names;
+    private JsonNode[] values;
+    private int size;
+
+    RowFields(int capacity) {
+        names = new String[capacity];
+        values = new JsonNode[capacity];
+    }
+
+    private int indexOf(Object name) {
+        for (int i = 0; i < size; i++) {
+            if (names[i] == name) {
+                return i;
+            }
+        }
+        if (name != null) {
+            for (int i = 0; i < size; i++) {
+                if (names[i].equals(name)) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public boolean containsKey(Object name) {
+        return indexOf(name) >= 0;
+    }
+
+    @Override
+    public JsonNode get(Object name) {
+        int i = indexOf(name);
+        return i < 0 ? null : values[i];
+    }
+
+    @Override
+    public JsonNode put(String name, JsonNode value) {
+        int i = indexOf(name);
+        if (i >= 0) {
+            JsonNode old = values[i];
+            values[i] = value;
+            return old;
+        }
+        if (size == names.length) {
+            int n = Math.max(4, size * 2);
+            names = Arrays.copyOf(names, n);
+            values = Arrays.copyOf(values, n);
+        }
+        names[size] = name;
+        values[size++] = value;
+        return null;
+    }
+
+    @Override
+    public JsonNode remove(Object name) {
+        int i = indexOf(name);
+        if (i < 0) {
+            return null;
+        }
+        JsonNode old = values[i];
+        removeAt(i);
+        return old;
+    }
+
+    private void removeAt(int i) {
+        System.arraycopy(names, i + 1, names, i, size - i - 1);
+        System.arraycopy(values, i + 1, values, i, size - i - 1);
+        size--;
+        names[size] = null;
+        values[size] = null;
+    }
+
+    @Override
+    public void clear() {
+        Arrays.fill(names, 0, size, null);
+        Arrays.fill(values, 0, size, null);
+        size = 0;
+    }
+
+    @Override
+    public Set<Map.Entry<String, JsonNode>> entrySet() {
+        return new AbstractSet<>() {
+            @Override
+            public int size() {
+                return size;
+            }
+
+            @Override
+            public Iterator<Map.Entry<String, JsonNode>> iterator() {
+                return new Iterator<>() {
+                    int next;
+                    int last = -1;
+
+                    @Override
+                    public boolean hasNext() {
+                        return next < size;
+                    }
+
+                    @Override
+                    public Map.Entry<String, JsonNode> next() {
+                        if (next >= size) {
+                            throw new NoSuchElementException();
+                        }
+                        last = next++;
+                        return new Field(last);
+                    }
+
+                    @Override
+                    public void remove() {
+                        if (last < 0) {
+                            throw new IllegalStateException();
+                        }
+                        removeAt(last);
+                        next = last;
+                        last = -1;
+                    }
+                };
+            }
+        };
+    }
+
+    /** A live view of field {@code i}, as a map's entries are. */
+    private final class Field implements Map.Entry<String, JsonNode> {
+        private final int i;
+
+        Field(int i) {
+            this.i = i;
+        }
+
+        @Override
+        public String getKey() {
+            return names[i];
+        }
+
+        @Override
+        public JsonNode getValue() {
+            return values[i];
+        }
+
+        @Override
+        public JsonNode setValue(JsonNode v) {
+            JsonNode old = values[i];
+            values[i] = v;
+            return old;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Map.Entry<?, ?> e
+                    && names[i].equals(e.getKey())
+                    && java.util.Objects.equals(values[i], e.getValue());
+        }
+
+        @Override
+        public int hashCode() {
+            return names[i].hashCode() ^ java.util.Objects.hashCode(values[i]);
+        }
+    }
+}
