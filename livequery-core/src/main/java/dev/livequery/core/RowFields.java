@@ -1,6 +1,8 @@
 package dev.livequery.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Arrays;
@@ -33,6 +35,30 @@ final class RowFields extends AbstractMap<String, JsonNode> {
     RowFields(int capacity) {
         names = new String[capacity];
         values = new JsonNode[capacity];
+    }
+
+    /**
+     * A row object over these fields that lets {@link RowText} walk the arrays themselves (an
+     * iterator and an entry per field otherwise, on every write). Otherwise a plain ObjectNode.
+     */
+    @SuppressWarnings("unchecked") // Jackson's own deepCopy() override, inherited
+    static final class Node extends ObjectNode {
+        private static final long serialVersionUID = 1L;
+
+        final transient RowFields fields;
+
+        Node(RowFields fields) {
+            super(JsonNodeFactory.instance, fields);
+            this.fields = fields;
+        }
+    }
+
+    String name(int i) {
+        return names[i];
+    }
+
+    JsonNode value(int i) {
+        return values[i];
     }
 
     private int indexOf(Object name) {

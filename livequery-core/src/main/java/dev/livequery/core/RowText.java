@@ -57,7 +57,21 @@ final class RowText {
     /** Appends the node's text; false when it holds a kind this class leaves to Jackson. */
     private static boolean write(JsonNode n, StringBuilder b) {
         Class<?> c = n.getClass();
-        if (c == ObjectNode.class) {
+        if (c == RowFields.Node.class) {
+            RowFields f = ((RowFields.Node) n).fields;
+            b.append('{');
+            for (int i = 0, size = f.size(); i < size; i++) {
+                if (i > 0) {
+                    b.append(',');
+                }
+                string(f.name(i), b);
+                b.append(':');
+                if (!write(f.value(i), b)) {
+                    return false;
+                }
+            }
+            b.append('}');
+        } else if (c == ObjectNode.class) {
             b.append('{');
             boolean first = true;
             for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {

@@ -189,7 +189,8 @@ public final class Rows {
         }
         // One pass checks the strings and copies; a row of a few fields is stored compactly.
         int n = row.size() + (bodyId == null ? 1 : 0);
-        Map<String, JsonNode> fields = n <= RowFields.MAX ? new RowFields(n) : new LinkedHashMap<>(n * 2);
+        RowFields compact = n <= RowFields.MAX ? new RowFields(n) : null;
+        Map<String, JsonNode> fields = compact != null ? compact : new LinkedHashMap<>(n * 2);
         fields.put("id", bodyId != null ? bodyId : TextNode.valueOf(id)); // a TextNode is immutable
         for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -198,6 +199,6 @@ public final class Rows {
                 fields.put(e.getKey(), e.getValue().deepCopy());
             }
         }
-        return new ObjectNode(JsonNodeFactory.instance, fields);
+        return compact != null ? new RowFields.Node(compact) : new ObjectNode(JsonNodeFactory.instance, fields);
     }
 }

@@ -95,6 +95,13 @@ final class Table {
         return s;
     }
 
+    /** Applies an upsert of {@code data} (its JSON text {@code json}) and returns the new row version. */
+    long put(String id, Row before, com.fasterxml.jackson.databind.node.ObjectNode data, String json) {
+        long s = seq + 1; // no LongFunction: a capturing lambda per write otherwise
+        applyAt(id, before, new Row(id, s, data, json), s);
+        return s;
+    }
+
     /** Applies a change numbered {@code s} (> {@link #seq}), which is also the row's version. */
     void applyAt(String id, Row before, Row after, long s) {
         stamp++;

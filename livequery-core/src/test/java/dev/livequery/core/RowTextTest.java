@@ -31,6 +31,9 @@ class RowTextTest {
             // the same tree as a client's body parses it (decimals as BigDecimal, ints as int/long)
             JsonNode parsed = Json.MAPPER.readTree(expected);
             assertThat(RowText.of(parsed)).as("parsed tree %d", i).isEqualTo(Json.text(parsed));
+            // and as the engine stores it (RowFields, walked without iterators)
+            ObjectNode stored = Rows.copy("r" + i, row);
+            assertThat(RowText.of(stored)).as("stored tree %d", i).isEqualTo(Json.text(stored));
         }
     }
 
