@@ -80,7 +80,11 @@ final class LiveWindow {
         return Tokens.Range.of(seq, rows, size);
     }
 
-    void apply(Key oldKey, Key newKey, Entry after, long seq) {
+    /**
+     * One change of the view: the row left {@code oldKey} (its entry {@code old}) and/or took
+     * {@code newKey} (entry {@code after}, which follows {@code prev} in the view now).
+     */
+    void apply(Key oldKey, Entry old, Key newKey, Entry after, Entry prev, long seq) {
         if (size == limit && size > 0 && misses(oldKey) && missesNew(newKey)) {
             return; // full, the old key is outside the rows and the new one cannot enter
         }
@@ -89,7 +93,10 @@ final class LiveWindow {
         // Most changes miss most windows: two comparisons with the edges settle that before any search.
         // (The edges' prefixes are at hand: a row is read only when a prefix ties.)
         if (oldKey != null && size > 0 && cmpAt(0, lo, oldKey) <= 0 && cmpAt(size - 1, hi, oldKey) >= 0) {
-            int i = indexOf(oldKey);
+            int i = find(old);
+            if (i < 0) {
+                i = indexOf(oldKey);
+            }
             if (i >= 0) {
                 gone = rows[i];
                 removeAt(i);
@@ -100,7 +107,10 @@ final class LiveWindow {
                 && size > 0
                 && inBound(newKey)
                 && (backward ? cmpAt(0, lo, newKey) < 0 : cmpAt(size - 1, hi, newKey) > 0)) {
-            int j = -indexOf(newKey) - 1;
+            int j = find(prev) + 1; // the rows are a run of the view: after prev, if prev is one
+            if (j == 0) {
+                j = -indexOf(newKey) - 1;
+            }
             insertAt(j, after);
             if (gone != null) {
                 emit(
@@ -221,6 +231,27 @@ final class LiveWindow {
             return bound == null ? tree.first() : tree.higher(bound);
         }
         return tree.higher(rows[size - 1].key());
+    }
+
+    /** Windows up to this size find an entry by scanning for it rather than by binary search. */
+    private static final int SCAN = 64;
+
+    /**
+     * The index of entry {@code e} (by identity), or -1 when it is not here or the window is too
+     * large to scan. A window holds entries of its view's tree, so a row's entry is found by
+     * comparing references in this array alone, where a binary search reads ~log2(size) entries
+     * scattered over the heap (a cache miss apiece).
+     */
+    private int find(Entry e) {
+        if (e == null || size > SCAN) {
+            return -1;
+        }
+        for (int i = 0; i < size; i++) {
+            if (rows[i] == e) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Binary search: the index, or -(insertion point) - 1. */
