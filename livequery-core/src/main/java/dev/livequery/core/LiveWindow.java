@@ -130,7 +130,8 @@ final class LiveWindow {
         }
         if (gone != null) {
             Entry next = neighbour();
-            if (next != null && next.id().equals(gone.id())) {
+            // the row itself, pulled back in at the edge (the view holds one entry per row)
+            if (next != null && next == after) {
                 int at = backward ? 0 : size;
                 insertAt(at, next);
                 emit(
@@ -205,13 +206,6 @@ final class LiveWindow {
             return k.prefix < lo || bound != null && k.prefix > bp;
         }
         return k.prefix > hi || bound != null && k.prefix < bp;
-    }
-
-    private void edges() {
-        if (size > 0) {
-            lo = rows[0].prefix();
-            hi = rows[size - 1].prefix();
-        }
     }
 
     private boolean inBound(Key k) {
@@ -297,14 +291,25 @@ final class LiveWindow {
         System.arraycopy(rows, i, rows, i + 1, size - i);
         rows[i] = e;
         size++;
-        edges();
+        // only an edge that changed is updated: reading the other would be a cache miss
+        if (i == 0) {
+            lo = e.prefix();
+        }
+        if (i == size - 1) {
+            hi = e.prefix();
+        }
     }
 
     private Entry removeAt(int i) {
         Entry e = rows[i];
         System.arraycopy(rows, i + 1, rows, i, size - i - 1);
         rows[--size] = null;
-        edges();
+        if (size > 0 && i == 0) {
+            lo = rows[0].prefix();
+        }
+        if (size > 0 && i == size) {
+            hi = rows[size - 1].prefix();
+        }
         return e;
     }
 }

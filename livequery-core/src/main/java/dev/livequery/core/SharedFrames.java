@@ -14,7 +14,7 @@ final class SharedFrames {
     /** Frames kept for sharing at most: two snapshots of a default-sized window. */
     private static final int MAX = 128;
 
-    private final HashMap<Same, Frame> made = new HashMap<>();
+    private HashMap<Same, Frame> made = new HashMap<>();
     private long seq = Long.MIN_VALUE;
     /** The only frame made at {@link #seq} so far (then {@link #made} is empty), or null. */
     private Frame lone;
@@ -24,7 +24,11 @@ final class SharedFrames {
         // Bounded: in a quiet view every subscribe happens at the same change, and without a cap
         // the snapshots of all windows that differ would stay here until the next change.
         if (seq != this.seq || made.size() >= MAX) {
-            if (!made.isEmpty()) {
+            if (made.size() > 16) {
+                // clear() walks the whole table, which never shrinks: after a burst of snapshots
+                // every later change would pay for a table sized for them
+                made = new HashMap<>();
+            } else if (!made.isEmpty()) {
                 made.clear();
             }
             this.seq = seq;
