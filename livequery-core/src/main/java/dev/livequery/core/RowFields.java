@@ -101,6 +101,12 @@ final class RowFields extends AbstractMap<String, JsonNode> {
             values[i] = value;
             return old;
         }
+        append(name, value);
+        return null;
+    }
+
+    /** Adds a field known not to be here yet (a copy of a map, whose names are distinct): no scan. */
+    void append(String name, JsonNode value) {
         if (size == names.length) {
             int n = Math.max(4, size * 2);
             names = Arrays.copyOf(names, n);
@@ -108,7 +114,6 @@ final class RowFields extends AbstractMap<String, JsonNode> {
         }
         names[size] = name;
         values[size++] = value;
-        return null;
     }
 
     @Override

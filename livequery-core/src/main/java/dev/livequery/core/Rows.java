@@ -189,16 +189,28 @@ public final class Rows {
         }
         // One pass checks the strings and copies; a row of a few fields is stored compactly.
         int n = row.size() + (bodyId == null ? 1 : 0);
-        RowFields compact = n <= RowFields.MAX ? new RowFields(n) : null;
-        Map<String, JsonNode> fields = compact != null ? compact : new LinkedHashMap<>(n * 2);
-        fields.put("id", bodyId != null ? bodyId : TextNode.valueOf(id)); // a TextNode is immutable
+        JsonNode idNode = bodyId != null ? bodyId : TextNode.valueOf(id); // a TextNode is immutable
+        if (n > RowFields.MAX) {
+            Map<String, JsonNode> fields = new LinkedHashMap<>(n * 2);
+            fields.put("id", idNode);
+            for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                checkField(e.getKey(), e.getValue());
+                if (!e.getKey().equals("id")) {
+                    fields.put(e.getKey(), e.getValue().deepCopy());
+                }
+            }
+            return new ObjectNode(JsonNodeFactory.instance, fields);
+        }
+        RowFields fields = new RowFields(n);
+        fields.append("id", idNode);
         for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             checkField(e.getKey(), e.getValue());
             if (!e.getKey().equals("id")) {
-                fields.put(e.getKey(), e.getValue().deepCopy());
+                fields.append(e.getKey(), e.getValue().deepCopy()); // the body's names are distinct
             }
         }
-        return compact != null ? new RowFields.Node(compact) : new ObjectNode(JsonNodeFactory.instance, fields);
+        return new RowFields.Node(fields);
     }
 }
