@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The fields of a stored row's {@code ObjectNode}: two parallel arrays in insertion order, in
@@ -28,13 +29,54 @@ final class RowFields extends AbstractMap<String, JsonNode> {
     /** Objects with more fields keep Jackson's map: a linear scan would not stay cheap. */
     static final int MAX = 16;
 
+    /**
+     * The names of a row copied lately, per field count. Rows of a table mostly have the same
+     * names in the same order, and a copy that finds them here shares that array instead of
+     * making its own (one allocation less per write, and per stored row). A shared array is never
+     * written: a map copies it before its first change of names ({@link #own}).
+     */
+    private static final AtomicReferenceArray<String[]> RECENT = new AtomicReferenceArray<>(MAX + 1);
+
     private String[] names;
     private JsonNode[] values;
     private int size;
+    /** {@link #names} is (or may be) another map's too. */
+    private boolean shared;
 
     RowFields(int capacity) {
         names = new String[capacity];
         values = new JsonNode[capacity];
+    }
+
+    private RowFields(String[] names) {
+        this.names = names;
+        this.values = new JsonNode[names.length];
+        this.shared = true;
+    }
+
+    /**
+     * An empty map for a copy of {@code n} fields, to be filled with {@link #append} and then
+     * {@link #seal}ed: it shares the names of the last such copy for as long as they match.
+     */
+    static RowFields forCopy(int n) {
+        String[] recent = n <= MAX ? RECENT.get(n) : null;
+        return recent != null ? new RowFields(recent) : new RowFields(n);
+    }
+
+    /** The copy is complete: its names are offered to the next copy of as many fields. */
+    void seal() {
+        if (!shared && size == names.length && size <= MAX) {
+            RECENT.set(size, names);
+            shared = true;
+        }
+    }
+
+    /** Makes {@link #names} this map's own before it changes. */
+    private void own() {
+        if (shared) {
+            names = names.clone();
+            shared = false;
+        }
     }
 
     /**
@@ -107,6 +149,14 @@ final class RowFields extends AbstractMap<String, JsonNode> {
 
     /** Adds a field known not to be here yet (a copy of a map, whose names are distinct): no scan. */
     void append(String name, JsonNode value) {
+        if (shared) {
+            String had = size < names.length ? names[size] : null;
+            if (had != null && (had == name || had.equals(name))) {
+                values[size++] = value; // the same name at the same place: the array stays shared
+                return;
+            }
+            own();
+        }
         if (size == names.length) {
             int n = Math.max(4, size * 2);
             names = Arrays.copyOf(names, n);
@@ -128,6 +178,7 @@ final class RowFields extends AbstractMap<String, JsonNode> {
     }
 
     private void removeAt(int i) {
+        own();
         System.arraycopy(names, i + 1, names, i, size - i - 1);
         System.arraycopy(values, i + 1, values, i, size - i - 1);
         size--;
@@ -137,6 +188,7 @@ final class RowFields extends AbstractMap<String, JsonNode> {
 
     @Override
     public void clear() {
+        own();
         Arrays.fill(names, 0, size, null);
         Arrays.fill(values, 0, size, null);
         size = 0;

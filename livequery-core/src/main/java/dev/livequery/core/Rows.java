@@ -202,7 +202,7 @@ public final class Rows {
             }
             return new ObjectNode(JsonNodeFactory.instance, fields);
         }
-        RowFields fields = new RowFields(n);
+        RowFields fields = RowFields.forCopy(n);
         fields.append("id", idNode);
         for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -211,6 +211,7 @@ public final class Rows {
                 fields.append(e.getKey(), e.getValue().deepCopy()); // the body's names are distinct
             }
         }
+        fields.seal();
         return new RowFields.Node(fields);
     }
 }

@@ -72,6 +72,25 @@ class RowFieldsTest {
         assertThat(Json.text(Rows.copy("b", noId))).isEqualTo("{\"id\":\"b\",\"n\":1}");
     }
 
+    @Test
+    void copiesWithTheSameNamesStayIndependent() throws Exception {
+        ObjectNode body = (ObjectNode) Json.MAPPER.readTree("{\"a\":1,\"b\":2,\"c\":3}");
+        ObjectNode one = Rows.copy("x", body);
+        ObjectNode two = Rows.copy("y", body);
+        ObjectNode other = Rows.copy("z", (ObjectNode) Json.MAPPER.readTree("{\"a\":1,\"q\":2,\"c\":3}"));
+        two.remove("b");
+        two.put("d", 4);
+        one.put("a", 9);
+        assertThat(Json.text(one)).isEqualTo("{\"id\":\"x\",\"a\":9,\"b\":2,\"c\":3}");
+        assertThat(Json.text(two)).isEqualTo("{\"id\":\"y\",\"a\":1,\"c\":3,\"d\":4}");
+        assertThat(Json.text(other)).isEqualTo("{\"id\":\"z\",\"a\":1,\"q\":2,\"c\":3}");
+        ObjectNode three = Rows.copy("w", body);
+        three.removeAll();
+        assertThat(Json.text(three)).isEqualTo("{}");
+        assertThat(Json.text(Rows.copy("v", body))).isEqualTo("{\"id\":\"v\",\"a\":1,\"b\":2,\"c\":3}");
+        assertThat(RowText.of(Rows.copy("u", body))).isEqualTo("{\"id\":\"u\",\"a\":1,\"b\":2,\"c\":3}");
+    }
+
     private static List<String> keys(Map<String, JsonNode> m) {
         return new ArrayList<>(m.keySet());
     }
