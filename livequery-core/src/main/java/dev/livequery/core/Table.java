@@ -1,5 +1,6 @@
 package dev.livequery.core;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -96,7 +97,7 @@ final class Table {
     }
 
     /** Applies an upsert of {@code data} (its JSON text {@code json}) and returns the new row version. */
-    long put(String id, Row before, com.fasterxml.jackson.databind.node.ObjectNode data, String json) {
+    long put(String id, Row before, ObjectNode data, String json) {
         long s = seq + 1; // no LongFunction: a capturing lambda per write otherwise
         applyAt(id, before, new Row(id, s, data, json), s);
         return s;
