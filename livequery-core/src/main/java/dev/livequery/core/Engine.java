@@ -343,7 +343,11 @@ public final class Engine implements AutoCloseable {
             check(name);
         }
         while (true) {
-            Table t = tables.computeIfAbsent(name, n -> new Table(n, options));
+            Table t = tables.get(name);
+            if (t == null) {
+                // only here: the capturing lambda is an allocation per write otherwise
+                t = tables.computeIfAbsent(name, n -> new Table(n, options));
+            }
             t.lock.lock();
             if (!t.dropped) {
                 return t;

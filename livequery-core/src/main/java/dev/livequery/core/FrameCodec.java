@@ -100,6 +100,12 @@ public final class FrameCodec {
      * Jackson writes {@code {"op":"…"} first and without whitespace, which {@link #subOffset} relies on.
      */
     private static byte[] encode(Frame f) {
+        byte[] plain = FrameBytes.encode(f);
+        return plain != null ? plain : jackson(f);
+    }
+
+    /** {@link #encode} by Jackson's generator: every frame {@link FrameBytes} leaves (strings to escape). */
+    static byte[] jackson(Frame f) {
         int size = f instanceof Frame.Placed p ? 192 + p.row().json().length() : 128;
         try (ByteArrayBuilder out = new ByteArrayBuilder(size);
                 JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {

@@ -80,15 +80,23 @@ final class LiveWindow {
         return Tokens.Range.of(seq, rows, size);
     }
 
-    void apply(Key oldKey, Key newKey, Entry after, long seq) {
+    /**
+     * One change of the view: the row left {@code oldKey} (its entry {@code old}) and/or took
+     * {@code newKey} (entry {@code after}, which follows {@code prev} in the view now).
+     */
+    void apply(Key oldKey, Entry old, Key newKey, Entry after, Entry prev, long seq) {
         if (size == limit && size > 0 && misses(oldKey) && missesNew(newKey)) {
             return; // full, the old key is outside the rows and the new one cannot enter
         }
         int removed = -1;
         Entry gone = null;
         // Most changes miss most windows: two comparisons with the edges settle that before any search.
-        if (oldKey != null && size > 0 && cmp(0, oldKey) <= 0 && cmp(size - 1, oldKey) >= 0) {
-            int i = indexOf(oldKey);
+        // (The edges' prefixes are at hand: a row is read only when a prefix ties.)
+        if (oldKey != null && size > 0 && cmpAt(0, lo, oldKey) <= 0 && cmpAt(size - 1, hi, oldKey) >= 0) {
+            int i = find(old);
+            if (i < 0) {
+                i = indexOf(oldKey);
+            }
             if (i >= 0) {
                 gone = rows[i];
                 removeAt(i);
@@ -98,8 +106,11 @@ final class LiveWindow {
         if (newKey != null
                 && size > 0
                 && inBound(newKey)
-                && (backward ? cmp(0, newKey) < 0 : cmp(size - 1, newKey) > 0)) {
-            int j = -indexOf(newKey) - 1;
+                && (backward ? cmpAt(0, lo, newKey) < 0 : cmpAt(size - 1, hi, newKey) > 0)) {
+            int j = find(prev) + 1; // the rows are a run of the view: after prev, if prev is one
+            if (j == 0) {
+                j = -indexOf(newKey) - 1;
+            }
             insertAt(j, after);
             if (gone != null) {
                 emit(
@@ -119,7 +130,8 @@ final class LiveWindow {
         }
         if (gone != null) {
             Entry next = neighbour();
-            if (next != null && next.id().equals(gone.id())) {
+            // the row itself, pulled back in at the edge (the view holds one entry per row)
+            if (next != null && next == after) {
                 int at = backward ? 0 : size;
                 insertAt(at, next);
                 emit(
@@ -196,13 +208,6 @@ final class LiveWindow {
         return k.prefix > hi || bound != null && k.prefix < bp;
     }
 
-    private void edges() {
-        if (size > 0) {
-            lo = rows[0].key().prefix;
-            hi = rows[size - 1].key().prefix;
-        }
-    }
-
     private boolean inBound(Key k) {
         if (bound == null) {
             return true;
@@ -220,6 +225,27 @@ final class LiveWindow {
             return bound == null ? tree.first() : tree.higher(bound);
         }
         return tree.higher(rows[size - 1].key());
+    }
+
+    /** Windows up to this size find an entry by scanning for it rather than by binary search. */
+    private static final int SCAN = 64;
+
+    /**
+     * The index of entry {@code e} (by identity), or -1 when it is not here or the window is too
+     * large to scan. A window holds entries of its view's tree, so a row's entry is found by
+     * comparing references in this array alone, where a binary search reads ~log2(size) entries
+     * scattered over the heap (a cache miss apiece).
+     */
+    private int find(Entry e) {
+        if (e == null || size > SCAN) {
+            return -1;
+        }
+        for (int i = 0; i < size; i++) {
+            if (rows[i] == e) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Binary search: the index, or -(insertion point) - 1. */
@@ -242,12 +268,20 @@ final class LiveWindow {
 
     /** rows[i] compared with k, by prefix when that decides. */
     private int cmp(int i, Key k) {
-        Key r = rows[i].key();
-        long p = r.prefix;
+        Entry r = rows[i];
+        long p = r.prefix();
         if (p != k.prefix) {
             return p < k.prefix ? -1 : 1;
         }
-        return view.shape.order.compare(r, k);
+        return view.shape.order.compare(r.key(), k);
+    }
+
+    /** rows[i], whose prefix is {@code p} (an edge's: {@link #lo}, {@link #hi}), compared with k. */
+    private int cmpAt(int i, long p, Key k) {
+        if (p != k.prefix) {
+            return p < k.prefix ? -1 : 1;
+        }
+        return view.shape.order.compare(rows[i].key(), k);
     }
 
     private void insertAt(int i, Entry e) {
@@ -257,14 +291,25 @@ final class LiveWindow {
         System.arraycopy(rows, i, rows, i + 1, size - i);
         rows[i] = e;
         size++;
-        edges();
+        // only an edge that changed is updated: reading the other would be a cache miss
+        if (i == 0) {
+            lo = e.prefix();
+        }
+        if (i == size - 1) {
+            hi = e.prefix();
+        }
     }
 
     private Entry removeAt(int i) {
         Entry e = rows[i];
         System.arraycopy(rows, i + 1, rows, i, size - i - 1);
         rows[--size] = null;
-        edges();
+        if (size > 0 && i == 0) {
+            lo = rows[0].prefix();
+        }
+        if (size > 0 && i == size) {
+            hi = rows[size - 1].prefix();
+        }
         return e;
     }
 }

@@ -86,7 +86,7 @@ public final class LocalBackend implements Backend {
             Row cur = t.rows.get(id);
             Access.checkBefore(write, table, id, cur == null ? null : cur.data());
             checkVersion(id, cur, ifMatch);
-            return new WriteResult(id, t.apply(id, cur, s -> new Row(id, s, data, json)), false);
+            return new WriteResult(id, t.put(id, cur, data, json), false);
         } finally {
             t.lock.unlock();
         }

@@ -1,6 +1,5 @@
 package dev.livequery.core;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -51,11 +50,7 @@ public final class Row {
     public String json() {
         String j = json;
         if (j == null) {
-            try {
-                j = Json.MAPPER.writeValueAsString(data);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("a JSON tree failed to encode", e);
-            }
+            j = RowText.of(data);
             json = j;
         }
         return j;

@@ -6,9 +6,13 @@ import static dev.livequery.core.LiveQueryException.Code.TOO_LARGE;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -98,13 +102,17 @@ public final class Rows {
     static void checkStrings(ObjectNode row) throws LiveQueryException {
         for (var it = row.fields(); it.hasNext(); ) {
             var e = it.next();
-            checkUnicode("a field name", e.getKey());
-            if (e.getValue().isTextual()) {
-                // the message is made only for a bad string: this runs for every field of every write
-                int bad = unpairedSurrogate(e.getValue().textValue());
-                if (bad >= 0) {
-                    throw unpaired("field '" + e.getKey() + "'", bad);
-                }
+            checkField(e.getKey(), e.getValue());
+        }
+    }
+
+    private static void checkField(String name, JsonNode value) throws LiveQueryException {
+        checkUnicode("a field name", name);
+        if (value.isTextual()) {
+            // the message is made only for a bad string: this runs for every field of every write
+            int bad = unpairedSurrogate(value.textValue());
+            if (bad >= 0) {
+                throw unpaired("field '" + name + "'", bad);
             }
         }
     }
@@ -141,7 +149,7 @@ public final class Rows {
      * share of memory (the history keeps every version within the horizon) no other row can.
      */
     public static String checkSize(String id, ObjectNode row, int maxBytes) throws LiveQueryException {
-        String json = Json.text(row);
+        String json = RowText.of(row);
         if ((long) json.length() * 3 > maxBytes) {
             long bytes = utf8Length(json);
             if (bytes > maxBytes) {
@@ -179,14 +187,31 @@ public final class Rows {
         if (bodyId != null && !(bodyId.isTextual() && bodyId.textValue().equals(id))) {
             throw new LiveQueryException(BAD_REQUEST, "the row's id " + bodyId + " differs from '" + id + "'");
         }
-        checkStrings(row);
-        ObjectNode data = JsonNodeFactory.instance.objectNode();
-        data.put("id", id);
-        row.fields().forEachRemaining(e -> {
-            if (!e.getKey().equals("id")) {
-                data.set(e.getKey(), e.getValue().deepCopy());
+        // One pass checks the strings and copies; a row of a few fields is stored compactly.
+        int n = row.size() + (bodyId == null ? 1 : 0);
+        JsonNode idNode = bodyId != null ? bodyId : TextNode.valueOf(id); // a TextNode is immutable
+        if (n > RowFields.MAX) {
+            Map<String, JsonNode> fields = new LinkedHashMap<>(n * 2);
+            fields.put("id", idNode);
+            for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                checkField(e.getKey(), e.getValue());
+                if (!e.getKey().equals("id")) {
+                    fields.put(e.getKey(), e.getValue().deepCopy());
+                }
             }
-        });
-        return data;
+            return new ObjectNode(JsonNodeFactory.instance, fields);
+        }
+        RowFields fields = RowFields.forCopy(n);
+        fields.append("id", idNode);
+        for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            checkField(e.getKey(), e.getValue());
+            if (!e.getKey().equals("id")) {
+                fields.append(e.getKey(), e.getValue().deepCopy()); // the body's names are distinct
+            }
+        }
+        fields.seal();
+        return new RowFields.Node(fields);
     }
 }

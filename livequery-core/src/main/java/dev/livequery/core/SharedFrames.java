@@ -1,5 +1,6 @@
 package dev.livequery.core;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Objects;
 
@@ -14,33 +15,49 @@ final class SharedFrames {
     /** Frames kept for sharing at most: two snapshots of a default-sized window. */
     private static final int MAX = 128;
 
-    private final HashMap<Same, Frame> made = new HashMap<>();
+    /** Frames compared one by one before any hashing: a change makes a few frames per view. */
+    private static final int FEW = 8;
+
+    /** The first {@link #FEW} distinct frames made at {@link #seq}, then {@link #made} too. */
+    private final Frame[] few = new Frame[FEW];
+
+    private int count;
+    /** Null until a change makes more than {@link #FEW} distinct frames (a burst of snapshots). */
+    private HashMap<Same, Frame> made;
+
     private long seq = Long.MIN_VALUE;
-    /** The only frame made at {@link #seq} so far (then {@link #made} is empty), or null. */
-    private Frame lone;
 
     /** {@code f}, or an identical frame another window of the view already made at change {@code seq}. */
     Frame share(Frame f, long seq) {
         // Bounded: in a quiet view every subscribe happens at the same change, and without a cap
         // the snapshots of all windows that differ would stay here until the next change.
-        if (seq != this.seq || made.size() >= MAX) {
-            if (!made.isEmpty()) {
-                made.clear();
-            }
+        if (seq != this.seq || count >= MAX) {
+            Arrays.fill(few, 0, Math.min(count, FEW), null);
+            made = null; // not cleared: a table grown by a burst would be walked at every clear
             this.seq = seq;
-            lone = f;
+            few[0] = f;
+            count = 1;
             return f;
         }
-        // Most changes make one frame in one window: the map is filled only from the second.
-        if (lone != null) {
-            if (same(lone, f)) {
-                return lone;
+        // A scan of a few frames in one array: cheaper than hashing, and no cold map to touch.
+        for (int i = 0, n = Math.min(count, FEW); i < n; i++) {
+            if (same(few[i], f)) {
+                return few[i];
             }
-            made.put(new Same(lone), lone);
-            lone = null;
+        }
+        if (count < FEW) {
+            few[count++] = f;
+            return f;
+        }
+        if (made == null) {
+            made = new HashMap<>();
         }
         Frame had = made.putIfAbsent(new Same(f), f);
-        return had == null ? f : had;
+        if (had != null) {
+            return had;
+        }
+        count++;
+        return f;
     }
 
     /** A frame as a key of {@link #made}: equal when the frames encode identically. */

@@ -150,8 +150,11 @@ final class SortedRows {
 
     // ---- change ------------------------------------------------------------------------------
 
-    /** Adds an entry whose key is not present. */
-    void add(Entry x) {
+    /**
+     * Adds an entry whose key is not present; returns the entry now just before it, or null (a
+     * window finds where the new entry goes by that entry's identity, reading no other entry).
+     */
+    Entry add(Entry x) {
         Key k = x.key();
         if (nb == 0) {
             Block b = new Block();
@@ -160,7 +163,7 @@ final class SortedRows {
             b.n = 1;
             insertBlock(0, b);
             size++;
-            return;
+            return null;
         }
         int bi = blockFor(k);
         if (bi == nb) {
@@ -195,19 +198,26 @@ final class SortedRows {
         b.n++;
         lastP[bi] = b.p[b.n - 1];
         size++;
+        return i > 0 ? b.e[i - 1] : bi > 0 ? last(blocks[bi - 1]) : null;
     }
 
     /** Removes the entry with key k; returns whether there was one. */
     boolean remove(Key k) {
+        return take(k) != null;
+    }
+
+    /** Removes the entry with key k and returns it, or null when there was none. */
+    Entry take(Key k) {
         int bi = blockFor(k);
         if (bi == nb) {
-            return false;
+            return null;
         }
         Block b = blocks[bi];
         int i = indexIn(b, k);
         if (i < 0) {
-            return false;
+            return null;
         }
+        Entry gone = b.e[i];
         System.arraycopy(b.e, i + 1, b.e, i, b.n - i - 1);
         System.arraycopy(b.p, i + 1, b.p, i, b.n - i - 1);
         b.e[--b.n] = null;
@@ -224,7 +234,7 @@ final class SortedRows {
         if (b.n > 0) {
             lastP[bi] = b.p[b.n - 1];
         }
-        return true;
+        return gone;
     }
 
     private void insertBlock(int at, Block b) {

@@ -1,6 +1,8 @@
 package dev.livequery.core;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,8 +47,15 @@ final class Table {
     /** The largest window a query of this table may ask for ({@link View#placement}). */
     final int maxWindow;
 
-    private final Map<String, Map<Object, Set<View>>> index = new HashMap<>();
-    private final Set<View> unindexed = new LinkedHashSet<>();
+    // Routing is read at every change and changed only when a view comes or goes, so it is kept
+    // as arrays (copied on change): iterating the sets it used to be allocated an iterator per set
+    // per change. Views keep the order they came in, as the sets did.
+    /** A field views are filed under, and by value the views filed under it. */
+    private record Filed(String field, Map<Object, View[]> byValue) {}
+
+    private Filed[] index = new Filed[0];
+
+    private View[] unindexed = new View[0];
     private final List<View> touched = new ArrayList<>();
 
     Table(String name, EngineOptions options) {
@@ -87,6 +96,13 @@ final class Table {
         return s;
     }
 
+    /** Applies an upsert of {@code data} (its JSON text {@code json}) and returns the new row version. */
+    long put(String id, Row before, ObjectNode data, String json) {
+        long s = seq + 1; // no LongFunction: a capturing lambda per write otherwise
+        applyAt(id, before, new Row(id, s, data, json), s);
+        return s;
+    }
+
     /** Applies a change numbered {@code s} (> {@link #seq}), which is also the row's version. */
     void applyAt(String id, Row before, Row after, long s) {
         stamp++;
@@ -106,12 +122,14 @@ final class Table {
         for (View v : unindexed) {
             touch(v, s);
         }
-        for (Map.Entry<String, Map<Object, Set<View>>> f : index.entrySet()) {
+        for (Filed f : index) {
+            String field = f.field();
+            Map<Object, View[]> byValue = f.byValue();
             if (before != null) {
-                touchAll(f.getValue().get(Values.of(before.data().get(f.getKey()))), s);
+                touchAll(byValue.get(Values.of(before.data().get(field))), s);
             }
             if (after != null) {
-                touchAll(f.getValue().get(Values.of(after.data().get(f.getKey()))), s);
+                touchAll(byValue.get(Values.of(after.data().get(field))), s);
             }
         }
         for (int i = 0, n = touched.size(); i < n; i++) {
@@ -119,7 +137,7 @@ final class Table {
         }
     }
 
-    private void touchAll(Set<View> vs, long s) {
+    private void touchAll(View[] vs, long s) {
         if (vs != null) {
             for (View v : vs) {
                 touch(v, s);
@@ -153,12 +171,12 @@ final class Table {
             views.put(shape, v);
             Where.Term t = shape.indexTerm();
             if (t == null) {
-                unindexed.add(v);
+                unindexed = with(unindexed, v);
             } else {
+                Map<Object, View[]> byValue = byValue(t.field());
                 for (Object value : t.in() != null ? t.in() : Set.of(t.operand())) {
-                    index.computeIfAbsent(t.field(), f -> new HashMap<>())
-                            .computeIfAbsent(value, x -> new LinkedHashSet<>())
-                            .add(v);
+                    View[] vs = byValue.get(value);
+                    byValue.put(value, vs == null ? new View[] {v} : with(vs, v));
                 }
             }
         }
@@ -171,20 +189,64 @@ final class Table {
             return;
         }
         views.remove(v.shape);
-        unindexed.remove(v);
         Where.Term t = v.shape.indexTerm();
-        if (t != null) {
-            Map<Object, Set<View>> byValue = index.get(t.field());
-            for (Object value : t.in() != null ? t.in() : Set.of(t.operand())) {
-                Set<View> set = byValue.get(value);
-                set.remove(v);
-                if (set.isEmpty()) {
-                    byValue.remove(value);
-                }
-            }
-            if (byValue.isEmpty()) {
-                index.remove(t.field());
+        if (t == null) {
+            unindexed = without(unindexed, v);
+            return;
+        }
+        int f = filed(t.field());
+        Map<Object, View[]> byValue = index[f].byValue();
+        for (Object value : t.in() != null ? t.in() : Set.of(t.operand())) {
+            View[] vs = without(byValue.get(value), v);
+            if (vs.length == 0) {
+                byValue.remove(value);
+            } else {
+                byValue.put(value, vs);
             }
         }
+        if (byValue.isEmpty()) {
+            Filed[] out = new Filed[index.length - 1];
+            System.arraycopy(index, 0, out, 0, f);
+            System.arraycopy(index, f + 1, out, f, index.length - f - 1);
+            index = out;
+        }
+    }
+
+    /** The views filed under {@code field}, by value; made (empty) if none is yet. */
+    private Map<Object, View[]> byValue(String field) {
+        int f = filed(field);
+        if (f >= 0) {
+            return index[f].byValue();
+        }
+        Map<Object, View[]> m = new HashMap<>();
+        index = Arrays.copyOf(index, index.length + 1);
+        index[index.length - 1] = new Filed(field, m);
+        return m;
+    }
+
+    private int filed(String field) {
+        for (int f = 0; f < index.length; f++) {
+            if (index[f].field().equals(field)) {
+                return f;
+            }
+        }
+        return -1;
+    }
+
+    private static View[] with(View[] vs, View v) {
+        View[] out = Arrays.copyOf(vs, vs.length + 1);
+        out[vs.length] = v;
+        return out;
+    }
+
+    private static View[] without(View[] vs, View v) {
+        int i = Arrays.asList(vs).indexOf(v);
+        if (i < 0) {
+            return vs;
+        }
+        View[] out = new View[vs.length - 1];
+        System.arraycopy(vs, 0, out, 0, i);
+        System.arraycopy(vs, i + 1, out, i, vs.length - i - 1);
+        return out;
     }
 }

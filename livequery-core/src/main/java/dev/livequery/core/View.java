@@ -121,17 +121,19 @@ final class View {
             oldKey = shape.order.key(before);
         }
         Entry now = null;
+        Entry old = null;
+        Entry prev = null; // the entry now just before the new one
         if (oldKey != null) {
-            tree.remove(oldKey);
+            old = tree.take(oldKey);
         }
         if (is) {
             Key k = shape.order.key(after);
             now = new Entry(k, after);
-            tree.add(now);
+            prev = tree.add(now);
             after.keyed(keys, k);
         }
         for (int i = 0, n = windows.size(); i < n; i++) {
-            windows.get(i).apply(oldKey, now == null ? null : now.key(), now, seq);
+            windows.get(i).apply(oldKey, old, now == null ? null : now.key(), now, prev, seq);
         }
     }
 

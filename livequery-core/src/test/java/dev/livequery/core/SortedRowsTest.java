@@ -76,7 +76,12 @@ class SortedRowsTest {
             if (step < 4000 || rnd.nextInt(3) == 0) {
                 Row r = new Row(id, step, row(rnd, id));
                 Key k = order.key(r);
-                rows.add(new Entry(k, r));
+                Entry prev = rows.add(new Entry(k, r));
+                assertThat(prev)
+                        .isEqualTo(
+                                tree.lowerEntry(k) == null
+                                        ? null
+                                        : tree.lowerEntry(k).getValue());
                 tree.put(k, new Entry(k, r));
                 byId.put(id, k);
                 probes.add(k);
