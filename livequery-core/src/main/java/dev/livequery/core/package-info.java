@@ -69,7 +69,11 @@
  * <li>The engine never blocks on a consumer: offering a frame is an {@code ArrayDeque} append.
  *     The consumer's {@code wakeup} callback runs on the writer's thread and must only signal.</li>
  * <li>{@link dev.livequery.core.Row}s are immutable and shared by the table, views, windows,
- *     history and frames; a row's JSON and a key's cursor are encoded once and cached.</li>
+ *     history and frames; a row's JSON and a key's cursor are encoded once and cached. A stored
+ *     row's fields are two arrays ({@code RowFields}, the names array shared by rows of the same
+ *     names) instead of Jackson's map, and its text ({@code RowText}) and a frame's bytes
+ *     ({@code FrameBytes}) are written without Jackson's per-call objects, falling back to Jackson
+ *     for anything that needs escaping.</li>
  * </ul>
  *
  * <h2>Guarantees, stated so tests can check them</h2>
