@@ -4,7 +4,6 @@ import static dev.livequery.core.LiveQueryException.Code.NOT_FOUND;
 import static dev.livequery.core.LiveQueryException.Code.VERSION_MISMATCH;
 
 import dev.livequery.core.Idempotency;
-import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
@@ -196,9 +195,7 @@ final class WriteScript {
             args[i++] = op.id();
             args[i++] =
                     op.absent() ? "A" : op.ifMatch() == null ? "" : op.ifMatch().toString();
-            // Json.text, not toString(): the same text without Jackson's per-thread buffers (writes run on
-            // virtual threads, one per connection)
-            args[i++] = op.after() == null ? "" : Json.text(op.after());
+            args[i++] = op.after() == null ? "" : op.after().toString();
         }
         args[i++] = Long.toString(rememberMs);
         System.arraycopy(tail, 0, args, i, tail.length);
