@@ -141,9 +141,7 @@ public final class PostgresProcess implements AutoCloseable {
         try {
             stopServer("immediate");
         } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Dirs.delete(dir);
         }
     }
 

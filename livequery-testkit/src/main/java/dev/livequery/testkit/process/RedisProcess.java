@@ -148,11 +148,7 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Drops the data files, so the next launch starts empty (a Redis that lost its data). */
     public void wipe() throws IOException {
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder())
-                    .filter(p -> !p.equals(dir) && !p.endsWith("redis.log"))
-                    .forEach(p -> p.toFile().delete());
-        }
+        Dirs.deleteIn(dir, p -> p.endsWith("redis.log"));
     }
 
     @Override
@@ -168,9 +164,6 @@ public final class RedisProcess implements AutoCloseable {
         if (process != null) {
             kill();
         }
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
-        }
+        Dirs.delete(dir);
     }
 }
