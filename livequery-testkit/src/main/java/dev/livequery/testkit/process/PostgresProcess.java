@@ -38,11 +38,30 @@ public final class PostgresProcess implements AutoCloseable {
         return BIN != null;
     }
 
+    /**
+     * On a free port. A port found free here can be taken by another process before the server
+     * binds it: then another free port is tried.
+     */
     public static PostgresProcess start() throws IOException, InterruptedException {
         if (BIN == null) {
             throw new IllegalStateException(
                     "initdb not found under /usr/lib/postgresql/*/bin: apt-get install postgresql");
         }
+        Path dir = initdb();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start(dir, freePort());
+            } catch (PortTaken e) {
+                if (attempt == 5) {
+                    Dirs.delete(dir);
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** A fresh cluster in a temp directory, not started. */
+    static Path initdb() throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("lq-pg");
         if (root()) {
             run(List.of("chown", "postgres", dir.toString()), false);
@@ -61,29 +80,47 @@ public final class PostgresProcess implements AutoCloseable {
                         "--no-sync",
                         "--no-locale"),
                 true);
-        PostgresProcess p = new PostgresProcess(dir, freePort());
+        return dir;
+    }
+
+    /**
+     * On {@code port}; {@link PortTaken} if another process holds it. A port found free can be
+     * taken before the server binds it, so {@link #start()} tries another one then.
+     */
+    static PostgresProcess start(Path dir, int port) throws IOException, InterruptedException {
+        PostgresProcess p = new PostgresProcess(dir, port);
         p.startServer();
         return p;
     }
 
     private void startServer() throws IOException, InterruptedException {
+        Path log = dir.resolve("log");
+        long logged = Files.exists(log) ? Files.size(log) : 0;
         String opts = "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir
                 + " -c wal_level=logical -c max_wal_senders=10 -c max_replication_slots=10 -c fsync=off"
                 + " -c synchronous_commit=off -c full_page_writes=off";
-        run(
-                List.of(
-                        BIN.resolve("pg_ctl").toString(),
-                        "-D",
-                        dir.resolve("data").toString(),
-                        "-l",
-                        dir.resolve("log").toString(),
-                        "-w",
-                        "-t",
-                        "60",
-                        "-o",
-                        opts,
-                        "start"),
-                true);
+        try {
+            run(
+                    List.of(
+                            BIN.resolve("pg_ctl").toString(),
+                            "-D",
+                            dir.resolve("data").toString(),
+                            "-l",
+                            dir.resolve("log").toString(),
+                            "-w",
+                            "-t",
+                            "60",
+                            "-o",
+                            opts,
+                            "start"),
+                    true);
+        } catch (IOException e) {
+            String tail = Files.exists(log) ? Files.readString(log).substring((int) logged) : "";
+            if (tail.contains("Address already in use")) {
+                throw new PortTaken("postgres on port " + port + " could not bind it: " + tail.strip());
+            }
+            throw e;
+        }
     }
 
     /** Stops the server (fast: in-flight sessions are cut, committed data stays) and starts it again on the same port. */

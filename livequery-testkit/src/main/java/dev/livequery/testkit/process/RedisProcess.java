@@ -41,13 +41,6 @@ public final class RedisProcess implements AutoCloseable {
         }
     }
 
-    /** redis-server exited at start because its port was in use. */
-    static final class PortTaken extends IOException {
-        PortTaken(String message) {
-            super(message);
-        }
-    }
-
     public static RedisProcess start(int port, boolean aof, String... extra) throws IOException {
         RedisProcess r = new RedisProcess(port, Files.createTempDirectory("lq-redis"), aof, List.of(extra));
         try {

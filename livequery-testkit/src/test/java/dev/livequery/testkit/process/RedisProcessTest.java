@@ -14,12 +14,12 @@ class RedisProcessTest {
         try (RedisProcess other = RedisProcess.start(false)) {
             // another redis answers PING on that port: ours must not pass for it
             assertThatThrownBy(() -> RedisProcess.start(other.port, false))
-                    .isInstanceOf(RedisProcess.PortTaken.class)
+                    .isInstanceOf(PortTaken.class)
                     .hasMessageContaining("port " + other.port);
         }
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             assertThatThrownBy(() -> RedisProcess.start(taken.getLocalPort(), false))
-                    .isInstanceOf(RedisProcess.PortTaken.class);
+                    .isInstanceOf(PortTaken.class);
         }
     }
 }
