@@ -177,12 +177,11 @@ final class RunCommand implements Callable<Integer> {
                 for (int s = 0; s < subs; s++) {
                     mine.add((int) (((long) c * subs + s) % shapes));
                 }
-                HttpClient http = pool.forConnection(c);
                 URI wsUri = wsBase.resolve("/v1/ws" + WriteTarget.tokenParam(tokens.forConnection(c), '?'));
                 fleet.clients.add(
                         lq
-                                ? new LqWsClient(http, wsUri, stats, workload, mine)
-                                : new PeerWsClient(http, wsBase, stats, peer, mine));
+                                ? new LqWsClient(pool, c, wsUri, stats, workload, mine)
+                                : new PeerWsClient(pool, c, wsBase, stats, peer, mine));
             }
             for (int c = 0; lq && c < sseConnections; c++) {
                 int shape = (connections * subs + c) % shapes;
