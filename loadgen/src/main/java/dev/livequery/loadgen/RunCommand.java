@@ -207,7 +207,8 @@ final class RunCommand implements Callable<Integer> {
             }
             Measures.memory(report.root.putObject("server_memory"), probe, heap0, rss0, connect.ok());
 
-            WriteDriver driver = new WriteDriver(writerHttp, writes, stats, rate, maxInFlight, maxSeconds);
+            HttpWrites writeHttp = new HttpWrites(url, maxInFlight, writes.bearer());
+            WriteDriver driver = new WriteDriver(writeHttp, writes, stats, rate, maxInFlight, maxSeconds);
             Thread writer = Thread.ofPlatform().name("writer").start(driver);
             progress.phase("warmup");
             Thread.sleep(warmup * 1000L);
@@ -223,6 +224,7 @@ final class RunCommand implements Callable<Integer> {
             driver.stop();
             writer.join(10_000);
             quiesce(stats, driver);
+            writeHttp.close();
             report.phases(progress.phases());
             report.samples(progress.samples());
             report.root.put("source_addresses", pool.describe());
