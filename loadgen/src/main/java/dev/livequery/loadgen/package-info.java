@@ -11,6 +11,10 @@
  *       the server it measures, and the JDK WebSocket's per-frame machinery made it a bottleneck of its
  *       own. Socket.IO is spoken as its Engine.IO v4 text framing
  *       ({@link dev.livequery.loadgen.PeerProtocol}) — three rules, not worth a second HTTP stack.</li>
+ *   <li><b>Writes on the same transport.</b> The write driver and {@link
+ *       dev.livequery.loadgen.ClusterLatency} send over {@link dev.livequery.loadgen.HttpWrites}
+ *       (Netty, keep-alive connections, one request per connection at a time); one-off requests
+ *       (seeding, metrics, the verifier's queries) and the SSE streams stay on {@code HttpClient}.</li>
  *   <li><b>Latency is write→client, wall clock.</b> The writer stamps each row with
  *       {@code ts} = epoch microseconds ({@link dev.livequery.loadgen.Clock}); the client subtracts on
  *       receipt. Same machine, same clock, so no skew.</li>
