@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
 import dev.livequery.testkit.Replica;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,8 +22,8 @@ final class LqWsClient extends WsClient {
     private final List<Replica> replicas = new ArrayList<>();
     private volatile int readyCount;
 
-    LqWsClient(HttpClient http, URI uri, Stats stats, Workload workload, List<Integer> shapes) {
-        super(http, uri, stats);
+    LqWsClient(ClientPool pool, int index, URI uri, Stats stats, Workload workload, List<Integer> shapes) {
+        super(pool, index, uri, stats);
         this.workload = workload;
         this.shapes = List.copyOf(shapes);
         for (int i = 0; i < shapes.size(); i++) {
@@ -57,6 +58,22 @@ final class LqWsClient extends WsClient {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        frame(f);
+    }
+
+    /** Parses the message's bytes where they are: no String of every frame. */
+    @Override
+    protected void message(ByteBuf utf8) {
+        JsonNode f;
+        try (ByteBufInputStream in = new ByteBufInputStream(utf8)) {
+            f = Json.MAPPER.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        frame(f);
+    }
+
+    private void frame(JsonNode f) {
         String sub = f.path("sub").asText("");
         if (sub.length() < 2) {
             return; // pong or a connection-level error
@@ -77,7 +94,7 @@ final class LqWsClient extends WsClient {
                 ready.complete(null);
             }
         } else if ("error".equals(f.path("op").asText())) {
-            ready.completeExceptionally(new IllegalStateException("error frame: " + text));
+            ready.completeExceptionally(new IllegalStateException("error frame: " + f));
         }
     }
 

@@ -3,7 +3,6 @@ package dev.livequery.loadgen;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.testkit.Replica;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.util.List;
 
 /** A client of a bench/peers broadcast server: joins one room per shape and times each change. */
@@ -12,8 +11,8 @@ final class PeerWsClient extends WsClient {
     private final List<Integer> rooms;
     private int acked;
 
-    PeerWsClient(HttpClient http, URI base, Stats stats, PeerProtocol protocol, List<Integer> rooms) {
-        super(http, base.resolve(protocol.path()), stats);
+    PeerWsClient(ClientPool pool, int index, URI base, Stats stats, PeerProtocol protocol, List<Integer> rooms) {
+        super(pool, index, base.resolve(protocol.path()), stats);
         this.protocol = protocol;
         this.rooms = List.copyOf(rooms);
     }

@@ -177,12 +177,11 @@ final class RunCommand implements Callable<Integer> {
                 for (int s = 0; s < subs; s++) {
                     mine.add((int) (((long) c * subs + s) % shapes));
                 }
-                HttpClient http = pool.forConnection(c);
                 URI wsUri = wsBase.resolve("/v1/ws" + WriteTarget.tokenParam(tokens.forConnection(c), '?'));
                 fleet.clients.add(
                         lq
-                                ? new LqWsClient(http, wsUri, stats, workload, mine)
-                                : new PeerWsClient(http, wsBase, stats, peer, mine));
+                                ? new LqWsClient(pool, c, wsUri, stats, workload, mine)
+                                : new PeerWsClient(pool, c, wsBase, stats, peer, mine));
             }
             for (int c = 0; lq && c < sseConnections; c++) {
                 int shape = (connections * subs + c) % shapes;
@@ -208,7 +207,8 @@ final class RunCommand implements Callable<Integer> {
             }
             Measures.memory(report.root.putObject("server_memory"), probe, heap0, rss0, connect.ok());
 
-            WriteDriver driver = new WriteDriver(writerHttp, writes, stats, rate, maxInFlight, maxSeconds);
+            HttpWrites writeHttp = new HttpWrites(url, maxInFlight, writes.bearer());
+            WriteDriver driver = new WriteDriver(writeHttp, writes, stats, rate, maxInFlight, maxSeconds);
             Thread writer = Thread.ofPlatform().name("writer").start(driver);
             progress.phase("warmup");
             Thread.sleep(warmup * 1000L);
@@ -224,6 +224,7 @@ final class RunCommand implements Callable<Integer> {
             driver.stop();
             writer.join(10_000);
             quiesce(stats, driver);
+            writeHttp.close();
             report.phases(progress.phases());
             report.samples(progress.samples());
             report.root.put("source_addresses", pool.describe());

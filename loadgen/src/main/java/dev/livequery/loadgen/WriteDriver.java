@@ -1,7 +1,5 @@
 package dev.livequery.loadgen;
 
-import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -13,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  * so an overloaded server shows up as skipped writes rather than as a quietly lower rate.
  */
 final class WriteDriver implements Runnable {
-    private final HttpClient http;
+    private final HttpWrites http;
     private final WriteTarget target;
     private final Stats stats;
     private final double rate;
@@ -23,7 +21,7 @@ final class WriteDriver implements Runnable {
     private volatile boolean stop;
     private long seq;
 
-    WriteDriver(HttpClient http, WriteTarget target, Stats stats, double rate, int maxInFlight, long maxSeconds) {
+    WriteDriver(HttpWrites http, WriteTarget target, Stats stats, double rate, int maxInFlight, long maxSeconds) {
         this.http = http;
         this.target = target;
         this.stats = stats;
@@ -65,15 +63,15 @@ final class WriteDriver implements Runnable {
             inFlight.incrementAndGet();
             int shape = (int) (i % shapes);
             int j = ThreadLocalRandom.current().nextInt(rows);
-            http.sendAsync(target.write(shape, j, ++seq), HttpResponse.BodyHandlers.discarding())
-                    .whenComplete((res, e) -> {
-                        inFlight.decrementAndGet();
-                        if (e == null && res.statusCode() / 100 == 2) {
-                            stats.writesOk.increment();
-                        } else {
-                            stats.writesFailed.increment();
-                        }
-                    });
+            WriteTarget.Request w = target.write(shape, j, ++seq);
+            http.send(w.method(), w.path(), w.body()).whenComplete((status, e) -> {
+                inFlight.decrementAndGet();
+                if (e == null && status / 100 == 2) {
+                    stats.writesOk.increment();
+                } else {
+                    stats.writesFailed.increment();
+                }
+            });
         }
     }
 }

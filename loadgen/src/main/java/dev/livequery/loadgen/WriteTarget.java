@@ -1,8 +1,10 @@
 package dev.livequery.loadgen;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
+import io.netty.handler.codec.http.HttpMethod;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -26,16 +28,26 @@ record WriteTarget(URI base, Workload workload, boolean livequery, String token)
         return token == null || !livequery ? b : b.header("Authorization", "Bearer " + token);
     }
 
-    HttpRequest write(int shape, int j, long seq) {
-        String body = workload.row(shape, j, seq, Clock.nowMicros()).toString();
-        URI uri = livequery
-                ? base.resolve("/v1/tables/" + workload.table() + "/rows/" + workload.rowId(shape, j))
-                : base.resolve("/publish/" + shape);
-        HttpRequest.Builder b = authorized(HttpRequest.newBuilder(uri).header("Content-Type", "application/json"));
-        return (livequery
-                        ? b.PUT(HttpRequest.BodyPublishers.ofString(body))
-                        : b.POST(HttpRequest.BodyPublishers.ofString(body)))
-                .build();
+    /** One write: livequery's PUT of a row or a peer's POST to a room, with its JSON body. */
+    record Request(HttpMethod method, String path, byte[] body) {}
+
+    /** The token every write carries (livequery only), or null. */
+    String bearer() {
+        return livequery ? token : null;
+    }
+
+    /** Row {@code j} of {@code shape}, stamped now; sent by {@link HttpWrites} to {@link #base}. */
+    Request write(int shape, int j, long seq) {
+        byte[] body;
+        try {
+            body = Json.MAPPER.writeValueAsBytes(workload.row(shape, j, seq, Clock.nowMicros()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return livequery
+                ? new Request(
+                        HttpMethod.PUT, "/v1/tables/" + workload.table() + "/rows/" + workload.rowId(shape, j), body)
+                : new Request(HttpMethod.POST, "/publish/" + shape, body);
     }
 
     /** Batches that create every row of every shape (livequery only: peers keep no rows). */

@@ -1,36 +1,57 @@
 package dev.livequery.loadgen;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The part every WebSocket client shares: message assembly, one-at-a-time sends, and read demand
- * that can be withheld ({@link #pause}) — java.net.http reads only what {@code request(n)} asked for,
- * so withholding demand is exactly "this client stopped reading".
+ * The part every WebSocket client shares, on Netty ({@link ClientPool}): the upgrade, messages
+ * assembled from their frames, ordered sends, close codes, and reading that can be withheld
+ * ({@link #pause}): with auto-read off Netty stops reading the socket, so the kernel's buffers fill
+ * and the server sees exactly "this client stopped reading".
  */
-abstract class WsClient implements LiveClient, WebSocket.Listener {
-    protected final HttpClient http;
+abstract class WsClient implements LiveClient {
+    /** A subscribe's first window with fat rows is a few hundred kB; a message is refused above this. */
+    private static final int MAX_MESSAGE = 64 << 20;
+
     protected final URI uri;
     protected final Stats stats;
+    private final ClientPool pool;
+    private final int index;
     protected volatile boolean slow;
-    private volatile WebSocket ws;
     private volatile boolean paused;
-    private final AtomicBoolean owed = new AtomicBoolean();
-    private final StringBuilder partial = new StringBuilder();
-    private CompletableFuture<?> sendTail = CompletableFuture.completedFuture(null);
+    /** The connection of the last connect(); events of an earlier (dropped) one are ignored. */
+    private volatile Conn current;
+
+    private volatile ChannelFuture sendTail;
     private volatile int closeCode = -1;
     private volatile boolean gone;
     protected volatile CompletableFuture<Void> ready = new CompletableFuture<>();
-    private final java.util.concurrent.atomic.AtomicLongArray marks =
-            new java.util.concurrent.atomic.AtomicLongArray(Marks.values().length);
+    private final AtomicLongArray marks = new AtomicLongArray(Marks.values().length);
 
-    WsClient(HttpClient http, URI uri, Stats stats) {
-        this.http = http;
+    /** Connection {@code index} of the pool (its source address), to {@code uri}. */
+    WsClient(ClientPool pool, int index, URI uri, Stats stats) {
+        this.pool = pool;
+        this.index = index;
         this.uri = uri;
         this.stats = stats;
     }
@@ -41,30 +62,45 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
             marks.set(i, 0);
         }
         mark(Marks.START);
-        ready = new CompletableFuture<>();
+        CompletableFuture<Void> r = new CompletableFuture<>();
+        ready = r;
         gone = false;
         closeCode = -1;
-        synchronized (this) {
-            sendTail = CompletableFuture.completedFuture(null);
-            partial.setLength(0);
-        }
-        http.newWebSocketBuilder().buildAsync(uri, this).whenComplete((w, e) -> {
-            if (e != null) {
-                ready.completeExceptionally(e);
+        sendTail = null;
+        Conn conn = new Conn(r);
+        current = conn;
+        WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(uri)
+                .version(WebSocketVersion.V13)
+                .allowExtensions(false)
+                .maxFramePayloadLength(MAX_MESSAGE)
+                .handleCloseFrames(false) // we read the code, then answer and close
+                .handshakeTimeoutMillis(15_000)
+                .generateOriginHeader(false) // as java.net.http: a client that is not a browser
+                .build();
+        int port = uri.getPort() > 0 ? uri.getPort() : 80;
+        ChannelFuture f = pool.bootstrap()
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        conn.channel = ch; // before the upgrade can complete and opened() sends
+                        ch.pipeline()
+                                .addLast(
+                                        new HttpClientCodec(),
+                                        new HttpObjectAggregator(8192),
+                                        new WebSocketClientProtocolHandler(config),
+                                        new WebSocketFrameAggregator(MAX_MESSAGE),
+                                        conn);
+                    }
+                })
+                .connect(new InetSocketAddress(uri.getHost(), port), pool.localAddress(index));
+        conn.channel = f.channel();
+        f.addListener(x -> {
+            if (!x.isSuccess()) {
+                r.completeExceptionally(x.cause());
             }
         });
-        return ready;
-    }
-
-    @Override
-    public void onOpen(WebSocket webSocket) {
-        this.ws = webSocket;
-        mark(Marks.OPEN);
-        opened();
-        synchronized (this) {
-            sendTail.whenComplete((x, e) -> mark(Marks.SENT));
-        }
-        webSocket.request(1);
+        return r;
     }
 
     /** The socket is open: send the subscriptions (or wait for a handshake). */
@@ -73,72 +109,20 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
     /** One complete text message arrived. */
     protected abstract void message(String text);
 
-    protected synchronized void send(String text) {
-        WebSocket w = ws;
-        sendTail = sendTail.thenCompose(x -> w.sendText(text, true)).exceptionally(e -> null);
+    /**
+     * One complete text message, as UTF-8 bytes valid only during the call; decodes it to a String
+     * unless a client reads the bytes itself.
+     */
+    protected void message(ByteBuf utf8) {
+        message(utf8.toString(StandardCharsets.UTF_8));
     }
 
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-        if (webSocket != ws) {
-            return null; // a dropped connection's leftovers
+    /** Queues {@code text} behind every earlier send of this connection (Netty keeps a channel's writes in order). */
+    protected void send(String text) {
+        Conn c = current;
+        if (c != null) {
+            sendTail = c.channel.writeAndFlush(new TextWebSocketFrame(text));
         }
-        partial.append(data);
-        if (marks.get(Marks.FIRST_FRAME.ordinal()) == 0) {
-            mark(Marks.FIRST_FRAME);
-        }
-        if (last) {
-            String text = partial.toString();
-            partial.setLength(0);
-            stats.received(text.length());
-            try {
-                message(text);
-            } catch (RuntimeException e) {
-                ready.completeExceptionally(e);
-            }
-        }
-        demand(webSocket);
-        return null;
-    }
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-        demand(webSocket);
-        return null;
-    }
-
-    @Override
-    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
-        demand(webSocket);
-        return null;
-    }
-
-    @Override
-    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
-        demand(webSocket);
-        return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-        if (webSocket != ws) {
-            return null;
-        }
-        closeCode = statusCode;
-        gone = true;
-        stats.closes.increment();
-        ready.completeExceptionally(new IllegalStateException("closed " + statusCode + " " + reason));
-        return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-        if (webSocket != ws) {
-            return;
-        }
-        gone = true;
-        stats.closes.increment();
-        ready.completeExceptionally(error);
     }
 
     private void mark(Marks m) {
@@ -154,33 +138,30 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
         return m;
     }
 
-    private void demand(WebSocket webSocket) {
-        owed.set(true);
-        if (!paused && owed.compareAndSet(true, false)) {
-            webSocket.request(1);
-        }
-    }
-
     @Override
     public void pause() {
         paused = true;
+        Conn c = current;
+        if (c != null) {
+            c.channel.config().setAutoRead(false);
+        }
     }
 
     @Override
     public void resume() {
         paused = false;
-        WebSocket w = ws;
-        if (w != null && owed.compareAndSet(true, false)) {
-            w.request(1);
+        Conn c = current;
+        if (c != null) {
+            c.channel.config().setAutoRead(true);
         }
     }
 
     @Override
     public void drop() {
-        WebSocket w = ws;
-        ws = null;
-        if (w != null) {
-            w.abort();
+        Conn c = current;
+        current = null;
+        if (c != null) {
+            c.channel.close(); // no close handshake: the server finds a dead TCP connection
         }
     }
 
@@ -197,5 +178,94 @@ abstract class WsClient implements LiveClient, WebSocket.Listener {
     @Override
     public int closeCode() {
         return closeCode;
+    }
+
+    /**
+     * One connection's handler, its last stage. Failures before the upgrade only fail {@code ready};
+     * after it, the first close frame, EOF or error also counts as the server ending the connection.
+     */
+    private final class Conn extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final CompletableFuture<Void> ready;
+        volatile Channel channel;
+        private boolean open;
+        private boolean ended;
+
+        Conn(CompletableFuture<Void> ready) {
+            this.ready = ready;
+        }
+
+        private boolean mine() {
+            return current == this;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE && mine()) {
+                open = true;
+                mark(Marks.OPEN);
+                opened();
+                ChannelFuture tail = sendTail;
+                if (tail == null) {
+                    mark(Marks.SENT);
+                } else {
+                    tail.addListener(x -> mark(Marks.SENT));
+                }
+                if (paused) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+            } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+                ready.completeExceptionally(new IOException("WebSocket upgrade timed out"));
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (!mine()) {
+                return; // a dropped connection's leftovers
+            }
+            if (frame instanceof TextWebSocketFrame) {
+                if (marks.get(Marks.FIRST_FRAME.ordinal()) == 0) {
+                    mark(Marks.FIRST_FRAME);
+                }
+                ByteBuf content = frame.content();
+                stats.received(content.readableBytes());
+                try {
+                    message(content);
+                } catch (RuntimeException e) {
+                    ready.completeExceptionally(e);
+                }
+            } else if (frame instanceof CloseWebSocketFrame close) {
+                int code = close.statusCode();
+                closeCode = code;
+                end(new IllegalStateException("closed " + code + " " + close.reasonText()));
+                ctx.writeAndFlush(new CloseWebSocketFrame(code, "")).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            if (mine()) {
+                end(new IOException("connection closed by the server"));
+            }
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (mine()) {
+                end(cause);
+            }
+            ctx.close();
+        }
+
+        private void end(Throwable why) {
+            if (open && !ended) {
+                ended = true;
+                gone = true;
+                stats.closes.increment();
+            }
+            ready.completeExceptionally(why);
+        }
     }
 }

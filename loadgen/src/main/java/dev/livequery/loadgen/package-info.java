@@ -4,10 +4,17 @@
  * <p>Why it looks the way it does:
  * <ul>
  *   <li><b>One client stack for every target.</b> The gateway and the peers (bench/peers: a bare
- *       Vert.x broadcast server and a Socket.IO server) are all driven through {@code java.net.http}
- *       WebSockets from the same JVM, so the client-side cost per message is the same and the ratios
- *       compare servers, not client libraries. Socket.IO is spoken as its Engine.IO v4 text framing
+ *       Vert.x broadcast server and a Socket.IO server) are all driven through the same Netty
+ *       WebSocket client ({@link dev.livequery.loadgen.WsClient}) on one shared event loop group, from
+ *       the same JVM, so the client-side cost per message is the same and the ratios compare servers,
+ *       not client libraries. Netty rather than {@code java.net.http}: the client shares the cores with
+ *       the server it measures, and the JDK WebSocket's per-frame machinery made it a bottleneck of its
+ *       own. Socket.IO is spoken as its Engine.IO v4 text framing
  *       ({@link dev.livequery.loadgen.PeerProtocol}) — three rules, not worth a second HTTP stack.</li>
+ *   <li><b>Writes on the same transport.</b> The write driver and {@link
+ *       dev.livequery.loadgen.ClusterLatency} send over {@link dev.livequery.loadgen.HttpWrites}
+ *       (Netty, keep-alive connections, one request per connection at a time); one-off requests
+ *       (seeding, metrics, the verifier's queries) and the SSE streams stay on {@code HttpClient}.</li>
  *   <li><b>Latency is write→client, wall clock.</b> The writer stamps each row with
  *       {@code ts} = epoch microseconds ({@link dev.livequery.loadgen.Clock}); the client subtracts on
  *       receipt. Same machine, same clock, so no skew.</li>
@@ -18,8 +25,8 @@
  *   <li><b>Correctness under load.</b> Every livequery subscription keeps a {@link
  *       dev.livequery.testkit.Replica} by splice semantics; after the writers stop, each replica is
  *       compared with the one-shot query; any difference exits non-zero.</li>
- *   <li><b>Ephemeral ports.</b> Connections are spread over several {@code HttpClient}s, each bound
- *       to its own loopback source address 127.0.0.x ({@link dev.livequery.loadgen.ClientPool}), so
+ *   <li><b>Ephemeral ports.</b> Connections are spread over loopback source addresses 127.0.0.x, a
+ *       few hundred to each ({@link dev.livequery.loadgen.ClientPool}), so
  *       10k connections plus their TIME_WAIT twins during a reconnect storm never exhaust one
  *       source address's port range.</li>
  *   <li><b>The client's own load is part of every result.</b> The load generator shares the cores
