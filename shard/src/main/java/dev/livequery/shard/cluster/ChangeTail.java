@@ -38,15 +38,6 @@ final class ChangeTail {
     private static final int BLOCK_MS = 500;
     /** A partition whose stream reads fail this long on end (Cluster: its node is down) is reported. */
     static final long UNREADABLE_NANOS = 500_000_000L;
-    /**
-     * After a read that applied changes, the next read starts no sooner than this after it began.
-     * Under load one read then carries several writes, and so does everything downstream of it:
-     * one engine step per partition, one publish per gateway, one delivery entry, one SSE write;
-     * each of those hops costs CPU per round trip and wake-up, not per change. A write arriving
-     * after a quiet spell is read at once (the blocking read is already waiting); only the writes
-     * of a burst wait, at most this long.
-     */
-    static final long LINGER_NANOS = 2_000_000L;
 
     /** What the tail found wrong with a loaded partition; called on the tail thread, must not block. */
     interface Events {
@@ -140,7 +131,6 @@ final class ChangeTail {
             boolean failed = false;
             boolean got = false;
             long v = version.get();
-            long started = System.nanoTime();
             List<LoadedPartition> parts = List.copyOf(loaded.values());
             try {
                 if (block && clientId < 0) {
@@ -196,11 +186,6 @@ final class ChangeTail {
                 // Polling (Cluster), or entries we could not apply (the main thread is about to
                 // reload or drop their partition): do not spin.
                 LockSupport.parkNanos(5_000_000L);
-            } else if (any && block) {
-                long wait = started + LINGER_NANOS - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                }
             }
         }
     }

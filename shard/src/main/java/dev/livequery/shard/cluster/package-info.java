@@ -16,10 +16,7 @@
  *     stream position, rolled back and replayed through the retained changes
  *     ({@code Rollback}, a pure function), so tokens of the previous owner still resolve.</li>
  * <li>{@code ChangeTail} (tail thread) feeds loaded engines from their change streams and
- *     reports what it finds wrong: lost writes, a gap, a stream it cannot read. Under load its
- *     reads are at least 2 ms apart ({@code LINGER_NANOS}), so one read carries several writes
- *     and each hop after it (engine step, publish, delivery entry, SSE write) is paid per read,
- *     not per write.</li>
+ *     reports what it finds wrong: lost writes, a gap, a stream it cannot read.</li>
  * <li>{@code ControlHandler} (ctl thread reads, main thread acts) carries out what gateways ask:
  *     subscribe (loading the partition if need be), reanchor, unsubscribe.</li>
  * <li>{@code Publisher} (pub thread) is the one writer of delivery streams: frames, acks, "gone"
