@@ -46,9 +46,9 @@ final class RedisWrites {
             throws LiveQueryException {
         Tables.check(options, table);
         ObjectNode data = Rows.copy(id, row);
-        Rows.checkSize(id, data, options.maxRowBytes());
+        String json = Rows.checkSize(id, data, options.maxRowBytes());
         if (write == null) {
-            return new WriteResult(id, writeOne(table, id, data, ifMatch, key), false);
+            return new WriteResult(id, writeOne(table, new RowStore.Op(id, data, ifMatch, false, json), key), false);
         }
         Access.checkAfter(write, id, data);
         return new WriteResult(id, checkedOne(table, id, ifMatch, write, key, false, c -> data), false);
@@ -82,16 +82,14 @@ final class RedisWrites {
         Tables.check(options, table);
         Rows.checkId(id);
         if (write == null) {
-            return new WriteResult(id, writeOne(table, id, null, ifMatch, key), true);
+            return new WriteResult(id, writeOne(table, new RowStore.Op(id, null, ifMatch), key), true);
         }
         return new WriteResult(id, checkedOne(table, id, ifMatch, write, key, true, c -> null), true);
     }
 
-    /** One row written as it is (no write filter): one script call. {@code after} null deletes. */
-    private long writeOne(String table, String id, ObjectNode after, Long ifMatch, RowStore.IdempotencyKey key)
-            throws LiveQueryException {
-        return store.write(table, List.of(new RowStore.Op(id, after, ifMatch)), key)
-                .get(0);
+    /** One row written as it is (no write filter): one script call. */
+    private long writeOne(String table, RowStore.Op op, RowStore.IdempotencyKey key) throws LiveQueryException {
+        return store.write(table, List.of(op), key).get(0);
     }
 
     /** What a checked write of one row writes, given the row as it is (null: absent). */
@@ -154,9 +152,15 @@ final class RedisWrites {
             throws LiveQueryException {
         Tables.check(options, table);
         List<RowStore.Op> ops = new ArrayList<>();
-        for (ObjectNode data :
-                Rows.checkBatch(upserts, deletes, options.maxRowBytes()).rows()) {
-            ops.add(new RowStore.Op(data.get("id").textValue(), data, null));
+        Rows.Batch checked = Rows.checkBatch(upserts, deletes, options.maxRowBytes());
+        for (int i = 0; i < checked.rows().size(); i++) {
+            ObjectNode data = checked.rows().get(i);
+            ops.add(new RowStore.Op(
+                    data.get("id").textValue(),
+                    data,
+                    null,
+                    false,
+                    checked.json().get(i)));
         }
         for (String id : deletes) {
             ops.add(new RowStore.Op(id, null, null));

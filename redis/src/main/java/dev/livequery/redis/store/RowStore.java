@@ -36,10 +36,21 @@ public final class RowStore {
     /**
      * One row write: {@code after == null} deletes. {@code ifMatch} is the version the row must
      * be at; {@code absent} requires that it does not exist (a checked write that read no row).
+     * {@code json} is {@code after}'s text when the caller already has it ({@code Rows.checkSize}
+     * made it), so a row is encoded once per write; null: the store encodes {@code after}.
      */
-    public record Op(String id, ObjectNode after, Long ifMatch, boolean absent) {
+    public record Op(String id, ObjectNode after, Long ifMatch, boolean absent, String json) {
+        public Op(String id, ObjectNode after, Long ifMatch, boolean absent) {
+            this(id, after, ifMatch, absent, null);
+        }
+
         public Op(String id, ObjectNode after, Long ifMatch) {
-            this(id, after, ifMatch, false);
+            this(id, after, ifMatch, false, null);
+        }
+
+        /** The text the store writes for {@code after} ("" for a delete). */
+        public String text() {
+            return after == null ? "" : json != null ? json : after.toString();
         }
     }
 

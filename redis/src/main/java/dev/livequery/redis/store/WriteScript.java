@@ -195,7 +195,7 @@ final class WriteScript {
             args[i++] = op.id();
             args[i++] =
                     op.absent() ? "A" : op.ifMatch() == null ? "" : op.ifMatch().toString();
-            args[i++] = op.after() == null ? "" : op.after().toString();
+            args[i++] = op.text();
         }
         args[i++] = Long.toString(rememberMs);
         System.arraycopy(tail, 0, args, i, tail.length);

@@ -61,6 +61,10 @@ final class ChangeTail {
     private final AtomicLong version = new AtomicLong();
 
     private volatile long seen = -1;
+    /** The tail thread, once running: {@link #added} wakes it when it waits with nothing loaded. */
+    private volatile Thread thread;
+    /** How long the tail waits, with nothing loaded, before it looks again (added() wakes it sooner). */
+    private static final long IDLE_NANOS = 500_000_000L;
     /** CLIENT ID of the tail's connection (standalone only), -1 when unknown. */
     private volatile long clientId = -1;
 
@@ -89,6 +93,10 @@ final class ChangeTail {
      */
     void added() {
         version.incrementAndGet();
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
         kick();
     }
 
@@ -113,6 +121,7 @@ final class ChangeTail {
 
     /** The tail thread's loop, while the shard runs. */
     void run() {
+        thread = Thread.currentThread();
         boolean block = !redis.cluster();
         var conn = block ? redis.dedicated() : null;
         var async = block ? null : redis.dedicatedAsync();
@@ -166,9 +175,16 @@ final class ChangeTail {
                     LockSupport.parkNanos(200_000_000L);
                 }
             }
-            if (!any && !failed && (!block || parts.isEmpty() || got)) {
-                // Polling (Cluster), nothing loaded yet, or entries we could not apply (the main
-                // thread is about to reload or drop their partition): do not spin.
+            if (parts.isEmpty() && !failed) {
+                // Nothing loaded (most shards, most of the time): wait for added(), which unparks
+                // this thread, instead of looking 200 times a second. Checked again first, since
+                // a partition loaded after the copy above has already unparked us.
+                if (version.get() == v) {
+                    LockSupport.parkNanos(IDLE_NANOS);
+                }
+            } else if (!any && !failed && (!block || got)) {
+                // Polling (Cluster), or entries we could not apply (the main thread is about to
+                // reload or drop their partition): do not spin.
                 LockSupport.parkNanos(5_000_000L);
             }
         }
