@@ -1,7 +1,6 @@
 package dev.livequery.testkit.process;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -50,7 +49,7 @@ public final class PostgresProcess implements AutoCloseable {
         Path dir = initdb();
         for (int attempt = 1; ; attempt++) {
             try {
-                return start(dir, freePort());
+                return start(dir, RedisProcess.freePort());
             } catch (PortTaken e) {
                 if (attempt == 5) {
                     Dirs.delete(dir);
@@ -197,12 +196,6 @@ public final class PostgresProcess implements AutoCloseable {
 
     private static boolean root() {
         return "root".equals(System.getProperty("user.name"));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private static Path findBin() {
