@@ -72,11 +72,6 @@ final class Flushers implements AutoCloseable {
         }
     }
 
-    /** Threads running now (core and spare): a test hook and a gauge. */
-    int threads() {
-        return all.length;
-    }
-
     private boolean stuck(long now) {
         for (Flusher f : all) {
             long since = f.since;
