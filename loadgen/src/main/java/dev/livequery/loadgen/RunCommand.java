@@ -150,7 +150,9 @@ final class RunCommand implements Callable<Integer> {
         Stats stats = new Stats();
         ServerProbe probe = new ServerProbe(serverPid, javaHome);
         ClientPool pool = new ClientPool(url.getHost(), perClient, firstOctet);
-        HttpClient writerHttp =
+        // Seeds the rows, reads the server's metrics and verifies replicas; the measured writes go
+        // through HttpWrites (Netty).
+        HttpClient setupHttp =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         ClientTokens tokens = ClientTokens.of(token, tokenFile);
         WriteTarget writes = new WriteTarget(url, workload, lq, tokens.writes());
@@ -163,7 +165,7 @@ final class RunCommand implements Callable<Integer> {
         try (ClientLoad client = new ClientLoad(pool.executor());
                 Progress progress = new Progress(stats, probe, client, fleet::connected, System.err)) {
             for (HttpRequest seed : writes.seed()) {
-                HttpResponse<String> res = writerHttp.send(seed, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> res = setupHttp.send(seed, HttpResponse.BodyHandlers.ofString());
                 if (res.statusCode() != 200) {
                     System.err.println("loadgen: seeding failed: " + res.statusCode() + " " + res.body());
                     return 2;
@@ -230,10 +232,10 @@ final class RunCommand implements Callable<Integer> {
             report.root.put("source_addresses", pool.describe());
             report.root.put("closes_seen", stats.closes.sum());
             if (lq) {
-                Map<String, Double> m = ServerProbe.metrics(writerHttp, url);
+                Map<String, Double> m = ServerProbe.metrics(setupHttp, url);
                 report.root.put("gateway_resets_total", ServerProbe.sum(m, "livequery_resets_total", ""));
                 Verifier.Result v = new Verifier(
-                                writerHttp, url, workload, c -> WriteTarget.tokenParam(tokens.forConnection(c), '&'))
+                                setupHttp, url, workload, c -> WriteTarget.tokenParam(tokens.forConnection(c), '&'))
                         .verify(fleet.clients, verifySample);
                 ObjectNode vn = report.root.putObject("verify");
                 vn.put("compared", v.compared());
