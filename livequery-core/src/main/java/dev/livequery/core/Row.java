@@ -13,6 +13,11 @@ public final class Row {
     private final ObjectNode data;
     private volatile String json;
     /**
+     * The length of {@link #json} once known: the history costs the row it supersedes by its
+     * text's length, which read from the string is two more dependent loads on a cold row.
+     */
+    private int textLength = -1;
+    /**
      * The key this row has in one view (the first that keyed it) and that view: when the row is
      * replaced, that view finds its old position without matching and keying the old image
      * again. Read and written under the table's lock only.
@@ -44,6 +49,9 @@ public final class Row {
         this.version = version;
         this.data = data;
         this.json = json;
+        if (json != null) {
+            this.textLength = json.length();
+        }
     }
 
     public String id() {
@@ -64,9 +72,16 @@ public final class Row {
         String j = json;
         if (j == null) {
             j = RowText.of(data);
+            textLength = j.length();
             json = j;
         }
         return j;
+    }
+
+    /** {@code json().length()}, without reading the text when it is known. */
+    int textLength() {
+        int n = textLength;
+        return n >= 0 ? n : json().length();
     }
 
     /** This row's key in {@code view} if that view keyed it, else null. Under the table's lock. */
