@@ -33,9 +33,7 @@ final class History {
      * proxy for what a change pins, which the tree of the row costs a small multiple of.
      */
     static long cost(Row before, Row after) {
-        return OVERHEAD
-                + (before == null ? 0 : before.json().length())
-                + (after == null ? 0 : after.json().length());
+        return OVERHEAD + (before == null ? 0 : before.textLength()) + (after == null ? 0 : after.textLength());
     }
 
     // A ring of parallel arrays, not one record per change: a write allocates nothing here, and

@@ -41,6 +41,12 @@ final class LiveWindow {
 
     private long hi;
     private long bp;
+    /**
+     * {@link Tokens.Range#anchor} of the first row (when size > 0), kept with {@link #lo}: every
+     * frame names the window's state, whose anchor is otherwise read through the first row, its
+     * key and its id string.
+     */
+    private String firstAnchor;
 
     LiveWindow(View view, LocalSubscription sub) {
         this.view = view;
@@ -77,7 +83,7 @@ final class LiveWindow {
     }
 
     Tokens.Range range(long seq) {
-        return Tokens.Range.of(seq, rows, size);
+        return Tokens.Range.of(seq, rows, size, firstAnchor);
     }
 
     /**
@@ -185,7 +191,7 @@ final class LiveWindow {
     }
 
     private Tokens.State state(long seq) {
-        return Tokens.Range.of(seq, rows, size);
+        return range(seq);
     }
 
     private void emit(Frame f, long seq) {
@@ -294,6 +300,7 @@ final class LiveWindow {
         // only an edge that changed is updated: reading the other would be a cache miss
         if (i == 0) {
             lo = e.prefix();
+            firstAnchor = Tokens.Range.anchor(e);
         }
         if (i == size - 1) {
             hi = e.prefix();
@@ -306,6 +313,7 @@ final class LiveWindow {
         rows[--size] = null;
         if (size > 0 && i == 0) {
             lo = rows[0].prefix();
+            firstAnchor = Tokens.Range.anchor(rows[0]);
         }
         if (size > 0 && i == size) {
             hi = rows[size - 1].prefix();

@@ -56,6 +56,9 @@ final class Order implements Comparator<Key> {
         if (a.prefix != b.prefix) {
             return a.prefix < b.prefix ? -1 : 1;
         }
+        if (a == b) {
+            return 0; // a row's cached key finding its own entry: its values need not be read
+        }
         for (int i = 0; i < fields.length; i++) {
             int c = Values.compare(a.values[i], b.values[i]);
             if (c != 0) {

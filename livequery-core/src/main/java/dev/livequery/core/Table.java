@@ -55,6 +55,12 @@ final class Table {
 
     private Filed[] index = new Filed[0];
 
+    /**
+     * Names the current set of routed fields: replaced whenever a field is filed or unfiled, so
+     * routing values a row kept ({@link Row#routeIn}) for another set are not used.
+     */
+    private Object routeToken = new Object();
+
     private View[] unindexed = new View[0];
     private final List<View> touched = new ArrayList<>();
 
@@ -120,35 +126,62 @@ final class Table {
     private void route(Row before, Row after, long s) {
         touched.clear();
         for (View v : unindexed) {
-            touch(v, s);
+            touch(v, s, View.WAS | View.IS);
         }
-        for (Filed f : index) {
-            String field = f.field();
-            Map<Object, View[]> byValue = f.byValue();
-            if (before != null) {
-                touchAll(byValue.get(Values.of(before.data().get(field))), s);
+        Filed[] index = this.index;
+        int n = index.length;
+        if (n > 0) {
+            // The before-image's values were kept on it when it was stored (if for this routing):
+            // its object is not walked. The after-image's are read (it was just made: in cache)
+            // and kept on it for the change that will replace it.
+            Object was = before == null ? null : before.routeIn(routeToken);
+            Object[] values = n == 1 ? null : new Object[n];
+            Object value = null;
+            for (int f = 0; f < n; f++) {
+                Filed filed = index[f];
+                Map<Object, View[]> byValue = filed.byValue();
+                if (before != null) {
+                    Object v = was == null
+                            ? Values.of(before.data().get(filed.field()))
+                            : n == 1 ? was : ((Object[]) was)[f];
+                    touchAll(byValue.get(v), s, View.WAS);
+                }
+                if (after != null) {
+                    value = Values.of(after.data().get(filed.field()));
+                    if (values != null) {
+                        values[f] = value;
+                    }
+                    touchAll(byValue.get(value), s, View.IS);
+                }
             }
             if (after != null) {
-                touchAll(byValue.get(Values.of(after.data().get(field))), s);
+                after.routed(routeToken, values == null ? value : values);
             }
         }
-        for (int i = 0, n = touched.size(); i < n; i++) {
+        for (int i = 0, k = touched.size(); i < k; i++) {
             touched.get(i).apply(before, after, s);
         }
     }
 
-    private void touchAll(View[] vs, long s) {
+    private void touchAll(View[] vs, long s, int image) {
         if (vs != null) {
             for (View v : vs) {
-                touch(v, s);
+                touch(v, s, image);
             }
         }
     }
 
-    private void touch(View v, long s) {
+    /**
+     * Offers change {@code s} to {@code v}, noting which image's routing found it ({@link View#WAS},
+     * {@link View#IS}): an image whose routing value did not find a view cannot match it.
+     */
+    private void touch(View v, long s, int image) {
         if (v.touched != s) {
             v.touched = s;
+            v.routedBy = image;
             touched.add(v);
+        } else {
+            v.routedBy |= image;
         }
     }
 
@@ -205,6 +238,7 @@ final class Table {
             }
         }
         if (byValue.isEmpty()) {
+            routeToken = new Object();
             Filed[] out = new Filed[index.length - 1];
             System.arraycopy(index, 0, out, 0, f);
             System.arraycopy(index, f + 1, out, f, index.length - f - 1);
@@ -219,9 +253,20 @@ final class Table {
             return index[f].byValue();
         }
         Map<Object, View[]> m = new HashMap<>();
+        routeToken = new Object();
         index = Arrays.copyOf(index, index.length + 1);
         index[index.length - 1] = new Filed(field, m);
         return m;
+    }
+
+    /** The fields changes are routed by now, in index order (for tests). Under the lock. */
+    List<String> routedFields() {
+        return Arrays.stream(index).map(Filed::field).toList();
+    }
+
+    /** What rows' routing values must have been kept for to be used now ({@link Row#routeIn}; for tests). */
+    Object routeToken() {
+        return routeToken;
     }
 
     private int filed(String field) {

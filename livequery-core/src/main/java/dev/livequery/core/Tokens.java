@@ -43,13 +43,33 @@ final class Tokens {
             return new Range(seq, null, 0, 0);
         }
 
+        /** Ids longer than this are anchors only when no row of the range has a shorter one. */
+        private static final int SHORT_ID = 32;
+
         /** Names {@code rows[0..n)} at {@code seq}, anchored on a short id so tokens stay small. */
         static Range of(long seq, Entry[] rows, int n) {
+            return of(seq, rows, n, n == 0 ? null : anchor(rows[0]));
+        }
+
+        /**
+         * The anchor {@link #of} takes for a range that starts with {@code first}, or null when
+         * the range's other ids must be looked at: a window keeps it for its first row.
+         */
+        static String anchor(Entry first) {
+            String id = first.id();
+            return id.length() > SHORT_ID ? null : id;
+        }
+
+        /** {@link #of(long, Entry[], int)}, given {@code anchor(rows[0])}: no row is read when it is not null. */
+        static Range of(long seq, Entry[] rows, int n, String firstAnchor) {
             if (n == 0) {
                 return empty(seq);
             }
+            if (firstAnchor != null) {
+                return new Range(seq, firstAnchor, 0, n);
+            }
             int best = 0;
-            if (rows[0].id().length() > 32) {
+            if (rows[0].id().length() > SHORT_ID) {
                 for (int i = 1; i < n; i++) {
                     if (rows[i].id().length() < rows[best].id().length()) {
                         best = i;

@@ -29,6 +29,13 @@ final class View {
     private final Object keys = new Object();
     /** The change this view last saw, so routing offers each change once. */
     long touched = -1;
+
+    /** Routing found this view by the before-image's value ({@link #WAS}), the after-image's ({@link #IS}), or both. */
+    static final int WAS = 1;
+
+    static final int IS = 2;
+    /** Which images' routing found this view at change {@link #touched}: an image it did not find cannot match. */
+    int routedBy;
     /** Frames made at the last change, so windows in the same state share one frame object. */
     private final SharedFrames shared = new SharedFrames();
 
@@ -111,9 +118,10 @@ final class View {
 
     void apply(Row before, Row after, long seq) {
         // A row this view keyed is in it: its key is at hand, no need to match and key it again.
-        Key oldKey = before == null ? null : before.keyIn(keys);
-        boolean was = oldKey != null || before != null && shape.matches(before.data());
-        boolean is = after != null && shape.matches(after.data());
+        boolean mayWas = before != null && (routedBy & WAS) != 0;
+        Key oldKey = mayWas ? before.keyIn(keys) : null;
+        boolean was = oldKey != null || mayWas && shape.matches(before.data());
+        boolean is = after != null && (routedBy & IS) != 0 && shape.matches(after.data());
         if (!was && !is) {
             return;
         }

@@ -31,7 +31,9 @@
  *     also the row's version), records the change and its before-image in its {@code History}
  *     (the after-image is the current row or a later change's before-image), and routes
  *     it: views are filed under one {@code eq}/{@code in} term of their where, so only views that
- *     could match either image see the change.</li>
+ *     could match either image see the change. A stored row keeps its values of the filed fields,
+ *     so routing the change that replaces it does not walk its (cold) object, and each view learns
+ *     which image found it: an image that did not is not matched.</li>
  * <li>{@code View} (one per shape, shared by all its windows) decides whether the row left, entered
  *     or moved in its sorted rows ({@code SortedRows}, a two-level sorted array searched mostly by
  *     each {@code Key}'s {@code long} prefix), keying the row once.</li>
