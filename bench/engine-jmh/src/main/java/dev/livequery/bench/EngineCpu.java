@@ -12,8 +12,8 @@ import java.util.Arrays;
  * builds compared back to back (and in both orders) differ by what their code does.
  *
  * <p>{@code java -Xms3g -Xmx3g -cp bench/engine-jmh/target/benchmarks.jar dev.livequery.bench.EngineCpu
- * [warm-up changes] [changes per block] [blocks]} (defaults 1,000,000, 200,000, 12), under
- * {@code flock /work/wt/bench.lock} like every benchmark.
+ * [warm-up changes] [changes per block] [blocks]} (defaults 1,000,000, 200,000, 12) after
+ * {@code ./mvnw -Pbench -pl bench/engine-jmh -am package -DskipTests}; one benchmark at a time.
  */
 public final class EngineCpu {
     private EngineCpu() {}
