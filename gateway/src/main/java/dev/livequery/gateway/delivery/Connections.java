@@ -20,8 +20,7 @@ import java.util.logging.Logger;
  *
  * <p>The watchdog is one platform thread ticking a few times per deadline. It only reads two
  * volatile longs per connection and, for a stuck one, interrupts its writer, so it stays cheap with
- * many connections and can never itself be blocked by a peer. It also lets the {@link Flushers}
- * start a spare thread when all of theirs are stuck in writes and nobody is queueing more work.
+ * many connections and can never itself be blocked by a peer.
  */
 public final class Connections implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Connections.class.getName());
@@ -33,9 +32,6 @@ public final class Connections implements AutoCloseable {
     private final int max;
     private final Duration deadline;
     private final ScheduledExecutorService watchdog;
-    /** The threads that write WebSocket connections (SSE streams write on their own threads). */
-    private final Flushers flushers = new Flushers();
-
     private volatile DeliveryMetrics metrics;
     private volatile boolean draining;
 
@@ -57,10 +53,6 @@ public final class Connections implements AutoCloseable {
 
     DeliveryMetrics metrics() {
         return metrics;
-    }
-
-    Flushers flushers() {
-        return flushers;
     }
 
     /**
@@ -131,7 +123,6 @@ public final class Connections implements AutoCloseable {
             for (Outbound o : open) {
                 o.check(now, d);
             }
-            flushers.check(now);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "watchdog pass failed", e);
         }
@@ -168,6 +159,5 @@ public final class Connections implements AutoCloseable {
     @Override
     public void close() {
         watchdog.shutdownNow();
-        flushers.close();
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,16 +37,21 @@ import java.util.logging.Logger;
  * connection drop without a close frame (1006), since no close frame could pass its full buffer.
  * The watchdog also asks for the keep-alive (ping, heartbeat) when one is due.
  *
- * <p>Two ways to run the writer. WebSocket ({@link #start()}): the gateway's shared
- * {@link Flushers} take the connection when it has work and run one pass at a time ({@link #flush}),
- * so an idle connection has no writer thread and a change reaching many connections wakes a few
- * threads, not one per connection. SSE ({@link #run()}): the request's handler thread is the
- * writer, since it has to stay for the stream anyway.
+ * <p>Two ways to run the writer. WebSocket ({@link #start()}): a virtual thread is started when
+ * there is something to write and ends after {@link #LINGER} without work, so an idle connection
+ * has no writer thread (its parked stack was a good part of an idle connection's heap), while a
+ * busy one keeps its thread. SSE ({@link #run()}): the request's handler thread is the writer,
+ * since it has to stay for the stream anyway.
  */
 public final class Outbound {
     private static final Logger LOG = Logger.getLogger(Outbound.class.getName());
+    /** How long an on-demand writer thread waits for more work before it ends. */
+    static final long LINGER = TimeUnit.SECONDS.toNanos(2);
     /** How long a closing connection's writer may still spend in a write (capped by the write deadline). */
     static final long CLOSE_GRACE = TimeUnit.SECONDS.toNanos(2);
+
+    private static final ThreadFactory WRITERS =
+            Thread.ofVirtual().name("ws-writer").factory();
 
     private final Connections connections;
     private final Transport transport;
@@ -62,19 +68,11 @@ public final class Outbound {
     private final AtomicReference<Close> closeAfterDrain = new AtomicReference<>();
     private final CountDownLatch done = new CountDownLatch(1);
     private final long opened = System.nanoTime();
-    /**
-     * The claim of a WebSocket connection's writer role: set by whoever queues it on the flushers,
-     * cleared by the flusher after its pass, so it is in their queue at most once.
-     */
+    /** A writer thread is running (or starting); on-demand mode only. */
     private final AtomicBoolean running = new AtomicBoolean();
 
-    /** Written by the shared flushers (WebSocket), not by a thread of its own. */
-    private volatile boolean shared;
-    /** The thread in this connection's pass now; set and cleared under {@link #writerLock}. */
+    private volatile boolean onDemand;
     private volatile Thread writer;
-    /** Guards {@link #writer} against {@link #abort}'s interrupt reaching the flusher's next connection. */
-    private final Object writerLock = new Object();
-
     private volatile long writeStarted;
     /** When {@link #closing} was set; the grace for the close frame counts from here. */
     private volatile long closingSince;
@@ -82,6 +80,8 @@ public final class Outbound {
     private volatile long lastInbound = System.nanoTime();
     private volatile long lastKeepAlive = System.nanoTime();
     private volatile boolean aborted;
+    /** When the on-demand writer ran out of work and began to linger; 0 while busy. */
+    private volatile long parkedSince;
 
     Outbound(Connections connections, Transport transport, String peer, Duration keepAlive, Duration idle) {
         this.connections = connections;
@@ -181,18 +181,19 @@ public final class Outbound {
         wake();
     }
 
-    /** There is work: queue this connection on the flushers unless it is queued or in a pass; SSE: unpark its writer. */
+    /** There is work: unpark the writer, or start one (on demand) if none is running. */
     private void wake() {
-        // Also when a flusher is in this connection's pass: parked in a socket write, it retries
-        // the write at once and so pushes what fits now instead of waiting for a third of the
-        // socket's send buffer to drain (the kernel's wake-up threshold), which a slow reader's
-        // close frame would otherwise wait for past its grace.
         Thread w = writer;
         if (w != null) {
             LockSupport.unpark(w);
         }
-        if (shared && !running.get() && running.compareAndSet(false, true)) {
-            connections.flushers().submit(this);
+        if (onDemand && !running.get() && running.compareAndSet(false, true)) {
+            try {
+                WRITERS.newThread(this::burst).start();
+            } catch (RuntimeException | Error e) {
+                running.set(false); // no writer runs: the next wakeup must try again, not find one "running"
+                throw e;
+            }
         }
     }
 
@@ -213,13 +214,9 @@ public final class Outbound {
     void abort(Close c) {
         closing.compareAndSet(null, c);
         aborted = true;
-        synchronized (writerLock) {
-            // A flusher clears writer under this lock before it takes another connection, so the
-            // interrupt reaches this connection's write, never the next one's socket.
-            Thread w = writer;
-            if (w != null) {
-                w.interrupt();
-            }
+        Thread w = writer;
+        if (w != null) {
+            w.interrupt();
         }
         wake();
     }
@@ -240,6 +237,12 @@ public final class Outbound {
             lastKeepAlive = now;
             writes.keepAliveDue();
             wake();
+        } else {
+            long parked = parkedSince;
+            Thread w = writer;
+            if (parked != 0 && w != null && now - parked >= LINGER) {
+                LockSupport.unpark(w); // it lingered long enough: let it end
+            }
         }
     }
 
@@ -254,10 +257,13 @@ public final class Outbound {
         return n;
     }
 
-    /** WebSocket: registers the connection; from now on the shared flushers write it. */
+    /**
+     * WebSocket: registers the connection; writer threads are then started on demand (see the
+     * class comment).
+     */
     public void start() {
         connections.opened(this, transport.kind());
-        shared = true;
+        onDemand = true;
         if (needsWriter()) {
             wake();
         }
@@ -282,65 +288,76 @@ public final class Outbound {
         }
     }
 
-    /** SSE's writer loop: passes while there is work, parks while there is none, until the end. */
-    private void serve(List<Frame> batch) throws IOException {
-        while (closing.get() == null) {
-            if (pass(batch) || hasWork()) {
-                continue;
+    /**
+     * The writer loop: passes while there is work, parks while there is none. Returns true when
+     * the connection is closing; false when an on-demand writer has been idle for {@link #LINGER}.
+     */
+    private boolean serve(List<Frame> batch) throws IOException {
+        long idleSince = 0;
+        try {
+            while (closing.get() == null) {
+                if (pass(batch) || hasWork()) {
+                    // only after idling: no volatile write per busy pass
+                    if (idleSince != 0) {
+                        idleSince = 0;
+                        parkedSince = 0;
+                    }
+                    continue;
+                }
+                Close after = closeAfterDrain.get();
+                if (after != null) {
+                    if (closing.compareAndSet(null, after)) {
+                        closingSince = System.nanoTime();
+                    }
+                    return true;
+                }
+                if (onDemand) {
+                    long now = System.nanoTime();
+                    if (idleSince == 0) {
+                        idleSince = now;
+                        parkedSince = now;
+                    } else if (now - idleSince >= LINGER) {
+                        return false;
+                    }
+                }
+                // Untimed: a timed park costs a timer per wait; the watchdog unparks a writer that
+                // has lingered long enough (check), and then it ends.
+                LockSupport.park(this);
             }
-            if (drained()) {
-                return;
-            }
-            LockSupport.park(this);
+            return true;
+        } finally {
+            parkedSince = 0;
         }
     }
 
     /**
-     * One turn of a {@link Flushers} thread at this WebSocket connection, which it took from the
-     * queue holding the claim: one pass, or the end. Work left or queued meanwhile puts the
-     * connection back at the end of the queue, so other connections get their pass first.
+     * An on-demand writer thread: passes until there is no work for {@link #LINGER} (give or take
+     * a watchdog tick), or the end.
      */
-    void flush(List<Frame> batch) {
-        synchronized (writerLock) {
-            writer = Thread.currentThread();
-        }
-        boolean ended;
+    private void burst() {
+        Thread me = Thread.currentThread();
+        writer = me;
+        List<Frame> batch = new ArrayList<>(Writes.TURN);
         try {
-            ended = closing.get() != null || !pass(batch) && !hasWork() && drained();
+            while (true) {
+                if (serve(batch)) {
+                    break;
+                }
+                // Idle: end this thread. Whoever queues work after running goes false starts a new one;
+                // work queued before it is seen by the check below.
+                writer = null;
+                running.set(false);
+                if (!needsWriter() || !running.compareAndSet(false, true)) {
+                    return;
+                }
+                writer = me;
+            }
         } catch (IOException | UncheckedIOException | SocketWriterException e) {
             gone(e);
-            ended = true;
         } catch (RuntimeException e) {
             failed(e);
-            ended = true;
         }
-        try {
-            if (ended) {
-                end(); // the claim stays taken: nothing is queued for this connection after its end
-                return;
-            }
-        } finally {
-            synchronized (writerLock) {
-                writer = null;
-            }
-            Thread.interrupted(); // an abort's interrupt must not reach the next connection's socket
-        }
-        running.set(false);
-        if (needsWriter() && running.compareAndSet(false, true)) {
-            connections.flushers().submit(this);
-        }
-    }
-
-    /**
-     * Nothing left to write: a close asked for after the drain starts now. True when the connection
-     * is closing.
-     */
-    private boolean drained() {
-        Close after = closeAfterDrain.get();
-        if (after != null && closing.compareAndSet(null, after)) {
-            closingSince = System.nanoTime();
-        }
-        return closing.get() != null;
+        end(); // running stays true: no writer starts after the end
     }
 
     private void gone(Exception e) {

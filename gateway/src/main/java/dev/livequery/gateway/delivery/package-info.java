@@ -3,20 +3,16 @@
  *
  * <p>Why it looks like this: the backend keeps one bounded queue per subscription and turns an
  * overflow into {@code reset overflow} itself, so the gateway adds no second data queue that could
- * grow. Per connection there is one writer at a time (for a WebSocket, one of the gateway's few
- * shared {@link dev.livequery.gateway.delivery.Flushers} threads, which take connections with work
- * from one queue; for SSE, the request's thread) and a ready list of subscriptions that have
- * frames. The backend's wakeup may run under engine locks, so all it does is enqueue a
- * {@link dev.livequery.gateway.delivery.Slot} and queue the connection (or unpark the SSE writer).
- * The writer drains ready subscriptions round-robin in turns of a few dozen frames, writes them,
- * then flushes once.
+ * grow. Per connection there is exactly one writer (a virtual thread started on demand for a
+ * WebSocket, the request's thread for SSE) and a ready list of subscriptions that have frames. The backend's wakeup may run under engine locks, so all it does
+ * is enqueue a {@link dev.livequery.gateway.delivery.Slot} and unpark the writer. The writer drains
+ * ready subscriptions round-robin in turns of a few dozen frames, writes them, then flushes once.
  *
  * <p>Helidon's socket writes have no timeout. The {@link dev.livequery.gateway.delivery.Connections}
  * watchdog therefore watches the start time of the write in progress and, past
  * {@code livequery.write-deadline}, marks the connection closing ({@code 4008}); a writer still
  * blocked after a short grace is interrupted, and a virtual thread interrupted in a socket write
  * has its socket closed by the JDK, which frees the writer. Only that connection is affected: the
- * engine never waited for it, and the other connections' frames are written by a spare flusher
- * while a shared one is stuck in that write.
+ * engine never waited for it.
  */
 package dev.livequery.gateway.delivery;

@@ -28,23 +28,11 @@ final class WsTransport implements Transport {
     private static final byte FIN_PONG = (byte) 0x8A;
     /** A pass that queued more than this writes it out before queueing more. */
     private static final int MAX_BUFFER = 64 * 1024;
-    /**
-     * Each writer thread's buffer for a pass, lent to the connection it is writing until the flush.
-     * WebSocket connections are written by a few shared threads (the delivery package's flushers),
-     * so this is a handful of buffers for the gateway; a buffer per pass was most of the gateway's
-     * allocation (a kilobyte per delivery, ~60% of all bytes allocated at fan-out). Sized for a
-     * full pass: {@link #MAX_BUFFER} plus a frame; a larger frame gets a buffer of its own.
-     */
-    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[MAX_BUFFER + 16 * 1024]);
 
     private final WsSession session;
     /** The raw socket writer, or null when the session is not Helidon's server connection. */
     private final DataWriter socket;
-    /**
-     * What this pass queued, in the writing thread's {@link #SCRATCH} (or a larger array); given
-     * back at the flush, so an idle connection holds no buffer. A pass that ends unflushed ends the
-     * connection (see Writes), so a buffer is never written for two connections at once.
-     */
+    /** What this pass queued; dropped after each flush, so an idle connection holds no buffer. */
     private byte[] buf;
 
     private int len;
@@ -135,10 +123,7 @@ final class WsTransport implements Transport {
     private int header(byte first, int n) {
         int need = len + 10 + n;
         if (buf == null) {
-            buf = SCRATCH.get();
-            if (need > buf.length) {
-                buf = new byte[need];
-            }
+            buf = new byte[Math.max(need, 1024)];
         } else if (need > buf.length) {
             buf = Arrays.copyOf(buf, Math.max(need, buf.length * 2));
         }
