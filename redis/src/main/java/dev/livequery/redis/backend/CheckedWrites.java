@@ -24,8 +24,17 @@ final class CheckedWrites {
 
     /** Decides the writes from the current rows (null where absent), or refuses by throwing. */
     interface Plan {
-        /** One after-image per id read ({@code null} deletes), in the order of the ids. */
-        List<ObjectNode> decide(List<Row> current) throws LiveQueryException;
+        /** One write per id read, in the order of the ids. */
+        List<Write> decide(List<Row> current) throws LiveQueryException;
+    }
+
+    /**
+     * What to write to one row: {@code after} (null deletes) and its text when the caller already
+     * made it ({@code Rows.checkSize}), so a checked write encodes its row once; null: the store
+     * encodes it.
+     */
+    record Write(ObjectNode after, String json) {
+        static final Write DELETE = new Write(null, null);
     }
 
     private CheckedWrites() {}
@@ -53,14 +62,15 @@ final class CheckedWrites {
         }
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             List<Row> current = store.getAll(table, ids);
-            List<ObjectNode> after = plan.decide(current);
+            List<Write> writes = plan.decide(current);
             List<RowStore.Op> ops = new ArrayList<>(ids.size());
             for (int i = 0; i < ids.size(); i++) {
                 Row cur = current.get(i);
+                Write w = writes.get(i);
                 ops.add(
                         cur == null
-                                ? new RowStore.Op(ids.get(i), after.get(i), null, true)
-                                : new RowStore.Op(ids.get(i), after.get(i), cur.version(), false));
+                                ? new RowStore.Op(ids.get(i), w.after(), null, true, w.json())
+                                : new RowStore.Op(ids.get(i), w.after(), cur.version(), false, w.json()));
             }
             try {
                 return store.write(table, ops, idem);

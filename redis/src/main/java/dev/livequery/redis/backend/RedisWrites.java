@@ -16,7 +16,6 @@ import dev.livequery.core.Where;
 import dev.livequery.core.WriteResult;
 import dev.livequery.redis.store.RowStore;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -51,7 +50,8 @@ final class RedisWrites {
             return new WriteResult(id, writeOne(table, new RowStore.Op(id, data, ifMatch, false, json), key), false);
         }
         Access.checkAfter(write, id, data);
-        return new WriteResult(id, checkedOne(table, id, ifMatch, write, key, false, c -> data), false);
+        CheckedWrites.Write w = new CheckedWrites.Write(data, json);
+        return new WriteResult(id, checkedOne(table, id, ifMatch, write, key, false, c -> w), false);
     }
 
     WriteResult patch(String table, String id, ObjectNode fields, Long ifMatch, Where write) throws LiveQueryException {
@@ -66,9 +66,9 @@ final class RedisWrites {
         // A patch always reads first (it merges in Java), so it is always a checked write.
         long v = checkedOne(table, id, ifMatch, write, key, true, c -> {
             ObjectNode after = Rows.copy(id, Rows.merge(id, c.data(), fields));
-            Rows.checkSize(id, after, options.maxRowBytes());
+            String json = Rows.checkSize(id, after, options.maxRowBytes());
             Access.checkAfter(write, id, after);
-            return after;
+            return new CheckedWrites.Write(after, json);
         });
         return new WriteResult(id, v, false);
     }
@@ -84,7 +84,8 @@ final class RedisWrites {
         if (write == null) {
             return new WriteResult(id, writeOne(table, new RowStore.Op(id, null, ifMatch), key), true);
         }
-        return new WriteResult(id, checkedOne(table, id, ifMatch, write, key, true, c -> null), true);
+        return new WriteResult(
+                id, checkedOne(table, id, ifMatch, write, key, true, c -> CheckedWrites.Write.DELETE), true);
     }
 
     /** One row written as it is (no write filter): one script call. */
@@ -94,7 +95,7 @@ final class RedisWrites {
 
     /** What a checked write of one row writes, given the row as it is (null: absent). */
     private interface After {
-        ObjectNode of(Row current) throws LiveQueryException;
+        CheckedWrites.Write of(Row current) throws LiveQueryException;
     }
 
     /**
@@ -118,7 +119,7 @@ final class RedisWrites {
                     }
                     Access.checkBefore(write, table, id, c == null ? null : c.data());
                     checkIfMatch(id, c, ifMatch);
-                    return Collections.singletonList(after.of(c));
+                    return List.of(after.of(c));
                 })
                 .get(0);
     }
@@ -180,16 +181,16 @@ final class RedisWrites {
     private List<Long> checkedBatch(String table, List<RowStore.Op> ops, Where write, RowStore.IdempotencyKey key)
             throws LiveQueryException {
         List<String> ids = new ArrayList<>(ops.size());
-        List<ObjectNode> after = new ArrayList<>(ops.size());
+        List<CheckedWrites.Write> after = new ArrayList<>(ops.size());
         for (RowStore.Op op : ops) {
             Access.checkAfter(write, op.id(), op.after());
             ids.add(op.id());
-            after.add(op.after());
+            after.add(new CheckedWrites.Write(op.after(), op.json()));
         }
         return CheckedWrites.run(store, table, ids, false, key, cur -> {
             for (int i = 0; i < ids.size(); i++) {
                 Row c = cur.get(i);
-                boolean delete = after.get(i) == null;
+                boolean delete = after.get(i).after() == null;
                 if (delete && c == null || c != null && !Access.admits(write, c.data())) {
                     throw Access.notFoundInBatch(table, ids.get(i));
                 }
