@@ -15,6 +15,7 @@ import dev.livequery.gateway.http.RowsApi;
 import dev.livequery.gateway.metrics.GatewayMetrics;
 import dev.livequery.gateway.sse.SseEndpoint;
 import dev.livequery.gateway.ws.WsEndpoint;
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.config.Config;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HttpException;
@@ -102,6 +103,7 @@ public final class Gateway implements AutoCloseable {
         WebServerConfig.Builder b = WebServer.builder();
         Config helidon = serverConfig != null ? serverConfig : settings.serverConfig();
         b.config(helidon);
+        noDelay(b, helidon);
         b.port(settings.port())
                 .shutdownHook(false)
                 // JSON before any route runs; a refused upgrade's 401 with its own message (JsonRefusal)
@@ -134,6 +136,20 @@ public final class Gateway implements AutoCloseable {
                     + ": see the error logged above (address already in use?)");
         }
         return new Gateway(server, connections, settings, auth);
+    }
+
+    /**
+     * TCP_NODELAY on every accepted connection unless {@code server.connection-options.tcp-no-delay}
+     * says otherwise (Helidon's default is off). With Nagle's algorithm on, a frame written while the
+     * previous one is unacknowledged waits for that ACK, and a client's delayed ACK takes up to 40 ms
+     * on Linux: a live update must not wait for the one before it to be acknowledged.
+     */
+    static void noDelay(WebServerConfig.Builder b, Config helidon) {
+        if (!helidon.get("connection-options.tcp-no-delay").exists()) {
+            SocketOptions current = b.connectionOptions().orElseGet(SocketOptions::create);
+            b.connectionOptions(
+                    SocketOptions.builder().from(current).tcpNoDelay(true).build());
+        }
     }
 
     public int port() {
