@@ -112,8 +112,9 @@ public final class PgLatency {
                         ready.countDown();
                     } else if (op.equals("reset") && ready.getCount() == 0) {
                         // an overflow reset supersedes the frames queued for this reader: those
-                        // missing updates were replaced by a fresh snapshot, not lost
+                        // missing updates were replaced by a fresh snapshot, whose enters follow
                         resets.merge(f.path("cause").asText(), 1, Integer::sum);
+                        held.clear();
                     } else if (op.equals("update") && stamp >= since.get()) {
                         h.recordValue(Math.max(0, now - stamp));
                         received.incrementAndGet();
@@ -182,17 +183,22 @@ public final class PgLatency {
         sse.body().close();
         reader.interrupt();
         String missing = "";
-        if (received.get() < total && resets.isEmpty()) {
+        if (received.get() < total) {
             // Fewer frames than changes: the cluster source writes a batch's changes of one row as
-            // one (its last). Lost only if the window the subscriber holds differs from the truth.
+            // one (its last), and a reset replaces queued frames by a snapshot. Lost only if the
+            // window the subscriber holds differs from the truth.
             Map<String, Long> truth = mode.equals("postgres") ? postgresRows(jdbc) : storedRows(gw, table);
             long differ = truth.entrySet().stream()
                     .filter(e -> !e.getValue().equals(held.get(e.getKey())))
                     .count();
             missing = differ == 0
-                    ? " (" + (total - received.get()) + " changes merged into later ones; every row as held equals "
-                            + (mode.equals("postgres") ? "Postgres" : "the store") + ")"
-                    : " (frames missing with no reset: LOST; " + differ + " of " + truth.size()
+                    ? " (" + (total - received.get())
+                            + (resets.isEmpty()
+                                    ? " changes merged into later ones"
+                                    : " changes merged into later ones or replaced by a reset's snapshot")
+                            + "; every row as held equals " + (mode.equals("postgres") ? "Postgres" : "the store")
+                            + ")"
+                    : " (frames missing: LOST; " + differ + " of " + truth.size()
                             + " rows as held differ from the truth)";
         }
         if (report) {
