@@ -172,10 +172,12 @@ final class Catalog {
                 LOG.info("created publication " + config.publication() + " for " + String.join(", ", names));
                 return;
             } catch (SQLException e) {
-                if (!"42710".equals(e.getSQLState())) {
+                // duplicate_object: another gateway (cluster mode) created it a moment ago; when both
+                // create it at once, the loser trips the catalog's unique index instead (unique_violation
+                // on pg_publication_pubname_index). Either way: check it as existing.
+                if (!"42710".equals(e.getSQLState()) && !"23505".equals(e.getSQLState())) {
                     throw e;
                 }
-                // duplicate_object: another gateway (cluster mode) created it a moment ago; check it as existing
             }
         }
         Set<String> published = new HashSet<>();
