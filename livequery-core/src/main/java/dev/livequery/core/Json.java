@@ -44,11 +44,18 @@ public final class Json {
     private Json() {}
 
     /**
-     * {@code node.toString()}, the same text, but encoded with {@link #MAPPER}'s pooled buffers:
-     * {@code JsonNode.toString()} uses Jackson's internal mapper, whose buffers are kept per thread
-     * (per connection, on virtual threads).
+     * {@code node.toString()}, the same text, made by {@link RowText}: Jackson's own encoding
+     * ({@link #jackson}) builds a serializer provider and a generator per call, which for the
+     * small bodies of a write's answer or an error cost more than the text, and
+     * {@code JsonNode.toString()} besides keeps its buffers per thread (per connection, on
+     * virtual threads). Kinds {@link RowText} leaves alone go to Jackson.
      */
     public static String text(JsonNode node) {
+        return RowText.of(node);
+    }
+
+    /** The text Jackson's tree serialization with {@link #MAPPER} makes: the reference {@link RowText} matches. */
+    static String jackson(JsonNode node) {
         try {
             return MAPPER.writeValueAsString(node);
         } catch (JsonProcessingException e) {

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * A row's JSON text, character for character what {@link Json#text} (Jackson's tree
+ * A row's JSON text, character for character what {@link Json#jackson} (Jackson's tree
  * serialization with {@link Json#MAPPER}) makes, without Jackson's per-call objects.
  *
  * <p>Why: every write encodes its row once (size check, history, every frame's {@code row}), and
@@ -39,7 +39,7 @@ final class RowText {
     private static final AtomicReferenceArray<StringBuilder> POOL = new AtomicReferenceArray<>(SLOTS);
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
-    /** {@code Json.text(node)}. */
+    /** {@code Json.jackson(node)}, made without Jackson's per-call objects. */
     static String of(JsonNode node) {
         int slot = (int) (Thread.currentThread().threadId() & (SLOTS - 1));
         StringBuilder b = POOL.getAndSet(slot, null);
@@ -47,7 +47,7 @@ final class RowText {
             b = new StringBuilder(256);
         }
         b.setLength(0);
-        String out = write(node, b) ? b.toString() : Json.text(node);
+        String out = write(node, b) ? b.toString() : Json.jackson(node);
         if (b.capacity() <= KEEP) {
             POOL.set(slot, b);
         }

@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link RowText} makes exactly the text Jackson's tree serialization ({@link Json#text}) makes:
+ * {@link RowText} makes exactly the text Jackson's tree serialization ({@link Json#jackson}) makes:
  * frames carry it as the row, byte for byte (PROTOCOL §5).
  */
 class RowTextTest {
@@ -26,14 +26,14 @@ class RowTextTest {
         SplittableRandom rnd = new SplittableRandom(20261129L);
         for (int i = 0; i < 5000; i++) {
             ObjectNode row = object(rnd, 0);
-            String expected = Json.text(row);
+            String expected = Json.jackson(row);
             assertThat(RowText.of(row)).as("tree %d", i).isEqualTo(expected);
             // the same tree as a client's body parses it (decimals as BigDecimal, ints as int/long)
             JsonNode parsed = Json.MAPPER.readTree(expected);
-            assertThat(RowText.of(parsed)).as("parsed tree %d", i).isEqualTo(Json.text(parsed));
+            assertThat(RowText.of(parsed)).as("parsed tree %d", i).isEqualTo(Json.jackson(parsed));
             // and as the engine stores it (RowFields, walked without iterators)
             ObjectNode stored = Rows.copy("r" + i, row);
-            assertThat(RowText.of(stored)).as("stored tree %d", i).isEqualTo(Json.text(stored));
+            assertThat(RowText.of(stored)).as("stored tree %d", i).isEqualTo(Json.jackson(stored));
         }
     }
 
@@ -54,7 +54,7 @@ class RowTextTest {
             "{\"\\n\\\"\":null,\"b\":true,\"c\":false}"
         }) {
             JsonNode n = Json.MAPPER.readTree(text);
-            assertThat(RowText.of(n)).as(text).isEqualTo(Json.text(n));
+            assertThat(RowText.of(n)).as(text).isEqualTo(Json.jackson(n));
         }
     }
 
@@ -64,14 +64,14 @@ class RowTextTest {
         row.putPOJO("p", new StringBuilder("pojo"));
         row.put("bin", new byte[] {1, 2, 3});
         row.put("s", (short) 7);
-        assertThat(RowText.of(row)).isEqualTo(Json.text(row));
+        assertThat(RowText.of(row)).isEqualTo(Json.jackson(row));
     }
 
     @Test
     void aLongRowIsEncodedWhole() {
         ObjectNode row = F.objectNode().put("id", "big");
         row.put("text", "x\"".repeat(20_000));
-        assertThat(RowText.of(row)).isEqualTo(Json.text(row));
+        assertThat(RowText.of(row)).isEqualTo(Json.jackson(row));
         ObjectNode small = F.objectNode().put("id", "small");
         assertThat(RowText.of(small)).isEqualTo("{\"id\":\"small\"}");
     }

@@ -2,6 +2,7 @@ package dev.livequery.gateway.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.livequery.core.Json;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -50,7 +51,7 @@ public final class Principal {
     static Principal of(String sub, JsonNode claims, Instant expires) {
         String key = sub != null
                 ? "sub:" + sub
-                : "claims:" + Integer.toHexString(claims.toString().hashCode());
+                : "claims:" + Integer.toHexString(Json.text(claims).hashCode());
         return new Principal(key, sub, claims, expires);
     }
 

@@ -189,6 +189,6 @@ public final class SocketAuth {
         ObjectNode err = body.putObject("error");
         err.put("code", e.code().wire());
         err.put("message", e.getMessage());
-        return JsonRefusal.refusal(Status.UNAUTHORIZED_401, body.toString());
+        return JsonRefusal.refusal(Status.UNAUTHORIZED_401, Json.text(body));
     }
 }

@@ -49,7 +49,7 @@ public final class HttpErrors {
         err.put("message", message);
         res.status(status);
         res.header(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(body.toString());
+        res.send(Json.text(body));
     }
 
     public static void send(io.helidon.webserver.http.ServerResponse res, LiveQueryException e) {
@@ -62,7 +62,7 @@ public final class HttpErrors {
         ObjectNode err = body.putObject("error");
         err.put("code", code);
         err.put("message", message);
-        return body.toString();
+        return Json.text(body);
     }
 
     /** The error code for an HTTP status the server produced by itself (no route, bad request line…). */

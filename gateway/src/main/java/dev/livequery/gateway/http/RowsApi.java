@@ -82,7 +82,7 @@ public final class RowsApi implements HttpService {
                 req.path().pathParameters().first("id").orElse(""),
                 req.headers().first(HeaderNames.IF_MATCH).map(String::trim).orElse(""),
                 p.authenticated() ? p.key() : "",
-                body == null ? "" : body.toString());
+                body == null ? "" : Json.text(body));
         return backend.idempotent(key.get(), request);
     }
 
@@ -326,6 +326,6 @@ public final class RowsApi implements HttpService {
 
     private static void json(ServerResponse res, ObjectNode body) {
         res.header(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(body.toString());
+        res.send(Json.text(body));
     }
 }

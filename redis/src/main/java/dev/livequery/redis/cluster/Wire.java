@@ -60,7 +60,7 @@ public final class Wire {
     public static String window(Window w) {
         ObjectNode n = Json.MAPPER.createObjectNode();
         window(n, w);
-        return n.toString();
+        return Json.text(n);
     }
 
     public static Window parseWindow(String json) throws LiveQueryException {

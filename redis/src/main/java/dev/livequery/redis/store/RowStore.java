@@ -50,7 +50,7 @@ public final class RowStore {
 
         /** The text the store writes for {@code after} ("" for a delete). */
         public String text() {
-            return after == null ? "" : json != null ? json : after.toString();
+            return after == null ? "" : json != null ? json : Json.text(after);
         }
     }
 
