@@ -16,6 +16,9 @@ import java.util.List;
  * trims that stream to its bounds, atomically ({@link RowStore}'s class comment says why).
  */
 final class WriteScript {
+    /** The horizon's trim runs once per this many changes appended (see the script's comment). */
+    static final int TRIM_EVERY = 16;
+
     // KEYS: rows, seq, changes, bytes, tables. ARGV: table, hard cap, n, keep (count), keep (ms),
     // max bytes, digest, then n × (kind, id, ifMatch, json), then the idempotency TTL (ms).
     // Pass 1 checks every precondition, pass 2 applies: nothing is written unless all pass. Then
@@ -25,6 +28,13 @@ final class WriteScript {
     // cap in changes, or while the stream's images take more than `max bytes`: memory is bounded
     // under any write rate and any row size.
     // `bytes` counts the images the stream holds (see ENTRY_OVERHEAD), so the byte bound needs no scan.
+    // The horizon's trim (count and time) runs only on the writes that take the stream's length
+    // across a multiple of TRIM_EVERY: looking for old entries reads the clock and whole row
+    // images, a third of a one-row write's time in Redis, and past the horizon's count it found
+    // nothing to take on almost every write. So a stream holds up to TRIM_EVERY - 1 changes beyond
+    // its horizon, never fewer; the hard cap and the byte bound are checked on every write, as
+    // before. Pass 2 does not read a row again: it has it from pass 1, or from its own earlier
+    // change of that row in the same write.
     // With a 6th key (an idempotency key) and ARGV[7] the digest of the request: if the key holds
     // a result for the same digest, that result is the answer and nothing is written; for another
     // digest the answer is '422' (the key was reused for a different request) and nothing is
@@ -52,9 +62,11 @@ final class WriteScript {
               local bar = string.find(cur, '|', 1, true)
               return string.sub(cur, 1, bar - 1), string.sub(cur, bar + 1)
             end
+            local rows = {}
             for i = 0, n - 1 do
               local kind, id, ifm = ARGV[8 + i*4], ARGV[9 + i*4], ARGV[10 + i*4]
               local cur = redis.call('HGET', KEYS[1], id)
+              if rows[id] == nil then rows[id] = cur end
               local v = ver(cur)
               if ifm == 'A' then
                 if cur then return {'412', id, v} end
@@ -66,14 +78,16 @@ final class WriteScript {
             local added, last = 0, 0
             for i = 0, n - 1 do
               local kind, id, json = ARGV[8 + i*4], ARGV[9 + i*4], ARGV[11 + i*4]
-              local cur = redis.call('HGET', KEYS[1], id)
-              local bv, bj = ver(cur)
+              local bv, bj = ver(rows[id])
               local v = redis.call('INCR', KEYS[2])
               if kind == 'D' then
                 redis.call('HDEL', KEYS[1], id)
                 json = ''
+                rows[id] = false
               else
-                redis.call('HSET', KEYS[1], id, v .. '|' .. json)
+                local val = v .. '|' .. json
+                redis.call('HSET', KEYS[1], id, val)
+                rows[id] = val
               end
               redis.call('XADD', KEYS[3], '*', 't', ARGV[1], 'id', id, 'v', v, 'bv', bv or '0', 'b', bj or '', 'a', json,
                   'r', n - 1 - i)
@@ -88,7 +102,8 @@ final class WriteScript {
             local bytes = redis.call('INCRBY', KEYS[4], added)
             local keep, cap, maxb = tonumber(ARGV[4]), tonumber(ARGV[2]), tonumber(ARGV[6])
             local len = redis.call('XLEN', KEYS[3])
-            if len > keep or len > cap or bytes > maxb then
+            local due = math.floor(len / ${EVERY}) ~= math.floor((len - n) / ${EVERY})
+            if len > keep and due or len > cap or bytes > maxb then
               local t = redis.call('TIME')
               local cut = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[5])
               local limit = 100 + n
@@ -133,7 +148,8 @@ final class WriteScript {
               end
             end
             return out
-            """.replace("${SIZE}", Long.toString(RowStore.ENTRY_OVERHEAD));
+            """.replace("${SIZE}", Long.toString(RowStore.ENTRY_OVERHEAD))
+            .replace("${EVERY}", Integer.toString(TRIM_EVERY));
 
     private static final Redis.Script WRITE = script("", "KEYS[6]", "");
 
