@@ -15,13 +15,24 @@ import java.util.Map;
  * how many subscriptions came back by resuming rather than by a reset.
  */
 record FaultPhases(URI url, double slowFraction, int slowDuration, int stormConcurrency) {
+    /** The receive buffer of a client that will be slow (see {@link LiveClient#receiveBuffer}). */
+    static final int SLOW_RECEIVE_BUFFER = 64 << 10;
+
+    /** The clients the slow phase will stop: every (1 / fraction)-th, none without a fraction. */
+    List<LiveClient> slowClients(List<LiveClient> all) {
+        List<LiveClient> slow = new ArrayList<>();
+        if (slowFraction > 0) {
+            int every = (int) Math.max(1, Math.round(1 / slowFraction));
+            for (int c = 0; c < all.size(); c += every) {
+                slow.add(all.get(c));
+            }
+        }
+        return slow;
+    }
+
     /** Stops a share of the clients reading, then lets them read again and reconnect the torn-down ones. */
     void slow(ObjectNode n, Fleet fleet, Progress progress) throws InterruptedException {
-        int every = (int) Math.max(1, Math.round(1 / slowFraction));
-        List<LiveClient> slow = new ArrayList<>();
-        for (int c = 0; c < fleet.clients.size(); c += every) {
-            slow.add(fleet.clients.get(c));
-        }
+        List<LiveClient> slow = slowClients(fleet.clients);
         HttpClient http = HttpClient.newHttpClient();
         double teardowns0 = ServerProbe.sum(ServerProbe.metrics(http, url), "livequery_teardowns_total", "");
         slow.forEach(c -> {
@@ -33,22 +44,21 @@ record FaultPhases(URI url, double slowFraction, int slowDuration, int stormConc
         double teardowns1 = ServerProbe.sum(ServerProbe.metrics(http, url), "livequery_teardowns_total", "");
         progress.phase("slow-end");
         slow.forEach(LiveClient::resume);
-        // Read what the socket still holds; a torn-down client then sees EOF (the server could not
-        // send a close frame through a full buffer, so 4008 is rarely seen by the client itself).
-        long lastGone = -1;
-        for (int i = 0, stable = 0; i < 20 && stable < 3; i++) {
+        // Read what the socket still holds; a torn-down client then sees its close frame, or EOF
+        // when the server had to drop a socket no close frame could pass. Wait until every
+        // connection the server has closed is seen closed by its client (a deadline passing in the
+        // phase's last moments closes just after it), or 20 s.
+        double teardowns2 = teardowns1;
+        for (int i = 0, settled = 0; i < 20 && settled < 2; i++) {
             Thread.sleep(1000);
+            teardowns2 = ServerProbe.sum(ServerProbe.metrics(http, url), "livequery_teardowns_total", "");
             long g = slow.stream().filter(LiveClient::gone).count();
-            stable = g == lastGone ? stable + 1 : 0;
-            lastGone = g;
+            settled = g >= teardowns2 - teardowns0 ? settled + 1 : 0;
         }
         List<LiveClient> torn = slow.stream().filter(LiveClient::gone).toList();
         long closed4008 = slow.stream().filter(c -> c.closeCode() == 4008).count();
-        // Read again once the slow clients have drained: a write deadline that passed in the last
-        // moments of the phase is counted by the server as it closes, which can be just after the
-        // first read (the counter then said 0 while every slow client got 4008).
-        double teardowns2 = ServerProbe.sum(ServerProbe.metrics(http, url), "livequery_teardowns_total", "");
         n.put("slow_clients", slow.size());
+        n.put("slow_receive_buffer_bytes", SLOW_RECEIVE_BUFFER);
         n.put("slow_seconds", slowDuration);
         n.put("server_teardowns_during_slow_phase", teardowns1 - teardowns0);
         n.put("server_teardowns_by_drain", teardowns2 - teardowns0);

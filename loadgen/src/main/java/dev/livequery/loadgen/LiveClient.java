@@ -12,6 +12,16 @@ public interface LiveClient {
     /** Stops reading (slow-consumer mode): the socket's buffers fill and the server must cope. */
     void pause();
 
+    /**
+     * Connects from now on with a receive buffer of {@code bytes} instead of the kernel's, which on
+     * Linux grows to {@code tcp_rmem}'s maximum (32 MB on these machines): a client that stops
+     * reading then fills its socket within seconds, as a phone on a poor link does, rather than
+     * after minutes. Set before the connection opens, so the window it advertises never exceeds it
+     * (shrinking the buffer of an open socket drops data the peer then retransmits with growing
+     * back-off). SSE clients ({@code java.net.http}) have no such option and keep the kernel's.
+     */
+    default void receiveBuffer(int bytes) {}
+
     /** Reads again. */
     void resume();
 

@@ -195,6 +195,8 @@ final class RunCommand implements Callable<Integer> {
                         shape,
                         WriteTarget.tokenParam(tokens.forConnection(connections + c), '&')));
             }
+            // before they connect: a buffer is only small from the first window it advertises
+            faults.slowClients(fleet.clients).forEach(c -> c.receiveBuffer(FaultPhases.SLOW_RECEIVE_BUFFER));
             progress.phase("connect");
             double[] cpu0 = Measures.cpu(probe);
             Fleet.Round connect = fleet.connectAll(fleet.clients, connectConcurrency, 180);

@@ -1,11 +1,13 @@
 package dev.livequery.loadgen;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -39,6 +41,8 @@ abstract class WsClient implements LiveClient {
     private final int index;
     protected volatile boolean slow;
     private volatile boolean paused;
+    /** SO_RCVBUF of the next connect, 0 for the kernel's (see {@link LiveClient#receiveBuffer}). */
+    private volatile int receiveBuffer;
     /** The connection of the last connect(); events of an earlier (dropped) one are ignored. */
     private volatile Conn current;
 
@@ -79,7 +83,11 @@ abstract class WsClient implements LiveClient {
                 .generateOriginHeader(false) // as java.net.http: a client that is not a browser
                 .build();
         int port = uri.getPort() > 0 ? uri.getPort() : 80;
-        ChannelFuture f = pool.bootstrap()
+        Bootstrap bootstrap = pool.bootstrap();
+        if (receiveBuffer > 0) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, receiveBuffer);
+        }
+        ChannelFuture f = bootstrap
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -145,6 +153,11 @@ abstract class WsClient implements LiveClient {
         if (c != null) {
             c.channel.config().setAutoRead(false);
         }
+    }
+
+    @Override
+    public void receiveBuffer(int bytes) {
+        receiveBuffer = bytes;
     }
 
     @Override
