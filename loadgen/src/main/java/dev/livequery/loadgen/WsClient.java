@@ -79,6 +79,9 @@ abstract class WsClient implements LiveClient {
                 .allowExtensions(false)
                 .maxFramePayloadLength(MAX_MESSAGE)
                 .handleCloseFrames(false) // we read the code, then answer and close
+                // drop() is a dead connection, not a goodbye: without this Netty's close() first
+                // writes a close frame (1000) to the socket
+                .sendCloseFrame(null)
                 .handshakeTimeoutMillis(15_000)
                 .generateOriginHeader(false) // as java.net.http: a client that is not a browser
                 .build();
