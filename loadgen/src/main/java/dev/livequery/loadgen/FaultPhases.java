@@ -32,6 +32,26 @@ record FaultPhases(URI url, double slowFraction, int slowDuration, int stormConc
         return slow;
     }
 
+    /**
+     * The last eid of each of a client's replicas, and since when: a client whose replicas have
+     * not moved for {@link #SILENT} hears nothing. A client without replicas (a peer's) is never
+     * silent by this measure.
+     */
+    private record Heard(List<String> eids, long since) {
+        static Heard of(LiveClient c, long now) {
+            return new Heard(c.replicas().stream().map(Replica::lastEid).toList(), now);
+        }
+
+        /** This, unless {@code later} saw the replicas move. */
+        Heard since(Heard later) {
+            return eids.equals(later.eids) ? this : later;
+        }
+
+        boolean silent(long now) {
+            return !eids.isEmpty() && now - since > SILENT;
+        }
+    }
+
     /** Stops a share of the clients reading, then lets them read again and reconnect the torn-down ones. */
     void slow(ObjectNode n, Fleet fleet, Progress progress) throws InterruptedException {
         List<LiveClient> slow = slowClients(fleet.clients);
@@ -51,18 +71,22 @@ record FaultPhases(URI url, double slowFraction, int slowDuration, int stormConc
         // connection the server has closed has ended on its client's side too (a deadline passing
         // in the phase's last moments closes just after it), or 20 s. A connection can also die
         // without its client seeing an end: the kernel may give up on the server's orphaned socket
-        // without a reset. Such a client hears nothing while its shape is written (~80 frames/s in
-        // bench/run's slow run); after SILENT of that it counts as ended, as a real client's
-        // liveness check would find (the protocol's pings), and is dropped and reconnected with
-        // the rest.
+        // without a reset. Such a client's replicas stop moving while its shape is written (~80
+        // frames/s in bench/run's slow run); after SILENT of that it counts as ended, as a real
+        // client's liveness check would find (the protocol's pings), and is dropped and
+        // reconnected with the rest.
+        Map<LiveClient, Heard> heard = new IdentityHashMap<>();
+        long readingAgain = System.nanoTime();
+        slow.forEach(c -> heard.put(c, Heard.of(c, readingAgain)));
         double teardowns2 = teardowns1;
         List<LiveClient> torn = List.of();
         for (int i = 0, settled = 0; i < 20 && settled < 2; i++) {
             Thread.sleep(1000);
             teardowns2 = ServerProbe.sum(ServerProbe.metrics(http, url), "livequery_teardowns_total", "");
             long now = System.nanoTime();
+            slow.forEach(c -> heard.merge(c, Heard.of(c, now), Heard::since));
             torn = slow.stream()
-                    .filter(c -> c.gone() || now - c.lastMessageNanos() > SILENT)
+                    .filter(c -> c.gone() || heard.get(c).silent(now))
                     .toList();
             settled = torn.size() >= teardowns2 - teardowns0 ? settled + 1 : 0;
         }

@@ -22,15 +22,6 @@ public interface LiveClient {
      */
     default void receiveBuffer(int bytes) {}
 
-    /**
-     * System.nanoTime() of the last message received, for telling a connection that died without
-     * its client seeing an end (a real client's liveness check finds it) from a live one; clients
-     * that do not keep it say {@link Long#MAX_VALUE} (never silent).
-     */
-    default long lastMessageNanos() {
-        return Long.MAX_VALUE;
-    }
-
     /** Reads again. */
     void resume();
 

@@ -41,7 +41,6 @@ abstract class WsClient implements LiveClient {
     private final int index;
     protected volatile boolean slow;
     private volatile boolean paused;
-    private volatile long lastMessage;
     /** SO_RCVBUF of the next connect, 0 for the kernel's (see {@link LiveClient#receiveBuffer}). */
     private volatile int receiveBuffer;
     /** The connection of the last connect(); events of an earlier (dropped) one are ignored. */
@@ -160,11 +159,6 @@ abstract class WsClient implements LiveClient {
     }
 
     @Override
-    public long lastMessageNanos() {
-        return lastMessage;
-    }
-
-    @Override
     public void receiveBuffer(int bytes) {
         receiveBuffer = bytes;
     }
@@ -250,7 +244,6 @@ abstract class WsClient implements LiveClient {
                 if (marks.get(Marks.FIRST_FRAME.ordinal()) == 0) {
                     mark(Marks.FIRST_FRAME);
                 }
-                lastMessage = System.nanoTime();
                 ByteBuf content = frame.content();
                 stats.received(content.readableBytes());
                 try {
