@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The optional phases of a run that hurt the clients on purpose: slow consumers ({@code
@@ -113,9 +114,17 @@ record FaultPhases(URI url, double slowFraction, int slowDuration, int stormConc
                     .flatMap(c -> c.replicas().stream())
                     .filter(Replica::lastReadyResumed)
                     .count();
+            // Why the others were reset (e.g. resume_miss: their last eid fell out of the horizon)
+            Map<String, Integer> causes = new TreeMap<>();
+            torn.stream()
+                    .flatMap(c -> c.replicas().stream())
+                    .filter(r -> !r.lastReadyResumed() && !r.resetCauses().isEmpty())
+                    .forEach(r -> causes.merge(r.resetCauses().getLast(), 1, Integer::sum));
             n.put("reconnected_resumed_without_reset", resumed);
+            causes.forEach(n.putObject("reconnected_reset_causes")::put);
             System.err.printf(
-                    "loadgen: %d torn-down clients reconnected, %d resumed without reset%n", again.ok(), resumed);
+                    "loadgen: %d torn-down clients reconnected, %d resumed without reset%s%n",
+                    again.ok(), resumed, causes.isEmpty() ? "" : ", the others reset: " + causes);
         }
     }
 
