@@ -54,7 +54,9 @@ final class Watcher {
     /** The live members as the watcher last read them; null until it has (read by the progress reader). */
     private volatile List<String> live;
 
-    private boolean heartbeated;
+    /** When the last heartbeat whose reply we read was sent (nanoTime); 0 before the first. */
+    private long confirmedNanos;
+
     private long ticks;
     private long lastCheckNanos;
     /** Partitions last found overdue by the progress check, for the log (stale-check thread only). */
@@ -107,20 +109,32 @@ final class Watcher {
      * Refreshes our heartbeat and reads back what it replaced. Nothing there means it expired:
      * this gateway was paused (GC, SIGSTOP) or cut off long enough for shards to presume it dead,
      * close its subscriptions and delete its stream, so every subscription is re-attached.
+     *
+     * <p>No reply read for a whole TTL counts as expired too. A heartbeat whose reply was lost (sent
+     * as the process froze, answered after its command timeout had fired) may have found the key
+     * gone and set it again; the next one then reads our own value back and would miss the
+     * expiry, leaving the windows the shards dropped silent until a repair. Re-attaching with
+     * resume when the key may still have been alive costs one round and no client a reset.
      */
     void heartbeat() {
+        long sent = System.nanoTime();
         String before =
                 redis.cmd().setGet(Keys.gatewayAlive(gatewayId), incarnation, SetArgs.Builder.px(HEARTBEAT_TTL_MS));
         redis.cmd().sadd(Keys.GATEWAYS, gatewayId);
-        if (before == null && heartbeated) {
-            LOG.warning(() -> "gateway " + gatewayId + ": its heartbeat had expired (this process was paused or cut off"
-                    + " for over " + HEARTBEAT_TTL_MS / 1000 + " s), so shards dropped its subscriptions; re-attaching "
+        boolean lapsed = sent - confirmedNanos > TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_TTL_MS);
+        if (confirmedNanos != 0 && (before == null || lapsed)) {
+            String why = before == null
+                    ? " (this process was paused or cut off for over " + HEARTBEAT_TTL_MS / 1000
+                            + " s), so shards dropped its subscriptions"
+                    : " or may have (no reply confirmed it for over " + HEARTBEAT_TTL_MS / 1000
+                            + " s), so shards may have dropped its subscriptions";
+            LOG.warning(() -> "gateway " + gatewayId + ": its heartbeat had expired" + why + "; re-attaching "
                     + subs.size() + " with resume");
             for (RemoteSubscription s : subs.all()) {
                 s.detachAll();
             }
         }
-        heartbeated = true;
+        confirmedNanos = sent;
     }
 
     /** Tells windows stale. Its own thread and no Redis call (see the class). */
