@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -45,6 +46,11 @@ final class Watcher {
     private final Counter reattaches;
     private final Progress progress;
     private final StreamHeads heads;
+    /**
+     * The heartbeat's clock ({@link System#nanoTime}; a test's own). Only the heartbeat's: the other
+     * checks compare with times taken elsewhere on {@code System.nanoTime}.
+     */
+    private final LongSupplier nanoTime;
     /** Subscriptions the stale check found due for a re-attach; the watcher does it. */
     private final Set<RemoteSubscription> due = ConcurrentHashMap.newKeySet();
 
@@ -72,6 +78,18 @@ final class Watcher {
             String incarnation,
             Counter reattaches,
             Progress progress) {
+        this(subs, reader, redis, gatewayId, incarnation, reattaches, progress, System::nanoTime);
+    }
+
+    Watcher(
+            Attachments subs,
+            DeliveryReader reader,
+            Redis redis,
+            String gatewayId,
+            String incarnation,
+            Counter reattaches,
+            Progress progress,
+            LongSupplier nanoTime) {
         this.subs = subs;
         this.reader = reader;
         this.redis = redis;
@@ -79,6 +97,7 @@ final class Watcher {
         this.incarnation = incarnation;
         this.reattaches = reattaches;
         this.progress = progress;
+        this.nanoTime = nanoTime;
         this.heads = new StreamHeads(redis);
         watcher = daemon("watch");
         progressReader = daemon("progress");
@@ -117,7 +136,7 @@ final class Watcher {
      * resume when the key may still have been alive costs one round and no client a reset.
      */
     void heartbeat() {
-        long sent = System.nanoTime();
+        long sent = nanoTime.getAsLong();
         String before =
                 redis.cmd().setGet(Keys.gatewayAlive(gatewayId), incarnation, SetArgs.Builder.px(HEARTBEAT_TTL_MS));
         redis.cmd().sadd(Keys.GATEWAYS, gatewayId);

@@ -1,0 +1,153 @@
+package dev.livequery.redis.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.livequery.core.EngineOptions;
+import dev.livequery.core.Json;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.Query;
+import dev.livequery.redis.cluster.Membership;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
+import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.process.RedisProcess;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gateway's heartbeat against a real redis-server, on a fake clock: a heartbeat that found its
+ * key gone, or that follows a whole TTL with no reply confirmed, re-attaches every subscription.
+ */
+@Cluster
+class WatcherHeartbeatTest {
+    static final String GW = "gwHeartbeat";
+    static final String INCARNATION = "inc1";
+    static final long S = 1_000_000_000L;
+    static final long TTL = TimeUnit.MILLISECONDS.toNanos(Watcher.HEARTBEAT_TTL_MS);
+
+    final AtomicLong clock = new AtomicLong(S); // not 0: that means no heartbeat yet
+    final List<String> warnings = new CopyOnWriteArrayList<>();
+    final Logger log = Logger.getLogger(Watcher.class.getName());
+    final Handler handler = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel().intValue() >= Level.WARNING.intValue()
+                    && r.getMessage().startsWith("gateway " + GW)) {
+                warnings.add(r.getMessage());
+            }
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+
+    RedisProcess server;
+    Redis redis;
+    Attachments subs;
+    Watcher watcher;
+    List<RemoteSubscription> attached;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = RedisProcess.start(false);
+        redis = Redis.connect(server.uri(), Duration.ofSeconds(2));
+        var metrics = new SimpleMeterRegistry();
+        Progress progress = new Progress();
+        subs = new Attachments(EngineOptions.defaults(), GW, INCARNATION, redis, metrics.timer("rtt"), progress);
+        var reader = new DeliveryReader(subs, redis, GW, new AtomicBoolean(true), metrics.counter("gaps"), progress);
+        watcher = new Watcher(subs, reader, redis, GW, INCARNATION, metrics.counter("re"), progress, clock::get);
+        new Membership(redis).heartbeat("shard1", 60_000);
+        subs.refreshLive();
+        attached = List.of(subscribe("a"), subscribe("b"));
+        watcher.heartbeat(); // the first, confirmed at t0
+        log.addHandler(handler);
+    }
+
+    @AfterEach
+    void stop() {
+        log.removeHandler(handler);
+        watcher.stop();
+        redis.close();
+        server.close();
+    }
+
+    /** Subscribes, standing in for shard1: its ack completes the request as the delivery reader would. */
+    RemoteSubscription subscribe(String table) throws Exception {
+        Query q = Query.parse(Json.MAPPER.readTree("{\"table\":\"" + table + "\",\"limit\":5}"));
+        CompletableFuture<RemoteSubscription> f = CompletableFuture.supplyAsync(() -> {
+            try {
+                return subs.subscribe(q, null, () -> {});
+            } catch (LiveQueryException e) {
+                throw new CompletionException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> !subs.pending().isEmpty());
+        subs.pending().forEach(p -> p.future().complete(new String[] {"", ""}));
+        RemoteSubscription s = f.get(5, TimeUnit.SECONDS);
+        assertThat(s.att()).isNotNull();
+        assertThat(s.needsRepair()).isFalse();
+        return s;
+    }
+
+    void assertAllDetached() {
+        for (RemoteSubscription s : attached) {
+            assertThat(s.att()).as(s.sid).isNull();
+            assertThat(s.needsRepair()).as(s.sid).isTrue();
+        }
+    }
+
+    @Test
+    void noReplyConfirmedForAWholeTtlCountsAsExpiredEvenWithOurValueBack() {
+        // A heartbeat sent as the process froze, run by Redis after its client timeout fired: it
+        // found the key gone and set it again, and its reply was never read.
+        redis.cmd().psetex(Keys.gatewayAlive(GW), Watcher.HEARTBEAT_TTL_MS, INCARNATION);
+        clock.addAndGet(TTL + S);
+        watcher.heartbeat();
+        assertAllDetached();
+        assertThat(warnings)
+                .singleElement()
+                .asString()
+                .startsWith("gateway " + GW + ": its heartbeat had expired or may have (no reply confirmed it");
+    }
+
+    @Test
+    void aHeartbeatWithinTheTtlThatFindsOurValueDetachesNothing() {
+        List<String> atts = attached.stream().map(RemoteSubscription::att).toList();
+        clock.addAndGet(TTL - S);
+        watcher.heartbeat();
+        assertThat(attached.stream().map(RemoteSubscription::att).toList()).isEqualTo(atts);
+        assertThat(attached).noneMatch(RemoteSubscription::needsRepair);
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void aHeartbeatThatFindsItsKeyGoneDetachesEverything() {
+        redis.cmd().del(Keys.gatewayAlive(GW));
+        clock.addAndGet(S);
+        watcher.heartbeat();
+        assertAllDetached();
+        assertThat(warnings)
+                .singleElement()
+                .asString()
+                .startsWith("gateway " + GW + ": its heartbeat had expired (this process was paused")
+                .doesNotContain("may have");
+    }
+}
