@@ -41,6 +41,10 @@ final class Progress implements AutoCloseable {
         long skipped;
         double serverCpu;
         double loadgenCpu;
+        /** The server's collector pauses in this phase; -1 when they cannot be read. */
+        long gcPauses = -1;
+
+        double gcSeconds;
 
         Phase(String name) {
             this.name = name;
@@ -63,6 +67,7 @@ final class Progress implements AutoCloseable {
     private long lastSkipped;
     private double lastCpu;
     private double lastLoadgenCpu;
+    private ServerGc.Totals lastGc;
     private final Thread thread;
     private volatile boolean closed;
 
@@ -74,6 +79,7 @@ final class Progress implements AutoCloseable {
         this.connected = connected;
         this.err = err;
         this.lastCpu = probe.cpuSeconds();
+        this.lastGc = probe.gcPauses();
         phases.put(current.name, current);
         thread = Thread.ofPlatform().daemon().name("progress").start(this::loop);
     }
@@ -128,6 +134,11 @@ final class Progress implements AutoCloseable {
         current.skipped += sk - lastSkipped;
         double dCpu = Double.isNaN(cpu) ? Double.NaN : cpu - lastCpu;
         current.serverCpu += Double.isNaN(dCpu) ? 0 : dCpu;
+        ServerGc.Totals gc = probe.gcPauses();
+        if (gc != null && lastGc != null) {
+            current.gcPauses = Math.max(current.gcPauses, 0) + gc.pauses() - lastGc.pauses();
+            current.gcSeconds += gc.seconds() - lastGc.seconds();
+        }
         if (dt > 0.2) {
             double p99 = h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1000.0;
             Sample sample = new Sample(
@@ -167,6 +178,7 @@ final class Progress implements AutoCloseable {
         lastSkipped = sk;
         lastCpu = cpu;
         lastLoadgenCpu = ownCpu;
+        lastGc = gc;
     }
 
     @Override

@@ -53,6 +53,10 @@ final class Report {
             n.put("loadgen_cores_busy", round(busy));
             n.put("loadgen_saturated", busy > ClientLoad.SATURATED_CORES);
             n.set("loadgen_lag", latency(p.loadgenLag));
+            if (p.gcPauses >= 0) {
+                n.put("server_gc_pauses", p.gcPauses);
+                n.put("server_gc_pause_ms", round(p.gcSeconds * 1000));
+            }
             if (p.slowLatency.getTotalCount() > 0) {
                 n.set("slow_clients_latency", latency(p.slowLatency));
             }

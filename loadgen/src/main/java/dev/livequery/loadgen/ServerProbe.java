@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 /**
  * What the load generator can see of the server process on this machine: CPU seconds and RSS from
  * {@code /proc/<pid>}, live heap after a full GC via {@code jcmd <pid> GC.run} +
- * {@code GC.heap_info} (JVM servers only; the gateway's /metrics has no JVM memory gauges), and
- * the gateway's Prometheus counters from {@code /metrics}.
+ * {@code GC.heap_info} (JVM servers only; the gateway's /metrics has no JVM memory gauges), its
+ * collector pauses ({@link ServerGc}), and the gateway's Prometheus counters from {@code /metrics}.
  */
 final class ServerProbe {
     private static final Pattern USED = Pattern.compile("used (\\d+)K");
@@ -26,9 +26,21 @@ final class ServerProbe {
     private final long pid;
     private final String jcmd;
 
+    private ServerGc gc;
+    private boolean gcTried;
+
     ServerProbe(long pid, String javaHome) {
         this.pid = pid;
         this.jcmd = javaHome == null ? "jcmd" : Path.of(javaHome, "bin", "jcmd").toString();
+    }
+
+    /** The server's collector pauses so far, or null when it is not a JVM whose counters we can read. */
+    synchronized ServerGc.Totals gcPauses() {
+        if (!gcTried && present()) {
+            gcTried = true;
+            gc = ServerGc.attach(pid);
+        }
+        return gc == null ? null : gc.read();
     }
 
     boolean present() {

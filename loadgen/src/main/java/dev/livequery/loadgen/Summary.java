@@ -37,6 +37,13 @@ final class Summary {
                             ? "  SATURATED (over " + ClientLoad.SATURATED_CORES
                                     + " of a core: latency includes the client's own queueing)"
                             : ""));
+            if (p.has("server_gc_pauses")) {
+                double ms = p.path("server_gc_pause_ms").asDouble();
+                double secs = p.path("seconds").asDouble();
+                b.append(String.format(
+                        "  %-11s server gc %d pauses, %.0f ms paused (%.1f%% of the phase)%n",
+                        "", p.path("server_gc_pauses").asLong(), ms, secs > 0 ? ms / 10 / secs : 0));
+            }
         }
         JsonNode mem = root.path("server_memory");
         if (mem.has("heap_per_connection_bytes") || mem.has("rss_per_connection_bytes")) {

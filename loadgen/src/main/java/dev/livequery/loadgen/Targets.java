@@ -158,7 +158,7 @@ final class Targets {
         return String.format(
                 Locale.ROOT,
                 "target %s: p99 %s ms %s, under 50 ms in %d of %d runs, writes/s achieved "
-                        + "min %.0f; goal < 50 ms in every run at the offered rate; %s -> %s",
+                        + "min %.0f; goal < 50 ms in every run at the offered rate; %s%s -> %s",
                 what,
                 plain(median(p99)),
                 spread(p99),
@@ -166,7 +166,31 @@ final class Targets {
                 labels.size(),
                 minWrites,
                 client(labels),
+                paused(labels),
                 verdict(under == labels.size() && rateKept));
+    }
+
+    /**
+     * How long the gateway stood in collector pauses in the measured phase, at most over
+     * {@code labels}: a p99 near a pause's length while the server was paused for over 1% of the
+     * phase is the collector's, not queueing. Empty when no run could read the server's pauses.
+     */
+    private String paused(List<String> labels) {
+        double maxShare = -1;
+        long pauses = 0;
+        for (String l : labels) {
+            JsonNode m = measure(runs.get(l));
+            double ms = number(m.path("server_gc_pause_ms"));
+            double secs = number(m.path("seconds"));
+            if (Double.isFinite(ms) && secs > 0 && ms / 10 / secs > maxShare) {
+                maxShare = ms / 10 / secs;
+                pauses = m.path("server_gc_pauses").asLong();
+            }
+        }
+        return maxShare < 0
+                ? ""
+                : String.format(
+                        Locale.ROOT, "; gateway in GC pauses max %.1f%% of the phase (%d pauses)", maxShare, pauses);
     }
 
     private String idleHeap() {

@@ -98,6 +98,15 @@ class TargetsTest {
                 .anyMatch(l -> l.startsWith("target latency p99 @5k")
                         && l.contains("under 50 ms in 2 of 3 runs")
                         && l.endsWith("-> missed"));
+        assertThat(new Targets(runs, List.of(), 100).lines())
+                .anyMatch(l -> l.startsWith("target latency p99 @5k") && !l.contains("GC pauses"));
+        ((ObjectNode) runs.get("livequery-5k-1").path("phases").path("measure"))
+                .put("seconds", 20)
+                .put("server_gc_pauses", 3)
+                .put("server_gc_pause_ms", 210);
+        assertThat(new Targets(runs, List.of(), 100).lines())
+                .anyMatch(l -> l.startsWith("target latency p99 @5k")
+                        && l.contains("gateway in GC pauses max 1.1% of the phase (3 pauses)"));
         ((ObjectNode) runs.get("livequery-5k-2").path("phases").path("measure").path("latency")).put("p99_ms", 40);
         assertThat(new Targets(runs, List.of(), 100).lines())
                 .anyMatch(l -> l.startsWith("target latency p99 @5k") && l.endsWith("-> met"));
