@@ -31,7 +31,8 @@ import org.HdrHistogram.Histogram;
  *
  * <p>CPU per write: with {@code -Dlivequery.pids=name=pid,…} (bench/cluster-latency passes every
  * process of the cluster: redis, shards, gateways), the user+system CPU each used during the measured
- * run, divided by the writes offered; this JVM's own CPU is reported apart and not counted.
+ * run, divided by the writes offered; this JVM's own CPU is reported apart and not counted. The
+ * JVMs among them also report their collector pauses during the run ({@link ServerGc}).
  *
  * usage: ClusterLatency <gatewayA> <gatewayB> <writes-per-second> <seconds> <table> [warm-up-table warm-up-seconds]
  */
@@ -61,9 +62,11 @@ public final class ClusterLatency {
         }
         Map<String, ServerProbe> cluster = probes(System.getProperty("livequery.pids", ""));
         Map<String, Double> before = cpu(cluster);
+        Map<String, ServerGc.Totals> gcBefore = gc(cluster);
         double selfBefore = selfCpuSeconds();
         Result r = run(a, b, rate, seconds, args[4]);
         Map<String, Double> after = cpu(cluster);
+        Map<String, ServerGc.Totals> gcAfter = gc(cluster);
         double self = selfCpuSeconds() - selfBefore;
         System.out.printf(
                 "writes: %d at %.0f/s offered (%d failed), frames received: %d, resets after the first: %s%n",
@@ -85,6 +88,21 @@ public final class ClusterLatency {
             parts.append(String.format("%s %.3f, ", name, used * 1e3 / r.total));
         }
         System.out.printf("cpu per write (ms): %sload generator %.3f (not counted)%n", parts, self * 1e3 / r.total);
+        StringBuilder paused = new StringBuilder();
+        gcAfter.forEach((name, t) -> {
+            ServerGc.Totals t0 = gcBefore.get(name);
+            if (t0 != null) {
+                paused.append(String.format(
+                        "%s%s %d in %.0f ms",
+                        paused.isEmpty() ? "" : ", ",
+                        name,
+                        t.pauses() - t0.pauses(),
+                        (t.seconds() - t0.seconds()) * 1e3));
+            }
+        });
+        if (!paused.isEmpty()) {
+            System.out.printf("gc pauses during the run (JVMs only): %s%n", paused);
+        }
         String cpuPerWrite = cluster.isEmpty() || Double.isNaN(clusterCpu)
                 ? "n/a"
                 : String.format("%.3f", clusterCpu * 1e3 / r.total);
@@ -112,6 +130,18 @@ public final class ClusterLatency {
     private static Map<String, Double> cpu(Map<String, ServerProbe> probes) {
         Map<String, Double> out = new java.util.LinkedHashMap<>();
         probes.forEach((name, p) -> out.put(name, p.cpuSeconds()));
+        return out;
+    }
+
+    /** Each JVM's collector pauses so far; processes that are no JVM (redis) are left out. */
+    private static Map<String, ServerGc.Totals> gc(Map<String, ServerProbe> probes) {
+        Map<String, ServerGc.Totals> out = new java.util.LinkedHashMap<>();
+        probes.forEach((name, p) -> {
+            ServerGc.Totals t = p.gcPauses();
+            if (t != null) {
+                out.put(name, t);
+            }
+        });
         return out;
     }
 
