@@ -32,7 +32,9 @@
  *   <li><b>The client's own load is part of every result.</b> The load generator shares the cores
  *       with the server, so each phase records its CPU and the lag of its callback executor
  *       ({@link dev.livequery.loadgen.ClientLoad}); a client over 0.8 of a core is flagged, so its
- *       queueing is never read as server latency. {@link dev.livequery.loadgen.Targets} judges the
+ *       queueing is never read as server latency. For a JVM server it also records the collector's
+ *       pauses ({@link dev.livequery.loadgen.ServerGc}), so a tail made of pauses is told from
+ *       queueing. {@link dev.livequery.loadgen.Targets} judges the
  *       fan-out targets from a {@code bench/run} directory (paired ratios, median and spread).</li>
  *   <li><b>Everything stops by itself.</b> Every phase has a duration; writers are bounded by a
  *       rate and an in-flight cap; the run has an overall deadline.</li>
