@@ -82,7 +82,7 @@ public final class RedisBackend implements Backend {
         Progress progress = new Progress();
         this.subs = new Attachments(options, gatewayId, incarnation, redis, controlRtt, progress);
         this.reader = new DeliveryReader(subs, redis, gatewayId, running, gaps, progress);
-        this.watcher = new Watcher(subs, reader, redis, gatewayId, incarnation, reattaches, progress);
+        this.watcher = new Watcher(subs, reader, redis, gatewayId, incarnation, reattaches, progress, System::nanoTime);
         Gauge.builder("livequery_redis_subscriptions", subs, Attachments::size)
                 .tag("gateway", gatewayId)
                 .register(metrics);

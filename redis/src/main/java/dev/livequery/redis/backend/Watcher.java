@@ -77,17 +77,6 @@ final class Watcher {
             String gatewayId,
             String incarnation,
             Counter reattaches,
-            Progress progress) {
-        this(subs, reader, redis, gatewayId, incarnation, reattaches, progress, System::nanoTime);
-    }
-
-    Watcher(
-            Attachments subs,
-            DeliveryReader reader,
-            Redis redis,
-            String gatewayId,
-            String incarnation,
-            Counter reattaches,
             Progress progress,
             LongSupplier nanoTime) {
         this.subs = subs;
