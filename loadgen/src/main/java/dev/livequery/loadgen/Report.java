@@ -56,6 +56,7 @@ final class Report {
             if (p.gcPauses >= 0) {
                 n.put("server_gc_pauses", p.gcPauses);
                 n.put("server_gc_pause_ms", round(p.gcSeconds * 1000));
+                n.put("server_gc_paused_pct", round(p.gcSeconds * 100 / p.seconds));
             }
             if (p.slowLatency.getTotalCount() > 0) {
                 n.set("slow_clients_latency", latency(p.slowLatency));

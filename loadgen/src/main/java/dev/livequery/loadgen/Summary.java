@@ -38,11 +38,12 @@ final class Summary {
                                     + " of a core: latency includes the client's own queueing)"
                             : ""));
             if (p.has("server_gc_pauses")) {
-                double ms = p.path("server_gc_pause_ms").asDouble();
-                double secs = p.path("seconds").asDouble();
                 b.append(String.format(
                         "  %-11s server gc %d pauses, %.0f ms paused (%.1f%% of the phase)%n",
-                        "", p.path("server_gc_pauses").asLong(), ms, secs > 0 ? ms / 10 / secs : 0));
+                        "",
+                        p.path("server_gc_pauses").asLong(),
+                        p.path("server_gc_pause_ms").asDouble(),
+                        p.path("server_gc_paused_pct").asDouble()));
             }
         }
         JsonNode mem = root.path("server_memory");

@@ -180,10 +180,9 @@ final class Targets {
         long pauses = 0;
         for (String l : labels) {
             JsonNode m = measure(runs.get(l));
-            double ms = number(m.path("server_gc_pause_ms"));
-            double secs = number(m.path("seconds"));
-            if (Double.isFinite(ms) && secs > 0 && ms / 10 / secs > maxShare) {
-                maxShare = ms / 10 / secs;
+            double share = number(m.path("server_gc_paused_pct"));
+            if (share >= 0 && share > maxShare) {
+                maxShare = share;
                 pauses = m.path("server_gc_pauses").asLong();
             }
         }
