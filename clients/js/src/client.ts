@@ -10,6 +10,8 @@ import { TabLink } from "./shared.js";
 /** Close codes after which reconnecting cannot help (PROTOCOL §4, §9). */
 const POLICY = 1008;
 const TOKEN_EXPIRED = 4001;
+/** The longest delay a timer holds: a longer one overflows and fires after 1 ms. */
+const MAX_TIMEOUT = 2 ** 31 - 1;
 
 export type LiveQueryOptions = {
   /** the WebSocket class; default globalThis.WebSocket (pass `ws`'s in Node 20) */
@@ -251,14 +253,21 @@ export class LiveQuery implements Connection {
     if (exp === null) return;
     const left = exp - this.now();
     const margin = Math.min(this.options.refreshBeforeMs ?? 60_000, left / 2);
+    this.refreshAt(ws, this.now() + Math.max(1000, left - margin));
+  }
+
+  /** Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. */
+  private refreshAt(ws: SocketLike, at: number): void {
+    const wait = at - this.now();
     this.refresher = this.timers.setTimeout(() => {
+      if (wait > MAX_TIMEOUT) return this.refreshAt(ws, at);
       Promise.resolve().then(() => this.options.getToken!()).then(t => {
         if (ws !== this.ws) return;
         this.token = t;
         this.send({ action: "auth", token: t });
         this.scheduleRefresh(ws);
       }, () => { /* keep the old token; on 4001 the reconnect asks again */ });
-    }, Math.max(1000, left - margin));
+    }, Math.min(wait, MAX_TIMEOUT));
   }
 
   private clearTimers(): void {

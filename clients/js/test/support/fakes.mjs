@@ -6,7 +6,8 @@ export class FakeTimers {
   t = 0;
   seq = 0;
   queue = new Map(); // id -> {at, fn}
-  setTimeout = (fn, ms) => { const id = ++this.seq; this.queue.set(id, { at: this.t + Math.max(0, ms), fn }); return id; };
+  // a delay past 2^31-1 ms overflows and fires after 1 ms, as in Node and browsers
+  setTimeout = (fn, ms) => { const id = ++this.seq; this.queue.set(id, { at: this.t + (ms > 2 ** 31 - 1 ? 1 : Math.max(0, ms)), fn }); return id; };
   clearTimeout = id => { this.queue.delete(id); };
   now = () => this.t;
   /** Runs every timer due within `ms`, in time order, moving the clock. */

@@ -96,6 +96,25 @@ test("a JWT is refreshed over the open socket before it expires", async () => {
   assert.equal(c.sockets.length, 1, "refresh keeps the connection");
 });
 
+test("a JWT valid for 30 days is refreshed once, 60 s before exp, not at every tick of an overflowing timer", async () => {
+  let n = 0;
+  const c = client({ getToken: async () => fakeJwt({ sub: "u", exp: Math.floor(c.timers.t / 1000) + 30 * 86_400, n: ++n }), pingMs: 3_600_000 });
+  await new Promise(r => setImmediate(r));
+  const ws = c.last();
+  ws.open();
+  for (let h = 0; h < 30 * 24 - 1; h++) {
+    c.timers.advance(3_600_000);
+    ws.frame({ op: "pong" }); // a healthy socket
+    await new Promise(r => setImmediate(r));
+  }
+  assert.equal(n, 1, "no refresh in the first 719 hours");
+  c.timers.advance(3_600_000 - 60_000);
+  await new Promise(r => setImmediate(r));
+  assert.equal(n, 2);
+  assert.equal(ws.sentOf("auth").length, 2);
+  assert.ok(c.timers.pending().every(d => d <= 2 ** 31 - 1), "no timer longer than setTimeout can hold");
+});
+
 test("client pings a quiet socket and drops a silent one within 30 s", () => {
   const c = client();
   const ws = c.last();

@@ -536,6 +536,8 @@ declare namespace livequery {
         private reconnectNow;
         private schedulePing;
         private scheduleRefresh;
+        /** Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. */
+        private refreshAt;
         private clearTimers;
         private setState;
         private scheduler;

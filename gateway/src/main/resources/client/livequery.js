@@ -583,6 +583,7 @@
   // src/client.ts
   var POLICY = 1008;
   var TOKEN_EXPIRED = 4001;
+  var MAX_TIMEOUT = 2 ** 31 - 1;
   var LiveQuery = class {
     constructor(url, options = {}) {
       __publicField(this, "url");
@@ -787,7 +788,13 @@
       if (exp === null) return;
       const left = exp - this.now();
       const margin = Math.min(this.options.refreshBeforeMs ?? 6e4, left / 2);
+      this.refreshAt(ws, this.now() + Math.max(1e3, left - margin));
+    }
+    /** Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. */
+    refreshAt(ws, at) {
+      const wait = at - this.now();
       this.refresher = this.timers.setTimeout(() => {
+        if (wait > MAX_TIMEOUT) return this.refreshAt(ws, at);
         Promise.resolve().then(() => this.options.getToken()).then((t) => {
           if (ws !== this.ws) return;
           this.token = t;
@@ -795,7 +802,7 @@
           this.scheduleRefresh(ws);
         }, () => {
         });
-      }, Math.max(1e3, left - margin));
+      }, Math.min(wait, MAX_TIMEOUT));
     }
     clearTimers() {
       for (const t of [this.retry, this.pinger, this.refresher]) if (t !== null) this.timers.clearTimeout(t);
