@@ -7,7 +7,7 @@ import type { Scheduler } from "./window.js";
 import { applyFrame } from "./apply.js";
 import { TabLink } from "./shared.js";
 
-/** Close codes after which reconnecting cannot help (PROTOCOL §4, §9). */
+/** Close codes after which reconnecting cannot help without a new token (PROTOCOL §4, §9). */
 const POLICY = 1008;
 const TOKEN_EXPIRED = 4001;
 /** The longest delay a timer holds: a longer one overflows and fires after 1 ms. */
@@ -19,7 +19,7 @@ export type LiveQueryOptions = {
   timers?: Timers;
   /** a fixed token (PROTOCOL §9); after close 4001 the client stops */
   token?: string;
-  /** called for every connect and before the token expires; after close 4001 it reconnects with a new one */
+  /** called for every connect and before the token expires; after close 4001 or 1008, or a refused token, it reconnects with a new one */
   getToken?: () => string | Promise<string>;
   /** refresh this long before `exp` (default 60 s, at most half the token's remaining life) */
   refreshBeforeMs?: number;
@@ -70,6 +70,8 @@ export class LiveQuery implements Connection {
   private lastRx = 0;
   private attempt = 0;
   private token: string | undefined;
+  /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
+  private readonly retries = new Map<string, { timer: unknown; tries: number }>();
   private readonly timers: Timers;
   /** set when tabs share one socket; null = this tab has its own */
   private link: TabLink | null = null;
@@ -150,6 +152,23 @@ export class LiveQuery implements Connection {
 
   forget(name: string): void {
     delete this.subs[name];
+    const r = this.retries.get(name);
+    if (r?.timer != null) this.timers.clearTimeout(r.timer);
+    this.retries.delete(name);
+  }
+
+  resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean {
+    if (this.stopped || !passing(error.code, resuming, !!this.options.getToken)) return false;
+    const r = this.retries.get(name) ?? { timer: null, tries: 0 };
+    if (r.timer != null) this.timers.clearTimeout(r.timer);
+    const wait = Math.min(this.base() * 2 ** r.tries++, this.max()) * (0.5 + (this.options.random ?? Math.random)());
+    r.timer = this.timers.setTimeout(() => {
+      r.timer = null;
+      const s = this.subs[name];
+      if (s) this.send(s.subscribeMessage());
+    }, wait);
+    this.retries.set(name, r);
+    return true;
   }
 
   private connect(): void {
@@ -183,7 +202,7 @@ export class LiveQuery implements Connection {
     ws.onmessage = ev => {
       if (ws !== this.ws) return;
       this.lastRx = this.now();
-      this.receive(JSON.parse(String(ev.data)) as Frame);
+      this.receive(ws, JSON.parse(String(ev.data)) as Frame);
     };
     ws.onclose = ev => {
       if (ws === this.ws && attempt === this.attempt) this.closed(ws, ev.code, ev.code + (ev.reason ? " " + ev.reason : ""));
@@ -191,11 +210,15 @@ export class LiveQuery implements Connection {
     ws.onerror = () => { /* the close event follows and says what happened */ };
   }
 
-  private receive(f: Frame): void {
+  private receive(ws: SocketLike, f: Frame): void {
     if (f.op === "pong" || f.op === "ready") this.backoff = this.base(); // the server serves: a later drop retries fast
     if (f.op === "pong") return;
-    if (this.link?.forward(f)) return;
-    this.dispatch(f);
+    if (f.op === "ready" && f.sub) this.retries.delete(f.sub);
+    if (!this.link?.forward(f)) this.dispatch(f);
+    if (f.op === "error" && f.code === "unauthorized" && f.sub && this.options.getToken && ws === this.ws) {
+      // the token was refused (expired since getToken gave it): every command on this socket will be
+      this.abandon(ws, "token refused");
+    }
   }
 
   private dispatch(f: Frame): void {
@@ -208,8 +231,8 @@ export class LiveQuery implements Connection {
     if (ws) this.ws = null;
     this.clearTimers();
     if (this.stopped) return;
-    if (code === POLICY || (code === TOKEN_EXPIRED && !this.options.getToken)) {
-      // refused by policy or by an expired token nobody can refresh: retrying would loop
+    if ((code === POLICY || code === TOKEN_EXPIRED) && !this.options.getToken) {
+      // refused for want of a valid token, and nobody can give another: retrying would loop
       this.stopped = true;
       this.setState("stopped", detail);
       return;
@@ -236,16 +259,17 @@ export class LiveQuery implements Connection {
     this.pinger = this.timers.setTimeout(() => {
       if (ws !== this.ws) return;
       const silent = this.now() - this.lastRx;
-      if (silent >= 2 * period) {
-        // half-open: a close handshake would wait on the dead peer, so give up on this socket now
-        this.ws = null;
-        try { ws.close(4000, "no reply to ping"); } catch { /* already closing */ }
-        this.closed(null, 4000, "no reply to ping");
-        return;
-      }
+      if (silent >= 2 * period) return this.abandon(ws, "no reply to ping");
       if (silent >= period) this.send({ action: "ping" });
       this.schedulePing(ws);
     }, period);
+  }
+
+  /** Gives up on a socket now (a close handshake could wait on a dead peer) and reconnects after the backoff. */
+  private abandon(ws: SocketLike, why: string): void {
+    this.ws = null;
+    try { ws.close(4000, why); } catch { /* already closing */ }
+    this.closed(null, 4000, why);
   }
 
   private scheduleRefresh(ws: SocketLike): void {
@@ -273,6 +297,9 @@ export class LiveQuery implements Connection {
   private clearTimers(): void {
     for (const t of [this.retry, this.pinger, this.refresher]) if (t !== null) this.timers.clearTimeout(t);
     this.retry = this.pinger = this.refresher = null;
+    // a new socket re-sends every subscription anyway
+    for (const r of this.retries.values()) if (r.timer != null) this.timers.clearTimeout(r.timer);
+    this.retries.clear();
   }
 
   private setState(s: ConnectionState, detail?: string): void {
@@ -310,6 +337,15 @@ export class LiveQuery implements Connection {
   private now(): number { return this.timers.now ? this.timers.now() : Date.now(); }
   private base(): number { return this.options.backoff?.base ?? 250; }
   private max(): number { return this.options.backoff?.max ?? 10_000; }
+}
+
+/**
+ * Whether a refused subscribe may pass if re-sent: the backend was unavailable; a quota still
+ * counted the subscriptions of the connection just lost (only a resubscribe, else the quota is
+ * real); the token was refused and getToken can give another (PROTOCOL §9).
+ */
+function passing(code: string, resuming: boolean, canRenewToken: boolean): boolean {
+  return code === "unavailable" || (code === "too_many_subs" && resuming) || (code === "unauthorized" && canRenewToken);
 }
 
 /** Absolute ws(s) URL: relative URLs resolve against the page. */

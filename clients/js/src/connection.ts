@@ -1,9 +1,16 @@
+import type { ErrorFrame } from "./types.js";
+
 /** What a subscription needs from the connection it lives on. */
 export interface Connection {
   /** Sends now if the socket is open; otherwise the next (re)subscribe carries the state. */
   send(msg: Record<string, unknown>): void;
   /** The subscription is over: do not re-send it after a reconnect. */
   forget(name: string): void;
+  /**
+   * Its subscribe was refused: true if for a passing reason (then the subscribe is re-sent after a
+   * backoff), false if re-sending would fail the same way.
+   */
+  resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean;
 }
 
 /** The part of the WebSocket API the client uses: the browser's, Node 22's or the `ws` package's. */

@@ -7,8 +7,8 @@ export type SubscribeOptions = { persist?: PersistOptions | boolean };
 
 /**
  * One subscription on a {@link LiveQuery} connection (PROTOCOL §4): re-sent with `resume` after
- * every reconnect until it is closed, ends for good on an error to its subscribe or a final
- * closed frame.
+ * every reconnect until it is closed, ends for good on an error to its subscribe (unless the
+ * reason passes: then the subscribe is re-sent after a backoff) or a final closed frame.
  */
 export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row> {
   /** the query as last sent to the server (before a reanchor error, restored) */
@@ -80,7 +80,9 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
   private failed(f: ErrorFrame): void {
     this.handlers.onError?.(f);
     if (this.subscribing) {
-      // the subscribe itself failed: re-sending it on every reconnect would fail the same way
+      // the subscribe itself failed: re-sent after a backoff if the reason passes; else re-sending
+      // it on every reconnect would fail the same way
+      if (this.conn.resendLater(this.name, f, this.eid !== null)) return;
       this.conn.forget(this.name);
       this.end(f);
     } else if (this.previous) {

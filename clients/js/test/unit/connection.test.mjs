@@ -78,6 +78,89 @@ test("close 4001 with getToken reconnects with a fresh token sent as the first m
   assert.deepEqual(c.last().sent[0], { action: "auth", token: "tok2" });
 });
 
+test("with getToken, a refused token is not final: the subscription is kept and the client reconnects with a fresh token", async () => {
+  let n = 0;
+  const c = client({ getToken: async () => "tok" + ++n });
+  const tick = () => new Promise(r => setImmediate(r));
+  const s = c.lq.subscribe({ table: "t", limit: 2 });
+  await tick();
+  let ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  ws.serverClose(1006);
+  c.timers.advance(retryDelay(c));
+  await tick();
+  ws = c.last();
+  ws.open();
+  assert.deepEqual(ws.sent[0], { action: "auth", token: "tok2" });
+  // tok2 has expired meanwhile: the gateway refuses the auth and every command after it
+  ws.frame({ op: "error", code: "unauthorized", message: "token expired" });
+  ws.frame({ op: "error", sub: "s1", code: "unauthorized", message: "authenticate first" });
+  c.timers.advance(0);
+  assert.equal(s.closed, false);
+  assert.equal(s.getSnapshot().status, "syncing");
+  assert.ok("s1" in c.lq.subs);
+  assert.equal(c.lq.state, "closed", "the refused socket is given up at once");
+  c.timers.advance(retryDelay(c));
+  await tick();
+  ws = c.last();
+  ws.open();
+  assert.deepEqual(ws.sent[0], { action: "auth", token: "tok3" });
+  assert.deepEqual(ws.sentOf("subscribe"), [{ action: "subscribe", sub: "s1", query: { table: "t", limit: 2 }, resume: "er" }]);
+  ws.frame({ op: "ready", sub: "s1", has_more_before: false, has_more_after: false, resumed: true, eid: "x" });
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "live");
+});
+
+test("with getToken, close 1008 (no valid auth in time) reconnects with a fresh token like 4001", async () => {
+  let n = 0;
+  const c = client({ getToken: async () => "tok" + ++n });
+  const s = c.lq.subscribe({ table: "t", limit: 2 });
+  await new Promise(r => setImmediate(r));
+  c.last().open();
+  c.last().serverClose(1008, "unauthorized");
+  assert.equal(c.lq.state, "closed");
+  c.timers.advance(retryDelay(c));
+  await new Promise(r => setImmediate(r));
+  assert.equal(c.sockets.length, 2);
+  c.last().open();
+  assert.deepEqual(c.last().sent[0], { action: "auth", token: "tok2" });
+  assert.equal(c.last().sentOf("subscribe").length, 1);
+  assert.equal(s.closed, false);
+});
+
+test("a resubscribe refused for a passing reason (unavailable, too_many_subs) is re-sent after a backoff", () => {
+  for (const code of ["unavailable", "too_many_subs"]) {
+    const c = client();
+    const errors = [];
+    const s = c.lq.subscribe({ table: "t", limit: 2 }, { onError: e => errors.push(e.code) });
+    let ws = c.last();
+    ws.open();
+    for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+    ws.serverClose(1006);
+    c.timers.advance(retryDelay(c));
+    ws = c.last();
+    ws.open();
+    ws.frame({ op: "error", sub: "s1", code, message: "try again" });
+    c.timers.advance(0);
+    assert.deepEqual(errors, [code]);
+    assert.equal(s.closed, false, code + " is not final");
+    assert.equal(s.getSnapshot().status, "syncing");
+    assert.equal(ws.sentOf("subscribe").length, 1);
+    c.timers.advance(c.timers.pending()[0]);
+    assert.equal(ws.sentOf("subscribe").length, 2, "re-sent on the same socket");
+    assert.equal(ws.sentOf("subscribe")[1].resume, "er");
+    ws.frame({ op: "error", sub: "s1", code, message: "still" });
+    const second = c.timers.pending()[0];
+    assert.ok(second > 250, "the backoff grows: " + second);
+    c.timers.advance(second);
+    ws.frame({ op: "ready", sub: "s1", has_more_before: false, has_more_after: false, resumed: true, eid: "x" });
+    c.timers.advance(0);
+    assert.equal(s.getSnapshot().status, "live");
+    assert.equal(c.sockets.length, 2);
+  }
+});
+
 test("a JWT is refreshed over the open socket before it expires", async () => {
   let n = 0;
   const c = client({ getToken: async () => fakeJwt({ sub: "u", exp: Math.floor(c.timers.t / 1000) + 300, n: ++n }), refreshBeforeMs: 60_000, pingMs: 3_600_000 });

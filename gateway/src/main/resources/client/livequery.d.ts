@@ -178,6 +178,11 @@ declare namespace livequery {
         send(msg: Record<string, unknown>): void;
         /** The subscription is over: do not re-send it after a reconnect. */
         forget(name: string): void;
+        /**
+         * Its subscribe was refused: true if for a passing reason (then the subscribe is re-sent after a
+         * backoff), false if re-sending would fail the same way.
+         */
+        resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean;
     }
     /** The part of the WebSocket API the client uses: the browser's, Node 22's or the `ws` package's. */
     export interface SocketLike {
@@ -302,8 +307,8 @@ declare namespace livequery {
     };
     /**
      * One subscription on a {@link LiveQuery} connection (PROTOCOL §4): re-sent with `resume` after
-     * every reconnect until it is closed, ends for good on an error to its subscribe or a final
-     * closed frame.
+     * every reconnect until it is closed, ends for good on an error to its subscribe (unless the
+     * reason passes: then the subscribe is re-sent after a backoff) or a final closed frame.
      */
     export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row> {
         private readonly conn;
@@ -451,7 +456,7 @@ declare namespace livequery {
         timers?: Timers;
         /** a fixed token (PROTOCOL §9); after close 4001 the client stops */
         token?: string;
-        /** called for every connect and before the token expires; after close 4001 it reconnects with a new one */
+        /** called for every connect and before the token expires; after close 4001 or 1008, or a refused token, it reconnects with a new one */
         getToken?: () => string | Promise<string>;
         /** refresh this long before `exp` (default 60 s, at most half the token's remaining life) */
         refreshBeforeMs?: number;
@@ -510,6 +515,8 @@ declare namespace livequery {
         private lastRx;
         private attempt;
         private token;
+        /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
+        private readonly retries;
         private readonly timers;
         /** set when tabs share one socket; null = this tab has its own */
         private link;
@@ -527,6 +534,7 @@ declare namespace livequery {
         drop(): void;
         send(msg: Record<string, unknown>): void;
         forget(name: string): void;
+        resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean;
         private connect;
         private open;
         private receive;
@@ -535,6 +543,8 @@ declare namespace livequery {
         /** Back online or visible again: do not wait out the backoff. */
         private reconnectNow;
         private schedulePing;
+        /** Gives up on a socket now (a close handshake could wait on a dead peer) and reconnects after the backoff. */
+        private abandon;
         private scheduleRefresh;
         /** Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. */
         private refreshAt;

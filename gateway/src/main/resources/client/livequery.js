@@ -343,6 +343,7 @@
     failed(f) {
       this.handlers.onError?.(f);
       if (this.subscribing) {
+        if (this.conn.resendLater(this.name, f, this.eid !== null)) return;
         this.conn.forget(this.name);
         this.end(f);
       } else if (this.previous) {
@@ -602,6 +603,8 @@
       __publicField(this, "lastRx", 0);
       __publicField(this, "attempt", 0);
       __publicField(this, "token");
+      /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
+      __publicField(this, "retries", /* @__PURE__ */ new Map());
       __publicField(this, "timers");
       /** set when tabs share one socket; null = this tab has its own */
       __publicField(this, "link", null);
@@ -686,6 +689,22 @@
     }
     forget(name) {
       delete this.subs[name];
+      const r = this.retries.get(name);
+      if (r?.timer != null) this.timers.clearTimeout(r.timer);
+      this.retries.delete(name);
+    }
+    resendLater(name, error, resuming) {
+      if (this.stopped || !passing(error.code, resuming, !!this.options.getToken)) return false;
+      const r = this.retries.get(name) ?? { timer: null, tries: 0 };
+      if (r.timer != null) this.timers.clearTimeout(r.timer);
+      const wait = Math.min(this.base() * 2 ** r.tries++, this.max()) * (0.5 + (this.options.random ?? Math.random)());
+      r.timer = this.timers.setTimeout(() => {
+        r.timer = null;
+        const s = this.subs[name];
+        if (s) this.send(s.subscribeMessage());
+      }, wait);
+      this.retries.set(name, r);
+      return true;
     }
     connect() {
       if (this.stopped) return;
@@ -722,7 +741,7 @@
       ws.onmessage = (ev) => {
         if (ws !== this.ws) return;
         this.lastRx = this.now();
-        this.receive(JSON.parse(String(ev.data)));
+        this.receive(ws, JSON.parse(String(ev.data)));
       };
       ws.onclose = (ev) => {
         if (ws === this.ws && attempt === this.attempt) this.closed(ws, ev.code, ev.code + (ev.reason ? " " + ev.reason : ""));
@@ -730,11 +749,14 @@
       ws.onerror = () => {
       };
     }
-    receive(f) {
+    receive(ws, f) {
       if (f.op === "pong" || f.op === "ready") this.backoff = this.base();
       if (f.op === "pong") return;
-      if (this.link?.forward(f)) return;
-      this.dispatch(f);
+      if (f.op === "ready" && f.sub) this.retries.delete(f.sub);
+      if (!this.link?.forward(f)) this.dispatch(f);
+      if (f.op === "error" && f.code === "unauthorized" && f.sub && this.options.getToken && ws === this.ws) {
+        this.abandon(ws, "token refused");
+      }
     }
     dispatch(f) {
       if (f.op === "error") this.options.onError?.(f);
@@ -745,7 +767,7 @@
       if (ws) this.ws = null;
       this.clearTimers();
       if (this.stopped) return;
-      if (code === POLICY || code === TOKEN_EXPIRED && !this.options.getToken) {
+      if ((code === POLICY || code === TOKEN_EXPIRED) && !this.options.getToken) {
         this.stopped = true;
         this.setState("stopped", detail);
         return;
@@ -770,18 +792,19 @@
       this.pinger = this.timers.setTimeout(() => {
         if (ws !== this.ws) return;
         const silent = this.now() - this.lastRx;
-        if (silent >= 2 * period) {
-          this.ws = null;
-          try {
-            ws.close(4e3, "no reply to ping");
-          } catch {
-          }
-          this.closed(null, 4e3, "no reply to ping");
-          return;
-        }
+        if (silent >= 2 * period) return this.abandon(ws, "no reply to ping");
         if (silent >= period) this.send({ action: "ping" });
         this.schedulePing(ws);
       }, period);
+    }
+    /** Gives up on a socket now (a close handshake could wait on a dead peer) and reconnects after the backoff. */
+    abandon(ws, why) {
+      this.ws = null;
+      try {
+        ws.close(4e3, why);
+      } catch {
+      }
+      this.closed(null, 4e3, why);
     }
     scheduleRefresh(ws) {
       const exp = this.token && this.options.getToken ? tokenExpiry(this.token) : null;
@@ -807,6 +830,8 @@
     clearTimers() {
       for (const t of [this.retry, this.pinger, this.refresher]) if (t !== null) this.timers.clearTimeout(t);
       this.retry = this.pinger = this.refresher = null;
+      for (const r of this.retries.values()) if (r.timer != null) this.timers.clearTimeout(r.timer);
+      this.retries.clear();
     }
     setState(s, detail) {
       this.state = s;
@@ -851,6 +876,9 @@
   };
   /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
   __publicField(LiveQuery, "apply", applyFrame);
+  function passing(code, resuming, canRenewToken) {
+    return code === "unavailable" || code === "too_many_subs" && resuming || code === "unauthorized" && canRenewToken;
+  }
   function resolveWsUrl(url) {
     const loc = globalThis.location?.href;
     const u = loc ? new URL(url, loc) : new URL(url);
