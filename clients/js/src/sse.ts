@@ -67,6 +67,8 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
       }
       this.applyFrame(f);
     };
+    // a new stream (EventSource reconnects by itself): `stale` was said of the old one
+    es.onopen = () => { if (es === this.es) this.workStatus = "live"; };
     // EventSource reconnects by itself with Last-Event-ID: a resume, syncing until its ready
     es.onerror = () => {
       if (es === this.es && !this.workSyncing) { this.workSyncing = true; this.publish([]); }

@@ -57,6 +57,8 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
   /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
   subscribeMessage(): Record<string, unknown> {
     this.subscribing = true;
+    // `stale` was said of the old server-side subscription: the new one says so again if it is
+    this.workStatus = "live";
     const m: Record<string, unknown> = { action: "subscribe", sub: this.name, query: this.query };
     if (this.eid) {
       m.resume = this.eid;

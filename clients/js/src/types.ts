@@ -71,7 +71,10 @@ export type RowFrame<Row extends RowBase = RowBase> = EnterFrame<Row> | LeaveFra
 
 /** The connection as a user would name it. `stopped` is final (lq.close(), 1008, 4001 without a token source). */
 export type ConnectionState = "connecting" | "open" | "closed" | "stopped";
-/** A subscription: `syncing` until the ready of a snapshot, reanchor or resume; `stale` per status frames. */
+/**
+ * A subscription: `syncing` until the ready of a snapshot, reanchor or resume; `stale` per status
+ * frames, until a new connection or SSE stream (which starts live).
+ */
 export type SubscriptionStatus = "syncing" | "live" | "stale" | "error" | "closed";
 
 /** What a subscription holds after one applied batch. Frozen: a new object per batch. */

@@ -22,7 +22,7 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   rows: readonly Entry<Row>[] = Object.freeze([]);
   /** the last ready frame */
   ready: ReadyFrame | null = null;
-  /** `stale` while the server says its backend is unreachable */
+  /** `stale` while the server says its backend is unreachable (a new connection or stream starts `live`) */
   status: "live" | "stale" = "live";
   /** from subscribe, reset or reanchor until the ready that ends it */
   syncing = true;
@@ -38,7 +38,10 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   protected work: Entry<Row>[] = [];
   protected workSyncing = true;
   private workReady: ReadyFrame | null = null;
-  private workStatus: "live" | "stale" = "live";
+  /** per status frames of the current server-side subscription or stream; a new one starts live */
+  protected workStatus: "live" | "stale" = "live";
+  /** what onStatus last heard */
+  private toldStatus: "live" | "stale" = "live";
   private pending: Frame<Row>[] = [];
   private scheduled = false;
   private snapshot: Snapshot<Row>;
@@ -83,7 +86,7 @@ export class LiveWindow<Row extends RowBase = RowBase> {
     if (h.onChange && frames.some(x => x.op !== "ready" && x.op !== "status" && x.op !== "error" && x.op !== "closed")) {
       h.onChange(this.rows, frames);
     }
-    if (h.onStatus && frames.some(x => x.op === "status")) h.onStatus(this.status);
+    if (h.onStatus && (frames.some(x => x.op === "status") || this.status !== this.toldStatus)) h.onStatus(this.toldStatus = this.status);
     const ready = frames.findLast(x => x.op === "ready");
     if (ready && this.ready) {
       for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);

@@ -11,6 +11,7 @@ function fakeEventSource() {
     close() { this.readyState = 2; }
     frame(f) { this.onmessage({ data: JSON.stringify(f), lastEventId: f.eid }); }
     drop() { this.readyState = 0; this.onerror({}); }
+    reopen() { this.readyState = 1; this.onopen?.({}); }
   }
   return { FakeEventSource, opened };
 }
@@ -30,4 +31,18 @@ test("SSE: a dropped stream is syncing until the resume's ready, keeping its row
   assert.equal(s.syncing, false);
   assert.equal(s.ready.resumed, true);
   assert.equal(opened.length, 1, "EventSource itself reconnects");
+});
+
+test("SSE: stale ends with its stream; the reconnected stream is live at its ready", () => {
+  const { FakeEventSource, opened } = fakeEventSource();
+  const s = liveEventSource("/v1/live", { table: "t", limit: 2 }, undefined, { EventSource: FakeEventSource, schedule: fn => fn() });
+  const es = opened[0];
+  es.reopen();
+  for (const f of snapshotFrames("s1", 2)) es.frame(f);
+  es.frame({ op: "status", state: "stale" });
+  assert.equal(s.getSnapshot().status, "stale");
+  es.drop();
+  es.reopen();
+  es.frame({ op: "ready", eid: "er", has_more_before: false, has_more_after: false, resumed: true });
+  assert.equal(s.getSnapshot().status, "live");
 });

@@ -74,6 +74,27 @@ test("status frames: stale, then live", () => {
   assert.deepEqual(seen, ["stale", "live"]);
 });
 
+test("stale ends with the connection it was told on: a resubscribe on a new socket is live at its ready", () => {
+  const c = client();
+  const seen = [];
+  const s = c.lq.subscribe({ table: "t", limit: 2 }, { onStatus: st => seen.push(st) });
+  let ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  ws.frame({ op: "status", sub: "s1", state: "stale" });
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "stale");
+  ws.serverClose(1006);
+  c.timers.advance(1000);
+  ws = c.last();
+  ws.open();
+  // the new gateway serves the window: it has no reason to send status live
+  ws.frame({ op: "ready", sub: "s1", has_more_before: false, has_more_after: false, resumed: true, eid: "x" });
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "live");
+  assert.deepEqual(seen, ["stale", "live"]);
+});
+
 test("whenReady resolves at ready and rejects when the subscribe fails", async () => {
   const c = client();
   const ok = c.lq.subscribe({ table: "t" });

@@ -138,7 +138,10 @@ declare namespace livequery {
     export type RowFrame<Row extends RowBase = RowBase> = EnterFrame<Row> | LeaveFrame | UpdateFrame<Row> | MoveFrame<Row>;
     /** The connection as a user would name it. `stopped` is final (lq.close(), 1008, 4001 without a token source). */
     export type ConnectionState = "connecting" | "open" | "closed" | "stopped";
-    /** A subscription: `syncing` until the ready of a snapshot, reanchor or resume; `stale` per status frames. */
+    /**
+     * A subscription: `syncing` until the ready of a snapshot, reanchor or resume; `stale` per status
+     * frames, until a new connection or SSE stream (which starts live).
+     */
     export type SubscriptionStatus = "syncing" | "live" | "stale" | "error" | "closed";
     /** What a subscription holds after one applied batch. Frozen: a new object per batch. */
     export type Snapshot<Row extends RowBase = RowBase> = {
@@ -250,7 +253,7 @@ declare namespace livequery {
         rows: readonly Entry<Row>[];
         /** the last ready frame */
         ready: ReadyFrame | null;
-        /** `stale` while the server says its backend is unreachable */
+        /** `stale` while the server says its backend is unreachable (a new connection or stream starts `live`) */
         status: "live" | "stale";
         /** from subscribe, reset or reanchor until the ready that ends it */
         syncing: boolean;
@@ -263,7 +266,10 @@ declare namespace livequery {
         protected work: Entry<Row>[];
         protected workSyncing: boolean;
         private workReady;
-        private workStatus;
+        /** per status frames of the current server-side subscription or stream; a new one starts live */
+        protected workStatus: "live" | "stale";
+        /** what onStatus last heard */
+        private toldStatus;
         private pending;
         private scheduled;
         private snapshot;

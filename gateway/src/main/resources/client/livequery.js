@@ -104,7 +104,7 @@
       __publicField(this, "rows", Object.freeze([]));
       /** the last ready frame */
       __publicField(this, "ready", null);
-      /** `stale` while the server says its backend is unreachable */
+      /** `stale` while the server says its backend is unreachable (a new connection or stream starts `live`) */
       __publicField(this, "status", "live");
       /** from subscribe, reset or reanchor until the ready that ends it */
       __publicField(this, "syncing", true);
@@ -119,7 +119,10 @@
       __publicField(this, "work", []);
       __publicField(this, "workSyncing", true);
       __publicField(this, "workReady", null);
+      /** per status frames of the current server-side subscription or stream; a new one starts live */
       __publicField(this, "workStatus", "live");
+      /** what onStatus last heard */
+      __publicField(this, "toldStatus", "live");
       __publicField(this, "pending", []);
       __publicField(this, "scheduled", false);
       __publicField(this, "snapshot");
@@ -179,7 +182,7 @@
       if (h.onChange && frames.some((x) => x.op !== "ready" && x.op !== "status" && x.op !== "error" && x.op !== "closed")) {
         h.onChange(this.rows, frames);
       }
-      if (h.onStatus && frames.some((x) => x.op === "status")) h.onStatus(this.status);
+      if (h.onStatus && (frames.some((x) => x.op === "status") || this.status !== this.toldStatus)) h.onStatus(this.toldStatus = this.status);
       const ready = frames.findLast((x) => x.op === "ready");
       if (ready && this.ready) {
         for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
@@ -315,6 +318,7 @@
     /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
     subscribeMessage() {
       this.subscribing = true;
+      this.workStatus = "live";
       const m = { action: "subscribe", sub: this.name, query: this.query };
       if (this.eid) {
         m.resume = this.eid;
@@ -935,6 +939,9 @@
           return;
         }
         this.applyFrame(f);
+      };
+      es.onopen = () => {
+        if (es === this.es) this.workStatus = "live";
       };
       es.onerror = () => {
         if (es === this.es && !this.workSyncing) {
