@@ -312,11 +312,7 @@ export class LiveQuery implements Connection {
     if (this.options.schedule) return this.options.schedule;
     if (this.options.timers) return fn => { this.timers.setTimeout(fn, 0); };
     const g = globalThis as any;
-    // once per animation frame; hidden tabs get none, so a timer there (frames would pile up unrendered)
-    return fn => {
-      if (g.requestAnimationFrame && !(g.document && g.document.hidden)) g.requestAnimationFrame(fn);
-      else setTimeout(fn, 16);
-    };
+    return animationFrames(g.requestAnimationFrame ? (fn: () => void) => g.requestAnimationFrame(fn) : null, this.doc(), this.timers);
   }
 
   private storageFor(query: Query<any>, persist: PersistOptions | boolean | undefined) {
@@ -337,6 +333,25 @@ export class LiveQuery implements Connection {
   private now(): number { return this.timers.now ? this.timers.now() : Date.now(); }
   private base(): number { return this.options.backoff?.base ?? 250; }
   private max(): number { return this.options.backoff?.max ?? 10_000; }
+}
+
+/** How long a batch waits for an animation frame before a timer publishes it. */
+const FRAME_WAIT = 100;
+
+/**
+ * The default {@link Scheduler}: once per animation frame in a visible tab. A hidden tab gets no
+ * animation frames, so there a timer; and a tab hidden after asking for one may not get it until
+ * shown again, so a timer publishes the batch if no frame came within {@link FRAME_WAIT} ms.
+ */
+export function animationFrames(raf: ((fn: () => void) => void) | null, doc: { hidden: boolean } | undefined,
+    timers: Timers): Scheduler {
+  return fn => {
+    if (!raf || doc?.hidden) { timers.setTimeout(fn, 16); return; }
+    let done = false;
+    const once = () => { if (!done) { done = true; timers.clearTimeout(fallback); fn(); } };
+    const fallback = timers.setTimeout(once, FRAME_WAIT);
+    raf(once);
+  };
 }
 
 /**

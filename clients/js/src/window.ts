@@ -6,6 +6,12 @@ import type {
 /** Runs `fn` soon, once per burst of frames (an animation frame in a visible browser tab). */
 export type Scheduler = (fn: () => void) => void;
 
+/**
+ * Applied frames that wait for their batch, past which the batch is published at once: a scheduler
+ * that does not run soon (a background tab) must not hold an unbounded backlog.
+ */
+const MAX_PENDING = 1000;
+
 /** An optimistic write shown over the server's row until the server confirms or contradicts it. */
 type Overlay<Row> = { row: Row | null; version: number };
 
@@ -70,7 +76,8 @@ export class LiveWindow<Row extends RowBase = RowBase> {
     }
     if (f.eid) this.eid = f.eid;
     this.pending.push(f);
-    if (!this.scheduled) {
+    if (this.pending.length >= MAX_PENDING) this.flush(); // the scheduled run then finds nothing
+    else if (!this.scheduled) {
       this.scheduled = true;
       this.schedule(() => { this.scheduled = false; this.flush(); });
     }

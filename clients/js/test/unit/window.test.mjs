@@ -35,6 +35,46 @@ test("frames of one burst reach onChange once, with the frames it applied", () =
   assert.equal(s.hasMoreAfter, true);
 });
 
+test("frames are published at once when too many wait for a batch that does not come (a background tab)", () => {
+  const c = client({ schedule: () => {} }); // never runs, like an animation frame in a hidden tab
+  const changes = [];
+  const s = c.lq.subscribe({ table: "t", limit: 1 }, { onChange: rows => changes.push(rows[0]?.version) });
+  c.last().open();
+  for (const f of snapshotFrames("s1", 1)) c.last().frame(f);
+  for (let v = 2; v <= 5000; v++) {
+    c.last().frame({ op: "update", sub: "s1", id: "r0", version: v, row: { id: "r0", n: v }, cursor: "c0", new_index: 0, eid: "u" + v });
+  }
+  assert.ok(changes.length >= 4 && changes.length <= 5, "published in a few large batches: " + changes.length);
+  assert.ok(s.getSnapshot().rows[0].version > 5000 - 1000, "at most a cap's worth unpublished: " + s.getSnapshot().rows[0].version);
+});
+
+test("the default scheduler: one animation frame, or a timer when none comes (the tab was hidden meanwhile)", async () => {
+  const { animationFrames } = await import("../../dist/client.js");
+  const timers = new FakeTimers();
+  const frames = [];
+  const doc = { hidden: false };
+  const schedule = animationFrames(fn => frames.push(fn), doc, timers);
+  let ran = 0;
+  schedule(() => ran++);
+  assert.equal(frames.length, 1);
+  frames.shift()(); // a visible tab paints
+  assert.equal(ran, 1);
+  timers.advance(1000);
+  assert.equal(ran, 1, "the fallback timer does not run it again");
+  schedule(() => ran++);
+  doc.hidden = true; // hidden before the frame: a browser runs no animation frame now
+  timers.advance(99);
+  assert.equal(ran, 1);
+  timers.advance(1);
+  assert.equal(ran, 2, "published by the timer");
+  frames.shift()(); // the frame runs when the tab is shown again: nothing twice
+  assert.equal(ran, 2);
+  schedule(() => ran++);
+  assert.equal(frames.length, 0, "hidden: no animation frame asked for");
+  timers.advance(16);
+  assert.equal(ran, 3);
+});
+
 test("a snapshot is frozen, stays the same object until the next batch, and old ones never change", () => {
   const c = client();
   const s = c.lq.subscribe({ table: "t" });

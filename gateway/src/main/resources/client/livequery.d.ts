@@ -564,6 +564,14 @@ declare namespace livequery {
         private base;
         private max;
     }
+    /**
+     * The default {@link Scheduler}: once per animation frame in a visible tab. A hidden tab gets no
+     * animation frames, so there a timer; and a tab hidden after asking for one may not get it until
+     * shown again, so a timer publishes the batch if no frame came within {@link FRAME_WAIT} ms.
+     */
+    export function animationFrames(raf: ((fn: () => void) => void) | null, doc: {
+        hidden: boolean;
+    } | undefined, timers: Timers): Scheduler;
 
     /** The wire protocol this client speaks (PROTOCOL.md, "v1"). */
     export const protocolVersion = 1;

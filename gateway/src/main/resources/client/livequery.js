@@ -95,6 +95,7 @@
   }
 
   // src/window.ts
+  var MAX_PENDING = 1e3;
   var LiveWindow = class {
     constructor(query, handlers, schedule) {
       __publicField(this, "schedule", schedule);
@@ -164,7 +165,8 @@
       }
       if (f.eid) this.eid = f.eid;
       this.pending.push(f);
-      if (!this.scheduled) {
+      if (this.pending.length >= MAX_PENDING) this.flush();
+      else if (!this.scheduled) {
         this.scheduled = true;
         this.schedule(() => {
           this.scheduled = false;
@@ -848,10 +850,7 @@
         this.timers.setTimeout(fn, 0);
       };
       const g2 = globalThis;
-      return (fn) => {
-        if (g2.requestAnimationFrame && !(g2.document && g2.document.hidden)) g2.requestAnimationFrame(fn);
-        else setTimeout(fn, 16);
-      };
+      return animationFrames(g2.requestAnimationFrame ? (fn) => g2.requestAnimationFrame(fn) : null, this.doc(), this.timers);
     }
     storageFor(query, persist) {
       if (!persist) return null;
@@ -880,6 +879,25 @@
   };
   /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
   __publicField(LiveQuery, "apply", applyFrame);
+  var FRAME_WAIT = 100;
+  function animationFrames(raf, doc, timers) {
+    return (fn) => {
+      if (!raf || doc?.hidden) {
+        timers.setTimeout(fn, 16);
+        return;
+      }
+      let done = false;
+      const once = () => {
+        if (!done) {
+          done = true;
+          timers.clearTimeout(fallback);
+          fn();
+        }
+      };
+      const fallback = timers.setTimeout(once, FRAME_WAIT);
+      raf(once);
+    };
+  }
   function passing(code, resuming, canRenewToken) {
     return code === "unavailable" || code === "too_many_subs" && resuming || code === "unauthorized" && canRenewToken;
   }
