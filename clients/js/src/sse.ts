@@ -1,5 +1,5 @@
 import type { Handlers, Query, Reanchor, RowBase, Frame } from "./types.js";
-import { LiveWindow, type Scheduler } from "./window.js";
+import { LiveWindow, reanchored, type Scheduler } from "./window.js";
 
 type EventSourceLike = {
   onmessage: ((ev: { data: string; lastEventId?: string }) => void) | null;
@@ -32,14 +32,7 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
   }
 
   reanchor(change: Reanchor): void {
-    const q = { ...this.query };
-    if ("after" in change || "before" in change) {
-      delete q.after; delete q.before;
-      if (change.after) q.after = change.after;
-      if (change.before) q.before = change.before;
-    }
-    if (change.limit) q.limit = change.limit;
-    this.query = q;
+    this.query = reanchored(this.query, change);
     this.workSyncing = true;
     this.publish([]);
     this.open();

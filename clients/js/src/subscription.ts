@@ -1,7 +1,7 @@
 import type { Connection } from "./connection.js";
 import { load, save, type KeyValueStorage, type PersistOptions } from "./persist.js";
 import type { ClosedFrame, ErrorFrame, Frame, Handlers, Query, Reanchor, RowBase } from "./types.js";
-import { LiveWindow, type Scheduler } from "./window.js";
+import { LiveWindow, reanchored, type Scheduler } from "./window.js";
 
 export type SubscribeOptions = { persist?: PersistOptions | boolean };
 
@@ -11,10 +11,16 @@ export type SubscribeOptions = { persist?: PersistOptions | boolean };
  * reason passes: then the subscribe is re-sent after a backoff) or a final closed frame.
  */
 export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row> {
-  /** the query as last sent to the server (before a reanchor error, restored) */
-  private previous: Query<Row> | null = null;
-  /** true from sending subscribe until its first ready: an error then means the subscribe failed */
+  /** true from sending subscribe until its first ready */
   private subscribing = true;
+  /** a frame of the subscribe came: it was accepted (the server refuses one before any frame) */
+  private accepted = false;
+  /** the window the server holds as far as its answers tell; `query` is it with the changes below */
+  private base: Query<Row>;
+  /** the changes the reanchor in flight carries */
+  private sent: Reanchor[] | null = null;
+  /** changes made while the subscribe or a reanchor was unanswered */
+  private queued: Reanchor[] = [];
 
   constructor(
     private readonly conn: Connection,
@@ -26,24 +32,30 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
   ) {
     super(query, handlers, schedule);
     if (storage) this.restore(storage.storage, storage.key);
+    this.base = this.query;
   }
 
   /** Changes the window: {limit}, {after: cursor}, {before: cursor}, {after: null} = from the top. */
   reanchor(change: Reanchor): void {
     if (this.closed) return;
-    this.previous = { ...this.query };
-    const q = { ...this.query };
-    if ("after" in change || "before" in change) {
-      delete q.after; delete q.before;
-      if (change.after) q.after = change.after;
-      if (change.before) q.before = change.before;
-    }
-    if (change.limit) q.limit = change.limit;
-    this.query = q;
+    this.query = reanchored(this.query, change);
+    this.queued.push(change);
     this.workSyncing = true;
     this.publish([]);
+    this.pump();
+  }
+
+  /**
+   * Sends the queued changes as one reanchor once the subscribe and any reanchor before are
+   * answered. One at a time, because the server answers an error at once but a ready after the
+   * frames queued before it: with two in flight, an error could be either's.
+   */
+  private pump(): void {
+    if (this.subscribing || this.sent || this.queued.length === 0) return;
+    this.sent = this.queued;
+    this.queued = [];
     // sent now, or (while disconnected) carried by the resubscribe: resume + the new window
-    this.conn.send({ action: "reanchor", sub: this.name, ...change });
+    this.conn.send({ action: "reanchor", sub: this.name, ...this.sent.reduce(merged) });
   }
 
   /** Ends the subscription (unsubscribe is sent if connected). */
@@ -57,6 +69,11 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
   /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
   subscribeMessage(): Record<string, unknown> {
     this.subscribing = true;
+    this.accepted = false;
+    // the subscribe carries every change made so far
+    this.base = this.query;
+    this.sent = null;
+    this.queued = [];
     // `stale` was said of the old server-side subscription: the new one says so again if it is
     this.workStatus = "live";
     const m: Record<string, unknown> = { action: "subscribe", sub: this.name, query: this.query };
@@ -65,7 +82,6 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
       // a resume is a sync too: until its ready the window may still lack what was missed
       if (!this.workSyncing) { this.workSyncing = true; this.publish([]); }
     }
-    this.previous = null;
     return m;
   }
 
@@ -74,24 +90,37 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     switch (f.op) {
       case "error": return this.failed(f);
       case "closed": return this.closedBy(f);
-      case "ready": this.subscribing = false; this.previous = null; break;
     }
+    this.accepted = true;
     this.applyFrame(f);
+    if (f.op === "ready") this.answered();
+  }
+
+  /** A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. */
+  private answered(): void {
+    if (this.subscribing) this.subscribing = false;
+    else if (this.sent) this.base = this.sent.reduce(reanchored, this.base);
+    this.sent = null;
+    if (this.queued.length > 0) {
+      this.workSyncing = true; // until the ready of the changes made meanwhile
+      this.pump();
+    }
   }
 
   private failed(f: ErrorFrame): void {
     this.handlers.onError?.(f);
-    if (this.subscribing) {
+    if (this.subscribing && !this.accepted) {
       // the subscribe itself failed: re-sent after a backoff if the reason passes; else re-sending
       // it on every reconnect would fail the same way
       if (this.conn.resendLater(this.name, f, this.eid !== null)) return;
       this.conn.forget(this.name);
       this.end(f);
-    } else if (this.previous) {
-      // a reanchor failed; the server keeps the window it had
-      this.query = this.previous;
-      this.previous = null;
-      this.workSyncing = false;
+    } else if (this.sent) {
+      // the reanchor failed; the server keeps the window it had, and later changes apply to that
+      this.sent = null;
+      this.query = this.queued.reduce(reanchored, { ...this.base });
+      if (this.queued.length > 0) this.pump();
+      else this.workSyncing = false;
       this.publish([]);
     }
   }
@@ -122,4 +151,14 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     this.eid = saved.eid;
     this.publish([]);
   }
+}
+
+/** One change with the effect of `a` then `b`. */
+function merged(a: Reanchor, b: Reanchor): Reanchor {
+  const m: Record<string, unknown> = { ...a, ...b };
+  if ("after" in b || "before" in b) {
+    if (!("after" in b)) delete m.after;
+    if (!("before" in b)) delete m.before;
+  }
+  return m as Reanchor;
 }

@@ -1,7 +1,19 @@
 import { applyFrame } from "./apply.js";
 import type {
-  Entry, ErrorFrame, Frame, Handlers, Query, ReadyFrame, RowBase, Snapshot, SubscriptionStatus, Eid,
+  Entry, ErrorFrame, Frame, Handlers, Query, Reanchor, ReadyFrame, RowBase, Snapshot, SubscriptionStatus, Eid,
 } from "./types.js";
+
+/** `q` moved by a reanchor (PROTOCOL §4): naming `after` or `before` replaces both; `{after: null}` = from the top. */
+export function reanchored<Row extends RowBase>(q: Query<Row>, change: Reanchor): Query<Row> {
+  const out = { ...q };
+  if ("after" in change || "before" in change) {
+    delete out.after; delete out.before;
+    if (change.after) out.after = change.after;
+    if (change.before) out.before = change.before;
+  }
+  if (change.limit) out.limit = change.limit;
+  return out;
+}
 
 /** Runs `fn` soon, once per burst of frames (an animation frame in a visible browser tab). */
 export type Scheduler = (fn: () => void) => void;
@@ -95,7 +107,7 @@ export class LiveWindow<Row extends RowBase = RowBase> {
     }
     if (h.onStatus && (frames.some(x => x.op === "status") || this.status !== this.toldStatus)) h.onStatus(this.toldStatus = this.status);
     const ready = frames.findLast(x => x.op === "ready");
-    if (ready && this.ready) {
+    if (ready && this.ready && !this.syncing) { // not the ready of one change while another is under way
       for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
       h.onReady?.(this.ready);
     }
@@ -124,7 +136,7 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   /** The current snapshot: the same object until the next applied batch. */
   getSnapshot(): Snapshot<Row> { return this.snapshot; }
 
-  /** Resolves at the next ready (Suspense can throw it); rejects if the subscription fails first. */
+  /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects if the subscription fails first. */
   whenReady(): Promise<ReadyFrame> {
     if (this.ready && !this.syncing) return Promise.resolve(this.ready);
     if (this.error) return Promise.reject(this.error);

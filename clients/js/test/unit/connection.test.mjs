@@ -305,6 +305,60 @@ test("an error to a reanchor keeps the subscription and its old window", () => {
   assert.equal(s.getSnapshot().rows.length, 2);
 });
 
+test("reanchors go one at a time; a failed one restores the window the one before it made", async () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", limit: 2 });
+  let ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  c.timers.advance(0);
+  s.reanchor({ limit: 3 });
+  s.reanchor({ after: "bad" });
+  assert.deepEqual(ws.sentOf("reanchor"), [{ action: "reanchor", sub: "s1", limit: 3 }], "the second waits for the first's answer");
+  let settled = false;
+  s.whenReady().then(() => { settled = true; });
+  ws.frame({ op: "enter", sub: "s1", id: "r2", version: 1, row: { id: "r2" }, cursor: "c2", new_index: 2, eid: "e3" });
+  ws.frame({ op: "ready", sub: "s1", has_more_before: false, has_more_after: true, resumed: false, eid: "e3r" });
+  c.timers.advance(0);
+  await new Promise(r => setImmediate(r));
+  assert.equal(settled, false, "the first reanchor's ready is not the second's");
+  assert.equal(s.getSnapshot().status, "syncing");
+  assert.deepEqual(ws.sentOf("reanchor")[1], { action: "reanchor", sub: "s1", after: "bad" });
+  ws.frame({ op: "error", sub: "s1", code: "bad_query", message: "malformed cursor" });
+  c.timers.advance(0);
+  assert.deepEqual(s.query, { table: "t", limit: 3 }, "the window of the first reanchor, which succeeded");
+  assert.equal(s.getSnapshot().status, "live");
+  assert.equal(s.getSnapshot().rows.length, 3);
+  ws.serverClose(1006);
+  c.timers.advance(retryDelay(c));
+  ws = c.last();
+  ws.open();
+  assert.deepEqual(ws.sentOf("subscribe")[0].query, { table: "t", limit: 3 });
+});
+
+test("a reanchor made during the first snapshot waits for its ready, and its error does not end the subscription", () => {
+  const c = client();
+  const errors = [];
+  const s = c.lq.subscribe({ table: "t", limit: 2 }, { onError: e => errors.push(e.code) });
+  const ws = c.last();
+  ws.open();
+  s.reanchor({ after: "bad" });
+  assert.equal(ws.sentOf("reanchor").length, 0, "an error now could not be told from the subscribe's");
+  const frames = snapshotFrames("s1", 2);
+  for (const f of frames.slice(0, -1)) ws.frame(f);
+  assert.equal(ws.sentOf("reanchor").length, 0);
+  ws.frame(frames.at(-1));
+  assert.deepEqual(ws.sentOf("reanchor"), [{ action: "reanchor", sub: "s1", after: "bad" }]);
+  ws.frame({ op: "error", sub: "s1", code: "bad_query", message: "malformed cursor" });
+  c.timers.advance(0);
+  assert.deepEqual(errors, ["bad_query"]);
+  assert.equal(s.closed, false);
+  assert.ok("s1" in c.lq.subs);
+  assert.deepEqual(s.query, { table: "t", limit: 2 });
+  assert.equal(s.getSnapshot().status, "live");
+  assert.equal(s.getSnapshot().rows.length, 2);
+});
+
 test("closed frames reach onClosed; shutdown resumes, revoked ends", () => {
   const c = client();
   const got = [];

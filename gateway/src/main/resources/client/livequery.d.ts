@@ -237,6 +237,8 @@ declare namespace livequery {
     export function load<Row extends RowBase>(storage: KeyValueStorage, key: string): Saved<Row> | null;
     export function save<Row extends RowBase>(storage: KeyValueStorage, key: string, s: Saved<Row>): void;
 
+    /** `q` moved by a reanchor (PROTOCOL §4): naming `after` or `before` replaces both; `{after: null}` = from the top. */
+    export function reanchored<Row extends RowBase>(q: Query<Row>, change: Reanchor): Query<Row>;
     /** Runs `fn` soon, once per burst of frames (an animation frame in a visible browser tab). */
     export type Scheduler = (fn: () => void) => void;
     /**
@@ -291,7 +293,7 @@ declare namespace livequery {
         subscribe(listener: () => void): () => void;
         /** The current snapshot: the same object until the next applied batch. */
         getSnapshot(): Snapshot<Row>;
-        /** Resolves at the next ready (Suspense can throw it); rejects if the subscription fails first. */
+        /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects if the subscription fails first. */
         whenReady(): Promise<ReadyFrame>;
         /** The subscription failed or ended: one last snapshot, then nothing more. */
         protected end(error: ErrorFrame | null): void;
@@ -320,22 +322,36 @@ declare namespace livequery {
         private readonly conn;
         readonly name: string;
         private readonly storage;
-        /** the query as last sent to the server (before a reanchor error, restored) */
-        private previous;
-        /** true from sending subscribe until its first ready: an error then means the subscribe failed */
+        /** true from sending subscribe until its first ready */
         private subscribing;
+        /** a frame of the subscribe came: it was accepted (the server refuses one before any frame) */
+        private accepted;
+        /** the window the server holds as far as its answers tell; `query` is it with the changes below */
+        private base;
+        /** the changes the reanchor in flight carries */
+        private sent;
+        /** changes made while the subscribe or a reanchor was unanswered */
+        private queued;
         constructor(conn: Connection, name: string, query: Query<Row>, handlers: Handlers<Row> | undefined, schedule: Scheduler, storage: {
             storage: KeyValueStorage;
             key: string;
         } | null);
         /** Changes the window: {limit}, {after: cursor}, {before: cursor}, {after: null} = from the top. */
         reanchor(change: Reanchor): void;
+        /**
+         * Sends the queued changes as one reanchor once the subscribe and any reanchor before are
+         * answered. One at a time, because the server answers an error at once but a ready after the
+         * frames queued before it: with two in flight, an error could be either's.
+         */
+        private pump;
         /** Ends the subscription (unsubscribe is sent if connected). */
         close(): void;
         /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
         subscribeMessage(): Record<string, unknown>;
         /** A frame for this subscription from the connection. */
         receive(f: Frame<Row>): void;
+        /** A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. */
+        private answered;
         private failed;
         private closedBy;
         protected afterFlush(): void;

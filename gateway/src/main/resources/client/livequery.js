@@ -95,6 +95,17 @@
   }
 
   // src/window.ts
+  function reanchored(q, change) {
+    const out = { ...q };
+    if ("after" in change || "before" in change) {
+      delete out.after;
+      delete out.before;
+      if (change.after) out.after = change.after;
+      if (change.before) out.before = change.before;
+    }
+    if (change.limit) out.limit = change.limit;
+    return out;
+  }
   var MAX_PENDING = 1e3;
   var LiveWindow = class {
     constructor(query, handlers, schedule) {
@@ -186,7 +197,7 @@
       }
       if (h.onStatus && (frames.some((x) => x.op === "status") || this.status !== this.toldStatus)) h.onStatus(this.toldStatus = this.status);
       const ready = frames.findLast((x) => x.op === "ready");
-      if (ready && this.ready) {
+      if (ready && this.ready && !this.syncing) {
         for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
         h.onReady?.(this.ready);
       }
@@ -215,7 +226,7 @@
     getSnapshot() {
       return this.snapshot;
     }
-    /** Resolves at the next ready (Suspense can throw it); rejects if the subscription fails first. */
+    /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects if the subscription fails first. */
     whenReady() {
       if (this.ready && !this.syncing) return Promise.resolve(this.ready);
       if (this.error) return Promise.reject(this.error);
@@ -287,28 +298,38 @@
       __publicField(this, "conn", conn);
       __publicField(this, "name", name);
       __publicField(this, "storage", storage);
-      /** the query as last sent to the server (before a reanchor error, restored) */
-      __publicField(this, "previous", null);
-      /** true from sending subscribe until its first ready: an error then means the subscribe failed */
+      /** true from sending subscribe until its first ready */
       __publicField(this, "subscribing", true);
+      /** a frame of the subscribe came: it was accepted (the server refuses one before any frame) */
+      __publicField(this, "accepted", false);
+      /** the window the server holds as far as its answers tell; `query` is it with the changes below */
+      __publicField(this, "base");
+      /** the changes the reanchor in flight carries */
+      __publicField(this, "sent", null);
+      /** changes made while the subscribe or a reanchor was unanswered */
+      __publicField(this, "queued", []);
       if (storage) this.restore(storage.storage, storage.key);
+      this.base = this.query;
     }
     /** Changes the window: {limit}, {after: cursor}, {before: cursor}, {after: null} = from the top. */
     reanchor(change) {
       if (this.closed) return;
-      this.previous = { ...this.query };
-      const q = { ...this.query };
-      if ("after" in change || "before" in change) {
-        delete q.after;
-        delete q.before;
-        if (change.after) q.after = change.after;
-        if (change.before) q.before = change.before;
-      }
-      if (change.limit) q.limit = change.limit;
-      this.query = q;
+      this.query = reanchored(this.query, change);
+      this.queued.push(change);
       this.workSyncing = true;
       this.publish([]);
-      this.conn.send({ action: "reanchor", sub: this.name, ...change });
+      this.pump();
+    }
+    /**
+     * Sends the queued changes as one reanchor once the subscribe and any reanchor before are
+     * answered. One at a time, because the server answers an error at once but a ready after the
+     * frames queued before it: with two in flight, an error could be either's.
+     */
+    pump() {
+      if (this.subscribing || this.sent || this.queued.length === 0) return;
+      this.sent = this.queued;
+      this.queued = [];
+      this.conn.send({ action: "reanchor", sub: this.name, ...this.sent.reduce(merged) });
     }
     /** Ends the subscription (unsubscribe is sent if connected). */
     close() {
@@ -320,6 +341,10 @@
     /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
     subscribeMessage() {
       this.subscribing = true;
+      this.accepted = false;
+      this.base = this.query;
+      this.sent = null;
+      this.queued = [];
       this.workStatus = "live";
       const m = { action: "subscribe", sub: this.name, query: this.query };
       if (this.eid) {
@@ -329,7 +354,6 @@
           this.publish([]);
         }
       }
-      this.previous = null;
       return m;
     }
     /** A frame for this subscription from the connection. */
@@ -339,23 +363,32 @@
           return this.failed(f);
         case "closed":
           return this.closedBy(f);
-        case "ready":
-          this.subscribing = false;
-          this.previous = null;
-          break;
       }
+      this.accepted = true;
       this.applyFrame(f);
+      if (f.op === "ready") this.answered();
+    }
+    /** A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. */
+    answered() {
+      if (this.subscribing) this.subscribing = false;
+      else if (this.sent) this.base = this.sent.reduce(reanchored, this.base);
+      this.sent = null;
+      if (this.queued.length > 0) {
+        this.workSyncing = true;
+        this.pump();
+      }
     }
     failed(f) {
       this.handlers.onError?.(f);
-      if (this.subscribing) {
+      if (this.subscribing && !this.accepted) {
         if (this.conn.resendLater(this.name, f, this.eid !== null)) return;
         this.conn.forget(this.name);
         this.end(f);
-      } else if (this.previous) {
-        this.query = this.previous;
-        this.previous = null;
-        this.workSyncing = false;
+      } else if (this.sent) {
+        this.sent = null;
+        this.query = this.queued.reduce(reanchored, { ...this.base });
+        if (this.queued.length > 0) this.pump();
+        else this.workSyncing = false;
         this.publish([]);
       }
     }
@@ -383,6 +416,14 @@
       this.publish([]);
     }
   };
+  function merged(a, b) {
+    const m = { ...a, ...b };
+    if ("after" in b || "before" in b) {
+      if (!("after" in b)) delete m.after;
+      if (!("before" in b)) delete m.before;
+    }
+    return m;
+  }
 
   // src/table.ts
   var LiveQueryError = class extends Error {
@@ -921,15 +962,7 @@
       this.open();
     }
     reanchor(change) {
-      const q = { ...this.query };
-      if ("after" in change || "before" in change) {
-        delete q.after;
-        delete q.before;
-        if (change.after) q.after = change.after;
-        if (change.before) q.before = change.before;
-      }
-      if (change.limit) q.limit = change.limit;
-      this.query = q;
+      this.query = reanchored(this.query, change);
       this.workSyncing = true;
       this.publish([]);
       this.open();
