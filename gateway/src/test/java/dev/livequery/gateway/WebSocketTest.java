@@ -223,10 +223,15 @@ class WebSocketTest {
     }
 
     @Test
-    void badOriginIsRefusedGoodOnesAccepted() throws Exception {
+    void badOriginIsClosedWith1008GoodOnesAccepted() throws Exception {
         try (RawWs evil = new RawWs(gw.port, "http://evil.example", 0)) {
-            assertThat(evil.status()).isEqualTo(403);
-            assertThat(evil.response.toLowerCase()).contains("content-type: application/json"); // docs/protocol.md
+            assertThat(evil.status()).isEqualTo(101);
+            evil.sendText("{\"action\":\"ping\"}"); // never read: no pong may come back
+            RawWs.Frame first = evil.read();
+            assertThat(first).as("a close frame, not a dropped socket").isNotNull();
+            assertThat(first.opcode()).isEqualTo(8);
+            assertThat(first.closeCode()).isEqualTo(1008); // PROTOCOL §4: 1008 policy (origin, auth)
+            assertThat(first.closeReason()).isEqualTo("origin not allowed");
         }
         try (RawWs same = new RawWs(gw.port, "http://127.0.0.1:" + gw.port, 0)) {
             assertThat(same.status()).isEqualTo(101);
@@ -236,8 +241,10 @@ class WebSocketTest {
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> !ok.frames("pong", null).isEmpty());
         }
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(
-                        () -> WsClient.connect(gw.port, "http://evil.example")))
-                .isNotNull();
+        try (WsClient evil = WsClient.connect(gw.port, "http://evil.example")) {
+            assertThat(evil.closed.get(5, java.util.concurrent.TimeUnit.SECONDS))
+                    .isEqualTo(1008);
+            assertThat(evil.log).isEmpty();
+        }
     }
 }

@@ -23,11 +23,9 @@ import dev.livequery.gateway.delivery.Slot;
 import dev.livequery.gateway.delivery.Teardown;
 import dev.livequery.gateway.delivery.Transport;
 import io.helidon.common.buffers.BufferData;
-import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
-import io.helidon.http.RequestException;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 import java.time.Duration;
@@ -38,6 +36,8 @@ import java.util.logging.Logger;
 /** One WebSocket connection: parses commands on the reader thread, hands every reply to the writer. */
 final class LiveSocket implements WsListener {
     private static final Logger LOG = Logger.getLogger(LiveSocket.class.getName());
+    /** Close code for a refused Origin: 1008, policy violation (PROTOCOL §4). */
+    static final int ORIGIN_REFUSED = 1008;
 
     private final Backend backend;
     private final Connections connections;
@@ -53,6 +53,11 @@ final class LiveSocket implements WsListener {
 
     private String peer = "?";
     private Outbound out;
+    /**
+     * The upgrade came from an Origin {@link OriginPolicy} refuses: the socket is closed with 1008
+     * at open (PROTOCOL §4) and nothing it sends is read.
+     */
+    private boolean refusedOrigin;
 
     LiveSocket(Backend backend, Connections connections, Settings settings, OriginPolicy origins, Auth auth) {
         this.backend = backend;
@@ -67,12 +72,13 @@ final class LiveSocket implements WsListener {
         String origin = headers.first(HeaderNames.ORIGIN).orElse(null);
         String host = headers.first(HeaderNames.HOST).orElse(null);
         if (!origins.allows(origin, host)) {
-            LOG.info(() -> "refused WebSocket upgrade from origin " + origin + " (host " + host
-                    + "); set livequery.allowed-origins to allow it");
-            throw RequestException.builder()
-                    .type(DirectHandler.EventType.FORBIDDEN)
-                    .message("origin not allowed")
-                    .build();
+            // Upgraded, then closed with 1008 at open (PROTOCOL §4): a browser page sees the code
+            // and reason, where a refused upgrade only shows it 1006. Its token is not looked at
+            // and it takes no connection permit.
+            LOG.info(() -> "refused WebSocket from origin " + origin + " (host " + host
+                    + "): closed with 1008; set livequery.allowed-origins to allow it");
+            refusedOrigin = true;
+            return Optional.empty();
         }
         auth.upgrade(prologue, headers); // 401 here for a token that does not verify
         return Optional.empty();
@@ -82,6 +88,10 @@ final class LiveSocket implements WsListener {
     public void onOpen(WsSession session) {
         peer = session.socketContext().remotePeer().address().toString() + " #"
                 + session.socketContext().childSocketId();
+        if (refusedOrigin) {
+            session.close(ORIGIN_REFUSED, "origin not allowed");
+            return;
+        }
         if (!connections.admit()) {
             Close c = connections.draining() ? Close.SHUTDOWN : Close.TOO_MANY;
             LOG.info(() -> Transport.Kind.WS.wire() + " connection " + peer + " closed: "
