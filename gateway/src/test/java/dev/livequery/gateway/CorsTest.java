@@ -32,7 +32,8 @@ class CorsTest {
             assertThat(pre.headers().firstValue("Access-Control-Allow-Methods").orElse(""))
                     .contains("PUT");
             assertThat(pre.headers().firstValue("Access-Control-Allow-Headers").orElse(""))
-                    .contains("Authorization");
+                    .contains("Authorization")
+                    .contains("Idempotency-Key"); // every write accepts one (docs/protocol.md)
 
             HttpResponse<String> evil = gw.http(
                     "OPTIONS",

@@ -21,7 +21,7 @@ import java.util.List;
  */
 public final class Cors implements Filter {
     static final String METHODS = "GET, PUT, PATCH, DELETE, POST";
-    static final String HEADERS = "Authorization, Content-Type, If-Match, Last-Event-ID";
+    static final String HEADERS = "Authorization, Content-Type, If-Match, Idempotency-Key, Last-Event-ID";
     private final OriginPolicy origins;
 
     public Cors(List<String> allowedOrigins) {
