@@ -177,6 +177,20 @@ class JwtHttpTest {
                                     sign(base("u1").subject(null).build(), AuthGateway.HS_SECRET))
                             .statusCode())
                     .isEqualTo(200);
+            // RFC 9068 access tokens ("typ": "at+jwt") are tokens like any other (§9 names no typ)
+            for (String typ : new String[] {"at+jwt", "JWT"}) {
+                SignedJWT typed = new SignedJWT(
+                        new JWSHeader.Builder(JWSAlgorithm.HS256)
+                                .type(new com.nimbusds.jose.JOSEObjectType(typ))
+                                .build(),
+                        base("u1").build());
+                typed.sign(
+                        new com.nimbusds.jose.crypto.MACSigner(AuthGateway.HS_SECRET.getBytes(StandardCharsets.UTF_8)));
+                assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, typed.serialize())
+                                .statusCode())
+                        .as("typ " + typ)
+                        .isEqualTo(200);
+            }
             assertThat(gw.http("GET", "/v1/tables/open/query?limit=5&access_token=" + valid, null, null)
                             .statusCode())
                     .isEqualTo(200);

@@ -1,6 +1,7 @@
 package dev.livequery.gateway.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.KeySourceException;
@@ -13,6 +14,7 @@ import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSKeySelector;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -107,6 +109,10 @@ public final class TokenVerifier {
             JWSKeySelector<SecurityContext> sel = selectors.get(header.getAlgorithm());
             return sel == null ? List.of() : sel.selectJWSKeys(header, ctx);
         });
+        // Nimbus accepts only "typ": "JWT" (or none) by default; identity providers that follow
+        // RFC 9068 issue access tokens as "at+jwt", which PROTOCOL §9 gives no reason to refuse.
+        processor.setJWSTypeVerifier(
+                new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, new JOSEObjectType("at+jwt"), null));
         JWTClaimsSet.Builder exact = new JWTClaimsSet.Builder();
         if (s.issuer() != null) {
             exact.issuer(s.issuer());
