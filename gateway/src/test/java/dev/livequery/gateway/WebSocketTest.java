@@ -172,6 +172,9 @@ class WebSocketTest {
                 {"{\"action\":\"unsubscribe\",\"sub\":\"ghost\"}", "unknown_sub"},
                 {"{\"action\":\"reanchor\",\"sub\":\"ok\",\"after\":\"garbage\"}", "bad_query"},
                 {big, "too_large"},
+                // "sub" is 1–64 characters, not UTF-16 units: 64 emoji is a valid (unknown) sub, 65 is not
+                {"{\"action\":\"unsubscribe\",\"sub\":\"" + "\uD83D\uDE00".repeat(64) + "\"}", "unknown_sub"},
+                {"{\"action\":\"unsubscribe\",\"sub\":\"" + "\uD83D\uDE00".repeat(65) + "\"}", "bad_request"},
             };
             for (String[] tc : cases) {
                 int errors = c.frames("error", null).size();

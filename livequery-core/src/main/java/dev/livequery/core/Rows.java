@@ -84,7 +84,8 @@ public final class Rows {
     }
 
     public static void checkId(String id) throws LiveQueryException {
-        if (id == null || id.isEmpty() || id.length() > 128) {
+        // characters, not UTF-16 units (PROTOCOL §1): an id of 128 emoji is 256 units
+        if (id == null || id.isEmpty() || id.length() > 128 && id.codePointCount(0, id.length()) > 128) {
             throw new LiveQueryException(BAD_REQUEST, "row ids are 1..128 characters");
         }
         for (int i = 0; i < id.length(); i++) {

@@ -346,6 +346,10 @@ class LocalBackendTest {
                 .contains("1..128");
         fails(BAD_REQUEST, () -> b.get("t", over));
         fails(BAD_REQUEST, () -> b.delete("t", over, null));
+        // characters, not UTF-16 units: 128 emoji (256 units) is a valid id, 129 is not
+        String emoji = "\uD83D\uDE00".repeat(128);
+        assertThat(b.put("t", emoji, obj("{}"), null).id()).isEqualTo(emoji);
+        fails(BAD_REQUEST, () -> b.put("t", emoji + "\uD83D\uDE00", obj("{}"), null));
         // non-ASCII and symbols are fine
         for (String ok : List.of("é", "a b", "a/b", "\uD83D\uDE00", "~", "x".repeat(1))) {
             b.put("t", ok, obj("{}"), null);

@@ -50,7 +50,8 @@ final class WsCommand {
         if (s == null
                 || !s.isTextual()
                 || s.textValue().isEmpty()
-                || s.textValue().length() > 64) {
+                || s.textValue().length() > 64
+                        && s.textValue().codePointCount(0, s.textValue().length()) > 64) {
             throw new LiveQueryException(BAD_REQUEST, "\"sub\" must be a string of 1 to 64 characters");
         }
         return s.textValue();
