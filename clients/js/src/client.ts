@@ -77,6 +77,13 @@ export class LiveQuery implements Connection {
   private link: TabLink | null = null;
   private readonly onOnline = () => this.reconnectNow();
   private readonly onVisible = () => { if (!this.doc()?.hidden) this.reconnectNow(); };
+  // shared: a closing tab takes its subscriptions off the leader's socket; back from the bfcache, puts them back
+  private readonly onPageHide = () => {
+    for (const sub of Object.values(this.subs)) this.send({ action: "unsubscribe", sub: sub.name });
+  };
+  private readonly onPageShow = (ev: { persisted?: boolean }) => {
+    if (ev.persisted) for (const sub of Object.values(this.subs)) this.send(sub.subscribeMessage());
+  };
 
   /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
   static apply = applyFrame;
@@ -99,13 +106,8 @@ export class LiveQuery implements Connection {
         send: m => { if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(m)); },
         current: () => this.state,
       });
-      // a closing tab takes its subscriptions off the leader's socket; back from the bfcache, puts them back
-      (this.options.events ?? (globalThis as any)).addEventListener?.("pagehide", () => {
-        for (const sub of Object.values(this.subs)) this.send({ action: "unsubscribe", sub: sub.name });
-      });
-      (this.options.events ?? (globalThis as any)).addEventListener?.("pageshow", (ev: { persisted?: boolean }) => {
-        if (ev.persisted) for (const sub of Object.values(this.subs)) this.send(sub.subscribeMessage());
-      });
+      (this.options.events ?? (globalThis as any)).addEventListener?.("pagehide", this.onPageHide);
+      (this.options.events ?? (globalThis as any)).addEventListener?.("pageshow", this.onPageShow);
     } else {
       this.connect();
     }
@@ -132,6 +134,10 @@ export class LiveQuery implements Connection {
     const ev = this.options.events ?? (typeof (globalThis as any).removeEventListener === "function" ? (globalThis as any) : null);
     ev?.removeEventListener("online", this.onOnline);
     this.doc()?.removeEventListener("visibilitychange", this.onVisible);
+    if (this.link) {
+      (this.options.events ?? (globalThis as any)).removeEventListener?.("pagehide", this.onPageHide);
+      (this.options.events ?? (globalThis as any)).removeEventListener?.("pageshow", this.onPageShow);
+    }
     for (const s of Object.values(this.subs)) if (this.link) this.send({ action: "unsubscribe", sub: s.name });
     this.link?.close();
     const ws = this.ws;

@@ -91,7 +91,8 @@ export class TabLink {
     this.channel.close();
   }
 
-  private post(m: unknown): void { this.channel.postMessage(m); }
+  /** Nothing once closed: the channel would throw (and the other tabs hear from the next leader). */
+  private post(m: unknown): void { if (!this.closed) this.channel.postMessage(m); }
 
   private onMessage(d: any): void {
     switch (d.type) {

@@ -544,6 +544,8 @@ declare namespace livequery {
         private link;
         private readonly onOnline;
         private readonly onVisible;
+        private readonly onPageHide;
+        private readonly onPageShow;
         /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
         static apply: typeof applyFrame;
         constructor(url: string, options?: LiveQueryOptions);

@@ -582,8 +582,9 @@
       this.release?.();
       this.channel.close();
     }
+    /** Nothing once closed: the channel would throw (and the other tabs hear from the next leader). */
     post(m) {
-      this.channel.postMessage(m);
+      if (!this.closed) this.channel.postMessage(m);
     }
     onMessage(d) {
       switch (d.type) {
@@ -659,6 +660,13 @@
       __publicField(this, "onVisible", () => {
         if (!this.doc()?.hidden) this.reconnectNow();
       });
+      // shared: a closing tab takes its subscriptions off the leader's socket; back from the bfcache, puts them back
+      __publicField(this, "onPageHide", () => {
+        for (const sub of Object.values(this.subs)) this.send({ action: "unsubscribe", sub: sub.name });
+      });
+      __publicField(this, "onPageShow", (ev) => {
+        if (ev.persisted) for (const sub of Object.values(this.subs)) this.send(sub.subscribeMessage());
+      });
       this.options = options;
       this.url = resolveWsUrl(url);
       this.timers = options.timers ?? globalThis;
@@ -685,12 +693,8 @@
           },
           current: () => this.state
         });
-        (this.options.events ?? globalThis).addEventListener?.("pagehide", () => {
-          for (const sub of Object.values(this.subs)) this.send({ action: "unsubscribe", sub: sub.name });
-        });
-        (this.options.events ?? globalThis).addEventListener?.("pageshow", (ev2) => {
-          if (ev2.persisted) for (const sub of Object.values(this.subs)) this.send(sub.subscribeMessage());
-        });
+        (this.options.events ?? globalThis).addEventListener?.("pagehide", this.onPageHide);
+        (this.options.events ?? globalThis).addEventListener?.("pageshow", this.onPageShow);
       } else {
         this.connect();
       }
@@ -719,6 +723,10 @@
       const ev = this.options.events ?? (typeof globalThis.removeEventListener === "function" ? globalThis : null);
       ev?.removeEventListener("online", this.onOnline);
       this.doc()?.removeEventListener("visibilitychange", this.onVisible);
+      if (this.link) {
+        (this.options.events ?? globalThis).removeEventListener?.("pagehide", this.onPageHide);
+        (this.options.events ?? globalThis).removeEventListener?.("pageshow", this.onPageShow);
+      }
       for (const s of Object.values(this.subs)) if (this.link) this.send({ action: "unsubscribe", sub: s.name });
       this.link?.close();
       const ws = this.ws;

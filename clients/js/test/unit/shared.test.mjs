@@ -1,0 +1,78 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { FakeTimers, fakeSocketClass, snapshotFrames } from "../support/fakes.mjs";
+
+// Tabs of one browser in one process: a BroadcastChannel and Web Locks that deliver in microtasks
+// (as the real ones deliver asynchronously), so one setImmediate lets everything settle.
+const channels = new Map(); // name -> Set of open channels
+globalThis.BroadcastChannel = class {
+  constructor(name) { this.name = name; this.onmessage = null; this.closed = false; (channels.get(name) ?? channels.set(name, new Set()).get(name)).add(this); }
+  postMessage(m) {
+    if (this.closed) throw new DOMException("BroadcastChannel is closed.", "InvalidStateError");
+    const data = structuredClone(m);
+    for (const c of channels.get(this.name)) if (c !== this) queueMicrotask(() => { if (!c.closed) c.onmessage?.({ data }); });
+  }
+  close() { this.closed = true; channels.get(this.name).delete(this); }
+};
+const held = new Map(); // lock name -> waiting callbacks, the first holds it
+Object.defineProperty(globalThis, "navigator", { configurable: true, value: { locks: {
+  request(name, cb) {
+    const q = held.get(name) ?? held.set(name, []).get(name);
+    return new Promise(done => {
+      const run = () => Promise.resolve(cb({})).then(v => { q.shift(); if (q.length) queueMicrotask(q[0]); done(v); });
+      q.push(run);
+      if (q.length === 1) queueMicrotask(run);
+    });
+  },
+} } });
+const { LiveQuery } = await import("../../dist/index.js");
+
+const settle = () => new Promise(r => setImmediate(r));
+
+/** An event target that remembers its listeners. */
+function events() {
+  const t = new EventTarget();
+  t.added = new Map();
+  const add = t.addEventListener.bind(t), remove = t.removeEventListener.bind(t);
+  t.addEventListener = (type, f) => { add(type, f); (t.added.get(type) ?? t.added.set(type, new Set()).get(type)).add(f); };
+  t.removeEventListener = (type, f) => { remove(type, f); t.added.get(type)?.delete(f); };
+  t.count = type => t.added.get(type)?.size ?? 0;
+  return t;
+}
+
+let browsers = 0;
+/** Tabs of one browser: the first made leads. */
+function browser() {
+  const url = "ws://gw.test/v1/ws?b=" + ++browsers; // a lock and channel of its own
+  const { FakeSocket, sockets } = fakeSocketClass();
+  const tab = () => {
+    const timers = new FakeTimers();
+    const ev = events();
+    const lq = new LiveQuery(url, { WebSocket: FakeSocket, timers, random: () => 0.5, shared: true, events: ev,
+      document: Object.assign(new EventTarget(), { hidden: false }) });
+    return { lq, timers, events: ev };
+  };
+  return { tab, sockets, last: () => sockets[sockets.length - 1] };
+}
+
+test("shared: close() on the leader tab does not throw, and takes its page listeners off", async () => {
+  const b = browser();
+  const a = b.tab();
+  await settle();
+  const other = b.tab();
+  await settle();
+  assert.equal(a.lq.link.leader, true);
+  b.last().open();
+  await settle();
+  assert.equal(a.events.count("pagehide"), 1);
+  assert.equal(a.events.count("pageshow"), 1);
+  a.lq.close();
+  assert.equal(a.lq.state, "stopped");
+  assert.equal(a.events.count("pagehide"), 0);
+  assert.equal(a.events.count("pageshow"), 0);
+  assert.equal(a.events.count("online"), 0);
+  await settle();
+  assert.equal(other.lq.link.leader, true, "the other tab leads now");
+  assert.notEqual(other.lq.state, "stopped", "the leader's close is not the other tabs' stop");
+  other.lq.close();
+});
