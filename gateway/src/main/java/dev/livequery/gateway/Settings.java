@@ -132,6 +132,16 @@ public final class Settings {
         return b.resumeMaxChanges;
     }
 
+    /** {@code livequery.resume.horizon-changes}: changes per table a resume reaches back, at least (PROTOCOL §3). */
+    public int resumeHorizonChanges() {
+        return b.resumeHorizonChanges;
+    }
+
+    /** {@code livequery.resume.horizon-time}: how long back a resume reaches, at least (whichever keeps more). */
+    public Duration resumeHorizonTime() {
+        return b.resumeHorizonTime;
+    }
+
     public Set<String> tables() {
         return b.tables;
     }
@@ -181,7 +191,8 @@ public final class Settings {
                 .maxWindow(b.maxWindow)
                 .maxQueued(b.maxQueued)
                 .tables(b.tables)
-                .maxHistory(b.resumeMaxChanges)
+                // max-changes caps the horizon too, as it always did (a smaller cap shrinks it)
+                .horizon(Math.min(b.resumeHorizonChanges, b.resumeMaxChanges), b.resumeHorizonTime, b.resumeMaxChanges)
                 .maxViews(b.maxViews)
                 .sizeLimits(b.maxHistoryBytes, b.maxRow)
                 .previousSecret(
@@ -219,6 +230,8 @@ public final class Settings {
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration heartbeat = Duration.ofSeconds(15);
         private int resumeMaxChanges = 1_000_000;
+        private int resumeHorizonChanges = 10_000;
+        private Duration resumeHorizonTime = Duration.ofMinutes(5);
         private Set<String> tables = Set.of();
         private List<String> allowedOrigins = List.of();
         private String secret;
@@ -252,6 +265,8 @@ public final class Settings {
             c.idleTimeout = idleTimeout;
             c.heartbeat = heartbeat;
             c.resumeMaxChanges = resumeMaxChanges;
+            c.resumeHorizonChanges = resumeHorizonChanges;
+            c.resumeHorizonTime = resumeHorizonTime;
             c.tables = tables;
             c.allowedOrigins = allowedOrigins;
             c.secret = secret;
@@ -378,6 +393,16 @@ public final class Settings {
 
         public Builder resumeMaxChanges(int v) {
             resumeMaxChanges = v;
+            return this;
+        }
+
+        public Builder resumeHorizonChanges(int v) {
+            resumeHorizonChanges = v;
+            return this;
+        }
+
+        public Builder resumeHorizonTime(Duration v) {
+            resumeHorizonTime = v;
             return this;
         }
 

@@ -16,6 +16,14 @@ final class SettingsCheck {
         positive("livequery.limits.max-connections", s.maxConnections());
         positive("livequery.limits.max-views", s.maxViews());
         positive("livequery.resume.max-changes", s.resumeMaxChanges());
+        notNegative("livequery.resume.horizon-changes", s.resumeHorizonChanges());
+        positive("livequery.resume.horizon-time", s.resumeHorizonTime());
+        notNegative("livequery.shutdown-grace", s.shutdownGrace());
+        positive("livequery.demo.rows", s.demoRows());
+        if (!(s.demoChangesPerSecond() >= 0) || Double.isInfinite(s.demoChangesPerSecond())) {
+            throw new IllegalArgumentException(
+                    "config livequery.demo.changes-per-second must be a number >= 0, got " + s.demoChangesPerSecond());
+        }
         positive("livequery.write-deadline", s.writeDeadline());
         positive("livequery.ws.ping-interval", s.pingInterval());
         positive("livequery.ws.idle-timeout", s.idleTimeout());
@@ -44,6 +52,18 @@ final class SettingsCheck {
     private static void positive(String key, long v) {
         if (v < 1) {
             throw new IllegalArgumentException("config " + key + " must be at least 1, got " + v);
+        }
+    }
+
+    private static void notNegative(String key, long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("config " + key + " must be at least 0, got " + v);
+        }
+    }
+
+    private static void notNegative(String key, Duration v) {
+        if (v.isNegative()) {
+            throw new IllegalArgumentException("config " + key + " must not be negative, got " + v);
         }
     }
 

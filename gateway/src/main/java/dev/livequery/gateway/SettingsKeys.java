@@ -48,6 +48,8 @@ final class SettingsKeys {
             new Key<>("livequery.ws.idle-timeout", Duration::parse, Settings.Builder::idleTimeout),
             new Key<>("livequery.sse.heartbeat", Duration::parse, Settings.Builder::heartbeat),
             new Key<>("livequery.resume.max-changes", Integer::parseInt, Settings.Builder::resumeMaxChanges),
+            new Key<>("livequery.resume.horizon-changes", Integer::parseInt, Settings.Builder::resumeHorizonChanges),
+            new Key<>("livequery.resume.horizon-time", Duration::parse, Settings.Builder::resumeHorizonTime),
             new Key<>("livequery.tables.allow", SettingsKeys::list, (b, v) -> b.tables(Set.copyOf(v))),
             new Key<>("livequery.allowed-origins", SettingsKeys::list, Settings.Builder::allowedOrigins),
             new Key<>("livequery.secret", s -> s, Settings.Builder::secret),

@@ -59,6 +59,8 @@ class ApplicationYamlTest {
         b("livequery.ws.idle-timeout", "PT1S", "ClosingConnectionTest#commandsAfterAnIdleCloseCreateNothing");
         b("livequery.sse.heartbeat", "PT0.3S", "SseTest#snapshotRetryHeartbeatAndLiveChange");
         b("livequery.resume.max-changes", "5", "ApplicationYamlTest#resumeMaxChangesCapsTheHorizon");
+        b("livequery.resume.horizon-changes", "5", "ApplicationYamlTest#resumeHorizonKeysSetTheHorizon");
+        b("livequery.resume.horizon-time", "PT1M", "ApplicationYamlTest#resumeHorizonKeysSetTheHorizon");
         b("livequery.tables.allow", "t,other", "HttpApiTest#everyErrorStatus");
         b("livequery.allowed-origins", "https://app.example", "OriginPolicyTest#explicitListIsExact");
         b("livequery.secret", "another-secret-of-enough-bytes", "ApplicationYamlTest#secretSignsCursors");
@@ -210,6 +212,30 @@ class ApplicationYamlTest {
         for (String cap : List.of("5", "1000000")) {
             try (TestGateway gw = new TestGateway("livequery.resume.max-changes", cap)) {
                 assertResumes(gw, 20, i -> new Object[] {"n", i}, !cap.equals("5"), "max-changes " + cap);
+            }
+        }
+    }
+
+    /**
+     * PROTOCOL §3's horizon is "at least N changes or T, whichever keeps more; configurable": each
+     * key alone keeps a resume 20 changes back possible (the other made negligible), and neither
+     * does when both are too small.
+     */
+    @Test
+    void resumeHorizonKeysSetTheHorizon() throws Exception {
+        String tiny = "PT0.000001S";
+        Object[][] cases = {
+            {"100", tiny, true},
+            {"5", tiny, false},
+            {"0", "PT10M", true},
+            {"0", tiny, false},
+        };
+        for (Object[] c : cases) {
+            try (TestGateway gw = new TestGateway(
+                    "livequery.resume.horizon-changes", (String) c[0], "livequery.resume.horizon-time", (String)
+                            c[1])) {
+                assertResumes(
+                        gw, 20, i -> new Object[] {"n", i}, (Boolean) c[2], "horizon " + c[0] + " changes, " + c[1]);
             }
         }
     }

@@ -72,5 +72,25 @@ class SettingsTest {
         assertThatThrownBy(() -> Settings.from(
                         Config.just(ConfigSources.create(Map.of("livequery.write-deadline", "10 seconds")))))
                 .hasMessageContaining("livequery.write-deadline");
+        // docs/protocol.md: a value that is out of range stops the start, naming its key
+        String[][] bad = {
+            {"livequery.shutdown-grace", "-PT1S"},
+            {"livequery.demo.rows", "0"},
+            {"livequery.demo.changes-per-second", "-1"},
+            {"livequery.demo.changes-per-second", "NaN"},
+            {"livequery.resume.horizon-changes", "-1"},
+            {"livequery.resume.horizon-time", "PT0S"},
+        };
+        for (String[] kv : bad) {
+            assertThatThrownBy(() -> Settings.from(Config.just(ConfigSources.create(Map.of(kv[0], kv[1])))))
+                    .as(kv[0] + "=" + kv[1])
+                    .hasMessageContaining(kv[0]);
+        }
+        Settings ok = Settings.from(Config.just(ConfigSources.create(Map.of(
+                "livequery.shutdown-grace", "PT0S",
+                "livequery.demo.changes-per-second", "0",
+                "livequery.resume.horizon-changes", "0"))));
+        assertThat(ok.shutdownGrace()).isZero();
+        assertThat(ok.resumeHorizonChanges()).isZero();
     }
 }
