@@ -163,6 +163,10 @@ export class LiveQuery implements Connection {
     this.retries.delete(name);
   }
 
+  restored(name: string, query: Query<any>): void {
+    this.link?.restored(name, query); // the leader's copy of this tab's subscription
+  }
+
   resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean {
     if (this.stopped || !passing(error.code, resuming, !!this.options.getToken)) return false;
     const r = this.retries.get(name) ?? { timer: null, tries: 0 };

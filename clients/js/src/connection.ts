@@ -1,4 +1,4 @@
-import type { ErrorFrame } from "./types.js";
+import type { ErrorFrame, Query } from "./types.js";
 
 /** What a subscription needs from the connection it lives on. */
 export interface Connection {
@@ -11,6 +11,8 @@ export interface Connection {
    * backoff), false if re-sending would fail the same way.
    */
   resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean;
+  /** A reanchor failed and the subscription has `query` after all (the server kept its window). */
+  restored(name: string, query: Query<any>): void;
 }
 
 /** The part of the WebSocket API the client uses: the browser's, Node 22's or the `ws` package's. */

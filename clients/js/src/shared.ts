@@ -1,4 +1,5 @@
-import type { Frame } from "./types.js";
+import type { Frame, Query, Reanchor } from "./types.js";
+import { reanchored } from "./window.js";
 
 type Msg = Record<string, unknown>;
 type ChannelLike = { postMessage(m: unknown): void; onmessage: ((ev: { data: any }) => void) | null; close(): void };
@@ -71,6 +72,14 @@ export class TabLink {
     return true;
   }
 
+  /**
+   * Not leading: this tab's subscription `sub` has `query` after all (its reanchor failed, the
+   * server kept the window), so the leader's copy, which it re-sends on a reconnect, must too.
+   */
+  restored(sub: string, query: Query): void {
+    if (!this.leader) this.post({ type: "query", sub, query });
+  }
+
   /** Leader: the other tabs' subscriptions, for a (re)connect. */
   remoteSubscribes(): Msg[] {
     return [...this.remote.values()].map(r => (r.eid ? { ...r.msg, resume: r.eid } : r.msg));
@@ -101,6 +110,11 @@ export class TabLink {
       case "state": if (!this.leader) this.hooks.state(d.s, d.detail); break;
       case "hello": if (!this.leader) this.hooks.resubscribe(); break;
       case "join": if (this.leader) this.post({ type: "state", s: this.hooks.current() }); break;
+      case "query": {
+        const r = this.leader ? this.remote.get(d.sub) : undefined;
+        if (r) r.msg = { ...r.msg, query: d.query };
+        break;
+      }
     }
   }
 
@@ -110,12 +124,7 @@ export class TabLink {
       this.remote.set(sub, { msg: m as Remote["msg"], eid: m.resume as string | undefined });
     } else if (m.action === "reanchor") {
       const r = this.remote.get(sub);
-      if (r) {
-        const q = { ...r.msg.query };
-        if ("after" in m || "before" in m) { delete q.after; delete q.before; if (m.after) q.after = m.after; if (m.before) q.before = m.before; }
-        if (m.limit) q.limit = m.limit;
-        r.msg = { ...r.msg, query: q };
-      }
+      if (r) r.msg = { ...r.msg, query: reanchored(r.msg.query as Query, m as Reanchor) };
     } else if (m.action === "unsubscribe") {
       this.remote.delete(sub);
     }

@@ -118,6 +118,7 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     } else if (this.sent) {
       // the reanchor failed; the server keeps the window it had, and later changes apply to that
       this.sent = null;
+      this.conn.restored(this.name, this.base);
       this.query = this.queued.reduce(reanchored, { ...this.base });
       if (this.queued.length > 0) this.pump();
       else this.workSyncing = false;

@@ -76,3 +76,36 @@ test("shared: close() on the leader tab does not throw, and takes its page liste
   assert.notEqual(other.lq.state, "stopped", "the leader's close is not the other tabs' stop");
   other.lq.close();
 });
+
+test("shared: after another tab's reanchor fails, the leader re-sends that tab's subscription with the window it kept", async () => {
+  const b = browser();
+  const a = b.tab();
+  await settle();
+  const other = b.tab();
+  await settle();
+  let ws = b.last();
+  ws.open();
+  await settle();
+  const s = other.lq.subscribe({ table: "t", limit: 2 });
+  await settle();
+  assert.deepEqual(ws.sentOf("subscribe").map(m => m.sub), [s.name], "sent on the leader's socket");
+  for (const f of snapshotFrames(s.name, 2)) ws.frame(f);
+  await settle();
+  other.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "live");
+  s.reanchor({ after: "bad" });
+  await settle();
+  assert.deepEqual(ws.sentOf("reanchor"), [{ action: "reanchor", sub: s.name, after: "bad" }]);
+  ws.frame({ op: "error", sub: s.name, code: "bad_query", message: "malformed cursor" });
+  await settle();
+  other.timers.advance(0);
+  assert.deepEqual(s.query, { table: "t", limit: 2 });
+  ws.serverClose(1006);
+  a.timers.advance(1000);
+  ws = b.last();
+  ws.open();
+  await settle();
+  assert.deepEqual(ws.sentOf("subscribe"), [{ action: "subscribe", sub: s.name, query: { table: "t", limit: 2 }, resume: "er" }]);
+  a.lq.close();
+  other.lq.close();
+});

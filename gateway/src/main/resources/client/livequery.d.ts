@@ -186,6 +186,8 @@ declare namespace livequery {
          * backoff), false if re-sending would fail the same way.
          */
         resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean;
+        /** A reanchor failed and the subscription has `query` after all (the server kept its window). */
+        restored(name: string, query: Query<any>): void;
     }
     /** The part of the WebSocket API the client uses: the browser's, Node 22's or the `ws` package's. */
     export interface SocketLike {
@@ -558,6 +560,7 @@ declare namespace livequery {
         drop(): void;
         send(msg: Record<string, unknown>): void;
         forget(name: string): void;
+        restored(name: string, query: Query<any>): void;
         resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean;
         private connect;
         private open;

@@ -386,6 +386,7 @@
         this.end(f);
       } else if (this.sent) {
         this.sent = null;
+        this.conn.restored(this.name, this.base);
         this.query = this.queued.reduce(reanchored, { ...this.base });
         if (this.queued.length > 0) this.pump();
         else this.workSyncing = false;
@@ -566,6 +567,13 @@
       this.post({ type: "frame", f });
       return true;
     }
+    /**
+     * Not leading: this tab's subscription `sub` has `query` after all (its reanchor failed, the
+     * server kept the window), so the leader's copy, which it re-sends on a reconnect, must too.
+     */
+    restored(sub, query) {
+      if (!this.leader) this.post({ type: "query", sub, query });
+    }
     /** Leader: the other tabs' subscriptions, for a (re)connect. */
     remoteSubscribes() {
       return [...this.remote.values()].map((r) => r.eid ? { ...r.msg, resume: r.eid } : r.msg);
@@ -603,6 +611,11 @@
         case "join":
           if (this.leader) this.post({ type: "state", s: this.hooks.current() });
           break;
+        case "query": {
+          const r = this.leader ? this.remote.get(d.sub) : void 0;
+          if (r) r.msg = { ...r.msg, query: d.query };
+          break;
+        }
       }
     }
     leaderCommand(m) {
@@ -611,17 +624,7 @@
         this.remote.set(sub, { msg: m, eid: m.resume });
       } else if (m.action === "reanchor") {
         const r = this.remote.get(sub);
-        if (r) {
-          const q = { ...r.msg.query };
-          if ("after" in m || "before" in m) {
-            delete q.after;
-            delete q.before;
-            if (m.after) q.after = m.after;
-            if (m.before) q.before = m.before;
-          }
-          if (m.limit) q.limit = m.limit;
-          r.msg = { ...r.msg, query: q };
-        }
+        if (r) r.msg = { ...r.msg, query: reanchored(r.msg.query, m) };
       } else if (m.action === "unsubscribe") {
         this.remote.delete(sub);
       }
@@ -747,6 +750,9 @@
       const r = this.retries.get(name);
       if (r?.timer != null) this.timers.clearTimeout(r.timer);
       this.retries.delete(name);
+    }
+    restored(name, query) {
+      this.link?.restored(name, query);
     }
     resendLater(name, error, resuming) {
       if (this.stopped || !passing(error.code, resuming, !!this.options.getToken)) return false;
