@@ -174,11 +174,33 @@ test("persist: a new client paints the saved window at once and resumes from its
   assert.equal(s2.resets, 0);
 });
 
+test("persist: subscriptions of one shape with different windows are saved apart", () => {
+  const storage = new MemoryStorage();
+  const top = { table: "t", order: [{ field: "n" }], limit: 2 };
+  const later = { table: "t", order: [{ field: "n" }], limit: 3, after: "c10" };
+  const c1 = client({ storage });
+  c1.lq.subscribe(top, {}, { persist: true });
+  c1.lq.subscribe(later, {}, { persist: true });
+  c1.last().open();
+  for (const f of snapshotFrames("s1", 2)) c1.last().frame(f);
+  for (const f of snapshotFrames("s2", 3, { start: 11, eidPrefix: "b" })) c1.last().frame(f);
+  c1.timers.advance(0);
+  const c2 = client({ storage });
+  const a = c2.lq.subscribe(top, {}, { persist: true });
+  const b = c2.lq.subscribe(later, {}, { persist: true });
+  assert.deepEqual(a.query, top);
+  assert.deepEqual(a.getSnapshot().rows.map(r => r.id), ["r0", "r1"]);
+  assert.deepEqual(b.query, later);
+  assert.deepEqual(b.getSnapshot().rows.map(r => r.id), ["r11", "r12", "r13"]);
+  c2.last().open();
+  assert.deepEqual(c2.last().sentOf("subscribe").map(m => m.resume), ["er", "br"]);
+});
+
 test("persist ignores a saved window that does not parse", () => {
   const storage = new MemoryStorage();
   const c = client({ storage });
   const q = { table: "t" };
-  storage.setItem("livequery:ws://gw.test/v1/ws:" + JSON.stringify(["t", null, null]), "{not json");
+  storage.setItem("livequery:ws://gw.test/v1/ws:" + JSON.stringify(["t", null, null, null, null, null]), "{not json");
   const s = c.lq.subscribe(q, {}, { persist: true });
   assert.equal(s.getSnapshot().rows.length, 0);
   c.last().open();

@@ -224,7 +224,7 @@ declare namespace livequery {
     export type PersistOptions = {
         /** where to keep it; default sessionStorage (per tab, survives reload and back/forward) */
         storage?: KeyValueStorage;
-        /** default: derived from the endpoint and the query's shape (table, where, order) */
+        /** default: derived from the endpoint and the query as subscribed: its shape and window (limit, after, before) */
         key?: string;
     };
     export type Saved<Row extends RowBase> = {
@@ -233,7 +233,10 @@ declare namespace livequery {
         rows: Entry<Row>[];
         eid: Eid;
     };
-    /** The key of a query's shape: a window moved by reanchor is still the same saved subscription. */
+    /**
+     * The key of a query as subscribed, window included, so that two windows of one shape are saved
+     * apart; a window moved by reanchor is saved under the key of the query it was subscribed with.
+     */
     export function persistKey(url: string, query: Query<RowBase>): string;
     export function defaultStorage(): KeyValueStorage | undefined;
     export function load<Row extends RowBase>(storage: KeyValueStorage, key: string): Saved<Row> | null;

@@ -40,7 +40,14 @@
 
   // src/persist.ts
   function persistKey(url, query) {
-    return "livequery:" + url + ":" + JSON.stringify([query.table, query.where ?? null, query.order ?? null]);
+    return "livequery:" + url + ":" + JSON.stringify([
+      query.table,
+      query.where ?? null,
+      query.order ?? null,
+      query.limit ?? null,
+      query.after ?? null,
+      query.before ?? null
+    ]);
   }
   function defaultStorage() {
     try {
