@@ -1,13 +1,17 @@
-import type { Handlers, Query, Reanchor, RowBase, Frame } from "./types.js";
+import type { ErrorFrame, Handlers, Query, Reanchor, RowBase, Frame } from "./types.js";
 import { LiveWindow, reanchored, type Scheduler } from "./window.js";
 
 type EventSourceLike = {
   onmessage: ((ev: { data: string; lastEventId?: string }) => void) | null;
   onopen: ((ev: unknown) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  /** `code` and `message`: the HTTP status and why, from the `eventsource` package (browsers say nothing) */
+  onerror: ((ev: { code?: number; message?: string } | undefined) => void) | null;
   readyState: number;
   close(): void;
 };
+/** EventSource.CLOSED: it gave up and will not reconnect. */
+const CLOSED = 2;
+
 export type EventSourceConstructor = new (url: string) => EventSourceLike;
 
 export type EventSourceOptions = {
@@ -20,10 +24,16 @@ export type EventSourceOptions = {
  * subscription. EventSource reconnects and resumes by itself (Last-Event-ID); a reanchor opens a
  * new stream with `resume` and the new window, which the server answers with only the splice.
  *
+ * A stream the server refuses (400 bad query, 401, 403, 429, 503: EventSource gives up) ends the
+ * subscription with error code `refused`, unless it was a reanchor's: then the window before it
+ * is resumed. An error frame ends it too.
+ *
  * `url` is the SSE endpoint prefix, e.g. `/v1/live` or `https://host/v1/live`.
  */
 export class EventSourceSubscription<Row extends RowBase = RowBase> extends LiveWindow<Row> {
   private es: EventSourceLike | null = null;
+  /** the window before a reanchor whose stream has not opened yet */
+  private previous: Query<Row> | null = null;
 
   constructor(private readonly url: string, query: Query<Row>, handlers: Handlers<Row> | undefined,
       private readonly options: EventSourceOptions) {
@@ -32,6 +42,8 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
   }
 
   reanchor(change: Reanchor): void {
+    if (this.closed) return;
+    this.previous ??= this.query;
     this.query = reanchored(this.query, change);
     this.workSyncing = true;
     this.publish([]);
@@ -53,7 +65,7 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
       if (es !== this.es) return;
       const f = JSON.parse(ev.data) as Frame<Row>;
       if (ev.lastEventId) f.eid = ev.lastEventId as Frame["eid"];
-      if (f.op === "error") { this.handlers.onError?.(f); return; }
+      if (f.op === "error") return this.failed(f);
       if (f.op === "closed") {
         this.handlers.onClosed?.({ ...f, final: f.cause !== "shutdown" });
         return;
@@ -61,11 +73,35 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
       this.applyFrame(f);
     };
     // a new stream (EventSource reconnects by itself): `stale` was said of the old one
-    es.onopen = () => { if (es === this.es) this.workStatus = "live"; };
-    // EventSource reconnects by itself with Last-Event-ID: a resume, syncing until its ready
-    es.onerror = () => {
-      if (es === this.es && !this.workSyncing) { this.workSyncing = true; this.publish([]); }
+    es.onopen = () => { if (es === this.es) { this.workStatus = "live"; this.previous = null; } };
+    es.onerror = ev => {
+      if (es !== this.es) return;
+      if (es.readyState === CLOSED) return this.refused(ev);
+      // EventSource reconnects by itself with Last-Event-ID: a resume, syncing until its ready
+      if (!this.workSyncing) { this.workSyncing = true; this.publish([]); }
     };
+  }
+
+  /** EventSource gave up: the server answered other than 200 with an event stream. */
+  private refused(ev: { code?: number; message?: string } | undefined): void {
+    const f: ErrorFrame = { op: "error", code: "refused",
+      message: "the server refused the stream" + (ev?.code ? ` (HTTP ${ev.code}${ev.message ? ": " + ev.message : ""})` : "") };
+    if (this.previous) {
+      // a reanchor's stream (a bad cursor or limit): resume the window before it
+      this.handlers.onError?.(f);
+      this.query = this.previous;
+      this.previous = null;
+      this.open();
+      return;
+    }
+    this.failed(f);
+  }
+
+  private failed(f: ErrorFrame): void {
+    this.handlers.onError?.(f);
+    this.es?.close();
+    this.es = null;
+    this.end(f);
   }
 }
 

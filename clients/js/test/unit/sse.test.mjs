@@ -12,6 +12,8 @@ function fakeEventSource() {
     frame(f) { this.onmessage({ data: JSON.stringify(f), lastEventId: f.eid }); }
     drop() { this.readyState = 0; this.onerror({}); }
     reopen() { this.readyState = 1; this.onopen?.({}); }
+    // a non-200 answer: EventSource gives up (the `eventsource` package says the status, browsers do not)
+    refuse(code) { this.readyState = 2; this.onerror(code ? { code, message: `Non-200 status code (${code})` } : {}); }
   }
   return { FakeEventSource, opened };
 }
@@ -45,4 +47,44 @@ test("SSE: stale ends with its stream; the reconnected stream is live at its rea
   es.reopen();
   es.frame({ op: "ready", eid: "er", has_more_before: false, has_more_after: false, resumed: true });
   assert.equal(s.getSnapshot().status, "live");
+});
+
+test("SSE: a refused stream ends the subscription with a coded error instead of syncing for ever", async () => {
+  const { FakeEventSource, opened } = fakeEventSource();
+  const errors = [];
+  const s = liveEventSource("/v1/live", { table: "t", limit: 2, where: { x: { nope: 1 } } }, { onError: e => errors.push(e) },
+    { EventSource: FakeEventSource, schedule: fn => fn() });
+  const ready = s.whenReady();
+  opened[0].refuse(400);
+  assert.equal(s.getSnapshot().status, "error");
+  assert.equal(s.error.code, "refused");
+  assert.match(s.error.message, /400/);
+  assert.deepEqual(errors.map(e => e.code), ["refused"]);
+  await assert.rejects(ready, e => e.code === "refused");
+  s.reanchor({ limit: 5 });
+  assert.equal(opened.length, 1, "an ended subscription opens no stream");
+});
+
+test("SSE: a refused reanchor goes back to the window before it; an error frame ends the subscription", () => {
+  const { FakeEventSource, opened } = fakeEventSource();
+  const errors = [];
+  const s = liveEventSource("/v1/live", { table: "t", limit: 2 }, { onError: e => errors.push(e.code) },
+    { EventSource: FakeEventSource, schedule: fn => fn() });
+  opened[0].reopen();
+  for (const f of snapshotFrames("s1", 2)) opened[0].frame(f);
+  s.reanchor({ after: "bad" });
+  assert.match(opened[1].url, /after=bad&resume=er$/);
+  opened[1].refuse(400);
+  assert.deepEqual(errors, ["refused"]);
+  assert.deepEqual(s.query, { table: "t", limit: 2 });
+  assert.equal(opened.length, 3);
+  assert.match(opened[2].url, /^\/v1\/live\/t\?limit=2&resume=er$/);
+  opened[2].reopen();
+  opened[2].frame({ op: "ready", eid: "er2", has_more_before: false, has_more_after: false, resumed: true });
+  assert.equal(s.getSnapshot().status, "live");
+  assert.equal(s.getSnapshot().rows.length, 2);
+  opened[2].frame({ op: "error", code: "unavailable", message: "shutting down" });
+  assert.equal(s.getSnapshot().status, "error");
+  assert.equal(s.error.code, "unavailable");
+  assert.equal(opened[2].readyState, 2, "its stream is closed");
 });

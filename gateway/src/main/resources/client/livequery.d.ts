@@ -447,7 +447,11 @@ declare namespace livequery {
             lastEventId?: string;
         }) => void) | null;
         onopen: ((ev: unknown) => void) | null;
-        onerror: ((ev: unknown) => void) | null;
+        /** `code` and `message`: the HTTP status and why, from the `eventsource` package (browsers say nothing) */
+        onerror: ((ev: {
+            code?: number;
+            message?: string;
+        } | undefined) => void) | null;
         readyState: number;
         close(): void;
     };
@@ -461,16 +465,25 @@ declare namespace livequery {
      * subscription. EventSource reconnects and resumes by itself (Last-Event-ID); a reanchor opens a
      * new stream with `resume` and the new window, which the server answers with only the splice.
      *
+     * A stream the server refuses (400 bad query, 401, 403, 429, 503: EventSource gives up) ends the
+     * subscription with error code `refused`, unless it was a reanchor's: then the window before it
+     * is resumed. An error frame ends it too.
+     *
      * `url` is the SSE endpoint prefix, e.g. `/v1/live` or `https://host/v1/live`.
      */
     export class EventSourceSubscription<Row extends RowBase = RowBase> extends LiveWindow<Row> {
         private readonly url;
         private readonly options;
         private es;
+        /** the window before a reanchor whose stream has not opened yet */
+        private previous;
         constructor(url: string, query: Query<Row>, handlers: Handlers<Row> | undefined, options: EventSourceOptions);
         reanchor(change: Reanchor): void;
         close(): void;
         private open;
+        /** EventSource gave up: the server answered other than 200 with an event stream. */
+        private refused;
+        private failed;
     }
     /** The SSE URL of a query (PROTOCOL §5): where, order as `-price,name`, limit, after/before, resume. */
     export function sseUrl(base: string, q: Query<any>, resume: string | null): string;

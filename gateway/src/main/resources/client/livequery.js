@@ -972,6 +972,7 @@
   }
 
   // src/sse.ts
+  var CLOSED = 2;
   var EventSourceSubscription = class extends LiveWindow {
     constructor(url, query, handlers, options) {
       super(query, handlers, options.schedule ?? ((fn) => {
@@ -980,9 +981,13 @@
       __publicField(this, "url", url);
       __publicField(this, "options", options);
       __publicField(this, "es", null);
+      /** the window before a reanchor whose stream has not opened yet */
+      __publicField(this, "previous", null);
       this.open();
     }
     reanchor(change) {
+      if (this.closed) return;
+      this.previous ?? (this.previous = this.query);
       this.query = reanchored(this.query, change);
       this.workSyncing = true;
       this.publish([]);
@@ -1002,10 +1007,7 @@
         if (es !== this.es) return;
         const f = JSON.parse(ev.data);
         if (ev.lastEventId) f.eid = ev.lastEventId;
-        if (f.op === "error") {
-          this.handlers.onError?.(f);
-          return;
-        }
+        if (f.op === "error") return this.failed(f);
         if (f.op === "closed") {
           this.handlers.onClosed?.({ ...f, final: f.cause !== "shutdown" });
           return;
@@ -1013,14 +1015,41 @@
         this.applyFrame(f);
       };
       es.onopen = () => {
-        if (es === this.es) this.workStatus = "live";
+        if (es === this.es) {
+          this.workStatus = "live";
+          this.previous = null;
+        }
       };
-      es.onerror = () => {
-        if (es === this.es && !this.workSyncing) {
+      es.onerror = (ev) => {
+        if (es !== this.es) return;
+        if (es.readyState === CLOSED) return this.refused(ev);
+        if (!this.workSyncing) {
           this.workSyncing = true;
           this.publish([]);
         }
       };
+    }
+    /** EventSource gave up: the server answered other than 200 with an event stream. */
+    refused(ev) {
+      const f = {
+        op: "error",
+        code: "refused",
+        message: "the server refused the stream" + (ev?.code ? ` (HTTP ${ev.code}${ev.message ? ": " + ev.message : ""})` : "")
+      };
+      if (this.previous) {
+        this.handlers.onError?.(f);
+        this.query = this.previous;
+        this.previous = null;
+        this.open();
+        return;
+      }
+      this.failed(f);
+    }
+    failed(f) {
+      this.handlers.onError?.(f);
+      this.es?.close();
+      this.es = null;
+      this.end(f);
     }
   };
   function sseUrl(base, q, resume) {
