@@ -1,7 +1,7 @@
 import { tokenExpiry, type Connection, type SocketConstructor, type SocketLike, type Timers } from "./connection.js";
 import { defaultStorage, persistKey, type KeyValueStorage, type PersistOptions } from "./persist.js";
 import { Subscription, type SubscribeOptions } from "./subscription.js";
-import { Table, type FetchLike } from "./table.js";
+import { LiveQueryError, Table, type FetchLike } from "./table.js";
 import type { ConnectionState, ErrorFrame, Frame, Handlers, Query, RowBase } from "./types.js";
 import type { Scheduler } from "./window.js";
 import { applyFrame } from "./apply.js";
@@ -59,6 +59,8 @@ export class LiveQuery implements Connection {
   /** successful opens: 1 + reconnects */
   connects = 0;
   stopped = false;
+  /** why it stopped */
+  private stoppedBy = "";
   subs: Record<string, Subscription<any>> = {};
   ws: SocketLike | null = null;
 
@@ -101,7 +103,12 @@ export class LiveQuery implements Connection {
       this.link = new TabLink(this.url, {
         becomeLeader: () => { if (!this.stopped) this.connect(); },
         frame: f => this.dispatch(f),
-        state: (s, d) => { if (s === "open") this.connects++; this.setState(s as ConnectionState, d); },
+        state: (s, d) => {
+          if (s === "open") this.connects++;
+          // the leader stopped for good (close() announces nothing) and keeps the lock: nobody will serve this tab
+          if (s === "stopped") this.halt("the leader tab's connection stopped: " + d);
+          else this.setState(s as ConnectionState, d);
+        },
         resubscribe: () => { for (const s of Object.values(this.subs)) this.send(s.subscribeMessage()); },
         send: m => { if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(m)); },
         current: () => this.state,
@@ -113,7 +120,9 @@ export class LiveQuery implements Connection {
     }
   }
 
+  /** A new subscription; throws a {@link LiveQueryError} with code `stopped` once the client is stopped. */
   subscribe<Row extends RowBase = RowBase>(query: Query<Row>, handlers?: Handlers<Row>, opts: SubscribeOptions = {}): Subscription<Row> {
+    if (this.stopped) throw new LiveQueryError(0, "stopped", "this client is stopped (" + this.stoppedBy + "); make a new LiveQuery");
     const name = (this.link ? this.link.tab + ":s" : "s") + this.next++;
     const s = new Subscription<Row>(this, name, query, handlers, this.scheduler(), this.storageFor(query, opts.persist));
     this.subs[name] = s;
@@ -127,9 +136,10 @@ export class LiveQuery implements Connection {
       () => this.token, () => Object.values(this.subs).filter(s => s.query.table === name));
   }
 
-  /** Closes the socket for good. */
+  /** Closes the socket for good; every subscription ends (status `closed`). */
   close(): void {
     this.stopped = true;
+    this.stoppedBy ||= "closed by the client";
     this.clearTimers();
     const ev = this.options.events ?? (typeof (globalThis as any).removeEventListener === "function" ? (globalThis as any) : null);
     ev?.removeEventListener("online", this.onOnline);
@@ -138,7 +148,11 @@ export class LiveQuery implements Connection {
       (this.options.events ?? (globalThis as any)).removeEventListener?.("pagehide", this.onPageHide);
       (this.options.events ?? (globalThis as any)).removeEventListener?.("pageshow", this.onPageShow);
     }
-    for (const s of Object.values(this.subs)) if (this.link) this.send({ action: "unsubscribe", sub: s.name });
+    for (const s of Object.values(this.subs)) {
+      if (this.link) this.send({ action: "unsubscribe", sub: s.name });
+      s.stop(null);
+    }
+    this.subs = {};
     this.link?.close();
     const ws = this.ws;
     this.ws = null;
@@ -243,14 +257,26 @@ export class LiveQuery implements Connection {
     if (this.stopped) return;
     if ((code === POLICY || code === TOKEN_EXPIRED) && !this.options.getToken) {
       // refused for want of a valid token, and nobody can give another: retrying would loop
-      this.stopped = true;
-      this.setState("stopped", detail);
-      return;
+      return this.halt(detail);
     }
     this.setState("closed", detail);
     const wait = Math.min(this.backoff, this.max()) * (0.5 + (this.options.random ?? Math.random)());
     this.backoff = Math.min(this.backoff * 2, this.max());
     this.retry = this.timers.setTimeout(() => this.connect(), wait);
+  }
+
+  /** Stops for good, not by close(): every subscription ends with error code `stopped`. */
+  private halt(detail: string): void {
+    this.stopped = true;
+    this.stoppedBy = detail;
+    this.clearTimers();
+    for (const s of Object.values(this.subs)) {
+      const e: ErrorFrame = { op: "error", sub: s.name, code: "stopped", message: "the connection stopped: " + detail };
+      this.options.onError?.(e);
+      s.stop(e);
+    }
+    this.subs = {};
+    this.setState("stopped", detail);
   }
 
   /** Back online or visible again: do not wait out the backoff. */

@@ -66,6 +66,13 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     this.end(null);
   }
 
+  /** The connection stopped for good: the subscription ends, with `error` unless by lq.close(). */
+  stop(error: ErrorFrame | null): void {
+    if (this.closed) return;
+    if (error) this.handlers.onError?.(error);
+    this.end(error);
+  }
+
   /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
   subscribeMessage(): Record<string, unknown> {
     this.subscribing = true;

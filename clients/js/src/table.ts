@@ -11,7 +11,10 @@ export type WriteOptions = {
   optimistic?: boolean;
 };
 
-/** A failed HTTP call, with the code of PROTOCOL §7 (`version_mismatch`, `not_found`, …). */
+/**
+ * A failed call, with a code: an HTTP call's is that of PROTOCOL §7 (`version_mismatch`,
+ * `not_found`, …); `status` is its HTTP status, 0 for what is not an HTTP call (`stopped`).
+ */
 export class LiveQueryError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);

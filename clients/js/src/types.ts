@@ -69,7 +69,10 @@ export type Frame<Row extends RowBase = RowBase> =
 /** The frames that change a window. */
 export type RowFrame<Row extends RowBase = RowBase> = EnterFrame<Row> | LeaveFrame | UpdateFrame<Row> | MoveFrame<Row>;
 
-/** The connection as a user would name it. `stopped` is final (lq.close(), 1008, 4001 without a token source). */
+/**
+ * The connection as a user would name it. `stopped` is final (lq.close(); 1008 or 4001 without a
+ * token source, which end every subscription with error code `stopped`).
+ */
 export type ConnectionState = "connecting" | "open" | "closed" | "stopped";
 /**
  * A subscription: `syncing` until the ready of a snapshot, reanchor or resume; `stale` per status

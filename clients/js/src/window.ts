@@ -136,10 +136,11 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   /** The current snapshot: the same object until the next applied batch. */
   getSnapshot(): Snapshot<Row> { return this.snapshot; }
 
-  /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects if the subscription fails first. */
+  /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects once the subscription has ended. */
   whenReady(): Promise<ReadyFrame> {
-    if (this.ready && !this.syncing) return Promise.resolve(this.ready);
     if (this.error) return Promise.reject(this.error);
+    if (this.closed) return Promise.reject(new Error("subscription closed"));
+    if (this.ready && !this.syncing) return Promise.resolve(this.ready);
     return new Promise((ok, fail) => this.readyWaiters.push({ ok, fail }));
   }
 

@@ -63,6 +63,40 @@ test("close 1008 stops for good; so does 4001 without a token source", () => {
   }
 });
 
+test("a stopped connection ends its subscriptions with error code stopped; subscribe() then throws", async () => {
+  for (const code of [1008, 4001]) {
+    const errors = [], global = [];
+    const c = client({ token: "static", onError: e => global.push(e.sub + ":" + e.code) });
+    const live = c.lq.subscribe({ table: "t", limit: 2 }, { onError: e => errors.push(e.code) });
+    const waiting = c.lq.subscribe({ table: "u", limit: 2 });
+    const ready = waiting.whenReady();
+    c.last().open();
+    for (const f of snapshotFrames("s1", 2)) c.last().frame(f);
+    c.timers.advance(0);
+    c.last().serverClose(code, "policy");
+    assert.equal(c.lq.state, "stopped");
+    assert.equal(live.getSnapshot().status, "error");
+    assert.equal(live.getSnapshot().error.code, "stopped");
+    assert.match(live.getSnapshot().error.message, new RegExp(String(code)));
+    assert.deepEqual(errors, ["stopped"]);
+    assert.deepEqual(global, ["s1:stopped", "s2:stopped"]);
+    await assert.rejects(ready, e => e.code === "stopped");
+    assert.throws(() => c.lq.subscribe({ table: "v", limit: 1 }), e => e.code === "stopped");
+  }
+});
+
+test("lq.close() ends every subscription as closed; subscribe() after it throws", async () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", limit: 2 });
+  c.last().open();
+  for (const f of snapshotFrames("s1", 2)) c.last().frame(f);
+  c.timers.advance(0);
+  c.lq.close();
+  assert.equal(s.getSnapshot().status, "closed");
+  await assert.rejects(s.whenReady());
+  assert.throws(() => c.lq.subscribe({ table: "t", limit: 1 }), e => e.name === "LiveQueryError" && e.code === "stopped");
+});
+
 test("close 4001 with getToken reconnects with a fresh token sent as the first message", async () => {
   let n = 0;
   const c = client({ getToken: async () => "tok" + ++n });

@@ -45,11 +45,11 @@ let browsers = 0;
 function browser() {
   const url = "ws://gw.test/v1/ws?b=" + ++browsers; // a lock and channel of its own
   const { FakeSocket, sockets } = fakeSocketClass();
-  const tab = () => {
+  const tab = (opts = {}) => {
     const timers = new FakeTimers();
     const ev = events();
     const lq = new LiveQuery(url, { WebSocket: FakeSocket, timers, random: () => 0.5, shared: true, events: ev,
-      document: Object.assign(new EventTarget(), { hidden: false }) });
+      document: Object.assign(new EventTarget(), { hidden: false }), ...opts });
     return { lq, timers, events: ev };
   };
   return { tab, sockets, last: () => sockets[sockets.length - 1] };
@@ -106,6 +106,26 @@ test("shared: after another tab's reanchor fails, the leader re-sends that tab's
   ws.open();
   await settle();
   assert.deepEqual(ws.sentOf("subscribe"), [{ action: "subscribe", sub: s.name, query: { table: "t", limit: 2 }, resume: "er" }]);
+  a.lq.close();
+  other.lq.close();
+});
+
+test("shared: when the leader's connection stops for good, the other tabs' subscriptions end too", async () => {
+  const b = browser();
+  const a = b.tab({ token: "static" });
+  await settle();
+  const other = b.tab({ token: "static" });
+  await settle();
+  b.last().open();
+  await settle();
+  const s = other.lq.subscribe({ table: "t", limit: 2 });
+  await settle();
+  b.last().serverClose(4001, "token_expired");
+  await settle();
+  assert.equal(a.lq.state, "stopped");
+  assert.equal(other.lq.state, "stopped");
+  assert.equal(s.getSnapshot().status, "error");
+  assert.equal(s.error.code, "stopped");
   a.lq.close();
   other.lq.close();
 });

@@ -136,7 +136,10 @@ declare namespace livequery {
     export type Frame<Row extends RowBase = RowBase> = ResetFrame | EnterFrame<Row> | LeaveFrame | UpdateFrame<Row> | MoveFrame<Row> | ReadyFrame | ErrorFrame | ClosedFrame | StatusFrame | PongFrame;
     /** The frames that change a window. */
     export type RowFrame<Row extends RowBase = RowBase> = EnterFrame<Row> | LeaveFrame | UpdateFrame<Row> | MoveFrame<Row>;
-    /** The connection as a user would name it. `stopped` is final (lq.close(), 1008, 4001 without a token source). */
+    /**
+     * The connection as a user would name it. `stopped` is final (lq.close(); 1008 or 4001 without a
+     * token source, which end every subscription with error code `stopped`).
+     */
     export type ConnectionState = "connecting" | "open" | "closed" | "stopped";
     /**
      * A subscription: `syncing` until the ready of a snapshot, reanchor or resume; `stale` per status
@@ -298,7 +301,7 @@ declare namespace livequery {
         subscribe(listener: () => void): () => void;
         /** The current snapshot: the same object until the next applied batch. */
         getSnapshot(): Snapshot<Row>;
-        /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects if the subscription fails first. */
+        /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects once the subscription has ended. */
         whenReady(): Promise<ReadyFrame>;
         /** The subscription failed or ended: one last snapshot, then nothing more. */
         protected end(error: ErrorFrame | null): void;
@@ -351,6 +354,8 @@ declare namespace livequery {
         private pump;
         /** Ends the subscription (unsubscribe is sent if connected). */
         close(): void;
+        /** The connection stopped for good: the subscription ends, with `error` unless by lq.close(). */
+        stop(error: ErrorFrame | null): void;
         /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
         subscribeMessage(): Record<string, unknown>;
         /** A frame for this subscription from the connection. */
@@ -380,7 +385,10 @@ declare namespace livequery {
         /** show the change in this client's windows at once; rolled back if the write fails */
         optimistic?: boolean;
     };
-    /** A failed HTTP call, with the code of PROTOCOL §7 (`version_mismatch`, `not_found`, …). */
+    /**
+     * A failed call, with a code: an HTTP call's is that of PROTOCOL §7 (`version_mismatch`,
+     * `not_found`, …); `status` is its HTTP status, 0 for what is not an HTTP call (`stopped`).
+     */
     export class LiveQueryError extends Error {
         readonly status: number;
         readonly code: string;
@@ -545,6 +553,8 @@ declare namespace livequery {
         /** successful opens: 1 + reconnects */
         connects: number;
         stopped: boolean;
+        /** why it stopped */
+        private stoppedBy;
         subs: Record<string, Subscription<any>>;
         ws: SocketLike | null;
         private next;
@@ -567,10 +577,11 @@ declare namespace livequery {
         /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
         static apply: typeof applyFrame;
         constructor(url: string, options?: LiveQueryOptions);
+        /** A new subscription; throws a {@link LiveQueryError} with code `stopped` once the client is stopped. */
         subscribe<Row extends RowBase = RowBase>(query: Query<Row>, handlers?: Handlers<Row>, opts?: SubscribeOptions): Subscription<Row>;
         /** The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. */
         table<Row extends RowBase = RowBase>(name: string): Table<Row>;
-        /** Closes the socket for good. */
+        /** Closes the socket for good; every subscription ends (status `closed`). */
         close(): void;
         /** Drops the socket as a network failure would (for tests and demos); it reconnects and resumes. */
         drop(): void;
@@ -583,6 +594,8 @@ declare namespace livequery {
         private receive;
         private dispatch;
         private closed;
+        /** Stops for good, not by close(): every subscription ends with error code `stopped`. */
+        private halt;
         /** Back online or visible again: do not wait out the backoff. */
         private reconnectNow;
         private schedulePing;

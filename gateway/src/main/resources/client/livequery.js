@@ -233,10 +233,11 @@
     getSnapshot() {
       return this.snapshot;
     }
-    /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects if the subscription fails first. */
+    /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects once the subscription has ended. */
     whenReady() {
-      if (this.ready && !this.syncing) return Promise.resolve(this.ready);
       if (this.error) return Promise.reject(this.error);
+      if (this.closed) return Promise.reject(new Error("subscription closed"));
+      if (this.ready && !this.syncing) return Promise.resolve(this.ready);
       return new Promise((ok, fail) => this.readyWaiters.push({ ok, fail }));
     }
     /** The subscription failed or ended: one last snapshot, then nothing more. */
@@ -344,6 +345,12 @@
       this.conn.forget(this.name);
       this.conn.send({ action: "unsubscribe", sub: this.name });
       this.end(null);
+    }
+    /** The connection stopped for good: the subscription ends, with `error` unless by lq.close(). */
+    stop(error) {
+      if (this.closed) return;
+      if (error) this.handlers.onError?.(error);
+      this.end(error);
     }
     /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
     subscribeMessage() {
@@ -651,6 +658,8 @@
       /** successful opens: 1 + reconnects */
       __publicField(this, "connects", 0);
       __publicField(this, "stopped", false);
+      /** why it stopped */
+      __publicField(this, "stoppedBy", "");
       __publicField(this, "subs", {});
       __publicField(this, "ws", null);
       __publicField(this, "next", 1);
@@ -693,7 +702,8 @@
           frame: (f) => this.dispatch(f),
           state: (s, d) => {
             if (s === "open") this.connects++;
-            this.setState(s, d);
+            if (s === "stopped") this.halt("the leader tab's connection stopped: " + d);
+            else this.setState(s, d);
           },
           resubscribe: () => {
             for (const s of Object.values(this.subs)) this.send(s.subscribeMessage());
@@ -709,7 +719,9 @@
         this.connect();
       }
     }
+    /** A new subscription; throws a {@link LiveQueryError} with code `stopped` once the client is stopped. */
     subscribe(query, handlers, opts = {}) {
+      if (this.stopped) throw new LiveQueryError(0, "stopped", "this client is stopped (" + this.stoppedBy + "); make a new LiveQuery");
       const name = (this.link ? this.link.tab + ":s" : "s") + this.next++;
       const s = new Subscription(this, name, query, handlers, this.scheduler(), this.storageFor(query, opts.persist));
       this.subs[name] = s;
@@ -726,9 +738,10 @@
         () => Object.values(this.subs).filter((s) => s.query.table === name)
       );
     }
-    /** Closes the socket for good. */
+    /** Closes the socket for good; every subscription ends (status `closed`). */
     close() {
       this.stopped = true;
+      this.stoppedBy || (this.stoppedBy = "closed by the client");
       this.clearTimers();
       const ev = this.options.events ?? (typeof globalThis.removeEventListener === "function" ? globalThis : null);
       ev?.removeEventListener("online", this.onOnline);
@@ -737,7 +750,11 @@
         (this.options.events ?? globalThis).removeEventListener?.("pagehide", this.onPageHide);
         (this.options.events ?? globalThis).removeEventListener?.("pageshow", this.onPageShow);
       }
-      for (const s of Object.values(this.subs)) if (this.link) this.send({ action: "unsubscribe", sub: s.name });
+      for (const s of Object.values(this.subs)) {
+        if (this.link) this.send({ action: "unsubscribe", sub: s.name });
+        s.stop(null);
+      }
+      this.subs = {};
       this.link?.close();
       const ws = this.ws;
       this.ws = null;
@@ -836,14 +853,25 @@
       this.clearTimers();
       if (this.stopped) return;
       if ((code === POLICY || code === TOKEN_EXPIRED) && !this.options.getToken) {
-        this.stopped = true;
-        this.setState("stopped", detail);
-        return;
+        return this.halt(detail);
       }
       this.setState("closed", detail);
       const wait = Math.min(this.backoff, this.max()) * (0.5 + (this.options.random ?? Math.random)());
       this.backoff = Math.min(this.backoff * 2, this.max());
       this.retry = this.timers.setTimeout(() => this.connect(), wait);
+    }
+    /** Stops for good, not by close(): every subscription ends with error code `stopped`. */
+    halt(detail) {
+      this.stopped = true;
+      this.stoppedBy = detail;
+      this.clearTimers();
+      for (const s of Object.values(this.subs)) {
+        const e = { op: "error", sub: s.name, code: "stopped", message: "the connection stopped: " + detail };
+        this.options.onError?.(e);
+        s.stop(e);
+      }
+      this.subs = {};
+      this.setState("stopped", detail);
     }
     /** Back online or visible again: do not wait out the backoff. */
     reconnectNow() {
