@@ -2,7 +2,8 @@
 import { useRef, useSyncExternalStore } from "react";
 import { createRoot } from "react-dom/client";
 import { LiveQuery } from "@livequery/client";
-import { LiveQueryProvider, useLiveVirtualizer } from "@livequery/client/react";
+import { LiveQueryProvider } from "@livequery/client/react";
+import { useLiveVirtualizer } from "@livequery/client/react-virtual";
 
 const params = new URLSearchParams(location.search);
 let connection = "connecting";

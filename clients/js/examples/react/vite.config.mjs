@@ -10,6 +10,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@livequery\/client\/react$/, replacement: src("react.ts") },
+      { find: /^@livequery\/client\/react-virtual$/, replacement: src("react-virtual.ts") },
       { find: /^@livequery\/client$/, replacement: src("index.ts") },
     ],
   },

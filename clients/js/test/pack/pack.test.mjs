@@ -17,13 +17,15 @@ test("the packed tarball installs into a fresh project, imports and type-checks"
     const tgz = readdirSync(dir).find(f => f.endsWith(".tgz"));
     assert.ok(tgz, "npm pack wrote a tarball");
     writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    // no runtime dependencies, so nothing but the tarball is needed; vue (an optional peer) only to
-    // type-check and run the ./vue entry as a Vue app would. --prefer-offline, not --offline: `npm ci`
-    // caches tarballs but not the registry metadata that resolving vue@<version> needs
-    const vue = "vue@" + JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).devDependencies.vue;
-    execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--silent", "./" + tgz, vue], { cwd: dir, stdio: "inherit" });
+    // no runtime dependencies, so nothing but the tarball is needed; vue and react (optional peers)
+    // only to type-check and run the ./vue and ./react entries as an app would; not
+    // @tanstack/react-virtual, which only ./react-virtual needs. --prefer-offline, not --offline:
+    // `npm ci` caches tarballs but not the registry metadata that resolving vue@<version> needs
+    const dev = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).devDependencies;
+    execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--silent", "./" + tgz, "vue@" + dev.vue, "react@" + dev.react],
+      { cwd: dir, stdio: "inherit" });
     const installed = JSON.parse(readFileSync(path.join(dir, "node_modules/@livequery/client/package.json"), "utf8"));
-    assert.deepEqual(Object.keys(installed.exports), [".", "./react", "./store", "./vue", "./svelte", "./virtual", "./package.json"]);
+    assert.deepEqual(Object.keys(installed.exports), [".", "./react", "./react-virtual", "./store", "./vue", "./svelte", "./virtual", "./package.json"]);
     for (const peer of ["react", "vue", "svelte", "@tanstack/react-virtual"]) {
       assert.equal(installed.peerDependenciesMeta[peer]?.optional, true, `${peer} is an optional peer`);
     }
@@ -70,9 +72,10 @@ void bad; lq.close();
     execFileSync(tsc, ["-p", "."], { cwd: dir, stdio: "inherit" });
     const out = execFileSync("node", ["--input-type=module", "-e",
       "import { protocolVersion, version, LiveQuery } from '@livequery/client'; import { liveQuery } from '@livequery/client/svelte'; import { useLiveQuery } from '@livequery/client/vue';"
-      + " console.log(protocolVersion, version, typeof LiveQuery.apply, typeof liveQuery, typeof useLiveQuery)"],
+      + " import { useLiveQuery as useReact } from '@livequery/client/react';"
+      + " console.log(protocolVersion, version, typeof LiveQuery.apply, typeof liveQuery, typeof useLiveQuery, typeof useReact)"],
       { cwd: dir, encoding: "utf8" });
-    assert.match(out, /^1 \d+\.\d+\.\d+ function function function/);
+    assert.match(out, /^1 \d+\.\d+\.\d+ function function function function/, "./react loads without @tanstack/react-virtual");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,3 +14,12 @@ test("the core has no runtime dependencies", () => {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
   assert.deepEqual(Object.keys(pkg.dependencies ?? {}), []);
 });
+
+test("./react loads without its optional peer @tanstack/react-virtual; ./react-virtual has the virtualizer hook", () => {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  const react = readFileSync(new URL("../../dist/react.js", import.meta.url), "utf8");
+  assert.doesNotMatch(react, /@tanstack\/react-virtual/);
+  const virtual = readFileSync(new URL("../../dist/react-virtual.js", import.meta.url), "utf8");
+  assert.match(virtual, /export function useLiveVirtualizer/);
+  assert.deepEqual(pkg.exports["./react-virtual"], { types: "./dist/react-virtual.d.ts", default: "./dist/react-virtual.js" });
+});
