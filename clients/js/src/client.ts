@@ -30,7 +30,7 @@ export type LiveQueryOptions = {
   schedule?: Scheduler;
   /** first and largest reconnect delay (default 250 ms, 10 s); jittered ±50 % */
   backoff?: { base?: number; max?: number };
-  /** client ping period (default 10 s); a socket silent for two periods is dropped (PROTOCOL §4) */
+  /** client ping period (default 10 s): a quiet socket is pinged, and dropped if a period passes without a reply (PROTOCOL §4) */
   pingMs?: number;
   /** where online/offline events come from (default globalThis when it has addEventListener) */
   events?: { addEventListener(t: string, f: () => void): void; removeEventListener(t: string, f: () => void): void };
@@ -70,6 +70,8 @@ export class LiveQuery implements Connection {
   private pinger: unknown = null;
   private refresher: unknown = null;
   private lastRx = 0;
+  /** when the oldest unanswered ping went out; null once anything is heard */
+  private pingedAt: number | null = null;
   private attempt = 0;
   private token: string | undefined;
   /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
@@ -215,6 +217,7 @@ export class LiveQuery implements Connection {
       if (ws !== this.ws) return;
       this.connects++;
       this.lastRx = this.now();
+      this.pingedAt = null;
       this.setState("open");
       // the token as the first message (PROTOCOL §9), so it stays out of URLs and logs
       if (this.token) ws.send(JSON.stringify({ action: "auth", token: this.token }));
@@ -226,6 +229,7 @@ export class LiveQuery implements Connection {
     ws.onmessage = ev => {
       if (ws !== this.ws) return;
       this.lastRx = this.now();
+      this.pingedAt = null;
       this.receive(ws, JSON.parse(String(ev.data)) as Frame);
     };
     ws.onclose = ev => {
@@ -286,7 +290,10 @@ export class LiveQuery implements Connection {
       this.timers.clearTimeout(this.retry);
       this.connect();
     } else if (this.ws && this.ws.readyState === 1) {
-      this.send({ action: "ping" }); // a socket that died while the tab slept shows it within one ping period
+      // a socket that died while the tab slept shows it one ping period from now
+      this.ping();
+      if (this.pinger !== null) this.timers.clearTimeout(this.pinger);
+      this.schedulePing(this.ws);
     }
   }
 
@@ -294,11 +301,17 @@ export class LiveQuery implements Connection {
     const period = this.options.pingMs ?? 10_000;
     this.pinger = this.timers.setTimeout(() => {
       if (ws !== this.ws) return;
-      const silent = this.now() - this.lastRx;
-      if (silent >= 2 * period) return this.abandon(ws, "no reply to ping");
-      if (silent >= period) this.send({ action: "ping" });
+      // only a ping left unanswered means a dead socket: a tick that runs late (timers of a
+      // background tab are throttled) may find a healthy one quiet for long
+      if (this.pingedAt !== null && this.now() - this.pingedAt >= period) return this.abandon(ws, "no reply to ping");
+      if (this.now() - this.lastRx >= period) this.ping();
       this.schedulePing(ws);
     }, period);
+  }
+
+  private ping(): void {
+    this.pingedAt ??= this.now();
+    this.send({ action: "ping" });
   }
 
   /** Gives up on a socket now (a close handshake could wait on a dead peer) and reconnects after the backoff. */

@@ -23,6 +23,14 @@ export class FakeTimers {
     }
     this.t = end;
   }
+  /** Runs the next timer `late` ms after it was due, as a throttled background tab does. */
+  runLate(late) {
+    let next = null;
+    for (const [id, x] of this.queue) if (!next || x.at < next[1].at || (x.at === next[1].at && id < next[0])) next = [id, x];
+    this.queue.delete(next[0]);
+    this.t = Math.max(this.t, next[1].at + late);
+    next[1].fn();
+  }
   /** Delays of the pending timers, from now. */
   pending() { return [...this.queue.values()].map(x => x.at - this.t).sort((a, b) => a - b); }
 }

@@ -249,6 +249,23 @@ test("client pings a quiet socket and drops a silent one within 30 s", () => {
   assert.equal(c.sockets.length, 2);
 });
 
+test("a ping timer that runs late (a background tab) pings first; only a ping left unanswered drops the socket", () => {
+  const c = client();
+  const ws = c.last();
+  ws.open();
+  c.timers.runLate(60_000); // due at 10 s, runs at 70 s: silent for 70 s, but nothing was asked
+  assert.equal(c.lq.state, "open");
+  assert.equal(c.sockets.length, 1);
+  assert.equal(ws.sentOf("ping").length, 1);
+  ws.frame({ op: "pong" });
+  c.timers.runLate(60_000);
+  assert.equal(c.lq.state, "open", "answered: kept");
+  assert.equal(ws.sentOf("ping").length, 2);
+  c.timers.runLate(0);
+  assert.equal(c.lq.state, "closed", "a ping unanswered for a period: dropped");
+  assert.equal(ws.closedWith, 4000);
+});
+
 test("online and visibilitychange to visible reconnect at once instead of waiting out the backoff", () => {
   const c = client({ backoff: { base: 5000 } });
   c.last().serverClose(1006);

@@ -518,7 +518,7 @@ declare namespace livequery {
             base?: number;
             max?: number;
         };
-        /** client ping period (default 10 s); a socket silent for two periods is dropped (PROTOCOL §4) */
+        /** client ping period (default 10 s): a quiet socket is pinged, and dropped if a period passes without a reply (PROTOCOL §4) */
         pingMs?: number;
         /** where online/offline events come from (default globalThis when it has addEventListener) */
         events?: {
@@ -563,6 +563,8 @@ declare namespace livequery {
         private pinger;
         private refresher;
         private lastRx;
+        /** when the oldest unanswered ping went out; null once anything is heard */
+        private pingedAt;
         private attempt;
         private token;
         /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
@@ -599,6 +601,7 @@ declare namespace livequery {
         /** Back online or visible again: do not wait out the backoff. */
         private reconnectNow;
         private schedulePing;
+        private ping;
         /** Gives up on a socket now (a close handshake could wait on a dead peer) and reconnects after the backoff. */
         private abandon;
         private scheduleRefresh;

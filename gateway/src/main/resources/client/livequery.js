@@ -668,6 +668,8 @@
       __publicField(this, "pinger", null);
       __publicField(this, "refresher", null);
       __publicField(this, "lastRx", 0);
+      /** when the oldest unanswered ping went out; null once anything is heard */
+      __publicField(this, "pingedAt", null);
       __publicField(this, "attempt", 0);
       __publicField(this, "token");
       /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
@@ -816,6 +818,7 @@
         if (ws !== this.ws) return;
         this.connects++;
         this.lastRx = this.now();
+        this.pingedAt = null;
         this.setState("open");
         if (this.token) ws.send(JSON.stringify({ action: "auth", token: this.token }));
         for (const s of Object.values(this.subs)) ws.send(JSON.stringify(s.subscribeMessage()));
@@ -826,6 +829,7 @@
       ws.onmessage = (ev) => {
         if (ws !== this.ws) return;
         this.lastRx = this.now();
+        this.pingedAt = null;
         this.receive(ws, JSON.parse(String(ev.data)));
       };
       ws.onclose = (ev) => {
@@ -880,18 +884,23 @@
         this.timers.clearTimeout(this.retry);
         this.connect();
       } else if (this.ws && this.ws.readyState === 1) {
-        this.send({ action: "ping" });
+        this.ping();
+        if (this.pinger !== null) this.timers.clearTimeout(this.pinger);
+        this.schedulePing(this.ws);
       }
     }
     schedulePing(ws) {
       const period = this.options.pingMs ?? 1e4;
       this.pinger = this.timers.setTimeout(() => {
         if (ws !== this.ws) return;
-        const silent = this.now() - this.lastRx;
-        if (silent >= 2 * period) return this.abandon(ws, "no reply to ping");
-        if (silent >= period) this.send({ action: "ping" });
+        if (this.pingedAt !== null && this.now() - this.pingedAt >= period) return this.abandon(ws, "no reply to ping");
+        if (this.now() - this.lastRx >= period) this.ping();
         this.schedulePing(ws);
       }, period);
+    }
+    ping() {
+      this.pingedAt ?? (this.pingedAt = this.now());
+      this.send({ action: "ping" });
     }
     /** Gives up on a socket now (a close handshake could wait on a dead peer) and reconnects after the backoff. */
     abandon(ws, why) {
