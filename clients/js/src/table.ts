@@ -13,7 +13,8 @@ export type WriteOptions = {
 
 /**
  * A failed call, with a code: an HTTP call's is that of PROTOCOL §7 (`version_mismatch`,
- * `not_found`, …); `status` is its HTTP status, 0 for what is not an HTTP call (`stopped`).
+ * `not_found`, …), or for an answer that is not JSON (a proxy's page) `unavailable` for a 5xx and
+ * `http_<status>` otherwise; `status` is its HTTP status, 0 for what is not an HTTP call (`stopped`).
  */
 export class LiveQueryError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -109,7 +110,14 @@ export class Table<Row extends RowBase = RowBase> {
     const res = await this.fetcher(`${this.base}/v1/tables/${this.name}${path}`,
       { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
-    const json = text ? JSON.parse(text) : null;
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      // not the gateway's answer (every one is JSON) but, say, a proxy's page: a 5xx passes, as unavailable
+      const code = res.ok ? "bad_response" : res.status >= 500 ? "unavailable" : "http_" + res.status;
+      throw new LiveQueryError(res.status, code, `HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`);
+    }
     if (!res.ok) {
       const err = json?.error ?? {};
       throw new LiveQueryError(res.status, err.code ?? "http_" + res.status, err.message ?? text);

@@ -387,7 +387,8 @@ declare namespace livequery {
     };
     /**
      * A failed call, with a code: an HTTP call's is that of PROTOCOL §7 (`version_mismatch`,
-     * `not_found`, …); `status` is its HTTP status, 0 for what is not an HTTP call (`stopped`).
+     * `not_found`, …), or for an answer that is not JSON (a proxy's page) `unavailable` for a 5xx and
+     * `http_<status>` otherwise; `status` is its HTTP status, 0 for what is not an HTTP call (`stopped`).
      */
     export class LiveQueryError extends Error {
         readonly status: number;

@@ -522,7 +522,13 @@
         { method, headers, body: body === void 0 ? void 0 : JSON.stringify(body) }
       );
       const text = await res.text();
-      const json = text ? JSON.parse(text) : null;
+      let json;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        const code = res.ok ? "bad_response" : res.status >= 500 ? "unavailable" : "http_" + res.status;
+        throw new LiveQueryError(res.status, code, `HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`);
+      }
       if (!res.ok) {
         const err = json?.error ?? {};
         throw new LiveQueryError(res.status, err.code ?? "http_" + res.status, err.message ?? text);
