@@ -106,8 +106,7 @@ export class LiveWindow<Row extends RowBase = RowBase> {
       h.onChange(this.rows, frames);
     }
     if (h.onStatus && (frames.some(x => x.op === "status") || this.status !== this.toldStatus)) h.onStatus(this.toldStatus = this.status);
-    const ready = frames.findLast(x => x.op === "ready");
-    if (ready && this.ready && !this.syncing) { // not the ready of one change while another is under way
+    if (frames.some(x => x.op === "ready") && this.ready && !this.syncing) { // not the ready of one change while another is under way
       for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
       h.onReady?.(this.ready);
     }

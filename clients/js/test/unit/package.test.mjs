@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import * as api from "../../dist/index.js";
 
 test("the exported version is package.json's and the protocol is v1", () => {
@@ -22,4 +23,11 @@ test("./react loads without its optional peer @tanstack/react-virtual; ./react-v
   const virtual = readFileSync(new URL("../../dist/react-virtual.js", import.meta.url), "utf8");
   assert.match(virtual, /export function useLiveVirtualizer/);
   assert.deepEqual(pkg.exports["./react-virtual"], { types: "./dist/react-virtual.d.ts", default: "./dist/react-virtual.js" });
+});
+
+test("the sources use no library API newer than ES2020, the script-tag build's target (scripts/build-script.mjs)", () => {
+  const tsc = new URL("../../node_modules/.bin/tsc", import.meta.url).pathname;
+  const root = new URL("../..", import.meta.url).pathname;
+  const r = spawnSync(tsc, ["-p", "tsconfig.json", "--noEmit", "--lib", "es2020,dom"], { cwd: root, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
 });

@@ -203,8 +203,7 @@
         h.onChange(this.rows, frames);
       }
       if (h.onStatus && (frames.some((x) => x.op === "status") || this.status !== this.toldStatus)) h.onStatus(this.toldStatus = this.status);
-      const ready = frames.findLast((x) => x.op === "ready");
-      if (ready && this.ready && !this.syncing) {
+      if (frames.some((x) => x.op === "ready") && this.ready && !this.syncing) {
         for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
         h.onReady?.(this.ready);
       }
