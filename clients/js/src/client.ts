@@ -112,7 +112,17 @@ export class LiveQuery implements Connection {
           else this.setState(s as ConnectionState, d);
         },
         resubscribe: () => { for (const s of Object.values(this.subs)) this.send(s.subscribeMessage()); },
-        send: m => { if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(m)); },
+        send: m => {
+          if (!this.ws || this.ws.readyState !== 1) return false;
+          this.ws.send(JSON.stringify(m));
+          return true;
+        },
+        retry: (sub, code, resuming, again) => {
+          if (this.stopped || !passing(code, resuming, !!this.options.getToken)) return false;
+          this.later(sub, again);
+          return true;
+        },
+        cancel: sub => this.cancelRetry(sub),
         current: () => this.state,
       });
       (this.options.events ?? (globalThis as any)).addEventListener?.("pagehide", this.onPageHide);
@@ -174,9 +184,7 @@ export class LiveQuery implements Connection {
 
   forget(name: string): void {
     delete this.subs[name];
-    const r = this.retries.get(name);
-    if (r?.timer != null) this.timers.clearTimeout(r.timer);
-    this.retries.delete(name);
+    this.cancelRetry(name);
   }
 
   restored(name: string, query: Query<any>): void {
@@ -185,16 +193,27 @@ export class LiveQuery implements Connection {
 
   resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean {
     if (this.stopped || !passing(error.code, resuming, !!this.options.getToken)) return false;
+    // in another tab's hands the leader re-sends it (it holds a copy of every tab's subscribes)
+    if (!this.link || this.link.leader) this.later(name, () => {
+      const s = this.subs[name];
+      if (s) this.send(s.subscribeMessage());
+    });
+    return true;
+  }
+
+  /** Runs `again` after a backoff that grows with each try for `name` (until a ready for it). */
+  private later(name: string, again: () => void): void {
     const r = this.retries.get(name) ?? { timer: null, tries: 0 };
     if (r.timer != null) this.timers.clearTimeout(r.timer);
     const wait = Math.min(this.base() * 2 ** r.tries++, this.max()) * (0.5 + (this.options.random ?? Math.random)());
-    r.timer = this.timers.setTimeout(() => {
-      r.timer = null;
-      const s = this.subs[name];
-      if (s) this.send(s.subscribeMessage());
-    }, wait);
+    r.timer = this.timers.setTimeout(() => { r.timer = null; again(); }, wait);
     this.retries.set(name, r);
-    return true;
+  }
+
+  private cancelRetry(name: string): void {
+    const r = this.retries.get(name);
+    if (r?.timer != null) this.timers.clearTimeout(r.timer);
+    this.retries.delete(name);
   }
 
   private connect(): void {
@@ -241,7 +260,7 @@ export class LiveQuery implements Connection {
   private receive(ws: SocketLike, f: Frame): void {
     if (f.op === "pong" || f.op === "ready") this.backoff = this.base(); // the server serves: a later drop retries fast
     if (f.op === "pong") return;
-    if (f.op === "ready" && f.sub) this.retries.delete(f.sub);
+    if (f.op === "ready" && f.sub && this.retries.get(f.sub)?.timer == null) this.retries.delete(f.sub);
     if (!this.link?.forward(f)) this.dispatch(f);
     if (f.op === "error" && f.code === "unauthorized" && f.sub && this.options.getToken && ws === this.ws) {
       // the token was refused (expired since getToken gave it): every command on this socket will be

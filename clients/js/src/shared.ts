@@ -5,8 +5,11 @@ type Msg = Record<string, unknown>;
 type ChannelLike = { postMessage(m: unknown): void; onmessage: ((ev: { data: any }) => void) | null; close(): void };
 type LocksLike = { request(name: string, cb: (lock: unknown) => Promise<unknown>): Promise<unknown> };
 
-/** A subscription of another tab, held by the leader: re-sent with its last eid after a reconnect. */
-type Remote = { msg: Msg & { query: Record<string, unknown> }; eid?: string };
+/**
+ * A subscription of another tab, held by the leader: re-sent with its last eid after a reconnect.
+ * `unanswered` from sending its subscribe until a frame for it: an error then is the subscribe's.
+ */
+type Remote = { msg: Msg & { query: Record<string, unknown> }; eid?: string; unanswered: boolean };
 
 /**
  * One socket per browser instead of one per tab (opt-in `shared`): the tab holding a Web Lock is
@@ -14,7 +17,8 @@ type Remote = { msg: Msg & { query: Record<string, unknown> }; eid?: string };
  * BroadcastChannel and get their frames back the same way. Sub names carry a tab id, so they never
  * collide on the shared socket. When the leader goes, the lock passes to another tab, which says
  * `hello`; every tab then re-sends its subscriptions with the eid it last applied, so the hand-off
- * resumes without a reset.
+ * resumes without a reset. The leader alone re-sends the subscribes it holds: after its reconnects,
+ * and after a backoff when one is refused for a passing reason.
  */
 export class TabLink {
   readonly tab = Math.random().toString(36).slice(2, 10);
@@ -31,8 +35,12 @@ export class TabLink {
     state(s: string, detail?: string): void;
     /** a new leader: re-send every subscription */
     resubscribe(): void;
-    /** the leader's socket, if open */
-    send(m: Msg): void;
+    /** the leader's socket, if open; false if not */
+    send(m: Msg): boolean;
+    /** another tab's subscribe was refused with `code`: true if the reason passes, and then `again` runs after a backoff */
+    retry(sub: string, code: string, resuming: boolean, again: () => void): boolean;
+    /** another tab's subscription ended: no re-send */
+    cancel(sub: string): void;
     /** the leader's connection state, for a tab that joins */
     current(): string;
   }) {
@@ -66,10 +74,24 @@ export class TabLink {
   forward(f: Frame): boolean {
     const r = f.sub ? this.remote.get(f.sub) : undefined;
     if (!r) return false;
+    const sub = f.sub!;
     if (f.eid) r.eid = f.eid;
-    if ((f.op === "error" && !r.eid) || (f.op === "closed" && f.cause !== "shutdown")) this.remote.delete(f.sub!);
+    if (f.op === "error" && r.unanswered) {
+      // its subscribe was refused: kept and re-sent later if the reason passes, else forgotten
+      r.unanswered = false;
+      if (!this.hooks.retry(sub, f.code, !!r.eid, () => this.resend(sub))) this.remote.delete(sub);
+    } else if (f.op === "closed" && f.cause !== "shutdown") {
+      this.remote.delete(sub);
+    } else if (f.op !== "error") {
+      r.unanswered = false;
+    }
     this.post({ type: "frame", f });
     return true;
+  }
+
+  private resend(sub: string): void {
+    const r = this.remote.get(sub);
+    if (r) r.unanswered = this.hooks.send(r.eid ? { ...r.msg, resume: r.eid } : r.msg);
   }
 
   /**
@@ -80,9 +102,12 @@ export class TabLink {
     if (!this.leader) this.post({ type: "query", sub, query });
   }
 
-  /** Leader: the other tabs' subscriptions, for a (re)connect. */
+  /** Leader: the other tabs' subscriptions, for a (re)connect (which sends them). */
   remoteSubscribes(): Msg[] {
-    return [...this.remote.values()].map(r => (r.eid ? { ...r.msg, resume: r.eid } : r.msg));
+    return [...this.remote.values()].map(r => {
+      r.unanswered = true;
+      return r.eid ? { ...r.msg, resume: r.eid } : r.msg;
+    });
   }
 
   /** Leader: its connection state, mirrored by the other tabs. */
@@ -121,12 +146,15 @@ export class TabLink {
   private leaderCommand(m: Msg): void {
     const sub = m.sub as string;
     if (m.action === "subscribe") {
-      this.remote.set(sub, { msg: m as Remote["msg"], eid: m.resume as string | undefined });
+      this.hooks.cancel(sub); // sent now: a re-send due later would be a duplicate
+      this.remote.set(sub, { msg: m as Remote["msg"], eid: m.resume as string | undefined, unanswered: this.hooks.send(m) });
+      return;
     } else if (m.action === "reanchor") {
       const r = this.remote.get(sub);
       if (r) r.msg = { ...r.msg, query: reanchored(r.msg.query as Query, m as Reanchor) };
     } else if (m.action === "unsubscribe") {
       this.remote.delete(sub);
+      this.hooks.cancel(sub);
     }
     this.hooks.send(m);
   }

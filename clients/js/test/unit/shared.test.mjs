@@ -129,3 +129,45 @@ test("shared: when the leader's connection stops for good, the other tabs' subsc
   a.lq.close();
   other.lq.close();
 });
+
+test("shared: another tab's subscribe or resubscribe refused for a passing reason is re-sent by the leader, once", async () => {
+  const b = browser();
+  const a = b.tab();
+  await settle();
+  const other = b.tab();
+  await settle();
+  let ws = b.last();
+  ws.open();
+  await settle();
+  const s = other.lq.subscribe({ table: "t", limit: 2 });
+  await settle();
+  const later = async () => { a.timers.advance(10_000); other.timers.advance(10_000); await settle(); };
+  ws.frame({ op: "error", sub: s.name, code: "unavailable", message: "backend shutting down" });
+  await settle();
+  assert.equal(s.closed, false);
+  await later();
+  assert.deepEqual(ws.sentOf("subscribe").map(m => m.sub), [s.name, s.name], "re-sent after a backoff, once");
+  for (const f of snapshotFrames(s.name, 2)) ws.frame(f);
+  await settle();
+  other.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "live");
+  // the leader reconnects and resubscribes the other tab's subscription, which a busy backend refuses
+  ws.serverClose(1006);
+  await later();
+  ws = b.last();
+  ws.open();
+  await settle();
+  assert.deepEqual(ws.sentOf("subscribe"), [{ action: "subscribe", sub: s.name, query: { table: "t", limit: 2 }, resume: "er" }]);
+  ws.frame({ op: "error", sub: s.name, code: "unavailable", message: "backend unreachable" });
+  await settle();
+  await later();
+  assert.equal(ws.sentOf("subscribe").length, 2, "the resubscribe is re-sent after a backoff, once");
+  await later();
+  assert.equal(ws.sentOf("subscribe").length, 2);
+  ws.frame({ op: "ready", sub: s.name, has_more_before: false, has_more_after: false, resumed: true, eid: "x" });
+  await settle();
+  other.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "live");
+  a.lq.close();
+  other.lq.close();
+});

@@ -592,6 +592,9 @@ declare namespace livequery {
         forget(name: string): void;
         restored(name: string, query: Query<any>): void;
         resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean;
+        /** Runs `again` after a backoff that grows with each try for `name` (until a ready for it). */
+        private later;
+        private cancelRetry;
         private connect;
         private open;
         private receive;

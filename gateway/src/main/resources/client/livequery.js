@@ -581,10 +581,22 @@
     forward(f) {
       const r = f.sub ? this.remote.get(f.sub) : void 0;
       if (!r) return false;
+      const sub = f.sub;
       if (f.eid) r.eid = f.eid;
-      if (f.op === "error" && !r.eid || f.op === "closed" && f.cause !== "shutdown") this.remote.delete(f.sub);
+      if (f.op === "error" && r.unanswered) {
+        r.unanswered = false;
+        if (!this.hooks.retry(sub, f.code, !!r.eid, () => this.resend(sub))) this.remote.delete(sub);
+      } else if (f.op === "closed" && f.cause !== "shutdown") {
+        this.remote.delete(sub);
+      } else if (f.op !== "error") {
+        r.unanswered = false;
+      }
       this.post({ type: "frame", f });
       return true;
+    }
+    resend(sub) {
+      const r = this.remote.get(sub);
+      if (r) r.unanswered = this.hooks.send(r.eid ? { ...r.msg, resume: r.eid } : r.msg);
     }
     /**
      * Not leading: this tab's subscription `sub` has `query` after all (its reanchor failed, the
@@ -593,9 +605,12 @@
     restored(sub, query) {
       if (!this.leader) this.post({ type: "query", sub, query });
     }
-    /** Leader: the other tabs' subscriptions, for a (re)connect. */
+    /** Leader: the other tabs' subscriptions, for a (re)connect (which sends them). */
     remoteSubscribes() {
-      return [...this.remote.values()].map((r) => r.eid ? { ...r.msg, resume: r.eid } : r.msg);
+      return [...this.remote.values()].map((r) => {
+        r.unanswered = true;
+        return r.eid ? { ...r.msg, resume: r.eid } : r.msg;
+      });
     }
     /** Leader: its connection state, mirrored by the other tabs. */
     announce(s, detail) {
@@ -640,12 +655,15 @@
     leaderCommand(m) {
       const sub = m.sub;
       if (m.action === "subscribe") {
-        this.remote.set(sub, { msg: m, eid: m.resume });
+        this.hooks.cancel(sub);
+        this.remote.set(sub, { msg: m, eid: m.resume, unanswered: this.hooks.send(m) });
+        return;
       } else if (m.action === "reanchor") {
         const r = this.remote.get(sub);
         if (r) r.msg = { ...r.msg, query: reanchored(r.msg.query, m) };
       } else if (m.action === "unsubscribe") {
         this.remote.delete(sub);
+        this.hooks.cancel(sub);
       }
       this.hooks.send(m);
     }
@@ -716,8 +734,16 @@
             for (const s of Object.values(this.subs)) this.send(s.subscribeMessage());
           },
           send: (m) => {
-            if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(m));
+            if (!this.ws || this.ws.readyState !== 1) return false;
+            this.ws.send(JSON.stringify(m));
+            return true;
           },
+          retry: (sub, code, resuming, again) => {
+            if (this.stopped || !passing(code, resuming, !!this.options.getToken)) return false;
+            this.later(sub, again);
+            return true;
+          },
+          cancel: (sub) => this.cancelRetry(sub),
           current: () => this.state
         });
         (this.options.events ?? globalThis).addEventListener?.("pagehide", this.onPageHide);
@@ -778,25 +804,34 @@
     }
     forget(name) {
       delete this.subs[name];
-      const r = this.retries.get(name);
-      if (r?.timer != null) this.timers.clearTimeout(r.timer);
-      this.retries.delete(name);
+      this.cancelRetry(name);
     }
     restored(name, query) {
       this.link?.restored(name, query);
     }
     resendLater(name, error, resuming) {
       if (this.stopped || !passing(error.code, resuming, !!this.options.getToken)) return false;
+      if (!this.link || this.link.leader) this.later(name, () => {
+        const s = this.subs[name];
+        if (s) this.send(s.subscribeMessage());
+      });
+      return true;
+    }
+    /** Runs `again` after a backoff that grows with each try for `name` (until a ready for it). */
+    later(name, again) {
       const r = this.retries.get(name) ?? { timer: null, tries: 0 };
       if (r.timer != null) this.timers.clearTimeout(r.timer);
       const wait = Math.min(this.base() * 2 ** r.tries++, this.max()) * (0.5 + (this.options.random ?? Math.random)());
       r.timer = this.timers.setTimeout(() => {
         r.timer = null;
-        const s = this.subs[name];
-        if (s) this.send(s.subscribeMessage());
+        again();
       }, wait);
       this.retries.set(name, r);
-      return true;
+    }
+    cancelRetry(name) {
+      const r = this.retries.get(name);
+      if (r?.timer != null) this.timers.clearTimeout(r.timer);
+      this.retries.delete(name);
     }
     connect() {
       if (this.stopped) return;
@@ -846,7 +881,7 @@
     receive(ws, f) {
       if (f.op === "pong" || f.op === "ready") this.backoff = this.base();
       if (f.op === "pong") return;
-      if (f.op === "ready" && f.sub) this.retries.delete(f.sub);
+      if (f.op === "ready" && f.sub && this.retries.get(f.sub)?.timer == null) this.retries.delete(f.sub);
       if (!this.link?.forward(f)) this.dispatch(f);
       if (f.op === "error" && f.code === "unauthorized" && f.sub && this.options.getToken && ws === this.ws) {
         this.abandon(ws, "token refused");
