@@ -263,7 +263,8 @@ export class LiveQuery implements Connection {
     if (f.op === "ready" && f.sub && this.retries.get(f.sub)?.timer == null) this.retries.delete(f.sub);
     if (!this.link?.forward(f)) this.dispatch(f);
     if (f.op === "error" && f.code === "unauthorized" && f.sub && this.options.getToken && ws === this.ws) {
-      // the token was refused (expired since getToken gave it): every command on this socket will be
+      // the token was refused (expired since getToken gave it), and so will every command on this
+      // socket be: a new one with a fresh token, after the backoff
       this.abandon(ws, "token refused");
     }
   }
