@@ -10,6 +10,8 @@ import { TabLink } from "./shared.js";
 /** Close codes after which reconnecting cannot help without a new token (PROTOCOL §4, §9). */
 const POLICY = 1008;
 const TOKEN_EXPIRED = 4001;
+/** The reason of the 1008 that refuses the page's Origin (docs/protocol.md), which no token changes. */
+const ORIGIN_REFUSED = "origin not allowed";
 /** The longest delay a timer holds: a longer one overflows and fires after 1 ms. */
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
@@ -252,7 +254,7 @@ export class LiveQuery implements Connection {
       this.receive(ws, JSON.parse(String(ev.data)) as Frame);
     };
     ws.onclose = ev => {
-      if (ws === this.ws && attempt === this.attempt) this.closed(ws, ev.code, ev.code + (ev.reason ? " " + ev.reason : ""));
+      if (ws === this.ws && attempt === this.attempt) this.closed(ws, ev.code, ev.code + (ev.reason ? " " + ev.reason : ""), ev.reason);
     };
     ws.onerror = () => { /* the close event follows and says what happened */ };
   }
@@ -275,12 +277,12 @@ export class LiveQuery implements Connection {
     s?.receive(f);
   }
 
-  private closed(ws: SocketLike | null, code: number, detail: string): void {
+  private closed(ws: SocketLike | null, code: number, detail: string, reason?: string): void {
     if (ws) this.ws = null;
     this.clearTimers();
     if (this.stopped) return;
-    if ((code === POLICY || code === TOKEN_EXPIRED) && !this.options.getToken) {
-      // refused for want of a valid token, and nobody can give another: retrying would loop
+    if (((code === POLICY || code === TOKEN_EXPIRED) && !this.options.getToken) || (code === POLICY && reason === ORIGIN_REFUSED)) {
+      // refused for want of a valid token and nobody can give another, or refused whatever the token: retrying would loop
       return this.halt(detail);
     }
     this.setState("closed", detail);

@@ -163,6 +163,18 @@ test("with getToken, close 1008 (no valid auth in time) reconnects with a fresh 
   assert.equal(s.closed, false);
 });
 
+test("close 1008 for a refused Origin stops even with getToken: no token helps", async () => {
+  const c = client({ getToken: async () => "tok" });
+  const s = c.lq.subscribe({ table: "t", limit: 2 });
+  await new Promise(r => setImmediate(r));
+  c.last().open();
+  c.last().serverClose(1008, "origin not allowed");
+  assert.equal(c.lq.state, "stopped");
+  assert.equal(s.error.code, "stopped");
+  assert.match(s.error.message, /origin not allowed/);
+  assert.deepEqual(c.timers.pending(), []);
+});
+
 test("a resubscribe refused for a passing reason (unavailable, too_many_subs) is re-sent after a backoff", () => {
   for (const code of ["unavailable", "too_many_subs"]) {
     const c = client();

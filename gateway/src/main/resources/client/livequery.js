@@ -672,6 +672,7 @@
   // src/client.ts
   var POLICY = 1008;
   var TOKEN_EXPIRED = 4001;
+  var ORIGIN_REFUSED = "origin not allowed";
   var MAX_TIMEOUT = 2 ** 31 - 1;
   var LiveQuery = class {
     constructor(url, options = {}) {
@@ -873,7 +874,7 @@
         this.receive(ws, JSON.parse(String(ev.data)));
       };
       ws.onclose = (ev) => {
-        if (ws === this.ws && attempt === this.attempt) this.closed(ws, ev.code, ev.code + (ev.reason ? " " + ev.reason : ""));
+        if (ws === this.ws && attempt === this.attempt) this.closed(ws, ev.code, ev.code + (ev.reason ? " " + ev.reason : ""), ev.reason);
       };
       ws.onerror = () => {
       };
@@ -892,11 +893,11 @@
       const s = f.sub ? this.subs[f.sub] : void 0;
       s?.receive(f);
     }
-    closed(ws, code, detail) {
+    closed(ws, code, detail, reason) {
       if (ws) this.ws = null;
       this.clearTimers();
       if (this.stopped) return;
-      if ((code === POLICY || code === TOKEN_EXPIRED) && !this.options.getToken) {
+      if ((code === POLICY || code === TOKEN_EXPIRED) && !this.options.getToken || code === POLICY && reason === ORIGIN_REFUSED) {
         return this.halt(detail);
       }
       this.setState("closed", detail);
