@@ -244,18 +244,37 @@ public final class Shard implements AutoCloseable {
      * On the lease thread, never behind a partition load: heartbeat, membership, epoch, leases,
      * generations. A lease that is lost or handed over is removed from the {@link LeaseKeeper} here
      * at once (so the publisher stops), and the partition is unloaded on the main thread.
+     *
+     * <p>A round that fails is tried again at once, once. A pause of this process (a long GC,
+     * SIGSTOP, a stalled host) longer than the Redis command timeout fails the round it caught with
+     * a command in flight, though Redis answered: the client's timer ran out while the process
+     * slept. Waiting a whole {@link #renewEvery} after that would spend the time the pause left the
+     * leases, and lose them across a pause {@link #renewEvery} promises they survive.
      */
     private void leaseTick() {
+        RuntimeException failed = leaseRound();
+        if (failed != null) {
+            LOG.warning(() -> "shard " + cfg.id() + ": lease tick failed (" + failed.getMessage()
+                    + "); trying again at once");
+            RuntimeException again = leaseRound();
+            if (again != null) {
+                LOG.warning(() -> "shard " + cfg.id() + ": lease tick failed again (Redis unreachable?): "
+                        + again.getMessage());
+            }
+        }
+    }
+
+    /** One lease round; what it threw, or null. */
+    private RuntimeException leaseRound() {
         try {
             members.heartbeat(cfg.id(), cfg.ttlMs());
             live = members.live();
             history.checkEpoch();
             leases.renew(live, (p, why) -> main.execute(() -> unload(p, why)));
             history.checkGenerations();
+            return null;
         } catch (RuntimeException ex) {
-            LOG.log(
-                    Level.WARNING,
-                    "shard " + cfg.id() + ": lease tick failed (Redis unreachable?): " + ex.getMessage());
+            return ex;
         }
     }
 
