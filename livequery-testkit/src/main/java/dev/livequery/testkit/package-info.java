@@ -38,6 +38,11 @@
  * resyncing after a reset ({@link dev.livequery.testkit.Silence} holds that rule and is tested on
  * its own clock). The caller says what the truth and "told" are, so fault tests of any module use it.
  *
+ * <h2>A stalled host</h2>
+ * {@link dev.livequery.testkit.StallWatch} measures how long the test's own JVM went without
+ * running. A test that holds another process to a deadline (a lease renewed, a partition re-owned)
+ * discounts what the host stalled, which held that process up too, and fails on the rest.
+ *
  * <h2>Processes and clients</h2>
  * {@link dev.livequery.testkit.process} starts what a test needs as real processes (redis-server,
  * a Redis Cluster, Postgres, a shard or gateway JVM) and puts a fault-injecting TCP proxy in front
