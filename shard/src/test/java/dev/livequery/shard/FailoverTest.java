@@ -8,10 +8,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
 import dev.livequery.redis.backend.RedisBackend;
+import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Slow;
+import dev.livequery.testkit.StallWatch;
 import dev.livequery.testkit.process.RedisProcess;
 import dev.livequery.testkit.process.ShardProcess;
 import io.lettuce.core.Range;
@@ -129,9 +131,50 @@ class FailoverTest {
         }
     }
 
+    /**
+     * The owner of t0's partition, once every partition is owned by the shard rendezvous gives it
+     * to: after a stall of the host longer than what was left of a lease, a partition is unowned
+     * until its owner's next renewal takes it again.
+     */
     ShardProcess victim() {
+        List<String> ids = shards.stream().map(s -> s.id).sorted().toList();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            for (int p = 0; p < Keys.PARTITIONS; p++) {
+                if (!Membership.owner(p, ids).equals(owner(p))) {
+                    return false;
+                }
+            }
+            return true;
+        });
         String id = owner(Keys.partition("t0"));
         return shards.stream().filter(s -> s.id.equals(id)).findFirst().orElseThrow();
+    }
+
+    /**
+     * Waits until no partition of {@code lost} is owned by {@code v} or unowned, and checks that
+     * this took at most {@code bound}, less the longest the host stalled meanwhile: a stall held
+     * the other shard up as well.
+     */
+    void awaitReowned(Set<Integer> lost, ShardProcess v, Duration bound) {
+        try (StallWatch watch = StallWatch.start()) {
+            long t = System.nanoTime();
+            await().atMost(bound.plusSeconds(10))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> {
+                        for (int p : lost) {
+                            String o = owner(p);
+                            if (o == null || o.equals(v.id)) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    });
+            long tookMs = (System.nanoTime() - t) / 1_000_000;
+            long stallMs = watch.longestMs();
+            assertThat(tookMs - stallMs)
+                    .as("ms to re-own %d partitions (%d), less the host's longest stall (%d)", lost.size(), tookMs, stallMs)
+                    .isLessThanOrEqualTo(bound.toMillis());
+        }
     }
 
     Set<Integer> ownedBy(String id) {
@@ -153,15 +196,7 @@ class FailoverTest {
         long t0 = System.nanoTime();
         v.sigkill();
         churn(3);
-        await().atMost(TTL.plusSeconds(2)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            for (int p : lost) {
-                String o = owner(p);
-                if (o == null || o.equals(v.id)) {
-                    return false;
-                }
-            }
-            return true;
-        });
+        awaitReowned(lost, v, TTL.plusSeconds(2));
         long reownedMs = (System.nanoTime() - t0) / 1_000_000;
         converge(Duration.ofSeconds(15));
         churn(2);
@@ -191,15 +226,7 @@ class FailoverTest {
         }
         v.signal("STOP");
         churn(3);
-        await().atMost(TTL.plusSeconds(3)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            for (int p : lost) {
-                String o = owner(p);
-                if (o == null || o.equals(v.id)) {
-                    return false;
-                }
-            }
-            return true;
-        });
+        awaitReowned(lost, v, TTL.plusSeconds(3));
         List<String> time = direct.cmd().time();
         long takeoverMs = Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
         converge(Duration.ofSeconds(15));
