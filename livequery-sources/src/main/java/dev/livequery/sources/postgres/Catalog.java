@@ -9,8 +9,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.logging.Logger;
 
@@ -67,10 +69,11 @@ final class Catalog {
                         "wal_level is '" + wal + "' on " + config.url()
                                 + "; logical decoding needs wal_level=logical (postgresql.conf, then restart Postgres)");
             }
+            Map<TableMapping, Boolean> partitioned = new HashMap<>();
             for (TableMapping t : config.tables()) {
-                checkTable(c, t);
+                partitioned.put(t, checkTable(c, t));
             }
-            publication(c, config);
+            publication(c, config, partitioned);
             if (slot != Slot.IGNORE) {
                 slot(c, config, slot == Slot.DROP_IDLE);
             }
@@ -93,9 +96,11 @@ final class Catalog {
         }
     }
 
-    private static void checkTable(Connection c, TableMapping t) throws SQLException, SourceException {
+    /** Checks one fed table; true when it is partitioned (relkind 'p'). */
+    private static boolean checkTable(Connection c, TableMapping t) throws SQLException, SourceException {
         long oid;
-        try (PreparedStatement s = c.prepareStatement("select c.oid from pg_class c join pg_namespace n on "
+        boolean partitioned;
+        try (PreparedStatement s = c.prepareStatement("select c.oid, c.relkind from pg_class c join pg_namespace n on "
                 + "n.oid = c.relnamespace where n.nspname = ? and c.relname = ? and c.relkind in ('r', 'p')")) {
             s.setString(1, t.schema());
             s.setString(2, t.name());
@@ -106,6 +111,7 @@ final class Catalog {
                             "table " + t.source() + " (feeding '" + t.table() + "') does not exist");
                 }
                 oid = r.getLong(1);
+                partitioned = "p".equals(r.getString(2));
             }
         }
         List<String> key = new ArrayList<>();
@@ -139,6 +145,14 @@ final class Catalog {
             s.setLong(1, oid);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
+                    if (r.getString(1).equals("id") && !t.id().equals("id")) {
+                        throw new SourceException(
+                                Code.ID_SHADOWED,
+                                "table " + t.source() + " has a column named 'id' that is not its id column '" + t.id()
+                                        + "': a livequery row's \"id\" is the key's text and would hide it; rename it ("
+                                        + "ALTER TABLE " + t.source() + " RENAME COLUMN id TO …) or map the key column"
+                                        + " 'id'");
+                    }
                     String type = r.getString(2);
                     String element = r.getString(3);
                     boolean ok = MAPPED.contains(type) || (!element.isEmpty() && MAPPED.contains(element));
@@ -153,9 +167,56 @@ final class Catalog {
                 }
             }
         }
+        replicaIdentity(c, t, oid);
+        return partitioned;
     }
 
-    private static void publication(Connection c, PostgresSourceConfig config) throws SQLException, SourceException {
+    /**
+     * Deletes and key-changing updates carry only the old row's replica identity. With DEFAULT
+     * that is the primary key (the id); with FULL the whole row. With USING INDEX on another
+     * index Debezium gets no id (it fills the missing key with 0 and the wrong row is deleted);
+     * with NOTHING no old row at all. A partitioned table's changes come from its leaf
+     * partitions, so each of them is checked too.
+     */
+    private static void replicaIdentity(Connection c, TableMapping t, long oid) throws SQLException, SourceException {
+        try (PreparedStatement s = c.prepareStatement("select n.nspname || '.' || c.relname, c.relreplident, "
+                + "(select i.indisprimary from pg_index i where i.indrelid = c.oid and i.indisreplident limit 1) "
+                + "from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = ? "
+                + "or c.oid in (select relid from pg_partition_tree(?::oid::regclass) where isleaf)")) {
+            s.setLong(1, oid);
+            s.setLong(2, oid);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    String rel = r.getString(1);
+                    String identity = r.getString(2);
+                    boolean indexIsKey = r.getBoolean(3);
+                    String what;
+                    switch (identity) {
+                        case "d", "f" -> {
+                            continue;
+                        }
+                        case "i" -> {
+                            if (indexIsKey) {
+                                continue; // USING INDEX of the primary key is DEFAULT spelled out
+                            }
+                            what = "REPLICA IDENTITY USING INDEX of an index that is not its primary key, so a "
+                                    + "DELETE or a key change would arrive without the id";
+                        }
+                        default ->
+                            what = "REPLICA IDENTITY NOTHING, so a DELETE or a key change would arrive "
+                                    + "without the id";
+                    }
+                    throw new SourceException(
+                            Code.REPLICA_IDENTITY,
+                            "table " + (rel.equals(t.source()) ? rel : t.source() + " (partition " + rel + ")")
+                                    + " has " + what + ": ALTER TABLE " + rel + " REPLICA IDENTITY DEFAULT (or FULL)");
+                }
+            }
+        }
+    }
+
+    private static void publication(Connection c, PostgresSourceConfig config, Map<TableMapping, Boolean> partitioned)
+            throws SQLException, SourceException {
         boolean exists;
         try (PreparedStatement s = c.prepareStatement("select 1 from pg_publication where pubname = ?")) {
             s.setString(1, config.publication());
@@ -168,7 +229,11 @@ final class Catalog {
                     config.tables().stream().map(TableMapping::source).toList();
             try (Statement s = c.createStatement()) {
                 // Identifiers were checked to be plain lower-case names, so they need no quoting.
-                s.execute("create publication " + config.publication() + " for table " + String.join(", ", names));
+                // publish_via_partition_root: a partitioned table's changes are published as the
+                // root's (the table Debezium streams); otherwise they come as the partitions' and
+                // are dropped as tables nobody feeds.
+                s.execute("create publication " + config.publication() + " for table " + String.join(", ", names)
+                        + " with (publish_via_partition_root = true)");
                 LOG.info("created publication " + config.publication() + " for " + String.join(", ", names));
                 return;
             } catch (SQLException e) {
@@ -180,6 +245,7 @@ final class Catalog {
                 }
             }
         }
+        publicationSettings(c, config, partitioned);
         Set<String> published = new HashSet<>();
         try (PreparedStatement s = c.prepareStatement(
                 "select schemaname || '.' || tablename from pg_publication_tables where pubname = ?")) {
@@ -197,6 +263,84 @@ final class Catalog {
                         "table " + t.source() + " is not in publication "
                                 + config.publication() + ": ALTER PUBLICATION " + config.publication() + " ADD TABLE "
                                 + t.source());
+            }
+        }
+    }
+
+    /**
+     * An existing publication (an operator's, or one another gateway created) must send every
+     * change of every fed table: all four operations (a publication without updates or deletes
+     * would leave rows behind silently), a partitioned table as its root, and on Postgres 15+ no
+     * row filter and no column list leaving out a column (a row or column the publication
+     * hides would be missing or go stale, unnoticed).
+     */
+    private static void publicationSettings(
+            Connection c, PostgresSourceConfig config, Map<TableMapping, Boolean> partitioned)
+            throws SQLException, SourceException {
+        String pub = config.publication();
+        try (PreparedStatement s = c.prepareStatement(
+                "select pubinsert, pubupdate, pubdelete, pubtruncate, pubviaroot from pg_publication where pubname = ?")) {
+            s.setString(1, pub);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return; // dropped meanwhile: the membership check names the fix
+                }
+                if (!(r.getBoolean(1) && r.getBoolean(2) && r.getBoolean(3) && r.getBoolean(4))) {
+                    throw new SourceException(
+                            Code.BAD_PUBLICATION,
+                            "publication " + pub + " does not publish every operation (insert " + r.getBoolean(1)
+                                    + ", update " + r.getBoolean(2) + ", delete " + r.getBoolean(3) + ", truncate "
+                                    + r.getBoolean(4) + "), so fed tables would miss changes: ALTER PUBLICATION " + pub
+                                    + " SET (publish = 'insert, update, delete, truncate')");
+                }
+                if (!r.getBoolean(5)) {
+                    for (Map.Entry<TableMapping, Boolean> e : partitioned.entrySet()) {
+                        if (e.getValue()) {
+                            throw new SourceException(
+                                    Code.BAD_PUBLICATION,
+                                    "table " + e.getKey().source() + " is partitioned and publication " + pub
+                                            + " publishes its changes as the partitions', which would be dropped: "
+                                            + "ALTER PUBLICATION " + pub + " SET (publish_via_partition_root = true)");
+                        }
+                    }
+                }
+            }
+        }
+        if (Integer.parseInt(one(c, "show server_version_num")) < 150000) {
+            return; // row filters and column lists came with Postgres 15
+        }
+        Map<String, TableMapping> bySource = new HashMap<>();
+        config.tables().forEach(t -> bySource.put(t.source(), t));
+        try (PreparedStatement s = c.prepareStatement("select p.schemaname || '.' || p.tablename, p.rowfilter, "
+                // attnames null or every column: no column list
+                + "case when p.attnames is null then 0 else (select count(*) from pg_attribute a where a.attrelid = "
+                + "(quote_ident(p.schemaname) || '.' || quote_ident(p.tablename))::regclass and a.attnum > 0 "
+                + "and not a.attisdropped and not a.attname = any(p.attnames)) end "
+                + "from pg_publication_tables p where p.pubname = ?")) {
+            s.setString(1, pub);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    TableMapping t = bySource.get(r.getString(1));
+                    if (t == null) {
+                        continue;
+                    }
+                    if (r.getString(2) != null) {
+                        throw new SourceException(
+                                Code.BAD_PUBLICATION,
+                                "publication " + pub + " has a row filter on " + t.source() + " (WHERE "
+                                        + r.getString(2) + "), so rows it filters out would be missing or stale: "
+                                        + "ALTER PUBLICATION " + pub + " SET TABLE … " + t.source()
+                                        + " without WHERE, or a publication of its own");
+                    }
+                    if (r.getLong(3) > 0) {
+                        throw new SourceException(
+                                Code.BAD_PUBLICATION,
+                                "publication " + pub + " has a column list on " + t.source() + " leaving out "
+                                        + r.getLong(3) + " column(s), which would be missing from its rows: "
+                                        + "ALTER PUBLICATION " + pub + " SET TABLE … " + t.source()
+                                        + " without a column list, or a publication of its own");
+                    }
+                }
             }
         }
     }

@@ -50,7 +50,14 @@ final class ColumnValues {
         out.put("id", id);
         for (Field f : after.schema().fields()) {
             if (f.name().equals("id")) {
-                continue; // the livequery id (the key's text) wins; an "id" column that is the key is that text
+                if (!idColumn.equals("id")) {
+                    // Catalog refuses this at start; a column added since would be hidden by the id.
+                    throw unmappable(
+                            "id",
+                            "values hidden by the row id (the '" + idColumn + "' text): a column 'id' was added"
+                                    + " that is not the key; rename it");
+                }
+                continue; // an "id" column that is the key is the livequery id, the key's text
             }
             Object v = after.get(f);
             if (UNAVAILABLE.equals(v)) {

@@ -14,6 +14,12 @@ public final class SourceException extends Exception {
         NOT_IN_PUBLICATION,
         NO_PRIMARY_KEY,
         ID_NOT_KEY,
+        /** A non-key column named {@code id}: the livequery row id would hide it. */
+        ID_SHADOWED,
+        /** Replica identity other than DEFAULT (with the primary key) or FULL: deletes would lose their id. */
+        REPLICA_IDENTITY,
+        /** An existing publication that would not send every change of a fed table. */
+        BAD_PUBLICATION,
         UNMAPPABLE_TYPE,
         UNMAPPABLE_VALUE,
         SLOT_IN_USE;
