@@ -2,6 +2,7 @@ package dev.livequery.sources.postgres;
 
 import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
 import dev.livequery.sources.postgres.SourceException.Code;
+import java.util.List;
 import java.util.Properties;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -19,7 +20,8 @@ final class EngineProperties {
         if (url == null) {
             throw new SourceException(
                     Code.BAD_CONFIG,
-                    "livequery.sources.postgres.url '" + config.url() + "' is not a JDBC URL PgJDBC accepts");
+                    "livequery.sources.postgres.url '" + JdbcUrls.redact(config.url())
+                            + "' is not a JDBC URL PgJDBC accepts");
         }
         Properties p = new Properties();
         p.setProperty("name", name(config));
@@ -35,10 +37,23 @@ final class EngineProperties {
                 "database.hostname", url.getProperty("PGHOST", "localhost").split(",")[0]);
         p.setProperty("database.port", url.getProperty("PGPORT", "5432").split(",")[0]);
         p.setProperty("database.dbname", url.getProperty("PGDBNAME", "postgres"));
-        p.setProperty("database.user", config.user());
-        p.setProperty("database.password", config.password());
-        if (url.getProperty("sslmode") != null) {
-            p.setProperty("database.sslmode", url.getProperty("sslmode"));
+        // The replication connection authenticates and encrypts as the catalog's (PgJDBC with the
+        // same URL) does: a user, password or SSL setting in the URL wins over the config's, as
+        // it does in PgJDBC, and ssl=true without sslmode means verify-full there.
+        p.setProperty("database.user", url.getProperty("user", config.user()));
+        p.setProperty("database.password", url.getProperty("password", config.password()));
+        String sslmode = url.getProperty("sslmode");
+        String ssl = url.getProperty("ssl");
+        if (sslmode == null && ssl != null && (ssl.isEmpty() || Boolean.parseBoolean(ssl))) {
+            sslmode = "verify-full";
+        }
+        if (sslmode != null) {
+            p.setProperty("database.sslmode", sslmode);
+        }
+        for (String key : List.of("sslrootcert", "sslcert", "sslkey", "sslpassword")) {
+            if (url.getProperty(key) != null) {
+                p.setProperty("database." + key, url.getProperty(key));
+            }
         }
         p.setProperty("plugin.name", "pgoutput"); // built into Postgres ≥ 10: no server extension
         p.setProperty("slot.name", config.slot());

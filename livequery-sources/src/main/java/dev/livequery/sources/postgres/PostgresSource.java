@@ -122,7 +122,7 @@ public final class PostgresSource implements SourceStatus {
         PostgresSource s = new PostgresSource(config, applier, offsetsKey);
         s.runEngine();
         LOG.info("postgres source: streaming publication " + config.publication() + " through slot " + config.slot()
-                + " of " + config.url() + " into "
+                + " of " + JdbcUrls.redact(config.url()) + " into "
                 + config.tables().stream().map(TableMapping::table).toList());
         return s;
     }
@@ -327,7 +327,8 @@ public final class PostgresSource implements SourceStatus {
         attempt++;
         long delay = Reconnects.delayMillis(attempt);
         state = State.RECONNECTING;
-        LOG.warning("postgres source: cannot reach Postgres at " + config.url() + " (" + Reconnects.rootMessage(err)
+        LOG.warning("postgres source: cannot reach Postgres at " + JdbcUrls.redact(config.url()) + " ("
+                + JdbcUrls.redact(Reconnects.rootMessage(err))
                 + "); reconnect attempt " + attempt + " in " + delay + " ms, resuming after LSN " + appliedLsn
                 + "; fed tables keep their last state until then (check that Postgres is up and accepts"
                 + " replication connections)");

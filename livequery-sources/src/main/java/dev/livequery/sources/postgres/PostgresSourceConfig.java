@@ -49,7 +49,8 @@ public record PostgresSourceConfig(
             return null;
         }
         if (!url.startsWith("jdbc:postgresql://")) {
-            throw bad("livequery.sources.postgres.url must be a jdbc:postgresql:// URL, got '" + url + "'");
+            throw bad("livequery.sources.postgres.url must be a jdbc:postgresql:// URL, got '" + JdbcUrls.redactUrl(url)
+                    + "'");
         }
         String slot = ident(node.get("slot").asString().orElse("livequery"), "slot");
         String publication = ident(node.get("publication").asString().orElse("livequery"), "publication");
@@ -93,6 +94,13 @@ public record PostgresSourceConfig(
                 publication,
                 List.copyOf(tables),
                 node.get("writable").asBoolean().orElse(false));
+    }
+
+    /** Without the password, and the URL redacted ({@link JdbcUrls}): a config may end up in a log line. */
+    @Override
+    public String toString() {
+        return "PostgresSourceConfig[url=" + JdbcUrls.redact(url) + ", user=" + user + ", slot=" + slot
+                + ", publication=" + publication + ", tables=" + tables + ", writable=" + writable + "]";
     }
 
     /** The mapping feeding livequery table {@code table}, or null. */
