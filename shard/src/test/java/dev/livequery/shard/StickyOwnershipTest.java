@@ -46,7 +46,7 @@ class StickyOwnershipTest {
      * Time a renewal may take on a loaded machine, with room to spare (a few ms unloaded). A round
      * must leave the paused shard this much running time between waking and its leases' expiry to
      * count: one left less, by a host that stalled or signals that arrived late, says nothing of
-     * the shard. And a lease is never older than a renewal period and this.
+     * the shard. And a lease is renewed at most this long after the heartbeat.
      */
     static final long RENEW_MS = 200;
     /** Rounds of one phase that may be spoiled or miss the phase before the test gives up on the host. */
@@ -283,14 +283,14 @@ class StickyOwnershipTest {
             return null;
         }
         // Every lease pa holds was renewed by the same script call, its heartbeat just before:
-        // one lease key's PTTL is theirs. Whatever the phase, they were renewed at most a renewal
-        // period ago (and a late tick's allowance), or the design's promise does not hold.
+        // one lease key's PTTL is theirs, and the heartbeat's is no more than a little less.
         long asked = System.nanoTime();
         long leaseLeftMs = direct.cmd().pttl(Keys.owner(probe));
         long heartbeatLeftMs = direct.cmd().pttl(Keys.shard("pa"));
         assertThat(leaseLeftMs)
-                .as("ms left of pa's lease of partition %d as the pause begins (PTTL; -2: none)", probe)
-                .isGreaterThanOrEqualTo(TTL.toMillis() - TTL.toMillis() / 6 - RENEW_MS);
+                .as("ms left of pa's lease of partition %d as the pause begins (PTTL; -2: none), renewed with"
+                        + " its heartbeat (%d ms left)", probe, heartbeatLeftMs)
+                .isGreaterThanOrEqualTo(heartbeatLeftMs - RENEW_MS);
         long leftMs = Math.min(leaseLeftMs, heartbeatLeftMs);
         long expiry = asked + TimeUnit.MILLISECONDS.toNanos(leftMs);
         List<String> changed = List.of();
