@@ -66,7 +66,7 @@ final class Catalog {
             if (!"logical".equals(wal)) {
                 throw new SourceException(
                         Code.NOT_LOGICAL,
-                        "wal_level is '" + wal + "' on " + config.url()
+                        "wal_level is '" + wal + "' on " + JdbcUrls.redact(config.url())
                                 + "; logical decoding needs wal_level=logical (postgresql.conf, then restart Postgres)");
             }
             Map<TableMapping, Boolean> partitioned = new HashMap<>();
@@ -80,7 +80,8 @@ final class Catalog {
         } catch (SQLException e) {
             throw new SourceException(
                     Code.UNREACHABLE,
-                    "cannot query " + config.url() + " as '" + config.user() + "': " + e.getMessage(),
+                    "cannot query " + JdbcUrls.redact(config.url()) + " as '" + config.user() + "': "
+                            + JdbcUrls.redact(e.getMessage()),
                     e);
         }
     }
@@ -91,7 +92,8 @@ final class Catalog {
         } catch (SQLException e) {
             throw new SourceException(
                     Code.UNREACHABLE,
-                    "cannot connect to " + config.url() + " as '" + config.user() + "': " + e.getMessage(),
+                    "cannot connect to " + JdbcUrls.redact(config.url()) + " as '" + config.user() + "': "
+                            + JdbcUrls.redact(e.getMessage()),
                     e);
         }
     }
