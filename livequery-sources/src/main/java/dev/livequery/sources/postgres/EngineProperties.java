@@ -65,7 +65,15 @@ final class EngineProperties {
         p.setProperty("snapshot.mode", "initial");
         // BEGIN/END records around each transaction: the unit applied atomically.
         p.setProperty("provide.transaction.metadata", "true");
-        p.setProperty("decimal.handling.mode", "precise");
+        // numeric as text, parsed by ColumnValues: "precise" turns NaN of a numeric(p,s) into null
+        // (with a warning) while an unconstrained one stops the source. The source type on each
+        // column's schema is how ColumnValues tells a numeric's text from a text column's.
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty(
+                "column.propagate.source.type",
+                config.tables().stream()
+                        .map(t -> Pattern.quote(t.source()) + "\\..+")
+                        .collect(Collectors.joining(",")));
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("skipped.operations", "none"); // the default skips TRUNCATE
         // Heartbeats move the acknowledged position while the fed tables are quiet (WAL is not

@@ -84,6 +84,9 @@ public final class PostgresSource implements SourceStatus {
     private final AtomicLong changesApplied = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong snapshots = new AtomicLong();
+    /** Rows left out because their key is no livequery id (Transactions#skip). */
+    private final AtomicLong skippedRows = new AtomicLong();
+
     private static final AtomicLong SOURCES = new AtomicLong();
     private volatile DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine;
     private volatile State state = State.STARTING;
@@ -93,12 +96,16 @@ public final class PostgresSource implements SourceStatus {
     private volatile long receivedLsn = -1;
     private volatile long lagMillis;
     private volatile boolean closing;
+    /** A column Debezium met a multi-dimensional array in ({@link ArrayDimensions}), else null. */
+    private volatile String multiDimensional;
+
+    private final java.util.function.Consumer<String> arrays = column -> multiDimensional = column;
 
     private PostgresSource(PostgresSourceConfig config, Applier applier, String offsetsKey) {
         this.config = config;
         this.applier = applier;
         this.offsetsKey = offsetsKey;
-        this.transactions = new Transactions(config.tables());
+        this.transactions = new Transactions(config.tables(), skippedRows);
     }
 
     /**
@@ -120,6 +127,7 @@ public final class PostgresSource implements SourceStatus {
             throws SourceException {
         Catalog.check(config, slot);
         PostgresSource s = new PostgresSource(config, applier, offsetsKey);
+        ArrayDimensions.listen(QUIET.getFirst(), s.arrays);
         s.runEngine();
         LOG.info("postgres source: streaming publication " + config.publication() + " through slot " + config.slot()
                 + " of " + JdbcUrls.redact(config.url()) + " into "
@@ -128,7 +136,7 @@ public final class PostgresSource implements SourceStatus {
     }
 
     private void runEngine() throws SourceException {
-        transactions = new Transactions(config.tables());
+        transactions = new Transactions(config.tables(), skippedRows);
         engine = DebeziumEngine.create(Connect.class)
                 .using(EngineProperties.of(config, offsetsKey))
                 .notifying(this::handle)
@@ -192,7 +200,8 @@ public final class PostgresSource implements SourceStatus {
             "source_duplicates_skipped",
             "source_snapshots",
             "source_reconnects",
-            "source_streaming");
+            "source_streaming",
+            "source_rows_skipped");
 
     /** Counters and gauges, reported as {@code livequery_backend_source_*} metrics. */
     @Override
@@ -207,6 +216,7 @@ public final class PostgresSource implements SourceStatus {
         g.put("source_snapshots", snapshots.get());
         g.put("source_reconnects", reconnects.get());
         g.put("source_streaming", state == State.STREAMING ? 1L : 0L);
+        g.put("source_rows_skipped", skippedRows.get());
         return g;
     }
 
@@ -221,6 +231,15 @@ public final class PostgresSource implements SourceStatus {
         List<Txn> applied = new ArrayList<>();
         try {
             for (ChangeEvent<SourceRecord, SourceRecord> e : records) {
+                String column = multiDimensional;
+                if (column != null) {
+                    // The bad row is in this batch or a later one: stop before applying it as nulls.
+                    throw new SourceException(
+                            SourceException.Code.UNMAPPABLE_VALUE,
+                            "column " + column + " holds a multi-dimensional array, which Debezium reads as nulls"
+                                    + " (only one-dimensional arrays map): store it as jsonb, or one dimension per"
+                                    + " column");
+                }
                 Transactions.Unit u = transactions.accept(e.value());
                 switch (u) {
                     case Snapshot s -> {
@@ -373,6 +392,7 @@ public final class PostgresSource implements SourceStatus {
             // the engine had already stopped (the source failed): nothing left to close
         } finally {
             thread.shutdown();
+            ArrayDimensions.stopListening(arrays);
             HeldOffsets.drop(offsetsKey);
             state = State.STOPPED;
         }

@@ -1,6 +1,8 @@
 package dev.livequery.sources.postgres;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.Rows;
 import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
 import dev.livequery.sources.postgres.SourceException.Code;
 import java.util.ArrayList;
@@ -8,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -49,15 +52,21 @@ final class Transactions {
     /** Nothing to apply; {@code idle} when no unit is open, so the position may be acknowledged. */
     record Done(boolean idle, long lsn) implements Unit {}
 
+    /** Debezium's topic for the BEGIN/END records ({@code topic.transaction}'s default under our prefix). */
+    static final String TRANSACTION_TOPIC = EngineProperties.PREFIX + ".transaction";
+
     private final Map<String, TableMapping> byTopic = new HashMap<>();
     private final List<TableMapping> tables;
+    private final AtomicLong skipped;
     private Map<TableMapping, List<ObjectNode>> snapshot;
     private Map<TableMapping, List<Pending>> open;
     private int openCount;
     private long openMillis;
 
-    Transactions(List<TableMapping> tables) {
+    /** {@code skipped}: counts rows left out because their key is no livequery id ({@link #skip}). */
+    Transactions(List<TableMapping> tables, AtomicLong skipped) {
         this.tables = tables;
+        this.skipped = skipped;
         for (TableMapping t : tables) {
             byTopic.put(EngineProperties.topic(t), t);
         }
@@ -66,7 +75,8 @@ final class Transactions {
     Unit accept(SourceRecord r) throws SourceException {
         String topic = r.topic();
         long lsn = lsn(r, "lsn");
-        if (topic.endsWith(".transaction") && r.value() instanceof Struct v) {
+        // Exactly this name: a fed table named "transaction" has the topic livequery.<schema>.transaction.
+        if (topic.equals(TRANSACTION_TOPIC) && r.value() instanceof Struct v) {
             if ("BEGIN".equals(v.getString("status"))) {
                 if (open != null) {
                     LOG.info("transaction replayed after a restart of the stream; dropping its partial copy");
@@ -100,7 +110,10 @@ final class Transactions {
             }
             Struct after = v.getStruct("after");
             List<String> missing = new ArrayList<>();
-            snapshot.get(t).add(ColumnValues.row(after, t.id(), ColumnValues.id(after, t.id()), missing));
+            String id = ColumnValues.id(after, t.id());
+            if (!skip(t, id)) {
+                snapshot.get(t).add(ColumnValues.row(after, t.id(), id, missing));
+            }
             if ("last".equals(mark)) {
                 Snapshot s = new Snapshot(lsn, snapshot);
                 snapshot = null;
@@ -119,15 +132,50 @@ final class Transactions {
                 Struct after = v.getStruct("after");
                 List<String> missing = new ArrayList<>();
                 String id = ColumnValues.id(after, t.id());
-                yield new Pending(id, ColumnValues.row(after, t.id(), id, missing), missing, false);
+                yield skip(t, id)
+                        ? null
+                        : new Pending(id, ColumnValues.row(after, t.id(), id, missing), missing, false);
             }
-            case "d" -> new Pending(ColumnValues.id(v.getStruct("before"), t.id()), null, List.of(), false);
+            case "d" -> {
+                String id = ColumnValues.id(v.getStruct("before"), t.id());
+                yield skip(t, id) ? null : new Pending(id, null, List.of(), false);
+            }
             case "t" -> new Pending(null, null, List.of(), true);
             default -> throw new SourceException(Code.UNMAPPABLE_VALUE, "unknown Debezium op '" + op + "'");
         };
+        if (p == null) {
+            return new Done(false, lsn);
+        }
         open.computeIfAbsent(t, x -> new ArrayList<>()).add(p);
         openCount++;
         return new Done(false, lsn);
+    }
+
+    /**
+     * Whether a row is left out because its key's text is no livequery row id (PROTOCOL §1: 1 to
+     * 128 characters, no control characters, valid Unicode). One such row must not stop the
+     * feed of every other row, as refusing it would: it is skipped (its changes too, so it never
+     * appears in the fed table), counted ({@code source_rows_skipped}) and logged once per change.
+     */
+    private boolean skip(TableMapping t, String id) {
+        try {
+            Rows.checkId(id);
+            return false;
+        } catch (LiveQueryException e) {
+            skipped.incrementAndGet();
+            LOG.warning("postgres source: skipped a change of " + t.source() + " (feeding '" + t.table()
+                    + "'): its key " + t.id() + " = '" + shown(id) + "' (" + id.codePointCount(0, id.length())
+                    + " characters) is no livequery row id (" + e.getMessage() + "); the row stays out of '"
+                    + t.table() + "' until its key is 1..128 characters, no control characters");
+            return true;
+        }
+    }
+
+    /** The first 40 characters of an id, control characters as '?': a log line stays one line. */
+    static String shown(String id) {
+        StringBuilder b = new StringBuilder();
+        id.codePoints().limit(40).forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return id.codePointCount(0, id.length()) > 40 ? b + "…" : b.toString();
     }
 
     private static long lsn(SourceRecord r, String key) {

@@ -303,6 +303,42 @@ class PostgresSourceTest {
     }
 
     /**
+     * An unchanged TOASTed array is not sent either; Debezium puts a placeholder of the array's
+     * type in its place (a list of the string, or of its bytes as numbers), which must be
+     * recognised like the plain one, not stored as the value.
+     */
+    @Test
+    void anUnchangedToastedArrayKeepsItsValue() throws Exception {
+        String s = schema();
+        sql(
+                "create table " + s + ".a (id int primary key, tags text[], nums int[], big int8[], days date[], "
+                        + "us uuid[], docs jsonb[], n int)",
+                // random values compress badly enough to be stored out of line
+                "insert into " + s + ".a select 1, (select array_agg(md5(i::text)) from generate_series(1, 600) i), "
+                        + "(select array_agg(('x' || substr(md5(i::text), 1, 7))::bit(28)::int) "
+                        + "from generate_series(1, 6000) i), "
+                        + "(select array_agg(('x' || substr(md5(i::text), 1, 15))::bit(60)::int8) "
+                        + "from generate_series(1, 3000) i), "
+                        + "(select array_agg(date '2000-01-01' + (('x' || substr(md5(i::text), 1, 4))::bit(16)::int)) "
+                        + "from generate_series(1, 6000) i), "
+                        + "(select array_agg(md5(i::text)::uuid) from generate_series(1, 2000) i), "
+                        + "(select array_agg(jsonb_build_object('k', md5(i::text))) from generate_series(1, 600) i), 0");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "a"), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(src::loaded);
+            JsonNode before = b.get("a", "1").data();
+            assertThat(before.get("nums")).hasSize(6000);
+            sql("update " + s + ".a set n = 1 where id = 1");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> b.get("a", "1").data().get("n").asInt() == 1);
+            JsonNode after = b.get("a", "1").data();
+            for (String column : List.of("tags", "nums", "big", "days", "us", "docs")) {
+                assertThat(after.get(column)).as(column).isEqualTo(before.get(column));
+            }
+        }
+    }
+
+    /**
      * An existing publication must send every change of the fed tables: all operations, no row
      * filter, no column list leaving a column out. Anything else is refused at start.
      */
@@ -326,6 +362,57 @@ class PostgresSourceTest {
         assertThat(refused(withPublication(config(s, "t"), "wide"), b)).isNull();
     }
 
+    /**
+     * No value becomes null silently: NaN of a constrained numeric stops the source as for an
+     * unconstrained one, and so does a multi-dimensional array (Debezium reads it as nulls).
+     */
+    @Test
+    void aNumericNaNOrAMultiDimensionalArrayStopsTheSource() throws Exception {
+        String s = schema();
+        sql(
+                "create table " + s + ".n (id int primary key, x numeric(10,2), xs numeric[])",
+                "insert into " + s + ".n values (1, 1.50, '{1.5,20000000000000000000.25}')",
+                "create table " + s + ".m (id int primary key, xs int[])",
+                "insert into " + s + ".m values (1, '{1,2}')");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "n"), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(src::loaded);
+            assertThat(row(b, "n", "1")).isEqualTo("{\"id\":\"1\",\"x\":1.50,\"xs\":[1.5,20000000000000000000.25]}");
+            sql("insert into " + s + ".n values (2, 'NaN', null)");
+            await().atMost(Duration.ofSeconds(30)).until(() -> src.state() == PostgresSource.State.FAILED);
+            assertThat(src.error())
+                    .startsWith("source_unmappable_value: column x holds numeric ")
+                    .containsIgnoringCase("NaN");
+            assertThat(row(b, "n", "2")).isNull();
+        }
+        sql("drop publication pub_" + s);
+        try (PostgresSource src = PostgresSource.start(config(s, "m"), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(src::loaded);
+            sql("insert into " + s + ".m values (2, '{{1,2},{3,4}}')");
+            await().atMost(Duration.ofSeconds(30)).until(() -> src.state() == PostgresSource.State.FAILED);
+            assertThat(src.error()).startsWith("source_unmappable_value: column xs holds a multi-dimensional array");
+            assertThat(row(b, "m", "2")).isNull();
+        }
+    }
+
+    /** json numbers keep every digit (PROTOCOL §1); a json value's duplicate keys: the last wins, as in Postgres. */
+    @Test
+    void jsonNumbersKeepEveryDigitAndDuplicateKeysTakeTheLast() throws Exception {
+        String s = schema();
+        sql(
+                "create table " + s + ".j (id int primary key, doc jsonb, j json)",
+                "insert into " + s + ".j values (1, '{\"x\": 12345678901234567890.5, \"y\": 0.1000000000000000000001}',"
+                        + " '{\"a\": 1, \"a\": 2.50}')");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "j"), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(src::loaded);
+            assertThat(src.state()).isNotEqualTo(PostgresSource.State.FAILED);
+            assertThat(row(b, "j", "1"))
+                    .isEqualTo("{\"id\":\"1\",\"doc\":{\"x\":12345678901234567890.5,\"y\":0.1000000000000000000001},"
+                            + "\"j\":{\"a\":2.50}}");
+        }
+    }
+
     /** A column named id that is not the configured key would be hidden by the row id: refused at start. */
     @Test
     void aNonKeyColumnNamedIdIsRefused() throws Exception {
@@ -333,6 +420,51 @@ class PostgresSourceTest {
         sql("create table " + s + ".t (sku text primary key, id int)");
         assertThat(refused(keyed(s, "t", "sku"), new LocalBackend(EngineOptions.defaults())))
                 .startsWith("source_id_shadowed: table " + s + ".t has a column named 'id' that is not its id column");
+    }
+
+    /** Debezium's transaction records are on livequery.transaction; a table named transaction is just a table. */
+    @Test
+    void aTableNamedTransactionIsFed() throws Exception {
+        String s = schema();
+        sql(
+                "create table " + s + ".transaction (id int primary key, v int)",
+                "insert into " + s + ".transaction values (1, 1)");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "transaction"), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> src.loaded() || src.error() != null);
+            sql("insert into " + s + ".transaction values (2, 2)");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> row(b, "transaction", "2") != null || src.error() != null);
+            assertThat(src.error()).isNull();
+            assertThat(ids(b, "transaction")).containsExactlyInAnyOrder("1", "2");
+        }
+    }
+
+    /**
+     * A key whose text is no livequery id (over 128 characters) must not stop the whole feed:
+     * the row is skipped and counted, in the snapshot as in the stream, and the others flow.
+     */
+    @Test
+    void aRowWhoseKeyIsNoRowIdIsSkippedAndCounted() throws Exception {
+        String s = schema();
+        String longId = "x".repeat(129);
+        sql(
+                "create table " + s + ".t (id text primary key, v int)",
+                "insert into " + s + ".t values ('" + longId + "', 1), ('ok', 1), ('" + "y".repeat(128) + "', 1)");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "t"), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> src.loaded() || src.error() != null);
+            assertThat(ids(b, "t")).containsExactlyInAnyOrder("ok", "y".repeat(128));
+            sql(
+                    "begin; update " + s + ".t set v = 2 where id = '" + longId + "'; update " + s
+                            + ".t set v = 2 where id = 'ok'; commit",
+                    "insert into " + s + ".t values ('z" + longId + "', 3), ('new', 3)");
+            await().atMost(Duration.ofSeconds(30)).until(() -> row(b, "t", "new") != null || src.error() != null);
+            assertThat(src.error()).isNull();
+            assertThat(row(b, "t", "ok")).isEqualTo("{\"id\":\"ok\",\"v\":2}");
+            assertThat(ids(b, "t")).containsExactlyInAnyOrder("ok", "new", "y".repeat(128));
+            assertThat(src.gauges()).containsEntry("source_rows_skipped", 3L);
+        }
     }
 
     static List<String> ids(LocalBackend b, String table) throws Exception {
