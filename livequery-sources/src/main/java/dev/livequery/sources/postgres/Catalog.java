@@ -74,8 +74,9 @@ final class Catalog {
                 partitioned.put(t, checkTable(c, t));
             }
             publication(c, config, partitioned);
-            if (slot != Slot.IGNORE) {
-                slot(c, config, slot == Slot.DROP_IDLE);
+            if (slot != Slot.IGNORE && slot(c, config, slot == Slot.DROP_IDLE)) {
+                LOG.info("dropped the idle replication slot " + config.slot() + " of an earlier run: embedded mode "
+                        + "keeps its position in memory, so it starts over with a snapshot");
             }
         } catch (SQLException e) {
             throw new SourceException(
@@ -350,9 +351,10 @@ final class Catalog {
     /**
      * Embedded mode keeps its position in memory, so a slot left by an earlier run names a point
      * this process no longer knows: it is dropped and the source starts over with a snapshot. A
-     * slot in use means another process streams this source.
+     * slot in use means another process streams this source. Waits for the slot to be idle and,
+     * if {@code drop}, drops it; true if it was dropped.
      */
-    private static void slot(Connection c, PostgresSourceConfig config, boolean drop)
+    private static boolean slot(Connection c, PostgresSourceConfig config, boolean drop)
             throws SQLException, SourceException {
         // A process killed a moment ago may still hold the slot until Postgres notices its socket closed.
         long deadline = System.nanoTime() + SLOT_WAIT.toNanos();
@@ -362,7 +364,7 @@ final class Catalog {
                 s.setString(1, config.slot());
                 try (ResultSet r = s.executeQuery()) {
                     if (!r.next()) {
-                        return;
+                        return false;
                     }
                     if (!r.getBoolean(1)) {
                         break;
@@ -387,14 +389,31 @@ final class Catalog {
             }
         }
         if (!drop) {
-            return; // cluster mode: the stored position says where in this slot to resume
+            return false; // cluster mode: the stored position says where in this slot to resume
         }
         try (PreparedStatement s = c.prepareStatement("select pg_drop_replication_slot(?)")) {
             s.setString(1, config.slot());
             s.execute();
         }
-        LOG.info("dropped the idle replication slot " + config.slot() + " of an earlier run: embedded mode keeps its "
-                + "position in memory, so it starts over with a snapshot");
+        return true;
+    }
+
+    /**
+     * Embedded mode's close: drops the slot once the engine has let it go (waiting as a start
+     * does), so a stopped gateway does not make Postgres keep WAL for a position nobody will
+     * resume from. A failure is one WARNING: the next start drops the slot anyway.
+     */
+    static void dropSlot(PostgresSourceConfig config) {
+        try (Connection c = connect(config)) {
+            if (slot(c, config, true)) {
+                LOG.info("dropped the replication slot " + config.slot() + " at close: embedded mode keeps its "
+                        + "position in memory, so the next start snapshots");
+            }
+        } catch (SourceException | SQLException e) {
+            LOG.warning("could not drop the replication slot " + config.slot() + " at close ("
+                    + JdbcUrls.redact(e.getMessage()) + "); Postgres keeps WAL for it until the next start drops it, "
+                    + "or drop it by hand: select pg_drop_replication_slot('" + config.slot() + "')");
+        }
     }
 
     private static String one(Connection c, String sql) throws SQLException {

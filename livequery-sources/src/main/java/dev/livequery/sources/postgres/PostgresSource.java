@@ -78,6 +78,13 @@ public final class PostgresSource implements SourceStatus {
         t.setDaemon(true);
         return t;
     });
+    /** Reads the slot's retained WAL ({@link #measureWal}), apart from reconnects, which it must not delay. */
+    private final ScheduledExecutorService walPoll = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "livequery-pg-wal");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final AtomicLong reconnects = new AtomicLong();
     private int attempt; // failed engine starts in a row; engine-callback and retry threads, under this
     private final AtomicLong transactionsApplied = new AtomicLong();
@@ -96,6 +103,13 @@ public final class PostgresSource implements SourceStatus {
     private volatile long receivedLsn = -1;
     private volatile long lagMillis;
     private volatile boolean closing;
+    private volatile boolean dropSlotOnClose;
+    /** WAL the slot keeps (bytes from its confirmed position to the server's), -1 before known. */
+    private volatile long retainedWal = -1;
+    /** How often {@link #retainedWal} is read: a scrape must not wait on Postgres. */
+    static final java.time.Duration WAL_POLL = java.time.Duration.ofSeconds(10);
+    /** For {@link #measureWal}, on its thread only. */
+    private java.sql.Connection walConnection;
     /** A column Debezium met a multi-dimensional array in ({@link ArrayDimensions}), else null. */
     private volatile String multiDimensional;
 
@@ -114,8 +128,12 @@ public final class PostgresSource implements SourceStatus {
      * database can show at start is thrown here, as one coded line.
      */
     public static PostgresSource start(PostgresSourceConfig config, LocalBackend backend) throws SourceException {
-        return start(
+        PostgresSource s = start(
                 config, new LocalApplier(backend), Catalog.Slot.DROP_IDLE, "pg-source-" + SOURCES.incrementAndGet());
+        // The position lives in this process only: a slot left behind would hold WAL until the
+        // next start, which drops it anyway.
+        s.dropSlotOnClose = true;
+        return s;
     }
 
     /**
@@ -129,6 +147,7 @@ public final class PostgresSource implements SourceStatus {
         PostgresSource s = new PostgresSource(config, applier, offsetsKey);
         ArrayDimensions.listen(QUIET.getFirst(), s.arrays);
         s.runEngine();
+        s.walPoll.scheduleWithFixedDelay(s::measureWal, 0, WAL_POLL.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("postgres source: streaming publication " + config.publication() + " through slot " + config.slot()
                 + " of " + JdbcUrls.redact(config.url()) + " into "
                 + config.tables().stream().map(TableMapping::table).toList());
@@ -201,7 +220,8 @@ public final class PostgresSource implements SourceStatus {
             "source_snapshots",
             "source_reconnects",
             "source_streaming",
-            "source_rows_skipped");
+            "source_rows_skipped",
+            "source_retained_wal_bytes");
 
     /** Counters and gauges, reported as {@code livequery_backend_source_*} metrics. */
     @Override
@@ -217,6 +237,7 @@ public final class PostgresSource implements SourceStatus {
         g.put("source_reconnects", reconnects.get());
         g.put("source_streaming", state == State.STREAMING ? 1L : 0L);
         g.put("source_rows_skipped", skippedRows.get());
+        g.put("source_retained_wal_bytes", Math.max(retainedWal, 0));
         return g;
     }
 
@@ -366,6 +387,39 @@ public final class PostgresSource implements SourceStatus {
         }
     }
 
+    /**
+     * Reads how much WAL the slot makes Postgres keep: what a stalled or failed source costs the
+     * database (docs: max_slot_wal_keep_size). Left as it was when Postgres cannot be asked.
+     */
+    private void measureWal() {
+        try {
+            if (walConnection == null || walConnection.isClosed()) {
+                walConnection = Catalog.connect(config);
+            }
+            try (java.sql.PreparedStatement s = walConnection.prepareStatement(
+                    "select coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::int8 "
+                            + "from pg_replication_slots where slot_name = ?")) {
+                s.setString(1, config.slot());
+                try (java.sql.ResultSet r = s.executeQuery()) {
+                    retainedWal = r.next() ? r.getLong(1) : 0;
+                }
+            }
+        } catch (SourceException | java.sql.SQLException e) {
+            closeWalConnection(); // Postgres unreachable: the reconnect logic says so; try again next time
+        }
+    }
+
+    private void closeWalConnection() {
+        try {
+            if (walConnection != null) {
+                walConnection.close();
+            }
+        } catch (java.sql.SQLException e) {
+            // already gone
+        }
+        walConnection = null;
+    }
+
     private void fail(String why, Throwable err) {
         if (error == null) {
             error = why;
@@ -382,6 +436,13 @@ public final class PostgresSource implements SourceStatus {
             current = engine;
         }
         retries.shutdownNow();
+        walPoll.shutdownNow();
+        try {
+            walPoll.awaitTermination(15, TimeUnit.SECONDS); // measureWal's connection is closed below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeWalConnection();
         try {
             if (current != null) {
                 current.close();
@@ -395,6 +456,9 @@ public final class PostgresSource implements SourceStatus {
             ArrayDimensions.stopListening(arrays);
             HeldOffsets.drop(offsetsKey);
             state = State.STOPPED;
+        }
+        if (dropSlotOnClose) {
+            Catalog.dropSlot(config);
         }
     }
 }

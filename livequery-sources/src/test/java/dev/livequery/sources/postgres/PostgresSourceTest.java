@@ -467,6 +467,34 @@ class PostgresSourceTest {
         }
     }
 
+    /**
+     * Embedded mode's position dies with the source, so its slot goes at close instead of holding
+     * WAL until the next start; while it runs, the WAL the slot holds is a gauge.
+     */
+    @Test
+    void anEmbeddedSourceReportsItsRetainedWalAndDropsItsSlotAtClose() throws Exception {
+        String s = schema();
+        sql("create table " + s + ".t (id int primary key)");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "t"), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(src::loaded);
+            assertThat(slots(s)).isEqualTo(1);
+            assertThat(src.gauges()).containsKey("source_retained_wal_bytes");
+            assertThat(src.gauges().get("source_retained_wal_bytes")).isNotNegative();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> slots(s) == 0);
+    }
+
+    static int slots(String schema) throws Exception {
+        try (Connection c = pg.connect();
+                Statement st = c.createStatement();
+                java.sql.ResultSet r = st.executeQuery(
+                        "select count(*) from pg_replication_slots where slot_name = 'slot_" + schema + "'")) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
     static List<String> ids(LocalBackend b, String table) throws Exception {
         return b
                 .query(dev.livequery.core.Query.parse(
