@@ -65,7 +65,8 @@ public final class Engine implements AutoCloseable {
             if (version <= t.seq) {
                 return false;
             }
-            t.applyAt(id, t.rows.get(id), after == null ? null : new Row(id, version, Rows.copy(id, after)), version);
+            t.applyAt(
+                    id, t.rows.get(id), after == null ? null : new Row(id, version, Rows.copyFed(id, after)), version);
             return true;
         } finally {
             t.lock.unlock();
@@ -121,7 +122,7 @@ public final class Engine implements AutoCloseable {
                         if (before == null && c.after() == null) {
                             continue; // a delete of a row a re-snapshot already lacks
                         }
-                        Row after = c.after() == null ? null : new Row(c.id(), v, Rows.copy(c.id(), c.after()));
+                        Row after = c.after() == null ? null : new Row(c.id(), v, Rows.copyFed(c.id(), c.after()));
                         t.applyAt(c.id(), before, after, v++);
                     }
                 }

@@ -100,6 +100,12 @@ final class Key {
         if (d.compareTo(SMALL_HI) >= 0) {
             return 4 * SMALL;
         }
+        if (d.precision() - d.scale() <= 0) {
+            // |d| < 1: the floor is 0 or -1. setScale would divide by 10^scale, and a number like
+            // 1e-999999999 (a few bytes of JSON) has a scale of a billion: minutes under the lock.
+            return 2 * ((d.signum() < 0 ? -1 : 0) + SMALL) + 2;
+        }
+        // 1 <= |d| < 2^25: the scale is below the precision, which JSON bounds (Json: 1000 digits)
         return 2 * (d.setScale(0, java.math.RoundingMode.FLOOR).longValue() + SMALL) + 2;
     }
 

@@ -103,17 +103,36 @@ public final class Rows {
     static void checkStrings(ObjectNode row) throws LiveQueryException {
         for (var it = row.fields(); it.hasNext(); ) {
             var e = it.next();
-            checkField(e.getKey(), e.getValue());
+            checkField(e.getKey(), e.getValue(), true);
         }
     }
 
-    private static void checkField(String name, JsonNode value) throws LiveQueryException {
+    private static void checkField(String name, JsonNode value, boolean numbers) throws LiveQueryException {
         checkUnicode("a field name", name);
         if (value.isTextual()) {
             // the message is made only for a bad string: this runs for every field of every write
             int bad = unpairedSurrogate(value.textValue());
             if (bad >= 0) {
                 throw unpaired("field '" + name + "'", bad);
+            }
+        } else if (numbers && (value.isBigDecimal() || value.isContainerNode())) {
+            checkNumbers(name, value);
+        }
+    }
+
+    /**
+     * Refuses a decimal whose exponent is beyond {@link Values#MAX_EXPONENT}, at any depth: a few
+     * bytes of JSON ({@code 1e-999999999}) are a number whose exact arithmetic (a scale of a
+     * billion) no reader of the row should have to survive. Integers are bounded by their digits.
+     */
+    private static void checkNumbers(String name, JsonNode value) throws LiveQueryException {
+        if (value.isBigDecimal()) {
+            if (!Values.inRange(value.decimalValue())) {
+                throw new LiveQueryException(BAD_REQUEST, "field '" + name + "' holds a " + Values.OUT_OF_RANGE);
+            }
+        } else if (value.isContainerNode()) {
+            for (JsonNode v : value) {
+                checkNumbers(name, v);
             }
         }
     }
@@ -181,8 +200,23 @@ public final class Rows {
         return n;
     }
 
-    /** A private copy of the row with {@code "id"} first; the caller's node is never kept. */
+    /**
+     * A private copy of a row a client writes, with {@code "id"} first; the caller's node is never
+     * kept. Refuses, besides, a number out of range ({@link Values#inRange}).
+     */
     public static ObjectNode copy(String id, ObjectNode row) throws LiveQueryException {
+        return copy(id, row, true);
+    }
+
+    /**
+     * {@link #copy} for a row fed by a change stream (a shard's, a Postgres source's): its numbers
+     * are taken as they are (a refusal would stop the stream; they sort and encode in bounded time).
+     */
+    static ObjectNode copyFed(String id, ObjectNode row) throws LiveQueryException {
+        return copy(id, row, false);
+    }
+
+    private static ObjectNode copy(String id, ObjectNode row, boolean numbers) throws LiveQueryException {
         checkId(id);
         JsonNode bodyId = row.get("id");
         if (bodyId != null && !(bodyId.isTextual() && bodyId.textValue().equals(id))) {
@@ -196,7 +230,7 @@ public final class Rows {
             fields.put("id", idNode);
             for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                checkField(e.getKey(), e.getValue());
+                checkField(e.getKey(), e.getValue(), numbers);
                 if (!e.getKey().equals("id")) {
                     fields.put(e.getKey(), e.getValue().deepCopy());
                 }
@@ -207,7 +241,7 @@ public final class Rows {
         fields.append("id", idNode);
         for (Iterator<Map.Entry<String, JsonNode>> it = row.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            checkField(e.getKey(), e.getValue());
+            checkField(e.getKey(), e.getValue(), numbers);
             if (!e.getKey().equals("id")) {
                 fields.append(e.getKey(), e.getValue().deepCopy()); // the body's names are distinct
             }

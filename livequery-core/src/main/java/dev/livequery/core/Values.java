@@ -32,6 +32,15 @@ final class Values {
 
     static final Comparator<Object> ORDER = Values::compare;
 
+    /**
+     * The largest decimal exponent, either sign, of a number a client may write or query with:
+     * the {@code N} of its scientific form {@code d.ddd…e±N} (also a zero's, as written).
+     */
+    static final int MAX_EXPONENT = 10_000;
+    /** The message's tail for a number beyond {@link #MAX_EXPONENT}. */
+    static final String OUT_OF_RANGE =
+            "number out of range (a number's decimal exponent must be within ±" + MAX_EXPONENT + ")";
+
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
@@ -58,6 +67,12 @@ final class Values {
             return number(node.isBigInteger() ? new BigDecimal(node.bigIntegerValue()) : node.decimalValue());
         }
         return MISSING; // binary/POJO nodes cannot come from JSON text
+    }
+
+    /** Whether d's decimal exponent is within {@link #MAX_EXPONENT}: O(1), no arithmetic on the scale. */
+    static boolean inRange(BigDecimal d) {
+        long e = (long) d.precision() - d.scale() - 1;
+        return e >= -MAX_EXPONENT && e <= MAX_EXPONENT;
     }
 
     static Object number(BigDecimal d) {

@@ -303,6 +303,9 @@ public final class Where {
             throw bad("field '" + field + "': " + op + " takes a string, number, boolean or null, got " + kindOf(v)
                     + " (objects and arrays cannot be compared)");
         }
+        if (v.isBigDecimal() && !Values.inRange(v.decimalValue())) {
+            throw bad("field '" + field + "': the " + op + " operand is a " + Values.OUT_OF_RANGE);
+        }
         return Values.of(v);
     }
 

@@ -285,6 +285,40 @@ class LocalBackendTest {
     }
 
     @Test
+    void numbersWithAnAbsurdExponentAreABadRequest() throws Exception {
+        b.put("t", "a", obj("{'x':1}"), null);
+        drain(watcher);
+        Map<String, String> before = snapshot();
+        for (String bad : new String[] {"1e-10001", "-1e999999999", "0e-20000", "[1, {'y':1e-999999999}]"}) {
+            assertThat(fails(BAD_REQUEST, () -> b.put("t", "b", obj("{'x':" + bad + "}"), null))
+                            .getMessage())
+                    .as(bad)
+                    .contains("field 'x'", "number out of range");
+            fails(BAD_REQUEST, () -> b.patch("t", "a", obj("{'x':" + bad + "}"), null));
+            fails(BAD_REQUEST, () -> b.batch("t", List.of(obj("{'id':'b','x':" + bad + "}")), List.of()));
+        }
+        assertThat(snapshot()).isEqualTo(before);
+        assertNoFrames();
+        // the bounds themselves, and integers of any exponent their digits allow
+        b.put("t", "b", obj("{'x':1e-10000,'y':-9.99e10000,'z':0.0e-9998,'w':1" + "0".repeat(900) + "}"), null);
+    }
+
+    /** Fed rows (a shard's, a source's) are not refused; such numbers still sort at once. */
+    @Test
+    void fedNumbersWithAnAbsurdExponentSortExactly() throws Exception {
+        Engine e = new Engine(EngineOptions.defaults());
+        Subscription s = e.subscribe(query("{'table':'f','order':[{'field':'x'}],'limit':10}"), null, () -> {});
+        e.ingest("f", "tiny", obj("{'x':1e-999999999}"), 1);
+        e.ingest("f", "neg", obj("{'x':-1e-999999999}"), 2);
+        e.ingest("f", "half", obj("{'x':0.5}"), 3);
+        e.ingest("f", "zero", obj("{'x':0}"), 4);
+        assertThat(ids(e.query(query("{'table':'f','order':[{'field':'x'}],'limit':10}"))))
+                .containsExactly("neg", "zero", "tiny", "half");
+        s.close();
+        e.close();
+    }
+
+    @Test
     void duplicateIdsInABatchAreABadRequest() throws Exception {
         b.put("t", "a", obj("{}"), null);
         drain(watcher);

@@ -224,6 +224,15 @@ class QueryTest {
         }
 
         @Test
+        void numbersWithAnAbsurdExponentAreRefused() throws Exception {
+            bad(q("{'a':{'gt':1e-10001}}"), "number out of range");
+            bad(q("{'a':1e999999999}"), "number out of range");
+            bad(q("{'a':{'in':[1, -1e-999999999]}}"), "number out of range");
+            bad(q("{'or':[{'a':{'lt':0e-20000}}]}"), "number out of range");
+            query(q("{'a':{'gt':1e-10000,'lt':9.99e10000}}")); // the bounds themselves
+        }
+
+        @Test
         void unknownOperator() {
             bad(q("{'a':{'like':'x'}}"), "unknown operator 'like'");
             bad(q("{'a':{'nested':{'eq':1}}}"), "unknown operator 'nested'");
