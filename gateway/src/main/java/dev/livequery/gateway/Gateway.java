@@ -89,7 +89,7 @@ public final class Gateway implements AutoCloseable {
             }));
         }
         http.register(healthAndMetrics)
-                .register("/v1/tables", new RowsApi(backend, settings.maxBody(), auth))
+                .register("/v1/tables", new RowsApi(backend, settings.maxBody(), settings.maxResponse(), auth))
                 .register("/v1/client", new ClientScript())
                 .get("/v1/live/{table}", new SseEndpoint(backend, connections, settings, auth).handler());
         if (settings.demoEnabled()) {

@@ -112,6 +112,11 @@ public final class Settings {
         return b.maxConnections;
     }
 
+    /** {@code livequery.limits.max-response}: bytes of rows and cursors in a one-shot query's answer. */
+    public int maxResponse() {
+        return b.maxResponse;
+    }
+
     public int maxViews() {
         return b.maxViews;
     }
@@ -221,6 +226,7 @@ public final class Settings {
         private int maxMessage = 64 * 1024;
         private int maxBody = 1024 * 1024;
         private int maxConnections = 10_000;
+        private int maxResponse = 16 * 1024 * 1024;
         private int maxViews = 1000;
         private int maxRow = EngineOptions.DEFAULT_MAX_ROW_BYTES;
         private long maxHistoryBytes = EngineOptions.DEFAULT_MAX_HISTORY_BYTES;
@@ -256,6 +262,7 @@ public final class Settings {
             c.maxMessage = maxMessage;
             c.maxBody = maxBody;
             c.maxConnections = maxConnections;
+            c.maxResponse = maxResponse;
             c.maxViews = maxViews;
             c.maxRow = maxRow;
             c.maxHistoryBytes = maxHistoryBytes;
@@ -347,6 +354,11 @@ public final class Settings {
 
         public Builder maxConnections(int v) {
             maxConnections = v;
+            return this;
+        }
+
+        public Builder maxResponse(int v) {
+            maxResponse = v;
             return this;
         }
 

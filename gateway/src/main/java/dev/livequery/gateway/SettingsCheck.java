@@ -14,6 +14,7 @@ final class SettingsCheck {
         positive("livequery.limits.max-message", s.maxMessage());
         positive("livequery.limits.max-body", s.maxBody());
         positive("livequery.limits.max-connections", s.maxConnections());
+        positive("livequery.limits.max-response", s.maxResponse());
         positive("livequery.limits.max-views", s.maxViews());
         positive("livequery.resume.max-changes", s.resumeMaxChanges());
         notNegative("livequery.resume.horizon-changes", s.resumeHorizonChanges());

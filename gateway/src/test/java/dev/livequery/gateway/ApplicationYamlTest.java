@@ -54,6 +54,7 @@ class ApplicationYamlTest {
         b("livequery.limits.max-message", "1000", "WebSocketTest#maxMessageCountsBytesNotCharacters");
         b("livequery.limits.max-body", "2000", "HttpApiTest#everyErrorStatus");
         b("livequery.limits.max-connections", "1", "LifecycleTest#tooManyConnectionsIs4029");
+        b("livequery.limits.max-response", "1000", "HttpApiTest#oneShotAnswerStopsAtMaxResponse");
         b("livequery.limits.max-views", "2", "QueryCostTest#distinctShapesPerTableAreCapped");
         b("livequery.ws.ping-interval", "PT0.5S", "ApplicationYamlTest#pingIntervalIsHowOftenTheServerPings");
         b("livequery.ws.idle-timeout", "PT1S", "ClosingConnectionTest#commandsAfterAnIdleCloseCreateNothing");

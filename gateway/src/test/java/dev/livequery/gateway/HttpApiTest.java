@@ -102,6 +102,51 @@ class HttpApiTest {
         assertThat(gw.http("GET", "/v1/tables/other/rows/p", null).statusCode()).isEqualTo(200);
     }
 
+    /**
+     * A one-shot answer carries at most max-response bytes of rows and cursors: fewer rows than
+     * the limit, {@code has_more_after}, and the last cursor continues; a row over the cap alone
+     * still goes out. Without it, limit 1000 of 1 MiB rows was a 1 GB body built in memory.
+     */
+    @Test
+    void oneShotAnswerStopsAtMaxResponse() throws Exception {
+        try (TestGateway small = new TestGateway("livequery.limits.max-response", "1000");
+                TestGateway dflt = new TestGateway()) {
+            for (TestGateway g : new TestGateway[] {small, dflt}) {
+                for (int i = 0; i < 10; i++) {
+                    g.put("big", "r" + i, "n", i, "pad", "x".repeat(300));
+                }
+            }
+            java.util.List<String> seen = new java.util.ArrayList<>();
+            String page = "/v1/tables/big/query?order=n&limit=10";
+            int pages = 0;
+            while (page != null) {
+                JsonNode body = json(small.http("GET", page, null));
+                JsonNode rows = body.get("rows");
+                assertThat(rows.size()).as("rows of a page").isBetween(1, 2);
+                assertThat(body.get("cursors")).hasSize(rows.size());
+                assertThat(body.get("has_more_before").asBoolean()).isEqualTo(pages > 0);
+                rows.forEach(r -> seen.add(r.get("id").textValue()));
+                pages++;
+                page = body.get("has_more_after").asBoolean()
+                        ? "/v1/tables/big/query?order=n&limit=10&after="
+                                + TestGateway.enc(
+                                        body.get("cursors").get(rows.size() - 1).textValue())
+                        : null;
+            }
+            assertThat(seen).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
+            assertThat(pages).isGreaterThanOrEqualTo(5);
+            JsonNode all = json(dflt.http("GET", "/v1/tables/big/query?order=n&limit=10", null));
+            assertThat(all.get("rows")).hasSize(10);
+            assertThat(all.get("has_more_after").asBoolean()).isFalse();
+            // one row larger than the cap by itself: it goes out alone
+            small.put("huge", "h0", "pad", "y".repeat(3000));
+            small.put("huge", "h1", "pad", "y");
+            JsonNode one = json(small.http("GET", "/v1/tables/huge/query?limit=5", null));
+            assertThat(one.get("rows").findValuesAsText("id")).containsExactly("h0");
+            assertThat(one.get("has_more_after").asBoolean()).isTrue();
+        }
+    }
+
     /** A chunked body (no Content-Length) is read up to max-body too: 413 past it, written under it. */
     @Test
     void chunkedBodies() throws Exception {

@@ -182,7 +182,8 @@ public final class Rows {
         return json;
     }
 
-    static long utf8Length(String s) {
+    /** The length of s in UTF-8, in bytes. */
+    public static long utf8Length(String s) {
         long n = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

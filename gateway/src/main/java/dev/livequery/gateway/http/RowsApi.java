@@ -17,6 +17,7 @@ import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
 import dev.livequery.core.QueryResult;
 import dev.livequery.core.Row;
+import dev.livequery.core.Rows;
 import dev.livequery.core.WriteResult;
 import dev.livequery.gateway.auth.Auth;
 import dev.livequery.gateway.auth.AuthFilter;
@@ -41,12 +42,17 @@ import java.util.List;
 public final class RowsApi implements HttpService {
     private final Backend backend;
     private final int maxBody;
+    private final long maxResponse;
     private final Auth auth;
 
-    /** Every call is scoped by the request principal's grant (PROTOCOL §9). */
-    public RowsApi(Backend backend, int maxBody, Auth auth) {
+    /**
+     * Every call is scoped by the request principal's grant (PROTOCOL §9); a one-shot query's
+     * answer carries at most {@code maxResponse} bytes of rows and cursors (at least one row).
+     */
+    public RowsApi(Backend backend, int maxBody, long maxResponse, Auth auth) {
         this.backend = backend;
         this.maxBody = maxBody;
+        this.maxResponse = maxResponse;
         this.auth = auth;
     }
 
@@ -211,14 +217,35 @@ public final class RowsApi implements HttpService {
         Query q = Query.fromParams(
                 table(req), opt(p, "where"), opt(p, "order"), opt(p, "limit"), opt(p, "after"), opt(p, "before"));
         QueryResult r = backend.query(Scoped.query(q, read(req)));
+        // limit (<= max-window) rows of up to max-row each would be a body of a GB: the answer
+        // stops at max-response bytes of rows and cursors, as a page whose last cursor continues
+        int n = fitting(r, maxResponse);
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode rows = out.putArray("rows");
-        r.rows().forEach(row -> rows.add(row.data()));
         ArrayNode cursors = out.putArray("cursors");
-        r.cursors().forEach(cursors::add);
+        for (int i = 0; i < n; i++) {
+            rows.add(r.rows().get(i).data());
+            cursors.add(r.cursors().get(i));
+        }
         out.put("has_more_before", r.hasMoreBefore());
-        out.put("has_more_after", r.hasMoreAfter());
+        out.put("has_more_after", r.hasMoreAfter() || n < r.rows().size());
         json(res, out);
+    }
+
+    /**
+     * How many of the result's first rows fit in {@code max} bytes (a row's UTF-8 JSON and its
+     * cursor), at least one: a row is at most max-row, so one always goes out.
+     */
+    static int fitting(QueryResult r, long max) {
+        long bytes = 0;
+        for (int i = 0; i < r.rows().size(); i++) {
+            bytes +=
+                    Rows.utf8Length(r.rows().get(i).json()) + r.cursors().get(i).length();
+            if (bytes > max && i > 0) {
+                return i;
+            }
+        }
+        return r.rows().size();
     }
 
     private Grant read(ServerRequest req) throws LiveQueryException {
