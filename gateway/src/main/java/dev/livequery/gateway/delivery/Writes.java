@@ -19,6 +19,11 @@ final class Writes {
     static final int TURN = 64;
     /** Replies waiting for a client that sends commands but does not read. */
     static final int MAX_REPLIES = 1024;
+    /**
+     * Characters of replies waiting (about bytes: replies are JSON, nearly all ASCII). The count
+     * alone let 1,024 long replies pin tens of MB per connection that does not read.
+     */
+    static final int MAX_REPLY_CHARS = 256 * 1024;
 
     private final Outbound owner;
     private final Connections connections;
@@ -28,6 +33,7 @@ final class Writes {
 
     private final ConcurrentLinkedQueue<String> replies = new ConcurrentLinkedQueue<>();
     private final AtomicInteger replyCount = new AtomicInteger();
+    private final AtomicInteger replyChars = new AtomicInteger();
     private volatile boolean pongDue;
     private volatile boolean keepAliveDue;
     /** Written by the writer only. */
@@ -39,9 +45,12 @@ final class Writes {
         this.transport = transport;
     }
 
-    /** Queues a reply; false when {@link #MAX_REPLIES} are waiting already (the client does not read). */
+    /**
+     * Queues a reply; false when {@link #MAX_REPLIES} or {@link #MAX_REPLY_CHARS} would be waiting
+     * (the client does not read). A refused reply is not counted back: the connection is closing.
+     */
     boolean reply(String json) {
-        if (replyCount.incrementAndGet() > MAX_REPLIES) {
+        if (replyCount.incrementAndGet() > MAX_REPLIES || replyChars.addAndGet(json.length()) > MAX_REPLY_CHARS) {
             return false;
         }
         replies.add(json);
@@ -90,6 +99,7 @@ final class Writes {
         String r;
         while ((r = replies.poll()) != null) {
             replyCount.decrementAndGet();
+            replyChars.addAndGet(-r.length());
             write(r);
             wrote = true;
         }

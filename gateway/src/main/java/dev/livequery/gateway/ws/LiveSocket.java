@@ -227,7 +227,7 @@ final class LiveSocket implements WsListener {
                 default ->
                     throw new LiveQueryException(
                             BAD_REQUEST,
-                            "unknown action '" + action
+                            "unknown action '" + Echo.of(action)
                                     + "' (expected subscribe, reanchor, unsubscribe, ping or auth)");
             }
         } catch (LiveQueryException e) {
@@ -283,7 +283,8 @@ final class LiveSocket implements WsListener {
         slot.end(FrameCodec.toJson(Frame.closed(Frame.Closed.Cause.UNSUBSCRIBED), sub));
     }
 
+    /** Errors repeat client text cut short ({@link Echo}); the length cap is the net under the engine's. */
     private void error(String sub, LiveQueryException e) {
-        out.reply(FrameCodec.toJson(Frame.error(e.code(), e.getMessage()), sub));
+        out.reply(FrameCodec.toJson(Frame.error(e.code(), Echo.message(e.getMessage())), sub));
     }
 }

@@ -23,15 +23,26 @@ final class WsCommand {
         try {
             return Json.MAPPER.readTree(message);
         } catch (JsonProcessingException e) {
-            throw new LiveQueryException(BAD_REQUEST, "message is not valid JSON: " + e.getOriginalMessage());
+            throw new LiveQueryException(
+                    BAD_REQUEST, "message is not valid JSON: " + Echo.message(e.getOriginalMessage()));
         }
     }
 
-    /** The {@code sub} an error reply names: the message's own when it has a string one. */
+    /**
+     * The {@code sub} an error reply names: the message's own when it is a valid sub (1 to 64
+     * characters). Any other is not repeated: the reply goes without one, so a client cannot make
+     * the gateway hold copies of a long string (see {@link Echo}).
+     */
     static String replySub(JsonNode msg) {
-        return msg != null && msg.isObject() && msg.path("sub").isTextual()
-                ? msg.get("sub").textValue()
-                : null;
+        if (msg == null || !msg.isObject() || !msg.path("sub").isTextual()) {
+            return null;
+        }
+        String s = msg.get("sub").textValue();
+        return validSub(s) ? s : null;
+    }
+
+    private static boolean validSub(String s) {
+        return !s.isEmpty() && (s.length() <= 64 || s.codePointCount(0, s.length()) <= 64);
     }
 
     static String action(JsonNode msg) throws LiveQueryException {
@@ -47,11 +58,7 @@ final class WsCommand {
 
     static String sub(JsonNode msg) throws LiveQueryException {
         JsonNode s = msg.get("sub");
-        if (s == null
-                || !s.isTextual()
-                || s.textValue().isEmpty()
-                || s.textValue().length() > 64
-                        && s.textValue().codePointCount(0, s.textValue().length()) > 64) {
+        if (s == null || !s.isTextual() || !validSub(s.textValue())) {
             throw new LiveQueryException(BAD_REQUEST, "\"sub\" must be a string of 1 to 64 characters");
         }
         return s.textValue();
@@ -84,7 +91,7 @@ final class WsCommand {
         JsonNode l = msg.get("limit");
         if (l != null) {
             if (!l.isIntegralNumber() || !l.canConvertToInt()) {
-                throw new LiveQueryException(BAD_QUERY, "limit must be an integer, got " + l);
+                throw new LiveQueryException(BAD_QUERY, "limit must be an integer, got " + Echo.of(l.toString()));
             }
             limit = l.intValue();
         }
