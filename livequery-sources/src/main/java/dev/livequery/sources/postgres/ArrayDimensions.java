@@ -19,6 +19,21 @@ import java.util.logging.Logger;
  */
 final class ArrayDimensions extends Handler {
     private static final ArrayDimensions INSTANCE = new ArrayDimensions();
+    /**
+     * The logger that warns (Debezium's JdbcValueConverters logs under its subclass' name): kept
+     * at WARNING, unless configured by name, so that a quieter level set for io.debezium as a
+     * whole does not silence the one warning this depends on. Held here: JUL holds loggers weakly.
+     */
+    private static final Logger CONVERTER = pinned("io.debezium.connector.postgresql.PostgresValueConverter");
+
+    private static Logger pinned(String name) {
+        Logger l = Logger.getLogger(name);
+        if (java.util.logging.LogManager.getLogManager().getProperty(name + ".level") == null) {
+            l.setLevel(java.util.logging.Level.WARNING);
+        }
+        return l;
+    }
+
     private static final String MARK = "Unexpected value for JDBC type ";
     /** The sources to tell, each with what to do: called on Debezium's conversion thread. */
     private final Set<Consumer<String>> listeners = new CopyOnWriteArraySet<>();
@@ -31,6 +46,7 @@ final class ArrayDimensions extends Handler {
             debezium.addHandler(INSTANCE);
         }
         INSTANCE.listeners.add(listener);
+        CONVERTER.getName(); // loaded and pinned before the first engine converts anything
     }
 
     static void stopListening(Consumer<String> listener) {
