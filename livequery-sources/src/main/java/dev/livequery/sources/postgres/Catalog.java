@@ -72,6 +72,13 @@ final class Catalog {
             Map<TableMapping, Boolean> partitioned = new HashMap<>();
             for (TableMapping t : config.tables()) {
                 partitioned.put(t, checkTable(c, t));
+                if (partitioned.get(t) && version(c) < 130000) {
+                    throw new SourceException(
+                            Code.BAD_PUBLICATION,
+                            "table " + t.source() + " is partitioned, and before Postgres 13 a publication sends"
+                                    + " its changes only as its partitions' (no publish_via_partition_root): feed"
+                                    + " each partition as a table of its own, or upgrade Postgres");
+                }
             }
             publication(c, config, partitioned);
             if (slot != Slot.IGNORE && slot(c, config, slot == Slot.DROP_IDLE)) {
@@ -185,7 +192,10 @@ final class Catalog {
         try (PreparedStatement s = c.prepareStatement("select n.nspname || '.' || c.relname, c.relreplident, "
                 + "(select i.indisprimary from pg_index i where i.indrelid = c.oid and i.indisreplident limit 1) "
                 + "from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = ? "
-                + "or c.oid in (select relid from pg_partition_tree(?::oid::regclass) where isleaf)")) {
+                // pg_partition_tree came with Postgres 12; before it a table has no partitions to check
+                + (version(c) >= 120000
+                        ? "or c.oid in (select relid from pg_partition_tree(?::oid::regclass) where isleaf)"
+                        : "or c.oid = ?"))) {
             s.setLong(1, oid);
             s.setLong(2, oid);
             try (ResultSet r = s.executeQuery()) {
@@ -234,9 +244,9 @@ final class Catalog {
                 // Identifiers were checked to be plain lower-case names, so they need no quoting.
                 // publish_via_partition_root: a partitioned table's changes are published as the
                 // root's (the table Debezium streams); otherwise they come as the partitions' and
-                // are dropped as tables nobody feeds.
+                // are dropped as tables nobody feeds (the option came with Postgres 13).
                 s.execute("create publication " + config.publication() + " for table " + String.join(", ", names)
-                        + " with (publish_via_partition_root = true)");
+                        + (version(c) >= 130000 ? " with (publish_via_partition_root = true)" : ""));
                 LOG.info("created publication " + config.publication() + " for " + String.join(", ", names));
                 return;
             } catch (SQLException e) {
@@ -281,8 +291,10 @@ final class Catalog {
             Connection c, PostgresSourceConfig config, Map<TableMapping, Boolean> partitioned)
             throws SQLException, SourceException {
         String pub = config.publication();
-        try (PreparedStatement s = c.prepareStatement(
-                "select pubinsert, pubupdate, pubdelete, pubtruncate, pubviaroot from pg_publication where pubname = ?")) {
+        try (PreparedStatement s = c.prepareStatement("select pubinsert, pubupdate, pubdelete, pubtruncate, "
+                // pubviaroot came with Postgres 13; before it no partitioned table can be published
+                + (version(c) >= 130000 ? "pubviaroot" : "false")
+                + " from pg_publication where pubname = ?")) {
             s.setString(1, pub);
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) {
@@ -309,7 +321,7 @@ final class Catalog {
                 }
             }
         }
-        if (Integer.parseInt(one(c, "show server_version_num")) < 150000) {
+        if (version(c) < 150000) {
             return; // row filters and column lists came with Postgres 15
         }
         Map<String, TableMapping> bySource = new HashMap<>();
@@ -414,6 +426,11 @@ final class Catalog {
                     + JdbcUrls.redact(e.getMessage()) + "); Postgres keeps WAL for it until the next start drops it, "
                     + "or drop it by hand: select pg_drop_replication_slot('" + config.slot() + "')");
         }
+    }
+
+    /** The server's version as a number (150004 for 15.4). */
+    private static int version(Connection c) throws SQLException {
+        return Integer.parseInt(one(c, "show server_version_num"));
     }
 
     private static String one(Connection c, String sql) throws SQLException {
