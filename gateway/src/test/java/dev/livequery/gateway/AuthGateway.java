@@ -39,6 +39,7 @@ final class AuthGateway implements AutoCloseable {
 
     final Backend backend;
     final Gateway gateway;
+    final Auth auth;
     final int port;
 
     AuthGateway(String... keyValues) {
@@ -67,7 +68,7 @@ final class AuthGateway implements AutoCloseable {
         }
         Config c = Config.just(ConfigSources.create(m));
         Settings s = Settings.from(c);
-        Auth auth = Auth.start(AuthSettings.from(c), s.secret());
+        auth = Auth.start(AuthSettings.from(c), s.secret());
         backend = make == null ? new LocalBackend(s.engineOptions()) : make.apply(s);
         gateway = Gateway.start(s, auth, backend, null, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         port = gateway.port();

@@ -11,9 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -30,23 +29,28 @@ public final class Auth implements AutoCloseable {
     public static final Close TOKEN_EXPIRED = new Close(Teardown.TOKEN_EXPIRED, 4001, "token_expired");
     /** PROTOCOL §4: policy (no valid token in time). */
     public static final Close UNAUTHENTICATED = new Close(Teardown.UNAUTHORIZED, 1008, "unauthorized");
+    /** PROTOCOL §4: policy (auth); more {@code auth} commands than {@link SocketAuth} allows a connection. */
+    public static final Close AUTH_FLOOD = new Close(Teardown.AUTH_FLOOD, 1008, "too many auth commands");
 
     private final AuthSettings settings;
     private final TokenVerifier verifier;
     private final Rules rules;
     private final Quotas quotas;
-    private final ScheduledExecutorService timers;
+    private final ScheduledThreadPoolExecutor timers;
 
     private Auth(AuthSettings settings, TokenVerifier verifier, Rules rules) {
         this.settings = settings;
         this.verifier = verifier;
         this.rules = rules;
         this.quotas = new Quotas(settings.limits());
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.timers = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "livequery-auth-timers");
             t.setDaemon(true);
             return t;
         });
+        // A refresh or a closed connection cancels its timer; without this the cancelled task stayed
+        // queued until its delay ran out (the token's lifetime): 1.2M dead tasks from one client.
+        timers.setRemoveOnCancelPolicy(true);
     }
 
     /**
@@ -146,6 +150,11 @@ public final class Auth implements AutoCloseable {
     /** Runs {@code action} after {@code d} (the first-message deadline). */
     public ScheduledFuture<?> after(Duration d, Runnable action) {
         return timers.schedule(action, d.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Timers waiting to run: one per connection or stream with a token, one per pending first message. */
+    public int timersWaiting() {
+        return timers.getQueue().size();
     }
 
     @Override

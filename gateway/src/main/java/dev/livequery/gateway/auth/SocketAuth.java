@@ -30,6 +30,15 @@ import java.util.concurrent.ScheduledFuture;
  * the fields they share are volatile and the leases are guarded by this.
  */
 public final class SocketAuth {
+    /**
+     * {@code auth} commands a connection may send at once; after that one per
+     * {@link #AUTH_REFILL_NANOS}. A client refreshes minutes apart (the JS client at most once a
+     * second); each command costs a signature check, so a connection over the pace is closed.
+     */
+    static final int AUTH_BURST = 10;
+
+    static final long AUTH_REFILL_NANOS = 1_000_000_000L;
+
     private final Auth auth;
     private volatile Principal principal;
     private List<String> forwardedFor = List.of();
@@ -44,7 +53,12 @@ public final class SocketAuth {
     private ScheduledFuture<?> deadline;
     private Runnable onExpired;
     private Runnable onOverQuota;
+    private Runnable onAuthFlood;
     private boolean closed;
+    /** The {@code auth} pace: commands left, refilled one per {@link #AUTH_REFILL_NANOS} up to the burst. */
+    private int authLeft = AUTH_BURST;
+
+    private long authRefilled = System.nanoTime();
 
     public SocketAuth(Auth auth) {
         this.auth = auth;
@@ -75,10 +89,20 @@ public final class SocketAuth {
      * {@code onUnauthenticated} when no token came in time; {@code onOverQuota} when the
      * principal holds its connection quota already. Returns false when over quota (close 4029).
      */
+    public boolean open(String peerAddress, Runnable onExpired, Runnable onUnauthenticated, Runnable onOverQuota) {
+        return open(peerAddress, onExpired, onUnauthenticated, onOverQuota, onUnauthenticated);
+    }
+
+    /** As above; {@code onAuthFlood} runs when {@code auth} commands come faster than the pace allows. */
     public synchronized boolean open(
-            String peerAddress, Runnable onExpired, Runnable onUnauthenticated, Runnable onOverQuota) {
+            String peerAddress,
+            Runnable onExpired,
+            Runnable onUnauthenticated,
+            Runnable onOverQuota,
+            Runnable onAuthFlood) {
         this.onExpired = onExpired;
         this.onOverQuota = onOverQuota;
+        this.onAuthFlood = onAuthFlood;
         if (!auth.jwt()) {
             principal = Principal.anonymous(auth.clientAddress(peerAddress, forwardedFor));
         }
@@ -106,6 +130,10 @@ public final class SocketAuth {
 
     /** {@code {"action":"auth","token":"…"}}: the first authentication, or a refresh with the same {@code sub}. */
     public synchronized void command(JsonNode msg) throws LiveQueryException {
+        if (!paced()) {
+            onAuthFlood.run(); // before the signature check: the flood must not cost it
+            return;
+        }
         if (!auth.jwt()) {
             throw new LiveQueryException(BAD_REQUEST, "auth is off on this gateway (livequery.auth.mode is none)");
         }
@@ -128,10 +156,28 @@ public final class SocketAuth {
             }
             return;
         }
+        if (expiry != null && java.util.Objects.equals(now.expires(), next.expires())) {
+            return; // the same expiry (often the same token): the armed timer stands
+        }
         if (expiry != null) {
             expiry.cancel(false);
         }
         expiry = auth.atExpiry(next, onExpired);
+    }
+
+    /** Takes one {@code auth} command from the pace; false when none is left. */
+    private boolean paced() {
+        long now = System.nanoTime();
+        long earned = (now - authRefilled) / AUTH_REFILL_NANOS;
+        if (earned > 0) {
+            authLeft = (int) Math.min(AUTH_BURST, authLeft + earned);
+            authRefilled += earned * AUTH_REFILL_NANOS;
+        }
+        if (authLeft == 0) {
+            return false;
+        }
+        authLeft--;
+        return true;
     }
 
     /** Any command but {@code auth} and {@code ping} needs a principal. */

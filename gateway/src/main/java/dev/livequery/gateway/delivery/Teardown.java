@@ -16,6 +16,7 @@ public enum Teardown {
     STREAM_END("stream_end"),
     TOKEN_EXPIRED("token_expired"),
     UNAUTHORIZED("unauthorized"),
+    AUTH_FLOOD("auth_flood"),
     ERROR("error");
 
     private final String wire;

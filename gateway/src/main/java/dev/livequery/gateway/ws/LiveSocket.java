@@ -106,7 +106,8 @@ final class LiveSocket implements WsListener {
                 session.socketContext().remotePeer().address().toString(),
                 () -> o.close(Auth.TOKEN_EXPIRED),
                 () -> o.close(Auth.UNAUTHENTICATED),
-                () -> o.close(Close.TOO_MANY))) {
+                () -> o.close(Close.TOO_MANY),
+                () -> o.close(Auth.AUTH_FLOOD))) {
             out.close(Close.TOO_MANY);
         }
     }
