@@ -121,6 +121,11 @@ public final class Settings {
         return b.maxViews;
     }
 
+    /** {@code livequery.limits.max-view-rows}: entries all views hold together (embedded engine). */
+    public long maxViewRows() {
+        return b.maxViewRows;
+    }
+
     public Duration pingInterval() {
         return b.pingInterval;
     }
@@ -199,6 +204,7 @@ public final class Settings {
                 // max-changes caps the horizon too, as it always did (a smaller cap shrinks it)
                 .horizon(Math.min(b.resumeHorizonChanges, b.resumeMaxChanges), b.resumeHorizonTime, b.resumeMaxChanges)
                 .maxViews(b.maxViews)
+                .maxViewRows(b.maxViewRows)
                 .sizeLimits(b.maxHistoryBytes, b.maxRow)
                 .previousSecret(
                         b.previousSecret == null ? null : b.previousSecret.getBytes(StandardCharsets.UTF_8),
@@ -228,6 +234,7 @@ public final class Settings {
         private int maxConnections = 10_000;
         private int maxResponse = 16 * 1024 * 1024;
         private int maxViews = 1000;
+        private long maxViewRows = EngineOptions.DEFAULT_MAX_VIEW_ROWS;
         private int maxRow = EngineOptions.DEFAULT_MAX_ROW_BYTES;
         private long maxHistoryBytes = EngineOptions.DEFAULT_MAX_HISTORY_BYTES;
         private String previousSecret;
@@ -264,6 +271,7 @@ public final class Settings {
             c.maxConnections = maxConnections;
             c.maxResponse = maxResponse;
             c.maxViews = maxViews;
+            c.maxViewRows = maxViewRows;
             c.maxRow = maxRow;
             c.maxHistoryBytes = maxHistoryBytes;
             c.previousSecret = previousSecret;
@@ -385,6 +393,11 @@ public final class Settings {
         /** Distinct shapes (views) per table, on the embedded engine. */
         public Builder maxViews(int v) {
             maxViews = v;
+            return this;
+        }
+
+        public Builder maxViewRows(long v) {
+            maxViewRows = v;
             return this;
         }
 

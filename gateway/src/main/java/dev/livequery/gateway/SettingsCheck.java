@@ -16,6 +16,7 @@ final class SettingsCheck {
         positive("livequery.limits.max-connections", s.maxConnections());
         positive("livequery.limits.max-response", s.maxResponse());
         positive("livequery.limits.max-views", s.maxViews());
+        positive("livequery.limits.max-view-rows", s.maxViewRows());
         positive("livequery.resume.max-changes", s.resumeMaxChanges());
         notNegative("livequery.resume.horizon-changes", s.resumeHorizonChanges());
         positive("livequery.resume.horizon-time", s.resumeHorizonTime());

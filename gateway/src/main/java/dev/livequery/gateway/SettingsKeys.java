@@ -43,6 +43,7 @@ final class SettingsKeys {
             new Key<>("livequery.limits.max-connections", Integer::parseInt, Settings.Builder::maxConnections),
             new Key<>("livequery.limits.max-response", Integer::parseInt, Settings.Builder::maxResponse),
             new Key<>("livequery.limits.max-views", Integer::parseInt, Settings.Builder::maxViews),
+            new Key<>("livequery.limits.max-view-rows", Long::parseLong, Settings.Builder::maxViewRows),
             new Key<>("livequery.limits.max-row", Integer::parseInt, Settings.Builder::maxRow),
             new Key<>("livequery.limits.max-history-bytes", Long::parseLong, Settings.Builder::maxHistoryBytes),
             new Key<>("livequery.ws.ping-interval", Duration::parse, Settings.Builder::pingInterval),

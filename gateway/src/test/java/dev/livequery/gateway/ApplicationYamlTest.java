@@ -56,6 +56,7 @@ class ApplicationYamlTest {
         b("livequery.limits.max-connections", "1", "LifecycleTest#tooManyConnectionsIs4029");
         b("livequery.limits.max-response", "1000", "HttpApiTest#oneShotAnswerStopsAtMaxResponse");
         b("livequery.limits.max-views", "2", "QueryCostTest#distinctShapesPerTableAreCapped");
+        b("livequery.limits.max-view-rows", "10", "QueryCostTest#viewRowsAreCappedGatewayWide");
         b("livequery.ws.ping-interval", "PT0.5S", "ApplicationYamlTest#pingIntervalIsHowOftenTheServerPings");
         b("livequery.ws.idle-timeout", "PT1S", "ClosingConnectionTest#commandsAfterAnIdleCloseCreateNothing");
         b("livequery.sse.heartbeat", "PT0.3S", "SseTest#snapshotRetryHeartbeatAndLiveChange");

@@ -51,6 +51,40 @@ class QueryCostTest {
         }
     }
 
+    /**
+     * {@code livequery.limits.max-view-rows} bounds the rows all views hold, across tables: a
+     * subscription whose view would pass it is refused ({@code too_many_subs}, naming the key),
+     * over SSE too, and so is a one-shot scan; closing a view makes room.
+     */
+    @Test
+    void viewRowsAreCappedGatewayWide() throws Exception {
+        try (TestGateway gw = new TestGateway("livequery.limits.max-view-rows", "10")) {
+            for (int i = 0; i < 6; i++) {
+                gw.put("va", "r" + i, "n", i);
+                gw.put("vb", "r" + i, "n", i);
+            }
+            try (WsClient c = WsClient.connect(gw.port)) {
+                c.send(WebSocketTest.sub("a", "{\"table\":\"va\",\"limit\":5}"));
+                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("a").readies() == 1);
+                c.send(WebSocketTest.sub("b", "{\"table\":\"vb\",\"limit\":5}"));
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> !c.frames("error", "b").isEmpty());
+                assertThat(c.frames("error", "b").get(0).get("code").asText()).isEqualTo("too_many_subs");
+                assertThat(c.frames("error", "b").get(0).get("message").asText())
+                        .contains("livequery.limits.max-view-rows");
+                HttpApiTest.error(gw.http("GET", "/v1/live/vb?limit=5", null), 429, "too_many_subs");
+                HttpApiTest.error(gw.http("GET", "/v1/tables/vb/query?limit=5", null), 429, "too_many_subs");
+                // a watched shape's query reads its view: no new one
+                assertThat(gw.http("GET", "/v1/tables/va/query?limit=5", null).statusCode())
+                        .isEqualTo(200);
+                c.send("{\"action\":\"unsubscribe\",\"sub\":\"a\"}");
+                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("a").has("closed", "unsubscribed"));
+                c.send(WebSocketTest.sub("b", "{\"table\":\"vb\",\"limit\":5}"));
+                await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("b").readies() == 1);
+            }
+        }
+    }
+
     @Test
     void maxWindowBoundsEveryLimit() throws Exception {
         try (TestGateway gw = new TestGateway("livequery.limits.max-window", "10")) {

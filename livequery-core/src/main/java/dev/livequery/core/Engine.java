@@ -31,6 +31,9 @@ public final class Engine implements AutoCloseable {
     private final Signer signer;
     private final int epoch;
     private final Map<String, Table> tables = new ConcurrentHashMap<>();
+    /** Entries all views hold ({@code livequery.limits.max-view-rows}). */
+    private final ViewBudget viewBudget;
+
     private final AtomicLong subscriptions = new AtomicLong();
     /** One-shot queries that had to scan a table (no view of their shape): a metric for operators. */
     private final AtomicLong oneShotScans = new AtomicLong();
@@ -48,6 +51,7 @@ public final class Engine implements AutoCloseable {
         this.signer =
                 new Signer(options.secret(), options.previousSecret(), options.previousOverlap(), System::nanoTime);
         this.epoch = epoch;
+        this.viewBudget = new ViewBudget(options.maxViewRows());
     }
 
     // ---- changes numbered elsewhere ----------------------------------------------------------
@@ -233,7 +237,9 @@ public final class Engine implements AutoCloseable {
         Shape shape = query.shape();
         Table t = existing(shape.table());
         if (t == null) {
-            return read(new View(new Table(shape.table(), options), shape, new Tokens(signer, shape, epoch)), query);
+            return read(
+                    new View(new Table(shape.table(), options, viewBudget), shape, new Tokens(signer, shape, epoch)),
+                    query);
         }
         if (t.views.containsKey(shape)) {
             t.lock.lock();
@@ -247,12 +253,15 @@ public final class Engine implements AutoCloseable {
             }
         }
         Tokens tokens = new Tokens(signer, shape, epoch);
+        // a scan's throwaway view is held while it is read: the view budget applies to it too
+        viewBudget.admit(0, t.name);
         oneShotScans.incrementAndGet();
         for (int i = 0; i < SCAN_ATTEMPTS; i++) {
             long stamp = t.stamp;
             if ((stamp & 1) == 0) {
                 View v = new View(t, shape, tokens);
                 if (t.stamp == stamp) {
+                    viewBudget.admit(v.tree.size(), t.name);
                     return read(v, query);
                 }
             }
@@ -260,7 +269,9 @@ public final class Engine implements AutoCloseable {
         }
         t.lock.lock();
         try {
-            return read(new View(t, shape, tokens), query);
+            View v = new View(t, shape, tokens);
+            viewBudget.admit(v.tree.size(), t.name);
+            return read(v, query);
         } finally {
             t.lock.unlock();
         }
@@ -307,6 +318,8 @@ public final class Engine implements AutoCloseable {
         return Map.of(
                 "views",
                 views,
+                "view_rows",
+                viewBudget.rows(),
                 "subscriptions",
                 subscriptions.get(),
                 "tables",
@@ -347,7 +360,7 @@ public final class Engine implements AutoCloseable {
             Table t = tables.get(name);
             if (t == null) {
                 // only here: the capturing lambda is an allocation per write otherwise
-                t = tables.computeIfAbsent(name, n -> new Table(n, options));
+                t = tables.computeIfAbsent(name, n -> new Table(n, options, viewBudget));
             }
             t.lock.lock();
             if (!t.dropped) {

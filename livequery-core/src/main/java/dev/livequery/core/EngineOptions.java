@@ -26,6 +26,9 @@ import java.util.function.Function;
  *                        ({@code livequery.limits.max-history-bytes}), so large rows cannot pin memory
  * @param maxRowBytes     largest row, as JSON, a write may store ({@code livequery.limits.max-row});
  *                        larger is {@code too_large}
+ * @param maxViewRows     entries all views of the engine may hold together, each a matching row of
+ *                        its table ({@code livequery.limits.max-view-rows}); a view that would pass it is
+ *                        refused ({@code too_many_subs}), and so is every new one while it is passed
  */
 public record EngineOptions(
         int maxWindow,
@@ -39,12 +42,15 @@ public record EngineOptions(
         byte[] previousSecret,
         Duration previousOverlap,
         long maxHistoryBytes,
-        int maxRowBytes) {
+        int maxRowBytes,
+        long maxViewRows) {
     /** A well-known development secret: fine on one machine, never in production. */
     public static final byte[] DEV_SECRET = "livequery-dev-secret-change-me".getBytes(StandardCharsets.UTF_8);
 
     public static final long DEFAULT_MAX_HISTORY_BYTES = 256L << 20;
     public static final int DEFAULT_MAX_ROW_BYTES = 1 << 20;
+    /** About 2 GB of heap at the ~100 bytes a view entry costs (README, "Memory and the JVM"). */
+    public static final long DEFAULT_MAX_VIEW_ROWS = 20_000_000;
 
     public EngineOptions {
         if (maxWindow < 1 || maxQueued < 1 || horizonChanges < 0 || maxHistory < horizonChanges || maxViews < 1) {
@@ -63,6 +69,9 @@ public record EngineOptions(
         if (maxRowBytes < 64 || maxHistoryBytes < 2L * maxRowBytes) {
             throw new IllegalArgumentException("need maxRowBytes >= 64 and maxHistoryBytes >= 2 * maxRowBytes, so the "
                     + "history can always hold the last change");
+        }
+        if (maxViewRows < 1) {
+            throw new IllegalArgumentException("need maxViewRows >= 1");
         }
         tables = Set.copyOf(tables);
     }
@@ -90,6 +99,7 @@ public record EngineOptions(
         b.previousOverlap = previousOverlap;
         b.maxHistoryBytes = maxHistoryBytes;
         b.maxRowBytes = maxRowBytes;
+        b.maxViewRows = maxViewRows;
         return b;
     }
 
@@ -188,6 +198,7 @@ public record EngineOptions(
         private Duration previousOverlap = Duration.ofHours(1);
         private long maxHistoryBytes = DEFAULT_MAX_HISTORY_BYTES;
         private int maxRowBytes = DEFAULT_MAX_ROW_BYTES;
+        private long maxViewRows = DEFAULT_MAX_VIEW_ROWS;
 
         private Builder() {}
 
@@ -234,6 +245,12 @@ public record EngineOptions(
             return this;
         }
 
+        /** Entries all views may hold together ({@code livequery.limits.max-view-rows}). */
+        public Builder maxViewRows(long n) {
+            maxViewRows = n;
+            return this;
+        }
+
         /**
          * Rotating the secret: {@code key} (null for none) is still accepted for cursors and resume
          * tokens for {@code overlap} after start, while the current secret signs everything new.
@@ -264,7 +281,8 @@ public record EngineOptions(
                     previousSecret,
                     previousOverlap,
                     maxHistoryBytes,
-                    maxRowBytes);
+                    maxRowBytes,
+                    maxViewRows);
         }
     }
 }

@@ -44,6 +44,13 @@ final class Table {
     boolean dropped;
 
     private final int maxViews;
+    /** The engine's budget of view entries, all tables' views together. */
+    final ViewBudget budget;
+    /**
+     * Entries the views gained (or lost) by the change being routed: summed here, a plain field
+     * under the lock, and added to {@link #budget} once after the change.
+     */
+    long viewRows;
     /** The largest window a query of this table may ask for ({@link View#placement}). */
     final int maxWindow;
 
@@ -64,8 +71,9 @@ final class Table {
     private View[] unindexed = new View[0];
     private final List<View> touched = new ArrayList<>();
 
-    Table(String name, EngineOptions options) {
+    Table(String name, EngineOptions options, ViewBudget budget) {
         this.name = name;
+        this.budget = budget;
         this.history = new History(options);
         this.maxViews = options.maxViews();
         this.maxWindow = options.maxWindow();
@@ -161,6 +169,10 @@ final class Table {
         for (int i = 0, k = touched.size(); i < k; i++) {
             touched.get(i).apply(before, after, s);
         }
+        if (viewRows != 0) {
+            budget.add(viewRows);
+            viewRows = 0;
+        }
     }
 
     private void touchAll(View[] vs, long s, int image) {
@@ -201,6 +213,8 @@ final class Table {
                                 + "subscribe to one of the shapes already watched, or raise the limit");
             }
             v = new View(this, shape, new Tokens(signer, shape, epoch));
+            budget.admit(v.tree.size(), name);
+            budget.add(v.tree.size());
             views.put(shape, v);
             Where.Term t = shape.indexTerm();
             if (t == null) {
@@ -222,6 +236,7 @@ final class Table {
             return;
         }
         views.remove(v.shape);
+        budget.add(-v.tree.size());
         Where.Term t = v.shape.indexTerm();
         if (t == null) {
             unindexed = without(unindexed, v);

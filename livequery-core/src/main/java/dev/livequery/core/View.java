@@ -97,7 +97,9 @@ final class View {
      * window where it was, and sends each a fresh snapshot with reset {@code cause}.
      */
     void restored(String cause) {
+        long was = tree.size();
         reload();
+        table.budget.add(tree.size() - was);
         for (LiveWindow w : windows) {
             w.reload();
             w.sub.resetLater(cause);
@@ -133,11 +135,15 @@ final class View {
         Entry prev = null; // the entry now just before the new one
         if (oldKey != null) {
             old = tree.take(oldKey);
+            if (old != null) {
+                table.viewRows--;
+            }
         }
         if (is) {
             Key k = shape.order.key(after);
             now = new Entry(k, after);
             prev = tree.add(now);
+            table.viewRows++;
             after.keyed(keys, k);
         }
         for (int i = 0, n = windows.size(); i < n; i++) {

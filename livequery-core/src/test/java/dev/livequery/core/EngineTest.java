@@ -62,4 +62,48 @@ class EngineTest {
                 .containsEntry("tables", 0L);
         assertThat(engine.lastChange("t")).isZero();
     }
+
+    /**
+     * {@code max-view-rows} bounds the entries all views hold together, across tables: a view that
+     * would pass it is refused, views grown past it by writes stay, no new view (nor a one-shot
+     * scan) comes while it is passed, and the count follows every change, restore and release.
+     */
+    @Test
+    void viewEntriesAreBudgetedAcrossTables() throws Exception {
+        Engine e = new Engine(EngineOptions.builder().maxViewRows(10).build());
+        for (int i = 0; i < 6; i++) {
+            e.ingest("a", "r" + i, obj("{'n':" + i + "}"), i + 1);
+            e.ingest("b", "r" + i, obj("{'n':" + i + "}"), i + 1);
+        }
+        Subscription a = e.subscribe(query("{'table':'a','limit':10}"), null, () -> {});
+        assertThat(e.gauges()).containsEntry("view_rows", 6L);
+        LiveQueryException refused = Fixtures.fails(
+                LiveQueryException.Code.TOO_MANY_SUBS,
+                () -> e.subscribe(query("{'table':'b','limit':10}"), null, () -> {}));
+        assertThat(refused.getMessage()).contains("livequery.limits.max-view-rows", "would add 6");
+        Fixtures.fails(LiveQueryException.Code.TOO_MANY_SUBS, () -> e.query(query("{'table':'b','limit':1}")));
+        Subscription small = e.subscribe(query("{'table':'b','where':{'n':{'lt':3}},'limit':10}"), null, () -> {});
+        assertThat(e.gauges()).containsEntry("view_rows", 9L);
+        // writes: an update in place, a row leaving one view, a delete, two inserts
+        e.ingest("b", "r0", obj("{'n':0,'x':1}"), 7);
+        e.ingest("b", "r1", obj("{'n':5}"), 8);
+        e.ingest("a", "r5", null, 7);
+        e.ingest("a", "r6", obj("{'n':6}"), 8);
+        e.ingest("a", "r7", obj("{'n':7}"), 9);
+        assertThat(e.gauges()).containsEntry("view_rows", 7L + 2L);
+        e.ingest("a", "r8", obj("{'n':8}"), 10);
+        e.ingest("a", "r9", obj("{'n':9}"), 11);
+        assertThat(e.gauges()).as("grown past the budget by writes").containsEntry("view_rows", 11L);
+        Fixtures.fails(
+                LiveQueryException.Code.TOO_MANY_SUBS,
+                () -> e.subscribe(query("{'table':'c','limit':10}"), null, () -> {}));
+        e.restore("a", List.of(new Row("z", 20, obj("{'id':'z','n':1}"))), 20, "failover");
+        assertThat(e.gauges()).containsEntry("view_rows", 3L);
+        a.close();
+        small.close();
+        assertThat(e.gauges()).containsEntry("view_rows", 0L);
+        e.subscribe(query("{'table':'b','limit':10}"), null, () -> {});
+        assertThat(e.gauges()).containsEntry("view_rows", 6L);
+        assertThat(e.query(query("{'table':'a','limit':1}")).rows()).hasSize(1);
+    }
 }

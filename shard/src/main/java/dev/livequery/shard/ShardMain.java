@@ -75,6 +75,13 @@ public final class ShardMain implements Callable<Integer> {
     int maxViews;
 
     @Option(
+            names = "--max-view-rows",
+            defaultValue = "${env:LIVEQUERY_LIMITS_MAX_VIEW_ROWS:-20000000}",
+            description = "livequery.limits.max-view-rows, as the gateways have it, for each partition's engine "
+                    + "(env LIVEQUERY_LIMITS_MAX_VIEW_ROWS).")
+    long maxViewRows;
+
+    @Option(
             names = "--max-changes",
             defaultValue = "${env:LIVEQUERY_RESUME_MAX_CHANGES:-1000000}",
             description = "livequery.resume.max-changes: hard cap on changes kept per table for resume "
@@ -113,6 +120,7 @@ public final class ShardMain implements Callable<Integer> {
                 .maxWindow(maxWindow)
                 .maxQueued(maxQueued)
                 .maxViews(maxViews)
+                .maxViewRows(maxViewRows)
                 .tables(tables == null ? java.util.Set.of() : java.util.Set.copyOf(tables))
                 .build();
         if (secret != null && !secret.isBlank()) {
