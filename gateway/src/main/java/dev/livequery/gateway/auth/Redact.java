@@ -14,9 +14,18 @@ import java.util.regex.Pattern;
  * Our own code never logs them; this is the net under libraries that log request lines.
  */
 public final class Redact {
-    private static final Pattern PARAM = Pattern.compile("((?:access_token|lq_token)=)[^&;\\s\"']+");
-    private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]+");
-    private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*");
+    private static final Pattern PARAM = Pattern.compile("((?:access_token|lq_token)=)[^&;\\s\"']++");
+    private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s++)[A-Za-z0-9._~+/=-]++");
+    /**
+     * A JWT: {@code eyJ…} and two more dot-separated segments, wherever it starts in a run of
+     * base64url characters. Linear in the text, which may be anyone's (a header): a match is tried
+     * only where a run starts (the lookbehind), the run's prefix up to its first {@code eyJ} is
+     * taken without backtracking, and every quantifier is possessive, as no segment can hold a dot.
+     * The plain {@code eyJ[…]*\.[…]*\.[…]*} scanned to the end of the run from every {@code eyJ} in
+     * it: 14 KB of {@code eyJ} in an Origin header cost 1.6 s of CPU.
+     */
+    static final Pattern JWT = Pattern.compile(
+            "(?<![A-Za-z0-9_-])((?:(?!eyJ)[A-Za-z0-9_-])*+)eyJ[A-Za-z0-9_-]*+\\.[A-Za-z0-9_-]*+\\.[A-Za-z0-9_-]*+");
 
     private Redact() {}
 
@@ -26,7 +35,7 @@ public final class Redact {
         }
         String out = PARAM.matcher(s).replaceAll("$1<redacted>");
         out = BEARER.matcher(out).replaceAll("$1<redacted>");
-        out = JWT.matcher(out).replaceAll("<jwt redacted>");
+        out = JWT.matcher(out).replaceAll("$1<jwt redacted>");
         return Redis.redact(out);
     }
 

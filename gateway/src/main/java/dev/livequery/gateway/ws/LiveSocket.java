@@ -38,6 +38,10 @@ final class LiveSocket implements WsListener {
     private static final Logger LOG = Logger.getLogger(LiveSocket.class.getName());
     /** Close code for a refused Origin: 1008, policy violation (PROTOCOL §4). */
     static final int ORIGIN_REFUSED = 1008;
+    /** Characters of a header a log line repeats: the header is the client's, of any length. */
+    static final int LOGGED_HEADER = 200;
+    /** One refused-origin line per second, process-wide (see {@link LogPace}). */
+    private static final LogPace REFUSED_LOG = new LogPace(1_000_000_000L, System::nanoTime);
 
     private final Backend backend;
     private final Connections connections;
@@ -75,13 +79,25 @@ final class LiveSocket implements WsListener {
             // Upgraded, then closed with 1008 at open (PROTOCOL §4): a browser page sees the code
             // and reason, where a refused upgrade only shows it 1006. Its token is not looked at
             // and it takes no connection permit.
-            LOG.info(() -> "refused WebSocket from origin " + origin + " (host " + host
-                    + "): closed with 1008; set livequery.allowed-origins to allow it");
+            long left = LOG.isLoggable(Level.INFO) ? REFUSED_LOG.admit() : -1;
+            if (left >= 0) {
+                LOG.info("refused WebSocket from origin " + logged(origin) + " (host " + logged(host)
+                        + "): closed with 1008; set livequery.allowed-origins to allow it"
+                        + (left > 0 ? " (" + left + " more refused since the last such line)" : ""));
+            }
             refusedOrigin = true;
             return Optional.empty();
         }
         auth.upgrade(prologue, headers); // 401 here for a token that does not verify
         return Optional.empty();
+    }
+
+    /** A header value for a log line: at most {@link #LOGGED_HEADER} characters. */
+    static String logged(String header) {
+        if (header == null || header.length() <= LOGGED_HEADER) {
+            return header;
+        }
+        return header.substring(0, LOGGED_HEADER) + "… (" + header.length() + " characters)";
     }
 
     @Override

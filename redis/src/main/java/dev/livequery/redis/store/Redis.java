@@ -77,8 +77,15 @@ public final class Redis implements AutoCloseable {
         }
     }
 
-    private static final java.util.regex.Pattern USERINFO =
-            java.util.regex.Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]*@");
+    /**
+     * {@code scheme://user-info@}. Linear in the text, which may be anyone's (the gateway's log
+     * filter runs it over every line): a match is tried only where a run of scheme characters starts
+     * (the lookbehind), whose prefix up to its first letter is part of the match, and every
+     * quantifier is possessive, as neither part can hold the character that ends it. The plain
+     * {@code [a-zA-Z][a-zA-Z0-9+.-]*://} rescanned a run from each of its letters: quadratic.
+     */
+    static final java.util.regex.Pattern USERINFO =
+            java.util.regex.Pattern.compile("(?<![a-zA-Z0-9+.-])([0-9+.-]*+[a-zA-Z][a-zA-Z0-9+.-]*+://)[^/@\\s]*+@");
 
     /**
      * {@code uri} fit for a log line: user and password, if any, replaced by {@code <redacted>}.

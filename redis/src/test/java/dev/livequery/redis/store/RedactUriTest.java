@@ -1,0 +1,93 @@
+package dev.livequery.redis.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Redis#redact}: it hides what the plain pattern did, and its work is linear in the text
+ * (the gateway's log filter runs it over every line, headers included), counted in characters
+ * read rather than timed.
+ */
+class RedactUriTest {
+    /** The pattern before: quadratic on a long run of letters. The reference for what to redact. */
+    private static final Pattern PLAIN = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]*@");
+
+    @Test
+    void hidesUserInfo() {
+        assertThat(Redis.redact("redis://app:s3cret@h:6379")).isEqualTo("redis://<redacted>@h:6379");
+        assertThat(Redis.redact("uri 1.redis-cluster://:pw@h1:7000,h2:7001"))
+                .isEqualTo("uri 1.redis-cluster://<redacted>@h1:7000,h2:7001");
+        assertThat(Redis.redact("http://h/a@b")).isEqualTo("http://h/a@b");
+    }
+
+    @Test
+    void hidesExactlyWhatThePlainPatternDid() {
+        Random rnd = new Random(11);
+        String alphabet = "ab1+.-:/@ x";
+        for (int i = 0; i < 50_000; i++) {
+            StringBuilder b = new StringBuilder();
+            for (int n = rnd.nextInt(24); n > 0; n--) {
+                b.append(rnd.nextInt(5) == 0 ? "://" : String.valueOf(alphabet.charAt(rnd.nextInt(alphabet.length()))));
+            }
+            String s = b.toString();
+            assertThat(Redis.USERINFO.matcher(s).replaceAll("$1<redacted>@"))
+                    .as(s)
+                    .isEqualTo(PLAIN.matcher(s).replaceAll("$1<redacted>@"));
+        }
+    }
+
+    /** 100 KB texts shaped to make the plain pattern backtrack; it passes the budget at once. */
+    @Test
+    void linearOnAdversarialText() {
+        String[] texts = {
+            "a".repeat(100_000),
+            "a://" + "b".repeat(100_000),
+            "a://" + "b:".repeat(50_000),
+            "1-".repeat(50_000) + "a",
+            ("ab://" + "c".repeat(1000) + "/").repeat(100),
+        };
+        for (String t : texts) {
+            Counted c = new Counted(t, 20L * t.length());
+            Redis.USERINFO.matcher(c).replaceAll("$1<redacted>@");
+            assertThat(c.reads).isLessThanOrEqualTo(20L * t.length());
+        }
+    }
+
+    /** A text that counts the characters a matcher reads and stops it past a budget. */
+    private static final class Counted implements CharSequence {
+        private final String s;
+        private final long budget;
+        long reads;
+
+        Counted(String s, long budget) {
+            this.s = s;
+            this.budget = budget;
+        }
+
+        @Override
+        public char charAt(int i) {
+            if (++reads > budget) {
+                throw new AssertionError("read over " + budget + " characters of a text of " + s.length());
+            }
+            return s.charAt(i);
+        }
+
+        @Override
+        public int length() {
+            return s.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return s.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return s;
+        }
+    }
+}
