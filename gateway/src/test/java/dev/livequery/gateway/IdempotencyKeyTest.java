@@ -36,25 +36,95 @@ class IdempotencyKeyTest {
         }
     }
 
-    /** In jwt mode the key is bound to the principal too: another user's retry cannot read the result. */
+    /**
+     * Keys are scoped by the principal ({@code sub} in jwt mode): another user's write under the
+     * same key is a write of its own, whatever its request: it neither gets the first user's
+     * result nor is refused (which let one tenant block another's writes and probe its keys).
+     */
     @Test
-    void aKeyIsBoundToItsPrincipal() throws Exception {
+    void keysAreScopedByPrincipalJwt() throws Exception {
         try (AuthGateway gw = new AuthGateway()) {
-            String u1 = AuthGateway.token("u1", java.time.Duration.ofMinutes(5));
-            String u2 = AuthGateway.token("u2", java.time.Duration.ofMinutes(5));
-            String path = "/v1/tables/open/rows/p";
-            HttpResponse<String> first = gw.http("PUT", path, "{\"n\":1}", u1, "Idempotency-Key", "shared");
-            assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
-            assertThat(gw.http("PUT", path, "{\"n\":1}", u1, "Idempotency-Key", "shared")
-                            .body())
-                    .isEqualTo(first.body());
-            reused(gw.http("PUT", path, "{\"n\":1}", u2, "Idempotency-Key", "shared"));
-            assertThat(Json.MAPPER
-                            .readTree(gw.http("GET", path, null, u2).body())
-                            .get("version")
-                            .asLong())
-                    .isEqualTo(Json.MAPPER.readTree(first.body()).get("version").asLong());
+            principalsScenario(gw, AuthGateway.token("u1", java.time.Duration.ofMinutes(5)), null);
         }
+    }
+
+    /** The same in cluster mode, where the key's claim lives in Redis. */
+    @Test
+    @Cluster
+    void keysAreScopedByPrincipalJwtCluster() throws Exception {
+        try (RedisProcess redis = RedisProcess.start(false);
+                AuthGateway gw = AuthGateway.over(
+                        s -> new RedisBackend(s.engineOptions(), redis.uri(), "idem-jwt", new SimpleMeterRegistry()),
+                        "livequery.backend",
+                        "redis")) {
+            principalsScenario(gw, AuthGateway.token("u1", java.time.Duration.ofMinutes(5)), null);
+        }
+    }
+
+    /** In none mode the principal is the client address (here named by a trusted proxy), as for quotas. */
+    @Test
+    void keysAreScopedByClientAddressWithoutAuth() throws Exception {
+        try (AuthGateway gw =
+                new AuthGateway("livequery.auth.mode", "none", "livequery.trusted-proxies", "127.0.0.1")) {
+            principalsScenario(gw, null, "203.0.113.1");
+        }
+    }
+
+    @Test
+    @Cluster
+    void keysAreScopedByClientAddressWithoutAuthCluster() throws Exception {
+        try (RedisProcess redis = RedisProcess.start(false);
+                AuthGateway gw = AuthGateway.over(
+                        s -> new RedisBackend(s.engineOptions(), redis.uri(), "idem-none", new SimpleMeterRegistry()),
+                        "livequery.backend",
+                        "redis",
+                        "livequery.auth.mode",
+                        "none",
+                        "livequery.trusted-proxies",
+                        "127.0.0.1")) {
+            principalsScenario(gw, null, "203.0.113.1");
+        }
+    }
+
+    /**
+     * Principal 1 writes under key "shared"; principal 2 (token {@code u2}, or address .2) then
+     * writes another request under it, and the two send the same request under "k9": each write
+     * applies as the principal's own. Principal 1's retry still answers its first result, and its reuse of
+     * the key for another request is refused without the key in the message.
+     */
+    private static void principalsScenario(AuthGateway gw, String token1, String address1) throws Exception {
+        String token2 = token1 == null ? null : AuthGateway.token("u2", java.time.Duration.ofMinutes(5));
+        String address2 = address1 == null ? null : "203.0.113.2";
+        String path = "/v1/tables/open/rows/p";
+        HttpResponse<String> first = as(gw, token1, address1, "PUT", path, "{\"n\":1}", "shared");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        long v1 = Json.MAPPER.readTree(first.body()).get("version").asLong();
+        HttpResponse<String> other = as(gw, token2, address2, "PUT", path, "{\"n\":2}", "shared");
+        assertThat(other.statusCode())
+                .as("another principal's request under the key: " + other.body())
+                .isEqualTo(200);
+        HttpResponse<String> copy = as(gw, token2, address2, "PUT", "/v1/tables/open/rows/q", "{\"n\":1}", "k9");
+        HttpResponse<String> copy1 = as(gw, token1, address1, "PUT", "/v1/tables/open/rows/q", "{\"n\":1}", "k9");
+        assertThat(copy1.statusCode()).as(copy1.body()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(copy1.body()).get("version").asLong())
+                .as("the same request under the same key by another principal is a write of its own")
+                .isGreaterThan(Json.MAPPER.readTree(copy.body()).get("version").asLong());
+        assertThat(Json.MAPPER.readTree(other.body()).get("version").asLong()).isGreaterThan(v1);
+        // principal 1's own key still answers its result, and refuses another request
+        assertThat(as(gw, token1, address1, "PUT", path, "{\"n\":1}", "shared").body())
+                .isEqualTo(first.body());
+        HttpResponse<String> again = as(gw, token1, address1, "PUT", path, "{\"n\":3}", "shared");
+        reused(again);
+        assertThat(again.body()).doesNotContain("shared");
+    }
+
+    private static HttpResponse<String> as(
+            AuthGateway gw, String token, String address, String method, String path, String body, String key)
+            throws Exception {
+        if (address != null) {
+            return gw.http(method, path, body, null, "Idempotency-Key", key, "X-Forwarded-For", address);
+        }
+        return gw.http(method, path, body, token, "Idempotency-Key", key);
     }
 
     private static HttpResponse<String> send(

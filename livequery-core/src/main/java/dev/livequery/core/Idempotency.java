@@ -45,11 +45,25 @@ public final class Idempotency {
         }
     }
 
-    /** The answer to a key sent again with a different request. */
-    public static LiveQueryException reused(String key) {
+    /**
+     * The key both backends store a client's {@code Idempotency-Key} under: scoped by the
+     * principal ({@code principal}: its quota key, {@code sub:…} in jwt mode, {@code addr:…} the
+     * client address in none mode), so one principal's keys never meet another's: another tenant
+     * can neither block a write by taking its key first nor learn which keys are in use. The
+     * principal is digested, so it is not spelled out in Redis key names and the length stays bounded.
+     */
+    public static String scoped(String principal, String key) {
+        return digest(principal).substring(0, 32) + ":" + key;
+    }
+
+    /**
+     * The answer to a key sent again with a different request. The key is not echoed: the
+     * backends see it scoped ({@link #scoped}), and the client knows which key it sent.
+     */
+    public static LiveQueryException reused() {
         return new LiveQueryException(
                 IDEMPOTENCY_KEY_REUSED,
-                "Idempotency-Key '" + key + "' was used for a "
-                        + "different request (method, table, row, If-Match or body); use a new key per intended write");
+                "this Idempotency-Key was used for a different request (method, table, row, If-Match or body); "
+                        + "use a new key per intended write");
     }
 }

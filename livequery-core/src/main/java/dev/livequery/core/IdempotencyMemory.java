@@ -64,7 +64,7 @@ final class IdempotencyMemory {
         while (true) {
             Entry e = entry(key, digest);
             if (!e.digest.equals(digest)) {
-                throw Idempotency.reused(key);
+                throw Idempotency.reused();
             }
             synchronized (e) {
                 if (e.done) {

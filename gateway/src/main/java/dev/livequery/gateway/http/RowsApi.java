@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Backend;
+import dev.livequery.core.Idempotency;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
@@ -70,8 +71,9 @@ public final class RowsApi implements HttpService {
      * The backend, under the request's {@code Idempotency-Key} if it has one (safe retries;
      * docs/protocol.md). The key is bound to the request as sent: method, table, row, If-Match as
      * written (a retry of {@code If-Match: *} resolves to another version, yet is the same request),
-     * body, and the principal when authenticated (so one user's key never answers another's
-     * write). An anonymous principal is its client address, which a retry may not share.
+     * body. The key itself is scoped by the principal ({@link Idempotency#scoped}: {@code sub} in
+     * jwt mode, the client address in none mode, as quotas key them), so one principal's keys never
+     * block, answer or reveal another's; an anonymous client's retry must come from the same address.
      */
     private Backend writer(ServerRequest req, ObjectNode body) throws LiveQueryException {
         var key = req.headers().first(HeaderNames.create("Idempotency-Key"));
@@ -89,7 +91,7 @@ public final class RowsApi implements HttpService {
                 req.headers().first(HeaderNames.IF_MATCH).map(String::trim).orElse(""),
                 p.authenticated() ? p.key() : "",
                 body == null ? "" : Json.text(body));
-        return backend.idempotent(key.get(), request);
+        return backend.idempotent(Idempotency.scoped(p.key(), key.get()), request);
     }
 
     /** The parts, each prefixed with its length, so no two different requests read the same. */

@@ -53,7 +53,7 @@ final class IdempotencyKeys {
             throw RowStore.unavailable(e);
         }
         if (!idem.digest().equals(held)) {
-            throw Idempotency.reused(idem.key());
+            throw Idempotency.reused();
         }
     }
 
@@ -84,7 +84,7 @@ final class IdempotencyKeys {
         }
         int bar = done.indexOf('|'); // -1: remembered by an older gateway, without a digest
         if (bar >= 0 && !done.substring(0, bar).equals(idem.digest())) {
-            throw Idempotency.reused(idem.key());
+            throw Idempotency.reused();
         }
         List<Long> out = new ArrayList<>();
         for (String v : done.substring(bar + 1).split(",")) {

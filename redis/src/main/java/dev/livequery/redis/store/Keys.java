@@ -48,7 +48,9 @@ public final class Keys {
     /**
      * Which request (its digest) an idempotency key was first used for, whatever the table: the
      * per-table result key cannot tell that a key came back for another table. Outside any
-     * partition's slot, so it is claimed before the write script runs, not inside it.
+     * partition's slot, so it is claimed before the write script runs, not inside it. {@code key}
+     * is the client's key scoped by its principal ({@code Idempotency.scoped}), as in
+     * {@link #idempotency}: principals never share one.
      */
     public static String idempotencyClaim(String key) {
         return "lq:idem:" + key;

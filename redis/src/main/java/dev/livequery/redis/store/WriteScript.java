@@ -237,7 +237,7 @@ final class WriteScript {
                         "row '" + r.get(1) + "' is " + (cur.isEmpty() ? "absent" : "at version " + cur)
                                 + ", not at the version in If-Match");
             }
-            case "422" -> throw Idempotency.reused(idem.key());
+            case "422" -> throw Idempotency.reused();
             case "404" ->
                 throw new LiveQueryException(
                         NOT_FOUND,
