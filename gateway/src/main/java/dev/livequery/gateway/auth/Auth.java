@@ -5,6 +5,7 @@ import static dev.livequery.core.LiveQueryException.Code.FORBIDDEN;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.gateway.delivery.Close;
+import dev.livequery.gateway.delivery.Guard;
 import dev.livequery.gateway.delivery.Teardown;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -144,12 +145,13 @@ public final class Auth implements AutoCloseable {
             return null;
         }
         long ms = Math.max(0, Duration.between(Instant.now(), p.expires()).toMillis());
-        return timers.schedule(action, ms, TimeUnit.MILLISECONDS);
+        return timers.schedule(Guard.once(LOG, "a token expiry", action), ms, TimeUnit.MILLISECONDS);
     }
 
     /** Runs {@code action} after {@code d} (the first-message deadline). */
     public ScheduledFuture<?> after(Duration d, Runnable action) {
-        return timers.schedule(action, d.toMillis(), TimeUnit.MILLISECONDS);
+        return timers.schedule(
+                Guard.once(LOG, "a first-message deadline", action), d.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Timers waiting to run: one per connection or stream with a token, one per pending first message. */

@@ -11,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -44,7 +43,9 @@ public final class Connections implements AutoCloseable {
             return t;
         });
         long tick = Math.max(20, Math.min(1000, writeDeadline.toMillis() / 5));
-        watchdog.scheduleAtFixedRate(this::check, tick, tick, TimeUnit.MILLISECONDS);
+        // Guarded: a round that throws (even an Error) must not cancel the schedule for every connection.
+        watchdog.scheduleAtFixedRate(
+                Guard.round(LOG, "the connection watchdog's round", this::check), tick, tick, TimeUnit.MILLISECONDS);
     }
 
     public void metrics(DeliveryMetrics m) {
@@ -116,15 +117,25 @@ public final class Connections implements AutoCloseable {
         return n;
     }
 
+    /**
+     * One watchdog round. A connection whose check fails does not keep the others from theirs; the
+     * first failure is thrown at the end, for {@link Guard} to log.
+     */
     private void check() {
-        try {
-            long now = System.nanoTime();
-            long d = deadline.toNanos();
-            for (Outbound o : open) {
+        long now = System.nanoTime();
+        long d = deadline.toNanos();
+        Throwable failed = null;
+        for (Outbound o : open) {
+            try {
                 o.check(now, d);
+            } catch (Throwable t) {
+                failed = failed == null ? t : failed;
             }
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "watchdog pass failed", e);
+        }
+        if (failed instanceof Error e) {
+            throw e;
+        } else if (failed instanceof RuntimeException e) {
+            throw e;
         }
     }
 

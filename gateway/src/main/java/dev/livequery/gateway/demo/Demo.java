@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Backend;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
+import dev.livequery.gateway.delivery.Guard;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -74,7 +75,8 @@ public final class Demo implements AutoCloseable {
         d.seed(rows);
         if (changesPerSecond > 0) {
             long period = Math.max(1, (long) (1_000_000 / changesPerSecond));
-            d.timer.scheduleAtFixedRate(d::change, period, period, TimeUnit.MICROSECONDS);
+            d.timer.scheduleAtFixedRate(
+                    Guard.round(LOG, "the demo's change", d::change), period, period, TimeUnit.MICROSECONDS);
         }
         return d;
     }
