@@ -104,6 +104,7 @@ public final class Gateway implements AutoCloseable {
         Config helidon = serverConfig != null ? serverConfig : settings.serverConfig();
         b.config(helidon);
         noDelay(b, helidon);
+        maxTcpConnections(b, helidon, settings);
         b.port(settings.port())
                 .shutdownHook(false)
                 // JSON before any route runs; a refused upgrade's 401 with its own message (JsonRefusal)
@@ -150,6 +151,24 @@ public final class Gateway implements AutoCloseable {
             b.connectionOptions(
                     SocketOptions.builder().from(current).tcpNoDelay(true).build());
         }
+    }
+
+    /**
+     * Helidon's {@code max-tcp-connections} unless {@code server.max-tcp-connections} sets it: twice
+     * {@code livequery.limits.max-connections} plus 1,000. Our limit counts admitted connections
+     * only; sockets still in their HTTP request, refused ones (1008, 4029) until their peer closes,
+     * and plain HTTP requests are counted by nothing else (Helidon's default is no limit). Past it,
+     * Helidon stops accepting until a socket closes (new ones wait in the backlog).
+     */
+    static void maxTcpConnections(WebServerConfig.Builder b, Config helidon, Settings settings) {
+        if (!helidon.get("max-tcp-connections").exists()) {
+            b.maxTcpConnections((int) Math.min(Integer.MAX_VALUE, 2L * settings.maxConnections() + 1000));
+        }
+    }
+
+    /** The listener's TCP connection limit ({@link #maxTcpConnections}). */
+    int maxTcpConnections() {
+        return server.prototype().maxTcpConnections();
     }
 
     public int port() {

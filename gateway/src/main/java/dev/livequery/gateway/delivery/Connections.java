@@ -24,6 +24,9 @@ import java.util.logging.Logger;
 public final class Connections implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Connections.class.getName());
 
+    /** How long a WebSocket peer has to answer our close frame with its own (RFC 6455 §5.5.1). */
+    public static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
     private final Set<Outbound> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger ws = new AtomicInteger();
     private final AtomicInteger sse = new AtomicInteger();
@@ -77,6 +80,23 @@ public final class Connections implements AutoCloseable {
 
     public boolean draining() {
         return draining;
+    }
+
+    /**
+     * A WebSocket peer has {@link #CLOSE_WAIT} to answer our close frame; then {@code abort} runs
+     * (it drops the socket unless the peer closed meanwhile). Helidon reads a socket until the
+     * peer's close arrives, so a peer that never answers, and pings to look alive, kept its socket
+     * for ever, counted by no limit of ours.
+     */
+    public void closeSent(Runnable abort) {
+        try {
+            watchdog.schedule(
+                    Guard.once(LOG, "dropping a socket whose peer did not close", abort),
+                    CLOSE_WAIT.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping: the server closes every socket anyway
+        }
     }
 
     /** An outbound path for an admitted connection; its end releases the permit. */

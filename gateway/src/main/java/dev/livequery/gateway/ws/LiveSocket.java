@@ -26,6 +26,7 @@ import io.helidon.common.buffers.BufferData;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
+import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 import java.time.Duration;
@@ -62,6 +63,8 @@ final class LiveSocket implements WsListener {
      * at open (PROTOCOL §4) and nothing it sends is read.
      */
     private boolean refusedOrigin;
+    /** The peer's close (or the socket's end) has come: nothing to drop after {@link Connections#CLOSE_WAIT}. */
+    private volatile boolean peerClosed;
 
     LiveSocket(Backend backend, Connections connections, Settings settings, OriginPolicy origins, Auth auth) {
         this.backend = backend;
@@ -106,6 +109,7 @@ final class LiveSocket implements WsListener {
                 + session.socketContext().childSocketId();
         if (refusedOrigin) {
             session.close(ORIGIN_REFUSED, "origin not allowed");
+            closeSent(session);
             return;
         }
         if (!connections.admit()) {
@@ -113,9 +117,14 @@ final class LiveSocket implements WsListener {
             LOG.info(() -> Transport.Kind.WS.wire() + " connection " + peer + " closed: "
                     + c.cause().wire() + " at open");
             session.close(c.code(), c.reason());
+            closeSent(session);
             return;
         }
-        out = connections.outbound(new WsTransport(session), peer, settings.pingInterval(), settings.idleTimeout());
+        out = connections.outbound(
+                new WsTransport(session, () -> closeSent(session)),
+                peer,
+                settings.pingInterval(),
+                settings.idleTimeout());
         out.start();
         Outbound o = out;
         if (!auth.open(
@@ -198,11 +207,28 @@ final class LiveSocket implements WsListener {
 
     @Override
     public void onClose(WsSession session, int status, String reason) {
+        peerClosed = true;
         stop(Close.CLIENT);
+    }
+
+    /**
+     * Our close frame is out: a peer that has not answered it within {@link Connections#CLOSE_WAIT}
+     * loses its socket. {@code ServerConnection.close(true)} stops Helidon's read loop and interrupts
+     * its reader, which on a virtual thread closes the socket (Helidon 4.3.1 has no timeout for it).
+     */
+    private void closeSent(WsSession session) {
+        connections.closeSent(() -> {
+            if (!peerClosed && session instanceof ServerConnection c) {
+                LOG.fine(() -> "ws " + peer + ": no close from the peer within " + Connections.CLOSE_WAIT
+                        + " of ours; dropping the socket");
+                c.close(true);
+            }
+        });
     }
 
     @Override
     public void onError(WsSession session, Throwable t) {
+        peerClosed = true; // the socket is done either way
         LOG.log(Level.FINE, "ws " + peer + " error", t);
         stop(new Close(Teardown.ERROR, 1011, "internal error"));
     }

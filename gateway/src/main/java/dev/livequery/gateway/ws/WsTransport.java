@@ -30,6 +30,8 @@ final class WsTransport implements Transport {
     private static final int MAX_BUFFER = 64 * 1024;
 
     private final WsSession session;
+    /** Called once our close frame is sent: the peer then has a grace to answer it. */
+    private final Runnable closeSent;
     /** The raw socket writer, or null when the session is not Helidon's server connection. */
     private final DataWriter socket;
     /** What this pass queued; dropped after each flush, so an idle connection holds no buffer. */
@@ -37,8 +39,9 @@ final class WsTransport implements Transport {
 
     private int len;
 
-    WsTransport(WsSession session) {
+    WsTransport(WsSession session, Runnable closeSent) {
         this.session = session;
+        this.closeSent = closeSent;
         this.socket = session.socketContext() instanceof ConnectionContext c ? c.dataWriter() : null;
     }
 
@@ -117,6 +120,7 @@ final class WsTransport implements Transport {
         } catch (RuntimeException e) {
             // the peer is gone already; nothing left to tell it
         }
+        closeSent.run();
     }
 
     /** Makes room for a frame of {@code n} payload bytes, writes its header; returns where the payload goes. */
