@@ -102,9 +102,16 @@ final class Watcher {
     }
 
     void start() {
-        watcher.scheduleWithFixedDelay(this::watch, 250, 250, TimeUnit.MILLISECONDS);
-        progressReader.scheduleWithFixedDelay(this::readProgress, 250, 250, TimeUnit.MILLISECONDS);
-        staleCheck.scheduleWithFixedDelay(this::checkStale, 250, 250, TimeUnit.MILLISECONDS);
+        // Guarded: a tick that throws, even an Error, must not end its schedule for good.
+        watcher.scheduleWithFixedDelay(
+                GuardedRound.of(LOG, "the cluster watcher's tick", this::watch), 250, 250, TimeUnit.MILLISECONDS);
+        progressReader.scheduleWithFixedDelay(
+                GuardedRound.of(LOG, "the progress reader's tick", this::readProgress),
+                250,
+                250,
+                TimeUnit.MILLISECONDS);
+        staleCheck.scheduleWithFixedDelay(
+                GuardedRound.of(LOG, "the stale check's tick", this::checkStale), 250, 250, TimeUnit.MILLISECONDS);
     }
 
     void stop() {
