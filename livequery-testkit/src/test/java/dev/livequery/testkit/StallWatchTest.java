@@ -12,8 +12,7 @@ class StallWatchTest {
         try (StallWatch watch = StallWatch.start()) {
             long pid = ProcessHandle.current().pid();
             // A child stops this JVM and lets it go 400 ms later (the child is not stopped with it).
-            Process p = new ProcessBuilder("sh", "-c", "kill -STOP " + pid + "; sleep 0.4; kill -CONT " + pid)
-                    .start();
+            Process p = new ProcessBuilder("sh", "-c", "kill -STOP " + pid + "; sleep 0.4; kill -CONT " + pid).start();
             assertThat(p.waitFor()).isZero();
             long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
             assertThat(watch.longestMs()).isBetween(350L, elapsedMs);

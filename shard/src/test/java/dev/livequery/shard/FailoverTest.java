@@ -138,14 +138,16 @@ class FailoverTest {
      */
     ShardProcess victim() {
         List<String> ids = shards.stream().map(s -> s.id).sorted().toList();
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            for (int p = 0; p < Keys.PARTITIONS; p++) {
-                if (!Membership.owner(p, ids).equals(owner(p))) {
-                    return false;
-                }
-            }
-            return true;
-        });
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    for (int p = 0; p < Keys.PARTITIONS; p++) {
+                        if (!Membership.owner(p, ids).equals(owner(p))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
         String id = owner(Keys.partition("t0"));
         return shards.stream().filter(s -> s.id.equals(id)).findFirst().orElseThrow();
     }
@@ -172,7 +174,9 @@ class FailoverTest {
             long tookMs = (System.nanoTime() - t) / 1_000_000;
             long stallMs = watch.longestMs();
             assertThat(tookMs - stallMs)
-                    .as("ms to re-own %d partitions (%d), less the host's longest stall (%d)", lost.size(), tookMs, stallMs)
+                    .as(
+                            "ms to re-own %d partitions (%d), less the host's longest stall (%d)",
+                            lost.size(), tookMs, stallMs)
                     .isLessThanOrEqualTo(bound.toMillis());
         }
     }

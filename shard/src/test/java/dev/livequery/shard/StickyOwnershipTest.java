@@ -210,7 +210,10 @@ class StickyOwnershipTest {
                 .dispatch(
                         CommandType.CLIENT,
                         new StatusOutput<>(StringCodec.UTF8),
-                        new CommandArgs<>(StringCodec.UTF8).add("PAUSE").add(1000).add("WRITE"));
+                        new CommandArgs<>(StringCodec.UTF8)
+                                .add("PAUSE")
+                                .add(1000)
+                                .add("WRITE"));
         long giveUp = System.nanoTime() + Duration.ofSeconds(1).toNanos();
         while (System.nanoTime() < giveUp) {
             for (String line : direct.cmd().clientList().split("\n")) {
@@ -264,8 +267,8 @@ class StickyOwnershipTest {
                     stallMs,
                     changes.isEmpty()
                             ? "nothing changed"
-                            : changes.size() + " changes" + (early ? " before the leases could expire" : "") + ", first "
-                                    + changes.get(0));
+                            : changes.size() + " changes" + (early ? " before the leases could expire" : "")
+                                    + ", first " + changes.get(0));
         }
     }
 
@@ -288,8 +291,10 @@ class StickyOwnershipTest {
         long leaseLeftMs = direct.cmd().pttl(Keys.owner(probe));
         long heartbeatLeftMs = direct.cmd().pttl(Keys.shard("pa"));
         assertThat(leaseLeftMs)
-                .as("ms left of pa's lease of partition %d as the pause begins (PTTL; -2: none), renewed with"
-                        + " its heartbeat (%d ms left)", probe, heartbeatLeftMs)
+                .as(
+                        "ms left of pa's lease of partition %d as the pause begins (PTTL; -2: none), renewed with"
+                                + " its heartbeat (%d ms left)",
+                        probe, heartbeatLeftMs)
                 .isGreaterThanOrEqualTo(heartbeatLeftMs - RENEW_MS);
         long leftMs = Math.min(leaseLeftMs, heartbeatLeftMs);
         long expiry = asked + TimeUnit.MILLISECONDS.toNanos(leftMs);

@@ -254,12 +254,12 @@ public final class Shard implements AutoCloseable {
     private void leaseTick() {
         RuntimeException failed = leaseRound();
         if (failed != null) {
-            LOG.warning(() -> "shard " + cfg.id() + ": lease tick failed (" + failed.getMessage()
-                    + "); trying again at once");
+            LOG.warning(() ->
+                    "shard " + cfg.id() + ": lease tick failed (" + failed.getMessage() + "); trying again at once");
             RuntimeException again = leaseRound();
             if (again != null) {
-                LOG.warning(() -> "shard " + cfg.id() + ": lease tick failed again (Redis unreachable?): "
-                        + again.getMessage());
+                LOG.warning(() ->
+                        "shard " + cfg.id() + ": lease tick failed again (Redis unreachable?): " + again.getMessage());
             }
         }
     }
