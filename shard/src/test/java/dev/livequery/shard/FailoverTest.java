@@ -78,13 +78,19 @@ class FailoverTest {
 
     @AfterEach
     void down() throws Exception {
-        gwA.close();
-        gwB.close();
-        for (ShardProcess s : shards) {
-            s.close();
+        // up() may have failed part way: close what it started, or a redis-server outlives the test.
+        List<AutoCloseable> started = new ArrayList<>(java.util.Arrays.asList(gwA, gwB));
+        started.addAll(shards);
+        started.addAll(java.util.Arrays.asList(direct, redis));
+        for (AutoCloseable c : started) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    System.out.println("cleanup: " + e);
+                }
+            }
         }
-        direct.close();
-        redis.close();
     }
 
     boolean allOwned() {

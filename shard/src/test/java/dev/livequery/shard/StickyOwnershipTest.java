@@ -72,10 +72,16 @@ class StickyOwnershipTest {
 
     @AfterEach
     void down() {
-        pa.close();
-        pb.close();
-        direct.close();
-        redis.close();
+        // up() may have failed part way: close what it started, or a redis-server outlives the test.
+        for (AutoCloseable c : java.util.Arrays.asList(pa, pb, direct, redis)) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    System.out.println("cleanup: " + e);
+                }
+            }
+        }
     }
 
     /** Every partition leased by the shard rendezvous gives it to (each holds some). */
