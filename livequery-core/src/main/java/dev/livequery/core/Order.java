@@ -91,7 +91,8 @@ final class Order implements Comparator<Key> {
             names.removeAll(Set.of("field", "dir"));
             if (!names.isEmpty()) {
                 throw new LiveQueryException(
-                        BAD_QUERY, "order key has unknown member(s) " + names + "; only field and dir");
+                        BAD_QUERY,
+                        "order key has unknown member(s) " + Echo.of(names.toString()) + "; only field and dir");
             }
             JsonNode dir = k.get("dir");
             boolean d;
@@ -100,7 +101,8 @@ final class Order implements Comparator<Key> {
             } else if (dir.isTextual() && dir.textValue().equals("desc")) {
                 d = true;
             } else {
-                throw new LiveQueryException(BAD_QUERY, "order dir must be \"asc\" or \"desc\", got " + dir);
+                throw new LiveQueryException(
+                        BAD_QUERY, "order dir must be \"asc\" or \"desc\", got " + Echo.of(dir.toString()));
             }
             add(fields, desc, k.get("field").textValue(), d);
         }

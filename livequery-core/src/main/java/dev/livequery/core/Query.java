@@ -24,7 +24,7 @@ public record Query(Shape shape, Window window) {
             String name = it.next();
             if (!MEMBERS.contains(name)) {
                 throw new LiveQueryException(
-                        BAD_QUERY, "unknown query member '" + name + "' (expected " + MEMBERS + ")");
+                        BAD_QUERY, "unknown query member '" + Echo.of(name) + "' (expected " + MEMBERS + ")");
             }
         }
         JsonNode table = q.get("table");
@@ -36,7 +36,7 @@ public record Query(Shape shape, Window window) {
             throw new LiveQueryException(
                     BAD_QUERY,
                     "query.limit must be an integer (1 .. max window), got "
-                            + (limit == null ? "nothing" : limit.toString()));
+                            + (limit == null ? "nothing" : Echo.of(limit.toString())));
         }
         Shape shape = new Shape(table(table.textValue()), Where.parse(q.get("where")), Order.parse(q.get("order")));
         return new Query(shape, Window.of(cursor(q, "after"), cursor(q, "before"), limit.intValue()));
@@ -60,7 +60,7 @@ public record Query(Shape shape, Window window) {
             throw new LiveQueryException(
                     BAD_QUERY,
                     "limit must be an integer (1 .. max window), got "
-                            + (limit == null ? "nothing" : "'" + limit + "'"));
+                            + (limit == null ? "nothing" : "'" + Echo.of(limit) + "'"));
         }
         Shape shape = new Shape(table(table), Where.parse(w), Order.parseCompact(order));
         return new Query(shape, Window.of(after, before, n));
@@ -69,7 +69,8 @@ public record Query(Shape shape, Window window) {
     /** Validates a table name against PROTOCOL §1. */
     public static String table(String name) throws LiveQueryException {
         if (name == null || !TABLE.matcher(name).matches()) {
-            throw new LiveQueryException(BAD_QUERY, "table names match [a-z][a-z0-9_]{0,62}, got '" + name + "'");
+            throw new LiveQueryException(
+                    BAD_QUERY, "table names match [a-z][a-z0-9_]{0,62}, got '" + Echo.of(name) + "'");
         }
         return name;
     }

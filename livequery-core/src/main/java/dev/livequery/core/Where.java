@@ -238,11 +238,11 @@ public final class Where {
                 try {
                     op = Op.valueOf(e.getKey().toUpperCase(java.util.Locale.ROOT));
                 } catch (IllegalArgumentException ex) {
-                    throw bad("field '" + field + "': unknown operator '" + e.getKey()
+                    throw bad("field '" + field + "': unknown operator '" + Echo.of(e.getKey())
                             + "' (expected eq ne lt lte gt gte in prefix exists; nested fields cannot be filtered)");
                 }
                 if (!e.getKey().equals(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
-                    throw bad("field '" + field + "': operators are lower case, got '" + e.getKey() + "'");
+                    throw bad("field '" + field + "': operators are lower case, got '" + Echo.of(e.getKey()) + "'");
                 }
                 out.add(term(field, op, e.getValue(), ops, count));
             }

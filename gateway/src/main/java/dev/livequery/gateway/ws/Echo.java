@@ -7,7 +7,7 @@ package dev.livequery.gateway.ws;
  */
 final class Echo {
     /** Characters (code points) of client text an error message repeats. */
-    static final int MAX = 64;
+    static final int MAX = dev.livequery.core.Echo.MAX;
     /** The longest error message a WebSocket reply carries, whatever repeated client text it holds. */
     static final int MAX_MESSAGE = 512;
 
@@ -15,21 +15,11 @@ final class Echo {
 
     /** {@code s} when at most {@link #MAX} characters, else its first {@link #MAX} and "…". */
     static String of(String s) {
-        return cut(s, MAX);
+        return dev.livequery.core.Echo.of(s);
     }
 
     /** An error message of at most {@link #MAX_MESSAGE} characters (the net under messages made elsewhere). */
     static String message(String s) {
-        return cut(s, MAX_MESSAGE);
-    }
-
-    private static String cut(String s, int max) {
-        if (s == null || s.length() <= max) {
-            return s;
-        }
-        if (s.codePointCount(0, s.length()) <= max) {
-            return s;
-        }
-        return s.substring(0, s.offsetByCodePoints(0, max)) + "…";
+        return dev.livequery.core.Echo.cut(s, MAX_MESSAGE);
     }
 }
