@@ -43,4 +43,30 @@ class ShardLimitsTest {
             }
         }
     }
+
+    /** And {@code livequery.limits.max-view-rows} ({@code --max-view-rows}), per partition's engine. */
+    @Test
+    void maxViewRowsIsEnforcedByTheShardProcess() throws Exception {
+        for (long cap : new long[] {1, 20_000_000}) {
+            try (RedisProcess redis = RedisProcess.start(false);
+                    ShardProcess shard = ShardProcess.start(
+                            "rows" + cap, redis.uri(), Duration.ofSeconds(3), "--max-view-rows", String.valueOf(cap));
+                    RedisBackend gw =
+                            new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwR", new SimpleMeterRegistry())) {
+                await().atMost(Duration.ofSeconds(20)).until(gw::ready);
+                gw.put("t", "a", Fixtures.row("{\"x\":1}"), null);
+                gw.put("t", "b", Fixtures.row("{\"x\":2}"), null);
+                var two = Fixtures.query("{\"table\":\"t\",\"limit\":5}");
+                if (cap == 1) {
+                    assertThatThrownBy(() -> gw.subscribe(two, null, () -> {}))
+                            .isInstanceOf(LiveQueryException.class)
+                            .hasMessageContaining("livequery.limits.max-view-rows")
+                            .extracting(e -> ((LiveQueryException) e).code())
+                            .isEqualTo(LiveQueryException.Code.TOO_MANY_SUBS);
+                } else {
+                    gw.subscribe(two, null, () -> {}).close();
+                }
+            }
+        }
+    }
 }
