@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * change) and when it is reloaded or dropped. A new view is admitted only if the total with it
  * stays within the budget: views that grew past it by writes stay, but no new one comes while it
  * is passed. A one-shot query's throwaway view is checked the same way and never counted.
+ * Views made at the same moment on different tables (different locks) are checked against the
+ * same total, so the bound may be passed by their sizes: it bounds memory, it is not exact.
  */
 final class ViewBudget {
     private final long max;
