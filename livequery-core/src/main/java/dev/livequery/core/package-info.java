@@ -16,8 +16,9 @@
  * {@link dev.livequery.core.Idempotency} rules with {@link dev.livequery.core.KeyedWrites} for
  * writes under an {@code Idempotency-Key}; for
  * row-level security (PROTOCOL §9)
- * {@link dev.livequery.core.Where} and {@link dev.livequery.core.Access}. Everything else is
- * package-private.
+ * {@link dev.livequery.core.Where} and {@link dev.livequery.core.Access}; and
+ * {@link dev.livequery.core.Guard}, which keeps the gateway's and the cluster client's scheduled work
+ * running past a failure. Everything else is package-private.
  *
  * <h2>Row-level security</h2>
  * A principal's read filter is the shape's {@code access} member, beside the client's where and

@@ -3,9 +3,9 @@ package dev.livequery.gateway.auth;
 import static dev.livequery.core.LiveQueryException.Code.FORBIDDEN;
 
 import dev.livequery.core.EngineOptions;
+import dev.livequery.core.Guard;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.gateway.delivery.Close;
-import dev.livequery.gateway.delivery.Guard;
 import dev.livequery.gateway.delivery.Teardown;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.livequery.gateway.delivery;
 
 import dev.livequery.core.Frame;
 import dev.livequery.core.FrameCodec;
+import dev.livequery.core.Guard;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

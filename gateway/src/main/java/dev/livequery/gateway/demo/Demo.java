@@ -2,9 +2,9 @@ package dev.livequery.gateway.demo;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Backend;
+import dev.livequery.core.Guard;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
-import dev.livequery.gateway.delivery.Guard;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -1,5 +1,6 @@
 package dev.livequery.redis.backend;
 
+import dev.livequery.core.Guard;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
@@ -104,14 +105,11 @@ final class Watcher {
     void start() {
         // Guarded: a tick that throws, even an Error, must not end its schedule for good.
         watcher.scheduleWithFixedDelay(
-                GuardedRound.of(LOG, "the cluster watcher's tick", this::watch), 250, 250, TimeUnit.MILLISECONDS);
+                Guard.round(LOG, "the cluster watcher's tick", this::watch), 250, 250, TimeUnit.MILLISECONDS);
         progressReader.scheduleWithFixedDelay(
-                GuardedRound.of(LOG, "the progress reader's tick", this::readProgress),
-                250,
-                250,
-                TimeUnit.MILLISECONDS);
+                Guard.round(LOG, "the progress reader's tick", this::readProgress), 250, 250, TimeUnit.MILLISECONDS);
         staleCheck.scheduleWithFixedDelay(
-                GuardedRound.of(LOG, "the stale check's tick", this::checkStale), 250, 250, TimeUnit.MILLISECONDS);
+                Guard.round(LOG, "the stale check's tick", this::checkStale), 250, 250, TimeUnit.MILLISECONDS);
     }
 
     void stop() {

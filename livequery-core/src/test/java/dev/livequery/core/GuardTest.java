@@ -1,4 +1,4 @@
-package dev.livequery.gateway.delivery;
+package dev.livequery.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -18,8 +18,9 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /**
- * A guarded round outlives an Error (the watchdog, the demo, auth timers); an unguarded one is
- * cancelled for good by the first, which is what the watchdog's catch of RuntimeException allowed.
+ * A guarded round outlives an Error (the gateway's watchdog, the demo, auth timers, the cluster
+ * watcher's ticks); an unguarded one is cancelled for good by the first, which is what the
+ * watchdog's catch of RuntimeException allowed.
  */
 class GuardTest {
 

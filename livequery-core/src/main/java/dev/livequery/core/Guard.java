@@ -1,4 +1,4 @@
-package dev.livequery.gateway.delivery;
+package dev.livequery.core;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -6,11 +6,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A periodic task that outlives its own failures. A {@code ScheduledExecutorService} cancels a
- * periodic task for good the first time it throws; the watchdog caught only RuntimeException, so
- * one OutOfMemoryError in a round would have ended write deadlines, idle closes and pings for
- * every connection, silently. A guarded round logs SEVERE once per kind of failure and the next
- * round runs as scheduled.
+ * Scheduled work that outlives its own failures. A {@code ScheduledExecutorService} cancels a
+ * periodic task for good the first time it throws: one OutOfMemoryError in the gateway's watchdog
+ * would have ended write deadlines, idle closes and pings for every connection, and one in a
+ * cluster gateway's stale check would have left every window marked live while its shards were
+ * gone, silently. A guarded round logs SEVERE once per kind of failure and the next round runs as
+ * scheduled. Here, in the core, because the gateway and the cluster client both schedule such work.
  */
 public final class Guard {
     private Guard() {}
