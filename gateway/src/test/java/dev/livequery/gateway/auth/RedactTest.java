@@ -2,6 +2,7 @@ package dev.livequery.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.livequery.testkit.CountedChars;
 import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -58,44 +59,9 @@ class RedactTest {
             "x".repeat(100_000),
         };
         for (String t : texts) {
-            Counted c = new Counted(t, 20L * t.length());
+            CountedChars c = new CountedChars(t, 20L * t.length());
             Redact.JWT.matcher(c).replaceAll("$1<jwt redacted>");
-            assertThat(c.reads).isLessThanOrEqualTo(20L * t.length());
-        }
-    }
-
-    /** A text that counts the characters a matcher reads and stops it past a budget. */
-    static final class Counted implements CharSequence {
-        private final String s;
-        private final long budget;
-        long reads;
-
-        Counted(String s, long budget) {
-            this.s = s;
-            this.budget = budget;
-        }
-
-        @Override
-        public char charAt(int i) {
-            if (++reads > budget) {
-                throw new AssertionError("read over " + budget + " characters of a text of " + s.length());
-            }
-            return s.charAt(i);
-        }
-
-        @Override
-        public int length() {
-            return s.length();
-        }
-
-        @Override
-        public CharSequence subSequence(int start, int end) {
-            return s.subSequence(start, end);
-        }
-
-        @Override
-        public String toString() {
-            return s;
+            assertThat(c.reads()).isLessThanOrEqualTo(20L * t.length());
         }
     }
 }
