@@ -8,6 +8,7 @@ import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_SUB;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Backend;
+import dev.livequery.core.Echo;
 import dev.livequery.core.Frame;
 import dev.livequery.core.FrameCodec;
 import dev.livequery.core.LiveQueryException;
@@ -39,6 +40,8 @@ final class LiveSocket implements WsListener {
     private static final Logger LOG = Logger.getLogger(LiveSocket.class.getName());
     /** Close code for a refused Origin: 1008, policy violation (PROTOCOL §4). */
     static final int ORIGIN_REFUSED = 1008;
+    /** The longest error message a WebSocket reply carries, whatever client text it repeats. */
+    static final int MAX_ERROR_MESSAGE = 512;
     /** Characters of a header a log line repeats: the header is the client's, of any length. */
     static final int LOGGED_HEADER = 200;
     /** One refused-origin line per second, process-wide (see {@link LogPace}). */
@@ -326,8 +329,11 @@ final class LiveSocket implements WsListener {
         slot.end(FrameCodec.toJson(Frame.closed(Frame.Closed.Cause.UNSUBSCRIBED), sub));
     }
 
-    /** Errors repeat client text cut short ({@link Echo}); the length cap is the net under the engine's. */
+    /**
+     * Errors repeat client text cut short ({@link Echo}); a reply waits until the client reads it,
+     * so {@link #MAX_ERROR_MESSAGE} is the net under every message made elsewhere (Jackson's too).
+     */
     private void error(String sub, LiveQueryException e) {
-        out.reply(FrameCodec.toJson(Frame.error(e.code(), Echo.message(e.getMessage())), sub));
+        out.reply(FrameCodec.toJson(Frame.error(e.code(), Echo.cut(e.getMessage(), MAX_ERROR_MESSAGE)), sub));
     }
 }

@@ -5,6 +5,7 @@ import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.livequery.core.Echo;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
@@ -23,8 +24,8 @@ final class WsCommand {
         try {
             return Json.MAPPER.readTree(message);
         } catch (JsonProcessingException e) {
-            throw new LiveQueryException(
-                    BAD_REQUEST, "message is not valid JSON: " + Echo.message(e.getOriginalMessage()));
+            // Jackson's text may quote the message: LiveSocket cuts every error message it replies with
+            throw new LiveQueryException(BAD_REQUEST, "message is not valid JSON: " + e.getOriginalMessage());
         }
     }
 
