@@ -87,13 +87,9 @@ public final class SocketAuth {
     /**
      * The socket is open. {@code onExpired} runs when the token expires without a refresh;
      * {@code onUnauthenticated} when no token came in time; {@code onOverQuota} when the
-     * principal holds its connection quota already. Returns false when over quota (close 4029).
+     * principal holds its connection quota already; {@code onAuthFlood} when {@code auth} commands
+     * come faster than the pace allows. Returns false when over quota (close 4029).
      */
-    public boolean open(String peerAddress, Runnable onExpired, Runnable onUnauthenticated, Runnable onOverQuota) {
-        return open(peerAddress, onExpired, onUnauthenticated, onOverQuota, onUnauthenticated);
-    }
-
-    /** As above; {@code onAuthFlood} runs when {@code auth} commands come faster than the pace allows. */
     public synchronized boolean open(
             String peerAddress,
             Runnable onExpired,

@@ -101,7 +101,7 @@ class AuthFuzzTest {
             return;
         }
         SocketAuth socket = new SocketAuth(AUTH);
-        socket.open("127.0.0.1", () -> {}, () -> {}, () -> {});
+        socket.open("127.0.0.1", () -> {}, () -> {}, () -> {}, () -> {});
         try {
             if ("auth".equals(msg.path("action").asText())) {
                 socket.command(msg);
