@@ -89,8 +89,7 @@ public final class RowsApi implements HttpService {
                 table(req),
                 req.path().pathParameters().first("id").orElse(""),
                 req.headers().first(HeaderNames.IF_MATCH).map(String::trim).orElse(""),
-                p.authenticated() ? p.key() : "",
-                body == null ? "" : Json.text(body));
+                body == null ? "" : Json.text(body)); // the principal is in the scoped key
         return backend.idempotent(Idempotency.scoped(p.key(), key.get()), request);
     }
 
