@@ -134,6 +134,14 @@ public interface Gen<T> {
         };
     }
 
+    /**
+     * Strings of up to {@code maxPieces} pieces drawn from {@code pieces}, joined: texts built from
+     * the fragments a parser or a pattern cares about; shrinks by dropping pieces.
+     */
+    static Gen<String> joined(Gen<String> pieces, int maxPieces) {
+        return pieces.list(0, maxPieces).map(l -> String.join("", l));
+    }
+
     /** An alternative of {@link #frequency}. */
     record Weighted<T>(int weight, Gen<T> gen) {
         public Weighted {
