@@ -97,19 +97,24 @@ test("lq.close() ends every subscription as closed; subscribe() after it throws"
   assert.throws(() => c.lq.subscribe({ table: "t", limit: 1 }), e => e.name === "LiveQueryError" && e.code === "stopped");
 });
 
-test("close 4001 with getToken reconnects with a fresh token sent as the first message", async () => {
-  let n = 0;
-  const c = client({ getToken: async () => "tok" + ++n });
-  await new Promise(r => setImmediate(r));
-  c.last().open();
-  assert.deepEqual(c.last().sent[0], { action: "auth", token: "tok1" });
-  c.last().serverClose(4001, "token_expired");
+/** The server closes the socket with `code`; after its backoff the client reconnects and sends the next token first. */
+async function closeThenReauth(c, code, reason) {
+  c.last().serverClose(code, reason);
   assert.equal(c.lq.state, "closed");
   c.timers.advance(retryDelay(c));
   await new Promise(r => setImmediate(r));
   assert.equal(c.sockets.length, 2);
   c.last().open();
   assert.deepEqual(c.last().sent[0], { action: "auth", token: "tok2" });
+}
+
+test("close 4001 with getToken reconnects with a fresh token sent as the first message", async () => {
+  let n = 0;
+  const c = client({ getToken: async () => "tok" + ++n });
+  await new Promise(r => setImmediate(r));
+  c.last().open();
+  assert.deepEqual(c.last().sent[0], { action: "auth", token: "tok1" });
+  await closeThenReauth(c, 4001, "token_expired");
 });
 
 test("with getToken, a refused token is not final: the subscription is kept and the client reconnects with a fresh token", async () => {
@@ -152,13 +157,7 @@ test("with getToken, close 1008 (no valid auth in time) reconnects with a fresh 
   const s = c.lq.subscribe({ table: "t", limit: 2 });
   await new Promise(r => setImmediate(r));
   c.last().open();
-  c.last().serverClose(1008, "unauthorized");
-  assert.equal(c.lq.state, "closed");
-  c.timers.advance(retryDelay(c));
-  await new Promise(r => setImmediate(r));
-  assert.equal(c.sockets.length, 2);
-  c.last().open();
-  assert.deepEqual(c.last().sent[0], { action: "auth", token: "tok2" });
+  await closeThenReauth(c, 1008, "unauthorized");
   assert.equal(c.last().sentOf("subscribe").length, 1);
   assert.equal(s.closed, false);
 });

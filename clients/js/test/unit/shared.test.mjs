@@ -55,15 +55,21 @@ function browser() {
   return { tab, sockets, last: () => sockets[sockets.length - 1] };
 }
 
-test("shared: close() on the leader tab does not throw, and takes its page listeners off", async () => {
+/** A browser whose first tab `a` leads, with a second tab `other` and the leader's socket open. */
+async function twoTabs(opts = {}) {
   const b = browser();
-  const a = b.tab();
+  const a = b.tab(opts);
   await settle();
-  const other = b.tab();
+  const other = b.tab(opts);
   await settle();
-  assert.equal(a.lq.link.leader, true);
   b.last().open();
   await settle();
+  return { b, a, other };
+}
+
+test("shared: close() on the leader tab does not throw, and takes its page listeners off", async () => {
+  const { a, other } = await twoTabs();
+  assert.equal(a.lq.link.leader, true);
   assert.equal(a.events.count("pagehide"), 1);
   assert.equal(a.events.count("pageshow"), 1);
   a.lq.close();
@@ -78,14 +84,8 @@ test("shared: close() on the leader tab does not throw, and takes its page liste
 });
 
 test("shared: after another tab's reanchor fails, the leader re-sends that tab's subscription with the window it kept", async () => {
-  const b = browser();
-  const a = b.tab();
-  await settle();
-  const other = b.tab();
-  await settle();
+  const { b, a, other } = await twoTabs();
   let ws = b.last();
-  ws.open();
-  await settle();
   const s = other.lq.subscribe({ table: "t", limit: 2 });
   await settle();
   assert.deepEqual(ws.sentOf("subscribe").map(m => m.sub), [s.name], "sent on the leader's socket");
@@ -111,13 +111,7 @@ test("shared: after another tab's reanchor fails, the leader re-sends that tab's
 });
 
 test("shared: when the leader's connection stops for good, the other tabs' subscriptions end too", async () => {
-  const b = browser();
-  const a = b.tab({ token: "static" });
-  await settle();
-  const other = b.tab({ token: "static" });
-  await settle();
-  b.last().open();
-  await settle();
+  const { b, a, other } = await twoTabs({ token: "static" });
   const s = other.lq.subscribe({ table: "t", limit: 2 });
   await settle();
   b.last().serverClose(4001, "token_expired");
@@ -131,14 +125,8 @@ test("shared: when the leader's connection stops for good, the other tabs' subsc
 });
 
 test("shared: another tab's subscribe or resubscribe refused for a passing reason is re-sent by the leader, once", async () => {
-  const b = browser();
-  const a = b.tab();
-  await settle();
-  const other = b.tab();
-  await settle();
+  const { b, a, other } = await twoTabs();
   let ws = b.last();
-  ws.open();
-  await settle();
   const s = other.lq.subscribe({ table: "t", limit: 2 });
   await settle();
   const later = async () => { a.timers.advance(10_000); other.timers.advance(10_000); await settle(); };
