@@ -17,18 +17,27 @@ import org.junit.jupiter.api.Test;
  */
 class CloseFrameTest {
 
+    /**
+     * Whether a slow reader sees the close frame depends on sizes, so the test fixes them: the
+     * server's send buffer (16 KiB; Linux grows an unset one to megabytes), the client's receive
+     * buffer (4 KiB) and its pace (at most 4 KiB per 5 ms, about 800 KB/s). A writer pass takes 64
+     * frames of 16 KB, which at that pace is longer than the 1 s deadline; after it the writer has
+     * 1 s (the close's grace) to finish the 64 KiB it is writing and send the close frame, which
+     * this client reads in a fraction of that.
+     */
     @Test
     void slowReaderGets4008() throws Exception {
-        try (TestGateway gw = new TestGateway("livequery.write-deadline", "PT1S")) {
-            String pad = "p".repeat(4000);
+        try (TestGateway gw = new TestGateway(
+                "livequery.write-deadline", "PT1S", "server.connection-options.socket-send-buffer-size", "16384")) {
+            String pad = "p".repeat(16_000);
             List<ObjectNode> rows = new ArrayList<>();
-            for (int i = 0; i < 1000; i++) {
+            for (int i = 0; i < 300; i++) {
                 rows.add(gw.row("r%04d".formatted(i), "n", i, "pad", pad));
             }
             gw.backend.batch("slow", rows, List.of());
             try (RawWs ws = new RawWs(gw.port, null, 4096)) {
                 ws.socket.setSoTimeout(60_000);
-                ws.sendText("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"slow\",\"limit\":1000}}");
+                ws.sendText("{\"action\":\"subscribe\",\"sub\":\"s\",\"query\":{\"table\":\"slow\",\"limit\":300}}");
                 RawWs.Frame last = untilClose(ws, 4096, 5);
                 assertThat(last)
                         .as("a close frame before the end of the stream")
@@ -43,13 +52,21 @@ class CloseFrameTest {
         }
     }
 
+    /**
+     * The same sizes as above, at 1 KiB per 5 ms. Past {@link
+     * dev.livequery.gateway.delivery.Connections#CLOSE_WAIT} the server drops the socket, and as
+     * this client is still sending pings, the kernel resets it and discards the close frame with
+     * whatever else was unread: an unbounded send buffer made that race. The pinger is a platform
+     * thread: as a virtual thread that never blocks it held a carrier of a 2-core machine, the
+     * server's reader held the other, and the writer never ran.
+     */
     @Test
     void replyFloodGets4008WithItsOwnReason() throws Exception {
-        try (TestGateway gw = new TestGateway();
+        try (TestGateway gw = new TestGateway("server.connection-options.socket-send-buffer-size", "16384");
                 RawWs ws = new RawWs(gw.port, null, 4096)) {
             ws.socket.setSoTimeout(60_000);
             AtomicBoolean stop = new AtomicBoolean();
-            Thread pinger = Thread.ofVirtual().start(() -> {
+            Thread pinger = Thread.ofPlatform().daemon().start(() -> {
                 try {
                     while (!stop.get()) {
                         ws.sendText("{\"action\":\"ping\"}");

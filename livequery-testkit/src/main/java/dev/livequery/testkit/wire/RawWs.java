@@ -13,6 +13,8 @@ import java.util.Random;
 public final class RawWs implements AutoCloseable {
     public final Socket socket;
     public final String response;
+    /** Every frame is read through this, so the paced and unpaced reads never lose bytes to each other. */
+    private final Paced in;
 
     public RawWs(int port, String origin, int receiveBuffer) throws IOException {
         socket = new Socket();
@@ -26,16 +28,17 @@ public final class RawWs implements AutoCloseable {
                         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                         + (origin == null ? "" : "Origin: " + origin + "\r\n") + "\r\n";
         socket.getOutputStream().write(req.getBytes(StandardCharsets.US_ASCII));
-        InputStream in = socket.getInputStream();
+        InputStream raw = socket.getInputStream();
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-            int b = in.read();
+            int b = raw.read();
             if (b < 0) {
                 break;
             }
             head.write(b);
         }
         response = head.toString(StandardCharsets.US_ASCII);
+        in = new Paced(raw);
     }
 
     /** One server frame: opcode (1 text, 8 close, 9 ping, 10 pong) and unmasked payload. */
@@ -56,31 +59,73 @@ public final class RawWs implements AutoCloseable {
 
     /** The next frame the server sent, or null at the end of the stream. */
     public Frame read() throws IOException {
-        return read(socket.getInputStream());
+        in.pace(Integer.MAX_VALUE, 0);
+        return read(in);
     }
 
     /**
-     * The next frame, read at most {@code chunk} bytes per {@code pauseMillis}: a client that reads
-     * slowly, not one that stopped reading.
+     * The next frame, the socket read at most {@code chunk} bytes per {@code pauseMillis}: a client
+     * that reads slowly, not one that stopped reading. The pace is per chunk, not per frame, so a
+     * stream of small frames is read at the same byte rate as a large one.
      */
     public Frame readSlowly(int chunk, long pauseMillis) throws IOException {
-        InputStream raw = socket.getInputStream();
-        return read(new InputStream() {
-            @Override
-            public int read() throws IOException {
-                return raw.read();
-            }
+        in.pace(chunk, pauseMillis);
+        return read(in);
+    }
 
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
+    /** The socket's input through one buffer, refilled at the pace last asked for. */
+    private static final class Paced extends InputStream {
+        private final InputStream raw;
+        private final byte[] buf = new byte[64 * 1024];
+        private int pos;
+        private int end;
+        private int chunk = Integer.MAX_VALUE;
+        private long pauseMillis;
+
+        Paced(InputStream raw) {
+            this.raw = raw;
+        }
+
+        void pace(int chunk, long pauseMillis) {
+            this.chunk = chunk;
+            this.pauseMillis = pauseMillis;
+        }
+
+        private boolean fill() throws IOException {
+            if (pauseMillis > 0) {
                 try {
                     Thread.sleep(pauseMillis); // the client's pace, not a synchronisation
                 } catch (InterruptedException e) {
                     throw new java.io.InterruptedIOException();
                 }
-                return raw.read(b, off, Math.min(len, chunk));
             }
-        });
+            int n = raw.read(buf, 0, Math.min(buf.length, chunk));
+            pos = 0;
+            end = Math.max(n, 0);
+            return n > 0;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (pos == end && !fill()) {
+                return -1;
+            }
+            return buf[pos++] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0; // readNBytes asks for 0 bytes once it has them all: that must not block
+            }
+            if (pos == end && !fill()) {
+                return -1;
+            }
+            int n = Math.min(len, end - pos);
+            System.arraycopy(buf, pos, b, off, n);
+            pos += n;
+            return n;
+        }
     }
 
     private static Frame read(InputStream in) throws IOException {
