@@ -139,6 +139,50 @@ class JwtSocketTest {
         }
     }
 
+    /**
+     * A refresh re-checks every window against the new token's rules: one its rules deny now (a
+     * role taken away) or filter otherwise (another tenant) ends with {@code closed revoked}; the
+     * others stay live; a refresh with the same claims ends nothing.
+     */
+    @Test
+    void aRefreshThatChangesWhatTheTokenReadsRevokesThoseWindows() throws Exception {
+        String admin = AuthGateway.token("u3", Duration.ofMinutes(5), "tenant", "acme", "roles", List.of("admin"));
+        try (WsClient c = gw.ws(admin)) {
+            c.send(subscribe("items", null));
+            c.send("{\"action\":\"subscribe\",\"sub\":\"audit\",\"query\":{\"table\":\"audit_log\",\"limit\":5}}");
+            c.send("{\"action\":\"subscribe\",\"sub\":\"open\",\"query\":{\"table\":\"open\",\"limit\":5}}");
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> List.of("items", "audit", "open").stream()
+                            .allMatch(s -> c.replica(s).readies() == 1));
+
+            c.send(auth(AuthGateway.token("u3", Duration.ofMinutes(6), "tenant", "acme", "roles", List.of("admin"))));
+            c.send(auth(AuthGateway.token("u3", Duration.ofMinutes(6), "tenant", "acme", "roles", List.of())));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !c.frames("closed", "audit").isEmpty());
+            assertThat(c.frames("closed", "audit").get(0).get("cause").asText()).isEqualTo("revoked");
+            assertThat(c.frames("closed", "items")).isEmpty();
+
+            String globex = AuthGateway.token("u3", Duration.ofMinutes(6), "tenant", "globex");
+            c.send(auth(globex));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> !c.frames("closed", "items").isEmpty());
+            assertThat(c.frames("closed", "items").get(0).get("cause").asText()).isEqualTo("revoked");
+            assertThat(c.frames("error", null)).isEmpty();
+
+            // the window no rule change touched is still live, and the revoked one may be asked
+            // again under the new token, which shows only its tenant
+            var put = gw.http("PUT", "/v1/tables/open/rows/o1", "{\"id\":\"o1\"}", globex);
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> c.replica("open").rows().stream()
+                            .anyMatch(r -> r.get("id").asText().equals("o1")));
+            assertThat(c.frames("closed", "open")).isEmpty();
+            c.send(subscribe("items", null));
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.replica("items").readies() == 2);
+            assertThat(c.replica("items").rows()).isEqualTo(truth(globex));
+        }
+    }
+
     @Test
     void anExpiredTokenClosesWith4001AndAFreshOneResumesWithoutReset() throws Exception {
         WsClient first = gw.ws(token("u1", "acme", Duration.ofSeconds(3)));

@@ -10,11 +10,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
+import dev.livequery.core.Shape;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +49,7 @@ public final class SocketAuth {
      * By sub id; made with the first subscription, and small: most connections hold one or two, and
      * a default HashMap's table alone is 80 B per connection.
      */
-    private Map<String, Quotas.Lease> subs;
+    private Map<String, Held> subs;
 
     private ScheduledFuture<?> expiry;
     private ScheduledFuture<?> deadline;
@@ -124,11 +126,19 @@ public final class SocketAuth {
         return true;
     }
 
-    /** {@code {"action":"auth","token":"…"}}: the first authentication, or a refresh with the same {@code sub}. */
-    public synchronized void command(JsonNode msg) throws LiveQueryException {
+    /** A subscription's quota and the query as the client asked for it, checked again at each refresh. */
+    private record Held(Quotas.Lease lease, Query asked, Shape scoped) {}
+
+    /**
+     * {@code {"action":"auth","token":"…"}}: the first authentication, or a refresh with the same
+     * {@code sub}. Returns the subscriptions the refreshed token may not read as they are (its rules
+     * deny the table now, or give another filter, e.g. after a role or tenant change): the caller
+     * ends them ({@code closed revoked}). Their quota is given back here.
+     */
+    public synchronized List<String> command(JsonNode msg) throws LiveQueryException {
         if (!paced()) {
             onAuthFlood.run(); // before the signature check: the flood must not cost it
-            return;
+            return List.of();
         }
         if (!auth.jwt()) {
             throw new LiveQueryException(BAD_REQUEST, "auth is off on this gateway (livequery.auth.mode is none)");
@@ -150,15 +160,41 @@ public final class SocketAuth {
             if (!admitted()) {
                 onOverQuota.run();
             }
-            return;
+            return List.of();
         }
-        if (expiry != null && java.util.Objects.equals(now.expires(), next.expires())) {
-            return; // the same expiry (often the same token): the armed timer stands
+        if (expiry == null || !java.util.Objects.equals(now.expires(), next.expires())) {
+            // else the same expiry (often the same token): the armed timer stands
+            if (expiry != null) {
+                expiry.cancel(false);
+            }
+            expiry = auth.atExpiry(next, onExpired);
         }
-        if (expiry != null) {
-            expiry.cancel(false);
+        return revoked(next);
+    }
+
+    /** The subs {@code p} may not read as they were granted; each one's lease is closed. */
+    private List<String> revoked(Principal p) {
+        if (subs == null || subs.isEmpty()) {
+            return List.of();
         }
-        expiry = auth.atExpiry(next, onExpired);
+        List<String> out = new ArrayList<>();
+        for (var it = subs.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            Held h = e.getValue();
+            boolean same;
+            try {
+                Grant g = auth.grant(p, h.asked().shape().table(), Rules.Op.READ);
+                same = Scoped.query(h.asked(), g).shape().equals(h.scoped());
+            } catch (LiveQueryException denied) {
+                same = false;
+            }
+            if (!same) {
+                h.lease().close();
+                it.remove();
+                out.add(e.getKey());
+            }
+        }
+        return out;
     }
 
     /** Takes one {@code auth} command from the pace; false when none is left. */
@@ -193,15 +229,15 @@ public final class SocketAuth {
         if (subs == null) {
             subs = new HashMap<>(4);
         }
-        subs.put(sub, lease);
+        subs.put(sub, new Held(lease, q, scoped.shape()));
         return scoped;
     }
 
     /** {@code sub} ended (unsubscribed or failed to start): its quota is given back. */
     public synchronized void ended(String sub) {
-        Quotas.Lease l = subs == null ? null : subs.remove(sub);
-        if (l != null) {
-            l.close();
+        Held h = subs == null ? null : subs.remove(sub);
+        if (h != null) {
+            h.lease().close();
         }
     }
 
@@ -212,7 +248,7 @@ public final class SocketAuth {
         }
         closed = true;
         if (subs != null) {
-            subs.values().forEach(Quotas.Lease::close);
+            subs.values().forEach(h -> h.lease().close());
             subs.clear();
         }
         if (connection != null) {

@@ -31,6 +31,7 @@ import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -265,7 +266,7 @@ final class LiveSocket implements WsListener {
                 auth.require();
             }
             switch (action) {
-                case "auth" -> auth.command(msg);
+                case "auth" -> revoke(auth.command(msg));
                 case "subscribe" -> subscribe(WsCommand.sub(msg), msg);
                 case "reanchor" -> reanchor(WsCommand.sub(msg), msg);
                 case "unsubscribe" -> unsubscribe(WsCommand.sub(msg));
@@ -327,6 +328,24 @@ final class LiveSocket implements WsListener {
         }
         auth.ended(sub);
         slot.end(FrameCodec.toJson(Frame.closed(Frame.Closed.Cause.UNSUBSCRIBED), sub));
+    }
+
+    /**
+     * A refreshed token that may not read these windows as they were granted (its rules deny the
+     * table now, or filter it otherwise) ends them with {@code closed revoked}: a window is never
+     * kept under access the connection no longer has. The client subscribes again if it may.
+     */
+    private void revoke(List<String> subs) {
+        for (String sub : subs) {
+            Slot slot = out.remove(sub);
+            if (slot != null) {
+                slot.end(FrameCodec.toJson(Frame.closed(Frame.Closed.Cause.REVOKED), sub));
+            }
+        }
+        if (!subs.isEmpty()) {
+            LOG.fine(() -> "ws " + peer + ": the refreshed token does not read " + subs.size()
+                    + " subscriptions as before; ended them (closed revoked)");
+        }
     }
 
     /**
