@@ -23,6 +23,32 @@ class QuotaTest {
                 + "},\"limit\":5}}";
     }
 
+    /**
+     * Sockets opened without a token hold a connection slot before they are anyone: one address
+     * may keep only {@code per-address.awaiting-auth} of them waiting; the next is closed 4029,
+     * and a slot comes back as soon as one of them authenticates. A token at the upgrade does not
+     * wait, so it does not count.
+     */
+    @Test
+    void socketsAwaitingAuthAreBoundedPerAddress() throws Exception {
+        try (AuthGateway gw = new AuthGateway("livequery.limits.per-address.awaiting-auth", "2");
+                WsClient a = admitted(gw.ws(null)); // ping is answered before any auth
+                WsClient b = admitted(gw.ws(null));
+                WsClient withToken = admitted(gw.ws(tok("u1")))) {
+            try (WsClient third = gw.ws(null)) {
+                assertThat(third.closed.get(5, TimeUnit.SECONDS)).isEqualTo(4029);
+            }
+            a.send("{\"action\":\"auth\",\"token\":\"" + tok("u2") + "\"}");
+            a.send(sub("s", 1));
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.replica("s").readies() == 1);
+            try (WsClient fourth = admitted(gw.ws(null))) {
+                assertThat(fourth.closed).isNotDone();
+            }
+            assertThat(b.closed).isNotDone();
+            assertThat(withToken.closed).isNotDone();
+        }
+    }
+
     @Test
     void perSubQuotasInJwtMode() throws Exception {
         try (AuthGateway gw = new AuthGateway(

@@ -92,5 +92,12 @@ class SettingsTest {
                 "livequery.resume.horizon-changes", "0"))));
         assertThat(ok.shutdownGrace()).isZero();
         assertThat(ok.resumeHorizonChanges()).isZero();
+        assertThatThrownBy(() -> dev.livequery.gateway.auth.AuthSettings.from(
+                        Config.just(ConfigSources.create(Map.of("livequery.limits.per-address.awaiting-auth", "-1")))))
+                .hasMessageContaining("livequery.limits.per-address.awaiting-auth");
+        assertThat(dev.livequery.gateway.auth.AuthSettings.from(Config.just(ConfigSources.create(Map.of())))
+                        .limits()
+                        .awaitingAuth())
+                .isEqualTo(64);
     }
 }

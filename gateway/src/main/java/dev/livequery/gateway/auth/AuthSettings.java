@@ -39,9 +39,20 @@ public record AuthSettings(
         List<String> trustedProxies,
         Integer managementPort) {
 
-    /** Per-principal quotas; 0 = unlimited (the default, so the embedded demo and benches are unchanged). */
-    public record Limits(int connections, int subscriptions, int shapes, double writesPerSecond) {
-        public static final Limits NONE = new Limits(0, 0, 0, 0);
+    /**
+     * Per-principal quotas; 0 = unlimited (the default, so the embedded demo and benches are
+     * unchanged). {@code awaitingAuth}: WebSockets one client address may hold open without a token
+     * while they wait for their first {@code auth} ({@code livequery.limits.per-address.awaiting-auth},
+     * default {@link #AWAITING_AUTH}; jwt mode only, 0 = unlimited).
+     */
+    public record Limits(int connections, int subscriptions, int shapes, double writesPerSecond, int awaitingAuth) {
+        public static final Limits NONE = new Limits(0, 0, 0, 0, 0);
+        /**
+         * A browser sends its token within milliseconds of the open, so even a large office behind
+         * one address rarely has many waiting at once; without a bound one address could take every
+         * connection slot of the gateway for 10 s at a time, before it is anyone.
+         */
+        public static final int AWAITING_AUTH = 64;
     }
 
     public boolean jwt() {
@@ -86,7 +97,13 @@ public record AuthSettings(
                 l.get("livequery.limits.per-principal.connections", Integer::parseInt, 0),
                 l.get("livequery.limits.per-principal.subscriptions", Integer::parseInt, 0),
                 l.get("livequery.limits.per-principal.shapes", Integer::parseInt, 0),
-                l.get("livequery.limits.per-principal.writes-per-second", Double::parseDouble, 0.0));
+                l.get("livequery.limits.per-principal.writes-per-second", Double::parseDouble, 0.0),
+                l.get("livequery.limits.per-address.awaiting-auth", Integer::parseInt, Limits.AWAITING_AUTH));
+        if (limits.awaitingAuth() < 0) {
+            throw new IllegalArgumentException(
+                    "config livequery.limits.per-address.awaiting-auth must be at least 0 (0 = unlimited), got "
+                            + limits.awaitingAuth());
+        }
         return new AuthSettings(
                 mode,
                 l.string("livequery.auth.jwt.hs256-secret", null),

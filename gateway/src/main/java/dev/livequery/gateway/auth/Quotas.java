@@ -23,6 +23,8 @@ public final class Quotas {
 
     private final AuthSettings.Limits limits;
     private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
+    /** Sockets waiting for their first {@code auth}, by client address. */
+    private final ConcurrentHashMap<String, Integer> awaiting = new ConcurrentHashMap<>();
 
     Quotas(AuthSettings.Limits limits) {
         this.limits = limits;
@@ -48,6 +50,35 @@ public final class Quotas {
                 "connections",
                 limits.connections());
         return once(() -> release(p.key(), s, st -> st.connections--));
+    }
+
+    /**
+     * A WebSocket open without a token, until its first {@code auth} (at most {@link
+     * Auth#FIRST_MESSAGE}), counted by client address: such a socket holds one of the gateway's
+     * connection slots before it is anyone, so an address may hold only {@code awaitingAuth} of
+     * them ({@code rate_limited} past that). Entries live only while held.
+     */
+    public Lease awaitingAuth(String address) throws LiveQueryException {
+        int cap = limits.awaitingAuth();
+        if (cap <= 0) {
+            return NOTHING;
+        }
+        boolean[] taken = {false};
+        awaiting.compute(address, (k, n) -> {
+            int held = n == null ? 0 : n;
+            if (held >= cap) {
+                return n;
+            }
+            taken[0] = true;
+            return held + 1;
+        });
+        if (!taken[0]) {
+            throw new LiveQueryException(
+                    RATE_LIMITED,
+                    "at most " + cap + " connections per address may wait for their first auth "
+                            + "(livequery.limits.per-address.awaiting-auth)");
+        }
+        return once(() -> awaiting.computeIfPresent(address, (k, n) -> n == 1 ? null : n - 1));
     }
 
     /**

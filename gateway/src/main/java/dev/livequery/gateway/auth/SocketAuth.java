@@ -45,6 +45,8 @@ public final class SocketAuth {
     private volatile Principal principal;
     private List<String> forwardedFor = List.of();
     private Quotas.Lease connection;
+    /** Held from an open without a token until the first {@code auth} (or the end). */
+    private Quotas.Lease awaiting;
     /**
      * By sub id; made with the first subscription, and small: most connections hold one or two, and
      * a default HashMap's table alone is 80 B per connection.
@@ -90,7 +92,8 @@ public final class SocketAuth {
      * The socket is open. {@code onExpired} runs when the token expires without a refresh;
      * {@code onUnauthenticated} when no token came in time; {@code onOverQuota} when the
      * principal holds its connection quota already; {@code onAuthFlood} when {@code auth} commands
-     * come faster than the pace allows. Returns false when over quota (close 4029).
+     * come faster than the pace allows. Returns false when over quota (close 4029): the principal's
+     * connections, or, for a socket without a token, its address's sockets awaiting auth.
      */
     public synchronized boolean open(
             String peerAddress,
@@ -105,6 +108,11 @@ public final class SocketAuth {
             principal = Principal.anonymous(auth.clientAddress(peerAddress, forwardedFor));
         }
         if (principal == null) {
+            try {
+                awaiting = auth.quotas().awaitingAuth(auth.clientAddress(peerAddress, forwardedFor));
+            } catch (LiveQueryException e) {
+                return false;
+            }
             deadline = auth.after(Auth.FIRST_MESSAGE, () -> {
                 if (principal == null) {
                     onUnauthenticated.run();
@@ -156,6 +164,10 @@ public final class SocketAuth {
         if (now == null) {
             if (deadline != null) {
                 deadline.cancel(false);
+            }
+            if (awaiting != null) {
+                awaiting.close();
+                awaiting = null;
             }
             if (!admitted()) {
                 onOverQuota.run();
@@ -253,6 +265,9 @@ public final class SocketAuth {
         }
         if (connection != null) {
             connection.close();
+        }
+        if (awaiting != null) {
+            awaiting.close();
         }
         for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {expiry, deadline}) {
             if (f != null) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class QuotasTest {
     @Test
     void concurrentTakersNeverExceedTheLimitAndIdleEntriesGo() throws Exception {
-        Quotas q = new Quotas(new AuthSettings.Limits(3, 0, 0, 0));
+        Quotas q = new Quotas(new AuthSettings.Limits(3, 0, 0, 0, 0));
         Principal p = Principal.anonymous("10.0.0.1");
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
@@ -48,7 +48,7 @@ class QuotasTest {
 
     @Test
     void shapesCountDistinctQueriesAndLeasesCloseOnce() throws Exception {
-        Quotas q = new Quotas(new AuthSettings.Limits(0, 0, 2, 0));
+        Quotas q = new Quotas(new AuthSettings.Limits(0, 0, 2, 0, 0));
         Principal p = Principal.anonymous("a");
         Quotas.Lease a1 = q.subscription(p, "A", LiveQueryException.Code.TOO_MANY_SUBS);
         Quotas.Lease a2 = q.subscription(p, "A", LiveQueryException.Code.TOO_MANY_SUBS);
