@@ -21,6 +21,12 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
   private sent: Reanchor[] | null = null;
   /** changes made while the subscribe or a reanchor was unanswered */
   private queued: Reanchor[] = [];
+  /**
+   * The window the server last confirmed, while a resubscribe carries reanchors it never answered
+   * (made offline, or in flight when the socket dropped): if the resubscribe is refused, the
+   * refusal is theirs, and the subscription goes back to this window as a refused reanchor does.
+   */
+  private fallback: Query<Row> | null = null;
 
   constructor(
     private readonly conn: Connection,
@@ -75,6 +81,9 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
 
   /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
   subscribeMessage(): Record<string, unknown> {
+    // a resubscribe after a refusal that fell back (below) has nothing unconfirmed to carry
+    if (this.sent || this.queued.length > 0) this.fallback = this.base;
+    else if (!this.subscribing) this.fallback = null;
     this.subscribing = true;
     this.accepted = false;
     // the subscribe carries every change made so far
@@ -105,6 +114,7 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
 
   /** A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. */
   private answered(): void {
+    this.fallback = null;
     if (this.subscribing) this.subscribing = false;
     else if (this.sent) this.base = this.sent.reduce(reanchored, this.base);
     this.sent = null;
@@ -120,6 +130,13 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
       // the subscribe itself failed: re-sent after a backoff if the reason passes; else re-sending
       // it on every reconnect would fail the same way
       if (this.conn.resendLater(this.name, f, this.eid !== null)) return;
+      if (this.fallback) {
+        this.query = this.fallback;
+        this.fallback = null;
+        this.conn.restored(this.name, this.query);
+        this.conn.send(this.subscribeMessage());
+        return;
+      }
       this.conn.forget(this.name);
       this.end(f);
     } else if (this.sent) {

@@ -367,6 +367,44 @@ test("an error to a reanchor keeps the subscription and its old window", () => {
   assert.equal(s.getSnapshot().rows.length, 2);
 });
 
+test("a reanchor the socket lost before its answer, refused in the resubscribe, falls back to the confirmed window", () => {
+  const c = client();
+  const errors = [];
+  const s = c.lq.subscribe({ table: "t", limit: 2 }, { onError: e => errors.push(e.code) });
+  let ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  c.timers.advance(0);
+  s.reanchor({ after: "bad" });
+  assert.deepEqual(ws.sentOf("reanchor"), [{ action: "reanchor", sub: "s1", after: "bad" }]);
+  ws.serverClose(1006); // before its answer
+  c.timers.advance(retryDelay(c));
+  ws = c.last();
+  ws.open();
+  const [carried] = ws.sentOf("subscribe");
+  assert.equal(carried.query.after, "bad", "the resubscribe carries the unanswered reanchor");
+  ws.frame({ op: "error", sub: "s1", code: "bad_query", message: "malformed cursor" });
+  c.timers.advance(0);
+  assert.deepEqual(errors, ["bad_query"]);
+  assert.equal(s.closed, false, "the refusal was the reanchor's, not the subscription's");
+  const [, back] = ws.sentOf("subscribe");
+  assert.deepEqual(back, { action: "subscribe", sub: "s1", query: { table: "t", limit: 2 }, resume: carried.resume });
+  ws.frame({ op: "ready", sub: "s1", eid: "er2", has_more_before: false, has_more_after: false, resumed: true });
+  c.timers.advance(0);
+  assert.deepEqual(s.query, { table: "t", limit: 2 });
+  assert.equal(s.getSnapshot().status, "live");
+  assert.equal(s.getSnapshot().rows.length, 2);
+  // with nothing unconfirmed left, a refused resubscribe ends the subscription as before
+  ws.serverClose(1006);
+  c.timers.advance(retryDelay(c));
+  ws = c.last();
+  ws.open();
+  ws.frame({ op: "error", sub: "s1", code: "forbidden", message: "no" });
+  c.timers.advance(0);
+  assert.equal(s.closed, true);
+  assert.equal(ws.sentOf("subscribe").length, 1);
+});
+
 test("reanchors go one at a time; a failed one restores the window the one before it made", async () => {
   const c = client();
   const s = c.lq.subscribe({ table: "t", limit: 2 });

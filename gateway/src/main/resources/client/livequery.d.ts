@@ -340,6 +340,12 @@ declare namespace livequery {
         private sent;
         /** changes made while the subscribe or a reanchor was unanswered */
         private queued;
+        /**
+         * The window the server last confirmed, while a resubscribe carries reanchors it never answered
+         * (made offline, or in flight when the socket dropped): if the resubscribe is refused, the
+         * refusal is theirs, and the subscription goes back to this window as a refused reanchor does.
+         */
+        private fallback;
         constructor(conn: Connection, name: string, query: Query<Row>, handlers: Handlers<Row> | undefined, schedule: Scheduler, storage: {
             storage: KeyValueStorage;
             key: string;

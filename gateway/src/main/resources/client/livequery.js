@@ -315,6 +315,12 @@
       __publicField(this, "sent", null);
       /** changes made while the subscribe or a reanchor was unanswered */
       __publicField(this, "queued", []);
+      /**
+       * The window the server last confirmed, while a resubscribe carries reanchors it never answered
+       * (made offline, or in flight when the socket dropped): if the resubscribe is refused, the
+       * refusal is theirs, and the subscription goes back to this window as a refused reanchor does.
+       */
+      __publicField(this, "fallback", null);
       if (storage) this.restore(storage.storage, storage.key);
       this.base = this.query;
     }
@@ -353,6 +359,8 @@
     }
     /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
     subscribeMessage() {
+      if (this.sent || this.queued.length > 0) this.fallback = this.base;
+      else if (!this.subscribing) this.fallback = null;
       this.subscribing = true;
       this.accepted = false;
       this.base = this.query;
@@ -383,6 +391,7 @@
     }
     /** A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. */
     answered() {
+      this.fallback = null;
       if (this.subscribing) this.subscribing = false;
       else if (this.sent) this.base = this.sent.reduce(reanchored, this.base);
       this.sent = null;
@@ -395,6 +404,13 @@
       this.handlers.onError?.(f);
       if (this.subscribing && !this.accepted) {
         if (this.conn.resendLater(this.name, f, this.eid !== null)) return;
+        if (this.fallback) {
+          this.query = this.fallback;
+          this.fallback = null;
+          this.conn.restored(this.name, this.query);
+          this.conn.send(this.subscribeMessage());
+          return;
+        }
         this.conn.forget(this.name);
         this.end(f);
       } else if (this.sent) {
