@@ -180,9 +180,10 @@ public final class Engine implements AutoCloseable {
 
     /** {@link Backend#subscribe}: a window of the query's view, its frames queued in the subscription. */
     public Subscription subscribe(Query query, String resume, Runnable wakeup) throws LiveQueryException {
+        Scan scan = unlockedView(query.shape());
         Table t = locked(query.shape().table());
         try {
-            View v = t.view(query.shape(), signer, epoch);
+            View v = t.view(query.shape(), signer, epoch, scan == null ? null : scan.ifCurrent(t));
             View.Placement p;
             try {
                 p = v.placement(query.window());
@@ -215,6 +216,35 @@ public final class Engine implements AutoCloseable {
         } finally {
             t.lock.unlock();
         }
+    }
+
+    /** A view built without the table lock, and the table's stamp it was built at. */
+    private record Scan(View view, long stamp) {
+        /** The view, if no write changed {@code t}'s rows since the scan began; else null. Under the lock. */
+        View ifCurrent(Table t) {
+            return view.table == t && t.stamp == stamp ? view : null;
+        }
+    }
+
+    /**
+     * A new shape's view, scanned from the table's rows without the lock as a one-shot query's is:
+     * writes to the table must not wait for it (tens of ms for 100k rows). {@link #subscribe} keeps
+     * it only if no write came between the scan and its install ({@link Table#stamp}); otherwise
+     * the view is built under the lock as before. Null when the table is new, the shape is watched
+     * already, the table is at its view limit, or a write was under way.
+     */
+    private Scan unlockedView(Shape shape) throws LiveQueryException {
+        Table t = existing(shape.table());
+        if (t == null || t.views.containsKey(shape) || t.views.size() >= options.maxViews()) {
+            return null;
+        }
+        viewBudget.admit(0, t.name); // as a one-shot scan: none is built past the budget
+        long stamp = t.stamp;
+        if ((stamp & 1) != 0) {
+            return null;
+        }
+        View v = new View(t, shape, new Tokens(signer, shape, epoch));
+        return t.stamp == stamp ? new Scan(v, stamp) : null;
     }
 
     /** A subscription closed (its window already detached, under the table lock). */

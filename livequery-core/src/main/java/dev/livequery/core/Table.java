@@ -200,8 +200,10 @@ final class Table {
     /**
      * The view of {@code shape}, made if need be. Views cost memory and a match per routed change
      * each, so a table has at most {@code maxViews} of them; a new shape past that is refused.
+     * {@code scanned}: a view of {@code shape} built from the rows as they are now (without the
+     * lock, see {@link Engine#subscribe}), which saves the scan; or null.
      */
-    View view(Shape shape, Signer signer, int epoch) throws LiveQueryException {
+    View view(Shape shape, Signer signer, int epoch, View scanned) throws LiveQueryException {
         View v = views.get(shape);
         if (v == null) {
             if (views.size() >= maxViews) {
@@ -212,7 +214,7 @@ final class Table {
                                 + " distinct live queries (shapes), the most livequery.limits.max-views allows; "
                                 + "subscribe to one of the shapes already watched, or raise the limit");
             }
-            v = new View(this, shape, new Tokens(signer, shape, epoch));
+            v = scanned != null ? scanned : new View(this, shape, new Tokens(signer, shape, epoch));
             budget.admit(v.tree.size(), name);
             budget.add(v.tree.size());
             views.put(shape, v);

@@ -66,7 +66,9 @@
  *     generation, subscribe, reanchor, resume and overflow snapshots of that table. Tables are
  *     independent; writes to different tables run in parallel. A one-shot query of a shape nobody
  *     watches scans without the lock and keeps the result only if {@code Table.stamp} did not
- *     move (taking the lock after a few such races), so reads do not hold up writes.</li>
+ *     move (taking the lock after a few such races), so reads do not hold up writes. A subscribe
+ *     that makes a new view scans for it the same way and installs it under the lock if the stamp
+ *     still holds; else (a write came) it builds the view under the lock as before.</li>
  * <li>Frames of one subscription are made under its table's lock, hence in change order, and
  *     queued under the subscription's monitor (lock order: table, then subscription).</li>
  * <li>The engine never blocks on a consumer: offering a frame is an {@code ArrayDeque} append.
