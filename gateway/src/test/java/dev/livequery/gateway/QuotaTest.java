@@ -31,13 +31,18 @@ class QuotaTest {
      */
     @Test
     void socketsAwaitingAuthAreBoundedPerAddress() throws Exception {
-        try (AuthGateway gw = new AuthGateway("livequery.limits.per-address.awaiting-auth", "2");
+        try (LogCapture log = new LogCapture();
+                AuthGateway gw = new AuthGateway("livequery.limits.per-address.awaiting-auth", "2");
                 WsClient a = admitted(gw.ws(null)); // ping is answered before any auth
                 WsClient b = admitted(gw.ws(null));
                 WsClient withToken = admitted(gw.ws(tok("u1")))) {
             try (WsClient third = gw.ws(null)) {
                 assertThat(third.closed.get(5, TimeUnit.SECONDS)).isEqualTo(4029);
             }
+            // an operator behind an untrusted proxy sees why, and what to set
+            assertThat(log.lines)
+                    .anyMatch(l -> l.contains("livequery.limits.per-address.awaiting-auth")
+                            && l.contains("livequery.trusted-proxies"));
             a.send("{\"action\":\"auth\",\"token\":\"" + tok("u2") + "\"}");
             a.send(sub("s", 1));
             await().atMost(Duration.ofSeconds(5)).until(() -> a.replica("s").readies() == 1);

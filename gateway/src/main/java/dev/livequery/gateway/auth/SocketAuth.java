@@ -88,14 +88,22 @@ public final class SocketAuth {
         }
     }
 
+    /** What {@link #open} decided; anything but {@code ADMITTED} closes the socket with 4029. */
+    public enum Admission {
+        ADMITTED,
+        /** The principal holds its {@code per-principal.connections} already. */
+        OVER_QUOTA,
+        /** No token yet, and its address holds its {@code per-address.awaiting-auth} already. */
+        TOO_MANY_AWAITING_AUTH
+    }
+
     /**
      * The socket is open. {@code onExpired} runs when the token expires without a refresh;
      * {@code onUnauthenticated} when no token came in time; {@code onOverQuota} when the
      * principal holds its connection quota already; {@code onAuthFlood} when {@code auth} commands
-     * come faster than the pace allows. Returns false when over quota (close 4029): the principal's
-     * connections, or, for a socket without a token, its address's sockets awaiting auth.
+     * come faster than the pace allows.
      */
-    public synchronized boolean open(
+    public synchronized Admission open(
             String peerAddress,
             Runnable onExpired,
             Runnable onUnauthenticated,
@@ -111,16 +119,16 @@ public final class SocketAuth {
             try {
                 awaiting = auth.quotas().awaitingAuth(auth.clientAddress(peerAddress, forwardedFor));
             } catch (LiveQueryException e) {
-                return false;
+                return Admission.TOO_MANY_AWAITING_AUTH;
             }
             deadline = auth.after(Auth.FIRST_MESSAGE, () -> {
                 if (principal == null) {
                     onUnauthenticated.run();
                 }
             });
-            return true;
+            return Admission.ADMITTED;
         }
-        return admitted();
+        return admitted() ? Admission.ADMITTED : Admission.OVER_QUOTA;
     }
 
     /** Takes the connection lease and arms the expiry; false when over quota. */
