@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.livequery.core.Json;
+import dev.livequery.testkit.wire.RawWs;
 import dev.livequery.testkit.wire.WsClient;
 import java.net.URI;
 import java.time.Duration;
@@ -51,6 +52,52 @@ class QuotaTest {
             }
             assertThat(b.closed).isNotDone();
             assertThat(withToken.closed).isNotDone();
+        }
+    }
+
+    /**
+     * A peer that vanishes without a close frame gets neither {@code onClose} nor {@code onError}
+     * from Helidon 4.3.1; what it held comes back when its connection ends anyway: at the
+     * first-message deadline (10 s) for a socket that never authenticated, at the first keep-alive
+     * that cannot be written for one that did. Before, both leases were held until the restart.
+     */
+    @Test
+    void aPeerThatVanishesGivesBackWhatItHeld() throws Exception {
+        try (AuthGateway gw = new AuthGateway(
+                "livequery.limits.per-address.awaiting-auth", "1",
+                "livequery.limits.per-principal.connections", "1",
+                "livequery.ws.ping-interval", "PT1S")) {
+            try (RawWs gone = new RawWs(gw.port, null, 0)) { // no token: the address's one waiting slot
+                gone.sendText("{\"action\":\"ping\"}");
+                assertThat(gone.read().opcode()).isEqualTo(1);
+            } // closed without a close frame
+            assertThat(admittedNow(gw, null)).as("the slot is still held").isFalse();
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> admittedNow(gw, null));
+
+            try (RawWs gone = new RawWs(gw.port, null, 0)) { // u1's one connection
+                gone.sendText("{\"action\":\"auth\",\"token\":\"" + tok("u1") + "\"}");
+                gone.sendText("{\"action\":\"ping\"}");
+                assertThat(gone.read().opcode()).isEqualTo(1);
+            }
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> admittedNow(gw, tok("u1")));
+        }
+    }
+
+    /** Whether a connection (closed properly afterwards, so it holds nothing) is admitted now. */
+    static boolean admittedNow(AuthGateway gw, String token) {
+        try (WsClient c = gw.ws(token)) {
+            try {
+                c.send("{\"action\":\"ping\"}");
+            } catch (java.util.concurrent.CompletionException closedAlready) {
+                return false; // 4029 came first
+            }
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> c.closed.isDone() || !c.frames("pong", null).isEmpty());
+            return !c.closed.isDone();
         }
     }
 

@@ -3,10 +3,12 @@ package dev.livequery.gateway.auth;
 import static dev.livequery.core.LiveQueryException.Code.RATE_LIMITED;
 
 import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.LogPace;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 
 /**
  * Per-principal quotas (PROTOCOL §9): open connections, live subscriptions, distinct shapes among
@@ -18,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * with {@code rate_limited} rather than growing without bound).
  */
 public final class Quotas {
+    private static final Logger LOG = Logger.getLogger(Quotas.class.getName());
     static final int MAX_PRINCIPALS = 100_000;
     private static final int SWEEP_AT = 10_000;
 
@@ -25,6 +28,8 @@ public final class Quotas {
     private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
     /** Sockets waiting for their first {@code auth}, by client address. */
     private final ConcurrentHashMap<String, Integer> awaiting = new ConcurrentHashMap<>();
+    /** One awaiting-auth refusal line per 10 s per gateway. */
+    private final LogPace awaitingRefusedLog = new LogPace(10_000_000_000L, System::nanoTime);
 
     Quotas(AuthSettings.Limits limits) {
         this.limits = limits;
@@ -73,6 +78,15 @@ public final class Quotas {
             return held + 1;
         });
         if (!taken[0]) {
+            long left = awaitingRefusedLog.admit();
+            if (left >= 0) {
+                // Behind a proxy that is not in trusted-proxies every client has the proxy's
+                // address and shares this bound: say so where it shows.
+                LOG.warning(() -> "a WebSocket from " + address + " closed with 4029: that address holds "
+                        + cap + " sockets waiting for their first auth (livequery.limits.per-address.awaiting-auth)"
+                        + (left > 0 ? "; " + left + " more such closes since the last line" : "")
+                        + "; if it is a proxy, list it in livequery.trusted-proxies");
+            }
             throw new LiveQueryException(
                     RATE_LIMITED,
                     "at most " + cap + " connections per address may wait for their first auth "

@@ -88,22 +88,14 @@ public final class SocketAuth {
         }
     }
 
-    /** What {@link #open} decided; anything but {@code ADMITTED} closes the socket with 4029. */
-    public enum Admission {
-        ADMITTED,
-        /** The principal holds its {@code per-principal.connections} already. */
-        OVER_QUOTA,
-        /** No token yet, and its address holds its {@code per-address.awaiting-auth} already. */
-        TOO_MANY_AWAITING_AUTH
-    }
-
     /**
      * The socket is open. {@code onExpired} runs when the token expires without a refresh;
      * {@code onUnauthenticated} when no token came in time; {@code onOverQuota} when the
      * principal holds its connection quota already; {@code onAuthFlood} when {@code auth} commands
-     * come faster than the pace allows.
+     * come faster than the pace allows. Returns false when over quota (close 4029): the principal's
+     * connections, or, for a socket without a token, its address's sockets awaiting auth.
      */
-    public synchronized Admission open(
+    public synchronized boolean open(
             String peerAddress,
             Runnable onExpired,
             Runnable onUnauthenticated,
@@ -119,16 +111,16 @@ public final class SocketAuth {
             try {
                 awaiting = auth.quotas().awaitingAuth(auth.clientAddress(peerAddress, forwardedFor));
             } catch (LiveQueryException e) {
-                return Admission.TOO_MANY_AWAITING_AUTH;
+                return false;
             }
             deadline = auth.after(Auth.FIRST_MESSAGE, () -> {
                 if (principal == null) {
                     onUnauthenticated.run();
                 }
             });
-            return Admission.ADMITTED;
+            return true;
         }
-        return admitted() ? Admission.ADMITTED : Admission.OVER_QUOTA;
+        return admitted();
     }
 
     /** Takes the connection lease and arms the expiry; false when over quota. */

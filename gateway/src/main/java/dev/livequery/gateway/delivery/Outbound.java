@@ -58,6 +58,8 @@ public final class Outbound {
     /** What the writer writes: replies, keep-alives and the ready slots' frames. */
     private final Writes writes;
 
+    private volatile Runnable onEnd = () -> {};
+
     private final String peer;
     private final long keepAliveNanos;
     private final long idleNanos;
@@ -168,6 +170,16 @@ public final class Outbound {
     public void closeAfterDrain(Close c) {
         closeAfterDrain.compareAndSet(null, c);
         wake();
+    }
+
+    /**
+     * Runs once when the connection has ended, whatever ended it. Helidon 4.3.1 calls neither
+     * {@code onClose} nor {@code onError} of a WebSocket whose peer vanished without a close frame
+     * (its read loop throws outside its handler), so what a connection holds beyond its slots
+     * (quota leases, timers) is given back here, at the latest when the watchdog ends it.
+     */
+    public void onEnd(Runnable r) {
+        onEnd = r;
     }
 
     /** Waits until the writer has finished. */
@@ -403,6 +415,11 @@ public final class Outbound {
             writeStarted = 0;
         }
         Thread.interrupted(); // an abort's interrupt must not leak into the server's use of this thread
+        try {
+            onEnd.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "connection " + peer + ": its end hook failed", e);
+        }
         connections.closed(this, transport.kind());
         connections.metrics().teardown(c);
         long ms = (System.nanoTime() - opened) / 1_000_000;

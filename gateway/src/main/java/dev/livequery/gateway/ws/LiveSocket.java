@@ -12,6 +12,7 @@ import dev.livequery.core.Echo;
 import dev.livequery.core.Frame;
 import dev.livequery.core.FrameCodec;
 import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.LogPace;
 import dev.livequery.core.Query;
 import dev.livequery.core.Subscription;
 import dev.livequery.gateway.Settings;
@@ -47,8 +48,6 @@ final class LiveSocket implements WsListener {
     static final int LOGGED_HEADER = 200;
     /** One refused-origin line per second, process-wide (see {@link LogPace}). */
     private static final LogPace REFUSED_LOG = new LogPace(1_000_000_000L, System::nanoTime);
-    /** One awaiting-auth refusal line per 10 s, process-wide. */
-    private static final LogPace AWAITING_AUTH_LOG = new LogPace(10_000_000_000L, System::nanoTime);
 
     private final Backend backend;
     private final Connections connections;
@@ -131,26 +130,15 @@ final class LiveSocket implements WsListener {
                 peer,
                 settings.pingInterval(),
                 settings.idleTimeout());
+        out.onEnd(auth::close); // leases and timers back even when Helidon never calls onClose
         out.start();
         Outbound o = out;
-        SocketAuth.Admission admission = auth.open(
+        if (!auth.open(
                 session.socketContext().remotePeer().address().toString(),
                 () -> o.close(Auth.TOKEN_EXPIRED),
                 () -> o.close(Auth.UNAUTHENTICATED),
                 () -> o.close(Close.TOO_MANY),
-                () -> o.close(Auth.AUTH_FLOOD));
-        if (admission == SocketAuth.Admission.TOO_MANY_AWAITING_AUTH) {
-            long left = AWAITING_AUTH_LOG.admit();
-            if (left >= 0) {
-                // Behind a proxy that is not in trusted-proxies every client has the proxy's
-                // address, and this bound is shared by all of them: say so where it shows.
-                LOG.warning(() -> "ws " + peer + " closed with 4029: its client address holds "
-                        + "livequery.limits.per-address.awaiting-auth sockets waiting for their first auth"
-                        + (left > 0 ? " (" + left + " more such closes since the last line)" : "")
-                        + "; if that address is a proxy, list it in livequery.trusted-proxies");
-            }
-        }
-        if (admission != SocketAuth.Admission.ADMITTED) {
+                () -> o.close(Auth.AUTH_FLOOD))) {
             out.close(Close.TOO_MANY);
         }
     }

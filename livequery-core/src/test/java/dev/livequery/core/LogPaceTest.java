@@ -1,4 +1,4 @@
-package dev.livequery.gateway.ws;
+package dev.livequery.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
