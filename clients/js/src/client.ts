@@ -125,6 +125,7 @@ export class LiveQuery implements Connection {
           return true;
         },
         cancel: sub => this.cancelRetry(sub),
+        refused: sub => { const s = this.subs[sub]; if (s?.resubscribeIfIdle()) this.send(s.subscribeMessage()); },
         current: () => this.state,
       });
       (this.options.events ?? (globalThis as any)).addEventListener?.("pagehide", this.onPageHide);

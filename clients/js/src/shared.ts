@@ -41,6 +41,8 @@ export class TabLink {
     retry(sub: string, code: string, resuming: boolean, again: () => void): boolean;
     /** another tab's subscription ended: no re-send */
     cancel(sub: string): void;
+    /** the leader's re-send of this tab's subscription `sub` was refused for good: this tab decides */
+    refused(sub: string): void;
     /** the leader's connection state, for a tab that joins */
     current(): string;
   }) {
@@ -76,16 +78,22 @@ export class TabLink {
     if (!r) return false;
     const sub = f.sub!;
     if (f.eid) r.eid = f.eid;
+    let refused = false;
     if (f.op === "error" && r.unanswered) {
       // its subscribe was refused: kept and re-sent later if the reason passes, else forgotten
       r.unanswered = false;
-      if (!this.hooks.retry(sub, f.code, !!r.eid, () => this.resend(sub))) this.remote.delete(sub);
+      refused = !this.hooks.retry(sub, f.code, !!r.eid, () => this.resend(sub));
+      if (refused) this.remote.delete(sub);
     } else if (f.op === "closed" && f.cause !== "shutdown") {
       this.remote.delete(sub);
     } else if (f.op !== "error") {
       r.unanswered = false;
     }
     this.post({ type: "frame", f });
+    // The copy re-sent after a reconnect may carry a reanchor the other tab never saw answered,
+    // and that tab takes the error for its reanchor's: without a word it would stay "live" with
+    // no subscription on the server. It subscribes again, or ends, by its own state.
+    if (refused) this.post({ type: "refused", sub });
     return true;
   }
 
@@ -132,6 +140,7 @@ export class TabLink {
     switch (d.type) {
       case "cmd": if (this.leader) this.leaderCommand(d.m); break;
       case "frame": if (this.owns(d.f.sub)) this.hooks.frame(d.f); break;
+      case "refused": if (this.owns(d.sub)) this.hooks.refused(d.sub); break;
       case "state": if (!this.leader) this.hooks.state(d.s, d.detail); break;
       case "hello": if (!this.leader) this.hooks.resubscribe(); break;
       case "join": if (this.leader) this.post({ type: "state", s: this.hooks.current() }); break;

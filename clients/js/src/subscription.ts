@@ -79,11 +79,19 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     this.end(error);
   }
 
+  /**
+   * Shared mode: the leader's re-send of this subscription was refused for good. True if it should
+   * be subscribed again: unless a subscribe of its own is unanswered (its answer decides then), the
+   * refusal was taken for a reanchor's, and the window was restored; the server holds nothing.
+   */
+  resubscribeIfIdle(): boolean {
+    return !this.closed && !this.subscribing;
+  }
+
   /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
   subscribeMessage(): Record<string, unknown> {
-    // a resubscribe after a refusal that fell back (below) has nothing unconfirmed to carry
-    if (this.sent || this.queued.length > 0) this.fallback = this.base;
-    else if (!this.subscribing) this.fallback = null;
+    // kept over several resubscribes until one is answered: `base` of an unanswered one is not confirmed
+    if (this.sent || this.queued.length > 0) this.fallback ??= this.base;
     this.subscribing = true;
     this.accepted = false;
     // the subscribe carries every change made so far
@@ -131,8 +139,10 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
       // it on every reconnect would fail the same way
       if (this.conn.resendLater(this.name, f, this.eid !== null)) return;
       if (this.fallback) {
-        this.query = this.fallback;
+        // as after a refused reanchor: the confirmed window, with the changes made since
+        this.base = this.fallback;
         this.fallback = null;
+        this.query = this.queued.reduce(reanchored, { ...this.base });
         this.conn.restored(this.name, this.query);
         this.conn.send(this.subscribeMessage());
         return;

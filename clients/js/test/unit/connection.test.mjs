@@ -405,6 +405,33 @@ test("a reanchor the socket lost before its answer, refused in the resubscribe, 
   assert.equal(ws.sentOf("subscribe").length, 1);
 });
 
+test("the fallback stays the confirmed window over several reconnects, and keeps the changes made since", () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", limit: 2 }, { onError: () => {} });
+  let ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  c.timers.advance(0);
+  s.reanchor({ after: "bad" }); // in flight
+  ws.serverClose(1006); // lost before its answer
+  c.timers.advance(retryDelay(c));
+  ws = c.last();
+  ws.open(); // the resubscribe carries after "bad", unanswered
+  s.reanchor({ limit: 3 }); // made while it is
+  ws.serverClose(1006); // lost again
+  c.timers.advance(retryDelay(c));
+  ws = c.last();
+  ws.open();
+  assert.equal(ws.sentOf("subscribe")[0].query.after, "bad");
+  s.reanchor({ limit: 5 }); // made while this one is unanswered
+  ws.frame({ op: "error", sub: "s1", code: "bad_query", message: "malformed cursor" });
+  c.timers.advance(0);
+  const [, back] = ws.sentOf("subscribe");
+  assert.deepEqual(back.query, { table: "t", limit: 5 }, "the confirmed window, with the later limit, without the refused cursor");
+  assert.deepEqual(s.query, { table: "t", limit: 5 });
+  assert.equal(s.closed, false);
+});
+
 test("reanchors go one at a time; a failed one restores the window the one before it made", async () => {
   const c = client();
   const s = c.lq.subscribe({ table: "t", limit: 2 });

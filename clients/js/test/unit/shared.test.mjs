@@ -110,6 +110,42 @@ test("shared: after another tab's reanchor fails, the leader re-sends that tab's
   other.lq.close();
 });
 
+test("shared: another tab's reanchor lost with the leader's socket and refused in the leader's resubscribe: that tab subscribes again with the window it kept", async () => {
+  const { b, a, other } = await twoTabs();
+  let ws = b.last();
+  const errors = [];
+  const s = other.lq.subscribe({ table: "t", limit: 2 }, { onError: e => errors.push(e.code) });
+  await settle();
+  for (const f of snapshotFrames(s.name, 2)) ws.frame(f);
+  await settle();
+  other.timers.advance(0);
+  s.reanchor({ after: "bad" });
+  await settle();
+  ws.serverClose(1006); // before the reanchor's answer
+  a.timers.advance(1000);
+  ws = b.last();
+  ws.open();
+  await settle();
+  const [carried] = ws.sentOf("subscribe");
+  assert.equal(carried.query.after, "bad", "the leader's copy carries the unanswered reanchor");
+  ws.frame({ op: "error", sub: s.name, code: "bad_query", message: "malformed cursor" });
+  await settle();
+  other.timers.advance(0);
+  await settle();
+  assert.deepEqual(errors, ["bad_query"]);
+  const [, again] = ws.sentOf("subscribe");
+  assert.deepEqual(again, { action: "subscribe", sub: s.name, query: { table: "t", limit: 2 }, resume: carried.resume },
+    "not left showing a live window the server does not hold");
+  ws.frame({ op: "ready", sub: s.name, eid: "er2", has_more_before: false, has_more_after: false, resumed: true });
+  await settle();
+  other.timers.advance(0);
+  assert.equal(s.closed, false);
+  assert.equal(s.getSnapshot().status, "live");
+  assert.equal(s.getSnapshot().rows.length, 2);
+  a.lq.close();
+  other.lq.close();
+});
+
 test("shared: when the leader's connection stops for good, the other tabs' subscriptions end too", async () => {
   const { b, a, other } = await twoTabs({ token: "static" });
   const s = other.lq.subscribe({ table: "t", limit: 2 });

@@ -362,6 +362,12 @@ declare namespace livequery {
         close(): void;
         /** The connection stopped for good: the subscription ends, with `error` unless by lq.close(). */
         stop(error: ErrorFrame | null): void;
+        /**
+         * Shared mode: the leader's re-send of this subscription was refused for good. True if it should
+         * be subscribed again: unless a subscribe of its own is unanswered (its answer decides then), the
+         * refusal was taken for a reanchor's, and the window was restored; the server holds nothing.
+         */
+        resubscribeIfIdle(): boolean;
         /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
         subscribeMessage(): Record<string, unknown>;
         /** A frame for this subscription from the connection. */

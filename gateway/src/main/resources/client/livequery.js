@@ -357,10 +357,17 @@
       if (error) this.handlers.onError?.(error);
       this.end(error);
     }
+    /**
+     * Shared mode: the leader's re-send of this subscription was refused for good. True if it should
+     * be subscribed again: unless a subscribe of its own is unanswered (its answer decides then), the
+     * refusal was taken for a reanchor's, and the window was restored; the server holds nothing.
+     */
+    resubscribeIfIdle() {
+      return !this.closed && !this.subscribing;
+    }
     /** The subscribe message for a (re)connect: resume by the last applied eid when there is one. */
     subscribeMessage() {
-      if (this.sent || this.queued.length > 0) this.fallback = this.base;
-      else if (!this.subscribing) this.fallback = null;
+      if (this.sent || this.queued.length > 0) this.fallback ?? (this.fallback = this.base);
       this.subscribing = true;
       this.accepted = false;
       this.base = this.query;
@@ -405,8 +412,9 @@
       if (this.subscribing && !this.accepted) {
         if (this.conn.resendLater(this.name, f, this.eid !== null)) return;
         if (this.fallback) {
-          this.query = this.fallback;
+          this.base = this.fallback;
           this.fallback = null;
+          this.query = this.queued.reduce(reanchored, { ...this.base });
           this.conn.restored(this.name, this.query);
           this.conn.send(this.subscribeMessage());
           return;
@@ -599,15 +607,18 @@
       if (!r) return false;
       const sub = f.sub;
       if (f.eid) r.eid = f.eid;
+      let refused = false;
       if (f.op === "error" && r.unanswered) {
         r.unanswered = false;
-        if (!this.hooks.retry(sub, f.code, !!r.eid, () => this.resend(sub))) this.remote.delete(sub);
+        refused = !this.hooks.retry(sub, f.code, !!r.eid, () => this.resend(sub));
+        if (refused) this.remote.delete(sub);
       } else if (f.op === "closed" && f.cause !== "shutdown") {
         this.remote.delete(sub);
       } else if (f.op !== "error") {
         r.unanswered = false;
       }
       this.post({ type: "frame", f });
+      if (refused) this.post({ type: "refused", sub });
       return true;
     }
     resend(sub) {
@@ -651,6 +662,9 @@
           break;
         case "frame":
           if (this.owns(d.f.sub)) this.hooks.frame(d.f);
+          break;
+        case "refused":
+          if (this.owns(d.sub)) this.hooks.refused(d.sub);
           break;
         case "state":
           if (!this.leader) this.hooks.state(d.s, d.detail);
@@ -761,6 +775,10 @@
             return true;
           },
           cancel: (sub) => this.cancelRetry(sub),
+          refused: (sub) => {
+            const s = this.subs[sub];
+            if (s?.resubscribeIfIdle()) this.send(s.subscribeMessage());
+          },
           current: () => this.state
         });
         (this.options.events ?? globalThis).addEventListener?.("pagehide", this.onPageHide);
