@@ -130,7 +130,10 @@
  * <li><b>Drops are counted.</b> A tick says how many of the gateway's attachments the sender
  *     hosts; fewer than the gateway holds, twice running, re-attaches them (an unsubscribe or
  *     "gone" the gateway never heard of). Frames for an attachment the gateway no longer has
- *     get an unsubscribe back (a lost one, or a shard that outlived a gateway restart).</li>
+ *     get an unsubscribe back (a lost one, or a shard that outlived a gateway restart). The
+ *     attachments of an earlier process of a gateway with a stable id (a restart within its
+ *     heartbeat TTL) are closed by the shard, which reads the incarnation in the heartbeat, so
+ *     quiet ones cannot make up the count and hide a drop ({@code LeftoverAttachmentTest}).</li>
  * <li><b>A gateway knows when it was presumed dead.</b> Its heartbeat is {@code SET … GET}:
  *     an expired heartbeat (a long pause, a partition from Redis) means shards closed its
  *     subscriptions and deleted its stream, so it re-attaches everything. Shards delete a dead

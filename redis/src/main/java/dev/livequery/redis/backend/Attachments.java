@@ -179,7 +179,7 @@ final class Attachments {
         if (owner == null) {
             throw new LiveQueryException(UNAVAILABLE, "no live shard in the cluster (is any shard process running?)");
         }
-        String att = gatewayId + "." + incarnation + "." + ids.incrementAndGet();
+        String att = Wire.attachment(gatewayId, incarnation, ids.incrementAndGet());
         String req = "r" + ids.incrementAndGet();
         CompletableFuture<String[]> f = new CompletableFuture<>();
         // Two attaches of one subscription to the same owner (subscribe's and the watcher's) must

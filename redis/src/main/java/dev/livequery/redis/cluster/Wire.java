@@ -33,6 +33,28 @@ public final class Wire {
 
     private Wire() {}
 
+    /**
+     * An attachment id: the gateway, the incarnation of its process (the value its heartbeat key
+     * holds) and a number. Shards read the incarnation back ({@link #ofEarlierProcess}).
+     */
+    public static String attachment(String gw, String incarnation, long n) {
+        return gw + "." + incarnation + "." + n;
+    }
+
+    /**
+     * True if {@code att}, an attachment of gateway {@code gw}, was made by another process of
+     * that gateway than the one whose heartbeat holds {@code incarnation} now (a gateway with a
+     * stable id that restarted). An id not of the {@link #attachment} form is never judged so.
+     */
+    public static boolean ofEarlierProcess(String gw, String att, String incarnation) {
+        if (incarnation == null || incarnation.isEmpty() || !att.startsWith(gw + ".")) {
+            return false;
+        }
+        int from = gw.length() + 1;
+        int dot = att.indexOf('.', from);
+        return dot > from && !att.substring(from, dot).equals(incarnation);
+    }
+
     /** A query as JSON the shard can {@link Query#fromWire} back, access filter included. */
     public static String query(Query q) {
         return q.toWire().toString();
