@@ -2,6 +2,7 @@ package dev.livequery.redis.backend;
 
 import dev.livequery.core.Guard;
 import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.LogPace;
 import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
@@ -63,6 +64,8 @@ final class Watcher {
 
     /** When the last heartbeat whose reply we read was sent (nanoTime); 0 before the first. */
     private long confirmedNanos;
+    /** One shared-id line a minute. */
+    private final LogPace sharedIdLog = new LogPace(TimeUnit.MINUTES.toNanos(1), System::nanoTime);
 
     private long ticks;
     private long lastCheckNanos;
@@ -134,6 +137,14 @@ final class Watcher {
         String before =
                 redis.cmd().setGet(Keys.gatewayAlive(gatewayId), incarnation, SetArgs.Builder.px(HEARTBEAT_TTL_MS));
         redis.cmd().sadd(Keys.GATEWAYS, gatewayId);
+        if (confirmedNanos != 0 && before != null && !before.equals(incarnation) && sharedIdLog.admit() >= 0) {
+            // Another process wrote this id's heartbeat since our last one: two gateways share a
+            // configured livequery.gateway.id. Shards take the attachments of the process whose
+            // incarnation the heartbeat does not hold for an earlier one's and close them, so the
+            // two keep undoing each other's subscriptions.
+            LOG.severe(() -> "gateway " + gatewayId + ": another process (" + before + ") uses this gateway id; "
+                    + "each gateway process needs its own livequery.gateway.id, or none (a random one)");
+        }
         boolean lapsed = sent - confirmedNanos > TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_TTL_MS);
         if (confirmedNanos != 0 && (before == null || lapsed)) {
             String why = before == null

@@ -115,6 +115,24 @@ class WatcherHeartbeatTest {
     }
 
     @Test
+    void anotherProcessWithTheSameIdIsReportedNotTakenForAnExpiry() {
+        clock.addAndGet(S);
+        watcher.heartbeat(); // ours again: nothing to say
+        assertThat(warnings).isEmpty();
+        redis.cmd().set(Keys.gatewayAlive(GW), "inc2"); // a second process configured with our id
+        clock.addAndGet(S);
+        watcher.heartbeat();
+        assertThat(warnings)
+                .singleElement()
+                .asString()
+                .contains("another process (inc2)")
+                .contains("livequery.gateway.id");
+        for (RemoteSubscription s : attached) {
+            assertThat(s.att()).as("the key was alive: not an expiry").isNotNull();
+        }
+    }
+
+    @Test
     void noReplyConfirmedForAWholeTtlCountsAsExpiredEvenWithOurValueBack() {
         // A heartbeat sent as the process froze, run by Redis after its client timeout fired: it
         // found the key gone and set it again, and its reply was never read.
