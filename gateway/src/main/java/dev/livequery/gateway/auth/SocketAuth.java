@@ -4,6 +4,7 @@ import static dev.livequery.core.LiveQueryException.Code.BAD_REQUEST;
 import static dev.livequery.core.LiveQueryException.Code.FORBIDDEN;
 import static dev.livequery.core.LiveQueryException.Code.TOO_MANY_SUBS;
 import static dev.livequery.core.LiveQueryException.Code.UNAUTHORIZED;
+import static dev.livequery.core.LiveQueryException.Code.UNAVAILABLE;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -156,6 +157,9 @@ public final class SocketAuth {
             throw new LiveQueryException(BAD_REQUEST, "auth needs a \"token\" string");
         }
         Principal next = auth.verify(t.textValue());
+        if (closed) {
+            return List.of(); // the connection ended meanwhile (its end hook ran close): take no lease
+        }
         Principal now = principal;
         if (now != null && !java.util.Objects.equals(now.sub(), next.sub())) {
             throw new LiveQueryException(FORBIDDEN, "a refresh must carry the same sub as the connection's token");
@@ -236,6 +240,9 @@ public final class SocketAuth {
     /** The query as {@code sub} may subscribe to it (its read filter applied); takes the quota. */
     public synchronized Query subscribe(String sub, Query q) throws LiveQueryException {
         Principal p = require();
+        if (closed) {
+            throw new LiveQueryException(UNAVAILABLE, "the connection is closing");
+        }
         Query scoped = Scoped.query(q, auth.grant(p, q.shape().table(), Rules.Op.READ));
         Quotas.Lease lease = auth.quotas().subscription(p, scoped.shape(), TOO_MANY_SUBS);
         if (subs == null) {
