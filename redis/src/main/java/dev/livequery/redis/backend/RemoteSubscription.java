@@ -207,6 +207,12 @@ final class RemoteSubscription implements Subscription {
      * needs a re-attach now: it was detached, its ack is overdue,
      * or it has been stale so long that the sender is presumed to have lost it (then at most every
      * {@code repairEvery}).
+     *
+     * <p>Stale through the progress check counts too, however lively the sender: a shard that
+     * dropped the last attachment on a partition without a word stops reporting that partition
+     * but ticks on, and when its count of our attachments still matches (a quiet attachment whose
+     * unsubscribe was lost fills the gap) nothing else would ever re-attach the window. A truly
+     * lagging owner gets the same resume at most every {@code repairEvery}: cheap, not a hammer.
      */
     synchronized boolean check(long now, long lastHeard, long staleNanos, long ackTimeout, long repairEvery) {
         if (closed || shard == null) {
@@ -222,7 +228,8 @@ final class RemoteSubscription implements Subscription {
         if (!acked) {
             return now - attachSentNanos > ackTimeout;
         }
-        return staleTold && now - ref > 2 * staleNanos && now - lastRepairNanos > repairEvery;
+        boolean lost = now - ref > 2 * staleNanos || now - staleToldNanos > 2 * staleNanos && backend.behind(partition);
+        return staleTold && lost && now - lastRepairNanos > repairEvery;
     }
 
     /** Detached (gone, gap, failed send): the watcher re-attaches it whatever the stale check says. */
