@@ -32,7 +32,7 @@ import java.util.logging.Logger;
  * The writer then gets a short grace ({@link #CLOSE_GRACE}, at most the deadline) to finish the
  * write it is blocked in and send the close frame: a client that reads slowly, rather than not at
  * all, sees {@code 4008} and its reason. A writer still inside a write when the grace is over is
- * interrupted: on a virtual thread that closes the socket under the blocked write (JDK socket
+ * interrupted (and again each grace after, should an interrupt be lost on the way): on a virtual thread that closes the socket under the blocked write (JDK socket
  * semantics), the only way out of a write Helidon gives no timeout for; that client sees the
  * connection drop without a close frame (1006), since no close frame could pass its full buffer.
  * The watchdog also asks for the keep-alive (ping, heartbeat) when one is due.
@@ -82,6 +82,10 @@ public final class Outbound {
     private volatile long lastInbound = System.nanoTime();
     private volatile long lastKeepAlive = System.nanoTime();
     private volatile boolean aborted;
+    /** When {@link #abort} last interrupted the writer; 0 if it never did. */
+    private volatile long abortedAt;
+    /** Watchdog only. */
+    private boolean stuckLogged;
     /** When the on-demand writer ran out of work and began to linger; 0 while busy. */
     private volatile long parkedSince;
 
@@ -225,12 +229,38 @@ public final class Outbound {
      */
     void abort(Close c) {
         closing.compareAndSet(null, c);
+        abortedAt = System.nanoTime();
         aborted = true;
         Thread w = writer;
         if (w != null) {
             w.interrupt();
         }
         wake();
+    }
+
+    /**
+     * Aborted a grace ago and still inside a write: the interrupt did not reach the blocked write
+     * (taken on the way by code that swallowed it), so the socket is still open under it and would
+     * stay so until the peer reads or the process stops. Interrupt again each grace; say so once,
+     * with where the writer is, for whoever has to find what took it.
+     */
+    private void stillStuck(long now) {
+        abortedAt = now;
+        Thread w = writer;
+        if (w == null) {
+            return;
+        }
+        if (!stuckLogged) {
+            stuckLogged = true;
+            Exception where = new Exception("the writer's stack");
+            where.setStackTrace(w.getStackTrace());
+            LOG.log(
+                    Level.WARNING,
+                    "connection " + peer + ": its writer is still in a write a grace after the abort;"
+                            + " interrupting it again",
+                    where);
+        }
+        w.interrupt();
     }
 
     /** Called by the watchdog. */
@@ -240,6 +270,8 @@ public final class Outbound {
             long since = closingSince;
             if (!aborted && started != 0 && since != 0 && now - since > Math.min(CLOSE_GRACE, deadlineNanos)) {
                 abort(closing.get()); // the grace for the close frame is over: drop the socket
+            } else if (aborted && started != 0 && abortedAt != 0 && now - abortedAt > CLOSE_GRACE) {
+                stillStuck(now);
             }
         } else if (started != 0 && now - started > deadlineNanos) {
             close(Close.SLOW_CONSUMER);
