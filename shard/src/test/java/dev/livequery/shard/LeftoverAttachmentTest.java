@@ -8,16 +8,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.Query;
 import dev.livequery.redis.backend.RedisBackend;
-import dev.livequery.redis.cluster.Control;
-import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.process.RedisProcess;
 import dev.livequery.testkit.process.TcpProxy;
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
-import io.lettuce.core.XAddArgs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -62,20 +57,8 @@ class LeftoverAttachmentTest {
                 await().atMost(Duration.ofSeconds(20)).until(gw::ready);
                 Client c = new Client(gw.subscribe(Q, null, () -> {}));
                 NeverSilentTest.converge(c, gw, Q);
-                // The newest frames in the stream are the new process's.
-                String sid =
-                        direct.cmd().xrevrange(Keys.delivery("gwM"), Range.create("-", "+"), Limit.from(1000)).stream()
-                                .map(m -> m.getBody().get("sid"))
-                                .filter(s -> s != null)
-                                .findFirst()
-                                .orElseThrow();
-                // The shard drops that attachment and no "gone" reaches the gateway (as in
-                // NeverSilentTest#anAttachmentDroppedWithoutAWordIsRepaired).
-                direct.cmd()
-                        .xadd(
-                                Keys.control("lo1"),
-                                XAddArgs.Builder.maxlen(1000),
-                                new Control.Unsubscribe("gwM", sid, null).map());
+                // The shard drops the new process's newest attachment and no "gone" reaches the gateway.
+                NeverSilentTest.dropWithoutAWord(direct, "gwM", "lo1");
                 for (int i = 0; i < 5; i++) {
                     gw.put("ns", "late" + i, row("{\"n\":" + (-i) + "}"), null);
                 }

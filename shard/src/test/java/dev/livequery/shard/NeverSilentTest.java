@@ -16,6 +16,7 @@ import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.process.RedisProcess;
 import dev.livequery.testkit.process.ShardProcess;
+import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.XAddArgs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -97,16 +98,7 @@ class NeverSilentTest {
             seed(gw, 8);
             Client c = new Client(gw.subscribe(Q, null, () -> {}));
             converge(c, gw, Q);
-            String sid = direct.cmd().xrange(Keys.delivery("gwD"), Range.create("-", "+")).stream()
-                    .map(m -> m.getBody().get("sid"))
-                    .filter(s -> s != null)
-                    .findFirst()
-                    .orElseThrow();
-            direct.cmd()
-                    .xadd(
-                            Keys.control("dr1"),
-                            XAddArgs.Builder.maxlen(1000),
-                            new Control.Unsubscribe("gwD", sid, null).map());
+            dropWithoutAWord(direct, "gwD", "dr1");
             for (int i = 0; i < 5; i++) {
                 gw.put("ns", "late" + i, row("{\"n\":" + (-i) + "}"), null);
             }
@@ -231,5 +223,22 @@ class NeverSilentTest {
         assertThat(((Control.Subscribe) parsed).resume()).isEqualTo("tok");
         assertThatThrownBy(() -> Control.parse(Map.of("op", "zz", "gw", "g", "sid", "s")))
                 .hasMessageContaining("unknown control op");
+    }
+
+    /**
+     * Makes shard {@code shard} drop gateway {@code gateway}'s newest attachment without telling
+     * the gateway: the shard gets an unsubscribe the gateway never sent, as a lost "gone" looks.
+     */
+    static void dropWithoutAWord(Redis direct, String gateway, String shard) {
+        String sid = direct.cmd().xrevrange(Keys.delivery(gateway), Range.create("-", "+"), Limit.from(1000)).stream()
+                .map(m -> m.getBody().get("sid"))
+                .filter(s -> s != null)
+                .findFirst()
+                .orElseThrow();
+        direct.cmd()
+                .xadd(
+                        Keys.control(shard),
+                        XAddArgs.Builder.maxlen(1000),
+                        new Control.Unsubscribe(gateway, sid, null).map());
     }
 }

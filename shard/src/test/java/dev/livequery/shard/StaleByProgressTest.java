@@ -9,16 +9,11 @@ import static org.awaitility.Awaitility.await;
 import dev.livequery.core.Query;
 import dev.livequery.core.Subscription;
 import dev.livequery.redis.backend.RedisBackend;
-import dev.livequery.redis.cluster.Control;
-import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.process.RedisProcess;
 import dev.livequery.testkit.process.TcpProxy;
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
-import io.lettuce.core.XAddArgs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -73,16 +68,7 @@ class StaleByProgressTest {
             // The shard drops Q's attachment and no "gone" reaches the gateway (as in
             // NeverSilentTest#anAttachmentDroppedWithoutAWordIsRepaired). It still hosts one
             // attachment of ours, as many as we hold: its ticks go on and their count matches.
-            String sid = direct.cmd().xrevrange(Keys.delivery("gwS"), Range.create("-", "+"), Limit.from(1000)).stream()
-                    .map(m -> m.getBody().get("sid"))
-                    .filter(s -> s != null)
-                    .findFirst()
-                    .orElseThrow();
-            direct.cmd()
-                    .xadd(
-                            Keys.control("sp1"),
-                            XAddArgs.Builder.maxlen(1000),
-                            new Control.Unsubscribe("gwS", sid, null).map());
+            NeverSilentTest.dropWithoutAWord(direct, "gwS", "sp1");
             await().atMost(Duration.ofSeconds(5)).until(() -> hosted(shardMetrics) == 1);
             for (int i = 0; i < 5; i++) {
                 gw.put("ns", "late" + i, row("{\"n\":" + (-i) + "}"), null);
