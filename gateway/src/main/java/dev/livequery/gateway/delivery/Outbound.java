@@ -32,7 +32,8 @@ import java.util.logging.Logger;
  * The writer then gets a short grace ({@link #CLOSE_GRACE}, at most the deadline) to finish the
  * write it is blocked in and send the close frame: a client that reads slowly, rather than not at
  * all, sees {@code 4008} and its reason. A writer still inside a write when the grace is over is
- * interrupted (and again each grace after, should an interrupt be lost on the way): on a virtual thread that closes the socket under the blocked write (JDK socket
+ * interrupted (and again each grace after, should an interrupt be lost on the way): on a virtual
+ * thread that closes the socket under the blocked write (JDK socket
  * semantics), the only way out of a write Helidon gives no timeout for; that client sees the
  * connection drop without a close frame (1006), since no close frame could pass its full buffer.
  * The watchdog also asks for the keep-alive (ping, heartbeat) when one is due.
