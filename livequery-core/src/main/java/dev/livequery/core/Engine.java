@@ -220,6 +220,19 @@ public final class Engine implements AutoCloseable {
 
     /** A view built without the table lock, and the table's stamp it was built at. */
     private record Scan(View view, long stamp) {
+        /**
+         * {@code shape}'s view of {@code t}'s rows, scanned without the lock; null if a write was
+         * under way or came during the scan ({@link Table#stamp}: odd while a write runs).
+         */
+        static Scan of(Table t, Shape shape, Tokens tokens) {
+            long stamp = t.stamp;
+            if ((stamp & 1) != 0) {
+                return null;
+            }
+            View v = new View(t, shape, tokens);
+            return t.stamp == stamp ? new Scan(v, stamp) : null;
+        }
+
         /** The view, if no write changed {@code t}'s rows since the scan began; else null. Under the lock. */
         View ifCurrent(Table t) {
             return view.table == t && t.stamp == stamp ? view : null;
@@ -239,12 +252,7 @@ public final class Engine implements AutoCloseable {
             return null;
         }
         viewBudget.admit(0, t.name); // as a one-shot scan: none is built past the budget
-        long stamp = t.stamp;
-        if ((stamp & 1) != 0) {
-            return null;
-        }
-        View v = new View(t, shape, new Tokens(signer, shape, epoch));
-        return t.stamp == stamp ? new Scan(v, stamp) : null;
+        return Scan.of(t, shape, new Tokens(signer, shape, epoch));
     }
 
     /** A subscription closed (its window already detached, under the table lock). */
@@ -287,13 +295,10 @@ public final class Engine implements AutoCloseable {
         viewBudget.admit(0, t.name);
         oneShotScans.incrementAndGet();
         for (int i = 0; i < SCAN_ATTEMPTS; i++) {
-            long stamp = t.stamp;
-            if ((stamp & 1) == 0) {
-                View v = new View(t, shape, tokens);
-                if (t.stamp == stamp) {
-                    viewBudget.admit(v.tree.size(), t.name);
-                    return read(v, query);
-                }
+            Scan scan = Scan.of(t, shape, tokens);
+            if (scan != null) {
+                viewBudget.admit(scan.view().tree.size(), t.name);
+                return read(scan.view(), query);
             }
             Thread.onSpinWait();
         }

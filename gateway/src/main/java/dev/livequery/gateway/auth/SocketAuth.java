@@ -199,8 +199,7 @@ public final class SocketAuth {
             Held h = e.getValue();
             boolean same;
             try {
-                Grant g = auth.grant(p, h.asked().shape().table(), Rules.Op.READ);
-                same = Scoped.query(h.asked(), g).shape().equals(h.scoped());
+                same = scoped(p, h.asked()).shape().equals(h.scoped());
             } catch (LiveQueryException denied) {
                 same = false;
             }
@@ -243,13 +242,18 @@ public final class SocketAuth {
         if (closed) {
             throw new LiveQueryException(UNAVAILABLE, "the connection is closing");
         }
-        Query scoped = Scoped.query(q, auth.grant(p, q.shape().table(), Rules.Op.READ));
+        Query scoped = scoped(p, q);
         Quotas.Lease lease = auth.quotas().subscription(p, scoped.shape(), TOO_MANY_SUBS);
         if (subs == null) {
             subs = new HashMap<>(4);
         }
         subs.put(sub, new Held(lease, q, scoped.shape()));
         return scoped;
+    }
+
+    /** {@code q} as {@code p} may read it: its read filter applied (a subscribe, and its re-check at a refresh). */
+    private Query scoped(Principal p, Query q) throws LiveQueryException {
+        return Scoped.query(q, auth.grant(p, q.shape().table(), Rules.Op.READ));
     }
 
     /** {@code sub} ended (unsubscribed or failed to start): its quota is given back. */
