@@ -140,6 +140,9 @@ class JwtHttpTest {
         bad.put("wrong issuer", sign(base("u1").issuer("https://evil.example").build(), AuthGateway.HS_SECRET));
         bad.put("wrong audience", sign(base("u1").audience("someone-else").build(), AuthGateway.HS_SECRET));
         bad.put("no exp", sign(base("u1").expirationTime(null).build(), AuthGateway.HS_SECRET));
+        bad.put(
+                "exp null",
+                raw("{\"sub\":\"u1\",\"iss\":\"https://issuer.example\",\"aud\":\"livequery\",\"exp\":null}"));
         bad.put("tampered claims", tampered);
         bad.put("garbage", "not-a-jwt");
         bad.put("three dots of garbage", "abc.def.ghi");
@@ -206,6 +209,14 @@ class JwtHttpTest {
                 }
             }
         }
+    }
+
+    /** An HS256 token over this exact payload text (claims the builder would not write, such as {@code "exp": null}). */
+    private static String raw(String payload) throws Exception {
+        com.nimbusds.jose.JWSObject jws = new com.nimbusds.jose.JWSObject(
+                new JWSHeader(JWSAlgorithm.HS256), new com.nimbusds.jose.Payload(payload));
+        jws.sign(new MACSigner(AuthGateway.HS_SECRET.getBytes(StandardCharsets.UTF_8)));
+        return jws.serialize();
     }
 
     private static String hs384() throws Exception {

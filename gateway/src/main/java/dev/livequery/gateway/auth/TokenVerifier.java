@@ -164,6 +164,10 @@ public final class TokenVerifier {
         } catch (com.nimbusds.jose.JOSEException | RuntimeException e) {
             throw unauthorized("token could not be verified");
         }
+        if (c.getExpirationTime() == null) {
+            // Nimbus's required-claims check sees the name only: "exp": null passes it (PROTOCOL §9: exp is required)
+            throw unauthorized("token claims rejected (exp is not a time)");
+        }
         JsonNode claims = Json.MAPPER.valueToTree(c.toJSONObject());
         Principal p = Principal.of(c.getSubject(), claims, c.getExpirationTime().toInstant());
         if (verified != null) {
