@@ -10,7 +10,7 @@ import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.redis.store.StreamReader;
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -24,6 +24,14 @@ import java.util.logging.Logger;
  * out subscribe, reanchor and unsubscribe on the main thread, answering each with an ack through
  * the publisher. A subscribe for a partition this shard is about to own (rendezvous says so, the
  * lease comes at the next lease tick) waits here up to 5 s instead of being refused.
+ *
+ * <p>A waiting subscribe is still the gateway's latest word on its subscription only until the
+ * next one: an unsubscribe of its attachment (or of the sid) drops it, and so does a newer
+ * subscribe of the same sid, the rule {@code hosted} follows (a subscribe replaces the sid's
+ * attachment, an unsubscribe names the attachment it drops). Carried out later regardless, it
+ * would host an attachment the gateway has given up, or replace the newer one the gateway holds.
+ * A dropped waiting subscribe is answered {@code not_owner}: the gateway ignores the answer for an
+ * attachment it has replaced, and re-attaches one it still holds.
  */
 final class ControlHandler {
     private static final Logger LOG = Logger.getLogger(ControlHandler.class.getName());
@@ -41,7 +49,7 @@ final class ControlHandler {
         void close(Hosted h);
     }
 
-    private record Pending(Map<String, String> msg, long deadlineNanos) {}
+    private record Pending(Control.Subscribe sub, Map<String, String> msg, long deadlineNanos) {}
 
     private final String shardId;
     private final Redis redis;
@@ -51,8 +59,8 @@ final class ControlHandler {
     private final Parts parts;
     private final Map<String, Hosted> hosted;
     private final Publisher publisher;
-    /** Subscribes waiting for their lease (main thread only). */
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    /** Subscribes waiting for their lease, by gateway/sid, oldest first: one per sid (main thread only). */
+    private final Map<String, Pending> pending = new LinkedHashMap<>();
 
     ControlHandler(
             String shardId,
@@ -94,9 +102,9 @@ final class ControlHandler {
 
     /** On the main thread: subscribes whose lease has come (or whose wait is over). */
     void retryPending() {
-        int n = pending.size();
-        for (int i = 0; i < n; i++) {
-            Pending pd = pending.poll();
+        List<Pending> due = List.copyOf(pending.values());
+        pending.clear();
+        for (Pending pd : due) {
             handle(pd.msg(), pd.deadlineNanos());
         }
     }
@@ -128,6 +136,7 @@ final class ControlHandler {
                     ack(re.gw(), req, "", "");
                 }
                 case Control.Unsubscribe un -> {
+                    dropPending(un.gw(), un.sid(), un.att(), "unsubscribed while waiting for the lease");
                     Hosted h = hosted.get(un.gw() + "/" + un.sid());
                     if (h != null && (un.att() == null || h.att.equals(un.att()))) {
                         parts.close(h);
@@ -146,10 +155,12 @@ final class ControlHandler {
     }
 
     private void subscribe(Control.Subscribe c, Map<String, String> msg, long deadline) throws LiveQueryException {
+        // A subscribe still waiting for this sid is older than this one: it is replaced, as a hosted one is below.
+        dropPending(c.gw(), c.sid(), null, "replaced by attachment " + c.att());
         int p = Keys.partition(c.query().shape().table());
         if (!leases.holds(p)) {
             if (shardId.equals(Membership.owner(p, live.get())) && System.nanoTime() < deadline) {
-                pending.add(new Pending(msg, deadline)); // the lease comes at the next tick
+                pending.put(key(c.gw(), c.sid()), new Pending(c, msg, deadline)); // the lease comes at the next tick
             } else {
                 ack(c.gw(), c.req(), Wire.NOT_OWNER, "shard " + shardId + " does not own partition " + p);
             }
@@ -176,6 +187,19 @@ final class ControlHandler {
         }
         h.sub = sub;
         publisher.wake(h);
+    }
+
+    /** Drops the subscribe waiting for gw/sid if it is of attachment {@code att} (null: whatever its attachment). */
+    private void dropPending(String gw, String sid, String att, String why) {
+        Pending pd = pending.get(key(gw, sid));
+        if (pd != null && (att == null || pd.sub().att().equals(att))) {
+            pending.remove(key(gw, sid));
+            ack(gw, pd.sub().req(), Wire.NOT_OWNER, why);
+        }
+    }
+
+    private static String key(String gw, String sid) {
+        return gw + "/" + sid;
     }
 
     private void ack(String gw, String req, String code, String msg) {
