@@ -188,12 +188,10 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
   }
 }
 
-/** One change with the effect of `a` then `b`. */
+/** One change with the effect of `a` then `b` (a field set to `undefined` is not named, as in {@link reanchored}). */
 function merged(a: Reanchor, b: Reanchor): Reanchor {
-  const m: Record<string, unknown> = { ...a, ...b };
-  if ("after" in b || "before" in b) {
-    if (!("after" in b)) delete m.after;
-    if (!("before" in b)) delete m.before;
-  }
+  const m: Record<string, unknown> = { ...a };
+  if (b.after !== undefined || b.before !== undefined) { delete m.after; delete m.before; }
+  for (const [k, v] of Object.entries(b)) if (v !== undefined) m[k] = v;
   return m as Reanchor;
 }

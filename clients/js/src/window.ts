@@ -3,10 +3,13 @@ import type {
   Entry, ErrorFrame, Frame, Handlers, Query, Reanchor, ReadyFrame, RowBase, Snapshot, SubscriptionStatus, Eid,
 } from "./types.js";
 
-/** `q` moved by a reanchor (PROTOCOL §4): naming `after` or `before` replaces both; `{after: null}` = from the top. */
+/**
+ * `q` moved by a reanchor (PROTOCOL §4): naming `after` or `before` replaces both; `{after: null}` = from the top.
+ * A field set to `undefined` is not named: it does not travel in JSON, so the server keeps its value too.
+ */
 export function reanchored<Row extends RowBase>(q: Query<Row>, change: Reanchor): Query<Row> {
   const out = { ...q };
-  if ("after" in change || "before" in change) {
+  if (change.after !== undefined || change.before !== undefined) {
     delete out.after; delete out.before;
     if (change.after) out.after = change.after;
     if (change.before) out.before = change.before;

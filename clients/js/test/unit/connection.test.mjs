@@ -463,6 +463,28 @@ test("reanchors go one at a time; a failed one restores the window the one befor
   assert.deepEqual(ws.sentOf("subscribe")[0].query, { table: "t", limit: 3 });
 });
 
+test("a reanchor field set to undefined is not named: the window stays where the server keeps it", () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", limit: 2, after: "c5" });
+  let ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  let cursor; // a JS caller's "no cursor yet": JSON drops it, so the server keeps after c5
+  s.reanchor({ limit: 3, after: cursor });
+  assert.deepEqual(ws.sentOf("reanchor"), [{ action: "reanchor", sub: "s1", limit: 3 }]);
+  assert.deepEqual(s.query, { table: "t", limit: 3, after: "c5" });
+  s.reanchor({ after: "c7" }); // queued behind the first, merged with the next
+  s.reanchor({ limit: 4, after: undefined, before: undefined });
+  ws.frame({ op: "ready", sub: "s1", has_more_before: true, has_more_after: true, resumed: false, eid: "x1" });
+  assert.deepEqual(ws.sentOf("reanchor")[1], { action: "reanchor", sub: "s1", after: "c7", limit: 4 });
+  assert.deepEqual(s.query, { table: "t", limit: 4, after: "c7" });
+  ws.serverClose(1006);
+  c.timers.advance(retryDelay(c));
+  ws = c.last();
+  ws.open();
+  assert.deepEqual(ws.sentOf("subscribe")[0].query, { table: "t", limit: 4, after: "c7" }, "a resubscribe does not move the window to the top");
+});
+
 test("a reanchor made during the first snapshot waits for its ready, and its error does not end the subscription", () => {
   const c = client();
   const errors = [];

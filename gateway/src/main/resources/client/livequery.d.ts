@@ -245,7 +245,10 @@ declare namespace livequery {
     export function load<Row extends RowBase>(storage: KeyValueStorage, key: string): Saved<Row> | null;
     export function save<Row extends RowBase>(storage: KeyValueStorage, key: string, s: Saved<Row>): void;
 
-    /** `q` moved by a reanchor (PROTOCOL §4): naming `after` or `before` replaces both; `{after: null}` = from the top. */
+    /**
+     * `q` moved by a reanchor (PROTOCOL §4): naming `after` or `before` replaces both; `{after: null}` = from the top.
+     * A field set to `undefined` is not named: it does not travel in JSON, so the server keeps its value too.
+     */
     export function reanchored<Row extends RowBase>(q: Query<Row>, change: Reanchor): Query<Row>;
     /** Runs `fn` soon, once per burst of frames (an animation frame in a visible browser tab). */
     export type Scheduler = (fn: () => void) => void;

@@ -104,7 +104,7 @@
   // src/window.ts
   function reanchored(q, change) {
     const out = { ...q };
-    if ("after" in change || "before" in change) {
+    if (change.after !== void 0 || change.before !== void 0) {
       delete out.after;
       delete out.before;
       if (change.after) out.after = change.after;
@@ -455,11 +455,12 @@
     }
   };
   function merged(a, b) {
-    const m = { ...a, ...b };
-    if ("after" in b || "before" in b) {
-      if (!("after" in b)) delete m.after;
-      if (!("before" in b)) delete m.before;
+    const m = { ...a };
+    if (b.after !== void 0 || b.before !== void 0) {
+      delete m.after;
+      delete m.before;
     }
+    for (const [k, v] of Object.entries(b)) if (v !== void 0) m[k] = v;
     return m;
   }
 
