@@ -110,7 +110,6 @@ export class LiveWindow<Row extends RowBase = RowBase> {
     }
     if (h.onStatus && (frames.some(x => x.op === "status") || this.status !== this.toldStatus)) h.onStatus(this.toldStatus = this.status);
     if (frames.some(x => x.op === "ready") && this.ready && !this.syncing) { // not the ready of one change while another is under way
-      for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
       h.onReady?.(this.ready);
     }
     this.afterFlush();
@@ -123,6 +122,8 @@ export class LiveWindow<Row extends RowBase = RowBase> {
     this.status = this.workStatus;
     this.syncing = this.workSyncing;
     this.snapshot = this.makeSnapshot(frames);
+    // in sync again: by a ready, or by a refused reanchor (the window the server kept, no ready comes)
+    if (this.ready && !this.syncing) for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
     for (const l of [...this.listeners]) l();
   }
 

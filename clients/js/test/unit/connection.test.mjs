@@ -367,6 +367,23 @@ test("an error to a reanchor keeps the subscription and its old window", () => {
   assert.equal(s.getSnapshot().rows.length, 2);
 });
 
+test("whenReady() during a reanchor resolves when the reanchor is refused (in sync again, no ready comes)", async () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", limit: 2 }, { onError: () => {} });
+  const ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  c.timers.advance(0);
+  s.reanchor({ after: "bad" });
+  let settled = "pending";
+  s.whenReady().then(r => { settled = "ready " + r.eid; }, () => { settled = "rejected"; });
+  ws.frame({ op: "error", sub: "s1", code: "bad_query", message: "malformed cursor" });
+  c.timers.advance(0);
+  await new Promise(r => setImmediate(r));
+  assert.equal(s.getSnapshot().status, "live");
+  assert.equal(settled, "ready er", "a Suspense boundary waiting on it would stay suspended over a live window");
+});
+
 test("a reanchor the socket lost before its answer, refused in the resubscribe, falls back to the confirmed window", () => {
   const c = client();
   const errors = [];

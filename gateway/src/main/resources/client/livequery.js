@@ -204,7 +204,6 @@
       }
       if (h.onStatus && (frames.some((x) => x.op === "status") || this.status !== this.toldStatus)) h.onStatus(this.toldStatus = this.status);
       if (frames.some((x) => x.op === "ready") && this.ready && !this.syncing) {
-        for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
         h.onReady?.(this.ready);
       }
       this.afterFlush();
@@ -216,6 +215,7 @@
       this.status = this.workStatus;
       this.syncing = this.workSyncing;
       this.snapshot = this.makeSnapshot(frames);
+      if (this.ready && !this.syncing) for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
       for (const l of [...this.listeners]) l();
     }
     /** Called after each flush; subscriptions persist their window here. */
