@@ -138,7 +138,7 @@ export class LiveQuery implements Connection {
   /** A new subscription; throws a {@link LiveQueryError} with code `stopped` once the client is stopped. */
   subscribe<Row extends RowBase = RowBase>(query: Query<Row>, handlers?: Handlers<Row>, opts: SubscribeOptions = {}): Subscription<Row> {
     if (this.stopped) throw new LiveQueryError(0, "stopped", "this client is stopped (" + this.stoppedBy + "); make a new LiveQuery");
-    const name = (this.link ? this.link.tab + ":s" : "s") + this.next++;
+    const name = this.newName();
     const s = new Subscription<Row>(this, name, query, handlers, this.scheduler(), this.storageFor(query, opts.persist));
     this.subs[name] = s;
     this.send(s.subscribeMessage());
@@ -188,6 +188,18 @@ export class LiveQuery implements Connection {
   forget(name: string): void {
     delete this.subs[name];
     this.cancelRetry(name);
+  }
+
+  renamed(name: string): string {
+    const s = this.subs[name];
+    this.forget(name);
+    const next = this.newName();
+    if (s) this.subs[next] = s;
+    return next;
+  }
+
+  private newName(): string {
+    return (this.link ? this.link.tab + ":s" : "s") + this.next++;
   }
 
   restored(name: string, query: Query<any>): void {

@@ -11,6 +11,8 @@ export interface Connection {
    * backoff), false if re-sending would fail the same way.
    */
   resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean;
+  /** The subscription `name` goes on under a new sub id, which this returns; `name` is nobody's. */
+  renamed(name: string): string;
   /** A reanchor failed and the subscription has `query` after all (the server kept its window). */
   restored(name: string, query: Query<any>): void;
 }

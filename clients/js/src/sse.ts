@@ -82,6 +82,14 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
     };
   }
 
+  /** A frame did not fit the window: a new stream without resume, for a fresh snapshot. */
+  protected override diverged(): void {
+    this.eid = null;
+    this.workSyncing = true;
+    this.publish([]);
+    this.open();
+  }
+
   /** EventSource gave up: the server answered other than 200 with an event stream. */
   private refused(ev: { code?: number; message?: string } | undefined): void {
     const f: ErrorFrame = { op: "error", code: "refused",

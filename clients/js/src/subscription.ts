@@ -30,7 +30,8 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
 
   constructor(
     private readonly conn: Connection,
-    readonly name: string,
+    /** the sub id on the wire; a new one after {@link diverged} */
+    public name: string,
     query: Query<Row>,
     handlers: Handlers<Row> | undefined,
     schedule: Scheduler,
@@ -160,6 +161,20 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     }
   }
 
+  /**
+   * A frame did not fit the window: subscribed again without resume, under a new sub id (the frames
+   * still coming for the old one are then nobody's), for a fresh snapshot; the rows stay shown until it.
+   */
+  protected override diverged(): void {
+    this.eid = null;
+    const old = this.name;
+    this.conn.send({ action: "unsubscribe", sub: old });
+    this.name = this.conn.renamed(old);
+    this.workSyncing = true;
+    this.conn.send(this.subscribeMessage());
+    this.publish([]);
+  }
+
   private closedBy(f: ClosedFrame): void {
     // after "shutdown" the socket closes too, and the reconnect resumes this subscription elsewhere
     const final = f.cause !== "shutdown";
@@ -182,7 +197,7 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     if (!saved) return;
     this.query = { ...this.query, limit: saved.query.limit, after: saved.query.after, before: saved.query.before };
     for (const k of ["after", "before", "limit"] as const) if (this.query[k] == null) delete this.query[k];
-    this.work = saved.rows.map(e => Object.freeze({ ...e }));
+    this.replaceWork(saved.rows.map(e => Object.freeze({ ...e })));
     this.eid = saved.eid;
     this.publish([]);
   }

@@ -57,6 +57,8 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   // What applied frames have made of the window; the public fields above follow at each publish,
   // so rows, ready, status and syncing always describe the same moment.
   protected work: Entry<Row>[] = [];
+  /** the ids in `work`, to tell a frame that does not fit it */
+  private ids = new Set<string>();
   protected workSyncing = true;
   private workReady: ReadyFrame | null = null;
   /** per status frames of the current server-side subscription or stream; a new one starts live */
@@ -79,14 +81,25 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   get hasMoreBefore(): boolean { return this.ready?.has_more_before ?? false; }
   get hasMoreAfter(): boolean { return this.ready?.has_more_after ?? false; }
 
-  /** Applies one frame now; handlers and listeners hear of it with the rest of its batch. */
+  /**
+   * Applies one frame now; handlers and listeners hear of it with the rest of its batch. A frame
+   * that does not fit the window is not applied: the window is not the server's, see {@link diverged}.
+   */
   applyFrame(f: Frame<Row>): void {
+    if (!this.fits(f)) return this.diverged();
     if (f.op === "reset") { this.workSyncing = true; this.resets++; }
     f.live = !this.workSyncing;
     applyFrame(this.work, f);
     switch (f.op) {
+      case "reset": this.ids.clear(); break;
       case "ready": this.workReady = f; this.workSyncing = false; break;
       case "status": this.workStatus = f.state; break;
+    }
+    switch (f.op) {
+      case "enter": this.ids.add(f.id); break;
+      case "leave": this.ids.delete(f.id); break;
+    }
+    switch (f.op) {
       case "enter": case "update": case "move": case "leave": this.settle(f.id, f.version); break;
     }
     if (f.eid) this.eid = f.eid;
@@ -96,6 +109,36 @@ export class LiveWindow<Row extends RowBase = RowBase> {
       this.scheduled = true;
       this.schedule(() => { this.scheduled = false; this.flush(); });
     }
+  }
+
+  /**
+   * Whether a row frame fits the window as PROTOCOL §3 says every frame does: its indexes in range,
+   * a leave, update or move naming the row at its old index, an enter a row not in the window.
+   */
+  private fits(f: Frame<Row>): boolean {
+    const w = this.work, at = (i: number, n: number) => Number.isInteger(i) && i >= 0 && i < n;
+    switch (f.op) {
+      case "enter": return at(f.new_index, w.length + 1) && !this.ids.has(f.id);
+      case "leave": return at(f.old_index, w.length) && w[f.old_index].id === f.id;
+      case "update": return at(f.new_index, w.length) && w[f.new_index].id === f.id;
+      case "move": return at(f.old_index, w.length) && w[f.old_index].id === f.id && at(f.new_index, w.length);
+      default: return true;
+    }
+  }
+
+  /**
+   * A frame did not fit: applying it (or any after it) would show rows the server's window does not
+   * hold, and resuming by the eid would only carry the difference on. Subclasses ask for a fresh
+   * snapshot; here the resume token is dropped.
+   */
+  protected diverged(): void {
+    this.eid = null;
+  }
+
+  /** Replaces the working rows (a saved window). */
+  protected replaceWork(rows: Entry<Row>[]): void {
+    this.work = rows;
+    this.ids = new Set(rows.map(e => e.id));
   }
 
   /** Publishes what was applied since the last flush: one snapshot, one round of handlers. */

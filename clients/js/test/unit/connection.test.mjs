@@ -525,6 +525,42 @@ test("a reanchor made during the first snapshot waits for its ready, and its err
   assert.equal(s.getSnapshot().rows.length, 2);
 });
 
+test("a frame that does not fit the window is not applied: the subscription subscribes again, without resume, under a new sub id", () => {
+  const misfits = [
+    { op: "update", id: "r0", version: 2, row: { id: "r0" }, cursor: "c0", new_index: 3 }, // out of range: a hole
+    { op: "leave", id: "r9", version: 2, old_index: 0 }, // another row at its index
+    { op: "move", id: "r1", version: 2, row: { id: "r1" }, cursor: "c1", old_index: 1, new_index: 2 },
+    { op: "enter", id: "r1", version: 2, row: { id: "r1" }, cursor: "c1", new_index: 0 }, // a row it has (a replay)
+  ];
+  for (const misfit of misfits) {
+    const c = client();
+    const s = c.lq.subscribe({ table: "t", limit: 2 });
+    let ws = c.last();
+    ws.open();
+    for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+    c.timers.advance(0);
+    ws.frame({ ...misfit, sub: "s1", eid: "bad" });
+    ws.frame({ op: "leave", sub: "s1", id: "r0", version: 3, old_index: 0, eid: "later" }); // the old sub's: nobody's now
+    c.timers.advance(0);
+    assert.deepEqual(s.getSnapshot().rows.map(r => r.id), ["r0", "r1"], misfit.op + ": the rows as they were, no hole");
+    assert.equal(s.getSnapshot().status, "syncing");
+    assert.deepEqual(ws.sent.slice(-2), [
+      { action: "unsubscribe", sub: "s1" },
+      { action: "subscribe", sub: "s2", query: { table: "t", limit: 2 } },
+    ], misfit.op + ": a fresh snapshot, not a resume that would carry the difference on");
+    assert.equal(s.name, "s2");
+    for (const f of snapshotFrames("s2", 2, { start: 5 })) ws.frame(f);
+    c.timers.advance(0);
+    assert.deepEqual(s.getSnapshot().rows.map(r => r.id), ["r5", "r6"]);
+    assert.equal(s.getSnapshot().status, "live");
+    ws.serverClose(1006);
+    c.timers.advance(retryDelay(c));
+    ws = c.last();
+    ws.open();
+    assert.deepEqual(ws.sentOf("subscribe").map(m => [m.sub, m.resume]), [["s2", "er"]]);
+  }
+});
+
 test("closed frames reach onClosed; shutdown resumes, revoked ends", () => {
   const c = client();
   const got = [];

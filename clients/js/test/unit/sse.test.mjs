@@ -88,3 +88,19 @@ test("SSE: a refused reanchor goes back to the window before it; an error frame 
   assert.equal(s.error.code, "unavailable");
   assert.equal(opened[2].readyState, 2, "its stream is closed");
 });
+
+test("SSE: a frame that does not fit the window is not applied: a new stream without resume", () => {
+  const { FakeEventSource, opened } = fakeEventSource();
+  const s = liveEventSource("/v1/live", { table: "t", limit: 2 }, undefined, { EventSource: FakeEventSource, schedule: fn => fn() });
+  opened[0].reopen();
+  for (const f of snapshotFrames("s1", 2)) opened[0].frame(f);
+  opened[0].frame({ op: "update", id: "r0", version: 2, row: { id: "r0" }, cursor: "c0", new_index: 5, eid: "bad" });
+  assert.deepEqual(s.getSnapshot().rows.map(r => r.id), ["r0", "r1"]);
+  assert.equal(s.getSnapshot().status, "syncing");
+  assert.equal(opened.length, 2);
+  assert.equal(opened[0].readyState, 2, "the old stream is closed");
+  assert.match(opened[1].url, /^\/v1\/live\/t\?limit=2$/, "no resume");
+  for (const f of snapshotFrames("s1", 2, { start: 3 })) opened[1].frame(f);
+  assert.deepEqual(s.getSnapshot().rows.map(r => r.id), ["r3", "r4"]);
+  assert.equal(s.getSnapshot().status, "live");
+});

@@ -189,6 +189,8 @@ declare namespace livequery {
          * backoff), false if re-sending would fail the same way.
          */
         resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean;
+        /** The subscription `name` goes on under a new sub id, which this returns; `name` is nobody's. */
+        renamed(name: string): string;
         /** A reanchor failed and the subscription has `query` after all (the server kept its window). */
         restored(name: string, query: Query<any>): void;
     }
@@ -277,6 +279,8 @@ declare namespace livequery {
         /** the eid of the last applied frame: the resume token */
         eid: Eid | null;
         protected work: Entry<Row>[];
+        /** the ids in `work`, to tell a frame that does not fit it */
+        private ids;
         protected workSyncing: boolean;
         private workReady;
         /** per status frames of the current server-side subscription or stream; a new one starts live */
@@ -292,8 +296,24 @@ declare namespace livequery {
         constructor(query: Query<Row>, handlers: Handlers<Row> | undefined, schedule: Scheduler);
         get hasMoreBefore(): boolean;
         get hasMoreAfter(): boolean;
-        /** Applies one frame now; handlers and listeners hear of it with the rest of its batch. */
+        /**
+         * Applies one frame now; handlers and listeners hear of it with the rest of its batch. A frame
+         * that does not fit the window is not applied: the window is not the server's, see {@link diverged}.
+         */
         applyFrame(f: Frame<Row>): void;
+        /**
+         * Whether a row frame fits the window as PROTOCOL §3 says every frame does: its indexes in range,
+         * a leave, update or move naming the row at its old index, an enter a row not in the window.
+         */
+        private fits;
+        /**
+         * A frame did not fit: applying it (or any after it) would show rows the server's window does not
+         * hold, and resuming by the eid would only carry the difference on. Subclasses ask for a fresh
+         * snapshot; here the resume token is dropped.
+         */
+        protected diverged(): void;
+        /** Replaces the working rows (a saved window). */
+        protected replaceWork(rows: Entry<Row>[]): void;
         /** Publishes what was applied since the last flush: one snapshot, one round of handlers. */
         flush(): void;
         /** A new frozen snapshot from the working rows, then every listener. */
@@ -331,7 +351,8 @@ declare namespace livequery {
      */
     export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row> {
         private readonly conn;
-        readonly name: string;
+        /** the sub id on the wire; a new one after {@link diverged} */
+        name: string;
         private readonly storage;
         /** true from sending subscribe until its first ready */
         private subscribing;
@@ -349,7 +370,9 @@ declare namespace livequery {
          * refusal is theirs, and the subscription goes back to this window as a refused reanchor does.
          */
         private fallback;
-        constructor(conn: Connection, name: string, query: Query<Row>, handlers: Handlers<Row> | undefined, schedule: Scheduler, storage: {
+        constructor(conn: Connection, 
+        /** the sub id on the wire; a new one after {@link diverged} */
+        name: string, query: Query<Row>, handlers: Handlers<Row> | undefined, schedule: Scheduler, storage: {
             storage: KeyValueStorage;
             key: string;
         } | null);
@@ -378,6 +401,11 @@ declare namespace livequery {
         /** A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. */
         private answered;
         private failed;
+        /**
+         * A frame did not fit the window: subscribed again without resume, under a new sub id (the frames
+         * still coming for the old one are then nobody's), for a fresh snapshot; the rows stay shown until it.
+         */
+        protected diverged(): void;
         private closedBy;
         protected afterFlush(): void;
         /** Paints the saved window at once; the subscribe then resumes from its eid. */
@@ -505,6 +533,8 @@ declare namespace livequery {
         reanchor(change: Reanchor): void;
         close(): void;
         private open;
+        /** A frame did not fit the window: a new stream without resume, for a fresh snapshot. */
+        protected diverged(): void;
         /** EventSource gave up: the server answered other than 200 with an event stream. */
         private refused;
         private failed;
@@ -605,6 +635,8 @@ declare namespace livequery {
         drop(): void;
         send(msg: Record<string, unknown>): void;
         forget(name: string): void;
+        renamed(name: string): string;
+        private newName;
         restored(name: string, query: Query<any>): void;
         resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean;
         /** Runs `again` after a backoff that grows with each try for `name` (until a ready for it). */

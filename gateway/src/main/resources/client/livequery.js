@@ -136,6 +136,8 @@
       // What applied frames have made of the window; the public fields above follow at each publish,
       // so rows, ready, status and syncing always describe the same moment.
       __publicField(this, "work", []);
+      /** the ids in `work`, to tell a frame that does not fit it */
+      __publicField(this, "ids", /* @__PURE__ */ new Set());
       __publicField(this, "workSyncing", true);
       __publicField(this, "workReady", null);
       /** per status frames of the current server-side subscription or stream; a new one starts live */
@@ -158,8 +160,12 @@
     get hasMoreAfter() {
       return this.ready?.has_more_after ?? false;
     }
-    /** Applies one frame now; handlers and listeners hear of it with the rest of its batch. */
+    /**
+     * Applies one frame now; handlers and listeners hear of it with the rest of its batch. A frame
+     * that does not fit the window is not applied: the window is not the server's, see {@link diverged}.
+     */
     applyFrame(f) {
+      if (!this.fits(f)) return this.diverged();
       if (f.op === "reset") {
         this.workSyncing = true;
         this.resets++;
@@ -167,6 +173,9 @@
       f.live = !this.workSyncing;
       applyFrame(this.work, f);
       switch (f.op) {
+        case "reset":
+          this.ids.clear();
+          break;
         case "ready":
           this.workReady = f;
           this.workSyncing = false;
@@ -174,6 +183,16 @@
         case "status":
           this.workStatus = f.state;
           break;
+      }
+      switch (f.op) {
+        case "enter":
+          this.ids.add(f.id);
+          break;
+        case "leave":
+          this.ids.delete(f.id);
+          break;
+      }
+      switch (f.op) {
         case "enter":
         case "update":
         case "move":
@@ -191,6 +210,38 @@
           this.flush();
         });
       }
+    }
+    /**
+     * Whether a row frame fits the window as PROTOCOL §3 says every frame does: its indexes in range,
+     * a leave, update or move naming the row at its old index, an enter a row not in the window.
+     */
+    fits(f) {
+      const w = this.work, at = (i, n) => Number.isInteger(i) && i >= 0 && i < n;
+      switch (f.op) {
+        case "enter":
+          return at(f.new_index, w.length + 1) && !this.ids.has(f.id);
+        case "leave":
+          return at(f.old_index, w.length) && w[f.old_index].id === f.id;
+        case "update":
+          return at(f.new_index, w.length) && w[f.new_index].id === f.id;
+        case "move":
+          return at(f.old_index, w.length) && w[f.old_index].id === f.id && at(f.new_index, w.length);
+        default:
+          return true;
+      }
+    }
+    /**
+     * A frame did not fit: applying it (or any after it) would show rows the server's window does not
+     * hold, and resuming by the eid would only carry the difference on. Subclasses ask for a fresh
+     * snapshot; here the resume token is dropped.
+     */
+    diverged() {
+      this.eid = null;
+    }
+    /** Replaces the working rows (a saved window). */
+    replaceWork(rows) {
+      this.work = rows;
+      this.ids = new Set(rows.map((e) => e.id));
     }
     /** Publishes what was applied since the last flush: one snapshot, one round of handlers. */
     flush() {
@@ -430,6 +481,19 @@
         this.publish([]);
       }
     }
+    /**
+     * A frame did not fit the window: subscribed again without resume, under a new sub id (the frames
+     * still coming for the old one are then nobody's), for a fresh snapshot; the rows stay shown until it.
+     */
+    diverged() {
+      this.eid = null;
+      const old = this.name;
+      this.conn.send({ action: "unsubscribe", sub: old });
+      this.name = this.conn.renamed(old);
+      this.workSyncing = true;
+      this.conn.send(this.subscribeMessage());
+      this.publish([]);
+    }
     closedBy(f) {
       const final = f.cause !== "shutdown";
       if (final) {
@@ -449,7 +513,7 @@
       if (!saved) return;
       this.query = { ...this.query, limit: saved.query.limit, after: saved.query.after, before: saved.query.before };
       for (const k of ["after", "before", "limit"]) if (this.query[k] == null) delete this.query[k];
-      this.work = saved.rows.map((e) => Object.freeze({ ...e }));
+      this.replaceWork(saved.rows.map((e) => Object.freeze({ ...e })));
       this.eid = saved.eid;
       this.publish([]);
     }
@@ -791,7 +855,7 @@
     /** A new subscription; throws a {@link LiveQueryError} with code `stopped` once the client is stopped. */
     subscribe(query, handlers, opts = {}) {
       if (this.stopped) throw new LiveQueryError(0, "stopped", "this client is stopped (" + this.stoppedBy + "); make a new LiveQuery");
-      const name = (this.link ? this.link.tab + ":s" : "s") + this.next++;
+      const name = this.newName();
       const s = new Subscription(this, name, query, handlers, this.scheduler(), this.storageFor(query, opts.persist));
       this.subs[name] = s;
       this.send(s.subscribeMessage());
@@ -841,6 +905,16 @@
     forget(name) {
       delete this.subs[name];
       this.cancelRetry(name);
+    }
+    renamed(name) {
+      const s = this.subs[name];
+      this.forget(name);
+      const next = this.newName();
+      if (s) this.subs[next] = s;
+      return next;
+    }
+    newName() {
+      return (this.link ? this.link.tab + ":s" : "s") + this.next++;
     }
     restored(name, query) {
       this.link?.restored(name, query);
@@ -1141,6 +1215,13 @@
           this.publish([]);
         }
       };
+    }
+    /** A frame did not fit the window: a new stream without resume, for a fresh snapshot. */
+    diverged() {
+      this.eid = null;
+      this.workSyncing = true;
+      this.publish([]);
+      this.open();
     }
     /** EventSource gave up: the server answered other than 200 with an event stream. */
     refused(ev) {
