@@ -8,6 +8,7 @@ import dev.livequery.gateway.auth.Cors;
 import dev.livequery.gateway.auth.JsonRefusal;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.http.ClientScript;
+import dev.livequery.gateway.http.HeaderDeadline;
 import dev.livequery.gateway.http.HealthAndMetrics;
 import dev.livequery.gateway.http.HttpErrors;
 import dev.livequery.gateway.http.JsonDirectHandler;
@@ -23,12 +24,18 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.http1.Http1ConnectionListener;
+import io.helidon.webserver.spi.ProtocolConfig;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
 import io.helidon.webserver.staticcontent.StaticContentFeature;
 import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -45,13 +52,17 @@ public final class Gateway implements AutoCloseable {
     private final Connections connections;
     private final Settings settings;
     private final Auth auth;
+    /** {@code livequery.header-timeout}; null when it is zero. */
+    private final HeaderDeadline headers;
+
     private volatile boolean stopped;
 
-    private Gateway(WebServer server, Connections connections, Settings settings, Auth auth) {
+    private Gateway(WebServer server, Connections connections, Settings settings, Auth auth, HeaderDeadline headers) {
         this.server = server;
         this.connections = connections;
         this.settings = settings;
         this.auth = auth;
+        this.headers = headers;
     }
 
     /**
@@ -105,6 +116,15 @@ public final class Gateway implements AutoCloseable {
         b.config(helidon);
         noDelay(b, helidon);
         maxTcpConnections(b, helidon, settings);
+        HeaderDeadline headers =
+                settings.headerTimeout().isZero() ? null : HeaderDeadline.start(settings.headerTimeout());
+        if (headers != null) {
+            receiveListener(b, headers);
+            FunctionCounter.builder("livequery_header_timeouts_total", headers, HeaderDeadline::timedOut)
+                    .description("connections closed because their request headers took longer than"
+                            + " livequery.header-timeout")
+                    .register(registry);
+        }
         b.port(settings.port())
                 .shutdownHook(false)
                 // JSON before any route runs; a refused upgrade's 401 with its own message (JsonRefusal)
@@ -132,11 +152,44 @@ public final class Gateway implements AutoCloseable {
             // Helidon logs why a listener failed (e.g. the port is taken) and returns a stopped server
             connections.close();
             auth.close();
+            if (headers != null) {
+                headers.close();
+            }
             throw new IllegalStateException("the server did not start on port " + settings.port()
                     + (management != null ? " (management port " + management + ")" : "")
                     + ": see the error logged above (address already in use?)");
         }
-        return new Gateway(server, connections, settings, auth);
+        return new Gateway(server, connections, settings, auth, headers);
+    }
+
+    /**
+     * Adds {@code listener} to the HTTP/1 protocol's receive listeners, keeping whatever
+     * {@code server.protocols} configured for it (Helidon makes one from defaults when none is).
+     */
+    static void receiveListener(WebServerConfig.Builder b, Http1ConnectionListener listener) {
+        List<ProtocolConfig> protocols = new ArrayList<>();
+        boolean http1 = false;
+        for (ProtocolConfig p : b.protocols()) {
+            if (p instanceof Http1Config h) {
+                protocols.add(with(Http1Config.builder().from(h), listener));
+                http1 = true;
+            } else {
+                protocols.add(p);
+            }
+        }
+        if (!http1) {
+            protocols.add(with(Http1Config.builder(), listener));
+        }
+        b.protocols(protocols);
+    }
+
+    private static Http1Config with(Http1Config.Builder h, Http1ConnectionListener listener) {
+        List<Http1ConnectionListener> all = new ArrayList<>(h.receiveListeners());
+        all.add(listener);
+        // the composite is what connections call; set it, since from() copied the old one
+        return h.receiveListeners(all)
+                .compositeReceiveListener(Http1ConnectionListener.create(all))
+                .build();
     }
 
     /**
@@ -195,6 +248,9 @@ public final class Gateway implements AutoCloseable {
         server.stop();
         connections.close();
         auth.close();
+        if (headers != null) {
+            headers.close();
+        }
         LOG.info(() -> "gateway stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }
 

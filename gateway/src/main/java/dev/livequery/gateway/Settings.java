@@ -88,6 +88,11 @@ public final class Settings {
         return b.shutdownGrace;
     }
 
+    /** How long a request's headers may take after its request line; zero turns the bound off. */
+    public Duration headerTimeout() {
+        return b.headerTimeout;
+    }
+
     public int maxWindow() {
         return b.maxWindow;
     }
@@ -226,6 +231,7 @@ public final class Settings {
         private int demoRows = 5000;
         private Duration writeDeadline = Duration.ofSeconds(10);
         private Duration shutdownGrace = Duration.ofSeconds(5);
+        private Duration headerTimeout = Duration.ofSeconds(10);
         private int maxWindow = 1000;
         private int maxQueued = 1024;
         private int subsPerConnection = 128;
@@ -263,6 +269,7 @@ public final class Settings {
             c.demoRows = demoRows;
             c.writeDeadline = writeDeadline;
             c.shutdownGrace = shutdownGrace;
+            c.headerTimeout = headerTimeout;
             c.maxWindow = maxWindow;
             c.maxQueued = maxQueued;
             c.subsPerConnection = subsPerConnection;
@@ -332,6 +339,11 @@ public final class Settings {
 
         public Builder shutdownGrace(Duration v) {
             shutdownGrace = v;
+            return this;
+        }
+
+        public Builder headerTimeout(Duration v) {
+            headerTimeout = v;
             return this;
         }
 

@@ -21,6 +21,7 @@ final class SettingsCheck {
         notNegative("livequery.resume.horizon-changes", s.resumeHorizonChanges());
         positive("livequery.resume.horizon-time", s.resumeHorizonTime());
         notNegative("livequery.shutdown-grace", s.shutdownGrace());
+        notNegative("livequery.header-timeout", s.headerTimeout());
         positive("livequery.demo.rows", s.demoRows());
         if (!(s.demoChangesPerSecond() >= 0) || Double.isInfinite(s.demoChangesPerSecond())) {
             throw new IllegalArgumentException(

@@ -48,6 +48,10 @@ class ApplicationYamlTest {
         b("livequery.demo.rows", "300", "DemoTest#demoKeysSizeAndPaceTheSimulator");
         b("livequery.write-deadline", "PT1S", "CloseFrameTest#slowReaderGets4008");
         b("livequery.shutdown-grace", "PT3S", "LifecycleTest#gracefulShutdownSaysClosedShutdownAndCloses1001");
+        b(
+                "livequery.header-timeout",
+                "PT1S",
+                "LingeringSocketTest#headersThatTrickleInLoseTheirSocketAtTheHeaderTimeout");
         b("livequery.limits.max-window", "100", "QueryCostTest#maxWindowBoundsEveryLimit");
         b("livequery.limits.max-queued", "4", "LifecycleTest#overflowResetsThenConverges");
         b("livequery.limits.subs-per-connection", "4", "WebSocketTest#everyCommandErrorKeepsTheSocketUsable");

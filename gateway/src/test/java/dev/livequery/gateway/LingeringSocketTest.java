@@ -5,10 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.livequery.testkit.wire.RawWs;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Sockets the gateway is done with (docs/protocol.md, "Sockets and their limits"): a peer that
  * never answers our close frame, and keeps sending to look alive, loses its socket after the
- * close wait; and the listener accepts at most {@code server.max-tcp-connections} sockets.
+ * close wait; a request whose headers trickle in loses its socket at {@code livequery.header-timeout};
+ * and the listener accepts at most {@code server.max-tcp-connections} sockets.
  */
 class LingeringSocketTest {
 
@@ -100,6 +103,65 @@ class LingeringSocketTest {
             await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2)).until(() -> !health.isDone());
             a.close();
             assertThat(health.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * A slowloris: the request line, then a header byte every 200 ms, never the blank line that ends
+     * the headers. Before {@code livequery.header-timeout} Helidon read such headers for ever (the
+     * read below ran into its 30 s timeout).
+     */
+    @Test
+    void headersThatTrickleInLoseTheirSocketAtTheHeaderTimeout() throws Exception {
+        try (TestGateway gw = new TestGateway("livequery.header-timeout", "PT1S");
+                Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", gw.port), 5000);
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write("GET /health HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long t0 = System.nanoTime();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread trickle = Thread.ofVirtual().start(() -> {
+                byte[] header = "X-Slow: a".getBytes(StandardCharsets.US_ASCII);
+                try {
+                    for (int i = 0; !stop.get(); i = (i + 1) % header.length) {
+                        out.write(header[i]);
+                        out.flush();
+                        Thread.sleep(200); // the peer's pace, not a synchronisation
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // dropped: done
+                }
+            });
+            try {
+                int next;
+                try {
+                    next = s.getInputStream().read();
+                } catch (SocketException e) {
+                    next = -1; // reset: dropped
+                }
+                assertThat(next).as("the end of the stream, no answer").isEqualTo(-1);
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+            } finally {
+                stop.set(true);
+                trickle.join(5_000);
+            }
+            assertThat(gw.http("GET", "/metrics", null).body()).contains("livequery_header_timeouts_total 1.0");
+        }
+    }
+
+    /** The deadline runs from a request line to its headers only: a kept-alive socket may idle between requests. */
+    @Test
+    void aKeptAliveSocketIdleBetweenRequestsIsNotTimedOut() throws Exception {
+        try (TestGateway gw = new TestGateway("livequery.header-timeout", "PT1S");
+                Socket s = idle(gw.port)) {
+            Thread.sleep(2_500); // the peer's pace: idle past the header timeout, twice
+            s.getInputStream().skip(s.getInputStream().available());
+            s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] status = s.getInputStream().readNBytes(12);
+            assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+            assertThat(gw.http("GET", "/metrics", null).body()).contains("livequery_header_timeouts_total 0.0");
         }
     }
 
