@@ -7,5 +7,9 @@
  * never sees a trace. Bodies are read through a size cap before parsing, and parsed with the shared
  * {@link dev.livequery.core.Json#MAPPER} (exact numbers, duplicate keys refused), not Helidon's
  * default mapper.
+ *
+ * <p>{@link dev.livequery.gateway.http.HeaderDeadline} bounds, for every HTTP/1 request (WebSocket
+ * upgrades included), the time from its request line to the end of its headers, which Helidon
+ * does not.
  */
 package dev.livequery.gateway.http;
