@@ -1,4 +1,4 @@
-import { tokenExpiry, type Connection, type SocketConstructor, type SocketLike, type Timers } from "./connection.js";
+import { tokenTimes, type Connection, type SocketConstructor, type SocketLike, type Timers } from "./connection.js";
 import { defaultStorage, persistKey, type KeyValueStorage, type PersistOptions } from "./persist.js";
 import { Subscription, type SubscribeOptions } from "./subscription.js";
 import { LiveQueryError, Table, type FetchLike } from "./table.js";
@@ -12,6 +12,8 @@ const POLICY = 1008;
 const TOKEN_EXPIRED = 4001;
 /** The reason of the 1008 that refuses the page's Origin (docs/protocol.md), which no token changes. */
 const ORIGIN_REFUSED = "origin not allowed";
+/** How far a token's `iat` may be ahead of this client's clock before the clock is taken to be wrong (the gateway's leeway). */
+const CLOCK_SKEW = 30_000;
 /** The longest delay a timer holds: a longer one overflows and fires after 1 ms. */
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
@@ -357,24 +359,46 @@ export class LiveQuery implements Connection {
   }
 
   private scheduleRefresh(ws: SocketLike): void {
-    const exp = this.token && this.options.getToken ? tokenExpiry(this.token) : null;
+    const exp = this.token && this.options.getToken ? this.expiresAt(this.token) : null;
     if (exp === null) return;
     const left = exp - this.now();
     const margin = Math.min(this.options.refreshBeforeMs ?? 60_000, left / 2);
-    this.refreshAt(ws, this.now() + Math.max(1000, left - margin));
+    this.refreshAt(ws, this.now() + Math.max(1000, left - margin), exp);
   }
 
-  /** Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. */
-  private refreshAt(ws: SocketLike, at: number): void {
+  /**
+   * When `token` expires by this client's clock: by `exp`, unless `iat` shows the clock is wrong
+   * (issued in its future, or expired by it already); then by the token's lifetime from now, as if
+   * just issued. A clock hours behind let the token lapse unrefreshed (close 4001); one ahead by more
+   * than a lifetime refreshed it every second, asking getToken each time.
+   */
+  private expiresAt(token: string): number | null {
+    const t = tokenTimes(token);
+    if (!t) return null;
+    const now = this.now();
+    if (t.iat !== null && t.exp > t.iat && (t.iat - now > CLOCK_SKEW || now >= t.exp)) return now + (t.exp - t.iat);
+    return t.exp;
+  }
+
+  /**
+   * Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. A
+   * getToken that fails is asked again (after at most the backoff's largest delay) while the token
+   * in use lasts; past `exp` the close 4001 makes the reconnect ask.
+   */
+  private refreshAt(ws: SocketLike, at: number, exp: number): void {
     const wait = at - this.now();
     this.refresher = this.timers.setTimeout(() => {
-      if (wait > MAX_TIMEOUT) return this.refreshAt(ws, at);
+      if (wait > MAX_TIMEOUT) return this.refreshAt(ws, at, exp);
       Promise.resolve().then(() => this.options.getToken!()).then(t => {
         if (ws !== this.ws) return;
         this.token = t;
         this.send({ action: "auth", token: t });
         this.scheduleRefresh(ws);
-      }, () => { /* keep the old token; on 4001 the reconnect asks again */ });
+      }, () => {
+        if (ws !== this.ws) return;
+        const next = this.now() + Math.max(1000, Math.min(this.max(), (exp - this.now()) / 4));
+        if (next < exp) this.refreshAt(ws, next, exp);
+      });
     }, Math.min(wait, MAX_TIMEOUT));
   }
 

@@ -36,14 +36,15 @@ export type Timers = {
   now?(): number;
 };
 
-/** The `exp` claim of a JWT in ms, or null when the token is not a JWT with one. */
-export function tokenExpiry(token: string): number | null {
+/** The `exp` and `iat` claims of a JWT in ms, or null when the token is not a JWT with an `exp`. */
+export function tokenTimes(token: string): { exp: number; iat: number | null } | null {
   const part = token.split(".")[1];
   if (!part) return null;
   try {
     const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
     const json = JSON.parse(atob(b64 + "===".slice((b64.length + 3) % 4)));
-    return typeof json.exp === "number" ? json.exp * 1000 : null;
+    if (typeof json.exp !== "number") return null;
+    return { exp: json.exp * 1000, iat: typeof json.iat === "number" ? json.iat * 1000 : null };
   } catch {
     return null;
   }

@@ -243,6 +243,48 @@ test("a JWT valid for 30 days is refreshed once, 60 s before exp, not at every t
   assert.ok(c.timers.pending().every(d => d <= 2 ** 31 - 1), "no timer longer than setTimeout can hold");
 });
 
+test("a token refresh that fails is tried again while the token lasts, not left to a close 4001", async () => {
+  let n = 0;
+  const c = client({ pingMs: 3_600_000, getToken: async () => {
+    if (++n === 2) throw new Error("token endpoint unreachable");
+    return fakeJwt({ sub: "u", exp: Math.floor(c.timers.t / 1000) + 300, n });
+  } });
+  const tick = () => new Promise(r => setImmediate(r));
+  await tick();
+  const ws = c.last();
+  ws.open();
+  c.timers.advance(240_000); // the refresh, 60 s before exp: fails
+  await tick();
+  assert.equal(n, 2);
+  assert.equal(ws.sentOf("auth").length, 1);
+  c.timers.advance(10_000);
+  await tick();
+  assert.equal(n, 3, "asked again");
+  assert.equal(ws.sentOf("auth").length, 2, "the fresh token went out before exp");
+  assert.equal(c.sockets.length, 1);
+});
+
+test("a token whose iat shows the client's clock is wrong is refreshed by its lifetime, not by exp", async () => {
+  const tick = () => new Promise(r => setImmediate(r));
+  for (const skew of [-3_600_000 * 24 * 365, 600_000]) { // the clock a year behind the issuer's; 10 min ahead (past exp)
+    let n = 0;
+    const c = client({ pingMs: 3_600_000, getToken: async () => {
+      const iat = Math.floor((c.timers.t - skew) / 1000);
+      return fakeJwt({ sub: "u", iat, exp: iat + 300, n: ++n });
+    } });
+    c.timers.t = 3_600_000 * 24 * 365 * 2;
+    await tick();
+    const ws = c.last();
+    ws.open();
+    for (let s = 0; s < 239; s++) { c.timers.advance(1_000); await tick(); }
+    assert.equal(n, 1, `skew ${skew}: getToken is not asked in a loop`);
+    c.timers.advance(1_000);
+    await tick();
+    assert.equal(n, 2, `skew ${skew}: refreshed 60 s before the end of its 300 s`);
+    assert.equal(ws.sentOf("auth").length, 2);
+  }
+});
+
 test("client pings a quiet socket and drops a silent one within 30 s", () => {
   const c = client();
   const ws = c.last();

@@ -216,8 +216,11 @@ declare namespace livequery {
         clearTimeout(id: unknown): void;
         now?(): number;
     };
-    /** The `exp` claim of a JWT in ms, or null when the token is not a JWT with one. */
-    export function tokenExpiry(token: string): number | null;
+    /** The `exp` and `iat` claims of a JWT in ms, or null when the token is not a JWT with an `exp`. */
+    export function tokenTimes(token: string): {
+        exp: number;
+        iat: number | null;
+    } | null;
 
     /** The part of the Web Storage API persistence uses (sessionStorage, localStorage or a test double). */
     export type KeyValueStorage = {
@@ -656,7 +659,18 @@ declare namespace livequery {
         /** Gives up on a socket now (a close handshake could wait on a dead peer) and reconnects after the backoff. */
         private abandon;
         private scheduleRefresh;
-        /** Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. */
+        /**
+         * When `token` expires by this client's clock: by `exp`, unless `iat` shows the clock is wrong
+         * (issued in its future, or expired by it already); then by the token's lifetime from now, as if
+         * just issued. A clock hours behind let the token lapse unrefreshed (close 4001); one ahead by more
+         * than a lifetime refreshed it every second, asking getToken each time.
+         */
+        private expiresAt;
+        /**
+         * Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. A
+         * getToken that fails is asked again (after at most the backoff's largest delay) while the token
+         * in use lasts; past `exp` the close 4001 makes the reconnect ask.
+         */
         private refreshAt;
         private clearTimers;
         private setState;

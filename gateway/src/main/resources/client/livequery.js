@@ -26,13 +26,14 @@
   });
 
   // src/connection.ts
-  function tokenExpiry(token) {
+  function tokenTimes(token) {
     const part = token.split(".")[1];
     if (!part) return null;
     try {
       const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
       const json = JSON.parse(atob(b64 + "===".slice((b64.length + 3) % 4)));
-      return typeof json.exp === "number" ? json.exp * 1e3 : null;
+      if (typeof json.exp !== "number") return null;
+      return { exp: json.exp * 1e3, iat: typeof json.iat === "number" ? json.iat * 1e3 : null };
     } catch {
       return null;
     }
@@ -768,6 +769,7 @@
   var POLICY = 1008;
   var TOKEN_EXPIRED = 4001;
   var ORIGIN_REFUSED = "origin not allowed";
+  var CLOCK_SKEW = 3e4;
   var MAX_TIMEOUT = 2 ** 31 - 1;
   var LiveQuery = class {
     constructor(url, options = {}) {
@@ -1062,23 +1064,43 @@
       this.closed(null, 4e3, why);
     }
     scheduleRefresh(ws) {
-      const exp = this.token && this.options.getToken ? tokenExpiry(this.token) : null;
+      const exp = this.token && this.options.getToken ? this.expiresAt(this.token) : null;
       if (exp === null) return;
       const left = exp - this.now();
       const margin = Math.min(this.options.refreshBeforeMs ?? 6e4, left / 2);
-      this.refreshAt(ws, this.now() + Math.max(1e3, left - margin));
+      this.refreshAt(ws, this.now() + Math.max(1e3, left - margin), exp);
     }
-    /** Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. */
-    refreshAt(ws, at) {
+    /**
+     * When `token` expires by this client's clock: by `exp`, unless `iat` shows the clock is wrong
+     * (issued in its future, or expired by it already); then by the token's lifetime from now, as if
+     * just issued. A clock hours behind let the token lapse unrefreshed (close 4001); one ahead by more
+     * than a lifetime refreshed it every second, asking getToken each time.
+     */
+    expiresAt(token) {
+      const t = tokenTimes(token);
+      if (!t) return null;
+      const now = this.now();
+      if (t.iat !== null && t.exp > t.iat && (t.iat - now > CLOCK_SKEW || now >= t.exp)) return now + (t.exp - t.iat);
+      return t.exp;
+    }
+    /**
+     * Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. A
+     * getToken that fails is asked again (after at most the backoff's largest delay) while the token
+     * in use lasts; past `exp` the close 4001 makes the reconnect ask.
+     */
+    refreshAt(ws, at, exp) {
       const wait = at - this.now();
       this.refresher = this.timers.setTimeout(() => {
-        if (wait > MAX_TIMEOUT) return this.refreshAt(ws, at);
+        if (wait > MAX_TIMEOUT) return this.refreshAt(ws, at, exp);
         Promise.resolve().then(() => this.options.getToken()).then((t) => {
           if (ws !== this.ws) return;
           this.token = t;
           this.send({ action: "auth", token: t });
           this.scheduleRefresh(ws);
         }, () => {
+          if (ws !== this.ws) return;
+          const next = this.now() + Math.max(1e3, Math.min(this.max(), (exp - this.now()) / 4));
+          if (next < exp) this.refreshAt(ws, next, exp);
         });
       }, Math.min(wait, MAX_TIMEOUT));
     }
