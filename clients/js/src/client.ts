@@ -158,13 +158,7 @@ export class LiveQuery implements Connection {
     this.stopped = true;
     this.stoppedBy ||= "closed by the client";
     this.clearTimers();
-    const ev = this.options.events ?? (typeof (globalThis as any).removeEventListener === "function" ? (globalThis as any) : null);
-    ev?.removeEventListener("online", this.onOnline);
-    this.doc()?.removeEventListener("visibilitychange", this.onVisible);
-    if (this.link) {
-      (this.options.events ?? (globalThis as any)).removeEventListener?.("pagehide", this.onPageHide);
-      (this.options.events ?? (globalThis as any)).removeEventListener?.("pageshow", this.onPageShow);
-    }
+    this.unlisten();
     for (const s of Object.values(this.subs)) {
       if (this.link) this.send({ action: "unsubscribe", sub: s.name });
       s.stop(null);
@@ -175,6 +169,17 @@ export class LiveQuery implements Connection {
     this.ws = null;
     ws?.close(1000, "bye");
     this.setState("stopped", "closed by the client");
+  }
+
+  /** Stopped: the page's events (online, visibilitychange, pagehide, pageshow) no longer hold this client. */
+  private unlisten(): void {
+    const ev = this.options.events ?? (typeof (globalThis as any).removeEventListener === "function" ? (globalThis as any) : null);
+    ev?.removeEventListener("online", this.onOnline);
+    this.doc()?.removeEventListener("visibilitychange", this.onVisible);
+    if (this.link) {
+      (this.options.events ?? (globalThis as any)).removeEventListener?.("pagehide", this.onPageHide);
+      (this.options.events ?? (globalThis as any)).removeEventListener?.("pageshow", this.onPageShow);
+    }
   }
 
   /** Drops the socket as a network failure would (for tests and demos); it reconnects and resumes. */
@@ -311,6 +316,7 @@ export class LiveQuery implements Connection {
     this.stopped = true;
     this.stoppedBy = detail;
     this.clearTimers();
+    this.unlisten();
     for (const s of Object.values(this.subs)) {
       const e: ErrorFrame = { op: "error", sub: s.name, code: "stopped", message: "the connection stopped: " + detail };
       this.options.onError?.(e);

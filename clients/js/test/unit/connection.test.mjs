@@ -85,6 +85,24 @@ test("a stopped connection ends its subscriptions with error code stopped; subsc
   }
 });
 
+test("a client stopped by the server (1008, 4001) lets go of the page's events, as lq.close() does", () => {
+  // an event target that says which listeners it holds
+  const held = extra => Object.assign({
+    listening: new Set(),
+    addEventListener(t, f) { this.listening.add(f); },
+    removeEventListener(t, f) { this.listening.delete(f); },
+  }, extra);
+  for (const stop of [c => c.last().serverClose(1008, "policy"), c => c.lq.close()]) {
+    const events = held({}), document = held({ hidden: false });
+    const c = client({ token: "static", events, document });
+    c.last().open();
+    assert.equal(events.listening.size + document.listening.size, 2);
+    stop(c);
+    assert.equal(c.lq.state, "stopped");
+    assert.equal(events.listening.size + document.listening.size, 0, "nothing keeps a stopped client reachable from the page");
+  }
+});
+
 test("lq.close() ends every subscription as closed; subscribe() after it throws", async () => {
   const c = client();
   const s = c.lq.subscribe({ table: "t", limit: 2 });

@@ -634,6 +634,8 @@ declare namespace livequery {
         table<Row extends RowBase = RowBase>(name: string): Table<Row>;
         /** Closes the socket for good; every subscription ends (status `closed`). */
         close(): void;
+        /** Stopped: the page's events (online, visibilitychange, pagehide, pageshow) no longer hold this client. */
+        private unlisten;
         /** Drops the socket as a network failure would (for tests and demos); it reconnects and resumes. */
         drop(): void;
         send(msg: Record<string, unknown>): void;

@@ -878,13 +878,7 @@
       this.stopped = true;
       this.stoppedBy || (this.stoppedBy = "closed by the client");
       this.clearTimers();
-      const ev = this.options.events ?? (typeof globalThis.removeEventListener === "function" ? globalThis : null);
-      ev?.removeEventListener("online", this.onOnline);
-      this.doc()?.removeEventListener("visibilitychange", this.onVisible);
-      if (this.link) {
-        (this.options.events ?? globalThis).removeEventListener?.("pagehide", this.onPageHide);
-        (this.options.events ?? globalThis).removeEventListener?.("pageshow", this.onPageShow);
-      }
+      this.unlisten();
       for (const s of Object.values(this.subs)) {
         if (this.link) this.send({ action: "unsubscribe", sub: s.name });
         s.stop(null);
@@ -895,6 +889,16 @@
       this.ws = null;
       ws?.close(1e3, "bye");
       this.setState("stopped", "closed by the client");
+    }
+    /** Stopped: the page's events (online, visibilitychange, pagehide, pageshow) no longer hold this client. */
+    unlisten() {
+      const ev = this.options.events ?? (typeof globalThis.removeEventListener === "function" ? globalThis : null);
+      ev?.removeEventListener("online", this.onOnline);
+      this.doc()?.removeEventListener("visibilitychange", this.onVisible);
+      if (this.link) {
+        (this.options.events ?? globalThis).removeEventListener?.("pagehide", this.onPageHide);
+        (this.options.events ?? globalThis).removeEventListener?.("pageshow", this.onPageShow);
+      }
     }
     /** Drops the socket as a network failure would (for tests and demos); it reconnects and resumes. */
     drop() {
@@ -1021,6 +1025,7 @@
       this.stopped = true;
       this.stoppedBy = detail;
       this.clearTimers();
+      this.unlisten();
       for (const s of Object.values(this.subs)) {
         const e = { op: "error", sub: s.name, code: "stopped", message: "the connection stopped: " + detail };
         this.options.onError?.(e);
