@@ -36,8 +36,19 @@ final class Attachments {
     static final long ACK_TIMEOUT_NANOS = 8_000_000_000L;
     private static final int CONTROL_MAXLEN = 1_000_000;
 
-    /** A request waiting for its ack; {@code sub}/{@code att} name the attach it was (null for a reanchor). */
-    record PendingAck(String shard, CompletableFuture<String[]> future, RemoteSubscription sub, String att) {}
+    /**
+     * A request not answered this long never will be (its shard crashed or restarted with it
+     * unread, or its control stream was deleted): it is given up ({@link #expireUnanswered}).
+     * Twice the ack timeout, so every waiter has given up on its own first.
+     */
+    static final long GIVE_UP_NANOS = 2 * ACK_TIMEOUT_NANOS;
+
+    /**
+     * A request waiting for its ack, sent at {@code sentNanos}; {@code sub}/{@code att} name the
+     * attach it was (null for a reanchor).
+     */
+    record PendingAck(
+            String shard, CompletableFuture<String[]> future, RemoteSubscription sub, String att, long sentNanos) {}
 
     private final EngineOptions options;
     private final String gatewayId;
@@ -87,6 +98,21 @@ final class Attachments {
 
     Collection<PendingAck> pending() {
         return acks.values();
+    }
+
+    /**
+     * Gives up requests sent over {@link #GIVE_UP_NANOS} ago and still unanswered: their futures
+     * fail, which takes them out of the waiting set. Left there, each would hold its subscription
+     * (and through it the client's connection) for as long as this process runs, closed or not.
+     */
+    void expireUnanswered(long now) {
+        for (PendingAck p : acks.values()) {
+            if (now - p.sentNanos() > GIVE_UP_NANOS) {
+                p.future()
+                        .completeExceptionally(new TimeoutException(
+                                "no answer from shard " + p.shard() + " in " + GIVE_UP_NANOS / 1_000_000_000L + " s"));
+            }
+        }
     }
 
     /** True while the owner of partition {@code p} lags behind its change stream ({@link Progress}). */
@@ -187,11 +213,13 @@ final class Attachments {
         // the attachment the gateway has already replaced and every frame it publishes is dropped.
         synchronized (s.attachLock) {
             RemoteSubscription.Attach a = s.begin(gatewayId, owner, att, req, missFrom, missTo);
-            acks.put(req, new PendingAck(owner, f, s, att));
             long t0 = System.nanoTime();
+            acks.put(req, new PendingAck(owner, f, s, att, t0));
             f.whenComplete((r, e) -> {
                 acks.remove(req);
-                controlRtt.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                if (e == null) {
+                    controlRtt.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                }
             });
             if (a.oldShard() != null && !a.oldShard().equals(owner)) {
                 unsubscribe(a.oldShard(), s.sid, a.oldAtt());
@@ -259,7 +287,7 @@ final class Attachments {
             if (shard == null || att == null) {
                 throw new LiveQueryException(UNAVAILABLE, "moving"); // mid re-attach: take the fallback below
             }
-            acks.put(req, new PendingAck(shard, f, null, null));
+            acks.put(req, new PendingAck(shard, f, null, null, System.nanoTime()));
             send(shard, new Control.Reanchor(gatewayId, s.sid, att, req, w));
             String[] r = await(f, System.nanoTime() + ACK_TIMEOUT_NANOS);
             if (r[0].isEmpty() && att.equals(s.att())) {

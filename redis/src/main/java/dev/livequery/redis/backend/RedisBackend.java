@@ -86,6 +86,13 @@ public final class RedisBackend implements Backend {
         Gauge.builder("livequery_redis_subscriptions", subs, Attachments::size)
                 .tag("gateway", gatewayId)
                 .register(metrics);
+        Gauge.builder(
+                        "livequery_gateway_control_pending",
+                        subs,
+                        a -> a.pending().size())
+                .description("control requests to shards waiting for their answer")
+                .tag("gateway", gatewayId)
+                .register(metrics);
         Gauge.builder("livequery_gateway_live_shards", subs, a -> a.live().size())
                 .tag("gateway", gatewayId)
                 .register(metrics);

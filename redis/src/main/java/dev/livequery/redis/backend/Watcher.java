@@ -213,6 +213,7 @@ final class Watcher {
     }
 
     private void watch() {
+        subs.expireUnanswered(System.nanoTime());
         List<String> live;
         try {
             if (++ticks % 4 == 0) {
