@@ -193,6 +193,8 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   /** The subscription failed or ended: one last snapshot, then nothing more. */
   protected end(error: ErrorFrame | null): void {
     this.closed = true;
+    this.pending = []; // the frames waiting for their batch show in this snapshot; no handler runs after the end
+
     if (error) this.error = error;
     for (const w of this.readyWaiters.splice(0)) w.fail(error ?? new Error("subscription closed"));
     this.publish([]);

@@ -639,6 +639,19 @@ test("closed frames reach onClosed; shutdown resumes, revoked ends", () => {
   assert.deepEqual(c.last().sentOf("subscribe").map(m => m.sub), ["s1"]);
 });
 
+test("after close() no handler or listener runs, also for frames applied before it whose batch was not out yet", () => {
+  const c = client();
+  const heard = [];
+  const s = c.lq.subscribe({ table: "t", limit: 2 }, { onChange: () => heard.push("change"), onReady: () => heard.push("ready") });
+  c.last().open();
+  for (const f of snapshotFrames("s1", 2)) c.last().frame(f);
+  s.subscribe(() => heard.push("snapshot:" + s.getSnapshot().status));
+  s.close();
+  c.timers.advance(0);
+  assert.deepEqual(heard, ["snapshot:closed"]);
+  assert.deepEqual(s.getSnapshot().rows.map(r => r.id), ["r0", "r1"], "the last snapshot has what was applied");
+});
+
 test("close() sends unsubscribe and the subscription is not re-sent", () => {
   const c = client();
   const s = c.lq.subscribe({ table: "t" });

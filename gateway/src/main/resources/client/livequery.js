@@ -294,6 +294,7 @@
     /** The subscription failed or ended: one last snapshot, then nothing more. */
     end(error) {
       this.closed = true;
+      this.pending = [];
       if (error) this.error = error;
       for (const w of this.readyWaiters.splice(0)) w.fail(error ?? new Error("subscription closed"));
       this.publish([]);
