@@ -30,8 +30,10 @@ import java.util.logging.Logger;
  * subscribe of the same sid, the rule {@code hosted} follows (a subscribe replaces the sid's
  * attachment, an unsubscribe names the attachment it drops). Carried out later regardless, it
  * would host an attachment the gateway has given up, or replace the newer one the gateway holds.
- * A dropped waiting subscribe is answered {@code not_owner}: the gateway ignores the answer for an
- * attachment it has replaced, and re-attaches one it still holds.
+ * A dropped waiting subscribe is not answered: the gateway has given it up or replaced it, and
+ * gives up waiting for its answer on its own. A {@code not_owner} would make its watcher re-attach
+ * the subscription once more, and that attach would replace the one still waiting here: a loop
+ * for as long as the lease takes.
  */
 final class ControlHandler {
     private static final Logger LOG = Logger.getLogger(ControlHandler.class.getName());
@@ -136,7 +138,7 @@ final class ControlHandler {
                     ack(re.gw(), req, "", "");
                 }
                 case Control.Unsubscribe un -> {
-                    dropPending(un.gw(), un.sid(), un.att(), "unsubscribed while waiting for the lease");
+                    dropPending(un.gw(), un.sid(), un.att());
                     Hosted h = hosted.get(un.gw() + "/" + un.sid());
                     if (h != null && (un.att() == null || h.att.equals(un.att()))) {
                         parts.close(h);
@@ -156,7 +158,7 @@ final class ControlHandler {
 
     private void subscribe(Control.Subscribe c, Map<String, String> msg, long deadline) throws LiveQueryException {
         // A subscribe still waiting for this sid is older than this one: it is replaced, as a hosted one is below.
-        dropPending(c.gw(), c.sid(), null, "replaced by attachment " + c.att());
+        dropPending(c.gw(), c.sid(), null);
         int p = Keys.partition(c.query().shape().table());
         if (!leases.holds(p)) {
             if (shardId.equals(Membership.owner(p, live.get())) && System.nanoTime() < deadline) {
@@ -190,11 +192,10 @@ final class ControlHandler {
     }
 
     /** Drops the subscribe waiting for gw/sid if it is of attachment {@code att} (null: whatever its attachment). */
-    private void dropPending(String gw, String sid, String att, String why) {
+    private void dropPending(String gw, String sid, String att) {
         Pending pd = pending.get(key(gw, sid));
         if (pd != null && (att == null || pd.sub().att().equals(att))) {
             pending.remove(key(gw, sid));
-            ack(gw, pd.sub().req(), Wire.NOT_OWNER, why);
         }
     }
 
