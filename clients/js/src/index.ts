@@ -3,7 +3,7 @@ export { Subscription, type SubscribeOptions } from "./subscription.js";
 export { LiveWindow, type Scheduler } from "./window.js";
 export { applyFrame } from "./apply.js";
 export { liveEventSource, EventSourceSubscription, sseUrl, type EventSourceOptions } from "./sse.js";
-export { Table, LiveQueryError, type WriteOptions, type FetchLike, type OneShot } from "./table.js";
+export { Table, LiveQueryError, type Patch, type WriteOptions, type FetchLike, type OneShot } from "./table.js";
 export type { KeyValueStorage, PersistOptions } from "./persist.js";
 export type { SocketLike, SocketConstructor, Timers } from "./connection.js";
 export { protocolVersion, version } from "./version.js";

@@ -4,6 +4,9 @@ import type { LiveWindow } from "./window.js";
 export type FetchLike = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) =>
   Promise<{ ok: boolean; status: number; json(): Promise<any>; text(): Promise<string> }>;
 
+/** The fields a PATCH merges into a row (PROTOCOL §7): `null` deletes a field. */
+export type Patch<Row> = { [K in keyof Row]?: Row[K] | null };
+
 export type WriteOptions = {
   /** compare-and-set: the write succeeds only if the row is at this version (else 412) */
   ifMatch?: number;
@@ -45,7 +48,7 @@ export class Table<Row extends RowBase = RowBase> {
   }
 
   /** Merges top-level fields (null deletes a field); 404 if the row is absent. */
-  patch(id: string, fields: Partial<Row>, opts: WriteOptions = {}): Promise<{ id: string; version: number }> {
+  patch(id: string, fields: Patch<Row>, opts: WriteOptions = {}): Promise<{ id: string; version: number }> {
     return this.write("PATCH", id, fields, opts, current => current && mergePatch(current, fields));
   }
 
@@ -126,7 +129,7 @@ export class Table<Row extends RowBase = RowBase> {
   }
 }
 
-function mergePatch<Row>(row: Row, fields: Partial<Row>): Row {
+function mergePatch<Row>(row: Row, fields: Patch<Row>): Row {
   const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
   for (const [k, v] of Object.entries(fields)) {
     if (v === null) delete out[k];

@@ -43,6 +43,9 @@ const bad: Query<Item> = { table: "items", order: [{ field: "nope" }], limit: 5 
 const lq = new LiveQuery("ws://localhost:8080/v1/ws", { getToken: async () => "t", onState: s => console.log(s) });
 const sub = lq.subscribe(q, { onChange: (rows, frames: Frame<Item>[]) => rows[0]?.row.price.toFixed(2) });
 const c: Cursor | undefined = sub.getSnapshot().rows[0]?.cursor;
+void lq.table<Item>("items").patch("a1", { price: 15, status: null }, { ifMatch: 7, optimistic: true }); // null deletes a field (PROTOCOL §7)
+// @ts-expect-error: a patch is typed by the row type
+void lq.table<Item>("items").patch("a1", { price: "15" });
 // @ts-expect-error: a cursor is not any string
 sub.reanchor({ after: "plain string" });
 if (c) sub.reanchor({ after: c });

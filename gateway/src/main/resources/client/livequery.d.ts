@@ -425,6 +425,10 @@ declare namespace livequery {
         json(): Promise<any>;
         text(): Promise<string>;
     }>;
+    /** The fields a PATCH merges into a row (PROTOCOL §7): `null` deletes a field. */
+    export type Patch<Row> = {
+        [K in keyof Row]?: Row[K] | null;
+    };
     export type WriteOptions = {
         /** compare-and-set: the write succeeds only if the row is at this version (else 412) */
         ifMatch?: number;
@@ -465,7 +469,7 @@ declare namespace livequery {
             version: number;
         }>;
         /** Merges top-level fields (null deletes a field); 404 if the row is absent. */
-        patch(id: string, fields: Partial<Row>, opts?: WriteOptions): Promise<{
+        patch(id: string, fields: Patch<Row>, opts?: WriteOptions): Promise<{
             id: string;
             version: number;
         }>;
