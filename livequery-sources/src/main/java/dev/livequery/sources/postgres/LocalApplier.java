@@ -64,27 +64,44 @@ final class LocalApplier implements Applier {
         return true;
     }
 
-    /** Fills columns Debezium could not send (unchanged TOAST) from the row as it was before. */
+    /**
+     * Fills columns Debezium could not send (unchanged TOAST) from the row as it was before; for
+     * the new row of a key change, from the old key's row as it was before its delete.
+     */
     private List<Change> resolve(String table, List<Pending> pending) {
         List<Change> out = new ArrayList<>(pending.size());
         Map<String, ObjectNode> latest = new HashMap<>();
+        // Rows deleted in this share as they were just before (known here, not in the backend).
+        Map<String, ObjectNode> removed = new HashMap<>();
         boolean truncated = false;
         for (Pending p : pending) {
             if (p.truncate()) {
                 out.add(Change.truncation());
                 latest.clear();
+                removed.clear();
                 truncated = true;
                 continue;
             }
             if (p.after() == null) {
                 out.add(Change.delete(p.id()));
+                if (latest.containsKey(p.id()) || truncated) {
+                    removed.put(p.id(), latest.get(p.id()));
+                } else {
+                    removed.remove(p.id()); // as it was before: the backend's row
+                }
                 latest.put(p.id(), null);
                 continue;
             }
             ObjectNode after = p.after();
             if (!p.unavailable().isEmpty()) {
-                ObjectNode before =
-                        latest.containsKey(p.id()) || truncated ? latest.get(p.id()) : current(table, p.id());
+                ObjectNode before;
+                if (p.previousId() != null && !p.previousId().equals(p.id())) {
+                    String old = p.previousId();
+                    // Its delete came just before: the row it removed, known here or the backend's.
+                    before = removed.containsKey(old) ? removed.get(old) : truncated ? null : current(table, old);
+                } else {
+                    before = latest.containsKey(p.id()) || truncated ? latest.get(p.id()) : current(table, p.id());
+                }
                 Pending.fill(after, p.unavailable(), before);
             }
             latest.put(p.id(), after);

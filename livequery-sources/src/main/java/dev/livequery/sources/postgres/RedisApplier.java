@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
@@ -227,7 +228,11 @@ final class RedisApplier implements Applier {
                 current.put(r.id(), r);
             }
         } else {
-            List<String> ids = pending.stream().map(Pending::id).distinct().toList();
+            // with the old ids of key changes: their rows fill the new rows' unchanged TOAST columns
+            List<String> ids = pending.stream()
+                    .flatMap(p -> p.previousId() == null ? Stream.of(p.id()) : Stream.of(p.id(), p.previousId()))
+                    .distinct()
+                    .toList();
             List<Row> rows = writes.rows().getAll(table, ids);
             for (int i = 0; i < ids.size(); i++) {
                 if (rows.get(i) != null) {
@@ -236,20 +241,38 @@ final class RedisApplier implements Applier {
             }
         }
         Map<String, ObjectNode> after = new LinkedHashMap<>();
+        // Rows deleted in this share as they were just before, when that is not Redis' row.
+        Map<String, ObjectNode> removed = new HashMap<>();
         boolean truncated = false;
         for (Pending p : pending) {
             if (p.truncate()) {
                 current.keySet().forEach(id -> after.put(id, null));
                 after.replaceAll((id, a) -> null);
+                removed.clear();
                 truncated = true;
             } else if (p.after() == null) {
+                if (after.containsKey(p.id()) || truncated) {
+                    removed.put(p.id(), after.get(p.id()));
+                } else {
+                    removed.remove(p.id());
+                }
                 after.put(p.id(), null);
             } else {
                 if (!p.unavailable().isEmpty()) {
-                    Row cur = current.get(p.id());
-                    ObjectNode before = after.containsKey(p.id())
-                            ? after.get(p.id())
-                            : truncated || cur == null ? null : cur.data();
+                    ObjectNode before;
+                    String old = p.previousId();
+                    if (old != null && !old.equals(p.id())) {
+                        // a key change: its delete of the old id came just before
+                        Row cur = current.get(old);
+                        before = removed.containsKey(old)
+                                ? removed.get(old)
+                                : truncated || cur == null ? null : cur.data();
+                    } else {
+                        Row cur = current.get(p.id());
+                        before = after.containsKey(p.id())
+                                ? after.get(p.id())
+                                : truncated || cur == null ? null : cur.data();
+                    }
                     Pending.fill(p.after(), p.unavailable(), before);
                 }
                 after.put(p.id(), p.after());

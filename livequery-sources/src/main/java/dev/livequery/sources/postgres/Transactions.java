@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
@@ -27,8 +28,17 @@ import org.apache.kafka.connect.source.SourceRecord;
 final class Transactions {
     private static final Logger LOG = Logger.getLogger(Transactions.class.getName());
 
-    /** A row change before TOAST merging: {@code after == null} deletes, {@code truncate} empties. */
-    record Pending(String id, ObjectNode after, List<String> unavailable, boolean truncate) {
+    /**
+     * A row change before TOAST merging: {@code after == null} deletes, {@code truncate} empties.
+     * {@code previousId}: for the new row of an UPDATE that changed the key (Debezium sends it as
+     * a delete of the old key and a create of the new one), the old key's id, whose row the
+     * {@code unavailable} columns are taken from; else null.
+     */
+    record Pending(String id, ObjectNode after, List<String> unavailable, boolean truncate, String previousId) {
+        Pending(String id, ObjectNode after, List<String> unavailable, boolean truncate) {
+            this(id, after, unavailable, truncate, null);
+        }
+
         /** Copies the {@code unavailable} columns (unchanged TOAST values) from {@code before} into {@code after}. */
         static void fill(ObjectNode after, List<String> unavailable, ObjectNode before) {
             for (String column : unavailable) {
@@ -132,9 +142,12 @@ final class Transactions {
                 Struct after = v.getStruct("after");
                 List<String> missing = new ArrayList<>();
                 String id = ColumnValues.id(after, t.id());
-                yield skip(t, id)
-                        ? null
-                        : new Pending(id, ColumnValues.row(after, t.id(), id, missing), missing, false);
+                if (skip(t, id)) {
+                    yield null;
+                }
+                ObjectNode row = ColumnValues.row(after, t.id(), id, missing);
+                // A key change's new row lacks its unchanged TOAST columns too; they are the old key's.
+                yield new Pending(id, row, missing, false, missing.isEmpty() ? null : previousId(r, t));
             }
             case "d" -> {
                 String id = ColumnValues.id(v.getStruct("before"), t.id());
@@ -177,6 +190,21 @@ final class Transactions {
         id.codePoints().limit(40).forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
         return id.codePointCount(0, id.length()) > 40 ? b + "…" : b.toString();
     }
+
+    /**
+     * The old key's id when {@code r} is the create Debezium emits for an UPDATE that changed the
+     * key (header {@code __debezium.oldkey}, the old key's struct), else null.
+     */
+    private static String previousId(SourceRecord r, TableMapping t) throws SourceException {
+        Header h = r.headers() == null ? null : r.headers().lastWithName(OLD_KEY);
+        if (h == null || !(h.value() instanceof Struct key) || key.schema().field(t.id()) == null) {
+            return null;
+        }
+        return ColumnValues.id(key, t.id());
+    }
+
+    /** The header Debezium puts on the create of a key-changing UPDATE (RelationalChangeRecordEmitter). */
+    static final String OLD_KEY = "__debezium.oldkey";
 
     private static long lsn(SourceRecord r, String key) {
         Object v = r.sourceOffset() == null ? null : r.sourceOffset().get(key);

@@ -185,6 +185,35 @@ class PostgresSourceTest {
         }
     }
 
+    /**
+     * An UPDATE that changes the key leaves an unchanged TOASTed column out of the new row too
+     * (pgoutput sends it as unchanged); the row under its new id must carry the value it had
+     * under the old one, not lack the column.
+     */
+    @Test
+    void aKeyChangeKeepsAnUnchangedToastedColumn() throws Exception {
+        String s = schema();
+        sql(
+                "create table " + s + ".docs (id text primary key, body text, n int)",
+                "insert into " + s
+                        + ".docs select 'd1', string_agg(md5(i::text), '') , 0 from generate_series(1, 400) i");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "docs"), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(src::loaded);
+            String body = b.get("docs", "d1").data().get("body").textValue();
+            assertThat(body).hasSize(400 * 32);
+            sql(
+                    "update " + s + ".docs set id = 'd2' where id = 'd1'",
+                    "begin; update " + s + ".docs set n = 5 where id = 'd2'; update " + s
+                            + ".docs set id = 'd3', n = 6 where id = 'd2'; commit");
+            await().atMost(Duration.ofSeconds(30)).until(() -> exists(b, "docs", "d3"));
+            assertThat(exists(b, "docs", "d1")).isFalse();
+            assertThat(exists(b, "docs", "d2")).isFalse();
+            assertThat(b.get("docs", "d3").data().get("n").asInt()).isEqualTo(6);
+            assertThat(b.get("docs", "d3").data().get("body").textValue()).isEqualTo(body);
+        }
+    }
+
     /** A value with no JSON form stops the source loudly: failed state, a coded error, health down. */
     @Test
     void aValueWithoutAJsonFormFailsTheSourceAndItsHealth() throws Exception {
@@ -506,8 +535,12 @@ class PostgresSourceTest {
     }
 
     static boolean exists(LocalBackend b, String id) {
+        return exists(b, "items", id);
+    }
+
+    static boolean exists(LocalBackend b, String table, String id) {
         try {
-            b.get("items", id);
+            b.get(table, id);
             return true;
         } catch (LiveQueryException e) {
             return false;

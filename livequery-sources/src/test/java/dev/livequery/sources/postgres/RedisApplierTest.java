@@ -112,6 +112,54 @@ class RedisApplierTest {
         }
     }
 
+    /**
+     * An UPDATE that changes the key comes as a delete of the old id and the new row, whose
+     * unchanged TOAST columns are not sent: they are the old row's, in the same batch or from Redis.
+     */
+    @Test
+    void aKeyChangeTakesItsUnchangedToastColumnsFromTheOldRow() throws Exception {
+        try (RedisProcess server = RedisProcess.start(false);
+                Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
+            SourceWrites writes = new SourceWrites(redis, new RowStore(redis, EngineOptions.defaults()), SLOT);
+            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true);
+            ObjectNode d1 = Json.MAPPER
+                    .createObjectNode()
+                    .put("id", "d1")
+                    .put("score", 1)
+                    .put("body", "long");
+            a.snapshot(new Snapshot(10, Map.of(ITEMS, List.of(d1), PAIRS, List.of())), record(10));
+            a.batchDone();
+            // d1 -> d2 alone (the old row is Redis'); then d2 -> d3 after an update of d2 in one batch
+            a.transaction(txn(20, Map.of(ITEMS, List.of(delete("d1"), moved("d2", "d1", 2)))), record(20));
+            a.batchDone();
+            assertThat(body(writes, "d2")).isEqualTo("long");
+            a.transaction(txn(30, Map.of(ITEMS, List.of(moved("d2", null, 3)))), record(30));
+            a.transaction(txn(40, Map.of(ITEMS, List.of(delete("d2"), moved("d3", "d2", 4)))), record(40));
+            a.batchDone();
+            assertThat(rows(writes, "items")).isEqualTo(Map.of("d3", 4L));
+            assertThat(body(writes, "d3")).isEqualTo("long");
+        }
+    }
+
+    static Pending delete(String id) {
+        return new Pending(id, null, List.of(), false);
+    }
+
+    /** A row whose TOASTed {@code body} was not sent: the new row of a key change from {@code previousId}, or (null) an update. */
+    static Pending moved(String id, String previousId, int score) {
+        ObjectNode row = Json.MAPPER.createObjectNode().put("id", id).put("score", score);
+        return new Pending(id, row, List.of("body"), false, previousId);
+    }
+
+    static String body(SourceWrites writes, String id) throws Exception {
+        for (Row r : writes.rows().table("items").rows()) {
+            if (r.id().equals(id)) {
+                return r.data().path("body").asText(null);
+            }
+        }
+        return null;
+    }
+
     static Txn txn(long lsn, Map<TableMapping, List<Pending>> changes) {
         Map<TableMapping, List<Pending>> ordered = new LinkedHashMap<>();
         int n = 0;
