@@ -32,7 +32,10 @@ export type LiveQueryOptions = {
   onError?: (error: ErrorFrame) => void;
   /** when to publish a batch of applied frames; default: the next animation frame, or a 0 ms timer */
   schedule?: Scheduler;
-  /** first and largest reconnect delay (default 250 ms, 10 s); jittered ±50 % */
+  /**
+   * first and largest reconnect (and subscribe re-send) delay (default 250 ms, 10 s); each wait is
+   * jittered ±50 % and then capped, so none is longer than `max`
+   */
   backoff?: { base?: number; max?: number };
   /** client ping period (default 10 s): a quiet socket is pinged, and dropped if a period passes without a reply (PROTOCOL §4) */
   pingMs?: number;
@@ -227,7 +230,7 @@ export class LiveQuery implements Connection {
   private later(name: string, again: () => void): void {
     const r = this.retries.get(name) ?? { timer: null, tries: 0 };
     if (r.timer != null) this.timers.clearTimeout(r.timer);
-    const wait = Math.min(this.base() * 2 ** r.tries++, this.max()) * (0.5 + (this.options.random ?? Math.random)());
+    const wait = this.jittered(this.base() * 2 ** r.tries++);
     r.timer = this.timers.setTimeout(() => { r.timer = null; again(); }, wait);
     this.retries.set(name, r);
   }
@@ -306,7 +309,7 @@ export class LiveQuery implements Connection {
       return this.halt(detail);
     }
     this.setState("closed", detail);
-    const wait = Math.min(this.backoff, this.max()) * (0.5 + (this.options.random ?? Math.random)());
+    const wait = this.jittered(this.backoff);
     this.backoff = Math.min(this.backoff * 2, this.max());
     this.retry = this.timers.setTimeout(() => this.connect(), wait);
   }
@@ -441,6 +444,11 @@ export class LiveQuery implements Connection {
     const u = new URL(this.url);
     u.protocol = u.protocol === "wss:" ? "https:" : "http:";
     return u.origin + u.pathname.replace(/\/v1\/ws\/?$/, "").replace(/\/$/, "");
+  }
+
+  /** `delay` jittered ±50 %, then capped: `backoff.max` is the longest wait, jitter included. */
+  private jittered(delay: number): number {
+    return Math.min(delay * (0.5 + (this.options.random ?? Math.random)()), this.max());
   }
 
   private doc() { return this.options.document ?? (globalThis as any).document; }

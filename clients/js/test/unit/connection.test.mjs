@@ -52,6 +52,28 @@ test("backoff is capped", () => {
   assert.deepEqual(waits, [100, 200, 400, 800, 1000, 1000]);
 });
 
+test("backoff.max caps the jittered wait: no reconnect or subscribe re-send waits longer than max", () => {
+  const c = client({ backoff: { base: 100, max: 1000 }, random: () => 0.99 }); // jitter at its top: ×1.49
+  const s = c.lq.subscribe({ table: "t", limit: 2 });
+  const waits = [];
+  for (let i = 0; i < 6; i++) {
+    c.last().serverClose(1006);
+    waits.push(retryDelay(c));
+    c.timers.advance(waits[i]);
+  }
+  assert.deepEqual(waits, [149, 298, 596, 1000, 1000, 1000]);
+  // a subscribe refused for a passing reason, again and again: its re-sends are capped too
+  const ws = c.last();
+  ws.open();
+  const resends = [];
+  for (let i = 0; i < 6; i++) {
+    ws.frame({ op: "error", sub: s.name, code: "unavailable", message: "try again" });
+    resends.push(c.timers.pending()[0]);
+    c.timers.advance(resends[i]);
+  }
+  assert.deepEqual(resends, [149, 298, 596, 1000, 1000, 1000]);
+});
+
 test("close 1008 stops for good; so does 4001 without a token source", () => {
   for (const code of [1008, 4001]) {
     const c = client({ token: "static" });

@@ -566,7 +566,10 @@ declare namespace livequery {
         onError?: (error: ErrorFrame) => void;
         /** when to publish a batch of applied frames; default: the next animation frame, or a 0 ms timer */
         schedule?: Scheduler;
-        /** first and largest reconnect delay (default 250 ms, 10 s); jittered ±50 % */
+        /**
+         * first and largest reconnect (and subscribe re-send) delay (default 250 ms, 10 s); each wait is
+         * jittered ±50 % and then capped, so none is longer than `max`
+         */
         backoff?: {
             base?: number;
             max?: number;
@@ -683,6 +686,8 @@ declare namespace livequery {
         private scheduler;
         private storageFor;
         private httpUrl;
+        /** `delay` jittered ±50 %, then capped: `backoff.max` is the longest wait, jitter included. */
+        private jittered;
         private doc;
         private now;
         private base;

@@ -938,7 +938,7 @@
     later(name, again) {
       const r = this.retries.get(name) ?? { timer: null, tries: 0 };
       if (r.timer != null) this.timers.clearTimeout(r.timer);
-      const wait = Math.min(this.base() * 2 ** r.tries++, this.max()) * (0.5 + (this.options.random ?? Math.random)());
+      const wait = this.jittered(this.base() * 2 ** r.tries++);
       r.timer = this.timers.setTimeout(() => {
         r.timer = null;
         again();
@@ -1017,7 +1017,7 @@
         return this.halt(detail);
       }
       this.setState("closed", detail);
-      const wait = Math.min(this.backoff, this.max()) * (0.5 + (this.options.random ?? Math.random)());
+      const wait = this.jittered(this.backoff);
       this.backoff = Math.min(this.backoff * 2, this.max());
       this.retry = this.timers.setTimeout(() => this.connect(), wait);
     }
@@ -1140,6 +1140,10 @@
       const u = new URL(this.url);
       u.protocol = u.protocol === "wss:" ? "https:" : "http:";
       return u.origin + u.pathname.replace(/\/v1\/ws\/?$/, "").replace(/\/$/, "");
+    }
+    /** `delay` jittered ±50 %, then capped: `backoff.max` is the longest wait, jitter included. */
+    jittered(delay) {
+      return Math.min(delay * (0.5 + (this.options.random ?? Math.random)()), this.max());
     }
     doc() {
       return this.options.document ?? globalThis.document;
