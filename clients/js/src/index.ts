@@ -1,6 +1,6 @@
 export { LiveQuery, type LiveQueryOptions } from "./client.js";
 export { Subscription, type SubscribeOptions } from "./subscription.js";
-export { LiveWindow, type Scheduler } from "./window.js";
+export { LiveWindow, SubscriptionError, type Scheduler } from "./window.js";
 export { applyFrame } from "./apply.js";
 export { liveEventSource, EventSourceSubscription, sseUrl, type EventSourceOptions } from "./sse.js";
 export { Table, LiveQueryError, type Patch, type WriteOptions, type FetchLike, type OneShot } from "./table.js";

@@ -1,4 +1,5 @@
 import { applyFrame } from "./apply.js";
+import { LiveQueryError } from "./table.js";
 import type {
   Entry, ErrorFrame, Frame, Handlers, Query, Reanchor, ReadyFrame, RowBase, Snapshot, SubscriptionStatus, Eid,
 } from "./types.js";
@@ -26,6 +27,19 @@ export type Scheduler = (fn: () => void) => void;
  * that does not run soon (a background tab) must not hold an unbounded backlog.
  */
 const MAX_PENDING = 1000;
+
+/**
+ * What {@link LiveWindow.whenReady} rejects with once the subscription has ended: a
+ * {@link LiveQueryError} (`status` 0) whose `code` and `message` are those of the error frame that
+ * ended it (`frame`; e.g. `forbidden`, `stopped`, `refused`), or code `closed` when it was closed
+ * without an error (sub.close(), lq.close(), a final `closed` frame; `frame` is then null).
+ */
+export class SubscriptionError extends LiveQueryError {
+  constructor(readonly frame: ErrorFrame | null) {
+    super(0, frame?.code ?? "closed", frame?.message ?? "subscription closed");
+    this.name = "SubscriptionError";
+  }
+}
 
 /** An optimistic write shown over the server's row until the server confirms or contradicts it. */
 type Overlay<Row> = { row: Row | null; version: number };
@@ -70,7 +84,8 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   private snapshot: Snapshot<Row>;
   private listeners = new Set<() => void>();
   private overlays = new Map<string, Overlay<Row>>();
-  private readyWaiters: { ok: (r: ReadyFrame) => void; fail: (e: unknown) => void }[] = [];
+  /** the one promise every whenReady() of the current sync gets (not one per call) */
+  private readyWaiter: { promise: Promise<ReadyFrame>; ok: (r: ReadyFrame) => void; fail: (e: Error) => void } | null = null;
 
   constructor(query: Query<Row>, handlers: Handlers<Row> | undefined, private readonly schedule: Scheduler) {
     this.query = { ...query };
@@ -166,7 +181,11 @@ export class LiveWindow<Row extends RowBase = RowBase> {
     this.syncing = this.workSyncing;
     this.snapshot = this.makeSnapshot(frames);
     // in sync again: by a ready, or by a refused reanchor (the window the server kept, no ready comes)
-    if (this.ready && !this.syncing) for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
+    if (this.ready && !this.syncing && this.readyWaiter) {
+      const w = this.readyWaiter;
+      this.readyWaiter = null;
+      w.ok(this.ready);
+    }
     for (const l of [...this.listeners]) l();
   }
 
@@ -182,12 +201,20 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   /** The current snapshot: the same object until the next applied batch. */
   getSnapshot(): Snapshot<Row> { return this.snapshot; }
 
-  /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects once the subscription has ended. */
+  /**
+   * Resolves at the ready that brings the window in sync (Suspense can throw it); rejects with a
+   * {@link SubscriptionError} (code and message of the error that ended it, or code `closed`) once
+   * the subscription has ended. Calls while syncing all get the same promise.
+   */
   whenReady(): Promise<ReadyFrame> {
-    if (this.error) return Promise.reject(this.error);
-    if (this.closed) return Promise.reject(new Error("subscription closed"));
+    if (this.closed) return Promise.reject(new SubscriptionError(this.error));
     if (this.ready && !this.syncing) return Promise.resolve(this.ready);
-    return new Promise((ok, fail) => this.readyWaiters.push({ ok, fail }));
+    if (!this.readyWaiter) {
+      let ok!: (r: ReadyFrame) => void, fail!: (e: Error) => void;
+      const promise = new Promise<ReadyFrame>((y, n) => { ok = y; fail = n; });
+      this.readyWaiter = { promise, ok, fail };
+    }
+    return this.readyWaiter.promise;
   }
 
   /** The subscription failed or ended: one last snapshot, then nothing more. */
@@ -196,7 +223,9 @@ export class LiveWindow<Row extends RowBase = RowBase> {
     this.pending = []; // the frames waiting for their batch show in this snapshot; no handler runs after the end
 
     if (error) this.error = error;
-    for (const w of this.readyWaiters.splice(0)) w.fail(error ?? new Error("subscription closed"));
+    const w = this.readyWaiter;
+    this.readyWaiter = null;
+    w?.fail(new SubscriptionError(error));
     this.publish([]);
   }
 

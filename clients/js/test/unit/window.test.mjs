@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LiveQuery, applyFrame } from "../../dist/index.js";
+import { LiveQuery, LiveQueryError, SubscriptionError, applyFrame } from "../../dist/index.js";
 import { FakeTimers, fakeSocketClass, snapshotFrames, MemoryStorage } from "../support/fakes.mjs";
 
 function client(opts = {}) {
@@ -146,6 +146,42 @@ test("whenReady resolves at ready and rejects when the subscribe fails", async (
   c.timers.advance(0);
   assert.equal((await p1).op, "ready");
   await assert.rejects(p2, e => e.code === "forbidden");
+});
+
+test("whenReady while syncing hands every caller one promise, not a waiter per call", async () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t" });
+  const first = s.whenReady();
+  for (let i = 0; i < 1000; i++) assert.equal(s.whenReady(), first, "a render loop calling it holds no more than one");
+  c.last().open();
+  for (const f of snapshotFrames("s1", 1)) c.last().frame(f);
+  c.timers.advance(0);
+  assert.equal((await first).op, "ready");
+  s.reanchor({ limit: 5 });
+  const again = s.whenReady();
+  assert.notEqual(again, first, "a new sync, a new promise");
+  assert.equal(s.whenReady(), again);
+  c.last().frame({ op: "ready", sub: "s1", has_more_before: false, has_more_after: false, resumed: false, eid: "x" });
+  c.timers.advance(0);
+  assert.equal((await again).eid, "x");
+});
+
+test("whenReady rejects with an Error (SubscriptionError) carrying the code and message", async () => {
+  const c = client();
+  const bad = c.lq.subscribe({ table: "u" });
+  const closed = c.lq.subscribe({ table: "v" });
+  const waiting = bad.whenReady(), closing = closed.whenReady();
+  c.last().open();
+  c.last().frame({ op: "error", sub: "s1", code: "forbidden", message: "no access to u" });
+  closed.close();
+  c.timers.advance(0);
+  for (const p of [waiting, bad.whenReady()]) {
+    await assert.rejects(p, e => e instanceof Error && e instanceof LiveQueryError && e instanceof SubscriptionError
+      && e.code === "forbidden" && e.message === "no access to u" && e.frame.sub === "s1" && e.status === 0 && !!e.stack);
+  }
+  for (const p of [closing, closed.whenReady()]) {
+    await assert.rejects(p, e => e instanceof SubscriptionError && e.code === "closed" && e.frame === null);
+  }
 });
 
 test("persist: a new client paints the saved window at once and resumes from its eid", () => {

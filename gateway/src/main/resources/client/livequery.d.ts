@@ -258,6 +258,16 @@ declare namespace livequery {
     /** Runs `fn` soon, once per burst of frames (an animation frame in a visible browser tab). */
     export type Scheduler = (fn: () => void) => void;
     /**
+     * What {@link LiveWindow.whenReady} rejects with once the subscription has ended: a
+     * {@link LiveQueryError} (`status` 0) whose `code` and `message` are those of the error frame that
+     * ended it (`frame`; e.g. `forbidden`, `stopped`, `refused`), or code `closed` when it was closed
+     * without an error (sub.close(), lq.close(), a final `closed` frame; `frame` is then null).
+     */
+    export class SubscriptionError extends LiveQueryError {
+        readonly frame: ErrorFrame | null;
+        constructor(frame: ErrorFrame | null);
+    }
+    /**
      * A window of rows kept equal to the server's by applying frames; the part that WebSocket and
      * SSE subscriptions share. Frames apply at once to a working array; handlers, listeners and the
      * public fields see them once per batch, as one frozen {@link Snapshot} — what
@@ -295,7 +305,8 @@ declare namespace livequery {
         private snapshot;
         private listeners;
         private overlays;
-        private readyWaiters;
+        /** the one promise every whenReady() of the current sync gets (not one per call) */
+        private readyWaiter;
         constructor(query: Query<Row>, handlers: Handlers<Row> | undefined, schedule: Scheduler);
         get hasMoreBefore(): boolean;
         get hasMoreAfter(): boolean;
@@ -327,7 +338,11 @@ declare namespace livequery {
         subscribe(listener: () => void): () => void;
         /** The current snapshot: the same object until the next applied batch. */
         getSnapshot(): Snapshot<Row>;
-        /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects once the subscription has ended. */
+        /**
+         * Resolves at the ready that brings the window in sync (Suspense can throw it); rejects with a
+         * {@link SubscriptionError} (code and message of the error that ended it, or code `closed`) once
+         * the subscription has ended. Calls while syncing all get the same promise.
+         */
         whenReady(): Promise<ReadyFrame>;
         /** The subscription failed or ended: one last snapshot, then nothing more. */
         protected end(error: ErrorFrame | null): void;

@@ -17,6 +17,7 @@
     LiveQueryError: () => LiveQueryError,
     LiveWindow: () => LiveWindow,
     Subscription: () => Subscription,
+    SubscriptionError: () => SubscriptionError,
     Table: () => Table,
     applyFrame: () => applyFrame,
     liveEventSource: () => liveEventSource,
@@ -102,6 +103,111 @@
     return Object.freeze({ id: f.id, version: f.version, row: f.row, cursor: f.cursor });
   }
 
+  // src/table.ts
+  var LiveQueryError = class extends Error {
+    constructor(status, code, message) {
+      super(message);
+      __publicField(this, "status", status);
+      __publicField(this, "code", code);
+      this.name = "LiveQueryError";
+    }
+  };
+  var Table = class {
+    constructor(base, name, fetcher, token, windows) {
+      __publicField(this, "base", base);
+      __publicField(this, "name", name);
+      __publicField(this, "fetcher", fetcher);
+      __publicField(this, "token", token);
+      __publicField(this, "windows", windows);
+    }
+    /** Replaces or inserts a row. */
+    put(row, opts = {}) {
+      return this.write("PUT", row.id, row, opts, () => row);
+    }
+    /** Merges top-level fields (null deletes a field); 404 if the row is absent. */
+    patch(id, fields, opts = {}) {
+      return this.write("PATCH", id, fields, opts, (current) => current && mergePatch(current, fields));
+    }
+    delete(id, opts = {}) {
+      return this.write("DELETE", id, void 0, opts, () => null);
+    }
+    /** Upserts and deletes, each row atomically (PROTOCOL §7). */
+    batch(change) {
+      return this.call("POST", `/batch`, { upsert: change.upsert ?? [], delete: change.delete ?? [] });
+    }
+    /** One row with its version, or null if absent. */
+    async get(id) {
+      try {
+        return await this.call("GET", `/rows/${encodeURIComponent(id)}`);
+      } catch (e) {
+        if (e instanceof LiveQueryError && e.status === 404) return null;
+        throw e;
+      }
+    }
+    /** A one-shot window (not live). */
+    query(q = {}) {
+      const p = new URLSearchParams();
+      if (q.where) p.set("where", JSON.stringify(q.where));
+      if (q.order) p.set("order", q.order.map((k) => (k.dir === "desc" ? "-" : "") + k.field).join(","));
+      if (q.limit) p.set("limit", String(q.limit));
+      if (q.after) p.set("after", q.after);
+      if (q.before) p.set("before", q.before);
+      return this.call("GET", `/query?${p}`);
+    }
+    async write(method, id, body, opts, next) {
+      const shown = [];
+      if (opts.optimistic) {
+        for (const w of this.windows()) {
+          const current = w.rows.find((e) => e.id === id);
+          if (!current) continue;
+          w.overlay(id, next(current.row));
+          shown.push(w);
+        }
+      }
+      const headers = {};
+      if (opts.ifMatch !== void 0) headers["If-Match"] = String(opts.ifMatch);
+      try {
+        const r = await this.call(method, `/rows/${encodeURIComponent(id)}`, body, headers);
+        for (const w of shown) w.confirm(id, r.version);
+        return r;
+      } catch (e) {
+        for (const w of shown) w.dropOverlay(id);
+        throw e;
+      }
+    }
+    async call(method, path, body, extra = {}) {
+      const headers = { ...extra };
+      if (body !== void 0) headers["Content-Type"] = "application/json";
+      const t = this.token();
+      if (t) headers["Authorization"] = "Bearer " + t;
+      const res = await this.fetcher(
+        `${this.base}/v1/tables/${this.name}${path}`,
+        { method, headers, body: body === void 0 ? void 0 : JSON.stringify(body) }
+      );
+      const text = await res.text();
+      let json;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        const code = res.ok ? "bad_response" : res.status >= 500 ? "unavailable" : "http_" + res.status;
+        throw new LiveQueryError(res.status, code, `HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`);
+      }
+      if (!res.ok) {
+        const err = json?.error ?? {};
+        throw new LiveQueryError(res.status, err.code ?? "http_" + res.status, err.message ?? text);
+      }
+      return json;
+    }
+  };
+  function mergePatch(row, fields) {
+    const out = { ...row };
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === null) delete out[k];
+      else out[k] = v;
+    }
+    return out;
+  }
+
   // src/window.ts
   function reanchored(q, change) {
     const out = { ...q };
@@ -115,6 +221,13 @@
     return out;
   }
   var MAX_PENDING = 1e3;
+  var SubscriptionError = class extends LiveQueryError {
+    constructor(frame) {
+      super(0, frame?.code ?? "closed", frame?.message ?? "subscription closed");
+      __publicField(this, "frame", frame);
+      this.name = "SubscriptionError";
+    }
+  };
   var LiveWindow = class {
     constructor(query, handlers, schedule) {
       __publicField(this, "schedule", schedule);
@@ -150,7 +263,8 @@
       __publicField(this, "snapshot");
       __publicField(this, "listeners", /* @__PURE__ */ new Set());
       __publicField(this, "overlays", /* @__PURE__ */ new Map());
-      __publicField(this, "readyWaiters", []);
+      /** the one promise every whenReady() of the current sync gets (not one per call) */
+      __publicField(this, "readyWaiter", null);
       this.query = { ...query };
       this.handlers = handlers ?? {};
       this.snapshot = this.makeSnapshot([]);
@@ -267,7 +381,11 @@
       this.status = this.workStatus;
       this.syncing = this.workSyncing;
       this.snapshot = this.makeSnapshot(frames);
-      if (this.ready && !this.syncing) for (const w of this.readyWaiters.splice(0)) w.ok(this.ready);
+      if (this.ready && !this.syncing && this.readyWaiter) {
+        const w = this.readyWaiter;
+        this.readyWaiter = null;
+        w.ok(this.ready);
+      }
       for (const l of [...this.listeners]) l();
     }
     /** Called after each flush; subscriptions persist their window here. */
@@ -284,19 +402,32 @@
     getSnapshot() {
       return this.snapshot;
     }
-    /** Resolves at the ready that brings the window in sync (Suspense can throw it); rejects once the subscription has ended. */
+    /**
+     * Resolves at the ready that brings the window in sync (Suspense can throw it); rejects with a
+     * {@link SubscriptionError} (code and message of the error that ended it, or code `closed`) once
+     * the subscription has ended. Calls while syncing all get the same promise.
+     */
     whenReady() {
-      if (this.error) return Promise.reject(this.error);
-      if (this.closed) return Promise.reject(new Error("subscription closed"));
+      if (this.closed) return Promise.reject(new SubscriptionError(this.error));
       if (this.ready && !this.syncing) return Promise.resolve(this.ready);
-      return new Promise((ok, fail) => this.readyWaiters.push({ ok, fail }));
+      if (!this.readyWaiter) {
+        let ok, fail;
+        const promise = new Promise((y, n) => {
+          ok = y;
+          fail = n;
+        });
+        this.readyWaiter = { promise, ok, fail };
+      }
+      return this.readyWaiter.promise;
     }
     /** The subscription failed or ended: one last snapshot, then nothing more. */
     end(error) {
       this.closed = true;
       this.pending = [];
       if (error) this.error = error;
-      for (const w of this.readyWaiters.splice(0)) w.fail(error ?? new Error("subscription closed"));
+      const w = this.readyWaiter;
+      this.readyWaiter = null;
+      w?.fail(new SubscriptionError(error));
       this.publish([]);
     }
     /** Shows `row` (null = deleted) in place of the server's row `id` until {@link settle}d. */
@@ -528,111 +659,6 @@
     }
     for (const [k, v] of Object.entries(b)) if (v !== void 0) m[k] = v;
     return m;
-  }
-
-  // src/table.ts
-  var LiveQueryError = class extends Error {
-    constructor(status, code, message) {
-      super(message);
-      __publicField(this, "status", status);
-      __publicField(this, "code", code);
-      this.name = "LiveQueryError";
-    }
-  };
-  var Table = class {
-    constructor(base, name, fetcher, token, windows) {
-      __publicField(this, "base", base);
-      __publicField(this, "name", name);
-      __publicField(this, "fetcher", fetcher);
-      __publicField(this, "token", token);
-      __publicField(this, "windows", windows);
-    }
-    /** Replaces or inserts a row. */
-    put(row, opts = {}) {
-      return this.write("PUT", row.id, row, opts, () => row);
-    }
-    /** Merges top-level fields (null deletes a field); 404 if the row is absent. */
-    patch(id, fields, opts = {}) {
-      return this.write("PATCH", id, fields, opts, (current) => current && mergePatch(current, fields));
-    }
-    delete(id, opts = {}) {
-      return this.write("DELETE", id, void 0, opts, () => null);
-    }
-    /** Upserts and deletes, each row atomically (PROTOCOL §7). */
-    batch(change) {
-      return this.call("POST", `/batch`, { upsert: change.upsert ?? [], delete: change.delete ?? [] });
-    }
-    /** One row with its version, or null if absent. */
-    async get(id) {
-      try {
-        return await this.call("GET", `/rows/${encodeURIComponent(id)}`);
-      } catch (e) {
-        if (e instanceof LiveQueryError && e.status === 404) return null;
-        throw e;
-      }
-    }
-    /** A one-shot window (not live). */
-    query(q = {}) {
-      const p = new URLSearchParams();
-      if (q.where) p.set("where", JSON.stringify(q.where));
-      if (q.order) p.set("order", q.order.map((k) => (k.dir === "desc" ? "-" : "") + k.field).join(","));
-      if (q.limit) p.set("limit", String(q.limit));
-      if (q.after) p.set("after", q.after);
-      if (q.before) p.set("before", q.before);
-      return this.call("GET", `/query?${p}`);
-    }
-    async write(method, id, body, opts, next) {
-      const shown = [];
-      if (opts.optimistic) {
-        for (const w of this.windows()) {
-          const current = w.rows.find((e) => e.id === id);
-          if (!current) continue;
-          w.overlay(id, next(current.row));
-          shown.push(w);
-        }
-      }
-      const headers = {};
-      if (opts.ifMatch !== void 0) headers["If-Match"] = String(opts.ifMatch);
-      try {
-        const r = await this.call(method, `/rows/${encodeURIComponent(id)}`, body, headers);
-        for (const w of shown) w.confirm(id, r.version);
-        return r;
-      } catch (e) {
-        for (const w of shown) w.dropOverlay(id);
-        throw e;
-      }
-    }
-    async call(method, path, body, extra = {}) {
-      const headers = { ...extra };
-      if (body !== void 0) headers["Content-Type"] = "application/json";
-      const t = this.token();
-      if (t) headers["Authorization"] = "Bearer " + t;
-      const res = await this.fetcher(
-        `${this.base}/v1/tables/${this.name}${path}`,
-        { method, headers, body: body === void 0 ? void 0 : JSON.stringify(body) }
-      );
-      const text = await res.text();
-      let json;
-      try {
-        json = text ? JSON.parse(text) : null;
-      } catch {
-        const code = res.ok ? "bad_response" : res.status >= 500 ? "unavailable" : "http_" + res.status;
-        throw new LiveQueryError(res.status, code, `HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`);
-      }
-      if (!res.ok) {
-        const err = json?.error ?? {};
-        throw new LiveQueryError(res.status, err.code ?? "http_" + res.status, err.message ?? text);
-      }
-      return json;
-    }
-  };
-  function mergePatch(row, fields) {
-    const out = { ...row };
-    for (const [k, v] of Object.entries(fields)) {
-      if (v === null) delete out[k];
-      else out[k] = v;
-    }
-    return out;
   }
 
   // src/shared.ts
