@@ -25,6 +25,12 @@ export type LiveQueryOptions = {
   token?: string;
   /** called for every connect and before the token expires; after close 4001 or 1008, or a refused token, it reconnects with a new one */
   getToken?: () => string | Promise<string>;
+  /**
+   * how long a getToken call may take (default 10 s): one that has not settled by then counts as
+   * failed (a connect is retried after the backoff, a refresh asks again while the token lasts),
+   * and its answer, if it ever comes, is not used
+   */
+  getTokenTimeoutMs?: number;
   /** refresh this long before `exp` (default 60 s, at most half the token's remaining life) */
   refreshBeforeMs?: number;
   onState?: (state: ConnectionState, detail?: string) => void;
@@ -81,6 +87,8 @@ export class LiveQuery implements Connection {
   private pingedAt: number | null = null;
   private attempt = 0;
   private token: string | undefined;
+  /** the timeouts of getToken calls under way */
+  private readonly tokenTimers = new Set<unknown>();
   /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
   private readonly retries = new Map<string, { timer: unknown; tries: number }>();
   private readonly timers: Timers;
@@ -161,6 +169,7 @@ export class LiveQuery implements Connection {
     this.stopped = true;
     this.stoppedBy ||= "closed by the client";
     this.clearTimers();
+    this.clearTokenTimers();
     this.unlisten();
     for (const s of Object.values(this.subs)) {
       if (this.link) this.send({ action: "unsubscribe", sub: s.name });
@@ -247,7 +256,7 @@ export class LiveQuery implements Connection {
     this.setState("connecting");
     const attempt = ++this.attempt;
     if (!this.options.getToken) return this.open(attempt);
-    Promise.resolve().then(() => this.options.getToken!()).then(
+    this.fetchToken().then(
       t => { this.token = t; if (attempt === this.attempt) this.open(attempt); },
       e => { if (attempt === this.attempt) this.closed(null, 0, "getToken failed: " + e); });
   }
@@ -319,6 +328,7 @@ export class LiveQuery implements Connection {
     this.stopped = true;
     this.stoppedBy = detail;
     this.clearTimers();
+    this.clearTokenTimers();
     this.unlisten();
     for (const s of Object.values(this.subs)) {
       const e: ErrorFrame = { op: "error", sub: s.name, code: "stopped", message: "the connection stopped: " + detail };
@@ -398,7 +408,7 @@ export class LiveQuery implements Connection {
     const wait = at - this.now();
     this.refresher = this.timers.setTimeout(() => {
       if (wait > MAX_TIMEOUT) return this.refreshAt(ws, at, exp);
-      Promise.resolve().then(() => this.options.getToken!()).then(t => {
+      this.fetchToken().then(t => {
         if (ws !== this.ws) return;
         this.token = t;
         this.send({ action: "auth", token: t });
@@ -411,12 +421,37 @@ export class LiveQuery implements Connection {
     }, Math.min(wait, MAX_TIMEOUT));
   }
 
+  /**
+   * getToken's answer, or a rejection once it has taken longer than `getTokenTimeoutMs`: one that
+   * never settles left the client `connecting` for good. A late answer is dropped.
+   */
+  private fetchToken(): Promise<string> {
+    const ms = this.options.getTokenTimeoutMs ?? 10_000;
+    return new Promise<string>((ok, fail) => {
+      let timer: unknown = null;
+      const done = () => { if (timer !== null) { this.timers.clearTimeout(timer); this.tokenTimers.delete(timer); timer = null; } };
+      timer = this.timers.setTimeout(() => {
+        this.tokenTimers.delete(timer);
+        timer = null;
+        fail(new Error("no answer within " + ms + " ms"));
+      }, Math.min(ms, MAX_TIMEOUT));
+      this.tokenTimers.add(timer);
+      Promise.resolve().then(() => this.options.getToken!()).then(t => { done(); ok(t); }, e => { done(); fail(e); });
+    });
+  }
+
   private clearTimers(): void {
     for (const t of [this.retry, this.pinger, this.refresher]) if (t !== null) this.timers.clearTimeout(t);
     this.retry = this.pinger = this.refresher = null;
     // a new socket re-sends every subscription anyway
     for (const r of this.retries.values()) if (r.timer != null) this.timers.clearTimeout(r.timer);
     this.retries.clear();
+  }
+
+  /** Stopped: no getToken timeout is left to fire (a pending promise settles no more; nothing awaits it). */
+  private clearTokenTimers(): void {
+    for (const t of this.tokenTimers) this.timers.clearTimeout(t);
+    this.tokenTimers.clear();
   }
 
   private setState(s: ConnectionState, detail?: string): void {

@@ -157,6 +157,46 @@ test("close 4001 with getToken reconnects with a fresh token sent as the first m
   await closeThenReauth(c, 4001, "token_expired");
 });
 
+test("a getToken that never settles times out (getTokenTimeoutMs) and counts as failed: the connect is retried after the backoff", async () => {
+  const tick = () => new Promise(r => setImmediate(r));
+  let n = 0, late = null;
+  const c = client({ getTokenTimeoutMs: 5_000, getToken: () => ++n === 1 ? new Promise(r => { late = r; }) : Promise.resolve("tok" + n) });
+  await tick();
+  assert.equal(c.sockets.length, 0);
+  assert.equal(c.lq.state, "connecting");
+  c.timers.advance(4_999);
+  await tick();
+  assert.equal(c.lq.state, "connecting");
+  c.timers.advance(1);
+  await tick();
+  assert.match(c.states.at(-1), /^closed:getToken failed: .*5000 ms/, "given up, as a getToken that failed");
+  late("tok-late"); // its answer comes after all, during the backoff: not used
+  await tick();
+  assert.equal(c.sockets.length, 0, "no socket for the late answer");
+  c.timers.advance(retryDelay(c));
+  await tick();
+  assert.equal(n, 2, "asked again after the backoff");
+  assert.equal(c.sockets.length, 1);
+  c.last().open();
+  assert.deepEqual(c.last().sent[0], { action: "auth", token: "tok2" });
+  c.lq.close();
+  assert.deepEqual(c.timers.pending(), [], "no getToken timeout left behind");
+});
+
+test("a getToken timeout is 10 s by default", async () => {
+  const tick = () => new Promise(r => setImmediate(r));
+  const c = client({ getToken: () => new Promise(() => {}) });
+  await tick();
+  c.timers.advance(9_999);
+  await tick();
+  assert.equal(c.lq.state, "connecting");
+  c.timers.advance(1);
+  await tick();
+  assert.equal(c.lq.state, "closed");
+  c.lq.close();
+  assert.deepEqual(c.timers.pending(), [], "close() leaves no timer behind, also of a getToken under way");
+});
+
 test("with getToken, a refused token is not final: the subscription is kept and the client reconnects with a fresh token", async () => {
   let n = 0;
   const c = client({ getToken: async () => "tok" + ++n });

@@ -574,6 +574,12 @@ declare namespace livequery {
         token?: string;
         /** called for every connect and before the token expires; after close 4001 or 1008, or a refused token, it reconnects with a new one */
         getToken?: () => string | Promise<string>;
+        /**
+         * how long a getToken call may take (default 10 s): one that has not settled by then counts as
+         * failed (a connect is retried after the backoff, a refresh asks again while the token lasts),
+         * and its answer, if it ever comes, is not used
+         */
+        getTokenTimeoutMs?: number;
         /** refresh this long before `exp` (default 60 s, at most half the token's remaining life) */
         refreshBeforeMs?: number;
         onState?: (state: ConnectionState, detail?: string) => void;
@@ -638,6 +644,8 @@ declare namespace livequery {
         private pingedAt;
         private attempt;
         private token;
+        /** the timeouts of getToken calls under way */
+        private readonly tokenTimers;
         /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
         private readonly retries;
         private readonly timers;
@@ -696,7 +704,14 @@ declare namespace livequery {
          * in use lasts; past `exp` the close 4001 makes the reconnect ask.
          */
         private refreshAt;
+        /**
+         * getToken's answer, or a rejection once it has taken longer than `getTokenTimeoutMs`: one that
+         * never settles left the client `connecting` for good. A late answer is dropped.
+         */
+        private fetchToken;
         private clearTimers;
+        /** Stopped: no getToken timeout is left to fire (a pending promise settles no more; nothing awaits it). */
+        private clearTokenTimers;
         private setState;
         private scheduler;
         private storageFor;

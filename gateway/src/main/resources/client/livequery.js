@@ -820,6 +820,8 @@
       __publicField(this, "pingedAt", null);
       __publicField(this, "attempt", 0);
       __publicField(this, "token");
+      /** the timeouts of getToken calls under way */
+      __publicField(this, "tokenTimers", /* @__PURE__ */ new Set());
       /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
       __publicField(this, "retries", /* @__PURE__ */ new Map());
       __publicField(this, "timers");
@@ -905,6 +907,7 @@
       this.stopped = true;
       this.stoppedBy || (this.stoppedBy = "closed by the client");
       this.clearTimers();
+      this.clearTokenTimers();
       this.unlisten();
       for (const s of Object.values(this.subs)) {
         if (this.link) this.send({ action: "unsubscribe", sub: s.name });
@@ -982,7 +985,7 @@
       this.setState("connecting");
       const attempt = ++this.attempt;
       if (!this.options.getToken) return this.open(attempt);
-      Promise.resolve().then(() => this.options.getToken()).then(
+      this.fetchToken().then(
         (t) => {
           this.token = t;
           if (attempt === this.attempt) this.open(attempt);
@@ -1052,6 +1055,7 @@
       this.stopped = true;
       this.stoppedBy = detail;
       this.clearTimers();
+      this.clearTokenTimers();
       this.unlisten();
       for (const s of Object.values(this.subs)) {
         const e = { op: "error", sub: s.name, code: "stopped", message: "the connection stopped: " + detail };
@@ -1124,7 +1128,7 @@
       const wait = at - this.now();
       this.refresher = this.timers.setTimeout(() => {
         if (wait > MAX_TIMEOUT) return this.refreshAt(ws, at, exp);
-        Promise.resolve().then(() => this.options.getToken()).then((t) => {
+        this.fetchToken().then((t) => {
           if (ws !== this.ws) return;
           this.token = t;
           this.send({ action: "auth", token: t });
@@ -1136,11 +1140,46 @@
         });
       }, Math.min(wait, MAX_TIMEOUT));
     }
+    /**
+     * getToken's answer, or a rejection once it has taken longer than `getTokenTimeoutMs`: one that
+     * never settles left the client `connecting` for good. A late answer is dropped.
+     */
+    fetchToken() {
+      const ms = this.options.getTokenTimeoutMs ?? 1e4;
+      return new Promise((ok, fail) => {
+        let timer = null;
+        const done = () => {
+          if (timer !== null) {
+            this.timers.clearTimeout(timer);
+            this.tokenTimers.delete(timer);
+            timer = null;
+          }
+        };
+        timer = this.timers.setTimeout(() => {
+          this.tokenTimers.delete(timer);
+          timer = null;
+          fail(new Error("no answer within " + ms + " ms"));
+        }, Math.min(ms, MAX_TIMEOUT));
+        this.tokenTimers.add(timer);
+        Promise.resolve().then(() => this.options.getToken()).then((t) => {
+          done();
+          ok(t);
+        }, (e) => {
+          done();
+          fail(e);
+        });
+      });
+    }
     clearTimers() {
       for (const t of [this.retry, this.pinger, this.refresher]) if (t !== null) this.timers.clearTimeout(t);
       this.retry = this.pinger = this.refresher = null;
       for (const r of this.retries.values()) if (r.timer != null) this.timers.clearTimeout(r.timer);
       this.retries.clear();
+    }
+    /** Stopped: no getToken timeout is left to fire (a pending promise settles no more; nothing awaits it). */
+    clearTokenTimers() {
+      for (const t of this.tokenTimers) this.timers.clearTimeout(t);
+      this.tokenTimers.clear();
     }
     setState(s, detail) {
       this.state = s;
