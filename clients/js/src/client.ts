@@ -74,7 +74,8 @@ export class LiveQuery implements Connection {
   stopped = false;
   /** why it stopped */
   private stoppedBy = "";
-  subs: Record<string, Subscription<any>> = {};
+  /** the subscriptions by sub id (a Map: a frame naming `constructor` or `__proto__` finds nothing) */
+  readonly subs = new Map<string, Subscription<any>>();
   ws: SocketLike | null = null;
 
   private next = 1;
@@ -98,10 +99,10 @@ export class LiveQuery implements Connection {
   private readonly onVisible = () => { if (!this.doc()?.hidden) this.reconnectNow(); };
   // shared: a closing tab takes its subscriptions off the leader's socket; back from the bfcache, puts them back
   private readonly onPageHide = () => {
-    for (const sub of Object.values(this.subs)) this.send({ action: "unsubscribe", sub: sub.name });
+    for (const sub of [...this.subs.values()]) this.send({ action: "unsubscribe", sub: sub.name });
   };
   private readonly onPageShow = (ev: { persisted?: boolean }) => {
-    if (ev.persisted) for (const sub of Object.values(this.subs)) this.send(sub.subscribeMessage());
+    if (ev.persisted) for (const sub of [...this.subs.values()]) this.send(sub.subscribeMessage());
   };
 
   /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
@@ -126,7 +127,7 @@ export class LiveQuery implements Connection {
           if (s === "stopped") this.halt("the leader tab's connection stopped: " + d);
           else this.setState(s as ConnectionState, d);
         },
-        resubscribe: () => { for (const s of Object.values(this.subs)) this.send(s.subscribeMessage()); },
+        resubscribe: () => { for (const s of [...this.subs.values()]) this.send(s.subscribeMessage()); },
         send: m => {
           if (!this.ws || this.ws.readyState !== 1) return false;
           this.ws.send(JSON.stringify(m));
@@ -138,7 +139,7 @@ export class LiveQuery implements Connection {
           return true;
         },
         cancel: sub => this.cancelRetry(sub),
-        refused: sub => { const s = this.subs[sub]; if (s?.resubscribeIfIdle()) this.send(s.subscribeMessage()); },
+        refused: sub => { const s = this.subs.get(sub); if (s?.resubscribeIfIdle()) this.send(s.subscribeMessage()); },
         current: () => this.state,
       });
       (this.options.events ?? (globalThis as any)).addEventListener?.("pagehide", this.onPageHide);
@@ -153,7 +154,7 @@ export class LiveQuery implements Connection {
     if (this.stopped) throw new LiveQueryError(0, "stopped", "this client is stopped (" + this.stoppedBy + "); make a new LiveQuery");
     const name = this.newName();
     const s = new Subscription<Row>(this, name, query, handlers, this.scheduler(), this.storageFor(query, opts.persist));
-    this.subs[name] = s;
+    this.subs.set(name, s);
     this.send(s.subscribeMessage());
     return s;
   }
@@ -161,7 +162,7 @@ export class LiveQuery implements Connection {
   /** The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. */
   table<Row extends RowBase = RowBase>(name: string): Table<Row> {
     return new Table<Row>(this.httpUrl(), name, this.options.fetch ?? globalThis.fetch.bind(globalThis),
-      () => this.token, () => Object.values(this.subs).filter(s => s.query.table === name));
+      () => this.token, () => [...this.subs.values()].filter(s => s.query.table === name));
   }
 
   /** Closes the socket for good; every subscription ends (status `closed`). */
@@ -171,11 +172,11 @@ export class LiveQuery implements Connection {
     this.clearTimers();
     this.clearTokenTimers();
     this.unlisten();
-    for (const s of Object.values(this.subs)) {
+    for (const s of [...this.subs.values()]) {
       if (this.link) this.send({ action: "unsubscribe", sub: s.name });
       s.stop(null);
     }
-    this.subs = {};
+    this.subs.clear();
     this.link?.close();
     const ws = this.ws;
     this.ws = null;
@@ -205,15 +206,15 @@ export class LiveQuery implements Connection {
   }
 
   forget(name: string): void {
-    delete this.subs[name];
+    this.subs.delete(name);
     this.cancelRetry(name);
   }
 
   renamed(name: string): string {
-    const s = this.subs[name];
+    const s = this.subs.get(name);
     this.forget(name);
     const next = this.newName();
-    if (s) this.subs[next] = s;
+    if (s) this.subs.set(next, s);
     return next;
   }
 
@@ -229,7 +230,7 @@ export class LiveQuery implements Connection {
     if (this.stopped || !passing(error.code, resuming, !!this.options.getToken)) return false;
     // in another tab's hands the leader re-sends it (it holds a copy of every tab's subscribes)
     if (!this.link || this.link.leader) this.later(name, () => {
-      const s = this.subs[name];
+      const s = this.subs.get(name);
       if (s) this.send(s.subscribeMessage());
     });
     return true;
@@ -274,7 +275,7 @@ export class LiveQuery implements Connection {
       this.setState("open");
       // the token as the first message (PROTOCOL §9), so it stays out of URLs and logs
       if (this.token) ws.send(JSON.stringify({ action: "auth", token: this.token }));
-      for (const s of Object.values(this.subs)) ws.send(JSON.stringify(s.subscribeMessage()));
+      for (const s of [...this.subs.values()]) ws.send(JSON.stringify(s.subscribeMessage()));
       for (const m of this.link?.remoteSubscribes() ?? []) ws.send(JSON.stringify(m));
       this.schedulePing(ws);
       this.scheduleRefresh(ws);
@@ -305,7 +306,7 @@ export class LiveQuery implements Connection {
 
   private dispatch(f: Frame): void {
     if (f.op === "error") this.options.onError?.(f);
-    const s = f.sub ? this.subs[f.sub] : undefined;
+    const s = f.sub ? this.subs.get(f.sub) : undefined;
     s?.receive(f);
   }
 
@@ -330,12 +331,12 @@ export class LiveQuery implements Connection {
     this.clearTimers();
     this.clearTokenTimers();
     this.unlisten();
-    for (const s of Object.values(this.subs)) {
+    for (const s of [...this.subs.values()]) {
       const e: ErrorFrame = { op: "error", sub: s.name, code: "stopped", message: "the connection stopped: " + detail };
       this.options.onError?.(e);
       s.stop(e);
     }
-    this.subs = {};
+    this.subs.clear();
     this.setState("stopped", detail);
   }
 

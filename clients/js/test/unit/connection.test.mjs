@@ -218,7 +218,7 @@ test("with getToken, a refused token is not final: the subscription is kept and 
   c.timers.advance(0);
   assert.equal(s.closed, false);
   assert.equal(s.getSnapshot().status, "syncing");
-  assert.ok("s1" in c.lq.subs);
+  assert.ok(c.lq.subs.has("s1"));
   assert.equal(c.lq.state, "closed", "the refused socket is given up at once");
   c.timers.advance(retryDelay(c));
   await tick();
@@ -641,7 +641,7 @@ test("a reanchor made during the first snapshot waits for its ready, and its err
   c.timers.advance(0);
   assert.deepEqual(errors, ["bad_query"]);
   assert.equal(s.closed, false);
-  assert.ok("s1" in c.lq.subs);
+  assert.ok(c.lq.subs.has("s1"));
   assert.deepEqual(s.query, { table: "t", limit: 2 });
   assert.equal(s.getSnapshot().status, "live");
   assert.equal(s.getSnapshot().rows.length, 2);
@@ -681,6 +681,26 @@ test("a frame that does not fit the window is not applied: the subscription subs
     ws.open();
     assert.deepEqual(ws.sentOf("subscribe").map(m => [m.sub, m.resume]), [["s2", "er"]]);
   }
+});
+
+test("a frame naming a sub like an Object.prototype member (constructor, toString, __proto__) is nobody's", () => {
+  const errors = [];
+  const c = client({ onError: e => errors.push(e.sub) });
+  const changes = [];
+  const s = c.lq.subscribe({ table: "t", limit: 2 }, { onChange: rows => changes.push(rows.length) });
+  const ws = c.last();
+  ws.open();
+  for (const sub of ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"]) {
+    for (const f of snapshotFrames(sub, 1)) assert.doesNotThrow(() => ws.frame(f), sub);
+    assert.doesNotThrow(() => ws.frame({ op: "error", sub, code: "unavailable", message: "x" }), sub);
+    assert.doesNotThrow(() => ws.frame({ op: "closed", sub, cause: "revoked" }), sub);
+  }
+  assert.deepEqual(errors, ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"], "onError still hears them");
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "live");
+  assert.deepEqual(changes, [2]);
+  assert.equal(Object.getPrototypeOf({}).s1, undefined, "nothing written onto Object.prototype");
 });
 
 test("closed frames reach onClosed; shutdown resumes, revoked ends", () => {

@@ -632,7 +632,8 @@ declare namespace livequery {
         stopped: boolean;
         /** why it stopped */
         private stoppedBy;
-        subs: Record<string, Subscription<any>>;
+        /** the subscriptions by sub id (a Map: a frame naming `constructor` or `__proto__` finds nothing) */
+        readonly subs: Map<string, Subscription<any>>;
         ws: SocketLike | null;
         private next;
         private backoff;

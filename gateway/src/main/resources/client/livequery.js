@@ -808,7 +808,8 @@
       __publicField(this, "stopped", false);
       /** why it stopped */
       __publicField(this, "stoppedBy", "");
-      __publicField(this, "subs", {});
+      /** the subscriptions by sub id (a Map: a frame naming `constructor` or `__proto__` finds nothing) */
+      __publicField(this, "subs", /* @__PURE__ */ new Map());
       __publicField(this, "ws", null);
       __publicField(this, "next", 1);
       __publicField(this, "backoff");
@@ -833,10 +834,10 @@
       });
       // shared: a closing tab takes its subscriptions off the leader's socket; back from the bfcache, puts them back
       __publicField(this, "onPageHide", () => {
-        for (const sub of Object.values(this.subs)) this.send({ action: "unsubscribe", sub: sub.name });
+        for (const sub of [...this.subs.values()]) this.send({ action: "unsubscribe", sub: sub.name });
       });
       __publicField(this, "onPageShow", (ev) => {
-        if (ev.persisted) for (const sub of Object.values(this.subs)) this.send(sub.subscribeMessage());
+        if (ev.persisted) for (const sub of [...this.subs.values()]) this.send(sub.subscribeMessage());
       });
       this.options = options;
       this.url = resolveWsUrl(url);
@@ -858,7 +859,7 @@
             else this.setState(s, d);
           },
           resubscribe: () => {
-            for (const s of Object.values(this.subs)) this.send(s.subscribeMessage());
+            for (const s of [...this.subs.values()]) this.send(s.subscribeMessage());
           },
           send: (m) => {
             if (!this.ws || this.ws.readyState !== 1) return false;
@@ -872,7 +873,7 @@
           },
           cancel: (sub) => this.cancelRetry(sub),
           refused: (sub) => {
-            const s = this.subs[sub];
+            const s = this.subs.get(sub);
             if (s?.resubscribeIfIdle()) this.send(s.subscribeMessage());
           },
           current: () => this.state
@@ -888,7 +889,7 @@
       if (this.stopped) throw new LiveQueryError(0, "stopped", "this client is stopped (" + this.stoppedBy + "); make a new LiveQuery");
       const name = this.newName();
       const s = new Subscription(this, name, query, handlers, this.scheduler(), this.storageFor(query, opts.persist));
-      this.subs[name] = s;
+      this.subs.set(name, s);
       this.send(s.subscribeMessage());
       return s;
     }
@@ -899,7 +900,7 @@
         name,
         this.options.fetch ?? globalThis.fetch.bind(globalThis),
         () => this.token,
-        () => Object.values(this.subs).filter((s) => s.query.table === name)
+        () => [...this.subs.values()].filter((s) => s.query.table === name)
       );
     }
     /** Closes the socket for good; every subscription ends (status `closed`). */
@@ -909,11 +910,11 @@
       this.clearTimers();
       this.clearTokenTimers();
       this.unlisten();
-      for (const s of Object.values(this.subs)) {
+      for (const s of [...this.subs.values()]) {
         if (this.link) this.send({ action: "unsubscribe", sub: s.name });
         s.stop(null);
       }
-      this.subs = {};
+      this.subs.clear();
       this.link?.close();
       const ws = this.ws;
       this.ws = null;
@@ -939,14 +940,14 @@
       if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(msg));
     }
     forget(name) {
-      delete this.subs[name];
+      this.subs.delete(name);
       this.cancelRetry(name);
     }
     renamed(name) {
-      const s = this.subs[name];
+      const s = this.subs.get(name);
       this.forget(name);
       const next = this.newName();
-      if (s) this.subs[next] = s;
+      if (s) this.subs.set(next, s);
       return next;
     }
     newName() {
@@ -958,7 +959,7 @@
     resendLater(name, error, resuming) {
       if (this.stopped || !passing(error.code, resuming, !!this.options.getToken)) return false;
       if (!this.link || this.link.leader) this.later(name, () => {
-        const s = this.subs[name];
+        const s = this.subs.get(name);
         if (s) this.send(s.subscribeMessage());
       });
       return true;
@@ -1007,7 +1008,7 @@
         this.pingedAt = null;
         this.setState("open");
         if (this.token) ws.send(JSON.stringify({ action: "auth", token: this.token }));
-        for (const s of Object.values(this.subs)) ws.send(JSON.stringify(s.subscribeMessage()));
+        for (const s of [...this.subs.values()]) ws.send(JSON.stringify(s.subscribeMessage()));
         for (const m of this.link?.remoteSubscribes() ?? []) ws.send(JSON.stringify(m));
         this.schedulePing(ws);
         this.scheduleRefresh(ws);
@@ -1035,7 +1036,7 @@
     }
     dispatch(f) {
       if (f.op === "error") this.options.onError?.(f);
-      const s = f.sub ? this.subs[f.sub] : void 0;
+      const s = f.sub ? this.subs.get(f.sub) : void 0;
       s?.receive(f);
     }
     closed(ws, code, detail, reason) {
@@ -1057,12 +1058,12 @@
       this.clearTimers();
       this.clearTokenTimers();
       this.unlisten();
-      for (const s of Object.values(this.subs)) {
+      for (const s of [...this.subs.values()]) {
         const e = { op: "error", sub: s.name, code: "stopped", message: "the connection stopped: " + detail };
         this.options.onError?.(e);
         s.stop(e);
       }
-      this.subs = {};
+      this.subs.clear();
       this.setState("stopped", detail);
     }
     /** Back online or visible again: do not wait out the backoff. */
