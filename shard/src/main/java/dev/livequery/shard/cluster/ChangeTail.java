@@ -31,7 +31,16 @@ import java.util.logging.Logger;
  * each failing alone ({@link ClusterPoll}): a node that is down stalls only its own partitions.
  *
  * <p>It never unloads anything itself: what it finds wrong (a version going backwards, a gap, a
- * stream it cannot read) it reports to {@link Events}, and the shard acts on its main thread.
+ * stream it cannot read, a change the engine refuses) it reports to {@link Events}, and the shard
+ * acts on its main thread.
+ *
+ * <p>A change the engine refuses (a row written past the gateways' checks, say by an older or
+ * other writer) is never stepped over: its partition would then serve a state the stream does not
+ * hold, and if it was the table's last write no later change would reveal the gap. The tail stops
+ * feeding that partition where it is and reports it; the shard reloads it from Redis
+ * ({@link PartitionLoader} serves the stored rows as they are), so its windows are re-attached and
+ * spliced or reset to what Redis holds. The one exception is a table outside
+ * {@code livequery.tables.allow}: no window on this shard can watch it, so its changes are skipped.
  */
 final class ChangeTail {
     private static final Logger LOG = Logger.getLogger(ChangeTail.class.getName());
@@ -49,6 +58,12 @@ final class ChangeTail {
 
         /** Its stream has been unreadable for over {@link #UNREADABLE_NANOS} (Cluster node down). */
         void unreadable(LoadedPartition pt);
+
+        /**
+         * The engine refused a change of one of the partition's served tables: it is behind its
+         * stream and the tail stopped feeding it (already logged SEVERE with what was refused).
+         */
+        void rejected(LoadedPartition pt);
     }
 
     private final String shardId;
@@ -218,8 +233,8 @@ final class ChangeTail {
     }
 
     private boolean apply(LoadedPartition pt, StreamMessage<String, String> m) {
-        if (pt == null || loaded.get(pt.p) != pt) {
-            return false; // dropped meanwhile
+        if (pt == null || loaded.get(pt.p) != pt || pt.rejected) {
+            return false; // dropped meanwhile, or about to be reloaded
         }
         RowStore.Change c = RowStore.forward(m);
         try {
@@ -263,7 +278,17 @@ final class ChangeTail {
             }
         } catch (LiveQueryException e) {
             pt.group.clear();
-            LOG.warning(() -> "shard " + shardId + ": cannot apply change " + m.getId() + ": " + e.getMessage());
+            if (e.code() != LiveQueryException.Code.UNKNOWN_TABLE) {
+                // Not stepped over: the engine would serve a state the stream does not hold.
+                pt.rejected = true;
+                LOG.severe(() -> "shard " + shardId + ": the engine refused change " + m.getId() + " of partition "
+                        + pt.p + " (table " + c.table() + ", row " + c.id() + ", version " + c.version() + "): "
+                        + e.getMessage() + "; reloading the partition from Redis, its windows re-attach");
+                events.rejected(pt);
+                return false;
+            }
+            // A table this shard does not serve: no window here can show it.
+            LOG.warning(() -> "shard " + shardId + ": skipping change " + m.getId() + ": " + e.getMessage());
         }
         pt.lastId = m.getId();
         long ms = Long.parseLong(m.getId().substring(0, m.getId().indexOf('-')));

@@ -20,6 +20,8 @@ final class LoadedPartition {
     volatile String lastId;
     /** The changes read so far of a write whose last change is still to come (tail thread only). */
     final List<RowStore.Change> group = new ArrayList<>();
+    /** The engine refused a change of the stream: the tail feeds it no more (tail thread sets). */
+    volatile boolean rejected;
     /** A lost write was found here and a new epoch started (main thread only). */
     boolean regressed;
 

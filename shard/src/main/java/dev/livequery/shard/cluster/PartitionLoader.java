@@ -15,7 +15,8 @@ import java.util.logging.Logger;
  * position (atomic, one script), then the history rebuilt from the retained stream entries'
  * before-images ({@link Rollback}), so resume tokens issued by the previous owner still resolve
  * here. The change tail continues from that position; duplicates are ignored by version. It only
- * reads: registering the result and starting its tail is the shard's.
+ * reads: registering the result and starting its tail is the shard's. A table whose retained
+ * changes the engine refuses to replay is served from its stored rows without history.
  */
 final class PartitionLoader {
     private static final Logger LOG = Logger.getLogger(PartitionLoader.class.getName());
@@ -56,8 +57,18 @@ final class PartitionLoader {
         for (RowStore.TableState ts : snap.tables()) {
             Rollback.Plan plan = Rollback.of(ts, byTable.getOrDefault(ts.table(), List.of()));
             engine.restore(ts.table(), plan.rows(), plan.base(), "failover");
-            for (RowStore.Change c : plan.replay()) {
-                engine.ingest(c.table(), c.id(), c.after(), c.version());
+            try {
+                for (RowStore.Change c : plan.replay()) {
+                    engine.ingest(c.table(), c.id(), c.after(), c.version());
+                }
+            } catch (LiveQueryException e) {
+                // A change the engine refuses (written past the gateways' checks): the history
+                // cannot be rebuilt through it, so the table starts from its stored rows as they
+                // are, without history (older tokens get reset failover), as past the horizon.
+                LOG.severe(() -> "shard " + shardId + ": partition " + p + ", table " + ts.table() + ": a retained"
+                        + " change was refused (" + e.getMessage() + "); serving its stored rows as of version "
+                        + ts.seq() + " without history");
+                engine.restore(ts.table(), ts.rows(), ts.seq(), "failover");
             }
         }
         int tables = snap.tables().size();

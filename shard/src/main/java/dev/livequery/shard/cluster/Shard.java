@@ -349,6 +349,11 @@ public final class Shard implements AutoCloseable {
             public void unreadable(LoadedPartition pt) {
                 main.execute(() -> unloadIfStill(pt, "its Redis node is unreachable"));
             }
+
+            @Override
+            public void rejected(LoadedPartition pt) {
+                main.execute(() -> unloadIfStill(pt, "reload"));
+            }
         };
     }
 

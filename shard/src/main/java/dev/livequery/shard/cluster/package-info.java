@@ -16,7 +16,8 @@
  *     stream position, rolled back and replayed through the retained changes
  *     ({@code Rollback}, a pure function), so tokens of the previous owner still resolve.</li>
  * <li>{@code ChangeTail} (tail thread) feeds loaded engines from their change streams and
- *     reports what it finds wrong: lost writes, a gap, a stream it cannot read.</li>
+ *     reports what it finds wrong: lost writes, a gap, a stream it cannot read, a change the
+ *     engine refuses (never stepped over: the partition is reloaded from Redis).</li>
  * <li>{@code ControlHandler} (ctl thread reads, main thread acts) carries out what gateways ask:
  *     subscribe (loading the partition if need be), reanchor, unsubscribe.</li>
  * <li>{@code Publisher} (pub thread) is the one writer of delivery streams: frames, acks, "gone"
