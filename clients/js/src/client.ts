@@ -118,7 +118,7 @@ export class LiveQuery implements Connection {
     ev?.addEventListener("online", this.onOnline);
     this.doc()?.addEventListener("visibilitychange", this.onVisible);
     if (options.shared && TabLink.available()) {
-      this.link = new TabLink(this.url, {
+      this.link = new TabLink(this.url, this.timers, {
         becomeLeader: () => { if (!this.stopped) this.connect(); },
         frame: f => this.dispatch(f),
         state: (s, d) => {

@@ -1,3 +1,4 @@
+import type { Timers } from "./connection.js";
 import type { Frame, Query, Reanchor } from "./types.js";
 import { reanchored } from "./window.js";
 
@@ -10,6 +11,12 @@ type LocksLike = { request(name: string, cb: (lock: unknown) => Promise<unknown>
  * `unanswered` from sending its subscribe until a frame for it: an error then is the subscribe's.
  */
 type Remote = { msg: Msg & { query: Record<string, unknown> }; eid?: string; unanswered: boolean };
+
+/** How often the leader asks the other tabs whether they are there (PROBE_MS), and after how many unanswered asks a tab counts as gone. */
+const PROBE_MS = 5_000;
+const MISSED_PROBES = 3;
+/** The tabs the leader dropped that it remembers, to tell one that comes back (a frozen tab thawed) to subscribe again. */
+const DROPPED_KEPT = 100;
 
 /**
  * One socket per browser instead of one per tab (opt-in `shared`): the tab holding a Web Lock is
@@ -26,8 +33,14 @@ export class TabLink {
   private readonly channel: ChannelLike;
   private readonly remote = new Map<string, Remote>();
   private release: (() => void) | null = null;
+  /** Leader: the probe rounds so far, and the last one each other tab answered (or spoke in) */
+  private round = 0;
+  private readonly seen = new Map<string, number>();
+  /** Leader: tabs whose subscriptions it dropped as gone */
+  private readonly dropped = new Set<string>();
+  private prober: unknown = null;
 
-  constructor(name: string, private readonly hooks: {
+  constructor(name: string, private readonly timers: Timers, private readonly hooks: {
     becomeLeader(): void;
     /** a frame for one of this tab's subscriptions (from the leader) */
     frame(f: Frame): void;
@@ -53,6 +66,7 @@ export class TabLink {
       if (this.closed) return Promise.resolve();
       this.leader = true;
       this.post({ type: "hello" });
+      this.probe();
       hooks.becomeLeader();
       return new Promise<void>(r => { this.release = r; });
     });
@@ -129,15 +143,60 @@ export class TabLink {
 
   close(): void {
     this.closed = true;
+    if (this.prober !== null) this.timers.clearTimeout(this.prober);
+    this.prober = null;
     this.release?.();
     this.channel.close();
   }
 
   /** Nothing once closed: the channel would throw (and the other tabs hear from the next leader). */
-  private post(m: unknown): void { if (!this.closed) this.channel.postMessage(m); }
+  private post(m: Msg): void { if (!this.closed) this.channel.postMessage({ ...m, from: this.tab }); }
+
+  /**
+   * Leader, every {@link PROBE_MS}: the subscriptions of a tab that answered none of the last
+   * {@link MISSED_PROBES} probes (a tab that crashed or was killed without pagehide) are dropped and
+   * unsubscribed on the server; else they would be re-sent on every reconnect and count against the
+   * connection's quota for good. The other tabs answer from their message handler, which a
+   * background tab runs promptly (its timers may be throttled to once a minute); a leader whose own
+   * timer runs late only probes less often, and drops nobody for it.
+   */
+  private probe(): void {
+    if (this.closed) return;
+    this.round++;
+    const gone = new Set<string>();
+    for (const sub of [...this.remote.keys()]) {
+      const tab = tabOf(sub);
+      if ((this.seen.get(tab) ?? -Infinity) >= this.round - MISSED_PROBES) continue;
+      gone.add(tab);
+      this.remote.delete(sub);
+      this.hooks.cancel(sub);
+      this.hooks.send({ action: "unsubscribe", sub });
+    }
+    for (const tab of gone) this.dropTab(tab);
+    // tabs without subscriptions here need no watching
+    for (const tab of this.seen.keys()) if (![...this.remote.keys()].some(sub => tabOf(sub) === tab)) this.seen.delete(tab);
+    this.post({ type: "probe" });
+    this.prober = this.timers.setTimeout(() => this.probe(), PROBE_MS);
+  }
+
+  private dropTab(tab: string): void {
+    this.seen.delete(tab);
+    this.dropped.add(tab);
+    if (this.dropped.size > DROPPED_KEPT) this.dropped.delete(this.dropped.values().next().value!);
+  }
+
+  /** Leader: `tab` spoke. If its subscriptions were dropped as gone, it is told to send them again. */
+  private heard(tab: unknown): void {
+    if (typeof tab !== "string" || tab === this.tab) return;
+    if (this.dropped.delete(tab)) this.post({ type: "resubscribe", tab });
+    this.seen.set(tab, this.round);
+  }
 
   private onMessage(d: any): void {
+    if (this.leader) this.heard(d.from);
     switch (d.type) {
+      case "probe": if (!this.leader) this.post({ type: "alive" }); break;
+      case "resubscribe": if (!this.leader && d.tab === this.tab) this.hooks.resubscribe(); break;
       case "cmd": if (this.leader) this.leaderCommand(d.m); break;
       case "frame": if (this.owns(d.f.sub)) this.hooks.frame(d.f); break;
       case "refused": if (this.owns(d.sub)) this.hooks.refused(d.sub); break;
@@ -167,4 +226,10 @@ export class TabLink {
     }
     this.hooks.send(m);
   }
+}
+
+/** The tab a sub name belongs to (sub names are `<tab>:s<n>`). */
+function tabOf(sub: string): string {
+  const i = sub.indexOf(":");
+  return i < 0 ? "" : sub.slice(0, i);
 }

@@ -195,3 +195,47 @@ test("shared: another tab's subscribe or resubscribe refused for a passing reaso
   a.lq.close();
   other.lq.close();
 });
+
+test("shared: the leader drops the subscriptions of a tab that stopped answering (gone without pagehide), and tells it to subscribe again if it comes back", async () => {
+  const { b, a, other } = await twoTabs({ pingMs: 3_600_000 });
+  const dead = b.tab();
+  await settle();
+  let ws = b.last();
+  const s = other.lq.subscribe({ table: "t", limit: 2 });
+  const d = dead.lq.subscribe({ table: "u", limit: 2 });
+  await settle();
+  assert.deepEqual(ws.sentOf("subscribe").map(m => m.sub), [s.name, d.name]);
+  for (const f of snapshotFrames(s.name, 2)) ws.frame(f);
+  await settle();
+  // the tab crashes: no pagehide, no unsubscribe, it hears nothing more
+  dead.lq.link.channel.close();
+  dead.lq.link.closed = true; // nor will it take the lock (a crashed tab's lock is released)
+  const probes = async n => { for (let i = 0; i < n; i++) { a.timers.advance(5_000); await settle(); } };
+  await probes(2);
+  assert.deepEqual(ws.sentOf("unsubscribe"), [], "not dropped after two missed probes");
+  await probes(2);
+  assert.deepEqual(ws.sentOf("unsubscribe"), [{ action: "unsubscribe", sub: d.name }], "unsubscribed on the server");
+  assert.equal(other.lq.link.leader, false);
+  // the leader's reconnect re-sends only the live tab's subscription
+  ws.serverClose(1006);
+  a.timers.advance(1_000);
+  ws = b.last();
+  ws.open();
+  await settle();
+  assert.deepEqual(ws.sentOf("subscribe").map(m => m.sub), [s.name]);
+  for (const f of snapshotFrames(s.name, 2, { eidPrefix: "f" })) ws.frame(f);
+  await settle();
+  // a tab that was frozen (hears nothing for a while) and thaws: dropped, then told to subscribe again
+  const link = other.lq.link.channel, hear = link.onmessage;
+  link.onmessage = () => {};
+  await probes(4);
+  assert.deepEqual(ws.sentOf("unsubscribe"), [{ action: "unsubscribe", sub: s.name }]);
+  link.onmessage = hear;
+  await probes(1);
+  assert.deepEqual(ws.sentOf("subscribe").map(m => [m.sub, m.resume]), [[s.name, "er"], [s.name, "fr"]],
+    "back: it resubscribes, resuming by its eid");
+  await probes(6);
+  assert.equal(ws.sentOf("unsubscribe").length, 1, "a tab that answers is kept");
+  a.lq.close();
+  other.lq.close();
+});

@@ -662,14 +662,24 @@
   }
 
   // src/shared.ts
+  var PROBE_MS = 5e3;
+  var MISSED_PROBES = 3;
+  var DROPPED_KEPT = 100;
   var TabLink = class {
-    constructor(name, hooks) {
+    constructor(name, timers, hooks) {
+      __publicField(this, "timers", timers);
       __publicField(this, "hooks", hooks);
       __publicField(this, "tab", Math.random().toString(36).slice(2, 10));
       __publicField(this, "leader", false);
       __publicField(this, "channel");
       __publicField(this, "remote", /* @__PURE__ */ new Map());
       __publicField(this, "release", null);
+      /** Leader: the probe rounds so far, and the last one each other tab answered (or spoke in) */
+      __publicField(this, "round", 0);
+      __publicField(this, "seen", /* @__PURE__ */ new Map());
+      /** Leader: tabs whose subscriptions it dropped as gone */
+      __publicField(this, "dropped", /* @__PURE__ */ new Set());
+      __publicField(this, "prober", null);
       __publicField(this, "closed", false);
       const g2 = globalThis;
       this.channel = new g2.BroadcastChannel("livequery:" + name);
@@ -678,6 +688,7 @@
         if (this.closed) return Promise.resolve();
         this.leader = true;
         this.post({ type: "hello" });
+        this.probe();
         hooks.becomeLeader();
         return new Promise((r) => {
           this.release = r;
@@ -741,15 +752,60 @@
     }
     close() {
       this.closed = true;
+      if (this.prober !== null) this.timers.clearTimeout(this.prober);
+      this.prober = null;
       this.release?.();
       this.channel.close();
     }
     /** Nothing once closed: the channel would throw (and the other tabs hear from the next leader). */
     post(m) {
-      if (!this.closed) this.channel.postMessage(m);
+      if (!this.closed) this.channel.postMessage({ ...m, from: this.tab });
+    }
+    /**
+     * Leader, every {@link PROBE_MS}: the subscriptions of a tab that answered none of the last
+     * {@link MISSED_PROBES} probes (a tab that crashed or was killed without pagehide) are dropped and
+     * unsubscribed on the server; else they would be re-sent on every reconnect and count against the
+     * connection's quota for good. The other tabs answer from their message handler, which a
+     * background tab runs promptly (its timers may be throttled to once a minute); a leader whose own
+     * timer runs late only probes less often, and drops nobody for it.
+     */
+    probe() {
+      if (this.closed) return;
+      this.round++;
+      const gone = /* @__PURE__ */ new Set();
+      for (const sub of [...this.remote.keys()]) {
+        const tab = tabOf(sub);
+        if ((this.seen.get(tab) ?? -Infinity) >= this.round - MISSED_PROBES) continue;
+        gone.add(tab);
+        this.remote.delete(sub);
+        this.hooks.cancel(sub);
+        this.hooks.send({ action: "unsubscribe", sub });
+      }
+      for (const tab of gone) this.dropTab(tab);
+      for (const tab of this.seen.keys()) if (![...this.remote.keys()].some((sub) => tabOf(sub) === tab)) this.seen.delete(tab);
+      this.post({ type: "probe" });
+      this.prober = this.timers.setTimeout(() => this.probe(), PROBE_MS);
+    }
+    dropTab(tab) {
+      this.seen.delete(tab);
+      this.dropped.add(tab);
+      if (this.dropped.size > DROPPED_KEPT) this.dropped.delete(this.dropped.values().next().value);
+    }
+    /** Leader: `tab` spoke. If its subscriptions were dropped as gone, it is told to send them again. */
+    heard(tab) {
+      if (typeof tab !== "string" || tab === this.tab) return;
+      if (this.dropped.delete(tab)) this.post({ type: "resubscribe", tab });
+      this.seen.set(tab, this.round);
     }
     onMessage(d) {
+      if (this.leader) this.heard(d.from);
       switch (d.type) {
+        case "probe":
+          if (!this.leader) this.post({ type: "alive" });
+          break;
+        case "resubscribe":
+          if (!this.leader && d.tab === this.tab) this.hooks.resubscribe();
+          break;
         case "cmd":
           if (this.leader) this.leaderCommand(d.m);
           break;
@@ -791,6 +847,10 @@
       this.hooks.send(m);
     }
   };
+  function tabOf(sub) {
+    const i = sub.indexOf(":");
+    return i < 0 ? "" : sub.slice(0, i);
+  }
 
   // src/client.ts
   var POLICY = 1008;
@@ -848,7 +908,7 @@
       ev?.addEventListener("online", this.onOnline);
       this.doc()?.addEventListener("visibilitychange", this.onVisible);
       if (options.shared && TabLink.available()) {
-        this.link = new TabLink(this.url, {
+        this.link = new TabLink(this.url, this.timers, {
           becomeLeader: () => {
             if (!this.stopped) this.connect();
           },
