@@ -31,7 +31,8 @@ export type OneShot<Row> = { rows: Row[]; cursors: Cursor[]; has_more_after: boo
 /**
  * The HTTP API of one table (PROTOCOL §7). Optimistic writes overlay the windows of this client
  * that hold the row, and the overlay goes when the server's frame for the row arrives (it wins,
- * whether it confirms or contradicts the write) or when the write fails.
+ * whether it confirms or contradicts the write), when the row leaves the window (a leave, or a
+ * reset whose snapshot lacks it) or when the write fails.
  */
 export class Table<Row extends RowBase = RowBase> {
   constructor(

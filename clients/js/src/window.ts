@@ -107,7 +107,7 @@ export class LiveWindow<Row extends RowBase = RowBase> {
     applyFrame(this.work, f);
     switch (f.op) {
       case "reset": this.ids.clear(); break;
-      case "ready": this.workReady = f; this.workSyncing = false; break;
+      case "ready": this.workReady = f; this.workSyncing = false; this.pruneOverlays(); break;
       case "status": this.workStatus = f.state; break;
     }
     switch (f.op) {
@@ -115,7 +115,8 @@ export class LiveWindow<Row extends RowBase = RowBase> {
       case "leave": this.ids.delete(f.id); break;
     }
     switch (f.op) {
-      case "enter": case "update": case "move": case "leave": this.settle(f.id, f.version); break;
+      case "enter": case "update": case "move": this.settle(f.id, f.version); break;
+      case "leave": this.overlays.delete(f.id); break; // an overlay shows only over a row the window holds
     }
     if (f.eid) this.eid = f.eid;
     this.pending.push(f);
@@ -254,6 +255,14 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   private settle(id: string, version: number): void {
     const o = this.overlays.get(id);
     if (o && (o.version === Infinity || version >= o.version)) this.overlays.delete(id);
+  }
+
+  /**
+   * In sync (a ready): overlays of rows the window no longer holds go. A reset's snapshot without the
+   * row brings no frame for it, and an overlay waiting for its confirmed version stayed for good.
+   */
+  private pruneOverlays(): void {
+    for (const id of this.overlays.keys()) if (!this.ids.has(id)) this.overlays.delete(id);
   }
 
   private withOverlays(): Entry<Row>[] {

@@ -257,3 +257,29 @@ test("readable(): the Svelte store contract over a subscription", async () => {
   c.timers.advance(0);
   assert.deepEqual(seen, [0, 2]);
 });
+
+test("an optimistic overlay goes when its row leaves the window, also by a reset whose snapshot lacks it", () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", limit: 3 });
+  const ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 3)) ws.frame(f);
+  c.timers.advance(0);
+  // writes confirmed at versions no frame has brought yet
+  s.overlay("r0", { id: "r0", n: 100 });
+  s.confirm("r0", 5);
+  s.overlay("r1", { id: "r1", n: 101 });
+  s.confirm("r1", 5);
+  assert.equal(s.overlays.size, 2);
+  // r0 leaves live (at the version it had); r1 is not in the snapshot after a reset
+  ws.frame({ op: "leave", sub: "s1", id: "r0", version: 1, old_index: 0 });
+  ws.frame({ op: "reset", sub: "s1", cause: "resume_miss" });
+  for (const f of snapshotFrames("s1", 1, { start: 2, eidPrefix: "g" }).slice(1)) ws.frame(f);
+  c.timers.advance(0);
+  assert.deepEqual(s.rows.map(e => e.id), ["r2"]);
+  assert.equal(s.overlays.size, 0, "no overlay is kept for a row the window does not hold");
+  // back in the window at an older version: the server's row shows, not the old optimistic one
+  ws.frame({ op: "enter", sub: "s1", id: "r1", version: 1, row: { id: "r1", n: 1 }, cursor: "c1", new_index: 0, eid: "h1" });
+  c.timers.advance(0);
+  assert.deepEqual(s.rows.map(e => [e.id, e.row.n, !!e.pending]), [["r1", 1, false], ["r2", 2, false]]);
+});

@@ -354,6 +354,11 @@ declare namespace livequery {
         dropOverlay(id: string): void;
         /** A frame for `id` arrived: the server's row wins over an overlay it confirms or contradicts. */
         private settle;
+        /**
+         * In sync (a ready): overlays of rows the window no longer holds go. A reset's snapshot without the
+         * row brings no frame for it, and an overlay waiting for its confirmed version stayed for good.
+         */
+        private pruneOverlays;
         private withOverlays;
         private currentStatus;
         private makeSnapshot;
@@ -469,7 +474,8 @@ declare namespace livequery {
     /**
      * The HTTP API of one table (PROTOCOL §7). Optimistic writes overlay the windows of this client
      * that hold the row, and the overlay goes when the server's frame for the row arrives (it wins,
-     * whether it confirms or contradicts the write) or when the write fails.
+     * whether it confirms or contradicts the write), when the row leaves the window (a leave, or a
+     * reset whose snapshot lacks it) or when the write fails.
      */
     export class Table<Row extends RowBase = RowBase> {
         private readonly base;

@@ -294,6 +294,7 @@
         case "ready":
           this.workReady = f;
           this.workSyncing = false;
+          this.pruneOverlays();
           break;
         case "status":
           this.workStatus = f.state;
@@ -311,8 +312,10 @@
         case "enter":
         case "update":
         case "move":
-        case "leave":
           this.settle(f.id, f.version);
+          break;
+        case "leave":
+          this.overlays.delete(f.id);
           break;
       }
       if (f.eid) this.eid = f.eid;
@@ -452,6 +455,13 @@
     settle(id, version2) {
       const o = this.overlays.get(id);
       if (o && (o.version === Infinity || version2 >= o.version)) this.overlays.delete(id);
+    }
+    /**
+     * In sync (a ready): overlays of rows the window no longer holds go. A reset's snapshot without the
+     * row brings no frame for it, and an overlay waiting for its confirmed version stayed for good.
+     */
+    pruneOverlays() {
+      for (const id of this.overlays.keys()) if (!this.ids.has(id)) this.overlays.delete(id);
     }
     withOverlays() {
       if (this.overlays.size === 0) return this.work.slice();
