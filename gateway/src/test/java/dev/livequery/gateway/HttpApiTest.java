@@ -169,6 +169,26 @@ class HttpApiTest {
         return WsClient.HTTP.send(req, HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * PROTOCOL §7 asks for a body "sent as application/json"; media type names are case-insensitive
+     * (RFC 9110 §8.3.1), so {@code Application/JSON} is that type, for every method that takes a body.
+     */
+    @Test
+    void theJsonMediaTypeIsCaseInsensitive() throws Exception {
+        String[] ct = {"Content-Type", "Application/JSON; Charset=UTF-8"};
+        assertThat(gw.http("PUT", "/v1/tables/t/rows/mt", "{\"x\":1}", ct).statusCode())
+                .isEqualTo(200);
+        assertThat(gw.http("PATCH", "/v1/tables/t/rows/mt", "{\"x\":2}", ct).statusCode())
+                .isEqualTo(200);
+        assertThat(gw.http("POST", "/v1/tables/t/batch", "{\"delete\":[\"mt\"]}", ct)
+                        .statusCode())
+                .isEqualTo(200);
+        error(
+                gw.http("PUT", "/v1/tables/t/rows/mt", "{\"x\":1}", "Content-Type", "application/jsonx"),
+                415,
+                "unsupported_media_type");
+    }
+
     @Test
     void everyErrorStatus() throws Exception {
         error(gw.http("PUT", "/v1/tables/t/rows/z", "{\"x\":1}"), 415, "unsupported_media_type");

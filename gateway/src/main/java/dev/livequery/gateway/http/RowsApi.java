@@ -26,7 +26,6 @@ import dev.livequery.gateway.auth.Grant;
 import dev.livequery.gateway.auth.Principal;
 import dev.livequery.gateway.auth.Rules;
 import dev.livequery.gateway.auth.Scoped;
-import io.helidon.common.media.type.MediaTypes;
 import io.helidon.common.parameters.Parameters;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -307,7 +306,10 @@ public final class RowsApi implements HttpService {
     /** The body as a JSON object: 415 unless sent as JSON, 413 past max-body, 400 if it does not parse. */
     private ObjectNode object(ServerRequest req) throws LiveQueryException {
         var ct = req.headers().contentType();
-        if (ct.isEmpty() || !ct.get().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+        // type and subtype are case-insensitive (RFC 9110 §8.3.1); Helidon keeps them as sent
+        if (ct.isEmpty()
+                || !ct.get().mediaType().type().equalsIgnoreCase("application")
+                || !ct.get().mediaType().subtype().equalsIgnoreCase("json")) {
             throw new LiveQueryException(UNSUPPORTED_MEDIA_TYPE, "send the body as Content-Type: application/json");
         }
         var len = req.headers().contentLength();
