@@ -68,6 +68,66 @@ class LifecycleTest {
         }
     }
 
+    /**
+     * PROTOCOL §6 for SSE: a stream whose writes pass {@code livequery.write-deadline} is torn down
+     * (the response ends: its last chunk, so EventSource reconnects and resumes by Last-Event-ID).
+     */
+    @Test
+    void stalledSseStreamIsTornDownWithinTheDeadline() throws Exception {
+        try (TestGateway gw = new TestGateway("livequery.write-deadline", "PT1S")) {
+            String pad = "p".repeat(4000);
+            List<com.fasterxml.jackson.databind.node.ObjectNode> rows = new java.util.ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                rows.add(gw.row("r%04d".formatted(i), "n", i, "pad", pad));
+            }
+            gw.backend.batch("slowsse", rows, List.of());
+            try (java.net.Socket stalled = new java.net.Socket()) {
+                stalled.setReceiveBufferSize(4096);
+                stalled.connect(new java.net.InetSocketAddress("127.0.0.1", gw.port), 5000);
+                stalled.getOutputStream()
+                        .write("GET /v1/live/slowsse?limit=1000 HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                long t0 = System.nanoTime();
+                Thread writer = Thread.ofVirtual().start(() -> {
+                    int i = 0;
+                    while (!Thread.currentThread().isInterrupted()) {
+                        try {
+                            gw.put("slowsse", "r%04d".formatted(i % 1000), "n", i % 1000, "pad", pad, "v", i);
+                        } catch (Exception e) {
+                            return;
+                        }
+                        i++;
+                    }
+                });
+                try {
+                    await().atMost(Duration.ofSeconds(20))
+                            .pollInterval(Duration.ofMillis(100))
+                            .until(() -> gw.http("GET", "/metrics", null)
+                                    .body()
+                                    .contains("livequery_teardowns_total{cause=\"slow_consumer\"} 1.0"));
+                    assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0))
+                            .isLessThan(15);
+                } finally {
+                    writer.interrupt();
+                    writer.join();
+                }
+                assertThat(gw.http("GET", "/metrics", null).body())
+                        .contains("livequery_connections{transport=\"sse\"} 0.0");
+                // what was in flight drains, then the response ends: its last chunk (the socket may
+                // stay for keep-alive), or the socket closes (an aborted write: a cut event, which
+                // EventSource drops). A read timeout here means the stream was left open.
+                stalled.setSoTimeout(10_000);
+                java.io.InputStream in = stalled.getInputStream();
+                byte[] buf = new byte[65536];
+                String tail = "";
+                for (int n; !tail.endsWith("\r\n0\r\n\r\n") && (n = in.read(buf)) > 0; ) {
+                    tail = tail + new String(buf, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+                    tail = tail.substring(Math.max(0, tail.length() - 16));
+                }
+            }
+        }
+    }
+
     @Test
     void overflowResetsThenConverges() throws Exception {
         try (TestGateway gw = new TestGateway("livequery.limits.max-queued", "4")) {
