@@ -45,6 +45,21 @@ class SseTest {
                 gw.backend.delete("sse", "top", null);
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> c.eventNames.contains("heartbeat"));
+            // §5: a heartbeat is a named event with no id (an id would move EventSource's Last-Event-ID)
+            java.util.List<String> event = new java.util.ArrayList<>();
+            int heartbeats = 0;
+            for (String line : c.lines) {
+                if (!line.isEmpty()) {
+                    event.add(line);
+                    continue;
+                }
+                if (event.contains("event: heartbeat")) {
+                    heartbeats++;
+                    assertThat(event).as("a heartbeat event").noneMatch(l -> l.startsWith("id:"));
+                }
+                event.clear();
+            }
+            assertThat(heartbeats).isPositive();
             // every id: line names the frame that follows it
             for (int i = 0; i + 1 < c.lines.size(); i++) {
                 if (c.lines.get(i).startsWith("id: ")) {
