@@ -428,6 +428,42 @@ final class Catalog {
         }
     }
 
+    /**
+     * Why the slot cannot replay the changes after {@code resumeLsn} (the position a resume asks
+     * for, Debezium's {@code lsn_proc}; -1: not known), or null when it can. It cannot when it is
+     * gone (dropped), invalidated (its WAL removed: {@code max_slot_wal_keep_size}), or restarts
+     * after that position: Debezium's own check refuses the same, and would for ever.
+     */
+    static String slotLost(PostgresSourceConfig config, long resumeLsn) throws SourceException {
+        try (Connection c = connect(config);
+                PreparedStatement s = c.prepareStatement("select restart_lsn is null"
+                        + " or coalesce(to_jsonb(s) ->> 'wal_status', '') = 'lost'"
+                        + " or coalesce(to_jsonb(s) ->> 'conflicting', '') = 'true',"
+                        + " coalesce(pg_wal_lsn_diff(restart_lsn, '0/0'), -1)::int8"
+                        + " from pg_replication_slots s where slot_name = ?")) {
+            s.setString(1, config.slot());
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return "is gone (dropped)";
+                }
+                if (r.getBoolean(1)) {
+                    return "was invalidated (its WAL was removed: max_slot_wal_keep_size)";
+                }
+                long restart = r.getLong(2);
+                if (resumeLsn >= 0 && restart > resumeLsn) {
+                    return "restarts at LSN " + restart + ", after the position to resume from (" + resumeLsn + ")";
+                }
+                return null;
+            }
+        } catch (SQLException e) {
+            throw new SourceException(
+                    Code.UNREACHABLE,
+                    "cannot read replication slot " + config.slot() + " of " + JdbcUrls.redact(config.url()) + ": "
+                            + JdbcUrls.redact(e.getMessage()),
+                    e);
+        }
+    }
+
     /** The server's version as a number (150004 for 15.4). */
     private static int version(Connection c) throws SQLException {
         return Integer.parseInt(one(c, "show server_version_num"));

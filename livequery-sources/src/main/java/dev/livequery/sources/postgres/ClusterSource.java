@@ -61,6 +61,9 @@ public final class ClusterSource implements SourceStatus {
     });
 
     private final AtomicLong takeovers = new AtomicLong();
+    /** Snapshots taken because the slot had lost the stored positions' changes. */
+    private final AtomicLong resnapshots = new AtomicLong();
+
     private volatile String held;
     private volatile long renewedAt;
     private volatile PostgresSource running;
@@ -145,6 +148,19 @@ public final class ClusterSource implements SourceStatus {
                 }
             }
             String key = "pg-cluster-" + config.slot() + "-" + fence;
+            if (!fresh) {
+                // The slot gone or invalidated since (dropped, max_slot_wal_keep_size): the
+                // changes after the stored positions are lost to it, and resuming would fail for
+                // ever, each holder in turn. Start over as a first start does.
+                String lost = Catalog.slotLost(config, lsnProc(from));
+                if (lost != null) {
+                    fresh = true;
+                    resnapshots.incrementAndGet();
+                    LOG.warning("postgres source: replication slot " + config.slot() + " " + lost
+                            + ": the changes after LSN " + from.lsn() + " are lost to it; " + holder
+                            + " snapshots the fed tables again (their rows are replaced as changes)");
+                }
+            }
             if (fresh) {
                 claimed.clear();
             } else {
@@ -220,6 +236,12 @@ public final class ClusterSource implements SourceStatus {
         }
     }
 
+    /** The position a resume from {@code p} asks the slot for (Debezium's lsn_proc), -1 if not stored. */
+    private static long lsnProc(Position p) {
+        Object lsn = parse(p.offset()).getOrDefault("o", Map.of()).get("lsn_proc");
+        return lsn instanceof Number n ? n.longValue() : -1;
+    }
+
     private static long offsetLsn(Position p) {
         Object lsn = parse(p.offset()).getOrDefault("o", Map.of()).get("lsn");
         return lsn instanceof Number n ? n.longValue() : Long.MAX_VALUE;
@@ -275,6 +297,7 @@ public final class ClusterSource implements SourceStatus {
         }
         g.put("source_owner", held != null ? 1L : 0L);
         g.put("source_takeovers", takeovers.get());
+        g.put("source_slot_lost", resnapshots.get());
         return g;
     }
 

@@ -355,7 +355,41 @@ public final class PostgresSource implements SourceStatus {
             reconnectLater(err);
             return;
         }
+        String lost = state == State.FAILED || success ? null : slotLost(err);
+        if (lost != null) {
+            fail(lost, err);
+            return;
+        }
         fail("the Debezium engine stopped: " + message, err);
+    }
+
+    /**
+     * The coded line when the engine stopped because the slot no longer holds the changes after
+     * the applied position (dropped or invalidated while the source was disconnected), else null.
+     * Nothing to retry: resuming fails the same way for ever.
+     */
+    private String slotLost(Throwable err) {
+        String why;
+        try {
+            why = Catalog.slotLost(config, -1);
+        } catch (SourceException e) {
+            why = null; // Postgres cannot be asked: Debezium's message stands
+        }
+        if (why == null && Reconnects.positionGone(err)) {
+            why = "no longer holds the changes after the last acknowledged position";
+        }
+        if (why == null) {
+            return null;
+        }
+        return new SourceException(
+                        SourceException.Code.SLOT_LOST,
+                        "replication slot " + config.slot() + " " + why + ": the changes after "
+                                + (appliedLsn >= 0 ? "LSN " + appliedLsn : "the position resumed from")
+                                + " are lost to it and fed tables stay as they were; "
+                                + (dropSlotOnClose
+                                        ? "restart the gateway to snapshot again"
+                                        : "the next holder of the source lease snapshots again"))
+                .line();
     }
 
     /** Called on the engine's thread as it ends; the new engine runs after it on the same thread. */

@@ -43,6 +43,19 @@ final class Reconnects {
     }
 
     /**
+     * Whether {@code err} is Debezium refusing to resume because the slot no longer holds the
+     * offset's position (dropped, invalidated, or moved past it): nothing a retry cures.
+     */
+    static boolean positionGone(Throwable err) {
+        for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("but this is no longer available on the server")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Class 08: connection exceptions; 57P01..57P03: shut down by an administrator, crash,
      * "the database system is starting up"; 55006: our own slot still held by the walsender of
      * the lost connection, until Postgres notices it is gone.

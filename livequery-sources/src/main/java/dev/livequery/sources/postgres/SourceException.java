@@ -22,7 +22,9 @@ public final class SourceException extends Exception {
         BAD_PUBLICATION,
         UNMAPPABLE_TYPE,
         UNMAPPABLE_VALUE,
-        SLOT_IN_USE;
+        SLOT_IN_USE,
+        /** The slot is gone or no longer holds the changes after the source's position: they are lost to it. */
+        SLOT_LOST;
 
         public String wire() {
             return "source_" + name().toLowerCase(java.util.Locale.ROOT);

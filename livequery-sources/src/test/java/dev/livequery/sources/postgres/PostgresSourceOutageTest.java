@@ -23,6 +23,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Postgres unreachable for longer than Debezium's own task restart waits. A refused connection
@@ -96,6 +98,57 @@ class PostgresSourceOutageTest {
                     .containsEntry("source_snapshots", 1L);
             assertThat(src.error()).isNull();
         }
+    }
+
+    /**
+     * The slot dropped (an operator's cleanup, a failover to a server without it) or invalidated
+     * (max_slot_wal_keep_size) while the source could not reach Postgres: the changes committed
+     * meanwhile are gone. The source must fail with a line that says so and what to do, not
+     * stream on past the gap, nor stop with Debezium's dump of its offset.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ClusterSourceSlotTest.Loss.class, names = "DROPPED")
+    void aSlotLostWhileDisconnectedFailsTheSourceInsteadOfSkippingChanges(ClusterSourceSlotTest.Loss loss)
+            throws Exception {
+        sql("create table items (id int primary key, v int)", "insert into items values (1, 1)");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(src::loaded);
+            sql("insert into items values (2, 2)");
+            await().atMost(Duration.ofSeconds(30)).until(() -> ids(b).contains("2"));
+
+            proxy.cut();
+            await().atMost(Duration.ofSeconds(30)).until(() -> slotActive().equals(List.of(false)));
+            sql("insert into items values (3, 3)");
+            ClusterSourceSlotTest.lose(pg, loss);
+            proxy.heal();
+            sql("insert into items values (4, 4)");
+
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> src.state() == PostgresSource.State.FAILED || ids(b).contains("4"));
+            assertThat(ids(b))
+                    .as("streamed on past the gap (row 3 was committed while the slot was gone)")
+                    .doesNotContain("4");
+            assertThat(src.state()).isEqualTo(PostgresSource.State.FAILED);
+            assertThat(src.error())
+                    .startsWith("source_slot_lost: replication slot livequery ")
+                    .contains(loss == ClusterSourceSlotTest.Loss.DROPPED ? "is gone" : "was invalidated")
+                    .contains("restart the gateway");
+            assertThat(new SourcedBackend(b, src).ready()).isFalse();
+        }
+    }
+
+    /** Whether the slot is active, per slot named livequery (empty: no slot). */
+    List<Boolean> slotActive() throws Exception {
+        List<Boolean> out = new ArrayList<>();
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("select active from pg_replication_slots where slot_name = 'livequery'")) {
+            while (r.next()) {
+                out.add(r.getBoolean(1));
+            }
+        }
+        return out;
     }
 
     void sql(String... statements) throws Exception {
