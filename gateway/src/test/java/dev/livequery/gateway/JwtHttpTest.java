@@ -90,6 +90,25 @@ class JwtHttpTest {
         }
     }
 
+    /**
+     * PROTOCOL §9: "every request but /health and the static page needs a valid token": the page
+     * (demo on) and the client script it loads (docs/protocol.md) are served without one, while the
+     * API next to them is not.
+     */
+    @Test
+    void theStaticPageAndTheClientScriptNeedNoToken() throws Exception {
+        try (AuthGateway g = new AuthGateway("livequery.demo.enabled", "true", "livequery.demo.rows", "10")) {
+            for (String path : new String[] {"/", "/index.html", "/v1/client/livequery.js"}) {
+                HttpResponse<String> r = g.http("GET", path, null, null);
+                assertThat(r.statusCode()).as(path).isEqualTo(200);
+                assertThat(r.body()).as(path).isNotBlank();
+            }
+            HttpResponse<String> api = g.http("GET", "/v1/tables/demo_items/query?limit=5", null, null);
+            assertThat(api.statusCode()).isEqualTo(401);
+            assertThat(code(api)).isEqualTo("unauthorized");
+        }
+    }
+
     @Test
     void badTokensAre401AndNothingSecretIsLogged() throws Exception {
         String valid = good("u1", "acme");
