@@ -171,6 +171,14 @@ class WebSocketTest {
                 {"{\"action\":\"reanchor\",\"sub\":\"ghost\",\"limit\":3}", "unknown_sub"},
                 {"{\"action\":\"unsubscribe\",\"sub\":\"ghost\"}", "unknown_sub"},
                 {"{\"action\":\"reanchor\",\"sub\":\"ok\",\"after\":\"garbage\"}", "bad_query"},
+                // a member the command does not take is an error, not ignored (§2: never a silent
+                // default): a reanchor cannot change the shape (§4), a subscribe's window is in its query
+                {
+                    "{\"action\":\"reanchor\",\"sub\":\"ok\",\"order\":[{\"field\":\"a\",\"dir\":\"desc\"}]}",
+                    "bad_request"
+                },
+                {"{\"action\":\"reanchor\",\"sub\":\"ok\",\"query\":{\"limit\":3}}", "bad_request"},
+                {sub("q2", "{\"table\":\"errs\",\"limit\":1}").replace("}}", "},\"limit\":5}"), "bad_request"},
                 {big, "too_large"},
                 // "sub" is 1–64 characters, not UTF-16 units: 64 emoji is a valid (unknown) sub, 65 is not
                 {"{\"action\":\"unsubscribe\",\"sub\":\"" + "\uD83D\uDE00".repeat(64) + "\"}", "unknown_sub"},

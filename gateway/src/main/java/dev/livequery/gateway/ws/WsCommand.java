@@ -10,6 +10,7 @@ import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
 import dev.livequery.core.Window;
+import java.util.Set;
 
 /**
  * The parse of one client message (PROTOCOL §3), apart from what a command does, so that a fuzz
@@ -65,10 +66,35 @@ final class WsCommand {
         return s.textValue();
     }
 
+    private static final Set<String> SUBSCRIBE_MEMBERS = Set.of("action", "sub", "query", "resume");
+    private static final Set<String> REANCHOR_MEMBERS = Set.of("action", "sub", "after", "before", "limit");
+
+    /**
+     * A member the command does not take is {@code bad_request}, never ignored (PROTOCOL §2: no silent
+     * default): a reanchor's {@code order} or a subscribe's top-level {@code limit} would otherwise be
+     * answered as if the client had what it asked for.
+     */
+    private static void members(JsonNode msg, String action, Set<String> known, String hint) throws LiveQueryException {
+        for (var it = msg.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!known.contains(name)) {
+                throw new LiveQueryException(
+                        BAD_REQUEST,
+                        "unknown " + action + " member '" + Echo.of(name) + "' (expected "
+                                + String.join(", ", known.stream().sorted().toList()) + ")" + hint);
+            }
+        }
+    }
+
     /** A subscribe's arguments: its parsed query (not yet scoped by the grant) and resume token. */
     record Subscribe(Query query, String resume) {}
 
     static Subscribe subscribe(JsonNode msg) throws LiveQueryException {
+        members(
+                msg,
+                "subscribe",
+                SUBSCRIBE_MEMBERS,
+                "; the window's where, order, limit, after and before go in \"query\"");
         JsonNode q = msg.get("query");
         if (q == null) {
             throw new LiveQueryException(BAD_REQUEST, "subscribe needs a \"query\"");
@@ -82,6 +108,7 @@ final class WsCommand {
 
     /** A reanchor's new window: the fields the message names, the current window's for the rest. */
     static Window reanchor(JsonNode msg, Window current) throws LiveQueryException {
+        members(msg, "reanchor", REANCHOR_MEMBERS, "; a reanchor keeps the shape: subscribe anew to change it");
         String after = current.after();
         String before = current.before();
         if (msg.has("after") || msg.has("before")) {
