@@ -78,7 +78,10 @@ public final class PostgresSource implements SourceStatus {
         t.setDaemon(true);
         return t;
     });
-    /** Reads the slot's retained WAL ({@link #measureWal}), apart from reconnects, which it must not delay. */
+    /**
+     * Reads the slot's retained WAL ({@link #measureWal}) and watches for silence ({@link #watch}),
+     * apart from reconnects, which they must not delay.
+     */
     private final ScheduledExecutorService walPoll = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "livequery-pg-wal");
         t.setDaemon(true);
@@ -115,6 +118,19 @@ public final class PostgresSource implements SourceStatus {
 
     private final java.util.function.Consumer<String> arrays = column -> multiDimensional = column;
 
+    /**
+     * How long a streaming source may hear nothing (no change, no heartbeat: those come every
+     * second) before it says it is reconnecting: Debezium retries a lost connection by itself,
+     * without telling, and its engine keeps running meanwhile.
+     */
+    static final java.time.Duration SILENCE = java.time.Duration.ofSeconds(10);
+    /** When the engine last handed over records (or was built), System.nanoTime(). */
+    private volatile long heardNanos = System.nanoTime();
+    /** Whether records are being applied now (a slow apply is not silence). */
+    private volatile boolean applying;
+    /** When the slot was last looked at during a silence, System.nanoTime(); 0: not yet in this one. */
+    private long slotCheckedNanos; // watchdog thread only
+
     private PostgresSource(PostgresSourceConfig config, Applier applier, String offsetsKey) {
         this.config = config;
         this.applier = applier;
@@ -148,6 +164,7 @@ public final class PostgresSource implements SourceStatus {
         ArrayDimensions.listen(QUIET.getFirst(), s.arrays);
         s.runEngine();
         s.walPoll.scheduleWithFixedDelay(s::measureWal, 0, WAL_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        s.walPoll.scheduleWithFixedDelay(s::watch, 1000, 1000, TimeUnit.MILLISECONDS); // may ask Postgres too
         LOG.info("postgres source: streaming publication " + config.publication() + " through slot " + config.slot()
                 + " of " + JdbcUrls.redact(config.url()) + " into "
                 + config.tables().stream().map(TableMapping::table).toList());
@@ -155,6 +172,7 @@ public final class PostgresSource implements SourceStatus {
     }
 
     private void runEngine() throws SourceException {
+        heardNanos = System.nanoTime();
         transactions = new Transactions(config.tables(), skippedRows);
         engine = DebeziumEngine.create(Connect.class)
                 .using(EngineProperties.of(config, offsetsKey))
@@ -250,6 +268,8 @@ public final class PostgresSource implements SourceStatus {
         // acknowledged to Postgres before it is written.
         List<ChangeEvent<SourceRecord, SourceRecord>> done = new ArrayList<>(records.size());
         List<Txn> applied = new ArrayList<>();
+        heardNanos = System.nanoTime();
+        applying = true;
         try {
             for (ChangeEvent<SourceRecord, SourceRecord> e : records) {
                 String column = multiDimensional;
@@ -294,6 +314,55 @@ public final class PostgresSource implements SourceStatus {
         } catch (Exception ex) {
             fail(ex instanceof SourceException se ? se.line() : "could not apply a change: " + ex, ex);
             throw new IllegalStateException(error, ex); // stops the engine: nothing after is applied
+        } finally {
+            heardNanos = System.nanoTime();
+            applying = false;
+        }
+    }
+
+    /**
+     * Once a second: a streaming source that has heard nothing for {@link #SILENCE} is
+     * reconnecting (Debezium retries by itself, the engine does not stop), and says so; it streams
+     * again at the next record ({@link #streaming}). Meanwhile the slot is looked at every
+     * {@link #SILENCE}: one dropped or invalidated while the connection was down fails the source
+     * ({@code source_slot_lost}) instead of Debezium retrying for half an hour.
+     */
+    private void watch() {
+        if (closing || applying || state == State.FAILED || state == State.STOPPED) {
+            slotCheckedNanos = 0;
+            return;
+        }
+        long now = System.nanoTime();
+        long silent = now - heardNanos;
+        if (silent < SILENCE.toNanos() || state == State.STARTING) {
+            slotCheckedNanos = 0;
+            return;
+        }
+        if (state == State.STREAMING) {
+            synchronized (this) {
+                if (closing || state != State.STREAMING) {
+                    return;
+                }
+                state = State.RECONNECTING;
+            }
+            LOG.warning("postgres source: nothing from Postgres at " + JdbcUrls.redact(config.url()) + " for "
+                    + TimeUnit.NANOSECONDS.toSeconds(silent) + " s (no change, no heartbeat): reconnecting; fed tables"
+                    + " keep their state as of LSN " + appliedLsn + " until it streams again (check that Postgres is"
+                    + " up and accepts replication connections)");
+        }
+        if (slotCheckedNanos != 0 && now - slotCheckedNanos < SILENCE.toNanos()) {
+            return;
+        }
+        slotCheckedNanos = now;
+        String lost = slotLost(null);
+        if (lost != null && !closing && !applying && System.nanoTime() - heardNanos >= SILENCE.toNanos()) {
+            fail(lost, null);
+            DebeziumEngine<?> current = engine;
+            try {
+                current.close(); // it would retry for ever; ended() finds the source failed
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "postgres source: stopping the engine of a lost slot", e);
+            }
         }
     }
 
@@ -351,6 +420,9 @@ public final class PostgresSource implements SourceStatus {
             state = State.STOPPED;
             return;
         }
+        if (state == State.FAILED && error != null) {
+            return; // said already, by what failed it
+        }
         if (state != State.FAILED && !success && Reconnects.retriable(err)) {
             reconnectLater(err);
             return;
@@ -375,7 +447,7 @@ public final class PostgresSource implements SourceStatus {
         } catch (SourceException e) {
             why = null; // Postgres cannot be asked: Debezium's message stands
         }
-        if (why == null && Reconnects.positionGone(err)) {
+        if (why == null && err != null && Reconnects.positionGone(err)) {
             why = "no longer holds the changes after the last acknowledged position";
         }
         if (why == null) {

@@ -41,6 +41,9 @@
  * retry), the engine stops; {@link dev.livequery.sources.postgres.PostgresSource} rebuilds it with
  * backoff ({@link dev.livequery.sources.postgres.Reconnects}) over the same in-memory offsets
  * ({@link dev.livequery.sources.postgres.HeldOffsets}), so it resumes where the old one stopped.
+ * Debezium's own retries do not stop the engine and tell nobody: a source that has heard nothing
+ * for ten heartbeat intervals says it is reconnecting, and looks at the slot (one dropped or
+ * invalidated meanwhile would have Debezium retry for half an hour before it gives up).
  *
  * <h2>Cluster mode: a gateway role under a lease</h2>
  * Which process streams: a role of the gateway ({@link dev.livequery.sources.postgres.ClusterSource}),
