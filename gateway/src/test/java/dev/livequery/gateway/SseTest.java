@@ -120,6 +120,40 @@ class SseTest {
         }
     }
 
+    /**
+     * EventSource reconnects to the URL it was given, so a URL made with {@code resume} keeps naming
+     * that first token while {@code Last-Event-ID} names the last frame applied: the header wins
+     * (PROTOCOL §5), or the client would get again what it already holds.
+     */
+    @Test
+    void lastEventIdWinsOverTheResumeParameter() throws Exception {
+        SseClient first = SseClient.open(gw.port, "/v1/live/sse?" + Q + "20", null, null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> first.replica.readies() == 1);
+        String stale = first.replica.lastEid();
+        int seen = first.replica.frames().size();
+        gw.put("sse", "lei", "kind", "a", "price", 900, "name", "lei");
+        try {
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> first.replica.ids().contains("lei")
+                            && first.replica.frames().size() > seen);
+            first.close();
+            Replica held = first.replica.copy();
+            assertThat(held.lastEid()).isNotEqualTo(stale);
+            try (SseClient again = SseClient.open(
+                    gw.port, "/v1/live/sse?" + Q + "20&resume=" + TestGateway.enc(stale), held.lastEid(), held)) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> again.replica.readies() == 1);
+                assertThat(again.replica.frames())
+                        .noneMatch(f -> f.get("op").asText().equals("reset"));
+                assertThat(again.replica.frames())
+                        .as("nothing the client holds is sent again")
+                        .noneMatch(f -> f.path("id").asText().equals("lei"));
+                assertThat(again.replica.rows()).isEqualTo(gw.truth("sse", Q + "20"));
+            }
+        } finally {
+            gw.backend.delete("sse", "lei", null);
+        }
+    }
+
     @Test
     void forgedOrCrossShapeTokenIsResumeMiss() throws Exception {
         SseClient other = SseClient.open(gw.port, "/v1/live/sse?order=name&limit=5", null, null);
