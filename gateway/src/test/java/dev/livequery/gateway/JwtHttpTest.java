@@ -419,6 +419,21 @@ class JwtHttpTest {
                 AuthGateway.HS_SECRET);
         assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, long_).statusCode())
                 .isEqualTo(401);
+        // nbf is honoured with the same 30 s leeway (§9)
+        String soon = sign(
+                base("u1")
+                        .notBeforeTime(Date.from(Instant.now().plusSeconds(10)))
+                        .build(),
+                AuthGateway.HS_SECRET);
+        assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, soon).statusCode())
+                .isEqualTo(200);
+        String later = sign(
+                base("u1")
+                        .notBeforeTime(Date.from(Instant.now().plusSeconds(45)))
+                        .build(),
+                AuthGateway.HS_SECRET);
+        assertThat(gw.http("GET", "/v1/tables/open/query?limit=5", null, later).statusCode())
+                .isEqualTo(401);
     }
 
     /**
