@@ -373,6 +373,19 @@ class JwtHttpTest {
                 .isEqualTo(403);
     }
 
+    /** PROTOCOL §9: auth is off by default, and the gateway then says at start that it is open. */
+    @Test
+    void noneModeIsTheDefaultAndSaysAtStartThatItIsOpen() {
+        AuthSettings s = AuthSettings.from(Config.just(ConfigSources.create(Map.of())));
+        assertThat(s.mode()).isEqualTo("none");
+        try (LogCapture logs = new LogCapture()) {
+            Auth.start(s, null);
+            assertThat(logs.lines)
+                    .anyMatch(l -> l.contains("livequery.auth.mode is none")
+                            && l.contains("anyone who can reach this gateway can read and write every table"));
+        }
+    }
+
     @Test
     void jwtModeRefusesToStartWithoutItsOwnSecret() {
         for (String secret : new String[] {null, "livequery-dev-secret-change-me"}) {
