@@ -212,6 +212,11 @@ final class Attachments {
         // reach its control stream in the order they set the attachment: otherwise the shard keeps
         // the attachment the gateway has already replaced and every frame it publishes is dropped.
         synchronized (s.attachLock) {
+            if (s.closed()) {
+                // Closed after the caller looked (the watcher checks, then attaches): a subscribe
+                // sent now would follow the close's unsubscribe and leave the shard hosting it.
+                throw new LiveQueryException(UNAVAILABLE, "subscription " + s.sid + " is closed");
+            }
             RemoteSubscription.Attach a = s.begin(gatewayId, owner, att, req, missFrom, missTo);
             long t0 = System.nanoTime();
             acks.put(req, new PendingAck(owner, f, s, att, t0));
@@ -311,12 +316,21 @@ final class Attachments {
         s.needsAttach();
     }
 
+    /**
+     * Under the attach lock, as {@link #attach} checks {@code closed} under it: an attach either
+     * sent its subscribe before, and the unsubscribe here names its attachment and follows it in
+     * the control stream, or sees the subscription closed and sends nothing. Unlocked, a re-attach
+     * could reach the shard after the unsubscribe and leave it hosting an attachment for a sid
+     * this gateway no longer has (counted in its ticks as ours, it can hide one really lost).
+     */
     void closed(RemoteSubscription s) {
         subs.remove(s.sid, s);
-        String shard = s.shard();
-        String att = s.att();
-        if (shard != null) {
-            unsubscribe(shard, s.sid, att);
+        synchronized (s.attachLock) {
+            String shard = s.shard();
+            String att = s.att();
+            if (shard != null) {
+                unsubscribe(shard, s.sid, att);
+            }
         }
     }
 

@@ -1,0 +1,107 @@
+package dev.livequery.redis.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import dev.livequery.core.EngineOptions;
+import dev.livequery.core.Json;
+import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.Query;
+import dev.livequery.redis.cluster.Control;
+import dev.livequery.redis.cluster.Membership;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
+import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.process.RedisProcess;
+import io.lettuce.core.Range;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A subscription closed by its client while the watcher re-attaches it: the watcher checks
+ * {@code closed()} and then attaches, so the close can fall in between. Whatever the order, the
+ * last word the shard reads about the sid must be an unsubscribe: a subscribe after it leaves the
+ * shard hosting an attachment for a sid the gateway no longer has, which, if quiet, counts in the
+ * shard's ticks as one of this gateway's and can hide an attachment really lost.
+ */
+@Cluster
+class CloseWhileAttachingTest {
+    static final String GW = "gwClose";
+    static final String SHARD = "shard1";
+
+    RedisProcess server;
+    Redis redis;
+    Attachments subs;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = RedisProcess.start(false);
+        redis = Redis.connect(server.uri(), Duration.ofSeconds(2));
+        var metrics = new SimpleMeterRegistry();
+        subs = new Attachments(EngineOptions.defaults(), GW, "inc1", redis, metrics.timer("rtt"), new Progress());
+        new Membership(redis).heartbeat(SHARD, 60_000);
+        subs.refreshLive();
+    }
+
+    @AfterEach
+    void stop() {
+        redis.close();
+        server.close();
+    }
+
+    /** The watcher's re-attach comes after the client's close: it must not reach the shard. */
+    @Test
+    void anAttachAfterTheCloseSendsNothing() throws Exception {
+        RemoteSubscription s = subscribe("t");
+        s.close();
+        // What the watcher does when the close fell between its closed() check and its attach.
+        // (Refused or not: what counts is what the shard reads.)
+        catchThrowable(() -> subs.attach(s, "resume_miss", "failover"));
+        List<Control> about = controlsAbout(s.sid);
+        assertThat(about).as("control requests about %s", s.sid).isNotEmpty();
+        assertThat(about.getLast())
+                .as("the last request the shard reads about a closed subscription")
+                .isInstanceOf(Control.Unsubscribe.class);
+        assertThat(subs.pending())
+                .as("no request left waiting for a closed subscription")
+                .isEmpty();
+    }
+
+    /** Subscribes, standing in for the shard: its ack completes the request as the delivery reader would. */
+    RemoteSubscription subscribe(String table) throws Exception {
+        Query q = Query.parse(Json.MAPPER.readTree("{\"table\":\"" + table + "\",\"limit\":5}"));
+        CompletableFuture<RemoteSubscription> f = CompletableFuture.supplyAsync(() -> {
+            try {
+                return subs.subscribe(q, null, () -> {});
+            } catch (LiveQueryException e) {
+                throw new CompletionException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> !subs.pending().isEmpty());
+        subs.pending().forEach(p -> p.future().complete(new String[] {"", ""}));
+        RemoteSubscription s = f.get(5, TimeUnit.SECONDS);
+        assertThat(s.att()).isNotNull();
+        return s;
+    }
+
+    /** The control requests about {@code sid} in the shard's control stream, oldest first. */
+    List<Control> controlsAbout(String sid) throws Exception {
+        List<Control> out = new ArrayList<>();
+        for (var m : redis.cmd().xrange(Keys.control(SHARD), Range.create("-", "+"))) {
+            Control c = Control.parse(m.getBody());
+            if (c.sid().equals(sid)) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+}
