@@ -106,10 +106,8 @@ final class Catalog {
         }
     }
 
-    /** Checks one fed table; true when it is partitioned (relkind 'p'). */
-    private static boolean checkTable(Connection c, TableMapping t) throws SQLException, SourceException {
-        long oid;
-        boolean partitioned;
+    /** The table's oid, negated when it is partitioned (relkind 'p'); NO_SUCH_TABLE when there is none. */
+    private static long relation(Connection c, TableMapping t) throws SQLException, SourceException {
         try (PreparedStatement s = c.prepareStatement("select c.oid, c.relkind from pg_class c join pg_namespace n on "
                 + "n.oid = c.relnamespace where n.nspname = ? and c.relname = ? and c.relkind in ('r', 'p')")) {
             s.setString(1, t.schema());
@@ -120,10 +118,42 @@ final class Catalog {
                             Code.NO_SUCH_TABLE,
                             "table " + t.source() + " (feeding '" + t.table() + "') does not exist");
                 }
-                oid = r.getLong(1);
-                partitioned = "p".equals(r.getString(2));
+                return "p".equals(r.getString(2)) ? -r.getLong(1) : r.getLong(1);
             }
         }
+    }
+
+    /**
+     * While streaming: whether the publication still sends every change of every fed table. A
+     * table dropped from it ({@code ALTER PUBLICATION … DROP TABLE}, or the table dropped and
+     * created again: the new one is not in it), an operation no longer published, the publication
+     * dropped: Postgres then just stops sending those changes, and the fed table would go stale
+     * with the source saying it streams. Throws the start-up check's coded refusal.
+     */
+    static void recheck(Connection c, PostgresSourceConfig config) throws SQLException, SourceException {
+        Map<TableMapping, Boolean> partitioned = new HashMap<>();
+        for (TableMapping t : config.tables()) {
+            partitioned.put(t, relation(c, t) < 0);
+        }
+        try (PreparedStatement s = c.prepareStatement("select 1 from pg_publication where pubname = ?")) {
+            s.setString(1, config.publication());
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    throw new SourceException(
+                            Code.BAD_PUBLICATION,
+                            "publication " + config.publication() + " was dropped while streaming: the fed tables"
+                                    + " no longer follow Postgres; restart to create it again");
+                }
+            }
+        }
+        published(c, config, partitioned);
+    }
+
+    /** Checks one fed table; true when it is partitioned (relkind 'p'). */
+    private static boolean checkTable(Connection c, TableMapping t) throws SQLException, SourceException {
+        long oid = relation(c, t);
+        boolean partitioned = oid < 0;
+        oid = Math.abs(oid);
         List<String> key = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("select a.attname from pg_index i join pg_attribute a on "
                 + "a.attrelid = i.indrelid and a.attnum = any(i.indkey) where i.indrelid = ? and i.indisprimary")) {
@@ -258,6 +288,12 @@ final class Catalog {
                 }
             }
         }
+        published(c, config, partitioned);
+    }
+
+    /** The existing publication's settings and tables (see {@link #publicationSettings}). */
+    private static void published(Connection c, PostgresSourceConfig config, Map<TableMapping, Boolean> partitioned)
+            throws SQLException, SourceException {
         publicationSettings(c, config, partitioned);
         Set<String> published = new HashSet<>();
         try (PreparedStatement s = c.prepareStatement(

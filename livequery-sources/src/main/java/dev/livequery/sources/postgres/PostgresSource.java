@@ -357,12 +357,7 @@ public final class PostgresSource implements SourceStatus {
         String lost = slotLost(null);
         if (lost != null && !closing && !applying && System.nanoTime() - heardNanos >= SILENCE.toNanos()) {
             fail(lost, null);
-            DebeziumEngine<?> current = engine;
-            try {
-                current.close(); // it would retry for ever; ended() finds the source failed
-            } catch (IOException | RuntimeException e) {
-                LOG.log(Level.FINE, "postgres source: stopping the engine of a lost slot", e);
-            }
+            stopEngine(); // it would retry for ever
         }
     }
 
@@ -495,7 +490,9 @@ public final class PostgresSource implements SourceStatus {
 
     /**
      * Reads how much WAL the slot makes Postgres keep: what a stalled or failed source costs the
-     * database (docs: max_slot_wal_keep_size). Left as it was when Postgres cannot be asked.
+     * database (docs: max_slot_wal_keep_size). Left as it was when Postgres cannot be asked. Then
+     * checks that the publication still sends every change of the fed tables ({@link
+     * Catalog#recheck}); if not, the source fails with the start-up check's coded line.
      */
     private void measureWal() {
         try {
@@ -510,8 +507,31 @@ public final class PostgresSource implements SourceStatus {
                     retainedWal = r.next() ? r.getLong(1) : 0;
                 }
             }
-        } catch (SourceException | java.sql.SQLException e) {
+            if (state == State.STREAMING || state == State.RECONNECTING) {
+                Catalog.recheck(walConnection, config);
+            }
+        } catch (SourceException e) {
+            if (e.code() == SourceException.Code.UNREACHABLE) {
+                closeWalConnection();
+            } else if (!closing && state != State.FAILED) {
+                // Postgres no longer sends every change of a fed table: stop, loudly, rather than go stale.
+                fail(e.line(), null);
+                stopEngine();
+            }
+        } catch (java.sql.SQLException e) {
             closeWalConnection(); // Postgres unreachable: the reconnect logic says so; try again next time
+        }
+    }
+
+    /** Stops the engine of a source that failed outside it; {@link #ended} finds it failed. */
+    private void stopEngine() {
+        DebeziumEngine<?> current = engine;
+        try {
+            if (current != null) {
+                current.close();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.FINE, "postgres source: stopping the engine of a failed source", e);
         }
     }
 

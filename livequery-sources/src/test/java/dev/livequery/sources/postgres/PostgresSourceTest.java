@@ -214,6 +214,31 @@ class PostgresSourceTest {
         }
     }
 
+    /**
+     * Postgres stops sending a fed table's changes without a word when the table leaves the
+     * publication (ALTER PUBLICATION … DROP TABLE, or the table dropped and created again): the
+     * source must fail with the start-up check's line, not stream on with the table going stale.
+     */
+    @Test
+    void aTableLeavingThePublicationWhileStreamingFailsTheSource() throws Exception {
+        String s = schema();
+        sql(
+                "create table " + s + ".a (id int primary key, v int)",
+                "create table " + s + ".b (id int primary key, v int)",
+                "insert into " + s + ".a values (1, 1)");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "a", "b"), b)) {
+            SourcedBackend backend = new SourcedBackend(b, src);
+            await().atMost(Duration.ofSeconds(60)).until(backend::ready);
+            sql("alter publication pub_" + s + " drop table " + s + ".b", "insert into " + s + ".b values (1, 1)");
+            await().atMost(Duration.ofSeconds(60)).until(() -> src.state() == PostgresSource.State.FAILED);
+            assertThat(src.error())
+                    .isEqualTo("source_not_in_publication: table " + s + ".b is not in publication pub_" + s
+                            + ": ALTER PUBLICATION pub_" + s + " ADD TABLE " + s + ".b");
+            assertThat(backend.ready()).isFalse();
+        }
+    }
+
     /** A value with no JSON form stops the source loudly: failed state, a coded error, health down. */
     @Test
     void aValueWithoutAJsonFormFailsTheSourceAndItsHealth() throws Exception {
