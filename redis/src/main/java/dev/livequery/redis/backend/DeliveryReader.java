@@ -14,7 +14,6 @@ import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
@@ -59,8 +58,14 @@ final class DeliveryReader {
     private final Counter gaps;
     private final Progress progress;
     private final Map<String, Sender> senders = new ConcurrentHashMap<>();
-    /** Attachments we already asked a shard to drop (frames kept coming for them); bounded. */
-    private final Set<String> strays = ConcurrentHashMap.newKeySet();
+    /**
+     * A stray attachment is asked to drop again if its frames still come this long after: the
+     * unsubscribe may have been lost (trimmed, or sent while Redis was unreachable).
+     */
+    static final long STRAY_REASK_NANOS = 5_000_000_000L;
+
+    /** Attachments we asked a shard to drop (frames kept coming for them), with when; bounded. */
+    private final Map<String, Long> strays = new ConcurrentHashMap<>();
 
     private volatile long lastReadOk = System.nanoTime();
     private volatile boolean stale;
@@ -221,14 +226,18 @@ final class DeliveryReader {
     /**
      * Frames keep coming for an attachment we no longer have: its unsubscribe was lost (a trimmed
      * control stream, a shard restarted under the same id, an earlier process of this gateway).
-     * Ask its shard once to drop it; the set is bounded and forgotten now and then, so a lost
-     * request is asked again later.
+     * Ask its shard to drop it, and again if its frames still come {@link #STRAY_REASK_NANOS}
+     * later (that request may be lost too: asked only once, a leftover would stay for good, and
+     * count in the shard's ticks as one of ours). The map is bounded and forgotten now and then.
      */
     private void stray(String shard, String sid, String att) {
         if (strays.size() > 10_000) {
             strays.clear();
         }
-        if (strays.add(att)) {
+        long now = System.nanoTime();
+        Long asked = strays.get(att);
+        if (asked == null || now - asked > STRAY_REASK_NANOS) {
+            strays.put(att, now);
             subs.unsubscribe(shard, sid, att);
         }
     }
