@@ -281,8 +281,12 @@ final class DeliveryReader {
             }
         }
         // Requests to it may have lost their acks: let their callers retry now, not at their timeout.
+        // An attach counts as the answer path counts it: only while it is its subscription's own.
         for (Attachments.PendingAck p : subs.pending()) {
             if (p.shard().equals(shard)) {
+                if (p.sub() != null) {
+                    p.sub().failed(p.att());
+                }
                 p.future().complete(new String[] {Wire.NOT_OWNER, "the answer from " + shard + " was lost"});
             }
         }

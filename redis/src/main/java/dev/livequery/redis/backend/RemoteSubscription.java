@@ -141,6 +141,16 @@ final class RemoteSubscription implements Subscription {
         }
     }
 
+    /**
+     * The attach {@code a} was given up unanswered (its shard is being repaired): re-attach, if it
+     * is still the current attachment. One replaced since is nobody's business any more.
+     */
+    synchronized void failed(String a) {
+        if (a.equals(att)) {
+            needsAttach = true;
+        }
+    }
+
     /** The attachment is no longer served (gone, a lost entry, a failed send): re-attach with resume. */
     synchronized boolean detach(String a) {
         if (a != null && !a.equals(att)) {

@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -246,12 +245,13 @@ final class Watcher {
         for (RemoteSubscription s : repair) {
             try {
                 reattaches.increment();
-                CompletableFuture<String[]> f = subs.attach(s, "resume_miss", "failover");
-                f.whenComplete((r, e) -> {
-                    if (r != null && !r[0].isEmpty()) {
-                        s.needsAttach();
-                    }
-                });
+                // A refusal needs no callback here: the subscription hears it itself, and only
+                // while that attach is still its own (RemoteSubscription.answered / failed). Here it
+                // re-attached whatever the attach, so a waiting request failed after it had been
+                // replaced (a repair of its shard fails every request waiting there) re-attached
+                // a healthy subscription: a needless resume, or a loop with a shard that drops
+                // the waiting subscribes a newer one replaces.
+                subs.attach(s, "resume_miss", "failover");
             } catch (LiveQueryException e) {
                 s.needsAttach();
             }
