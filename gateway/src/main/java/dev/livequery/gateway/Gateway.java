@@ -8,10 +8,10 @@ import dev.livequery.gateway.auth.Cors;
 import dev.livequery.gateway.auth.JsonRefusal;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.http.ClientScript;
-import dev.livequery.gateway.http.HeaderDeadline;
 import dev.livequery.gateway.http.HealthAndMetrics;
 import dev.livequery.gateway.http.HttpErrors;
 import dev.livequery.gateway.http.JsonDirectHandler;
+import dev.livequery.gateway.http.RequestDeadline;
 import dev.livequery.gateway.http.RowsApi;
 import dev.livequery.gateway.metrics.GatewayMetrics;
 import dev.livequery.gateway.sse.SseEndpoint;
@@ -52,17 +52,17 @@ public final class Gateway implements AutoCloseable {
     private final Connections connections;
     private final Settings settings;
     private final Auth auth;
-    /** {@code livequery.header-timeout}; null when it is zero. */
-    private final HeaderDeadline headers;
+    /** {@code livequery.header-timeout} and {@code body-timeout}; null when the first is zero. */
+    private final RequestDeadline deadline;
 
     private volatile boolean stopped;
 
-    private Gateway(WebServer server, Connections connections, Settings settings, Auth auth, HeaderDeadline headers) {
+    private Gateway(WebServer server, Connections connections, Settings settings, Auth auth, RequestDeadline deadline) {
         this.server = server;
         this.connections = connections;
         this.settings = settings;
         this.auth = auth;
-        this.headers = headers;
+        this.deadline = deadline;
     }
 
     /**
@@ -87,10 +87,14 @@ public final class Gateway implements AutoCloseable {
         connections.metrics(metrics);
         HealthAndMetrics healthAndMetrics = new HealthAndMetrics(backend, connections, metrics);
         Integer management = auth.settings().managementPort();
-        HttpRouting.Builder http = HttpRouting.builder()
-                .error(HttpException.class, HttpErrors::httpException)
-                .addFilter(new Cors(settings.allowedOrigins()))
-                .addFilter(new AuthFilter(auth));
+        RequestDeadline deadline = settings.headerTimeout().isZero()
+                ? null
+                : RequestDeadline.start(settings.headerTimeout(), settings.bodyTimeout());
+        HttpRouting.Builder http = HttpRouting.builder().error(HttpException.class, HttpErrors::httpException);
+        if (deadline != null) {
+            http.addFilter(deadline.filter()); // first: it must see every other filter's answer
+        }
+        http.addFilter(new Cors(settings.allowedOrigins())).addFilter(new AuthFilter(auth));
         if (management != null) {
             // registered first, so it shadows HealthAndMetrics's /metrics on the public port
             http.get("/metrics", HttpErrors.guard((req, res) -> {
@@ -116,13 +120,15 @@ public final class Gateway implements AutoCloseable {
         b.config(helidon);
         noDelay(b, helidon);
         maxTcpConnections(b, helidon, settings);
-        HeaderDeadline headers =
-                settings.headerTimeout().isZero() ? null : HeaderDeadline.start(settings.headerTimeout());
-        if (headers != null) {
-            receiveListener(b, headers);
-            FunctionCounter.builder("livequery_header_timeouts_total", headers, HeaderDeadline::timedOut)
-                    .description("connections closed because their request headers took longer than"
-                            + " livequery.header-timeout")
+        if (deadline != null) {
+            receiveListener(b, deadline.listener());
+            FunctionCounter.builder("livequery_request_timeouts_total", deadline, RequestDeadline::timedOutInHeaders)
+                    .description("connections closed because a request's headers or body took longer than"
+                            + " livequery.header-timeout or livequery.body-timeout")
+                    .tag("part", "headers")
+                    .register(registry);
+            FunctionCounter.builder("livequery_request_timeouts_total", deadline, RequestDeadline::timedOutInBody)
+                    .tag("part", "body")
                     .register(registry);
         }
         b.port(settings.port())
@@ -152,14 +158,14 @@ public final class Gateway implements AutoCloseable {
             // Helidon logs why a listener failed (e.g. the port is taken) and returns a stopped server
             connections.close();
             auth.close();
-            if (headers != null) {
-                headers.close();
+            if (deadline != null) {
+                deadline.close();
             }
             throw new IllegalStateException("the server did not start on port " + settings.port()
                     + (management != null ? " (management port " + management + ")" : "")
                     + ": see the error logged above (address already in use?)");
         }
-        return new Gateway(server, connections, settings, auth, headers);
+        return new Gateway(server, connections, settings, auth, deadline);
     }
 
     /**
@@ -248,8 +254,8 @@ public final class Gateway implements AutoCloseable {
         server.stop();
         connections.close();
         auth.close();
-        if (headers != null) {
-            headers.close();
+        if (deadline != null) {
+            deadline.close();
         }
         LOG.info(() -> "gateway stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }

@@ -88,9 +88,14 @@ public final class Settings {
         return b.shutdownGrace;
     }
 
-    /** How long a request's headers may take after its request line; zero turns the bound off. */
+    /** How long a request's headers may take after its request line; zero turns both bounds off. */
     public Duration headerTimeout() {
         return b.headerTimeout;
+    }
+
+    /** How long a request's body may take after its headers. */
+    public Duration bodyTimeout() {
+        return b.bodyTimeout;
     }
 
     public int maxWindow() {
@@ -232,6 +237,7 @@ public final class Settings {
         private Duration writeDeadline = Duration.ofSeconds(10);
         private Duration shutdownGrace = Duration.ofSeconds(5);
         private Duration headerTimeout = Duration.ofSeconds(10);
+        private Duration bodyTimeout = Duration.ofSeconds(30);
         private int maxWindow = 1000;
         private int maxQueued = 1024;
         private int subsPerConnection = 128;
@@ -270,6 +276,7 @@ public final class Settings {
             c.writeDeadline = writeDeadline;
             c.shutdownGrace = shutdownGrace;
             c.headerTimeout = headerTimeout;
+            c.bodyTimeout = bodyTimeout;
             c.maxWindow = maxWindow;
             c.maxQueued = maxQueued;
             c.subsPerConnection = subsPerConnection;
@@ -344,6 +351,11 @@ public final class Settings {
 
         public Builder headerTimeout(Duration v) {
             headerTimeout = v;
+            return this;
+        }
+
+        public Builder bodyTimeout(Duration v) {
+            bodyTimeout = v;
             return this;
         }
 

@@ -22,6 +22,7 @@ final class SettingsCheck {
         positive("livequery.resume.horizon-time", s.resumeHorizonTime());
         notNegative("livequery.shutdown-grace", s.shutdownGrace());
         notNegative("livequery.header-timeout", s.headerTimeout());
+        positive("livequery.body-timeout", s.bodyTimeout());
         positive("livequery.demo.rows", s.demoRows());
         if (!(s.demoChangesPerSecond() >= 0) || Double.isInfinite(s.demoChangesPerSecond())) {
             throw new IllegalArgumentException(

@@ -36,6 +36,7 @@ final class SettingsKeys {
             new Key<>("livequery.write-deadline", Duration::parse, Settings.Builder::writeDeadline),
             new Key<>("livequery.shutdown-grace", Duration::parse, Settings.Builder::shutdownGrace),
             new Key<>("livequery.header-timeout", Duration::parse, Settings.Builder::headerTimeout),
+            new Key<>("livequery.body-timeout", Duration::parse, Settings.Builder::bodyTimeout),
             new Key<>("livequery.limits.max-window", Integer::parseInt, Settings.Builder::maxWindow),
             new Key<>("livequery.limits.max-queued", Integer::parseInt, Settings.Builder::maxQueued),
             new Key<>("livequery.limits.subs-per-connection", Integer::parseInt, Settings.Builder::subsPerConnection),

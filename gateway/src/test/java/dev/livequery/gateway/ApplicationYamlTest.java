@@ -52,6 +52,7 @@ class ApplicationYamlTest {
                 "livequery.header-timeout",
                 "PT1S",
                 "LingeringSocketTest#headersThatTrickleInLoseTheirSocketAtTheHeaderTimeout");
+        b("livequery.body-timeout", "PT1S", "LingeringSocketTest#aBodyThatTricklesInLosesItsSocketAtTheBodyTimeout");
         b("livequery.limits.max-window", "100", "QueryCostTest#maxWindowBoundsEveryLimit");
         b("livequery.limits.max-queued", "4", "LifecycleTest#overflowResetsThenConverges");
         b("livequery.limits.subs-per-connection", "4", "WebSocketTest#everyCommandErrorKeepsTheSocketUsable");

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Sockets the gateway is done with (docs/protocol.md, "Sockets and their limits"): a peer that
  * never answers our close frame, and keeps sending to look alive, loses its socket after the
- * close wait; a request whose headers trickle in loses its socket at {@code livequery.header-timeout};
+ * close wait; a request whose headers or body trickle in loses its socket at {@code
+ * livequery.header-timeout} or {@code livequery.body-timeout};
  * and the listener accepts at most {@code server.max-tcp-connections} sockets.
  */
 class LingeringSocketTest {
@@ -109,60 +110,126 @@ class LingeringSocketTest {
     /**
      * A slowloris: the request line, then a header byte every 200 ms, never the blank line that ends
      * the headers. Before {@code livequery.header-timeout} Helidon read such headers for ever (the
-     * read below ran into its 30 s timeout).
+     * read ran into its 30 s timeout).
      */
     @Test
     void headersThatTrickleInLoseTheirSocketAtTheHeaderTimeout() throws Exception {
         try (TestGateway gw = new TestGateway("livequery.header-timeout", "PT1S");
-                Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", gw.port), 5000);
-            s.setSoTimeout(30_000);
-            OutputStream out = s.getOutputStream();
-            out.write("GET /health HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            long t0 = System.nanoTime();
-            AtomicBoolean stop = new AtomicBoolean();
-            Thread trickle = Thread.ofVirtual().start(() -> {
-                byte[] header = "X-Slow: a".getBytes(StandardCharsets.US_ASCII);
-                try {
-                    for (int i = 0; !stop.get(); i = (i + 1) % header.length) {
-                        out.write(header[i]);
-                        out.flush();
-                        Thread.sleep(200); // the peer's pace, not a synchronisation
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // dropped: done
-                }
-            });
-            try {
-                int next;
-                try {
-                    next = s.getInputStream().read();
-                } catch (SocketException e) {
-                    next = -1; // reset: dropped
-                }
-                assertThat(next).as("the end of the stream, no answer").isEqualTo(-1);
-                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
-            } finally {
-                stop.set(true);
-                trickle.join(5_000);
-            }
-            assertThat(gw.http("GET", "/metrics", null).body()).contains("livequery_header_timeouts_total 1.0");
+                Socket s = connect(gw.port)) {
+            String answer = trickleUntilDropped(s, "GET /health HTTP/1.1\r\nHost: x\r\n", "X-Slow: a");
+            assertThat(answer).as("no answer").isEmpty();
+            assertThat(gw.http("GET", "/metrics", null).body())
+                    .contains("livequery_request_timeouts_total{part=\"headers\"} 1.0")
+                    .contains("livequery_request_timeouts_total{part=\"body\"} 0.0");
         }
     }
 
-    /** The deadline runs from a request line to its headers only: a kept-alive socket may idle between requests. */
+    /** The same for a body the handler reads (a write): it must arrive within {@code livequery.body-timeout}. */
+    @Test
+    void aBodyThatTricklesInLosesItsSocketAtTheBodyTimeout() throws Exception {
+        try (TestGateway gw = new TestGateway("livequery.body-timeout", "PT1S");
+                Socket s = connect(gw.port)) {
+            String answer = trickleUntilDropped(
+                    s,
+                    "PUT /v1/tables/t/rows/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: 1000\r\n\r\n{\"a\":\"",
+                    "x");
+            assertThat(answer).as("no answer").isEmpty();
+            assertThat(gw.http("GET", "/metrics", null).body())
+                    .contains("livequery_request_timeouts_total{part=\"body\"} 1.0");
+        }
+    }
+
+    /**
+     * A request answered before its body was read (here 415: not sent as JSON): Helidon then reads
+     * the rest to keep the connection, which took for ever for a body that trickles in; now that rest
+     * has the body's deadline too. The answer still comes first.
+     */
+    @Test
+    void aBodyLeftUnreadByItsAnswerStillHasTheBodyTimeout() throws Exception {
+        try (TestGateway gw = new TestGateway("livequery.body-timeout", "PT1S");
+                Socket s = connect(gw.port)) {
+            String answer = trickleUntilDropped(
+                    s,
+                    "PUT /v1/tables/t/rows/a HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                            + "Content-Length: 1000\r\n\r\n",
+                    "x");
+            assertThat(answer).startsWith("HTTP/1.1 415").contains("unsupported_media_type");
+            assertThat(gw.http("GET", "/metrics", null).body())
+                    .contains("livequery_request_timeouts_total{part=\"body\"} 1.0");
+        }
+    }
+
+    /**
+     * The deadlines run while a request is read only: a kept-alive socket may idle between requests,
+     * after one with a body as after one without.
+     */
     @Test
     void aKeptAliveSocketIdleBetweenRequestsIsNotTimedOut() throws Exception {
-        try (TestGateway gw = new TestGateway("livequery.header-timeout", "PT1S");
-                Socket s = idle(gw.port)) {
-            Thread.sleep(2_500); // the peer's pace: idle past the header timeout, twice
+        try (TestGateway gw = new TestGateway("livequery.header-timeout", "PT1S", "livequery.body-timeout", "PT1S");
+                Socket s = connect(gw.port)) {
+            String body = "{\"n\":1}";
+            s.getOutputStream()
+                    .write(("PUT /v1/tables/t/rows/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                    + "Content-Length: " + body.length() + "\r\n\r\n" + body)
+                            .getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII))
+                    .isEqualTo("HTTP/1.1 200");
+            Thread.sleep(2_500); // the peer's pace: idle past both timeouts, twice
             s.getInputStream().skip(s.getInputStream().available());
             s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            byte[] status = s.getInputStream().readNBytes(12);
-            assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
-            assertThat(gw.http("GET", "/metrics", null).body()).contains("livequery_header_timeouts_total 0.0");
+            assertThat(new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII))
+                    .isEqualTo("HTTP/1.1 200");
+            assertThat(gw.http("GET", "/metrics", null).body())
+                    .contains("livequery_request_timeouts_total{part=\"headers\"} 0.0")
+                    .contains("livequery_request_timeouts_total{part=\"body\"} 0.0");
         }
+    }
+
+    private static Socket connect(int port) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        s.setSoTimeout(30_000);
+        return s;
+    }
+
+    /**
+     * Sends {@code start}, then {@code trickle} a byte every 200 ms, round and round, until the
+     * server drops the socket; returns what it answered meanwhile. Fails if that took under a second
+     * (the timeouts the tests set) or if the read runs into the socket's 30 s timeout.
+     */
+    private static String trickleUntilDropped(Socket s, String start, String trickle) throws Exception {
+        OutputStream out = s.getOutputStream();
+        out.write(start.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        long t0 = System.nanoTime();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread talker = Thread.ofVirtual().start(() -> {
+            byte[] bytes = trickle.getBytes(StandardCharsets.US_ASCII);
+            try {
+                for (int i = 0; !stop.get(); i = (i + 1) % bytes.length) {
+                    out.write(bytes[i]);
+                    out.flush();
+                    Thread.sleep(200); // the peer's pace, not a synchronisation
+                }
+            } catch (IOException | InterruptedException e) {
+                // dropped: done
+            }
+        });
+        java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+        try {
+            byte[] buf = new byte[4096];
+            for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
+                answer.write(buf, 0, n);
+            }
+        } catch (SocketException e) {
+            // reset: dropped
+        } finally {
+            stop.set(true);
+            talker.join(5_000);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+        return answer.toString(StandardCharsets.US_ASCII);
     }
 
     /** A TCP connection the listener accepted (it answered one request) that then sends nothing. */

@@ -5,6 +5,7 @@ import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -29,6 +30,10 @@ public final class HttpErrors {
             } catch (LiveQueryException e) {
                 send(res, e.code().httpStatus(), e.code().wire(), e.getMessage());
             } catch (HttpException e) {
+                throw e;
+            } catch (ServerConnectionException e) {
+                // The connection is gone (the peer left, or a RequestDeadline closed it): nothing to
+                // answer, and not the server's failure; Helidon ends the connection.
                 throw e;
             } catch (Exception e) {
                 LOG.log(
