@@ -69,8 +69,12 @@ final class SettingsKeys {
      * key is honoured as well and wins over the file ({@link ConfigLookup}).
      */
     static Settings read(Config config) {
-        ConfigLookup l = ConfigLookup.of(config);
-        Settings.Builder b = Settings.builder().config(config);
+        return read(ConfigLookup.of(config));
+    }
+
+    /** As above, from {@code l}'s config and environment. */
+    static Settings read(ConfigLookup l) {
+        Settings.Builder b = Settings.builder().config(l.config());
         for (Key<?> k : KEYS) {
             k.read(l, b);
         }

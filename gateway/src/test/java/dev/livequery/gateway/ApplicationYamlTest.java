@@ -104,6 +104,35 @@ class ApplicationYamlTest {
         }
     }
 
+    /**
+     * PROTOCOL §8: every key can be set by its environment spelling ({@code SERVER_PORT},
+     * {@code LIVEQUERY_BACKEND}, {@code LIVEQUERY_LIMITS_MAX_WINDOW}, …), with the same effect as the
+     * key itself, and over the file.
+     */
+    @Test
+    void everyKeyIsReadFromItsEnvironmentSpelling() throws Exception {
+        assertThat(ConfigLookup.envName("server.port")).isEqualTo("SERVER_PORT");
+        assertThat(ConfigLookup.envName("livequery.backend")).isEqualTo("LIVEQUERY_BACKEND");
+        assertThat(ConfigLookup.envName("livequery.redis.uri")).isEqualTo("LIVEQUERY_REDIS_URI");
+        assertThat(ConfigLookup.envName("livequery.limits.max-window")).isEqualTo("LIVEQUERY_LIMITS_MAX_WINDOW");
+        Config yaml = yaml();
+        Map<String, Object> base = describe(SettingsKeys.read(new ConfigLookup(yaml, Map.of())));
+        for (Map.Entry<String, String[]> e : BEHAVIOUR.entrySet()) {
+            Map<String, String> m = new HashMap<>();
+            m.put(e.getKey(), e.getValue()[0]);
+            if (e.getKey().equals("livequery.backend")) {
+                m.put("livequery.limits.max-queued", "1002"); // the cluster check
+            }
+            Map<String, String> env = new HashMap<>();
+            m.forEach((k, v) -> env.put(ConfigLookup.envName(k), v));
+            Config c = Config.just(
+                    ConfigSources.create(m),
+                    ConfigSources.classpath("application.yaml").build());
+            Map<String, Object> fromEnv = describe(SettingsKeys.read(new ConfigLookup(yaml, env)));
+            assertThat(fromEnv).as(e.getKey()).isNotEqualTo(base).isEqualTo(describe(Settings.from(c)));
+        }
+    }
+
     @Test
     void everyKeyIsReadAndNamesTheTestOfItsEffect() throws Exception {
         Set<String> keys =
