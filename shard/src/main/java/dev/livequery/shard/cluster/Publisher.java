@@ -37,9 +37,12 @@ import java.util.logging.Logger;
  *
  * <p>Each round takes every subscription that is dirty now and every queued notice, drains the
  * subscriptions, and sends the entries of one gateway in one fenced script call (chunked), the
- * calls of all gateways pipelined on one connection, so they are applied in order. A batch whose
- * call failed is kept (same batch number) and sent first next time; its sequence number is not
- * reused, so the gateway sees the gap and repairs rather than trusting the order.
+ * calls of all gateways pipelined on one connection, so they are applied in order. A batch is
+ * kept as unsent from the moment it is made until its call succeeds: if the call fails, or the
+ * round fails in any other way (its subscriptions are woken again), it is sent first next time
+ * (same batch number); a sequence number used is not reused, so the gateway sees the gap and
+ * repairs rather than trusting the order. A subscription whose frames cannot be made into a
+ * batch (its drain or their encoding failed) is told gone, so its gateway re-attaches it.
  *
  * <p>Twice a second it sends a {@link Delivery.Tick} to every gateway with attachments here: a
  * gateway that hears nothing from a sender for 2 s tells those subscribers {@code status stale}.
@@ -103,6 +106,8 @@ final class Publisher {
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final Map<String, Long> seqs = new HashMap<>();
     private long nextTick = System.nanoTime();
+    /** Runs after a round's batches are made, before they are sent: a test's fault goes here. */
+    Runnable beforeSend = () -> {};
 
     Publisher(
             String shardId,
@@ -174,6 +179,13 @@ final class Publisher {
                 // window here while the shard still looks healthy.
                 failures.increment();
                 LOG.log(Level.SEVERE, "shard " + shardId + ": publisher round failed; continuing", t);
+                // What the round drained is kept as unsent, the rest is still queued: wake its
+                // subscriptions, else a quiet window would wait for its next change to get it.
+                for (Object o : round) {
+                    if (o instanceof Hosted h) {
+                        wake(h);
+                    }
+                }
                 LockSupport.parkNanos(100_000_000L);
             }
         }
@@ -199,6 +211,13 @@ final class Publisher {
     }
 
     private void publish(List<Object> round, List<Frame> frames) {
+        // Every subscription of the round is out of the queue from here on, so that a wake (this
+        // round's own, or its catch's after a failure) puts it back.
+        for (Object o : round) {
+            if (o instanceof Hosted h) {
+                h.queued.set(false);
+            }
+        }
         Map<String, List<Out>> byGateway = new LinkedHashMap<>();
         for (Object o : round) {
             if (o instanceof Notice n) {
@@ -206,7 +225,6 @@ final class Publisher {
                 continue;
             }
             Hosted h = (Hosted) o;
-            h.queued.set(false);
             if (h.closed) {
                 continue;
             }
@@ -218,11 +236,32 @@ final class Publisher {
             long made = h.unsentMade;
             if (batch == null) {
                 frames.clear();
-                if (h.sub.drain(frames, 256) == 0) {
+                try {
+                    if (h.sub.drain(frames, 256) == 0) {
+                        continue;
+                    }
+                    made = frames.get(0).createdNanos();
+                    batch = new Delivery.Frames(
+                            h.sid, h.att, h.batches.incrementAndGet(), h.p, lease, Wire.frames(frames));
+                } catch (RuntimeException e) {
+                    // Whatever it drained is lost (the engine's drain or the frames' encoding
+                    // failed): the gateway re-attaches it with resume, which sends what it lacks.
+                    // The other subscriptions of the round go out as usual.
+                    failures.increment();
+                    LOG.log(
+                            Level.SEVERE,
+                            "shard " + shardId + ": frames of " + h.key() + " could not be published; telling its"
+                                    + " gateway to re-attach",
+                            e);
+                    byGateway
+                            .computeIfAbsent(h.gw, g -> new ArrayList<>())
+                            .add(new Out(null, "", new Delivery.Gone(h.sid, h.att, "publish failed"), 0));
                     continue;
                 }
-                made = frames.get(0).createdNanos();
-                batch = new Delivery.Frames(h.sid, h.att, h.batches.incrementAndGet(), h.p, lease, Wire.frames(frames));
+                // Kept as unsent at once: if anything fails before it is sent, it goes out next
+                // time under the same number, never dropped with its number used up.
+                h.unsent = batch;
+                h.unsentMade = made;
             } else {
                 batch = batch.withLease(lease);
             }
@@ -231,6 +270,7 @@ final class Publisher {
         if (byGateway.isEmpty()) {
             return;
         }
+        beforeSend.run();
         boolean failed = redis.cluster() ? sendCluster(byGateway) : sendFenced(byGateway);
         if (failed) {
             LockSupport.parkNanos(100_000_000L);
@@ -300,6 +340,7 @@ final class Publisher {
                 r = null;
             }
             if (r != null && r.size() == 1 && r.get(0) == -1L) {
+                dropUnsent(chunk);
                 gatewayGone.accept(chunkGw.get(c));
                 continue;
             }
@@ -336,6 +377,7 @@ final class Publisher {
                 alive = true; // unknown: try, and keep batches on failure below
             }
             if (!alive) {
+                dropUnsent(e.getValue());
                 gatewayGone.accept(gw);
                 continue;
             }
@@ -365,6 +407,15 @@ final class Publisher {
             }
         }
         return failed;
+    }
+
+    /** The gateway is gone (its subscriptions here are being closed): nothing to send it again. */
+    private static void dropUnsent(List<Out> outs) {
+        for (Out o : outs) {
+            if (o.h() != null) {
+                o.h().unsent = null;
+            }
+        }
     }
 
     private void keep(Out o) {
