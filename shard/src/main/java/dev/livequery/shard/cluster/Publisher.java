@@ -14,9 +14,11 @@ import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -48,7 +50,9 @@ import java.util.logging.Logger;
  * gateway that hears nothing from a sender for 2 s tells those subscribers {@code status stale}.
  * The tick carries, per partition hosting that gateway's attachments, the last change-stream id
  * the engine applied, read before the round's subscriptions are drained: every frame of those
- * changes goes out before the tick, so "applied" at the gateway means "delivered".
+ * changes goes out before the tick, so "applied" at the gateway means "delivered". A partition
+ * where a subscription still has frames queued after the round's drain is left out of its
+ * gateway's tick (a round sends at most 256 frames a subscription).
  * A failure of this loop is logged and the loop goes on; if the thread dies all the same, the
  * ticks stop and the gateways say so to their clients.
  */
@@ -219,9 +223,16 @@ final class Publisher {
             }
         }
         Map<String, List<Out>> byGateway = new LinkedHashMap<>();
+        // Per gateway, partitions where a subscription still has frames queued after its drain.
+        Map<String, Set<Integer>> behind = new HashMap<>();
         for (Object o : round) {
             if (o instanceof Notice n) {
-                byGateway.computeIfAbsent(n.gw(), g -> new ArrayList<>()).add(new Out(null, "", n.body(), 0));
+                Delivery body = n.body();
+                if (body instanceof Delivery.Tick t && behind.containsKey(n.gw())) {
+                    // Ticks come last in a round, so every drain of the round is known here.
+                    body = withholding(t, behind.get(n.gw()));
+                }
+                byGateway.computeIfAbsent(n.gw(), g -> new ArrayList<>()).add(new Out(null, "", body, 0));
                 continue;
             }
             Hosted h = (Hosted) o;
@@ -266,6 +277,9 @@ final class Publisher {
                 batch = batch.withLease(lease);
             }
             byGateway.computeIfAbsent(h.gw, g -> new ArrayList<>()).add(new Out(h, lease, batch, made));
+            if (h.sub.queued() > 0) {
+                behind.computeIfAbsent(h.gw, g -> new HashSet<>()).add(h.p);
+            }
         }
         if (byGateway.isEmpty()) {
             return;
@@ -284,6 +298,19 @@ final class Publisher {
                 }
             }
         }
+    }
+
+    /**
+     * The tick without the positions of partitions {@code behind}: a round sends at most 256 frames
+     * of a subscription, so one with more queued has not been sent all the changes its partition's
+     * position counts as applied, and the gateway takes "applied" for "delivered" (it would tell a
+     * window live before its frames). Left out, a partition keeps its last reported position there
+     * until a tick whose round drained everything.
+     */
+    private static Delivery.Tick withholding(Delivery.Tick t, Set<Integer> behind) {
+        Map<Integer, String> applied = new HashMap<>(t.applied());
+        applied.keySet().removeAll(behind);
+        return new Delivery.Tick(t.hosted(), applied);
     }
 
     private DeliveryEntry entry(String gw, Delivery body) {

@@ -24,18 +24,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The publisher against a real redis-server, with stand-in subscriptions: whatever fails in a
- * round, no drained frame is dropped without the gateway hearing of it. The frames of a quiet
+ * round, no drained frame is dropped without the gateway hearing of it (the frames of a quiet
  * window have no later batch to reveal a lost one, so a loss there stays wrong for good while the
- * ticks keep telling the window live.
+ * ticks keep telling the window live), and no tick reports a position as applied before every
+ * frame of it has gone out.
  */
 @Cluster
-class PublisherFaultTest {
+class PublisherTest {
     static final String GW = "gwPub";
     static final int P = Keys.partition("t");
     static final String LEASE = "pub1/x:1";
@@ -115,6 +117,38 @@ class PublisherFaultTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> frameCount(a) == 3 && frameCount(c) == 4 && gone(b));
         assertThat(batchNumbers(a)).containsExactly(1L);
         assertThat(batchNumbers(c)).containsExactly(1L);
+    }
+
+    /**
+     * A round sends at most 256 frames of a subscription: its gateway's tick of that round must not
+     * report the partition's position, since the gateway takes "applied" for "delivered" (and
+     * would tell a window live before the rest of its frames).
+     */
+    @Test
+    void aTickReportsNoPositionWhileFramesOfItArePending() throws Exception {
+        applied = p -> p == P ? "5-0" : null;
+        Hosted a = host("sa", 300);
+        run();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> frameCount(a) == 300 && ticksWithP().anyMatch(n -> n == 300));
+        assertThat(ticksWithP().toList())
+                .as("frames of the subscription sent before each tick that reports its partition")
+                .isNotEmpty()
+                .allMatch(n -> n == 300);
+    }
+
+    /** For each tick that reports partition {@link #P}: how many frames went out before it. */
+    Stream<Integer> ticksWithP() throws Exception {
+        List<Integer> out = new ArrayList<>();
+        int frames = 0;
+        for (DeliveryEntry e : entries()) {
+            if (e.body() instanceof Delivery.Frames f) {
+                frames += Json.MAPPER.readTree(f.frames()).size();
+            } else if (e.body() instanceof Delivery.Tick t && t.applied().containsKey(P)) {
+                out.add(frames);
+            }
+        }
+        return out.stream();
     }
 
     /** A subscription of partition {@link #P} attached by {@link #GW}, with {@code frames} frames queued. */
