@@ -94,9 +94,30 @@ final class Catalog {
         }
     }
 
+    /**
+     * PgJDBC's defaults wait for ever: a server that accepts TCP and then says nothing (frozen,
+     * its host hung, the network black-holed) would block the thread asking for good. A start
+     * is refused, a check fails as unreachable, within these instead. A value in the URL wins.
+     */
+    static final Map<String, String> TIMEOUTS = Map.of(
+            // seconds: the TCP connect, the whole login, any one read (a query's answer)
+            "connectTimeout", "10",
+            "loginTimeout", "15",
+            "socketTimeout", "30",
+            // a peer gone without a word is found by the kernel on an idle connection too
+            "tcpKeepAlive", "true");
+
     static Connection connect(PostgresSourceConfig config) throws SourceException {
         try {
-            return DriverManager.getConnection(config.url(), config.user(), config.password());
+            java.util.Properties p = new java.util.Properties();
+            p.putAll(TIMEOUTS); // defaults: PgJDBC lets the URL's parameters override them
+            if (config.user() != null) {
+                p.setProperty("user", config.user());
+            }
+            if (config.password() != null) {
+                p.setProperty("password", config.password());
+            }
+            return DriverManager.getConnection(config.url(), p);
         } catch (SQLException e) {
             throw new SourceException(
                     Code.UNREACHABLE,

@@ -79,11 +79,21 @@ public final class PostgresSource implements SourceStatus {
         return t;
     });
     /**
-     * Reads the slot's retained WAL ({@link #measureWal}) and watches for silence ({@link #watch}),
-     * apart from reconnects, which they must not delay.
+     * Asks Postgres every second ({@link #probe}: the slot's retained WAL, the publication),
+     * apart from reconnects, which it must not delay. Its queries may wait on a server that does
+     * not answer (for at most {@link Catalog#TIMEOUTS}).
      */
     private final ScheduledExecutorService walPoll = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "livequery-pg-wal");
+        t.setDaemon(true);
+        return t;
+    });
+    /**
+     * Watches for silence ({@link #watch}), on a thread of its own: a probe waiting on a frozen
+     * Postgres must not keep the watch from saying so.
+     */
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "livequery-pg-watch");
         t.setDaemon(true);
         return t;
     });
@@ -109,10 +119,25 @@ public final class PostgresSource implements SourceStatus {
     private volatile boolean dropSlotOnClose;
     /** WAL the slot keeps (bytes from its confirmed position to the server's), -1 before known. */
     private volatile long retainedWal = -1;
-    /** How often {@link #retainedWal} is read: a scrape must not wait on Postgres. */
+    /**
+     * How often the publication is checked again and {@link #retainedWal} read (a scrape must
+     * not wait on Postgres).
+     */
     static final java.time.Duration WAL_POLL = java.time.Duration.ofSeconds(10);
-    /** For {@link #measureWal}, on its thread only. */
+    /** How often Postgres is asked whether it is there ({@link #probe}). */
+    static final java.time.Duration PROBE = java.time.Duration.ofSeconds(1);
+    /** For {@link #probe}, on its thread only. */
     private java.sql.Connection walConnection;
+    /** When {@link #probe} last measured the WAL and rechecked the publication, System.nanoTime(); 0: never. */
+    private long measuredNanos; // probe thread only
+    /**
+     * When Postgres last answered the source ({@link #probe}, or a transaction streamed), System.nanoTime().
+     * Debezium's heartbeats are made on this side: they say the engine runs, not that Postgres
+     * is there.
+     */
+    private volatile long answeredNanos = System.nanoTime();
+    /** Why Postgres's answer is missing, for the WARNING; null while it answers. */
+    private volatile String unanswered;
     /** A column Debezium met a multi-dimensional array in ({@link ArrayDimensions}), else null. */
     private volatile String multiDimensional;
 
@@ -120,8 +145,10 @@ public final class PostgresSource implements SourceStatus {
 
     /**
      * How long a streaming source may hear nothing (no change, no heartbeat: those come every
-     * second) before it says it is reconnecting: Debezium retries a lost connection by itself,
-     * without telling, and its engine keeps running meanwhile.
+     * second), or get no answer from Postgres ({@link #probe}: asked every second), before it
+     * says it is reconnecting: Debezium retries a lost connection by itself, without telling, and
+     * its engine keeps running meanwhile; and it makes its heartbeats itself, so they go on while
+     * Postgres is frozen or the network drops every packet.
      */
     static final java.time.Duration SILENCE = java.time.Duration.ofSeconds(10);
     /** When the engine last handed over records (or was built), System.nanoTime(). */
@@ -163,8 +190,8 @@ public final class PostgresSource implements SourceStatus {
         PostgresSource s = new PostgresSource(config, applier, offsetsKey);
         ArrayDimensions.listen(QUIET.getFirst(), s.arrays);
         s.runEngine();
-        s.walPoll.scheduleWithFixedDelay(s::measureWal, 0, WAL_POLL.toMillis(), TimeUnit.MILLISECONDS);
-        s.walPoll.scheduleWithFixedDelay(s::watch, 1000, 1000, TimeUnit.MILLISECONDS); // may ask Postgres too
+        s.walPoll.scheduleWithFixedDelay(s::probe, 0, PROBE.toMillis(), TimeUnit.MILLISECONDS);
+        s.watchdog.scheduleWithFixedDelay(s::watch, 1000, 1000, TimeUnit.MILLISECONDS); // may ask Postgres too
         LOG.info("postgres source: streaming publication " + config.publication() + " through slot " + config.slot()
                 + " of " + JdbcUrls.redact(config.url()) + " into "
                 + config.tables().stream().map(TableMapping::table).toList());
@@ -334,7 +361,8 @@ public final class PostgresSource implements SourceStatus {
         }
         long now = System.nanoTime();
         long silent = now - heardNanos;
-        if (silent < SILENCE.toNanos() || state == State.STARTING) {
+        long unansweredFor = now - answeredNanos;
+        if (silent < SILENCE.toNanos() && unansweredFor < SILENCE.toNanos() || state == State.STARTING) {
             slotCheckedNanos = 0;
             return;
         }
@@ -345,24 +373,38 @@ public final class PostgresSource implements SourceStatus {
                 }
                 state = State.RECONNECTING;
             }
-            LOG.warning("postgres source: nothing from Postgres at " + JdbcUrls.redact(config.url()) + " for "
-                    + TimeUnit.NANOSECONDS.toSeconds(silent) + " s (no change, no heartbeat): reconnecting; fed tables"
-                    + " keep their state as of LSN " + appliedLsn + " until it streams again (check that Postgres is"
-                    + " up and accepts replication connections)");
+            String what = silent >= SILENCE.toNanos()
+                    ? "nothing from Postgres at " + JdbcUrls.redact(config.url()) + " for "
+                            + TimeUnit.NANOSECONDS.toSeconds(silent) + " s (no change, no heartbeat)"
+                    : "no answer from Postgres at " + JdbcUrls.redact(config.url()) + " for "
+                            + TimeUnit.NANOSECONDS.toSeconds(unansweredFor) + " s ("
+                            + (unanswered != null ? unanswered : "a query still waits for its answer") + ")";
+            LOG.warning("postgres source: " + what + ": reconnecting; fed tables keep their state as of LSN "
+                    + appliedLsn + " until it streams again (check that Postgres is up, answers, and accepts"
+                    + " replication connections)");
         }
         if (slotCheckedNanos != 0 && now - slotCheckedNanos < SILENCE.toNanos()) {
             return;
         }
         slotCheckedNanos = now;
         String lost = slotLost(null);
-        if (lost != null && !closing && !applying && System.nanoTime() - heardNanos >= SILENCE.toNanos()) {
+        if (lost != null && !closing && !applying && silentNow()) {
             fail(lost, null);
             stopEngine(); // it would retry for ever
         }
     }
 
+    /** Whether the engine has handed over nothing, or Postgres has not answered, for {@link #SILENCE}. */
+    private boolean silentNow() {
+        long now = System.nanoTime();
+        return now - heardNanos >= SILENCE.toNanos() || now - answeredNanos >= SILENCE.toNanos();
+    }
+
     private void streaming() {
         loaded = true;
+        if (state == State.RECONNECTING && System.nanoTime() - answeredNanos >= SILENCE.toNanos()) {
+            return; // a heartbeat made here: streaming again once Postgres answers
+        }
         if (state == State.STARTING || state == State.RECONNECTING) {
             boolean back = state == State.RECONNECTING;
             synchronized (this) {
@@ -383,6 +425,7 @@ public final class PostgresSource implements SourceStatus {
     }
 
     private void applyTxn(Txn t, SourceRecord end, List<Txn> applied) throws Exception {
+        answered(); // it came from Postgres
         streaming();
         if (!applier.transaction(t, end)) {
             duplicates.incrementAndGet();
@@ -489,12 +532,14 @@ public final class PostgresSource implements SourceStatus {
     }
 
     /**
-     * Reads how much WAL the slot makes Postgres keep: what a stalled or failed source costs the
-     * database (docs: max_slot_wal_keep_size). Left as it was when Postgres cannot be asked. Then
-     * checks that the publication still sends every change of the fed tables ({@link
-     * Catalog#recheck}); if not, the source fails with the start-up check's coded line.
+     * Every {@link #PROBE}: asks Postgres how much WAL the slot makes it keep (what a stalled or
+     * failed source costs the database, docs: max_slot_wal_keep_size), and its answer is what
+     * tells {@link #watch} that Postgres is there. Every {@link #WAL_POLL} also checks that the
+     * publication still sends every change of the fed tables ({@link Catalog#recheck}); if not,
+     * the source fails with the start-up check's coded line. The gauge is left as it was when
+     * Postgres cannot be asked.
      */
-    private void measureWal() {
+    private void probe() {
         try {
             if (walConnection == null || walConnection.isClosed()) {
                 walConnection = Catalog.connect(config);
@@ -507,11 +552,16 @@ public final class PostgresSource implements SourceStatus {
                     retainedWal = r.next() ? r.getLong(1) : 0;
                 }
             }
-            if (state == State.STREAMING || state == State.RECONNECTING) {
+            answered();
+            long now = System.nanoTime();
+            if ((state == State.STREAMING || state == State.RECONNECTING)
+                    && (measuredNanos == 0 || now - measuredNanos >= WAL_POLL.toNanos())) {
+                measuredNanos = now;
                 Catalog.recheck(walConnection, config);
             }
         } catch (SourceException e) {
             if (e.code() == SourceException.Code.UNREACHABLE) {
+                unanswered = JdbcUrls.redact(e.getMessage());
                 closeWalConnection();
             } else if (!closing && state != State.FAILED) {
                 // Postgres no longer sends every change of a fed table: stop, loudly, rather than go stale.
@@ -519,8 +569,15 @@ public final class PostgresSource implements SourceStatus {
                 stopEngine();
             }
         } catch (java.sql.SQLException e) {
-            closeWalConnection(); // Postgres unreachable: the reconnect logic says so; try again next time
+            // Postgres unreachable, or not answering within the socket timeout: the watch says so
+            unanswered = JdbcUrls.redact(Reconnects.rootMessage(e));
+            closeWalConnection();
         }
+    }
+
+    private void answered() {
+        answeredNanos = System.nanoTime();
+        unanswered = null;
     }
 
     /** Stops the engine of a source that failed outside it; {@link #ended} finds it failed. */
@@ -562,9 +619,10 @@ public final class PostgresSource implements SourceStatus {
             current = engine;
         }
         retries.shutdownNow();
+        watchdog.shutdownNow();
         walPoll.shutdownNow();
         try {
-            walPoll.awaitTermination(15, TimeUnit.SECONDS); // measureWal's connection is closed below
+            walPoll.awaitTermination(15, TimeUnit.SECONDS); // probe's connection is closed below
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

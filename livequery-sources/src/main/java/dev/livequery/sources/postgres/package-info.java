@@ -43,7 +43,11 @@
  * ({@link dev.livequery.sources.postgres.HeldOffsets}), so it resumes where the old one stopped.
  * Debezium's own retries do not stop the engine and tell nobody: a source that has heard nothing
  * for ten heartbeat intervals says it is reconnecting, and looks at the slot (one dropped or
- * invalidated meanwhile would have Debezium retry for half an hour before it gives up).
+ * invalidated meanwhile would have Debezium retry for half an hour before it gives up). Those
+ * heartbeats are made by Debezium itself, so they go on while Postgres is frozen or the network
+ * drops every packet: the source also asks Postgres every second, on a connection of its own
+ * with bounded timeouts ({@code Catalog.TIMEOUTS}), and says it is reconnecting when no answer
+ * came for as long.
  *
  * <h2>Cluster mode: a gateway role under a lease</h2>
  * Which process streams: a role of the gateway ({@link dev.livequery.sources.postgres.ClusterSource}),
