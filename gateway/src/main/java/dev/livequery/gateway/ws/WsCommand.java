@@ -66,22 +66,24 @@ final class WsCommand {
         return s.textValue();
     }
 
-    private static final Set<String> SUBSCRIBE_MEMBERS = Set.of("action", "sub", "query", "resume");
-    private static final Set<String> REANCHOR_MEMBERS = Set.of("action", "sub", "after", "before", "limit");
+    /** Members of a query: at a subscribe's top level they were meant for its {@code query}. */
+    private static final Set<String> MISPLACED_IN_SUBSCRIBE =
+            Set.of("table", "where", "order", "limit", "after", "before");
+    /** Members that would change a subscription's shape, which a reanchor keeps (PROTOCOL §4). */
+    private static final Set<String> SHAPE_IN_REANCHOR = Set.of("table", "where", "order", "query");
 
     /**
-     * A member the command does not take is {@code bad_request}, never ignored (PROTOCOL §2: no silent
-     * default): a reanchor's {@code order} or a subscribe's top-level {@code limit} would otherwise be
-     * answered as if the client had what it asked for.
+     * A member that asks for something the command does not do is {@code bad_request}, never
+     * ignored (PROTOCOL §2: no silent default): a reanchor's {@code order}, or a subscribe's
+     * top-level {@code limit}, would otherwise be answered as if the client had what it asked for.
+     * Other members the command does not know (a client's own correlation id, say) are ignored, as
+     * the protocol's other JSON is read.
      */
-    private static void members(JsonNode msg, String action, Set<String> known, String hint) throws LiveQueryException {
-        for (var it = msg.fieldNames(); it.hasNext(); ) {
-            String name = it.next();
-            if (!known.contains(name)) {
-                throw new LiveQueryException(
-                        BAD_REQUEST,
-                        "unknown " + action + " member '" + Echo.of(name) + "' (expected "
-                                + String.join(", ", known.stream().sorted().toList()) + ")" + hint);
+    private static void refuse(JsonNode msg, String action, Set<String> refused, String hint)
+            throws LiveQueryException {
+        for (String name : refused) {
+            if (msg.has(name)) {
+                throw new LiveQueryException(BAD_REQUEST, action + " does not take '" + name + "'" + hint);
             }
         }
     }
@@ -90,11 +92,11 @@ final class WsCommand {
     record Subscribe(Query query, String resume) {}
 
     static Subscribe subscribe(JsonNode msg) throws LiveQueryException {
-        members(
+        refuse(
                 msg,
                 "subscribe",
-                SUBSCRIBE_MEMBERS,
-                "; the window's where, order, limit, after and before go in \"query\"");
+                MISPLACED_IN_SUBSCRIBE,
+                ": the table, where, order, limit, after and before go in \"query\"");
         JsonNode q = msg.get("query");
         if (q == null) {
             throw new LiveQueryException(BAD_REQUEST, "subscribe needs a \"query\"");
@@ -108,7 +110,7 @@ final class WsCommand {
 
     /** A reanchor's new window: the fields the message names, the current window's for the rest. */
     static Window reanchor(JsonNode msg, Window current) throws LiveQueryException {
-        members(msg, "reanchor", REANCHOR_MEMBERS, "; a reanchor keeps the shape: subscribe anew to change it");
+        refuse(msg, "reanchor", SHAPE_IN_REANCHOR, ": a reanchor keeps the shape; subscribe anew to change it");
         String after = current.after();
         String before = current.before();
         if (msg.has("after") || msg.has("before")) {
