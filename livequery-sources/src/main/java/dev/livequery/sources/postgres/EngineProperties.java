@@ -79,6 +79,9 @@ final class EngineProperties {
         // Heartbeats move the acknowledged position while the fed tables are quiet (WAL is not
         // retained for other tables' traffic) and tell an idle source it is streaming.
         p.setProperty("heartbeat.interval.ms", "1000");
+        // Debezium's heartbeats are made here, not by the server: what shows that the server
+        // hears the replication connection is that it reads these reports (pg_stat_replication's
+        // reply_time, which PostgresSource#probe watches).
         p.setProperty("status.update.interval.ms", "1000");
         // A lost connection (Postgres restart, network) is retried forever, quickly, by the task;
         // when the restarted task cannot connect either, the engine stops and PostgresSource

@@ -131,9 +131,9 @@ public final class PostgresSource implements SourceStatus {
     /** When {@link #probe} last measured the WAL and rechecked the publication, System.nanoTime(); 0: never. */
     private long measuredNanos; // probe thread only
     /**
-     * When Postgres last answered the source ({@link #probe}, or a transaction streamed), System.nanoTime().
-     * Debezium's heartbeats are made on this side: they say the engine runs, not that Postgres
-     * is there.
+     * When Postgres last answered the source and showed it hears the replication connection
+     * ({@link #probe}), or a transaction streamed, System.nanoTime(). Debezium's heartbeats are
+     * made on this side: they say the engine runs, not that Postgres is there.
      */
     private volatile long answeredNanos = System.nanoTime();
     /** Why Postgres's answer is missing, for the WARNING; null while it answers. */
@@ -376,9 +376,10 @@ public final class PostgresSource implements SourceStatus {
             String what = silent >= SILENCE.toNanos()
                     ? "nothing from Postgres at " + JdbcUrls.redact(config.url()) + " for "
                             + TimeUnit.NANOSECONDS.toSeconds(silent) + " s (no change, no heartbeat)"
-                    : "no answer from Postgres at " + JdbcUrls.redact(config.url()) + " for "
+                    : "no answer from Postgres at " + JdbcUrls.redact(config.url()) + ", or no sign that it hears"
+                            + " the replication connection, for "
                             + TimeUnit.NANOSECONDS.toSeconds(unansweredFor) + " s ("
-                            + (unanswered != null ? unanswered : "a query still waits for its answer") + ")";
+                            + (unanswered != null ? unanswered : "a query waits for its answer") + ")";
             LOG.warning("postgres source: " + what + ": reconnecting; fed tables keep their state as of LSN "
                     + appliedLsn + " until it streams again (check that Postgres is up, answers, and accepts"
                     + " replication connections)");
@@ -544,15 +545,43 @@ public final class PostgresSource implements SourceStatus {
             if (walConnection == null || walConnection.isClosed()) {
                 walConnection = Catalog.connect(config);
             }
+            unanswered = null; // while the query waits
+            long asked = System.nanoTime();
+            long heardAgoMs = -1; // how long ago the server last read the replication connection, -1: not known
+            boolean streamed;
             try (java.sql.PreparedStatement s = walConnection.prepareStatement(
-                    "select coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)::int8 "
-                            + "from pg_replication_slots where slot_name = ?")) {
+                    "select coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::int8, s.active,"
+                            // reply_time (Postgres 12+): when the slot's walsender last read our status
+                            + " coalesce((extract(epoch from clock_timestamp() - (to_jsonb(w) ->> 'reply_time')"
+                            + "::timestamptz) * 1000)::int8, -1)"
+                            + " from pg_replication_slots s left join pg_stat_replication w on w.pid = s.active_pid"
+                            + " where s.slot_name = ?")) {
                 s.setString(1, config.slot());
                 try (java.sql.ResultSet r = s.executeQuery()) {
-                    retainedWal = r.next() ? r.getLong(1) : 0;
+                    boolean row = r.next();
+                    retainedWal = row ? r.getLong(1) : 0;
+                    streamed = row && r.getBoolean(2);
+                    if (streamed) {
+                        heardAgoMs = r.getLong(3);
+                    }
                 }
             }
-            answered();
+            // Debezium reports its position every second (status.update.interval.ms): a
+            // replication connection whose reports do not arrive is lost (a black-holed network,
+            // a stuck walsender), even while Debezium's local heartbeats go on. Postgres answered,
+            // so it is there as of when it last read one (as of now when it cannot tell).
+            if (!streamed) {
+                unanswered = "no connection streams the slot " + config.slot() + " on the server's side";
+            } else if (heardAgoMs < 0) {
+                answered();
+            } else {
+                long heard = asked - TimeUnit.MILLISECONDS.toNanos(heardAgoMs);
+                if (heard - answeredNanos > 0) {
+                    answeredNanos = heard;
+                }
+                unanswered =
+                        "the slot's walsender last read the replication connection " + heardAgoMs / 1000 + " s ago";
+            }
             long now = System.nanoTime();
             if ((state == State.STREAMING || state == State.RECONNECTING)
                     && (measuredNanos == 0 || now - measuredNanos >= WAL_POLL.toNanos())) {

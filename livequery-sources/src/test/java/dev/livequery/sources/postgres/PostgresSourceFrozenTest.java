@@ -101,6 +101,38 @@ class PostgresSourceFrozenTest {
     }
 
     /**
+     * Only the replication connection's server end frozen (its walsender stopped; other
+     * connections are answered): nothing the source sends on it is heard, which is what a
+     * black-holed replication connection looks like from the server. Debezium's local heartbeats
+     * go on; the source must say reconnecting, and streaming once the walsender hears it again.
+     */
+    @Test
+    void aReplicationConnectionTheServerNoLongerHearsIsReconnecting() throws Exception {
+        pg = PostgresProcess.start();
+        sql("create table items (id int primary key, v int)", "insert into items values (1, 1)");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(pg.jdbcUrl()), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> src.state() == PostgresSource.State.STREAMING);
+            int walsender = walsenderPid();
+
+            freeze(Integer.toString(walsender));
+            try {
+                await().atMost(Duration.ofSeconds(45)).until(() -> src.state() != PostgresSource.State.STREAMING);
+                assertThat(src.state()).isEqualTo(PostgresSource.State.RECONNECTING);
+                assertThat(src.health()).containsEntry("state", "reconnecting");
+            } finally {
+                thaw();
+            }
+            sql("insert into items values (2, 2)");
+            await().atMost(Duration.ofSeconds(60))
+                    .untilAsserted(
+                            () -> assertThat(PostgresSourceOutageTest.rows(b)).containsExactly("1=1", "2=2"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> src.state() == PostgresSource.State.STREAMING);
+            assertThat(src.error()).isNull();
+        }
+    }
+
+    /**
      * Stops the postmaster, then each of its children (every backend, the walsender too; each is
      * a session of its own, so not one process group).
      */
@@ -127,6 +159,21 @@ class PostgresSourceFrozenTest {
         }
         return Integer.parseInt(
                 Files.readAllLines(Path.of(dir, "postmaster.pid")).getFirst().strip());
+    }
+
+    /** The walsender streaming the slot. */
+    int walsenderPid() throws Exception {
+        await().atMost(Duration.ofSeconds(30)).until(() -> activePid() > 0);
+        return activePid();
+    }
+
+    int activePid() throws Exception {
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(
+                        "select coalesce(active_pid, 0) from pg_replication_slots where slot_name = 'livequery'")) {
+            return r.next() ? r.getInt(1) : 0;
+        }
     }
 
     /** SIGSTOP to a pid. */
