@@ -56,6 +56,11 @@ final class Catalog {
         DROP_IDLE,
         /** Cluster mode, the lease holder: waits for it to be idle and resumes from it. */
         RESUME,
+        /**
+         * Cluster mode, a lease holder that must snapshot (a fed table without a stored position,
+         * or the slot unable to replay from them): waits for it to be idle and drops it.
+         */
+        SNAPSHOT,
         /** Cluster mode, at start-up: another process may be streaming it; only the tables are checked. */
         IGNORE
     }
@@ -81,9 +86,16 @@ final class Catalog {
                 }
             }
             publication(c, config, partitioned);
-            if (slot != Slot.IGNORE && slot(c, config, slot == Slot.DROP_IDLE)) {
-                LOG.info("dropped the idle replication slot " + config.slot() + " of an earlier run: embedded mode "
-                        + "keeps its position in memory, so it starts over with a snapshot");
+            if (slot != Slot.IGNORE && slot(c, config, slot == Slot.DROP_IDLE || slot == Slot.SNAPSHOT)) {
+                LOG.info(
+                        slot == Slot.DROP_IDLE
+                                ? "dropped the idle replication slot " + config.slot()
+                                        + " of an earlier run: embedded mode "
+                                        + "keeps its position in memory, so it starts over with a snapshot"
+                                : "dropped the idle replication slot " + config.slot()
+                                        + ": in cluster mode this holder "
+                                        + "snapshots the fed tables (a fed table has no stored position, or the slot cannot "
+                                        + "replay from them), and a new slot starts at that snapshot");
             }
         } catch (SQLException e) {
             throw new SourceException(

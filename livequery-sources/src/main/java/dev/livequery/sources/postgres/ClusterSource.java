@@ -169,7 +169,7 @@ public final class ClusterSource implements SourceStatus {
             }
             RedisApplier applier = new RedisApplier(writes, config.tables(), fence, claimed, () -> value.equals(held));
             PostgresSource s =
-                    PostgresSource.start(config, applier, fresh ? Catalog.Slot.DROP_IDLE : Catalog.Slot.RESUME, key);
+                    PostgresSource.start(config, applier, fresh ? Catalog.Slot.SNAPSHOT : Catalog.Slot.RESUME, key);
             running = s;
             error = null;
             synchronized (this) {
