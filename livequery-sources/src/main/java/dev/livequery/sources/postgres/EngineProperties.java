@@ -81,7 +81,7 @@ final class EngineProperties {
         p.setProperty("heartbeat.interval.ms", "1000");
         // Debezium's heartbeats are made here, not by the server: what shows that the server
         // hears the replication connection is that it reads these reports (pg_stat_replication's
-        // reply_time, which PostgresSource#probe watches).
+        // reply_time, which PostgresProbe watches).
         p.setProperty("status.update.interval.ms", "1000");
         // A lost connection (Postgres restart, network) is retried forever, quickly, by the task;
         // when the restarted task cannot connect either, the engine stops and PostgresSource

@@ -79,16 +79,6 @@ public final class PostgresSource implements SourceStatus {
         return t;
     });
     /**
-     * Asks Postgres every second ({@link #probe}: the slot's retained WAL, the publication),
-     * apart from reconnects, which it must not delay. Its queries may wait on a server that does
-     * not answer (for at most {@link Catalog#TIMEOUTS}).
-     */
-    private final ScheduledExecutorService walPoll = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "livequery-pg-wal");
-        t.setDaemon(true);
-        return t;
-    });
-    /**
      * Watches for silence ({@link #watch}), on a thread of its own: a probe waiting on a frozen
      * Postgres must not keep the watch from saying so.
      */
@@ -117,27 +107,8 @@ public final class PostgresSource implements SourceStatus {
     private volatile long lagMillis;
     private volatile boolean closing;
     private volatile boolean dropSlotOnClose;
-    /** WAL the slot keeps (bytes from its confirmed position to the server's), -1 before known. */
-    private volatile long retainedWal = -1;
-    /**
-     * How often the publication is checked again and {@link #retainedWal} read (a scrape must
-     * not wait on Postgres).
-     */
-    static final java.time.Duration WAL_POLL = java.time.Duration.ofSeconds(10);
-    /** How often Postgres is asked whether it is there ({@link #probe}). */
-    static final java.time.Duration PROBE = java.time.Duration.ofSeconds(1);
-    /** For {@link #probe}, on its thread only. */
-    private java.sql.Connection walConnection;
-    /** When {@link #probe} last measured the WAL and rechecked the publication, System.nanoTime(); 0: never. */
-    private long measuredNanos; // probe thread only
-    /**
-     * When Postgres last answered the source and showed it hears the replication connection
-     * ({@link #probe}), or a transaction streamed, System.nanoTime(). Debezium's heartbeats are
-     * made on this side: they say the engine runs, not that Postgres is there.
-     */
-    private volatile long answeredNanos = System.nanoTime();
-    /** Why Postgres's answer is missing, for the WARNING; null while it answers. */
-    private volatile String unanswered;
+    /** Asks Postgres every second whether it is there and hears the replication connection. */
+    private final PostgresProbe probe;
     /** A column Debezium met a multi-dimensional array in ({@link ArrayDimensions}), else null. */
     private volatile String multiDimensional;
 
@@ -145,7 +116,7 @@ public final class PostgresSource implements SourceStatus {
 
     /**
      * How long a streaming source may hear nothing (no change, no heartbeat: those come every
-     * second), or get no answer from Postgres ({@link #probe}: asked every second), before it
+     * second), or get no answer from Postgres ({@link PostgresProbe}: asked every second), before it
      * says it is reconnecting: Debezium retries a lost connection by itself, without telling, and
      * its engine keeps running meanwhile; and it makes its heartbeats itself, so they go on while
      * Postgres is frozen or the network drops every packet.
@@ -163,6 +134,16 @@ public final class PostgresSource implements SourceStatus {
         this.applier = applier;
         this.offsetsKey = offsetsKey;
         this.transactions = new Transactions(config.tables(), skippedRows);
+        this.probe = new PostgresProbe(
+                config, () -> state == State.STREAMING || state == State.RECONNECTING, this::publicationLost);
+    }
+
+    /** The publication no longer sends every change of a fed table: stop, loudly, rather than go stale. */
+    private void publicationLost(String line) {
+        if (!closing && state != State.FAILED) {
+            fail(line, null);
+            stopEngine();
+        }
     }
 
     /**
@@ -190,7 +171,7 @@ public final class PostgresSource implements SourceStatus {
         PostgresSource s = new PostgresSource(config, applier, offsetsKey);
         ArrayDimensions.listen(QUIET.getFirst(), s.arrays);
         s.runEngine();
-        s.walPoll.scheduleWithFixedDelay(s::probe, 0, PROBE.toMillis(), TimeUnit.MILLISECONDS);
+        s.probe.start();
         s.watchdog.scheduleWithFixedDelay(s::watch, 1000, 1000, TimeUnit.MILLISECONDS); // may ask Postgres too
         LOG.info("postgres source: streaming publication " + config.publication() + " through slot " + config.slot()
                 + " of " + JdbcUrls.redact(config.url()) + " into "
@@ -282,7 +263,7 @@ public final class PostgresSource implements SourceStatus {
         g.put("source_reconnects", reconnects.get());
         g.put("source_streaming", state == State.STREAMING ? 1L : 0L);
         g.put("source_rows_skipped", skippedRows.get());
-        g.put("source_retained_wal_bytes", Math.max(retainedWal, 0));
+        g.put("source_retained_wal_bytes", Math.max(probe.retainedWal(), 0));
         return g;
     }
 
@@ -361,7 +342,7 @@ public final class PostgresSource implements SourceStatus {
         }
         long now = System.nanoTime();
         long silent = now - heardNanos;
-        long unansweredFor = now - answeredNanos;
+        long unansweredFor = now - probe.answeredNanos();
         if (silent < SILENCE.toNanos() && unansweredFor < SILENCE.toNanos() || state == State.STARTING) {
             slotCheckedNanos = 0;
             return;
@@ -379,7 +360,7 @@ public final class PostgresSource implements SourceStatus {
                     : "no answer from Postgres at " + JdbcUrls.redact(config.url()) + ", or no sign that it hears"
                             + " the replication connection, for "
                             + TimeUnit.NANOSECONDS.toSeconds(unansweredFor) + " s ("
-                            + (unanswered != null ? unanswered : "a query waits for its answer") + ")";
+                            + probe.unanswered() + ")";
             LOG.warning("postgres source: " + what + ": reconnecting; fed tables keep their state as of LSN "
                     + appliedLsn + " until it streams again (check that Postgres is up, answers, and accepts"
                     + " replication connections)");
@@ -398,12 +379,12 @@ public final class PostgresSource implements SourceStatus {
     /** Whether the engine has handed over nothing, or Postgres has not answered, for {@link #SILENCE}. */
     private boolean silentNow() {
         long now = System.nanoTime();
-        return now - heardNanos >= SILENCE.toNanos() || now - answeredNanos >= SILENCE.toNanos();
+        return now - heardNanos >= SILENCE.toNanos() || now - probe.answeredNanos() >= SILENCE.toNanos();
     }
 
     private void streaming() {
         loaded = true;
-        if (state == State.RECONNECTING && System.nanoTime() - answeredNanos >= SILENCE.toNanos()) {
+        if (state == State.RECONNECTING && System.nanoTime() - probe.answeredNanos() >= SILENCE.toNanos()) {
             return; // a heartbeat made here: streaming again once Postgres answers
         }
         if (state == State.STARTING || state == State.RECONNECTING) {
@@ -426,7 +407,7 @@ public final class PostgresSource implements SourceStatus {
     }
 
     private void applyTxn(Txn t, SourceRecord end, List<Txn> applied) throws Exception {
-        answered(); // it came from Postgres
+        probe.answered(); // it came from Postgres
         streaming();
         if (!applier.transaction(t, end)) {
             duplicates.incrementAndGet();
@@ -532,83 +513,6 @@ public final class PostgresSource implements SourceStatus {
         }
     }
 
-    /**
-     * Every {@link #PROBE}: asks Postgres how much WAL the slot makes it keep (what a stalled or
-     * failed source costs the database, docs: max_slot_wal_keep_size), and its answer is what
-     * tells {@link #watch} that Postgres is there. Every {@link #WAL_POLL} also checks that the
-     * publication still sends every change of the fed tables ({@link Catalog#recheck}); if not,
-     * the source fails with the start-up check's coded line. The gauge is left as it was when
-     * Postgres cannot be asked.
-     */
-    private void probe() {
-        try {
-            if (walConnection == null || walConnection.isClosed()) {
-                walConnection = Catalog.connect(config);
-            }
-            unanswered = null; // while the query waits
-            long asked = System.nanoTime();
-            long heardAgoMs = -1; // how long ago the server last read the replication connection, -1: not known
-            boolean streamed;
-            try (java.sql.PreparedStatement s = walConnection.prepareStatement(
-                    "select coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::int8, s.active,"
-                            // reply_time (Postgres 12+): when the slot's walsender last read our status
-                            + " coalesce((extract(epoch from clock_timestamp() - (to_jsonb(w) ->> 'reply_time')"
-                            + "::timestamptz) * 1000)::int8, -1)"
-                            + " from pg_replication_slots s left join pg_stat_replication w on w.pid = s.active_pid"
-                            + " where s.slot_name = ?")) {
-                s.setString(1, config.slot());
-                try (java.sql.ResultSet r = s.executeQuery()) {
-                    boolean row = r.next();
-                    retainedWal = row ? r.getLong(1) : 0;
-                    streamed = row && r.getBoolean(2);
-                    if (streamed) {
-                        heardAgoMs = r.getLong(3);
-                    }
-                }
-            }
-            // Debezium reports its position every second (status.update.interval.ms): a
-            // replication connection whose reports do not arrive is lost (a black-holed network,
-            // a stuck walsender), even while Debezium's local heartbeats go on. Postgres answered,
-            // so it is there as of when it last read one (as of now when it cannot tell).
-            if (!streamed) {
-                unanswered = "no connection streams the slot " + config.slot() + " on the server's side";
-            } else if (heardAgoMs < 0) {
-                answered();
-            } else {
-                long heard = asked - TimeUnit.MILLISECONDS.toNanos(heardAgoMs);
-                if (heard - answeredNanos > 0) {
-                    answeredNanos = heard;
-                }
-                unanswered =
-                        "the slot's walsender last read the replication connection " + heardAgoMs / 1000 + " s ago";
-            }
-            long now = System.nanoTime();
-            if ((state == State.STREAMING || state == State.RECONNECTING)
-                    && (measuredNanos == 0 || now - measuredNanos >= WAL_POLL.toNanos())) {
-                measuredNanos = now;
-                Catalog.recheck(walConnection, config);
-            }
-        } catch (SourceException e) {
-            if (e.code() == SourceException.Code.UNREACHABLE) {
-                unanswered = JdbcUrls.redact(e.getMessage());
-                closeWalConnection();
-            } else if (!closing && state != State.FAILED) {
-                // Postgres no longer sends every change of a fed table: stop, loudly, rather than go stale.
-                fail(e.line(), null);
-                stopEngine();
-            }
-        } catch (java.sql.SQLException e) {
-            // Postgres unreachable, or not answering within the socket timeout: the watch says so
-            unanswered = JdbcUrls.redact(Reconnects.rootMessage(e));
-            closeWalConnection();
-        }
-    }
-
-    private void answered() {
-        answeredNanos = System.nanoTime();
-        unanswered = null;
-    }
-
     /** Stops the engine of a source that failed outside it; {@link #ended} finds it failed. */
     private void stopEngine() {
         DebeziumEngine<?> current = engine;
@@ -619,17 +523,6 @@ public final class PostgresSource implements SourceStatus {
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.FINE, "postgres source: stopping the engine of a failed source", e);
         }
-    }
-
-    private void closeWalConnection() {
-        try {
-            if (walConnection != null) {
-                walConnection.close();
-            }
-        } catch (java.sql.SQLException e) {
-            // already gone
-        }
-        walConnection = null;
     }
 
     private void fail(String why, Throwable err) {
@@ -649,13 +542,7 @@ public final class PostgresSource implements SourceStatus {
         }
         retries.shutdownNow();
         watchdog.shutdownNow();
-        walPoll.shutdownNow();
-        try {
-            walPoll.awaitTermination(15, TimeUnit.SECONDS); // probe's connection is closed below
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        closeWalConnection();
+        probe.close();
         try {
             if (current != null) {
                 current.close();
