@@ -8,8 +8,7 @@
  * {@link dev.livequery.core.Json#MAPPER} (exact numbers, duplicate keys refused), not Helidon's
  * default mapper.
  *
- * <p>{@link dev.livequery.gateway.http.HeaderDeadline} bounds, for every HTTP/1 request (WebSocket
- * upgrades included), the time from its request line to the end of its headers, which Helidon
- * does not.
+ * <p>{@link dev.livequery.gateway.http.RequestDeadline} bounds, for every HTTP/1 request (WebSocket
+ * upgrades included), the time its headers and its body take to arrive, which Helidon does not.
  */
 package dev.livequery.gateway.http;
