@@ -88,23 +88,60 @@ public sealed interface Delivery {
      * gateway compares it with the stream's head it reads itself: a shard that is alive but not
      * keeping up (a slow Redis link, a stuck tail) is found out even though its ticks arrive.
      * {@code null} in a tick from a shard older than this field (it is then not checked).
+     *
+     * <p>{@code digest}: the XOR of {@link #hash} over the ids of those {@code hosted}
+     * attachments, so the gateway can tell "the same number, other attachments" (a quiet leftover
+     * whose unsubscribe was lost making up for one dropped without a word) from "the same ones".
+     * The gateway computes it over what it holds attached to this sender; when the two differ it
+     * sends {@link Control.Keep}. {@code null} in a tick from a shard older than this field (it is
+     * then not checked).
      */
-    record Tick(int hosted, Map<Integer, String> applied) implements Delivery {
+    record Tick(int hosted, Map<Integer, String> applied, Long digest) implements Delivery {
         static final String APPLIED = "ap";
+        static final String DIGEST = "d";
+
+        /** A tick without a digest (as an older shard sends). */
+        public Tick(int hosted, Map<Integer, String> applied) {
+            this(hosted, applied, null);
+        }
+
+        /**
+         * The 64-bit hash of one attachment id whose XOR over a set is that set's digest: FNV-1a
+         * over the id's chars, then the SplitMix64 finaliser (so ids differing in their last
+         * digit do not differ in a few low bits only). The same on every JVM: shards and gateways
+         * must agree.
+         */
+        public static long hash(String att) {
+            long h = 0xcbf29ce484222325L;
+            for (int i = 0; i < att.length(); i++) {
+                h ^= att.charAt(i);
+                h *= 0x100000001b3L;
+            }
+            h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
+            h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
+            return h ^ (h >>> 31);
+        }
 
         @Override
         public String[] fields() {
-            if (applied == null) {
-                return new String[] {"k", "t", "c", Integer.toString(hosted)};
+            java.util.List<String> f = new java.util.ArrayList<>(8);
+            f.addAll(java.util.List.of("k", "t", "c", Integer.toString(hosted)));
+            if (applied != null) {
+                StringBuilder b = new StringBuilder(applied.size() * 20);
+                applied.forEach((p, id) -> {
+                    if (!b.isEmpty()) {
+                        b.append(',');
+                    }
+                    b.append(p).append(':').append(id);
+                });
+                f.add(APPLIED);
+                f.add(b.toString());
             }
-            StringBuilder b = new StringBuilder(applied.size() * 20);
-            applied.forEach((p, id) -> {
-                if (!b.isEmpty()) {
-                    b.append(',');
-                }
-                b.append(p).append(':').append(id);
-            });
-            return new String[] {"k", "t", "c", Integer.toString(hosted), APPLIED, b.toString()};
+            if (digest != null) {
+                f.add(DIGEST);
+                f.add(Long.toHexString(digest));
+            }
+            return f.toArray(String[]::new);
         }
 
         /** {@code p:ms-seq,p:ms-seq}; throws {@link IllegalArgumentException} naming what is wrong. */
@@ -149,7 +186,8 @@ public sealed interface Delivery {
             case "t" ->
                 new Tick(
                         Integer.parseInt(need(m, "c")),
-                        m.containsKey(Tick.APPLIED) ? Tick.parseApplied(m.get(Tick.APPLIED)) : null);
+                        m.containsKey(Tick.APPLIED) ? Tick.parseApplied(m.get(Tick.APPLIED)) : null,
+                        m.containsKey(Tick.DIGEST) ? Long.parseUnsignedLong(m.get(Tick.DIGEST), 16) : null);
             default -> throw new IllegalArgumentException("unknown delivery kind '" + k + "'");
         };
     }

@@ -13,10 +13,12 @@ import java.util.List;
 /**
  * The messages between gateways and shards, as Redis stream entries (flat string fields).
  *
- * <p>Control (gateway → {@code lq:ctl:<shard>}): {@code op} = {@code sub | re | un}, {@code gw},
+ * <p>Control (gateway → {@code lq:ctl:<shard>}): {@code op} = {@code sub | re | un | keep}, {@code gw},
  * {@code sid} (the gateway's subscription id), {@code att} (attachment: a new one every time the
  * gateway (re)attaches the subscription, so frames of an old attachment are recognised and
- * dropped), {@code req} (for the ack), and {@code q}/{@code resume} or the window fields.
+ * dropped), {@code req} (for the ack), and {@code q}/{@code resume} or the window fields; a
+ * {@code keep} has no {@code sid}, only {@code atts}, a JSON array of the attachment ids the
+ * gateway holds on that shard (the shard closes its others).
  *
  * <p>Delivery (shard → {@code lq:gw:<gateway>}): {@code k} = {@code f} (frames: {@code sid},
  * {@code att}, {@code n} = batch number per attachment, starting at 1, so a lost batch shows as a
@@ -25,7 +27,8 @@ import java.util.List;
  * change-stream id applied before the subscription was made), {@code g} (gone: the shard
  * dropped the attachment, e.g. it lost the partition; the gateway re-attaches with resume), or
  * {@code t} (tick, twice a second: {@code c} = attachments of this gateway hosted, {@code ap} =
- * {@code p:ms-seq,…}, per partition hosting them the last change-stream id applied). The field
+ * {@code p:ms-seq,…}, per partition hosting them the last change-stream id applied, {@code d} =
+ * hex digest of their ids; {@code ap} and {@code d} are absent from an older shard's). The field
  * layout is in {@link DeliveryEntry} and {@link Delivery}.
  */
 public final class Wire {

@@ -22,6 +22,22 @@ class DeliveryTickTest {
     }
 
     @Test
+    void theDigestRoundTripsAndIsTheXorOfTheIdsHashes() {
+        long d = Delivery.Tick.hash("gw.inc.1") ^ Delivery.Tick.hash("gw.inc.2");
+        assertThat(d).isNotZero();
+        assertThat(Delivery.Tick.hash("gw.inc.1")).isNotEqualTo(Delivery.Tick.hash("gw.inc.2"));
+        for (long digest : new long[] {d, -1L, 0L, Long.MIN_VALUE}) {
+            DeliveryEntry e = new DeliveryEntry("s1/ab", 5, new Delivery.Tick(2, Map.of(3, "1-0"), digest));
+            assertThat(DeliveryEntry.parse(e.map())).isEqualTo(e);
+        }
+        Delivery.Tick old = (Delivery.Tick) DeliveryEntry.parse(Map.of("sh", "s1/ab", "sq", "1", "k", "t", "c", "4"))
+                .body();
+        assertThat(old.digest()).as("an older shard's tick: not checked").isNull();
+        assertThatThrownBy(() -> DeliveryEntry.parse(Map.of("sh", "s1/ab", "sq", "1", "k", "t", "c", "1", "d", "xyz")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void anAttachAckCarriesItsPartitionsPosition() {
         DeliveryEntry e = new DeliveryEntry("s1/ab", 3, new Delivery.Ack("r7", "", "", 42, "1700000000000-5"));
         assertThat(DeliveryEntry.parse(e.map())).isEqualTo(e);

@@ -21,7 +21,7 @@ import java.util.logging.Logger;
 
 /**
  * The gateways' requests to this shard: reads its control stream (on its own thread) and carries
- * out subscribe, reanchor and unsubscribe on the main thread, answering each with an ack through
+ * out subscribe, reanchor, unsubscribe and keep on the main thread, answering each with an ack through
  * the publisher. A subscribe for a partition this shard is about to own (rendezvous says so, the
  * lease comes at the next lease tick) waits here up to 5 s instead of being refused.
  *
@@ -34,6 +34,14 @@ import java.util.logging.Logger;
  * gives up waiting for its answer on its own. A {@code not_owner} would make its watcher re-attach
  * the subscription once more, and that attach would replace the one still waiting here: a loop
  * for as long as the lease takes.
+ *
+ * <p>A keep ({@link Control.Keep}: "of my attachments, keep only these") closes every attachment
+ * of that gateway hosted here, and drops every subscribe of it waiting here, that it does not
+ * list, logging how many at INFO. The gateway sends one when the digest in this shard's ticks
+ * says it hosts other attachments than the gateway holds: leftovers whose unsubscribe was lost,
+ * which a quiet window would otherwise keep here (and in the tick's count) for as long as the
+ * gateway lives. The control stream's order makes it safe: an attachment the gateway sent after
+ * the keep is not here yet, and one it sent before is in the list unless given up since.
  */
 final class ControlHandler {
     private static final Logger LOG = Logger.getLogger(ControlHandler.class.getName());
@@ -144,6 +152,7 @@ final class ControlHandler {
                         parts.close(h);
                     }
                 }
+                case Control.Keep k -> keep(k);
             }
         } catch (LiveQueryException e) {
             ack(c.gw(), req, e.code().wire(), e.getMessage());
@@ -189,6 +198,31 @@ final class ControlHandler {
         }
         h.sub = sub;
         publisher.wake(h);
+    }
+
+    /**
+     * Closes every attachment of the gateway hosted here, and drops every subscribe of it waiting
+     * for a lease, whose id the gateway does not list: it has given them up and their unsubscribes
+     * were lost (a quiet one sends no frames, so the gateway's stray handling never sees it).
+     */
+    private void keep(Control.Keep k) {
+        java.util.Set<String> wanted = new java.util.HashSet<>(k.atts());
+        List<Hosted> leftovers = hosted.values().stream()
+                .filter(h -> h.gw.equals(k.gw()) && !wanted.contains(h.att))
+                .toList();
+        for (Hosted h : leftovers) {
+            parts.close(h);
+        }
+        int before = pending.size();
+        pending.values()
+                .removeIf(pd -> pd.sub().gw().equals(k.gw())
+                        && !wanted.contains(pd.sub().att()));
+        int dropped = before - pending.size();
+        if (!leftovers.isEmpty() || dropped > 0) {
+            LOG.info(() -> "shard " + shardId + ": gateway " + k.gw() + " holds " + wanted.size()
+                    + " attachments here; closed " + leftovers.size() + " others it gave up (their unsubscribes"
+                    + " were lost) and dropped " + dropped + " waiting subscribes");
+        }
     }
 
     /** Drops the subscribe waiting for gw/sid if it is of attachment {@code att} (null: whatever its attachment). */

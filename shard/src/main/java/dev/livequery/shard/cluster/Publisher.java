@@ -52,7 +52,9 @@ import java.util.logging.Logger;
  * the engine applied, read before the round's subscriptions are drained: every frame of those
  * changes goes out before the tick, so "applied" at the gateway means "delivered". A partition
  * where a subscription still has frames queued after the round's drain is left out of its
- * gateway's tick (a round sends at most 256 frames a subscription).
+ * gateway's tick (a round sends at most 256 frames a subscription). It also carries the digest
+ * of the ids of that gateway's attachments here ({@link Delivery.Tick#digest}), so the gateway
+ * can tell when the shard hosts other attachments than it holds, not only fewer.
  * A failure of this loop is logged and the loop goes on; if the thread dies all the same, the
  * ticks stop and the gateways say so to their clients.
  */
@@ -197,11 +199,13 @@ final class Publisher {
 
     private List<Notice> ticks() {
         Map<String, Integer> perGateway = new HashMap<>();
+        Map<String, Long> digests = new HashMap<>();
         Map<String, Map<Integer, String>> positions = new HashMap<>();
         Map<Integer, String> byPartition = new HashMap<>();
         for (Hosted h : hosted.get()) {
             if (!h.closed) {
                 perGateway.merge(h.gw, 1, Integer::sum);
+                digests.merge(h.gw, Delivery.Tick.hash(h.att), (a, b) -> a ^ b);
                 String id = byPartition.computeIfAbsent(h.p, applied::apply);
                 if (id != null) {
                     positions.computeIfAbsent(h.gw, g -> new HashMap<>()).put(h.p, id);
@@ -210,7 +214,7 @@ final class Publisher {
         }
         List<Notice> out = new ArrayList<>(perGateway.size());
         perGateway.forEach((gw, n) ->
-                out.add(new Notice(gw, new Delivery.Tick(n, positions.getOrDefault(gw, Map.of())))));
+                out.add(new Notice(gw, new Delivery.Tick(n, positions.getOrDefault(gw, Map.of()), digests.get(gw)))));
         return out;
     }
 
@@ -310,7 +314,7 @@ final class Publisher {
     private static Delivery.Tick withholding(Delivery.Tick t, Set<Integer> behind) {
         Map<Integer, String> applied = new HashMap<>(t.applied());
         applied.keySet().removeAll(behind);
-        return new Delivery.Tick(t.hosted(), applied);
+        return new Delivery.Tick(t.hosted(), applied, t.digest());
     }
 
     private DeliveryEntry entry(String gw, Delivery body) {

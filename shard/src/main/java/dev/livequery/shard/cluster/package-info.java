@@ -19,7 +19,8 @@
  *     reports what it finds wrong: lost writes, a gap, a stream it cannot read, a change the
  *     engine refuses (never stepped over: the partition is reloaded from Redis).</li>
  * <li>{@code ControlHandler} (ctl thread reads, main thread acts) carries out what gateways ask:
- *     subscribe (loading the partition if need be), reanchor, unsubscribe.</li>
+ *     subscribe (loading the partition if need be), reanchor, unsubscribe, and keep (close the
+ *     gateway's attachments it does not list: leftovers whose unsubscribe was lost).</li>
  * <li>{@code Publisher} (pub thread) is the one writer of delivery streams: frames, acks, "gone"
  *     and ticks, in one order, numbered per gateway, through a fenced script.</li>
  * <li>{@code GatewayReaper} (main thread) closes the attachments of gateways whose heartbeat
@@ -49,7 +50,9 @@
  *     succeed, and tell stale by the silence rule.</li>
  * <li><b>Loss is seen.</b> Entries to a gateway carry a per-gateway sequence; a skipped number
  *     (trimmed, deleted, a half-failed publish) makes the gateway re-attach with resume. Ticks
- *     count the attachments hosted, so a "gone" that was lost is noticed too.</li>
+ *     count the attachments hosted, so a "gone" that was lost is noticed too, and carry a digest
+ *     of their ids, so a leftover whose unsubscribe was lost is noticed (and closed by a keep)
+ *     even when it makes up the count for a drop.</li>
  * <li><b>Nothing under a lost lease.</b> Every publish checks the lease in the same script, and
  *     a refusal unloads the partition; a paused shard that lost its lease publishes nothing.</li>
  * <li><b>No splice against lost writes.</b> {@code HistoryGuard} above: such windows get
