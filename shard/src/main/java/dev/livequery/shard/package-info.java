@@ -134,6 +134,22 @@
  *     attachments of an earlier process of a gateway with a stable id (a restart within its
  *     heartbeat TTL) are closed by the shard, which reads the incarnation in the heartbeat, so
  *     quiet ones cannot make up the count and hide a drop ({@code LeftoverAttachmentTest}).</li>
+ * <li><b>Leftovers are found by their ids.</b> A quiet attachment whose unsubscribe was lost
+ *     (sent while the gateway's link was down, or trimmed) sends no frames, so the stray rule
+ *     above never sees it: it would use the shard for as long as the gateway lives, and make up
+ *     the count for an attachment dropped without a word (equal counts, other sets; the window
+ *     then misses writes, and while the partition has another attachment its position is still
+ *     reported, so no check would tell). So a tick also carries a digest of the ids it counts
+ *     (the XOR of a 64-bit hash of each); the gateway computes the same over what it holds
+ *     attached to that sender, and when they differ twice running it sends a keep ("of my
+ *     attachments, keep only these", at most one per sender per 5 s): the shard closes the
+ *     others and drops waiting subscribes the same way. If the counts were equal, the gateway
+ *     also re-attaches what it held there with resume, so the hidden drop is repaired within
+ *     about two seconds, with no write needed to reveal it ({@code LostUnsubscribeTest}).
+ *     Ticks without a digest (an older shard) are not checked, and a gateway with more than
+ *     20,000 attachments on one shard sends no keep; for those, the progress check still tells
+ *     such a window stale after the next write it misses on an otherwise unreported
+ *     partition.</li>
  * <li><b>A gateway knows when it was presumed dead.</b> Its heartbeat is {@code SET … GET}:
  *     an expired heartbeat (a long pause, a partition from Redis) means shards closed its
  *     subscriptions and deleted its stream, so it re-attaches everything. Shards delete a dead

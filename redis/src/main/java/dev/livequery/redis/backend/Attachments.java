@@ -15,6 +15,7 @@ import dev.livequery.redis.store.RowStore;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.XAddArgs;
 import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.logging.Logger;
 
 /**
  * The gateway's live subscriptions and their attachments to shards: which shard owns each
@@ -33,6 +36,7 @@ import java.util.concurrent.locks.LockSupport;
  * the acks; the watcher moves and repairs attachments through {@link #attach}.
  */
 final class Attachments {
+    private static final Logger LOG = Logger.getLogger(Attachments.class.getName());
     static final long ACK_TIMEOUT_NANOS = 8_000_000_000L;
     private static final int CONTROL_MAXLEN = 1_000_000;
 
@@ -61,6 +65,11 @@ final class Attachments {
     private final Map<String, PendingAck> acks = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private volatile List<String> live = List.of();
+    /**
+     * Attaches hold it shared from choosing an attachment id to sending it; a {@link #keep}
+     * holds it alone from listing the attachments to sending the list.
+     */
+    private final ReentrantReadWriteLock keeping = new ReentrantReadWriteLock();
 
     Attachments(
             EngineOptions options,
@@ -208,6 +217,23 @@ final class Attachments {
         String att = Wire.attachment(gatewayId, incarnation, ids.incrementAndGet());
         String req = "r" + ids.incrementAndGet();
         CompletableFuture<String[]> f = new CompletableFuture<>();
+        keeping.readLock().lock(); // a keep lists no attachment chosen but not yet sent
+        try {
+            return attachLocked(s, owner, att, req, f, missFrom, missTo);
+        } finally {
+            keeping.readLock().unlock();
+        }
+    }
+
+    private CompletableFuture<String[]> attachLocked(
+            RemoteSubscription s,
+            String owner,
+            String att,
+            String req,
+            CompletableFuture<String[]> f,
+            String missFrom,
+            String missTo)
+            throws LiveQueryException {
         // Two attaches of one subscription to the same owner (subscribe's and the watcher's) must
         // reach its control stream in the order they set the attachment: otherwise the shard keeps
         // the attachment the gateway has already replaced and every frame it publishes is dropped.
@@ -238,6 +264,45 @@ final class Attachments {
             }
         }
         return f;
+    }
+
+    /**
+     * Sends {@code shard} a {@link Control.Keep} listing every attachment we have (or are making)
+     * there: it closes the others of ours it hosts, leftovers whose unsubscribe was lost. Built
+     * and sent while no attach is between choosing its id and sending it ({@link #keeping}), so
+     * every subscribe ahead of the keep in the control stream is in its list or given up, and
+     * every later one follows it. Returns false if it was not sent (an attach held the lock for
+     * long, more than {@link Control.Keep#MAX_KEEP} attachments there, or Redis failed).
+     */
+    boolean keep(String shard) {
+        try {
+            if (!keeping.writeLock().tryLock(200, TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        try {
+            List<String> atts = new ArrayList<>();
+            for (RemoteSubscription s : subs.values()) {
+                String a = s.attachmentOn(shard);
+                if (a != null) {
+                    atts.add(a);
+                }
+            }
+            if (atts.size() > Control.Keep.MAX_KEEP) {
+                LOG.warning(() -> "gateway " + gatewayId + ": " + atts.size() + " attachments on " + shard
+                        + ", over the " + Control.Keep.MAX_KEEP + " a keep can list; its leftovers stay");
+                return false;
+            }
+            send(shard, new Control.Keep(gatewayId, atts));
+            return true;
+        } catch (RedisException e) {
+            return false;
+        } finally {
+            keeping.writeLock().unlock();
+        }
     }
 
     private void send(String shard, Control c) {

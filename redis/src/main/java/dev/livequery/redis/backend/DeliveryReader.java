@@ -23,7 +23,10 @@ import java.util.logging.Logger;
  * subscription or waiting request: frames, acks, "gone" and ticks. Every sender (a shard
  * incarnation) numbers its entries, so a skipped number is a lost entry and re-attaches that
  * sender's subscriptions; a tick that counts fewer of our attachments than we hold, twice
- * running, does the same. Also tells every window stale when Redis has not answered for 2 s.
+ * running, does the same. A tick whose digest of the attachment ids it hosts differs from ours,
+ * twice running, gets that shard a keep (close every attachment of ours but these), and if its
+ * count equals ours, the same re-attach. Also tells every window stale when Redis has not
+ * answered for 2 s.
  */
 final class DeliveryReader {
     private static final Logger LOG = Logger.getLogger(DeliveryReader.class.getName());
@@ -45,6 +48,10 @@ final class DeliveryReader {
         volatile long nextSeq = -1;
         volatile long lastHeardNanos = System.nanoTime();
         int shortTicks;
+        /** Ticks running whose digest differs from ours (reader thread only). */
+        int otherTicks;
+        /** When we last sent this sender's shard a keep (reader thread only). */
+        long lastKeepNanos = System.nanoTime() - KEEP_EVERY_NANOS;
 
         Sender(String shard) {
             this.shard = shard;
@@ -63,6 +70,13 @@ final class DeliveryReader {
      * unsubscribe may have been lost (trimmed, or sent while Redis was unreachable).
      */
     static final long STRAY_REASK_NANOS = 5_000_000_000L;
+
+    /**
+     * A sender whose digest keeps differing from ours gets a keep at most this often: the first
+     * closes the leftovers; if the ticks still differ after that, something else is going on
+     * (another process under our id?) and one message per few seconds is enough to find out.
+     */
+    static final long KEEP_EVERY_NANOS = 5_000_000_000L;
 
     /** Attachments we asked a shard to drop (frames kept coming for them), with when; bounded. */
     private final Map<String, Long> strays = new ConcurrentHashMap<>();
@@ -246,19 +260,34 @@ final class DeliveryReader {
      * A tick: the sender is alive, hosts {@code hosted} of our attachments and has applied its
      * partitions' changes up to the positions it reports ({@link Progress}, noted first, so a tick
      * that shows a lagging owner caught up tells its windows live at once). Tells its stale
-     * subscriptions live (unless their partition's owner still lags); if it hosts fewer than we
-     * hold attached to it, twice running (once could
-     * be an ack still on its way), some were dropped without a word reaching us: re-attach them all.
+     * subscriptions live (unless their partition's owner still lags).
+     *
+     * <p>Then two checks of what it hosts against what we hold attached to it, each acting only
+     * when it fails twice running (once can be an ack or an unsubscribe still on its way):
+     * <ul>
+     * <li>It hosts fewer: some were dropped without a word reaching us; re-attach them all.</li>
+     * <li>Its digest of the ids ({@link Delivery.Tick#digest}) differs from ours: it hosts some
+     *     we gave up (a quiet leftover whose unsubscribe was lost sends no frames, so
+     *     {@link #stray} never sees it, and it would stay for as long as we live). We send it a
+     *     {@link Attachments#keep}, which closes those. If the counts are equal, it also lacks
+     *     one we hold (the leftover was hiding it from the count): re-attach them all now rather
+     *     than after the next write misses it. At most once per {@link #KEEP_EVERY_NANOS} per
+     *     sender. A tick without a digest (an older shard) is not checked.</li>
+     * </ul>
      */
     private void tick(String sender, Sender from, Delivery.Tick t) {
         progress.applied(from.shard, t.applied());
         int ours = 0;
+        long digest = 0;
         for (RemoteSubscription s : subs.all()) {
             s.heardFrom(sender);
-            if (s.attachedTo(sender)) {
+            String att = s.attachedTo(sender);
+            if (att != null) {
                 ours++;
+                digest ^= Delivery.Tick.hash(att);
             }
         }
+        boolean repaired = false;
         if (ours > t.hosted()) {
             if (++from.shortTicks >= 2) {
                 from.shortTicks = 0;
@@ -267,9 +296,33 @@ final class DeliveryReader {
                         () -> "gateway " + gatewayId + ": " + sender + " hosts " + t.hosted() + " of our attachments"
                                 + " but we hold " + n + " attached to it; re-attaching them with resume");
                 repairSender(sender, from.shard);
+                repaired = true;
             }
         } else {
             from.shortTicks = 0;
+        }
+        if (t.digest() == null || t.digest() == digest || repaired) {
+            from.otherTicks = 0;
+            return;
+        }
+        long now = System.nanoTime();
+        if (++from.otherTicks < 2 || now - from.lastKeepNanos < KEEP_EVERY_NANOS) {
+            return;
+        }
+        from.otherTicks = 0;
+        if (!subs.keep(from.shard)) {
+            return; // tried again at the next tick that still differs
+        }
+        from.lastKeepNanos = now;
+        int n = ours;
+        if (n == t.hosted()) {
+            LOG.warning(() -> "gateway " + gatewayId + ": " + sender + " hosts " + n + " attachments of ours, as many"
+                    + " as we hold there, but not the same ones; asked it to close those we gave up and"
+                    + " re-attaching ours with resume");
+            repairSender(sender, from.shard);
+        } else {
+            LOG.info(() -> "gateway " + gatewayId + ": " + sender + " hosts " + t.hosted() + " attachments of ours"
+                    + " where we hold " + n + " there; asked it to close those we gave up");
         }
     }
 

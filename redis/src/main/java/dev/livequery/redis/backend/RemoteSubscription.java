@@ -171,8 +171,14 @@ final class RemoteSubscription implements Subscription {
         needsAttach = true;
     }
 
-    synchronized boolean attachedTo(String s) {
-        return s.equals(sender) && acked && att != null;
+    /** The attachment if the sender {@code s} acknowledged it (it hosts it, as far as we know), else null. */
+    synchronized String attachedTo(String s) {
+        return s.equals(sender) && acked && att != null ? att : null;
+    }
+
+    /** The attachment if it is (being) made on {@code shard}, acknowledged or not, else null. */
+    synchronized String attachmentOn(String shard) {
+        return !closed && shard.equals(this.shard) ? att : null;
     }
 
     /** True if the entry came from this attachment's sender: a sign of life; tells the client live if it was told stale. */

@@ -22,10 +22,12 @@
  *     the idempotency claim lives here.</li>
  * <li>{@code OneShotQueries}: a table read atomically into a throwaway engine.</li>
  * <li>{@code Attachments}: the live subscriptions, which shard owns each, and the control
- *     requests (subscribe, reanchor, unsubscribe) with the acks they wait for.
+ *     requests (subscribe, reanchor, unsubscribe, keep) with the acks they wait for.
  *     {@code RemoteSubscription} owns one subscription's queue and attachment state machine.</li>
  * <li>{@code DeliveryReader}: the thread reading this gateway's delivery stream: frames, acks,
- *     "gone", ticks; gap detection per sender; stale when Redis does not answer for 2 s.</li>
+ *     "gone", ticks; gap detection per sender; a tick's count and digest of the attachments it
+ *     hosts checked against ours (a keep for leftovers, a re-attach for drops); stale when Redis
+ *     does not answer for 2 s.</li>
  * <li>{@code Watcher}: heartbeat ({@code SET … GET}), live members, moves and repairs (a
  *     bounded number per tick); on a thread of its own the heads of the attached partitions'
  *     change streams ({@code StreamHeads}, one round trip), so slow repairs never delay them;
