@@ -10,9 +10,11 @@ import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.redis.store.StreamReader;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -59,7 +61,7 @@ final class ControlHandler {
         void close(Hosted h);
     }
 
-    private record Pending(Control.Subscribe sub, Map<String, String> msg, long deadlineNanos) {}
+    private record Pending(Control.Subscribe sub, long deadlineNanos) {}
 
     private final String shardId;
     private final Redis redis;
@@ -115,7 +117,7 @@ final class ControlHandler {
         List<Pending> due = List.copyOf(pending.values());
         pending.clear();
         for (Pending pd : due) {
-            handle(pd.msg(), pd.deadlineNanos());
+            carryOut(pd.sub(), pd.deadlineNanos());
         }
     }
 
@@ -132,12 +134,17 @@ final class ControlHandler {
             }
             return;
         }
+        carryOut(c, deadline);
+    }
+
+    /** On the main thread: a parsed request, answered with its ack (a subscribe may wait until {@code deadline}). */
+    private void carryOut(Control c, long deadline) {
         String req = c instanceof Control.Subscribe sb ? sb.req() : c instanceof Control.Reanchor r ? r.req() : null;
         try {
             switch (c) {
-                case Control.Subscribe sub -> subscribe(sub, msg, deadline);
+                case Control.Subscribe sub -> subscribe(sub, deadline);
                 case Control.Reanchor re -> {
-                    Hosted h = hosted.get(re.gw() + "/" + re.sid());
+                    Hosted h = hosted.get(Hosted.key(re.gw(), re.sid()));
                     if (h == null || !h.att.equals(re.att())) {
                         ack(re.gw(), req, Wire.NOT_OWNER, "subscription " + re.sid() + " is not attached here");
                         return;
@@ -147,7 +154,7 @@ final class ControlHandler {
                 }
                 case Control.Unsubscribe un -> {
                     dropPending(un.gw(), un.sid(), un.att());
-                    Hosted h = hosted.get(un.gw() + "/" + un.sid());
+                    Hosted h = hosted.get(Hosted.key(un.gw(), un.sid()));
                     if (h != null && (un.att() == null || h.att.equals(un.att()))) {
                         parts.close(h);
                     }
@@ -165,13 +172,13 @@ final class ControlHandler {
         }
     }
 
-    private void subscribe(Control.Subscribe c, Map<String, String> msg, long deadline) throws LiveQueryException {
+    private void subscribe(Control.Subscribe c, long deadline) throws LiveQueryException {
         // A subscribe still waiting for this sid is older than this one: it is replaced, as a hosted one is below.
         dropPending(c.gw(), c.sid(), null);
         int p = Keys.partition(c.query().shape().table());
         if (!leases.holds(p)) {
             if (shardId.equals(Membership.owner(p, live.get())) && System.nanoTime() < deadline) {
-                pending.put(key(c.gw(), c.sid()), new Pending(c, msg, deadline)); // the lease comes at the next tick
+                pending.put(Hosted.key(c.gw(), c.sid()), new Pending(c, deadline)); // the lease comes at the next tick
             } else {
                 ack(c.gw(), c.req(), Wire.NOT_OWNER, "shard " + shardId + " does not own partition " + p);
             }
@@ -180,7 +187,7 @@ final class ControlHandler {
         Engine engine = parts.load(p);
         // Read before subscribing: the subscription's first frames bring its window at least this far.
         String applied = parts.applied(p);
-        Hosted old = hosted.get(c.gw() + "/" + c.sid());
+        Hosted old = hosted.get(Hosted.key(c.gw(), c.sid()));
         if (old != null) {
             parts.close(old);
         }
@@ -206,7 +213,7 @@ final class ControlHandler {
      * were lost (a quiet one sends no frames, so the gateway's stray handling never sees it).
      */
     private void keep(Control.Keep k) {
-        java.util.Set<String> wanted = new java.util.HashSet<>(k.atts());
+        Set<String> wanted = new HashSet<>(k.atts());
         List<Hosted> leftovers = hosted.values().stream()
                 .filter(h -> h.gw.equals(k.gw()) && !wanted.contains(h.att))
                 .toList();
@@ -227,14 +234,11 @@ final class ControlHandler {
 
     /** Drops the subscribe waiting for gw/sid if it is of attachment {@code att} (null: whatever its attachment). */
     private void dropPending(String gw, String sid, String att) {
-        Pending pd = pending.get(key(gw, sid));
+        String key = Hosted.key(gw, sid);
+        Pending pd = pending.get(key);
         if (pd != null && (att == null || pd.sub().att().equals(att))) {
-            pending.remove(key(gw, sid));
+            pending.remove(key);
         }
-    }
-
-    private static String key(String gw, String sid) {
-        return gw + "/" + sid;
     }
 
     private void ack(String gw, String req, String code, String msg) {

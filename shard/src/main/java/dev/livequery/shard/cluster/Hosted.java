@@ -28,6 +28,11 @@ final class Hosted {
     }
 
     String key() {
+        return key(gw, sid);
+    }
+
+    /** The key of a gateway's subscription, as {@code hosted} (and the waiting subscribes) file it. */
+    static String key(String gw, String sid) {
         return gw + "/" + sid;
     }
 }
