@@ -139,8 +139,11 @@ final class Catalog {
         }
     }
 
-    /** The table's oid, negated when it is partitioned (relkind 'p'); NO_SUCH_TABLE when there is none. */
-    private static long relation(Connection c, TableMapping t) throws SQLException, SourceException {
+    /** A fed table's relation: its oid, and whether it is partitioned (relkind 'p'). */
+    private record Relation(long oid, boolean partitioned) {}
+
+    /** The fed table's relation; NO_SUCH_TABLE when there is none. */
+    private static Relation relation(Connection c, TableMapping t) throws SQLException, SourceException {
         try (PreparedStatement s = c.prepareStatement("select c.oid, c.relkind from pg_class c join pg_namespace n on "
                 + "n.oid = c.relnamespace where n.nspname = ? and c.relname = ? and c.relkind in ('r', 'p')")) {
             s.setString(1, t.schema());
@@ -151,7 +154,7 @@ final class Catalog {
                             Code.NO_SUCH_TABLE,
                             "table " + t.source() + " (feeding '" + t.table() + "') does not exist");
                 }
-                return "p".equals(r.getString(2)) ? -r.getLong(1) : r.getLong(1);
+                return new Relation(r.getLong(1), "p".equals(r.getString(2)));
             }
         }
     }
@@ -166,7 +169,7 @@ final class Catalog {
     static void recheck(Connection c, PostgresSourceConfig config) throws SQLException, SourceException {
         Map<TableMapping, Boolean> partitioned = new HashMap<>();
         for (TableMapping t : config.tables()) {
-            partitioned.put(t, relation(c, t) < 0);
+            partitioned.put(t, relation(c, t).partitioned());
         }
         try (PreparedStatement s = c.prepareStatement("select 1 from pg_publication where pubname = ?")) {
             s.setString(1, config.publication());
@@ -184,9 +187,8 @@ final class Catalog {
 
     /** Checks one fed table; true when it is partitioned (relkind 'p'). */
     private static boolean checkTable(Connection c, TableMapping t) throws SQLException, SourceException {
-        long oid = relation(c, t);
-        boolean partitioned = oid < 0;
-        oid = Math.abs(oid);
+        Relation rel = relation(c, t);
+        long oid = rel.oid();
         List<String> key = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("select a.attname from pg_index i join pg_attribute a on "
                 + "a.attrelid = i.indrelid and a.attnum = any(i.indkey) where i.indrelid = ? and i.indisprimary")) {
@@ -241,7 +243,7 @@ final class Catalog {
             }
         }
         replicaIdentity(c, t, oid);
-        return partitioned;
+        return rel.partitioned();
     }
 
     /**

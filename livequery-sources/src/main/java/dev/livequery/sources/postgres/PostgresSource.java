@@ -473,15 +473,14 @@ public final class PostgresSource implements SourceStatus {
         if (why == null) {
             return null;
         }
-        return new SourceException(
-                        SourceException.Code.SLOT_LOST,
-                        "replication slot " + config.slot() + " " + why + ": the changes after "
-                                + (appliedLsn >= 0 ? "LSN " + appliedLsn : "the position resumed from")
-                                + " are lost to it and fed tables stay as they were; "
-                                + (dropSlotOnClose
-                                        ? "restart the gateway to snapshot again"
-                                        : "the next holder of the source lease snapshots again"))
-                .line();
+        return SourceException.line(
+                SourceException.Code.SLOT_LOST,
+                "replication slot " + config.slot() + " " + why + ": the changes after "
+                        + (appliedLsn >= 0 ? "LSN " + appliedLsn : "the position resumed from")
+                        + " are lost to it and fed tables stay as they were; "
+                        + (dropSlotOnClose
+                                ? "restart the gateway to snapshot again"
+                                : "the next holder of the source lease snapshots again"));
     }
 
     /** Called on the engine's thread as it ends; the new engine runs after it on the same thread. */

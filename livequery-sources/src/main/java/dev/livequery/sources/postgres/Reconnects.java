@@ -3,6 +3,7 @@ package dev.livequery.sources.postgres;
 import java.io.EOFException;
 import java.net.SocketException;
 import java.sql.SQLException;
+import java.util.function.Predicate;
 
 /**
  * Which engine failures are a lost or refused connection (rebuild the engine and resume) and how
@@ -17,29 +18,21 @@ final class Reconnects {
 
     /** Whether {@code err} or one of its causes says Postgres could not be reached. */
     static boolean retriable(Throwable err) {
-        for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && connectionState(sql.getSQLState())) {
-                return true;
-            }
-            if (t instanceof SQLException && String.valueOf(t.getMessage()).contains("connection attempt failed")) {
-                return true;
-            }
-            // A rebuilt engine validates its config first, by connecting; when Postgres is still
-            // down, shutting down or starting up, that fails as a DebeziumException that carries
-            // PgJDBC's message but not its cause. The same config was valid when the source
-            // started, so this is the connection (each attempt logs the message).
-            if (t instanceof io.debezium.DebeziumException
-                    && String.valueOf(t.getMessage()).startsWith("Connector configuration is not valid")) {
-                return true;
-            }
-            if (t instanceof EOFException
-                    || t instanceof SocketException
-                    || t instanceof java.net.SocketTimeoutException
-                    || t instanceof org.apache.kafka.connect.errors.RetriableException) {
-                return true;
-            }
-        }
-        return false;
+        return anyCause(
+                err,
+                t -> t instanceof SQLException sql && connectionState(sql.getSQLState())
+                        || t instanceof SQLException
+                                && String.valueOf(t.getMessage()).contains("connection attempt failed")
+                        // A rebuilt engine validates its config first, by connecting; when Postgres is still
+                        // down, shutting down or starting up, that fails as a DebeziumException that carries
+                        // PgJDBC's message but not its cause. The same config was valid when the source
+                        // started, so this is the connection (each attempt logs the message).
+                        || t instanceof io.debezium.DebeziumException
+                                && String.valueOf(t.getMessage()).startsWith("Connector configuration is not valid")
+                        || t instanceof EOFException
+                        || t instanceof SocketException
+                        || t instanceof java.net.SocketTimeoutException
+                        || t instanceof org.apache.kafka.connect.errors.RetriableException);
     }
 
     /**
@@ -47,8 +40,14 @@ final class Reconnects {
      * offset's position (dropped, invalidated, or moved past it): nothing a retry cures.
      */
     static boolean positionGone(Throwable err) {
+        return anyCause(
+                err, t -> String.valueOf(t.getMessage()).contains("but this is no longer available on the server"));
+    }
+
+    /** Whether {@code err} or one of its causes is {@code what}. */
+    private static boolean anyCause(Throwable err, Predicate<Throwable> what) {
         for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (String.valueOf(t.getMessage()).contains("but this is no longer available on the server")) {
+            if (what.test(t)) {
                 return true;
             }
         }

@@ -49,6 +49,11 @@ public final class SourceException extends Exception {
 
     /** {@code source_<code>: <message>}, the one line a failed start prints. */
     public String line() {
-        return code.wire() + ": " + getMessage();
+        return line(code, getMessage());
+    }
+
+    /** The line a {@code SourceException} of {@code code} and {@code message} prints. */
+    static String line(Code code, String message) {
+        return code.wire() + ": " + message;
     }
 }
