@@ -110,7 +110,8 @@ public final class RequestDeadline implements AutoCloseable {
                 chain.proceed();
                 return;
             }
-            ConnectionContext ctx = withBody.get(key(req.serverSocketId(), req.socketId()));
+            String key = key(req.serverSocketId(), req.socketId());
+            ConnectionContext ctx = withBody.get(key);
             try {
                 chain.proceed();
                 if (!req.content().consumed()) {
@@ -124,7 +125,7 @@ public final class RequestDeadline implements AutoCloseable {
                 // closed by the sweep while reading: the connection is ending, nothing to answer
             } finally {
                 if (ctx != null) {
-                    withBody.remove(key(req.serverSocketId(), req.socketId()));
+                    withBody.remove(key);
                     reading.remove(ctx);
                 }
             }
