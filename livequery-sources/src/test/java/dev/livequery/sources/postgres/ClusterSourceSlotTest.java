@@ -116,12 +116,7 @@ class ClusterSourceSlotTest {
     }
 
     static void sql(PostgresProcess pg, String... statements) throws Exception {
-        try (Connection c = pg.connect();
-                Statement s = c.createStatement()) {
-            for (String q : statements) {
-                s.execute(q);
-            }
-        }
+        pg.execute(statements);
     }
 
     static List<String> postgresRows(PostgresProcess pg) throws Exception {

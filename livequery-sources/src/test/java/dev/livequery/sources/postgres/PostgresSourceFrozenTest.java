@@ -199,12 +199,7 @@ class PostgresSourceFrozenTest {
     }
 
     void sql(String... statements) throws Exception {
-        try (Connection c = pg.connect();
-                Statement s = c.createStatement()) {
-            for (String q : statements) {
-                s.execute(q);
-            }
-        }
+        pg.execute(statements);
     }
 
     static PostgresSourceConfig config(String url) throws SourceException {

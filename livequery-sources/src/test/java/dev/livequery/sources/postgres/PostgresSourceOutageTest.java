@@ -89,7 +89,7 @@ class PostgresSourceOutageTest {
                     "begin; insert into items values (5, 5), (6, 6); update items set v = 30 where id = 3; commit",
                     "update items set v = 40 where id = 4");
             await().atMost(Duration.ofSeconds(90))
-                    .untilAsserted(() -> assertThat(rows(b)).isEqualTo(postgresRows()));
+                    .untilAsserted(() -> assertThat(rows(b)).isEqualTo(ClusterSourceSlotTest.postgresRows(pg)));
             await().atMost(Duration.ofSeconds(30)).until(() -> src.state() == PostgresSource.State.STREAMING);
             // (insert, update), insert, delete, update, (2 inserts, update), update
             assertThat(src.gauges())
@@ -124,7 +124,7 @@ class PostgresSourceOutageTest {
 
             proxy.heal();
             await().atMost(Duration.ofSeconds(60))
-                    .untilAsserted(() -> assertThat(rows(b)).isEqualTo(postgresRows()));
+                    .untilAsserted(() -> assertThat(rows(b)).isEqualTo(ClusterSourceSlotTest.postgresRows(pg)));
             await().atMost(Duration.ofSeconds(30)).until(() -> src.state() == PostgresSource.State.STREAMING);
             assertThat(src.error()).isNull();
         }
@@ -182,24 +182,7 @@ class PostgresSourceOutageTest {
     }
 
     void sql(String... statements) throws Exception {
-        try (Connection c = pg.connect();
-                Statement s = c.createStatement()) {
-            for (String q : statements) {
-                s.execute(q);
-            }
-        }
-    }
-
-    List<String> postgresRows() throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = pg.connect();
-                Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("select id, v from items order by id")) {
-            while (r.next()) {
-                out.add(r.getInt(1) + "=" + r.getInt(2));
-            }
-        }
-        return out;
+        pg.execute(statements);
     }
 
     static List<String> rows(LocalBackend b) throws Exception {

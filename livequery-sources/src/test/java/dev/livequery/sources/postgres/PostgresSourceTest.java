@@ -48,12 +48,7 @@ class PostgresSourceTest {
     }
 
     static void sql(String... statements) throws Exception {
-        try (Connection c = pg.connect();
-                Statement s = c.createStatement()) {
-            for (String q : statements) {
-                s.execute(q);
-            }
-        }
+        pg.execute(statements);
     }
 
     static PostgresSourceConfig config(String schema, String... tables) throws SourceException {

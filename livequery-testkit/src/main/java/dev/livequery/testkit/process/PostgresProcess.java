@@ -150,6 +150,16 @@ public final class PostgresProcess implements AutoCloseable {
         return DriverManager.getConnection(jdbcUrl(), "postgres", "");
     }
 
+    /** Runs each statement, in order, on one connection (autocommit). */
+    public void execute(String... statements) throws SQLException {
+        try (Connection c = connect();
+                java.sql.Statement s = c.createStatement()) {
+            for (String q : statements) {
+                s.execute(q);
+            }
+        }
+    }
+
     /** The server log, for failure messages. */
     public String log() {
         try {

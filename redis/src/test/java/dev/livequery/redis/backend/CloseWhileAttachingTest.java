@@ -2,12 +2,8 @@ package dev.livequery.redis.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
-import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.EngineOptions;
-import dev.livequery.core.Json;
-import dev.livequery.core.LiveQueryException;
-import dev.livequery.core.Query;
 import dev.livequery.redis.cluster.Control;
 import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
@@ -19,9 +15,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,19 +71,7 @@ class CloseWhileAttachingTest {
 
     /** Subscribes, standing in for the shard: its ack completes the request as the delivery reader would. */
     RemoteSubscription subscribe(String table) throws Exception {
-        Query q = Query.parse(Json.MAPPER.readTree("{\"table\":\"" + table + "\",\"limit\":5}"));
-        CompletableFuture<RemoteSubscription> f = CompletableFuture.supplyAsync(() -> {
-            try {
-                return subs.subscribe(q, null, () -> {});
-            } catch (LiveQueryException e) {
-                throw new CompletionException(e);
-            }
-        });
-        await().atMost(Duration.ofSeconds(5)).until(() -> !subs.pending().isEmpty());
-        subs.pending().forEach(p -> p.future().complete(new String[] {"", ""}));
-        RemoteSubscription s = f.get(5, TimeUnit.SECONDS);
-        assertThat(s.att()).isNotNull();
-        return s;
+        return ShardStandIn.subscribed(subs, table);
     }
 
     /** The control requests about {@code sid} in the shard's control stream, oldest first. */

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.EngineOptions;
-import dev.livequery.core.Json;
-import dev.livequery.core.LiveQueryException;
-import dev.livequery.core.Query;
 import dev.livequery.redis.cluster.Control;
 import dev.livequery.redis.cluster.Delivery;
 import dev.livequery.redis.cluster.DeliveryEntry;
@@ -20,7 +17,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -74,14 +70,7 @@ class RepairKeepsReplacedTest {
 
     @Test
     void failingAReplacedAttachLeavesTheSubscriptionAlone() throws Exception {
-        Query q = Query.parse(Json.MAPPER.readTree("{\"table\":\"t\",\"limit\":5}"));
-        CompletableFuture<RemoteSubscription> f = CompletableFuture.supplyAsync(() -> {
-            try {
-                return subs.subscribe(q, null, () -> {});
-            } catch (LiveQueryException e) {
-                throw new CompletionException(e);
-            }
-        });
+        CompletableFuture<RemoteSubscription> f = ShardStandIn.subscribing(subs, "t");
         // x answers the first attach.
         Control.Subscribe a1 = subscribeAfter("x", null);
         add("x/1", 1, new Delivery.Ack(a1.req(), "", ""));

@@ -1,12 +1,8 @@
 package dev.livequery.redis.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.EngineOptions;
-import dev.livequery.core.Json;
-import dev.livequery.core.LiveQueryException;
-import dev.livequery.core.Query;
 import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
@@ -15,8 +11,6 @@ import dev.livequery.testkit.process.RedisProcess;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -91,18 +85,7 @@ class WatcherHeartbeatTest {
 
     /** Subscribes, standing in for shard1: its ack completes the request as the delivery reader would. */
     RemoteSubscription subscribe(String table) throws Exception {
-        Query q = Query.parse(Json.MAPPER.readTree("{\"table\":\"" + table + "\",\"limit\":5}"));
-        CompletableFuture<RemoteSubscription> f = CompletableFuture.supplyAsync(() -> {
-            try {
-                return subs.subscribe(q, null, () -> {});
-            } catch (LiveQueryException e) {
-                throw new CompletionException(e);
-            }
-        });
-        await().atMost(Duration.ofSeconds(5)).until(() -> !subs.pending().isEmpty());
-        subs.pending().forEach(p -> p.future().complete(new String[] {"", ""}));
-        RemoteSubscription s = f.get(5, TimeUnit.SECONDS);
-        assertThat(s.att()).isNotNull();
+        RemoteSubscription s = ShardStandIn.subscribed(subs, table);
         assertThat(s.needsRepair()).isFalse();
         return s;
     }
