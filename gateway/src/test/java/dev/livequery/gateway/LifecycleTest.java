@@ -35,23 +35,9 @@ class LifecycleTest {
                 await().atMost(Duration.ofSeconds(5))
                         .until(() -> healthy.replica("h").readies() == 1);
                 long t0 = System.nanoTime();
-                Thread writer = Thread.ofVirtual().start(() -> {
-                    int i = 0;
-                    while (!Thread.currentThread().isInterrupted()) {
-                        try {
-                            gw.put("slow", "r%04d".formatted(i % 1000), "n", i % 1000, "pad", pad, "v", i);
-                        } catch (Exception e) {
-                            return;
-                        }
-                        i++;
-                    }
-                });
+                Thread writer = rewriting(gw, "slow", pad);
                 try {
-                    await().atMost(Duration.ofSeconds(20))
-                            .pollInterval(Duration.ofMillis(100))
-                            .until(() -> gw.http("GET", "/metrics", null)
-                                    .body()
-                                    .contains("livequery_teardowns_total{cause=\"slow_consumer\"} 1.0"));
+                    awaitSlowConsumerTornDown(gw);
                     long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
                     assertThat(seconds).isLessThan(15);
                     int seen = healthy.replica("h").frames().size();
@@ -88,23 +74,9 @@ class LifecycleTest {
                         .write("GET /v1/live/slowsse?limit=1000 HTTP/1.1\r\nHost: localhost\r\n\r\n"
                                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 long t0 = System.nanoTime();
-                Thread writer = Thread.ofVirtual().start(() -> {
-                    int i = 0;
-                    while (!Thread.currentThread().isInterrupted()) {
-                        try {
-                            gw.put("slowsse", "r%04d".formatted(i % 1000), "n", i % 1000, "pad", pad, "v", i);
-                        } catch (Exception e) {
-                            return;
-                        }
-                        i++;
-                    }
-                });
+                Thread writer = rewriting(gw, "slowsse", pad);
                 try {
-                    await().atMost(Duration.ofSeconds(20))
-                            .pollInterval(Duration.ofMillis(100))
-                            .until(() -> gw.http("GET", "/metrics", null)
-                                    .body()
-                                    .contains("livequery_teardowns_total{cause=\"slow_consumer\"} 1.0"));
+                    awaitSlowConsumerTornDown(gw);
                     assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0))
                             .isLessThan(15);
                 } finally {
@@ -204,5 +176,29 @@ class LifecycleTest {
                         .hasMessageContaining("did not start on port " + taken.getLocalPort());
             }
         }
+    }
+
+    /** Rewrites {@code table}'s 1,000 rows (with {@code pad}) in a loop until interrupted, on a thread of its own. */
+    private static Thread rewriting(TestGateway gw, String table, String pad) {
+        return Thread.ofVirtual().start(() -> {
+            int i = 0;
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    gw.put(table, "r%04d".formatted(i % 1000), "n", i % 1000, "pad", pad, "v", i);
+                } catch (Exception e) {
+                    return;
+                }
+                i++;
+            }
+        });
+    }
+
+    /** Until the gateway has torn down one connection as a slow consumer (§6), 20 s at most. */
+    private static void awaitSlowConsumerTornDown(TestGateway gw) {
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> gw.http("GET", "/metrics", null)
+                        .body()
+                        .contains("livequery_teardowns_total{cause=\"slow_consumer\"} 1.0"));
     }
 }
