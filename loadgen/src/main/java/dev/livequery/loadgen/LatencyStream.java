@@ -1,8 +1,6 @@
 package dev.livequery.loadgen;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.livequery.core.Json;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.util.stream.Stream;
@@ -24,11 +22,7 @@ final class LatencyStream {
     static void read(HttpResponse<Stream<String>> sse, Handler handler) {
         SseEvents events = new SseEvents((data, id) -> {
             long now = System.nanoTime();
-            try {
-                handler.frame(Json.MAPPER.readTree(data), now);
-            } catch (IOException e) {
-                throw new IllegalStateException("not a frame: " + data, e);
-            }
+            handler.frame(FrameJson.parse(data), now);
         });
         try {
             sse.body().forEach(events::line);

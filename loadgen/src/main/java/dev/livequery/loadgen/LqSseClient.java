@@ -1,10 +1,7 @@
 package dev.livequery.loadgen;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.livequery.core.Json;
 import dev.livequery.testkit.Replica;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -77,12 +74,7 @@ final class LqSseClient implements LiveClient, Flow.Subscriber<String> {
 
     private void event(String data, String id) {
         stats.received(data.length());
-        JsonNode f;
-        try {
-            f = Json.MAPPER.readTree(data);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        JsonNode f = FrameJson.parse(data);
         Replica.Applied what = replica.apply(f, id);
         if (what == Replica.Applied.CHANGE) {
             long ts = f.path("row").path("ts").asLong(0);

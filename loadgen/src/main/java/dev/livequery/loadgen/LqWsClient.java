@@ -6,8 +6,6 @@ import dev.livequery.core.Json;
 import dev.livequery.testkit.Replica;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,25 +50,13 @@ final class LqWsClient extends WsClient {
 
     @Override
     protected void message(String text) {
-        JsonNode f;
-        try {
-            f = Json.MAPPER.readTree(text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        frame(f);
+        frame(FrameJson.parse(text));
     }
 
     /** Parses the message's bytes where they are: no String of every frame. */
     @Override
     protected void message(ByteBuf utf8) {
-        JsonNode f;
-        try (ByteBufInputStream in = new ByteBufInputStream(utf8)) {
-            f = Json.MAPPER.readTree(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        frame(f);
+        frame(FrameJson.parse(new ByteBufInputStream(utf8)));
     }
 
     private void frame(JsonNode f) {

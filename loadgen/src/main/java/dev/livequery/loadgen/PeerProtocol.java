@@ -1,9 +1,6 @@
 package dev.livequery.loadgen;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.livequery.core.Json;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -82,10 +79,6 @@ enum PeerProtocol {
     }
 
     private static JsonNode parse(String text) {
-        try {
-            return Json.MAPPER.readTree(text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return FrameJson.parse(text);
     }
 }
