@@ -1,4 +1,4 @@
-import { tokenTimes, type Connection, type SocketConstructor, type SocketLike, type Timers } from "./connection.js";
+import { type Connection, type SocketConstructor, type SocketLike, type Timers } from "./connection.js";
 import { defaultStorage, persistKey, type KeyValueStorage, type PersistOptions } from "./persist.js";
 import { Subscription, type SubscribeOptions } from "./subscription.js";
 import { LiveQueryError, Table, type FetchLike } from "./table.js";
@@ -6,16 +6,16 @@ import type { ConnectionState, ErrorFrame, Frame, Handlers, Query, RowBase } fro
 import type { Scheduler } from "./window.js";
 import { applyFrame } from "./apply.js";
 import { TabLink } from "./shared.js";
+import { passing, SubscribeRetries } from "./retries.js";
+import { animationFrames } from "./scheduler.js";
+import { listenToPage } from "./page.js";
+import { TokenKeeper } from "./token.js";
 
 /** Close codes after which reconnecting cannot help without a new token (PROTOCOL §4, §9). */
 const POLICY = 1008;
 const TOKEN_EXPIRED = 4001;
 /** The reason of the 1008 that refuses the page's Origin (docs/protocol.md), which no token changes. */
 const ORIGIN_REFUSED = "origin not allowed";
-/** How far a token's `iat` may be ahead of this client's clock before the clock is taken to be wrong (the gateway's leeway). */
-const CLOCK_SKEW = 30_000;
-/** The longest delay a timer holds: a longer one overflows and fires after 1 ms. */
-const MAX_TIMEOUT = 2 ** 31 - 1;
 
 export type LiveQueryOptions = {
   /** the WebSocket class; default globalThis.WebSocket (pass `ws`'s in Node 20) */
@@ -82,28 +82,18 @@ export class LiveQuery implements Connection {
   private backoff: number;
   private retry: unknown = null;
   private pinger: unknown = null;
-  private refresher: unknown = null;
   private lastRx = 0;
   /** when the oldest unanswered ping went out; null once anything is heard */
   private pingedAt: number | null = null;
   private attempt = 0;
-  private token: string | undefined;
-  /** the timeouts of getToken calls under way */
-  private readonly tokenTimers = new Set<unknown>();
-  /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
-  private readonly retries = new Map<string, { timer: unknown; tries: number }>();
+  private readonly tokens: TokenKeeper;
+  /** subscribes refused for a passing reason, re-sent after a backoff */
+  private readonly retries: SubscribeRetries;
   private readonly timers: Timers;
   /** set when tabs share one socket; null = this tab has its own */
   private link: TabLink | null = null;
-  private readonly onOnline = () => this.reconnectNow();
-  private readonly onVisible = () => { if (!this.doc()?.hidden) this.reconnectNow(); };
-  // shared: a closing tab takes its subscriptions off the leader's socket; back from the bfcache, puts them back
-  private readonly onPageHide = () => {
-    for (const sub of [...this.subs.values()]) this.send({ action: "unsubscribe", sub: sub.name });
-  };
-  private readonly onPageShow = (ev: { persisted?: boolean }) => {
-    if (ev.persisted) for (const sub of [...this.subs.values()]) this.send(sub.subscribeMessage());
-  };
+  /** Stopped: the page's events (online, visibilitychange, pagehide, pageshow) no longer hold this client. */
+  private readonly unlisten: () => void;
 
   /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
   static apply = applyFrame;
@@ -113,10 +103,8 @@ export class LiveQuery implements Connection {
     this.url = resolveWsUrl(url);
     this.timers = options.timers ?? globalThis;
     this.backoff = this.base();
-    this.token = options.token;
-    const ev = options.events ?? (typeof (globalThis as any).addEventListener === "function" ? (globalThis as any) : null);
-    ev?.addEventListener("online", this.onOnline);
-    this.doc()?.addEventListener("visibilitychange", this.onVisible);
+    this.tokens = new TokenKeeper(options, this.timers, () => this.now(), () => this.max());
+    this.retries = new SubscribeRetries(this.timers, tries => this.jittered(this.base() * 2 ** tries));
     if (options.shared && TabLink.available()) {
       this.link = new TabLink(this.url, this.timers, {
         becomeLeader: () => { if (!this.stopped) this.connect(); },
@@ -135,18 +123,21 @@ export class LiveQuery implements Connection {
         },
         retry: (sub, code, resuming, again) => {
           if (this.stopped || !passing(code, resuming, !!this.options.getToken)) return false;
-          this.later(sub, again);
+          this.retries.later(sub, again);
           return true;
         },
-        cancel: sub => this.cancelRetry(sub),
+        cancel: sub => this.retries.cancel(sub),
         refused: sub => { const s = this.subs.get(sub); if (s?.resubscribeIfIdle()) this.send(s.subscribeMessage()); },
         current: () => this.state,
       });
-      (this.options.events ?? (globalThis as any)).addEventListener?.("pagehide", this.onPageHide);
-      (this.options.events ?? (globalThis as any)).addEventListener?.("pageshow", this.onPageShow);
-    } else {
-      this.connect();
     }
+    const page = options.events ?? (typeof (globalThis as any).addEventListener === "function" ? (globalThis as any) : null);
+    this.unlisten = listenToPage(page, this.doc(), this.link ? {
+      wake: () => this.reconnectNow(),
+      hide: () => { for (const sub of [...this.subs.values()]) this.send({ action: "unsubscribe", sub: sub.name }); },
+      show: persisted => { if (persisted) for (const sub of [...this.subs.values()]) this.send(sub.subscribeMessage()); },
+    } : { wake: () => this.reconnectNow() });
+    if (!this.link) this.connect();
   }
 
   /** A new subscription; throws a {@link LiveQueryError} with code `stopped` once the client is stopped. */
@@ -162,7 +153,7 @@ export class LiveQuery implements Connection {
   /** The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. */
   table<Row extends RowBase = RowBase>(name: string): Table<Row> {
     return new Table<Row>(this.httpUrl(), name, this.options.fetch ?? globalThis.fetch.bind(globalThis),
-      () => this.token, () => [...this.subs.values()].filter(s => s.query.table === name));
+      () => this.tokens.token, () => [...this.subs.values()].filter(s => s.query.table === name));
   }
 
   /** Closes the socket for good; every subscription ends (status `closed`). */
@@ -170,7 +161,7 @@ export class LiveQuery implements Connection {
     this.stopped = true;
     this.stoppedBy ||= "closed by the client";
     this.clearTimers();
-    this.clearTokenTimers();
+    this.tokens.stop();
     this.unlisten();
     for (const s of [...this.subs.values()]) {
       if (this.link) this.send({ action: "unsubscribe", sub: s.name });
@@ -182,17 +173,6 @@ export class LiveQuery implements Connection {
     this.ws = null;
     ws?.close(1000, "bye");
     this.setState("stopped", "closed by the client");
-  }
-
-  /** Stopped: the page's events (online, visibilitychange, pagehide, pageshow) no longer hold this client. */
-  private unlisten(): void {
-    const ev = this.options.events ?? (typeof (globalThis as any).removeEventListener === "function" ? (globalThis as any) : null);
-    ev?.removeEventListener("online", this.onOnline);
-    this.doc()?.removeEventListener("visibilitychange", this.onVisible);
-    if (this.link) {
-      (this.options.events ?? (globalThis as any)).removeEventListener?.("pagehide", this.onPageHide);
-      (this.options.events ?? (globalThis as any)).removeEventListener?.("pageshow", this.onPageShow);
-    }
   }
 
   /** Drops the socket as a network failure would (for tests and demos); it reconnects and resumes. */
@@ -207,7 +187,7 @@ export class LiveQuery implements Connection {
 
   forget(name: string): void {
     this.subs.delete(name);
-    this.cancelRetry(name);
+    this.retries.cancel(name);
   }
 
   renamed(name: string): string {
@@ -229,26 +209,11 @@ export class LiveQuery implements Connection {
   resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean {
     if (this.stopped || !passing(error.code, resuming, !!this.options.getToken)) return false;
     // in another tab's hands the leader re-sends it (it holds a copy of every tab's subscribes)
-    if (!this.link || this.link.leader) this.later(name, () => {
+    if (!this.link || this.link.leader) this.retries.later(name, () => {
       const s = this.subs.get(name);
       if (s) this.send(s.subscribeMessage());
     });
     return true;
-  }
-
-  /** Runs `again` after a backoff that grows with each try for `name` (until a ready for it). */
-  private later(name: string, again: () => void): void {
-    const r = this.retries.get(name) ?? { timer: null, tries: 0 };
-    if (r.timer != null) this.timers.clearTimeout(r.timer);
-    const wait = this.jittered(this.base() * 2 ** r.tries++);
-    r.timer = this.timers.setTimeout(() => { r.timer = null; again(); }, wait);
-    this.retries.set(name, r);
-  }
-
-  private cancelRetry(name: string): void {
-    const r = this.retries.get(name);
-    if (r?.timer != null) this.timers.clearTimeout(r.timer);
-    this.retries.delete(name);
   }
 
   private connect(): void {
@@ -257,8 +222,8 @@ export class LiveQuery implements Connection {
     this.setState("connecting");
     const attempt = ++this.attempt;
     if (!this.options.getToken) return this.open(attempt);
-    this.fetchToken().then(
-      t => { this.token = t; if (attempt === this.attempt) this.open(attempt); },
+    this.tokens.fetch().then(
+      t => { this.tokens.token = t; if (attempt === this.attempt) this.open(attempt); },
       e => { if (attempt === this.attempt) this.closed(null, 0, "getToken failed: " + e); });
   }
 
@@ -274,11 +239,11 @@ export class LiveQuery implements Connection {
       this.pingedAt = null;
       this.setState("open");
       // the token as the first message (PROTOCOL §9), so it stays out of URLs and logs
-      if (this.token) ws.send(JSON.stringify({ action: "auth", token: this.token }));
+      if (this.tokens.token) ws.send(JSON.stringify({ action: "auth", token: this.tokens.token }));
       for (const s of [...this.subs.values()]) ws.send(JSON.stringify(s.subscribeMessage()));
       for (const m of this.link?.remoteSubscribes() ?? []) ws.send(JSON.stringify(m));
       this.schedulePing(ws);
-      this.scheduleRefresh(ws);
+      this.tokens.refreshWhile(() => ws === this.ws, token => this.send({ action: "auth", token }));
     };
     ws.onmessage = ev => {
       if (ws !== this.ws) return;
@@ -295,7 +260,7 @@ export class LiveQuery implements Connection {
   private receive(ws: SocketLike, f: Frame): void {
     if (f.op === "pong" || f.op === "ready") this.backoff = this.base(); // the server serves: a later drop retries fast
     if (f.op === "pong") return;
-    if (f.op === "ready" && f.sub && this.retries.get(f.sub)?.timer == null) this.retries.delete(f.sub);
+    if (f.op === "ready" && f.sub) this.retries.answered(f.sub);
     if (!this.link?.forward(f)) this.dispatch(f);
     if (f.op === "error" && f.code === "unauthorized" && f.sub && this.options.getToken && ws === this.ws) {
       // the token was refused (expired since getToken gave it), and so will every command on this
@@ -329,7 +294,7 @@ export class LiveQuery implements Connection {
     this.stopped = true;
     this.stoppedBy = detail;
     this.clearTimers();
-    this.clearTokenTimers();
+    this.tokens.stop();
     this.unlisten();
     for (const s of [...this.subs.values()]) {
       const e: ErrorFrame = { op: "error", sub: s.name, code: "stopped", message: "the connection stopped: " + detail };
@@ -378,81 +343,12 @@ export class LiveQuery implements Connection {
     this.closed(null, 4000, why);
   }
 
-  private scheduleRefresh(ws: SocketLike): void {
-    const exp = this.token && this.options.getToken ? this.expiresAt(this.token) : null;
-    if (exp === null) return;
-    const left = exp - this.now();
-    const margin = Math.min(this.options.refreshBeforeMs ?? 60_000, left / 2);
-    this.refreshAt(ws, this.now() + Math.max(1000, left - margin), exp);
-  }
-
-  /**
-   * When `token` expires by this client's clock: by `exp`, unless `iat` shows the clock is wrong
-   * (issued in its future, or expired by it already); then by the token's lifetime from now, as if
-   * just issued. A clock hours behind let the token lapse unrefreshed (close 4001); one ahead by more
-   * than a lifetime refreshed it every second, asking getToken each time.
-   */
-  private expiresAt(token: string): number | null {
-    const t = tokenTimes(token);
-    if (!t) return null;
-    const now = this.now();
-    if (t.iat !== null && t.exp > t.iat && (t.iat - now > CLOCK_SKEW || now >= t.exp)) return now + (t.exp - t.iat);
-    return t.exp;
-  }
-
-  /**
-   * Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. A
-   * getToken that fails is asked again (after at most the backoff's largest delay) while the token
-   * in use lasts; past `exp` the close 4001 makes the reconnect ask.
-   */
-  private refreshAt(ws: SocketLike, at: number, exp: number): void {
-    const wait = at - this.now();
-    this.refresher = this.timers.setTimeout(() => {
-      if (wait > MAX_TIMEOUT) return this.refreshAt(ws, at, exp);
-      this.fetchToken().then(t => {
-        if (ws !== this.ws) return;
-        this.token = t;
-        this.send({ action: "auth", token: t });
-        this.scheduleRefresh(ws);
-      }, () => {
-        if (ws !== this.ws) return;
-        const next = this.now() + Math.max(1000, Math.min(this.max(), (exp - this.now()) / 4));
-        if (next < exp) this.refreshAt(ws, next, exp);
-      });
-    }, Math.min(wait, MAX_TIMEOUT));
-  }
-
-  /**
-   * getToken's answer, or a rejection once it has taken longer than `getTokenTimeoutMs`: one that
-   * never settles left the client `connecting` for good. A late answer is dropped.
-   */
-  private fetchToken(): Promise<string> {
-    const ms = this.options.getTokenTimeoutMs ?? 10_000;
-    return new Promise<string>((ok, fail) => {
-      let timer: unknown = null;
-      const done = () => { if (timer !== null) { this.timers.clearTimeout(timer); this.tokenTimers.delete(timer); timer = null; } };
-      timer = this.timers.setTimeout(() => {
-        this.tokenTimers.delete(timer);
-        timer = null;
-        fail(new Error("no answer within " + ms + " ms"));
-      }, Math.min(ms, MAX_TIMEOUT));
-      this.tokenTimers.add(timer);
-      Promise.resolve().then(() => this.options.getToken!()).then(t => { done(); ok(t); }, e => { done(); fail(e); });
-    });
-  }
-
   private clearTimers(): void {
-    for (const t of [this.retry, this.pinger, this.refresher]) if (t !== null) this.timers.clearTimeout(t);
-    this.retry = this.pinger = this.refresher = null;
+    for (const t of [this.retry, this.pinger]) if (t !== null) this.timers.clearTimeout(t);
+    this.retry = this.pinger = null;
+    this.tokens.cancelRefresh();
     // a new socket re-sends every subscription anyway
-    for (const r of this.retries.values()) if (r.timer != null) this.timers.clearTimeout(r.timer);
     this.retries.clear();
-  }
-
-  /** Stopped: no getToken timeout is left to fire (a pending promise settles no more; nothing awaits it). */
-  private clearTokenTimers(): void {
-    for (const t of this.tokenTimers) this.timers.clearTimeout(t);
-    this.tokenTimers.clear();
   }
 
   private setState(s: ConnectionState, detail?: string): void {
@@ -491,34 +387,6 @@ export class LiveQuery implements Connection {
   private now(): number { return this.timers.now ? this.timers.now() : Date.now(); }
   private base(): number { return this.options.backoff?.base ?? 250; }
   private max(): number { return this.options.backoff?.max ?? 10_000; }
-}
-
-/** How long a batch waits for an animation frame before a timer publishes it. */
-const FRAME_WAIT = 100;
-
-/**
- * The default {@link Scheduler}: once per animation frame in a visible tab. A hidden tab gets no
- * animation frames, so there a timer; and a tab hidden after asking for one may not get it until
- * shown again, so a timer publishes the batch if no frame came within {@link FRAME_WAIT} ms.
- */
-export function animationFrames(raf: ((fn: () => void) => void) | null, doc: { hidden: boolean } | undefined,
-    timers: Timers): Scheduler {
-  return fn => {
-    if (!raf || doc?.hidden) { timers.setTimeout(fn, 16); return; }
-    let done = false;
-    const once = () => { if (!done) { done = true; timers.clearTimeout(fallback); fn(); } };
-    const fallback = timers.setTimeout(once, FRAME_WAIT);
-    raf(once);
-  };
-}
-
-/**
- * Whether a refused subscribe may pass if re-sent: the backend was unavailable; a quota still
- * counted the subscriptions of the connection just lost (only a resubscribe, else the quota is
- * real); the token was refused and getToken can give another (PROTOCOL §9).
- */
-function passing(code: string, resuming: boolean, canRenewToken: boolean): boolean {
-  return code === "unavailable" || (code === "too_many_subs" && resuming) || (code === "unauthorized" && canRenewToken);
 }
 
 /** Absolute ws(s) URL: relative URLs resolve against the page. */

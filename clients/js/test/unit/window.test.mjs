@@ -49,7 +49,7 @@ test("frames are published at once when too many wait for a batch that does not 
 });
 
 test("the default scheduler: one animation frame, or a timer when none comes (the tab was hidden meanwhile)", async () => {
-  const { animationFrames } = await import("../../dist/client.js");
+  const { animationFrames } = await import("../../dist/scheduler.js");
   const timers = new FakeTimers();
   const frames = [];
   const doc = { hidden: false };

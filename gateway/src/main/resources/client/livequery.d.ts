@@ -645,23 +645,18 @@ declare namespace livequery {
         private backoff;
         private retry;
         private pinger;
-        private refresher;
         private lastRx;
         /** when the oldest unanswered ping went out; null once anything is heard */
         private pingedAt;
         private attempt;
-        private token;
-        /** the timeouts of getToken calls under way */
-        private readonly tokenTimers;
-        /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
+        private readonly tokens;
+        /** subscribes refused for a passing reason, re-sent after a backoff */
         private readonly retries;
         private readonly timers;
         /** set when tabs share one socket; null = this tab has its own */
         private link;
-        private readonly onOnline;
-        private readonly onVisible;
-        private readonly onPageHide;
-        private readonly onPageShow;
+        /** Stopped: the page's events (online, visibilitychange, pagehide, pageshow) no longer hold this client. */
+        private readonly unlisten;
         /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
         static apply: typeof applyFrame;
         constructor(url: string, options?: LiveQueryOptions);
@@ -671,8 +666,6 @@ declare namespace livequery {
         table<Row extends RowBase = RowBase>(name: string): Table<Row>;
         /** Closes the socket for good; every subscription ends (status `closed`). */
         close(): void;
-        /** Stopped: the page's events (online, visibilitychange, pagehide, pageshow) no longer hold this client. */
-        private unlisten;
         /** Drops the socket as a network failure would (for tests and demos); it reconnects and resumes. */
         drop(): void;
         send(msg: Record<string, unknown>): void;
@@ -681,9 +674,6 @@ declare namespace livequery {
         private newName;
         restored(name: string, query: Query<any>): void;
         resendLater(name: string, error: ErrorFrame, resuming: boolean): boolean;
-        /** Runs `again` after a backoff that grows with each try for `name` (until a ready for it). */
-        private later;
-        private cancelRetry;
         private connect;
         private open;
         private receive;
@@ -697,28 +687,7 @@ declare namespace livequery {
         private ping;
         /** Gives up on a socket now (a close handshake could wait on a dead peer) and reconnects after the backoff. */
         private abandon;
-        private scheduleRefresh;
-        /**
-         * When `token` expires by this client's clock: by `exp`, unless `iat` shows the clock is wrong
-         * (issued in its future, or expired by it already); then by the token's lifetime from now, as if
-         * just issued. A clock hours behind let the token lapse unrefreshed (close 4001); one ahead by more
-         * than a lifetime refreshed it every second, asking getToken each time.
-         */
-        private expiresAt;
-        /**
-         * Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. A
-         * getToken that fails is asked again (after at most the backoff's largest delay) while the token
-         * in use lasts; past `exp` the close 4001 makes the reconnect ask.
-         */
-        private refreshAt;
-        /**
-         * getToken's answer, or a rejection once it has taken longer than `getTokenTimeoutMs`: one that
-         * never settles left the client `connecting` for good. A late answer is dropped.
-         */
-        private fetchToken;
         private clearTimers;
-        /** Stopped: no getToken timeout is left to fire (a pending promise settles no more; nothing awaits it). */
-        private clearTokenTimers;
         private setState;
         private scheduler;
         private storageFor;
@@ -730,14 +699,6 @@ declare namespace livequery {
         private base;
         private max;
     }
-    /**
-     * The default {@link Scheduler}: once per animation frame in a visible tab. A hidden tab gets no
-     * animation frames, so there a timer; and a tab hidden after asking for one may not get it until
-     * shown again, so a timer publishes the batch if no frame came within {@link FRAME_WAIT} ms.
-     */
-    export function animationFrames(raf: ((fn: () => void) => void) | null, doc: {
-        hidden: boolean;
-    } | undefined, timers: Timers): Scheduler;
 
     /** The wire protocol this client speaks (PROTOCOL.md, "v1"). */
     export const protocolVersion = 1;

@@ -26,20 +26,6 @@
     version: () => version
   });
 
-  // src/connection.ts
-  function tokenTimes(token) {
-    const part = token.split(".")[1];
-    if (!part) return null;
-    try {
-      const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
-      const json = JSON.parse(atob(b64 + "===".slice((b64.length + 3) % 4)));
-      if (typeof json.exp !== "number") return null;
-      return { exp: json.exp * 1e3, iat: typeof json.iat === "number" ? json.iat * 1e3 : null };
-    } catch {
-      return null;
-    }
-  }
-
   // src/persist.ts
   function persistKey(url, query) {
     return "livequery:" + url + ":" + JSON.stringify([
@@ -862,12 +848,206 @@
     return i < 0 ? "" : sub.slice(0, i);
   }
 
+  // src/retries.ts
+  var SubscribeRetries = class {
+    /** `wait(tries)`: the delay before the re-send that follows `tries` earlier ones. */
+    constructor(timers, wait) {
+      __publicField(this, "timers", timers);
+      __publicField(this, "wait", wait);
+      /** by sub: the timer of the re-send due, and the tries so far */
+      __publicField(this, "bySub", /* @__PURE__ */ new Map());
+    }
+    /** Runs `again` after the backoff for `sub`'s next try. */
+    later(sub, again) {
+      const r = this.bySub.get(sub) ?? { timer: null, tries: 0 };
+      if (r.timer != null) this.timers.clearTimeout(r.timer);
+      r.timer = this.timers.setTimeout(() => {
+        r.timer = null;
+        again();
+      }, this.wait(r.tries++));
+      this.bySub.set(sub, r);
+    }
+    /**
+     * A ready for `sub`: its next refusal waits the first backoff again. Not while a re-send is due:
+     * that ready does not answer the re-send, and the tries go on counting.
+     */
+    answered(sub) {
+      if (this.bySub.get(sub)?.timer == null) this.bySub.delete(sub);
+    }
+    /** `sub` ended, or was sent again by other means: no re-send is due. */
+    cancel(sub) {
+      const r = this.bySub.get(sub);
+      if (r?.timer != null) this.timers.clearTimeout(r.timer);
+      this.bySub.delete(sub);
+    }
+    clear() {
+      for (const r of this.bySub.values()) if (r.timer != null) this.timers.clearTimeout(r.timer);
+      this.bySub.clear();
+    }
+  };
+  function passing(code, resuming, canRenewToken) {
+    return code === "unavailable" || code === "too_many_subs" && resuming || code === "unauthorized" && canRenewToken;
+  }
+
+  // src/scheduler.ts
+  var FRAME_WAIT = 100;
+  function animationFrames(raf, doc, timers) {
+    return (fn) => {
+      if (!raf || doc?.hidden) {
+        timers.setTimeout(fn, 16);
+        return;
+      }
+      let done = false;
+      const once = () => {
+        if (!done) {
+          done = true;
+          timers.clearTimeout(fallback);
+          fn();
+        }
+      };
+      const fallback = timers.setTimeout(once, FRAME_WAIT);
+      raf(once);
+    };
+  }
+
+  // src/page.ts
+  function listenToPage(events, doc, on) {
+    const visible = () => {
+      if (!doc?.hidden) on.wake();
+    };
+    const hide = () => on.hide?.();
+    const show = (ev) => on.show?.(!!ev.persisted);
+    events?.addEventListener("online", on.wake);
+    doc?.addEventListener("visibilitychange", visible);
+    if (on.hide) events?.addEventListener("pagehide", hide);
+    if (on.show) events?.addEventListener("pageshow", show);
+    return () => {
+      events?.removeEventListener("online", on.wake);
+      doc?.removeEventListener("visibilitychange", visible);
+      events?.removeEventListener("pagehide", hide);
+      events?.removeEventListener("pageshow", show);
+    };
+  }
+
+  // src/connection.ts
+  function tokenTimes(token) {
+    const part = token.split(".")[1];
+    if (!part) return null;
+    try {
+      const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
+      const json = JSON.parse(atob(b64 + "===".slice((b64.length + 3) % 4)));
+      if (typeof json.exp !== "number") return null;
+      return { exp: json.exp * 1e3, iat: typeof json.iat === "number" ? json.iat * 1e3 : null };
+    } catch {
+      return null;
+    }
+  }
+
+  // src/token.ts
+  var CLOCK_SKEW = 3e4;
+  var MAX_TIMEOUT = 2 ** 31 - 1;
+  var TokenKeeper = class {
+    /** `longestWait`: the backoff's largest delay, which also bounds the wait before a failed refresh is retried. */
+    constructor(options, timers, now, longestWait) {
+      __publicField(this, "options", options);
+      __publicField(this, "timers", timers);
+      __publicField(this, "now", now);
+      __publicField(this, "longestWait", longestWait);
+      /** the token the next connect or refresh sends */
+      __publicField(this, "token");
+      __publicField(this, "refresher", null);
+      /** the timeouts of getToken calls under way */
+      __publicField(this, "asking", /* @__PURE__ */ new Set());
+      this.token = options.token;
+    }
+    /**
+     * getToken's answer, or a rejection once it has taken longer than `getTokenTimeoutMs`: one that
+     * never settles left the client `connecting` for good. A late answer is dropped.
+     */
+    fetch() {
+      const ms = this.options.getTokenTimeoutMs ?? 1e4;
+      return new Promise((ok, fail) => {
+        let timer = null;
+        const done = () => {
+          if (timer !== null) {
+            this.timers.clearTimeout(timer);
+            this.asking.delete(timer);
+            timer = null;
+          }
+        };
+        timer = this.timers.setTimeout(() => {
+          this.asking.delete(timer);
+          timer = null;
+          fail(new Error("no answer within " + ms + " ms"));
+        }, Math.min(ms, MAX_TIMEOUT));
+        this.asking.add(timer);
+        Promise.resolve().then(() => this.options.getToken()).then((t) => {
+          done();
+          ok(t);
+        }, (e) => {
+          done();
+          fail(e);
+        });
+      });
+    }
+    /**
+     * A socket opened with {@link token}: with getToken and a JWT, a new token is fetched before this
+     * one expires and handed to `use` while `current()` (the socket is still the connection's) holds.
+     */
+    refreshWhile(current, use) {
+      const exp = this.token && this.options.getToken ? this.expiresAt(this.token) : null;
+      if (exp === null) return;
+      const left = exp - this.now();
+      const margin = Math.min(this.options.refreshBeforeMs ?? 6e4, left / 2);
+      this.refreshAt(this.now() + Math.max(1e3, left - margin), exp, current, use);
+    }
+    /** The socket went: no refresh for it. */
+    cancelRefresh() {
+      if (this.refresher !== null) this.timers.clearTimeout(this.refresher);
+      this.refresher = null;
+    }
+    /** Stopped: no getToken timeout is left to fire (a pending promise settles no more; nothing awaits it). */
+    stop() {
+      this.cancelRefresh();
+      for (const t of this.asking) this.timers.clearTimeout(t);
+      this.asking.clear();
+    }
+    /**
+     * When `token` expires by this client's clock: by `exp`, unless `iat` shows the clock is wrong
+     * (issued in its future, or expired by it already); then by the token's lifetime from now, as if
+     * just issued. A clock hours behind let the token lapse unrefreshed (close 4001); one ahead by more
+     * than a lifetime refreshed it every second, asking getToken each time.
+     */
+    expiresAt(token) {
+      const t = tokenTimes(token);
+      if (!t) return null;
+      const now = this.now();
+      if (t.iat !== null && t.exp > t.iat && (t.iat - now > CLOCK_SKEW || now >= t.exp)) return now + (t.exp - t.iat);
+      return t.exp;
+    }
+    /** Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. */
+    refreshAt(at, exp, current, use) {
+      const wait = at - this.now();
+      this.refresher = this.timers.setTimeout(() => {
+        if (wait > MAX_TIMEOUT) return this.refreshAt(at, exp, current, use);
+        this.fetch().then((t) => {
+          if (!current()) return;
+          this.token = t;
+          use(t);
+          this.refreshWhile(current, use);
+        }, () => {
+          if (!current()) return;
+          const next = this.now() + Math.max(1e3, Math.min(this.longestWait(), (exp - this.now()) / 4));
+          if (next < exp) this.refreshAt(next, exp, current, use);
+        });
+      }, Math.min(wait, MAX_TIMEOUT));
+    }
+  };
+
   // src/client.ts
   var POLICY = 1008;
   var TOKEN_EXPIRED = 4001;
   var ORIGIN_REFUSED = "origin not allowed";
-  var CLOCK_SKEW = 3e4;
-  var MAX_TIMEOUT = 2 ** 31 - 1;
   var LiveQuery = class {
     constructor(url, options = {}) {
       __publicField(this, "url");
@@ -885,38 +1065,24 @@
       __publicField(this, "backoff");
       __publicField(this, "retry", null);
       __publicField(this, "pinger", null);
-      __publicField(this, "refresher", null);
       __publicField(this, "lastRx", 0);
       /** when the oldest unanswered ping went out; null once anything is heard */
       __publicField(this, "pingedAt", null);
       __publicField(this, "attempt", 0);
-      __publicField(this, "token");
-      /** the timeouts of getToken calls under way */
-      __publicField(this, "tokenTimers", /* @__PURE__ */ new Set());
-      /** subscribes refused for a passing reason: the timer that re-sends each, and its tries so far */
-      __publicField(this, "retries", /* @__PURE__ */ new Map());
+      __publicField(this, "tokens");
+      /** subscribes refused for a passing reason, re-sent after a backoff */
+      __publicField(this, "retries");
       __publicField(this, "timers");
       /** set when tabs share one socket; null = this tab has its own */
       __publicField(this, "link", null);
-      __publicField(this, "onOnline", () => this.reconnectNow());
-      __publicField(this, "onVisible", () => {
-        if (!this.doc()?.hidden) this.reconnectNow();
-      });
-      // shared: a closing tab takes its subscriptions off the leader's socket; back from the bfcache, puts them back
-      __publicField(this, "onPageHide", () => {
-        for (const sub of [...this.subs.values()]) this.send({ action: "unsubscribe", sub: sub.name });
-      });
-      __publicField(this, "onPageShow", (ev) => {
-        if (ev.persisted) for (const sub of [...this.subs.values()]) this.send(sub.subscribeMessage());
-      });
+      /** Stopped: the page's events (online, visibilitychange, pagehide, pageshow) no longer hold this client. */
+      __publicField(this, "unlisten");
       this.options = options;
       this.url = resolveWsUrl(url);
       this.timers = options.timers ?? globalThis;
       this.backoff = this.base();
-      this.token = options.token;
-      const ev = options.events ?? (typeof globalThis.addEventListener === "function" ? globalThis : null);
-      ev?.addEventListener("online", this.onOnline);
-      this.doc()?.addEventListener("visibilitychange", this.onVisible);
+      this.tokens = new TokenKeeper(options, this.timers, () => this.now(), () => this.max());
+      this.retries = new SubscribeRetries(this.timers, (tries) => this.jittered(this.base() * 2 ** tries));
       if (options.shared && TabLink.available()) {
         this.link = new TabLink(this.url, this.timers, {
           becomeLeader: () => {
@@ -938,21 +1104,28 @@
           },
           retry: (sub, code, resuming, again) => {
             if (this.stopped || !passing(code, resuming, !!this.options.getToken)) return false;
-            this.later(sub, again);
+            this.retries.later(sub, again);
             return true;
           },
-          cancel: (sub) => this.cancelRetry(sub),
+          cancel: (sub) => this.retries.cancel(sub),
           refused: (sub) => {
             const s = this.subs.get(sub);
             if (s?.resubscribeIfIdle()) this.send(s.subscribeMessage());
           },
           current: () => this.state
         });
-        (this.options.events ?? globalThis).addEventListener?.("pagehide", this.onPageHide);
-        (this.options.events ?? globalThis).addEventListener?.("pageshow", this.onPageShow);
-      } else {
-        this.connect();
       }
+      const page = options.events ?? (typeof globalThis.addEventListener === "function" ? globalThis : null);
+      this.unlisten = listenToPage(page, this.doc(), this.link ? {
+        wake: () => this.reconnectNow(),
+        hide: () => {
+          for (const sub of [...this.subs.values()]) this.send({ action: "unsubscribe", sub: sub.name });
+        },
+        show: (persisted) => {
+          if (persisted) for (const sub of [...this.subs.values()]) this.send(sub.subscribeMessage());
+        }
+      } : { wake: () => this.reconnectNow() });
+      if (!this.link) this.connect();
     }
     /** A new subscription; throws a {@link LiveQueryError} with code `stopped` once the client is stopped. */
     subscribe(query, handlers, opts = {}) {
@@ -969,7 +1142,7 @@
         this.httpUrl(),
         name,
         this.options.fetch ?? globalThis.fetch.bind(globalThis),
-        () => this.token,
+        () => this.tokens.token,
         () => [...this.subs.values()].filter((s) => s.query.table === name)
       );
     }
@@ -978,7 +1151,7 @@
       this.stopped = true;
       this.stoppedBy || (this.stoppedBy = "closed by the client");
       this.clearTimers();
-      this.clearTokenTimers();
+      this.tokens.stop();
       this.unlisten();
       for (const s of [...this.subs.values()]) {
         if (this.link) this.send({ action: "unsubscribe", sub: s.name });
@@ -991,16 +1164,6 @@
       ws?.close(1e3, "bye");
       this.setState("stopped", "closed by the client");
     }
-    /** Stopped: the page's events (online, visibilitychange, pagehide, pageshow) no longer hold this client. */
-    unlisten() {
-      const ev = this.options.events ?? (typeof globalThis.removeEventListener === "function" ? globalThis : null);
-      ev?.removeEventListener("online", this.onOnline);
-      this.doc()?.removeEventListener("visibilitychange", this.onVisible);
-      if (this.link) {
-        (this.options.events ?? globalThis).removeEventListener?.("pagehide", this.onPageHide);
-        (this.options.events ?? globalThis).removeEventListener?.("pageshow", this.onPageShow);
-      }
-    }
     /** Drops the socket as a network failure would (for tests and demos); it reconnects and resumes. */
     drop() {
       this.ws?.close(4e3, "dropped by client");
@@ -1011,7 +1174,7 @@
     }
     forget(name) {
       this.subs.delete(name);
-      this.cancelRetry(name);
+      this.retries.cancel(name);
     }
     renamed(name) {
       const s = this.subs.get(name);
@@ -1028,27 +1191,11 @@
     }
     resendLater(name, error, resuming) {
       if (this.stopped || !passing(error.code, resuming, !!this.options.getToken)) return false;
-      if (!this.link || this.link.leader) this.later(name, () => {
+      if (!this.link || this.link.leader) this.retries.later(name, () => {
         const s = this.subs.get(name);
         if (s) this.send(s.subscribeMessage());
       });
       return true;
-    }
-    /** Runs `again` after a backoff that grows with each try for `name` (until a ready for it). */
-    later(name, again) {
-      const r = this.retries.get(name) ?? { timer: null, tries: 0 };
-      if (r.timer != null) this.timers.clearTimeout(r.timer);
-      const wait = this.jittered(this.base() * 2 ** r.tries++);
-      r.timer = this.timers.setTimeout(() => {
-        r.timer = null;
-        again();
-      }, wait);
-      this.retries.set(name, r);
-    }
-    cancelRetry(name) {
-      const r = this.retries.get(name);
-      if (r?.timer != null) this.timers.clearTimeout(r.timer);
-      this.retries.delete(name);
     }
     connect() {
       if (this.stopped) return;
@@ -1056,9 +1203,9 @@
       this.setState("connecting");
       const attempt = ++this.attempt;
       if (!this.options.getToken) return this.open(attempt);
-      this.fetchToken().then(
+      this.tokens.fetch().then(
         (t) => {
-          this.token = t;
+          this.tokens.token = t;
           if (attempt === this.attempt) this.open(attempt);
         },
         (e) => {
@@ -1077,11 +1224,11 @@
         this.lastRx = this.now();
         this.pingedAt = null;
         this.setState("open");
-        if (this.token) ws.send(JSON.stringify({ action: "auth", token: this.token }));
+        if (this.tokens.token) ws.send(JSON.stringify({ action: "auth", token: this.tokens.token }));
         for (const s of [...this.subs.values()]) ws.send(JSON.stringify(s.subscribeMessage()));
         for (const m of this.link?.remoteSubscribes() ?? []) ws.send(JSON.stringify(m));
         this.schedulePing(ws);
-        this.scheduleRefresh(ws);
+        this.tokens.refreshWhile(() => ws === this.ws, (token) => this.send({ action: "auth", token }));
       };
       ws.onmessage = (ev) => {
         if (ws !== this.ws) return;
@@ -1098,7 +1245,7 @@
     receive(ws, f) {
       if (f.op === "pong" || f.op === "ready") this.backoff = this.base();
       if (f.op === "pong") return;
-      if (f.op === "ready" && f.sub && this.retries.get(f.sub)?.timer == null) this.retries.delete(f.sub);
+      if (f.op === "ready" && f.sub) this.retries.answered(f.sub);
       if (!this.link?.forward(f)) this.dispatch(f);
       if (f.op === "error" && f.code === "unauthorized" && f.sub && this.options.getToken && ws === this.ws) {
         this.abandon(ws, "token refused");
@@ -1126,7 +1273,7 @@
       this.stopped = true;
       this.stoppedBy = detail;
       this.clearTimers();
-      this.clearTokenTimers();
+      this.tokens.stop();
       this.unlisten();
       for (const s of [...this.subs.values()]) {
         const e = { op: "error", sub: s.name, code: "stopped", message: "the connection stopped: " + detail };
@@ -1170,87 +1317,11 @@
       }
       this.closed(null, 4e3, why);
     }
-    scheduleRefresh(ws) {
-      const exp = this.token && this.options.getToken ? this.expiresAt(this.token) : null;
-      if (exp === null) return;
-      const left = exp - this.now();
-      const margin = Math.min(this.options.refreshBeforeMs ?? 6e4, left / 2);
-      this.refreshAt(ws, this.now() + Math.max(1e3, left - margin), exp);
-    }
-    /**
-     * When `token` expires by this client's clock: by `exp`, unless `iat` shows the clock is wrong
-     * (issued in its future, or expired by it already); then by the token's lifetime from now, as if
-     * just issued. A clock hours behind let the token lapse unrefreshed (close 4001); one ahead by more
-     * than a lifetime refreshed it every second, asking getToken each time.
-     */
-    expiresAt(token) {
-      const t = tokenTimes(token);
-      if (!t) return null;
-      const now = this.now();
-      if (t.iat !== null && t.exp > t.iat && (t.iat - now > CLOCK_SKEW || now >= t.exp)) return now + (t.exp - t.iat);
-      return t.exp;
-    }
-    /**
-     * Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. A
-     * getToken that fails is asked again (after at most the backoff's largest delay) while the token
-     * in use lasts; past `exp` the close 4001 makes the reconnect ask.
-     */
-    refreshAt(ws, at, exp) {
-      const wait = at - this.now();
-      this.refresher = this.timers.setTimeout(() => {
-        if (wait > MAX_TIMEOUT) return this.refreshAt(ws, at, exp);
-        this.fetchToken().then((t) => {
-          if (ws !== this.ws) return;
-          this.token = t;
-          this.send({ action: "auth", token: t });
-          this.scheduleRefresh(ws);
-        }, () => {
-          if (ws !== this.ws) return;
-          const next = this.now() + Math.max(1e3, Math.min(this.max(), (exp - this.now()) / 4));
-          if (next < exp) this.refreshAt(ws, next, exp);
-        });
-      }, Math.min(wait, MAX_TIMEOUT));
-    }
-    /**
-     * getToken's answer, or a rejection once it has taken longer than `getTokenTimeoutMs`: one that
-     * never settles left the client `connecting` for good. A late answer is dropped.
-     */
-    fetchToken() {
-      const ms = this.options.getTokenTimeoutMs ?? 1e4;
-      return new Promise((ok, fail) => {
-        let timer = null;
-        const done = () => {
-          if (timer !== null) {
-            this.timers.clearTimeout(timer);
-            this.tokenTimers.delete(timer);
-            timer = null;
-          }
-        };
-        timer = this.timers.setTimeout(() => {
-          this.tokenTimers.delete(timer);
-          timer = null;
-          fail(new Error("no answer within " + ms + " ms"));
-        }, Math.min(ms, MAX_TIMEOUT));
-        this.tokenTimers.add(timer);
-        Promise.resolve().then(() => this.options.getToken()).then((t) => {
-          done();
-          ok(t);
-        }, (e) => {
-          done();
-          fail(e);
-        });
-      });
-    }
     clearTimers() {
-      for (const t of [this.retry, this.pinger, this.refresher]) if (t !== null) this.timers.clearTimeout(t);
-      this.retry = this.pinger = this.refresher = null;
-      for (const r of this.retries.values()) if (r.timer != null) this.timers.clearTimeout(r.timer);
+      for (const t of [this.retry, this.pinger]) if (t !== null) this.timers.clearTimeout(t);
+      this.retry = this.pinger = null;
+      this.tokens.cancelRefresh();
       this.retries.clear();
-    }
-    /** Stopped: no getToken timeout is left to fire (a pending promise settles no more; nothing awaits it). */
-    clearTokenTimers() {
-      for (const t of this.tokenTimers) this.timers.clearTimeout(t);
-      this.tokenTimers.clear();
     }
     setState(s, detail) {
       this.state = s;
@@ -1296,28 +1367,6 @@
   };
   /** Splices one frame into a window array: for EventSource users, who hold the rows themselves. */
   __publicField(LiveQuery, "apply", applyFrame);
-  var FRAME_WAIT = 100;
-  function animationFrames(raf, doc, timers) {
-    return (fn) => {
-      if (!raf || doc?.hidden) {
-        timers.setTimeout(fn, 16);
-        return;
-      }
-      let done = false;
-      const once = () => {
-        if (!done) {
-          done = true;
-          timers.clearTimeout(fallback);
-          fn();
-        }
-      };
-      const fallback = timers.setTimeout(once, FRAME_WAIT);
-      raf(once);
-    };
-  }
-  function passing(code, resuming, canRenewToken) {
-    return code === "unavailable" || code === "too_many_subs" && resuming || code === "unauthorized" && canRenewToken;
-  }
   function resolveWsUrl(url) {
     const loc = globalThis.location?.href;
     const u = loc ? new URL(url, loc) : new URL(url);

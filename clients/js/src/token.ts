@@ -1,0 +1,106 @@
+import { tokenTimes, type Timers } from "./connection.js";
+import type { LiveQueryOptions } from "./client.js";
+
+/** How far a token's `iat` may be ahead of this client's clock before the clock is taken to be wrong (the gateway's leeway). */
+const CLOCK_SKEW = 30_000;
+/** The longest delay a timer holds: a longer one overflows and fires after 1 ms. */
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+type TokenOptions = Pick<LiveQueryOptions, "token" | "getToken" | "getTokenTimeoutMs" | "refreshBeforeMs">;
+
+/**
+ * The connection's token (PROTOCOL §9): a fixed one, or getToken's answer, asked for with a time
+ * limit and asked for again before it expires while the socket it was sent on lasts. A refresh that
+ * fails is retried while the token in use lasts; past `exp` the server's close 4001 makes the
+ * reconnect ask. Only the refresh timer and getToken's time limits are held here: the connection
+ * cancels the refresh with its other timers when its socket goes.
+ */
+export class TokenKeeper {
+  /** the token the next connect or refresh sends */
+  token: string | undefined;
+  private refresher: unknown = null;
+  /** the timeouts of getToken calls under way */
+  private readonly asking = new Set<unknown>();
+
+  /** `longestWait`: the backoff's largest delay, which also bounds the wait before a failed refresh is retried. */
+  constructor(private readonly options: TokenOptions, private readonly timers: Timers, private readonly now: () => number,
+      private readonly longestWait: () => number) {
+    this.token = options.token;
+  }
+
+  /**
+   * getToken's answer, or a rejection once it has taken longer than `getTokenTimeoutMs`: one that
+   * never settles left the client `connecting` for good. A late answer is dropped.
+   */
+  fetch(): Promise<string> {
+    const ms = this.options.getTokenTimeoutMs ?? 10_000;
+    return new Promise<string>((ok, fail) => {
+      let timer: unknown = null;
+      const done = () => { if (timer !== null) { this.timers.clearTimeout(timer); this.asking.delete(timer); timer = null; } };
+      timer = this.timers.setTimeout(() => {
+        this.asking.delete(timer);
+        timer = null;
+        fail(new Error("no answer within " + ms + " ms"));
+      }, Math.min(ms, MAX_TIMEOUT));
+      this.asking.add(timer);
+      Promise.resolve().then(() => this.options.getToken!()).then(t => { done(); ok(t); }, e => { done(); fail(e); });
+    });
+  }
+
+  /**
+   * A socket opened with {@link token}: with getToken and a JWT, a new token is fetched before this
+   * one expires and handed to `use` while `current()` (the socket is still the connection's) holds.
+   */
+  refreshWhile(current: () => boolean, use: (token: string) => void): void {
+    const exp = this.token && this.options.getToken ? this.expiresAt(this.token) : null;
+    if (exp === null) return;
+    const left = exp - this.now();
+    const margin = Math.min(this.options.refreshBeforeMs ?? 60_000, left / 2);
+    this.refreshAt(this.now() + Math.max(1000, left - margin), exp, current, use);
+  }
+
+  /** The socket went: no refresh for it. */
+  cancelRefresh(): void {
+    if (this.refresher !== null) this.timers.clearTimeout(this.refresher);
+    this.refresher = null;
+  }
+
+  /** Stopped: no getToken timeout is left to fire (a pending promise settles no more; nothing awaits it). */
+  stop(): void {
+    this.cancelRefresh();
+    for (const t of this.asking) this.timers.clearTimeout(t);
+    this.asking.clear();
+  }
+
+  /**
+   * When `token` expires by this client's clock: by `exp`, unless `iat` shows the clock is wrong
+   * (issued in its future, or expired by it already); then by the token's lifetime from now, as if
+   * just issued. A clock hours behind let the token lapse unrefreshed (close 4001); one ahead by more
+   * than a lifetime refreshed it every second, asking getToken each time.
+   */
+  private expiresAt(token: string): number | null {
+    const t = tokenTimes(token);
+    if (!t) return null;
+    const now = this.now();
+    if (t.iat !== null && t.exp > t.iat && (t.iat - now > CLOCK_SKEW || now >= t.exp)) return now + (t.exp - t.iat);
+    return t.exp;
+  }
+
+  /** Refreshes the token at `at`; a wait longer than a timer holds is done in capped steps. */
+  private refreshAt(at: number, exp: number, current: () => boolean, use: (token: string) => void): void {
+    const wait = at - this.now();
+    this.refresher = this.timers.setTimeout(() => {
+      if (wait > MAX_TIMEOUT) return this.refreshAt(at, exp, current, use);
+      this.fetch().then(t => {
+        if (!current()) return;
+        this.token = t;
+        use(t);
+        this.refreshWhile(current, use);
+      }, () => {
+        if (!current()) return;
+        const next = this.now() + Math.max(1000, Math.min(this.longestWait(), (exp - this.now()) / 4));
+        if (next < exp) this.refreshAt(next, exp, current, use);
+      });
+    }, Math.min(wait, MAX_TIMEOUT));
+  }
+}
