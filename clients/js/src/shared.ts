@@ -26,10 +26,19 @@ const DROPPED_KEPT = 100;
  * `hello`; every tab then re-sends its subscriptions with the eid it last applied, so the hand-off
  * resumes without a reset. The leader alone re-sends the subscribes it holds: after its reconnects,
  * and after a backoff when one is refused for a passing reason.
+ *
+ * A tab heeds frames, states and refusals only from the leader it knows, the last to say `hello`
+ * (or, before any hello, the first leader it hears). Messages of two tabs are not ordered, so the
+ * old leader's last frames may arrive after the new leader's `hello`, when this tab's resume eid
+ * is already taken: applied then, one the new socket replays would be applied twice, or after
+ * newer ones (an update that fits the window undoes a later one, and the eid goes back).
+ * Dropped, they are replayed in order from the resume eid.
  */
 export class TabLink {
   readonly tab = Math.random().toString(36).slice(2, 10);
   leader = false;
+  /** not leading: the tab whose socket serves this one; null until one is heard */
+  private leaderTab: string | null = null;
   private readonly channel: ChannelLike;
   private readonly remote = new Map<string, Remote>();
   private release: (() => void) | null = null;
@@ -196,12 +205,16 @@ export class TabLink {
     if (this.leader) this.heard(d.from);
     switch (d.type) {
       case "probe": if (!this.leader) this.post({ type: "alive" }); break;
-      case "resubscribe": if (!this.leader && d.tab === this.tab) this.hooks.resubscribe(); break;
+      case "resubscribe": if (this.fromLeader(d) && d.tab === this.tab) this.hooks.resubscribe(); break;
       case "cmd": if (this.leader) this.leaderCommand(d.m); break;
-      case "frame": if (this.owns(d.f.sub)) this.hooks.frame(d.f); break;
-      case "refused": if (this.owns(d.sub)) this.hooks.refused(d.sub); break;
-      case "state": if (!this.leader) this.hooks.state(d.s, d.detail); break;
-      case "hello": if (!this.leader) this.hooks.resubscribe(); break;
+      case "frame": if (this.fromLeader(d) && this.owns(d.f.sub)) this.hooks.frame(d.f); break;
+      case "refused": if (this.fromLeader(d) && this.owns(d.sub)) this.hooks.refused(d.sub); break;
+      case "state": if (this.fromLeader(d)) this.hooks.state(d.s, d.detail); break;
+      case "hello":
+        if (this.leader) break;
+        this.leaderTab = d.from;
+        this.hooks.resubscribe();
+        break;
       case "join": if (this.leader) this.post({ type: "state", s: this.hooks.current() }); break;
       case "query": {
         const r = this.leader ? this.remote.get(d.sub) : undefined;
@@ -209,6 +222,13 @@ export class TabLink {
         break;
       }
     }
+  }
+
+  /** Whether a leader's message `d` is from this tab's leader; false for any while this tab leads. */
+  private fromLeader(d: { from?: unknown }): boolean {
+    if (this.leader || typeof d.from !== "string") return false;
+    this.leaderTab ??= d.from;
+    return d.from === this.leaderTab;
   }
 
   private leaderCommand(m: Msg): void {

@@ -239,3 +239,54 @@ test("shared: the leader drops the subscriptions of a tab that stopped answering
   a.lq.close();
   other.lq.close();
 });
+
+/** Holds back the messages `from` a tab posts to `to`'s channel until release(), as a slow cross-process hop can. */
+function delay(to, from) {
+  const channel = to.lq.link.channel, hear = channel.onmessage, held = [];
+  channel.onmessage = ev => { if (ev.data.from === from.lq.link.tab) held.push(ev); else hear(ev); };
+  return { held, release: () => { channel.onmessage = hear; for (const ev of held.splice(0)) hear(ev); } };
+}
+
+const update = (sub, version, eid) => ({ op: "update", sub, id: "r0", version, row: { id: "r0", n: version }, cursor: "c0", new_index: 0, eid });
+
+for (const who of ["a tab that follows the new leader", "the tab that becomes the leader"]) {
+  test(`shared: a frame the old leader forwarded, arriving after the hand-off, is dropped by ${who}; the resume replays it in order`, async () => {
+    const { b, a, other } = await twoTabs();
+    const third = b.tab();
+    await settle();
+    const old = b.last();
+    const tab = who.startsWith("a tab") ? third : other;
+    const s = tab.lq.subscribe({ table: "t", limit: 2 });
+    await settle();
+    for (const f of snapshotFrames(s.name, 2)) old.frame(f);
+    await settle();
+    tab.timers.advance(0);
+    assert.equal(s.eid, "er");
+    // the old leader forwards one more update, which reaches the tab only after the hand-off
+    const late = delay(tab, a);
+    old.frame(update(s.name, 2, "e3"));
+    a.lq.close();
+    await settle();
+    assert.equal(other.lq.link.leader, true, "the other tab leads now");
+    assert.equal(late.held.length, 1, "the old leader's update is still on its way");
+    const ws = b.last();
+    assert.notEqual(ws, old);
+    ws.open();
+    await settle();
+    assert.deepEqual(ws.sentOf("subscribe"), [{ action: "subscribe", sub: s.name, query: { table: "t", limit: 2 }, resume: "er" }],
+      "resumed by the eid applied before the hand-off");
+    // the new leader's server replays from that eid: the same update, then a newer one
+    ws.frame(update(s.name, 2, "e3"));
+    ws.frame(update(s.name, 3, "e4"));
+    ws.frame({ op: "ready", sub: s.name, eid: "e4", has_more_before: false, has_more_after: true, resumed: true });
+    await settle();
+    late.release();
+    await settle();
+    tab.timers.advance(0);
+    assert.equal(s.getSnapshot().status, "live");
+    assert.deepEqual(s.getSnapshot().rows.map(r => [r.id, r.version]), [["r0", 3], ["r1", 1]], "the old leader's update does not undo the newer one");
+    assert.equal(s.eid, "e4", "the resume token does not go back");
+    other.lq.close();
+    third.lq.close();
+  });
+}

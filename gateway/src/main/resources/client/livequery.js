@@ -667,6 +667,8 @@
       __publicField(this, "hooks", hooks);
       __publicField(this, "tab", Math.random().toString(36).slice(2, 10));
       __publicField(this, "leader", false);
+      /** not leading: the tab whose socket serves this one; null until one is heard */
+      __publicField(this, "leaderTab", null);
       __publicField(this, "channel");
       __publicField(this, "remote", /* @__PURE__ */ new Map());
       __publicField(this, "release", null);
@@ -800,22 +802,24 @@
           if (!this.leader) this.post({ type: "alive" });
           break;
         case "resubscribe":
-          if (!this.leader && d.tab === this.tab) this.hooks.resubscribe();
+          if (this.fromLeader(d) && d.tab === this.tab) this.hooks.resubscribe();
           break;
         case "cmd":
           if (this.leader) this.leaderCommand(d.m);
           break;
         case "frame":
-          if (this.owns(d.f.sub)) this.hooks.frame(d.f);
+          if (this.fromLeader(d) && this.owns(d.f.sub)) this.hooks.frame(d.f);
           break;
         case "refused":
-          if (this.owns(d.sub)) this.hooks.refused(d.sub);
+          if (this.fromLeader(d) && this.owns(d.sub)) this.hooks.refused(d.sub);
           break;
         case "state":
-          if (!this.leader) this.hooks.state(d.s, d.detail);
+          if (this.fromLeader(d)) this.hooks.state(d.s, d.detail);
           break;
         case "hello":
-          if (!this.leader) this.hooks.resubscribe();
+          if (this.leader) break;
+          this.leaderTab = d.from;
+          this.hooks.resubscribe();
           break;
         case "join":
           if (this.leader) this.post({ type: "state", s: this.hooks.current() });
@@ -826,6 +830,12 @@
           break;
         }
       }
+    }
+    /** Whether a leader's message `d` is from this tab's leader; false for any while this tab leads. */
+    fromLeader(d) {
+      if (this.leader || typeof d.from !== "string") return false;
+      this.leaderTab ?? (this.leaderTab = d.from);
+      return d.from === this.leaderTab;
     }
     leaderCommand(m) {
       const sub = m.sub;
