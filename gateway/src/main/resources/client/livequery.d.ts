@@ -170,16 +170,8 @@ declare namespace livequery {
         }) => void;
     };
 
-    /**
-     * Splices one frame into a window with the semantics of PROTOCOL §3: each index is relative to
-     * the window as the previous frame left it. Frames that do not change rows leave it alone.
-     * Mutates and returns `rows`; the entries it inserts are new frozen objects, never changed later,
-     * so snapshots can share them.
-     */
-    export function applyFrame<Row extends RowBase>(rows: Entry<Row>[], f: Frame<Row>): Entry<Row>[];
-
     /** What a subscription needs from the connection it lives on. */
-    export interface Connection {
+    interface Connection {
         /** Sends now if the socket is open; otherwise the next (re)subscribe carries the state. */
         send(msg: Record<string, unknown>): void;
         /** The subscription is over: do not re-send it after a reconnect. */
@@ -217,7 +209,7 @@ declare namespace livequery {
         now?(): number;
     };
     /** The `exp` and `iat` claims of a JWT in ms, or null when the token is not a JWT with an `exp`. */
-    export function tokenTimes(token: string): {
+    function tokenTimes(token: string): {
         exp: number;
         iat: number | null;
     } | null;
@@ -235,7 +227,7 @@ declare namespace livequery {
         /** default: derived from the endpoint and the query as subscribed: its shape and window (limit, after, before) */
         key?: string;
     };
-    export type Saved<Row extends RowBase> = {
+    type Saved<Row extends RowBase> = {
         v: 1;
         query: Query<Row>;
         rows: Entry<Row>[];
@@ -245,16 +237,102 @@ declare namespace livequery {
      * The key of a query as subscribed, window included, so that two windows of one shape are saved
      * apart; a window moved by reanchor is saved under the key of the query it was subscribed with.
      */
-    export function persistKey(url: string, query: Query<RowBase>): string;
-    export function defaultStorage(): KeyValueStorage | undefined;
-    export function load<Row extends RowBase>(storage: KeyValueStorage, key: string): Saved<Row> | null;
-    export function save<Row extends RowBase>(storage: KeyValueStorage, key: string, s: Saved<Row>): void;
+    function persistKey(url: string, query: Query<RowBase>): string;
+    function defaultStorage(): KeyValueStorage | undefined;
+    function load<Row extends RowBase>(storage: KeyValueStorage, key: string): Saved<Row> | null;
+    function save<Row extends RowBase>(storage: KeyValueStorage, key: string, s: Saved<Row>): void;
+
+    export type FetchLike = (url: string, init?: {
+        method?: string;
+        headers?: Record<string, string>;
+        body?: string;
+    }) => Promise<{
+        ok: boolean;
+        status: number;
+        json(): Promise<any>;
+        text(): Promise<string>;
+    }>;
+    /** The fields a PATCH merges into a row (PROTOCOL §7): `null` deletes a field. */
+    export type Patch<Row> = {
+        [K in keyof Row]?: Row[K] | null;
+    };
+    export type WriteOptions = {
+        /** compare-and-set: the write succeeds only if the row is at this version (else 412) */
+        ifMatch?: number;
+        /** show the change in this client's windows at once; rolled back if the write fails */
+        optimistic?: boolean;
+    };
+    /**
+     * A failed call, with a code: an HTTP call's is that of PROTOCOL §7 (`version_mismatch`,
+     * `not_found`, …), or for an answer that is not JSON (a proxy's page) `unavailable` for a 5xx and
+     * `http_<status>` otherwise; `status` is its HTTP status, 0 for what is not an HTTP call (`stopped`).
+     */
+    export class LiveQueryError extends Error {
+        readonly status: number;
+        readonly code: string;
+        constructor(status: number, code: string, message: string);
+    }
+    export type OneShot<Row> = {
+        rows: Row[];
+        cursors: Cursor[];
+        has_more_after: boolean;
+        [k: string]: unknown;
+    };
+    /**
+     * The HTTP API of one table (PROTOCOL §7). Optimistic writes overlay the windows of this client
+     * that hold the row, and the overlay goes when the server's frame for the row arrives (it wins,
+     * whether it confirms or contradicts the write), when the row leaves the window (a leave, or a
+     * reset whose snapshot lacks it) or when the write fails.
+     */
+    export class Table<Row extends RowBase = RowBase> {
+        private readonly base;
+        readonly name: string;
+        private readonly fetcher;
+        private readonly token;
+        private readonly windows;
+        constructor(base: string, name: string, fetcher: FetchLike, token: () => string | undefined, windows: () => LiveWindow<Row>[]);
+        /** Replaces or inserts a row. */
+        put(row: Row, opts?: WriteOptions): Promise<{
+            id: string;
+            version: number;
+        }>;
+        /** Merges top-level fields (null deletes a field); 404 if the row is absent. */
+        patch(id: string, fields: Patch<Row>, opts?: WriteOptions): Promise<{
+            id: string;
+            version: number;
+        }>;
+        delete(id: string, opts?: WriteOptions): Promise<{
+            id: string;
+            version: number;
+        }>;
+        /** Upserts and deletes, each row atomically (PROTOCOL §7). */
+        batch(change: {
+            upsert?: Row[];
+            delete?: string[];
+        }): Promise<unknown>;
+        /** One row with its version, or null if absent. */
+        get(id: string): Promise<{
+            id: string;
+            version: number;
+            row: Row;
+        } | null>;
+        /** A one-shot window (not live). */
+        query(q?: {
+            where?: Where<Row>;
+            order?: readonly OrderKey<Row>[];
+            limit?: number;
+            after?: Cursor;
+            before?: Cursor;
+        }): Promise<OneShot<Row>>;
+        private write;
+        private call;
+    }
 
     /**
      * `q` moved by a reanchor (PROTOCOL §4): naming `after` or `before` replaces both; `{after: null}` = from the top.
      * A field set to `undefined` is not named: it does not travel in JSON, so the server keeps its value too.
      */
-    export function reanchored<Row extends RowBase>(q: Query<Row>, change: Reanchor): Query<Row>;
+    function reanchored<Row extends RowBase>(q: Query<Row>, change: Reanchor): Query<Row>;
     /** Runs `fn` soon, once per burst of frames (an animation frame in a visible browser tab). */
     export type Scheduler = (fn: () => void) => void;
     /**
@@ -435,142 +513,13 @@ declare namespace livequery {
         private restore;
     }
 
-    export type FetchLike = (url: string, init?: {
-        method?: string;
-        headers?: Record<string, string>;
-        body?: string;
-    }) => Promise<{
-        ok: boolean;
-        status: number;
-        json(): Promise<any>;
-        text(): Promise<string>;
-    }>;
-    /** The fields a PATCH merges into a row (PROTOCOL §7): `null` deletes a field. */
-    export type Patch<Row> = {
-        [K in keyof Row]?: Row[K] | null;
-    };
-    export type WriteOptions = {
-        /** compare-and-set: the write succeeds only if the row is at this version (else 412) */
-        ifMatch?: number;
-        /** show the change in this client's windows at once; rolled back if the write fails */
-        optimistic?: boolean;
-    };
     /**
-     * A failed call, with a code: an HTTP call's is that of PROTOCOL §7 (`version_mismatch`,
-     * `not_found`, …), or for an answer that is not JSON (a proxy's page) `unavailable` for a 5xx and
-     * `http_<status>` otherwise; `status` is its HTTP status, 0 for what is not an HTTP call (`stopped`).
+     * Splices one frame into a window with the semantics of PROTOCOL §3: each index is relative to
+     * the window as the previous frame left it. Frames that do not change rows leave it alone.
+     * Mutates and returns `rows`; the entries it inserts are new frozen objects, never changed later,
+     * so snapshots can share them.
      */
-    export class LiveQueryError extends Error {
-        readonly status: number;
-        readonly code: string;
-        constructor(status: number, code: string, message: string);
-    }
-    export type OneShot<Row> = {
-        rows: Row[];
-        cursors: Cursor[];
-        has_more_after: boolean;
-        [k: string]: unknown;
-    };
-    /**
-     * The HTTP API of one table (PROTOCOL §7). Optimistic writes overlay the windows of this client
-     * that hold the row, and the overlay goes when the server's frame for the row arrives (it wins,
-     * whether it confirms or contradicts the write), when the row leaves the window (a leave, or a
-     * reset whose snapshot lacks it) or when the write fails.
-     */
-    export class Table<Row extends RowBase = RowBase> {
-        private readonly base;
-        readonly name: string;
-        private readonly fetcher;
-        private readonly token;
-        private readonly windows;
-        constructor(base: string, name: string, fetcher: FetchLike, token: () => string | undefined, windows: () => LiveWindow<Row>[]);
-        /** Replaces or inserts a row. */
-        put(row: Row, opts?: WriteOptions): Promise<{
-            id: string;
-            version: number;
-        }>;
-        /** Merges top-level fields (null deletes a field); 404 if the row is absent. */
-        patch(id: string, fields: Patch<Row>, opts?: WriteOptions): Promise<{
-            id: string;
-            version: number;
-        }>;
-        delete(id: string, opts?: WriteOptions): Promise<{
-            id: string;
-            version: number;
-        }>;
-        /** Upserts and deletes, each row atomically (PROTOCOL §7). */
-        batch(change: {
-            upsert?: Row[];
-            delete?: string[];
-        }): Promise<unknown>;
-        /** One row with its version, or null if absent. */
-        get(id: string): Promise<{
-            id: string;
-            version: number;
-            row: Row;
-        } | null>;
-        /** A one-shot window (not live). */
-        query(q?: {
-            where?: Where<Row>;
-            order?: readonly OrderKey<Row>[];
-            limit?: number;
-            after?: Cursor;
-            before?: Cursor;
-        }): Promise<OneShot<Row>>;
-        private write;
-        private call;
-    }
-
-    type EventSourceLike = {
-        onmessage: ((ev: {
-            data: string;
-            lastEventId?: string;
-        }) => void) | null;
-        onopen: ((ev: unknown) => void) | null;
-        /** `code` and `message`: the HTTP status and why, from the `eventsource` package (browsers say nothing) */
-        onerror: ((ev: {
-            code?: number;
-            message?: string;
-        } | undefined) => void) | null;
-        readyState: number;
-        close(): void;
-    };
-    export type EventSourceConstructor = new (url: string) => EventSourceLike;
-    export type EventSourceOptions = {
-        EventSource?: EventSourceConstructor;
-        schedule?: Scheduler;
-    };
-    /**
-     * A live window over Server-Sent Events (PROTOCOL §5) with the same shape as a WebSocket
-     * subscription. EventSource reconnects and resumes by itself (Last-Event-ID); a reanchor opens a
-     * new stream with `resume` and the new window, which the server answers with only the splice.
-     *
-     * A stream the server refuses (400 bad query, 401, 403, 429, 503: EventSource gives up) ends the
-     * subscription with error code `refused`, unless it was a reanchor's: then the window before it
-     * is resumed. An error frame ends it too.
-     *
-     * `url` is the SSE endpoint prefix, e.g. `/v1/live` or `https://host/v1/live`.
-     */
-    export class EventSourceSubscription<Row extends RowBase = RowBase> extends LiveWindow<Row> {
-        private readonly url;
-        private readonly options;
-        private es;
-        /** the window before a reanchor whose stream has not opened yet */
-        private previous;
-        constructor(url: string, query: Query<Row>, handlers: Handlers<Row> | undefined, options: EventSourceOptions);
-        reanchor(change: Reanchor): void;
-        close(): void;
-        private open;
-        /** A frame did not fit the window: a new stream without resume, for a fresh snapshot. */
-        protected diverged(): void;
-        /** EventSource gave up: the server answered other than 200 with an event stream. */
-        private refused;
-        private failed;
-    }
-    /** The SSE URL of a query (PROTOCOL §5): where, order as `-price,name`, limit, after/before, resume. */
-    export function sseUrl(base: string, q: Query<any>, resume: string | null): string;
-    /** A live window over SSE: `liveEventSource("/v1/live", query, handlers)`. */
-    export function liveEventSource<Row extends RowBase = RowBase>(url: string, query: Query<Row>, handlers?: Handlers<Row>, options?: EventSourceOptions): EventSourceSubscription<Row>;
+    export function applyFrame<Row extends RowBase>(rows: Entry<Row>[], f: Frame<Row>): Entry<Row>[];
 
     export type LiveQueryOptions = {
         /** the WebSocket class; default globalThis.WebSocket (pass `ws`'s in Node 20) */
@@ -700,10 +649,62 @@ declare namespace livequery {
         private max;
     }
 
+    type EventSourceLike = {
+        onmessage: ((ev: {
+            data: string;
+            lastEventId?: string;
+        }) => void) | null;
+        onopen: ((ev: unknown) => void) | null;
+        /** `code` and `message`: the HTTP status and why, from the `eventsource` package (browsers say nothing) */
+        onerror: ((ev: {
+            code?: number;
+            message?: string;
+        } | undefined) => void) | null;
+        readyState: number;
+        close(): void;
+    };
+    type EventSourceConstructor = new (url: string) => EventSourceLike;
+    export type EventSourceOptions = {
+        EventSource?: EventSourceConstructor;
+        schedule?: Scheduler;
+    };
+    /**
+     * A live window over Server-Sent Events (PROTOCOL §5) with the same shape as a WebSocket
+     * subscription. EventSource reconnects and resumes by itself (Last-Event-ID); a reanchor opens a
+     * new stream with `resume` and the new window, which the server answers with only the splice.
+     *
+     * A stream the server refuses (400 bad query, 401, 403, 429, 503: EventSource gives up) ends the
+     * subscription with error code `refused`, unless it was a reanchor's: then the window before it
+     * is resumed. An error frame ends it too.
+     *
+     * `url` is the SSE endpoint prefix, e.g. `/v1/live` or `https://host/v1/live`.
+     */
+    export class EventSourceSubscription<Row extends RowBase = RowBase> extends LiveWindow<Row> {
+        private readonly url;
+        private readonly options;
+        private es;
+        /** the window before a reanchor whose stream has not opened yet */
+        private previous;
+        constructor(url: string, query: Query<Row>, handlers: Handlers<Row> | undefined, options: EventSourceOptions);
+        reanchor(change: Reanchor): void;
+        close(): void;
+        private open;
+        /** A frame did not fit the window: a new stream without resume, for a fresh snapshot. */
+        protected diverged(): void;
+        /** EventSource gave up: the server answered other than 200 with an event stream. */
+        private refused;
+        private failed;
+    }
+    /** The SSE URL of a query (PROTOCOL §5): where, order as `-price,name`, limit, after/before, resume. */
+    export function sseUrl(base: string, q: Query<any>, resume: string | null): string;
+    /** A live window over SSE: `liveEventSource("/v1/live", query, handlers)`. */
+    export function liveEventSource<Row extends RowBase = RowBase>(url: string, query: Query<Row>, handlers?: Handlers<Row>, options?: EventSourceOptions): EventSourceSubscription<Row>;
+
     /** The wire protocol this client speaks (PROTOCOL.md, "v1"). */
     export const protocolVersion = 1;
     /** This package's version (kept equal to package.json by a test). */
     export const version = "0.1.0";
 
+    export {};
 }
 declare var LiveQuery: typeof livequery.LiveQuery;
