@@ -8,7 +8,7 @@ import { applyFrame } from "./apply.js";
 import { TabLink } from "./shared.js";
 import { passing, SubscribeRetries } from "./retries.js";
 import { animationFrames } from "./scheduler.js";
-import { listenToPage } from "./page.js";
+import { listenToPage, type PageEvents } from "./page.js";
 import { TokenKeeper } from "./token.js";
 
 /** Close codes after which reconnecting cannot help without a new token (PROTOCOL §4, §9). */
@@ -45,10 +45,10 @@ export type LiveQueryOptions = {
   backoff?: { base?: number; max?: number };
   /** client ping period (default 10 s): a quiet socket is pinged, and dropped if a period passes without a reply (PROTOCOL §4) */
   pingMs?: number;
-  /** where online/offline events come from (default globalThis when it has addEventListener) */
-  events?: { addEventListener(t: string, f: () => void): void; removeEventListener(t: string, f: () => void): void };
+  /** where the online, pagehide and pageshow events come from (default globalThis when it has addEventListener) */
+  events?: PageEvents;
   /** the page's document, for visibilitychange (default globalThis.document) */
-  document?: { hidden: boolean; addEventListener(t: string, f: () => void): void; removeEventListener(t: string, f: () => void): void };
+  document?: PageEvents & { hidden: boolean };
   /** the HTTP API origin for {@link LiveQuery.table}; default derived from the WebSocket URL */
   httpUrl?: string;
   fetch?: FetchLike;

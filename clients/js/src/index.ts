@@ -6,5 +6,6 @@ export { liveEventSource, EventSourceSubscription, sseUrl, type EventSourceOptio
 export { Table, LiveQueryError, type Patch, type WriteOptions, type FetchLike, type OneShot } from "./table.js";
 export type { KeyValueStorage, PersistOptions } from "./persist.js";
 export type { SocketLike, SocketConstructor, Timers } from "./connection.js";
+export type { PageEvents, PageEvent } from "./page.js";
 export { protocolVersion, version } from "./version.js";
 export type * from "./types.js";

@@ -30,7 +30,7 @@ test("the packed tarball installs into a fresh project, imports and type-checks"
       assert.equal(installed.peerDependenciesMeta[peer]?.optional, true, `${peer} is an optional peer`);
     }
     writeFileSync(path.join(dir, "app.ts"), `
-import { LiveQuery, protocolVersion, type Query, type Frame, type Cursor } from "@livequery/client";
+import { LiveQuery, protocolVersion, type Query, type Frame, type Cursor, type PageEvents } from "@livequery/client";
 import { readable } from "@livequery/client/store";
 import { LiveVirtualWindow } from "@livequery/client/virtual";
 import { liveQuery, type Readable } from "@livequery/client/svelte";
@@ -50,6 +50,14 @@ void lq.table<Item>("items").patch("a1", { price: "15" });
 sub.reanchor({ after: "plain string" });
 if (c) sub.reanchor({ after: c });
 readable(sub).subscribe(s => s.rows.length);
+// the page's events: a window and its document, an EventTarget, a target whose listeners take nothing, or one that passes the event
+const pageOk: PageEvents[] = [window, document, new EventTarget()];
+const quiet = { addEventListener(t: string, f: () => void) { void t; void f; }, removeEventListener(t: string, f: () => void) { void t; void f; } };
+const bfcache: PageEvents = { addEventListener(t, f) { if (t === "pageshow") f({ type: t, persisted: true }); }, removeEventListener() {} };
+void new LiveQuery("ws://localhost:8080/v1/ws", { events: window, document });
+void new LiveQuery("ws://localhost:8080/v1/ws", { events: quiet, document: { hidden: false, ...quiet } });
+void new LiveQuery("ws://localhost:8080/v1/ws", { events: bfcache });
+void pageOk;
 new LiveVirtualWindow(sub, { page: 50 });
 const store = liveQuery(lq, q);
 const asStore: Readable<{ rows: readonly { row: Item }[] }> = store;

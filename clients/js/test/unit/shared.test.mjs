@@ -290,3 +290,36 @@ for (const who of ["a tab that follows the new leader", "the tab that becomes th
     third.lq.close();
   });
 }
+
+test("shared: pagehide takes a tab's subscriptions off the leader's socket, and a pageshow puts them back only when persisted (also from a target that calls its listeners with nothing)", async () => {
+  const b = browser();
+  const a = b.tab();
+  await settle();
+  // a custom `events` target typed for listeners that take nothing (the option's type before PageEvents)
+  const listeners = new Map();
+  const page = {
+    addEventListener: (t, f) => listeners.set(t, f),
+    removeEventListener: (t, f) => { if (listeners.get(t) === f) listeners.delete(t); },
+  };
+  const other = b.tab({ events: page });
+  await settle();
+  const ws = b.last();
+  ws.open();
+  await settle();
+  const s = other.lq.subscribe({ table: "t", limit: 2 });
+  await settle();
+  assert.deepEqual(ws.sentOf("subscribe").map(m => m.sub), [s.name]);
+  listeners.get("pagehide")();
+  await settle();
+  assert.deepEqual(ws.sentOf("unsubscribe").map(m => m.sub), [s.name]);
+  listeners.get("pageshow")(); // no event: not known to be from the bfcache
+  listeners.get("pageshow")({ type: "pageshow", persisted: false });
+  await settle();
+  assert.equal(ws.sentOf("subscribe").length, 1);
+  listeners.get("pageshow")({ type: "pageshow", persisted: true });
+  await settle();
+  assert.deepEqual(ws.sentOf("subscribe").map(m => m.sub), [s.name, s.name], "back from the bfcache: subscribed again");
+  a.lq.close();
+  other.lq.close();
+  assert.equal(listeners.size, 0);
+});

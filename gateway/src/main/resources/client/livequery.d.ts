@@ -521,6 +521,35 @@ declare namespace livequery {
      */
     export function applyFrame<Row extends RowBase>(rows: Entry<Row>[], f: Frame<Row>): Entry<Row>[];
 
+    /** The part of an event the client reads: `persisted` of a pageshow (a PageTransitionEvent). */
+    export type PageEvent = {
+        readonly type: string;
+        readonly persisted?: boolean;
+    };
+    /**
+     * The part of EventTarget the client listens with: a window, a document, an EventTarget or a test
+     * double. Its listeners take the dispatched event; one called with nothing (as a target written
+     * for listeners typed `() => void` may do) counts as an event without `persisted`.
+     */
+    export type PageEvents = {
+        addEventListener(type: string, listener: (ev?: PageEvent) => void): void;
+        removeEventListener(type: string, listener: (ev?: PageEvent) => void): void;
+    };
+    /**
+     * Listens to the page events a client acts on; returns the function that stops listening, which
+     * a stopped client calls so the page no longer holds it. `online`, and `visibilitychange` to
+     * visible, call `wake` (a tab that slept or lost the network need not wait out the backoff). With
+     * `hide` and `show` (shared tabs), `pagehide` and `pageshow` call them: a closing tab takes its
+     * subscriptions off the leader's socket, and one back from the bfcache (`persisted`) puts them back.
+     */
+    function listenToPage(events: PageEvents | null, doc: (PageEvents & {
+        hidden: boolean;
+    }) | null | undefined, on: {
+        wake(): void;
+        hide?(): void;
+        show?(persisted: boolean): void;
+    }): () => void;
+
     export type LiveQueryOptions = {
         /** the WebSocket class; default globalThis.WebSocket (pass `ws`'s in Node 20) */
         WebSocket?: SocketConstructor;
@@ -552,16 +581,11 @@ declare namespace livequery {
         };
         /** client ping period (default 10 s): a quiet socket is pinged, and dropped if a period passes without a reply (PROTOCOL §4) */
         pingMs?: number;
-        /** where online/offline events come from (default globalThis when it has addEventListener) */
-        events?: {
-            addEventListener(t: string, f: () => void): void;
-            removeEventListener(t: string, f: () => void): void;
-        };
+        /** where the online, pagehide and pageshow events come from (default globalThis when it has addEventListener) */
+        events?: PageEvents;
         /** the page's document, for visibilitychange (default globalThis.document) */
-        document?: {
+        document?: PageEvents & {
             hidden: boolean;
-            addEventListener(t: string, f: () => void): void;
-            removeEventListener(t: string, f: () => void): void;
         };
         /** the HTTP API origin for {@link LiveQuery.table}; default derived from the WebSocket URL */
         httpUrl?: string;

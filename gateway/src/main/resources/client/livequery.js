@@ -926,7 +926,7 @@
       if (!doc?.hidden) on.wake();
     };
     const hide = () => on.hide?.();
-    const show = (ev) => on.show?.(!!ev.persisted);
+    const show = (ev) => on.show?.(!!ev?.persisted);
     events?.addEventListener("online", on.wake);
     doc?.addEventListener("visibilitychange", visible);
     if (on.hide) events?.addEventListener("pagehide", hide);
