@@ -195,11 +195,10 @@ final class Attachments {
                 LockSupport.parkNanos(100_000_000L);
             }
         } catch (LiveQueryException | RuntimeException e) {
-            subs.remove(s.sid);
-            String shard = s.shard();
-            if (shard != null) {
-                unsubscribe(shard, s.sid, null); // in case it was attached after all
-            }
+            // Given up as a client's close is (closed(): under the attach lock), in case it was
+            // attached after all: a watcher's re-attach racing this reaches the shard before the
+            // unsubscribe or sees the subscription closed, never after it.
+            s.close();
             throw e instanceof LiveQueryException l ? l : RowStore.unavailable((RuntimeException) e);
         }
     }
