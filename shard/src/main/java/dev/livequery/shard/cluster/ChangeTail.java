@@ -287,8 +287,12 @@ final class ChangeTail {
                 events.rejected(pt);
                 return false;
             }
-            // A table this shard does not serve: no window here can show it.
-            LOG.warning(() -> "shard " + shardId + ": skipping change " + m.getId() + ": " + e.getMessage());
+            // A table this shard does not serve: no window here can show it. Said once per table
+            // and load (the loader said it of those it left out), not at every write of it.
+            if (pt.outside.add(c.table())) {
+                LOG.warning(() -> "shard " + shardId + ": skipping the changes of table " + c.table() + " in partition "
+                        + pt.p + " from " + m.getId() + " on: " + e.getMessage() + " (shard option --tables)");
+            }
         }
         pt.lastId = m.getId();
         long ms = Long.parseLong(m.getId().substring(0, m.getId().indexOf('-')));

@@ -3,7 +3,9 @@ package dev.livequery.shard.cluster;
 import dev.livequery.core.Engine;
 import dev.livequery.redis.store.RowStore;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A partition this shard has loaded: its engine and how far the change tail has fed it. Made by
@@ -24,11 +26,17 @@ final class LoadedPartition {
     volatile boolean rejected;
     /** A lost write was found here and a new epoch started (main thread only). */
     boolean regressed;
+    /**
+     * Tables outside {@code livequery.tables.allow} whose changes the tail skips, already logged:
+     * those the loader left out, then the tail's (tail thread only once the partition is loaded).
+     */
+    final Set<String> outside;
 
-    LoadedPartition(int p, Engine engine, long gen, String lastId) {
+    LoadedPartition(int p, Engine engine, long gen, String lastId, Set<String> outside) {
         this.p = p;
         this.engine = engine;
         this.gen = gen;
         this.lastId = lastId;
+        this.outside = new HashSet<>(outside);
     }
 }

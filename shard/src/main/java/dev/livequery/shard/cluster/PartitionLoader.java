@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.logging.Logger;
 
 /**
@@ -16,7 +18,9 @@ import java.util.logging.Logger;
  * before-images ({@link Rollback}), so resume tokens issued by the previous owner still resolve
  * here. The change tail continues from that position; duplicates are ignored by version. It only
  * reads: registering the result and starting its tail is the shard's. A table whose retained
- * changes the engine refuses to replay is served from its stored rows without history.
+ * changes the engine refuses to replay is served from its stored rows without history. A table
+ * outside {@code livequery.tables.allow} is left out (no window here may watch it, and the tail
+ * skips its changes), with one WARNING naming it: the partition's other tables load and are served.
  */
 final class PartitionLoader {
     private static final Logger LOG = Logger.getLogger(PartitionLoader.class.getName());
@@ -54,7 +58,12 @@ final class PartitionLoader {
         for (RowStore.Change c : all) {
             byTable.computeIfAbsent(c.table(), t -> new ArrayList<>()).add(c);
         }
+        Set<String> outside = new TreeSet<>();
         for (RowStore.TableState ts : snap.tables()) {
+            if (!options.tables().isEmpty() && !options.tables().contains(ts.table())) {
+                outside.add(ts.table()); // the engine would refuse it, and with it the whole partition
+                continue;
+            }
             Rollback.Plan plan = Rollback.of(ts, byTable.getOrDefault(ts.table(), List.of()));
             engine.restore(ts.table(), plan.rows(), plan.base(), "failover");
             try {
@@ -71,10 +80,18 @@ final class PartitionLoader {
                 engine.restore(ts.table(), ts.rows(), ts.seq(), "failover");
             }
         }
-        int tables = snap.tables().size();
+        if (!outside.isEmpty()) {
+            LOG.warning(() -> "shard " + shardId + ": partition " + p + " holds " + outside.size() + " table(s) outside"
+                    + " livequery.tables.allow, not loaded (no window on this shard can watch them; their changes are"
+                    + " skipped): "
+                    + String.join(", ", outside.stream().limit(20).toList())
+                    + (outside.size() > 20 ? ", …" : "") + ". If clients should see them, give the shards and the"
+                    + " gateways the same list (shard option --tables)");
+        }
+        int tables = snap.tables().size() - outside.size();
         int changes = all.size();
         LOG.info(() -> "shard " + shardId + ": loaded partition " + p + " (" + tables + " tables, history of " + changes
                 + " changes) at stream id " + snap.lastId());
-        return new LoadedPartition(p, engine, gen, snap.lastId());
+        return new LoadedPartition(p, engine, gen, snap.lastId(), outside);
     }
 }
