@@ -30,6 +30,43 @@ final class Splice {
 
     /** As above; {@code name} gives the state after the j-th frame (1-based), which its eid names. */
     static void diff(Entry[] a, Entry[] b, IntFunction<Tokens.State> name, Tokens t, List<Frame> out) {
+        if (sameIds(a, b)) {
+            inPlace(a, b, name, t, out);
+        } else {
+            general(a, b, name, t, out);
+        }
+    }
+
+    /**
+     * The diff between two lists of the same rows in the same order: an update for each row whose
+     * version changed, by index. It is exactly what {@link #general} makes of them (no leaves; all
+     * unchanged rows are the increasing subsequence; each changed row, taken in target order, moves
+     * to where it is), without its maps and sets. A resume usually finds the client's window
+     * like this: in a reconnect storm, most windows changed in a row or two, or not at all.
+     */
+    private static void inPlace(Entry[] a, Entry[] b, IntFunction<Tokens.State> name, Tokens t, List<Frame> out) {
+        int j = 0;
+        for (int i = 0; i < b.length; i++) {
+            if (b[i].row().version() != a[i].row().version()) {
+                out.add(WindowFrames.update(b[i], i, t, name.apply(++j)));
+            }
+        }
+    }
+
+    private static boolean sameIds(Entry[] a, Entry[] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (!a[i].id().equals(b[i].id())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Any two lists (see the class comment); package-private so a test can hold the fast path to it. */
+    static void general(Entry[] a, Entry[] b, IntFunction<Tokens.State> name, Tokens t, List<Frame> out) {
         Map<String, Integer> inB = new HashMap<>(b.length * 2);
         for (int i = 0; i < b.length; i++) {
             inB.put(b[i].id(), i);
