@@ -152,7 +152,7 @@ public final class ClusterSource implements SourceStatus {
                 // The slot gone or invalidated since (dropped, max_slot_wal_keep_size): the
                 // changes after the stored positions are lost to it, and resuming would fail for
                 // ever, each holder in turn. Start over as a first start does.
-                String lost = Catalog.slotLost(config, lsnProc(from));
+                String lost = ReplicationSlot.lost(config, lsnProc(from));
                 if (lost != null) {
                     fresh = true;
                     resnapshots.incrementAndGet();

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * Postgres is there and hears it ({@link #answeredNanos}). Debezium's own heartbeats are made on
  * this side, so they go on while Postgres is frozen or the network drops every packet. Every
  * {@link #WAL_POLL} it also checks that the publication still sends every change of the fed
- * tables ({@link Catalog#recheck}); if not, it hands the start-up check's coded line to {@code
+ * tables ({@link PublicationCheck#recheck}); if not, it hands the start-up check's coded line to {@code
  * unsent}. The gauge is left as it was when Postgres cannot be asked.
  *
  * <p>On a thread of its own, apart from reconnects, which it must not delay; its queries may wait on
@@ -123,7 +123,7 @@ final class PostgresProbe implements AutoCloseable {
             long now = System.nanoTime();
             if (streaming.getAsBoolean() && (measuredNanos == 0 || now - measuredNanos >= WAL_POLL.toNanos())) {
                 measuredNanos = now;
-                Catalog.recheck(walConnection, config);
+                PublicationCheck.recheck(walConnection, config);
             }
         } catch (SourceException e) {
             if (e.code() == SourceException.Code.UNREACHABLE) {

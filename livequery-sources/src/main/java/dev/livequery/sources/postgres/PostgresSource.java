@@ -463,7 +463,7 @@ public final class PostgresSource implements SourceStatus {
     private String slotLost(Throwable err) {
         String why;
         try {
-            why = Catalog.slotLost(config, -1);
+            why = ReplicationSlot.lost(config, -1);
         } catch (SourceException e) {
             why = null; // Postgres cannot be asked: Debezium's message stands
         }

@@ -76,7 +76,7 @@
  * forward only to what the replay has brought, never to a further table's position). A table without a stored position means a first start:
  * the slot is dropped and the source snapshots, each table replaced in one write with its position.
  * So does a slot that can no longer replay from the stored positions
- * ({@link dev.livequery.sources.postgres.Catalog#slotLost}: dropped or invalidated meanwhile):
+ * ({@link dev.livequery.sources.postgres.ReplicationSlot#lost}: dropped or invalidated meanwhile):
  * Debezium would refuse to resume from them for ever. In embedded mode such a slot fails the source
  * ({@code source_slot_lost}), where Debezium's own refusal would be an unexplained dump of its offset.
  * Versions are the tables' Redis change counters (the shards' engines number changes by them).

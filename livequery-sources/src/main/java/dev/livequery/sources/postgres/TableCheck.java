@@ -1,0 +1,173 @@
+package dev.livequery.sources.postgres;
+
+import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
+import dev.livequery.sources.postgres.SourceException.Code;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a fed table must be for its changes to map exactly, checked at start ({@link Catalog}): present
+ * (a table or a partitioned table), a one-column primary key that is the configured id, no other
+ * column named {@code id}, every column of a type {@link ColumnValues} maps, and a replica identity
+ * that sends that key with every DELETE and key change.
+ */
+final class TableCheck {
+    /** Postgres types with an exact JSON mapping (see {@link ColumnValues}); arrays of them too. */
+    static final Set<String> MAPPED = Set.of(
+            "int2",
+            "int4",
+            "int8",
+            "numeric",
+            "float4",
+            "float8",
+            "text",
+            "varchar",
+            "bpchar",
+            "bool",
+            "timestamp",
+            "timestamptz",
+            "date",
+            "json",
+            "jsonb",
+            "uuid");
+
+    private TableCheck() {}
+
+    /** A fed table's relation: its oid, and whether it is partitioned (relkind 'p'). */
+    private record Relation(long oid, boolean partitioned) {}
+
+    /** The fed table's relation; NO_SUCH_TABLE when there is none. */
+    private static Relation relation(Connection c, TableMapping t) throws SQLException, SourceException {
+        try (PreparedStatement s = c.prepareStatement("select c.oid, c.relkind from pg_class c join pg_namespace n on "
+                + "n.oid = c.relnamespace where n.nspname = ? and c.relname = ? and c.relkind in ('r', 'p')")) {
+            s.setString(1, t.schema());
+            s.setString(2, t.name());
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    throw new SourceException(
+                            Code.NO_SUCH_TABLE,
+                            "table " + t.source() + " (feeding '" + t.table() + "') does not exist");
+                }
+                return new Relation(r.getLong(1), "p".equals(r.getString(2)));
+            }
+        }
+    }
+
+    /** Whether the fed table is partitioned (relkind 'p'); NO_SUCH_TABLE when there is none. */
+    static boolean partitioned(Connection c, TableMapping t) throws SQLException, SourceException {
+        return relation(c, t).partitioned();
+    }
+
+    /** Checks one fed table; true when it is partitioned (relkind 'p'). */
+    static boolean check(Connection c, TableMapping t) throws SQLException, SourceException {
+        Relation rel = relation(c, t);
+        long oid = rel.oid();
+        List<String> key = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("select a.attname from pg_index i join pg_attribute a on "
+                + "a.attrelid = i.indrelid and a.attnum = any(i.indkey) where i.indrelid = ? and i.indisprimary")) {
+            s.setLong(1, oid);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    key.add(r.getString(1));
+                }
+            }
+        }
+        if (key.isEmpty()) {
+            throw new SourceException(
+                    Code.NO_PRIMARY_KEY,
+                    "table " + t.source() + " has no primary key; a fed table "
+                            + "needs one (its column is the livequery row id): ALTER TABLE " + t.source()
+                            + " ADD PRIMARY KEY ("
+                            + t.id() + ")");
+        }
+        if (!key.equals(List.of(t.id()))) {
+            throw new SourceException(
+                    Code.ID_NOT_KEY,
+                    "table " + t.source() + ": the id column '" + t.id() + "' must be its whole primary key, which is ("
+                            + String.join(", ", key) + ")");
+        }
+        try (PreparedStatement s = c.prepareStatement("select a.attname, t.typname, coalesce(e.typname, ''), "
+                + "format_type(a.atttypid, a.atttypmod) from pg_attribute a join pg_type t on t.oid = a.atttypid "
+                + "left join pg_type e on e.oid = t.typelem and t.typcategory = 'A' "
+                + "where a.attrelid = ? and a.attnum > 0 and not a.attisdropped order by a.attnum")) {
+            s.setLong(1, oid);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    if (r.getString(1).equals("id") && !t.id().equals("id")) {
+                        throw new SourceException(
+                                Code.ID_SHADOWED,
+                                "table " + t.source() + " has a column named 'id' that is not its id column '" + t.id()
+                                        + "': a livequery row's \"id\" is the key's text and would hide it; rename it ("
+                                        + "ALTER TABLE " + t.source() + " RENAME COLUMN id TO …) or map the key column"
+                                        + " 'id'");
+                    }
+                    String type = r.getString(2);
+                    String element = r.getString(3);
+                    boolean ok = MAPPED.contains(type) || (!element.isEmpty() && MAPPED.contains(element));
+                    if (!ok) {
+                        throw new SourceException(
+                                Code.UNMAPPABLE_TYPE,
+                                "column " + t.source() + "." + r.getString(1)
+                                        + " has type " + r.getString(4)
+                                        + ", which has no exact JSON mapping; mapped types: "
+                                        + String.join(", ", new java.util.TreeSet<>(MAPPED)) + " and arrays of them");
+                    }
+                }
+            }
+        }
+        replicaIdentity(c, t, oid);
+        return rel.partitioned();
+    }
+
+    /**
+     * Deletes and key-changing updates carry only the old row's replica identity. With DEFAULT
+     * that is the primary key (the id); with FULL the whole row. With USING INDEX on another
+     * index Debezium gets no id (it fills the missing key with 0 and the wrong row is deleted);
+     * with NOTHING no old row at all. A partitioned table's changes come from its leaf
+     * partitions, so each of them is checked too.
+     */
+    private static void replicaIdentity(Connection c, TableMapping t, long oid) throws SQLException, SourceException {
+        try (PreparedStatement s = c.prepareStatement("select n.nspname || '.' || c.relname, c.relreplident, "
+                + "(select i.indisprimary from pg_index i where i.indrelid = c.oid and i.indisreplident limit 1) "
+                + "from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = ? "
+                // pg_partition_tree came with Postgres 12; before it a table has no partitions to check
+                + (Catalog.version(c) >= 120000
+                        ? "or c.oid in (select relid from pg_partition_tree(?::oid::regclass) where isleaf)"
+                        : "or c.oid = ?"))) {
+            s.setLong(1, oid);
+            s.setLong(2, oid);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    String rel = r.getString(1);
+                    String identity = r.getString(2);
+                    boolean indexIsKey = r.getBoolean(3);
+                    String what;
+                    switch (identity) {
+                        case "d", "f" -> {
+                            continue;
+                        }
+                        case "i" -> {
+                            if (indexIsKey) {
+                                continue; // USING INDEX of the primary key is DEFAULT spelled out
+                            }
+                            what = "REPLICA IDENTITY USING INDEX of an index that is not its primary key, so a "
+                                    + "DELETE or a key change would arrive without the id";
+                        }
+                        default ->
+                            what = "REPLICA IDENTITY NOTHING, so a DELETE or a key change would arrive "
+                                    + "without the id";
+                    }
+                    throw new SourceException(
+                            Code.REPLICA_IDENTITY,
+                            "table " + (rel.equals(t.source()) ? rel : t.source() + " (partition " + rel + ")")
+                                    + " has " + what + ": ALTER TABLE " + rel + " REPLICA IDENTITY DEFAULT (or FULL)");
+                }
+            }
+        }
+    }
+}
