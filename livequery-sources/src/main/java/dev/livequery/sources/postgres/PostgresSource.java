@@ -78,15 +78,6 @@ public final class PostgresSource implements SourceStatus {
         t.setDaemon(true);
         return t;
     });
-    /**
-     * Watches for silence ({@link #watch}), on a thread of its own: a probe waiting on a frozen
-     * Postgres must not keep the watch from saying so.
-     */
-    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "livequery-pg-watch");
-        t.setDaemon(true);
-        return t;
-    });
 
     private final AtomicLong reconnects = new AtomicLong();
     private int attempt; // failed engine starts in a row; engine-callback and retry threads, under this
@@ -109,25 +100,12 @@ public final class PostgresSource implements SourceStatus {
     private volatile boolean dropSlotOnClose;
     /** Asks Postgres every second whether it is there and hears the replication connection. */
     private final PostgresProbe probe;
+    /** Says when the source hears nothing from Postgres. */
+    private final SilenceWatch watch;
     /** A column Debezium met a multi-dimensional array in ({@link ArrayDimensions}), else null. */
     private volatile String multiDimensional;
 
     private final java.util.function.Consumer<String> arrays = column -> multiDimensional = column;
-
-    /**
-     * How long a streaming source may hear nothing (no change, no heartbeat: those come every
-     * second), or get no answer from Postgres ({@link PostgresProbe}: asked every second), before it
-     * says it is reconnecting: Debezium retries a lost connection by itself, without telling, and
-     * its engine keeps running meanwhile; and it makes its heartbeats itself, so they go on while
-     * Postgres is frozen or the network drops every packet.
-     */
-    static final java.time.Duration SILENCE = java.time.Duration.ofSeconds(10);
-    /** When the engine last handed over records (or was built), System.nanoTime(). */
-    private volatile long heardNanos = System.nanoTime();
-    /** Whether records are being applied now (a slow apply is not silence). */
-    private volatile boolean applying;
-    /** When the slot was last looked at during a silence, System.nanoTime(); 0: not yet in this one. */
-    private long slotCheckedNanos; // watchdog thread only
 
     private PostgresSource(PostgresSourceConfig config, Applier applier, String offsetsKey) {
         this.config = config;
@@ -136,14 +114,35 @@ public final class PostgresSource implements SourceStatus {
         this.transactions = new Transactions(config.tables(), skippedRows);
         this.probe = new PostgresProbe(
                 config, () -> state == State.STREAMING || state == State.RECONNECTING, this::publicationLost);
+        this.watch = new SilenceWatch(
+                probe,
+                JdbcUrls.redact(config.url()),
+                () -> state,
+                () -> closing,
+                this::reconnecting,
+                () -> slotLost(null),
+                this::failAndStop);
     }
 
     /** The publication no longer sends every change of a fed table: stop, loudly, rather than go stale. */
     private void publicationLost(String line) {
         if (!closing && state != State.FAILED) {
-            fail(line, null);
-            stopEngine();
+            failAndStop(line);
         }
+    }
+
+    /** Told by {@link SilenceWatch}: says the source is reconnecting, unless it stopped streaming meanwhile. */
+    private boolean reconnecting(String what) {
+        synchronized (this) {
+            if (closing || state != State.STREAMING) {
+                return false;
+            }
+            state = State.RECONNECTING;
+        }
+        LOG.warning("postgres source: " + what + ": reconnecting; fed tables keep their state as of LSN "
+                + appliedLsn + " until it streams again (check that Postgres is up, answers, and accepts"
+                + " replication connections)");
+        return true;
     }
 
     /**
@@ -172,7 +171,7 @@ public final class PostgresSource implements SourceStatus {
         ArrayDimensions.listen(QUIET.getFirst(), s.arrays);
         s.runEngine();
         s.probe.start();
-        s.watchdog.scheduleWithFixedDelay(s::watch, 1000, 1000, TimeUnit.MILLISECONDS); // may ask Postgres too
+        s.watch.start();
         LOG.info("postgres source: streaming publication " + config.publication() + " through slot " + config.slot()
                 + " of " + JdbcUrls.redact(config.url()) + " into "
                 + config.tables().stream().map(TableMapping::table).toList());
@@ -180,7 +179,7 @@ public final class PostgresSource implements SourceStatus {
     }
 
     private void runEngine() throws SourceException {
-        heardNanos = System.nanoTime();
+        watch.heard();
         transactions = new Transactions(config.tables(), skippedRows);
         engine = DebeziumEngine.create(Connect.class)
                 .using(EngineProperties.of(config, offsetsKey))
@@ -276,8 +275,7 @@ public final class PostgresSource implements SourceStatus {
         // acknowledged to Postgres before it is written.
         List<ChangeEvent<SourceRecord, SourceRecord>> done = new ArrayList<>(records.size());
         List<Txn> applied = new ArrayList<>();
-        heardNanos = System.nanoTime();
-        applying = true;
+        watch.applying();
         try {
             for (ChangeEvent<SourceRecord, SourceRecord> e : records) {
                 String column = multiDimensional;
@@ -323,68 +321,13 @@ public final class PostgresSource implements SourceStatus {
             fail(ex instanceof SourceException se ? se.line() : "could not apply a change: " + ex, ex);
             throw new IllegalStateException(error, ex); // stops the engine: nothing after is applied
         } finally {
-            heardNanos = System.nanoTime();
-            applying = false;
+            watch.applied();
         }
-    }
-
-    /**
-     * Once a second: a streaming source that has heard nothing for {@link #SILENCE} is
-     * reconnecting (Debezium retries by itself, the engine does not stop), and says so; it streams
-     * again at the next record ({@link #streaming}). Meanwhile the slot is looked at every
-     * {@link #SILENCE}: one dropped or invalidated while the connection was down fails the source
-     * ({@code source_slot_lost}) instead of Debezium retrying for half an hour.
-     */
-    private void watch() {
-        if (closing || applying || state == State.FAILED || state == State.STOPPED) {
-            slotCheckedNanos = 0;
-            return;
-        }
-        long now = System.nanoTime();
-        long silent = now - heardNanos;
-        long unansweredFor = now - probe.answeredNanos();
-        if (silent < SILENCE.toNanos() && unansweredFor < SILENCE.toNanos() || state == State.STARTING) {
-            slotCheckedNanos = 0;
-            return;
-        }
-        if (state == State.STREAMING) {
-            synchronized (this) {
-                if (closing || state != State.STREAMING) {
-                    return;
-                }
-                state = State.RECONNECTING;
-            }
-            String what = silent >= SILENCE.toNanos()
-                    ? "nothing from Postgres at " + JdbcUrls.redact(config.url()) + " for "
-                            + TimeUnit.NANOSECONDS.toSeconds(silent) + " s (no change, no heartbeat)"
-                    : "no answer from Postgres at " + JdbcUrls.redact(config.url()) + ", or no sign that it hears"
-                            + " the replication connection, for "
-                            + TimeUnit.NANOSECONDS.toSeconds(unansweredFor) + " s ("
-                            + probe.unanswered() + ")";
-            LOG.warning("postgres source: " + what + ": reconnecting; fed tables keep their state as of LSN "
-                    + appliedLsn + " until it streams again (check that Postgres is up, answers, and accepts"
-                    + " replication connections)");
-        }
-        if (slotCheckedNanos != 0 && now - slotCheckedNanos < SILENCE.toNanos()) {
-            return;
-        }
-        slotCheckedNanos = now;
-        String lost = slotLost(null);
-        if (lost != null && !closing && !applying && silentNow()) {
-            fail(lost, null);
-            stopEngine(); // it would retry for ever
-        }
-    }
-
-    /** Whether the engine has handed over nothing, or Postgres has not answered, for {@link #SILENCE}. */
-    private boolean silentNow() {
-        long now = System.nanoTime();
-        return now - heardNanos >= SILENCE.toNanos() || now - probe.answeredNanos() >= SILENCE.toNanos();
     }
 
     private void streaming() {
         loaded = true;
-        if (state == State.RECONNECTING && System.nanoTime() - probe.answeredNanos() >= SILENCE.toNanos()) {
+        if (state == State.RECONNECTING && watch.unanswered()) {
             return; // a heartbeat made here: streaming again once Postgres answers
         }
         if (state == State.STARTING || state == State.RECONNECTING) {
@@ -524,6 +467,11 @@ public final class PostgresSource implements SourceStatus {
         }
     }
 
+    private void failAndStop(String line) {
+        fail(line, null);
+        stopEngine();
+    }
+
     private void fail(String why, Throwable err) {
         if (error == null) {
             error = why;
@@ -540,7 +488,7 @@ public final class PostgresSource implements SourceStatus {
             current = engine;
         }
         retries.shutdownNow();
-        watchdog.shutdownNow();
+        watch.close();
         probe.close();
         try {
             if (current != null) {

@@ -42,10 +42,12 @@
  * backoff ({@link dev.livequery.sources.postgres.Reconnects}) over the same in-memory offsets
  * ({@link dev.livequery.sources.postgres.HeldOffsets}), so it resumes where the old one stopped.
  * Debezium's own retries do not stop the engine and tell nobody: a source that has heard nothing
- * for ten heartbeat intervals says it is reconnecting, and looks at the slot (one dropped or
+ * for ten heartbeat intervals says it is reconnecting
+ * ({@link dev.livequery.sources.postgres.SilenceWatch}), and looks at the slot (one dropped or
  * invalidated meanwhile would have Debezium retry for half an hour before it gives up). Those
  * heartbeats are made by Debezium itself, so they go on while Postgres is frozen or the network
- * drops every packet: the source also asks Postgres every second, on a connection of its own
+ * drops every packet: the source also asks Postgres every second
+ * ({@link dev.livequery.sources.postgres.PostgresProbe}), on a connection of its own
  * with bounded timeouts ({@code Catalog.TIMEOUTS}), and says it is reconnecting when no answer
  * came for as long.
  *

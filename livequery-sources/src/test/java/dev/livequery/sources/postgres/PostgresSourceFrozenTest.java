@@ -66,7 +66,7 @@ class PostgresSourceFrozenTest {
 
     /**
      * The whole server frozen while streaming: the source says reconnecting within a few
-     * seconds of {@link PostgresSource#SILENCE}, and streams on, without a gap, once it thaws.
+     * seconds of {@link SilenceWatch#SILENCE}, and streams on, without a gap, once it thaws.
      */
     @Test
     void aFrozenPostgresIsReconnectingAndTheSourceStreamsOnOnceItThaws() throws Exception {
