@@ -2,9 +2,6 @@ package dev.livequery.sources.postgres;
 
 import dev.livequery.core.LocalBackend;
 import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
-import dev.livequery.sources.postgres.Transactions.Done;
-import dev.livequery.sources.postgres.Transactions.Snapshot;
-import dev.livequery.sources.postgres.Transactions.Txn;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
@@ -23,13 +20,17 @@ import java.util.logging.Logger;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
- * One PostgreSQL source: Debezium's embedded engine streams the publication, {@link Transactions}
- * cuts the stream into snapshot and transactions, and each is handed to an {@link Applier} (the
- * gateway's engine in embedded mode, Redis under the source lease in cluster mode). The slot is
- * acknowledged (Debezium commits the offset) only for records whose unit was applied.
+ * One PostgreSQL source: Debezium's embedded engine streams the publication, and {@link Batches}
+ * applies what it hands over through an {@link Applier} (the gateway's engine in embedded mode,
+ * Redis under the source lease in cluster mode). The slot is acknowledged (Debezium commits the
+ * offset) only for records whose unit was applied.
  *
  * <p>Exactly once: a transaction the applier reports as applied before (a replay after Debezium
  * restarted its task, or after a takeover) is skipped and counted as a duplicate.
+ *
+ * <p>This class keeps the engine running and says what the source is doing: {@link SilenceWatch}
+ * tells it when Postgres has gone quiet, {@link PostgresProbe} when the publication no longer
+ * sends every change.
  *
  * <p>When the restarted task cannot connect either (Postgres down or starting up), the
  * engine stops for good; a connection failure then rebuilds it ({@link Reconnects}: 0.5 s
@@ -67,10 +68,7 @@ public final class PostgresSource implements SourceStatus {
     }
 
     private final PostgresSourceConfig config;
-    private final Applier applier;
     private final String offsetsKey;
-    /** Rebuilt with each engine: a unit the old engine left open is replayed whole by the new one. */
-    private Transactions transactions;
 
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "livequery-pg-source"));
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -79,39 +77,26 @@ public final class PostgresSource implements SourceStatus {
         return t;
     });
 
-    private final AtomicLong reconnects = new AtomicLong();
     private int attempt; // failed engine starts in a row; engine-callback and retry threads, under this
-    private final AtomicLong transactionsApplied = new AtomicLong();
-    private final AtomicLong changesApplied = new AtomicLong();
-    private final AtomicLong duplicates = new AtomicLong();
-    private final AtomicLong snapshots = new AtomicLong();
-    /** Rows left out because their key is no livequery id (Transactions#skip). */
-    private final AtomicLong skippedRows = new AtomicLong();
+    private final SourceCounters counters = new SourceCounters();
 
     private static final AtomicLong SOURCES = new AtomicLong();
     private volatile DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine;
     private volatile State state = State.STARTING;
     private volatile boolean loaded;
     private volatile String error;
-    private volatile long appliedLsn = -1;
-    private volatile long receivedLsn = -1;
-    private volatile long lagMillis;
     private volatile boolean closing;
     private volatile boolean dropSlotOnClose;
     /** Asks Postgres every second whether it is there and hears the replication connection. */
     private final PostgresProbe probe;
     /** Says when the source hears nothing from Postgres. */
     private final SilenceWatch watch;
-    /** A column Debezium met a multi-dimensional array in ({@link ArrayDimensions}), else null. */
-    private volatile String multiDimensional;
-
-    private final java.util.function.Consumer<String> arrays = column -> multiDimensional = column;
+    /** Applies what the engine hands over. */
+    private final Batches batches;
 
     private PostgresSource(PostgresSourceConfig config, Applier applier, String offsetsKey) {
         this.config = config;
-        this.applier = applier;
         this.offsetsKey = offsetsKey;
-        this.transactions = new Transactions(config.tables(), skippedRows);
         this.probe = new PostgresProbe(
                 config, () -> state == State.STREAMING || state == State.RECONNECTING, this::publicationLost);
         this.watch = new SilenceWatch(
@@ -122,6 +107,7 @@ public final class PostgresSource implements SourceStatus {
                 this::reconnecting,
                 () -> slotLost(null),
                 this::failAndStop);
+        this.batches = new Batches(config.tables(), applier, counters, this::streaming, probe::answered);
     }
 
     /** The publication no longer sends every change of a fed table: stop, loudly, rather than go stale. */
@@ -140,7 +126,7 @@ public final class PostgresSource implements SourceStatus {
             state = State.RECONNECTING;
         }
         LOG.warning("postgres source: " + what + ": reconnecting; fed tables keep their state as of LSN "
-                + appliedLsn + " until it streams again (check that Postgres is up, answers, and accepts"
+                + counters.position() + " until it streams again (check that Postgres is up, answers, and accepts"
                 + " replication connections)");
         return true;
     }
@@ -168,7 +154,7 @@ public final class PostgresSource implements SourceStatus {
             throws SourceException {
         Catalog.check(config, slot);
         PostgresSource s = new PostgresSource(config, applier, offsetsKey);
-        ArrayDimensions.listen(QUIET.getFirst(), s.arrays);
+        ArrayDimensions.listen(QUIET.getFirst(), s.batches.arrays);
         s.runEngine();
         s.probe.start();
         s.watch.start();
@@ -180,7 +166,7 @@ public final class PostgresSource implements SourceStatus {
 
     private void runEngine() throws SourceException {
         watch.heard();
-        transactions = new Transactions(config.tables(), skippedRows);
+        batches.restart();
         engine = DebeziumEngine.create(Connect.class)
                 .using(EngineProperties.of(config, offsetsKey))
                 .notifying(this::handle)
@@ -210,7 +196,7 @@ public final class PostgresSource implements SourceStatus {
 
     /** The commit LSN of the last applied transaction (or of the snapshot), -1 before any. */
     public long position() {
-        return appliedLsn;
+        return counters.position();
     }
 
     /** Ready once the first snapshot is loaded and unless failed (a reconnecting source's windows are exact as of its position). */
@@ -226,15 +212,19 @@ public final class PostgresSource implements SourceStatus {
         h.put("type", "postgres");
         h.put("state", state.name().toLowerCase(java.util.Locale.ROOT));
         h.put("loaded", loaded);
-        h.put("position", appliedLsn);
-        h.put("lag_ms", lagMillis);
+        h.put("position", counters.position());
+        h.put("lag_ms", counters.lagMillis());
         if (error != null) {
             h.put("error", error);
         }
         return h;
     }
 
-    /** The keys of {@link #gauges()}. */
+    /**
+     * The keys of {@link #gauges()}. Here, not beside the counters ({@link SourceCounters}):
+     * {@link ClusterSource} reads them before it has streamed, and that read initialises this class,
+     * which quiets Debezium's loggers ({@code QUIET}); moving them would change when that happens.
+     */
     static final List<String> GAUGES = List.of(
             "source_position",
             "source_received_position",
@@ -251,70 +241,16 @@ public final class PostgresSource implements SourceStatus {
     /** Counters and gauges, reported as {@code livequery_backend_source_*} metrics. */
     @Override
     public Map<String, Long> gauges() {
-        Map<String, Long> g = new LinkedHashMap<>();
-        g.put("source_position", Math.max(appliedLsn, 0));
-        g.put("source_received_position", Math.max(receivedLsn, 0));
-        g.put("source_lag_ms", lagMillis);
-        g.put("source_transactions", transactionsApplied.get());
-        g.put("source_changes", changesApplied.get());
-        g.put("source_duplicates_skipped", duplicates.get());
-        g.put("source_snapshots", snapshots.get());
-        g.put("source_reconnects", reconnects.get());
-        g.put("source_streaming", state == State.STREAMING ? 1L : 0L);
-        g.put("source_rows_skipped", skippedRows.get());
-        g.put("source_retained_wal_bytes", Math.max(probe.retainedWal(), 0));
-        return g;
+        return counters.gauges(state == State.STREAMING, probe.retainedWal());
     }
 
     private void handle(
             List<ChangeEvent<SourceRecord, SourceRecord>> records,
             DebeziumEngine.RecordCommitter<ChangeEvent<SourceRecord, SourceRecord>> committer)
             throws InterruptedException {
-        // Records are marked processed only after batchDone: an applier may hold a batch's
-        // transactions back and write them together there (cluster mode), and nothing may be
-        // acknowledged to Postgres before it is written.
-        List<ChangeEvent<SourceRecord, SourceRecord>> done = new ArrayList<>(records.size());
-        List<Txn> applied = new ArrayList<>();
         watch.applying();
         try {
-            for (ChangeEvent<SourceRecord, SourceRecord> e : records) {
-                String column = multiDimensional;
-                if (column != null) {
-                    // The bad row is in this batch or a later one: stop before applying it as nulls.
-                    throw new SourceException(
-                            SourceException.Code.UNMAPPABLE_VALUE,
-                            "column " + column + " holds a multi-dimensional array, which Debezium reads as nulls"
-                                    + " (only one-dimensional arrays map): store it as jsonb, or one dimension per"
-                                    + " column");
-                }
-                Transactions.Unit u = transactions.accept(e.value());
-                switch (u) {
-                    case Snapshot s -> {
-                        applySnapshot(s, e.value());
-                        done.add(e);
-                    }
-                    case Txn t -> {
-                        applyTxn(t, e.value(), applied);
-                        done.add(e);
-                    }
-                    case Done d -> {
-                        if (d.lsn() > receivedLsn) {
-                            receivedLsn = d.lsn();
-                        }
-                        if (d.idle()) {
-                            applier.position(e.value());
-                            done.add(e);
-                            streaming();
-                        }
-                    }
-                }
-            }
-            applier.batchDone();
-            written(applied);
-            for (ChangeEvent<SourceRecord, SourceRecord> e : done) {
-                committer.markProcessed(e);
-            }
-            committer.markBatchFinished();
+            batches.apply(records, committer);
         } catch (InterruptedException ex) {
             throw ex;
         } catch (Exception ex) {
@@ -336,46 +272,8 @@ public final class PostgresSource implements SourceStatus {
                 attempt = 0;
             }
             state = State.STREAMING;
-            LOG.info("postgres source: " + (back ? "reconnected, " : "") + "streaming from LSN " + appliedLsn);
+            LOG.info("postgres source: " + (back ? "reconnected, " : "") + "streaming from LSN " + counters.position());
         }
-    }
-
-    private void applySnapshot(Snapshot s, SourceRecord last) throws Exception {
-        applier.snapshot(s, last);
-        appliedLsn = s.lsn();
-        snapshots.incrementAndGet();
-        LOG.info("postgres source: snapshot of "
-                + s.rows().values().stream().mapToInt(List::size).sum() + " rows as of LSN " + s.lsn() + " loaded");
-        streaming();
-    }
-
-    private void applyTxn(Txn t, SourceRecord end, List<Txn> applied) throws Exception {
-        probe.answered(); // it came from Postgres
-        streaming();
-        if (!applier.transaction(t, end)) {
-            duplicates.incrementAndGet();
-            return;
-        }
-        if (t.commitLsn() > receivedLsn) {
-            receivedLsn = t.commitLsn();
-        }
-        applied.add(t);
-    }
-
-    /**
-     * Position, counters and lag move once the batch is written ({@link Applier#batchDone}): in
-     * cluster mode a transaction handed to the applier may still wait for its batch's script.
-     */
-    private void written(List<Txn> applied) {
-        if (applied.isEmpty()) {
-            return;
-        }
-        for (Txn t : applied) {
-            appliedLsn = Math.max(appliedLsn, t.commitLsn());
-            transactionsApplied.incrementAndGet();
-            changesApplied.addAndGet(t.count());
-        }
-        lagMillis = Math.max(0, System.currentTimeMillis() - applied.getLast().commitMillis());
     }
 
     private void ended(boolean success, String message, Throwable err) {
@@ -419,7 +317,7 @@ public final class PostgresSource implements SourceStatus {
         return SourceException.line(
                 SourceException.Code.SLOT_LOST,
                 "replication slot " + config.slot() + " " + why + ": the changes after "
-                        + (appliedLsn >= 0 ? "LSN " + appliedLsn : "the position resumed from")
+                        + (counters.position() >= 0 ? "LSN " + counters.position() : "the position resumed from")
                         + " are lost to it and fed tables stay as they were; "
                         + (dropSlotOnClose
                                 ? "restart the gateway to snapshot again"
@@ -437,7 +335,7 @@ public final class PostgresSource implements SourceStatus {
         state = State.RECONNECTING;
         LOG.warning("postgres source: cannot reach Postgres at " + JdbcUrls.redact(config.url()) + " ("
                 + JdbcUrls.redact(Reconnects.rootMessage(err))
-                + "); reconnect attempt " + attempt + " in " + delay + " ms, resuming after LSN " + appliedLsn
+                + "); reconnect attempt " + attempt + " in " + delay + " ms, resuming after LSN " + counters.position()
                 + "; fed tables keep their last state until then (check that Postgres is up and accepts"
                 + " replication connections)");
         retries.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
@@ -447,7 +345,7 @@ public final class PostgresSource implements SourceStatus {
         if (closing) {
             return;
         }
-        reconnects.incrementAndGet();
+        counters.reconnects.incrementAndGet();
         try {
             runEngine();
         } catch (SourceException | RuntimeException e) {
@@ -500,7 +398,7 @@ public final class PostgresSource implements SourceStatus {
             // the engine had already stopped (the source failed): nothing left to close
         } finally {
             thread.shutdown();
-            ArrayDimensions.stopListening(arrays);
+            ArrayDimensions.stopListening(batches.arrays);
             HeldOffsets.drop(offsetsKey);
             state = State.STOPPED;
         }

@@ -18,8 +18,9 @@
  * <h2>From records to atomic steps</h2>
  * {@link dev.livequery.sources.postgres.Transactions} cuts the stream into the initial snapshot
  * and committed transactions; {@link dev.livequery.sources.postgres.PostgresSource} runs the
- * engine and hands each unit to an {@link dev.livequery.sources.postgres.Applier}, acknowledging
- * a record to Postgres only after the unit it completed was applied. Embedded mode:
+ * engine, and {@link dev.livequery.sources.postgres.Batches} hands each unit to an
+ * {@link dev.livequery.sources.postgres.Applier}, acknowledging a record to Postgres only after the
+ * unit it completed was applied. Embedded mode:
  * {@link dev.livequery.sources.postgres.LocalApplier} applies each with
  * {@code LocalBackend.ingestAtomically} (one table-lock hold per fed table, frames held back
  * until the last change), so no subscriber is ever sent half of a transaction's effect on its
