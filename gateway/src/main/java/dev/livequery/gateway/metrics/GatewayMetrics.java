@@ -5,6 +5,7 @@ import dev.livequery.core.Frame;
 import dev.livequery.gateway.delivery.Close;
 import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.DeliveryMetrics;
+import dev.livequery.gateway.delivery.Teardown;
 import dev.livequery.gateway.delivery.Transport.Kind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -13,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 
 /**
@@ -28,6 +30,11 @@ public final class GatewayMetrics implements DeliveryMetrics {
     private final Counter resumeHit;
     private final Counter resumeMiss;
     private final Timer lag;
+    /**
+     * By {@link Teardown} ordinal: a registry lookup (tags built, a map searched) per connection
+     * end was ~1% of the gateway's CPU in a 10k reconnect storm.
+     */
+    private final AtomicReferenceArray<Counter> teardowns = new AtomicReferenceArray<>(Teardown.values().length);
 
     /** Shares {@code registry} with the backend, so one scrape shows both (cluster mode). */
     public GatewayMetrics(Backend backend, Connections connections, PrometheusMeterRegistry registry) {
@@ -115,8 +122,14 @@ public final class GatewayMetrics implements DeliveryMetrics {
 
     @Override
     public void teardown(Close close) {
-        registry.counter("livequery_teardowns_total", "cause", close.cause().wire())
-                .increment();
+        Teardown cause = close.cause();
+        Counter c = teardowns.get(cause.ordinal());
+        if (c == null) {
+            // registered at the first teardown of its cause, as before: no zero series for causes never seen
+            c = registry.counter("livequery_teardowns_total", "cause", cause.wire());
+            teardowns.set(cause.ordinal(), c);
+        }
+        c.increment();
     }
 
     @Override
