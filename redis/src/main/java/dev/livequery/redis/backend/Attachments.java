@@ -171,6 +171,13 @@ final class Attachments {
                 while (r == null) {
                     try {
                         r = ack.get(200, TimeUnit.MILLISECONDS);
+                        CompletableFuture<String[]> newer = r[0].isEmpty() ? null : s.newerThan(ack);
+                        if (newer != null) {
+                            // A refusal of an attach the watcher has replaced since (it moved or
+                            // repaired the subscription): the newer attach's answer decides.
+                            ack = newer;
+                            r = null;
+                        }
                     } catch (TimeoutException slice) {
                         if (s.isAcked()) {
                             return s; // the watcher moved it meanwhile (owner died) and that attach took
@@ -182,7 +189,12 @@ final class Attachments {
                         Thread.currentThread().interrupt();
                         throw new LiveQueryException(UNAVAILABLE, "interrupted");
                     } catch (ExecutionException e) {
-                        throw new LiveQueryException(UNAVAILABLE, e.getCause().getMessage());
+                        CompletableFuture<String[]> newer = s.newerThan(ack);
+                        if (newer == null) {
+                            throw new LiveQueryException(
+                                    UNAVAILABLE, e.getCause().getMessage());
+                        }
+                        ack = newer; // given up after the watcher replaced it: the newer attach decides
                     }
                 }
                 if (r[0].isEmpty()) {
@@ -242,7 +254,7 @@ final class Attachments {
                 // sent now would follow the close's unsubscribe and leave the shard hosting it.
                 throw new LiveQueryException(UNAVAILABLE, "subscription " + s.sid + " is closed");
             }
-            RemoteSubscription.Attach a = s.begin(gatewayId, owner, att, req, missFrom, missTo);
+            RemoteSubscription.Attach a = s.begin(gatewayId, owner, att, req, f, missFrom, missTo);
             long t0 = System.nanoTime();
             acks.put(req, new PendingAck(owner, f, s, att, t0));
             f.whenComplete((r, e) -> {
@@ -259,6 +271,7 @@ final class Attachments {
             } catch (RedisException e) {
                 acks.remove(req);
                 s.detach(att);
+                f.completeExceptionally(e); // for a subscribe waiting on this attach as its current one
                 throw RowStore.unavailable(e);
             }
         }

@@ -16,6 +16,7 @@ import dev.livequery.redis.store.Keys;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A subscription run by a shard, as the gateway holds it: the frames that arrived from the shard,
@@ -62,6 +63,9 @@ final class RemoteSubscription implements Subscription {
     private boolean needsAttach;
     private boolean overflowed;
     private long attachSentNanos;
+    /** The answer to the current attach (the last begun, by subscribe or the watcher). */
+    private CompletableFuture<String[]> answer;
+
     private boolean acked;
     private boolean staleTold;
     /** When {@code stale} was told: {@code live} waits until the owner has applied what the stream held then. */
@@ -101,9 +105,18 @@ final class RemoteSubscription implements Subscription {
      * A new attachment to {@code owner}: frames of any older one are ignored from here on. The
      * reset cause a resume miss would carry is renamed as the repair asks (e.g. resume_miss →
      * failover when the history could not follow a move; after an overflow, subscribe → overflow).
+     * {@code answer} completes with the shard's answer to it.
      */
-    synchronized Attach begin(String gw, String owner, String newAtt, String req, String missFrom, String missTo) {
+    synchronized Attach begin(
+            String gw,
+            String owner,
+            String newAtt,
+            String req,
+            CompletableFuture<String[]> answer,
+            String missFrom,
+            String missTo) {
         String oldShard = shard;
+        this.answer = answer;
         String oldAtt = att;
         att = newAtt;
         shard = owner;
@@ -124,6 +137,14 @@ final class RemoteSubscription implements Subscription {
         lastRepairNanos = attachSentNanos;
         return new Attach(
                 new Control.Subscribe(gw, sid, newAtt, req, query, lastEid == null ? "" : lastEid), oldShard, oldAtt);
+    }
+
+    /**
+     * The answer to the attach begun after the one {@code answered} answers, or null if that is
+     * still the current attach: then its answer decides, else the newer one's does.
+     */
+    synchronized CompletableFuture<String[]> newerThan(CompletableFuture<String[]> answered) {
+        return answer == answered ? null : answer;
     }
 
     /** The shard answered the attach {@code a}; {@code ok} or not, it is alive. */
