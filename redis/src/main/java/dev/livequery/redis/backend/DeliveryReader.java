@@ -1,5 +1,6 @@
 package dev.livequery.redis.backend;
 
+import dev.livequery.core.LogPace;
 import dev.livequery.redis.cluster.Delivery;
 import dev.livequery.redis.cluster.DeliveryEntry;
 import dev.livequery.redis.cluster.Wire;
@@ -80,6 +81,11 @@ final class DeliveryReader {
 
     /** Attachments we asked a shard to drop (frames kept coming for them), with when; bounded. */
     private final Map<String, Long> strays = new ConcurrentHashMap<>();
+
+    /** One refused re-attach line a minute per partition ({@link #refused}). */
+    static final long REFUSAL_LOG_NANOS = 60_000_000_000L;
+
+    private final Map<Integer, LogPace> refusalLog = new ConcurrentHashMap<>();
 
     private volatile long lastReadOk = System.nanoTime();
     private volatile boolean stale;
@@ -176,7 +182,8 @@ final class DeliveryReader {
         reader.trimBefore(minId);
     }
 
-    private void deliver(DeliveryEntry e) {
+    /** One entry of our delivery stream, in order (the reader's thread; tests' seam). */
+    void deliver(DeliveryEntry e) {
         String shard = e.sender().substring(0, Math.max(0, e.sender().lastIndexOf('/')));
         Sender from = senders.computeIfAbsent(e.sender(), k -> new Sender(shard));
         from.lastHeardNanos = System.nanoTime();
@@ -201,7 +208,10 @@ final class DeliveryReader {
                 }
                 if (p != null) {
                     if (p.sub() != null) {
-                        p.sub().answered(p.att(), e.sender(), a.ok());
+                        long backoff = p.sub().answered(p.att(), e.sender(), a.ok());
+                        if (backoff > 0) {
+                            refused(p.sub(), e.sender(), a, backoff);
+                        }
                     }
                     p.future().complete(new String[] {a.code(), a.msg()});
                 }
@@ -215,6 +225,25 @@ final class DeliveryReader {
             case Delivery.Frames f -> frames(e.sender(), shard, f);
             case Delivery.Tick t -> tick(e.sender(), from, t);
         }
+    }
+
+    /**
+     * A re-attach the shard refused: said at most once a minute per partition, with the refusal's
+     * code (a partition its owner cannot load, a table it does not serve: the shard's log says
+     * why), as the watcher retries it with back-off.
+     */
+    private void refused(RemoteSubscription s, String sender, Delivery.Ack a, long backoffNanos) {
+        long left = refusalLog
+                .computeIfAbsent(s.partition, k -> new LogPace(REFUSAL_LOG_NANOS, System::nanoTime))
+                .admit();
+        if (left < 0) {
+            return;
+        }
+        LOG.warning(() -> "gateway " + gatewayId + ": " + sender + " refused re-attaching subscription " + s.sid
+                + " to table " + s.query().shape().table() + " (partition " + s.partition + "): " + a.code() + ": "
+                + a.msg() + "; retrying in " + backoffNanos / 1_000_000 + " ms, backing off up to "
+                + RemoteSubscription.REFUSED_RETRY_MAX_NANOS / 1_000_000_000L + " s"
+                + (left > 0 ? " (" + left + " more refusals in this partition since the last line)" : ""));
     }
 
     private void frames(String sender, String shard, Delivery.Frames f) {

@@ -71,6 +71,22 @@ final class RemoteSubscription implements Subscription {
     /** When {@code stale} was told: {@code live} waits until the owner has applied what the stream held then. */
     private long staleToldNanos;
 
+    /** The first re-attach after a refusal waits this long; each refusal in a row doubles it. */
+    static final long REFUSED_RETRY_MIN_NANOS = 250_000_000L;
+    /** The longest wait after a refusal: a lasting one is tried twice a minute. */
+    static final long REFUSED_RETRY_MAX_NANOS = 30_000_000_000L;
+
+    /** Ever acknowledged: a refusal from now on is of a re-attach, not of the client's subscribe. */
+    private boolean established;
+    /** Refusals in a row since the last ack. */
+    private int refusals;
+    /** The wait before the re-attach after the last refusal; 0: none. */
+    private long retryDelayNanos;
+    /** When that re-attach may go, on the watcher's clock: set at its first look after the refusal. */
+    private long retryAtNanos;
+
+    private boolean retryScheduled;
+
     private long lastRepairNanos;
     /**
      * When the window was last known to be current: an ack, a batch applied, or a tick from the
@@ -147,19 +163,49 @@ final class RemoteSubscription implements Subscription {
         return answer == answered ? null : answer;
     }
 
-    /** The shard answered the attach {@code a}; {@code ok} or not, it is alive. */
-    synchronized void answered(String a, String from, boolean ok) {
+    /**
+     * The shard answered the attach {@code a}; {@code ok} or not, it is alive. A refusal is
+     * re-attached after a back-off ({@link #REFUSED_RETRY_MIN_NANOS}, doubled at each refusal in
+     * a row up to {@link #REFUSED_RETRY_MAX_NANOS}, reset by an ack): a lasting one (a partition
+     * its owner cannot load, a table it does not serve) was retried every watcher tick, each a
+     * whole-partition load on the shard. A move to another owner is not held back. Returns the
+     * back-off if this refused a re-attach of a subscription that was acknowledged before (worth
+     * an operator's look), else 0.
+     */
+    synchronized long answered(String a, String from, boolean ok) {
         if (!a.equals(att)) {
-            return;
+            return 0;
         }
         if (ok) {
             acked = true;
+            established = true;
+            refusals = 0;
+            retryDelayNanos = 0;
             sender = from;
             lastGoodNanos = System.nanoTime();
             live();
-        } else {
-            needsAttach = true;
+            return 0;
         }
+        needsAttach = true;
+        retryDelayNanos = Math.min(REFUSED_RETRY_MIN_NANOS << Math.min(refusals, 20), REFUSED_RETRY_MAX_NANOS);
+        refusals++;
+        retryScheduled = false;
+        return established ? retryDelayNanos : 0;
+    }
+
+    /**
+     * True while a re-attach after a refusal must wait. The wait counts from the first look at
+     * {@code now} after the refusal, so it runs on the watcher's clock alone.
+     */
+    private boolean backingOff(long now) {
+        if (retryDelayNanos == 0) {
+            return false;
+        }
+        if (!retryScheduled) {
+            retryScheduled = true;
+            retryAtNanos = now + retryDelayNanos;
+        }
+        return now - retryAtNanos < 0;
     }
 
     /**
@@ -260,7 +306,7 @@ final class RemoteSubscription implements Subscription {
             toldStale(now);
         }
         if (needsAttach) {
-            return true;
+            return !backingOff(now);
         }
         if (!acked) {
             return now - attachSentNanos > ackTimeout;
@@ -269,9 +315,17 @@ final class RemoteSubscription implements Subscription {
         return staleTold && lost && now - lastRepairNanos > repairEvery;
     }
 
-    /** Detached (gone, gap, failed send): the watcher re-attaches it whatever the stale check says. */
+    /** Detached (gone, gap, failed send) or refused: it needs a re-attach. */
     synchronized boolean needsRepair() {
         return needsAttach && !closed;
+    }
+
+    /**
+     * The watcher's pick: {@link #needsRepair()} and not backing off after a refusal at {@code
+     * now}. It re-attaches such a subscription whatever the stale check says.
+     */
+    synchronized boolean needsRepair(long now) {
+        return needsAttach && !closed && !backingOff(now);
     }
 
     /** Tells the client stale now (the gateway lost Redis), unless it was told already. */

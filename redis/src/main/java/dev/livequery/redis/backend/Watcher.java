@@ -230,7 +230,7 @@ final class Watcher {
                 continue;
             }
             String owner = Membership.owner(s.partition, live);
-            boolean isDue = due.remove(s) || s.needsRepair();
+            boolean isDue = due.remove(s) || s.needsRepair(now);
             if (owner != null && (isDue || !owner.equals(s.shard()))) {
                 repair.add(s);
             }

@@ -1,0 +1,158 @@
+package dev.livequery.redis.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.livequery.core.EngineOptions;
+import dev.livequery.redis.cluster.Control;
+import dev.livequery.redis.cluster.Delivery;
+import dev.livequery.redis.cluster.DeliveryEntry;
+import dev.livequery.redis.cluster.Membership;
+import dev.livequery.redis.store.Keys;
+import dev.livequery.redis.store.Redis;
+import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.process.RedisProcess;
+import io.lettuce.core.Range;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A subscription whose owner keeps refusing its re-attach (a partition it cannot load, a table it
+ * does not serve) is re-attached with back-off, not at every watcher tick (each a whole-partition
+ * load on the shard), and the refusal is logged once, with its table, partition and code. Driven
+ * on a fake clock through the two checks the watcher makes (the stale check's and its own), with
+ * the shard's answers passed through the delivery reader.
+ */
+@Cluster
+class RefusedReattachBackoffTest {
+    static final String GW = "gwBackoff";
+    static final String SHARD = "shard1";
+    static final String SENDER = SHARD + "/i1";
+    static final long TICK = TimeUnit.MILLISECONDS.toNanos(250);
+    static final long S = 1_000_000_000L;
+
+    final List<String> warnings = new CopyOnWriteArrayList<>();
+    final Logger log = Logger.getLogger(DeliveryReader.class.getName());
+    final Handler handler = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                warnings.add(r.getMessage());
+            }
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+
+    RedisProcess server;
+    Redis redis;
+    Attachments subs;
+    DeliveryReader reader;
+    long seq;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = RedisProcess.start(false);
+        redis = Redis.connect(server.uri(), Duration.ofSeconds(2));
+        var metrics = new SimpleMeterRegistry();
+        Progress progress = new Progress();
+        subs = new Attachments(EngineOptions.defaults(), GW, "inc1", redis, metrics.timer("rtt"), progress);
+        reader = new DeliveryReader(subs, redis, GW, new AtomicBoolean(true), metrics.counter("gaps"), progress);
+        new Membership(redis).heartbeat(SHARD, 60_000);
+        subs.refreshLive();
+        log.addHandler(handler);
+    }
+
+    @AfterEach
+    void stop() {
+        log.removeHandler(handler);
+        redis.close();
+        server.close();
+    }
+
+    @Test
+    void aLastingRefusalIsRetriedWithBackoffAndLoggedOnce() throws Exception {
+        var f = ShardStandIn.subscribing(subs, "t");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !subs.pending().isEmpty());
+        answerLast("", "");
+        RemoteSubscription s = f.get(5, TimeUnit.SECONDS);
+        s.detach(s.att()); // its owner dropped it (e.g. restarted): the re-attaches are refused from here on
+
+        long t = System.nanoTime();
+        int reattaches = run(s, t, 60 * S, "unavailable");
+        // Every tick (250 ms) it was 240; back-off: 0, +0.25, +0.5, +1, +2, +4, +8, +16, +30 s.
+        assertThat(reattaches).as("re-attaches in 60 s of refusals").isBetween(5, 10);
+        assertThat(warnings)
+                .as("the refusals logged")
+                .singleElement()
+                .asString()
+                .contains("table t (partition " + s.partition + ")")
+                .contains("unavailable: partition load failed");
+
+        // An ack ends the back-off: the next refusal is retried at the next tick again.
+        t += 60 * S;
+        while (!s.needsRepair(t)) {
+            t += TICK;
+        }
+        subs.attach(s, "resume_miss", "failover");
+        answerLast("", "");
+        assertThat(s.isAcked()).isTrue();
+        s.detach(s.att());
+        assertThat(run(s, t, 1 * S, "unavailable"))
+                .as("re-attaches in the second after an ack and a new refusal")
+                .isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void aFirstSubscribeIsStillRefused() throws Exception {
+        var f = ShardStandIn.subscribing(subs, "t");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !subs.pending().isEmpty());
+        answerLast("bad_query", "no such column");
+        assertThat(f).failsWithin(Duration.ofSeconds(5));
+        assertThat(warnings)
+                .as("a client's refused subscribe is no operator's business")
+                .isEmpty();
+    }
+
+    /** The watcher's picks over {@code span} from {@code t0}, each re-attach refused; returns how many. */
+    int run(RemoteSubscription s, long t0, long span, String code) throws Exception {
+        int n = 0;
+        for (long t = t0; t - t0 < span; t += TICK) {
+            boolean stale = s.check(
+                    t, reader.lastHeard(s.sender()), DeliveryReader.STALE_NANOS, Attachments.ACK_TIMEOUT_NANOS, 10 * S);
+            if (stale || s.needsRepair(t)) {
+                subs.attach(s, "resume_miss", "failover");
+                answerLast(code, "partition load failed");
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Answers the newest subscribe in the shard's control stream, through the delivery reader. */
+    void answerLast(String code, String msg) throws Exception {
+        Control.Subscribe last = null;
+        for (var m : redis.cmd().xrange(Keys.control(SHARD), Range.create("-", "+"))) {
+            if (Control.parse(m.getBody()) instanceof Control.Subscribe sub) {
+                last = sub;
+            }
+        }
+        assertThat(last).isNotNull();
+        reader.deliver(new DeliveryEntry(SENDER, ++seq, new Delivery.Ack(last.req(), code, msg)));
+    }
+}
