@@ -2,6 +2,7 @@ package dev.livequery.shard.cluster;
 
 import dev.livequery.core.Engine;
 import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.LogPace;
 import dev.livequery.redis.cluster.Control;
 import dev.livequery.redis.cluster.Delivery;
 import dev.livequery.redis.cluster.Membership;
@@ -9,13 +10,16 @@ import dev.livequery.redis.cluster.Wire;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.redis.store.StreamReader;
+import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -48,6 +52,8 @@ import java.util.logging.Logger;
 final class ControlHandler {
     private static final Logger LOG = Logger.getLogger(ControlHandler.class.getName());
     private static final long WAIT_FOR_LEASE_NANOS = 5_000_000_000L;
+    /** One line per partition a minute about a partition that does not load. */
+    static final long LOAD_FAILURE_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /** What the handler needs of the shard's partitions (main thread only). */
     interface Parts {
@@ -73,6 +79,10 @@ final class ControlHandler {
     private final Publisher publisher;
     /** Subscribes waiting for their lease, by gateway/sid, oldest first: one per sid (main thread only). */
     private final Map<String, Pending> pending = new LinkedHashMap<>();
+    /** Partition loads refused (counted, logged paced per partition: {@link #loadFailed}). */
+    private final Counter loadFailures;
+
+    private final Map<Integer, LogPace> loadFailureLog = new HashMap<>();
 
     ControlHandler(
             String shardId,
@@ -82,8 +92,10 @@ final class ControlHandler {
             Supplier<List<String>> live,
             Parts parts,
             Map<String, Hosted> hosted,
-            Publisher publisher) {
+            Publisher publisher,
+            Counter loadFailures) {
         this.shardId = shardId;
+        this.loadFailures = loadFailures;
         this.redis = redis;
         this.main = main;
         this.leases = leases;
@@ -184,7 +196,13 @@ final class ControlHandler {
             }
             return;
         }
-        Engine engine = parts.load(p);
+        Engine engine;
+        try {
+            engine = parts.load(p);
+        } catch (LiveQueryException e) {
+            loadFailed(p, e);
+            throw e; // refused: the gateway sees the code, and its watcher retries with back-off
+        }
         // Read before subscribing: the subscription's first frames bring its window at least this far.
         String applied = parts.applied(p);
         Hosted old = hosted.get(Hosted.key(c.gw(), c.sid()));
@@ -205,6 +223,24 @@ final class ControlHandler {
         }
         h.sub = sub;
         publisher.wake(h);
+    }
+
+    /**
+     * A partition that did not load: every subscribe to any of its tables is refused with the
+     * same error until it does, so it is counted each time and logged once a minute per
+     * partition (the gateways retry with back-off; without this line the shard said nothing).
+     */
+    private void loadFailed(int p, LiveQueryException e) {
+        loadFailures.increment();
+        long left = loadFailureLog
+                .computeIfAbsent(p, k -> new LogPace(LOAD_FAILURE_LOG_NANOS, System::nanoTime))
+                .admit();
+        if (left >= 0) {
+            LOG.severe(() -> "shard " + shardId + ": partition " + p + " failed to load ("
+                    + e.code().wire() + ": "
+                    + e.getMessage() + "); subscribes to its tables are refused until it loads"
+                    + (left > 0 ? " (" + left + " more failed loads since the last line)" : ""));
+        }
     }
 
     /**

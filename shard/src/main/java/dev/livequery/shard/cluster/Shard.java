@@ -165,7 +165,11 @@ public final class Shard implements AutoCloseable {
                     }
                 },
                 hosted,
-                publisher);
+                publisher,
+                Counter.builder("livequery_shard_partition_load_failures")
+                        .description("subscribes refused because their partition did not load (logged)")
+                        .tag("shard", id)
+                        .register(metrics));
     }
 
     public String id() {

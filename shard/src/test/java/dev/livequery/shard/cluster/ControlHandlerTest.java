@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.livequery.core.Engine;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.Json;
+import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
 import dev.livequery.core.Subscription;
 import dev.livequery.redis.cluster.Control;
@@ -23,7 +24,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,13 +54,34 @@ class ControlHandlerTest {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private Thread publisherThread;
     private ControlHandler control;
+    private SimpleMeterRegistry metrics;
+    /** What loading a partition throws; null: it loads. */
+    private volatile LiveQueryException loadFails;
+
+    private final List<String> severe = new CopyOnWriteArrayList<>();
+    private final Logger log = Logger.getLogger(ControlHandler.class.getName());
+    private final Handler handler = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                severe.add(r.getMessage());
+            }
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
 
     @BeforeEach
     void start() throws Exception {
         redisProcess = RedisProcess.start(false);
         redis = Redis.connect(redisProcess.uri(), Duration.ofSeconds(2));
         redis.cmd().set(Keys.gatewayAlive(GW), "inc1"); // the publisher writes only to live gateways
-        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        metrics = new SimpleMeterRegistry();
+        log.addHandler(handler);
         leases = new LeaseKeeper(
                 SHARD,
                 SHARD + "/x",
@@ -83,7 +110,10 @@ class ControlHandlerTest {
                 () -> List.of(SHARD), // this shard owns every partition by rendezvous
                 new ControlHandler.Parts() {
                     @Override
-                    public Engine load(int p) {
+                    public Engine load(int p) throws LiveQueryException {
+                        if (loadFails != null) {
+                            throw loadFails;
+                        }
                         return engine;
                     }
 
@@ -103,11 +133,13 @@ class ControlHandlerTest {
                     }
                 },
                 hosted,
-                publisher);
+                publisher,
+                metrics.counter("loadFailures"));
     }
 
     @AfterEach
     void stop() throws Exception {
+        log.removeHandler(handler);
         running.set(false);
         publisherThread.join(5000);
         redis.close();
@@ -177,6 +209,30 @@ class ControlHandlerTest {
         assertThat(hosted.get(GW + "/s1").att).isEqualTo("a2");
         assertThat(answer("r2").ok()).isTrue();
         assertNeverAnswered("r1");
+    }
+
+    /**
+     * A partition that does not load refuses every subscribe to it with the load's error; the
+     * shard logs it once (a minute, per partition), not at every subscribe, and counts each.
+     */
+    @Test
+    void aPartitionThatDoesNotLoadIsLoggedOnceAndCounted() {
+        leaseComes();
+        loadFails = new LiveQueryException(LiveQueryException.Code.UNKNOWN_TABLE, "unknown table: bad name");
+        handle(subscribe("s1", "a1", "r1"));
+        handle(subscribe("s2", "a2", "r2"));
+        handle(subscribe("s1", "a3", "r3"));
+        for (String req : List.of("r1", "r2", "r3")) {
+            assertThat(answer(req).code()).as(req).isEqualTo("unknown_table");
+        }
+        assertThat(severe)
+                .as("what the shard logged")
+                .singleElement()
+                .asString()
+                .contains("partition " + P + " failed to load")
+                .contains("unknown_table: unknown table: bad name");
+        assertThat(metrics.counter("loadFailures").count()).isEqualTo(3);
+        assertThat(hosted).isEmpty();
     }
 
     private void handle(Map<String, String> msg) {
