@@ -278,7 +278,8 @@ final class ChangeTail {
             }
         } catch (LiveQueryException e) {
             pt.group.clear();
-            if (e.code() != LiveQueryException.Code.UNKNOWN_TABLE) {
+            boolean served = e.code() != LiveQueryException.Code.UNKNOWN_TABLE && PartitionLoader.validName(c.table());
+            if (served) {
                 // Not stepped over: the engine would serve a state the stream does not hold.
                 pt.rejected = true;
                 LOG.severe(() -> "shard " + shardId + ": the engine refused change " + m.getId() + " of partition "
@@ -287,11 +288,14 @@ final class ChangeTail {
                 events.rejected(pt);
                 return false;
             }
-            // A table this shard does not serve: no window here can show it. Said once per table
-            // and load (the loader said it of those it left out), not at every write of it.
+            // A table this shard does not serve (outside the allow list, or a name the engine
+            // refuses): no window here can show it. Said once per table and load (the loader said
+            // it of those it left out), not at every write of it. Not a reload: the reload would
+            // leave it out too, and each write of it would reload the whole partition.
             if (pt.outside.add(c.table())) {
                 LOG.warning(() -> "shard " + shardId + ": skipping the changes of table " + c.table() + " in partition "
-                        + pt.p + " from " + m.getId() + " on: " + e.getMessage() + " (shard option --tables)");
+                        + pt.p + " from " + m.getId() + " on: " + e.getMessage()
+                        + (e.code() == LiveQueryException.Code.UNKNOWN_TABLE ? " (shard option --tables)" : ""));
             }
         }
         pt.lastId = m.getId();

@@ -3,6 +3,7 @@ package dev.livequery.shard.cluster;
 import dev.livequery.core.Engine;
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
+import dev.livequery.core.Query;
 import dev.livequery.redis.store.RowStore;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,8 +20,9 @@ import java.util.logging.Logger;
  * here. The change tail continues from that position; duplicates are ignored by version. It only
  * reads: registering the result and starting its tail is the shard's. A table whose retained
  * changes the engine refuses to replay is served from its stored rows without history. A table
- * outside {@code livequery.tables.allow} is left out (no window here may watch it, and the tail
- * skips its changes), with one WARNING naming it: the partition's other tables load and are served.
+ * outside {@code livequery.tables.allow}, or whose name the engine refuses (written past the
+ * gateways' checks), is left out (no window here may watch it, and the tail skips its changes),
+ * with one WARNING naming it: the partition's other tables load and are served.
  */
 final class PartitionLoader {
     private static final Logger LOG = Logger.getLogger(PartitionLoader.class.getName());
@@ -60,7 +62,7 @@ final class PartitionLoader {
         }
         Set<String> outside = new TreeSet<>();
         for (RowStore.TableState ts : snap.tables()) {
-            if (!options.tables().isEmpty() && !options.tables().contains(ts.table())) {
+            if (!serves(options, ts.table())) {
                 outside.add(ts.table()); // the engine would refuse it, and with it the whole partition
                 continue;
             }
@@ -82,8 +84,8 @@ final class PartitionLoader {
         }
         if (!outside.isEmpty()) {
             LOG.warning(() -> "shard " + shardId + ": partition " + p + " holds " + outside.size() + " table(s) outside"
-                    + " livequery.tables.allow, not loaded (no window on this shard can watch them; their changes are"
-                    + " skipped): "
+                    + " livequery.tables.allow or with a name the engine refuses (written past the gateways' checks),"
+                    + " not loaded (no window on this shard can watch them; their changes are skipped): "
                     + String.join(", ", outside.stream().limit(20).toList())
                     + (outside.size() > 20 ? ", …" : "") + ". If clients should see them, give the shards and the"
                     + " gateways the same list (shard option --tables)");
@@ -93,5 +95,24 @@ final class PartitionLoader {
         LOG.info(() -> "shard " + shardId + ": loaded partition " + p + " (" + tables + " tables, history of " + changes
                 + " changes) at stream id " + snap.lastId());
         return new LoadedPartition(p, engine, gen, snap.lastId(), outside);
+    }
+
+    /**
+     * Whether the engine serves {@code table}: a valid name (PROTOCOL §1) in {@code
+     * livequery.tables.allow} (or any, when the list is empty). No window here can watch another.
+     */
+    static boolean serves(EngineOptions options, String table) {
+        return validName(table)
+                && (options.tables().isEmpty() || options.tables().contains(table));
+    }
+
+    /** Whether {@code table} is a name the engine takes (PROTOCOL §1). */
+    static boolean validName(String table) {
+        try {
+            Query.table(table);
+            return true;
+        } catch (LiveQueryException e) {
+            return false;
+        }
     }
 }
