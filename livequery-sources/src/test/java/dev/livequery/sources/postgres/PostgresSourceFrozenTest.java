@@ -134,31 +134,50 @@ class PostgresSourceFrozenTest {
 
     /**
      * Stops the postmaster, then each of its children (every backend, the walsender too; each is
-     * a session of its own, so not one process group).
+     * a session of its own, so not one process group). The postmaster first: with it stopped, no
+     * child starts, and none that exits is reaped, until {@link #thaw}. A child that has exited
+     * already (a zombie: a connection that just closed) is dead, not frozen, and is left out.
      */
     void freezeServer() throws Exception {
         int postmaster = postmasterPid();
         freeze(Integer.toString(postmaster));
-        Process p = new ProcessBuilder("ps", "-o", "pid=", "--ppid", Integer.toString(postmaster)).start();
+        Process p = new ProcessBuilder("ps", "-o", "pid=,stat=", "--ppid", Integer.toString(postmaster)).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        for (String pid : out.strip().split("\\s+")) {
-            freeze(pid);
+        for (String line : out.strip().split("\n")) {
+            String[] pidAndState = line.strip().split("\\s+");
+            if (!pidAndState[1].startsWith("Z")) {
+                freeze(pidAndState[0]);
+            }
         }
         assertThat(frozen).as("the postmaster and its children").hasSizeGreaterThan(3);
     }
 
-    /** The server's postmaster: the first line of postmaster.pid. */
+    /**
+     * The server's postmaster: the first line of postmaster.pid. Returns once the backend of the
+     * connection it asked on has gone, so that {@link #freezeServer} does not find it exiting.
+     */
     int postmasterPid() throws Exception {
         String dir;
+        int backend;
         try (Connection c = pg.connect();
                 Statement s = c.createStatement();
-                ResultSet r = s.executeQuery("show data_directory")) {
+                ResultSet r = s.executeQuery("select current_setting('data_directory'), pg_backend_pid()")) {
             r.next();
             dir = r.getString(1);
+            backend = r.getInt(2);
         }
+        await().atMost(Duration.ofSeconds(30)).until(() -> !exists(backend));
         return Integer.parseInt(
                 Files.readAllLines(Path.of(dir, "postmaster.pid")).getFirst().strip());
+    }
+
+    /** Whether {@code pid} names a process, a zombie included (it is gone once its parent reaps it). */
+    static boolean exists(int pid) throws Exception {
+        Process p = new ProcessBuilder("ps", "-o", "pid=", "-p", Integer.toString(pid)).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return !out.isBlank();
     }
 
     /** The walsender streaming the slot. */
@@ -176,26 +195,50 @@ class PostgresSourceFrozenTest {
         }
     }
 
-    /** SIGSTOP to a pid. */
+    /** SIGSTOP to a pid; one that has exited meanwhile is not frozen, and left out. */
     void freeze(String target) throws Exception {
-        frozen.add(target);
-        kill("-STOP", target);
-    }
-
-    void thaw() throws Exception {
-        for (String target : frozen) {
-            kill("-CONT", target);
+        if (kill("-STOP", target)) {
+            frozen.add(target);
         }
-        frozen.clear();
     }
 
-    static void kill(String signal, String target) throws Exception {
+    /**
+     * SIGCONT to every frozen process, the last frozen first (the postmaster last: a child cannot
+     * be reaped before it is continued). One that no longer exists has nothing to continue. The
+     * list is empty afterwards, whatever failed.
+     */
+    void thaw() throws Exception {
+        java.util.List<String> targets = new java.util.ArrayList<>(frozen.reversed());
+        frozen.clear();
+        AssertionError failed = null;
+        for (String target : targets) {
+            try {
+                kill("-CONT", target);
+            } catch (AssertionError e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** {@code kill signal target}: true if it was sent, false if no such process exists (any more). */
+    static boolean kill(String signal, String target) throws Exception {
         Process p = new ProcessBuilder("kill", signal, "--", target)
                 .redirectErrorStream(true)
                 .start();
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        if (p.exitValue() != 0 && out.contains("No such process")) {
+            return false;
+        }
         assertThat(p.exitValue()).as("kill %s %s: %s", signal, target, out).isZero();
+        return true;
     }
 
     void sql(String... statements) throws Exception {
