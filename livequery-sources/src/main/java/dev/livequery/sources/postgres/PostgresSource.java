@@ -94,7 +94,8 @@ public final class PostgresSource implements SourceStatus {
     /** Applies what the engine hands over. */
     private final Batches batches;
 
-    private PostgresSource(PostgresSourceConfig config, Applier applier, String offsetsKey) {
+    /** A source not started yet: {@link #start} checks the database first. */
+    PostgresSource(PostgresSourceConfig config, Applier applier, String offsetsKey) {
         this.config = config;
         this.offsetsKey = offsetsKey;
         this.probe = new PostgresProbe(
@@ -261,19 +262,26 @@ public final class PostgresSource implements SourceStatus {
         }
     }
 
-    private void streaming() {
+    /**
+     * Told by {@link Batches} at each record applied or heard: a starting or reconnecting source
+     * streams (again). Checked and set under the lock of the other state changes, so that a source
+     * the watch has just said reconnecting, that failed or that is closing is left so.
+     */
+    void streaming() {
         loaded = true;
-        if (state == State.RECONNECTING && watch.unanswered()) {
-            return; // a heartbeat made here: streaming again once Postgres answers
-        }
-        if (state == State.STARTING || state == State.RECONNECTING) {
-            boolean back = state == State.RECONNECTING;
-            synchronized (this) {
-                attempt = 0;
+        boolean back;
+        synchronized (this) {
+            if (closing || state != State.STARTING && state != State.RECONNECTING) {
+                return;
             }
+            back = state == State.RECONNECTING;
+            if (back && watch.unanswered()) {
+                return; // a heartbeat made here: streaming again once Postgres answers
+            }
+            attempt = 0;
             state = State.STREAMING;
-            LOG.info("postgres source: " + (back ? "reconnected, " : "") + "streaming from LSN " + counters.position());
         }
+        LOG.info("postgres source: " + (back ? "reconnected, " : "") + "streaming from LSN " + counters.position());
     }
 
     private void ended(boolean success, String message, Throwable err) {
@@ -370,11 +378,13 @@ public final class PostgresSource implements SourceStatus {
         stopEngine();
     }
 
-    private void fail(String why, Throwable err) {
-        if (error == null) {
-            error = why;
+    void fail(String why, Throwable err) {
+        synchronized (this) {
+            if (error == null) {
+                error = why;
+            }
+            state = State.FAILED;
         }
-        state = State.FAILED;
         LOG.log(Level.SEVERE, "postgres source failed, fed tables no longer follow Postgres: " + why, err);
     }
 
