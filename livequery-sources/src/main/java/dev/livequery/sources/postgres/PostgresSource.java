@@ -99,7 +99,7 @@ public final class PostgresSource implements SourceStatus {
         this.config = config;
         this.offsetsKey = offsetsKey;
         this.probe = new PostgresProbe(
-                config, () -> state == State.STREAMING || state == State.RECONNECTING, this::publicationLost);
+                config, () -> state == State.STREAMING || state == State.RECONNECTING, this::failAndStop);
         this.watch = new SilenceWatch(
                 probe,
                 JdbcUrls.redact(config.url()),
@@ -109,13 +109,6 @@ public final class PostgresSource implements SourceStatus {
                 () -> slotLost(null),
                 this::failAndStop);
         this.batches = new Batches(config.tables(), applier, counters, this::streaming, probe::answered);
-    }
-
-    /** The publication no longer sends every change of a fed table: stop, loudly, rather than go stale. */
-    private void publicationLost(String line) {
-        if (!closing && state != State.FAILED) {
-            failAndStop(line);
-        }
     }
 
     /** Told by {@link SilenceWatch}: says the source is reconnecting, unless it stopped streaming meanwhile. */
@@ -373,8 +366,19 @@ public final class PostgresSource implements SourceStatus {
         }
     }
 
-    private void failAndStop(String line) {
-        fail(line, null);
+    /**
+     * Fails the source from outside its engine, and stops the engine, which would retry for ever:
+     * the publication no longer sends every change of a fed table ({@link PostgresProbe}), or the
+     * slot lost the changes ({@link SilenceWatch}). Stop, loudly, rather than go stale; once: a
+     * source that failed meanwhile, or is closing, is left as it is.
+     */
+    void failAndStop(String line) {
+        synchronized (this) {
+            if (closing || state == State.FAILED) {
+                return;
+            }
+            fail(line, null);
+        }
         stopEngine();
     }
 
