@@ -45,6 +45,7 @@ public final class HeldOffsets extends MemoryOffsetBackingStore {
      * schemas, the key being {@code [engine name, partition]}), so the engine reads it as its own.
      */
     static void seed(String key, String engineName, Map<String, Object> partition, Map<String, Object> offset) {
+        DebeziumLogs.quiet(); // the converters log their configuration at INFO
         org.apache.kafka.connect.json.JsonConverter keys = new org.apache.kafka.connect.json.JsonConverter();
         keys.configure(Map.of("schemas.enable", "false"), true);
         org.apache.kafka.connect.json.JsonConverter values = new org.apache.kafka.connect.json.JsonConverter();

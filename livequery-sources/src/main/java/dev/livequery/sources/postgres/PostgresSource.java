@@ -6,7 +6,6 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,25 +38,6 @@ import org.apache.kafka.connect.source.SourceRecord;
  */
 public final class PostgresSource implements SourceStatus {
     private static final Logger LOG = Logger.getLogger(PostgresSource.class.getName());
-    /**
-     * Debezium and Kafka Connect log every setting and state change at INFO; our own lines say
-     * what an operator needs. Kept as fields so the levels stay (JUL holds loggers weakly); a
-     * level set in the logging configuration wins.
-     */
-    private static final List<Logger> QUIET = quiet("io.debezium", "org.apache.kafka");
-
-    private static List<Logger> quiet(String... names) {
-        List<Logger> out = new ArrayList<>();
-        for (String n : names) {
-            Logger l = Logger.getLogger(n);
-            if (java.util.logging.LogManager.getLogManager().getProperty(n + ".level") == null) {
-                l.setLevel(Level.WARNING);
-            }
-            out.add(l);
-        }
-        return out;
-    }
-
     /** What the source is doing, for {@code /health}. */
     public enum State {
         STARTING,
@@ -146,9 +126,10 @@ public final class PostgresSource implements SourceStatus {
      */
     static PostgresSource start(PostgresSourceConfig config, Applier applier, Catalog.Slot slot, String offsetsKey)
             throws SourceException {
+        DebeziumLogs.quiet();
         Catalog.check(config, slot);
         PostgresSource s = new PostgresSource(config, applier, offsetsKey);
-        ArrayDimensions.listen(QUIET.getFirst(), s.batches.arrays);
+        ArrayDimensions.listen(DebeziumLogs.DEBEZIUM, s.batches.arrays);
         s.runEngine();
         s.probe.start();
         s.watch.start();
@@ -214,11 +195,7 @@ public final class PostgresSource implements SourceStatus {
         return h;
     }
 
-    /**
-     * The keys of {@link #gauges()}. Here, not beside the counters ({@link SourceCounters}):
-     * {@link ClusterSource} reads them before it has streamed, and that read initialises this class,
-     * which quiets Debezium's loggers ({@code QUIET}); moving them would change when that happens.
-     */
+    /** The keys of {@link #gauges()}. */
     static final List<String> GAUGES = List.of(
             "source_position",
             "source_received_position",

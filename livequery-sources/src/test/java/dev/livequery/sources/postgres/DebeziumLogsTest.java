@@ -1,0 +1,54 @@
+package dev.livequery.sources.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+class DebeziumLogsTest {
+    /**
+     * Cluster mode seeds the offsets (Kafka's JSON converters, which log their configuration at
+     * INFO) before it starts a source: that is quiet too, whether or not a source was started in
+     * this process before (the loggers' levels are cleared here as in a fresh one).
+     */
+    @Test
+    void seedingOffsetsBeforeAnySourceStartedLogsNothingBelowWarning() {
+        Logger kafka = Logger.getLogger("org.apache.kafka");
+        Logger debezium = Logger.getLogger("io.debezium");
+        Level kafkaLevel = kafka.getLevel();
+        Level debeziumLevel = debezium.getLevel();
+        List<String> said = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() < Level.WARNING.intValue()) {
+                    said.add(r.getLoggerName() + " " + r.getLevel() + ": " + r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        kafka.setLevel(null);
+        debezium.setLevel(null);
+        kafka.addHandler(capture);
+        try {
+            HeldOffsets.seed("logs-test", "engine", Map.of("server", "s"), Map.of("lsn", 1L));
+        } finally {
+            kafka.removeHandler(capture);
+            HeldOffsets.drop("logs-test");
+            kafka.setLevel(kafkaLevel);
+            debezium.setLevel(debeziumLevel);
+        }
+        assertThat(said).isEmpty();
+    }
+}
