@@ -289,7 +289,7 @@ public final class ClusterSource implements SourceStatus {
         PostgresSource s = running;
         // The same keys whether streaming or not: the gateway registers the metrics it sees at start.
         Map<String, Long> g = new LinkedHashMap<>();
-        for (String k : PostgresSource.GAUGES) {
+        for (String k : SourceCounters.GAUGES) {
             g.put(k, 0L);
         }
         if (s != null) {

@@ -195,20 +195,6 @@ public final class PostgresSource implements SourceStatus {
         return h;
     }
 
-    /** The keys of {@link #gauges()}. */
-    static final List<String> GAUGES = List.of(
-            "source_position",
-            "source_received_position",
-            "source_lag_ms",
-            "source_transactions",
-            "source_changes",
-            "source_duplicates_skipped",
-            "source_snapshots",
-            "source_reconnects",
-            "source_streaming",
-            "source_rows_skipped",
-            "source_retained_wal_bytes");
-
     /** Counters and gauges, reported as {@code livequery_backend_source_*} metrics. */
     @Override
     public Map<String, Long> gauges() {

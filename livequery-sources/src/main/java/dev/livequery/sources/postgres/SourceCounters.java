@@ -21,6 +21,13 @@ final class SourceCounters {
     /** Rows left out because their key is no livequery id (Transactions#skip). */
     final AtomicLong skippedRows = new AtomicLong();
 
+    /**
+     * The keys of {@link #gauges}, taken from it: {@link ClusterSource} reports them (as zeros)
+     * before a source of its own streams, since the gateway registers the metrics it sees at start.
+     */
+    static final List<String> GAUGES =
+            List.copyOf(new SourceCounters().gauges(false, 0).keySet());
+
     private volatile long appliedLsn = -1;
     private volatile long receivedLsn = -1;
     private volatile long lagMillis;
@@ -63,8 +70,8 @@ final class SourceCounters {
     }
 
     /**
-     * The gauges, keyed and ordered as {@link PostgresSource#GAUGES}, with what the source alone
-     * knows: whether it streams, the WAL its slot keeps.
+     * The gauges, the same keys in the same order whatever the values ({@link #GAUGES}), with what
+     * the source alone knows: whether it streams, the WAL its slot keeps.
      */
     Map<String, Long> gauges(boolean streaming, long retainedWal) {
         Map<String, Long> g = new LinkedHashMap<>();
