@@ -349,9 +349,13 @@ final class Attachments {
 
     /**
      * The new window is recorded before the request goes out, so a move racing this reanchor (the
-     * watcher re-attaching elsewhere) carries the new window; an ack counts only if it came from
-     * the attachment the request went to, else the subscription is re-attached with the new
-     * window (the same splice: old window → new window, then ready).
+     * watcher re-attaching elsewhere) carries the new window. An answer, ok or not, counts only if
+     * the attachment the request went to is still the current one: an attach that replaced it
+     * since (a move or a repair) began after the window was recorded, so it carries the new window
+     * (the same splice: old window → new window, then ready), and its own answer decides. A
+     * refusal of a replaced attachment (e.g. from an owner shutting down) is not the reanchor's:
+     * passed on, the client saw an error and the window was put back while the newer attach ran
+     * the new one.
      */
     void reanchor(RemoteSubscription s, Window w) throws LiveQueryException {
         if (w.limit() > options.maxWindow()) {
@@ -372,12 +376,12 @@ final class Attachments {
             acks.put(req, new PendingAck(shard, f, null, null, System.nanoTime()));
             send(shard, new Control.Reanchor(gatewayId, s.sid, att, req, w));
             String[] r = await(f, System.nanoTime() + ACK_TIMEOUT_NANOS);
-            if (r[0].isEmpty() && att.equals(s.att())) {
-                return;
-            }
-            if (!r[0].isEmpty() && !r[0].equals(Wire.NOT_OWNER)) {
-                s.unanchor(w, old);
+            boolean refused = !r[0].isEmpty() && !r[0].equals(Wire.NOT_OWNER);
+            if (refused && s.unanchor(att, w, old)) {
                 throw new LiveQueryException(code(r[0]), r[1]);
+            }
+            if (r[0].isEmpty() || !att.equals(s.att())) {
+                return; // done, or replaced since: the newer attach carries w and its answer decides
             }
         } catch (RedisException e) {
             // fall through: re-attaching with the new window is the same splice

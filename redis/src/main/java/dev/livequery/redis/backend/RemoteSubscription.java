@@ -471,11 +471,22 @@ final class RemoteSubscription implements Subscription {
         return new String[] {shard, att};
     }
 
-    /** A reanchor the shard refused: back to {@code w} unless something changed it since. */
-    synchronized void unanchor(Window newWindow, Window old) {
+    /**
+     * A reanchor to {@code newWindow} sent to attachment {@code a} was refused. Returns true if
+     * {@code a} is still the current attachment: the refusal is the reanchor's answer, and the
+     * window goes back to {@code old} unless something changed it since. False if an attach
+     * replaced {@code a} since (a move or a repair): it began after {@link #anchor}, so it carries
+     * {@code newWindow}, which stays. Checked and put back under one lock, so no attach begins
+     * between the two.
+     */
+    synchronized boolean unanchor(String a, Window newWindow, Window old) {
+        if (!a.equals(att)) {
+            return false;
+        }
         if (query.window().equals(newWindow)) {
             query = query.withWindow(old);
         }
+        return true;
     }
 
     @Override
