@@ -376,7 +376,9 @@ final class Attachments {
             acks.put(req, new PendingAck(shard, f, null, null, System.nanoTime()));
             send(shard, new Control.Reanchor(gatewayId, s.sid, att, req, w));
             String[] r = await(f, System.nanoTime() + ACK_TIMEOUT_NANOS);
-            boolean refused = !r[0].isEmpty() && !r[0].equals(Wire.NOT_OWNER);
+            // Not owner, or unavailable (the shard failed at it): left to the re-attach below, with
+            // the new window. Only another refusal (e.g. bad_query) is the client's, and puts it back.
+            boolean refused = !r[0].isEmpty() && !r[0].equals(Wire.NOT_OWNER) && code(r[0]) != UNAVAILABLE;
             if (refused && s.unanchor(att, w, old)) {
                 throw new LiveQueryException(code(r[0]), r[1]);
             }

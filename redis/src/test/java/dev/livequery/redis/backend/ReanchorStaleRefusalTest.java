@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * to a new owner). The newer attach began after the new window was recorded, so it carries it: a
  * refusal from the replaced attachment is not the reanchor's answer. Counted, it reached the
  * client as an error (or, for unavailable, was swallowed) and put the window back, while the new
- * owner ran the new window.
+ * owner ran the new window. A refusal of the current attachment still reaches the client, except
+ * unavailable, which the re-attach with the new window carries.
  */
 @Cluster
 class ReanchorStaleRefusalTest {
@@ -122,6 +123,16 @@ class ReanchorStaleRefusalTest {
         assertThat(s.query().window()).as("the window, put back").isEqualTo(old);
         assertThat(s.att()).isEqualTo(att);
         assertThat(s.needsRepair()).isFalse();
+    }
+
+    @Test
+    void anUnavailableOfTheCurrentAttachmentReattachesWithTheNewWindow() throws Exception {
+        RemoteSubscription s = ShardStandIn.subscribed(subs, "t");
+        CompletableFuture<Void> f = reanchoring(s, NEW);
+        pendingReanchor().future().complete(new String[] {UNAVAILABLE.wire(), "shard failed: boom"});
+        assertThat(f).as("the reanchor, left to the re-attach").succeedsWithin(Duration.ofSeconds(5));
+        assertThat(s.query().window()).as("the window the re-attach carries").isEqualTo(NEW);
+        assertThat(s.needsRepair()).as("a re-attach asked for").isTrue();
     }
 
     CompletableFuture<Void> reanchoring(RemoteSubscription s, Window w) {
