@@ -22,7 +22,8 @@ import java.util.logging.Logger;
  * changes the engine refuses to replay is served from its stored rows without history. A table
  * outside {@code livequery.tables.allow}, or whose name the engine refuses (written past the
  * gateways' checks), is left out (no window here may watch it, and the tail skips its changes),
- * with one WARNING naming it: the partition's other tables load and are served.
+ * with one WARNING per cause naming it and saying what to do: the partition's other tables load
+ * and are served.
  */
 final class PartitionLoader {
     private static final Logger LOG = Logger.getLogger(PartitionLoader.class.getName());
@@ -60,10 +61,12 @@ final class PartitionLoader {
         for (RowStore.Change c : all) {
             byTable.computeIfAbsent(c.table(), t -> new ArrayList<>()).add(c);
         }
-        Set<String> outside = new TreeSet<>();
+        Set<String> badNames = new TreeSet<>();
+        Set<String> notAllowed = new TreeSet<>();
         for (RowStore.TableState ts : snap.tables()) {
             if (!serves(options, ts.table())) {
-                outside.add(ts.table()); // the engine would refuse it, and with it the whole partition
+                // The engine would refuse it, and with it the whole partition.
+                (validName(ts.table()) ? notAllowed : badNames).add(ts.table());
                 continue;
             }
             Rollback.Plan plan = Rollback.of(ts, byTable.getOrDefault(ts.table(), List.of()));
@@ -82,19 +85,35 @@ final class PartitionLoader {
                 engine.restore(ts.table(), ts.rows(), ts.seq(), "failover");
             }
         }
-        if (!outside.isEmpty()) {
-            LOG.warning(() -> "shard " + shardId + ": partition " + p + " holds " + outside.size() + " table(s) outside"
-                    + " livequery.tables.allow or with a name the engine refuses (written past the gateways' checks),"
-                    + " not loaded (no window on this shard can watch them; their changes are skipped): "
-                    + String.join(", ", outside.stream().limit(20).toList())
-                    + (outside.size() > 20 ? ", …" : "") + ". If clients should see them, give the shards and the"
-                    + " gateways the same list (shard option --tables)");
-        }
+        leftOut(
+                p,
+                notAllowed,
+                "outside livequery.tables.allow",
+                "If clients should see them, give the shards and the gateways the same list (shard option --tables)");
+        leftOut(
+                p,
+                badNames,
+                "with a name the engine refuses (PROTOCOL §1)",
+                "No gateway takes such a name: they were written past the gateways' checks, straight into the"
+                        + " store, and are not served");
+        Set<String> outside = new TreeSet<>(notAllowed);
+        outside.addAll(badNames);
         int tables = snap.tables().size() - outside.size();
         int changes = all.size();
         LOG.info(() -> "shard " + shardId + ": loaded partition " + p + " (" + tables + " tables, history of " + changes
                 + " changes) at stream id " + snap.lastId());
         return new LoadedPartition(p, engine, gen, snap.lastId(), outside);
+    }
+
+    /** One WARNING for the {@code tables} of partition {@code p} left out for one cause, with what to do about it. */
+    private void leftOut(int p, Set<String> tables, String cause, String advice) {
+        if (tables.isEmpty()) {
+            return;
+        }
+        LOG.warning(() -> "shard " + shardId + ": partition " + p + " holds " + tables.size() + " table(s) " + cause
+                + ", not loaded (no window on this shard can watch them; their changes are skipped): "
+                + String.join(", ", tables.stream().limit(20).toList())
+                + (tables.size() > 20 ? ", …" : "") + ". " + advice);
     }
 
     /**
