@@ -78,7 +78,7 @@ final class RemoteSubscription implements Subscription {
 
     /** Ever acknowledged: a refusal from now on is of a re-attach, not of the client's subscribe. */
     private boolean established;
-    /** Refusals in a row since the last ack. */
+    /** Refusals in a row since the last ack or move to another owner. */
     private int refusals;
     /** The wait before the re-attach after the last refusal; 0: none. */
     private long retryDelayNanos;
@@ -133,6 +133,12 @@ final class RemoteSubscription implements Subscription {
             String missTo) {
         String oldShard = shard;
         this.answer = answer;
+        if (oldShard != null && !oldShard.equals(owner)) {
+            // A new owner starts the back-off afresh: the old one's refusals say nothing of it, and
+            // counted, its first refusal would wait up to the longest back-off at once.
+            refusals = 0;
+            retryDelayNanos = 0;
+        }
         String oldAtt = att;
         att = newAtt;
         shard = owner;
@@ -168,9 +174,9 @@ final class RemoteSubscription implements Subscription {
      * re-attached after a back-off ({@link #REFUSED_RETRY_MIN_NANOS}, doubled at each refusal in
      * a row up to {@link #REFUSED_RETRY_MAX_NANOS}, reset by an ack): a lasting one (a partition
      * its owner cannot load, a table it does not serve) was retried every watcher tick, each a
-     * whole-partition load on the shard. A move to another owner is not held back. Returns the
-     * back-off if this refused a re-attach of a subscription that was acknowledged before (worth
-     * an operator's look), else 0.
+     * whole-partition load on the shard. A move to another owner is not held back, and starts the
+     * count afresh ({@link #begin}). Returns the back-off if this refused a re-attach of a
+     * subscription that was acknowledged before (worth an operator's look), else 0.
      */
     synchronized long answered(String a, String from, boolean ok) {
         if (!a.equals(att)) {

@@ -15,7 +15,9 @@ import dev.livequery.testkit.process.RedisProcess;
 import io.lettuce.core.Range;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class RefusedReattachBackoffTest {
     static final String GW = "gwBackoff";
     static final String SHARD = "shard1";
-    static final String SENDER = SHARD + "/i1";
+    static final String NEW_SHARD = "shard2";
     static final long TICK = TimeUnit.MILLISECONDS.toNanos(250);
     static final long S = 1_000_000_000L;
 
@@ -63,7 +65,7 @@ class RefusedReattachBackoffTest {
     Redis redis;
     Attachments subs;
     DeliveryReader reader;
-    long seq;
+    final Map<String, Long> seqs = new HashMap<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -129,6 +131,31 @@ class RefusedReattachBackoffTest {
                 .isEmpty();
     }
 
+    @Test
+    void aMoveToANewOwnerStartsTheBackoffAfresh() throws Exception {
+        var f = ShardStandIn.subscribing(subs, "t");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !subs.pending().isEmpty());
+        answerLast("", "");
+        RemoteSubscription s = f.get(5, TimeUnit.SECONDS);
+        s.detach(s.att());
+        long t = System.nanoTime();
+        run(s, t, 60 * S, "unavailable"); // the old owner's refusals: its back-off is at 30 s now
+        t += 60 * S;
+
+        // The old owner leaves; the watcher moves the subscription at once, and the new owner refuses too.
+        Membership members = new Membership(redis);
+        members.leave(SHARD);
+        members.heartbeat(NEW_SHARD, 60_000);
+        subs.refreshLive();
+        subs.attach(s, "resume_miss", "failover");
+        assertThat(s.shard()).isEqualTo(NEW_SHARD);
+        answerLast(NEW_SHARD, "unavailable", "partition load failed");
+        assertThat(run(s, t, 1 * S, "unavailable"))
+                .as("re-attaches in the second after the new owner's first refusal (30 s away if the old"
+                        + " owner's refusals still counted)")
+                .isEqualTo(1);
+    }
+
     /** The watcher's picks over {@code span} from {@code t0}, each re-attach refused; returns how many. */
     int run(RemoteSubscription s, long t0, long span, String code) throws Exception {
         int n = 0;
@@ -137,22 +164,28 @@ class RefusedReattachBackoffTest {
                     t, reader.lastHeard(s.sender()), DeliveryReader.STALE_NANOS, Attachments.ACK_TIMEOUT_NANOS, 10 * S);
             if (stale || s.needsRepair(t)) {
                 subs.attach(s, "resume_miss", "failover");
-                answerLast(code, "partition load failed");
+                answerLast(s.shard(), code, "partition load failed");
                 n++;
             }
         }
         return n;
     }
 
-    /** Answers the newest subscribe in the shard's control stream, through the delivery reader. */
     void answerLast(String code, String msg) throws Exception {
+        answerLast(SHARD, code, msg);
+    }
+
+    /** Answers the newest subscribe in {@code shard}'s control stream, through the delivery reader. */
+    void answerLast(String shard, String code, String msg) throws Exception {
         Control.Subscribe last = null;
-        for (var m : redis.cmd().xrange(Keys.control(SHARD), Range.create("-", "+"))) {
+        for (var m : redis.cmd().xrange(Keys.control(shard), Range.create("-", "+"))) {
             if (Control.parse(m.getBody()) instanceof Control.Subscribe sub) {
                 last = sub;
             }
         }
         assertThat(last).isNotNull();
-        reader.deliver(new DeliveryEntry(SENDER, ++seq, new Delivery.Ack(last.req(), code, msg)));
+        String sender = shard + "/i1";
+        reader.deliver(
+                new DeliveryEntry(sender, seqs.merge(sender, 1L, Long::sum), new Delivery.Ack(last.req(), code, msg)));
     }
 }
