@@ -345,11 +345,17 @@ public final class PostgresSource implements SourceStatus {
         stopEngine();
     }
 
+    /**
+     * The source is failed for good: the first failure stands and is said once. A batch failing
+     * as the engine is being stopped by an earlier failure (the probe's, the watch's) is not news.
+     */
     void fail(String why, Throwable err) {
         synchronized (this) {
-            if (error == null) {
-                error = why;
+            if (error != null) {
+                LOG.log(Level.FINE, "postgres source, already failed: " + why, err);
+                return;
             }
+            error = why;
             state = State.FAILED;
         }
         LOG.log(Level.SEVERE, "postgres source failed, fed tables no longer follow Postgres: " + why, err);

@@ -78,8 +78,8 @@ class PostgresSourceStateTest {
     }
 
     /**
-     * The slot found lost (the watch's look during a silence) after the source failed otherwise:
-     * the first failure stands, said once.
+     * The slot found lost (the watch's look during a silence), then a batch failing as the engine
+     * stops, after the source failed otherwise: the first failure stands, said once.
      */
     @Test
     void aSourceThatFailedIsNotFailedAgainByTheSlotLoss() {
@@ -103,6 +103,7 @@ class PostgresSourceStateTest {
         try {
             src.fail("could not apply a change: test", null);
             src.failAndStop("source_slot_lost: replication slot livequery was dropped: test");
+            src.fail("could not apply a change: a batch applied as the engine stops", null);
         } finally {
             log.removeHandler(capture);
         }
