@@ -27,8 +27,9 @@ final class LoadedPartition {
     /** A lost write was found here and a new epoch started (main thread only). */
     boolean regressed;
     /**
-     * Tables outside {@code livequery.tables.allow} whose changes the tail skips, already logged:
-     * those the loader left out, then the tail's (tail thread only once the partition is loaded).
+     * Tables this shard does not serve (outside {@code livequery.tables.allow}, or under a name the
+     * engine refuses) whose changes the tail skips, already logged: those the loader left out, then
+     * the tail's (tail thread only once the partition is loaded).
      */
     final Set<String> outside;
 
