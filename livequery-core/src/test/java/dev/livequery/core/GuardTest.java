@@ -3,15 +3,14 @@ package dev.livequery.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.livequery.testkit.Logged;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -40,20 +39,8 @@ class GuardTest {
     @Test
     void aGuardedRoundRunsOnAfterErrorsAndLogsOncePerKind() throws Exception {
         Logger log = Logger.getLogger("GuardTest.guarded");
-        List<LogRecord> records = new CopyOnWriteArrayList<>();
-        Handler h = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                records.add(r);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        log.addHandler(h);
+        Logged logged = Logged.by(log.getName());
+        List<LogRecord> records = logged.records();
         log.setUseParentHandlers(false);
         ScheduledExecutorService ex = Executors.newSingleThreadScheduledExecutor();
         try {
@@ -66,7 +53,7 @@ class GuardTest {
             assertThat(records.get(1).getThrown()).isInstanceOf(StackOverflowError.class);
         } finally {
             ex.shutdownNow();
-            log.removeHandler(h);
+            logged.close();
         }
     }
 

@@ -12,15 +12,12 @@ import dev.livequery.redis.store.Redis;
 import dev.livequery.redis.store.RowStore;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Logged;
 import dev.livequery.testkit.process.RedisProcess;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,21 +35,7 @@ class BadTableNameTest {
     @Test
     void aTableWithABadNameDoesNotKeepItsPartitionFromLoading() throws Exception {
         String bad = badNameSharingPartitionWith(KEPT);
-        List<LogRecord> logged = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                logged.add(r);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Logger shardLog = Logger.getLogger("dev.livequery.shard.cluster");
-        shardLog.addHandler(capture);
+        Logged logged = Logged.by("dev.livequery.shard.cluster");
         try (RedisProcess redis = RedisProcess.start(false);
                 RedisBackend gw = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwB", new SimpleMeterRegistry());
                 Redis direct = Redis.connect(redis.uri(), Duration.ofSeconds(2));
@@ -81,9 +64,7 @@ class BadTableNameTest {
             assertThat(c.violations()).isEmpty();
             assertThat(c.resets()).as("no reload over the bad table's change").containsExactly("subscribe");
 
-            List<String> about = logged.stream()
-                    .filter(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
-                    .map(LogRecord::getMessage)
+            List<String> about = logged.messages(Level.WARNING).stream()
                     .filter(m -> m.contains(bad))
                     .toList();
             assertThat(about)
@@ -98,7 +79,7 @@ class BadTableNameTest {
                     .doesNotContain("--tables")
                     .doesNotContain("livequery.tables.allow");
         } finally {
-            shardLog.removeHandler(capture);
+            logged.close();
         }
     }
 

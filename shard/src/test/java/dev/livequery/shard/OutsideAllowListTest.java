@@ -10,16 +10,14 @@ import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.shard.cluster.Shard;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Logged;
 import dev.livequery.testkit.process.RedisProcess;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -38,21 +36,7 @@ class OutsideAllowListTest {
     @Test
     void aTableOutsideTheAllowListDoesNotKeepItsPartitionFromLoading() throws Exception {
         String outside = sharingPartitionWith(KEPT);
-        List<LogRecord> logged = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                logged.add(r);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Logger shardLog = Logger.getLogger("dev.livequery.shard.cluster");
-        shardLog.addHandler(capture);
+        Logged logged = Logged.by("dev.livequery.shard.cluster");
         try (RedisProcess redis = RedisProcess.start(false);
                 // The gateway allows any table; the shard only KEPT.
                 RedisBackend gw = new RedisBackend(Fixtures.OPTIONS, redis.uri(), "gwA", new SimpleMeterRegistry());
@@ -83,18 +67,18 @@ class OutsideAllowListTest {
                             () -> assertThat(c.poll().window()).hasSize(2).isEqualTo(Fixtures.truth(gw, q)));
             assertThat(c.violations()).isEmpty();
 
-            assertThat(warningsAbout(logged, outside))
+            assertThat(warningsAbout(logged.records(), outside))
                     .as("the shard's WARNING lines naming the table left out")
                     .hasSize(1)
                     .allSatisfy(m -> assertThat(m)
                             .contains("partition " + Keys.partition(KEPT))
                             .contains("shard option --tables")
                             .doesNotContain("engine refuses"));
-            assertThat(warningsAbout(logged, later))
+            assertThat(warningsAbout(logged.records(), later))
                     .as("the shard's WARNING lines naming the table written after the load")
                     .hasSize(1);
         } finally {
-            shardLog.removeHandler(capture);
+            logged.close();
         }
     }
 

@@ -5,15 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.EngineOptions;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Logged;
 import dev.livequery.testkit.Slow;
 import dev.livequery.testkit.process.PostgresProcess;
 import dev.livequery.testkit.process.RedisProcess;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,21 +24,7 @@ import org.junit.jupiter.api.Test;
 class ClusterSourceSlotLogTest {
     @Test
     void aClusterHolderDroppingTheSlotToSnapshotSaysSoInClusterTerms() throws Exception {
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                lines.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Logger catalog = Logger.getLogger(Catalog.class.getName());
-        catalog.addHandler(capture);
+        Logged logged = Logged.by(Catalog.class);
         try (PostgresProcess pg = PostgresProcess.start();
                 RedisProcess server = RedisProcess.start(false)) {
             ClusterSourceSlotTest.sql(
@@ -56,8 +40,9 @@ class ClusterSourceSlotLogTest {
             } finally {
                 a.close();
             }
-            List<String> dropped =
-                    lines.stream().filter(l -> l.startsWith("dropped")).toList();
+            List<String> dropped = logged.messages(Level.ALL).stream()
+                    .filter(l -> l.startsWith("dropped"))
+                    .toList();
             assertThat(dropped).hasSize(1);
             assertThat(dropped.getFirst())
                     .contains("replication slot livequery")
@@ -65,7 +50,7 @@ class ClusterSourceSlotLogTest {
                     .doesNotContain("embedded mode")
                     .doesNotContain("earlier run");
         } finally {
-            catalog.removeHandler(capture);
+            logged.close();
         }
     }
 }

@@ -2,12 +2,9 @@ package dev.livequery.sources.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
+import dev.livequery.testkit.Logged;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
@@ -23,32 +20,20 @@ class DebeziumLogsTest {
         Logger debezium = Logger.getLogger("io.debezium");
         Level kafkaLevel = kafka.getLevel();
         Level debeziumLevel = debezium.getLevel();
-        List<String> said = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel().intValue() < Level.WARNING.intValue()) {
-                    said.add(r.getLoggerName() + " " + r.getLevel() + ": " + r.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
         kafka.setLevel(null);
         debezium.setLevel(null);
-        kafka.addHandler(capture);
+        Logged logged = Logged.by(kafka.getName());
         try {
             HeldOffsets.seed("logs-test", "engine", Map.of("server", "s"), Map.of("lsn", 1L));
         } finally {
-            kafka.removeHandler(capture);
+            logged.close();
             HeldOffsets.drop("logs-test");
             kafka.setLevel(kafkaLevel);
             debezium.setLevel(debeziumLevel);
         }
-        assertThat(said).isEmpty();
+        assertThat(logged.records().stream()
+                        .filter(r -> r.getLevel().intValue() < Level.WARNING.intValue())
+                        .map(r -> r.getLoggerName() + " " + r.getLevel() + ": " + r.getMessage()))
+                .isEmpty();
     }
 }

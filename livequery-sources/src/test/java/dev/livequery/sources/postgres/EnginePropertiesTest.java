@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.livequery.sources.postgres.PostgresSourceConfig.TableMapping;
+import dev.livequery.testkit.Logged;
 import java.util.List;
 import java.util.Properties;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
 /** Credentials: never in a log line or an error; the replication connection as secure as the catalog's. */
@@ -57,21 +56,7 @@ class EnginePropertiesTest {
     /** An unreachable database: the error and every log line name the URL without its password. */
     @Test
     void aFailedStartNamesTheUrlWithoutThePassword() {
-        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Handler h = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                lines.add(String.valueOf(r.getMessage()));
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Logger l = Logger.getLogger("dev.livequery.sources.postgres");
-        l.addHandler(h);
+        Logged logged = Logged.by("dev.livequery.sources.postgres");
         try {
             SourceException e = catchThrowableOfType(
                     SourceException.class,
@@ -84,9 +69,9 @@ class EnginePropertiesTest {
                     .startsWith("source_unreachable: ")
                     .contains("127.0.0.1:1/app")
                     .doesNotContain("s3cret");
-            assertThat(lines).noneMatch(x -> x.contains("s3cret"));
+            assertThat(logged.messages(Level.ALL)).noneMatch(x -> x.contains("s3cret"));
         } finally {
-            l.removeHandler(h);
+            logged.close();
         }
     }
 }

@@ -5,14 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LocalBackend;
+import dev.livequery.testkit.Logged;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,35 +79,15 @@ class PostgresSourceStateTest {
      */
     @Test
     void aSourceThatFailedIsNotFailedAgainByTheSlotLoss() {
-        List<LogRecord> severe = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getLevel() == Level.SEVERE) {
-                    severe.add(r);
-                }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Logger log = Logger.getLogger(PostgresSource.class.getName());
-        log.addHandler(capture);
+        Logged logged = Logged.by(PostgresSource.class);
         try {
             src.fail("could not apply a change: test", null);
             src.failAndStop("source_slot_lost: replication slot livequery was dropped: test");
             src.fail("could not apply a change: a batch applied as the engine stops", null);
         } finally {
-            log.removeHandler(capture);
+            logged.close();
         }
-        assertThat(severe)
-                .extracting(LogRecord::getMessage)
-                .singleElement()
-                .asString()
-                .contains("could not apply");
+        assertThat(logged.messages(Level.SEVERE)).singleElement().asString().contains("could not apply");
         assertThat(src.error()).isEqualTo("could not apply a change: test");
         assertThat(src.state()).isEqualTo(PostgresSource.State.FAILED);
     }

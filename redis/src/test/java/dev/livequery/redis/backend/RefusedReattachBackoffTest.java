@@ -11,20 +11,16 @@ import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Logged;
 import dev.livequery.testkit.process.RedisProcess;
 import io.lettuce.core.Range;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,22 +40,7 @@ class RefusedReattachBackoffTest {
     static final long TICK = TimeUnit.MILLISECONDS.toNanos(250);
     static final long S = 1_000_000_000L;
 
-    final List<String> warnings = new CopyOnWriteArrayList<>();
-    final Logger log = Logger.getLogger(DeliveryReader.class.getName());
-    final Handler handler = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-                warnings.add(r.getMessage());
-            }
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
+    Logged logged;
 
     RedisProcess server;
     Redis redis;
@@ -77,12 +58,12 @@ class RefusedReattachBackoffTest {
         reader = new DeliveryReader(subs, redis, GW, new AtomicBoolean(true), metrics.counter("gaps"), progress);
         new Membership(redis).heartbeat(SHARD, 60_000);
         subs.refreshLive();
-        log.addHandler(handler);
+        logged = Logged.by(DeliveryReader.class);
     }
 
     @AfterEach
     void stop() {
-        log.removeHandler(handler);
+        logged.close();
         redis.close();
         server.close();
     }
@@ -99,7 +80,7 @@ class RefusedReattachBackoffTest {
         int reattaches = run(s, t, 60 * S, "unavailable");
         // Every tick (250 ms) it was 240; back-off: 0, +0.25, +0.5, +1, +2, +4, +8, +16, +30 s.
         assertThat(reattaches).as("re-attaches in 60 s of refusals").isBetween(5, 10);
-        assertThat(warnings)
+        assertThat(logged.messages(Level.WARNING))
                 .as("the refusals logged")
                 .singleElement()
                 .asString()
@@ -126,7 +107,7 @@ class RefusedReattachBackoffTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> !subs.pending().isEmpty());
         answerLast("bad_query", "no such column");
         assertThat(f).failsWithin(Duration.ofSeconds(5));
-        assertThat(warnings)
+        assertThat(logged.messages(Level.WARNING))
                 .as("a client's refused subscribe is no operator's business")
                 .isEmpty();
     }

@@ -7,18 +7,15 @@ import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Logged;
 import dev.livequery.testkit.process.RedisProcess;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,23 +32,7 @@ class WatcherHeartbeatTest {
     static final long TTL = TimeUnit.MILLISECONDS.toNanos(Watcher.HEARTBEAT_TTL_MS);
 
     final AtomicLong clock = new AtomicLong(S); // not 0: that means no heartbeat yet
-    final List<String> warnings = new CopyOnWriteArrayList<>();
-    final Logger log = Logger.getLogger(Watcher.class.getName());
-    final Handler handler = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            if (r.getLevel().intValue() >= Level.WARNING.intValue()
-                    && r.getMessage().startsWith("gateway " + GW)) {
-                warnings.add(r.getMessage());
-            }
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
+    Logged logged;
 
     RedisProcess server;
     Redis redis;
@@ -72,12 +53,12 @@ class WatcherHeartbeatTest {
         subs.refreshLive();
         attached = List.of(subscribe("a"), subscribe("b"));
         watcher.heartbeat(); // the first, confirmed at t0
-        log.addHandler(handler);
+        logged = Logged.by(Watcher.class);
     }
 
     @AfterEach
     void stop() {
-        log.removeHandler(handler);
+        logged.close();
         watcher.stop();
         redis.close();
         server.close();
@@ -101,11 +82,11 @@ class WatcherHeartbeatTest {
     void anotherProcessWithTheSameIdIsReportedNotTakenForAnExpiry() {
         clock.addAndGet(S);
         watcher.heartbeat(); // ours again: nothing to say
-        assertThat(warnings).isEmpty();
+        assertThat(warnings()).isEmpty();
         redis.cmd().set(Keys.gatewayAlive(GW), "inc2"); // a second process configured with our id
         clock.addAndGet(S);
         watcher.heartbeat();
-        assertThat(warnings)
+        assertThat(warnings())
                 .singleElement()
                 .asString()
                 .contains("another process (inc2)")
@@ -123,7 +104,7 @@ class WatcherHeartbeatTest {
         clock.addAndGet(TTL + S);
         watcher.heartbeat();
         assertAllDetached();
-        assertThat(warnings)
+        assertThat(warnings())
                 .singleElement()
                 .asString()
                 .startsWith("gateway " + GW + ": its heartbeat had expired or may have (no reply confirmed it");
@@ -136,7 +117,7 @@ class WatcherHeartbeatTest {
         watcher.heartbeat();
         assertThat(attached.stream().map(RemoteSubscription::att).toList()).isEqualTo(atts);
         assertThat(attached).noneMatch(RemoteSubscription::needsRepair);
-        assertThat(warnings).isEmpty();
+        assertThat(warnings()).isEmpty();
     }
 
     @Test
@@ -145,10 +126,17 @@ class WatcherHeartbeatTest {
         clock.addAndGet(S);
         watcher.heartbeat();
         assertAllDetached();
-        assertThat(warnings)
+        assertThat(warnings())
                 .singleElement()
                 .asString()
                 .startsWith("gateway " + GW + ": its heartbeat had expired (this process was paused")
                 .doesNotContain("may have");
+    }
+
+    /** This gateway's WARNING lines so far. */
+    private List<String> warnings() {
+        return logged.messages(Level.WARNING).stream()
+                .filter(m -> m.startsWith("gateway " + GW))
+                .toList();
     }
 }

@@ -16,6 +16,7 @@ import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Logged;
 import dev.livequery.testkit.process.RedisProcess;
 import io.lettuce.core.Range;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -24,12 +25,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,22 +55,7 @@ class ControlHandlerTest {
     /** What loading a partition throws; null: it loads. */
     private volatile LiveQueryException loadFails;
 
-    private final List<String> severe = new CopyOnWriteArrayList<>();
-    private final Logger log = Logger.getLogger(ControlHandler.class.getName());
-    private final Handler handler = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
-                severe.add(r.getMessage());
-            }
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
+    private Logged logged;
 
     @BeforeEach
     void start() throws Exception {
@@ -81,7 +63,7 @@ class ControlHandlerTest {
         redis = Redis.connect(redisProcess.uri(), Duration.ofSeconds(2));
         redis.cmd().set(Keys.gatewayAlive(GW), "inc1"); // the publisher writes only to live gateways
         metrics = new SimpleMeterRegistry();
-        log.addHandler(handler);
+        logged = Logged.by(ControlHandler.class);
         leases = new LeaseKeeper(
                 SHARD,
                 SHARD + "/x",
@@ -139,7 +121,7 @@ class ControlHandlerTest {
 
     @AfterEach
     void stop() throws Exception {
-        log.removeHandler(handler);
+        logged.close();
         running.set(false);
         publisherThread.join(5000);
         redis.close();
@@ -225,7 +207,7 @@ class ControlHandlerTest {
         for (String req : List.of("r1", "r2", "r3")) {
             assertThat(answer(req).code()).as(req).isEqualTo("unknown_table");
         }
-        assertThat(severe)
+        assertThat(logged.messages(Level.WARNING))
                 .as("what the shard logged")
                 .singleElement()
                 .asString()
