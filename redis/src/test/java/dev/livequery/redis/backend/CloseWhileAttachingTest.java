@@ -5,16 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
-import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.redis.cluster.Control;
-import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
-import dev.livequery.testkit.process.RedisProcess;
 import io.lettuce.core.Range;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,24 +32,20 @@ class CloseWhileAttachingTest {
     static final String GW = "gwClose";
     static final String SHARD = "shard1";
 
-    RedisProcess server;
+    GatewayRig rig;
     Redis redis;
     Attachments subs;
 
     @BeforeEach
     void start() throws Exception {
-        server = RedisProcess.start(false);
-        redis = Redis.connect(server.uri(), Duration.ofSeconds(2));
-        var metrics = new SimpleMeterRegistry();
-        subs = new Attachments(EngineOptions.defaults(), GW, "inc1", redis, metrics.timer("rtt"), new Progress());
-        new Membership(redis).heartbeat(SHARD, 60_000);
-        subs.refreshLive();
+        rig = new GatewayRig(GW, "inc1", SHARD);
+        redis = rig.redis;
+        subs = rig.subs;
     }
 
     @AfterEach
     void stop() {
-        redis.close();
-        server.close();
+        rig.close();
     }
 
     /** The watcher's re-attach comes after the client's close: it must not reach the shard. */

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
-import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Window;
 import dev.livequery.redis.cluster.Control;
@@ -14,9 +13,7 @@ import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
-import dev.livequery.testkit.process.RedisProcess;
 import io.lettuce.core.Range;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -40,26 +37,22 @@ class ReanchorStaleRefusalTest {
     static final String NEW_OWNER = "shard2";
     static final Window NEW = new Window(null, null, 3);
 
-    RedisProcess server;
+    GatewayRig rig;
     Redis redis;
     Membership members;
     Attachments subs;
 
     @BeforeEach
     void start() throws Exception {
-        server = RedisProcess.start(false);
-        redis = Redis.connect(server.uri(), Duration.ofSeconds(2));
-        var metrics = new SimpleMeterRegistry();
-        subs = new Attachments(EngineOptions.defaults(), GW, "inc1", redis, metrics.timer("rtt"), new Progress());
-        members = new Membership(redis);
-        members.heartbeat(OLD_OWNER, 60_000);
-        subs.refreshLive();
+        rig = new GatewayRig(GW, "inc1", OLD_OWNER);
+        redis = rig.redis;
+        subs = rig.subs;
+        members = rig.members;
     }
 
     @AfterEach
     void stop() {
-        redis.close();
-        server.close();
+        rig.close();
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.livequery.redis.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.livequery.core.EngineOptions;
 import dev.livequery.redis.cluster.Control;
 import dev.livequery.redis.cluster.Delivery;
 import dev.livequery.redis.cluster.DeliveryEntry;
@@ -12,9 +11,7 @@ import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Logged;
-import dev.livequery.testkit.process.RedisProcess;
 import io.lettuce.core.Range;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,7 +39,7 @@ class RefusedReattachBackoffTest {
 
     Logged logged;
 
-    RedisProcess server;
+    GatewayRig rig;
     Redis redis;
     Attachments subs;
     DeliveryReader reader;
@@ -50,22 +47,17 @@ class RefusedReattachBackoffTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = RedisProcess.start(false);
-        redis = Redis.connect(server.uri(), Duration.ofSeconds(2));
-        var metrics = new SimpleMeterRegistry();
-        Progress progress = new Progress();
-        subs = new Attachments(EngineOptions.defaults(), GW, "inc1", redis, metrics.timer("rtt"), progress);
-        reader = new DeliveryReader(subs, redis, GW, new AtomicBoolean(true), metrics.counter("gaps"), progress);
-        new Membership(redis).heartbeat(SHARD, 60_000);
-        subs.refreshLive();
+        rig = new GatewayRig(GW, "inc1", SHARD);
+        redis = rig.redis;
+        subs = rig.subs;
+        reader = rig.reader(new AtomicBoolean(true));
         logged = Logged.by(DeliveryReader.class);
     }
 
     @AfterEach
     void stop() {
         logged.close();
-        redis.close();
-        server.close();
+        rig.close();
     }
 
     @Test

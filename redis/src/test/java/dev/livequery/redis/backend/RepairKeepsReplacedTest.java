@@ -3,7 +3,6 @@ package dev.livequery.redis.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.livequery.core.EngineOptions;
 import dev.livequery.redis.cluster.Control;
 import dev.livequery.redis.cluster.Delivery;
 import dev.livequery.redis.cluster.DeliveryEntry;
@@ -11,9 +10,7 @@ import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
-import dev.livequery.testkit.process.RedisProcess;
 import io.lettuce.core.Range;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +33,7 @@ class RepairKeepsReplacedTest {
     static final String GW = "gwRepair";
 
     final AtomicBoolean running = new AtomicBoolean(true);
-    RedisProcess server;
+    GatewayRig rig;
     Redis redis;
     Membership members;
     Attachments subs;
@@ -45,16 +42,12 @@ class RepairKeepsReplacedTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = RedisProcess.start(false);
-        redis = Redis.connect(server.uri(), Duration.ofSeconds(2));
-        var metrics = new SimpleMeterRegistry();
-        Progress progress = new Progress();
-        subs = new Attachments(EngineOptions.defaults(), GW, "inc1", redis, metrics.timer("rtt"), progress);
-        reader = new DeliveryReader(subs, redis, GW, running, metrics.counter("gaps"), progress);
-        watcher = new Watcher(subs, reader, redis, GW, "inc1", metrics.counter("re"), progress, System::nanoTime);
-        members = new Membership(redis);
-        members.heartbeat("x", 60_000);
-        subs.refreshLive();
+        rig = new GatewayRig(GW, "inc1", "x");
+        redis = rig.redis;
+        subs = rig.subs;
+        members = rig.members;
+        reader = rig.reader(running);
+        watcher = rig.watcher(reader, System::nanoTime);
         reader.start();
         watcher.start();
     }
@@ -64,8 +57,7 @@ class RepairKeepsReplacedTest {
         watcher.stop();
         running.set(false);
         reader.join(5000);
-        redis.close();
-        server.close();
+        rig.close();
     }
 
     @Test

@@ -6,13 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
-import dev.livequery.core.EngineOptions;
 import dev.livequery.core.LiveQueryException;
-import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
-import dev.livequery.testkit.process.RedisProcess;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -30,24 +26,20 @@ class StaleRefusalTest {
     static final String GW = "gwStale";
     static final String SHARD = "shard1";
 
-    RedisProcess server;
+    GatewayRig rig;
     Redis redis;
     Attachments subs;
 
     @BeforeEach
     void start() throws Exception {
-        server = RedisProcess.start(false);
-        redis = Redis.connect(server.uri(), Duration.ofSeconds(2));
-        var metrics = new SimpleMeterRegistry();
-        subs = new Attachments(EngineOptions.defaults(), GW, "inc1", redis, metrics.timer("rtt"), new Progress());
-        new Membership(redis).heartbeat(SHARD, 60_000);
-        subs.refreshLive();
+        rig = new GatewayRig(GW, "inc1", SHARD);
+        redis = rig.redis;
+        subs = rig.subs;
     }
 
     @AfterEach
     void stop() {
-        redis.close();
-        server.close();
+        rig.close();
     }
 
     @Test

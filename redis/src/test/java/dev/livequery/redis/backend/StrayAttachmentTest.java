@@ -3,17 +3,13 @@ package dev.livequery.redis.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.livequery.core.EngineOptions;
 import dev.livequery.redis.cluster.Control;
 import dev.livequery.redis.cluster.Delivery;
 import dev.livequery.redis.cluster.DeliveryEntry;
-import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
-import dev.livequery.testkit.process.RedisProcess;
 import io.lettuce.core.Range;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,20 +30,16 @@ class StrayAttachmentTest {
     static final String ATT = GW + ".earlier.1";
 
     final AtomicBoolean running = new AtomicBoolean(true);
-    RedisProcess server;
+    GatewayRig rig;
     Redis redis;
     DeliveryReader reader;
     long seq;
 
     @BeforeEach
     void start() throws Exception {
-        server = RedisProcess.start(false);
-        redis = Redis.connect(server.uri(), Duration.ofSeconds(2));
-        var metrics = new SimpleMeterRegistry();
-        Progress progress = new Progress();
-        Attachments subs = new Attachments(EngineOptions.defaults(), GW, "inc1", redis, metrics.timer("rtt"), progress);
-        new Membership(redis).heartbeat(SHARD, 60_000);
-        reader = new DeliveryReader(subs, redis, GW, running, metrics.counter("gaps"), progress);
+        rig = new GatewayRig(GW, "inc1", SHARD);
+        redis = rig.redis;
+        reader = rig.reader(running);
         reader.start();
     }
 
@@ -55,8 +47,7 @@ class StrayAttachmentTest {
     void stop() throws Exception {
         running.set(false);
         reader.join(5000);
-        redis.close();
-        server.close();
+        rig.close();
     }
 
     @Test

@@ -2,15 +2,10 @@ package dev.livequery.redis.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.livequery.core.EngineOptions;
-import dev.livequery.redis.cluster.Membership;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
 import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Logged;
-import dev.livequery.testkit.process.RedisProcess;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,7 +29,7 @@ class WatcherHeartbeatTest {
     final AtomicLong clock = new AtomicLong(S); // not 0: that means no heartbeat yet
     Logged logged;
 
-    RedisProcess server;
+    GatewayRig rig;
     Redis redis;
     Attachments subs;
     Watcher watcher;
@@ -42,15 +37,10 @@ class WatcherHeartbeatTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = RedisProcess.start(false);
-        redis = Redis.connect(server.uri(), Duration.ofSeconds(2));
-        var metrics = new SimpleMeterRegistry();
-        Progress progress = new Progress();
-        subs = new Attachments(EngineOptions.defaults(), GW, INCARNATION, redis, metrics.timer("rtt"), progress);
-        var reader = new DeliveryReader(subs, redis, GW, new AtomicBoolean(true), metrics.counter("gaps"), progress);
-        watcher = new Watcher(subs, reader, redis, GW, INCARNATION, metrics.counter("re"), progress, clock::get);
-        new Membership(redis).heartbeat("shard1", 60_000);
-        subs.refreshLive();
+        rig = new GatewayRig(GW, INCARNATION, "shard1");
+        redis = rig.redis;
+        subs = rig.subs;
+        watcher = rig.watcher(rig.reader(new AtomicBoolean(true)), clock::get);
         attached = List.of(subscribe("a"), subscribe("b"));
         watcher.heartbeat(); // the first, confirmed at t0
         logged = Logged.by(Watcher.class);
@@ -60,8 +50,7 @@ class WatcherHeartbeatTest {
     void stop() {
         logged.close();
         watcher.stop();
-        redis.close();
-        server.close();
+        rig.close();
     }
 
     /** Subscribes, standing in for shard1: its ack completes the request as the delivery reader would. */
