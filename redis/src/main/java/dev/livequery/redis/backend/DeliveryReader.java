@@ -242,7 +242,7 @@ final class DeliveryReader {
         LOG.warning(() -> "gateway " + gatewayId + ": " + sender + " refused re-attaching subscription " + s.sid
                 + " to table " + s.query().shape().table() + " (partition " + s.partition + "): " + a.code() + ": "
                 + a.msg() + "; retrying in " + backoffNanos / 1_000_000 + " ms, backing off up to "
-                + RemoteSubscription.REFUSED_RETRY_MAX_NANOS / 1_000_000_000L + " s"
+                + RefusalBackoff.MAX_NANOS / 1_000_000_000L + " s"
                 + (left > 0 ? " (" + left + " more refusals in this partition since the last line)" : ""));
     }
 

@@ -71,21 +71,10 @@ final class RemoteSubscription implements Subscription {
     /** When {@code stale} was told: {@code live} waits until the owner has applied what the stream held then. */
     private long staleToldNanos;
 
-    /** The first re-attach after a refusal waits this long; each refusal in a row doubles it. */
-    static final long REFUSED_RETRY_MIN_NANOS = 250_000_000L;
-    /** The longest wait after a refusal: a lasting one is tried twice a minute. */
-    static final long REFUSED_RETRY_MAX_NANOS = 30_000_000_000L;
-
     /** Ever acknowledged: a refusal from now on is of a re-attach, not of the client's subscribe. */
     private boolean established;
-    /** Refusals in a row since the last ack or move to another owner. */
-    private int refusals;
-    /** The wait before the re-attach after the last refusal; 0: none. */
-    private long retryDelayNanos;
-    /** When that re-attach may go, on the watcher's clock: set at its first look after the refusal. */
-    private long retryAtNanos;
 
-    private boolean retryScheduled;
+    private final RefusalBackoff backoff = new RefusalBackoff();
 
     private long lastRepairNanos;
     /**
@@ -134,10 +123,7 @@ final class RemoteSubscription implements Subscription {
         String oldShard = shard;
         this.answer = answer;
         if (oldShard != null && !oldShard.equals(owner)) {
-            // A new owner starts the back-off afresh: the old one's refusals say nothing of it, and
-            // counted, its first refusal would wait up to the longest back-off at once.
-            refusals = 0;
-            retryDelayNanos = 0;
+            backoff.reset(); // counted on, the new owner's first refusal would wait up to the longest back-off
         }
         String oldAtt = att;
         att = newAtt;
@@ -171,11 +157,8 @@ final class RemoteSubscription implements Subscription {
 
     /**
      * The shard answered the attach {@code a}; {@code ok} or not, it is alive. A refusal is
-     * re-attached after a back-off ({@link #REFUSED_RETRY_MIN_NANOS}, doubled at each refusal in
-     * a row up to {@link #REFUSED_RETRY_MAX_NANOS}, reset by an ack): a lasting one (a partition
-     * its owner cannot load, a table it does not serve) was retried every watcher tick, each a
-     * whole-partition load on the shard. A move to another owner is not held back, and starts the
-     * count afresh ({@link #begin}). Returns the back-off if this refused a re-attach of a
+     * re-attached after a {@link RefusalBackoff}; a move to another owner is not held back, and
+     * starts it afresh ({@link #begin}). Returns the back-off if this refused a re-attach of a
      * subscription that was acknowledged before (worth an operator's look), else 0.
      */
     synchronized long answered(String a, String from, boolean ok) {
@@ -185,33 +168,15 @@ final class RemoteSubscription implements Subscription {
         if (ok) {
             acked = true;
             established = true;
-            refusals = 0;
-            retryDelayNanos = 0;
+            backoff.reset();
             sender = from;
             lastGoodNanos = System.nanoTime();
             live();
             return 0;
         }
         needsAttach = true;
-        retryDelayNanos = Math.min(REFUSED_RETRY_MIN_NANOS << Math.min(refusals, 20), REFUSED_RETRY_MAX_NANOS);
-        refusals++;
-        retryScheduled = false;
-        return established ? retryDelayNanos : 0;
-    }
-
-    /**
-     * True while a re-attach after a refusal must wait. The wait counts from the first look at
-     * {@code now} after the refusal, so it runs on the watcher's clock alone.
-     */
-    private boolean backingOff(long now) {
-        if (retryDelayNanos == 0) {
-            return false;
-        }
-        if (!retryScheduled) {
-            retryScheduled = true;
-            retryAtNanos = now + retryDelayNanos;
-        }
-        return now - retryAtNanos < 0;
+        long wait = backoff.refused();
+        return established ? wait : 0;
     }
 
     /**
@@ -312,7 +277,7 @@ final class RemoteSubscription implements Subscription {
             toldStale(now);
         }
         if (needsAttach) {
-            return !backingOff(now);
+            return !backoff.waiting(now);
         }
         if (!acked) {
             return now - attachSentNanos > ackTimeout;
@@ -331,7 +296,7 @@ final class RemoteSubscription implements Subscription {
      * now}. It re-attaches such a subscription whatever the stale check says.
      */
     synchronized boolean needsRepair(long now) {
-        return needsAttach && !closed && !backingOff(now);
+        return needsAttach && !closed && !backoff.waiting(now);
     }
 
     /** Tells the client stale now (the gateway lost Redis), unless it was told already. */
