@@ -440,7 +440,7 @@ public final class Engine implements AutoCloseable {
             throw new LiveQueryException(UNAVAILABLE, "the backend is shutting down");
         }
         Query.table(name);
-        if (!options.tables().isEmpty() && !options.tables().contains(name)) {
+        if (!options.allows(name)) {
             throw new LiveQueryException(UNKNOWN_TABLE, "table '" + name + "' is not in livequery.tables.allow");
         }
     }

@@ -84,6 +84,14 @@ public record EngineOptions(
         return builder().build();
     }
 
+    /**
+     * Whether {@code livequery.tables.allow} admits {@code table}: any table when the list is
+     * empty. The one place the list is read; the name's own rules are {@link Query#table}'s.
+     */
+    public boolean allows(String table) {
+        return tables.isEmpty() || tables.contains(table);
+    }
+
     /** A builder holding these options. */
     public Builder toBuilder() {
         Builder b = new Builder();

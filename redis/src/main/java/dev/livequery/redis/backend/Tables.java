@@ -13,7 +13,7 @@ final class Tables {
     /** {@code name} if it is a valid table name in {@code livequery.tables.allow} (when set). */
     static String check(EngineOptions options, String name) throws LiveQueryException {
         Query.table(name);
-        if (!options.tables().isEmpty() && !options.tables().contains(name)) {
+        if (!options.allows(name)) {
             throw new LiveQueryException(UNKNOWN_TABLE, "table '" + name + "' is not in livequery.tables.allow");
         }
         return name;

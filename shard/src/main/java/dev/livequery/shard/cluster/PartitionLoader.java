@@ -121,8 +121,7 @@ final class PartitionLoader {
      * livequery.tables.allow} (or any, when the list is empty). No window here can watch another.
      */
     static boolean serves(EngineOptions options, String table) {
-        return validName(table)
-                && (options.tables().isEmpty() || options.tables().contains(table));
+        return validName(table) && options.allows(table);
     }
 
     /** Whether {@code table} is a name the engine takes (PROTOCOL §1). */
