@@ -26,7 +26,11 @@ public record ConfigLookup(Config config, Map<String, String> env) {
         return EngineOptions.envName(key);
     }
 
-    /** The key's value, trimmed; a list in the config is joined with commas. */
+    /**
+     * The key's value, trimmed; a list in the config is joined with commas, also when a flat source
+     * (system properties) spells it as numbered keys, {@code livequery.tables.allow.0=items}: Helidon
+     * reads those as an object, whose string value is empty, so the list was silently dropped.
+     */
     public Optional<String> raw(String key) {
         String e = env.get(envName(key));
         if (e != null && !e.isBlank()) {
@@ -36,7 +40,24 @@ public record ConfigLookup(Config config, Map<String, String> env) {
         if (c.isList()) {
             return Optional.of(String.join(",", c.asList(String.class).get()));
         }
+        if (c.type() == Config.Type.OBJECT) {
+            return numbered(c);
+        }
         return c.asString().asOptional().map(String::trim).filter(s -> !s.isEmpty());
+    }
+
+    /** The values of {@code c}'s children named 0, 1, … n-1 joined with commas; empty for any other object. */
+    private static Optional<String> numbered(Config c) {
+        List<Config> children = c.asNodeList().orElse(List.of());
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < children.size(); i++) {
+            Optional<String> v = c.get(String.valueOf(i)).asString().asOptional();
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            values.add(v.get().trim());
+        }
+        return values.isEmpty() ? Optional.empty() : Optional.of(String.join(",", values));
     }
 
     /** The parsed value, if the key is set. */
