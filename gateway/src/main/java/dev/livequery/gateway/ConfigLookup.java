@@ -41,19 +41,26 @@ public record ConfigLookup(Config config, Map<String, String> env) {
             return Optional.of(String.join(",", c.asList(String.class).get()));
         }
         if (c.type() == Config.Type.OBJECT) {
-            return numbered(c);
+            return numbered(key, c);
         }
         return c.asString().asOptional().map(String::trim).filter(s -> !s.isEmpty());
     }
 
-    /** The values of {@code c}'s children named 0, 1, … n-1 joined with commas; empty for any other object. */
-    private static Optional<String> numbered(Config c) {
+    /**
+     * The values of {@code c}'s children named 0, 1, … n-1 joined with commas. Any other object is
+     * refused: read as unset, a mistyped list ({@code livequery.tables.allow.first=items}) would
+     * admit every table.
+     */
+    private static Optional<String> numbered(String key, Config c) {
         List<Config> children = c.asNodeList().orElse(List.of());
         List<String> values = new ArrayList<>();
         for (int i = 0; i < children.size(); i++) {
             Optional<String> v = c.get(String.valueOf(i)).asString().asOptional();
             if (v.isEmpty()) {
-                return Optional.empty();
+                List<String> names =
+                        children.stream().map(Config::name).sorted().toList();
+                throw new IllegalArgumentException("config " + key + " is not valid: expected a value or a list"
+                        + " (numbered keys " + key + ".0, " + key + ".1, …), found the keys " + names);
             }
             values.add(v.get().trim());
         }

@@ -1,6 +1,7 @@
 package dev.livequery.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
@@ -27,5 +28,16 @@ class ConfigLookupTest {
                 Config.just(ConfigSources.create(Map.of("livequery.allowed-origins", "https://a, https://b"))),
                 Map.of());
         assertThat(l.list("livequery.allowed-origins")).containsExactly("https://a", "https://b");
+    }
+
+    /** Keys under a list that are not 0..n-1 are a mistake to report, not an unset list that admits every table. */
+    @Test
+    void anObjectWhereAValueOrListBelongsIsRefused() {
+        ConfigLookup l = new ConfigLookup(
+                Config.just(ConfigSources.create(Map.of("livequery.tables.allow.first", "items"))), Map.of());
+        assertThatThrownBy(() -> l.list("livequery.tables.allow"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("config livequery.tables.allow is not valid")
+                .hasMessageContaining("[first]");
     }
 }
