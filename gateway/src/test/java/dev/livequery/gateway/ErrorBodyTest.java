@@ -94,6 +94,28 @@ class ErrorBodyTest {
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
     }
 
+    /** A window parameter given twice has no meaning to rely on: refused, never "the first one wins". */
+    @Test
+    void aWindowParameterGivenTwiceIsBadQuery() throws Exception {
+        var q = gw.http("GET", "/v1/tables/t/query?limit=2&limit=3", null);
+        HttpApiTest.error(q, 400, "bad_query");
+        assertThat(q.body()).contains("'limit' is given 2 times");
+        var sse = gw.http("GET", "/v1/live/t?where=%7B%7D&where=%7B%22a%22%3A1%7D", null);
+        HttpApiTest.error(sse, 400, "bad_query");
+        assertThat(sse.body()).contains("'where'");
+        HttpApiTest.error(gw.http("GET", "/v1/live/t?limit=5&resume=a&resume=b", null), 400, "bad_query");
+        assertThat(gw.http("GET", "/v1/tables/t/query?limit=2", null).statusCode())
+                .isEqualTo(200);
+    }
+
+    /** Load balancers probe with HEAD: the health status without a body. */
+    @Test
+    void healthAnswersHead() throws Exception {
+        var r = gw.http("HEAD", "/health", null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEmpty();
+    }
+
     private static String readAll(InputStream in) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] b = new byte[4096];

@@ -260,8 +260,8 @@ public final class RowsApi implements HttpService {
         return g;
     }
 
-    static String opt(Parameters p, String name) {
-        return p.first(name).orElse(null);
+    static String opt(Parameters p, String name) throws LiveQueryException {
+        return Params.one(p, name);
     }
 
     private static String table(ServerRequest req) {

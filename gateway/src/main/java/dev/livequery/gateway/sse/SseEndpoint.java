@@ -19,6 +19,7 @@ import dev.livequery.gateway.delivery.Connections;
 import dev.livequery.gateway.delivery.Outbound;
 import dev.livequery.gateway.delivery.Slot;
 import dev.livequery.gateway.http.HttpErrors;
+import dev.livequery.gateway.http.Params;
 import dev.livequery.gateway.ws.OriginPolicy;
 import io.helidon.common.parameters.Parameters;
 import io.helidon.http.HeaderName;
@@ -69,15 +70,16 @@ public final class SseEndpoint {
         Parameters p = req.query();
         Query q = Query.fromParams(
                 req.path().pathParameters().get("table"),
-                p.first("where").orElse(null),
-                p.first("order").orElse(null),
-                p.first("limit").orElse(null),
-                p.first("after").orElse(null),
-                p.first("before").orElse(null));
+                Params.one(p, "where"),
+                Params.one(p, "order"),
+                Params.one(p, "limit"),
+                Params.one(p, "after"),
+                Params.one(p, "before"));
+        String resumeParam = Params.one(p, "resume");
         String resume = req.headers()
                 .first(LAST_EVENT_ID)
                 .filter(s -> !s.isBlank())
-                .orElse(p.first("resume").filter(s -> !s.isBlank()).orElse(null));
+                .orElse(resumeParam == null || resumeParam.isBlank() ? null : resumeParam);
         q = Scoped.query(q, auth.grant(principal, q.shape().table(), Rules.Op.READ));
         Quotas.Lease conn = auth.quotas().connection(principal);
         Quotas.Lease held;
