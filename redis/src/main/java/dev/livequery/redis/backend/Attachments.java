@@ -355,7 +355,8 @@ final class Attachments {
      * (the same splice: old window → new window, then ready), and its own answer decides. A
      * refusal of a replaced attachment (e.g. from an owner shutting down) is not the reanchor's:
      * passed on, the client saw an error and the window was put back while the newer attach ran
-     * the new one.
+     * the new one. No answer in time (or none sent) asks a re-attach on the same terms: only for
+     * the current attachment.
      */
     void reanchor(RemoteSubscription s, Window w) throws LiveQueryException {
         if (w.limit() > options.maxWindow()) {
@@ -382,8 +383,8 @@ final class Attachments {
             if (refused && s.unanchor(att, w, old)) {
                 throw new LiveQueryException(code(r[0]), r[1]);
             }
-            if (r[0].isEmpty() || !att.equals(s.att())) {
-                return; // done, or replaced since: the newer attach carries w and its answer decides
+            if (r[0].isEmpty()) {
+                return;
             }
         } catch (RedisException e) {
             // fall through: re-attaching with the new window is the same splice
@@ -394,9 +395,15 @@ final class Attachments {
         } finally {
             acks.remove(req);
         }
-        // Moving, moved meanwhile, or unreachable: a re-attach with the new window and the last eid
-        // is the same splice, done by whoever owns it now.
-        s.needsAttach();
+        // Moving, not owner or unavailable, unanswered or unreachable: a re-attach with the new
+        // window and the last eid is the same splice, done by whoever owns it now. Unless att was
+        // replaced since, answered or not: the newer attach carries w and its answer decides;
+        // another would be a whole attach round trip (and a partition load on the shard) for nothing.
+        if (att == null) {
+            s.needsAttach();
+        } else {
+            s.failed(att);
+        }
     }
 
     /**

@@ -180,8 +180,10 @@ final class RemoteSubscription implements Subscription {
     }
 
     /**
-     * The attach {@code a} was given up unanswered (its shard is being repaired): re-attach, if it
-     * is still the current attachment. One replaced since is nobody's business any more.
+     * The attach {@code a} was given up unanswered (its shard is being repaired), or a reanchor
+     * sent to it got no answer that settles it: re-attach, if it is still the current attachment.
+     * One replaced since is nobody's business any more. Checked and asked under one lock, so an
+     * attach beginning meanwhile is never followed by a needless one.
      */
     synchronized void failed(String a) {
         if (a.equals(att)) {

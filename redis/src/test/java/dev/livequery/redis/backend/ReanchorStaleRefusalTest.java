@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * refusal from the replaced attachment is not the reanchor's answer. Counted, it reached the
  * client as an error (or, for unavailable, was swallowed) and put the window back, while the new
  * owner ran the new window. A refusal of the current attachment still reaches the client, except
- * unavailable, which the re-attach with the new window carries.
+ * unavailable, which the re-attach with the new window carries. No answer at all counts the same
+ * way: a re-attach for the current attachment, none for a replaced one.
  */
 @Cluster
 class ReanchorStaleRefusalTest {
@@ -126,6 +127,48 @@ class ReanchorStaleRefusalTest {
         assertThat(f).as("the reanchor, left to the re-attach").succeedsWithin(Duration.ofSeconds(5));
         assertThat(s.query().window()).as("the window the re-attach carries").isEqualTo(NEW);
         assertThat(s.needsRepair()).as("a re-attach asked for").isTrue();
+    }
+
+    /**
+     * The old owner never answers the reanchor (it left): given up here as the watcher gives up an
+     * unanswered request, which is the branch an answer not in time takes too (one unavailable).
+     * The move's attach carries the new window already; another re-attach asked for was a whole
+     * attach round trip, and a partition load on the new owner, for nothing.
+     */
+    @Test
+    void anUnansweredReanchorOfAMovedAttachmentAsksNoOtherReattach() throws Exception {
+        RemoteSubscription s = ShardStandIn.subscribed(subs, "t");
+        CompletableFuture<Void> f = reanchoring(s, NEW);
+        Attachments.PendingAck re = pendingReanchor();
+        Attachments.PendingAck moved = move(s);
+        giveUp(re);
+        assertThat(f).as("the reanchor, left to the move's attach").succeedsWithin(Duration.ofSeconds(5));
+        assertThat(moved.future())
+                .as("the move's attach, still waiting for its answer")
+                .isNotDone();
+        assertThat(s.query().window())
+                .as("the window the move's attach carries")
+                .isEqualTo(NEW);
+        assertThat(s.needsRepair())
+                .as("a re-attach replacing the move's, which carries the window already")
+                .isFalse();
+        assertThat(s.att()).isEqualTo(moved.att());
+    }
+
+    @Test
+    void anUnansweredReanchorOfTheCurrentAttachmentReattachesWithTheNewWindow() throws Exception {
+        RemoteSubscription s = ShardStandIn.subscribed(subs, "t");
+        CompletableFuture<Void> f = reanchoring(s, NEW);
+        giveUp(pendingReanchor());
+        assertThat(f).as("the reanchor, left to the re-attach").succeedsWithin(Duration.ofSeconds(5));
+        assertThat(s.query().window()).as("the window the re-attach carries").isEqualTo(NEW);
+        assertThat(s.needsRepair()).as("a re-attach asked for").isTrue();
+    }
+
+    /** Gives {@code p} up as unanswered, and no request sent after it. */
+    void giveUp(Attachments.PendingAck p) {
+        subs.expireUnanswered(p.sentNanos() + Attachments.GIVE_UP_NANOS + 1);
+        assertThat(p.future()).as("the request given up").isCompletedExceptionally();
     }
 
     CompletableFuture<Void> reanchoring(RemoteSubscription s, Window w) {
