@@ -1,11 +1,6 @@
 package dev.livequery.redis.backend;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.livequery.core.Frame;
-import dev.livequery.core.FrameCodec;
-import dev.livequery.core.Json;
 import dev.livequery.core.LiveQueryException;
 import dev.livequery.core.Query;
 import dev.livequery.core.Subscription;
@@ -13,15 +8,12 @@ import dev.livequery.core.Window;
 import dev.livequery.redis.cluster.Control;
 import dev.livequery.redis.cluster.Delivery;
 import dev.livequery.redis.store.Keys;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * A subscription run by a shard, as the gateway holds it: the frames that arrived from the shard,
- * in a bounded queue of its own, and its attachment, a small state machine that only this class
- * changes (under its own lock):
+ * and its attachment, a small state machine that only this class changes (under its own lock):
  *
  * <pre>
  *   detached --attach--> sent --ack ok--> attached --gone / gap / lost / moved--> detached
@@ -32,19 +24,22 @@ import java.util.concurrent.CompletableFuture;
  * Re-attaching needs only the query and the eid of the last frame queued (which names exactly
  * what the client will hold), so whatever went wrong, the repair is a subscribe with resume.
  *
- * <p>Staleness: the subscription remembers whether it told its client {@code status stale}; the
- * next sign of life of its attachment (an ack, or any entry from its sender) tells it {@code live}
- * before the frames that bring it up to date. While its partition's owner is known to lag behind
- * the change stream ({@link Progress}), it is told stale however lively the sender looks, and
- * {@code live} waits until the owner has caught up (its frames up to there came first).
+ * <p>Staleness: the next sign of life of its attachment (an ack, or any entry from its sender)
+ * tells a client told {@code status stale} {@code live} again. While its partition's owner is
+ * known to lag behind the change stream ({@link Progress}), it is told stale however lively the
+ * sender looks.
+ *
+ * <p>The same lock guards the parts with one job each: the attachment's {@link Batches}, taken
+ * in order; the client's bounded {@link FrameQueue}; what the client was told ({@link
+ * Staleness}); the wait after a refusal ({@link RefusalBackoff}).
  */
 final class RemoteSubscription implements Subscription {
     final String sid;
     final int partition;
     private final Attachments backend;
-    private final Runnable wakeup;
-    private final int maxQueued;
-    private final ArrayDeque<Frame> queue = new ArrayDeque<>();
+    private final FrameQueue queue;
+    private final Batches batches = new Batches();
+    private final Staleness staleness;
     private volatile Query query;
     private boolean closed;
 
@@ -54,12 +49,6 @@ final class RemoteSubscription implements Subscription {
     /** The sender (shard incarnation) that acknowledged the attachment; null until then. */
     private String sender;
 
-    private long nextBatch = 1;
-    private String lastEid;
-    /** Cause to put on the next reset instead of {@code rewriteFrom} (null: none). */
-    private String rewriteFrom;
-
-    private String rewriteTo;
     private boolean needsAttach;
     private boolean overflowed;
     private long attachSentNanos;
@@ -67,9 +56,6 @@ final class RemoteSubscription implements Subscription {
     private CompletableFuture<String[]> answer;
 
     private boolean acked;
-    private boolean staleTold;
-    /** When {@code stale} was told: {@code live} waits until the owner has applied what the stream held then. */
-    private long staleToldNanos;
 
     /** Ever acknowledged: a refusal from now on is of a re-attach, not of the client's subscribe. */
     private boolean established;
@@ -77,12 +63,6 @@ final class RemoteSubscription implements Subscription {
     private final RefusalBackoff backoff = new RefusalBackoff();
 
     private long lastRepairNanos;
-    /**
-     * When the window was last known to be current: an ack, a batch applied, or a tick from the
-     * attachment's sender. Re-attaching does not reset it: a subscription whose repairs keep
-     * failing (lost again and again) is still told stale 2 s after its last good news.
-     */
-    private long lastGoodNanos = System.nanoTime();
 
     /**
      * Held from choosing an attachment id to sending it, so two attaches of one subscription (its
@@ -99,9 +79,8 @@ final class RemoteSubscription implements Subscription {
         this.sid = sid;
         this.query = query;
         this.partition = Keys.partition(query.shape().table());
-        this.lastEid = resume;
-        this.wakeup = wakeup;
-        this.maxQueued = maxQueued;
+        this.queue = new FrameQueue(resume, wakeup, maxQueued);
+        this.staleness = new Staleness(backend, partition, this::offerLocalLocked);
     }
 
     // ---- the attachment --------------------------------------------------------------------------
@@ -129,22 +108,17 @@ final class RemoteSubscription implements Subscription {
         att = newAtt;
         shard = owner;
         sender = null;
-        nextBatch = 1;
         if (overflowed) {
-            overflowed = false;
-            lastEid = null;
-            rewriteFrom = "subscribe";
-            rewriteTo = "overflow";
+            overflowed = false; // the queue kept no eid to resume from: a fresh snapshot
+            batches.restart("subscribe", "overflow");
         } else {
-            rewriteFrom = missFrom;
-            rewriteTo = missTo;
+            batches.restart(missFrom, missTo);
         }
         needsAttach = false;
         acked = false;
         attachSentNanos = System.nanoTime();
         lastRepairNanos = attachSentNanos;
-        return new Attach(
-                new Control.Subscribe(gw, sid, newAtt, req, query, lastEid == null ? "" : lastEid), oldShard, oldAtt);
+        return new Attach(new Control.Subscribe(gw, sid, newAtt, req, query, queue.resumeFrom()), oldShard, oldAtt);
     }
 
     /**
@@ -170,8 +144,7 @@ final class RemoteSubscription implements Subscription {
             established = true;
             backoff.reset();
             sender = from;
-            lastGoodNanos = System.nanoTime();
-            live();
+            staleness.good();
             return 0;
         }
         needsAttach = true;
@@ -224,15 +197,7 @@ final class RemoteSubscription implements Subscription {
     /** True if the entry came from this attachment's sender: a sign of life; tells the client live if it was told stale. */
     synchronized void heardFrom(String s) {
         if (s.equals(sender) && acked && att != null) {
-            lastGoodNanos = System.nanoTime();
-            live();
-        }
-    }
-
-    private void live() {
-        if (staleTold && backend.caughtUp(partition, staleToldNanos)) {
-            staleTold = false;
-            offerLocalLocked(Frame.status(Frame.Status.State.LIVE));
+            staleness.good();
         }
     }
 
@@ -274,9 +239,10 @@ final class RemoteSubscription implements Subscription {
         if (closed || shard == null) {
             return false;
         }
-        long ref = acked && sender != null && att != null ? Math.max(lastHeard, lastGoodNanos) : lastGoodNanos;
-        if (!staleTold && (now - ref > staleNanos || backend.behind(partition))) {
-            toldStale(now);
+        long good = staleness.lastGoodNanos();
+        long ref = acked && sender != null && att != null ? Math.max(lastHeard, good) : good;
+        if (!staleness.told() && (now - ref > staleNanos || backend.behind(partition))) {
+            staleness.stale(now);
         }
         if (needsAttach) {
             return !backoff.waiting(now);
@@ -284,8 +250,9 @@ final class RemoteSubscription implements Subscription {
         if (!acked) {
             return now - attachSentNanos > ackTimeout;
         }
-        boolean lost = now - ref > 2 * staleNanos || now - staleToldNanos > 2 * staleNanos && backend.behind(partition);
-        return staleTold && lost && now - lastRepairNanos > repairEvery;
+        boolean lost =
+                now - ref > 2 * staleNanos || now - staleness.toldNanos() > 2 * staleNanos && backend.behind(partition);
+        return staleness.told() && lost && now - lastRepairNanos > repairEvery;
     }
 
     /** Detached (gone, gap, failed send) or refused: it needs a re-attach. */
@@ -303,15 +270,9 @@ final class RemoteSubscription implements Subscription {
 
     /** Tells the client stale now (the gateway lost Redis), unless it was told already. */
     synchronized void stale() {
-        if (!staleTold && !closed) {
-            toldStale(System.nanoTime());
+        if (!closed) {
+            staleness.stale(System.nanoTime());
         }
-    }
-
-    private void toldStale(long now) {
-        staleTold = true;
-        staleToldNanos = now;
-        offerLocalLocked(Frame.status(Frame.Status.State.STALE));
     }
 
     // ---- frames ----------------------------------------------------------------------------------
@@ -340,31 +301,11 @@ final class RemoteSubscription implements Subscription {
             // another starting point: its frames must never be mixed in.
             return Batch.OTHER_SENDER;
         }
-        if (b.n() < nextBatch) {
-            return Batch.DUPLICATE; // a batch re-sent after an ambiguous error: already applied
+        if (batches.applied(b.n())) {
+            return Batch.DUPLICATE; // a batch re-sent after an ambiguous error
         }
-        if (b.n() != nextBatch) {
-            detach(att);
-            return Batch.REPAIR;
-        }
-        nextBatch++;
-        List<Frame> frames = new ArrayList<>();
-        try {
-            ArrayNode arr = (ArrayNode) Json.MAPPER.readTree(b.frames());
-            for (JsonNode n : arr) {
-                ObjectNode o = (ObjectNode) n;
-                String op = o.path("op").asText();
-                if (rewriteFrom != null && "reset".equals(op)) {
-                    if (rewriteFrom.equals(o.path("cause").asText())) {
-                        o.put("cause", rewriteTo);
-                    }
-                    rewriteFrom = null;
-                } else if ("ready".equals(op)) {
-                    rewriteFrom = null; // resumed without a reset: nothing to rename
-                }
-                frames.add(FrameCodec.decode(o));
-            }
-        } catch (Exception e) {
+        List<Frame> frames = batches.next(b);
+        if (frames == null) {
             detach(att);
             return Batch.REPAIR;
         }
@@ -382,34 +323,14 @@ final class RemoteSubscription implements Subscription {
         if (closed) {
             return true;
         }
-        lastGoodNanos = System.nanoTime();
-        live();
-        boolean wasEmpty = queue.isEmpty();
-        for (Frame f : frames) {
-            queue.add(f);
-            if (f.eid() != null) {
-                lastEid = f.eid();
-            }
-        }
-        if (queue.size() > maxQueued) {
-            queue.clear();
-            return false;
-        }
-        if (wasEmpty && !queue.isEmpty()) {
-            wakeup.run();
-        }
-        return true;
+        staleness.good();
+        return queue.offer(frames);
     }
 
     /** A frame made here (status stale/live), outside the shard's stream. */
     private void offerLocalLocked(Frame f) {
-        if (closed) {
-            return;
-        }
-        boolean wasEmpty = queue.isEmpty();
-        queue.add(f);
-        if (wasEmpty) {
-            wakeup.run();
+        if (!closed) {
+            queue.offerLocal(f);
         }
     }
 
@@ -417,12 +338,7 @@ final class RemoteSubscription implements Subscription {
 
     @Override
     public synchronized int drain(List<Frame> out, int max) {
-        int n = 0;
-        while (n < max && !queue.isEmpty()) {
-            out.add(queue.poll());
-            n++;
-        }
-        return n;
+        return queue.drain(out, max);
     }
 
     @Override

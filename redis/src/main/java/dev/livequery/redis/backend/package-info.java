@@ -23,9 +23,10 @@
  * <li>{@code OneShotQueries}: a table read atomically into a throwaway engine.</li>
  * <li>{@code Attachments}: the live subscriptions, which shard owns each, and the control
  *     requests (subscribe, reanchor, unsubscribe, keep) with the acks they wait for.
- *     {@code RemoteSubscription} owns one subscription's queue and attachment state machine;
- *     an answer counts only for the attach it answers, and a refused re-attach waits its
- *     {@code RefusalBackoff}.</li>
+ *     {@code RemoteSubscription} owns one subscription's attachment state machine; an answer
+ *     counts only for the attach it answers, and a refused re-attach waits its
+ *     {@code RefusalBackoff}. Under its lock, too: the attachment's {@code Batches} in order, the
+ *     client's bounded {@code FrameQueue}, and what the client was told ({@code Staleness}).</li>
  * <li>{@code DeliveryReader}: the thread reading this gateway's delivery stream: frames, acks,
  *     "gone", ticks; gap detection per sender; a tick's count and digest of the attachments it
  *     hosts checked against ours (a keep for leftovers, a re-attach for drops); stale when Redis
