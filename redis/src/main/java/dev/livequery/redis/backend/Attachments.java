@@ -32,20 +32,14 @@ import java.util.logging.Logger;
 /**
  * The gateway's live subscriptions and their attachments to shards: which shard owns each
  * (by this gateway's view of the live members), the control requests sent to owners (subscribe,
- * reanchor, unsubscribe), and the requests waiting for their acks. The delivery reader answers
- * the acks; the watcher moves and repairs attachments through {@link #attach}.
+ * reanchor, unsubscribe), and the requests waiting for their acks ({@link PendingAcks}). The
+ * delivery reader answers the acks; the watcher moves and repairs attachments through
+ * {@link #attach}.
  */
 final class Attachments {
     private static final Logger LOG = Logger.getLogger(Attachments.class.getName());
     static final long ACK_TIMEOUT_NANOS = 8_000_000_000L;
     private static final int CONTROL_MAXLEN = 1_000_000;
-
-    /**
-     * A request not answered this long never will be (its shard crashed or restarted with it
-     * unread, or its control stream was deleted): it is given up ({@link #expireUnanswered}).
-     * Twice the ack timeout, so every waiter has given up on its own first.
-     */
-    static final long GIVE_UP_NANOS = 2 * ACK_TIMEOUT_NANOS;
 
     /**
      * A request waiting for its ack, sent at {@code sentNanos}; {@code sub}/{@code att} name the
@@ -59,10 +53,9 @@ final class Attachments {
     private final String incarnation;
     private final Redis redis;
     private final Membership members;
-    private final Timer controlRtt;
     private final Progress progress;
     private final Map<String, RemoteSubscription> subs = new ConcurrentHashMap<>();
-    private final Map<String, PendingAck> acks = new ConcurrentHashMap<>();
+    private final PendingAcks acks;
     private final AtomicLong ids = new AtomicLong();
     private volatile List<String> live = List.of();
     /**
@@ -83,7 +76,7 @@ final class Attachments {
         this.incarnation = incarnation;
         this.redis = redis;
         this.members = new Membership(redis);
-        this.controlRtt = controlRtt;
+        this.acks = new PendingAcks(controlRtt);
         this.progress = progress;
     }
 
@@ -106,22 +99,12 @@ final class Attachments {
     }
 
     Collection<PendingAck> pending() {
-        return acks.values();
+        return acks.all();
     }
 
-    /**
-     * Gives up requests sent over {@link #GIVE_UP_NANOS} ago and still unanswered: their futures
-     * fail, which takes them out of the waiting set. Left there, each would hold its subscription
-     * (and through it the client's connection) for as long as this process runs, closed or not.
-     */
+    /** Gives up the requests no answer will reach ({@link PendingAcks#expireUnanswered}). */
     void expireUnanswered(long now) {
-        for (PendingAck p : acks.values()) {
-            if (now - p.sentNanos() > GIVE_UP_NANOS) {
-                p.future()
-                        .completeExceptionally(new TimeoutException(
-                                "no answer from shard " + p.shard() + " in " + GIVE_UP_NANOS / 1_000_000_000L + " s"));
-            }
-        }
+        acks.expireUnanswered(now);
     }
 
     /** True while the owner of partition {@code p} lags behind its change stream ({@link Progress}). */
@@ -255,14 +238,7 @@ final class Attachments {
                 throw new LiveQueryException(UNAVAILABLE, "subscription " + s.sid + " is closed");
             }
             RemoteSubscription.Attach a = s.begin(gatewayId, owner, att, req, f, missFrom, missTo);
-            long t0 = System.nanoTime();
-            acks.put(req, new PendingAck(owner, f, s, att, t0));
-            f.whenComplete((r, e) -> {
-                acks.remove(req);
-                if (e == null) {
-                    controlRtt.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-                }
-            });
+            acks.attach(req, new PendingAck(owner, f, s, att, System.nanoTime()));
             if (a.oldShard() != null && !a.oldShard().equals(owner)) {
                 unsubscribe(a.oldShard(), s.sid, a.oldAtt());
             }
@@ -334,19 +310,6 @@ final class Attachments {
         }
     }
 
-    private static String[] await(CompletableFuture<String[]> f, long deadline) throws LiveQueryException {
-        try {
-            return f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new LiveQueryException(UNAVAILABLE, "the owning shard did not answer in time");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LiveQueryException(UNAVAILABLE, "interrupted");
-        } catch (ExecutionException e) {
-            throw new LiveQueryException(UNAVAILABLE, e.getCause().getMessage());
-        }
-    }
-
     /**
      * The new window is recorded before the request goes out, so a move racing this reanchor (the
      * watcher re-attaching elsewhere) carries the new window. An answer, ok or not, counts only if
@@ -376,7 +339,7 @@ final class Attachments {
             }
             acks.put(req, new PendingAck(shard, f, null, null, System.nanoTime()));
             send(shard, new Control.Reanchor(gatewayId, s.sid, att, req, w));
-            String[] r = await(f, System.nanoTime() + ACK_TIMEOUT_NANOS);
+            String[] r = PendingAcks.await(f, System.nanoTime() + ACK_TIMEOUT_NANOS);
             // Not owner, or unavailable (the shard failed at it): left to the re-attach below, with
             // the new window. Only another refusal (e.g. bad_query) is the client's, and puts it back.
             boolean refused = !r[0].isEmpty() && !r[0].equals(Wire.NOT_OWNER) && code(r[0]) != UNAVAILABLE;

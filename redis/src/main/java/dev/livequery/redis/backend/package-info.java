@@ -22,7 +22,8 @@
  *     the idempotency claim lives here.</li>
  * <li>{@code OneShotQueries}: a table read atomically into a throwaway engine.</li>
  * <li>{@code Attachments}: the live subscriptions, which shard owns each, and the control
- *     requests (subscribe, reanchor, unsubscribe, keep) with the acks they wait for.
+ *     requests (subscribe, reanchor, unsubscribe, keep) with the acks they wait for
+ *     ({@code PendingAcks}, which gives up a request no answer will reach).
  *     {@code RemoteSubscription} owns one subscription's attachment state machine; an answer
  *     counts only for the attach it answers, and a refused re-attach waits its
  *     {@code RefusalBackoff}. Under its lock, too: the attachment's {@code Batches} in order, the

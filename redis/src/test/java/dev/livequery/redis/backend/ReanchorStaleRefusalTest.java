@@ -167,7 +167,7 @@ class ReanchorStaleRefusalTest {
 
     /** Gives {@code p} up as unanswered, and no request sent after it. */
     void giveUp(Attachments.PendingAck p) {
-        subs.expireUnanswered(p.sentNanos() + Attachments.GIVE_UP_NANOS + 1);
+        subs.expireUnanswered(p.sentNanos() + PendingAcks.GIVE_UP_NANOS + 1);
         assertThat(p.future()).as("the request given up").isCompletedExceptionally();
     }
 
