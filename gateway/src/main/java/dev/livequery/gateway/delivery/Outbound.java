@@ -8,8 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +22,7 @@ import java.util.logging.Logger;
  * the backend's per-subscription queues), a small bounded queue of replies (pong, errors), and the
  * one writer that drains both, round-robin, and writes them to the {@link Transport}, one flush
  * per pass. This class runs the writer and ends the connection; what one pass writes is
- * {@link Writes}'.
+ * {@link Writes}', and the connection's subscriptions by name are its {@link Slots}.
  *
  * <p>Nothing but the writer touches the socket, so nothing but the writer can block on a slow
  * peer; the engine only ever flips a flag here. The {@link Connections} watchdog sees a write that
@@ -64,8 +62,7 @@ public final class Outbound {
     private final String peer;
     private final long keepAliveNanos;
     private final long idleNanos;
-    /** Sized for the usual one or two subscriptions: a default table is 80 B per connection, this 32. */
-    private final Map<String, Slot> slots = new ConcurrentHashMap<>(2);
+    private final Slots slots = new Slots(this);
 
     private final AtomicReference<Close> closing = new AtomicReference<>();
     private final AtomicReference<Close> closeAfterDrain = new AtomicReference<>();
@@ -105,19 +102,12 @@ public final class Outbound {
      * ever be written or released.
      */
     public Slot slot(String name) {
-        synchronized (slots) {
-            if (closing.get() != null) {
-                return null;
-            }
-            Slot s = new Slot(this, name);
-            slots.put(name == null ? "" : name, s);
-            return s;
-        }
+        return slots.add(name);
     }
 
     /** The named slot, or null. */
     public Slot find(String name) {
-        return slots.get(name);
+        return slots.find(name);
     }
 
     /** Removes and returns the named slot, or null. */
@@ -130,7 +120,7 @@ public final class Outbound {
     }
 
     Collection<Slot> slots() {
-        return slots.values();
+        return slots.all();
     }
 
     /** Queues a reply that belongs to no subscription's window (pong, error). Never blocks. */
@@ -292,14 +282,7 @@ public final class Outbound {
     }
 
     int queued() {
-        int n = 0;
-        for (Slot s : slots.values()) {
-            var sub = s.subscription();
-            if (sub != null) {
-                n += sub.queued();
-            }
-        }
-        return n;
+        return slots.queued();
     }
 
     /**
@@ -433,15 +416,7 @@ public final class Outbound {
     private void end() {
         Close c = closing.get();
         writeStarted = 0;
-        // Under the lock slot() takes: a slot made before this is released here, none is made after.
-        List<Slot> held;
-        synchronized (slots) {
-            held = new ArrayList<>(slots.values());
-            slots.clear();
-        }
-        for (Slot s : held) {
-            s.release();
-        }
+        slots.releaseAll(); // closing is set: a slot made before this is released here, none is made after
         if (!aborted && c != Close.CLIENT) {
             writeStarted = System.nanoTime(); // the watchdog's grace covers the close frame too
             transport.finish(c);
