@@ -305,14 +305,21 @@ public final class Outbound {
         writer = Thread.currentThread();
         connections.opened(this, transport.kind());
         List<Frame> batch = new ArrayList<>(Writes.TURN);
+        Error fatal = null;
         try {
             serve(batch);
         } catch (IOException | UncheckedIOException | SocketWriterException e) {
             gone(e);
         } catch (RuntimeException e) {
             failed(e);
+        } catch (Error e) {
+            failed(e);
+            fatal = e;
         } finally {
             end();
+        }
+        if (fatal != null) {
+            throw fatal; // ended and accounted for; the thread's owner still learns of it
         }
     }
 
@@ -384,6 +391,12 @@ public final class Outbound {
             gone(e);
         } catch (RuntimeException e) {
             failed(e);
+        } catch (Error e) {
+            // An Error (a stack overflow encoding a frame, out of memory) must still end the
+            // connection: left running, it held its slot, its socket and its count for good.
+            failed(e);
+            end();
+            throw e;
         }
         end(); // running stays true: no writer starts after the end
     }
@@ -396,7 +409,7 @@ public final class Outbound {
         }
     }
 
-    private void failed(RuntimeException e) {
+    private void failed(Throwable e) {
         aborted = true;
         if (closing.compareAndSet(null, Close.WRITE_FAILED)) {
             LOG.log(Level.WARNING, "writer for " + peer + " failed; closing the connection", e);

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class OutboundAbortTest {
 
     /** A peer that never reads: every write blocks until interrupted; the first interrupt is lost. */
-    static final class StuckTransport implements Transport {
+    static class StuckTransport implements Transport {
         final AtomicInteger interrupts = new AtomicInteger();
         private final CountDownLatch never = new CountDownLatch(1);
 
@@ -89,6 +89,44 @@ class OutboundAbortTest {
                     .isTrue();
             assertThat(t.interrupts).hasValue(2);
             assertThat(teardowns).hasValue(1);
+            assertThat(conns.open(Transport.Kind.WS)).isZero();
+        }
+    }
+
+    /** A writer that meets an Error (a stack overflow encoding a frame, say) still ends its connection. */
+    @Test
+    void anErrorInTheWriterEndsTheConnection() throws Exception {
+        AtomicInteger teardowns = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Close> cause = new java.util.concurrent.atomic.AtomicReference<>();
+        try (Connections conns = new Connections(10, Duration.ofMillis(200))) {
+            conns.metrics(new DeliveryMetrics() {
+                @Override
+                public void sent(Transport.Kind transport, Frame frame, int chars) {}
+
+                @Override
+                public void teardown(Close close) {
+                    cause.set(close);
+                    teardowns.incrementAndGet();
+                }
+
+                @Override
+                public void lag(long nanos) {}
+            });
+            Transport boom = new StuckTransport() {
+                @Override
+                public void write(String json) {
+                    throw new StackOverflowError("encoding a frame");
+                }
+            };
+            assertThat(conns.admit()).isTrue();
+            Outbound o = conns.outbound(boom, "error-peer", Duration.ofSeconds(60), null);
+            o.start();
+            o.reply("{\"op\":\"pong\"}");
+            assertThat(o.awaitDone(Duration.ofSeconds(20)))
+                    .as("the connection ended")
+                    .isTrue();
+            assertThat(teardowns).hasValue(1);
+            assertThat(cause.get()).isEqualTo(Close.WRITE_FAILED);
             assertThat(conns.open(Transport.Kind.WS)).isZero();
         }
     }
