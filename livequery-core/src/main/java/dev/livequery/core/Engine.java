@@ -5,7 +5,6 @@ import static dev.livequery.core.LiveQueryException.Code.UNKNOWN_TABLE;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -218,27 +217,6 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** A view built without the table lock, and the table's stamp it was built at. */
-    private record Scan(View view, long stamp) {
-        /**
-         * {@code shape}'s view of {@code t}'s rows, scanned without the lock; null if a write was
-         * under way or came during the scan ({@link Table#stamp}: odd while a write runs).
-         */
-        static Scan of(Table t, Shape shape, Tokens tokens) {
-            long stamp = t.stamp;
-            if ((stamp & 1) != 0) {
-                return null;
-            }
-            View v = new View(t, shape, tokens);
-            return t.stamp == stamp ? new Scan(v, stamp) : null;
-        }
-
-        /** The view, if no write changed {@code t}'s rows since the scan began; else null. Under the lock. */
-        View ifCurrent(Table t) {
-            return view.table == t && t.stamp == stamp ? view : null;
-        }
-    }
-
     /**
      * A new shape's view, scanned from the table's rows without the lock as a one-shot query's is:
      * writes to the table must not wait for it (tens of ms for 100k rows). {@link #subscribe} keeps
@@ -275,16 +253,15 @@ public final class Engine implements AutoCloseable {
         Shape shape = query.shape();
         Table t = existing(shape.table());
         if (t == null) {
-            return read(
-                    new View(new Table(shape.table(), options, viewBudget), shape, new Tokens(signer, shape, epoch)),
-                    query);
+            return new View(new Table(shape.table(), options, viewBudget), shape, new Tokens(signer, shape, epoch))
+                    .read(query.window());
         }
         if (t.views.containsKey(shape)) {
             t.lock.lock();
             try {
                 View v = t.views.get(shape);
                 if (v != null) {
-                    return read(v, query);
+                    return v.read(query.window());
                 }
             } finally {
                 t.lock.unlock();
@@ -298,7 +275,7 @@ public final class Engine implements AutoCloseable {
             Scan scan = Scan.of(t, shape, tokens);
             if (scan != null) {
                 viewBudget.admit(scan.view().tree.size(), t.name);
-                return read(scan.view(), query);
+                return scan.view().read(query.window());
             }
             Thread.onSpinWait();
         }
@@ -306,25 +283,10 @@ public final class Engine implements AutoCloseable {
         try {
             View v = new View(t, shape, tokens);
             viewBudget.admit(v.tree.size(), t.name);
-            return read(v, query);
+            return v.read(query.window());
         } finally {
             t.lock.unlock();
         }
-    }
-
-    /** The query's window of {@code v}. The caller holds the table lock, or {@code v} is its own. */
-    private static QueryResult read(View v, Query query) throws LiveQueryException {
-        View.Placement p = v.placement(query.window());
-        LiveWindow w = new LiveWindow(v, null);
-        w.place(p.bound(), p.backward(), query.window().limit());
-        List<Row> rows = new ArrayList<>(w.size());
-        List<String> cursors = new ArrayList<>(w.size());
-        for (Entry e : w.rows()) {
-            rows.add(e.row());
-            cursors.add(e.key().cursor(v.tokens));
-        }
-        Frame.Ready ready = w.ready(false, 0); // only its has_more flags are used; its eid is dropped
-        return new QueryResult(rows, cursors, ready.hasMoreBefore(), ready.hasMoreAfter());
     }
 
     // ---- the engine itself -------------------------------------------------------------------

@@ -67,6 +67,24 @@ final class View {
     }
 
     /**
+     * A one-shot query's answer: window {@code w} of this view as it is now, with its cursors. The
+     * caller holds the table lock, or this view is its own (a scan's).
+     */
+    QueryResult read(Window w) throws LiveQueryException {
+        Placement p = placement(w);
+        LiveWindow lw = new LiveWindow(this, null);
+        lw.place(p.bound(), p.backward(), w.limit());
+        List<Row> rows = new ArrayList<>(lw.size());
+        List<String> cursors = new ArrayList<>(lw.size());
+        for (Entry e : lw.rows()) {
+            rows.add(e.row());
+            cursors.add(e.key().cursor(tokens));
+        }
+        Frame.Ready ready = lw.ready(false, 0); // only its has_more flags are used; its eid is dropped
+        return new QueryResult(rows, cursors, ready.hasMoreBefore(), ready.hasMoreAfter());
+    }
+
+    /**
      * A new window of {@code sub}, placed at {@code p}, that this view keeps exact from now on.
      * Sends nothing: the subscription decides between a snapshot and a resume splice.
      */
