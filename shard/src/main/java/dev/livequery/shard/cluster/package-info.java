@@ -22,7 +22,8 @@
  *     subscribe (loading the partition if need be), reanchor, unsubscribe, and keep (close the
  *     gateway's attachments it does not list: leftovers whose unsubscribe was lost).</li>
  * <li>{@code Publisher} (pub thread) is the one writer of delivery streams: frames, acks, "gone"
- *     and ticks, in one order, numbered per gateway, through a fenced script.</li>
+ *     and ticks, in one order, numbered per gateway, through a fenced script
+ *     ({@code DeliveryWriter} makes the calls and settles each batch by their answers).</li>
  * <li>{@code GatewayReaper} (main thread) closes the attachments of gateways whose heartbeat
  *     expired and deletes their delivery streams.</li>
  * </ul>
