@@ -12,9 +12,7 @@ import dev.livequery.redis.store.RowStore;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.StreamMessage;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -91,41 +89,12 @@ public final class Shard implements AutoCloseable {
         this.main = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-main"));
         this.leaseExec = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "shard-" + cfg.id() + "-lease"));
         String id = cfg.id();
-        Gauge.builder("livequery_shard_partitions_loaded", loaded, Map::size)
-                .tag("shard", id)
-                .register(metrics);
-        Gauge.builder("livequery_shard_subscriptions", hosted, Map::size)
-                .tag("shard", id)
-                .register(metrics);
-        Counter failovers = Counter.builder("livequery_shard_failovers")
-                .description("partitions lost (lease or epoch)")
-                .tag("shard", id)
-                .register(metrics);
-        Counter acquired = Counter.builder("livequery_shard_leases_acquired")
-                .tag("shard", id)
-                .register(metrics);
-        fencedRefused = Counter.builder("livequery_shard_fenced_publish_refused")
-                .description("frame batches refused because this shard no longer held the lease")
-                .tag("shard", id)
-                .register(metrics);
-        Timer lag = Timer.builder("livequery_shard_stream_lag")
-                .description("write (stream id time) to ingest")
-                .tag("shard", id)
-                .register(metrics);
-        Timer publishLag = Timer.builder("livequery_shard_publish_lag")
-                .description("engine made a batch's oldest frame to its delivery XADD acknowledged")
-                .tag("shard", id)
-                .register(metrics);
-        Counter publishFailures = Counter.builder("livequery_shard_publisher_failures")
-                .description("publisher rounds that threw (logged; the publisher goes on)")
-                .tag("shard", id)
-                .register(metrics);
+        ShardMeters meters = new ShardMeters(id, metrics, loaded, hosted);
+        this.fencedRefused = meters.fencedRefused;
         String sender = id + "/"
                 + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        this.leases = new LeaseKeeper(id, sender, cfg.ttlMs(), members, failovers, acquired);
-        Gauge.builder("livequery_shard_partitions_owned", leases.leases(), Map::size)
-                .tag("shard", id)
-                .register(metrics);
+        this.leases = new LeaseKeeper(id, sender, cfg.ttlMs(), members, meters.failovers, meters.acquired);
+        meters.owned(leases.leases());
         this.reaper = new GatewayReaper(id, redis, hosted, this::close);
         this.publisher = new Publisher(
                 id,
@@ -136,12 +105,12 @@ public final class Shard implements AutoCloseable {
                 this::applied,
                 this::refused,
                 gw -> main.execute(() -> reaper.gone(gw)),
-                publishLag,
-                publishFailures);
+                meters.publishLag,
+                meters.publishFailures);
         this.history = new HistoryGuard(
                 id, store, loaded, () -> List.copyOf(leases.leases().keySet()), main, this::unload);
         this.loader = new PartitionLoader(id, store, cfg.options());
-        this.tail = new ChangeTail(id, redis, loaded, main, running::get, tailEvents(), lag);
+        this.tail = new ChangeTail(id, redis, loaded, main, running::get, tailEvents(), meters.streamLag);
         this.control = new ControlHandler(
                 id,
                 redis,
@@ -166,10 +135,7 @@ public final class Shard implements AutoCloseable {
                 },
                 hosted,
                 publisher,
-                Counter.builder("livequery_shard_partition_load_failures")
-                        .description("subscribes refused because their partition did not load (logged)")
-                        .tag("shard", id)
-                        .register(metrics));
+                meters.loadFailures);
     }
 
     public String id() {
