@@ -63,7 +63,6 @@ final class Publisher {
     private record Notice(String gw, Delivery body) {}
 
     private final String shardId;
-    private final String sender;
     private final Map<Integer, String> leases;
     private final Supplier<Collection<Hosted>> hosted;
     /** Partition → last change-stream id its engine applied (null: not loaded). */
@@ -88,16 +87,11 @@ final class Publisher {
             Timer publishLag,
             Counter failures) {
         this.shardId = shardId;
-        this.sender = sender;
         this.leases = leases;
         this.hosted = hosted;
         this.applied = applied;
         this.failures = failures;
         this.writer = new DeliveryWriter(sender, redis, refused, gatewayGone, publishLag);
-    }
-
-    String sender() {
-        return sender;
     }
 
     /** The subscription has frames to send (or a batch to re-send). */
