@@ -1,11 +1,8 @@
 package dev.livequery.shard;
 
-import static dev.livequery.shard.Fixtures.query;
 import static dev.livequery.shard.Fixtures.row;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import dev.livequery.core.Query;
 import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.redis.store.Redis;
@@ -30,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 @Cluster
 class BadTableNameTest {
-    static final String KEPT = "kept";
+    static final String KEPT = KeptTable.NAME;
 
     @Test
     void aTableWithABadNameDoesNotKeepItsPartitionFromLoading() throws Exception {
@@ -45,23 +42,11 @@ class BadTableNameTest {
             RowStore store = new RowStore(direct, Fixtures.OPTIONS);
             store.write(bad, List.of(new RowStore.Op("o", row("{\"n\":1}"), null)));
             gw.put(KEPT, "a", row("{\"n\":1}"), null);
-            shard.start();
-            await().atMost(Duration.ofSeconds(20))
-                    .until(() -> gw.ready() && shard.owned().size() == 256);
-
-            Query q = query("{\"table\":\"" + KEPT + "\",\"limit\":10}");
-            Client c = new Client(gw.subscribe(q, null, () -> {}));
-            await().atMost(Duration.ofSeconds(10))
-                    .pollInterval(Duration.ofMillis(50))
-                    .until(() -> c.poll().ready() && c.window().size() == 1);
+            Client c = KeptTable.subscribeOnceServed(gw, shard);
             // The tail feeds the partition on past a change of the table it left out.
             store.write(bad, List.of(new RowStore.Op("o2", row("{\"n\":2}"), null)));
             gw.put(KEPT, "b", row("{\"n\":2}"), null);
-            await().atMost(Duration.ofSeconds(10))
-                    .pollInterval(Duration.ofMillis(50))
-                    .untilAsserted(
-                            () -> assertThat(c.poll().window()).hasSize(2).isEqualTo(Fixtures.truth(gw, q)));
-            assertThat(c.violations()).isEmpty();
+            KeptTable.awaitExact(c, gw, 2);
             assertThat(c.resets()).as("no reload over the bad table's change").containsExactly("subscribe");
 
             List<String> about = logged.messages(Level.WARNING).stream()

@@ -1,11 +1,8 @@
 package dev.livequery.shard;
 
-import static dev.livequery.shard.Fixtures.query;
 import static dev.livequery.shard.Fixtures.row;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import dev.livequery.core.Query;
 import dev.livequery.redis.backend.RedisBackend;
 import dev.livequery.redis.store.Keys;
 import dev.livequery.shard.cluster.Shard;
@@ -13,7 +10,6 @@ import dev.livequery.testkit.Cluster;
 import dev.livequery.testkit.Logged;
 import dev.livequery.testkit.process.RedisProcess;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.logging.Level;
@@ -31,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 @Cluster
 class OutsideAllowListTest {
-    static final String KEPT = "kept";
+    static final String KEPT = KeptTable.NAME;
 
     @Test
     void aTableOutsideTheAllowListDoesNotKeepItsPartitionFromLoading() throws Exception {
@@ -45,15 +41,7 @@ class OutsideAllowListTest {
                         new SimpleMeterRegistry())) {
             gw.put(outside, "o", row("{\"n\":1}"), null);
             gw.put(KEPT, "a", row("{\"n\":1}"), null);
-            shard.start();
-            await().atMost(Duration.ofSeconds(20))
-                    .until(() -> gw.ready() && shard.owned().size() == 256);
-
-            Query q = query("{\"table\":\"" + KEPT + "\",\"limit\":10}");
-            Client c = new Client(gw.subscribe(q, null, () -> {}));
-            await().atMost(Duration.ofSeconds(10))
-                    .pollInterval(Duration.ofMillis(50))
-                    .until(() -> c.poll().ready() && c.window().size() == 1);
+            Client c = KeptTable.subscribeOnceServed(gw, shard);
             // The tail feeds the partition on past a change of the table it left out.
             gw.put(outside, "o2", row("{\"n\":2}"), null);
             // ... and of one written first after the load, said once too, not at every write.
@@ -61,11 +49,7 @@ class OutsideAllowListTest {
             gw.put(later, "l1", row("{\"n\":1}"), null);
             gw.put(later, "l2", row("{\"n\":2}"), null);
             gw.put(KEPT, "b", row("{\"n\":2}"), null);
-            await().atMost(Duration.ofSeconds(10))
-                    .pollInterval(Duration.ofMillis(50))
-                    .untilAsserted(
-                            () -> assertThat(c.poll().window()).hasSize(2).isEqualTo(Fixtures.truth(gw, q)));
-            assertThat(c.violations()).isEmpty();
+            KeptTable.awaitExact(c, gw, 2);
 
             assertThat(warningsAbout(logged.records(), outside))
                     .as("the shard's WARNING lines naming the table left out")
