@@ -150,10 +150,14 @@ export class LiveQuery implements Connection {
     return s;
   }
 
-  /** The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. */
+  /**
+   * The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. Its
+   * calls send the token: with getToken, the last one it gave while that lasts, else a new answer
+   * (in every tab, also one whose socket is another tab's); a getToken that fails fails the call.
+   */
   table<Row extends RowBase = RowBase>(name: string): Table<Row> {
     return new Table<Row>(this.httpUrl(), name, this.options.fetch ?? globalThis.fetch.bind(globalThis),
-      () => this.tokens.token, () => [...this.subs.values()].filter(s => s.query.table === name));
+      () => this.tokens.forHttp(), () => [...this.subs.values()].filter(s => s.query.table === name));
   }
 
   /** Closes the socket for good; every subscription ends (status `closed`). */
@@ -223,7 +227,7 @@ export class LiveQuery implements Connection {
     const attempt = ++this.attempt;
     if (!this.options.getToken) return this.open(attempt);
     this.tokens.fetch().then(
-      t => { this.tokens.token = t; if (attempt === this.attempt) this.open(attempt); },
+      () => { if (attempt === this.attempt) this.open(attempt); },
       e => { if (attempt === this.attempt) this.closed(null, 0, "getToken failed: " + e); });
   }
 

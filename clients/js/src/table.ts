@@ -39,7 +39,7 @@ export class Table<Row extends RowBase = RowBase> {
     private readonly base: string,
     readonly name: string,
     private readonly fetcher: FetchLike,
-    private readonly token: () => string | undefined,
+    private readonly token: () => string | undefined | Promise<string | undefined>,
     private readonly windows: () => LiveWindow<Row>[],
   ) {}
 
@@ -109,7 +109,7 @@ export class Table<Row extends RowBase = RowBase> {
   private async call<T = any>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
     const headers: Record<string, string> = { ...extra };
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const t = this.token();
+    const t = await this.token();
     if (t) headers["Authorization"] = "Bearer " + t;
     const res = await this.fetcher(`${this.base}/v1/tables/${this.name}${path}`,
       { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -9,30 +9,62 @@ const MAX_TIMEOUT = 2 ** 31 - 1;
 type TokenOptions = Pick<LiveQueryOptions, "token" | "getToken" | "getTokenTimeoutMs" | "refreshBeforeMs">;
 
 /**
- * The connection's token (PROTOCOL §9): a fixed one, or getToken's answer, asked for with a time
+ * The client's token (PROTOCOL §9): a fixed one, or getToken's answer, asked for with a time
  * limit and asked for again before it expires while the socket it was sent on lasts. A refresh that
  * fails is retried while the token in use lasts; past `exp` the server's close 4001 makes the
  * reconnect ask. Only the refresh timer and getToken's time limits are held here: the connection
- * cancels the refresh with its other timers when its socket goes.
+ * cancels the refresh with its other timers when its socket goes. HTTP calls take the token from
+ * here too ({@link forHttp}), also in a tab that never connects (a shared socket's other tabs).
  */
 export class TokenKeeper {
-  /** the token the next connect or refresh sends */
+  /** the token the next connect or refresh sends: the last one getToken gave */
   token: string | undefined;
+  /** when {@link token} expires by this client's clock, taken when it came; null: not known to */
+  private until: number | null;
   private refresher: unknown = null;
   /** the timeouts of getToken calls under way */
   private readonly asking = new Set<unknown>();
+  /** the getToken call under way: a connect, a refresh and HTTP calls meanwhile all take its answer */
+  private asked: Promise<string> | null = null;
 
   /** `longestWait`: the backoff's largest delay, which also bounds the wait before a failed refresh is retried. */
   constructor(private readonly options: TokenOptions, private readonly timers: Timers, private readonly now: () => number,
       private readonly longestWait: () => number) {
     this.token = options.token;
+    this.until = this.token ? this.expiresAt(this.token) : null;
   }
 
   /**
-   * getToken's answer, or a rejection once it has taken longer than `getTokenTimeoutMs`: one that
-   * never settles left the client `connecting` for good. A late answer is dropped.
+   * The token for an HTTP call: without getToken the fixed one; with it the one held until it
+   * expires, else getToken's answer (rejects as {@link fetch} does). Only a connect asked before,
+   * so a tab that did not connect (or not yet: the first answer is awaited) sent none and got 401.
+   */
+  forHttp(): Promise<string | undefined> {
+    if (!this.options.getToken) return Promise.resolve(this.token);
+    if (this.token && (this.until === null || this.now() < this.until)) return Promise.resolve(this.token);
+    return this.fetch();
+  }
+
+  /**
+   * getToken's answer, kept as {@link token}, or a rejection once it has taken longer than
+   * `getTokenTimeoutMs`: one that never settles left the client `connecting` for good. A late
+   * answer is dropped. A call under way is not asked again.
    */
   fetch(): Promise<string> {
+    if (this.asked) return this.asked;
+    const asked: Promise<string> = this.ask().then(t => {
+      if (this.asked === asked) {
+        this.token = t;
+        // by the clock now, when the token is fresh: expiresAt reads a wrong clock right only then
+        this.until = this.expiresAt(t);
+      }
+      return t;
+    }).finally(() => { if (this.asked === asked) this.asked = null; });
+    this.asked = asked;
+    return asked;
+  }
+
+  private ask(): Promise<string> {
     const ms = this.options.getTokenTimeoutMs ?? 10_000;
     return new Promise<string>((ok, fail) => {
       let timer: unknown = null;
@@ -65,11 +97,12 @@ export class TokenKeeper {
     this.refresher = null;
   }
 
-  /** Stopped: no getToken timeout is left to fire (a pending promise settles no more; nothing awaits it). */
+  /** Stopped: no getToken timeout is left to fire (an HTTP call awaiting a getToken under way waits for its answer). */
   stop(): void {
     this.cancelRefresh();
     for (const t of this.asking) this.timers.clearTimeout(t);
     this.asking.clear();
+    this.asked = null; // may never settle now: an HTTP call after this asks anew
   }
 
   /**
@@ -93,7 +126,6 @@ export class TokenKeeper {
       if (wait > MAX_TIMEOUT) return this.refreshAt(at, exp, current, use);
       this.fetch().then(t => {
         if (!current()) return;
-        this.token = t;
         use(t);
         this.refreshWhile(current, use);
       }, () => {

@@ -197,6 +197,21 @@ test("a getToken timeout is 10 s by default", async () => {
   assert.deepEqual(c.timers.pending(), [], "close() leaves no timer behind, also of a getToken under way");
 });
 
+test("an HTTP write made before the first getToken answer waits for it and carries the token; the answer is asked for once", async () => {
+  const auth = [];
+  const fetch = async (url, init) => { auth.push(init.headers.Authorization ?? "(none)"); return { ok: true, status: 200, text: async () => '{"id":"a","version":2}', json: async () => ({}) }; };
+  let n = 0, answer = null;
+  const c = client({ fetch, getToken: () => { n++; return new Promise(r => { answer = r; }); } });
+  const put = c.lq.table("items").put({ id: "a" });
+  await new Promise(r => setImmediate(r));
+  assert.equal(auth.length, 0, "not sent without the token");
+  answer("tok1");
+  await put;
+  assert.deepEqual(auth, ["Bearer tok1"]);
+  assert.equal(n, 1, "the connect's getToken call, shared");
+  c.lq.close();
+});
+
 test("with getToken, a refused token is not final: the subscription is kept and the client reconnects with a fresh token", async () => {
   let n = 0;
   const c = client({ getToken: async () => "tok" + ++n });

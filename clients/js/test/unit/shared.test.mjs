@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FakeTimers, fakeSocketClass, snapshotFrames } from "../support/fakes.mjs";
+import { FakeTimers, fakeSocketClass, snapshotFrames, fakeJwt } from "../support/fakes.mjs";
 
 // Tabs of one browser in one process: a BroadcastChannel and Web Locks that deliver in microtasks
 // (as the real ones deliver asynchronously), so one setImmediate lets everything settle.
@@ -156,6 +156,29 @@ test("shared: when the leader's connection stops for good, the other tabs' subsc
   assert.equal(other.lq.state, "stopped");
   assert.equal(s.getSnapshot().status, "error");
   assert.equal(s.error.code, "stopped");
+  a.lq.close();
+  other.lq.close();
+});
+
+test("shared: a tab that does not lead sends its HTTP calls with a token of its own getToken, asked once for calls made together and again once it expired", async () => {
+  const auth = [];
+  const fetch = async (url, init) => { auth.push(init.headers.Authorization ?? "(none)"); return { ok: true, status: 200, text: async () => '{"id":"a","version":2}', json: async () => ({}) }; };
+  let n = 0;
+  const { a, other } = await twoTabs({ fetch, getToken: async () => fakeJwt({ sub: "u", iat: 0, exp: 300, n: ++n }) });
+  assert.equal(n, 1, "the leader's connect");
+  const items = other.lq.table("items");
+  await Promise.all([items.put({ id: "a" }), items.delete("b"), items.batch({ upsert: [{ id: "c" }] })]);
+  assert.equal(n, 2, "one getToken call for the three");
+  assert.match(auth[0], /^Bearer /);
+  assert.deepEqual(auth, [auth[0], auth[0], auth[0]]);
+  await items.query({ limit: 1 });
+  assert.equal(n, 2, "held while it lasts");
+  assert.equal(auth[3], auth[0]);
+  other.timers.advance(300_000);
+  await items.patch("a", { n: 1 });
+  assert.equal(n, 3, "expired: asked again");
+  assert.match(auth[4], /^Bearer /);
+  assert.notEqual(auth[4], auth[0]);
   a.lq.close();
   other.lq.close();
 });
