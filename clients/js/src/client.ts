@@ -74,6 +74,8 @@ export class LiveQuery implements Connection {
   stopped = false;
   /** why it stopped */
   private stoppedBy = "";
+  /** the detail of the last state, for a tab that joins */
+  private detail: string | undefined;
   /** the subscriptions by sub id (a Map: a frame naming `constructor` or `__proto__` finds nothing) */
   readonly subs = new Map<string, Subscription<any>>();
   ws: SocketLike | null = null;
@@ -111,7 +113,8 @@ export class LiveQuery implements Connection {
         frame: f => this.dispatch(f),
         state: (s, d) => {
           if (s === "open") this.connects++;
-          // the leader stopped for good (close() announces nothing) and keeps the lock: nobody will serve this tab
+          // the leader stopped for good (close() announces nothing): its token or the page's Origin
+          // was refused, as this tab's would be; a new LiveQuery of any tab can lead
           if (s === "stopped") this.halt("the leader tab's connection stopped: " + d);
           else this.setState(s as ConnectionState, d);
         },
@@ -128,7 +131,7 @@ export class LiveQuery implements Connection {
         },
         cancel: sub => this.retries.cancel(sub),
         refused: sub => { const s = this.subs.get(sub); if (s?.resubscribeIfIdle()) this.send(s.subscribeMessage()); },
-        current: () => this.state,
+        current: () => ({ s: this.state, detail: this.detail }),
       });
     }
     const page = options.events ?? (typeof (globalThis as any).addEventListener === "function" ? (globalThis as any) : null);
@@ -293,7 +296,7 @@ export class LiveQuery implements Connection {
     this.retry = this.timers.setTimeout(() => this.connect(), wait);
   }
 
-  /** Stops for good, not by close(): every subscription ends with error code `stopped`. */
+  /** Stops for good, not by close(): every subscription ends with error code `stopped`, and a shared link is given up. */
   private halt(detail: string): void {
     this.stopped = true;
     this.stoppedBy = detail;
@@ -307,6 +310,9 @@ export class LiveQuery implements Connection {
     }
     this.subs.clear();
     this.setState("stopped", detail);
+    // leading, it would keep the lock and answer every later LiveQuery of this browser "stopped";
+    // not, it would take the lock when the leader goes, and never connect
+    this.link?.close();
   }
 
   /** Back online or visible again: do not wait out the backoff. */
@@ -357,6 +363,7 @@ export class LiveQuery implements Connection {
 
   private setState(s: ConnectionState, detail?: string): void {
     this.state = s;
+    this.detail = detail;
     this.link?.announce(s, detail);
     this.options.onState?.(s, detail);
   }

@@ -65,8 +65,8 @@ export class TabLink {
     cancel(sub: string): void;
     /** the leader's re-send of this tab's subscription `sub` was refused for good: this tab decides */
     refused(sub: string): void;
-    /** the leader's connection state, for a tab that joins */
-    current(): string;
+    /** the leader's connection state and its detail, for a tab that joins */
+    current(): { s: string; detail?: string };
   }) {
     const g = globalThis as any;
     this.channel = new g.BroadcastChannel("livequery:" + name);
@@ -150,8 +150,11 @@ export class TabLink {
     return !!sub && sub.startsWith(this.tab + ":");
   }
 
+  /** Gives up the lock (or the wait for it: a closed link never leads), the channel and the probes. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    this.leader = false;
     if (this.prober !== null) this.timers.clearTimeout(this.prober);
     this.prober = null;
     this.release?.();
@@ -215,7 +218,7 @@ export class TabLink {
         this.leaderTab = d.from;
         this.hooks.resubscribe();
         break;
-      case "join": if (this.leader) this.post({ type: "state", s: this.hooks.current() }); break;
+      case "join": if (this.leader) this.post({ type: "state", ...this.hooks.current() }); break;
       case "query": {
         const r = this.leader ? this.remote.get(d.sub) : undefined;
         if (r) r.msg = { ...r.msg, query: d.query };

@@ -183,6 +183,55 @@ test("shared: a tab that does not lead sends its HTTP calls with a token of its 
   other.lq.close();
 });
 
+test("shared: a leader that stops for good (4001 with a fixed token) lets go of the lock: a new client in any tab leads and connects, and a stopped tab never leads", async () => {
+  const { b, a, other } = await twoTabs({ token: "old" });
+  const s = other.lq.subscribe({ table: "t", limit: 2 });
+  await settle();
+  b.last().serverClose(4001, "token_expired");
+  await settle();
+  assert.equal(a.lq.state, "stopped");
+  assert.equal(other.lq.state, "stopped");
+  assert.match(s.error.message, /4001 token_expired/, "the other tab hears why");
+  assert.deepEqual(a.timers.pending(), [], "the stopped leader probes no more");
+  const fresh = b.tab({ token: "new" });
+  await settle();
+  await settle();
+  assert.equal(fresh.lq.link.leader, true);
+  assert.equal(other.lq.link.leader, false);
+  assert.equal(b.sockets.length, 2);
+  b.last().open();
+  await settle();
+  assert.equal(fresh.lq.state, "open");
+  assert.deepEqual(b.last().sent[0], { action: "auth", token: "new" });
+  const s2 = fresh.lq.subscribe({ table: "t", limit: 2 });
+  assert.deepEqual(b.last().sentOf("subscribe").map(m => m.sub), [s2.name]);
+  // the new leader goes while the stopped clients are still there (not closed): the lock passes by them
+  fresh.lq.close();
+  await settle();
+  const next = b.tab({ token: "new" });
+  await settle();
+  await settle();
+  assert.equal(next.lq.link.leader, true);
+  assert.equal(a.lq.link.leader || other.lq.link.leader, false);
+  assert.equal(b.sockets.length, 3);
+  for (const t of [a, other, next]) t.lq.close();
+});
+
+test("shared: a tab that joins hears the leader's state with its detail", async () => {
+  const b = browser();
+  const a = b.tab();
+  await settle();
+  b.last().serverClose(1006, "");
+  await settle();
+  assert.equal(a.lq.state, "closed");
+  const states = [];
+  const other = b.tab({ onState: (s, d) => states.push(s + ":" + d) });
+  await settle();
+  assert.deepEqual(states, ["closed:1006"]);
+  a.lq.close();
+  other.lq.close();
+});
+
 test("shared: another tab's subscribe or resubscribe refused for a passing reason is re-sent by the leader, once", async () => {
   const { b, a, other } = await twoTabs();
   let ws = b.last();
