@@ -22,8 +22,8 @@ export class TokenKeeper {
   /** when {@link token} expires by this client's clock, taken when it came; null: not known to */
   private until: number | null;
   private refresher: unknown = null;
-  /** the timeouts of getToken calls under way */
-  private readonly asking = new Set<unknown>();
+  /** the getToken calls under way: each one's timeout and how to fail it */
+  private readonly asking = new Map<unknown, (e: Error) => void>();
   /** the getToken call under way: a connect, a refresh and HTTP calls meanwhile all take its answer */
   private asked: Promise<string> | null = null;
 
@@ -74,7 +74,7 @@ export class TokenKeeper {
         timer = null;
         fail(new Error("no answer within " + ms + " ms"));
       }, Math.min(ms, MAX_TIMEOUT));
-      this.asking.add(timer);
+      this.asking.set(timer, fail);
       Promise.resolve().then(() => this.options.getToken!()).then(t => { done(); ok(t); }, e => { done(); fail(e); });
     });
   }
@@ -97,12 +97,19 @@ export class TokenKeeper {
     this.refresher = null;
   }
 
-  /** Stopped: no getToken timeout is left to fire (an HTTP call awaiting a getToken under way waits for its answer). */
+  /**
+   * Stopped: no getToken timeout is left to fire, and what waits for a getToken under way (an HTTP
+   * call) fails now rather than when, or if ever, getToken answers. A call after this asks anew.
+   */
   stop(): void {
     this.cancelRefresh();
-    for (const t of this.asking) this.timers.clearTimeout(t);
+    const waiting = [...this.asking];
     this.asking.clear();
-    this.asked = null; // may never settle now: an HTTP call after this asks anew
+    this.asked = null;
+    for (const [t, fail] of waiting) {
+      this.timers.clearTimeout(t);
+      fail(new Error("the client stopped before getToken answered"));
+    }
   }
 
   /**

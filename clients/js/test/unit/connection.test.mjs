@@ -212,6 +212,16 @@ test("an HTTP write made before the first getToken answer waits for it and carri
   c.lq.close();
 });
 
+test("an HTTP call waiting for a getToken that never answers fails when the client is closed, not never", async () => {
+  const fetch = async () => { throw new Error("not to be sent"); };
+  const c = client({ fetch, getToken: () => new Promise(() => {}) });
+  const put = c.lq.table("items").put({ id: "a" });
+  await new Promise(r => setImmediate(r));
+  c.lq.close();
+  await assert.rejects(put, /stopped/);
+  assert.deepEqual(c.timers.pending(), [], "nothing left behind");
+});
+
 test("with getToken, a refused token is not final: the subscription is kept and the client reconnects with a fresh token", async () => {
   let n = 0;
   const c = client({ getToken: async () => "tok" + ++n });
