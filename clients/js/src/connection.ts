@@ -17,15 +17,22 @@ export interface Connection {
   restored(name: string, query: Query<any>): void;
 }
 
+/**
+ * An event handler property of a socket or EventSource class. Compared both ways, as a method's
+ * parameters are: a class's handlers take its own fuller events (the DOM's MessageEvent, `ws`'s
+ * CloseEvent), which a handler of only the fields the client reads would not accept under strict.
+ */
+export type EventHandler<E> = { bivariant(ev: E): unknown }["bivariant"];
+
 /** The part of the WebSocket API the client uses: the browser's, Node 22's or the `ws` package's. */
 export interface SocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason?: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  onopen: EventHandler<unknown> | null;
+  onmessage: EventHandler<{ data: unknown }> | null;
+  onclose: EventHandler<{ code: number; reason?: string }> | null;
+  onerror: EventHandler<unknown> | null;
 }
 export type SocketConstructor = new (url: string) => SocketLike;
 

@@ -1,20 +1,23 @@
 import type { ErrorFrame, Handlers, Query, Reanchor, RowBase, Frame } from "./types.js";
+import type { EventHandler } from "./connection.js";
 import { LiveWindow, reanchored, type Scheduler } from "./window.js";
 
-type EventSourceLike = {
-  onmessage: ((ev: { data: string; lastEventId?: string }) => void) | null;
-  onopen: ((ev: unknown) => void) | null;
-  /** `code` and `message`: the HTTP status and why, from the `eventsource` package (browsers say nothing) */
-  onerror: ((ev: { code?: number; message?: string } | undefined) => void) | null;
-  readyState: number;
+/** The part of the EventSource API the client uses: the browser's or the `eventsource` package's. */
+export interface EventSourceLike {
+  onmessage: EventHandler<{ data: string; lastEventId?: string }> | null;
+  onopen: EventHandler<unknown> | null;
+  /** the `eventsource` package's event has `code` and `message`: the HTTP status and why (browsers say nothing) */
+  onerror: EventHandler<unknown> | null;
+  readonly readyState: number;
   close(): void;
-};
+}
 /** EventSource.CLOSED: it gave up and will not reconnect. */
 const CLOSED = 2;
 
 export type EventSourceConstructor = new (url: string) => EventSourceLike;
 
 export type EventSourceOptions = {
+  /** the EventSource class; default globalThis.EventSource (pass the `eventsource` package's in Node) */
   EventSource?: EventSourceConstructor;
   schedule?: Scheduler;
 };
@@ -91,7 +94,8 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
   }
 
   /** EventSource gave up: the server answered other than 200 with an event stream. */
-  private refused(ev: { code?: number; message?: string } | undefined): void {
+  private refused(event: unknown): void {
+    const ev = event as { code?: number; message?: string } | undefined;
     const f: ErrorFrame = { op: "error", code: "refused",
       message: "the server refused the stream" + (ev?.code ? ` (HTTP ${ev.code}${ev.message ? ": " + ev.message : ""})` : "") };
     if (this.previous) {
