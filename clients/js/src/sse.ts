@@ -29,7 +29,7 @@ export type EventSourceOptions = {
  *
  * A stream the server refuses (400 bad query, 401, 403, 429, 503: EventSource gives up) ends the
  * subscription with error code `refused`, unless it was a reanchor's: then the window before it
- * is resumed. An error frame ends it too.
+ * is resumed. An error frame or a final `closed` frame (any cause but `shutdown`) ends it too.
  *
  * `url` is the SSE endpoint prefix, e.g. `/v1/live` or `https://host/v1/live`.
  */
@@ -70,7 +70,14 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
       if (ev.lastEventId) f.eid = ev.lastEventId as Frame["eid"];
       if (f.op === "error") return this.failed(f);
       if (f.op === "closed") {
-        this.handlers.onClosed?.({ ...f, final: f.cause !== "shutdown" });
+        // after "shutdown" the stream ends too, and EventSource's reconnect resumes elsewhere
+        const final = f.cause !== "shutdown";
+        if (final) {
+          this.es?.close();
+          this.es = null;
+          this.end(null);
+        }
+        this.handlers.onClosed?.({ ...f, final });
         return;
       }
       this.applyFrame(f);

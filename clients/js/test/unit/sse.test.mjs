@@ -104,3 +104,21 @@ test("SSE: a frame that does not fit the window is not applied: a new stream wit
   assert.deepEqual(s.getSnapshot().rows.map(r => r.id), ["r3", "r4"]);
   assert.equal(s.getSnapshot().status, "live");
 });
+
+test("SSE: a final closed frame ends the subscription and its stream, as over WebSocket; shutdown does not", async () => {
+  const { FakeEventSource, opened } = fakeEventSource();
+  const told = [];
+  const s = liveEventSource("/v1/live", { table: "t", limit: 2 }, { onClosed: c => told.push(c) },
+    { EventSource: FakeEventSource, schedule: fn => fn() });
+  opened[0].reopen();
+  for (const f of snapshotFrames("s1", 2)) opened[0].frame(f);
+  opened[0].frame({ op: "closed", cause: "shutdown" });
+  assert.equal(s.closed, false);
+  assert.equal(opened[0].readyState, 1);
+  opened[0].frame({ op: "closed", cause: "revoked" });
+  assert.deepEqual(told.map(c => [c.cause, c.final]), [["shutdown", false], ["revoked", true]]);
+  assert.equal(s.closed, true);
+  assert.equal(s.getSnapshot().status, "closed");
+  assert.equal(opened[0].readyState, 2, "its stream is closed");
+  await assert.rejects(s.whenReady(), e => e.code === "closed");
+});
