@@ -10,7 +10,7 @@ void new LiveQuery("ws://localhost:8080/v1/ws", { WebSocket });
 void new LiveQuery("ws://localhost:8080/v1/ws", { WebSocket: globalThis.WebSocket });
 // the `eventsource` package's in Node, and the browser's own
 void liveEventSource("http://localhost:8080/v1/live", q, undefined, { EventSource });
-void liveEventSource("http://localhost:8080/v1/live", q, undefined, { EventSource: globalThis.EventSource });
+void liveEventSource("http://localhost:8080/v1/live", q, undefined, { EventSource: globalThis.EventSource, withCredentials: true });
 
 // the types still say what the client needs
 class NoClose { readyState = 0; onopen = null; onmessage = null; onclose = null; onerror = null; send(data: string) { void data; } }

@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { liveEventSource } from "../../dist/index.js";
-import { snapshotFrames } from "../support/fakes.mjs";
+import { liveEventSource, sseUrl } from "../../dist/index.js";
+import { FakeTimers, snapshotFrames } from "../support/fakes.mjs";
 
 /** An EventSource that the test drives: frames in, errors (drops) in; remembers its URLs. */
 function fakeEventSource() {
   const opened = [];
   class FakeEventSource {
-    constructor(url) { this.url = url; this.readyState = 0; this.onmessage = this.onopen = this.onerror = null; opened.push(this); }
+    constructor(url, init) { this.url = url; this.init = init; this.readyState = 0; this.onmessage = this.onopen = this.onerror = null; opened.push(this); }
     close() { this.readyState = 2; }
     frame(f) { this.onmessage({ data: JSON.stringify(f), lastEventId: f.eid }); }
     drop() { this.readyState = 0; this.onerror({}); }
@@ -103,6 +103,89 @@ test("SSE: a frame that does not fit the window is not applied: a new stream wit
   for (const f of snapshotFrames("s1", 2, { start: 3 })) opened[1].frame(f);
   assert.deepEqual(s.getSnapshot().rows.map(r => r.id), ["r3", "r4"]);
   assert.equal(s.getSnapshot().status, "live");
+});
+
+/** Lets getToken's answers (promises) reach the subscription. */
+const settle = () => new Promise(ok => setImmediate(ok));
+const param = (es, name) => new URL(es.url, "http://x").searchParams.get(name);
+
+test("SSE: a base URL with its own query string keeps it; the table goes on its path", () => {
+  const u = new URL(sseUrl("https://gw/v1/live?access_token=T&tenant=a", { table: "items", limit: 5 }, "e1"));
+  assert.equal(u.pathname, "/v1/live/items");
+  assert.deepEqual([...u.searchParams], [["access_token", "T"], ["tenant", "a"], ["limit", "5"], ["resume", "e1"]]);
+  assert.equal(sseUrl("/v1/live/", { table: "items", limit: 5 }, null, "T2"), "/v1/live/items?limit=5&access_token=T2");
+});
+
+test("SSE: a fixed token travels as access_token; withCredentials reaches the EventSource", () => {
+  const { FakeEventSource, opened } = fakeEventSource();
+  liveEventSource("/v1/live", { table: "t", limit: 2 }, undefined,
+    { EventSource: FakeEventSource, schedule: fn => fn(), token: "T", withCredentials: true });
+  assert.equal(param(opened[0], "access_token"), "T");
+  assert.equal(opened[0].init?.withCredentials, true);
+});
+
+test("SSE with getToken: a stream the server ends (the token expired) reconnects with a fresh token and resumes by its last eid", async () => {
+  const { FakeEventSource, opened } = fakeEventSource();
+  const timers = new FakeTimers();
+  let n = 0;
+  const errors = [];
+  const s = liveEventSource("/v1/live?x=1", { table: "t", limit: 2 }, { onError: e => errors.push(e) },
+    { EventSource: FakeEventSource, schedule: fn => fn(), timers, getToken: async () => "T" + ++n });
+  assert.equal(opened.length, 0, "no stream before getToken answers");
+  await settle();
+  assert.equal(opened.length, 1);
+  assert.equal(param(opened[0], "access_token"), "T1");
+  assert.equal(param(opened[0], "x"), "1");
+  opened[0].reopen();
+  for (const f of snapshotFrames("s1", 2)) opened[0].frame(f);
+  // the server completes the response at the token's exp: EventSource would reconnect with T1, to a 401
+  opened[0].drop();
+  assert.equal(opened[0].readyState, 2, "the client closed it, to reconnect itself");
+  assert.equal(s.syncing, true);
+  timers.advance(999);
+  await settle();
+  assert.equal(opened.length, 1, "it waits as long as the server's retry asks (1 s)");
+  timers.advance(1);
+  await settle();
+  assert.equal(opened.length, 2);
+  assert.equal(param(opened[1], "access_token"), "T2");
+  assert.equal(param(opened[1], "resume"), "er");
+  opened[1].reopen();
+  opened[1].frame({ op: "ready", eid: "er2", has_more_before: false, has_more_after: false, resumed: true });
+  assert.equal(s.getSnapshot().status, "live");
+  assert.equal(s.getSnapshot().rows.length, 2);
+  assert.deepEqual(errors, []);
+  // a stream refused 401 (the fresh token expired on the way; the `eventsource` package says the status) is tried again too
+  opened[1].refuse(401);
+  timers.advance(1000);
+  await settle();
+  assert.equal(opened.length, 3);
+  assert.equal(param(opened[2], "access_token"), "T3");
+  assert.equal(param(opened[2], "resume"), "er2");
+  assert.equal(s.closed, false);
+  // not a bad query
+  opened[2].refuse(400);
+  assert.equal(s.error.code, "refused");
+  s.close();
+  assert.deepEqual(timers.pending(), []);
+});
+
+test("SSE with getToken: a reconnect whose stream does not open waits longer each time; close() ends the waiting", async () => {
+  const { FakeEventSource, opened } = fakeEventSource();
+  const timers = new FakeTimers();
+  const s = liveEventSource("/v1/live", { table: "t", limit: 2 }, undefined,
+    { EventSource: FakeEventSource, schedule: fn => fn(), timers, getToken: () => "T" });
+  await settle();
+  opened[0].drop();
+  timers.advance(1000);
+  await settle();
+  opened[1].drop();
+  assert.deepEqual(timers.pending(), [2000]);
+  s.close();
+  assert.deepEqual(timers.pending(), []);
+  timers.advance(10_000);
+  await settle();
+  assert.equal(opened.length, 2);
 });
 
 test("SSE: a final closed frame ends the subscription and its stream, as over WebSocket; shutdown does not", async () => {
