@@ -59,4 +59,5 @@ export function useLiveVirtualizer<Row extends RowBase = RowBase, E extends Elem
 
 const EMPTY_WINDOW: VirtualWindowSnapshot<any> = Object.freeze({
   offset: 0, rows: Object.freeze([]), count: 0, hasMoreBefore: false, hasMoreAfter: false, status: "syncing", shift: 0,
+  refused: null,
 });

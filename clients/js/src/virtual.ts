@@ -15,6 +15,9 @@ export type VirtualWindowOptions = {
   max?: number;
 };
 
+/** A virtualizer's visible range: the first and the last visible index. */
+type Range = readonly [number, number];
+
 /** What a virtualizer renders: absolute indexes over the part of the result seen so far. */
 export type VirtualWindowSnapshot<Row extends RowBase> = {
   /** absolute index of rows[0] in the query's result */
@@ -27,6 +30,13 @@ export type VirtualWindowSnapshot<Row extends RowBase> = {
   readonly status: Snapshot<Row>["status"];
   /** rows to add to the scroll position (times the row size) so the first visible row stays put */
   readonly shift: number;
+  /**
+   * The reanchor the list asked for last, if the server refused it (a subscription's onError gets
+   * the error frame): the window stays as it was, and the list does not ask again until the visible
+   * range or the window changes. A refused grow is taken for the server's max-window: the window
+   * grows no more, it slides at the size the server took.
+   */
+  readonly refused: Reanchor | null;
 };
 
 /**
@@ -43,7 +53,11 @@ export class LiveVirtualWindow<Row extends RowBase = RowBase> {
   private readonly page: number;
   private readonly max: number;
   private offset = 0;
-  private planned: { query: Query<Row>; offset: (len: number) => number } | null = null;
+  private planned: { query: Query<Row>; change: Reanchor; range: Range; offset: (len: number) => number } | null = null;
+  /** the refused reanchor, with the range and the window it was asked for */
+  private refused: { change: Reanchor; range: Range; query: Query<Row> } | null = null;
+  /** the largest window the server is known to take (a bigger one was refused) */
+  private ceiling = Infinity;
   private snap: VirtualWindowSnapshot<Row>;
   private firstVisible = 0;
   private readonly listeners = new Set<() => void>();
@@ -73,39 +87,48 @@ export class LiveVirtualWindow<Row extends RowBase = RowBase> {
     this.firstVisible = startIndex;
     const s = this.source.getSnapshot();
     if (s.status === "syncing" || s.status === "error" || s.status === "closed" || this.planned) return;
+    // the effect that calls this runs again for every window, and the refusal made one
+    const r = this.refused, range: Range = [startIndex, endIndex];
+    if (r && r.range[0] === startIndex && r.range[1] === endIndex && r.query === this.source.query) return;
     const rows = this.snap.rows, off = this.offset, len = rows.length, end = off + len;
-    const limit = this.source.query.limit;
+    const limit = this.source.query.limit, max = Math.min(this.max, this.ceiling);
     if (endIndex + this.page / 2 >= end && s.hasMoreAfter && len >= limit) {
-      if (limit + this.page <= this.max && !this.source.query.before) {
-        this.plan({ limit: limit + this.page }, () => off);
+      if (limit + this.page <= max && !this.source.query.before) {
+        this.plan({ limit: limit + this.page }, range, () => off);
       } else {
         // slide down: keep `page` rows above the visible start, the window begins after the row before it
         const first = Math.min(Math.max(off + 1, startIndex - this.page), end - 1);
-        this.plan({ after: rows[first - off - 1].cursor, limit: this.max }, () => first);
+        this.plan({ after: rows[first - off - 1].cursor, limit: max }, range, () => first);
       }
     } else if (startIndex - this.page / 2 < off && s.hasMoreBefore && off > 0) {
       // slide up: the window ends before a row `page` below the visible end
       const last = Math.max(Math.min(end - 1, endIndex + this.page), off);
-      this.plan({ before: rows[last - off].cursor, limit: this.max }, n => Math.max(0, last - n));
+      this.plan({ before: rows[last - off].cursor, limit: max }, range, n => Math.max(0, last - n));
     }
   }
 
   close(): void { this.stop(); this.listeners.clear(); }
 
-  private plan(change: Reanchor, offset: (len: number) => number): void {
+  private plan(change: Reanchor, range: Range, offset: (len: number) => number): void {
+    this.refused = null;
     this.source.reanchor(change);
-    this.planned = { query: this.source.query, offset };
+    this.planned = { query: this.source.query, change, range, offset };
   }
 
   private update(): void {
     const s = this.source.getSnapshot();
     if (s.status === "syncing" && this.snap.rows.length > 0) return; // keep the last window in sync
     let shift = 0;
-    if (this.planned && s.status !== "syncing") {
-      // the reanchor's ready (or its error, which restored the old query)
-      if (this.source.query === this.planned.query) this.offset = this.planned.offset(s.rows.length);
-      if (!s.hasMoreBefore) this.offset = 0;
+    const p = this.planned;
+    if (p && s.status !== "syncing") {
+      // the reanchor's ready, or its refusal (which restored the old query)
       this.planned = null;
+      if (this.source.query === p.query) this.offset = p.offset(s.rows.length);
+      else {
+        this.refused = { change: p.change, range: p.range, query: this.source.query };
+        if (p.change.limit && p.change.limit > this.source.query.limit) this.ceiling = this.source.query.limit;
+      }
+      if (!s.hasMoreBefore) this.offset = 0;
     } else {
       shift = anchorShift(s.frames, this.firstVisible - this.offset);
     }
@@ -122,6 +145,7 @@ export class LiveVirtualWindow<Row extends RowBase = RowBase> {
       hasMoreAfter: s.hasMoreAfter,
       status: s.status,
       shift,
+      refused: this.refused?.change ?? null,
     });
   }
 }

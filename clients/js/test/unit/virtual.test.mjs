@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LiveQuery } from "../../dist/index.js";
 import { LiveVirtualWindow, anchorShift } from "../../dist/virtual.js";
-import { FakeTimers, fakeSocketClass } from "../support/fakes.mjs";
+import { FakeTimers, fakeSocketClass, snapshotFrames } from "../support/fakes.mjs";
 
 test("anchorShift counts live rows entering and leaving above the first visible row", () => {
   const e = (i) => ({ op: "enter", live: true, new_index: i });
@@ -95,4 +95,53 @@ test("while a reanchor is under way the list keeps the last window in sync", () 
   answer();
   assert.notEqual(list.getSnapshot(), before);
   assert.equal(list.item(95).id, "r95");
+});
+
+/** A client on a fake socket, its subscription in sync with rows r0…r(n-1). */
+function synced(n) {
+  const timers = new FakeTimers();
+  const { FakeSocket, sockets } = fakeSocketClass();
+  const lq = new LiveQuery("ws://gw.test/v1/ws", { WebSocket: FakeSocket, timers, random: () => 0.5,
+    events: new EventTarget(), document: Object.assign(new EventTarget(), { hidden: false }) });
+  const sub = lq.subscribe({ table: "t", limit: n });
+  sockets[0].open();
+  for (const f of snapshotFrames("s1", n)) sockets[0].frame(f);
+  timers.advance(0);
+  return { lq, sub, timers, sockets, last: () => sockets[sockets.length - 1] };
+}
+
+test("a refused reanchor is not asked again for the same range, and a refused grow stops the growing", () => {
+  const c = synced(100);
+  const ws = c.last();
+  const list = new LiveVirtualWindow(c.sub, { page: 50, max: 300 });
+  let range = [60, 99];
+  list.subscribe(() => list.onRange(...range)); // as useLiveVirtualizer: onRange again for every new window
+  list.onRange(...range);
+  assert.deepEqual(ws.sentOf("reanchor"), [{ action: "reanchor", sub: "s1", limit: 150 }]);
+  ws.frame({ op: "error", sub: "s1", code: "bad_query", message: "limit must be 1..100" });
+  c.timers.advance(0);
+  assert.equal(ws.sentOf("reanchor").length, 1, "not sent again at the snapshot the refusal makes");
+  const w = list.getSnapshot();
+  assert.deepEqual(w.refused, { limit: 150 });
+  assert.equal(w.rows.length, 100);
+  assert.equal(w.status, "live");
+  list.onRange(...range);
+  assert.equal(ws.sentOf("reanchor").length, 1);
+  // a live change: a new window, the same range
+  ws.frame({ op: "update", sub: "s1", id: "r1", version: 2, row: { id: "r1" }, cursor: "c1", new_index: 1, eid: "u1" });
+  c.timers.advance(0);
+  assert.equal(ws.sentOf("reanchor").length, 1);
+  // the user scrolls on: the window slides at the size the server took instead of asking to grow again
+  range = [61, 100];
+  list.onRange(...range);
+  assert.deepEqual(ws.sentOf("reanchor").at(-1), { action: "reanchor", sub: "s1", after: "c10", limit: 100 });
+  for (let i = 0; i <= 10; i++) ws.frame({ op: "leave", sub: "s1", id: "r" + i, version: 1, old_index: 0, eid: "l" + i });
+  for (let i = 100; i <= 110; i++) {
+    ws.frame({ op: "enter", sub: "s1", id: "r" + i, version: 1, row: { id: "r" + i }, cursor: "c" + i, new_index: 89 + i - 100, eid: "e" + i });
+  }
+  ws.frame({ op: "ready", sub: "s1", has_more_before: true, has_more_after: true, resumed: false, eid: "r2" });
+  c.timers.advance(0);
+  assert.equal(list.getSnapshot().refused, null);
+  assert.equal(list.item(100).id, "r100");
+  c.lq.close();
 });
