@@ -20,7 +20,7 @@ type Range = readonly [number, number];
 
 /** What a virtualizer renders: absolute indexes over the part of the result seen so far. */
 export type VirtualWindowSnapshot<Row extends RowBase> = {
-  /** absolute index of rows[0] in the query's result */
+  /** absolute index of rows[0] in the query's result, as counted here (see {@link LiveVirtualWindow}) */
   readonly offset: number;
   readonly rows: readonly Entry<Row>[];
   /** items for the virtualizer: the rows before offset (placeholders), the window, and one loader row */
@@ -28,7 +28,10 @@ export type VirtualWindowSnapshot<Row extends RowBase> = {
   readonly hasMoreBefore: boolean;
   readonly hasMoreAfter: boolean;
   readonly status: Snapshot<Row>["status"];
-  /** rows to add to the scroll position (times the row size) so the first visible row stays put */
+  /**
+   * rows to add to the scroll position (times the row size) so the first visible row stays put: for
+   * rows that entered or left above it, and when `offset` is counted anew
+   */
   readonly shift: number;
   /**
    * The reanchor the list asked for last, if the server refused it (a subscription's onError gets
@@ -44,7 +47,9 @@ export type VirtualWindowSnapshot<Row extends RowBase> = {
  * the window is smaller than `max`, then slide down or up by cursor as the range nears an edge.
  * The server knows no absolute positions, so `offset` is counted here from the slides; rows that
  * enter or leave above a slid window without being in it leave it off by that much, which only
- * shifts the numbering, never the rows.
+ * shifts the numbering, never the rows. The server's has_more_before wins over the count: none
+ * before is offset 0, and a count that reaches 0 with rows before starts again a page down (the
+ * `shift` keeps the rows where they are on screen), so the top of the list stays reachable.
  *
  * While a reanchor is under way the list keeps showing the last window that was in sync, so the
  * splice frames of a slide never show as rows jumping.
@@ -66,7 +71,9 @@ export class LiveVirtualWindow<Row extends RowBase = RowBase> {
   constructor(private readonly source: ReanchorableSource<Row>, opts: VirtualWindowOptions = {}) {
     this.page = opts.page ?? 50;
     this.max = Math.max(opts.max ?? 300, this.page * 2);
-    this.snap = this.make(source.getSnapshot(), 0);
+    const s = source.getSnapshot();
+    this.offset = this.numbered(s, 0);
+    this.snap = this.make(s, this.offset);
     this.stop = source.subscribe(() => this.update());
   }
 
@@ -100,10 +107,10 @@ export class LiveVirtualWindow<Row extends RowBase = RowBase> {
         const first = Math.min(Math.max(off + 1, startIndex - this.page), end - 1);
         this.plan({ after: rows[first - off - 1].cursor, limit: max }, range, () => first);
       }
-    } else if (startIndex - this.page / 2 < off && s.hasMoreBefore && off > 0) {
+    } else if (startIndex - this.page / 2 < off && s.hasMoreBefore && len > 0) {
       // slide up: the window ends before a row `page` below the visible end
       const last = Math.max(Math.min(end - 1, endIndex + this.page), off);
-      this.plan({ before: rows[last - off].cursor, limit: max }, range, n => Math.max(0, last - n));
+      this.plan({ before: rows[last - off].cursor, limit: max }, range, n => last - n);
     }
   }
 
@@ -118,22 +125,28 @@ export class LiveVirtualWindow<Row extends RowBase = RowBase> {
   private update(): void {
     const s = this.source.getSnapshot();
     if (s.status === "syncing" && this.snap.rows.length > 0) return; // keep the last window in sync
-    let shift = 0;
+    let shift = 0, at = this.offset;
     const p = this.planned;
     if (p && s.status !== "syncing") {
       // the reanchor's ready, or its refusal (which restored the old query)
       this.planned = null;
-      if (this.source.query === p.query) this.offset = p.offset(s.rows.length);
+      if (this.source.query === p.query) at = p.offset(s.rows.length);
       else {
         this.refused = { change: p.change, range: p.range, query: this.source.query };
         if (p.change.limit && p.change.limit > this.source.query.limit) this.ceiling = this.source.query.limit;
       }
-      if (!s.hasMoreBefore) this.offset = 0;
     } else {
       shift = anchorShift(s.frames, this.firstVisible - this.offset);
     }
+    this.offset = this.numbered(s, at);
+    shift += this.offset - at;
     this.snap = this.make(s, shift);
     for (const l of [...this.listeners]) l();
+  }
+
+  /** `at` as the server's has_more_before allows: 0 with none before, else room to scroll up to them. */
+  private numbered(s: Snapshot<Row>, at: number): number {
+    return !s.hasMoreBefore ? 0 : at > 0 ? at : this.page;
   }
 
   private make(s: Snapshot<Row>, shift: number): VirtualWindowSnapshot<Row> {

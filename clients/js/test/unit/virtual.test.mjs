@@ -21,7 +21,7 @@ test("anchorShift counts live rows entering and leaving above the first visible 
   assert.equal(anchorShift([l(0), e(4)], 5), 0);
 });
 
-/** A client whose server the test plays: it answers reanchors from a table of `total` rows. */
+/** A client whose server the test plays: it answers reanchors from a table of `total` rows (`all`, which the test may change). */
 function served(total, limit) {
   const timers = new FakeTimers();
   const { FakeSocket, sockets } = fakeSocketClass();
@@ -38,7 +38,7 @@ function served(total, limit) {
     next.forEach((r, i) => ws.frame({ op: "enter", sub: "s1", id: r.id, version: 1, row: { id: r.id }, cursor: r.cursor, new_index: i }));
     win = next;
     const first = all.indexOf(next[0]);
-    ws.frame({ op: "ready", sub: "s1", has_more_before: first > 0, has_more_after: first + next.length < total, resumed: false });
+    ws.frame({ op: "ready", sub: "s1", has_more_before: first > 0, has_more_after: first + next.length < all.length, resumed: false });
     timers.advance(0);
   };
   ws.frame({ op: "reset", sub: "s1", cause: "subscribe" });
@@ -52,10 +52,10 @@ function served(total, limit) {
     if (q.after) from = all.findIndex(r => r.cursor === q.after) + 1;
     if (q.before) from = Math.max(0, all.findIndex(r => r.cursor === q.before) - q.limit);
     const to = q.before ? all.findIndex(r => r.cursor === q.before) : from + q.limit;
-    send(all.slice(from, Math.min(to, total)));
+    send(all.slice(from, Math.min(to, all.length)));
     return true;
   };
-  return { sub, answer };
+  return { sub, answer, all };
 }
 
 test("scrolling down grows the window to max, then slides it; scrolling back up slides it up to the top", () => {
@@ -95,6 +95,36 @@ test("while a reanchor is under way the list keeps the last window in sync", () 
   answer();
   assert.notEqual(list.getSnapshot(), before);
   assert.equal(list.item(95).id, "r95");
+});
+
+test("rows added above a slid window (a feed, newest first): scrolling up reaches the top, and the numbering never ends at 0 with rows before", () => {
+  const { sub, answer, all } = served(1000, 50);
+  const list = new LiveVirtualWindow(sub, { page: 50, max: 150 });
+  let pos = 0; // the first visible index of a scroller that applies every shift, as useLiveVirtualizer does
+  const topWithMore = [];
+  list.subscribe(() => {
+    const w = list.getSnapshot();
+    pos = Math.max(0, pos + w.shift);
+    if (w.offset === 0 && w.hasMoreBefore) topWithMore.push(w.rows[0].id);
+  });
+  const scrollTo = start => {
+    pos = start;
+    for (let i = 0; i < 50; i++) {
+      list.onRange(pos, pos + 20);
+      if (!answer()) return;
+    }
+  };
+  scrollTo(40); scrollTo(90); scrollTo(600);
+  assert.equal(list.item(600).id, "r600");
+  // 400 rows come in at the top of the order, above the window: its frames say nothing of them
+  all.unshift(...Array.from({ length: 400 }, (_, i) => ({ id: "new" + i, cursor: "cn" + i })));
+  // the user scrolls back up, 10 rows at a time, until the top
+  for (let i = 0; i < 1000 && (pos > 0 || list.getSnapshot().hasMoreBefore); i++) scrollTo(Math.max(0, pos - 10));
+  assert.deepEqual(topWithMore, [], "offset 0 while the server says there are rows before");
+  const s = list.getSnapshot();
+  assert.equal(s.hasMoreBefore, false);
+  assert.equal(s.offset, 0);
+  assert.equal(list.item(0).id, "new0");
 });
 
 /** A client on a fake socket, its subscription in sync with rows r0…r(n-1). */
