@@ -86,7 +86,7 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
     if (this.closed) return;
     this.previous ??= this.query;
     this.query = reanchored(this.query, change);
-    this.workSyncing = true;
+    this.moving();
     this.publish([]);
     this.open();
   }
@@ -144,7 +144,7 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
       const status = (ev as { code?: number } | undefined)?.code;
       if (es.readyState === CLOSED && !(status === UNAUTHORIZED && this.options.getToken)) return this.refused(ev);
       // a resume, syncing until its ready
-      if (!this.workSyncing) { this.workSyncing = true; this.publish([]); }
+      this.resuming();
       // EventSource reconnects by itself with Last-Event-ID, but with the token it has
       if (this.options.getToken) this.reconnectLater();
     };

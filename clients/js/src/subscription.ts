@@ -47,7 +47,7 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     if (this.closed) return;
     this.query = reanchored(this.query, change);
     this.queued.push(change);
-    this.workSyncing = true;
+    this.moving();
     this.publish([]);
     this.pump();
   }
@@ -105,7 +105,7 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     if (this.eid) {
       m.resume = this.eid;
       // a resume is a sync too: until its ready the window may still lack what was missed
-      if (!this.workSyncing) { this.workSyncing = true; this.publish([]); }
+      this.resuming();
     }
     return m;
   }

@@ -50,7 +50,14 @@ export type Entry<Row extends RowBase = RowBase> = {
   readonly pending?: boolean;
 };
 
-type Common = { sub?: string; eid?: Eid; /** set by the client: a change made while in sync */ live?: boolean };
+type Common = {
+  sub?: string; eid?: Eid;
+  /**
+   * set by the client: a change of the rows held, made while in sync or brought by a resume (not a
+   * frame of a snapshot or of a reanchor)
+   */
+  live?: boolean;
+};
 export type ResetFrame = Common & { op: "reset"; cause: "subscribe" | "resume_miss" | "overflow" | "failover" | "epoch"; epoch?: unknown };
 export type EnterFrame<Row extends RowBase = RowBase> = Common & { op: "enter"; id: string; version: number; row: Row; cursor: Cursor; new_index: number };
 export type LeaveFrame = Common & { op: "leave"; id: string; version: number; old_index: number };

@@ -65,6 +65,8 @@ export class LiveVirtualWindow<Row extends RowBase = RowBase> {
   private ceiling = Infinity;
   private snap: VirtualWindowSnapshot<Row>;
   private firstVisible = 0;
+  /** frames of the batches published while a resume was under way, for the shift at its ready */
+  private held: Frame<Row>[] = [];
   private readonly listeners = new Set<() => void>();
   private readonly stop: () => void;
 
@@ -124,7 +126,13 @@ export class LiveVirtualWindow<Row extends RowBase = RowBase> {
 
   private update(): void {
     const s = this.source.getSnapshot();
-    if (s.status === "syncing" && this.snap.rows.length > 0) return; // keep the last window in sync
+    if (s.status === "syncing" && this.snap.rows.length > 0) {
+      // keep the last window in sync; the changes a resume brings still move what the user reads
+      if (!this.planned) this.held.push(...s.frames);
+      return;
+    }
+    const frames = this.held.length > 0 ? [...this.held, ...s.frames] : s.frames;
+    this.held = [];
     let shift = 0, at = this.offset;
     const p = this.planned;
     if (p && s.status !== "syncing") {
@@ -136,7 +144,7 @@ export class LiveVirtualWindow<Row extends RowBase = RowBase> {
         if (p.change.limit && p.change.limit > this.source.query.limit) this.ceiling = this.source.query.limit;
       }
     } else {
-      shift = anchorShift(s.frames, this.firstVisible - this.offset);
+      shift = anchorShift(frames, this.firstVisible - this.offset);
     }
     this.offset = this.numbered(s, at);
     shift += this.offset - at;
@@ -164,14 +172,16 @@ export class LiveVirtualWindow<Row extends RowBase = RowBase> {
 }
 
 /**
- * How many rows entered (minus left) above window index `visible` in a batch of live frames:
- * the scroll position to add, in rows, so the row the user looks at does not move. The frames'
- * indexes make this exact (each relative to the window the previous frame left).
+ * How many rows entered (minus left) above window index `visible` in a batch of live frames (made
+ * while in sync, or brought by a resume): the scroll position to add, in rows, so the row the user
+ * looks at does not move. The frames' indexes make this exact (each relative to the window the
+ * previous frame left). A reset replaces the window: the count starts again after it.
  */
 export function anchorShift(frames: readonly Frame<any>[], visible: number): number {
   let shift = 0;
   let v = Math.max(0, visible);
   for (const f of frames) {
+    if (f.op === "reset") { shift = 0; v = Math.max(0, visible); }
     if (!f.live) continue;
     if ((f.op === "leave" || f.op === "move") && f.old_index < v) { shift--; v--; }
     // inserted at the visible row's index: it goes above it and pushes it down

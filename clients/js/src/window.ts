@@ -74,6 +74,11 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   /** the ids in `work`, to tell a frame that does not fit it */
   private ids = new Set<string>();
   protected workSyncing = true;
+  /**
+   * The sync under way is a resume of the window the last ready confirmed (no reanchor, no reset):
+   * its frames are the changes missed meanwhile, live as any other change.
+   */
+  private workResuming = false;
   private workReady: ReadyFrame | null = null;
   /** per status frames of the current server-side subscription or stream; a new one starts live */
   protected workStatus: "live" | "stale" = "live";
@@ -102,12 +107,12 @@ export class LiveWindow<Row extends RowBase = RowBase> {
    */
   applyFrame(f: Frame<Row>): void {
     if (!this.fits(f)) return this.diverged();
-    if (f.op === "reset") { this.workSyncing = true; this.resets++; }
-    f.live = !this.workSyncing;
+    if (f.op === "reset") { this.workSyncing = true; this.workResuming = false; this.resets++; }
+    f.live = !this.workSyncing || this.workResuming;
     applyFrame(this.work, f);
     switch (f.op) {
       case "reset": this.ids.clear(); break;
-      case "ready": this.workReady = f; this.workSyncing = false; this.pruneOverlays(); break;
+      case "ready": this.workReady = f; this.workSyncing = this.workResuming = false; this.pruneOverlays(); break;
       case "status": this.workStatus = f.state; break;
     }
     switch (f.op) {
@@ -149,6 +154,22 @@ export class LiveWindow<Row extends RowBase = RowBase> {
    */
   protected diverged(): void {
     this.eid = null;
+  }
+
+  /**
+   * Syncing again by resume (a new connection or stream, from the last applied eid). Only a window
+   * in sync resumes as it was: during a reanchor or a snapshot the frames to come are not all changes.
+   */
+  protected resuming(): void {
+    if (this.workSyncing) return;
+    this.workSyncing = this.workResuming = true;
+    this.publish([]);
+  }
+
+  /** A reanchor: the frames to come turn the window into another, they are no changes of its rows. */
+  protected moving(): void {
+    this.workSyncing = true;
+    this.workResuming = false;
   }
 
   /** Replaces the working rows (a saved window). */

@@ -205,3 +205,17 @@ test("SSE: a final closed frame ends the subscription and its stream, as over We
   assert.equal(opened[0].readyState, 2, "its stream is closed");
   await assert.rejects(s.whenReady(), e => e.code === "closed");
 });
+
+test("SSE: the frames a resume brings are live changes; those of a reanchor's stream are not", () => {
+  const { FakeEventSource, opened } = fakeEventSource();
+  const s = liveEventSource("/v1/live", { table: "t", limit: 3 }, undefined, { EventSource: FakeEventSource, schedule: fn => fn() });
+  for (const f of snapshotFrames("s1", 3)) opened[0].frame(f);
+  opened[0].drop();
+  opened[0].frame({ op: "enter", id: "n0", version: 2, row: { id: "n0" }, cursor: "cn0", new_index: 0, eid: "n0" });
+  assert.equal(s.getSnapshot().frames[0].live, true, "missed while the stream was down");
+  opened[0].frame({ op: "ready", eid: "r1", has_more_before: false, has_more_after: true, resumed: true });
+  s.reanchor({ limit: 4 });
+  opened[1].drop(); // the reanchor's stream resumes: its frames still turn the window into the new one
+  opened[1].frame({ op: "enter", id: "r3", version: 1, row: { id: "r3" }, cursor: "c3", new_index: 3, eid: "e4" });
+  assert.equal(s.getSnapshot().frames[0].live, false);
+});

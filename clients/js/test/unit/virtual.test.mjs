@@ -175,3 +175,47 @@ test("a refused reanchor is not asked again for the same range, and a refused gr
   assert.equal(list.item(100).id, "r100");
   c.lq.close();
 });
+
+/** Drops the socket and lets the client reconnect: its subscribe then resumes from the last eid. */
+function reconnect(c) {
+  c.last().serverClose(1006);
+  c.timers.advance(c.timers.pending()[0]);
+  c.last().open();
+  return c.last();
+}
+
+test("rows that entered or left above the first visible row while offline move the scroll position when the resume brings them", () => {
+  const c = synced(30);
+  const list = new LiveVirtualWindow(c.sub, { page: 10, max: 100 });
+  list.onRange(10, 15); // the user reads r10
+  const ws = reconnect(c);
+  assert.equal(ws.sentOf("subscribe")[0].resume, "er");
+  for (let i = 0; i < 3; i++) ws.frame({ op: "enter", sub: "s1", id: "n" + i, version: 2, row: { id: "n" + i }, cursor: "cn" + i, new_index: 0, eid: "n" + i });
+  c.timers.advance(0); // a batch of the resume, published while it is syncing
+  ws.frame({ op: "leave", sub: "s1", id: "r2", version: 2, old_index: 5, eid: "l2" });
+  for (let i = 0; i < 2; i++) ws.frame({ op: "leave", sub: "s1", id: "r" + (29 - i), version: 2, old_index: 31 - i, eid: "l" + i });
+  ws.frame({ op: "ready", sub: "s1", has_more_before: false, has_more_after: true, resumed: true, eid: "rr" });
+  c.timers.advance(0);
+  const w = list.getSnapshot();
+  assert.equal(w.status, "live");
+  assert.equal(w.shift, 2, "3 rows entered above r10 and 1 left");
+  assert.equal(list.item(10 + w.shift).id, "r10");
+  c.lq.close();
+});
+
+test("a resume that misses (a reset and a fresh snapshot) moves no scroll position", () => {
+  const c = synced(30);
+  const list = new LiveVirtualWindow(c.sub, { page: 10, max: 100 });
+  list.onRange(10, 15);
+  const ws = reconnect(c);
+  for (const f of snapshotFrames("s1", 30, { start: 5, eidPrefix: "m" })) ws.frame({ ...f, cause: f.op === "reset" ? "resume_miss" : undefined });
+  c.timers.advance(0);
+  assert.equal(list.getSnapshot().status, "live");
+  assert.equal(list.getSnapshot().shift, 0);
+  c.lq.close();
+});
+
+test("anchorShift starts counting again at a reset: what came before it was replaced", () => {
+  const e = (i) => ({ op: "enter", live: true, new_index: i });
+  assert.equal(anchorShift([e(0), { op: "reset" }, { ...e(0), live: false }, e(1)], 5), 1);
+});

@@ -100,6 +100,30 @@ test("a snapshot is frozen, stays the same object until the next batch, and old 
   assert.ok(notified >= 2);
 });
 
+test("the frames a resume brings are live changes; those of a reanchor it carries are not", () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", limit: 2 });
+  c.last().open();
+  for (const f of snapshotFrames("s1", 2)) c.last().frame(f);
+  c.timers.advance(0);
+  const reconnect = () => { c.last().serverClose(1006); c.timers.advance(c.timers.pending()[0]); c.last().open(); };
+  reconnect();
+  c.last().frame({ op: "leave", sub: "s1", id: "r0", version: 2, old_index: 0, eid: "x1" });
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().frames[0].live, true, "missed while offline");
+  c.last().frame({ op: "ready", sub: "s1", has_more_before: false, has_more_after: true, resumed: true, eid: "x2" });
+  c.timers.advance(0);
+  c.last().serverClose(1006);
+  s.reanchor({ limit: 3 }); // made offline: the resubscribe carries it
+  c.timers.advance(c.timers.pending()[0]);
+  c.last().open();
+  assert.equal(c.last().sentOf("subscribe")[0].query.limit, 3);
+  c.last().frame({ op: "enter", sub: "s1", id: "r2", version: 1, row: { id: "r2" }, cursor: "c2", new_index: 1, eid: "x3" });
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().frames[0].live, false);
+  c.lq.close();
+});
+
 test("status frames: stale, then live", () => {
   const c = client();
   const seen = [];
