@@ -27,6 +27,8 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
    * refusal is theirs, and the subscription goes back to this window as a refused reanchor does.
    */
   private fallback: Query<Row> | null = null;
+  /** a reset came and its snapshot's ready has not: that ready answers no reanchor (see {@link answered}) */
+  private inReset = false;
 
   constructor(
     private readonly conn: Connection,
@@ -99,6 +101,7 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     this.base = this.query;
     this.sent = null;
     this.queued = [];
+    this.inReset = false;
     // `stale` was said of the old server-side subscription: the new one says so again if it is
     this.workStatus = "live";
     const m: Record<string, unknown> = { action: "subscribe", sub: this.name, query: this.query };
@@ -117,12 +120,23 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
       case "closed": return this.closedBy(f);
     }
     this.accepted = true;
+    if (f.op === "reset") this.inReset = true;
     this.applyFrame(f);
     if (f.op === "ready") this.answered();
   }
 
-  /** A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. */
+  /**
+   * A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. Not the
+   * ready of a reset's snapshot (overflow, failover, epoch) while a reanchor is in flight: the
+   * server may have written that snapshot before it read the reanchor (the reanchor's splice and
+   * ready, or its error, follow) or made it after (a pending reset takes the reanchor in, an
+   * overflow replaces its splice: no other ready follows; docs/protocol.md), and the frames do not
+   * tell which.
+   */
   private answered(): void {
+    const ofReset = this.inReset;
+    this.inReset = false;
+    if (ofReset && this.sent) return this.resubscribe();
     this.fallback = null;
     if (this.subscribing) this.subscribing = false;
     else if (this.sent) this.base = this.sent.reduce(reanchored, this.base);
@@ -131,6 +145,18 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
       this.workSyncing = true; // until the ready of the changes made meanwhile
       this.pump();
     }
+  }
+
+  /**
+   * Which window the server holds is not known: subscribed again under a new sub id (the frames
+   * and error still coming for the old one are then nobody's), resuming from the rows held, with
+   * the window asked for; its ready, or its refusal (then back to {@link base}), answers.
+   */
+  private resubscribe(): void {
+    const old = this.name;
+    this.conn.send({ action: "unsubscribe", sub: old });
+    this.name = this.conn.renamed(old);
+    this.conn.send(this.subscribeMessage());
   }
 
   private failed(f: ErrorFrame): void {

@@ -627,6 +627,69 @@ test("reanchors go one at a time; a failed one restores the window the one befor
   assert.deepEqual(ws.sentOf("subscribe")[0].query, { table: "t", limit: 3 });
 });
 
+test("a reset whose snapshot ends while a reanchor is in flight does not answer it: resubscribed under a new sub id with the window asked for", async () => {
+  const c = client();
+  const errors = [];
+  const s = c.lq.subscribe({ table: "t", limit: 2 }, { onError: e => errors.push(e.code) });
+  const ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  c.timers.advance(0);
+  s.reanchor({ limit: 4 });
+  // the server wrote a reset overflow of the old window before it read the reanchor
+  for (const f of snapshotFrames("s1", 2, { eidPrefix: "o" })) ws.frame(f.op === "reset" ? { ...f, cause: "overflow" } : f);
+  c.timers.advance(0);
+  let settled = false;
+  s.whenReady().then(() => { settled = true; });
+  await new Promise(r => setImmediate(r));
+  assert.equal(settled, false, "that ready could be the reset's alone: the reanchor's splice may still come");
+  assert.equal(s.getSnapshot().status, "syncing");
+  assert.equal(s.getSnapshot().rows.length, 2, "the reset's rows stay shown meanwhile");
+  assert.deepEqual(ws.sentOf("unsubscribe"), [{ action: "unsubscribe", sub: "s1" }]);
+  assert.deepEqual(ws.sentOf("subscribe").slice(1), [{ action: "subscribe", sub: "s2", query: { table: "t", limit: 4 }, resume: "or" }]);
+  s.reanchor({ limit: 6 }); // the user scrolls on: waits for the resubscribe's ready
+  assert.equal(ws.sentOf("reanchor").length, 1);
+  // the old id's answers are nobody's now
+  for (let i = 2; i < 4; i++) ws.frame({ op: "enter", sub: "s1", id: "r" + i, version: 1, row: { id: "r" + i }, cursor: "c" + i, new_index: i, eid: "x" + i });
+  ws.frame({ op: "ready", sub: "s1", has_more_before: false, has_more_after: true, resumed: false, eid: "xr" });
+  ws.frame({ op: "closed", sub: "s1", cause: "unsubscribed" });
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "syncing");
+  assert.equal(s.rows.length, 2);
+  for (let i = 2; i < 4; i++) ws.frame({ op: "enter", sub: "s2", id: "r" + i, version: 1, row: { id: "r" + i }, cursor: "c" + i, new_index: i, eid: "y" + i });
+  ws.frame({ op: "ready", sub: "s2", has_more_before: false, has_more_after: true, resumed: true, eid: "yr" });
+  c.timers.advance(0);
+  assert.deepEqual(ws.sentOf("reanchor")[1], { action: "reanchor", sub: "s2", limit: 6 });
+  ws.frame({ op: "error", sub: "s2", code: "bad_query", message: "limit too large" });
+  c.timers.advance(0);
+  assert.deepEqual(errors, ["bad_query"], "the refusal reaches the reanchor it answers");
+  assert.deepEqual(s.query, { table: "t", limit: 4 }, "the window the server holds");
+  assert.equal(s.getSnapshot().status, "live");
+  assert.equal(s.rows.length, 4);
+  await new Promise(r => setImmediate(r));
+  assert.equal(settled, true);
+});
+
+test("a reanchor folded into a pending reset's snapshot is answered by the resubscribe that follows it, not left syncing", () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", limit: 2 });
+  const ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  c.timers.advance(0);
+  s.reanchor({ limit: 4 });
+  // the reset was still pending when the server read the reanchor: its snapshot is the new window, one ready for both
+  for (const f of snapshotFrames("s1", 4, { eidPrefix: "o" })) ws.frame(f.op === "reset" ? { ...f, cause: "epoch" } : f);
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "syncing");
+  assert.deepEqual(ws.sentOf("subscribe")[1], { action: "subscribe", sub: "s2", query: { table: "t", limit: 4 }, resume: "or" });
+  ws.frame({ op: "ready", sub: "s2", has_more_before: false, has_more_after: true, resumed: true, eid: "or" }); // nothing to splice
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "live");
+  assert.deepEqual(s.query, { table: "t", limit: 4 });
+  assert.equal(s.rows.length, 4);
+});
+
 test("a reanchor field set to undefined is not named: the window stays where the server keeps it", () => {
   const c = client();
   const s = c.lq.subscribe({ table: "t", limit: 2, after: "c5" });
