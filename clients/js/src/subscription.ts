@@ -177,6 +177,9 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
       this.conn.forget(this.name);
       this.end(f);
     } else if (this.sent) {
+      // a refused token: the reanchor was not run, and the socket goes; the connection reconnects
+      // with a fresh token, and the resubscribe carries it (or stops, and the subscription ends)
+      if (f.code === "unauthorized") return;
       // the reanchor failed; the server keeps the window it had, and later changes apply to that
       this.sent = null;
       this.conn.restored(this.name, this.base);

@@ -256,6 +256,37 @@ test("with getToken, a refused token is not final: the subscription is kept and 
   assert.equal(s.getSnapshot().status, "live");
 });
 
+test("with getToken, a reanchor answered unauthorized is not undone: the reconnect's resubscribe carries it", async () => {
+  let n = 0;
+  const c = client({ getToken: async () => "tok" + ++n });
+  const tick = () => new Promise(r => setImmediate(r));
+  await tick();
+  const s = c.lq.subscribe({ table: "t", limit: 2 });
+  let ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  c.timers.advance(0);
+  s.reanchor({ limit: 50 });
+  s.reanchor({ after: "c1" }); // waits for the first's answer
+  // the token expired: the gateway ran neither the reanchor nor anything after it
+  ws.frame({ op: "error", sub: "s1", code: "unauthorized", message: "authenticate first" });
+  c.timers.advance(0);
+  assert.deepEqual(s.query, { table: "t", limit: 50, after: "c1" }, "the window the user asked for");
+  assert.equal(s.getSnapshot().status, "syncing");
+  assert.equal(ws.sentOf("reanchor").length, 1);
+  c.timers.advance(retryDelay(c));
+  await tick();
+  ws = c.last();
+  ws.open();
+  assert.deepEqual(ws.sent[0], { action: "auth", token: "tok2" });
+  assert.deepEqual(ws.sentOf("subscribe"), [{ action: "subscribe", sub: "s1", query: { table: "t", limit: 50, after: "c1" }, resume: "er" }]);
+  ws.frame({ op: "ready", sub: "s1", has_more_before: true, has_more_after: false, resumed: true, eid: "x" });
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "live");
+  assert.deepEqual(s.query, { table: "t", limit: 50, after: "c1" });
+  assert.equal(c.last().sentOf("reanchor").length, 0);
+});
+
 test("with getToken, close 1008 (no valid auth in time) reconnects with a fresh token like 4001", async () => {
   let n = 0;
   const c = client({ getToken: async () => "tok" + ++n });
