@@ -364,6 +364,8 @@ export class LiveQuery implements Connection {
   private setState(s: ConnectionState, detail?: string): void {
     this.state = s;
     this.detail = detail;
+    // the socket (this tab's or the leader tab's) is gone: no window is in sync until its resume's ready
+    if (s === "closed") for (const sub of this.subs.values()) sub.disconnected();
     this.link?.announce(s, detail);
     this.options.onState?.(s, detail);
   }

@@ -82,6 +82,13 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
     this.end(error);
   }
 
+  /** The socket dropped: the window may lack what changes until the resume's ready (as over SSE). */
+  disconnected(): void {
+    if (this.closed || this.workSyncing) return;
+    this.workSyncing = true;
+    this.publish([]);
+  }
+
   /**
    * Shared mode: the leader's re-send of this subscription was refused for good. True if it should
    * be subscribed again: unless a subscribe of its own is unanswered (its answer decides then), the

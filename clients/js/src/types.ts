@@ -82,8 +82,9 @@ export type RowFrame<Row extends RowBase = RowBase> = EnterFrame<Row> | LeaveFra
  */
 export type ConnectionState = "connecting" | "open" | "closed" | "stopped";
 /**
- * A subscription: `syncing` until the ready of a snapshot, reanchor or resume; `stale` per status
- * frames, until a new connection or SSE stream (which starts live).
+ * A subscription: `syncing` until the ready of a snapshot, reanchor or resume (for a resume, from
+ * the moment the socket or stream dropped); `stale` per status frames, until a new connection or
+ * SSE stream (which starts live).
  */
 export type SubscriptionStatus = "syncing" | "live" | "stale" | "error" | "closed";
 

@@ -59,7 +59,7 @@ export class LiveWindow<Row extends RowBase = RowBase> {
   ready: ReadyFrame | null = null;
   /** `stale` while the server says its backend is unreachable (a new connection or stream starts `live`) */
   status: "live" | "stale" = "live";
-  /** from subscribe, reset or reanchor until the ready that ends it */
+  /** from subscribe, reset, reanchor or a dropped connection until the ready that ends it */
   syncing = true;
   /** reset frames seen (a resume that works sends none) */
   resets = 0;

@@ -491,6 +491,39 @@ test("subscriptions are re-sent after a reconnect with resume = the last applied
   assert.equal(ws.sentOf("reanchor").length, 0, "the reanchor travels in the resubscribe");
 });
 
+test("a dropped socket makes every subscription syncing (whenReady() waits) until its resume's ready, also while reconnects fail", async () => {
+  const c = client();
+  const s = c.lq.subscribe({ table: "t", limit: 2 });
+  const fresh = c.lq.subscribe({ table: "u", limit: 2 }); // never answered: syncing from the start
+  let ws = c.last();
+  ws.open();
+  for (const f of snapshotFrames("s1", 2)) ws.frame(f);
+  c.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "live");
+  ws.serverClose(1006);
+  assert.equal(s.getSnapshot().status, "syncing", "the window may miss what changes while offline");
+  assert.equal(s.getSnapshot().rows.length, 2, "its rows stay shown");
+  assert.equal(fresh.getSnapshot().status, "syncing");
+  let settled = false;
+  s.whenReady().then(() => { settled = true; });
+  for (let i = 0; i < 5; i++) {
+    c.timers.advance(retryDelay(c));
+    c.last().serverClose(1006); // the server stays unreachable
+  }
+  c.timers.advance(retryDelay(c));
+  await new Promise(r => setImmediate(r));
+  assert.equal(s.getSnapshot().status, "syncing");
+  assert.equal(settled, false);
+  ws = c.last();
+  ws.open();
+  ws.frame({ op: "ready", sub: "s1", has_more_before: false, has_more_after: false, resumed: true, eid: "x" });
+  c.timers.advance(0);
+  await new Promise(r => setImmediate(r));
+  assert.equal(s.getSnapshot().status, "live");
+  assert.equal(settled, true);
+  assert.equal(fresh.getSnapshot().status, "syncing");
+});
+
 test("a resume is syncing until its ready: the old ready is not taken for the new one", () => {
   const c = client();
   const s = c.lq.subscribe({ table: "t", order: [{ field: "n" }], limit: 2 });

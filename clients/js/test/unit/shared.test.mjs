@@ -110,6 +110,31 @@ test("shared: after another tab's reanchor fails, the leader re-sends that tab's
   other.lq.close();
 });
 
+test("shared: another tab's subscriptions are syncing while the leader's socket is down, until the leader's resubscribe is answered", async () => {
+  const { b, a, other } = await twoTabs();
+  let ws = b.last();
+  const s = other.lq.subscribe({ table: "t", limit: 2 });
+  await settle();
+  for (const f of snapshotFrames(s.name, 2)) ws.frame(f);
+  await settle();
+  other.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "live");
+  ws.serverClose(1006);
+  await settle();
+  assert.equal(s.getSnapshot().status, "syncing");
+  a.timers.advance(1000);
+  ws = b.last();
+  ws.open();
+  await settle();
+  assert.deepEqual(ws.sentOf("subscribe"), [{ action: "subscribe", sub: s.name, query: { table: "t", limit: 2 }, resume: "er" }]);
+  ws.frame({ op: "ready", sub: s.name, has_more_before: false, has_more_after: false, resumed: true, eid: "x" });
+  await settle();
+  other.timers.advance(0);
+  assert.equal(s.getSnapshot().status, "live");
+  a.lq.close();
+  other.lq.close();
+});
+
 test("shared: another tab's reanchor lost with the leader's socket and refused in the leader's resubscribe: that tab subscribes again with the window it kept", async () => {
   const { b, a, other } = await twoTabs();
   let ws = b.last();
@@ -233,7 +258,7 @@ test("shared: a tab that joins hears the leader's state with its detail", async 
 });
 
 test("shared: another tab's subscribe or resubscribe refused for a passing reason is re-sent by the leader, once", async () => {
-  const { b, a, other } = await twoTabs();
+  const { b, a, other } = await twoTabs({ pingMs: 60_000 }); // the 40 s of backoffs below would outlast an unanswered ping
   let ws = b.last();
   const s = other.lq.subscribe({ table: "t", limit: 2 });
   await settle();
