@@ -45,6 +45,8 @@ export type LiveQueryOptions = {
   backoff?: { base?: number; max?: number };
   /** client ping period (default 10 s): a quiet socket is pinged, and dropped if a period passes without a reply (PROTOCOL §4) */
   pingMs?: number;
+  /** how long a socket may take to open (default 10 s): one still opening then is closed, and the connect retried after the backoff */
+  connectTimeoutMs?: number;
   /** where the online, pagehide and pageshow events come from (default globalThis when it has addEventListener) */
   events?: PageEvents;
   /** the page's document, for visibilitychange (default globalThis.document) */
@@ -83,6 +85,7 @@ export class LiveQuery implements Connection {
   private next = 1;
   private backoff: number;
   private retry: unknown = null;
+  /** the socket's watchdog: its open deadline, then its pings */
   private pinger: unknown = null;
   private lastRx = 0;
   /** when the oldest unanswered ping went out; null once anything is heard */
@@ -239,8 +242,13 @@ export class LiveQuery implements Connection {
     const WS = this.options.WebSocket ?? (globalThis as any).WebSocket as SocketConstructor;
     const ws = new WS(this.url);
     this.ws = ws;
+    // a socket whose opening hangs (a black-holed SYN, a network gone) would wait for the OS for minutes
+    this.pinger = this.timers.setTimeout(() => {
+      if (ws === this.ws && ws.readyState === 0) this.abandon(ws, "not open in time");
+    }, this.options.connectTimeoutMs ?? 10_000);
     ws.onopen = () => {
       if (ws !== this.ws) return;
+      if (this.pinger !== null) this.timers.clearTimeout(this.pinger);
       this.connects++;
       this.lastRx = this.now();
       this.pingedAt = null;

@@ -474,6 +474,27 @@ test("online and visibilitychange to visible reconnect at once instead of waitin
   assert.equal(c.lq.state, "stopped");
 });
 
+test("a socket that has not opened within connectTimeoutMs is given up and retried after the backoff", () => {
+  const c = client({ connectTimeoutMs: 10_000 });
+  c.lq.subscribe({ table: "t", limit: 2 });
+  const stuck = c.last(); // its SYN black-holed: neither open nor close comes
+  c.timers.advance(9_999);
+  assert.equal(c.sockets.length, 1);
+  c.timers.advance(1);
+  assert.equal(stuck.closedWith, 4000);
+  assert.equal(c.lq.state, "closed");
+  assert.equal(c.states.at(-1), "closed:not open in time");
+  c.events.dispatchEvent(new Event("online")); // and waits no backoff when the network is back
+  assert.equal(c.sockets.length, 2);
+  const ws = c.last();
+  c.timers.advance(5_000);
+  ws.open();
+  c.timers.advance(9_000); // opened: no deadline left, only the pings
+  assert.equal(c.sockets.length, 2);
+  assert.equal(ws.readyState, 1);
+  assert.equal(c.lq.state, "open");
+});
+
 test("subscriptions are re-sent after a reconnect with resume = the last applied eid and the current window", () => {
   const c = client();
   const s = c.lq.subscribe({ table: "t", order: [{ field: "n" }], limit: 3 });
