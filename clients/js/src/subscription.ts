@@ -84,9 +84,8 @@ export class Subscription<Row extends RowBase = RowBase> extends LiveWindow<Row>
 
   /** The socket dropped: the window may lack what changes until the resume's ready (as over SSE). */
   disconnected(): void {
-    if (this.closed || this.workSyncing) return;
-    this.workSyncing = true;
-    this.publish([]);
+    // what comes next is this window's resume (a reanchor sent or carried meanwhile says otherwise)
+    if (!this.closed) this.resuming();
   }
 
   /**
