@@ -71,7 +71,11 @@ declare namespace livequery {
     };
     type Common = {
         sub?: string;
-        eid?: Eid; /** set by the client: a change made while in sync */
+        eid?: Eid;
+        /**
+         * set by the client: a change of the rows held, made while in sync or brought by a resume (not a
+         * frame of a snapshot or of a reanchor)
+         */
         live?: boolean;
     };
     export type ResetFrame = Common & {
@@ -142,8 +146,9 @@ declare namespace livequery {
      */
     export type ConnectionState = "connecting" | "open" | "closed" | "stopped";
     /**
-     * A subscription: `syncing` until the ready of a snapshot, reanchor or resume; `stale` per status
-     * frames, until a new connection or SSE stream (which starts live).
+     * A subscription: `syncing` until the ready of a snapshot, reanchor or resume (for a resume, from
+     * the moment the socket or stream dropped); `stale` per status frames, until a new connection or
+     * SSE stream (which starts live).
      */
     export type SubscriptionStatus = "syncing" | "live" | "stale" | "error" | "closed";
     /** What a subscription holds after one applied batch. Frozen: a new object per batch. */
@@ -186,20 +191,28 @@ declare namespace livequery {
         /** A reanchor failed and the subscription has `query` after all (the server kept its window). */
         restored(name: string, query: Query<any>): void;
     }
+    /**
+     * An event handler property of a socket or EventSource class. Compared both ways, as a method's
+     * parameters are: a class's handlers take its own fuller events (the DOM's MessageEvent, `ws`'s
+     * CloseEvent), which a handler of only the fields the client reads would not accept under strict.
+     */
+    export type EventHandler<E> = {
+        bivariant(ev: E): unknown;
+    }["bivariant"];
     /** The part of the WebSocket API the client uses: the browser's, Node 22's or the `ws` package's. */
     export interface SocketLike {
         readonly readyState: number;
         send(data: string): void;
         close(code?: number, reason?: string): void;
-        onopen: ((ev: unknown) => void) | null;
-        onmessage: ((ev: {
+        onopen: EventHandler<unknown> | null;
+        onmessage: EventHandler<{
             data: unknown;
-        }) => void) | null;
-        onclose: ((ev: {
+        }> | null;
+        onclose: EventHandler<{
             code: number;
             reason?: string;
-        }) => void) | null;
-        onerror: ((ev: unknown) => void) | null;
+        }> | null;
+        onerror: EventHandler<unknown> | null;
     }
     export type SocketConstructor = new (url: string) => SocketLike;
     /** Injectable clock and timers (fake ones in tests). */
@@ -290,7 +303,7 @@ declare namespace livequery {
         private readonly fetcher;
         private readonly token;
         private readonly windows;
-        constructor(base: string, name: string, fetcher: FetchLike, token: () => string | undefined, windows: () => LiveWindow<Row>[]);
+        constructor(base: string, name: string, fetcher: FetchLike, token: () => string | undefined | Promise<string | undefined>, windows: () => LiveWindow<Row>[]);
         /** Replaces or inserts a row. */
         put(row: Row, opts?: WriteOptions): Promise<{
             id: string;
@@ -361,7 +374,7 @@ declare namespace livequery {
         ready: ReadyFrame | null;
         /** `stale` while the server says its backend is unreachable (a new connection or stream starts `live`) */
         status: "live" | "stale";
-        /** from subscribe, reset or reanchor until the ready that ends it */
+        /** from subscribe, reset, reanchor or a dropped connection until the ready that ends it */
         syncing: boolean;
         /** reset frames seen (a resume that works sends none) */
         resets: number;
@@ -373,6 +386,11 @@ declare namespace livequery {
         /** the ids in `work`, to tell a frame that does not fit it */
         private ids;
         protected workSyncing: boolean;
+        /**
+         * The sync under way is a resume of the window the last ready confirmed (no reanchor, no reset):
+         * its frames are the changes missed meanwhile, live as any other change.
+         */
+        private workResuming;
         private workReady;
         /** per status frames of the current server-side subscription or stream; a new one starts live */
         protected workStatus: "live" | "stale";
@@ -404,6 +422,13 @@ declare namespace livequery {
          * snapshot; here the resume token is dropped.
          */
         protected diverged(): void;
+        /**
+         * Syncing again by resume (a new connection or stream, from the last applied eid). Only a window
+         * in sync resumes as it was: during a reanchor or a snapshot the frames to come are not all changes.
+         */
+        protected resuming(): void;
+        /** A reanchor: the frames to come turn the window into another, they are no changes of its rows. */
+        protected moving(): void;
         /** Replaces the working rows (a saved window). */
         protected replaceWork(rows: Entry<Row>[]): void;
         /** Publishes what was applied since the last flush: one snapshot, one round of handlers. */
@@ -471,6 +496,8 @@ declare namespace livequery {
          * refusal is theirs, and the subscription goes back to this window as a refused reanchor does.
          */
         private fallback;
+        /** a reset came and its snapshot's ready has not: that ready answers no reanchor (see {@link answered}) */
+        private inReset;
         constructor(conn: Connection, 
         /** the sub id on the wire; a new one after {@link diverged} */
         name: string, query: Query<Row>, handlers: Handlers<Row> | undefined, schedule: Scheduler, storage: {
@@ -489,6 +516,8 @@ declare namespace livequery {
         close(): void;
         /** The connection stopped for good: the subscription ends, with `error` unless by lq.close(). */
         stop(error: ErrorFrame | null): void;
+        /** The socket dropped: the window may lack what changes until the resume's ready (as over SSE). */
+        disconnected(): void;
         /**
          * Shared mode: the leader's re-send of this subscription was refused for good. True if it should
          * be subscribed again: unless a subscribe of its own is unanswered (its answer decides then), the
@@ -499,8 +528,21 @@ declare namespace livequery {
         subscribeMessage(): Record<string, unknown>;
         /** A frame for this subscription from the connection. */
         receive(f: Frame<Row>): void;
-        /** A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. */
+        /**
+         * A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. Not the
+         * ready of a reset's snapshot (overflow, failover, epoch) while a reanchor is in flight: the
+         * server may have written that snapshot before it read the reanchor (the reanchor's splice and
+         * ready, or its error, follow) or made it after (a pending reset takes the reanchor in, an
+         * overflow replaces its splice: no other ready follows; docs/protocol.md), and the frames do not
+         * tell which.
+         */
         private answered;
+        /**
+         * Which window the server holds is not known: subscribed again under a new sub id (the frames
+         * and error still coming for the old one are then nobody's), resuming from the rows held, with
+         * the window asked for; its ready, or its refusal (then back to {@link base}), answers.
+         */
+        private resubscribe;
         private failed;
         /**
          * A frame did not fit the window: subscribed again without resume, under a new sub id (the frames
@@ -581,6 +623,8 @@ declare namespace livequery {
         };
         /** client ping period (default 10 s): a quiet socket is pinged, and dropped if a period passes without a reply (PROTOCOL §4) */
         pingMs?: number;
+        /** how long a socket may take to open (default 10 s): one still opening then is closed, and the connect retried after the backoff */
+        connectTimeoutMs?: number;
         /** where the online, pagehide and pageshow events come from (default globalThis when it has addEventListener) */
         events?: PageEvents;
         /** the page's document, for visibilitychange (default globalThis.document) */
@@ -611,12 +655,15 @@ declare namespace livequery {
         stopped: boolean;
         /** why it stopped */
         private stoppedBy;
+        /** the detail of the last state, for a tab that joins */
+        private detail;
         /** the subscriptions by sub id (a Map: a frame naming `constructor` or `__proto__` finds nothing) */
         readonly subs: Map<string, Subscription<any>>;
         ws: SocketLike | null;
         private next;
         private backoff;
         private retry;
+        /** the socket's watchdog: its open deadline, then its pings */
         private pinger;
         private lastRx;
         /** when the oldest unanswered ping went out; null once anything is heard */
@@ -635,7 +682,11 @@ declare namespace livequery {
         constructor(url: string, options?: LiveQueryOptions);
         /** A new subscription; throws a {@link LiveQueryError} with code `stopped` once the client is stopped. */
         subscribe<Row extends RowBase = RowBase>(query: Query<Row>, handlers?: Handlers<Row>, opts?: SubscribeOptions): Subscription<Row>;
-        /** The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. */
+        /**
+         * The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. Its
+         * calls send the token: with getToken, the last one it gave while that lasts, else a new answer
+         * (in every tab, also one whose socket is another tab's); a getToken that fails fails the call.
+         */
         table<Row extends RowBase = RowBase>(name: string): Table<Row>;
         /** Closes the socket for good; every subscription ends (status `closed`). */
         close(): void;
@@ -652,7 +703,7 @@ declare namespace livequery {
         private receive;
         private dispatch;
         private closed;
-        /** Stops for good, not by close(): every subscription ends with error code `stopped`. */
+        /** Stops for good, not by close(): every subscription ends with error code `stopped`, and a shared link is given up. */
         private halt;
         /** Back online or visible again: do not wait out the backoff. */
         private reconnectNow;
@@ -673,35 +724,59 @@ declare namespace livequery {
         private max;
     }
 
-    type EventSourceLike = {
-        onmessage: ((ev: {
+    /** The part of the EventSource API the client uses: the browser's or the `eventsource` package's. */
+    export interface EventSourceLike {
+        onmessage: EventHandler<{
             data: string;
             lastEventId?: string;
-        }) => void) | null;
-        onopen: ((ev: unknown) => void) | null;
-        /** `code` and `message`: the HTTP status and why, from the `eventsource` package (browsers say nothing) */
-        onerror: ((ev: {
-            code?: number;
-            message?: string;
-        } | undefined) => void) | null;
-        readyState: number;
+        }> | null;
+        onopen: EventHandler<unknown> | null;
+        /** the `eventsource` package's event has `code` and `message`: the HTTP status and why (browsers say nothing) */
+        onerror: EventHandler<unknown> | null;
+        readonly readyState: number;
         close(): void;
-    };
-    type EventSourceConstructor = new (url: string) => EventSourceLike;
+    }
+    export type EventSourceConstructor = new (url: string, init?: {
+        withCredentials?: boolean;
+    }) => EventSourceLike;
     export type EventSourceOptions = {
+        /** the EventSource class; default globalThis.EventSource (pass the `eventsource` package's in Node) */
         EventSource?: EventSourceConstructor;
         schedule?: Scheduler;
+        /**
+         * a fixed token, sent as `access_token` (PROTOCOL §9); EventSource reconnects with it, so once it
+         * has expired the stream is refused (401) and the subscription ends with error code `refused`
+         */
+        token?: string;
+        /**
+         * called for every stream, whose `access_token` it gives; with it the client reconnects by itself
+         * (the server ends a stream when its token expires): with a fresh token and `resume` by its last eid
+         */
+        getToken?: () => string | Promise<string>;
+        /** how long a getToken call may take (default 10 s): one that has not settled by then counts as failed, and the stream is tried again after the wait */
+        getTokenTimeoutMs?: number;
+        /** send cookies (`lq_token`) to a gateway on another origin (one in its `livequery.allowed-origins`) */
+        withCredentials?: boolean;
+        /** for the waits before the client's own reconnects (with getToken) */
+        timers?: Timers;
     };
     /**
      * A live window over Server-Sent Events (PROTOCOL §5) with the same shape as a WebSocket
      * subscription. EventSource reconnects and resumes by itself (Last-Event-ID); a reanchor opens a
      * new stream with `resume` and the new window, which the server answers with only the splice.
      *
+     * With `getToken` the client reconnects instead of EventSource, which would send the old token
+     * again: after 1 s (the server's `retry`), doubling to 10 s while streams fail to open, with a fresh
+     * token and `resume` by the last eid.
+     *
      * A stream the server refuses (400 bad query, 401, 403, 429, 503: EventSource gives up) ends the
      * subscription with error code `refused`, unless it was a reanchor's: then the window before it
-     * is resumed. An error frame ends it too.
+     * is resumed. A 401 with `getToken` (the token expired on its way; only the `eventsource` package
+     * tells the status) is retried with a fresh token. An error frame or a final `closed` frame (any
+     * cause but `shutdown`) ends it too.
      *
-     * `url` is the SSE endpoint prefix, e.g. `/v1/live` or `https://host/v1/live`.
+     * `url` is the SSE endpoint prefix, e.g. `/v1/live` or `https://host/v1/live`; a query string of
+     * its own is kept.
      */
     export class EventSourceSubscription<Row extends RowBase = RowBase> extends LiveWindow<Row> {
         private readonly url;
@@ -709,18 +784,35 @@ declare namespace livequery {
         private es;
         /** the window before a reanchor whose stream has not opened yet */
         private previous;
+        private readonly timers;
+        private readonly tokens;
+        /** the client's own reconnect, due after its wait */
+        private retry;
+        /** streams that failed to open since the last that did: the next wait doubles with each */
+        private fails;
+        /** the streams asked for: a getToken answer for an earlier one is dropped */
+        private attempt;
         constructor(url: string, query: Query<Row>, handlers: Handlers<Row> | undefined, options: EventSourceOptions);
         reanchor(change: Reanchor): void;
         close(): void;
+        /** No stream, and none to come. */
+        private stop;
+        /** A new stream for the current window, resuming by the last eid; with getToken, once it has given a token. */
         private open;
+        private connect;
+        /** The stream ended or failed: a new one with a fresh token after the wait. */
+        private reconnectLater;
         /** A frame did not fit the window: a new stream without resume, for a fresh snapshot. */
         protected diverged(): void;
         /** EventSource gave up: the server answered other than 200 with an event stream. */
         private refused;
         private failed;
     }
-    /** The SSE URL of a query (PROTOCOL §5): where, order as `-price,name`, limit, after/before, resume. */
-    export function sseUrl(base: string, q: Query<any>, resume: string | null): string;
+    /**
+     * The SSE URL of a query (PROTOCOL §5): where, order as `-price,name`, limit, after/before, resume,
+     * and `token` as `access_token` (§9). The parameters of a base with a query string of its own stay.
+     */
+    export function sseUrl(base: string, q: Query<any>, resume: string | null, token?: string): string;
     /** A live window over SSE: `liveEventSource("/v1/live", query, handlers)`. */
     export function liveEventSource<Row extends RowBase = RowBase>(url: string, query: Query<Row>, handlers?: Handlers<Row>, options?: EventSourceOptions): EventSourceSubscription<Row>;
 

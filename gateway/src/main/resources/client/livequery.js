@@ -164,7 +164,7 @@
     async call(method, path, body, extra = {}) {
       const headers = { ...extra };
       if (body !== void 0) headers["Content-Type"] = "application/json";
-      const t = this.token();
+      const t = await this.token();
       if (t) headers["Authorization"] = "Bearer " + t;
       const res = await this.fetcher(
         `${this.base}/v1/tables/${this.name}${path}`,
@@ -225,7 +225,7 @@
       __publicField(this, "ready", null);
       /** `stale` while the server says its backend is unreachable (a new connection or stream starts `live`) */
       __publicField(this, "status", "live");
-      /** from subscribe, reset or reanchor until the ready that ends it */
+      /** from subscribe, reset, reanchor or a dropped connection until the ready that ends it */
       __publicField(this, "syncing", true);
       /** reset frames seen (a resume that works sends none) */
       __publicField(this, "resets", 0);
@@ -239,6 +239,11 @@
       /** the ids in `work`, to tell a frame that does not fit it */
       __publicField(this, "ids", /* @__PURE__ */ new Set());
       __publicField(this, "workSyncing", true);
+      /**
+       * The sync under way is a resume of the window the last ready confirmed (no reanchor, no reset):
+       * its frames are the changes missed meanwhile, live as any other change.
+       */
+      __publicField(this, "workResuming", false);
       __publicField(this, "workReady", null);
       /** per status frames of the current server-side subscription or stream; a new one starts live */
       __publicField(this, "workStatus", "live");
@@ -269,9 +274,10 @@
       if (!this.fits(f)) return this.diverged();
       if (f.op === "reset") {
         this.workSyncing = true;
+        this.workResuming = false;
         this.resets++;
       }
-      f.live = !this.workSyncing;
+      f.live = !this.workSyncing || this.workResuming;
       applyFrame(this.work, f);
       switch (f.op) {
         case "reset":
@@ -279,7 +285,7 @@
           break;
         case "ready":
           this.workReady = f;
-          this.workSyncing = false;
+          this.workSyncing = this.workResuming = false;
           this.pruneOverlays();
           break;
         case "status":
@@ -341,6 +347,20 @@
      */
     diverged() {
       this.eid = null;
+    }
+    /**
+     * Syncing again by resume (a new connection or stream, from the last applied eid). Only a window
+     * in sync resumes as it was: during a reanchor or a snapshot the frames to come are not all changes.
+     */
+    resuming() {
+      if (this.workSyncing) return;
+      this.workSyncing = this.workResuming = true;
+      this.publish([]);
+    }
+    /** A reanchor: the frames to come turn the window into another, they are no changes of its rows. */
+    moving() {
+      this.workSyncing = true;
+      this.workResuming = false;
     }
     /** Replaces the working rows (a saved window). */
     replaceWork(rows) {
@@ -501,6 +521,8 @@
        * refusal is theirs, and the subscription goes back to this window as a refused reanchor does.
        */
       __publicField(this, "fallback", null);
+      /** a reset came and its snapshot's ready has not: that ready answers no reanchor (see {@link answered}) */
+      __publicField(this, "inReset", false);
       if (storage) this.restore(storage.storage, storage.key);
       this.base = this.query;
     }
@@ -509,7 +531,7 @@
       if (this.closed) return;
       this.query = reanchored(this.query, change);
       this.queued.push(change);
-      this.workSyncing = true;
+      this.moving();
       this.publish([]);
       this.pump();
     }
@@ -537,6 +559,10 @@
       if (error) this.handlers.onError?.(error);
       this.end(error);
     }
+    /** The socket dropped: the window may lack what changes until the resume's ready (as over SSE). */
+    disconnected() {
+      if (!this.closed) this.resuming();
+    }
     /**
      * Shared mode: the leader's re-send of this subscription was refused for good. True if it should
      * be subscribed again: unless a subscribe of its own is unanswered (its answer decides then), the
@@ -553,14 +579,12 @@
       this.base = this.query;
       this.sent = null;
       this.queued = [];
+      this.inReset = false;
       this.workStatus = "live";
       const m = { action: "subscribe", sub: this.name, query: this.query };
       if (this.eid) {
         m.resume = this.eid;
-        if (!this.workSyncing) {
-          this.workSyncing = true;
-          this.publish([]);
-        }
+        this.resuming();
       }
       return m;
     }
@@ -573,11 +597,22 @@
           return this.closedBy(f);
       }
       this.accepted = true;
+      if (f.op === "reset") this.inReset = true;
       this.applyFrame(f);
       if (f.op === "ready") this.answered();
     }
-    /** A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. */
+    /**
+     * A ready: it answers the subscribe, else the reanchor in flight; then the next one goes. Not the
+     * ready of a reset's snapshot (overflow, failover, epoch) while a reanchor is in flight: the
+     * server may have written that snapshot before it read the reanchor (the reanchor's splice and
+     * ready, or its error, follow) or made it after (a pending reset takes the reanchor in, an
+     * overflow replaces its splice: no other ready follows; docs/protocol.md), and the frames do not
+     * tell which.
+     */
     answered() {
+      const ofReset = this.inReset;
+      this.inReset = false;
+      if (ofReset && this.sent) return this.resubscribe();
       this.fallback = null;
       if (this.subscribing) this.subscribing = false;
       else if (this.sent) this.base = this.sent.reduce(reanchored, this.base);
@@ -586,6 +621,17 @@
         this.workSyncing = true;
         this.pump();
       }
+    }
+    /**
+     * Which window the server holds is not known: subscribed again under a new sub id (the frames
+     * and error still coming for the old one are then nobody's), resuming from the rows held, with
+     * the window asked for; its ready, or its refusal (then back to {@link base}), answers.
+     */
+    resubscribe() {
+      const old = this.name;
+      this.conn.send({ action: "unsubscribe", sub: old });
+      this.name = this.conn.renamed(old);
+      this.conn.send(this.subscribeMessage());
     }
     failed(f) {
       this.handlers.onError?.(f);
@@ -602,6 +648,7 @@
         this.conn.forget(this.name);
         this.end(f);
       } else if (this.sent) {
+        if (f.code === "unauthorized") return;
         this.sent = null;
         this.conn.restored(this.name, this.base);
         this.query = this.queued.reduce(reanchored, { ...this.base });
@@ -748,8 +795,11 @@
     owns(sub) {
       return !!sub && sub.startsWith(this.tab + ":");
     }
+    /** Gives up the lock (or the wait for it: a closed link never leads), the channel and the probes. */
     close() {
+      if (this.closed) return;
       this.closed = true;
+      this.leader = false;
       if (this.prober !== null) this.timers.clearTimeout(this.prober);
       this.prober = null;
       this.release?.();
@@ -822,7 +872,7 @@
           this.hooks.resubscribe();
           break;
         case "join":
-          if (this.leader) this.post({ type: "state", s: this.hooks.current() });
+          if (this.leader) this.post({ type: "state", ...this.hooks.current() });
           break;
         case "query": {
           const r = this.leader ? this.remote.get(d.sub) : void 0;
@@ -963,18 +1013,48 @@
       __publicField(this, "timers", timers);
       __publicField(this, "now", now);
       __publicField(this, "longestWait", longestWait);
-      /** the token the next connect or refresh sends */
+      /** the token the next connect or refresh sends: the last one getToken gave */
       __publicField(this, "token");
+      /** when {@link token} expires by this client's clock, taken when it came; null: not known to */
+      __publicField(this, "until");
       __publicField(this, "refresher", null);
-      /** the timeouts of getToken calls under way */
-      __publicField(this, "asking", /* @__PURE__ */ new Set());
+      /** the getToken calls under way: each one's timeout and how to fail it */
+      __publicField(this, "asking", /* @__PURE__ */ new Map());
+      /** the getToken call under way: a connect, a refresh and HTTP calls meanwhile all take its answer */
+      __publicField(this, "asked", null);
       this.token = options.token;
+      this.until = this.token ? this.expiresAt(this.token) : null;
     }
     /**
-     * getToken's answer, or a rejection once it has taken longer than `getTokenTimeoutMs`: one that
-     * never settles left the client `connecting` for good. A late answer is dropped.
+     * The token for an HTTP call: without getToken the fixed one; with it the one held until it
+     * expires, else getToken's answer (rejects as {@link fetch} does). Only a connect asked before,
+     * so a tab that did not connect (or not yet: the first answer is awaited) sent none and got 401.
+     */
+    forHttp() {
+      if (!this.options.getToken) return Promise.resolve(this.token);
+      if (this.token && (this.until === null || this.now() < this.until)) return Promise.resolve(this.token);
+      return this.fetch();
+    }
+    /**
+     * getToken's answer, kept as {@link token}, or a rejection once it has taken longer than
+     * `getTokenTimeoutMs`: one that never settles left the client `connecting` for good. A late
+     * answer is dropped. A call under way is not asked again.
      */
     fetch() {
+      if (this.asked) return this.asked;
+      const asked = this.ask().then((t) => {
+        if (this.asked === asked) {
+          this.token = t;
+          this.until = this.expiresAt(t);
+        }
+        return t;
+      }).finally(() => {
+        if (this.asked === asked) this.asked = null;
+      });
+      this.asked = asked;
+      return asked;
+    }
+    ask() {
       const ms = this.options.getTokenTimeoutMs ?? 1e4;
       return new Promise((ok, fail) => {
         let timer = null;
@@ -990,7 +1070,7 @@
           timer = null;
           fail(new Error("no answer within " + ms + " ms"));
         }, Math.min(ms, MAX_TIMEOUT));
-        this.asking.add(timer);
+        this.asking.set(timer, fail);
         Promise.resolve().then(() => this.options.getToken()).then((t) => {
           done();
           ok(t);
@@ -1016,11 +1096,19 @@
       if (this.refresher !== null) this.timers.clearTimeout(this.refresher);
       this.refresher = null;
     }
-    /** Stopped: no getToken timeout is left to fire (a pending promise settles no more; nothing awaits it). */
+    /**
+     * Stopped: no getToken timeout is left to fire, and what waits for a getToken under way (an HTTP
+     * call) fails now rather than when, or if ever, getToken answers. A call after this asks anew.
+     */
     stop() {
       this.cancelRefresh();
-      for (const t of this.asking) this.timers.clearTimeout(t);
+      const waiting = [...this.asking];
       this.asking.clear();
+      this.asked = null;
+      for (const [t, fail] of waiting) {
+        this.timers.clearTimeout(t);
+        fail(new Error("the client stopped before getToken answered"));
+      }
     }
     /**
      * When `token` expires by this client's clock: by `exp`, unless `iat` shows the clock is wrong
@@ -1042,7 +1130,6 @@
         if (wait > MAX_TIMEOUT) return this.refreshAt(at, exp, current, use);
         this.fetch().then((t) => {
           if (!current()) return;
-          this.token = t;
           use(t);
           this.refreshWhile(current, use);
         }, () => {
@@ -1068,12 +1155,15 @@
       __publicField(this, "stopped", false);
       /** why it stopped */
       __publicField(this, "stoppedBy", "");
+      /** the detail of the last state, for a tab that joins */
+      __publicField(this, "detail");
       /** the subscriptions by sub id (a Map: a frame naming `constructor` or `__proto__` finds nothing) */
       __publicField(this, "subs", /* @__PURE__ */ new Map());
       __publicField(this, "ws", null);
       __publicField(this, "next", 1);
       __publicField(this, "backoff");
       __publicField(this, "retry", null);
+      /** the socket's watchdog: its open deadline, then its pings */
       __publicField(this, "pinger", null);
       __publicField(this, "lastRx", 0);
       /** when the oldest unanswered ping went out; null once anything is heard */
@@ -1122,7 +1212,7 @@
             const s = this.subs.get(sub);
             if (s?.resubscribeIfIdle()) this.send(s.subscribeMessage());
           },
-          current: () => this.state
+          current: () => ({ s: this.state, detail: this.detail })
         });
       }
       const page = options.events ?? (typeof globalThis.addEventListener === "function" ? globalThis : null);
@@ -1146,13 +1236,17 @@
       this.send(s.subscribeMessage());
       return s;
     }
-    /** The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. */
+    /**
+     * The HTTP API of one table (PROTOCOL §7), with optimistic updates to this client's windows. Its
+     * calls send the token: with getToken, the last one it gave while that lasts, else a new answer
+     * (in every tab, also one whose socket is another tab's); a getToken that fails fails the call.
+     */
     table(name) {
       return new Table(
         this.httpUrl(),
         name,
         this.options.fetch ?? globalThis.fetch.bind(globalThis),
-        () => this.tokens.token,
+        () => this.tokens.forHttp(),
         () => [...this.subs.values()].filter((s) => s.query.table === name)
       );
     }
@@ -1214,8 +1308,7 @@
       const attempt = ++this.attempt;
       if (!this.options.getToken) return this.open(attempt);
       this.tokens.fetch().then(
-        (t) => {
-          this.tokens.token = t;
+        () => {
           if (attempt === this.attempt) this.open(attempt);
         },
         (e) => {
@@ -1228,8 +1321,12 @@
       const WS = this.options.WebSocket ?? globalThis.WebSocket;
       const ws = new WS(this.url);
       this.ws = ws;
+      this.pinger = this.timers.setTimeout(() => {
+        if (ws === this.ws && ws.readyState === 0) this.abandon(ws, "not open in time");
+      }, this.options.connectTimeoutMs ?? 1e4);
       ws.onopen = () => {
         if (ws !== this.ws) return;
+        if (this.pinger !== null) this.timers.clearTimeout(this.pinger);
         this.connects++;
         this.lastRx = this.now();
         this.pingedAt = null;
@@ -1278,7 +1375,7 @@
       this.backoff = Math.min(this.backoff * 2, this.max());
       this.retry = this.timers.setTimeout(() => this.connect(), wait);
     }
-    /** Stops for good, not by close(): every subscription ends with error code `stopped`. */
+    /** Stops for good, not by close(): every subscription ends with error code `stopped`, and a shared link is given up. */
     halt(detail) {
       this.stopped = true;
       this.stoppedBy = detail;
@@ -1292,6 +1389,7 @@
       }
       this.subs.clear();
       this.setState("stopped", detail);
+      this.link?.close();
     }
     /** Back online or visible again: do not wait out the backoff. */
     reconnectNow() {
@@ -1335,6 +1433,8 @@
     }
     setState(s, detail) {
       this.state = s;
+      this.detail = detail;
+      if (s === "closed") for (const sub of this.subs.values()) sub.disconnected();
       this.link?.announce(s, detail);
       this.options.onState?.(s, detail);
     }
@@ -1387,6 +1487,9 @@
 
   // src/sse.ts
   var CLOSED = 2;
+  var RETRY = 1e3;
+  var MAX_RETRY = 1e4;
+  var UNAUTHORIZED = 401;
   var EventSourceSubscription = class extends LiveWindow {
     constructor(url, query, handlers, options) {
       super(query, handlers, options.schedule ?? ((fn) => {
@@ -1397,25 +1500,59 @@
       __publicField(this, "es", null);
       /** the window before a reanchor whose stream has not opened yet */
       __publicField(this, "previous", null);
+      __publicField(this, "timers");
+      __publicField(this, "tokens");
+      /** the client's own reconnect, due after its wait */
+      __publicField(this, "retry", null);
+      /** streams that failed to open since the last that did: the next wait doubles with each */
+      __publicField(this, "fails", 0);
+      /** the streams asked for: a getToken answer for an earlier one is dropped */
+      __publicField(this, "attempt", 0);
+      this.timers = options.timers ?? globalThis;
+      this.tokens = new TokenKeeper(options, this.timers, () => this.timers.now?.() ?? Date.now(), () => MAX_RETRY);
       this.open();
     }
     reanchor(change) {
       if (this.closed) return;
       this.previous ?? (this.previous = this.query);
       this.query = reanchored(this.query, change);
-      this.workSyncing = true;
+      this.moving();
       this.publish([]);
       this.open();
     }
     close() {
-      this.es?.close();
-      this.es = null;
+      this.stop();
       this.end(null);
     }
+    /** No stream, and none to come. */
+    stop() {
+      this.es?.close();
+      this.es = null;
+      if (this.retry !== null) this.timers.clearTimeout(this.retry);
+      this.retry = null;
+      this.attempt++;
+      this.tokens.stop();
+    }
+    /** A new stream for the current window, resuming by the last eid; with getToken, once it has given a token. */
     open() {
       this.es?.close();
+      this.es = null;
+      if (this.retry !== null) this.timers.clearTimeout(this.retry);
+      this.retry = null;
+      const attempt = ++this.attempt;
+      if (!this.options.getToken) return this.connect(this.options.token);
+      this.tokens.fetch().then(
+        (t) => {
+          if (attempt === this.attempt && !this.closed) this.connect(t);
+        },
+        () => {
+          if (attempt === this.attempt && !this.closed) this.reconnectLater();
+        }
+      );
+    }
+    connect(token) {
       const ES = this.options.EventSource ?? globalThis.EventSource;
-      const es = new ES(sseUrl(this.url, this.query, this.eid));
+      const es = new ES(sseUrl(this.url, this.query, this.eid, token), { withCredentials: !!this.options.withCredentials });
       this.es = es;
       es.onmessage = (ev) => {
         if (es !== this.es) return;
@@ -1423,7 +1560,12 @@
         if (ev.lastEventId) f.eid = ev.lastEventId;
         if (f.op === "error") return this.failed(f);
         if (f.op === "closed") {
-          this.handlers.onClosed?.({ ...f, final: f.cause !== "shutdown" });
+          const final = f.cause !== "shutdown";
+          if (final) {
+            this.stop();
+            this.end(null);
+          }
+          this.handlers.onClosed?.({ ...f, final });
           return;
         }
         this.applyFrame(f);
@@ -1432,16 +1574,26 @@
         if (es === this.es) {
           this.workStatus = "live";
           this.previous = null;
+          this.fails = 0;
         }
       };
       es.onerror = (ev) => {
         if (es !== this.es) return;
-        if (es.readyState === CLOSED) return this.refused(ev);
-        if (!this.workSyncing) {
-          this.workSyncing = true;
-          this.publish([]);
-        }
+        const status = ev?.code;
+        if (es.readyState === CLOSED && !(status === UNAUTHORIZED && this.options.getToken)) return this.refused(ev);
+        this.resuming();
+        if (this.options.getToken) this.reconnectLater();
       };
+    }
+    /** The stream ended or failed: a new one with a fresh token after the wait. */
+    reconnectLater() {
+      this.es?.close();
+      this.es = null;
+      const wait = Math.min(RETRY * 2 ** this.fails++, MAX_RETRY);
+      this.retry = this.timers.setTimeout(() => {
+        this.retry = null;
+        this.open();
+      }, wait);
     }
     /** A frame did not fit the window: a new stream without resume, for a fresh snapshot. */
     diverged() {
@@ -1451,7 +1603,8 @@
       this.open();
     }
     /** EventSource gave up: the server answered other than 200 with an event stream. */
-    refused(ev) {
+    refused(event) {
+      const ev = event;
       const f = {
         op: "error",
         code: "refused",
@@ -1468,20 +1621,22 @@
     }
     failed(f) {
       this.handlers.onError?.(f);
-      this.es?.close();
-      this.es = null;
+      this.stop();
       this.end(f);
     }
   };
-  function sseUrl(base, q, resume) {
-    const p = new URLSearchParams();
+  function sseUrl(base, q, resume, token) {
+    const at = base.indexOf("?");
+    const path = at < 0 ? base : base.slice(0, at);
+    const p = new URLSearchParams(at < 0 ? "" : base.slice(at + 1));
     if (q.where) p.set("where", JSON.stringify(q.where));
     if (q.order) p.set("order", q.order.map((k) => (k.dir === "desc" ? "-" : "") + k.field).join(","));
     if (q.limit) p.set("limit", String(q.limit));
     if (q.after) p.set("after", q.after);
     if (q.before) p.set("before", q.before);
     if (resume) p.set("resume", resume);
-    return `${base.replace(/\/$/, "")}/${encodeURIComponent(q.table)}?${p}`;
+    if (token) p.set("access_token", token);
+    return `${path.replace(/\/$/, "")}/${encodeURIComponent(q.table)}?${p}`;
   }
   function liveEventSource(url, query, handlers, options = {}) {
     return new EventSourceSubscription(url, query, handlers, options);
