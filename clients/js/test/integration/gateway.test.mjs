@@ -19,8 +19,13 @@ const ids = rows => rows.map(r => r.id);
 
 /** The one-shot window (PROTOCOL §7) a live window must equal. */
 async function truth(table, q) {
-  const r = await new LiveQuery(gw.url.replace("http", "ws") + "/v1/ws", { WebSocket: NoSocket }).table(table).query(q);
-  return r.rows;
+  // a client for its HTTP API only: closed, or its socket that never opens is retried for ever
+  const lq = new LiveQuery(gw.url.replace("http", "ws") + "/v1/ws", { WebSocket: NoSocket });
+  try {
+    return (await lq.table(table).query(q)).rows;
+  } finally {
+    lq.close();
+  }
 }
 class NoSocket { constructor() { this.readyState = 0; } close() {} send() {} }
 
