@@ -171,20 +171,6 @@ test("shared: another tab's reanchor lost with the leader's socket and refused i
   other.lq.close();
 });
 
-test("shared: when the leader's connection stops for good, the other tabs' subscriptions end too", async () => {
-  const { b, a, other } = await twoTabs({ token: "static" });
-  const s = other.lq.subscribe({ table: "t", limit: 2 });
-  await settle();
-  b.last().serverClose(4001, "token_expired");
-  await settle();
-  assert.equal(a.lq.state, "stopped");
-  assert.equal(other.lq.state, "stopped");
-  assert.equal(s.getSnapshot().status, "error");
-  assert.equal(s.error.code, "stopped");
-  a.lq.close();
-  other.lq.close();
-});
-
 test("shared: a tab that does not lead sends its HTTP calls with a token of its own getToken, asked once for calls made together and again once it expired", async () => {
   const auth = [];
   const fetch = async (url, init) => { auth.push(init.headers.Authorization ?? "(none)"); return { ok: true, status: 200, text: async () => '{"id":"a","version":2}', json: async () => ({}) }; };
@@ -208,7 +194,7 @@ test("shared: a tab that does not lead sends its HTTP calls with a token of its 
   other.lq.close();
 });
 
-test("shared: a leader that stops for good (4001 with a fixed token) lets go of the lock: a new client in any tab leads and connects, and a stopped tab never leads", async () => {
+test("shared: a leader that stops for good (4001 with a fixed token) ends the other tabs' subscriptions and lets go of the lock: a new client in any tab leads and connects, and a stopped tab never leads", async () => {
   const { b, a, other } = await twoTabs({ token: "old" });
   const s = other.lq.subscribe({ table: "t", limit: 2 });
   await settle();
@@ -216,6 +202,8 @@ test("shared: a leader that stops for good (4001 with a fixed token) lets go of 
   await settle();
   assert.equal(a.lq.state, "stopped");
   assert.equal(other.lq.state, "stopped");
+  assert.equal(s.getSnapshot().status, "error");
+  assert.equal(s.error.code, "stopped");
   assert.match(s.error.message, /4001 token_expired/, "the other tab hears why");
   assert.deepEqual(a.timers.pending(), [], "the stopped leader probes no more");
   const fresh = b.tab({ token: "new" });
