@@ -44,8 +44,10 @@ final class ColumnValues {
      * The array forms of {@link #UNAVAILABLE} (Debezium's {@code UnchangedToastedPlaceholder}):
      * text, varchar, char, json and jsonb arrays get a list of the string; int4 and date arrays the
      * list of its bytes as ints, int8 arrays as longs; uuid arrays the name-based UUID of its
-     * bytes. Other arrays get the plain string. A real array equal to one of these (the 28 byte
-     * values of the placeholder, say) would be taken for it: no real data looks like that.
+     * bytes. Other arrays get the plain string, which fails their conversion and arrives as null:
+     * {@link TableCheck} refuses such columns unless the table has REPLICA IDENTITY FULL. A real
+     * array equal to one of these (the 28 byte values of the placeholder, say) would be taken for
+     * it: no real data looks like that.
      */
     private static final Set<List<?>> UNAVAILABLE_ARRAYS = unavailableArrays();
 

@@ -14,7 +14,8 @@ import java.util.Set;
  * What a fed table must be for its changes to map exactly, checked at start ({@link Catalog}): present
  * (a table or a partitioned table), a one-column primary key that is the configured id, no other
  * column named {@code id}, every column of a type {@link ColumnValues} maps, and a replica identity
- * that sends that key with every DELETE and key change.
+ * that sends that key with every DELETE and key change, and the whole old row when an array's
+ * unchanged TOASTed value would otherwise arrive as null ({@link #PLACEHOLDER_ARRAYS}).
  */
 final class TableCheck {
     /** Postgres types with an exact JSON mapping (see {@link ColumnValues}); arrays of them too. */
@@ -121,7 +122,78 @@ final class TableCheck {
             }
         }
         replicaIdentity(c, t, oid);
+        toastedArrays(c, t, oid);
         return rel.partitioned();
+    }
+
+    /**
+     * Array element types whose unchanged TOASTed value Debezium marks with a placeholder of the
+     * array's type ({@link ColumnValues#row} recognises them): varchar is {@code varchar}, char
+     * {@code bpchar}. For arrays of the other mapped types it puts the plain placeholder string
+     * into the array field, which fails conversion: a WARNING, and the column arrives as null.
+     */
+    static final Set<String> PLACEHOLDER_ARRAYS =
+            Set.of("text", "varchar", "bpchar", "json", "jsonb", "int4", "int8", "date", "uuid");
+
+    /**
+     * An UPDATE that leaves a TOASTed (out of line) value unchanged does not send it with replica
+     * identity DEFAULT. For an array whose element type is not in {@link #PLACEHOLDER_ARRAYS}
+     * Debezium then sends null, and the row's value would be overwritten with it, silently. With
+     * REPLICA IDENTITY FULL the old row comes whole and Debezium takes the value from it, so such
+     * a column needs FULL on the table (on each leaf partition of a partitioned one: changes come
+     * from them).
+     */
+    private static void toastedArrays(Connection c, TableMapping t, long oid) throws SQLException, SourceException {
+        String column = null;
+        String type = null;
+        try (PreparedStatement s = c.prepareStatement("select a.attname, format_type(a.atttypid, a.atttypmod) "
+                + "from pg_attribute a join pg_type t on t.oid = a.atttypid join pg_type e on e.oid = t.typelem "
+                + "and t.typcategory = 'A' where a.attrelid = ? and a.attnum > 0 and not a.attisdropped "
+                + "and e.typname <> all(?) order by a.attnum")) {
+            s.setLong(1, oid);
+            s.setArray(2, c.createArrayOf("text", PLACEHOLDER_ARRAYS.toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                if (r.next()) {
+                    column = r.getString(1);
+                    type = r.getString(2);
+                }
+            }
+        }
+        if (column == null) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("select n.nspname || '.' || c.relname, c.relreplident "
+                + "from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relreplident <> 'f' and "
+                + "((c.oid = ? and c.relkind = 'r') "
+                // a partitioned table's leaf partitions (pg_partition_tree came with Postgres 12)
+                + (Catalog.version(c) >= 120000
+                        ? "or c.oid in (select relid from pg_partition_tree(?::oid::regclass) where isleaf))"
+                        : "or c.oid = ?)")
+                + " order by 1 limit 1")) {
+            s.setLong(1, oid);
+            s.setLong(2, oid);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return;
+                }
+                String rel = r.getString(1);
+                String identity = switch (r.getString(2)) {
+                    case "d" -> "DEFAULT";
+                    case "i" -> "USING INDEX";
+                    default -> "NOTHING";
+                };
+                throw new SourceException(
+                        Code.REPLICA_IDENTITY,
+                        "column " + t.source() + "." + column + " has type " + type + ", and table "
+                                + (rel.equals(t.source()) ? rel : t.source() + " (partition " + rel + ")")
+                                + " has REPLICA IDENTITY " + identity + ", so an UPDATE that leaves a long (TOASTed)"
+                                + " value of it unchanged would overwrite it with null: Debezium marks an unchanged"
+                                + " value only in arrays of text, varchar, char, json, jsonb, int4, int8, date"
+                                + " and uuid; ALTER TABLE " + rel
+                                + " REPLICA IDENTITY FULL (an UPDATE then sends the whole"
+                                + " old row), or make it an array of one of those");
+            }
+        }
     }
 
     /**
