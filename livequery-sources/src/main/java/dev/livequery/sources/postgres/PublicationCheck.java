@@ -28,12 +28,14 @@ final class PublicationCheck {
      * table dropped from it ({@code ALTER PUBLICATION … DROP TABLE}, or the table dropped and
      * created again: the new one is not in it), an operation no longer published, the publication
      * dropped: Postgres then just stops sending those changes, and the fed table would go stale
-     * with the source saying it streams. Throws the start-up check's coded refusal.
+     * with the source saying it streams. Each fed table's key and replica identity are checked
+     * again too ({@link TableCheck#recheck}): an ALTER TABLE would otherwise make deletes hit the
+     * wrong row. Throws the start-up check's coded refusal.
      */
     static void recheck(Connection c, PostgresSourceConfig config) throws SQLException, SourceException {
         Map<TableMapping, Boolean> partitioned = new HashMap<>();
         for (TableMapping t : config.tables()) {
-            partitioned.put(t, TableCheck.partitioned(c, t));
+            partitioned.put(t, TableCheck.recheck(c, t));
         }
         try (PreparedStatement s = c.prepareStatement("select 1 from pg_publication where pubname = ?")) {
             s.setString(1, config.publication());

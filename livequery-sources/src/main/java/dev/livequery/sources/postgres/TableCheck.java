@@ -59,15 +59,34 @@ final class TableCheck {
         }
     }
 
-    /** Whether the fed table is partitioned (relkind 'p'); NO_SUCH_TABLE when there is none. */
-    static boolean partitioned(Connection c, TableMapping t) throws SQLException, SourceException {
-        return relation(c, t).partitioned();
+    /**
+     * While streaming ({@link PublicationCheck#recheck}): what an ALTER TABLE can take away from a
+     * fed table that Postgres and Debezium do not report: the table itself, its primary key being
+     * the id, a replica identity that sends it ({@link #replicaIdentity}: else deletes and key
+     * changes apply to the wrong row) and FULL for the arrays that need it ({@link #toastedArrays}:
+     * else values become null). The start-up check's refusal; true when the table is partitioned.
+     */
+    static boolean recheck(Connection c, TableMapping t) throws SQLException, SourceException {
+        Relation rel = relation(c, t);
+        primaryKey(c, t, rel.oid());
+        replicaIdentity(c, t, rel.oid());
+        toastedArrays(c, t, rel.oid());
+        return rel.partitioned();
     }
 
     /** Checks one fed table; true when it is partitioned (relkind 'p'). */
     static boolean check(Connection c, TableMapping t) throws SQLException, SourceException {
         Relation rel = relation(c, t);
         long oid = rel.oid();
+        primaryKey(c, t, oid);
+        columns(c, t, oid);
+        replicaIdentity(c, t, oid);
+        toastedArrays(c, t, oid);
+        return rel.partitioned();
+    }
+
+    /** The primary key is exactly the id column. */
+    private static void primaryKey(Connection c, TableMapping t, long oid) throws SQLException, SourceException {
         List<String> key = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("select a.attname from pg_index i join pg_attribute a on "
                 + "a.attrelid = i.indrelid and a.attnum = any(i.indkey) where i.indrelid = ? and i.indisprimary")) {
@@ -92,6 +111,10 @@ final class TableCheck {
                     "table " + t.source() + ": the id column '" + t.id() + "' must be its whole primary key, which is ("
                             + String.join(", ", key) + ")");
         }
+    }
+
+    /** Column checks: no non-key {@code id}, every type mapped. */
+    private static void columns(Connection c, TableMapping t, long oid) throws SQLException, SourceException {
         try (PreparedStatement s = c.prepareStatement("select a.attname, t.typname, coalesce(e.typname, ''), "
                 + "format_type(a.atttypid, a.atttypmod) from pg_attribute a join pg_type t on t.oid = a.atttypid "
                 + "left join pg_type e on e.oid = t.typelem and t.typcategory = 'A' "
@@ -121,9 +144,6 @@ final class TableCheck {
                 }
             }
         }
-        replicaIdentity(c, t, oid);
-        toastedArrays(c, t, oid);
-        return rel.partitioned();
     }
 
     /**

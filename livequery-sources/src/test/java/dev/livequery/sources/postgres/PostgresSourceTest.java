@@ -234,6 +234,40 @@ class PostgresSourceTest {
         }
     }
 
+    /**
+     * What the start-up check requires of a fed table can stop holding while streaming: a replica
+     * identity set to a non-key index (a DELETE then came with the id 0 and deleted row "0"), or
+     * an array column added that needs FULL. The periodic recheck fails the source with the
+     * start-up check's line instead of streaming on.
+     */
+    @Test
+    void aReplicaIdentityChangedWhileStreamingFailsTheSource() throws Exception {
+        String s = schema();
+        sql(
+                "create table " + s + ".items (id int primary key, sku text not null unique, v int)",
+                "insert into " + s + ".items values (0, 'zero', 0), (1, 'a', 1)",
+                "create table " + s + ".b (id int primary key, v int)");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        try (PostgresSource src = PostgresSource.start(config(s, "items"), b)) {
+            SourcedBackend backend = new SourcedBackend(b, src);
+            await().atMost(Duration.ofSeconds(60)).until(backend::ready);
+            sql("alter table " + s + ".items replica identity using index items_sku_key");
+            await().atMost(Duration.ofSeconds(30)).until(() -> src.state() == PostgresSource.State.FAILED);
+            assertThat(src.error())
+                    .startsWith("source_replica_identity: table " + s
+                            + ".items has REPLICA IDENTITY USING INDEX of an index that is not its primary key");
+            assertThat(backend.ready()).isFalse();
+        }
+        sql("drop publication pub_" + s);
+        try (PostgresSource src = PostgresSource.start(config(s, "b"), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(src::loaded);
+            sql("alter table " + s + ".b add column xs float8[]");
+            await().atMost(Duration.ofSeconds(30)).until(() -> src.state() == PostgresSource.State.FAILED);
+            assertThat(src.error())
+                    .startsWith("source_replica_identity: column " + s + ".b.xs has type double precision[]");
+        }
+    }
+
     /** A value with no JSON form stops the source loudly: failed state, a coded error, health down. */
     @Test
     void aValueWithoutAJsonFormFailsTheSourceAndItsHealth() throws Exception {
