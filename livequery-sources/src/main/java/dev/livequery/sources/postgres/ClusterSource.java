@@ -163,6 +163,15 @@ public final class ClusterSource implements SourceStatus {
             }
             if (fresh) {
                 claimed.clear();
+                // The new slot's LSNs need not continue the stored ones (Postgres restored into a
+                // new cluster, or a point-in-time restore: a new history, maybe lower LSNs), and a
+                // snapshot or transaction at or below a stored LSN would be refused as applied,
+                // leaving the tables frozen on the old data. So the snapshot is compared with
+                // nothing: forget every table's position first (fenced; a successor finding none
+                // snapshots too). The positions stored from then on are all the new slot's.
+                for (TableMapping t : config.tables()) {
+                    writes.reset(t.table(), fence);
+                }
             } else {
                 Map<String, Map<String, Object>> o = parse(from.offset());
                 HeldOffsets.seed(key, EngineProperties.name(config), o.get("p"), o.get("o"));
@@ -176,7 +185,9 @@ public final class ClusterSource implements SourceStatus {
                 failures = 0;
             }
             LOG.info("postgres source: " + holder + " holds the source lease " + value + "; "
-                    + (fresh ? "no stored position, snapshotting" : "resuming after LSN " + from.lsn()));
+                    + (fresh
+                            ? "snapshotting (stored positions forgotten: the snapshot replaces the fed tables)"
+                            : "resuming after LSN " + from.lsn()));
             if (!value.equals(held)) {
                 end();
             }

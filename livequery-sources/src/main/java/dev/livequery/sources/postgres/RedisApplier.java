@@ -33,6 +33,10 @@ import org.apache.kafka.connect.source.SourceRecord;
  * it keep up with thousands of transactions a second. Whole transactions only: a window may see
  * several appear at once, never part of one. A transaction whose commit LSN is at or below a
  * table's stored position is skipped for that table (a replay after a takeover or a reconnect).
+ * A script Redis refuses as at or below the stored position although this holder's positions
+ * said otherwise is an error, never skipped: only a retry of a script whose answer was lost may
+ * meet its own write. A snapshot is compared with nothing but that: {@link ClusterSource} forgets
+ * the stored positions before it takes one (a new slot, maybe another history with lower LSNs).
  * Versions are the tables' Redis change counters (monotonic across failover: they live in Redis),
  * not LSNs.
  *
@@ -129,7 +133,7 @@ final class RedisApplier implements Applier {
         String off = offset(last);
         for (Map.Entry<TableMapping, List<ObjectNode>> e : s.rows().entrySet()) {
             String table = e.getKey().table();
-            retrying(table, () -> {
+            retrying(table, unsure -> {
                 Map<String, Long> versions = new LinkedHashMap<>();
                 for (Row r : writes.rows().table(table).rows()) {
                     versions.put(r.id(), r.version());
@@ -141,7 +145,7 @@ final class RedisApplier implements Applier {
                     ops.add(new RowStore.Op(id, r, v, v == null));
                 }
                 versions.forEach((id, v) -> ops.add(new RowStore.Op(id, null, v)));
-                return writes.write(table, ops, fence, s.lsn(), off, 0);
+                return expected(writes.write(table, ops, fence, s.lsn(), off, 0), unsure, table, s.lsn(), "snapshot");
             });
             stored.put(table, new Stored(s.lsn(), off));
             loaded.add(table);
@@ -181,9 +185,14 @@ final class RedisApplier implements Applier {
         for (Map.Entry<String, Group> e : batch.entrySet()) {
             String table = e.getKey();
             Group g = e.getValue();
-            // DUPLICATE only when a retry follows a script that ran but whose answer was lost: the
-            // rows are then already stored with this position, and the answer changes nothing.
-            retrying(table, () -> writes.write(table, ops(table, g.pending), fence, g.lsn, g.off, g.changes));
+            retrying(
+                    table,
+                    unsure -> expected(
+                            writes.write(table, ops(table, g.pending), fence, g.lsn, g.off, g.changes),
+                            unsure,
+                            table,
+                            g.lsn,
+                            "transactions"));
             stored.put(table, new Stored(g.lsn, g.off));
         }
         batch.clear();
@@ -206,7 +215,7 @@ final class RedisApplier implements Applier {
             Stored at = stored.get(table);
             if (loaded.contains(table) && (at == null || !latest.equals(at.offset()))) {
                 String off = latest;
-                retrying(table, () -> {
+                retrying(table, unsure -> {
                     writes.advance(table, fence, applied, off);
                     return null;
                 });
@@ -291,9 +300,25 @@ final class RedisApplier implements Applier {
         return ops;
     }
 
-    /** One write of a unit. */
+    /**
+     * A write's outcome, checked: DUPLICATE only when a retry follows a script that ran but whose
+     * answer was lost ({@code unsure}): the rows are then already stored with this position. Any
+     * other DUPLICATE means Redis holds a position this holder did not write or know of, and
+     * skipping would leave the table without these rows for good: the source fails instead.
+     */
+    private static SourceWrites.Outcome expected(
+            SourceWrites.Outcome o, boolean unsure, String table, long lsn, String what) {
+        if (o == SourceWrites.Outcome.DUPLICATE && !unsure) {
+            throw new IllegalStateException("Redis refused the " + what + " of table " + table + " at LSN " + lsn
+                    + " as already applied: its stored source position is at or past it, which this holder did"
+                    + " not write; the table is not changed, the next holder of the source lease starts again");
+        }
+        return o;
+    }
+
+    /** One write of a unit; {@code unsure}: an earlier attempt may have run (Redis unreachable). */
     private interface Write<T> {
-        T run() throws Fenced, LiveQueryException;
+        T run(boolean unsure) throws Fenced, LiveQueryException;
     }
 
     /**
@@ -303,9 +328,10 @@ final class RedisApplier implements Applier {
     private <T> T retrying(String table, Write<T> w) throws Fenced, LiveQueryException, InterruptedException {
         long delay = 100;
         int conflicts = 0;
+        boolean unsure = false;
         while (true) {
             try {
-                return w.run();
+                return w.run(unsure);
             } catch (LiveQueryException e) {
                 switch (e.code()) {
                     case VERSION_MISMATCH, NOT_FOUND -> {
@@ -318,6 +344,7 @@ final class RedisApplier implements Applier {
                             throw new Fenced(
                                     "lost the source lease while Redis was unreachable (" + e.getMessage() + ")");
                         }
+                        unsure = true;
                         LOG.warning(() -> "postgres source: cannot write " + table + " to Redis (" + e.getMessage()
                                 + "); retrying the same transaction");
                         Thread.sleep(delay);

@@ -141,6 +141,39 @@ class RedisApplierTest {
         }
     }
 
+    @Test
+    void aSnapshotRedisRefusesAsAppliedFailsTheSourceInsteadOfBeingSkipped() throws Exception {
+        try (RedisProcess server = RedisProcess.start(false);
+                Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
+            SourceWrites writes = new SourceWrites(redis, new RowStore(redis, EngineOptions.defaults()), SLOT);
+            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true);
+            a.snapshot(new Snapshot(100, Map.of(ITEMS, List.of(row("1", 1)), PAIRS, List.of())), record(100));
+            a.batchDone();
+
+            // A holder whose positions were not forgotten (another history: lower LSNs) snapshots.
+            RedisApplier b = new RedisApplier(writes, TABLES, 2, Map.of(), () -> true);
+            assertThatThrownBy(() -> b.snapshot(
+                            new Snapshot(10, Map.of(ITEMS, List.of(row("2", 2)), PAIRS, List.of())), record(10)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("as already applied")
+                    .hasMessageContaining("at LSN 10");
+            assertThat(rows(writes, "items")).isEqualTo(Map.of("1", 1L));
+
+            // Forgotten (what ClusterSource does before a snapshot): the snapshot replaces the rows.
+            for (TableMapping t : TABLES) {
+                writes.reset(t.table(), 3);
+            }
+            RedisApplier c = new RedisApplier(writes, TABLES, 3, Map.of(), () -> true);
+            c.snapshot(new Snapshot(10, Map.of(ITEMS, List.of(row("2", 2)), PAIRS, List.of())), record(10));
+            assertThat(rows(writes, "items")).isEqualTo(Map.of("2", 2L));
+            assertThat(position(redis, "items")[0]).isEqualTo(10);
+        }
+    }
+
+    static ObjectNode row(String id, int score) {
+        return Json.MAPPER.createObjectNode().put("id", id).put("score", score);
+    }
+
     static Pending delete(String id) {
         return new Pending(id, null, List.of(), false);
     }

@@ -75,6 +75,16 @@ public final class SourceWrites {
             return {'OK'}
             """);
 
+    // KEYS: position. ARGV: fence. Forgets where the source stood (a new slot, a new history: the
+    // stored LSNs mean nothing in it); the change count and the fence stay.
+    private static final Redis.Script RESET = Redis.Script.of("""
+            local seen = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
+            if seen > tonumber(ARGV[1]) then return {'FENCED', tostring(seen)} end
+            redis.call('HSET', KEYS[1], 'fence', ARGV[1])
+            redis.call('HDEL', KEYS[1], 'lsn', 'offset')
+            return {'OK'}
+            """);
+
     private final RowStore rows;
     private final Redis redis;
     private final String slot;
@@ -136,6 +146,16 @@ public final class SourceWrites {
                         Long.toString(fence),
                         Long.toString(lsn),
                         offset));
+    }
+
+    /**
+     * Forgets the table's position (keeping its change count), fenced as a write: the source takes
+     * a new snapshot from a new slot, whose LSNs may be below the stored ones (a restored or
+     * another cluster), so the snapshot must not be compared with them. Until the snapshot is
+     * written {@link #claim} answers null: a successor snapshots too.
+     */
+    public void reset(String table, long fence) throws Fenced, LiveQueryException {
+        fenced(table, eval(RESET, new String[] {Keys.sourcePosition(slot, table)}, Long.toString(fence)));
     }
 
     /** The table's rows, for turning source changes into checked ops. */

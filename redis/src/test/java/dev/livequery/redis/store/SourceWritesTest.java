@@ -73,6 +73,17 @@ class SourceWritesTest {
             assertThat(w.write("items", List.of(new RowStore.Op("d", row(4), null, true)), 2, 102, "{}", 1))
                     .isEqualTo(Outcome.APPLIED);
             assertThat(w.claim("items", 2)).isEqualTo(new SourceWrites.Position(102, "{}", 3));
+
+            // a fresh snapshot from a new slot (another history): the position is forgotten, fenced,
+            // and a write below the old LSN is applied again; the change count stays
+            assertThatThrownBy(() -> w.reset("items", 1)).isInstanceOf(SourceWrites.Fenced.class);
+            w.reset("items", 2);
+            assertThat(w.claim("items", 2))
+                    .as("reset: a successor snapshots too")
+                    .isNull();
+            assertThat(w.write("items", List.of(new RowStore.Op("e", row(5), null, true)), 2, 7, "{\"o\":7}", 1))
+                    .isEqualTo(Outcome.APPLIED);
+            assertThat(w.claim("items", 2)).isEqualTo(new SourceWrites.Position(7, "{\"o\":7}", 4));
         }
     }
 

@@ -1,0 +1,77 @@
+package dev.livequery.sources.postgres;
+
+import static dev.livequery.sources.postgres.ClusterSourceSlotTest.node;
+import static dev.livequery.sources.postgres.ClusterSourceSlotTest.postgresRows;
+import static dev.livequery.sources.postgres.ClusterSourceSlotTest.redisRows;
+import static dev.livequery.sources.postgres.ClusterSourceSlotTest.sql;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.livequery.core.EngineOptions;
+import dev.livequery.redis.store.Redis;
+import dev.livequery.redis.store.RowStore;
+import dev.livequery.testkit.Cluster;
+import dev.livequery.testkit.Slow;
+import dev.livequery.testkit.process.PostgresProcess;
+import dev.livequery.testkit.process.RedisProcess;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cluster mode when a holder snapshots while Redis already holds the fed tables: the snapshot
+ * replaces them whatever Redis held, also when the new slot's LSNs are below the stored positions
+ * (Redis outlived the Postgres cluster).
+ */
+@Slow
+@Cluster
+class ClusterSourceSnapshotTest {
+    @Test
+    void aSnapshotOfAnotherClusterWithLowerLsnsReplacesTheRowsInRedis() throws Exception {
+        try (RedisProcess server = RedisProcess.start(false);
+                Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
+            RowStore rows = new RowStore(redis, EngineOptions.defaults());
+            try (PostgresProcess first = PostgresProcess.start()) {
+                sql(first, "create table items (id int primary key, v int)", "insert into items values (1, 1)");
+                // Moves the first cluster's WAL well past where the second one will be.
+                for (int i = 0; i < 4; i++) {
+                    sql(
+                            first,
+                            "insert into items values (100, 0)",
+                            "delete from items where id = 100",
+                            "select pg_switch_wal()");
+                }
+                ClusterSource a = ClusterSource.attach(node(first), server.uri(), EngineOptions.defaults(), "gw-a");
+                try {
+                    await().atMost(Duration.ofSeconds(60)).until(a::streaming);
+                    sql(first, "insert into items values (2, 2)");
+                    await().atMost(Duration.ofSeconds(30))
+                            .until(() -> redisRows(rows).equals(List.of("1=1", "2=2")));
+                } finally {
+                    a.close();
+                }
+            }
+            // Postgres restored into a new cluster: no slot, a new history, lower LSNs.
+            try (PostgresProcess second = PostgresProcess.start()) {
+                sql(
+                        second,
+                        "create table items (id int primary key, v int)",
+                        "insert into items values (1, 7), (3, 3)");
+                ClusterSource b = ClusterSource.attach(node(second), server.uri(), EngineOptions.defaults(), "gw-b");
+                try {
+                    await().atMost(Duration.ofSeconds(60))
+                            .untilAsserted(() -> assertThat(redisRows(rows))
+                                    .as("Redis against Postgres; source: %s", b.health())
+                                    .isEqualTo(List.of("1=7", "3=3")));
+                    await().atMost(Duration.ofSeconds(30)).until(b::streaming);
+                    sql(second, "insert into items values (4, 4)");
+                    await().atMost(Duration.ofSeconds(30))
+                            .untilAsserted(() -> assertThat(redisRows(rows)).isEqualTo(postgresRows(second)));
+                    assertThat(b.gauges()).containsEntry("source_snapshots", 1L);
+                } finally {
+                    b.close();
+                }
+            }
+        }
+    }
+}
