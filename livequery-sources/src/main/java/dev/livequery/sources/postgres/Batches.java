@@ -49,12 +49,15 @@ final class Batches {
         this.counters = counters;
         this.streaming = streaming;
         this.fromPostgres = fromPostgres;
-        restart();
+        restart(true);
     }
 
-    /** For a new engine: a unit the old engine left open is replayed whole by the new one. */
-    void restart() {
-        transactions = new Transactions(tables, counters.skippedRows);
+    /**
+     * For a new engine: a unit the old engine left open is replayed whole by the new one.
+     * {@code snapshotting}: the engine starts without offsets, so Debezium snapshots first.
+     */
+    void restart(boolean snapshotting) {
+        transactions = new Transactions(tables, counters.skippedRows, snapshotting);
     }
 
     /** One batch; anything thrown means nothing after it may be applied. */

@@ -58,6 +58,12 @@ public final class HeldOffsets extends MemoryOffsetBackingStore {
                 ByteBuffer.wrap(values.fromConnectData(engineName, null, offset)));
     }
 
+    /** Whether an engine under {@code key} resumes (offsets held), rather than snapshotting first. */
+    static boolean held(String key) {
+        Map<ByteBuffer, ByteBuffer> m = HELD.get(key);
+        return m != null && !m.isEmpty();
+    }
+
     static void drop(String key) {
         HELD.remove(key);
     }

@@ -141,7 +141,7 @@ public final class PostgresSource implements SourceStatus {
 
     private void runEngine() throws SourceException {
         watch.heard();
-        batches.restart();
+        batches.restart(!HeldOffsets.held(offsetsKey));
         engine = DebeziumEngine.create(Connect.class)
                 .using(EngineProperties.of(config, offsetsKey))
                 .notifying(this::handle)

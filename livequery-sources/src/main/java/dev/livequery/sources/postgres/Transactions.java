@@ -21,6 +21,13 @@ import org.apache.kafka.connect.source.SourceRecord;
  * snapshot (every {@code r} record up to the one marked {@code last}), and each transaction
  * (from its {@code BEGIN} to its {@code END} record, whose offset carries the commit LSN).
  *
+ * <p>When every fed table is empty Debezium's snapshot has no record, so nothing marks its end:
+ * an engine that snapshots ({@code snapshotting}) ends it at the first record after it instead,
+ * with an empty snapshot of every fed table (the rows livequery held are gone in Postgres too). At
+ * a heartbeat (or an END without its BEGIN) that is the unit; at a transaction, the transaction
+ * becomes part of it (its rows applied to the empty tables, as of its commit LSN), so that the
+ * stored position never points into a transaction.
+ *
  * <p>A {@code BEGIN} while a transaction is still open means Debezium restarted its task and
  * replays from its last committed offset: the open part is dropped, the replay brings it whole.
  * Single-threaded: called from the engine's consumer only.
@@ -69,14 +76,21 @@ final class Transactions {
     private final List<TableMapping> tables;
     private final AtomicLong skipped;
     private Map<TableMapping, List<ObjectNode>> snapshot;
+    /** Debezium snapshots first and no record of it came yet. */
+    private boolean awaitingSnapshot;
+
     private Map<TableMapping, List<Pending>> open;
     private int openCount;
     private long openMillis;
 
-    /** {@code skipped}: counts rows left out because their key is no livequery id ({@link #skip}). */
-    Transactions(List<TableMapping> tables, AtomicLong skipped) {
+    /**
+     * {@code skipped}: counts rows left out because their key is no livequery id ({@link #skip});
+     * {@code snapshotting}: the engine starts without offsets, so its first unit is a snapshot.
+     */
+    Transactions(List<TableMapping> tables, AtomicLong skipped, boolean snapshotting) {
         this.tables = tables;
         this.skipped = skipped;
+        this.awaitingSnapshot = snapshotting;
         for (TableMapping t : tables) {
             byTopic.put(EngineProperties.topic(t), t);
         }
@@ -97,15 +111,24 @@ final class Transactions {
                 return new Done(false, lsn);
             }
             if (open == null) {
+                if (snapshotEnded(r)) {
+                    return emptySnapshot(lsn);
+                }
                 return new Done(true, lsn); // the END of a transaction whose BEGIN was before our start
             }
             Txn t = new Txn(lsn(r, "lsn_commit"), openMillis, open, openCount);
             open = null;
+            if (snapshotEnded(r)) {
+                return snapshotWith(t);
+            }
             return t;
         }
         TableMapping t = byTopic.get(topic);
         if (t == null || !(r.value() instanceof Struct v)) {
             // heartbeats: only a position
+            if (open == null && snapshotEnded(r)) {
+                return emptySnapshot(lsn);
+            }
             return new Done(open == null && snapshot == null, lsn);
         }
         String op = v.getString("op");
@@ -127,6 +150,7 @@ final class Transactions {
             if ("last".equals(mark)) {
                 Snapshot s = new Snapshot(lsn, snapshot);
                 snapshot = null;
+                awaitingSnapshot = false;
                 return s;
             }
             return new Done(false, lsn);
@@ -162,6 +186,63 @@ final class Transactions {
         open.computeIfAbsent(t, x -> new ArrayList<>()).add(p);
         openCount++;
         return new Done(false, lsn);
+    }
+
+    /**
+     * Whether {@code r}, not a snapshot record, ends a snapshot that had no record: the engine
+     * snapshots, none came, and Debezium no longer marks its offsets as the snapshot's.
+     */
+    private boolean snapshotEnded(SourceRecord r) {
+        if (!awaitingSnapshot || snapshot != null) {
+            return false;
+        }
+        Map<String, ?> o = r.sourceOffset();
+        if (o != null && Boolean.TRUE.equals(o.get("snapshot"))) {
+            return false;
+        }
+        awaitingSnapshot = false;
+        return true;
+    }
+
+    /** Every fed table empty, as of {@code lsn} (a position only: no transaction is at or below it). */
+    private Snapshot emptySnapshot(long lsn) {
+        Map<TableMapping, List<ObjectNode>> rows = new LinkedHashMap<>();
+        for (TableMapping m : tables) {
+            rows.put(m, new ArrayList<>());
+        }
+        LOG.info("postgres source: the snapshot had no row: every fed table is empty in Postgres");
+        return new Snapshot(Math.max(lsn, 0), rows);
+    }
+
+    /** An empty snapshot and then {@code t}: the rows {@code t} leaves in the empty tables, as of its commit. */
+    private Snapshot snapshotWith(Txn t) {
+        Map<TableMapping, List<ObjectNode>> rows = new LinkedHashMap<>();
+        for (TableMapping m : tables) {
+            Map<String, ObjectNode> now = new LinkedHashMap<>();
+            Map<String, ObjectNode> gone = new HashMap<>();
+            for (Pending p : t.changes().getOrDefault(m, List.of())) {
+                if (p.truncate()) {
+                    now.clear();
+                    gone.clear();
+                } else if (p.after() == null) {
+                    ObjectNode was = now.remove(p.id());
+                    if (was != null) {
+                        gone.put(p.id(), was);
+                    }
+                } else {
+                    if (!p.unavailable().isEmpty()) {
+                        String from = p.previousId() != null ? p.previousId() : p.id();
+                        Pending.fill(
+                                p.after(), p.unavailable(), now.containsKey(from) ? now.get(from) : gone.get(from));
+                    }
+                    now.put(p.id(), p.after());
+                }
+            }
+            rows.put(m, new ArrayList<>(now.values()));
+        }
+        LOG.info("postgres source: the snapshot had no row: every fed table was empty in Postgres before the"
+                + " transaction committed at LSN " + t.commitLsn());
+        return new Snapshot(t.commitLsn(), rows);
     }
 
     /**

@@ -1,8 +1,10 @@
 package dev.livequery.sources.postgres;
 
+import static dev.livequery.sources.postgres.ClusterSourceSlotTest.lose;
 import static dev.livequery.sources.postgres.ClusterSourceSlotTest.node;
 import static dev.livequery.sources.postgres.ClusterSourceSlotTest.postgresRows;
 import static dev.livequery.sources.postgres.ClusterSourceSlotTest.redisRows;
+import static dev.livequery.sources.postgres.ClusterSourceSlotTest.slotActive;
 import static dev.livequery.sources.postgres.ClusterSourceSlotTest.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -21,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Cluster mode when a holder snapshots while Redis already holds the fed tables: the snapshot
  * replaces them whatever Redis held, also when the new slot's LSNs are below the stored positions
- * (Redis outlived the Postgres cluster).
+ * (Redis outlived the Postgres cluster) and when every fed table is empty (Debezium then sends no
+ * snapshot record at all).
  */
 @Slow
 @Cluster
@@ -71,6 +74,44 @@ class ClusterSourceSnapshotTest {
                 } finally {
                     b.close();
                 }
+            }
+        }
+    }
+
+    @Test
+    void anEmptySnapshotEmptiesTheFedTablesInRedis() throws Exception {
+        try (PostgresProcess pg = PostgresProcess.start();
+                RedisProcess server = RedisProcess.start(false);
+                Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
+            sql(pg, "create table items (id int primary key, v int)", "insert into items values (1, 1)");
+            RowStore rows = new RowStore(redis, EngineOptions.defaults());
+            ClusterSource a = ClusterSource.attach(node(pg), server.uri(), EngineOptions.defaults(), "gw-a");
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(a::streaming);
+                sql(pg, "insert into items values (2, 2)");
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> redisRows(rows).equals(List.of("1=1", "2=2")));
+            } finally {
+                a.close();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> slotActive(pg).equals(List.of(false)));
+            // Emptied while no gateway streams, and the slot lost: the next holder snapshots nothing.
+            sql(pg, "delete from items");
+            lose(pg, ClusterSourceSlotTest.Loss.DROPPED);
+
+            ClusterSource b = ClusterSource.attach(node(pg), server.uri(), EngineOptions.defaults(), "gw-b");
+            try {
+                await().atMost(Duration.ofSeconds(60))
+                        .untilAsserted(() -> assertThat(redisRows(rows))
+                                .as("Redis against Postgres; source: %s", b.health())
+                                .isEmpty());
+                await().atMost(Duration.ofSeconds(30)).until(b::streaming);
+                assertThat(b.gauges()).containsEntry("source_snapshots", 1L);
+                sql(pg, "insert into items values (5, 5)");
+                await().atMost(Duration.ofSeconds(30))
+                        .untilAsserted(() -> assertThat(redisRows(rows)).isEqualTo(List.of("5=5")));
+            } finally {
+                b.close();
             }
         }
     }

@@ -635,6 +635,29 @@ class PostgresSourceTest {
         }
     }
 
+    @Test
+    void aSourceStartedOnABackendWithRowsOfAnEmptyTableEmptiesIt() throws Exception {
+        String s = schema();
+        sql("create table " + s + ".items (id int primary key, v int)");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        // Rows of an earlier run of the source; the table has been emptied in Postgres since.
+        b.ingestAtomically(
+                "items",
+                1,
+                List.of(dev.livequery.core.Engine.Change.upsert(
+                        "1",
+                        new ObjectMapper().createObjectNode().put("id", "1").put("v", 1))));
+        try (PostgresSource src = PostgresSource.start(config(s, "items"), b)) {
+            await().atMost(Duration.ofSeconds(60)).until(src::loaded);
+            assertThat(ids(b, "items"))
+                    .as("the empty snapshot replaced the backend's rows")
+                    .isEmpty();
+            sql("insert into " + s + ".items values (5, 5)");
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(ids(b, "items")).containsExactly("5"));
+        }
+    }
+
     static List<String> ids(LocalBackend b, String table) throws Exception {
         return b
                 .query(dev.livequery.core.Query.parse(
