@@ -49,15 +49,7 @@ class ClusterSourceSlotTest {
                 Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
             sql(pg, "create table items (id int primary key, v int)", "insert into items values (1, 1)");
             RowStore rows = new RowStore(redis, EngineOptions.defaults());
-            ClusterSource a = ClusterSource.attach(node(pg), server.uri(), EngineOptions.defaults(), "gw-a");
-            try {
-                await().atMost(Duration.ofSeconds(60)).until(a::streaming);
-                sql(pg, "insert into items values (2, 2)");
-                await().atMost(Duration.ofSeconds(30))
-                        .until(() -> redisRows(rows).equals(List.of("1=1", "2=2")));
-            } finally {
-                a.close();
-            }
+            streamedByAFirstHolder(pg, server.uri(), rows);
             await().atMost(Duration.ofSeconds(30)).until(() -> slotActive(pg).equals(List.of(false)));
             // Lost while no gateway streams: committed meanwhile, and after.
             sql(pg, "insert into items values (3, 3)");
@@ -82,6 +74,21 @@ class ClusterSourceSlotTest {
     }
 
     /** Drops or invalidates the slot livequery (idle), returning once Postgres shows it so. */
+    /**
+     * A first holder streams {@code items} until Redis holds rows 1 and 2 (1 there before it, 2
+     * inserted while it streams), then stops: where the tests of a later holder begin.
+     */
+    static void streamedByAFirstHolder(PostgresProcess pg, String redis, RowStore rows) throws Exception {
+        ClusterSource a = ClusterSource.attach(node(pg), redis, EngineOptions.defaults(), "gw-a");
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(a::streaming);
+            sql(pg, "insert into items values (2, 2)");
+            await().atMost(Duration.ofSeconds(30)).until(() -> redisRows(rows).equals(List.of("1=1", "2=2")));
+        } finally {
+            a.close();
+        }
+    }
+
     static void lose(PostgresProcess pg, Loss loss) throws Exception {
         if (loss == Loss.DROPPED) {
             sql(pg, "select pg_drop_replication_slot('livequery')");

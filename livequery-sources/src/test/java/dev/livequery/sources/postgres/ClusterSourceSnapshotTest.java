@@ -6,6 +6,7 @@ import static dev.livequery.sources.postgres.ClusterSourceSlotTest.postgresRows;
 import static dev.livequery.sources.postgres.ClusterSourceSlotTest.redisRows;
 import static dev.livequery.sources.postgres.ClusterSourceSlotTest.slotActive;
 import static dev.livequery.sources.postgres.ClusterSourceSlotTest.sql;
+import static dev.livequery.sources.postgres.ClusterSourceSlotTest.streamedByAFirstHolder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -44,15 +45,7 @@ class ClusterSourceSnapshotTest {
                             "delete from items where id = 100",
                             "select pg_switch_wal()");
                 }
-                ClusterSource a = ClusterSource.attach(node(first), server.uri(), EngineOptions.defaults(), "gw-a");
-                try {
-                    await().atMost(Duration.ofSeconds(60)).until(a::streaming);
-                    sql(first, "insert into items values (2, 2)");
-                    await().atMost(Duration.ofSeconds(30))
-                            .until(() -> redisRows(rows).equals(List.of("1=1", "2=2")));
-                } finally {
-                    a.close();
-                }
+                streamedByAFirstHolder(first, server.uri(), rows);
             }
             // Postgres restored into a new cluster: no slot, a new history, lower LSNs.
             try (PostgresProcess second = PostgresProcess.start()) {
@@ -85,15 +78,7 @@ class ClusterSourceSnapshotTest {
                 Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
             sql(pg, "create table items (id int primary key, v int)", "insert into items values (1, 1)");
             RowStore rows = new RowStore(redis, EngineOptions.defaults());
-            ClusterSource a = ClusterSource.attach(node(pg), server.uri(), EngineOptions.defaults(), "gw-a");
-            try {
-                await().atMost(Duration.ofSeconds(60)).until(a::streaming);
-                sql(pg, "insert into items values (2, 2)");
-                await().atMost(Duration.ofSeconds(30))
-                        .until(() -> redisRows(rows).equals(List.of("1=1", "2=2")));
-            } finally {
-                a.close();
-            }
+            streamedByAFirstHolder(pg, server.uri(), rows);
             await().atMost(Duration.ofSeconds(30)).until(() -> slotActive(pg).equals(List.of(false)));
             // Emptied while no gateway streams, and the slot lost: the next holder snapshots nothing.
             sql(pg, "delete from items");
