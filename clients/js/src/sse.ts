@@ -98,21 +98,25 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
 
   /** No stream, and none to come. */
   private stop(): void {
+    this.drop();
+    this.tokens.stop();
+  }
+
+  /**
+   * The stream closed and a pending reconnect cancelled; a getToken answer asked for before is
+   * dropped too. Returns the new attempt's number.
+   */
+  private drop(): number {
     this.es?.close();
     this.es = null;
     if (this.retry !== null) this.timers.clearTimeout(this.retry);
     this.retry = null;
-    this.attempt++;
-    this.tokens.stop();
+    return ++this.attempt;
   }
 
   /** A new stream for the current window, resuming by the last eid; with getToken, once it has given a token. */
   private open(): void {
-    this.es?.close();
-    this.es = null;
-    if (this.retry !== null) this.timers.clearTimeout(this.retry);
-    this.retry = null;
-    const attempt = ++this.attempt;
+    const attempt = this.drop();
     if (!this.options.getToken) return this.connect(this.options.token);
     this.tokens.fetch().then(
       t => { if (attempt === this.attempt && !this.closed) this.connect(t); },
@@ -152,8 +156,7 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
 
   /** The stream ended or failed: a new one with a fresh token after the wait. */
   private reconnectLater(): void {
-    this.es?.close();
-    this.es = null;
+    this.drop();
     const wait = Math.min(RETRY * 2 ** this.fails++, MAX_RETRY);
     this.retry = this.timers.setTimeout(() => { this.retry = null; this.open(); }, wait);
   }

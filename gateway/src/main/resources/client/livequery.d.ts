@@ -797,6 +797,11 @@ declare namespace livequery {
         close(): void;
         /** No stream, and none to come. */
         private stop;
+        /**
+         * The stream closed and a pending reconnect cancelled; a getToken answer asked for before is
+         * dropped too. Returns the new attempt's number.
+         */
+        private drop;
         /** A new stream for the current window, resuming by the last eid; with getToken, once it has given a token. */
         private open;
         private connect;

@@ -1526,20 +1526,23 @@
     }
     /** No stream, and none to come. */
     stop() {
+      this.drop();
+      this.tokens.stop();
+    }
+    /**
+     * The stream closed and a pending reconnect cancelled; a getToken answer asked for before is
+     * dropped too. Returns the new attempt's number.
+     */
+    drop() {
       this.es?.close();
       this.es = null;
       if (this.retry !== null) this.timers.clearTimeout(this.retry);
       this.retry = null;
-      this.attempt++;
-      this.tokens.stop();
+      return ++this.attempt;
     }
     /** A new stream for the current window, resuming by the last eid; with getToken, once it has given a token. */
     open() {
-      this.es?.close();
-      this.es = null;
-      if (this.retry !== null) this.timers.clearTimeout(this.retry);
-      this.retry = null;
-      const attempt = ++this.attempt;
+      const attempt = this.drop();
       if (!this.options.getToken) return this.connect(this.options.token);
       this.tokens.fetch().then(
         (t) => {
@@ -1587,8 +1590,7 @@
     }
     /** The stream ended or failed: a new one with a fresh token after the wait. */
     reconnectLater() {
-      this.es?.close();
-      this.es = null;
+      this.drop();
       const wait = Math.min(RETRY * 2 ** this.fails++, MAX_RETRY);
       this.retry = this.timers.setTimeout(() => {
         this.retry = null;
