@@ -41,6 +41,11 @@ export type EventSourceOptions = {
   withCredentials?: boolean;
   /** for the waits before the client's own reconnects (with getToken) */
   timers?: Timers;
+  /**
+   * the jitter of those waits, each its base ×0.5–1.5 and then capped at 10 s, so that streams
+   * whose tokens expire together do not all come back in the same second; default Math.random
+   */
+  random?: () => number;
 };
 
 /**
@@ -49,8 +54,8 @@ export type EventSourceOptions = {
  * new stream with `resume` and the new window, which the server answers with only the splice.
  *
  * With `getToken` the client reconnects instead of EventSource, which would send the old token
- * again: after 1 s (the server's `retry`), doubling to 10 s while streams fail to open, with a fresh
- * token and `resume` by the last eid.
+ * again: after about 1 s (the server's `retry`, jittered ±50 %), doubling up to 10 s while streams
+ * fail to open, with a fresh token and `resume` by the last eid.
  *
  * A stream the server refuses (400 bad query, 401, 403, 429, 503: EventSource gives up) ends the
  * subscription with error code `refused`, unless it was a reanchor's: then the window before it
@@ -157,7 +162,8 @@ export class EventSourceSubscription<Row extends RowBase = RowBase> extends Live
   /** The stream ended or failed: a new one with a fresh token after the wait. */
   private reconnectLater(): void {
     this.drop();
-    const wait = Math.min(RETRY * 2 ** this.fails++, MAX_RETRY);
+    const jitter = 0.5 + (this.options.random ?? Math.random)();
+    const wait = Math.min(RETRY * 2 ** this.fails++ * jitter, MAX_RETRY);
     this.retry = this.timers.setTimeout(() => { this.retry = null; this.open(); }, wait);
   }
 

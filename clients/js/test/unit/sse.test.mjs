@@ -130,7 +130,7 @@ test("SSE with getToken: a stream the server ends (the token expired) reconnects
   let n = 0;
   const errors = [];
   const s = liveEventSource("/v1/live?x=1", { table: "t", limit: 2 }, { onError: e => errors.push(e) },
-    { EventSource: FakeEventSource, schedule: fn => fn(), timers, getToken: async () => "T" + ++n });
+    { EventSource: FakeEventSource, schedule: fn => fn(), timers, random: () => 0.5, getToken: async () => "T" + ++n });
   assert.equal(opened.length, 0, "no stream before getToken answers");
   await settle();
   assert.equal(opened.length, 1);
@@ -174,7 +174,7 @@ test("SSE with getToken: a reconnect whose stream does not open waits longer eac
   const { FakeEventSource, opened } = fakeEventSource();
   const timers = new FakeTimers();
   const s = liveEventSource("/v1/live", { table: "t", limit: 2 }, undefined,
-    { EventSource: FakeEventSource, schedule: fn => fn(), timers, getToken: () => "T" });
+    { EventSource: FakeEventSource, schedule: fn => fn(), timers, random: () => 0.5, getToken: () => "T" });
   await settle();
   opened[0].drop();
   timers.advance(1000);
@@ -186,6 +186,27 @@ test("SSE with getToken: a reconnect whose stream does not open waits longer eac
   timers.advance(10_000);
   await settle();
   assert.equal(opened.length, 2);
+});
+
+test("SSE with getToken: the reconnect waits are jittered ±50 % and capped at 10 s", async () => {
+  const waits = [];
+  for (const r of [0, 0.99]) {
+    const { FakeEventSource, opened } = fakeEventSource();
+    const timers = new FakeTimers();
+    const s = liveEventSource("/v1/live", { table: "t", limit: 2 }, undefined,
+      { EventSource: FakeEventSource, schedule: fn => fn(), timers, random: () => r, getToken: () => "T" });
+    const seen = [];
+    for (let i = 0; i < 6; i++) {
+      await settle();
+      opened[i].drop();
+      seen.push(...timers.pending());
+      timers.advance(timers.pending()[0]);
+    }
+    s.close();
+    waits.push(seen);
+  }
+  assert.deepEqual(waits[0], [500, 1000, 2000, 4000, 8000, 10_000]);
+  assert.deepEqual(waits[1], [1490, 2980, 5960, 10_000, 10_000, 10_000]);
 });
 
 test("SSE: a final closed frame ends the subscription and its stream, as over WebSocket; shutdown does not", async () => {

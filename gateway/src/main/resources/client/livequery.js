@@ -1591,7 +1591,8 @@
     /** The stream ended or failed: a new one with a fresh token after the wait. */
     reconnectLater() {
       this.drop();
-      const wait = Math.min(RETRY * 2 ** this.fails++, MAX_RETRY);
+      const jitter = 0.5 + (this.options.random ?? Math.random)();
+      const wait = Math.min(RETRY * 2 ** this.fails++ * jitter, MAX_RETRY);
       this.retry = this.timers.setTimeout(() => {
         this.retry = null;
         this.open();
