@@ -24,13 +24,29 @@ import java.util.Locale;
 public final class TokenMain {
     private TokenMain() {}
 
+    static final String USAGE =
+            "usage: bin/token --sub <sub> [--claim name=value]... [--role <role>]... [--ttl 1h|30m|90s|2d|PT1H]";
+
+    /** What {@code bin/token --help} prints (on stdout, exit status 0). */
+    static final String HELP = "bin/token: prints an HS256 token for trying livequery.auth.mode=jwt, signed with\n"
+            + "livequery.auth.jwt.hs256-secret (env LIVEQUERY_AUTH_JWT_HS256_SECRET, at least 32 bytes, the\n"
+            + "gateway's), with livequery.auth.jwt.issuer / .audience when they are set.\n"
+            + USAGE + "\n"
+            + "  --sub <sub>         the token's sub, the principal (required)\n"
+            + "  --claim name=value  a string claim, e.g. tenant=acme for a rule's \"$claims.tenant\" (repeatable)\n"
+            + "  --role <role>       a member of the roles claim (repeatable)\n"
+            + "  --ttl <duration>    lifetime (exp - iat), default 1h";
+
     public static void main(String[] args) {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(HELP);
+            return;
+        }
         try {
             System.out.println(mint(args, AuthSettings.from(Config.create())));
         } catch (IllegalArgumentException e) {
             System.err.println("bin/token: " + e.getMessage());
-            System.err.println(
-                    "usage: bin/token --sub <sub> [--claim name=value]... [--role <role>]... [--ttl 1h|30m|90s]");
+            System.err.println(USAGE);
             System.exit(2);
         }
     }

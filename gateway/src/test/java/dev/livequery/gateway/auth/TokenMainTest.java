@@ -49,4 +49,10 @@ class TokenMainTest {
         assertThat(TokenMain.ttl("PT2H")).isEqualTo(Duration.ofHours(2));
         assertThat(TokenMain.ttl("90s")).isEqualTo(Duration.ofSeconds(90));
     }
+
+    @Test
+    void helpNamesTheSecretAndEveryOption() {
+        assertThat(TokenMain.HELP)
+                .contains("LIVEQUERY_AUTH_JWT_HS256_SECRET", "--sub", "--claim", "--role", "--ttl", TokenMain.USAGE);
+    }
 }
