@@ -65,7 +65,7 @@
  * <li>One {@link java.util.concurrent.locks.ReentrantLock} per table orders writes, routing, frame
  *     generation, subscribe, reanchor, resume and overflow snapshots of that table. Tables are
  *     independent; writes to different tables run in parallel. A one-shot query of a shape nobody
- *     watches scans without the lock and keeps the result only if {@code Table.stamp} did not
+ *     watches scans without the lock ({@code Scan}) and keeps the result only if {@code Table.stamp} did not
  *     move (taking the lock after a few such races), so reads do not hold up writes. A subscribe
  *     that makes a new view scans for it the same way and installs it under the lock if the stamp
  *     still holds; else (a write came) it builds the view under the lock as before.</li>

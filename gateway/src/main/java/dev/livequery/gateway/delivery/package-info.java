@@ -14,5 +14,15 @@
  * blocked after a short grace is interrupted, and a virtual thread interrupted in a socket write
  * has its socket closed by the JDK, which frees the writer. Only that connection is affected: the
  * engine never waited for it.
+ *
+ * <p>The pieces: {@link dev.livequery.gateway.delivery.Outbound} runs one connection's writer and
+ * ends the connection; {@code Writes} is what one pass of it writes
+ * (a due pong or keep-alive, the bounded replies, then each ready slot's frames, a turn each, one
+ * flush); {@code Slots} are the connection's subscriptions by
+ * {@code sub}; {@link dev.livequery.gateway.delivery.Transport} is the WebSocket or SSE side the
+ * writer writes to; {@link dev.livequery.gateway.delivery.Close} and
+ * {@link dev.livequery.gateway.delivery.Teardown} say why a connection ended (close code, reason,
+ * {@code livequery_teardowns_total{cause}}); {@link dev.livequery.gateway.delivery.DeliveryMetrics}
+ * is what the path reports.
  */
 package dev.livequery.gateway.delivery;

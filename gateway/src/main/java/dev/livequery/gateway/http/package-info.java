@@ -10,5 +10,12 @@
  *
  * <p>{@link dev.livequery.gateway.http.RequestDeadline} bounds, for every HTTP/1 request (WebSocket
  * upgrades included), the time its headers and its body take to arrive, which Helidon does not.
+ *
+ * <p>The routes: {@link dev.livequery.gateway.http.RowsApi} ({@code /v1/tables/{t}/…}, with
+ * {@link dev.livequery.gateway.http.Params} for a window's query-string parameters, shared with
+ * SSE), {@link dev.livequery.gateway.http.HealthAndMetrics} and
+ * {@link dev.livequery.gateway.http.ClientScript} ({@code /v1/client/livequery.js} and its types).
+ * {@link dev.livequery.gateway.http.JsonDirectHandler} puts what Helidon answers before any route
+ * runs into the same JSON error body.
  */
 package dev.livequery.gateway.http;

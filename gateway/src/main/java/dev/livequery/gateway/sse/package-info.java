@@ -13,5 +13,9 @@
  * the socket while a handler runs, so a client that went away is noticed at the next write; the
  * heartbeat bounds how long that takes. Everything the client needs to continue is in the last
  * {@code id:}; the browser sends it back as {@code Last-Event-ID}.
+ *
+ * <p>{@link dev.livequery.gateway.sse.SseEndpoint} checks everything that can fail before the 200
+ * (so errors are JSON) and runs the writer; {@code SseTransport} writes a
+ * pass's events in one buffer and one flush.
  */
 package dev.livequery.gateway.sse;

@@ -10,5 +10,10 @@
  *
  * <p>A bad command is answered with an {@code error} frame naming the {@code sub}; the connection
  * stays open, because one wrong message should not cost a client all its other windows.
+ *
+ * <p>{@link dev.livequery.gateway.ws.WsEndpoint} makes a {@code LiveSocket} per connection, which
+ * checks its {@code Origin} with {@link dev.livequery.gateway.ws.OriginPolicy} (a refused one is
+ * closed at once with 1008), parses each message with {@code WsCommand} and runs it;
+ * {@code WsTransport} frames a writer pass's messages into one socket write.
  */
 package dev.livequery.gateway.ws;

@@ -26,6 +26,8 @@
  *     ({@code DeliveryWriter} makes the calls and settles each batch by their answers).</li>
  * <li>{@code GatewayReaper} (main thread) closes the attachments of gateways whose heartbeat
  *     expired and deletes their delivery streams.</li>
+ * <li>{@code ShardMeters} names every meter the shard exports; {@code Shard} hands each part
+ *     the counters and timers it counts with.</li>
  * </ul>
  * Only the main thread loads and unloads partitions; the lease, tail and publisher threads report
  * to it (a lease lost, a gap, a refused publish), and a report about a partition that has been
