@@ -95,5 +95,16 @@
  * Debezium would hand over wrong are refused at run time instead: a numeric NaN, a
  * multi-dimensional array ({@link dev.livequery.sources.postgres.ArrayDimensions}). A row whose
  * key's text is no livequery id is skipped and counted, so that one row cannot stop the feed.
+ * {@code Catalog}'s checks are {@code TableCheck} (per fed table) and {@code PublicationCheck}.
+ *
+ * <h2>What the gateway sees</h2>
+ * {@link dev.livequery.sources.postgres.PostgresSourceConfig} reads
+ * {@code livequery.sources.postgres.*}; a running source, either mode, is a
+ * {@link dev.livequery.sources.postgres.SourceStatus} ({@code /health}, metrics from
+ * {@code SourceCounters}); {@link dev.livequery.sources.postgres.SourcedBackend} wraps the
+ * gateway's backend so that fed tables refuse HTTP writes unless {@code writable}; a source that
+ * cannot start or go on throws a {@link dev.livequery.sources.postgres.SourceException} with its
+ * {@code source_*} code. {@code EngineProperties} are Debezium's settings, {@code DebeziumLogs}
+ * quiets its loggers, {@code JdbcUrls} redacts URLs for log lines.
  */
 package dev.livequery.sources.postgres;
