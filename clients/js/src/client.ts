@@ -239,7 +239,8 @@ export class LiveQuery implements Connection {
 
   private open(attempt: number): void {
     if (this.stopped) return;
-    const WS = this.options.WebSocket ?? (globalThis as any).WebSocket as SocketConstructor;
+    const WS = this.options.WebSocket ?? (globalThis as any).WebSocket as SocketConstructor | undefined;
+    if (!WS) throw new TypeError("LiveQuery: no WebSocket class here (Node 20 has none): pass one as options.WebSocket, e.g. the ws package's");
     const ws = new WS(this.url);
     this.ws = ws;
     // a socket whose opening hangs (a black-holed SYN, a network gone) would wait for the OS for minutes

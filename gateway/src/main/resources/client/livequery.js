@@ -1319,6 +1319,7 @@
     open(attempt) {
       if (this.stopped) return;
       const WS = this.options.WebSocket ?? globalThis.WebSocket;
+      if (!WS) throw new TypeError("LiveQuery: no WebSocket class here (Node 20 has none): pass one as options.WebSocket, e.g. the ws package's");
       const ws = new WS(this.url);
       this.ws = ws;
       this.pinger = this.timers.setTimeout(() => {
