@@ -15,6 +15,7 @@ import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.UUID;
 import java.util.logging.Logger;
 
@@ -24,7 +25,20 @@ public final class Main {
 
     private Main() {}
 
+    /** What {@code --help} prints: the gateway takes no arguments, only configuration. */
+    static final String HELP = """
+            livequery gateway: java [-D<key>=<value>]... -jar livequery-gateway.jar
+            Takes no arguments. Every setting is a config key with its default in application.yaml
+            (gateway/src/main/resources/application.yaml; docs/protocol.md explains each), set by a
+            system property (-Dlivequery.write-deadline=PT5S) or an environment variable, the key in
+            upper case with dots and dashes as underscores (LIVEQUERY_WRITE_DEADLINE, SERVER_PORT,
+            LIVEQUERY_BACKEND=redis, LIVEQUERY_REDIS_URI, LIVEQUERY_SECRET). GET /health, /metrics.""";
+
     public static void main(String[] args) {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(HELP);
+            return;
+        }
         LogConfig.configureRuntime();
         Redact.install();
         Config config = Config.create();
