@@ -46,14 +46,16 @@ public final class ShardMain implements Callable<Integer> {
     @Option(
             names = "--horizon",
             defaultValue = "${env:LIVEQUERY_HORIZON:-10000}",
-            description = "Changes kept per partition stream for resume (env LIVEQUERY_HORIZON).")
+            description = "Changes each partition's engine keeps for resume, default 10000 (env LIVEQUERY_HORIZON;"
+                    + " the gateways' livequery.resume.horizon-changes, whose writes trim the streams in Redis).")
     int horizon;
 
     @Option(
             names = "--horizon-time",
             defaultValue = "${env:LIVEQUERY_HORIZON_TIME:-PT5M}",
             description =
-                    "And changes at least this young are kept, whichever keeps more (env LIVEQUERY_HORIZON_TIME).")
+                    "And changes at least this young, whichever keeps more, default PT5M (env LIVEQUERY_HORIZON_TIME;"
+                            + " the gateways' livequery.resume.horizon-time).")
     Duration horizonTime;
 
     @Option(
