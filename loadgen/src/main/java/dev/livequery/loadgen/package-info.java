@@ -1,6 +1,16 @@
 /**
  * The load generator ({@code java -jar loadgen/target/livequery-loadgen.jar}).
  *
+ * <p>Its commands ({@link dev.livequery.loadgen.Main}): {@code run}
+ * ({@link dev.livequery.loadgen.RunCommand}: a {@link dev.livequery.loadgen.Fleet} of
+ * {@link dev.livequery.loadgen.LiveClient}s, livequery's over WebSocket or SSE
+ * ({@link dev.livequery.loadgen.LqWsClient}, {@link dev.livequery.loadgen.LqSseClient}) or a
+ * peer's ({@link dev.livequery.loadgen.PeerWsClient}); the {@link dev.livequery.loadgen.WriteDriver};
+ * {@link dev.livequery.loadgen.Stats} read once a second by {@link dev.livequery.loadgen.Progress};
+ * the {@link dev.livequery.loadgen.Verifier}; results by {@link dev.livequery.loadgen.Report},
+ * {@link dev.livequery.loadgen.Summary} and {@link dev.livequery.loadgen.Plots}), {@code record},
+ * {@code replay}, {@code compare} and {@code targets}.
+ *
  * <p>Why it looks the way it does:
  * <ul>
  *   <li><b>One client stack for every target.</b> The gateway and the peers (bench/peers: a bare
