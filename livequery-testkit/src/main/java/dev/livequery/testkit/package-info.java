@@ -19,17 +19,18 @@
  * {@link dev.livequery.testkit.Gen}; a failing value is shrunk and reported with the seed that
  * replays it ({@code -Dlivequery.seed=…}), tries are set per run with {@code -Dlivequery.tries=…}.
  * Generators draw every random decision from a {@link dev.livequery.testkit.Source} as a sequence
- * of numbers, and the shrinker edits that sequence rather than the values (the approach of
+ * of numbers, and the shrinker ({@code Shrinker}) edits that sequence rather than the values (the approach of
  * Hypothesis): generators need no shrinking code of their own, any edit still generates a valid
- * value, and dropping the numbers of one list element drops one operation of a scenario. It
+ * value, and dropping the numbers of one list element drops one operation of a scenario. A
+ * failure is a {@link dev.livequery.testkit.PropertyFailure}, its message led by the seed. It
  * replaces jqwik, whose current release asks not to be used by automated coding agents.
  *
  * <h2>Tags</h2>
  * {@link dev.livequery.testkit.Cluster} (starts redis-server), {@link dev.livequery.testkit.Browser}
  * (drives Chromium) and {@link dev.livequery.testkit.Slow} put the JUnit tags {@code cluster},
  * {@code browser} and {@code slow} on a test class; {@code bin/test --fast} excludes all three. The
- * first two also check for their program before the test starts and fail with one line naming
- * the Debian package ({@link dev.livequery.testkit.Tools}), instead of a stack trace from deep
+ * first two also check for their program before the test starts ({@code Requirements}) and fail
+ * with one line naming the Debian package ({@link dev.livequery.testkit.Tools}), instead of a stack trace from deep
  * inside a process launcher.
  *
  * <h2>Stale without being told</h2>
