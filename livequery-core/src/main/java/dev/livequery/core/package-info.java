@@ -18,7 +18,11 @@
  * row-level security (PROTOCOL §9)
  * {@link dev.livequery.core.Where} and {@link dev.livequery.core.Access}; and
  * {@link dev.livequery.core.Guard}, which keeps the gateway's and the cluster client's scheduled work
- * running past a failure. Everything else is package-private.
+ * running past a failure. Everything else is package-private; among it {@code Values} (the value
+ * order of PROTOCOL §1), {@code Order} (§2's keys with the id tiebreak), {@code Cursors} (signed
+ * positions), {@code WindowFrames} and {@code SharedFrames} (a window's frames, shared by windows in
+ * the same state), {@code ViewBudget} ({@code livequery.limits.max-view-rows}) and
+ * {@code IdempotencyMemory} (the embedded backend's idempotency keys).
  *
  * <h2>Row-level security</h2>
  * A principal's read filter is the shape's {@code access} member, beside the client's where and
