@@ -15,7 +15,7 @@ import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.List;
+import java.io.PrintStream;
 import java.util.UUID;
 import java.util.logging.Logger;
 
@@ -34,9 +34,33 @@ public final class Main {
             upper case with dots and dashes as underscores (LIVEQUERY_WRITE_DEADLINE, SERVER_PORT,
             LIVEQUERY_BACKEND=redis, LIVEQUERY_REDIS_URI, LIVEQUERY_SECRET). GET /health, /metrics.""";
 
+    /**
+     * What the arguments ask: -1 to start, or the exit code once {@code --help} is printed (0) or an
+     * argument is refused (2). An argument the gateway would ignore (a setting meant as
+     * {@code -D} but written after {@code -jar}, a typo) must not start a gateway configured
+     * otherwise than its operator thinks.
+     */
+    static int arguments(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            return -1;
+        }
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            out.println(HELP);
+            return 0;
+        }
+        err.println("livequery: unexpected argument " + String.join(" ", args)
+                + " (settings go before -jar as -D<key>=<value>, or in the environment)");
+        err.println(HELP);
+        return 2;
+    }
+
     public static void main(String[] args) {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.println(HELP);
+        int exit = arguments(args, System.out, System.err);
+        if (exit == 0) {
+            return;
+        }
+        if (exit > 0) {
+            System.exit(exit);
             return;
         }
         LogConfig.configureRuntime();
