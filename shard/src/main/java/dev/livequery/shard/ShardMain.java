@@ -45,17 +45,18 @@ public final class ShardMain implements Callable<Integer> {
 
     @Option(
             names = "--horizon",
-            defaultValue = "${env:LIVEQUERY_HORIZON:-10000}",
-            description = "Changes each partition's engine keeps for resume, default 10000 (env LIVEQUERY_HORIZON;"
-                    + " the gateways' livequery.resume.horizon-changes, whose writes trim the streams in Redis).")
+            defaultValue = "${env:LIVEQUERY_HORIZON:-${env:LIVEQUERY_RESUME_HORIZON_CHANGES:-10000}}",
+            description = "Changes each partition's engine keeps for resume, default 10000 (env LIVEQUERY_HORIZON,"
+                    + " else the gateways' LIVEQUERY_RESUME_HORIZON_CHANGES: keep it the gateways'"
+                    + " livequery.resume.horizon-changes, whose writes trim the streams in Redis).")
     int horizon;
 
     @Option(
             names = "--horizon-time",
-            defaultValue = "${env:LIVEQUERY_HORIZON_TIME:-PT5M}",
-            description =
-                    "And changes at least this young, whichever keeps more, default PT5M (env LIVEQUERY_HORIZON_TIME;"
-                            + " the gateways' livequery.resume.horizon-time).")
+            defaultValue = "${env:LIVEQUERY_HORIZON_TIME:-${env:LIVEQUERY_RESUME_HORIZON_TIME:-PT5M}}",
+            description = "And changes at least this young, whichever keeps more, default PT5M (env"
+                    + " LIVEQUERY_HORIZON_TIME, else the gateways' LIVEQUERY_RESUME_HORIZON_TIME: keep it the"
+                    + " gateways' livequery.resume.horizon-time).")
     Duration horizonTime;
 
     @Option(
