@@ -390,7 +390,7 @@ public abstract sealed class Frame
 
     /** {@code status}: whether the backend serving the subscription is reachable. */
     public static final class Status extends Frame {
-        /** PROTOCOL §3: {@code stale} after 3 s without the backend, {@code live} when it is back. */
+        /** PROTOCOL §3: {@code stale} once the backend has been unreachable 3 s (the cluster says it after 2 s), {@code live} when it is back. */
         public enum State {
             STALE,
             LIVE;
