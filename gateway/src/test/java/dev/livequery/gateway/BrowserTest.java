@@ -111,6 +111,28 @@ class BrowserTest {
     }
 
     @Test
+    void inJwtModeTheDemoPageTakesItsTokenFromTheFragment() throws Exception {
+        String rules = "{\"" + TABLE + "\": {\"read\": true, \"write\": false}}";
+        // a second gateway, in jwt mode, over the same backend: gw answers the truth without a token
+        AuthGateway secured =
+                AuthGateway.over(s -> gw.backend, "livequery.demo.enabled", "true", "livequery.auth.rules", rules);
+        try {
+            String page = "http://127.0.0.1:" + secured.port + "/";
+            chrome.navigate(page);
+            awaitPage()
+                    .untilAsserted(() -> assertThat(chrome.eval("document.getElementById('info').textContent")
+                                    .asText())
+                            .startsWith("error: unauthorized"));
+            chrome.navigate("about:blank"); // a new fragment alone would not load the page again
+            chrome.navigate(page + "#token=" + AuthGateway.token("viewer", Duration.ofMinutes(5)));
+            assertThat(awaitInSync("order=-price&limit=50").get("dom")).hasSize(50);
+        } finally {
+            chrome.navigate("about:blank"); // before the gateway goes, so the page does not retry into the void
+            secured.gateway.stop(); // not close(): the backend is gw's, closed with it
+        }
+    }
+
+    @Test
     void writesThroughTheHttpApiLandInPlaceAndAreHighlighted() throws Exception {
         chrome.navigate(base() + "/");
         JsonNode p = awaitInSync("order=-price&limit=50");
