@@ -64,49 +64,29 @@ final class LocalApplier implements Applier {
         return true;
     }
 
-    /**
-     * Fills columns Debezium could not send (unchanged TOAST) from the row as it was before; for
-     * the new row of a key change, from the old key's row as it was before its delete.
-     */
+    /** The share's changes in order, their rows filled ({@link RowResolver}) from the backend's rows as they were. */
     private List<Change> resolve(String table, List<Pending> pending) {
         List<Change> out = new ArrayList<>(pending.size());
-        Map<String, ObjectNode> latest = new HashMap<>();
-        // Rows deleted in this share as they were just before (known here, not in the backend).
-        Map<String, ObjectNode> removed = new HashMap<>();
-        boolean truncated = false;
-        for (Pending p : pending) {
-            if (p.truncate()) {
-                out.add(Change.truncation());
-                latest.clear();
-                removed.clear();
-                truncated = true;
-                continue;
-            }
-            if (p.after() == null) {
-                out.add(Change.delete(p.id()));
-                if (latest.containsKey(p.id()) || truncated) {
-                    removed.put(p.id(), latest.get(p.id()));
-                } else {
-                    removed.remove(p.id()); // as it was before: the backend's row
-                }
-                latest.put(p.id(), null);
-                continue;
-            }
-            ObjectNode after = p.after();
-            if (!p.unavailable().isEmpty()) {
-                ObjectNode before;
-                if (p.previousId() != null && !p.previousId().equals(p.id())) {
-                    String old = p.previousId();
-                    // Its delete came just before: the row it removed, known here or the backend's.
-                    before = removed.containsKey(old) ? removed.get(old) : truncated ? null : current(table, old);
-                } else {
-                    before = latest.containsKey(p.id()) || truncated ? latest.get(p.id()) : current(table, p.id());
-                }
-                Pending.fill(after, p.unavailable(), before);
-            }
-            latest.put(p.id(), after);
-            out.add(Change.upsert(p.id(), after));
-        }
+        RowResolver.resolve(
+                pending,
+                id -> current(table, id),
+                new RowResolver.Sink() {
+                    @Override
+                    public void truncate() {
+                        out.add(Change.truncation());
+                    }
+
+                    @Override
+                    public void delete(String id) {
+                        out.add(Change.delete(id));
+                    }
+
+                    @Override
+                    public void upsert(String id, ObjectNode row) {
+                        out.add(Change.upsert(id, row));
+                    }
+                },
+                new HashMap<>());
         return out;
     }
 

@@ -42,7 +42,7 @@ import org.apache.kafka.connect.source.SourceRecord;
  *
  * <p>A table's share becomes net row ops (one per row, checked against the row's version as read:
  * a concurrent HTTP write under {@code writable: true} makes the script refuse, and the share is
- * re-read and retried), TOAST columns filled from the row as it was. Tables a batch did not touch
+ * re-read and retried), TOAST columns filled from the row as it was ({@link RowResolver}). Tables a batch did not touch
  * are moved forward ({@link SourceWrites#advance}) in {@link #batchDone}, before Debezium may
  * acknowledge the batch: every stored position is then at or past what Postgres was told, so a
  * successor resuming from the lowest one never asks for WAL the slot no longer keeps.
@@ -250,43 +250,20 @@ final class RedisApplier implements Applier {
             }
         }
         Map<String, ObjectNode> after = new LinkedHashMap<>();
-        // Rows deleted in this share as they were just before, when that is not Redis' row.
-        Map<String, ObjectNode> removed = new HashMap<>();
-        boolean truncated = false;
-        for (Pending p : pending) {
-            if (p.truncate()) {
-                current.keySet().forEach(id -> after.put(id, null));
-                after.replaceAll((id, a) -> null);
-                removed.clear();
-                truncated = true;
-            } else if (p.after() == null) {
-                if (after.containsKey(p.id()) || truncated) {
-                    removed.put(p.id(), after.get(p.id()));
-                } else {
-                    removed.remove(p.id());
-                }
-                after.put(p.id(), null);
-            } else {
-                if (!p.unavailable().isEmpty()) {
-                    ObjectNode before;
-                    String old = p.previousId();
-                    if (old != null && !old.equals(p.id())) {
-                        // a key change: its delete of the old id came just before
-                        Row cur = current.get(old);
-                        before = removed.containsKey(old)
-                                ? removed.get(old)
-                                : truncated || cur == null ? null : cur.data();
-                    } else {
-                        Row cur = current.get(p.id());
-                        before = after.containsKey(p.id())
-                                ? after.get(p.id())
-                                : truncated || cur == null ? null : cur.data();
+        RowResolver.resolve(
+                pending,
+                id -> {
+                    Row cur = current.get(id);
+                    return cur == null ? null : cur.data();
+                },
+                new RowResolver.Sink() {
+                    @Override
+                    public void truncate() {
+                        // emptied: Redis' rows too, unless the share writes them again
+                        current.keySet().forEach(id -> after.putIfAbsent(id, null));
                     }
-                    Pending.fill(p.after(), p.unavailable(), before);
-                }
-                after.put(p.id(), p.after());
-            }
-        }
+                },
+                after);
         List<RowStore.Op> ops = new ArrayList<>(after.size());
         after.forEach((id, a) -> {
             Row cur = current.get(id);

@@ -36,7 +36,8 @@ final class Transactions {
     private static final Logger LOG = Logger.getLogger(Transactions.class.getName());
 
     /**
-     * A row change before TOAST merging: {@code after == null} deletes, {@code truncate} empties.
+     * A row change before its unchanged TOAST columns are filled ({@link RowResolver}):
+     * {@code after == null} deletes, {@code truncate} empties.
      * {@code previousId}: for the new row of an UPDATE that changed the key (Debezium sends it as
      * a delete of the old key and a create of the new one), the old key's id, whose row the
      * {@code unavailable} columns are taken from; else null.
@@ -44,15 +45,6 @@ final class Transactions {
     record Pending(String id, ObjectNode after, List<String> unavailable, boolean truncate, String previousId) {
         Pending(String id, ObjectNode after, List<String> unavailable, boolean truncate) {
             this(id, after, unavailable, truncate, null);
-        }
-
-        /** Copies the {@code unavailable} columns (unchanged TOAST values) from {@code before} into {@code after}. */
-        static void fill(ObjectNode after, List<String> unavailable, ObjectNode before) {
-            for (String column : unavailable) {
-                if (before != null && before.has(column)) {
-                    after.set(column, before.get(column).deepCopy());
-                }
-            }
         }
     }
 
@@ -218,27 +210,18 @@ final class Transactions {
     private Snapshot snapshotWith(Txn t) {
         Map<TableMapping, List<ObjectNode>> rows = new LinkedHashMap<>();
         for (TableMapping m : tables) {
-            Map<String, ObjectNode> now = new LinkedHashMap<>();
-            Map<String, ObjectNode> gone = new HashMap<>();
-            for (Pending p : t.changes().getOrDefault(m, List.of())) {
-                if (p.truncate()) {
-                    now.clear();
-                    gone.clear();
-                } else if (p.after() == null) {
-                    ObjectNode was = now.remove(p.id());
-                    if (was != null) {
-                        gone.put(p.id(), was);
+            List<ObjectNode> now = new ArrayList<>();
+            List<Pending> share = t.changes().get(m);
+            if (share != null) {
+                for (ObjectNode row : RowResolver.resolve(
+                                share, RowResolver.EMPTY, RowResolver.NONE, new LinkedHashMap<>())
+                        .values()) {
+                    if (row != null) {
+                        now.add(row);
                     }
-                } else {
-                    if (!p.unavailable().isEmpty()) {
-                        String from = p.previousId() != null ? p.previousId() : p.id();
-                        Pending.fill(
-                                p.after(), p.unavailable(), now.containsKey(from) ? now.get(from) : gone.get(from));
-                    }
-                    now.put(p.id(), p.after());
                 }
             }
-            rows.put(m, new ArrayList<>(now.values()));
+            rows.put(m, now);
         }
         LOG.info("postgres source: the snapshot had no row: every fed table was empty in Postgres before the"
                 + " transaction committed at LSN " + t.commitLsn());

@@ -25,7 +25,10 @@
  * {@code LocalBackend.ingestAtomically} (one table-lock hold per fed table, frames held back
  * until the last change), so no subscriber is ever sent half of a transaction's effect on its
  * window. A transaction touching several fed tables is applied table by table: each window shows
- * one table, and each of them moves in one step.
+ * one table, and each of them moves in one step. How a table's share of changes becomes rows
+ * (unchanged TOAST values taken from the row as it was, the new row of a key change from the old
+ * key's, truncates) is {@link dev.livequery.sources.postgres.RowResolver}'s alone: both appliers
+ * use it, and so does {@code Transactions} for a transaction folded into an empty snapshot.
  *
  * <h2>Versions and positions (embedded mode)</h2>
  * A row's version is {@code commitLsn << 16 | i} (i-th change of that table in the transaction),
