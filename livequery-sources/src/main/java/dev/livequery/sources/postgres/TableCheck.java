@@ -85,15 +85,26 @@ final class TableCheck {
         return rel.partitioned();
     }
 
-    /** The primary key is exactly the id column. */
+    /**
+     * The primary key is exactly the id column, and not DEFERRABLE: Postgres does not take a
+     * deferrable key as the replica identity, so with DEFAULT it refuses every UPDATE and DELETE
+     * of the table once it is published; with FULL, one transaction may move a row onto a key
+     * another row leaves only later in it (a swap), which Debezium sends as deletes and inserts
+     * of keys that remove one of the two rows.
+     */
     private static void primaryKey(Connection c, TableMapping t, long oid) throws SQLException, SourceException {
         List<String> key = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("select a.attname from pg_index i join pg_attribute a on "
-                + "a.attrelid = i.indrelid and a.attnum = any(i.indkey) where i.indrelid = ? and i.indisprimary")) {
+        String deferrable = null;
+        try (PreparedStatement s = c.prepareStatement("select a.attname, not i.indimmediate, x.relname"
+                + " from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)"
+                + " join pg_class x on x.oid = i.indexrelid where i.indrelid = ? and i.indisprimary")) {
             s.setLong(1, oid);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     key.add(r.getString(1));
+                    if (r.getBoolean(2)) {
+                        deferrable = r.getString(3);
+                    }
                 }
             }
         }
@@ -110,6 +121,14 @@ final class TableCheck {
                     Code.ID_NOT_KEY,
                     "table " + t.source() + ": the id column '" + t.id() + "' must be its whole primary key, which is ("
                             + String.join(", ", key) + ")");
+        }
+        if (deferrable != null) {
+            throw new SourceException(
+                    Code.NO_PRIMARY_KEY,
+                    "table " + t.source() + " has a DEFERRABLE primary key, which Postgres does not take as the"
+                            + " replica identity (with DEFAULT it refuses the table's UPDATEs and DELETEs once"
+                            + " published; with FULL a key swap in one transaction loses a row): ALTER TABLE "
+                            + t.source() + " DROP CONSTRAINT " + deferrable + ", ADD PRIMARY KEY (" + t.id() + ")");
         }
     }
 

@@ -91,10 +91,11 @@
  * See {@link dev.livequery.sources.postgres.ColumnValues}: exact numbers, strings (livequery
  * orders them by code point, which is Postgres' {@code COLLATE "C"}), ISO-8601 UTC timestamps of
  * one width, nested json and arrays. {@link dev.livequery.sources.postgres.Catalog} refuses at
- * start what has no exact mapping, tables without a one-column primary key, a replica identity
- * that would send a DELETE without that key, a non-key column named {@code id}, and an existing
- * publication that would not send every change (a table missing, an operation not published, a
- * partitioned table not published via its root, a row filter or a partial column list). Values
+ * start what has no exact mapping, tables without a one-column primary key or with a deferrable
+ * one, a replica identity that would send a DELETE without that key, a non-key column named
+ * {@code id}, and an existing publication that would not send every change (a table missing, an
+ * operation not published, a partitioned table not published via its root, a row filter or a
+ * partial column list). Values
  * Debezium would hand over wrong are refused at run time instead: a numeric NaN, a
  * multi-dimensional array ({@link dev.livequery.sources.postgres.ArrayDimensions}). A row whose
  * key's text is no livequery id is skipped and counted, so that one row cannot stop the feed.

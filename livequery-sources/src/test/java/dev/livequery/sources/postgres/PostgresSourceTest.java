@@ -97,6 +97,30 @@ class PostgresSourceTest {
         assertThat(fails(config(s, "ok"), b)).isEqualTo(Code.NOT_IN_PUBLICATION);
     }
 
+    /**
+     * A DEFERRABLE primary key is no replica identity to Postgres: published, the table's UPDATEs
+     * fail (DEFAULT), or a key swap in one transaction arrives as deletes and inserts of keys that
+     * lose a row (FULL). Refused at start, before the publication exists, so the table's own
+     * writes go on.
+     */
+    @Test
+    void aDeferrablePrimaryKeyIsRefusedBeforeThePublicationExists() throws Exception {
+        String s = schema();
+        sql(
+                "create table " + s + ".d (id int primary key deferrable initially deferred, v text)",
+                "create table " + s + ".f (id int primary key deferrable, v text)",
+                "alter table " + s + ".f replica identity full",
+                "insert into " + s + ".d values (1, 'a'), (2, 'b')");
+        LocalBackend b = new LocalBackend(EngineOptions.defaults());
+        assertThat(refused(config(s, "d"), b))
+                .isEqualTo("source_no_primary_key: table " + s + ".d has a DEFERRABLE primary key, which Postgres"
+                        + " does not take as the replica identity (with DEFAULT it refuses the table's UPDATEs and"
+                        + " DELETEs once published; with FULL a key swap in one transaction loses a row): ALTER TABLE "
+                        + s + ".d DROP CONSTRAINT d_pkey, ADD PRIMARY KEY (id)");
+        assertThat(fails(config(s, "f"), b)).isEqualTo(Code.NO_PRIMARY_KEY);
+        sql("update " + s + ".d set id = 3 - id");
+    }
+
     static Code fails(PostgresSourceConfig c, LocalBackend b) {
         SourceException e = catchThrowableOfType(
                 SourceException.class, () -> PostgresSource.start(c, b).close());
