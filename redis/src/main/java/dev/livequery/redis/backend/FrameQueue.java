@@ -9,7 +9,7 @@ import java.util.List;
  * exactly what the client will hold, so a re-attach resumes from it. The shard's frames are
  * bounded: past {@code max} everything queued is dropped (PROTOCOL §6), and with it the eid, as
  * the client gets {@code reset overflow} and a fresh snapshot; the gateway's own status frames
- * always fit. {@code wakeup} runs when the queue turns non-empty. Not thread-safe: its
+ * always fit, and the last one queued survives an overflow (it is told once). {@code wakeup} runs when the queue turns non-empty. Not thread-safe: its
  * {@link RemoteSubscription}'s lock guards it.
  */
 final class FrameQueue {
@@ -35,7 +35,19 @@ final class FrameQueue {
             }
         }
         if (queue.size() > max) {
+            // The last status the client has not read yet stays: the gateway tells each one once
+            // (Staleness), so a dropped live would leave the client stale for good, and a dropped
+            // stale would leave it unwarned. The reset overflow that follows brings the window.
+            Frame status = null;
+            for (Frame f : queue) {
+                if (f instanceof Frame.Status) {
+                    status = f;
+                }
+            }
             queue.clear();
+            if (status != null) {
+                queue.add(status);
+            }
             lastEid = null;
             return false;
         }
