@@ -23,6 +23,9 @@ final class Client {
     /** Every frame drained, for checks on the frames themselves. */
     final List<Frame> all = new ArrayList<>();
 
+    /** Statuses told to the subscription a resumed client came from: they say nothing of this one. */
+    private final int inheritedStatuses;
+
     Client(Subscription sub) {
         this(sub, new Replica());
     }
@@ -30,6 +33,7 @@ final class Client {
     private Client(Subscription sub, Replica start) {
         this.sub = sub;
         this.replica = start;
+        this.inheritedStatuses = start.statuses().size();
     }
 
     /** A client that resumes on {@code sub} holding what {@code held} holds (its window and record). */
@@ -64,9 +68,9 @@ final class Client {
         return replica.statuses();
     }
 
-    /** Told {@code status stale} and not {@code live} since. */
+    /** Told {@code status stale} and not {@code live} since, on this subscription. */
     boolean staleNow() {
-        return replica.stale();
+        return replica.statuses().size() > inheritedStatuses && replica.stale();
     }
 
     boolean ready() {

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -33,6 +35,9 @@ abstract class FaultHarness {
     final List<Client> clients = new ArrayList<>();
     final List<Query> queries = new ArrayList<>();
     final AtomicBoolean writing = new AtomicBoolean();
+    /** Clients between two gateways (closed on one, resuming on the other): they know they are not served. */
+    final Set<Integer> away = ConcurrentHashMap.newKeySet();
+
     Thread writer;
 
     <T extends AutoCloseable> T keep(T c) {
@@ -145,7 +150,7 @@ abstract class FaultHarness {
             return null; // the truth is unreadable right now (Redis down): no sample
         }
         synchronized (c) {
-            return new SilenceChecker.Look(c.window().equals(want), c.staleNow() || !c.ready());
+            return new SilenceChecker.Look(c.window().equals(want), c.staleNow() || !c.ready() || away.contains(i));
         }
     }
 
