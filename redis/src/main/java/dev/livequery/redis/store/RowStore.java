@@ -71,14 +71,40 @@ public final class RowStore {
     /** A table's rows and counter as of one stream position. */
     public record TableState(String table, long seq, List<Row> rows) {}
 
-    /** A partition as of {@code lastId} (everything up to and including it is in the rows). */
-    public record Snapshot(String lastId, List<TableState> tables) {}
+    /**
+     * A partition as of {@code lastId} (everything up to and including it is in the rows);
+     * {@code added}: how many entries its stream had ever been given up to and including
+     * {@code lastId} (-1: unknown, before Redis 7), for {@link #streamState}.
+     */
+    public record Snapshot(String lastId, long added, List<TableState> tables) {}
+
+    // Lua: a stream's newest entry id ('0-0': none) and its entries-added (how many entries it
+    // was ever given: XINFO STREAM, Redis 7; -1 when Redis does not say). XINFO without FULL
+    // costs its first and last entries, whatever the stream's length.
+    private static final String STREAM_INFO = """
+            local function streamInfo(key)
+              if redis.call('EXISTS', key) == 0 then return '0-0', 0 end
+              local info = redis.call('XINFO', 'STREAM', key)
+              local newest, n = '0-0', -1
+              for i = 1, #info, 2 do
+                if info[i] == 'entries-added' then
+                  n = info[i + 1]
+                elseif info[i] == 'last-entry' and info[i + 1] then
+                  newest = info[i + 1][1]
+                end
+              end
+              return newest, n
+            end
+            """;
 
     // KEYS: tables, changes (of one partition; the per-table keys share its hash tag).
-    // Returns {lastStreamId, table1, seq1, {id, val, ...}, table2, ...} read atomically.
-    private static final Redis.Script SNAPSHOT = Redis.Script.of("""
+    // Returns {lastStreamId, entriesAdded, table1, seq1, {id, val, ...}, table2, ...} read
+    // atomically. The write script never deletes a stream's newest entry, so entriesAdded counts
+    // the entries up to and including lastStreamId.
+    private static final Redis.Script SNAPSHOT = Redis.Script.of(STREAM_INFO + """
             local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
-            local out = {last[1] and last[1][1] or '0-0'}
+            local _, added = streamInfo(KEYS[2])
+            local out = {last[1] and last[1][1] or '0-0', added}
             local prefix = string.sub(KEYS[1], 1, string.len(KEYS[1]) - 6)
             for _, t in ipairs(redis.call('SMEMBERS', KEYS[1])) do
               out[#out + 1] = t
@@ -160,6 +186,37 @@ public final class RowStore {
     /** The eviction policy, or null if CONFIG is not allowed. */
     public String evictionPolicy() {
         return generations.evictionPolicy();
+    }
+
+    /**
+     * A partition's stream as a shard that has read it up to {@code read} sees it: its newest
+     * entry ({@code 0-0}: none), and how many entries it had ever been given up to and including
+     * {@code read} ({@code -1}: cannot tell, before Redis 7 or with more than {@value
+     * #STATE_AFTER_MAX} entries after {@code read}). A reader that counted fewer entries than
+     * that up to {@code read} missed some: they were trimmed before it read them.
+     */
+    public record StreamState(String lastId, long readIndex) {}
+
+    /** How far behind its stream's end a reader's position may be for {@link #streamState} to count it. */
+    static final int STATE_AFTER_MAX = 8;
+
+    // KEYS: changes. ARGV: an id read up to, the most entries after it to count. Returns {newest
+    // id or '0-0', entries ever added up to and including the id read or -1}. Trims only ever
+    // take a stream's oldest entries, so those after the id read are all still there.
+    private static final Redis.Script STATE = Redis.Script.of(STREAM_INFO + """
+            local newest, n = streamInfo(KEYS[1])
+            if n < 0 then return {newest, -1} end
+            if newest == ARGV[1] then return {newest, n} end
+            local after = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', tonumber(ARGV[2]) + 1)
+            if #after > tonumber(ARGV[2]) then return {newest, -1} end
+            return {newest, n - #after}
+            """);
+
+    /** See {@link StreamState}. */
+    public StreamState streamState(int p, String read) {
+        List<Object> r = redis.eval(
+                STATE, ScriptOutputType.MULTI, new String[] {Keys.changes(p)}, read, Integer.toString(STATE_AFTER_MAX));
+        return new StreamState((String) r.get(0), (Long) r.get(1));
     }
 
     /** The id of the newest entry of a partition's stream, or {@code 0-0}. */
@@ -262,10 +319,10 @@ public final class RowStore {
     public Snapshot snapshot(int p) {
         List<Object> r = redis.eval(SNAPSHOT, ScriptOutputType.MULTI, new String[] {Keys.tables(p), Keys.changes(p)});
         List<TableState> tables = new ArrayList<>();
-        for (int i = 1; i + 2 < r.size(); i += 3) {
+        for (int i = 2; i + 2 < r.size(); i += 3) {
             tables.add(new TableState((String) r.get(i), Long.parseLong((String) r.get(i + 1)), rows(r.get(i + 2))));
         }
-        return new Snapshot((String) r.get(0), tables);
+        return new Snapshot((String) r.get(0), (Long) r.get(1), tables);
     }
 
     /** Retained changes of the partition with stream id in ({@code after}, {@code upTo}], oldest first. */

@@ -299,6 +299,8 @@ final class ChangeTail {
             }
         }
         pt.lastId = m.getId();
+        long index = pt.read.index();
+        pt.read = new LoadedPartition.Read(m.getId(), index < 0 ? -1 : index + 1);
         long ms = Long.parseLong(m.getId().substring(0, m.getId().indexOf('-')));
         lag.record(Math.max(0, System.currentTimeMillis() - ms), TimeUnit.MILLISECONDS);
         return true;

@@ -141,16 +141,31 @@ final class HistoryGuard {
         });
     }
 
-    /** On the main thread: has any loaded partition's stream gone back before what the tail read? */
+    /**
+     * On the main thread: has any loaded partition's stream gone back before what the tail read,
+     * or lost entries the tail had not read yet? The second: the hard cap and the byte bound of
+     * the writers' trim take the oldest entries whatever their age, so a tail lagging by more
+     * than either finds entries gone; when they held the last changes of a table (the others'
+     * versions going on without a gap), nothing else would reveal it, and that table's windows
+     * would miss them while told live. Such a partition is reloaded.
+     */
     void checkRegression() {
         for (LoadedPartition pt : List.copyOf(loaded.values())) {
             // Read our position before the stream's end: the tail advances concurrently, and an end
             // read first could be overtaken by entries appended (and read by us) in between.
-            String seen = pt.lastId;
-            String now = store.lastId(pt.p);
-            if (RowStore.compareIds(now, seen) < 0) {
-                lostWrites(pt, "its stream ends at " + now + " but this shard read up to " + seen);
+            LoadedPartition.Read seen = pt.read;
+            RowStore.StreamState now = store.streamState(pt.p, seen.id());
+            if (RowStore.compareIds(now.lastId(), seen.id()) < 0) {
+                lostWrites(pt, "its stream ends at " + now.lastId() + " but this shard read up to " + seen.id());
                 return;
+            }
+            if (seen.index() >= 0 && now.readIndex() > seen.index() && loaded.get(pt.p) == pt) {
+                long missed = now.readIndex() - seen.index();
+                LOG.warning(() -> "shard " + shardId + ": " + missed + " entries of the change stream of partition "
+                        + pt.p + " up to " + seen.id() + " were trimmed before this shard read them (it lagged"
+                        + " by more than the writers' hard cap or byte bound); reloading the partition, its"
+                        + " subscribers re-attach");
+                unload.unload(pt.p, "reload");
             }
         }
     }

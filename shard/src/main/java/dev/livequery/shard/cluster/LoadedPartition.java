@@ -20,6 +20,16 @@ final class LoadedPartition {
 
     /** The id of the last change-stream entry applied to the engine (written by the tail only). */
     volatile String lastId;
+
+    /**
+     * The last entry the tail took and how many entries the stream had been given up to it (-1:
+     * unknown), as one value: counted from the load's position, one per entry taken, so a count
+     * below the stream's own ({@link dev.livequery.redis.store.RowStore#streamState}) means
+     * entries were trimmed before the tail read them (tail thread writes).
+     */
+    record Read(String id, long index) {}
+
+    volatile Read read;
     /** The changes read so far of a write whose last change is still to come (tail thread only). */
     final List<RowStore.Change> group = new ArrayList<>();
     /** The engine refused a change of the stream: the tail feeds it no more (tail thread sets). */
@@ -33,11 +43,12 @@ final class LoadedPartition {
      */
     final Set<String> outside;
 
-    LoadedPartition(int p, Engine engine, long gen, String lastId, Set<String> outside) {
+    LoadedPartition(int p, Engine engine, long gen, String lastId, long added, Set<String> outside) {
         this.p = p;
         this.engine = engine;
         this.gen = gen;
         this.lastId = lastId;
+        this.read = new Read(lastId, added);
         this.outside = new HashSet<>(outside);
     }
 }

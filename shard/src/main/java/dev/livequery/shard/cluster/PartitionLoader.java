@@ -102,7 +102,7 @@ final class PartitionLoader {
         int changes = all.size();
         LOG.info(() -> "shard " + shardId + ": loaded partition " + p + " (" + tables + " tables, history of " + changes
                 + " changes) at stream id " + snap.lastId());
-        return new LoadedPartition(p, engine, gen, snap.lastId(), outside);
+        return new LoadedPartition(p, engine, gen, snap.lastId(), snap.added(), outside);
     }
 
     /** One WARNING for the {@code tables} of partition {@code p} left out for one cause, with what to do about it. */
