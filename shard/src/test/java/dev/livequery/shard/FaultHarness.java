@@ -147,7 +147,13 @@ abstract class FaultHarness {
         try {
             want = Fixtures.truth(truth, queries.get(i));
         } catch (RuntimeException cannotJudge) {
-            return null; // the truth is unreadable right now (Redis down): no sample
+            // The truth is unreadable right now (Redis down or paused): no sample, unless the
+            // client has been told, which no truth could make silent. Without it a divergence
+            // caught just as Redis stopped answering ran on, unsampled, until Redis was back,
+            // however early the client was told stale.
+            synchronized (c) {
+                return c.staleNow() || !c.ready() || away.contains(i) ? new SilenceChecker.Look(false, true) : null;
+            }
         }
         synchronized (c) {
             return new SilenceChecker.Look(c.window().equals(want), c.staleNow() || !c.ready() || away.contains(i));
