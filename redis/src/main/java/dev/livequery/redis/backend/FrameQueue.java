@@ -9,8 +9,8 @@ import java.util.List;
  * exactly what the client will hold, so a re-attach resumes from it. The shard's frames are
  * bounded: past {@code max} everything queued is dropped (PROTOCOL §6), and with it the eid, as
  * the client gets {@code reset overflow} and a fresh snapshot; the gateway's own status frames
- * always fit, and the last one queued survives an overflow (it is told once). {@code wakeup} runs when the queue turns non-empty. Not thread-safe: its
- * {@link RemoteSubscription}'s lock guards it.
+ * always fit, and the last one queued survives an overflow (it is told once). {@code wakeup} runs
+ * when the queue turns non-empty. Not thread-safe: its {@link RemoteSubscription}'s lock guards it.
  */
 final class FrameQueue {
     private final ArrayDeque<Frame> queue = new ArrayDeque<>();

@@ -219,12 +219,6 @@ public final class RowStore {
         return new StreamState((String) r.get(0), (Long) r.get(1));
     }
 
-    /** The id of the newest entry of a partition's stream, or {@code 0-0}. */
-    public String lastId(int p) {
-        var last = redis.cmd().xrevrange(Keys.changes(p), Range.create("-", "+"), Limit.from(1));
-        return last.isEmpty() ? "0-0" : last.get(0).getId();
-    }
-
     /** Compares stream ids ({@code ms-seq}) numerically. */
     public static int compareIds(String a, String b) {
         int da = a.indexOf('-');

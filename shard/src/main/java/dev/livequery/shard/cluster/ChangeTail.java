@@ -157,7 +157,7 @@ final class ChangeTail {
                         List<XReadArgs.StreamOffset<String>> offs = new ArrayList<>(parts.size());
                         Map<String, LoadedPartition> byKey = new HashMap<>();
                         for (LoadedPartition pt : parts) {
-                            offs.add(XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.lastId));
+                            offs.add(XReadArgs.StreamOffset.from(Keys.changes(pt.p), pt.read.id()));
                             byKey.put(Keys.changes(pt.p), pt);
                         }
                         // BLOCK stays well under the 2 s command timeout.
@@ -171,7 +171,7 @@ final class ChangeTail {
                         List<String> from = new ArrayList<>(parts.size());
                         for (LoadedPartition pt : parts) {
                             keys.add(Keys.changes(pt.p));
-                            from.add(pt.lastId);
+                            from.add(pt.read.id());
                         }
                         ClusterPoll.Result r =
                                 ClusterPoll.round(async, keys, from, redis.timeout(), (i, m) -> apply(parts.get(i), m));
@@ -298,7 +298,6 @@ final class ChangeTail {
                         + (e.code() == LiveQueryException.Code.UNKNOWN_TABLE ? " (shard option --tables)" : ""));
             }
         }
-        pt.lastId = m.getId();
         long index = pt.read.index();
         pt.read = new LoadedPartition.Read(m.getId(), index < 0 ? -1 : index + 1);
         long ms = Long.parseLong(m.getId().substring(0, m.getId().indexOf('-')));

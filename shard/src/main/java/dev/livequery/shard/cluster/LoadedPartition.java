@@ -18,14 +18,12 @@ final class LoadedPartition {
     /** The partition's history generation the engine was built at. */
     final long gen;
 
-    /** The id of the last change-stream entry applied to the engine (written by the tail only). */
-    volatile String lastId;
-
     /**
-     * The last entry the tail took and how many entries the stream had been given up to it (-1:
-     * unknown), as one value: counted from the load's position, one per entry taken, so a count
-     * below the stream's own ({@link dev.livequery.redis.store.RowStore#streamState}) means
-     * entries were trimmed before the tail read them (tail thread writes).
+     * The last change-stream entry the tail took (applied to the engine) and how many entries the
+     * stream had been given up to it (-1: unknown), as one value: counted from the load's
+     * position, one per entry taken, so a count below the stream's own
+     * ({@link dev.livequery.redis.store.RowStore#streamState}) means entries were trimmed before
+     * the tail read them (tail thread writes).
      */
     record Read(String id, long index) {}
 
@@ -47,7 +45,6 @@ final class LoadedPartition {
         this.p = p;
         this.engine = engine;
         this.gen = gen;
-        this.lastId = lastId;
         this.read = new Read(lastId, added);
         this.outside = new HashSet<>(outside);
     }

@@ -342,7 +342,7 @@ public final class Shard implements AutoCloseable {
     /** The id of the last change-stream entry applied to a loaded partition's engine, or null. */
     private String applied(int p) {
         LoadedPartition pt = loaded.get(p);
-        return pt == null ? null : pt.lastId;
+        return pt == null ? null : pt.read.id();
     }
 
     /** For tests: the engine of a loaded partition, or null. */
