@@ -11,7 +11,7 @@ import java.util.Arrays;
  * CPU time leaves out the time the thread was descheduled and the collector's pauses, so two
  * builds compared back to back (and in both orders) differ by what their code does.
  *
- * <p>{@code java -Xms3g -Xmx3g -cp bench/engine-jmh/target/benchmarks.jar dev.livequery.bench.EngineCpu
+ * <p>{@code java -Xms3g -Xmx3g -XX:+AlwaysPreTouch -cp bench/engine-jmh/target/benchmarks.jar dev.livequery.bench.EngineCpu
  * [warm-up changes] [changes per block] [blocks]} (defaults 1,000,000, 200,000, 12) after
  * {@code ./mvnw -Pbench -pl bench/engine-jmh -am package -DskipTests}; one benchmark at a time.
  */
