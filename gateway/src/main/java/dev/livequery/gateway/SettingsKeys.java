@@ -10,7 +10,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * The gateway's config keys, each named once with its parser and the {@link Settings.Builder}
+ * The gateway's config keys, each named once with its parser and the {@link SettingsBuilder}
  * option it sets, and their reading from Helidon config. Adding a key is one line here, one
  * builder option and one line of {@code application.yaml}.
  */
@@ -18,47 +18,47 @@ final class SettingsKeys {
     private SettingsKeys() {}
 
     /** How one key is read: its name, its parser, and the builder option it sets. */
-    record Key<T>(String name, Function<String, T> parse, BiConsumer<Settings.Builder, T> set) {
-        void read(ConfigLookup l, Settings.Builder b) {
+    record Key<T>(String name, Function<String, T> parse, BiConsumer<SettingsBuilder, T> set) {
+        void read(ConfigLookup l, SettingsBuilder b) {
             l.get(name, parse).ifPresent(v -> set.accept(b, v));
         }
     }
 
     /** Every key, in the order of {@code application.yaml}. */
     static final List<Key<?>> KEYS = List.of(
-            new Key<>("server.port", Integer::parseInt, Settings.Builder::port),
-            new Key<>("livequery.backend", s -> s.toLowerCase(Locale.ROOT), Settings.Builder::backend),
-            new Key<>("livequery.redis.uri", s -> s, Settings.Builder::redisUri),
-            new Key<>("livequery.gateway.id", s -> s, Settings.Builder::gatewayId),
-            new Key<>("livequery.demo.enabled", SettingsKeys::bool, Settings.Builder::demoEnabled),
-            new Key<>("livequery.demo.changes-per-second", Double::parseDouble, Settings.Builder::demoChangesPerSecond),
-            new Key<>("livequery.demo.rows", Integer::parseInt, Settings.Builder::demoRows),
-            new Key<>("livequery.write-deadline", Duration::parse, Settings.Builder::writeDeadline),
-            new Key<>("livequery.shutdown-grace", Duration::parse, Settings.Builder::shutdownGrace),
-            new Key<>("livequery.header-timeout", Duration::parse, Settings.Builder::headerTimeout),
-            new Key<>("livequery.body-timeout", Duration::parse, Settings.Builder::bodyTimeout),
-            new Key<>("livequery.limits.max-window", Integer::parseInt, Settings.Builder::maxWindow),
-            new Key<>("livequery.limits.max-queued", Integer::parseInt, Settings.Builder::maxQueued),
-            new Key<>("livequery.limits.subs-per-connection", Integer::parseInt, Settings.Builder::subsPerConnection),
-            new Key<>("livequery.limits.max-message", Integer::parseInt, Settings.Builder::maxMessage),
-            new Key<>("livequery.limits.max-body", Integer::parseInt, Settings.Builder::maxBody),
-            new Key<>("livequery.limits.max-connections", Integer::parseInt, Settings.Builder::maxConnections),
-            new Key<>("livequery.limits.max-response", Integer::parseInt, Settings.Builder::maxResponse),
-            new Key<>("livequery.limits.max-views", Integer::parseInt, Settings.Builder::maxViews),
-            new Key<>("livequery.limits.max-view-rows", Long::parseLong, Settings.Builder::maxViewRows),
-            new Key<>("livequery.limits.max-row", Integer::parseInt, Settings.Builder::maxRow),
-            new Key<>("livequery.limits.max-history-bytes", Long::parseLong, Settings.Builder::maxHistoryBytes),
-            new Key<>("livequery.ws.ping-interval", Duration::parse, Settings.Builder::pingInterval),
-            new Key<>("livequery.ws.idle-timeout", Duration::parse, Settings.Builder::idleTimeout),
-            new Key<>("livequery.sse.heartbeat", Duration::parse, Settings.Builder::heartbeat),
-            new Key<>("livequery.resume.max-changes", Integer::parseInt, Settings.Builder::resumeMaxChanges),
-            new Key<>("livequery.resume.horizon-changes", Integer::parseInt, Settings.Builder::resumeHorizonChanges),
-            new Key<>("livequery.resume.horizon-time", Duration::parse, Settings.Builder::resumeHorizonTime),
+            new Key<>("server.port", Integer::parseInt, SettingsBuilder::port),
+            new Key<>("livequery.backend", s -> s.toLowerCase(Locale.ROOT), SettingsBuilder::backend),
+            new Key<>("livequery.redis.uri", s -> s, SettingsBuilder::redisUri),
+            new Key<>("livequery.gateway.id", s -> s, SettingsBuilder::gatewayId),
+            new Key<>("livequery.demo.enabled", SettingsKeys::bool, SettingsBuilder::demoEnabled),
+            new Key<>("livequery.demo.changes-per-second", Double::parseDouble, SettingsBuilder::demoChangesPerSecond),
+            new Key<>("livequery.demo.rows", Integer::parseInt, SettingsBuilder::demoRows),
+            new Key<>("livequery.write-deadline", Duration::parse, SettingsBuilder::writeDeadline),
+            new Key<>("livequery.shutdown-grace", Duration::parse, SettingsBuilder::shutdownGrace),
+            new Key<>("livequery.header-timeout", Duration::parse, SettingsBuilder::headerTimeout),
+            new Key<>("livequery.body-timeout", Duration::parse, SettingsBuilder::bodyTimeout),
+            new Key<>("livequery.limits.max-window", Integer::parseInt, SettingsBuilder::maxWindow),
+            new Key<>("livequery.limits.max-queued", Integer::parseInt, SettingsBuilder::maxQueued),
+            new Key<>("livequery.limits.subs-per-connection", Integer::parseInt, SettingsBuilder::subsPerConnection),
+            new Key<>("livequery.limits.max-message", Integer::parseInt, SettingsBuilder::maxMessage),
+            new Key<>("livequery.limits.max-body", Integer::parseInt, SettingsBuilder::maxBody),
+            new Key<>("livequery.limits.max-connections", Integer::parseInt, SettingsBuilder::maxConnections),
+            new Key<>("livequery.limits.max-response", Integer::parseInt, SettingsBuilder::maxResponse),
+            new Key<>("livequery.limits.max-views", Integer::parseInt, SettingsBuilder::maxViews),
+            new Key<>("livequery.limits.max-view-rows", Long::parseLong, SettingsBuilder::maxViewRows),
+            new Key<>("livequery.limits.max-row", Integer::parseInt, SettingsBuilder::maxRow),
+            new Key<>("livequery.limits.max-history-bytes", Long::parseLong, SettingsBuilder::maxHistoryBytes),
+            new Key<>("livequery.ws.ping-interval", Duration::parse, SettingsBuilder::pingInterval),
+            new Key<>("livequery.ws.idle-timeout", Duration::parse, SettingsBuilder::idleTimeout),
+            new Key<>("livequery.sse.heartbeat", Duration::parse, SettingsBuilder::heartbeat),
+            new Key<>("livequery.resume.max-changes", Integer::parseInt, SettingsBuilder::resumeMaxChanges),
+            new Key<>("livequery.resume.horizon-changes", Integer::parseInt, SettingsBuilder::resumeHorizonChanges),
+            new Key<>("livequery.resume.horizon-time", Duration::parse, SettingsBuilder::resumeHorizonTime),
             new Key<>("livequery.tables.allow", SettingsKeys::list, (b, v) -> b.tables(Set.copyOf(v))),
-            new Key<>("livequery.allowed-origins", SettingsKeys::list, Settings.Builder::allowedOrigins),
-            new Key<>("livequery.secret", s -> s, Settings.Builder::secret),
-            new Key<>("livequery.previous-secret", s -> s, Settings.Builder::previousSecret),
-            new Key<>("livequery.previous-secret-overlap", Duration::parse, Settings.Builder::previousSecretOverlap));
+            new Key<>("livequery.allowed-origins", SettingsKeys::list, SettingsBuilder::allowedOrigins),
+            new Key<>("livequery.secret", s -> s, SettingsBuilder::secret),
+            new Key<>("livequery.previous-secret", s -> s, SettingsBuilder::previousSecret),
+            new Key<>("livequery.previous-secret-overlap", Duration::parse, SettingsBuilder::previousSecretOverlap));
 
     /** Keys under {@code server} that go to Helidon's own server config as they are (see {@link Settings#serverConfig()}). */
     static final List<String> HELIDON_KEYS = List.of("server.host", "server.backlog");
@@ -74,7 +74,7 @@ final class SettingsKeys {
 
     /** As above, from {@code l}'s config and environment. */
     static Settings read(ConfigLookup l) {
-        Settings.Builder b = Settings.builder().config(l.config());
+        SettingsBuilder b = Settings.builder().config(l.config());
         for (Key<?> k : KEYS) {
             k.read(l, b);
         }

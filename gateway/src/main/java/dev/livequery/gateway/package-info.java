@@ -10,9 +10,9 @@
  * <p>Here: {@link dev.livequery.gateway.Main} starts a gateway from its configuration (the backend,
  * a Postgres source, the demo); {@link dev.livequery.gateway.Gateway} is the running Helidon server
  * with its routes and connections. {@link dev.livequery.gateway.Settings} holds every key of
- * {@code application.yaml}, each named once in {@code SettingsKeys}, read
- * through {@link dev.livequery.gateway.ConfigLookup} (which also takes a key's obvious environment
- * spelling, {@code LIVEQUERY_WRITE_DEADLINE}) and checked at start by
+ * {@code application.yaml}, each named once in {@code SettingsKeys}, with its default in
+ * {@code SettingsBuilder}, read through {@link dev.livequery.gateway.ConfigLookup} (which also takes
+ * a key's obvious environment spelling, {@code LIVEQUERY_WRITE_DEADLINE}) and checked at start by
  * {@code SettingsCheck}.
  */
 package dev.livequery.gateway;
