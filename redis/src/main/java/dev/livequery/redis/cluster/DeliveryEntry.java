@@ -13,6 +13,8 @@ import java.util.Map;
  * every entry a sender gives one gateway, 1, 2, 3…: a gateway that sees a number skipped knows it
  * lost something (a trimmed or deleted entry, a publish that failed half way) and repairs every
  * subscription attached to that sender, whatever the lost entry was (frames, an ack or a gone).
+ * A sender that forgets a gateway (presumed dead, or sent nothing for minutes) counts on for it
+ * later from past a skipped number, never from a lower one, so the gateway repairs then too.
  */
 public record DeliveryEntry(String sender, long seq, Delivery body) {
     static final String SENDER = "sh";

@@ -9,15 +9,16 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.XAddArgs;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -36,8 +37,18 @@ import java.util.logging.Logger;
  * {@code gatewayGone} is told. A notice (ack, gone, tick) is never sent again: a lost one shows as
  * a gap in the sequence, and the gateway repairs.
  *
+ * <p>A gateway's sequence is kept only while the gateway is plausibly alive (gateway ids are
+ * random per process unless configured, so every gateway that ever existed would otherwise stay
+ * here for good): it is dropped when a publish finds the gateway's heartbeat gone, or when nothing
+ * was sent to it for {@link #IDLE_NANOS}. A sequence started afterwards does not start again at 1:
+ * it starts above every number of every sequence dropped before, leaving one number out, so a
+ * gateway that still remembers the old one sees a gap and repairs (re-attaches that sender's
+ * subscriptions with resume), as it does when a publish was refused. Started again at 1, the
+ * gateway would drop the new entries as duplicates of ones it had, acks and frames alike, until
+ * the numbers passed the old ones; and starting just anywhere, one could pass for the next.
+ *
  * <p>Publisher thread only: the sequence numbers, and the {@link Hosted#unsent} of every batch it
- * is given, are read and written on that thread alone.
+ * is given, are read and written on that thread alone ({@link #gateways} excepted).
  */
 final class DeliveryWriter {
     // The publisher's logger: these lines were its own, and a logging setup that turns them on names it.
@@ -69,6 +80,15 @@ final class DeliveryWriter {
     private static final int PUBLISH_CHUNK = 64;
     /** A cap only: gateways trim what they have read; this bounds a gateway that stopped reading. */
     static final int DELIVERY_MAXLEN = 100_000;
+    /**
+     * A gateway sent nothing for this long loses its sequence. Well above the minute after which a
+     * gateway forgets a silent sender, so one that is alive and merely quiet here takes the next
+     * sequence for a new one, with no repair; one that still remembers us repairs, no worse. Any
+     * gateway with attachments here gets a tick twice a second, so it is never idle.
+     */
+    static final long IDLE_NANOS = 5 * 60_000_000_000L;
+    /** Idle sequences are looked for at most this often. */
+    private static final long SWEEP_NANOS = 10_000_000_000L;
 
     /** One entry ready to go: {@code lease} is empty for unfenced notices (then {@code h} is null). */
     record Out(Hosted h, String lease, Delivery body, long madeNanos) {}
@@ -78,29 +98,83 @@ final class DeliveryWriter {
     private final BiConsumer<Hosted, String> refused;
     private final Consumer<String> gatewayGone;
     private final Timer publishLag;
-    private final Map<String, Long> seqs = new HashMap<>();
+    private final LongSupplier nanoTime;
+
+    /** One gateway's sequence: the last number given, and when. */
+    private static final class Sequence {
+        long last;
+        long usedNanos;
+
+        Sequence(long last) {
+            this.last = last;
+        }
+    }
+
+    /** Per gateway (concurrent only so that {@link #gateways} can be read off the publisher thread). */
+    private final Map<String, Sequence> seqs = new ConcurrentHashMap<>();
+    /** At least one past the last number of every sequence dropped: new sequences start above it. */
+    private long floor;
+
+    private long nextSweep;
 
     DeliveryWriter(
             String sender,
             Redis redis,
             BiConsumer<Hosted, String> refused,
             Consumer<String> gatewayGone,
-            Timer publishLag) {
+            Timer publishLag,
+            LongSupplier nanoTime) {
         this.sender = sender;
         this.redis = redis;
         this.refused = refused;
         this.gatewayGone = gatewayGone;
         this.publishLag = publishLag;
+        this.nanoTime = nanoTime;
+        this.nextSweep = nanoTime.getAsLong() + SWEEP_NANOS;
     }
 
     /** Sends every gateway's entries, in their order. Returns true if any batch is left unsent. */
     boolean send(Map<String, List<Out>> byGateway) {
+        long now = nanoTime.getAsLong();
+        if (now - nextSweep >= 0) {
+            nextSweep = now + SWEEP_NANOS;
+            for (var it = seqs.values().iterator(); it.hasNext(); ) {
+                Sequence s = it.next();
+                if (now - s.usedNanos > IDLE_NANOS) {
+                    it.remove();
+                    raiseFloor(s);
+                }
+            }
+        }
         return redis.cluster() ? sendCluster(byGateway) : sendFenced(byGateway);
     }
 
+    /** Gateways this writer keeps a sequence for (any thread). */
+    int gateways() {
+        return seqs.size();
+    }
+
     private DeliveryEntry entry(String gw, Delivery body) {
-        long seq = seqs.merge(gw, 1L, Long::sum);
-        return new DeliveryEntry(sender, seq, body);
+        Sequence s = seqs.computeIfAbsent(gw, g -> new Sequence(floor));
+        s.last++;
+        s.usedNanos = nanoTime.getAsLong();
+        return new DeliveryEntry(sender, s.last, body);
+    }
+
+    /** The gateway's heartbeat is gone: so is its sequence (see the class). */
+    private void forget(String gw) {
+        Sequence s = seqs.remove(gw);
+        if (s != null) {
+            raiseFloor(s);
+        }
+    }
+
+    /**
+     * Raises the floor past the dropped sequence's last number, leaving the number after it unused:
+     * the gateway's next sequence starts at least two past it, so it cannot pass for the next.
+     */
+    private void raiseFloor(Sequence s) {
+        floor = Math.max(floor, s.last + 1);
     }
 
     /** Standalone Redis: one script call per gateway (chunked), all pipelined. Returns true if any failed. */
@@ -153,6 +227,7 @@ final class DeliveryWriter {
             }
             if (r != null && r.size() == 1 && r.get(0) == -1L) {
                 dropUnsent(chunk);
+                forget(chunkGw.get(c));
                 gatewayGone.accept(chunkGw.get(c));
                 continue;
             }
@@ -190,6 +265,7 @@ final class DeliveryWriter {
             }
             if (!alive) {
                 dropUnsent(e.getValue());
+                forget(gw);
                 gatewayGone.accept(gw);
                 continue;
             }

@@ -91,7 +91,7 @@ final class Publisher {
         this.hosted = hosted;
         this.applied = applied;
         this.failures = failures;
-        this.writer = new DeliveryWriter(sender, redis, refused, gatewayGone, publishLag);
+        this.writer = new DeliveryWriter(sender, redis, refused, gatewayGone, publishLag, System::nanoTime);
     }
 
     /** The subscription has frames to send (or a batch to re-send). */
