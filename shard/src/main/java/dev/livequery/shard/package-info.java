@@ -166,5 +166,9 @@
  * Memory stays bounded the same way: readers trim what they have read (gateways keep a 30 s
  * tail for operators), change streams keep the resume horizon by count and time under a hard
  * cap, idempotency keys expire with the horizon, and a shard refuses to run on an evicting Redis.
+ * A shard keeps a delivery sequence per gateway only while the gateway is plausibly alive (it is
+ * dropped when a publish finds the gateway's heartbeat gone, or after minutes with nothing sent);
+ * a later sequence for the same id starts past a gap, so the gateway repairs instead of dropping
+ * its entries as duplicates ({@code DeliveryWriter}, {@code PresumedDeadGatewayTest}).
  */
 package dev.livequery.shard;

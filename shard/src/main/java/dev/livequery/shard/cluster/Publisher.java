@@ -94,6 +94,11 @@ final class Publisher {
         this.writer = new DeliveryWriter(sender, redis, refused, gatewayGone, publishLag, System::nanoTime);
     }
 
+    /** Gateways the writer keeps a delivery sequence for (any thread; for the gauge). */
+    int gateways() {
+        return writer.gateways();
+    }
+
     /** The subscription has frames to send (or a batch to re-send). */
     void wake(Hosted h) {
         if (h.sub != null && !h.closed && h.queued.compareAndSet(false, true)) {

@@ -107,6 +107,7 @@ public final class Shard implements AutoCloseable {
                 gw -> main.execute(() -> reaper.gone(gw)),
                 meters.publishLag,
                 meters.publishFailures);
+        meters.deliveryGateways(publisher);
         this.history = new HistoryGuard(
                 id, store, loaded, () -> List.copyOf(leases.leases().keySet()), main, this::unload);
         this.loader = new PartitionLoader(id, store, cfg.options());

@@ -32,7 +32,10 @@ final class ShardMeters {
     private final String shard;
     private final MeterRegistry registry;
 
-    /** Registers every meter but the gauge of {@link #owned} (its map is the lease keeper's). */
+    /**
+     * Registers every meter but the gauges of {@link #owned} (its map is the lease keeper's) and
+     * {@link #deliveryGateways} (the publisher is made after the meters).
+     */
     ShardMeters(String shard, MeterRegistry registry, Map<Integer, ?> loaded, Map<String, ?> hosted) {
         this.shard = shard;
         this.registry = registry;
@@ -67,6 +70,17 @@ final class ShardMeters {
                 .register(registry);
         loadFailures = Counter.builder("livequery_shard_partition_load_failures")
                 .description("subscribes refused because their partition did not load (logged)")
+                .tag("shard", shard)
+                .register(registry);
+    }
+
+    /**
+     * The gauge of the gateways the publisher keeps a delivery sequence for: a bound to watch (they
+     * go when their gateway is gone or got nothing for minutes, {@link DeliveryWriter}).
+     */
+    void deliveryGateways(Publisher publisher) {
+        Gauge.builder("livequery_shard_delivery_gateways", publisher, Publisher::gateways)
+                .description("gateways this shard keeps a delivery sequence for")
                 .tag("shard", shard)
                 .register(registry);
     }
