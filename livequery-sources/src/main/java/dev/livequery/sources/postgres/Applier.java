@@ -26,4 +26,14 @@ interface Applier {
 
     /** After a batch of records, before Debezium may acknowledge any of them to Postgres: write what waits. */
     default void batchDone() throws Exception {}
+
+    /**
+     * Whether {@code e}, thrown by this applier, says that it may no longer write because another
+     * process streams the source now (cluster mode: a write refused by the lease's fence), whose
+     * owner was told before it was thrown and is closing the source: the source then stops without
+     * calling it a failure. Anything else this applier throws fails the source.
+     */
+    default boolean superseded(Exception e) {
+        return false;
+    }
 }

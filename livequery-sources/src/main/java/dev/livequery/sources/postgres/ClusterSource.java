@@ -36,6 +36,11 @@ import java.util.logging.Logger;
  * dropped and the source snapshots. Losing the lease (renewal refused, or not renewed for a TTL
  * while Redis was unreachable), a refused write, or a failed engine stops streaming; the lease is
  * then released and taken again by whoever comes first.
+ *
+ * <p>Threads: the lease thread renews and decides; the starter starts and stops streaming (both
+ * block); the engine's thread tells of a write the fence refused ({@link #fenced}). The role
+ * ({@code held}) is dropped by whichever of them learns first that it is gone, through
+ * {@link #drop}, so that it is dropped, said and stopped once.
  */
 public final class ClusterSource implements SourceStatus {
     private static final Logger LOG = Logger.getLogger(ClusterSource.class.getName());
@@ -89,20 +94,27 @@ public final class ClusterSource implements SourceStatus {
     public static ClusterSource attach(
             io.helidon.config.Config node, String redisUri, EngineOptions options, String holder)
             throws SourceException {
+        return attach(node, redisUri, options, holder, TTL);
+    }
+
+    /** {@link #attach(io.helidon.config.Config, String, EngineOptions, String)} with the lease's TTL: for tests. */
+    static ClusterSource attach(
+            io.helidon.config.Config node, String redisUri, EngineOptions options, String holder, Duration ttl)
+            throws SourceException {
         PostgresSourceConfig config = PostgresSourceConfig.from(node);
         if (config == null) {
             return null;
         }
         Catalog.check(config, Catalog.Slot.IGNORE);
         Redis redis = Redis.connect(redisUri, Duration.ofSeconds(2));
-        ClusterSource s = new ClusterSource(config, redis, new RowStore(redis, options), holder, TTL.toMillis());
+        ClusterSource s = new ClusterSource(config, redis, new RowStore(redis, options), holder, ttl.toMillis());
         s.timer.scheduleWithFixedDelay(s::tick, 0, s.ttlMs / 3, TimeUnit.MILLISECONDS);
         return s;
     }
 
     private void tick() {
+        String was = held;
         try {
-            String was = held;
             if (was == null && System.currentTimeMillis() < retryAt) {
                 return;
             }
@@ -111,17 +123,17 @@ public final class ClusterSource implements SourceStatus {
                 renewedAt = System.nanoTime();
             }
             if (was != null && now == null) {
-                lost("the source lease was taken or expired");
+                lost(was, "the source lease was taken or expired");
             } else if (was == null && now != null) {
                 held = now;
                 takeovers.incrementAndGet();
                 starter.execute(() -> begin(now));
             } else if (now != null && running != null && running.state() == PostgresSource.State.FAILED) {
-                giveUp(running.error());
+                giveUp(was, running.error());
             }
         } catch (RuntimeException e) {
-            if (held != null && System.nanoTime() - renewedAt > TimeUnit.MILLISECONDS.toNanos(ttlMs)) {
-                lost("could not renew the source lease for " + ttlMs + " ms (" + e.getMessage() + ")");
+            if (was != null && System.nanoTime() - renewedAt > TimeUnit.MILLISECONDS.toNanos(ttlMs)) {
+                lost(was, "could not renew the source lease for " + ttlMs + " ms (" + e.getMessage() + ")");
             }
         }
     }
@@ -176,7 +188,8 @@ public final class ClusterSource implements SourceStatus {
                 Map<String, Map<String, Object>> o = parse(from.offset());
                 HeldOffsets.seed(key, EngineProperties.name(config), o.get("p"), o.get("o"));
             }
-            RedisApplier applier = new RedisApplier(writes, config.tables(), fence, claimed, () -> value.equals(held));
+            RedisApplier applier = new RedisApplier(
+                    writes, config.tables(), fence, claimed, () -> value.equals(held), f -> fenced(value, f));
             PostgresSource s =
                     PostgresSource.start(config, applier, fresh ? Catalog.Slot.SNAPSHOT : Catalog.Slot.RESUME, key);
             running = s;
@@ -192,18 +205,22 @@ public final class ClusterSource implements SourceStatus {
                 end();
             }
         } catch (Fenced e) {
-            giveUp(e.getMessage());
+            giveUp(value, e.getMessage());
         } catch (SourceException e) {
-            giveUp(e.line());
+            giveUp(value, e.line());
         } catch (LiveQueryException | RuntimeException e) {
-            giveUp("could not take over: " + e.getMessage());
+            giveUp(value, "could not take over: " + e.getMessage());
         }
     }
 
-    /** Stops streaming and releases the lease, so another process (or this one, later) takes over. */
-    private void giveUp(String why) {
-        String was = held;
-        held = null;
+    /**
+     * Stops streaming and releases lease {@code was}, so another process (or this one, later)
+     * takes over; nothing if it was dropped already (whoever dropped it stops streaming).
+     */
+    private void giveUp(String was, String why) {
+        if (!drop(was)) {
+            return;
+        }
         error = why;
         long delay;
         synchronized (this) {
@@ -215,20 +232,50 @@ public final class ClusterSource implements SourceStatus {
                 + delay + " ms");
         starter.execute(() -> {
             end();
-            if (was != null) {
-                try {
-                    lease.release(was);
-                } catch (RuntimeException e) {
-                    // it expires anyway
-                }
+            try {
+                lease.release(was);
+            } catch (RuntimeException e) {
+                // it expires anyway
             }
         });
     }
 
-    private void lost(String why) {
-        held = null;
+    /** Lease {@code was} is someone else's now: stops streaming; nothing if it was dropped already. */
+    private void lost(String was, String why) {
+        if (!drop(was)) {
+            return;
+        }
         LOG.warning("postgres source: " + holder + " " + why + "; stops streaming, another process takes over");
         starter.execute(this::end);
+    }
+
+    /**
+     * Told by the applier, on the engine's thread, that Redis refused a write of lease {@code value}
+     * because a newer holder claimed the table: the lease is gone for good (fences only grow),
+     * whatever the last renewal answered. Left to the lease thread, this process would go on
+     * saying owner (in {@code /health}, {@code source_owner}) until its next tick, up to a third
+     * of the TTL, beside the holder that fenced it: a holder woken from a pause past its TTL may
+     * even read, on waking, the answer to a renewal sent before it, and take it for news. So the
+     * role is dropped here and now: {@link #drop} is a field write under this object's lock,
+     * nothing that blocks, and whichever of this and the lease thread's {@link #lost} comes
+     * second does nothing. Stopping the engine blocks and waits for this very thread, so it is
+     * left to the starter, as {@link #lost} does; until it is done {@link #health} says stopping.
+     */
+    private void fenced(String value, Fenced e) {
+        lost(
+                value,
+                "had a write refused (" + e.getMessage() + "): a newer holder claimed the fed tables, so its"
+                        + " lease had lapsed (most likely this process was paused past the lease's TTL of " + ttlMs
+                        + " ms: GC, a stopped process or VM; or it was cut off from Redis)");
+    }
+
+    /** Drops the role if it is still lease {@code value}: true for the one caller that did. */
+    private synchronized boolean drop(String value) {
+        if (value == null || !value.equals(held)) {
+            return false;
+        }
+        held = null;
+        return true;
     }
 
     private void end() {
@@ -278,16 +325,20 @@ public final class ClusterSource implements SourceStatus {
     @Override
     public Map<String, Object> health() {
         PostgresSource s = running;
+        boolean owner = held != null;
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("type", "postgres");
         h.put("mode", "cluster");
-        h.put("role", held != null ? "owner" : "standby");
+        h.put("role", owner ? "owner" : "standby");
         if (s != null) {
             Map<String, Object> inner = s.health();
             inner.remove("type");
             h.putAll(inner);
+            if (!owner) {
+                h.put("state", "stopping"); // the role is gone, the engine not yet stopped
+            }
         } else {
-            h.put("state", held != null ? "starting" : "standby");
+            h.put("state", owner ? "starting" : "standby");
         }
         if (error != null && !h.containsKey("error")) {
             h.put("error", error);
@@ -306,6 +357,7 @@ public final class ClusterSource implements SourceStatus {
         if (s != null) {
             g.putAll(s.gauges());
         }
+        g.put("source_streaming", streaming() ? 1L : 0L); // not while stopping: the role is gone
         g.put("source_owner", held != null ? 1L : 0L);
         g.put("source_takeovers", takeovers.get());
         g.put("source_slot_lost", resnapshots.get());

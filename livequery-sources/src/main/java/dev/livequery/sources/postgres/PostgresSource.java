@@ -73,11 +73,14 @@ public final class PostgresSource implements SourceStatus {
     private final SilenceWatch watch;
     /** Applies what the engine hands over. */
     private final Batches batches;
+    /** Where the units go (through {@link #batches}); asked whether what it threw is a failure. */
+    private final Applier applier;
 
     /** A source not started yet: {@link #start} checks the database first. */
     PostgresSource(PostgresSourceConfig config, Applier applier, String offsetsKey) {
         this.config = config;
         this.offsetsKey = offsetsKey;
+        this.applier = applier;
         this.probe = new PostgresProbe(
                 config, () -> state == State.STREAMING || state == State.RECONNECTING, this::failAndStop);
         this.watch = new SilenceWatch(
@@ -211,6 +214,16 @@ public final class PostgresSource implements SourceStatus {
         } catch (InterruptedException ex) {
             throw ex;
         } catch (Exception ex) {
+            if (applier.superseded(ex)) {
+                // Another process streams the source now, and this one's owner, told before
+                // this was thrown, is closing it and says why (ClusterSource): the engine stops
+                // as for a close, not as a failure ("fed tables no longer follow Postgres"
+                // would be false, and a second line about the same event).
+                synchronized (this) {
+                    closing = true;
+                }
+                throw new IllegalStateException(ex.getMessage(), ex);
+            }
             fail(ex instanceof SourceException se ? se.line() : "could not apply a change: " + ex, ex);
             throw new IllegalStateException(error, ex); // stops the engine: nothing after is applied
         } finally {

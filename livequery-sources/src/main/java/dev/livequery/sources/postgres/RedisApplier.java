@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -58,6 +59,8 @@ final class RedisApplier implements Applier {
     private final List<TableMapping> tables;
     private final long fence;
     private final BooleanSupplier holding;
+    /** Told of a write the fence refused, on the engine's thread, before it is thrown. */
+    private final Consumer<Fenced> fenced;
     /** Tables with a stored position: only those may be moved forward (the others await a snapshot). */
     private final Set<String> loaded;
     /**
@@ -96,14 +99,18 @@ final class RedisApplier implements Applier {
 
     /**
      * {@code claimed}: each table's stored position as this holder claimed it (none: a first
-     * start, a snapshot comes first). The stream resumes from the lowest of them.
+     * start, a snapshot comes first). The stream resumes from the lowest of them. {@code holding}:
+     * whether the lease is still held (asked while Redis is unreachable); {@code fenced}: told at
+     * once of a write Redis refused because a newer holder claimed the table, before the
+     * {@link Fenced} is thrown (the lease is gone for good: fences only grow).
      */
     RedisApplier(
             SourceWrites writes,
             List<TableMapping> tables,
             long fence,
             Map<String, Position> claimed,
-            BooleanSupplier holding) {
+            BooleanSupplier holding,
+            Consumer<Fenced> fenced) {
         this.writes = writes;
         this.tables = tables;
         this.fence = fence;
@@ -113,6 +120,7 @@ final class RedisApplier implements Applier {
         this.applied = stored.values().stream().mapToLong(Stored::lsn).min().orElse(-1);
         this.loaded = new java.util.HashSet<>(stored.keySet());
         this.holding = holding;
+        this.fenced = fenced;
     }
 
     /** A record's position as stored in Redis: its Debezium source partition and offset. */
@@ -202,6 +210,12 @@ final class RedisApplier implements Applier {
     @Override
     public void position(SourceRecord r) {
         latest = offset(r);
+    }
+
+    /** A write refused by the fence, or the lease lost while Redis was unreachable: a successor streams. */
+    @Override
+    public boolean superseded(Exception e) {
+        return e instanceof Fenced;
     }
 
     @Override
@@ -309,6 +323,9 @@ final class RedisApplier implements Applier {
         while (true) {
             try {
                 return w.run(unsure);
+            } catch (Fenced e) {
+                fenced.accept(e);
+                throw e;
             } catch (LiveQueryException e) {
                 switch (e.code()) {
                     case VERSION_MISMATCH, NOT_FOUND -> {

@@ -46,7 +46,7 @@ class RedisApplierTest {
         try (RedisProcess server = RedisProcess.start(false);
                 Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
             SourceWrites writes = new SourceWrites(redis, new RowStore(redis, EngineOptions.defaults()), SLOT);
-            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true);
+            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true, f -> {});
             a.snapshot(new Snapshot(10, Map.of(ITEMS, List.of(), PAIRS, List.of())), record(10));
             a.batchDone();
 
@@ -75,7 +75,7 @@ class RedisApplierTest {
         try (RedisProcess server = RedisProcess.start(false);
                 Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
             SourceWrites writes = new SourceWrites(redis, new RowStore(redis, EngineOptions.defaults()), SLOT);
-            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true);
+            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true, f -> {});
             a.snapshot(new Snapshot(10, Map.of(ITEMS, List.of(), PAIRS, List.of())), record(10));
             a.batchDone();
             Txn t25 = txn(25, Map.of(ITEMS, List.of(upsert("1", 1))));
@@ -94,7 +94,7 @@ class RedisApplierTest {
             for (TableMapping t : TABLES) {
                 claimed.put(t.table(), writes.claim(t.table(), 2));
             }
-            RedisApplier b = new RedisApplier(writes, TABLES, 2, claimed, () -> true);
+            RedisApplier b = new RedisApplier(writes, TABLES, 2, claimed, () -> true, f -> {});
             // The replay from pairs' position, cut into batches as Debezium may: 25 alone (items
             // has it; pairs must not be moved past 30 for it), then 30 and 40 together.
             assertThat(b.transaction(t25, record(25))).as("25 is in Redis").isFalse();
@@ -121,7 +121,7 @@ class RedisApplierTest {
         try (RedisProcess server = RedisProcess.start(false);
                 Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
             SourceWrites writes = new SourceWrites(redis, new RowStore(redis, EngineOptions.defaults()), SLOT);
-            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true);
+            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true, f -> {});
             ObjectNode d1 = Json.MAPPER
                     .createObjectNode()
                     .put("id", "d1")
@@ -146,12 +146,12 @@ class RedisApplierTest {
         try (RedisProcess server = RedisProcess.start(false);
                 Redis redis = Redis.connect(server.uri(), Duration.ofSeconds(2))) {
             SourceWrites writes = new SourceWrites(redis, new RowStore(redis, EngineOptions.defaults()), SLOT);
-            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true);
+            RedisApplier a = new RedisApplier(writes, TABLES, 1, Map.of(), () -> true, f -> {});
             a.snapshot(new Snapshot(100, Map.of(ITEMS, List.of(row("1", 1)), PAIRS, List.of())), record(100));
             a.batchDone();
 
             // A holder whose positions were not forgotten (another history: lower LSNs) snapshots.
-            RedisApplier b = new RedisApplier(writes, TABLES, 2, Map.of(), () -> true);
+            RedisApplier b = new RedisApplier(writes, TABLES, 2, Map.of(), () -> true, f -> {});
             assertThatThrownBy(() -> b.snapshot(
                             new Snapshot(10, Map.of(ITEMS, List.of(row("2", 2)), PAIRS, List.of())), record(10)))
                     .isInstanceOf(IllegalStateException.class)
@@ -163,7 +163,7 @@ class RedisApplierTest {
             for (TableMapping t : TABLES) {
                 writes.reset(t.table(), 3);
             }
-            RedisApplier c = new RedisApplier(writes, TABLES, 3, Map.of(), () -> true);
+            RedisApplier c = new RedisApplier(writes, TABLES, 3, Map.of(), () -> true, f -> {});
             c.snapshot(new Snapshot(10, Map.of(ITEMS, List.of(row("2", 2)), PAIRS, List.of())), record(10));
             assertThat(rows(writes, "items")).isEqualTo(Map.of("2", 2L));
             assertThat(position(redis, "items")[0]).isEqualTo(10);
