@@ -102,8 +102,8 @@ public final class PostgresSource implements SourceStatus {
             }
             state = State.RECONNECTING;
         }
-        LOG.warning("postgres source: " + what + ": reconnecting; fed tables keep their state as of LSN "
-                + counters.position() + " until it streams again (check that Postgres is up, answers, and accepts"
+        LOG.warning("postgres source: " + what + ": reconnecting; fed tables keep their state as of "
+                + where() + " until it streams again (check that Postgres is up, answers, and accepts"
                 + " replication connections)");
         return true;
     }
@@ -250,7 +250,16 @@ public final class PostgresSource implements SourceStatus {
             attempt = 0;
             state = State.STREAMING;
         }
-        LOG.info("postgres source: " + (back ? "reconnected, " : "") + "streaming from LSN " + counters.position());
+        LOG.info("postgres source: " + (back ? "reconnected, " : "") + "streaming from " + where());
+    }
+
+    /**
+     * Where the source stands, for log lines: a run that resumed a stored position (a successor's,
+     * a restart's) has applied nothing yet, and "LSN -1" read as if it had started over.
+     */
+    private String where() {
+        long lsn = counters.position();
+        return lsn >= 0 ? "LSN " + lsn : "the position resumed from";
     }
 
     private void ended(boolean success, String message, Throwable err) {
@@ -294,7 +303,7 @@ public final class PostgresSource implements SourceStatus {
         return SourceException.line(
                 SourceException.Code.SLOT_LOST,
                 "replication slot " + config.slot() + " " + why + ": the changes after "
-                        + (counters.position() >= 0 ? "LSN " + counters.position() : "the position resumed from")
+                        + where()
                         + " are lost to it and fed tables stay as they were; "
                         + (dropSlotOnClose
                                 ? "restart the gateway to snapshot again"
@@ -312,7 +321,7 @@ public final class PostgresSource implements SourceStatus {
         state = State.RECONNECTING;
         LOG.warning("postgres source: cannot reach Postgres at " + JdbcUrls.redact(config.url()) + " ("
                 + JdbcUrls.redact(Reconnects.rootMessage(err))
-                + "); reconnect attempt " + attempt + " in " + delay + " ms, resuming after LSN " + counters.position()
+                + "); reconnect attempt " + attempt + " in " + delay + " ms, resuming after " + where()
                 + "; fed tables keep their last state until then (check that Postgres is up and accepts"
                 + " replication connections)");
         retries.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
