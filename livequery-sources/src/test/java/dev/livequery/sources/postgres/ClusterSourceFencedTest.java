@@ -86,9 +86,11 @@ class ClusterSourceFencedTest {
                 assertThat(Duration.ofNanos(System.nanoTime() - attached))
                         .as("no lease tick came meanwhile (every %s)", TTL.dividedBy(3))
                         .isLessThan(TTL.dividedBy(3));
+                // ~10 ms here; the bound leaves room for a loaded machine, and is still far below
+                // this test's lease tick (a minute), the only other way the holder could learn it.
                 assertThat(took)
-                        .as("standby within well under a lease tick (1 s at the 3 s TTL) of the fenced write")
-                        .isLessThan(Duration.ofMillis(250));
+                        .as("standby within 2 s of the fenced write, not at the next lease tick")
+                        .isLessThan(Duration.ofSeconds(2));
                 assertThat(a.gauges()).containsEntry("source_owner", 0L).containsEntry("source_streaming", 0L);
 
                 // It stops streaming (the successor needs the slot), says so once, and not as a failure.
